@@ -1,0 +1,13 @@
+/** Tests mirror the tree under tests/. TypeScript is compiled by swc (the typecheck is `tsc`, run by `npm test`). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/tests'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
+  },
+  // middy and a few others ship ESM only: let swc compile them to CommonJS too.
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|@kubernetes|kubernetes-models|@kubernetes-models|openid-client|oauth4webapi|jose|p-retry|is-network-error)/)'],
+  setupFilesAfterEnv: ['<rootDir>/tests/setup.ts'],
+  testTimeout: 60000,
+};
