@@ -44,6 +44,10 @@ const secretName = z.string().regex(/^(\/[\w.\-]+)+$|^secretsmanager:[\w\/+=.@-]
   message: 'must be an SSM parameter name such as /turbo/slack/bot-token, or secretsmanager:<name>',
 });
 
+const imageRepository = z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*\/[a-z0-9]+(?:[._-][a-z0-9]+)*$/, {
+  message: 'must be a Docker Hub repository such as acme/turbo-notes (no host, no tag)',
+});
+
 const schedule = {
   timezone: timeZone,
   workingDays: z.array(z.enum(WEEKDAYS)).min(1).refine((days) => new Set(days).size === days.length, {
@@ -133,6 +137,13 @@ export const configSchema = z
           })
           .strict()
           .refine((n) => n.min <= n.desired && n.desired <= n.max, { message: 'must satisfy min <= desired <= max' }),
+      })
+      .strict(),
+    /** The app's two images, as Docker Hub repositories (namespace/name), without a tag. */
+    images: z
+      .object({
+        frontend: imageRepository,
+        mongo: imageRepository,
       })
       .strict(),
     ops: z.array(slackUserId).default([]),
