@@ -1,0 +1,46 @@
+/**
+ * Local-time helpers: the one place where wall-clock times ("09:00" in Europe/Berlin) become instants.
+ * Pure: every function takes the instant it works from.
+ */
+import { DateTime } from 'luxon';
+
+/** `now` seen on the wall clock of `timezone`. */
+export function localNow(now: Date, timezone: string): DateTime {
+  return DateTime.fromJSDate(now, { zone: timezone });
+}
+
+/** The local calendar date as YYYY-MM-DD. */
+export function localDate(local: DateTime): string {
+  return local.toISODate()!;
+}
+
+/** `mon` … `sun`, matching the config's workingDays. */
+export function weekdayOf(local: DateTime): string {
+  return local.setLocale('en-US').toFormat('ccc').toLowerCase();
+}
+
+/**
+ * The instant at which the wall clock of `day`'s zone shows `hhmm` on `day`'s date.
+ * - A time skipped by a spring-forward change (02:30 in Berlin on 2026-03-29) does not exist: it is moved
+ *   forward by the gap (to 03:30 CEST), which is the same elapsed time after midnight as on an ordinary day.
+ * - A time repeated by a fall-back change (02:30 in Berlin on 2026-10-25) happens twice: the first occurrence
+ *   counts, so a cluster that must be ready "by 02:30" is ready before the clock first shows it.
+ */
+export function atLocalTime(day: DateTime, hhmm: string): DateTime {
+  const [hour, minute] = hhmm.split(':').map(Number) as [number, number];
+  const wall = { year: day.year, month: day.month, day: day.day, hour, minute };
+  const shiftedForward = DateTime.fromObject(wall, { zone: day.zone });
+  const wallAsUtcMillis = DateTime.fromObject(wall, { zone: 'utc' }).toMillis();
+  // The offsets in force a few hours either side of the candidate cover both sides of any transition.
+  const offsets = new Set([shiftedForward.minus({ hours: 3 }).offset, shiftedForward.plus({ hours: 3 }).offset]);
+  const occurrences = [...offsets]
+    .map((offsetMinutes) => DateTime.fromMillis(wallAsUtcMillis - offsetMinutes * 60_000, { zone: day.zone }))
+    .filter((instant) => instant.hour === hour && instant.minute === minute && instant.hasSame(day, 'day'))
+    .sort((a, b) => a.toMillis() - b.toMillis());
+  return occurrences[0] ?? shiftedForward;
+}
+
+/** `09:00 Europe/Berlin`-style wording for reasons and tables. */
+export function describeLocal(instant: DateTime): string {
+  return `${instant.toFormat('HH:mm')} ${instant.zoneName}`;
+}

@@ -1,0 +1,189 @@
+/**
+ * The reconcile decision: (now, roster, records, clusters) → who needs `up`, who needs `down`, who nothing.
+ * Pure: no I/O and no clock of its own, so the same inputs always give the same plan and the same run IDs.
+ * Run IDs name the environment executions, and Step Functions refuses a second execution with a name it has
+ * seen: a duplicate or overlapping reconcile tick therefore cannot start the same work twice.
+ */
+import type { DateTime } from 'luxon';
+import type { ClusterInfo, EnvironmentRecord } from '../adapters/ports';
+import { atLocalTime, describeLocal, localDate, localNow, weekdayOf } from './clock';
+import { DNS_LABEL, clusterNameOf, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
+
+export type Action = 'up' | 'down';
+
+export interface PlannedAction {
+  /** The roster name, or the orphan cluster's `turbo:owner` tag value. */
+  developer: string;
+  action: Action;
+  /** `${developer}-${action}-${yyyyMMdd}` on the developer's local date (orphans: the UTC date). */
+  runId: string;
+  /** clusterNameOf(developer) for roster developers; the actual cluster name for orphans. */
+  clusterName: string;
+  reason: string;
+  orphan?: boolean;
+  /** For `up`: the ISO UTC instant of today's teardown, or of the keep-alive when it is later. */
+  expiresAt?: string;
+}
+
+export interface Idle {
+  developer: string;
+  reason: string;
+}
+
+export interface Plan {
+  at: string;
+  actions: PlannedAction[];
+  idle: Idle[];
+}
+
+export const OWNER_TAG = 'turbo:owner';
+/** A DNS-1123 label is at most 63 characters; the run ID built from it then fits an execution name (80). */
+const MAX_DNS_LABEL = 63;
+
+/** The environment execution's name for this developer, action and local day. */
+export function runIdFor(developer: string, action: Action, now: Date, timezone: string): string {
+  return `${developer}-${action}-${localNow(now, timezone).toFormat('yyyyMMdd')}`;
+}
+
+/** When today's cluster goes away: the local teardownAt, or the record's keep-alive when that is later. */
+export function teardownInstant(now: Date, schedule: DeveloperSchedule, record?: EnvironmentRecord): string {
+  return endOfDayWindow(now, schedule, record).toUTC().toISO()!;
+}
+
+function endOfDayWindow(now: Date, schedule: DeveloperSchedule, record?: EnvironmentRecord): DateTime {
+  const teardown = atLocalTime(localNow(now, schedule.timezone).startOf('day'), schedule.teardownAt);
+  const keepUntil = record?.keepUntil ? localNow(new Date(record.keepUntil), schedule.timezone) : undefined;
+  return keepUntil?.isValid && keepUntil > teardown ? keepUntil : teardown;
+}
+
+/** The local day's reasons not to run a cluster at all, if any. */
+function dayOffReason(local: DateTime, schedule: DeveloperSchedule, record?: EnvironmentRecord): string | undefined {
+  const weekday = weekdayOf(local);
+  const date = localDate(local);
+  if (!(schedule.workingDays as string[]).includes(weekday)) return `not a working day (${weekday})`;
+  if (schedule.holidays.includes(date)) return `holiday ${date}`;
+  if (record?.skipDates?.includes(date)) return `skip date ${date}`;
+  return undefined;
+}
+
+interface Desire {
+  action: Action;
+  reason: string;
+  expiresAt?: string;
+}
+
+/** What the developer's schedule wants right now, whatever is running. */
+function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, record?: EnvironmentRecord): Desire {
+  const local = localNow(now, schedule.timezone);
+  const dayOff = dayOffReason(local, schedule, record);
+  if (dayOff) return { action: 'down', reason: dayOff };
+  const midnight = local.startOf('day');
+  const readyBy = atLocalTime(midnight, schedule.readyBy);
+  // The lead time is elapsed time, so it is taken from the instant (right across a DST change). A start that
+  // would fall on the previous day is clamped to local midnight: a day's runs belong to that day.
+  const leadStart = readyBy.minus({ minutes: leadMinutes });
+  const start = leadStart < midnight ? midnight : leadStart;
+  const teardown = atLocalTime(midnight, schedule.teardownAt);
+  const end = endOfDayWindow(now, schedule, record);
+  if (local < start) return { action: 'down', reason: `before the start at ${describeLocal(start)} (ready by ${describeLocal(readyBy)})` };
+  if (local >= end) {
+    const ended = end > teardown ? `after the keep-alive until ${describeLocal(end)}` : `after teardown at ${describeLocal(end)}`;
+    return { action: 'down', reason: ended };
+  }
+  const reason =
+    local < teardown
+      ? `working day; ready by ${describeLocal(readyBy)} needs a start at ${describeLocal(start)}`
+      : `kept until ${describeLocal(end)}`;
+  return { action: 'up', reason, expiresAt: end.toUTC().toISO()! };
+}
+
+interface Subject {
+  developer: string;
+  clusterName: string;
+  runId: string;
+  orphan: boolean;
+}
+
+const RUNNING_RECORD = new Set(['ready', 'failed']);
+
+/**
+ * Turns a desire into an action, or into nothing when the state already matches or another run owns it.
+ * A record being provisioned or destroyed is left alone: the environment execution's claim would lose to the
+ * owning run, and its name, once used, could not be used again that day. The next tick acts instead.
+ */
+function resolve(subject: Subject, desire: Desire, record: EnvironmentRecord | undefined, clusters: ClusterInfo[]): PlannedAction | Idle {
+  const idle = (why: string): Idle => ({ developer: subject.developer, reason: `${desire.reason}; ${why}` });
+  if (record?.status === 'provisioning') return idle(`run ${record.runId} is provisioning, wait for it`);
+  if (record?.status === 'destroying') return idle(`run ${record.runId} is destroying the cluster, wait for it`);
+  if (record?.status === 'failed' && record.runId === subject.runId) {
+    return idle(`run ${subject.runId} failed (${record.lastError ?? 'no error recorded'}): redrive it, its name cannot run twice`);
+  }
+  const deleting = clusters.find((cluster) => cluster.status === 'DELETING');
+  if (deleting) return idle(`cluster ${deleting.name} is being deleted, wait for it`);
+  const action = { developer: subject.developer, action: desire.action, runId: subject.runId, clusterName: subject.clusterName };
+  const flags = subject.orphan ? { orphan: true } : {};
+  if (desire.action === 'up') {
+    if (record?.status === 'ready') return idle(`already up (run ${record.runId})`);
+    return { ...action, reason: desire.reason, expiresAt: desire.expiresAt, ...flags };
+  }
+  const live = clusters.filter((cluster) => cluster.status !== 'ABSENT');
+  if (record && RUNNING_RECORD.has(record.status)) {
+    return { ...action, reason: `${desire.reason}; the record is ${record.status} (run ${record.runId})`, ...flags };
+  }
+  if (live.length > 0) {
+    const names = live.map((cluster) => cluster.name).join(', ');
+    return { ...action, reason: `${desire.reason}; cluster ${names} is running without a live record (drift)`, ...flags };
+  }
+  return idle('nothing is running');
+}
+
+function ownerOf(cluster: ClusterInfo): string {
+  return cluster.tags[OWNER_TAG] ?? '';
+}
+
+function byName<T extends { developer: string }>(a: T, b: T): number {
+  return a.developer < b.developer ? -1 : a.developer > b.developer ? 1 : 0;
+}
+
+/** Clusters and live records of developers who are not in the roster: nobody's schedule wants them. */
+function orphanDecisions(now: Date, rosterNames: Set<string>, records: Map<string, EnvironmentRecord>, clusters: ClusterInfo[]): (PlannedAction | Idle)[] {
+  const owners = new Set<string>();
+  for (const cluster of clusters) if (!rosterNames.has(ownerOf(cluster))) owners.add(ownerOf(cluster));
+  for (const record of records.values()) {
+    if (!rosterNames.has(record.developer) && record.status !== 'absent' && record.status !== 'destroyed') owners.add(record.developer);
+  }
+  return [...owners].map((owner) => {
+    const owned = clusters.filter((cluster) => ownerOf(cluster) === owner).sort((a, b) => (a.name < b.name ? -1 : 1));
+    if (!DNS_LABEL.test(owner) || owner.length > MAX_DNS_LABEL) {
+      const names = owned.map((cluster) => cluster.name).join(', ');
+      return { developer: owner, reason: `cluster ${names} has ${OWNER_TAG} ${JSON.stringify(owner)}, which is not a DNS-1123 label: not acted on, check it by hand` };
+    }
+    const record = records.get(owner);
+    const clusterName = (owned.find((cluster) => cluster.name === clusterNameOf(owner)) ?? owned[0])?.name ?? record?.clusterName ?? clusterNameOf(owner);
+    const subject = { developer: owner, clusterName, runId: runIdFor(owner, 'down', now, 'UTC'), orphan: true };
+    return resolve(subject, { action: 'down', reason: `orphan: ${owner} is not in the roster` }, record, owned);
+  });
+}
+
+export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[], clusters: ClusterInfo[]): Plan {
+  const recordsByDeveloper = new Map(records.map((record) => [record.developer, record]));
+  const decisions = config.developers.map((dev) => {
+    const schedule = scheduleOf(config, dev);
+    const record = recordsByDeveloper.get(dev.name);
+    const desire = desireOf(now, schedule, config.leadMinutes, record);
+    const subject = {
+      developer: dev.name,
+      clusterName: clusterNameOf(dev.name),
+      runId: runIdFor(dev.name, desire.action, now, schedule.timezone),
+      orphan: false,
+    };
+    return resolve(subject, desire, record, clusters.filter((cluster) => ownerOf(cluster) === dev.name));
+  });
+  const rosterNames = new Set(config.developers.map((dev) => dev.name));
+  const all = [...decisions, ...orphanDecisions(now, rosterNames, recordsByDeveloper, clusters)];
+  return {
+    at: now.toISOString(),
+    actions: all.filter((decision): decision is PlannedAction => 'action' in decision).sort(byName),
+    idle: all.filter((decision): decision is Idle => !('action' in decision)).sort(byName),
+  };
+}
