@@ -13,9 +13,8 @@ export const MAX_DEVELOPER_NAME = 24;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-const clockTime = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a 24-hour time HH:MM' });
+const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const clockTime = z.string().regex(CLOCK_TIME, { message: 'must be a 24-hour time HH:MM' });
 
 const isoDate = z.string().refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value) && DateTime.fromISO(value).isValid, {
   message: 'must be a calendar date YYYY-MM-DD',
@@ -151,6 +150,22 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    // A day's window runs from readyBy to teardownAt on the same local day (core/plan relies on it).
+    const refuseTeardownBeforeReadyBy = (path: PropertyKey[], readyBy: string, teardownAt: string, onTeardown: boolean) => {
+      // Zod runs this refinement even when a time is malformed: that one is reported on its own.
+      if (!CLOCK_TIME.test(readyBy) || !CLOCK_TIME.test(teardownAt) || teardownAt > readyBy) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, onTeardown ? 'teardownAt' : 'readyBy'],
+        message: onTeardown ? `must be later than readyBy (${readyBy})` : `must be earlier than teardownAt (${teardownAt})`,
+        input: onTeardown ? teardownAt : readyBy,
+      });
+    };
+    refuseTeardownBeforeReadyBy([], config.readyBy, config.teardownAt, true);
+    config.developers.forEach((dev, index) => {
+      if (dev.readyBy === undefined && dev.teardownAt === undefined) return;
+      refuseTeardownBeforeReadyBy(['developers', index], dev.readyBy ?? config.readyBy, dev.teardownAt ?? config.teardownAt, dev.teardownAt !== undefined);
+    });
     const seen = new Map<string, number>();
     config.developers.forEach((dev, index) => {
       const first = seen.get(dev.name);
@@ -225,8 +240,14 @@ export function validateConfig(raw: unknown): ConfigResult {
   const problems = parsed.error.issues.map((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const path = keys.length > 0 ? [...issue.path, keys[0]!] : issue.path;
-    const message = keys.length > 0 ? `is not a known field${keys.length > 1 ? ` (also: ${keys.slice(1).join(', ')})` : ''}` : issue.message;
-    return { path: formatPath(path) || '(root)', message, value: valueAt(raw, path) };
+    const value = valueAt(raw, path);
+    const message =
+      keys.length > 0
+        ? `is not a known field${keys.length > 1 ? ` (also: ${keys.slice(1).join(', ')})` : ''}`
+        : issue.code === 'invalid_type' && value === undefined
+          ? `is required (${issue.expected})`
+          : issue.message;
+    return { path: formatPath(path) || '(root)', message, value };
   });
   return { ok: false, problems };
 }
@@ -237,7 +258,7 @@ export function parseConfig(text: string): ConfigResult {
   try {
     raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
-    const message = error instanceof YAMLParseError ? error.message.split('\n')[0]! : String(error);
+    const message = error instanceof YAMLParseError ? error.message.split('\n')[0]!.replace(/:$/, '') : String(error);
     return { ok: false, problems: [{ path: '(file)', message: `is not valid YAML: ${message}` }] };
   }
   return validateConfig(raw);

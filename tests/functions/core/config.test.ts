@@ -1,0 +1,224 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import {
+  InvalidConfigError,
+  MAX_DEVELOPER_NAME,
+  clusterNameOf,
+  describeProblem,
+  loadConfigText,
+  parseConfig,
+  scheduleOf,
+  validateConfig,
+  type ConfigProblem,
+} from '../../../functions/core/config';
+
+const exampleText = readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8');
+const example = parse(exampleText) as Record<string, any>;
+
+/** The problems of the example config after `change` edits a copy of it. */
+function problemsAfter(change: (config: Record<string, any>) => void): ConfigProblem[] {
+  const config = structuredClone(example);
+  change(config);
+  const result = validateConfig(config);
+  if (result.ok) throw new Error('expected the config to be refused, but it validated');
+  return result.problems;
+}
+
+describe('the example config', () => {
+  it('validates, with the team defaults and per-developer overrides merged by scheduleOf', () => {
+    const config = loadConfigText(exampleText);
+    expect(config.developers.map((dev) => dev.name)).toEqual(['alice', 'bob', 'carol', 'dave']);
+    expect(config.leadMinutes).toBe(25);
+    const carol = scheduleOf(config, config.developers[2]!);
+    expect(carol).toMatchObject({ timezone: 'America/New_York', readyBy: '09:30', teardownAt: '18:00', workingDays: config.workingDays });
+    const alice = scheduleOf(config, config.developers[0]!);
+    expect(alice).toMatchObject({ timezone: 'Europe/Berlin', readyBy: '09:00', holidays: config.holidays });
+    expect(clusterNameOf('alice')).toBe('turbo-alice');
+  });
+
+  it('fills defaults for the optional sections', () => {
+    const { jobs, ops, leadMinutes, maxKeepUntil, ...required } = example;
+    const result = validateConfig(required);
+    expect(result.ok && result.config).toMatchObject({ leadMinutes: 25, maxKeepUntil: '23:00', ops: [], jobs: { applyMinutes: 12, timeoutMinutes: 60 } });
+  });
+});
+
+describe('refusals name the field path and the bad value', () => {
+  it.each([
+    ['upper case', 'Alice'],
+    ['a shell command', 'bob;rm -rf /'],
+    ['a command substitution', '$(id)'],
+    ['a leading hyphen', '-bob'],
+    ['a trailing hyphen', 'bob-'],
+    ['a dot', 'bob.smith'],
+  ])('developer name with %s', (_label, name) => {
+    expect(problemsAfter((c) => (c.developers[1].name = name))).toEqual([
+      { path: 'developers[1].name', message: 'must be a DNS-1123 label: lower-case letters, digits and inner hyphens', value: name },
+    ]);
+  });
+
+  it('a developer name that is too long for the names derived from it', () => {
+    const name = 'a'.repeat(MAX_DEVELOPER_NAME + 1);
+    const [problem] = problemsAfter((c) => (c.developers[0].name = name));
+    expect(describeProblem(problem!)).toBe(`developers[0].name: must be at most 24 characters (it becomes a cluster name) (got "${name}")`);
+    expect(validateConfig({ ...example, developers: [{ ...example.developers[0], name: 'a'.repeat(MAX_DEVELOPER_NAME) }] }).ok).toBe(true);
+  });
+
+  it('a non-DNS team name', () => {
+    expect(problemsAfter((c) => (c.team = 'Payments Team'))).toEqual([expect.objectContaining({ path: 'team', value: 'Payments Team' })]);
+  });
+
+  it('duplicate developer names, pointing at the first one', () => {
+    expect(problemsAfter((c) => (c.developers[3].name = 'bob'))).toEqual([
+      { path: 'developers[3].name', message: 'duplicates developers[1].name', value: 'bob' },
+    ]);
+  });
+
+  it.each([
+    ['timezone', (c: any) => (c.timezone = 'Mars/Olympus'), 'Mars/Olympus'],
+    ['developers[2].timezone', (c: any) => (c.developers[2].timezone = 'CEST+2'), 'CEST+2'],
+  ])('an unknown time zone at %s', (path, change, value) => {
+    expect(problemsAfter(change)).toEqual([{ path, message: 'must be an IANA time zone such as Europe/Berlin', value }]);
+  });
+
+  it.each([
+    ['readyBy', '24:00'],
+    ['readyBy', '9:00'],
+    ['teardownAt', '19:60'],
+    ['maxKeepUntil', '11pm'],
+  ])('a bad time at %s: %s', (field, value) => {
+    expect(problemsAfter((c) => (c[field] = value))).toEqual([{ path: field, message: 'must be a 24-hour time HH:MM', value }]);
+  });
+
+  it('a bad time in a developer override', () => {
+    expect(problemsAfter((c) => (c.developers[1].readyBy = '8:30'))).toEqual([
+      { path: 'developers[1].readyBy', message: 'must be a 24-hour time HH:MM', value: '8:30' },
+    ]);
+  });
+
+  it.each(['2026-02-30', '2026-13-01', '2026-2-3', '24.12.2026'])('a bad holiday date %s', (date) => {
+    expect(problemsAfter((c) => (c.holidays = ['2026-12-24', date]))).toEqual([
+      { path: 'holidays[1]', message: 'must be a calendar date YYYY-MM-DD', value: date },
+    ]);
+  });
+
+  it('a teardown that is not later than readyBy, at the team level and in an override', () => {
+    expect(problemsAfter((c) => (c.teardownAt = '09:00'))).toEqual([
+      { path: 'teardownAt', message: 'must be later than readyBy (09:00)', value: '09:00' },
+      // bob's own readyBy 08:30 is still before the team teardown; carol overrides both.
+    ]);
+    expect(problemsAfter((c) => (c.developers[1].readyBy = '20:00'))).toEqual([
+      { path: 'developers[1].readyBy', message: 'must be earlier than teardownAt (19:00)', value: '20:00' },
+    ]);
+    expect(problemsAfter((c) => (c.developers[2].teardownAt = '07:00'))).toEqual([
+      { path: 'developers[2].teardownAt', message: 'must be later than readyBy (09:30)', value: '07:00' },
+    ]);
+  });
+
+  it.each([
+    'arn:aws:iam::12345:user/alice',
+    'arn:aws:s3:::bucket',
+    'arn:aws:iam::123456789012:group/devs',
+    'alice',
+  ])('a malformed IAM principal ARN %s', (arn) => {
+    expect(problemsAfter((c) => (c.developers[0].iamPrincipalArn = arn))).toEqual([
+      expect.objectContaining({ path: 'developers[0].iamPrincipalArn', value: arn, message: expect.stringMatching(/^must be an IAM user or role ARN/) }),
+    ]);
+  });
+
+  it.each([
+    ['developers[0].slackUserId', (c: any) => (c.developers[0].slackUserId = 'alice'), 'alice', /^must be a Slack user ID/],
+    ['developers[0].slackUserId', (c: any) => (c.developers[0].slackUserId = 'C0CHANNEL1'), 'C0CHANNEL1', /^must be a Slack user ID/],
+    ['slack.opsChannel', (c: any) => (c.slack.opsChannel = '#ops'), '#ops', /^must be a Slack channel ID/],
+    ['ops[0]', (c: any) => (c.ops = ['u0lower001']), 'u0lower001', /^must be a Slack user ID/],
+  ])('a bad Slack ID at %s', (path, change, value, message) => {
+    expect(problemsAfter(change)).toEqual([{ path, value, message: expect.stringMatching(message) }]);
+  });
+
+  it('a Slack token in place of its parameter name', () => {
+    expect(problemsAfter((c) => (c.slack.tokenParameter = 'xoxb-123-456'))).toEqual([
+      expect.objectContaining({ path: 'slack.tokenParameter', value: 'xoxb-123-456' }),
+    ]);
+  });
+
+  it('unknown fields, at the root and in a developer, with the other unknown names', () => {
+    expect(problemsAfter((c) => (c.developers[0].favouriteColour = 'red'))).toEqual([
+      { path: 'developers[0].favouriteColour', message: 'is not a known field', value: 'red' },
+    ]);
+    expect(problemsAfter((c) => Object.assign(c, { colour: 'red', size: 3 }))).toEqual([
+      { path: 'colour', message: 'is not a known field (also: size)', value: 'red' },
+    ]);
+  });
+
+  it('a jenkins runner without its block', () => {
+    expect(problemsAfter((c) => (c.runner = { type: 'jenkins' }))).toEqual([
+      { path: 'runner.jenkins', message: 'runner.type is jenkins, so runner.jenkins (url, jobs, credential parameters) is required', value: undefined },
+    ]);
+  });
+
+  it('a jenkins block is accepted when it is complete, and its URL is checked', () => {
+    const jenkins = { url: 'https://jenkins.example.test', terraformJob: 'team/turbo-terraform', deployJob: 'team/turbo-deploy', userParameter: '/turbo/jenkins/user', tokenParameter: '/turbo/jenkins/token' };
+    expect(validateConfig({ ...example, runner: { type: 'jenkins', jenkins } }).ok).toBe(true);
+    expect(problemsAfter((c) => (c.runner = { type: 'jenkins', jenkins: { ...jenkins, url: 'ftp://jenkins' } }))).toEqual([
+      expect.objectContaining({ path: 'runner.jenkins.url', value: 'ftp://jenkins' }),
+    ]);
+  });
+
+  it('node counts with min > max', () => {
+    const nodes = { min: 3, desired: 2, max: 1 };
+    expect(problemsAfter((c) => (c.cluster.nodes = nodes))).toEqual([
+      { path: 'cluster.nodes', message: 'must satisfy min <= desired <= max', value: nodes },
+    ]);
+  });
+
+  it('a missing required section says it is required', () => {
+    expect(problemsAfter((c) => delete c.slack)).toEqual([{ path: 'slack', message: 'is required (object)', value: undefined }]);
+  });
+
+  it('reports every problem at once, not only the first', () => {
+    const problems = problemsAfter((c) => {
+      c.developers[0].name = 'Alice';
+      c.timezone = 'Nowhere/Special';
+      c.cluster.nodes.min = 0;
+    });
+    expect(problems.map((p) => p.path).sort()).toEqual(['cluster.nodes.min', 'developers[0].name', 'timezone']);
+  });
+});
+
+describe('YAML text', () => {
+  it('reports a syntax error with its line and column', () => {
+    const result = parseConfig('team: payments\ndevelopers: [alice\n  bob: x\n');
+    expect(result.ok).toBe(false);
+    const [problem] = result.ok ? [] : result.problems;
+    expect(problem?.path).toBe('(file)');
+    expect(problem?.message).toMatch(/^is not valid YAML: .* at line \d+, column \d+$/);
+  });
+
+  it('refuses duplicate keys rather than keeping the last one', () => {
+    const result = parseConfig(`${exampleText}\nteam: other\n`);
+    expect(result.ok ? [] : result.problems.map(describeProblem)).toEqual([expect.stringMatching(/^\(file\): is not valid YAML: Map keys must be unique/)]);
+  });
+
+  it('an empty file or a list is not a config', () => {
+    for (const text of ['', '- alice\n']) {
+      const result = parseConfig(text);
+      expect(result.ok ? [] : result.problems.map((p) => p.path)).toEqual(['(root)']);
+    }
+  });
+
+  it('loadConfigText throws InvalidConfigError listing every problem', () => {
+    const text = exampleText.replace('name: alice', 'name: Alice').replace('opsChannel: C0OPS00001', 'opsChannel: ops');
+    let thrown: unknown;
+    try {
+      loadConfigText(text);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InvalidConfigError);
+    const error = thrown as InvalidConfigError;
+    expect(error.name).toBe('Turbo.InvalidConfig');
+    expect(error.problems.map((p) => p.path).sort()).toEqual(['developers[0].name', 'slack.opsChannel']);
+    expect(error.message).toContain('developers[0].name: must be a DNS-1123 label: lower-case letters, digits and inner hyphens (got "Alice")');
+  });
+});
