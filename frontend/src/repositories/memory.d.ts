@@ -1,0 +1,2 @@
+import type { NotesRepository } from './types';
+export function createMemoryRepository(): NotesRepository;
