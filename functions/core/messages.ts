@@ -1,0 +1,178 @@
+/**
+ * The Slack messages Turbo sends: plain text for notifications plus Block Kit blocks for the body.
+ * Pure: no I/O. Every interpolated value goes through `escapeMrkdwn`, and free text (failure reasons) also through
+ * `redactSecrets`, so neither a crafted value nor an error that quotes a credential can reach Slack.
+ */
+import { DateTime, IANAZone } from 'luxon';
+import type { Message } from '../adapters/ports';
+
+/** Slack's three control characters in mrkdwn text (and link URLs): https://docs.slack.dev/messaging/formatting-message-text */
+export function escapeMrkdwn(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const SECRET_PATTERNS: [RegExp, string][] = [
+  [/\bxox[a-z]-[A-Za-z0-9-]+/g, '[redacted]'], // Slack bot, user and legacy tokens
+  [/\bxapp-[A-Za-z0-9-]+/g, '[redacted]'], // Slack app-level tokens
+  [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, '[redacted]'], // AWS access key IDs
+  [/\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [redacted]'],
+  [/\b(token|password|secret)(["']?\s*[=:]\s*)[^\s,;&]+/gi, '$1$2[redacted]'],
+];
+
+/** Free text from errors may quote a credential; nothing that looks like one is sent. */
+export function redactSecrets(text: string): string {
+  return SECRET_PATTERNS.reduce((redacted, [pattern, replacement]) => redacted.replace(pattern, replacement), text);
+}
+
+const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^\s|<>]+$/;
+/** Slack refuses section texts over 3000 characters; a reason is cut well before that. */
+const MAX_REASON_LENGTH = 1500;
+
+function checked(field: string, value: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(value)) throw new Error(`${field} "${value}" is not ${what}`);
+  return value;
+}
+
+/** The Step Functions console page of one execution. */
+export function executionConsoleUrl(executionArn: string, region: string): string {
+  checked('executionArn', executionArn, EXECUTION_ARN, 'a Step Functions execution ARN');
+  checked('region', region, AWS_REGION, 'an AWS region such as eu-west-1');
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+/** "19:00 Europe/Berlin (Tue 24 Nov)": the expiry as the developer reads a clock. */
+export function formatLocalTime(iso: string, timezone: string): string {
+  if (!IANAZone.isValidZone(timezone)) throw new Error(`timezone "${timezone}" is not an IANA time zone such as Europe/Berlin`);
+  const time = DateTime.fromISO(iso, { setZone: true });
+  if (!time.isValid) throw new Error(`expiresAt "${iso}" is not an ISO 8601 timestamp`);
+  const local = time.setZone(timezone).setLocale('en-GB');
+  return `${local.toFormat('HH:mm')} ${timezone} (${local.toFormat('ccc d LLL')})`;
+}
+
+const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
+const section = (text: string) => ({ type: 'section', text: mrkdwn(text) });
+const header = (text: string) => ({ type: 'header', text: { type: 'plain_text', text, emoji: true } });
+const context = (text: string) => ({ type: 'context', elements: [mrkdwn(text)] });
+const link = (url: string, label: string) => `<${escapeMrkdwn(url)}|${escapeMrkdwn(label)}>`;
+const code = (value: string) => `\`${escapeMrkdwn(value)}\``;
+
+/** The reason as a quote: redacted, cut to a length Slack accepts, escaped. */
+function reasonQuote(reason: string): string {
+  const redacted = redactSecrets(reason.trim() || 'no reason recorded');
+  const short = redacted.length > MAX_REASON_LENGTH ? `${redacted.slice(0, MAX_REASON_LENGTH)}…` : redacted;
+  return `*Reason:*\n>${escapeMrkdwn(short).replace(/\n/g, '\n>')}`;
+}
+
+export interface ReadyMessageInput {
+  developer: string;
+  clusterName: string;
+  region: string;
+  endpoint: string;
+  appUrl: string;
+  /** ISO 8601; empty when the record has none. */
+  expiresAt: string;
+  timezone: string;
+}
+
+export function readyMessage(input: ReadyMessageInput): Message {
+  const clusterName = checked('clusterName', input.clusterName, EKS_CLUSTER_NAME, 'an EKS cluster name');
+  const region = checked('region', input.region, AWS_REGION, 'an AWS region such as eu-west-1');
+  const command = `aws eks update-kubeconfig --name ${clusterName} --region ${region}`;
+  const expiry = input.expiresAt ? formatLocalTime(input.expiresAt, input.timezone) : 'not recorded';
+  const appLine = input.appUrl ? link(input.appUrl, input.appUrl) : '_not published yet_';
+  return {
+    text: `Your Turbo cluster ${escapeMrkdwn(clusterName)} is ready. It will be destroyed at ${escapeMrkdwn(expiry)}.`,
+    blocks: [
+      header('Your Turbo cluster is ready'),
+      {
+        type: 'section',
+        fields: [
+          mrkdwn(`*Cluster*\n${code(clusterName)}`),
+          mrkdwn(`*Region*\n${escapeMrkdwn(region)}`),
+          mrkdwn(`*Endpoint*\n${input.endpoint ? escapeMrkdwn(input.endpoint) : '_unknown_'}`),
+          mrkdwn(`*App*\n${appLine}`),
+        ],
+      },
+      section(`Get a kubeconfig:\n\`\`\`${escapeMrkdwn(command)}\`\`\``),
+      context(`Destroyed at *${escapeMrkdwn(expiry)}*. Hello, ${escapeMrkdwn(input.developer)}!`),
+    ],
+  };
+}
+
+export interface FailureMessageInput {
+  developer: string;
+  action: 'up' | 'down';
+  /** The step that failed, e.g. `Terraform apply`. */
+  step: string;
+  reason: string;
+  executionArn: string;
+  region: string;
+}
+
+function failureReport(title: string, lines: string[], executionArn: string, region: string): Message {
+  const url = executionConsoleUrl(executionArn, region);
+  return {
+    text: `${title}: ${lines[0]}`,
+    blocks: [
+      header(title),
+      ...lines.map(section),
+      section(`${link(url, 'Open the execution in the Step Functions console')} (it can be redriven from there).`),
+    ],
+  };
+}
+
+/** For the developer and the ops channel. A failed `down` is loud: the cluster may still be running and billing. */
+export function failureMessage(input: FailureMessageInput): Message {
+  const who = escapeMrkdwn(input.developer);
+  const step = escapeMrkdwn(input.step);
+  const reason = reasonQuote(input.reason);
+  if (input.action === 'down') {
+    return failureReport(
+      ':rotating_light: Turbo could NOT destroy a cluster',
+      [
+        `:rotating_light: *Destroying ${who}'s cluster failed at ${step}. The cluster may still be running and costing money every hour* until someone destroys it.`,
+        reason,
+        'Redrive the execution, or run the destroy job by hand, and check the EKS console that the cluster is gone.',
+      ],
+      input.executionArn,
+      input.region,
+    );
+  }
+  return failureReport(
+    ':warning: Turbo could not create a cluster',
+    [`:warning: Creating ${who}'s cluster failed at ${step}. It is not ready.`, reason],
+    input.executionArn,
+    input.region,
+  );
+}
+
+export interface ReconcileFailureMessageInput {
+  reason: string;
+  executionArn: string;
+  region: string;
+}
+
+/** For the ops channel: without a reconcile, nobody's cluster is created or destroyed on time. */
+export function reconcileFailureMessage(input: ReconcileFailureMessageInput): Message {
+  return failureReport(
+    ':rotating_light: Turbo reconcile failed',
+    [
+      ':rotating_light: *The reconcile run failed: clusters may not be created or destroyed on time, and some may keep costing money.*',
+      reasonQuote(input.reason),
+    ],
+    input.executionArn,
+    input.region,
+  );
+}
+
+export interface DestroyedMessageInput {
+  developer: string;
+  clusterName: string;
+}
+
+export function destroyedMessage(input: DestroyedMessageInput): Message {
+  const text = `Your Turbo cluster ${code(input.clusterName)} was destroyed for the day. Goodbye, ${escapeMrkdwn(input.developer)}!`;
+  return { text, blocks: [section(`:wave: ${text}`)] };
+}

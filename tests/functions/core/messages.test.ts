@@ -1,0 +1,187 @@
+import {
+  destroyedMessage,
+  escapeMrkdwn,
+  executionConsoleUrl,
+  failureMessage,
+  formatLocalTime,
+  readyMessage,
+  reconcileFailureMessage,
+  redactSecrets,
+  type FailureMessageInput,
+  type ReadyMessageInput,
+} from '../../../functions/core/messages';
+import type { Message } from '../../../functions/adapters/ports';
+
+const executionArn = 'arn:aws:states:eu-west-1:123456789012:execution:turbo-ci-environment:alice-up-20261124';
+const ready: ReadyMessageInput = {
+  developer: 'alice',
+  clusterName: 'turbo-alice',
+  region: 'eu-west-1',
+  endpoint: 'https://ABCDEF.gr7.eu-west-1.eks.amazonaws.com',
+  appUrl: 'http://k8s-app-1234.eu-west-1.elb.amazonaws.com',
+  expiresAt: '2026-11-24T18:00:00.000Z',
+  timezone: 'Europe/Berlin',
+};
+const failure: FailureMessageInput = {
+  developer: 'alice',
+  action: 'up',
+  step: 'Terraform apply',
+  reason: 'CodeBuild build turbo-terraform:1 FAILED in phase BUILD: exit status 1',
+  executionArn,
+  region: 'eu-west-1',
+};
+
+/** Everything Slack will render or notify with. */
+const rendered = (message: Message) => JSON.stringify(message);
+const SLACK_TOKEN = /xox[a-z]-|xapp-/;
+
+describe('executionConsoleUrl', () => {
+  it('links the execution details page of the Step Functions console', () => {
+    expect(executionConsoleUrl(executionArn, 'eu-west-1')).toBe(
+      `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn}`,
+    );
+  });
+
+  it('refuses what is not an execution ARN or a region, naming the value', () => {
+    expect(() => executionConsoleUrl('alice-up-20261124', 'eu-west-1')).toThrow('executionArn "alice-up-20261124" is not a Step Functions execution ARN');
+    expect(() => executionConsoleUrl(executionArn, 'Frankfurt')).toThrow('region "Frankfurt" is not an AWS region');
+  });
+});
+
+describe('formatLocalTime', () => {
+  it('shows the time, the zone and the day in the developer\'s time zone', () => {
+    expect(formatLocalTime('2026-11-24T18:00:00.000Z', 'Europe/Berlin')).toBe('19:00 Europe/Berlin (Tue 24 Nov)');
+    expect(formatLocalTime('2026-11-25T02:30:00Z', 'America/Los_Angeles')).toBe('18:30 America/Los_Angeles (Tue 24 Nov)');
+  });
+
+  it('follows daylight saving time', () => {
+    expect(formatLocalTime('2026-07-14T17:00:00Z', 'Europe/Berlin')).toBe('19:00 Europe/Berlin (Tue 14 Jul)');
+  });
+
+  it('refuses a bad zone or timestamp, naming it', () => {
+    expect(() => formatLocalTime('2026-11-24T18:00:00Z', 'Mars/Olympus')).toThrow('timezone "Mars/Olympus" is not an IANA time zone');
+    expect(() => formatLocalTime('tomorrow', 'Europe/Berlin')).toThrow('expiresAt "tomorrow" is not an ISO 8601 timestamp');
+  });
+});
+
+describe('escapeMrkdwn and redactSecrets', () => {
+  it('escapes Slack\'s three control characters', () => {
+    expect(escapeMrkdwn('<!channel> & <@U123|x>')).toBe('&lt;!channel&gt; &amp; &lt;@U123|x&gt;');
+  });
+
+  it('redacts tokens and keys but keeps the rest of the text', () => {
+    const text = 'auth failed for xoxb-1234-5678-abcdef with Bearer abc.def, key AKIAABCDEFGHIJKLMNOP, token=s3cr3t; password: hunter2';
+    expect(redactSecrets(text)).toBe(
+      'auth failed for [redacted] with Bearer [redacted], key [redacted], token=[redacted]; password: [redacted]',
+    );
+  });
+});
+
+describe('readyMessage', () => {
+  const message = readyMessage(ready);
+  const body = rendered(message);
+
+  it('gives the cluster, endpoint, app URL, the kubeconfig command and the local expiry', () => {
+    expect(message.text).toBe('Your Turbo cluster turbo-alice is ready. It will be destroyed at 19:00 Europe/Berlin (Tue 24 Nov).');
+    expect(body).toContain('turbo-alice');
+    expect(body).toContain(ready.endpoint);
+    expect(body).toContain(`<${ready.appUrl}|${ready.appUrl}>`);
+    expect(body).toContain('aws eks update-kubeconfig --name turbo-alice --region eu-west-1');
+    expect(body).toContain('19:00 Europe/Berlin (Tue 24 Nov)');
+  });
+
+  it('is valid Block Kit: a header, then mrkdwn sections', () => {
+    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Your Turbo cluster is ready', emoji: true } });
+    for (const block of message.blocks as { type: string }[]) {
+      expect(['header', 'section', 'context']).toContain(block.type);
+    }
+  });
+
+  it('escapes interpolated values', () => {
+    const crafted = readyMessage({ ...ready, developer: '<!everyone>', endpoint: 'https://x?a=1&b=<2>' });
+    const text = rendered(crafted);
+    expect(text).not.toContain('<!everyone>');
+    expect(text).toContain('&lt;!everyone&gt;');
+    expect(text).toContain('https://x?a=1&amp;b=&lt;2&gt;');
+  });
+
+  it('says the expiry is not recorded rather than inventing one', () => {
+    expect(readyMessage({ ...ready, expiresAt: '' }).text).toContain('destroyed at not recorded');
+  });
+
+  it('refuses names that would break the copy-paste command', () => {
+    expect(() => readyMessage({ ...ready, clusterName: 'turbo-alice; rm -rf ~' })).toThrow('clusterName "turbo-alice; rm -rf ~" is not an EKS cluster name');
+    expect(() => readyMessage({ ...ready, clusterName: '' })).toThrow('clusterName "" is not an EKS cluster name');
+    expect(() => readyMessage({ ...ready, region: 'eu-west-1 --profile x' })).toThrow('region "eu-west-1 --profile x" is not an AWS region');
+  });
+
+  it('never carries a token, even one passed in by mistake', () => {
+    const withToken = { ...ready, token: 'xoxb-1111-2222-secret' } as ReadyMessageInput;
+    const text = rendered(readyMessage(withToken));
+    expect(text).not.toMatch(SLACK_TOKEN);
+    expect(text).not.toContain('secret');
+  });
+});
+
+describe('failureMessage', () => {
+  const url = executionConsoleUrl(executionArn, 'eu-west-1');
+
+  it('tells about a failed up with the step, the reason and the console link', () => {
+    const message = failureMessage(failure);
+    const body = rendered(message);
+    expect(message.text).toContain("Creating alice's cluster failed at Terraform apply");
+    expect(body).toContain('exit status 1');
+    expect(body).toContain(`<${url}|Open the execution in the Step Functions console>`);
+    expect(body).not.toContain('costing money');
+  });
+
+  it('is loud about a failed down: the cluster may still be running and costing money', () => {
+    const message = failureMessage({ ...failure, action: 'down', step: 'Terraform destroy' });
+    expect(message.text).toContain(':rotating_light:');
+    expect(message.text).toContain("Destroying alice's cluster failed at Terraform destroy");
+    expect(message.text).toContain('may still be running and costing money');
+    expect(message.blocks[0]).toMatchObject({ type: 'header', text: { text: ':rotating_light: Turbo could NOT destroy a cluster' } });
+    expect(rendered(message)).toContain(url);
+  });
+
+  it('redacts credentials quoted in the reason and escapes it', () => {
+    const message = failureMessage({ ...failure, reason: 'invalid_auth for xoxb-9999-abc <@here> & token=abc123' });
+    const body = rendered(message);
+    expect(body).not.toMatch(SLACK_TOKEN);
+    expect(body).not.toContain('abc123');
+    expect(body).toContain('&lt;@here&gt; &amp; token=[redacted]');
+  });
+
+  it('cuts a very long reason so the section stays within Slack\'s limit', () => {
+    const message = failureMessage({ ...failure, reason: 'x'.repeat(10_000) });
+    for (const block of message.blocks as { text?: { text: string } }[]) {
+      expect((block.text?.text ?? '').length).toBeLessThanOrEqual(3000);
+    }
+    expect(rendered(message)).toContain('x…');
+  });
+
+  it('still says something when the reason is empty', () => {
+    expect(rendered(failureMessage({ ...failure, reason: '  ' }))).toContain('no reason recorded');
+  });
+});
+
+describe('reconcileFailureMessage', () => {
+  it('warns the ops channel that clusters may not be handled on time, with the link', () => {
+    const message = reconcileFailureMessage({ reason: 'States.TaskFailed: DynamoDB Scan failed', executionArn, region: 'eu-west-1' });
+    expect(message.text).toContain('Turbo reconcile failed');
+    expect(rendered(message)).toContain('DynamoDB Scan failed');
+    expect(rendered(message)).toContain(executionConsoleUrl(executionArn, 'eu-west-1'));
+  });
+});
+
+describe('destroyedMessage', () => {
+  it('names the destroyed cluster', () => {
+    const message = destroyedMessage({ developer: 'alice', clusterName: 'turbo-alice' });
+    expect(message.text).toBe('Your Turbo cluster `turbo-alice` was destroyed for the day. Goodbye, alice!');
+    expect(message.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: `:wave: ${message.text}` } }]);
+  });
+
+  it('escapes the values', () => {
+    expect(destroyedMessage({ developer: 'a&b', clusterName: '<x>' }).text).toContain('`&lt;x&gt;`');
+  });
+});
