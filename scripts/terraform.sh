@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# One developer's cluster: scripts/terraform.sh apply|destroy <developer>
+#
+# apply   converges infra-tf/cluster (a second run changes nothing).
+# destroy first deletes the cluster's LoadBalancer Services and Ingresses and waits (bounded) until they
+#         are gone, so that no load balancer or ENI keeps the shared VPC's subnets busy; then it destroys.
+#         An absent cluster is not an error.
+# The state (clusters/<developer>.tfstate) is locked in S3; a held lock is waited on for
+# TF_LOCK_TIMEOUT, never broken.
+#
+# Environment: AWS_REGION, TF_STATE_BUCKET, and for apply KUBERNETES_VERSION, NODE_INSTANCE_TYPE,
+# NODE_MIN_SIZE, NODE_DESIRED_SIZE, NODE_MAX_SIZE, DEVELOPER_PRINCIPAL_ARN, EXPIRES_AT, TURBO_LAMBDA_ROLE_ARN.
+# Optional: CLUSTER_NAME, DEVELOPER (checked against the argument), TF_LOCK_TIMEOUT (default 15m),
+# LB_DELETE_TIMEOUT and NAMESPACE_DELETE_TIMEOUT (seconds), POLL_SECONDS, APP_NAMESPACE, TF_DIR.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$SCRIPT_DIR/lib.sh"
+
+readonly APPLY_VARIABLES=(KUBERNETES_VERSION NODE_INSTANCE_TYPE NODE_MIN_SIZE NODE_DESIRED_SIZE NODE_MAX_SIZE
+  DEVELOPER_PRINCIPAL_ARN EXPIRES_AT TURBO_LAMBDA_ROLE_ARN)
+
+# Terraform evaluates every declared variable even to destroy. A destroy job (an orphan's, say) may not
+# know the developer's settings, so it may use these stand-ins: destroy does not read them.
+destroy_defaults() {
+  : "${KUBERNETES_VERSION:=1.33}" "${NODE_INSTANCE_TYPE:=t3.medium}"
+  : "${NODE_MIN_SIZE:=1}" "${NODE_DESIRED_SIZE:=1}" "${NODE_MAX_SIZE:=1}"
+  : "${DEVELOPER_PRINCIPAL_ARN:=arn:aws:iam::000000000000:role/turbo-destroy-placeholder}"
+  : "${TURBO_LAMBDA_ROLE_ARN:=arn:aws:iam::000000000000:role/turbo-destroy-placeholder}"
+  : "${EXPIRES_AT:=1970-01-01T00:00:00Z}"
+}
+
+set_terraform_variables() {
+  TF_VARIABLES=(
+    "-var=developer=$DEVELOPER_ARG"
+    "-var=region=$AWS_REGION"
+    "-var=kubernetes_version=$KUBERNETES_VERSION"
+    "-var=node_instance_type=$NODE_INSTANCE_TYPE"
+    "-var=node_min_size=$NODE_MIN_SIZE"
+    "-var=node_desired_size=$NODE_DESIRED_SIZE"
+    "-var=node_max_size=$NODE_MAX_SIZE"
+    "-var=developer_principal_arn=$DEVELOPER_PRINCIPAL_ARN"
+    "-var=expires_at=$EXPIRES_AT"
+    "-var=turbo_lambda_role_arn=$TURBO_LAMBDA_ROLE_ARN"
+    "-var=app_namespace=$APP_NAMESPACE"
+  )
+}
+
+# Runs terraform, keeping its output to tell a held state lock from other failures.
+run_terraform() {
+  local output="$WORKDIR/terraform-output" status=0
+  terraform -chdir="$TF_DIR" "$@" 2>&1 | tee "$output" >&2 || status=$?
+  if ((status != 0)); then
+    if grep -q 'Error acquiring the state lock' "$output"; then
+      fail "the state lock of $STATE_KEY was still held after $TF_LOCK_TIMEOUT (another run is changing this cluster); it was not broken: retry once that run has finished"
+    fi
+    fail "terraform $1 failed for $STATE_KEY (exit $status); see the Terraform error above"
+  fi
+}
+
+# Sets CLUSTER_STATUS: ACTIVE or UPDATING (the Kubernetes API answers), ABSENT (nothing to clean up), ...
+read_cluster_status() {
+  local output status=0
+  output="$(aws eks describe-cluster --name "$CLUSTER" --region "$AWS_REGION" --query cluster.status --output text 2>&1)" || status=$?
+  if ((status == 0)); then
+    CLUSTER_STATUS="$output"
+  elif [[ "$output" == *ResourceNotFoundException* ]]; then
+    CLUSTER_STATUS=ABSENT
+  else
+    fail "could not describe cluster $CLUSTER: ${output##*$'\n'}"
+  fi
+}
+
+# Sets LB_SERVICES and LB_INGRESSES to "namespace name" lines. A failing kubectl fails the job: an
+# unreadable cluster must never look like one without load balancers.
+find_load_balancers() {
+  local services ingresses
+  services="$(kubectl get services --all-namespaces --output json)" || fail "could not list the Services of $CLUSTER"
+  ingresses="$(kubectl get ingresses --all-namespaces --output json)" || fail "could not list the Ingresses of $CLUSTER"
+  LB_SERVICES="$(jq -r '.items[] | select(.spec.type == "LoadBalancer") | "\(.metadata.namespace) \(.metadata.name)"' <<<"$services")" ||
+    fail "could not read the Services of $CLUSTER"
+  LB_INGRESSES="$(jq -r '.items[] | "\(.metadata.namespace) \(.metadata.name)"' <<<"$ingresses")" ||
+    fail "could not read the Ingresses of $CLUSTER"
+}
+
+# Kubernetes keeps a Service of type LoadBalancer (finalizer service.kubernetes.io/load-balancer-cleanup)
+# and an ALB Ingress (finalizer ingress.k8s.aws/resources) until their AWS load balancer is deleted,
+# so "the objects are gone" means "the load balancers and their ENIs are gone".
+no_load_balancers_left() {
+  find_load_balancers
+  if [[ -z "$LB_SERVICES" && -z "$LB_INGRESSES" ]]; then
+    return 0
+  fi
+  log "still being deleted: $(tr '\n' ' ' <<<"$LB_SERVICES $LB_INGRESSES")"
+  return 1
+}
+
+delete_each() {
+  local kind="$1" list="$2" namespace name
+  while read -r namespace name; do
+    if [[ -n "$name" ]]; then
+      kubectl delete "$kind" "$name" --namespace "$namespace" --ignore-not-found --wait=false >&2
+    fi
+  done <<<"$list"
+}
+
+release_cloud_resources() {
+  step "connecting to cluster $CLUSTER"
+  aws eks update-kubeconfig --name "$CLUSTER" --region "$AWS_REGION" >&2
+
+  step "deleting LoadBalancer Services and Ingresses of $CLUSTER"
+  find_load_balancers
+  delete_each service "$LB_SERVICES"
+  delete_each ingress "$LB_INGRESSES"
+
+  step "waiting up to ${LB_DELETE_TIMEOUT}s for their AWS load balancers to be deleted"
+  wait_until "the load balancers of $CLUSTER to be deleted" "$LB_DELETE_TIMEOUT" no_load_balancers_left
+
+  # Deleting the app's namespace deletes MongoDB's PersistentVolumeClaim while the EBS CSI driver still
+  # runs, so its EBS volume is deleted too instead of outliving the cluster. Best effort: a volume left
+  # behind costs cents, a failed destroy costs the whole cluster's hours.
+  step "deleting namespace $APP_NAMESPACE (frees MongoDB's EBS volume)"
+  if ! kubectl delete namespace "$APP_NAMESPACE" --ignore-not-found --wait=true --timeout="${NAMESPACE_DELETE_TIMEOUT}s" >&2; then
+    log "WARNING: namespace $APP_NAMESPACE was not gone after ${NAMESPACE_DELETE_TIMEOUT}s; its EBS volumes may outlive the cluster (tag kubernetes.io/created-for/pvc/namespace=$APP_NAMESPACE)"
+  fi
+}
+
+main() {
+  if (($# != 2)); then
+    fail "usage: terraform.sh apply|destroy <developer>"
+  fi
+  local action="$1"
+  DEVELOPER_ARG="$2"
+  case "$action" in
+    apply | destroy) ;;
+    *) fail "action must be apply or destroy (got '$action')" ;;
+  esac
+  validate_developer "$DEVELOPER_ARG"
+  set_cluster_name "$DEVELOPER_ARG"
+  STATE_KEY="clusters/$DEVELOPER_ARG.tfstate"
+
+  require_env AWS_REGION TF_STATE_BUCKET
+  if [[ "$action" == apply ]]; then
+    require_env "${APPLY_VARIABLES[@]}"
+  else
+    destroy_defaults
+  fi
+  TF_LOCK_TIMEOUT="${TF_LOCK_TIMEOUT:-15m}"
+  [[ "$TF_LOCK_TIMEOUT" =~ ^[0-9]+[smh]$ ]] || fail "TF_LOCK_TIMEOUT must be a duration such as 15m (got '$TF_LOCK_TIMEOUT')"
+  LB_DELETE_TIMEOUT="${LB_DELETE_TIMEOUT:-900}" NAMESPACE_DELETE_TIMEOUT="${NAMESPACE_DELETE_TIMEOUT:-300}"
+  require_seconds LB_DELETE_TIMEOUT
+  require_seconds NAMESPACE_DELETE_TIMEOUT
+  APP_NAMESPACE="${APP_NAMESPACE:-turbo-app}"
+  TF_DIR="${TF_DIR:-$SCRIPT_DIR/../infra-tf/cluster}"
+
+  make_workdir
+  export KUBECONFIG="$WORKDIR/kubeconfig" TF_IN_AUTOMATION=1 TF_INPUT=0
+  # Per-run plugin and module cache: a reused Jenkins workspace never mixes two developers' backends.
+  export TF_DATA_DIR="$WORKDIR/terraform-data"
+  set_terraform_variables
+
+  log "$action $CLUSTER (state s3://$TF_STATE_BUCKET/$STATE_KEY, run ${TURBO_RUN_ID:-unknown})"
+  step "terraform init"
+  run_terraform init -input=false -reconfigure \
+    "-backend-config=bucket=$TF_STATE_BUCKET" \
+    "-backend-config=key=$STATE_KEY" \
+    "-backend-config=region=$AWS_REGION"
+
+  if [[ "$action" == apply ]]; then
+    step "terraform apply"
+    run_terraform apply -input=false -auto-approve "-lock-timeout=$TF_LOCK_TIMEOUT" "${TF_VARIABLES[@]}"
+  else
+    step "checking cluster $CLUSTER"
+    read_cluster_status
+    case "$CLUSTER_STATUS" in
+      ACTIVE | UPDATING) release_cloud_resources ;;
+      ABSENT) log "cluster $CLUSTER does not exist: nothing to release in Kubernetes" ;;
+      *) log "cluster $CLUSTER is $CLUSTER_STATUS: its Kubernetes API may not answer, skipping the load balancer cleanup" ;;
+    esac
+    step "terraform destroy"
+    run_terraform destroy -input=false -auto-approve "-lock-timeout=$TF_LOCK_TIMEOUT" "${TF_VARIABLES[@]}"
+  fi
+  step "done"
+  log "$action of $CLUSTER succeeded"
+}
+
+main "$@"

@@ -1,0 +1,113 @@
+/**
+ * Runs a job script with stub terraform, kubectl and aws first on PATH (tests/scripts/stubs/fake-cli)
+ * and reads back what they were asked to do.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+
+export const REPO = resolve(__dirname, '../..');
+const STUB = join(__dirname, 'stubs', 'fake-cli');
+const FAKED_TOOLS = ['terraform', 'kubectl', 'aws'];
+
+/** Finds an executable on the test runner's own PATH (before the stubs are put in front). */
+export function onPath(tool: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, tool);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+const realKubectl = onPath('kubectl');
+if (!realKubectl) {
+  console.warn('NOTICE: kubectl is not on PATH: deploy tests check the kustomize overlay, not its rendering (CI installs kubectl).');
+}
+if (!onPath('jq')) {
+  console.warn('NOTICE: jq is not on PATH, but the job scripts need it: install it (apt-get install -y jq).');
+}
+
+export interface RunResult {
+  status: number | null;
+  output: string;
+  lastLine: string;
+  /** One entry per stub call: [tool, ...argv]. */
+  calls: string[][];
+}
+
+export class StubWorld {
+  readonly dir = mkdtempSync(join(tmpdir(), 'turbo-script-test-'));
+  readonly stubDir = join(this.dir, 'stub');
+  private readonly binDir = join(this.dir, 'bin');
+
+  constructor() {
+    mkdirSync(this.stubDir);
+    mkdirSync(this.binDir);
+    chmodSync(STUB, 0o755);
+    for (const tool of FAKED_TOOLS) symlinkSync(STUB, join(this.binDir, tool));
+  }
+
+  /** Writes a control file of the stubs (see the header of stubs/fake-cli). */
+  set(name: string, content: string | object): this {
+    writeFileSync(join(this.stubDir, name), typeof content === 'string' ? content : JSON.stringify(content));
+    return this;
+  }
+
+  read(name: string): string {
+    return readFileSync(join(this.stubDir, name), 'utf8');
+  }
+
+  has(name: string): boolean {
+    return existsSync(join(this.stubDir, name));
+  }
+
+  calls(): string[][] {
+    const file = join(this.stubDir, 'calls.log');
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => line.split('\t'));
+  }
+
+  resetCalls(): void {
+    rmSync(join(this.stubDir, 'calls.log'), { force: true });
+  }
+
+  run(script: string, args: string[], env: Record<string, string> = {}): RunResult {
+    const before = this.calls().length;
+    const result = spawnSync('bash', ['-c', '"$0" "$@" 2>&1', join(REPO, 'scripts', script), ...args], {
+      cwd: this.dir,
+      encoding: 'utf8',
+      env: {
+        PATH: [this.binDir, process.env.PATH].join(delimiter),
+        HOME: this.dir,
+        TMPDIR: this.dir,
+        STUB_DIR: this.stubDir,
+        POLL_SECONDS: '0',
+        ...(realKubectl ? { REAL_KUBECTL: realKubectl } : {}),
+        ...env,
+      },
+    });
+    const output = result.stdout;
+    const lines = output.trimEnd().split('\n');
+    return { status: result.status, output, lastLine: lines[lines.length - 1] ?? '', calls: this.calls().slice(before) };
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export const hasRealKubectl = realKubectl !== undefined;
+
+/** A Kubernetes List of objects of one kind, as `kubectl get <kind> -A -o json` prints it. */
+export function list(items: object[]): object {
+  return { apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } };
+}
+
+export function service(namespace: string, name: string, type: string): object {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { namespace, name }, spec: { type } };
+}
+
+export function ingress(namespace: string, name: string): object {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { namespace, name }, spec: {} };
+}

@@ -1,0 +1,180 @@
+import { ingress, list, service, StubWorld } from './harness';
+
+const APPLY_ENV = {
+  DEVELOPER: 'alice',
+  CLUSTER_NAME: 'turbo-alice',
+  TURBO_RUN_ID: 'alice-up-20261124',
+  AWS_REGION: 'eu-west-1',
+  TF_STATE_BUCKET: 'turbo-state',
+  KUBERNETES_VERSION: '1.33',
+  NODE_INSTANCE_TYPE: 't3.medium',
+  NODE_MIN_SIZE: '1',
+  NODE_DESIRED_SIZE: '2',
+  NODE_MAX_SIZE: '3',
+  DEVELOPER_PRINCIPAL_ARN: 'arn:aws:iam::123456789012:user/alice',
+  EXPIRES_AT: '2026-11-24T18:00:00Z',
+  TURBO_LAMBDA_ROLE_ARN: 'arn:aws:iam::123456789012:role/turbo-prod-lambda',
+};
+const DESTROY_ENV = { DEVELOPER: 'alice', CLUSTER_NAME: 'turbo-alice', AWS_REGION: 'eu-west-1', TF_STATE_BUCKET: 'turbo-state' };
+
+/** The position of the first call whose argv starts with the given words (-chdir=... skipped). */
+function indexOf(calls: string[][], ...words: string[]): number {
+  return calls.findIndex((call) => {
+    const argv = call.filter((arg) => !arg.startsWith('-chdir='));
+    return words.every((word, i) => argv[i] === word);
+  });
+}
+
+describe('scripts/terraform.sh', () => {
+  let world: StubWorld;
+  beforeEach(() => {
+    world = new StubWorld();
+  });
+  afterEach(() => world.cleanup());
+
+  it('applies with the per-developer state key, the validated variables and a bounded lock wait', () => {
+    const result = world.run('terraform.sh', ['apply', 'alice'], APPLY_ENV);
+
+    expect(result.status).toBe(0);
+    const init = result.calls[indexOf(result.calls, 'terraform', 'init')]!;
+    expect(init).toEqual(expect.arrayContaining(['-backend-config=key=clusters/alice.tfstate', '-backend-config=bucket=turbo-state', '-backend-config=region=eu-west-1']));
+    const apply = result.calls[indexOf(result.calls, 'terraform', 'apply')]!;
+    expect(apply).toEqual(
+      expect.arrayContaining([
+        '-auto-approve',
+        '-lock-timeout=15m',
+        '-var=developer=alice',
+        '-var=kubernetes_version=1.33',
+        '-var=node_desired_size=2',
+        '-var=expires_at=2026-11-24T18:00:00Z',
+        '-var=turbo_lambda_role_arn=arn:aws:iam::123456789012:role/turbo-prod-lambda',
+      ]),
+    );
+    expect(result.calls.map((call) => call[0])).toEqual(['terraform', 'terraform']);
+  });
+
+  it('issues exactly the same commands when apply runs twice (it converges, it does not branch on state)', () => {
+    const first = world.run('terraform.sh', ['apply', 'alice'], APPLY_ENV);
+    const second = world.run('terraform.sh', ['apply', 'alice'], APPLY_ENV);
+
+    expect(first.status).toBe(0);
+    expect(second.status).toBe(0);
+    expect(first.calls.length).toBeGreaterThan(0);
+    expect(second.calls).toEqual(first.calls);
+  });
+
+  it('deletes LoadBalancer Services and Ingresses and waits until they are gone before terraform destroy', () => {
+    world
+      .set('cluster-status', 'ACTIVE\n')
+      .set('lb-delete-polls', '2')
+      .set(
+        'services.json',
+        list([service('default', 'kubernetes', 'ClusterIP'), service('turbo-app', 'frontend-public', 'LoadBalancer'), service('tools', 'grafana', 'LoadBalancer')]),
+      )
+      .set('ingresses.json', list([ingress('turbo-app', 'web')]));
+
+    const result = world.run('terraform.sh', ['destroy', 'alice'], DESTROY_ENV);
+
+    expect(result.status).toBe(0);
+    const calls = result.calls;
+    const destroy = indexOf(calls, 'terraform', 'destroy');
+    const deleteFrontend = calls.findIndex((c) => c.join(' ') === 'kubectl delete service frontend-public --namespace turbo-app --ignore-not-found --wait=false');
+    const deleteGrafana = calls.findIndex((c) => c.join(' ') === 'kubectl delete service grafana --namespace tools --ignore-not-found --wait=false');
+    const deleteIngress = calls.findIndex((c) => c.join(' ') === 'kubectl delete ingress web --namespace turbo-app --ignore-not-found --wait=false');
+    expect([deleteFrontend, deleteGrafana, deleteIngress].every((i) => i >= 0 && i < destroy)).toBe(true);
+    // The ClusterIP Service is not a load balancer: left alone.
+    expect(calls.some((c) => c.includes('kubernetes') && c[1] === 'delete')).toBe(false);
+    // The objects outlive their deletion for two listings (their finalizers), so the script listed until empty,
+    // and only then destroyed.
+    const listings = calls.map((c, i) => (c[1] === 'get' && c[2] === 'services' ? i : -1)).filter((i) => i >= 0);
+    expect(listings.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...listings)).toBeLessThan(destroy);
+    expect(result.output).toContain('still being deleted: turbo-app frontend-public');
+    expect(indexOf(calls, 'kubectl', 'delete', 'namespace')).toBeLessThan(destroy);
+    expect(indexOf(calls, 'aws', 'eks', 'update-kubeconfig')).toBeLessThan(deleteFrontend);
+  });
+
+  it('fails, before destroying anything, when the load balancers outlive the bound', () => {
+    world
+      .set('cluster-status', 'ACTIVE\n')
+      .set('lb-delete-polls', '1000')
+      .set('services.json', list([service('turbo-app', 'frontend-public', 'LoadBalancer')]));
+
+    const result = world.run('terraform.sh', ['destroy', 'alice'], { ...DESTROY_ENV, LB_DELETE_TIMEOUT: '0' });
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe('ERROR: terraform: timed out after 0s waiting for the load balancers of turbo-alice to be deleted');
+    expect(indexOf(result.calls, 'terraform', 'destroy')).toBe(-1);
+  });
+
+  it('destroys an absent cluster successfully without touching Kubernetes', () => {
+    const result = world.run('terraform.sh', ['destroy', 'alice'], DESTROY_ENV);
+
+    expect(result.status).toBe(0);
+    expect(result.calls.some((call) => call[0] === 'kubectl')).toBe(false);
+    expect(indexOf(result.calls, 'terraform', 'destroy')).toBeGreaterThan(indexOf(result.calls, 'aws', 'eks', 'describe-cluster'));
+    expect(result.output).toContain('cluster turbo-alice does not exist');
+  });
+
+  it('waits on a held state lock with a bound and fails with the reason, never breaking the lock', () => {
+    world.set('lock-held', '');
+
+    const result = world.run('terraform.sh', ['apply', 'alice'], { ...APPLY_ENV, TF_LOCK_TIMEOUT: '5m' });
+
+    expect(result.status).not.toBe(0);
+    expect(result.calls[indexOf(result.calls, 'terraform', 'apply')]).toContain('-lock-timeout=5m');
+    expect(result.calls.some((call) => call.includes('force-unlock'))).toBe(false);
+    expect(result.lastLine).toMatch(/^ERROR: terraform: the state lock of clusters\/alice\.tfstate was still held after 5m .*it was not broken/);
+  });
+
+  it('fails with the failing step as the last line', () => {
+    world.set('cluster-status', 'ACTIVE\n').set('fail', 'kubectl get');
+
+    const result = world.run('terraform.sh', ['destroy', 'alice'], DESTROY_ENV);
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe('ERROR: terraform: could not list the Services of turbo-alice');
+    expect(indexOf(result.calls, 'terraform', 'destroy')).toBe(-1);
+  });
+
+  it('reports an unexpected AWS error instead of treating the cluster as absent', () => {
+    world.set('fail', 'aws eks');
+
+    const result = world.run('terraform.sh', ['destroy', 'alice'], DESTROY_ENV);
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe('ERROR: terraform: could not describe cluster turbo-alice: error: simulated failure of aws eks');
+    expect(indexOf(result.calls, 'terraform', 'destroy')).toBe(-1);
+  });
+
+  it.each([
+    ['Bob', 'is not a DNS-1123 label'],
+    ['bob;id', 'is not a DNS-1123 label'],
+    ['$(id)', 'is not a DNS-1123 label'],
+    ['-x', 'is not a DNS-1123 label'],
+    ['bob-', 'is not a DNS-1123 label'],
+    ['', 'is not a DNS-1123 label'],
+    ['a'.repeat(25), 'is longer than 24 characters'],
+  ])('refuses the developer name %j before any command runs', (name, reason) => {
+    const result = world.run('terraform.sh', ['apply', name], { ...APPLY_ENV, DEVELOPER: '' });
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe(`ERROR: terraform: developer '${name}' ${reason}${reason.startsWith('is not') ? ' (lower-case letters, digits and inner hyphens)' : ''}`);
+    expect(world.calls()).toEqual([]);
+  });
+
+  it.each([
+    [['plan', 'alice'], APPLY_ENV, "ERROR: terraform: action must be apply or destroy (got 'plan')"],
+    [['apply'], APPLY_ENV, 'ERROR: terraform: usage: terraform.sh apply|destroy <developer>'],
+    [['apply', 'alice'], { ...APPLY_ENV, CLUSTER_NAME: 'turbo-bob' }, "ERROR: terraform: CLUSTER_NAME='turbo-bob' does not match developer 'alice' (expected 'turbo-alice')"],
+    [['apply', 'alice'], { ...APPLY_ENV, DEVELOPER: 'bob' }, "ERROR: terraform: the argument 'alice' and DEVELOPER='bob' name different developers"],
+    [['apply', 'alice'], { ...APPLY_ENV, EXPIRES_AT: '' }, 'ERROR: terraform: environment variable EXPIRES_AT is required'],
+    [['apply', 'alice'], { ...APPLY_ENV, TF_LOCK_TIMEOUT: 'forever' }, "ERROR: terraform: TF_LOCK_TIMEOUT must be a duration such as 15m (got 'forever')"],
+  ])('refuses %j with a clear reason before any command runs', (args, env, lastLine) => {
+    const result = world.run('terraform.sh', args, env);
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe(lastLine);
+    expect(world.calls()).toEqual([]);
+  });
+});
