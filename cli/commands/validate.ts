@@ -1,0 +1,68 @@
+/** `turbo validate [file]`: the same schema the deployment and every handler use, with every problem listed. */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeProblem, parseConfig, type ConfigResult } from '../../functions/core/config';
+import { UsageError, type CommandIo } from '../main';
+
+export const DEFAULT_CONFIG = 'turbo.config.yml';
+export const EXAMPLE_CONFIG = 'turbo.config.example.yml';
+
+export interface LoadedConfig {
+  /** The path as shown to the user: relative to the working folder when inside it. */
+  shownPath: string;
+  result: ConfigResult;
+}
+
+/**
+ * Reads and validates the config: `explicit` when given, else turbo.config.yml, else the example (with a
+ * notice on stderr). Returns undefined, after saying why on stderr, when there is no file to read.
+ */
+export async function loadConfigFile(explicit: string | undefined, io: CommandIo): Promise<LoadedConfig | undefined> {
+  let path = resolve(io.cwd, explicit ?? DEFAULT_CONFIG);
+  if (explicit === undefined && !existsSync(path)) {
+    const example = resolve(io.cwd, EXAMPLE_CONFIG);
+    if (existsSync(example)) {
+      io.stderr(`turbo: ${DEFAULT_CONFIG} not found in ${io.cwd}; using ${EXAMPLE_CONFIG} instead\n`);
+      path = example;
+    }
+  }
+  const fromCwd = relative(io.cwd, path);
+  const shownPath = fromCwd.startsWith('..') || isAbsolute(fromCwd) ? path : fromCwd;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    io.stderr(`turbo: cannot read config file ${path}: ${why}\n`);
+    return undefined;
+  }
+  return { shownPath, result: parseConfig(text) };
+}
+
+/** Prints the problems of an invalid config, one `path: message (got value)` per line. */
+export function reportProblems(loaded: LoadedConfig, io: CommandIo): void {
+  if (loaded.result.ok) return;
+  const { problems } = loaded.result;
+  io.stderr(`${loaded.shownPath}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+  for (const problem of problems) io.stderr(`  ${describeProblem(problem)}\n`);
+}
+
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, options: {}, allowPositionals: true, strict: true });
+  if (positionals.length > 1) throw new UsageError(`expects at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
+  const loaded = await loadConfigFile(positionals[0], io);
+  if (!loaded) return 1;
+  if (!loaded.result.ok) {
+    reportProblems(loaded, io);
+    return 1;
+  }
+  const { config } = loaded.result;
+  const names = config.developers.map((dev) => dev.name).join(', ');
+  io.stdout(
+    `${loaded.shownPath}: OK — team ${config.team} in ${config.region}, ${config.developers.length} developers (${names}), runner ${config.runner.type}\n`,
+  );
+  return 0;
+}

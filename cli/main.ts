@@ -1,0 +1,82 @@
+/**
+ * The `turbo` command: a table of sub-commands and a dispatcher. Each command lives in cli/commands/ and is
+ * loaded only when it runs, so that `turbo validate` never pays for what `turbo rehearse` imports.
+ */
+
+/** Where a command writes, and the folder it resolves relative paths against. Tests pass their own. */
+export interface CommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  cwd: string;
+}
+
+export const processIo: CommandIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  cwd: process.cwd(),
+};
+
+/** A mistake in the command line itself: reported with the command's usage, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(argv: string[], io: CommandIo): Promise<number>;
+}
+
+/**
+ * A command module exports `run`; it is required only when its command runs. (`require`, not `import()`:
+ * these files are CommonJS, and tsx and jest both resolve extensionless requires of .ts files.)
+ */
+type CommandModule = { run(argv: string[], io: CommandIo): Promise<number> };
+const lazy = (load: () => CommandModule) => (argv: string[], io: CommandIo) => load().run(argv, io);
+
+const commands: Command[] = [
+  { name: 'validate', summary: 'Check a config file and list every problem', usage: 'turbo validate [file]   (default: turbo.config.yml, else turbo.config.example.yml)', run: lazy((): typeof import('./commands/validate') => require('./commands/validate')) },
+  { name: 'plan', summary: 'Show what reconcile would start at a given time (locally: no records, no clusters)', usage: 'turbo plan [--at <ISO instant>] [--config <file>] [--json]', run: lazy((): typeof import('./commands/plan') => require('./commands/plan')) },
+];
+
+function usage(): string {
+  const width = Math.max(...commands.map((command) => command.name.length));
+  const lines = commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+  return ['Usage: turbo <command> [options]', '', 'Commands:', ...lines, '', 'Run `turbo <command> --help` for its options.', ''].join('\n');
+}
+
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
+/** node:util parseArgs reports bad flags with these codes (checked by code: its TypeError may come from another realm). */
+const isParseArgsError = (error: unknown) => String((error as { code?: unknown } | undefined)?.code).startsWith('ERR_PARSE_ARGS');
+
+/** Runs one command line (without `node` and the script) and returns the exit code. */
+export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.stderr(usage());
+    return 2;
+  }
+  if (isHelp(name) || name === 'help') {
+    io.stdout(usage());
+    return 0;
+  }
+  const command = commands.find((candidate) => candidate.name === name);
+  if (!command) {
+    io.stderr(`turbo: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.some(isHelp)) {
+    io.stdout(`${command.summary}\n\nUsage: ${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.stderr(`turbo ${name}: ${(error as Error).message}\nUsage: ${command.usage}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

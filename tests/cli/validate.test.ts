@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../../cli/commands/validate';
+import { main } from '../../cli/main';
+import { captureIn, folderWith } from './capture';
+
+const exampleText = readFileSync(join(__dirname, '../../turbo.config.example.yml'), 'utf8');
+const brokenText = exampleText.replace('name: alice', 'name: Alice').replace('timezone: Europe/Berlin', 'timezone: Mars/Olympus');
+
+describe('turbo validate', () => {
+  it('accepts a valid file and prints a short summary', async () => {
+    const captured = captureIn(folderWith({ 'team.yml': exampleText }));
+    expect(await run(['team.yml'], captured.io)).toBe(0);
+    expect(captured.stdout()).toBe('team.yml: OK — team payments in eu-west-1, 4 developers (alice, bob, carol, dave), runner codebuild\n');
+    expect(captured.stderr()).toBe('');
+  });
+
+  it('prints every problem as `path: message (got value)` and exits 1', async () => {
+    const captured = captureIn(folderWith({ 'turbo.config.yml': brokenText }));
+    expect(await run([], captured.io)).toBe(1);
+    expect(captured.stderr().split('\n')).toEqual([
+      'turbo.config.yml: 2 problems',
+      '  timezone: must be an IANA time zone such as Europe/Berlin (got "Mars/Olympus")',
+      '  developers[0].name: must be a DNS-1123 label: lower-case letters, digits and inner hyphens (got "Alice")',
+      '',
+    ]);
+    expect(captured.stdout()).toBe('');
+  });
+
+  it('reports a YAML syntax error as a problem of the file', async () => {
+    const captured = captureIn(folderWith({ 'bad.yml': 'team: payments\ndevelopers: [alice\n  bob: x\n' }));
+    expect(await run(['bad.yml'], captured.io)).toBe(1);
+    expect(captured.stderr()).toMatch(/^bad\.yml: 1 problem\n {2}\(file\): is not valid YAML: .* at line \d+, column \d+\n$/);
+  });
+
+  it('prefers turbo.config.yml over the example, silently', async () => {
+    const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText, 'turbo.config.example.yml': brokenText }));
+    expect(await run([], captured.io)).toBe(0);
+    expect(captured.stdout()).toMatch(/^turbo\.config\.yml: OK/);
+    expect(captured.stderr()).toBe('');
+  });
+
+  it('falls back to the example with a notice when turbo.config.yml is absent', async () => {
+    const dir = folderWith({ 'turbo.config.example.yml': exampleText });
+    const captured = captureIn(dir);
+    expect(await run([], captured.io)).toBe(0);
+    expect(captured.stderr()).toBe(`turbo: turbo.config.yml not found in ${dir}; using turbo.config.example.yml instead\n`);
+    expect(captured.stdout()).toMatch(/^turbo\.config\.example\.yml: OK/);
+  });
+
+  it.each([
+    ['no file given and none in the folder', [], 'turbo.config.yml'],
+    ['a named file that does not exist', ['missing.yml'], 'missing.yml'],
+  ])('%s: a clear error naming the path, exit 1', async (_label, argv, name) => {
+    const dir = folderWith();
+    const captured = captureIn(dir);
+    expect(await run(argv, captured.io)).toBe(1);
+    expect(captured.stderr()).toBe(`turbo: cannot read config file ${join(dir, name)}: no such file\n`);
+  });
+
+  it('refuses a folder in place of a file', async () => {
+    const dir = folderWith();
+    const captured = captureIn(join(dir, '..'));
+    expect(await run([dir], captured.io)).toBe(1);
+    expect(captured.stderr()).toBe(`turbo: cannot read config file ${dir}: it is a folder\n`);
+  });
+
+  it('more than one file is a usage error (exit 2)', async () => {
+    const captured = captureIn(folderWith());
+    expect(await main(['validate', 'a.yml', 'b.yml'], captured.io)).toBe(2);
+    expect(captured.stderr()).toBe('turbo validate: expects at most one file, got 2: a.yml b.yml\nUsage: turbo validate [file]   (default: turbo.config.yml, else turbo.config.example.yml)\n');
+  });
+});
