@@ -1,0 +1,206 @@
+/**
+ * EnvironmentStore on DynamoDB: one item per developer (partition key `developer`). Every change of ownership
+ * is a conditional write, so two executions can never both own a developer, and a replay finds its own claim.
+ */
+import { DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand, paginateScan, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  OwnershipLostError,
+  TransientError,
+  type ClaimRequest,
+  type ClaimResult,
+  type EnvironmentRecord,
+  type EnvironmentStore,
+} from './ports';
+import { awsErrorName, translateAwsError } from './retry';
+
+/** The table's keys and billing, for serverless.yml to mirror and tests to create the table with. */
+export const ENVIRONMENT_TABLE_SCHEMA: Required<Pick<CreateTableCommandInput, 'AttributeDefinitions' | 'KeySchema' | 'BillingMode'>> = {
+  AttributeDefinitions: [{ AttributeName: 'developer', AttributeType: 'S' }],
+  KeySchema: [{ AttributeName: 'developer', KeyType: 'HASH' }],
+  BillingMode: 'PAY_PER_REQUEST',
+};
+
+/** Fields only the store itself writes: the key, the owner (claim) and the notification keys (markNotified). */
+const STORE_OWNED_FIELDS = ['developer', 'runId', 'notified'];
+const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+
+export function createDocumentClient(region?: string): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+type Expression = Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
+
+/** SET for defined values, REMOVE for undefined ones; every name is a placeholder (`status` and `action` are reserved words). */
+function assignments(fields: Record<string, unknown>): Expression {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const set: string[] = [];
+  const remove: string[] = [];
+  for (const [field, value] of Object.entries(fields)) {
+    if (!ATTRIBUTE_NAME.test(field)) throw new Error(`record field "${field}" is not a valid attribute name`);
+    names[`#${field}`] = field;
+    if (value === undefined) {
+      remove.push(`#${field}`);
+    } else {
+      set.push(`#${field} = :${field}`);
+      values[`:${field}`] = value;
+    }
+  }
+  const clauses = [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : ''];
+  return { UpdateExpression: clauses.filter(Boolean).join(' '), ExpressionAttributeNames: names, ExpressionAttributeValues: values };
+}
+
+function toRecord(item: Record<string, unknown>): EnvironmentRecord {
+  const { notified, ...rest } = item;
+  // `notified` is a string set in the table (so that ADD and DELETE are idempotent); the port speaks arrays.
+  return { ...rest, ...(notified instanceof Set ? { notified: [...notified].map(String).sort() } : {}) } as EnvironmentRecord;
+}
+
+/** A conditional write that was refused, with the record as it stood. */
+interface Refused {
+  refused: true;
+  current: EnvironmentRecord | undefined;
+}
+
+export class DynamoEnvironmentStore implements EnvironmentStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async get(developer: string): Promise<EnvironmentRecord | undefined> {
+    try {
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { developer }, ConsistentRead: true }));
+      return Item ? toRecord(Item) : undefined;
+    } catch (error) {
+      throw translateAwsError(error, `DynamoDB GetItem ${developer} in ${this.tableName}`);
+    }
+  }
+
+  async list(): Promise<EnvironmentRecord[]> {
+    const records: EnvironmentRecord[] = [];
+    try {
+      for await (const page of paginateScan({ client: this.client }, { TableName: this.tableName, ConsistentRead: true })) {
+        records.push(...(page.Items ?? []).map(toRecord));
+      }
+    } catch (error) {
+      throw translateAwsError(error, `DynamoDB Scan of ${this.tableName}`);
+    }
+    return records;
+  }
+
+  /**
+   * Claims when the developer has no record, or one that no other run is provisioning or destroying.
+   * A run that already owns the record writes nothing (its jobs and notifications stay) and gets 'already-owned'.
+   */
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const update = assignments({
+      status: request.action === 'up' ? 'provisioning' : 'destroying',
+      clusterName: request.clusterName,
+      runId: request.runId,
+      action: request.action,
+      executionArn: request.executionArn,
+      startedAt: request.now,
+      updatedAt: request.now,
+      // A new owner starts clean: the last run's error and jobs are not its own.
+      lastError: undefined,
+      jobs: undefined,
+    });
+    const result = await this.write(
+      {
+        Key: { developer: request.developer },
+        ...update,
+        ConditionExpression:
+          'attribute_not_exists(#developer) OR (NOT (#status IN (:provisioning, :destroying)) AND (attribute_not_exists(#runId) OR #runId <> :runId))',
+        ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#developer': 'developer' },
+        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':provisioning': 'provisioning', ':destroying': 'destroying' },
+      },
+      `claim of ${request.developer} by ${request.runId}`,
+    );
+    if (!('refused' in result)) return { outcome: 'claimed', record: result };
+    if (!result.current) {
+      throw new TransientError(`claim of ${request.developer} by ${request.runId} was refused, but the record is gone: retry the claim`);
+    }
+    return { outcome: result.current.runId === request.runId ? 'already-owned' : 'lost', record: result.current };
+  }
+
+  async update(developer: string, runId: string, patch: Partial<EnvironmentRecord>): Promise<EnvironmentRecord> {
+    const forbidden = Object.keys(patch).filter((field) => STORE_OWNED_FIELDS.includes(field));
+    if (forbidden.length > 0) {
+      throw new Error(`update of ${developer} may not set ${forbidden.join(', ')}: claim and markNotified own those fields`);
+    }
+    const update = assignments({ ...patch, updatedAt: patch.updatedAt ?? this.now().toISOString() });
+    const result = await this.write(
+      {
+        Key: { developer },
+        ...update,
+        ConditionExpression: '#runId = :owner',
+        ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#runId': 'runId' },
+        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':owner': runId },
+      },
+      `update of ${developer} by ${runId}`,
+    );
+    if ('refused' in result) {
+      const owner = result.current ? `run ${result.current.runId ?? '(none)'}` : 'nobody (there is no record)';
+      throw new OwnershipLostError(`${developer} is owned by ${owner}, not by ${runId}: the update was not applied`);
+    }
+    return result;
+  }
+
+  async markNotified(developer: string, key: string): Promise<boolean> {
+    const result = await this.write(
+      {
+        Key: { developer },
+        UpdateExpression: 'ADD #notified :keys',
+        ConditionExpression: 'attribute_exists(#developer) AND NOT contains(#notified, :key)',
+        ExpressionAttributeNames: { '#notified': 'notified', '#developer': 'developer' },
+        ExpressionAttributeValues: { ':keys': new Set([notificationKey(key)]), ':key': key },
+      },
+      `recording notification ${key} for ${developer}`,
+    );
+    if (!('refused' in result)) return true;
+    if (!result.current) throw new Error(`there is no environment record for ${developer}: cannot record notification ${key}`);
+    return false;
+  }
+
+  async unmarkNotified(developer: string, key: string): Promise<void> {
+    // Conditional so that releasing a key never creates a record; a missing record has nothing to release.
+    await this.write(
+      {
+        Key: { developer },
+        UpdateExpression: 'DELETE #notified :keys',
+        ConditionExpression: 'attribute_exists(#developer)',
+        ExpressionAttributeNames: { '#notified': 'notified', '#developer': 'developer' },
+        ExpressionAttributeValues: { ':keys': new Set([notificationKey(key)]) },
+      },
+      `releasing notification ${key} for ${developer}`,
+    );
+  }
+
+  /** A conditional UpdateItem. A refusal comes back with the current record: from the error where DynamoDB sends it, else read. */
+  private async write(input: Omit<UpdateCommandInput, 'TableName'>, doing: string): Promise<EnvironmentRecord | Refused> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({ ...input, TableName: this.tableName, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+      );
+      return toRecord(Attributes ?? {});
+    } catch (error) {
+      if (awsErrorName(error) !== 'ConditionalCheckFailedException') {
+        throw translateAwsError(error, `DynamoDB UpdateItem (${doing}) in ${this.tableName}`);
+      }
+      const oldItem = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+      const current = oldItem ? toRecord(unmarshall(oldItem)) : await this.get(String(input.Key?.developer));
+      return { refused: true, current };
+    }
+  }
+}
+
+function notificationKey(key: string): string {
+  if (key.trim() === '') throw new Error('notification key must not be empty');
+  return key;
+}

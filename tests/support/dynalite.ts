@@ -1,0 +1,61 @@
+/**
+ * A real DynamoDB API in memory: the `dynalite` server on a loopback port. It applies DynamoDB's own validation and
+ * conditional writes, so tests of the store see what DynamoDB would do.
+ *
+ *   const dynamo = await startDynalite();
+ *   await dynamo.createTable({ TableName: 'turbo-test', ...ENVIRONMENT_TABLE_SCHEMA });
+ *   const store = new DynamoEnvironmentStore(dynamo.documentClient(), 'turbo-test');
+ *   ...
+ *   await dynamo.stop();
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+// dynalite ships no types: a function that returns a Node http.Server.
+const dynalite = require('dynalite') as (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+
+export interface LocalDynamo {
+  endpoint: string;
+  /** Endpoint, region and fake credentials for any DynamoDB client, plus the given overrides. */
+  clientConfig(overrides?: DynamoDBClientConfig): DynamoDBClientConfig;
+  /** A DocumentClient as the store's factory builds it (undefined values removed). */
+  documentClient(overrides?: DynamoDBClientConfig): DynamoDBDocumentClient;
+  /** Creates a table; it is ACTIVE at once. */
+  createTable(input: CreateTableCommandInput): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDynalite(): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clients: DynamoDBClient[] = [];
+
+  const clientConfig = (overrides: DynamoDBClientConfig = {}): DynamoDBClientConfig => ({
+    endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+    ...overrides,
+  });
+  const newClient = (overrides?: DynamoDBClientConfig) => {
+    const client = new DynamoDBClient(clientConfig(overrides));
+    clients.push(client);
+    return client;
+  };
+
+  return {
+    endpoint,
+    clientConfig,
+    documentClient: (overrides) => DynamoDBDocumentClient.from(newClient(overrides), { marshallOptions: { removeUndefinedValues: true } }),
+    createTable: async (input) => {
+      await newClient().send(new CreateTableCommand(input));
+    },
+    stop: async () => {
+      clients.forEach((client) => client.destroy());
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
