@@ -1,5 +1,5 @@
 /** A CommandIo that records what a command writes, working in a fresh temporary folder. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandIo } from '../../cli/main';
@@ -20,9 +20,13 @@ export function captureIn(cwd: string): Captured {
   };
 }
 
-/** A fresh folder holding the given files (name → text). */
+const root = mkdtempSync(join(tmpdir(), 'turbo-cli-'));
+// Registered for every test file that imports this helper.
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A fresh folder holding the given files (name → text), removed after the test file. */
 export function folderWith(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'turbo-cli-'));
+  const dir = mkdtempSync(join(root, 'case-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
