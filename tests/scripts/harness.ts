@@ -58,10 +58,6 @@ export class StubWorld {
     return readFileSync(join(this.stubDir, name), 'utf8');
   }
 
-  has(name: string): boolean {
-    return existsSync(join(this.stubDir, name));
-  }
-
   calls(): string[][] {
     const file = join(this.stubDir, 'calls.log');
     if (!existsSync(file)) return [];

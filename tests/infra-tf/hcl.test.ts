@@ -1,0 +1,176 @@
+/**
+ * infra-tf checked offline: `terraform fmt` where terraform is installed, and the HCL itself parsed with
+ * @cdktf/hcl2json (terraform init/validate need the registry, which tests cannot reach).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+import { DNS_LABEL, MAX_DEVELOPER_NAME } from '../../functions/core/config';
+
+const REPO = resolve(__dirname, '../..');
+const INFRA = join(REPO, 'infra-tf');
+const STACKS = ['network', 'cluster'] as const;
+type Stack = (typeof STACKS)[number];
+
+// hcl2json's JSON: blocks are arrays of bodies keyed by type and label.
+type Body = Record<string, any>;
+const hcl: Record<Stack, Body> = { network: {}, cluster: {} };
+const text: Record<Stack, string> = { network: '', cluster: '' };
+
+function tfFiles(stack: Stack): string[] {
+  return readdirSync(join(INFRA, stack)).filter((name) => name.endsWith('.tf'));
+}
+
+/** Merges the parsed files of one stack into one body (each top-level key is a map of blocks). */
+function merge(target: Body, source: Body): void {
+  for (const [key, value] of Object.entries(source)) {
+    if (Array.isArray(value)) target[key] = [...(target[key] ?? []), ...value];
+    else target[key] = { ...(target[key] ?? {}), ...value };
+  }
+}
+
+beforeAll(async () => {
+  for (const stack of STACKS) {
+    for (const file of tfFiles(stack)) {
+      const content = readFileSync(join(INFRA, stack, file), 'utf8');
+      text[stack] += content;
+      merge(hcl[stack], (await parse(file, content)) as Body);
+    }
+  }
+});
+
+function onPath(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+}
+
+describe('infra-tf', () => {
+  it('is formatted (terraform fmt -check -recursive infra-tf)', () => {
+    if (!onPath('terraform')) {
+      console.warn('NOTICE: terraform is not on PATH: `terraform fmt -check` was not run; the HCL assertions below still run.');
+      expect(tfFiles('cluster').length).toBeGreaterThan(0);
+      return;
+    }
+    const result = spawnSync('terraform', ['fmt', '-check', '-recursive', 'infra-tf'], { cwd: REPO, encoding: 'utf8' });
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('pins the major version of every registry module', () => {
+    const modules = STACKS.flatMap((stack) => Object.values(hcl[stack].module ?? {}).flat() as Body[]);
+    expect(modules.map((m) => m.source).sort()).toEqual(['terraform-aws-modules/eks/aws', 'terraform-aws-modules/vpc/aws']);
+    for (const module of modules) expect(module.version).toMatch(/^~> \d+\.\d+$/);
+    const versionOf = (source: string) => modules.find((m) => m.source === source)!.version;
+    expect(versionOf('terraform-aws-modules/eks/aws')).toMatch(/^~> 21\./);
+    expect(versionOf('terraform-aws-modules/vpc/aws')).toMatch(/^~> 6\./);
+    for (const stack of STACKS) {
+      const terraform = hcl[stack].terraform[0];
+      expect(terraform.required_providers[0].aws.version).toBe('~> 6.0');
+      expect(terraform.required_version).toBe('>= 1.11.0');
+    }
+  });
+
+  it('uses an S3 backend with S3-native locking; the cluster key is per developer, set by the job script', () => {
+    for (const stack of STACKS) {
+      const backend = hcl[stack].terraform[0].backend.s3[0];
+      expect(backend).toMatchObject({ use_lockfile: true, encrypt: true });
+      expect(backend.dynamodb_table).toBeUndefined();
+    }
+    expect(hcl.network.terraform[0].backend.s3[0].key).toBe('network/terraform.tfstate');
+    // A fixed key in the cluster stack would make every developer share one state.
+    expect(hcl.cluster.terraform[0].backend.s3[0].key).toBeUndefined();
+    const script = readFileSync(join(REPO, 'scripts', 'terraform.sh'), 'utf8');
+    expect(script).toContain('STATE_KEY="clusters/$DEVELOPER_ARG.tfstate"');
+    expect(script).toContain('"-backend-config=key=$STATE_KEY"');
+  });
+
+  it('tags every cluster resource with turbo:owner, turbo:expires-at and turbo:managed-by', () => {
+    const tags = hcl.cluster.locals[0].tags;
+    expect(tags).toEqual({ 'turbo:owner': '${var.developer}', 'turbo:expires-at': '${var.expires_at}', 'turbo:managed-by': 'turbo' });
+    expect(hcl.cluster.provider.aws[0].default_tags[0].tags).toBe('${local.tags}');
+    expect(hcl.cluster.module.eks[0].tags).toBe('${local.tags}');
+    expect(hcl.network.locals[0].tags['turbo:managed-by']).toBe('turbo');
+    expect(hcl.network.provider.aws[0].default_tags[0].tags).toBe('${local.tags}');
+  });
+
+  it('validates every variable (a bool is held by its type alone)', () => {
+    const unvalidated = STACKS.flatMap((stack) =>
+      Object.entries(hcl[stack].variable as Record<string, Body[]>)
+        .filter(([, [variable]]) => variable!.type !== '${bool}' && !(variable!.validation?.length > 0))
+        .map(([name]) => `${stack}.${name}`),
+    );
+    expect(unvalidated).toEqual([]);
+    expect(Object.keys(hcl.cluster.variable).length).toBeGreaterThanOrEqual(12);
+  });
+
+  it('holds developer names to the config schema: a DNS-1123 label of at most 24 characters', () => {
+    const condition: string = hcl.cluster.variable.developer[0].validation[0].condition;
+    const pattern = /regex\("(.+?)", var\.developer\)/.exec(condition)![1]!.replace(/\\\\/g, '\\');
+    expect(pattern).toBe(DNS_LABEL.source);
+    expect(condition).toContain(`length(var.developer) <= ${MAX_DEVELOPER_NAME}`);
+    const accepts = (name: string) => new RegExp(pattern).test(name) && name.length <= MAX_DEVELOPER_NAME;
+    expect(['alice', 'bob-2', 'a'.repeat(24)].every(accepts)).toBe(true);
+    expect(['Bob', 'bob;id', '$(id)', '-x', 'bob-', '', 'a'.repeat(25)].some(accepts)).toBe(false);
+  });
+
+  it('contains no credentials', () => {
+    for (const stack of STACKS) {
+      expect(text[stack]).not.toMatch(/AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}/);
+      expect(text[stack]).not.toMatch(/\b(access_key|secret_key|token|profile|password|shared_credentials_files)\s*=/);
+      expect(Object.keys(hcl[stack].provider.aws[0]).sort()).toEqual(['default_tags', 'region']);
+    }
+  });
+
+  it('gives the cluster API-only access entries: the developer as cluster admin, image-sync edit on turbo-app', () => {
+    const eks = hcl.cluster.module.eks[0];
+    expect(eks.authentication_mode).toBe('API');
+    expect(Object.keys(eks).filter((input) => /aws_auth/.test(input))).toEqual([]);
+    expect(text.cluster).not.toMatch(/source\s*=\s*".*aws-auth/);
+    expect(eks.access_entries.developer).toEqual({
+      principal_arn: '${var.developer_principal_arn}',
+      policy_associations: { admin: { policy_arn: '${local.access_policy_prefix}/AmazonEKSClusterAdminPolicy', access_scope: { type: 'cluster' } } },
+    });
+    expect(eks.access_entries.image_sync).toEqual({
+      principal_arn: '${var.turbo_lambda_role_arn}',
+      policy_associations: {
+        edit: { policy_arn: '${local.access_policy_prefix}/AmazonEKSEditPolicy', access_scope: { type: 'namespace', namespaces: ['${var.app_namespace}'] } },
+      },
+    });
+    expect(hcl.cluster.variable.app_namespace[0].default).toBe('turbo-app');
+  });
+
+  it('installs the add-ons, the EBS CSI driver through EKS Pod Identity, and sizes the node group from the config', () => {
+    const eks = hcl.cluster.module.eks[0];
+    expect(Object.keys(eks.addons).sort()).toEqual(['aws-ebs-csi-driver', 'coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);
+    expect(eks.addons['aws-ebs-csi-driver'].pod_identity_association).toEqual([{ role_arn: '${aws_iam_role.ebs_csi.arn}', service_account: 'ebs-csi-controller-sa' }]);
+    const trust = hcl.cluster.data.aws_iam_policy_document.ebs_csi_trust[0].statement[0];
+    expect(trust.principals[0].identifiers).toEqual(['pods.eks.amazonaws.com']);
+    expect(hcl.cluster.resource.aws_iam_role_policy_attachment.ebs_csi[0].policy_arn).toMatch(/policy\/service-role\/AmazonEBSCSIDriverPolicy$/);
+    expect(eks.enable_irsa).toBe(false);
+    expect(eks.eks_managed_node_groups.default).toMatchObject({
+      instance_types: ['${var.node_instance_type}'],
+      min_size: '${var.node_min_size}',
+      desired_size: '${var.node_desired_size}',
+      max_size: '${var.node_max_size}',
+    });
+    expect(eks).toMatchObject({ name: '${local.cluster_name}', kubernetes_version: '${var.kubernetes_version}' });
+    expect(hcl.cluster.locals[0].cluster_name).toBe('turbo-${var.developer}');
+  });
+
+  it('outputs the cluster name, endpoint and CA', () => {
+    expect(Object.keys(hcl.cluster.output).sort()).toEqual(['cluster_certificate_authority_data', 'cluster_endpoint', 'cluster_name']);
+  });
+
+  it('shares one VPC: 2+ AZs, one NAT gateway by default, load balancer subnet tags, IDs published where the cluster reads them', () => {
+    const vpc = hcl.network.module.vpc[0];
+    expect(hcl.network.variable.single_nat_gateway[0].default).toBe(true);
+    expect(hcl.network.variable.az_count[0].validation[0].condition).toContain('var.az_count >= 2');
+    expect(vpc).toMatchObject({ enable_nat_gateway: true, single_nat_gateway: '${var.single_nat_gateway}' });
+    expect(vpc.public_subnet_tags).toEqual({ 'kubernetes.io/role/elb': '1' });
+    expect(vpc.private_subnet_tags).toEqual({ 'kubernetes.io/role/internal-elb': '1' });
+    const published = Object.values(hcl.network.resource.aws_ssm_parameter).map((blocks: any) => blocks[0].name);
+    const read = Object.values(hcl.cluster.data.aws_ssm_parameter).map((blocks: any) => blocks[0].name.replace('network_parameter_prefix', 'parameter_prefix'));
+    expect(published).toEqual(expect.arrayContaining(read));
+    expect(hcl.network.variable.parameter_prefix[0].default).toBe(hcl.cluster.variable.network_parameter_prefix[0].default);
+  });
+});

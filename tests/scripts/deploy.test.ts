@@ -1,0 +1,142 @@
+import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { hasRealKubectl, StubWorld } from './harness';
+
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+const FIXTURE_BASE = join(__dirname, 'fixtures', 'k8s');
+const ENV = {
+  DEVELOPER: 'alice',
+  CLUSTER_NAME: 'turbo-alice',
+  AWS_REGION: 'eu-west-1',
+  K8S_BASE: FIXTURE_BASE,
+  FRONTEND_IMAGE: `acme/turbo-notes:1.4.2@${DIGEST}`,
+  MONGO_IMAGE: 'acme/turbo-mongo:7.0.14',
+};
+const HOSTNAME = 'a1b2c3-1234567890.eu-west-1.elb.amazonaws.com';
+
+describe('scripts/deploy.sh', () => {
+  let world: StubWorld;
+  beforeEach(() => {
+    world = new StubWorld().set('lb-hostname', HOSTNAME).set('lb-address-polls', '2');
+  });
+  afterEach(() => world.cleanup());
+
+  it('connects, creates the credentials, applies server-side, waits for the rollouts and the load balancer, and writes APP_URL', () => {
+    const result = world.run('deploy.sh', ['alice'], ENV);
+
+    expect(result.status).toBe(0);
+    const commands = result.calls.map((call) => call.slice(0, 3).join(' '));
+    // Rendering comes first: a broken base or image stops the job before it touches the cluster.
+    expect(result.calls[0]!.slice(0, 2)).toEqual(['kubectl', 'kustomize']);
+    expect(commands.slice(1)).toEqual([
+      'aws eks update-kubeconfig',
+      'kubectl get namespace',
+      'kubectl create namespace',
+      'kubectl get secret',
+      'kubectl create --filename',
+      'kubectl apply --server-side',
+      'kubectl rollout status',
+      'kubectl rollout status',
+      'kubectl get service',
+      'kubectl get service',
+      'kubectl get service',
+    ]);
+    expect(result.calls[1]).toEqual(['aws', 'eks', 'update-kubeconfig', '--name', 'turbo-alice', '--region', 'eu-west-1']);
+    expect(result.calls[6]).toEqual(['kubectl', 'apply', '--server-side', '--force-conflicts', '--field-manager=turbo-deploy', '--filename', '-']);
+    expect(result.calls[7]).toEqual(['kubectl', 'rollout', 'status', 'deployment/frontend', '--namespace', 'turbo-app', '--timeout=600s']);
+    expect(result.calls[8]).toEqual(['kubectl', 'rollout', 'status', 'statefulset/mongo', '--namespace', 'turbo-app', '--timeout=600s']);
+
+    const outputs = readFileSync(join(world.dir, 'turbo-output.env'), 'utf8');
+    expect(outputs).toBe(`APP_URL=http://${HOSTNAME}\nCLUSTER_NAME=turbo-alice\n`);
+    expect(result.output).toContain(`APP_URL=http://${HOSTNAME}\n`);
+  });
+
+  it('pins the images through a temporary overlay of the base, tag and digest kept', () => {
+    const result = world.run('deploy.sh', ['alice'], ENV);
+
+    expect(result.status).toBe(0);
+    const overlay = parseYaml(world.read('overlay.yaml'));
+    expect(overlay.images).toEqual([
+      { name: 'turbo-frontend', newName: 'acme/turbo-notes', newTag: '1.4.2', digest: DIGEST },
+      { name: 'turbo-mongo', newName: 'acme/turbo-mongo', newTag: '7.0.14' },
+    ]);
+    expect(overlay.resources).toHaveLength(1);
+    if (!hasRealKubectl) {
+      console.warn('NOTICE: no real kubectl: the rendered manifests were not checked.');
+      return;
+    }
+    const applied = parseAllDocuments(world.read('applied.yaml')).map((doc) => doc.toJSON());
+    const imageOf = (name: string) => applied.find((o) => o.metadata.name === name).spec.template.spec.containers[0].image;
+    expect(imageOf('frontend')).toBe(`acme/turbo-notes:1.4.2@${DIGEST}`);
+    expect(imageOf('mongo')).toBe('acme/turbo-mongo:7.0.14');
+    expect(applied.every((o) => o.metadata.namespace === 'turbo-app')).toBe(true);
+  });
+
+  it('leaves the base images alone when no image is given', () => {
+    const result = world.run('deploy.sh', ['alice'], { ...ENV, FRONTEND_IMAGE: '', MONGO_IMAGE: '' });
+
+    expect(result.status).toBe(0);
+    expect(parseYaml(world.read('overlay.yaml')).images).toBeUndefined();
+  });
+
+  it('creates random credentials once, passing them on stdin only, and keeps them on a redeploy', () => {
+    const first = world.run('deploy.sh', ['alice'], ENV);
+    const secret = JSON.parse(world.read('secret.json'));
+    const second = world.run('deploy.sh', ['alice'], ENV);
+
+    expect(first.status).toBe(0);
+    expect(second.status).toBe(0);
+    expect(secret.metadata).toMatchObject({ name: 'mongo-credentials', namespace: 'turbo-app' });
+    expect(Object.keys(secret.stringData).sort()).toEqual(['password', 'root-password', 'root-username', 'username']);
+    expect(secret.stringData.password).toMatch(/^[0-9a-f]{48}$/);
+    expect(secret.stringData['root-password']).toMatch(/^[0-9a-f]{48}$/);
+    expect(secret.stringData.password).not.toBe(secret.stringData['root-password']);
+    for (const password of [secret.stringData.password, secret.stringData['root-password']]) {
+      expect(first.output + second.output).not.toContain(password);
+      expect(JSON.stringify(world.calls())).not.toContain(password);
+    }
+    expect(second.calls.filter((call) => call[1] === 'create')).toEqual([]);
+    expect(second.output).toContain('Secret turbo-app/mongo-credentials exists: keeping it');
+  });
+
+  it.each([
+    ['docker.io/acme/turbo-notes:1.4.2', 'a registry host'],
+    ['acme/turbo-notes', 'neither tag nor digest'],
+    ['acme/turbo-notes:1.4.2@sha256:123', 'a short digest'],
+    ['acme/turbo-notes:$(id)', 'shell syntax'],
+  ])('refuses FRONTEND_IMAGE=%j (%s) before touching the cluster', (image) => {
+    const result = world.run('deploy.sh', ['alice'], { ...ENV, FRONTEND_IMAGE: image });
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe(`ERROR: deploy: FRONTEND_IMAGE must be a Docker Hub reference such as acme/turbo-notes:1.4.2@sha256:<64 hex> (got '${image}')`);
+    expect(world.calls()).toEqual([]);
+  });
+
+  it('fails with the reason when a rollout does not finish', () => {
+    world.set('fail', 'kubectl rollout');
+
+    const result = world.run('deploy.sh', ['alice'], ENV);
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe('ERROR: deploy: waiting up to 600s for the rollouts failed (exit 1)');
+    expect(existsSync(join(world.dir, 'turbo-output.env'))).toBe(false);
+  });
+
+  it('fails with the reason when the load balancer gets no address within the bound', () => {
+    world.set('lb-address-polls', '1000');
+
+    const result = world.run('deploy.sh', ['alice'], { ...ENV, LB_WAIT_TIMEOUT: '0' });
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe('ERROR: deploy: timed out after 0s waiting for the load balancer address of Service turbo-app/frontend-public');
+  });
+
+  it.each(['Bob', 'bob;id', '$(id)', '-x', 'a'.repeat(25)])('refuses the developer name %j before any command runs', (name) => {
+    const result = world.run('deploy.sh', [name], { ...ENV, DEVELOPER: '' });
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toMatch(new RegExp(`^ERROR: deploy: developer '${name.replace(/[$()]/g, '\\$&')}' (is not a DNS-1123 label|is longer than 24 characters)`));
+    expect(world.calls()).toEqual([]);
+  });
+});
