@@ -1,8 +1,9 @@
 /**
  * JobRunner on Jenkins' remote access API.
  * - Start: `POST /job/<a>/job/<b>/buildWithParameters` (form body). Jenkins answers 201 Created with the queue item
- *   in `Location` (`.../queue/item/N/`). It also answers so when it coalesces the request into an identical item
- *   still waiting in the queue; Jenkins 2.475 and later answer 303 See Other for that case. Both carry the item.
+ *   in `Location` (`.../queue/item/N/`). When it coalesces the request into an identical item still waiting in
+ *   the queue, older Jenkins answers 201 too; releases since JENKINS-66105 (2021) answer 303 See Other with that
+ *   item's `Location`. Redirects are not followed, so both give the item.
  * - CSRF: where `/crumbIssuer/api/json` exists, its `crumb` goes in the header named by `crumbRequestField`, with
  *   the session cookie it was issued in (Jenkins ties crumbs to the web session). Where it answers 404, no crumb.
  * - Follow: the queue item (`executable.number` once started, `cancelled`, `why` while waiting), then the build's

@@ -77,7 +77,7 @@ export interface FakeJenkinsOptions {
   cancelFor?: (item: FakeQueueItem) => boolean;
   /** The archived turbo-output.env of a build, or undefined for none. Default: deploy builds archive an APP_URL. */
   artifactFor?: (build: FakeBuild) => string | undefined;
-  /** The status of a coalesced duplicate request: 201 (Jenkins before 2.475) or 303 (later). Default 201. */
+  /** The status of a coalesced duplicate request: 201 (Jenkins before JENKINS-66105, 2021) or 303 (since). Default 303. */
   coalescedStatus?: 201 | 303;
   /** Jenkins' configured root URL, used in the `url` fields of its JSON. Default: the server's own URL. */
   rootUrl?: string;
@@ -259,7 +259,7 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
       const duplicate = state.queue.find(
         (item) => item.jobPath === jobPath && !item.cancelled && item.buildNumber === undefined && JSON.stringify(item.parameters) === JSON.stringify(parameters),
       );
-      if (duplicate) return send(response, options.coalescedStatus ?? 201, '', location(duplicate));
+      if (duplicate) return send(response, options.coalescedStatus ?? 303, '', location(duplicate));
       const item: FakeQueueItem = { id: nextQueueId++, jobPath, parameters, reads: 0, cancelled: false, forgotten: false };
       state.queue.push(item);
       options.onQueued?.(item);
