@@ -287,6 +287,15 @@ describe('records and clusters decide between acting and waiting', () => {
     expect(actionOf(plan(evening, config, [failed], []), 'alice')).toMatchObject({ action: 'down', runId: 'alice-down-20261124' });
   });
 
+  it('a failed down run of today is left for a redrive too', () => {
+    const failedDown = record('alice', { status: 'failed', runId: 'alice-down-20261124', lastError: 'destroy job failed' });
+    const p = plan(evening, config, [failedDown], [cluster('turbo-alice', 'alice')]);
+    expect(actionOf(p, 'alice')).toBeUndefined();
+    expect(idleOf(p, 'alice')?.reason).toBe(
+      'after teardown at 19:00 Europe/Berlin; run alice-down-20261124 failed (destroy job failed): redrive it, its name cannot run twice',
+    );
+  });
+
   it.each([
     ['provisioning', 'alice-up-20261124', morning, /run alice-up-20261124 is provisioning, wait for it$/],
     ['provisioning', 'alice-up-20261124', evening, /run alice-up-20261124 is provisioning, wait for it$/],
