@@ -69,9 +69,14 @@ export class StubWorld {
   }
 
   run(script: string, args: string[], env: Record<string, string> = {}): RunResult {
+    return this.runBash('"$0" "$@"', [join(REPO, 'scripts', script), ...args], env, this.dir);
+  }
+
+  /** Runs a bash command line (stderr merged into stdout, in order) with the stubs first on PATH. */
+  runBash(command: string, args: string[], env: Record<string, string>, cwd: string): RunResult {
     const before = this.calls().length;
-    const result = spawnSync('bash', ['-c', '"$0" "$@" 2>&1', join(REPO, 'scripts', script), ...args], {
-      cwd: this.dir,
+    const result = spawnSync('bash', ['-c', `{ ${command}; } 2>&1`, ...args], {
+      cwd,
       encoding: 'utf8',
       env: {
         PATH: [this.binDir, process.env.PATH].join(delimiter),
