@@ -1,4 +1,6 @@
 /**
+ * AWS failures for adapter tests.
+ *
  * A local endpoint for AWS services that speak the JSON protocol (CodeBuild, DynamoDB, EKS's REST-JSON errors look
  * alike): every request is recorded, every answer is scripted. Unlike aws-sdk-client-mock, which replaces `send`,
  * requests here go through the SDK's whole middleware stack, so its own retries really happen.
@@ -24,6 +26,10 @@ export interface AwsJsonServer {
   calls: AwsCall[];
   close(): Promise<void>;
 }
+
+/** An error as an AWS SDK v3 client throws it, for aws-sdk-client-mock's `rejects`. */
+export const awsSdkError = (name: string, status: number, message = `${name} happened`) =>
+  Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
 
 export const awsError = (status: number, type: string, message: string): AwsAnswer => ({
   status,

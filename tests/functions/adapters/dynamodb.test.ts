@@ -11,7 +11,7 @@ import {
   type EnvironmentRecord,
 } from '../../../functions/adapters/ports';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
-import { awsError, localClientConfig, startAwsJsonServer } from './aws-json-server';
+import { awsError, awsSdkError, localClientConfig, startAwsJsonServer } from './aws-json-server';
 
 const claimUp = (runId: string, overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
   developer: 'alice',
@@ -290,12 +290,12 @@ describe('DynamoEnvironmentStore with a mocked DocumentClient', () => {
   });
 
   it('turns AccessDenied into AuthenticationError', async () => {
-    dynamo.on(GetCommand).rejects(Object.assign(new Error('not authorized to perform dynamodb:GetItem'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    dynamo.on(GetCommand).rejects(awsSdkError('AccessDeniedException', 400, 'not authorized to perform dynamodb:GetItem'));
     await expect(store.get('alice')).rejects.toBeInstanceOf(AuthenticationError);
   });
 
   it('keeps a validation error as a plain error naming the operation', async () => {
-    dynamo.on(UpdateCommand).rejects(Object.assign(new Error('Invalid UpdateExpression'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } }));
+    dynamo.on(UpdateCommand).rejects(awsSdkError('ValidationException', 400, 'Invalid UpdateExpression'));
     const failure = store.markNotified('alice', 'k');
     await expect(failure).rejects.not.toBeInstanceOf(TransientError);
     await expect(failure).rejects.toThrow('DynamoDB UpdateItem (recording notification k for alice) in turbo-environments failed (ValidationException');

@@ -10,10 +10,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { EksClusters, aggregateNodegroupStatus } from '../../../functions/adapters/eks';
 import { AuthenticationError, TransientError } from '../../../functions/adapters/ports';
+import { awsSdkError } from './aws-json-server';
 
 const notFound = (what: string) => new ResourceNotFoundException({ message: `No cluster found for name: ${what}.`, $metadata: { httpStatusCode: 404 } });
-const sdkError = (name: string, status: number) =>
-  Object.assign(new Error(`${name} happened`), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
 
 const activeCluster = {
   name: 'turbo-alice',
@@ -106,7 +105,7 @@ describe('EksClusters', () => {
     });
 
     it('surfaces throttling that outlived the SDK retries as TransientError', async () => {
-      eks.on(DescribeClusterCommand).rejects(sdkError('ThrottlingException', 429));
+      eks.on(DescribeClusterCommand).rejects(awsSdkError('ThrottlingException', 429));
 
       const failure = clusters.describe('turbo-alice');
       await expect(failure).rejects.toBeInstanceOf(TransientError);
@@ -116,7 +115,7 @@ describe('EksClusters', () => {
     it('surfaces a 5xx on a node group as TransientError naming it', async () => {
       eks.on(DescribeClusterCommand).resolves({ cluster: activeCluster });
       eks.on(ListNodegroupsCommand).resolves({ nodegroups: ['ng-a'] });
-      eks.on(DescribeNodegroupCommand).rejects(sdkError('ServerException', 500));
+      eks.on(DescribeNodegroupCommand).rejects(awsSdkError('ServerException', 500));
 
       await expect(clusters.describe('turbo-alice')).rejects.toThrow(
         expect.objectContaining({ name: 'Turbo.TransientError', message: expect.stringContaining('EKS DescribeNodegroup turbo-alice/ng-a') }),
@@ -124,7 +123,7 @@ describe('EksClusters', () => {
     });
 
     it('turns AccessDenied into AuthenticationError', async () => {
-      eks.on(DescribeClusterCommand).rejects(sdkError('AccessDeniedException', 403));
+      eks.on(DescribeClusterCommand).rejects(awsSdkError('AccessDeniedException', 403));
       await expect(clusters.describe('turbo-alice')).rejects.toBeInstanceOf(AuthenticationError);
     });
   });
@@ -162,7 +161,7 @@ describe('EksClusters', () => {
     });
 
     it('surfaces a failing ListClusters as TransientError', async () => {
-      eks.on(ListClustersCommand).rejects(sdkError('ServiceUnavailableException', 503));
+      eks.on(ListClustersCommand).rejects(awsSdkError('ServiceUnavailableException', 503));
       await expect(clusters.listTurboClusters()).rejects.toThrow(expect.objectContaining({ name: 'Turbo.TransientError', message: expect.stringContaining('EKS ListClusters') }));
     });
   });

@@ -1,5 +1,6 @@
 import { AuthenticationError, TransientError } from '../../../functions/adapters/ports';
 import { backoffDelayMs, translateAwsError, withRetry, type RetryOptions } from '../../../functions/adapters/retry';
+import { awsSdkError } from './aws-json-server';
 
 class HttpFailure extends Error {
   constructor(readonly status: number, readonly retryAfterMs?: number) {
@@ -106,9 +107,6 @@ describe('withRetry', () => {
 });
 
 describe('translateAwsError', () => {
-  const sdkError = (name: string, status: number, extra: Record<string, unknown> = {}) =>
-    Object.assign(new Error(`${name} message`), { name, $metadata: { httpStatusCode: status }, ...extra });
-
   it.each([
     ['ThrottlingException', 400],
     ['ProvisionedThroughputExceededException', 400],
@@ -117,7 +115,7 @@ describe('translateAwsError', () => {
     ['ServiceUnavailable', 503],
     ['TimeoutError', 0],
   ])('treats %s (HTTP %s) as transient', (name, status) => {
-    const translated = translateAwsError(sdkError(name, status), 'EKS DescribeCluster turbo-alice');
+    const translated = translateAwsError(awsSdkError(name, status), 'EKS DescribeCluster turbo-alice');
     expect(translated).toBeInstanceOf(TransientError);
     expect(translated.message).toContain(`EKS DescribeCluster turbo-alice failed after the SDK's retries (${name}`);
   });
@@ -128,17 +126,17 @@ describe('translateAwsError', () => {
   });
 
   it.each(['AccessDeniedException', 'UnrecognizedClientException', 'ExpiredTokenException'])('treats %s as an authentication failure', (name) => {
-    const translated = translateAwsError(sdkError(name, 400), 'SSM GetParameter /turbo/slack');
+    const translated = translateAwsError(awsSdkError(name, 400), 'SSM GetParameter /turbo/slack');
     expect(translated).toBeInstanceOf(AuthenticationError);
-    expect(translated.message).toBe(`SSM GetParameter /turbo/slack was refused (${name}, HTTP 400: ${name} message)`);
+    expect(translated.message).toBe(`SSM GetParameter /turbo/slack was refused (${name}, HTTP 400: ${name} happened)`);
   });
 
   it('keeps any other failure as a plain error that says what was attempted and keeps the cause', () => {
-    const original = sdkError('ValidationException', 400);
+    const original = awsSdkError('ValidationException', 400);
     const translated = translateAwsError(original, 'DynamoDB UpdateItem');
     expect(translated).not.toBeInstanceOf(TransientError);
     expect(translated).not.toBeInstanceOf(AuthenticationError);
-    expect(translated.message).toBe('DynamoDB UpdateItem failed (ValidationException, HTTP 400: ValidationException message)');
+    expect(translated.message).toBe('DynamoDB UpdateItem failed (ValidationException, HTTP 400: ValidationException happened)');
     expect(translated.cause).toBe(original);
   });
 });

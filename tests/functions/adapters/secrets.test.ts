@@ -4,10 +4,9 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { mockClient } from 'aws-sdk-client-mock';
 import { AuthenticationError, ConfigurationError, TransientError } from '../../../functions/adapters/ports';
 import { AwsSecretStore, DEFAULT_SECRET_TTL_MS } from '../../../functions/adapters/secrets';
+import { awsSdkError } from './aws-json-server';
 
 const botToken = 'xoxb-000000000000-1111111111111-abcdefghijklmnopqrstuvwx';
-const sdkError = (name: string, status: number) =>
-  Object.assign(new Error(`${name} happened`), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
 
 describe('AwsSecretStore', () => {
   const ssmClient = new SSMClient({ region: 'eu-west-1' });
@@ -98,8 +97,8 @@ describe('AwsSecretStore', () => {
   });
 
   it('surfaces throttling as TransientError and AccessDenied as AuthenticationError', async () => {
-    ssm.on(GetParameterCommand, { Name: '/busy' }).rejects(sdkError('ThrottlingException', 400));
-    ssm.on(GetParameterCommand, { Name: '/forbidden' }).rejects(sdkError('AccessDeniedException', 400));
+    ssm.on(GetParameterCommand, { Name: '/busy' }).rejects(awsSdkError('ThrottlingException', 400));
+    ssm.on(GetParameterCommand, { Name: '/forbidden' }).rejects(awsSdkError('AccessDeniedException', 400));
 
     await expect(newStore().get('/busy')).rejects.toBeInstanceOf(TransientError);
     await expect(newStore().get('/forbidden')).rejects.toBeInstanceOf(AuthenticationError);
@@ -107,7 +106,7 @@ describe('AwsSecretStore', () => {
 
   it('never puts a value in an error', async () => {
     ssm.on(GetParameterCommand, { Name: '/token' }).resolves({ Parameter: { Value: botToken } });
-    ssm.on(GetParameterCommand, { Name: '/other' }).rejects(sdkError('InternalServerError', 500));
+    ssm.on(GetParameterCommand, { Name: '/other' }).rejects(awsSdkError('InternalServerError', 500));
     const store = newStore();
     await store.get('/token');
 
