@@ -2,7 +2,7 @@
  * Notifier on the Slack Web API (@slack/web-api). The WebClient retries 5xx and network failures with backoff and
  * waits out a 429's Retry-After; what survives that becomes a port error. The bot token never appears in an error.
  */
-import { ErrorCode, LogLevel, WebClient, type RetryOptions } from '@slack/web-api';
+import { ErrorCode, LogLevel, WebClient, type Block, type RetryOptions } from '@slack/web-api';
 import { AuthenticationError, ConfigurationError, TransientError, type Message, type Notifier, type SecretStore } from './ports';
 
 export interface SlackNotifierOptions {
@@ -56,7 +56,7 @@ export class SlackNotifier implements Notifier {
 
   async sendToChannel(channel: string, message: Message): Promise<string> {
     const posted = await this.call('chat.postMessage', () =>
-      this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never[] }),
+      this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as Block[] }),
     );
     if (!posted.ts) throw new Error(`Slack chat.postMessage to ${channel} answered without a message timestamp`);
     return posted.ts;
