@@ -111,15 +111,18 @@ export interface FailureMessageInput {
   region: string;
 }
 
+/** A failure report must go out even when the execution ID is odd (e.g. a local rehearsal's): then it names it, unlinked. */
+function executionLine(executionArn: string, region: string): string {
+  if (!EXECUTION_ARN.test(executionArn) || !AWS_REGION.test(region)) {
+    return `Execution ${code(executionArn)} (no console link: not a Step Functions execution ARN in a valid region).`;
+  }
+  return `${link(executionConsoleUrl(executionArn, region), 'Open the execution in the Step Functions console')} (it can be redriven from there).`;
+}
+
 function failureReport(title: string, lines: string[], executionArn: string, region: string): Message {
-  const url = executionConsoleUrl(executionArn, region);
   return {
     text: `${title}: ${lines[0]}`,
-    blocks: [
-      header(title),
-      ...lines.map(section),
-      section(`${link(url, 'Open the execution in the Step Functions console')} (it can be redriven from there).`),
-    ],
+    blocks: [header(title), ...lines.map(section), section(executionLine(executionArn, region))],
   };
 }
 

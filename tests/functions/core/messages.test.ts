@@ -160,6 +160,12 @@ describe('failureMessage', () => {
     expect(rendered(message)).toContain('x…');
   });
 
+  it('still goes out, naming the execution unlinked, when the execution ID is not an ARN', () => {
+    const body = rendered(failureMessage({ ...failure, executionArn: 'local-rehearsal-<7>' }));
+    expect(body).toContain('Execution `local-rehearsal-&lt;7&gt;` (no console link');
+    expect(body).not.toContain('console.aws.amazon.com');
+  });
+
   it('still says something when the reason is empty', () => {
     expect(rendered(failureMessage({ ...failure, reason: '  ' }))).toContain('no reason recorded');
   });
