@@ -4,7 +4,7 @@
  * credentials binding, and the scripts they call without Groovy interpolation into the shell.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DNS_LABEL } from '../../functions/core/config';
@@ -146,6 +146,36 @@ describe.each([
     expect(validation).toBeGreaterThan(0);
     expect(validation).toBeLessThan(text.indexOf('lock('));
   });
+
+  it(
+    'rejects in Groovy exactly the developer names that the config rejects',
+    () => {
+      const groovyJars = join(root, 'node_modules/npm-groovy-lint/lib/java');
+      if (!javaAvailable() || !existsSync(groovyJars)) {
+        console.warn(`NOTICE: java or the Groovy jars bundled with npm-groovy-lint (${groovyJars}) are missing: the Groovy check of DEVELOPER is not run.`);
+        return;
+      }
+      const condition = /if \((!\(params\.DEVELOPER ==~ \/.+\/\) \|\| params\.DEVELOPER\.length\(\) > \d+)\) \{/.exec(text)?.[1];
+      expect(condition).toBeDefined();
+      const names = ['alice', 'a-1', 'x', 'Alice', 'bob;rm -rf /', '$(id)', '-x', 'x-', '', 'a'.repeat(24), 'a'.repeat(25)];
+      const dir = mkdtempSync(join(tmpdir(), 'turbo-groovy-'));
+      try {
+        const script = join(dir, 'check.groovy');
+        // The pipeline's own condition, with `params` bound to each name in turn.
+        writeFileSync(
+          script,
+          `def names = new groovy.json.JsonSlurper().parseText(args[0])\nprintln(groovy.json.JsonOutput.toJson(names.collect { name -> def params = [DEVELOPER: name]; ${condition} }))\n`,
+        );
+        const output = execFileSync('java', ['-cp', `${groovyJars}/*`, 'groovy.ui.GroovyMain', script, JSON.stringify(names)], { encoding: 'utf8' });
+        const refused = JSON.parse(output.trim().split('\n').at(-1)!) as boolean[];
+
+        expect(refused).toEqual(names.map((name) => !DNS_LABEL.test(name) || name.length > 24));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    LINT_TIMEOUT_MS,
+  );
 
   it('never interpolates values into a shell string (double-quoted or triple-quoted sh)', () => {
     const shellSteps = [...text.matchAll(/^\s*sh\s*\(?\s*(['"]{1,3})/gm)].map((match) => match[1]);
