@@ -81,8 +81,6 @@ module "eks" {
         role_arn        = aws_iam_role.ebs_csi.arn
         service_account = "ebs-csi-controller-sa"
       }]
-      # A default gp3 StorageClass, so the app's PersistentVolumeClaim needs no class name.
-      configuration_values = jsonencode({ defaultStorageClass = { enabled = true } })
     }
   }
 

@@ -1,0 +1,138 @@
+/**
+ * resources/codebuild.yml: the CodeBuild projects and their job role, as serverless includes them.
+ * Serverless variables (${self:...}, ${sls:stage}) stay unresolved here; they are checked as text.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+const REPO = resolve(__dirname, '../..');
+const text = readFileSync(join(REPO, 'resources', 'codebuild.yml'), 'utf8');
+const template = parseYaml(text) as { Resources: Record<string, { Type: string; Properties: any }> };
+const readme = readFileSync(join(REPO, 'infra-tf', 'README.md'), 'utf8');
+
+interface Statement {
+  Sid: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+const statements: Statement[] = template.Resources.TurboJobRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const conditionKeys = (s: Statement) => Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c));
+const isTagScoped = (s: Statement) => conditionKeys(s).some((key) => /^aws:(Resource|Request)Tag\/turbo:managed-by$/.test(key));
+
+describe('resources/codebuild.yml', () => {
+  it('is a serverless resources mapping with a top-level Resources key', () => {
+    expect(Object.keys(template)).toEqual(['Resources']);
+    expect(Object.keys(template.Resources).sort()).toEqual(['TurboDeployProject', 'TurboJobRole', 'TurboStateBucket', 'TurboTerraformProject']);
+  });
+
+  it('refers only to resources it defines (Ref and Fn::GetAtt)', () => {
+    const refs = [...text.matchAll(/Ref: (\w+)/g)].map((m) => m[1]!).filter((name) => !name.startsWith('AWS'));
+    const getAtts = [...text.matchAll(/Fn::GetAtt: \[(\w+), \w+\]/g)].map((m) => m[1]!);
+    expect(refs.length + getAtts.length).toBeGreaterThan(0);
+    for (const name of [...refs, ...getAtts]) expect(Object.keys(template.Resources)).toContain(name);
+  });
+
+  it('names the projects from the serverless custom keys and runs the two buildspecs from the GitHub source', () => {
+    const terraform = template.Resources.TurboTerraformProject!.Properties;
+    const deploy = template.Resources.TurboDeployProject!.Properties;
+    expect(terraform.Name).toBe('${self:custom.codebuild.terraformProject}');
+    expect(deploy.Name).toBe('${self:custom.codebuild.deployProject}');
+    for (const [project, buildspec] of [[terraform, 'buildspecs/terraform.yml'], [deploy, 'buildspecs/deploy.yml']] as const) {
+      expect(project.Source).toMatchObject({ Type: 'GITHUB', Location: '${self:custom.codebuild.sourceLocation}', BuildSpec: buildspec });
+      expect(existsSync(join(REPO, buildspec))).toBe(true);
+      expect(project.SourceVersion).toBe('${self:custom.codebuild.sourceVersion}');
+      expect(project.ServiceRole).toEqual({ 'Fn::GetAtt': ['TurboJobRole', 'Arn'] });
+    }
+    expect(terraform.Environment.EnvironmentVariables).toEqual([{ Name: 'TF_STATE_BUCKET', Value: { Ref: 'TurboStateBucket' } }]);
+  });
+
+  it('uses exactly the custom keys its header documents', () => {
+    const used = new Set([...text.matchAll(/\$\{self:custom\.codebuild\.(\w+)\}/g)].map((m) => m[1]));
+    expect([...used].sort()).toEqual(['deployProject', 'networkParameterPrefix', 'sourceLocation', 'sourceVersion', 'stateBucket', 'terraformProject']);
+    for (const key of used) expect(readme).toContain(`custom.codebuild.${key}`);
+  });
+
+  it('grants no wildcard actions', () => {
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      for (const action of actionsOf(statement)) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
+    }
+  });
+
+  it('scopes every mutating EKS, EC2 and IAM permission with turbo:managed-by tags, or documents why it cannot be', () => {
+    const mutating = /^(eks|ec2|iam):(Create|Delete|Update|Tag|Untag|Associate|Disassociate|Authorize|Revoke|Modify|Attach|Detach|Put|Pass)/;
+    const unscoped = statements.filter((s) => actionsOf(s).some((a) => mutating.test(a)) && !isTagScoped(s));
+    expect(unscoped.map((s) => s.Sid).sort()).toEqual(['Ec2NewSecurityGroupRules', 'Ec2TagOnCreate', 'IamEksServiceLinkedRoles', 'IamPassTurboRolesToEks']);
+    for (const statement of unscoped) {
+      // Still narrowed by a condition or a resource pattern, and explained in the README.
+      expect(statement.Condition !== undefined || JSON.stringify(statement.Resource).includes('security-group-rule')).toBe(true);
+      expect(readme).toContain(statement.Sid);
+    }
+  });
+
+  it('limits "Resource: *" to the calls AWS offers no resource-level permission for, each documented', () => {
+    const starred = statements.filter((s) => s.Resource === '*');
+    expect(starred.map((s) => s.Sid).sort()).toEqual(['EksAddonCatalogue', 'Ec2Describe'].sort());
+    for (const action of starred.flatMap(actionsOf)) {
+      expect(action).toMatch(/:(Describe|List)/);
+      expect(readme).toContain(action);
+    }
+  });
+
+  it('confines every named resource to Turbo: turbo-* clusters and roles, the clusters/ state prefix, the network parameters', () => {
+    const resources = JSON.stringify(statements.map((s) => s.Resource));
+    for (const arn of resources.match(/:(cluster|role|nodegroup|addon|access-entry|podidentityassociation)\/[^"]*/g) ?? []) {
+      expect(arn).toMatch(/\/(turbo-\*|aws-service-role\/\*)/);
+    }
+    expect(resources).toContain('${self:custom.codebuild.stateBucket}/clusters/*');
+    expect(resources).toContain('parameter${self:custom.codebuild.networkParameterPrefix}/*');
+  });
+
+  it('keeps the state bucket private, versioned and out of stack deletion', () => {
+    const bucket = template.Resources.TurboStateBucket as any;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties.VersioningConfiguration.Status).toBe('Enabled');
+    expect(Object.values(bucket.Properties.PublicAccessBlockConfiguration).every((v) => v === true)).toBe(true);
+  });
+
+  it('resolves in a serverless service that defines the custom keys (osls print, offline)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbo-sls-'));
+    try {
+      cpSync(join(REPO, 'resources'), join(dir, 'resources'), { recursive: true });
+      writeFileSync(
+        join(dir, 'serverless.yml'),
+        [
+          'service: turbo',
+          'provider: { name: aws, region: eu-west-1 }',
+          'custom:',
+          '  codebuild: { terraformProject: turbo-terraform, deployProject: turbo-deploy, stateBucket: acme-turbo-state,',
+          '    sourceLocation: "https://github.com/acme/turbo.git", sourceVersion: main, networkParameterPrefix: /turbo/network }',
+          'resources:',
+          '  - ${file(resources/codebuild.yml)}',
+        ].join('\n'),
+      );
+      const result = spawnSync(process.execPath, [join(REPO, 'node_modules', 'osls', 'bin', 'serverless.js'), 'print', '--stage', 'ci', '--format', 'json'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      });
+      expect(result.stderr).not.toMatch(/Error/);
+      const printed = JSON.parse(result.stdout);
+      const resources = printed.resources.Resources;
+      expect(resources.TurboJobRole.Properties.RoleName).toBe('turbo-ci-jobs');
+      expect(resources.TurboTerraformProject.Properties.Name).toBe('turbo-terraform');
+      expect(resources.TurboStateBucket.Properties.BucketName).toBe('acme-turbo-state');
+      // CloudFormation's own ${AWS::...} references survive serverless' variable resolution.
+      expect(JSON.stringify(resources)).toContain('arn:${AWS::Partition}:s3:::acme-turbo-state/clusters/*');
+      expect(JSON.stringify(resources)).not.toContain('${self:');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
