@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { hasRealKubectl, StubWorld } from './harness';
+import { hasRealKubectl, REPO, StubWorld } from './harness';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const FIXTURE_BASE = join(__dirname, 'fixtures', 'k8s');
@@ -71,6 +71,30 @@ describe('scripts/deploy.sh', () => {
     expect(imageOf('frontend')).toBe(`acme/turbo-notes:1.4.2@${DIGEST}`);
     expect(imageOf('mongo')).toBe('acme/turbo-mongo:7.0.14');
     expect(applied.every((o) => o.metadata.namespace === 'turbo-app')).toBe(true);
+  });
+
+  it("renders the app's own base (k8s/) by default, with the names of the contract", () => {
+    const { K8S_BASE: _fixture, ...env } = ENV;
+    const result = world.run('deploy.sh', ['alice'], env);
+
+    if (!existsSync(join(REPO, 'k8s', 'kustomization.yaml'))) {
+      console.warn('NOTICE: k8s/ has no kustomization.yaml yet: only the refusal is checked.');
+      expect(result.lastLine).toMatch(/^ERROR: deploy: K8S_BASE=.*k8s holds no kustomization\.yaml$/);
+      return;
+    }
+    expect(result.status).toBe(0);
+    if (!hasRealKubectl) {
+      console.warn('NOTICE: no real kubectl: k8s/ was not rendered.');
+      return;
+    }
+    const applied = parseAllDocuments(world.read('applied.yaml')).map((doc) => doc.toJSON());
+    const find = (kind: string, name: string) => applied.find((o) => o.kind === kind && o.metadata.name === name);
+    expect(find('Deployment', 'frontend').metadata.namespace).toBe('turbo-app');
+    expect(find('Deployment', 'frontend').spec.template.spec.containers.map((c: { image: string }) => c.image)).toContain(`acme/turbo-notes:1.4.2@${DIGEST}`);
+    expect(find('StatefulSet', 'mongo').spec.template.spec.containers.map((c: { image: string }) => c.image)).toContain('acme/turbo-mongo:7.0.14');
+    expect(find('Service', 'frontend-public').spec.type).toBe('LoadBalancer');
+    // The Secret is the script's, never the base's.
+    expect(find('Secret', 'mongo-credentials')).toBeUndefined();
   });
 
   it('leaves the base images alone when no image is given', () => {
