@@ -64,7 +64,7 @@ notify_webhook() {
   local repository="$1" body
   body="$(printf '{"repository":"%s","tag":"%s"}' "$repository" "${TAGS[0]}")"
   # The URL may hold a token: it is never logged. A failed notify is only a warning.
-  if curl --fail --silent --show-error --max-time 10 --retry 3 --retry-connrefused \
+  if curl --fail --silent --show-error --max-time 10 --retry 3 --retry-delay 1 --retry-connrefused \
     --header 'Content-Type: application/json' --data "$body" "$TURBO_IMAGE_WEBHOOK_URL" >/dev/null; then
     log "notified Turbo's image webhook of $repository:${TAGS[0]}"
   else
