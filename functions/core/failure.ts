@@ -1,0 +1,28 @@
+/**
+ * Turns what a Catch hands over ({ Error, Cause }) into one readable line. Lambda puts a JSON document with
+ * errorMessage into Cause; other errors give plain text.
+ */
+export interface CaughtError {
+  Error: string;
+  Cause?: string;
+}
+
+const MAX_REASON = 500;
+
+export function describeFailure(caught: CaughtError): string {
+  let message = caught.Cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    // plain text cause
+  }
+  const line = `${caught.Error}${message ? `: ${message}` : ''}`.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON - 1)}…` : line;
+}
+
+/** The furthest step a run reached, from the jobs it started: what a failure message names. */
+export function lastStartedStep(action: 'up' | 'down', startedJobs: string[]): string {
+  const steps = action === 'up' ? ['deploy', 'apply'] : ['destroy'];
+  return steps.find((step) => startedJobs.includes(step)) ?? 'claim';
+}

@@ -1,0 +1,46 @@
+/**
+ * What each job is told: the environment variables that scripts/*.sh read, the same on CodeBuild and Jenkins.
+ */
+import type { JobKind } from '../adapters/ports';
+import { clusterNameOf, type TurboConfig } from './config';
+
+export interface JobContext {
+  developer: string;
+  /** The developer's IAM principal; absent for an orphan cluster being destroyed. */
+  iamPrincipalArn?: string;
+  expiresAt?: string;
+  /** Full image references (`repo:tag@digest`) recorded by image-sync, when known. */
+  images?: { frontend?: string; mongo?: string };
+}
+
+export function jobParams(config: TurboConfig, kind: JobKind, context: JobContext): Record<string, string> {
+  const params: Record<string, string> = {
+    CLUSTER_NAME: clusterNameOf(context.developer),
+    AWS_REGION: config.region,
+  };
+  if (kind === 'apply') {
+    Object.assign(params, {
+      KUBERNETES_VERSION: config.cluster.kubernetesVersion,
+      NODE_INSTANCE_TYPE: config.cluster.instanceType,
+      NODE_MIN_SIZE: String(config.cluster.nodes.min),
+      NODE_DESIRED_SIZE: String(config.cluster.nodes.desired),
+      NODE_MAX_SIZE: String(config.cluster.nodes.max),
+    });
+    if (context.iamPrincipalArn) params.DEVELOPER_PRINCIPAL_ARN = context.iamPrincipalArn;
+    if (context.expiresAt) params.EXPIRES_AT = context.expiresAt;
+  }
+  if (kind === 'deploy') {
+    if (context.images?.frontend) params.FRONTEND_IMAGE = context.images.frontend;
+    if (context.images?.mongo) params.MONGO_IMAGE = context.images.mongo;
+  }
+  return params;
+}
+
+export function expectedJobSeconds(config: TurboConfig, kind: JobKind): number {
+  const minutes = { apply: config.jobs.applyMinutes, deploy: config.jobs.deployMinutes, destroy: config.jobs.destroyMinutes }[kind];
+  return Math.round(minutes * 60);
+}
+
+export class JobFailedError extends Error {
+  override name = 'Turbo.JobFailed';
+}

@@ -1,0 +1,34 @@
+/**
+ * CheckCluster / VerifyClusterGone: is the developer's cluster (and its node group) ACTIVE, or gone?
+ * The loop is bounded by time since the job started (`since`), which bounds its attempts without a counter.
+ */
+import { z } from 'zod';
+import { elapsedSeconds, MAX_POLL_ATTEMPTS, WaitExhaustedError } from '../core/polling';
+import { lambda } from './lib/stack';
+
+const CLUSTER_POLL_SECONDS = 30;
+const MAX_WAIT_SECONDS = MAX_POLL_ATTEMPTS * CLUSTER_POLL_SECONDS;
+
+const input = z.object({
+  clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { message: 'must be an EKS cluster name' }),
+  expect: z.enum(['active', 'gone']),
+  since: z.iso.datetime({ offset: true }),
+});
+
+export class ClusterFailedError extends Error {
+  override name = 'Turbo.ClusterFailed';
+}
+
+export const handler = lambda('CheckCluster', input, async ({ clusterName, expect, since }, { clusters }) => {
+  const cluster = await clusters.describe(clusterName);
+  const nodes = cluster.nodegroupStatus;
+  if (expect === 'active' && (cluster.status === 'FAILED' || nodes === 'CREATE_FAILED' || nodes === 'DEGRADED')) {
+    throw new ClusterFailedError(`cluster ${clusterName} is ${cluster.status}${nodes ? `, node group ${nodes}` : ''}`);
+  }
+  const done = expect === 'gone' ? cluster.status === 'ABSENT' : cluster.status === 'ACTIVE' && nodes === 'ACTIVE';
+  const waited = elapsedSeconds(since, new Date());
+  if (!done && waited > MAX_WAIT_SECONDS) {
+    throw new WaitExhaustedError(`cluster ${clusterName} still ${cluster.status} ${Math.round(waited / 60)} min after its job started (expected ${expect})`);
+  }
+  return { state: done ? 'done' : 'waiting', status: cluster.status, waitSeconds: CLUSTER_POLL_SECONDS, endpoint: cluster.endpoint ?? null };
+});

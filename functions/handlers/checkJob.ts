@@ -1,0 +1,31 @@
+/**
+ * CheckApplyJob / CheckDeployJob / CheckDestroyJob: one look at the job, and how long to wait before the next.
+ * A failed job or an exhausted loop is an error, so that the state's Catch takes the failure path.
+ */
+import { z } from 'zod';
+import { expectedJobSeconds, JobFailedError } from '../core/jobs';
+import { elapsedSeconds, MAX_POLL_ATTEMPTS, nextWaitSeconds, WaitExhaustedError } from '../core/polling';
+import { jobHandleField } from './lib/fields';
+import { lambda } from './lib/stack';
+
+const input = z.object({
+  handle: jobHandleField,
+  attempt: z.number().int().min(0),
+});
+
+export const handler = lambda('CheckJob', input, async ({ handle: given, attempt }, { config, runner }) => {
+  const status = await runner.status(given);
+  const handle = status.handle ?? given;
+  const logUrl = status.logUrl ?? null;
+  if (status.state === 'failed') {
+    throw new JobFailedError(`${handle.kind} job failed: ${status.reason}${logUrl ? ` (log: ${logUrl})` : ''}`);
+  }
+  if (status.state === 'succeeded') {
+    return { handle, state: 'succeeded', attempt: attempt + 1, waitSeconds: 0, outputs: status.outputs, logUrl };
+  }
+  if (attempt + 1 >= MAX_POLL_ATTEMPTS) {
+    throw new WaitExhaustedError(`${handle.kind} job still running after ${attempt + 1} checks${logUrl ? ` (log: ${logUrl})` : ''}`);
+  }
+  const waitSeconds = nextWaitSeconds(elapsedSeconds(handle.startedAt, new Date()), expectedJobSeconds(config, handle.kind));
+  return { handle, state: 'running', attempt: attempt + 1, waitSeconds, detail: status.detail ?? null, logUrl };
+});

@@ -1,0 +1,31 @@
+/** ClaimEnvironment: the conditional write that makes this run the only owner of the developer's environment. */
+import { z } from 'zod';
+import { clusterNameOf } from '../core/config';
+import { developerField, runIdField } from './lib/fields';
+import { lambda, logger } from './lib/stack';
+
+const input = z.object({
+  developer: developerField,
+  action: z.enum(['up', 'down']),
+  runId: runIdField,
+  executionArn: z.string().min(1),
+  clusterName: z.string().optional(),
+});
+
+export const handler = lambda('ClaimEnvironment', input, async (event, { store }) => {
+  const result = await store.claim({
+    developer: event.developer,
+    clusterName: event.clusterName ?? clusterNameOf(event.developer),
+    action: event.action,
+    runId: event.runId,
+    executionArn: event.executionArn,
+    now: new Date().toISOString(),
+  });
+  if (result.outcome === 'lost') {
+    logger.warn('another run owns this environment; stopping without side effects', {
+      owner: result.record.runId,
+      status: result.record.status,
+    });
+  }
+  return { outcome: result.outcome, status: result.record.status, owner: result.record.runId ?? null };
+});

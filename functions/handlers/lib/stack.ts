@@ -1,0 +1,67 @@
+/**
+ * The one middy stack every handler uses: the Powertools logger with the Lambda context, input validation, and
+ * error normalisation (stable ASL error names, no secret in any message). Handlers stay thin: they get parsed input
+ * and the bound ports, and return plain JSON.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { formatPath } from '../../core/config';
+import { resolveDeps, type Deps } from './deps';
+import { redactKnownSecrets } from './redact';
+
+export const logger = new Logger({ serviceName: 'turbo' });
+
+export class InvalidInputError extends Error {
+  override name = 'Turbo.InvalidInput';
+}
+
+/** Errors whose `name` the state machines route on pass through; anything else is named for what it is. */
+const TRANSIENT_SDK_ERRORS = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalServerError',
+  'InternalServerException',
+  'InternalFailure',
+  'TimeoutError',
+]);
+
+export function normaliseError(error: unknown): Error {
+  if (error instanceof z.ZodError) {
+    const problems = error.issues.map((issue) => `${formatPath(issue.path) || '(input)'}: ${issue.message}`);
+    return new InvalidInputError(`invalid input: ${problems.join('; ')}`);
+  }
+  const source = error instanceof Error ? error : new Error(String(error));
+  const transient = TRANSIENT_SDK_ERRORS.has(source.name) || (source as { $retryable?: unknown }).$retryable !== undefined;
+  const normalised = new Error(redactKnownSecrets(source.message));
+  normalised.name = source.name.startsWith('Turbo.') ? source.name : transient ? 'Turbo.TransientError' : source.name || 'Error';
+  return normalised;
+}
+
+export function lambda<Schema extends z.ZodType, Output>(
+  step: string,
+  schema: Schema,
+  run: (input: z.output<Schema>, deps: Deps, context: Context) => Promise<Output>,
+) {
+  return middy<unknown, Output, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      onError: (request) => {
+        const error = normaliseError(request.error);
+        logger.error(`${step} failed`, { error: { name: error.name, message: error.message } });
+        request.error = error;
+      },
+    })
+    .handler(async (event, context) => {
+      const input = schema.parse(event);
+      logger.appendKeys({ step });
+      const deps = await resolveDeps();
+      return run(input, deps, context);
+    });
+}

@@ -1,0 +1,80 @@
+/**
+ * NotifyReady / NotifyDestroyed / NotifyFailure: the Slack messages of a run, each sent at most once per run.
+ * The key is reserved in the record before sending and released if the send fails, so a retry or a replay
+ * sends it exactly once.
+ */
+import { z } from 'zod';
+import { scheduleOf } from '../core/config';
+import { lastStartedStep } from '../core/failure';
+import { destroyedMessage, failureMessage, readyMessage } from '../core/messages';
+import type { EnvironmentStore, Message } from '../adapters/ports';
+import { developerField, runIdField } from './lib/fields';
+import type { Deps } from './lib/deps';
+import { lambda, logger } from './lib/stack';
+
+const input = z.object({
+  kind: z.enum(['ready', 'destroyed', 'failed']),
+  developer: developerField,
+  runId: runIdField,
+  action: z.enum(['up', 'down']),
+  executionArn: z.string().min(1),
+});
+
+type Delivery = 'sent' | 'already-sent' | 'not-in-roster' | `failed: ${string}`;
+
+async function sendOnce(store: EnvironmentStore, developer: string, key: string, send: () => Promise<unknown>): Promise<Delivery> {
+  if (!(await store.markNotified(developer, key))) return 'already-sent';
+  try {
+    await send();
+    return 'sent';
+  } catch (error) {
+    await store.unmarkNotified(developer, key);
+    throw error;
+  }
+}
+
+export async function notify(event: z.output<typeof input>, { config, store, notifier, region }: Deps) {
+  const record = await store.get(event.developer);
+  const member = config.developers.find((dev) => dev.name === event.developer);
+  const key = `${event.runId}:${event.kind}`;
+  const toDeveloper = (message: Message) =>
+    member ? sendOnce(store, event.developer, key, () => notifier.sendToUser(member.slackUserId, message)) : Promise.resolve<Delivery>('not-in-roster');
+
+  if (event.kind === 'ready') {
+    const schedule = member && scheduleOf(config, member);
+    const message = readyMessage({
+      developer: event.developer,
+      clusterName: record?.clusterName ?? '',
+      region,
+      endpoint: record?.endpoint ?? '',
+      appUrl: record?.appUrl ?? '',
+      expiresAt: record?.expiresAt ?? '',
+      timezone: schedule?.timezone ?? config.timezone,
+    });
+    return { developer: await toDeveloper(message) };
+  }
+  if (event.kind === 'destroyed') {
+    return { developer: await toDeveloper(destroyedMessage({ developer: event.developer, clusterName: record?.clusterName ?? '' })) };
+  }
+
+  const message = failureMessage({
+    developer: event.developer,
+    action: event.action,
+    step: lastStartedStep(event.action, Object.keys(record?.jobs ?? {})),
+    reason: record?.lastError ?? 'unknown error (see the execution)',
+    executionArn: event.executionArn,
+    region,
+  });
+  // The ops channel is told first: it is the one that must hear about a failure even when the DM cannot be sent.
+  const ops = await sendOnce(store, event.developer, `${key}:ops`, () => notifier.sendToChannel(config.slack.opsChannel, message));
+  let developer: Delivery;
+  try {
+    developer = await toDeveloper(message);
+  } catch (error) {
+    developer = `failed: ${error instanceof Error ? error.name : 'Error'}`;
+    logger.warn('failure DM could not be sent; the ops channel has it', { error: developer });
+  }
+  return { ops, developer };
+}
+
+export const handler = lambda('Notify', input, (event, deps) => notify(event, deps));

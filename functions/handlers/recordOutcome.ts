@@ -1,0 +1,48 @@
+/** MarkReady / MarkDestroyed / RecordFailure: the end of a run, written to the developer's record. */
+import { z } from 'zod';
+import { describeFailure } from '../core/failure';
+import { OwnershipLostError, type EnvironmentRecord } from '../adapters/ports';
+import { developerField, runIdField } from './lib/fields';
+import { lambda, logger } from './lib/stack';
+
+const input = z.discriminatedUnion('outcome', [
+  z.object({
+    outcome: z.literal('ready'),
+    developer: developerField,
+    runId: runIdField,
+    endpoint: z.string().nullish(),
+    /** The deploy job's outputs: APP_URL is the one the developer needs. */
+    outputs: z.object({ APP_URL: z.url({ protocol: /^https?$/ }) }).passthrough(),
+    expiresAt: z.string().nullish(),
+  }),
+  z.object({ outcome: z.literal('destroyed'), developer: developerField, runId: runIdField }),
+  z.object({
+    outcome: z.literal('failed'),
+    developer: developerField,
+    runId: runIdField,
+    error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  }),
+]);
+
+export const handler = lambda('RecordOutcome', input, async (event, { store }) => {
+  const now = new Date().toISOString();
+  let patch: Partial<EnvironmentRecord>;
+  if (event.outcome === 'ready') {
+    patch = { status: 'ready', readyAt: now, endpoint: event.endpoint ?? undefined, appUrl: event.outputs.APP_URL, expiresAt: event.expiresAt ?? undefined };
+  } else if (event.outcome === 'destroyed') {
+    patch = { status: 'destroyed', destroyedAt: now, endpoint: undefined, appUrl: undefined };
+  } else {
+    patch = { status: 'failed', lastError: describeFailure(event.error) };
+  }
+  try {
+    const record = await store.update(event.developer, event.runId, { ...patch, updatedAt: now });
+    return { status: record.status, lastError: record.lastError ?? null };
+  } catch (error) {
+    // A run that lost its claim must not overwrite the owner's record; on the failure path that is not an error.
+    if (event.outcome === 'failed' && error instanceof OwnershipLostError) {
+      logger.warn('failure not recorded: another run owns the record', { runId: event.runId });
+      return { status: 'not-owner', lastError: describeFailure(event.error) };
+    }
+    throw error;
+  }
+});

@@ -1,0 +1,16 @@
+/** ReportReconcileFailure: a reconcile that could not plan or start its runs is told to the ops channel. */
+import { z } from 'zod';
+import { describeFailure } from '../core/failure';
+import { reconcileFailureMessage } from '../core/messages';
+import { lambda } from './lib/stack';
+
+const input = z.object({
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  executionArn: z.string().min(1),
+});
+
+export const handler = lambda('ReportReconcileFailure', input, async ({ error, executionArn }, { config, notifier, region }) => {
+  const reason = describeFailure(error);
+  await notifier.sendToChannel(config.slack.opsChannel, reconcileFailureMessage({ reason, executionArn, region }));
+  return { reported: true, reason };
+});

@@ -1,0 +1,48 @@
+/**
+ * StartApplyJob / StartDeployJob / StartDestroyJob: asks the runner for a job, once per run and kind.
+ * A replay finds the job it started in the record and returns the same handle.
+ */
+import { z } from 'zod';
+import { expectedJobSeconds, jobParams } from '../core/jobs';
+import { nextWaitSeconds } from '../core/polling';
+import { OwnershipLostError } from '../adapters/ports';
+import { developerField, jobKindField, runIdField } from './lib/fields';
+import { lambda, logger } from './lib/stack';
+
+const input = z.object({
+  developer: developerField,
+  runId: runIdField,
+  kind: jobKindField,
+  expiresAt: z.string().optional(),
+});
+
+export const handler = lambda('StartJob', input, async (event, { config, store, runner }) => {
+  const record = await store.get(event.developer);
+  if (!record || record.runId !== event.runId) {
+    throw new OwnershipLostError(`${event.developer} is no longer owned by ${event.runId} (owner: ${record?.runId ?? 'none'})`);
+  }
+  let handle = record.jobs?.[event.kind];
+  if (handle?.runId === event.runId) {
+    logger.info('job already started by this run; reusing it', { jobId: handle.id });
+  } else {
+    const developer = config.developers.find((dev) => dev.name === event.developer);
+    const images = Object.fromEntries(
+      Object.entries(record.images ?? {}).map(([name, ref]) => [name, `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`]),
+    );
+    handle = await runner.start({
+      kind: event.kind,
+      developer: event.developer,
+      runId: event.runId,
+      params: jobParams(config, event.kind, {
+        developer: event.developer,
+        iamPrincipalArn: developer?.iamPrincipalArn,
+        expiresAt: event.expiresAt ?? record.expiresAt,
+        images,
+      }),
+    });
+    await store.update(event.developer, event.runId, { jobs: { ...record.jobs, [event.kind]: handle } });
+    logger.info('job started', { kind: event.kind, jobId: handle.id });
+  }
+  const elapsed = (Date.now() - Date.parse(handle.startedAt)) / 1000;
+  return { handle, state: 'running', attempt: 0, waitSeconds: nextWaitSeconds(elapsed, expectedJobSeconds(config, event.kind)) };
+});
