@@ -32,7 +32,8 @@ function renderWithoutKubectl(): K8sObject[] {
     documents(readFileSync(path.join(BASE, file), 'utf8')).map((object) => {
       if (!CLUSTER_SCOPED.has(object.kind)) object.metadata.namespace = kustomization.namespace;
       object.metadata.labels = { ...object.metadata.labels, ...common };
-      if (object.spec?.template) object.spec.template.metadata.labels = { ...object.spec.template.metadata.labels, ...common };
+      const templates = [object.spec?.template, ...(object.spec?.volumeClaimTemplates ?? [])].filter(Boolean);
+      for (const template of templates) template.metadata.labels = { ...template.metadata.labels, ...common };
       return object;
     }),
   );
