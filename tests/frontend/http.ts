@@ -33,9 +33,11 @@ export async function listen(app: FastifyInstance): Promise<(sent: Sent | string
       body: json ? JSON.stringify(payload) : (payload as string | undefined),
     });
     const body = await response.text();
+    const responseHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => (responseHeaders[name] = value));
     return {
       statusCode: response.status,
-      headers: Object.fromEntries(response.headers),
+      headers: responseHeaders,
       body,
       json: () => JSON.parse(body),
     };
