@@ -87,6 +87,43 @@ const jenkinsRunner = z
   })
   .strict();
 
+/**
+ * image-sync: how new images are chosen and rolled out. The two base URLs are the only place a registry host is
+ * named; tests, rehearsals and teams on another registry set them.
+ */
+const httpUrl = z.url({ protocol: /^https?$/ });
+export const DEFAULT_IMAGE_SYNC = {
+  includePrerelease: false,
+  mongoPolicy: 'manual',
+  hubApiUrl: 'https://hub.docker.com',
+  registryUrl: 'https://registry-1.docker.io',
+  rolloutDeadlineSeconds: 900,
+  webhookTokenParameter: '/turbo/image-sync/webhook-token',
+} as const;
+const imageSync = z
+  .object({
+    /** Whether a pre-release tag such as 1.4.0-rc.1 may become the newest version. */
+    includePrerelease: z.boolean().default(DEFAULT_IMAGE_SYNC.includePrerelease),
+    /** `follow`: the MongoDB StatefulSet rolls like the frontend; `manual`: image-sync never touches it. */
+    mongoPolicy: z.enum(['follow', 'manual']).default(DEFAULT_IMAGE_SYNC.mongoPolicy),
+    /** The Docker Hub API that lists tags. */
+    hubApiUrl: httpUrl.default(DEFAULT_IMAGE_SYNC.hubApiUrl),
+    /** The registry (v2 API) that answers manifest HEADs with digests. */
+    registryUrl: httpUrl.default(DEFAULT_IMAGE_SYNC.registryUrl),
+    /** A rollout not finished this long after its patch has failed. */
+    rolloutDeadlineSeconds: z.number().int().min(60).max(3600).default(DEFAULT_IMAGE_SYNC.rolloutDeadlineSeconds),
+    /** The webhook's secret path segment: POST /hooks/images/{token}. */
+    webhookTokenParameter: secretName.default(DEFAULT_IMAGE_SYNC.webhookTokenParameter),
+    /** For private repositories: a Docker Hub user and its access token. Public ones need neither. */
+    registryUserParameter: secretName.optional(),
+    registryTokenParameter: secretName.optional(),
+  })
+  .strict()
+  .refine((sync) => (sync.registryUserParameter === undefined) === (sync.registryTokenParameter === undefined), {
+    message: 'registryUserParameter and registryTokenParameter go together (both or neither)',
+    path: ['registryTokenParameter'],
+  });
+
 export const configSchema = z
   .object({
     team: developerName,
@@ -97,6 +134,8 @@ export const configSchema = z
     leadMinutes: z.number().int().min(5).max(180).default(25),
     /** The latest local time a keep-alive may reach. */
     maxKeepUntil: clockTime.default('23:00'),
+    /** The pre-teardown warning (with "keep" and "destroy now" buttons) goes out this long before teardown. */
+    warnMinutesBeforeTeardown: z.number().int().min(5).max(240).default(30),
     runner: z
       .object({
         type: z.enum(['codebuild', 'jenkins']),
@@ -121,6 +160,8 @@ export const configSchema = z
     slack: z
       .object({
         tokenParameter: secretName,
+        /** Verifies that requests to the interactivity endpoint come from Slack. */
+        signingSecretParameter: secretName.default('/turbo/slack/signing-secret'),
         opsChannel: slackChannelId,
       })
       .strict(),
@@ -145,6 +186,7 @@ export const configSchema = z
         mongo: imageRepository,
       })
       .strict(),
+    imageSync: imageSync.prefault({}),
     ops: z.array(slackUserId).default([]),
     developers: z.array(developer).min(1),
   })

@@ -30,10 +30,33 @@ export interface Idle {
   reason: string;
 }
 
+/**
+ * The pre-teardown DM: `${developer}-warn-${yyyyMMdd}` is sent once per local day (the notification key and
+ * the execution name), however many ticks fall inside the warning window.
+ */
+export interface PlannedWarning {
+  developer: string;
+  action: 'warn';
+  runId: string;
+  clusterName: string;
+  /** ISO UTC instant of the teardown the warning is about (teardownAt, or the keep-alive when later). */
+  teardownAt: string;
+  /** The local time the "keep" button offers (22:00 within maxKeepUntil), or null when it cannot extend. */
+  keepOffer: string | null;
+}
+
 export interface Plan {
   at: string;
   actions: PlannedAction[];
+  /** Developers to warn now: not environment executions (the cluster is neither created nor destroyed). */
+  warnings: PlannedWarning[];
   idle: Idle[];
+}
+
+/** A cluster named like Turbo's (`turbo-<label>`) that carries no `turbo:owner` tag: reported, never destroyed. */
+export interface Lookalike {
+  name: string;
+  reason: string;
 }
 
 export const OWNER_TAG = 'turbo:owner';
@@ -43,6 +66,11 @@ const MAX_DNS_LABEL = 63;
 /** The environment execution's name for this developer, action and local day. */
 export function runIdFor(developer: string, action: Action, now: Date, timezone: string): string {
   return `${developer}-${action}-${localNow(now, timezone).toFormat('yyyyMMdd')}`;
+}
+
+/** A run started by hand (Slack, CLI): the minute in its name keeps it apart from the day's scheduled run. */
+export function manualRunIdFor(developer: string, action: Action, now: Date, timezone: string): string {
+  return `${developer}-${action}-${localNow(now, timezone).toFormat('yyyyMMdd')}-manual-${localNow(now, timezone).toFormat('HHmm')}`;
 }
 
 /** When today's cluster goes away: the local teardownAt, or the record's keep-alive when that is later. */
@@ -95,6 +123,49 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
       ? `working day; ready by ${describeLocal(readyBy)} needs a start at ${describeLocal(start)}`
       : `kept until ${describeLocal(end)}`;
   return { action: 'up', reason, expiresAt: end.toUTC().toISO()! };
+}
+
+/** What the developer's schedule (with the record's keep-alive and skip dates) wants at `now`. */
+export function scheduledDesire(now: Date, config: TurboConfig, developer: string, record?: EnvironmentRecord): { action: Action; reason: string; expiresAt?: string } {
+  const dev = config.developers.find((candidate) => candidate.name === developer);
+  if (!dev) throw new Error(`developer "${developer}" is not in the roster`);
+  return desireOf(now, scheduleOf(config, dev), config.leadMinutes, record);
+}
+
+/** The keep-alive the warning offers: 22:00, but never beyond maxKeepUntil, and only when it extends the day. */
+const WARNING_KEEP_OFFER = '22:00';
+
+function warningFor(now: Date, config: TurboConfig, schedule: DeveloperSchedule, record: EnvironmentRecord | undefined): PlannedWarning | undefined {
+  if (record?.status !== 'ready') return undefined;
+  const desire = desireOf(now, schedule, config.leadMinutes, record);
+  if (desire.action !== 'up') return undefined;
+  const local = localNow(now, schedule.timezone);
+  const end = endOfDayWindow(now, schedule, record);
+  if (local < end.minus({ minutes: config.warnMinutesBeforeTeardown })) return undefined;
+  const offer = WARNING_KEEP_OFFER < config.maxKeepUntil ? WARNING_KEEP_OFFER : config.maxKeepUntil;
+  const extendsTheDay = atLocalTime(local.startOf('day'), offer) > end;
+  return {
+    developer: schedule.name,
+    action: 'warn',
+    runId: `${schedule.name}-warn-${local.toFormat('yyyyMMdd')}`,
+    clusterName: clusterNameOf(schedule.name),
+    teardownAt: end.toUTC().toISO()!,
+    keepOffer: extendsTheDay ? offer : null,
+  };
+}
+
+const LOOKALIKE_NAME = /^turbo-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Clusters named like Turbo's that lack its tag. Turbo never deletes what it did not tag: they are only reported
+ * (someone created one by hand, or a tag was removed).
+ */
+export function untaggedLookalikes(clusterNames: string[], tagged: ClusterInfo[]): Lookalike[] {
+  const taggedNames = new Set(tagged.filter((cluster) => ownerOf(cluster) !== '').map((cluster) => cluster.name));
+  return [...new Set(clusterNames)]
+    .filter((name) => LOOKALIKE_NAME.test(name) && !taggedNames.has(name))
+    .sort()
+    .map((name) => ({ name, reason: `cluster ${name} is named like a Turbo cluster but has no ${OWNER_TAG} tag: not touched, check it by hand` }));
 }
 
 interface Subject {
@@ -167,6 +238,7 @@ function orphanDecisions(now: Date, rosterNames: Set<string>, records: Map<strin
 
 export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[], clusters: ClusterInfo[]): Plan {
   const recordsByDeveloper = new Map(records.map((record) => [record.developer, record]));
+  const warnings = config.developers.flatMap((dev) => warningFor(now, config, scheduleOf(config, dev), recordsByDeveloper.get(dev.name)) ?? []);
   const decisions = config.developers.map((dev) => {
     const schedule = scheduleOf(config, dev);
     const record = recordsByDeveloper.get(dev.name);
@@ -184,6 +256,7 @@ export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[
   return {
     at: now.toISOString(),
     actions: all.filter((decision): decision is PlannedAction => 'action' in decision).sort(byName),
+    warnings,
     idle: all.filter((decision): decision is Idle => !('action' in decision)).sort(byName),
   };
 }

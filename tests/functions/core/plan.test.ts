@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import type { ClusterInfo, EnvironmentRecord } from '../../../functions/adapters/ports';
 import { atLocalTime } from '../../../functions/core/clock';
 import { configSchema, scheduleOf, type TurboConfig } from '../../../functions/core/config';
-import { plan, runIdFor, teardownInstant, type PlannedAction } from '../../../functions/core/plan';
+import { manualRunIdFor, plan, runIdFor, scheduledDesire, teardownInstant, untaggedLookalikes, type PlannedAction } from '../../../functions/core/plan';
 
 const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 
@@ -386,5 +386,110 @@ describe('determinism', () => {
     expect(runIdFor('alice', 'up', now, 'Europe/Berlin')).toBe('alice-up-20261125');
     expect(runIdFor('alice', 'down', now, 'America/New_York')).toBe('alice-down-20261124');
     expect(runIdFor('zed', 'down', now, 'UTC')).toBe('zed-down-20261124');
+  });
+});
+
+describe('pre-teardown warning (warnMinutesBeforeTeardown, default 30)', () => {
+  const config = configWith();
+  const ready = record('alice', { status: 'ready', runId: 'alice-up-20261124' });
+  const warningOf = (p: ReturnType<typeof plan>, developer: string) => p.warnings.find((w) => w.developer === developer);
+
+  it('warns a ready developer from 30 minutes before teardown, with a once-a-day run ID and a 22:00 keep offer', () => {
+    const p = plan(at('2026-11-24T17:30:00Z'), config, [ready], []); // 18:30 in Berlin, teardown 19:00
+    expect(p.warnings).toEqual([
+      {
+        developer: 'alice',
+        action: 'warn',
+        runId: 'alice-warn-20261124',
+        clusterName: 'turbo-alice',
+        teardownAt: '2026-11-24T18:00:00.000Z',
+        keepOffer: '22:00',
+      },
+    ]);
+    expect(actionOf(p, 'alice')).toBeUndefined(); // a warning is not an environment run
+  });
+
+  it('does not warn before the window, nor at teardown (then it is a down)', () => {
+    expect(warningOf(plan(at('2026-11-24T17:29:00Z'), config, [ready], []), 'alice')).toBeUndefined();
+    const atTeardown = plan(at('2026-11-24T18:00:00Z'), config, [ready], []);
+    expect(warningOf(atTeardown, 'alice')).toBeUndefined();
+    expect(actionOf(atTeardown, 'alice')?.action).toBe('down');
+  });
+
+  it('gives the same run ID on every tick of the window, so it is sent once per day', () => {
+    const ticks = ['2026-11-24T17:30:00Z', '2026-11-24T17:45:00Z'].map((iso) => warningOf(plan(at(iso), config, [ready], []), 'alice')?.runId);
+    expect(ticks).toEqual(['alice-warn-20261124', 'alice-warn-20261124']);
+  });
+
+  it('warns only when the cluster is ready', () => {
+    for (const status of ['provisioning', 'failed', 'destroyed', 'absent'] as const) {
+      const p = plan(at('2026-11-24T17:40:00Z'), config, [record('alice', { status, runId: 'alice-up-20261124' })], []);
+      expect(warningOf(p, 'alice')).toBeUndefined();
+    }
+    expect(warningOf(plan(at('2026-11-24T17:40:00Z'), config, [], []), 'alice')).toBeUndefined();
+  });
+
+  it('follows the configured lead and the keep-alive: kept until 21:00, warned 60 minutes before it', () => {
+    const kept = record('alice', { status: 'ready', runId: 'alice-up-20261124', keepUntil: '2026-11-24T20:00:00.000Z' });
+    const hourAhead = configWith({ warnMinutesBeforeTeardown: 60 });
+    expect(warningOf(plan(at('2026-11-24T17:30:00Z'), hourAhead, [kept], []), 'alice')).toBeUndefined();
+    expect(warningOf(plan(at('2026-11-24T19:00:00Z'), hourAhead, [kept], []), 'alice')).toMatchObject({
+      teardownAt: '2026-11-24T20:00:00.000Z',
+      keepOffer: '22:00',
+    });
+  });
+
+  it('offers no more than maxKeepUntil, and no button once the day cannot be extended', () => {
+    const early = configWith({ maxKeepUntil: '21:00' });
+    expect(warningOf(plan(at('2026-11-24T17:30:00Z'), early, [ready], []), 'alice')?.keepOffer).toBe('21:00');
+    const keptToMax = record('alice', { status: 'ready', runId: 'alice-up-20261124', keepUntil: '2026-11-24T20:00:00.000Z' });
+    expect(warningOf(plan(at('2026-11-24T19:45:00Z'), early, [keptToMax], []), 'alice')?.keepOffer).toBeNull();
+  });
+
+  it('uses each developer’s own zone: carol in New York is warned at 17:30 EST', () => {
+    const carol = record('carol', { status: 'ready', runId: 'carol-up-20261124' });
+    expect(warningOf(plan(at('2026-11-24T22:29:00Z'), config, [carol], []), 'carol')).toBeUndefined();
+    expect(warningOf(plan(at('2026-11-24T22:30:00Z'), config, [carol], []), 'carol')).toMatchObject({ runId: 'carol-warn-20261124', teardownAt: '2026-11-24T23:00:00.000Z' });
+  });
+
+  it('refuses a warning lead outside 5..240 minutes, naming the field', () => {
+    expect(() => configWith({ warnMinutesBeforeTeardown: 1 })).toThrow(/warnMinutesBeforeTeardown/);
+  });
+});
+
+describe('manual run IDs and the scheduled desire', () => {
+  const config = configWith();
+
+  it('manual runs carry the local date and minute, apart from the scheduled run', () => {
+    expect(manualRunIdFor('alice', 'up', at('2026-11-24T19:07:00Z'), 'Europe/Berlin')).toBe('alice-up-20261124-manual-2007');
+    expect(manualRunIdFor('carol', 'down', at('2026-11-25T02:30:00Z'), 'America/New_York')).toBe('carol-down-20261124-manual-2130');
+  });
+
+  it('scheduledDesire is the plan’s own view, with the keep-alive and skip dates of the record', () => {
+    expect(scheduledDesire(at('2026-11-24T12:00:00Z'), config, 'alice')).toMatchObject({ action: 'up', expiresAt: '2026-11-24T18:00:00.000Z' });
+    expect(scheduledDesire(at('2026-11-24T12:00:00Z'), config, 'alice', record('alice', { skipDates: ['2026-11-24'] })).action).toBe('down');
+    const kept = record('alice', { keepUntil: '2026-11-24T21:00:00.000Z' });
+    expect(scheduledDesire(at('2026-11-24T20:00:00Z'), config, 'alice', kept)).toMatchObject({ action: 'up', expiresAt: '2026-11-24T21:00:00.000Z' });
+    expect(() => scheduledDesire(at('2026-11-24T12:00:00Z'), config, 'zed')).toThrow('developer "zed" is not in the roster');
+  });
+});
+
+describe('untaggedLookalikes: clusters named like Turbo’s without its tag', () => {
+  it('reports turbo-<label> clusters that lack turbo:owner, sorted, once each', () => {
+    const tagged = [cluster('turbo-alice', 'alice')];
+    const names = ['turbo-zed', 'turbo-alice', 'prod-main', 'turbo-bob', 'turbo-zed', 'Turbo-Upper', 'turbo-', 'turbo-bad-'];
+    expect(untaggedLookalikes(names, tagged)).toEqual([
+      { name: 'turbo-bob', reason: 'cluster turbo-bob is named like a Turbo cluster but has no turbo:owner tag: not touched, check it by hand' },
+      { name: 'turbo-zed', reason: 'cluster turbo-zed is named like a Turbo cluster but has no turbo:owner tag: not touched, check it by hand' },
+    ]);
+  });
+
+  it('reports nothing when every look-alike is tagged (a tagged orphan is plan’s business: it goes down)', () => {
+    const tagged = [cluster('turbo-alice', 'alice'), cluster('turbo-old', 'someone')];
+    expect(untaggedLookalikes(['turbo-alice', 'turbo-old'], tagged)).toEqual([]);
+  });
+
+  it('a cluster listed as tagged but with an empty owner tag still counts as a look-alike', () => {
+    expect(untaggedLookalikes(['turbo-x'], [{ name: 'turbo-x', status: 'ACTIVE', tags: {} }]).map((l) => l.name)).toEqual(['turbo-x']);
   });
 });
