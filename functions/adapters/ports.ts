@@ -74,6 +74,8 @@ export interface EnvironmentRecord {
   lastError?: string;
   /** Jobs started by the owning run, by kind: a replayed StartJob finds its job here. */
   jobs?: Partial<Record<JobKind, JobHandle>>;
+  /** How many jobs of each kind this run has started: a job that failed is replaced by a new attempt. */
+  jobAttempts?: Partial<Record<JobKind, number>>;
   /** Keys of the notifications already sent (e.g. `alice-up-20261124:ready`): a replay sends none twice. */
   notified?: string[];
   audit?: AuditEntry[];
@@ -109,6 +111,24 @@ export interface EnvironmentStore {
   markNotified(developer: string, key: string): Promise<boolean>;
   /** Releases a key reserved by markNotified when the send failed, so that a retry can send it. */
   unmarkNotified(developer: string, key: string): Promise<void>;
+  /**
+   * A self-service change that no run owns (keep-alive, skip days), written whatever the record's owner and
+   * status, together with its audit entry. Creates an `absent` record when there is none. Idempotent: an amend
+   * whose audit entry (at, by, action) is already recorded changes nothing and returns the record as it is.
+   */
+  amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord>;
+}
+
+export interface AmendPatch {
+  /** Used only when the record does not exist yet. */
+  clusterName: string;
+  /** ISO instant of the new keep-alive. */
+  keepUntil?: string;
+  /** A local date YYYY-MM-DD to add to skipDates (a set: adding it twice keeps one). */
+  addSkipDate?: string;
+  /** A local date to take out of skipDates (not together with addSkipDate). */
+  removeSkipDate?: string;
+  audit: AuditEntry;
 }
 
 export type ClusterState = 'CREATING' | 'ACTIVE' | 'DELETING' | 'FAILED' | 'UPDATING' | 'PENDING' | 'ABSENT';
@@ -127,6 +147,46 @@ export interface Clusters {
   describe(name: string): Promise<ClusterInfo>;
   /** The clusters carrying Turbo's tags (`turbo:owner`). */
   listTurboClusters(): Promise<ClusterInfo[]>;
+  /** The names of every cluster in the account and region, tagged or not (for look-alike orphans). */
+  listClusterNames(): Promise<string[]>;
+}
+
+/** One environment execution, as the reconcile Map starts it (`expiresAt` is null for `down`). */
+export interface EnvironmentRunRequest {
+  developer: string;
+  action: 'up' | 'down';
+  runId: string;
+  clusterName: string;
+  expiresAt: string | null;
+}
+
+/** Starts environment executions outside reconcile (Slack, CLI). */
+export interface EnvironmentRuns {
+  /** `alreadyStarted` when an execution with this run ID exists: starting twice is not an error. */
+  start(run: EnvironmentRunRequest): Promise<{ executionArn: string; alreadyStarted: boolean }>;
+}
+
+/** What a developer (or ops) asked for, resolved to exact instants and dates when it was asked. */
+export type SelfServiceRequest =
+  | { verb: 'status' }
+  | { verb: 'keep'; until: string; capped: boolean }
+  | { verb: 'skip'; date: string }
+  | { verb: 'up' }
+  | { verb: 'down' };
+
+export interface SelfServiceTask {
+  developer: string;
+  request: SelfServiceRequest;
+  /** `slack:<user ID>` or `cli:<IAM ARN>`: written to the audit entry. */
+  requestedBy: string;
+  /** The Slack user to answer by DM (absent for the CLI). */
+  replyTo?: string;
+  requestedAt: string;
+}
+
+/** Work done after Slack's 3-second acknowledgement: an asynchronous invocation in AWS. */
+export interface AsyncWork {
+  enqueue(task: SelfServiceTask): Promise<void>;
 }
 
 /** A Slack-ready message: plain text for notifications and Block Kit blocks for the body. */
@@ -163,4 +223,74 @@ export class AuthenticationError extends Error {
 /** A transient failure of an outside system that survived the adapter's own retries. Safe to retry later. */
 export class TransientError extends Error {
   override name = 'Turbo.TransientError';
+}
+
+/** An image pinned to its content: what image-sync rolls out. Plain JSON: it travels through the state machine. */
+export interface ResolvedImage {
+  repository: string;
+  tag: string;
+  /** `sha256:<64 hex>`, the manifest (or index) digest the registry reports for the tag. */
+  digest: string;
+}
+
+/** The image registry (Docker Hub): its tags, and the digest a tag points at. */
+export interface Registry {
+  /** Every tag of `namespace/name`, all pages. */
+  listTags(repository: string): Promise<string[]>;
+  /** The digest `tag` points at now. */
+  digest(repository: string, tag: string): Promise<string>;
+}
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet';
+
+/** One container of one workload of the app. */
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  container: string;
+}
+
+/** What a rollout verdict needs from a Deployment or StatefulSet (see core/images). */
+export interface WorkloadState {
+  ref: WorkloadRef;
+  /** The container's image now, or undefined when the workload has no such container. */
+  image?: string;
+  generation: number;
+  observedGeneration?: number;
+  /** spec.replicas */
+  desiredReplicas: number;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  /** StatefulSet only: the revision pods run and the one they are moving to. */
+  currentRevision?: string;
+  updateRevision?: string;
+  conditions: Array<{ type: string; status: string; reason?: string; message?: string }>;
+}
+
+/** The Kubernetes API of one cluster. */
+export interface Kube {
+  /** Undefined when the workload does not exist. */
+  getWorkload(ref: WorkloadRef): Promise<WorkloadState | undefined>;
+  /** Sets the container's image (only that container's image field); returns the workload as the API answered. */
+  setImage(ref: WorkloadRef, image: string): Promise<WorkloadState>;
+}
+
+/** Where a cluster's API is and how to trust it (EKS DescribeCluster's endpoint and certificateAuthority.data). */
+export interface KubeCluster {
+  name: string;
+  endpoint: string;
+  /** Base64 of the PEM bundle, as EKS reports it. */
+  certificateAuthority: string;
+}
+
+/** Starts workflows on Step Functions. */
+export interface Workflows {
+  /**
+   * Starts the image-sync state machine under `name`. A second start with the same name starts nothing:
+   * `alreadyStarted` is then true.
+   */
+  startImageSync(name: string, input: Record<string, unknown>): Promise<{ executionArn: string; alreadyStarted: boolean }>;
 }

@@ -1,0 +1,335 @@
+/**
+ * Registry on Docker Hub: tags from the Hub API, digests from the registry v2 API.
+ * - Tags: `GET {hubApiUrl}/v2/namespaces/{ns}/repositories/{name}/tags?page_size=100`, answered with
+ *   `{ count, next, previous, results: [{ name, digest, ... }] }`; `next` (an absolute URL or null) is followed.
+ *   With credentials, a bearer from `POST {hubApiUrl}/v2/auth/token` `{ identifier, secret }` (valid 10 minutes).
+ * - Digests: `HEAD {registryUrl}/v2/{ns}/{name}/manifests/{tag}` accepting OCI and Docker manifests and indexes;
+ *   the digest is the `Docker-Content-Digest` header. HEADs do not count against Docker Hub's pull limits.
+ * - The registry's token flow: a 401 with `WWW-Authenticate: Bearer realm=...,service=...,scope=...` -> GET the realm
+ *   with service and scope (anonymous, or basic auth) -> `{ token, expires_in, issued_at }`, kept until it expires.
+ * - 429 waits out its Retry-After (bounded), 5xx and network failures back off; what outlasts the retries is a
+ *   TransientError. No token or password ever goes into an error.
+ */
+import type { TurboConfig } from '../core/config';
+import { AuthenticationError, ConfigurationError, TransientError, type Registry, type SecretStore } from './ports';
+import { withRetry } from './retry';
+
+export const MANIFEST_MEDIA_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+];
+
+const REPOSITORY = /^([a-z0-9]+(?:[._-][a-z0-9]+)*)\/([a-z0-9]+(?:[._-][a-z0-9]+)*)$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** The distribution spec's default when a token answer has no expires_in. */
+const DEFAULT_TOKEN_SECONDS = 60;
+/** A token is dropped this long before it expires, so that it cannot expire in flight. */
+const TOKEN_MARGIN_MS = 5_000;
+/** Docker Hub's access tokens from /v2/auth/token live 10 minutes. */
+const HUB_TOKEN_TTL_MS = 9 * 60_000;
+
+export interface RegistryCredentials {
+  username: string;
+  /** A personal access token (or password). */
+  password: string;
+}
+
+export interface DockerHubRegistryOptions {
+  hubApiUrl: string;
+  registryUrl: string;
+  credentials?: RegistryCredentials;
+  fetch?: typeof fetch;
+  /** Per request. */
+  timeoutMs?: number;
+  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number; sleep?: (ms: number) => Promise<void> };
+  /** The longest Retry-After honoured; a longer one is cut to this. */
+  maxRetryAfterMs?: number;
+  /** Pages of 100 tags read at most. */
+  maxPages?: number;
+  now?: () => number;
+}
+
+class RetryableRegistryError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+interface CachedToken {
+  value: string;
+  expiresAt: number;
+}
+
+interface BearerChallenge {
+  realm: string;
+  service?: string;
+  scope?: string;
+}
+
+export class DockerHubRegistry implements Registry {
+  private readonly hubApiUrl: URL;
+  private readonly registryUrl: URL;
+  private readonly fetch: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+  private readonly maxPages: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly retry: { attempts: number; baseDelayMs: number; maxDelayMs: number; sleep?: (ms: number) => Promise<void> };
+  /** Registry tokens by repository (their scope); the Hub API's token under the key `hub`. */
+  private readonly tokens = new Map<string, CachedToken>();
+
+  constructor(private readonly options: DockerHubRegistryOptions) {
+    this.hubApiUrl = baseUrl(options.hubApiUrl, 'hubApiUrl');
+    this.registryUrl = baseUrl(options.registryUrl, 'registryUrl');
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.now = options.now ?? Date.now;
+    this.maxPages = options.maxPages ?? 20;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+    this.retry = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8_000, ...options.retry };
+  }
+
+  async listTags(repository: string): Promise<string[]> {
+    const [namespace, name] = splitRepository(repository);
+    let next: string | null = new URL(`v2/namespaces/${namespace}/repositories/${name}/tags?page_size=100`, this.hubApiUrl).toString();
+    const tags: string[] = [];
+    for (let page = 1; next !== null; page += 1) {
+      if (page > this.maxPages) throw new Error(`${repository} has more than ${this.maxPages * 100} tags; Turbo reads at most ${this.maxPages} pages`);
+      const url: string = next;
+      const body = await this.retrying(`listing the tags of ${repository}`, () => this.hubGet(url, repository));
+      tags.push(...body.results.map((tag) => tag.name));
+      X
+    }
+    return tags;
+  }
+
+  async digest(repository: string, tag: string): Promise<string> {
+    const [namespace, name] = splitRepository(repository);
+    if (!TAG.test(tag)) throw new ConfigurationError(`image tag must match ${TAG.source} (got ${JSON.stringify(tag)})`);
+    const url = new URL(`v2/${namespace}/${name}/manifests/${tag}`, this.registryUrl).toString();
+    return this.retrying(`reading the digest of ${repository}:${tag}`, async () => {
+      let response = await this.headManifest(url, this.cachedToken(repository));
+      if (response.status === 401) {
+        const token = await this.registryToken(repository, response.headers.get('www-authenticate'));
+        response = await this.headManifest(url, token);
+        if (response.status === 401) throw new AuthenticationError(`the registry refused its own token for ${repository} (HTTP 401 on HEAD ${pathOf(url)})`);
+      }
+      if (response.status === 404) throw new ConfigurationError(`the registry has no tag ${tag} of ${repository} (HTTP 404 on HEAD ${pathOf(url)})`);
+      if (response.status === 403) throw new AuthenticationError(`the registry refused HEAD ${pathOf(url)} (HTTP 403): check the registry credentials`);
+      if (response.status !== 200) throw new Error(`the registry answered HTTP ${response.status} to HEAD ${pathOf(url)}`);
+      const digest = response.headers.get('docker-content-digest');
+      if (!digest || !DIGEST.test(digest)) {
+        throw new Error(`the registry answered HEAD ${pathOf(url)} without a sha256 Docker-Content-Digest (got ${JSON.stringify(digest)})`);
+      }
+      return digest;
+    });
+  }
+
+  private async hubGet(url: string, repository: string): Promise<{ results: Array<{ name: string }>; next: string | null }> {
+    const token = this.options.credentials ? await this.hubToken() : undefined;
+    const response = await this.send(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      this.tokens.delete('hub');
+      throw new AuthenticationError(`Docker Hub refused to list the tags of ${repository} (HTTP ${response.status}): is it private, and are the registry credentials right?`);
+    }
+    if (response.status === 404) {
+      await response.body?.cancel();
+      throw new ConfigurationError(`Docker Hub has no repository ${repository} (HTTP 404 on GET ${pathOf(url)})`);
+    }
+    const body = (await readJson(response, `the tags of ${repository}`)) as { results?: unknown; next?: unknown };
+    const results = body.results;
+    if (!Array.isArray(results) || !results.every((tag) => typeof (tag as { name?: unknown })?.name === 'string')) {
+      throw new Error(`Docker Hub answered the tags of ${repository} without a results list of named tags`);
+    }
+    if (body.next !== undefined && body.next !== null && typeof body.next !== 'string') {
+      throw new Error(`Docker Hub answered the tags of ${repository} with a next that is not a URL (got ${JSON.stringify(body.next)})`);
+    }
+    return { results: results as Array<{ name: string }>, next: (body.next as string | null | undefined) ?? null };
+  }
+
+  private async hubToken(): Promise<string> {
+    const cached = this.cachedToken('hub');
+    if (cached) return cached;
+    const { username, password } = this.options.credentials!;
+    const response = await this.send(new URL('v2/auth/token', this.hubApiUrl).toString(), {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier: username, secret: password }),
+    });
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      throw new AuthenticationError(`Docker Hub refused the registry credentials of user ${username} (HTTP ${response.status})`);
+    }
+    const { access_token: token } = (await readJson(response, 'a Docker Hub access token')) as { access_token?: unknown };
+    if (typeof token !== 'string' || !token) throw new Error('Docker Hub answered /v2/auth/token without an access_token');
+    this.tokens.set('hub', { value: token, expiresAt: this.now() + HUB_TOKEN_TTL_MS });
+    return token;
+  }
+
+  /** A fresh token for `repository` from the realm the registry's challenge names. */
+  private async registryToken(repository: string, header: string | null): Promise<string> {
+    const challenge = parseBearerChallenge(header);
+    if (!challenge) {
+      throw new AuthenticationError(`the registry asked for authentication without a Bearer challenge (WWW-Authenticate ${JSON.stringify(header?.slice(0, 60) ?? null)})`);
+    }
+    const realm = this.sameOrigin(challenge.realm, undefined, 'the token realm');
+    realm.searchParams.set('scope', challenge.scope ?? `repository:${repository}:pull`);
+    if (challenge.service) realm.searchParams.set('service', challenge.service);
+    const credentials = this.options.credentials;
+    const authorization = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
+    const response = await this.send(realm.toString(), { headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) } });
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      throw new AuthenticationError(`the registry's token service refused ${credentials ? `user ${credentials.username}` : 'an anonymous request'} for ${repository} (HTTP ${response.status})`);
+    }
+    const body = (await readJson(response, `a registry token for ${repository}`)) as { token?: unknown; access_token?: unknown; expires_in?: unknown; issued_at?: unknown };
+    const token = typeof body.token === 'string' && body.token ? body.token : body.access_token;
+    if (typeof token !== 'string' || !token) throw new Error(`the registry's token service answered without a token for ${repository}`);
+    const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
+    // Never later than our own clock says: a token service whose clock runs ahead must not make us keep a dead token.
+    const issuedAt = Math.min(this.now(), Date.parse(String(body.issued_at)) || Infinity);
+    this.tokens.set(repository, { value: token, expiresAt: issuedAt + seconds * 1000 });
+    return token;
+  }
+
+  private cachedToken(key: string): string | undefined {
+    const cached = this.tokens.get(key);
+    if (cached && cached.expiresAt - TOKEN_MARGIN_MS > this.now()) return cached.value;
+    this.tokens.delete(key);
+    return undefined;
+  }
+
+  private async headManifest(url: string, token: string | undefined): Promise<Response> {
+    const response = await this.send(url, {
+      method: 'HEAD',
+      headers: { accept: MANIFEST_MEDIA_TYPES.join(', '), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+    await response.body?.cancel();
+    return response;
+  }
+
+  /** One exchange; 429, 5xx and network failures become retryable. */
+  private async send(url: string, init: RequestInit): Promise<Response> {
+    const at = `${init.method ?? 'GET'} ${pathOf(url)}`;
+    let response: Response;
+    try {
+      response = await this.fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new RetryableRegistryError(`${at} failed: ${networkFailureOf(error, this.timeoutMs)}`);
+    }
+    if (response.status === 429 || response.status >= 500) {
+      await response.body?.cancel();
+      throw new RetryableRegistryError(`HTTP ${response.status} on ${at}`, retryAfterMs(response.headers.get('retry-after'), this.now()));
+    }
+    return response;
+  }
+
+  private async retrying<T>(doing: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(operation, {
+        ...this.retry,
+        isRetryable: (error) => error instanceof RetryableRegistryError,
+        requestedDelayMs: (error) => Math.min((error as RetryableRegistryError).retryAfterMs ?? 0, this.maxRetryAfterMs),
+      });
+    } catch (error) {
+      if (error instanceof RetryableRegistryError) throw new TransientError(`${doing} failed after ${this.retry.attempts} attempts: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /**
+   * A URL the service handed us. Next pages must stay on the Hub API's origin (our credentials go there); a token
+   * realm may be another host, but never plain http unless the registry itself is.
+   */
+  private sameOrigin(value: string, origin: URL | undefined, what: string): URL {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new Error(`${what} is not a URL (got ${JSON.stringify(value.slice(0, 100))})`);
+    }
+    if (origin && url.origin !== origin.origin) throw new Error(`${what} points away from ${origin.origin} (got ${url.origin})`);
+    if (!origin && url.protocol !== 'https:' && url.protocol !== this.registryUrl.protocol) {
+      throw new Error(`${what} must be https (got ${url.origin})`);
+    }
+    return url;
+  }
+}
+
+/** The registry of the config's imageSync block, with its credentials read from their parameters when set. */
+export async function createDockerHubRegistry(
+  secrets: SecretStore,
+  config: TurboConfig['imageSync'],
+  options: Partial<DockerHubRegistryOptions> = {},
+): Promise<DockerHubRegistry> {
+  const { registryUserParameter, registryTokenParameter } = config;
+  const credentials =
+    registryUserParameter && registryTokenParameter
+      ? { username: await secrets.get(registryUserParameter), password: await secrets.get(registryTokenParameter) }
+      : undefined;
+  return new DockerHubRegistry({ hubApiUrl: config.hubApiUrl, registryUrl: config.registryUrl, credentials, ...options });
+}
+
+function baseUrl(value: string, field: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(`imageSync.${field} is not a URL (got ${JSON.stringify(value)})`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.username || url.password) {
+    throw new ConfigurationError(`imageSync.${field} must be an http(s) URL without credentials (got ${url.protocol}//${url.host})`);
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+function splitRepository(repository: string): [string, string] {
+  const match = REPOSITORY.exec(repository);
+  if (!match) throw new ConfigurationError(`image repository must be namespace/name such as acme/turbo-notes (got ${JSON.stringify(repository)})`);
+  return [match[1]!, match[2]!];
+}
+
+/** `Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"` */
+export function parseBearerChallenge(header: string | null): BearerChallenge | undefined {
+  if (!header || !/^bearer\s/i.test(header)) return undefined;
+  const params = Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1]!.toLowerCase(), match[2]!]));
+  if (!params.realm) return undefined;
+  return { realm: params.realm, service: params.service, scope: params.scope };
+}
+
+/** Retry-After in seconds or as an HTTP date. */
+export function retryAfterMs(header: string | null, now: number): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function pathOf(url: string): string {
+  return new URL(url).pathname;
+}
+
+async function readJson(response: Response, what: string): Promise<unknown> {
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`HTTP ${response.status} reading ${what}`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${what} is not JSON (HTTP ${response.status})`);
+  }
+}
+
+function networkFailureOf(error: unknown, timeoutMs: number): string {
+  const failure = error as { name?: string; cause?: { code?: string; message?: string } };
+  if (failure?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  return failure?.cause?.code ?? failure?.cause?.message ?? failure?.name ?? 'network failure';
+}

@@ -1,0 +1,154 @@
+/**
+ * image-sync's decisions, with no I/O: which tag is the newest version, how an image is referenced, which of a
+ * cluster's workloads need a rollout, and whether a rollout is done, still going, or failed.
+ */
+import type { ResolvedImage, WorkloadRef, WorkloadState } from '../adapters/ports';
+
+/** semver.org's regular expression for SemVer 2.0.0, less build metadata (`+` is not valid in an image tag). */
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+export interface Semver {
+  major: number;
+  minor: number;
+  patch: number;
+  prerelease: Array<string | number>;
+}
+
+/** The version a tag names, or undefined for anything that is not plain SemVer (`latest`, `sha-1a2b3c4`, `v1.2.3`). */
+export function parseSemver(tag: string): Semver | undefined {
+  const match = SEMVER.exec(tag);
+  if (!match) return undefined;
+  const prerelease = match[4] === undefined ? [] : match[4].split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), prerelease };
+}
+
+/** SemVer 2.0.0 precedence: negative when a < b. A pre-release sorts before its release. */
+export function compareSemver(a: Semver, b: Semver): number {
+  const core = a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+  if (core !== 0) return core;
+  if (a.prerelease.length === 0 || b.prerelease.length === 0) return b.prerelease.length - a.prerelease.length;
+  for (let i = 0; i < Math.max(a.prerelease.length, b.prerelease.length); i += 1) {
+    const x = a.prerelease[i];
+    const y = b.prerelease[i];
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    // Numeric identifiers sort before alphanumeric ones.
+    if (typeof x === 'number') return -1;
+    if (typeof y === 'number') return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * The newest version among `tags`. `sha-*` tags, `latest` and other non-SemVer tags never count; pre-releases
+ * count only when asked for.
+ */
+export function newestSemverTag(tags: readonly string[], { includePrerelease }: { includePrerelease: boolean }): string | undefined {
+  let newest: { tag: string; version: Semver } | undefined;
+  for (const tag of tags) {
+    const version = parseSemver(tag);
+    if (!version || (version.prerelease.length > 0 && !includePrerelease)) continue;
+    if (!newest || compareSemver(version, newest.version) > 0) newest = { tag, version };
+  }
+  return newest?.tag;
+}
+
+/** `acme/turbo-notes:1.3.0@sha256:...`: the tag for people, the digest for the kubelet. */
+export function imageReference(image: ResolvedImage): string {
+  if (!DIGEST.test(image.digest)) {
+    throw new Error(`image digest must be sha256:<64 hex> (got ${JSON.stringify(image.digest)} for ${image.repository}:${image.tag})`);
+  }
+  return `${image.repository}:${image.tag}@${image.digest}`;
+}
+
+/** The tag and digest of an image reference, for telling people what a cluster ran before (either may be absent). */
+export function describeImage(image: string | undefined): { tag?: string; digest?: string } {
+  if (!image) return {};
+  const [name, digest] = image.split('@', 2) as [string, string | undefined];
+  const lastSlash = name.lastIndexOf('/');
+  const colon = name.indexOf(':', lastSlash + 1);
+  return { ...(colon >= 0 ? { tag: name.slice(colon + 1) } : {}), ...(digest ? { digest } : {}) };
+}
+
+/** The app's workloads that image-sync may roll, by the config's image name. */
+export type AppImage = 'frontend' | 'mongo';
+export const APP_NAMESPACE = 'turbo-app';
+export const APP_WORKLOADS: Record<AppImage, WorkloadRef> = {
+  frontend: { kind: 'Deployment', namespace: APP_NAMESPACE, name: 'frontend', container: 'frontend' },
+  mongo: { kind: 'StatefulSet', namespace: APP_NAMESPACE, name: 'mongo', container: 'mongo' },
+};
+
+/** The images image-sync rolls: the frontend always, MongoDB only when the config says `follow`. */
+export function imagesToSync(mongoPolicy: 'follow' | 'manual'): AppImage[] {
+  return mongoPolicy === 'follow' ? ['frontend', 'mongo'] : ['frontend'];
+}
+
+export type RolloutDecision =
+  | { image: AppImage; action: 'patch'; from?: string; to: string }
+  | { image: AppImage; action: 'current'; to: string }
+  | { image: AppImage; action: 'missing'; to: string; reason: string };
+
+/**
+ * What to do with one workload: patch it when its container runs anything but the exact desired reference.
+ * An exact comparison keeps a second run from patching again, and moves a cluster off a tag that was re-pushed.
+ */
+export function decideRollout(image: AppImage, desired: ResolvedImage, workload: WorkloadState | undefined): RolloutDecision {
+  const to = imageReference(desired);
+  const ref = APP_WORKLOADS[image];
+  if (!workload) return { image, action: 'missing', to, reason: `${ref.kind} ${ref.namespace}/${ref.name} does not exist` };
+  if (workload.image === undefined) {
+    return { image, action: 'missing', to, reason: `${ref.kind} ${ref.namespace}/${ref.name} has no container ${ref.container}` };
+  }
+  if (workload.image === to) return { image, action: 'current', to };
+  return { image, action: 'patch', from: workload.image, to };
+}
+
+export type RolloutVerdict = { state: 'done'; detail: string } | { state: 'waiting'; detail: string } | { state: 'failed'; detail: string };
+
+/**
+ * Where a rollout stands, as `kubectl rollout status` judges it:
+ * - the controller must have seen the latest spec (observedGeneration >= generation);
+ * - a Deployment whose Progressing condition says ProgressDeadlineExceeded has failed (Kubernetes gave up; so do we);
+ * - every replica updated, no old replica left, every updated one available (Deployment) or ready on the update
+ *   revision (StatefulSet);
+ * - past `deadlineSeconds` since the patch, a rollout that is not done has failed (StatefulSets have no deadline of their own).
+ */
+export function rolloutVerdict(workload: WorkloadState, elapsedSeconds: number, deadlineSeconds: number): RolloutVerdict {
+  const { kind, namespace, name } = workload.ref;
+  const what = `${kind} ${namespace}/${name}`;
+  const progressing = workload.conditions.find((condition) => condition.type === 'Progressing');
+  if (kind === 'Deployment' && progressing?.reason === 'ProgressDeadlineExceeded') {
+    return { state: 'failed', detail: `${what} exceeded its progress deadline${progressing.message ? `: ${progressing.message}` : ''}` };
+  }
+  const waiting = waitingReason(workload);
+  if (!waiting) return { state: 'done', detail: `${what} rolled out: ${workload.desiredReplicas} of ${workload.desiredReplicas} replicas updated and available` };
+  if (elapsedSeconds > deadlineSeconds) {
+    return { state: 'failed', detail: `${what} not rolled out ${Math.round(elapsedSeconds)} s after the patch (deadline ${deadlineSeconds} s): ${waiting}` };
+  }
+  return { state: 'waiting', detail: `${what}: ${waiting}` };
+}
+
+function waitingReason(workload: WorkloadState): string | undefined {
+  const desired = workload.desiredReplicas;
+  const updated = workload.updatedReplicas ?? 0;
+  if ((workload.observedGeneration ?? 0) < workload.generation) return 'waiting for the controller to see the new spec';
+  if (updated < desired) return `${updated} of ${desired} replicas updated`;
+  if (workload.ref.kind === 'Deployment') {
+    const total = workload.replicas ?? 0;
+    if (total > updated) return `${total - updated} old replicas pending termination`;
+    const available = workload.availableReplicas ?? 0;
+    if (available < updated) return `${available} of ${updated} updated replicas available`;
+    return undefined;
+  }
+  const ready = workload.readyReplicas ?? 0;
+  if (ready < desired) return `${ready} of ${desired} replicas ready`;
+  if (workload.updateRevision && workload.currentRevision !== workload.updateRevision) {
+    return `pods moving from revision ${workload.currentRevision ?? '(none)'} to ${workload.updateRevision}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,79 @@
+/**
+ * The image webhook's decisions, with no I/O. Docker Hub signs nothing, so the only proof of a caller is the secret
+ * token in the URL, and the body is only a nudge: it names what was pushed, and image-sync asks the registry anyway.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** Docker Hub's push payloads are about 1 KiB; the pipeline's is one line. Anything far larger is not a push. */
+export const MAX_WEBHOOK_BODY_BYTES = 16 * 1024;
+
+const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*\/[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+/** The Docker reference grammar for a tag. */
+const TAG = /^[\w][\w.-]{0,127}$/;
+const MAX_EXECUTION_NAME = 80;
+
+/**
+ * Whether the token in the URL is the configured one. Both are hashed first, so that timingSafeEqual compares
+ * equal lengths and the time taken says nothing about the secret's length or content.
+ */
+export function tokenMatches(given: string | undefined, expected: string): boolean {
+  if (!given || !expected) return false;
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+export interface ImagePush {
+  repository: string;
+  tag: string;
+  /** `dockerhub`: Docker Hub's webhook payload; `pipeline`: the image pipeline's `{repository, tag}`. */
+  source: 'dockerhub' | 'pipeline';
+}
+
+export type WebhookBody = { ok: true; push: ImagePush } | { ok: false; status: 400 | 413; message: string };
+
+const refuse = (status: 400 | 413, message: string): WebhookBody => ({ ok: false, status, message });
+const shown = (value: unknown) => JSON.stringify(value)?.slice(0, 100) ?? 'nothing';
+
+/**
+ * Reads a webhook body: Docker Hub's (`{ push_data: { tag }, repository: { repo_name } }`) or the pipeline's
+ * (`{ repository, tag }`). Refuses, naming the field and its value, anything else.
+ */
+export function parseWebhookBody(body: string | undefined, isBase64Encoded: boolean): WebhookBody {
+  if (body === undefined || body === '') return refuse(400, 'the body is empty: expected a Docker Hub push payload or {"repository": "...", "tag": "..."}');
+  const bytes = isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  if (bytes.length > MAX_WEBHOOK_BODY_BYTES) {
+    return refuse(413, `the body is ${bytes.length} bytes; a push notification is at most ${MAX_WEBHOOK_BODY_BYTES}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    return refuse(400, `the body is not valid JSON (${(error as Error).message})`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return refuse(400, `the body must be a JSON object (got ${shown(parsed)})`);
+  }
+  const payload = parsed as Record<string, unknown>;
+  const dockerHub = typeof payload.push_data === 'object' && payload.push_data !== null;
+  const repository = dockerHub ? (payload.repository as { repo_name?: unknown } | undefined)?.repo_name : payload.repository;
+  const tag = dockerHub ? (payload.push_data as { tag?: unknown }).tag : payload.tag;
+  const [repositoryField, tagField] = dockerHub ? ['repository.repo_name', 'push_data.tag'] : ['repository', 'tag'];
+  if (typeof repository !== 'string' || !REPOSITORY.test(repository)) {
+    return refuse(400, `${repositoryField} must be a repository such as acme/turbo-notes (got ${shown(repository)})`);
+  }
+  if (typeof tag !== 'string' || !TAG.test(tag)) {
+    return refuse(400, `${tagField} must be an image tag such as 1.3.0 (got ${shown(tag)})`);
+  }
+  return { ok: true, push: { repository, tag, source: dockerHub ? 'dockerhub' : 'pipeline' } };
+}
+
+/**
+ * The image-sync execution's name for a push: the same repository and tag always give the same name, so Step
+ * Functions starts one execution however often the push is announced. The hash keeps `1.3.0` and `1-3-0` apart
+ * after the characters that names cannot hold are replaced.
+ */
+export function executionNameFor(push: Pick<ImagePush, 'repository' | 'tag'>): string {
+  const hash = createHash('sha256').update(`${push.repository}:${push.tag}`).digest('hex').slice(0, 10);
+  const readable = `push-${push.repository}-${push.tag}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  return `${readable.slice(0, MAX_EXECUTION_NAME - hash.length - 1)}-${hash}`;
+}
