@@ -104,7 +104,7 @@ export class DockerHubRegistry implements Registry {
       const url: string = next;
       const body = await this.retrying(`listing the tags of ${repository}`, () => this.hubGet(url, repository));
       tags.push(...body.results.map((tag) => tag.name));
-      X
+      next = body.next ? this.sameOrigin(body.next, this.hubApiUrl, `the next page of ${repository}'s tags`).toString() : null;
     }
     return tags;
   }
