@@ -8,6 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   OwnershipLostError,
   TransientError,
+  type AmendPatch,
   type ClaimRequest,
   type ClaimResult,
   type EnvironmentRecord,
@@ -22,8 +23,10 @@ export const ENVIRONMENT_TABLE_SCHEMA: Required<Pick<CreateTableCommandInput, 'A
   BillingMode: 'PAY_PER_REQUEST',
 };
 
-/** Fields only the store itself writes: the key, the owner (claim) and the notification keys (markNotified). */
-const STORE_OWNED_FIELDS = ['developer', 'runId', 'notified'];
+/** Fields only the store itself writes: the key, the owner (claim), the notification keys (markNotified), and amend's. */
+const STORE_OWNED_FIELDS = ['developer', 'runId', 'notified', 'skipDates', 'audit', 'auditKeys'];
+/** String sets in the table (ADD and DELETE are idempotent on them); the port speaks sorted arrays. */
+const STRING_SET_FIELDS = ['notified', 'skipDates'];
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 export function createDocumentClient(region?: string): DynamoDBDocumentClient {
@@ -55,10 +58,21 @@ function assignments(fields: Record<string, unknown>): Expression {
 }
 
 function toRecord(item: Record<string, unknown>): EnvironmentRecord {
-  const { notified, ...rest } = item;
-  // `notified` is a string set in the table (so that ADD and DELETE are idempotent); the port speaks arrays.
-  return { ...rest, ...(notified instanceof Set ? { notified: [...notified].map(String).sort() } : {}) } as EnvironmentRecord;
+  // `auditKeys` only makes amend idempotent; it is not part of the record.
+  const { auditKeys: _auditKeys, ...record } = item;
+  for (const field of STRING_SET_FIELDS) {
+    const value = record[field];
+    if (value instanceof Set) record[field] = [...value].map(String).sort();
+  }
+  return record as unknown as EnvironmentRecord;
 }
+
+/** The identity of an audit entry: the same request amended twice (a retried async invoke) is recorded once. */
+function auditKey(entry: AmendPatch['audit']): string {
+  return `${entry.at}|${entry.by}|${entry.action}`;
+}
+
+const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A conditional write that was refused, with the record as it stood. */
 interface Refused {
@@ -180,6 +194,64 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       },
       `releasing notification ${key} for ${developer}`,
     );
+  }
+
+  /**
+   * Self-service changes, whoever owns the record: never touches status, runId or jobs (a run in progress keeps
+   * its claim). Skip dates are a string set; the audit entry is appended unless the same entry is there.
+   */
+  async amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord> {
+    for (const [field, value] of [['addSkipDate', patch.addSkipDate], ['removeSkipDate', patch.removeSkipDate]] as const) {
+      if (value !== undefined && !LOCAL_DATE.test(value)) throw new Error(`amend of ${developer}: ${field} "${value}" is not a date YYYY-MM-DD`);
+    }
+    if (patch.addSkipDate !== undefined && patch.removeSkipDate !== undefined) {
+      throw new Error(`amend of ${developer}: addSkipDate and removeSkipDate cannot be given together`);
+    }
+    if (patch.keepUntil !== undefined && Number.isNaN(Date.parse(patch.keepUntil))) {
+      throw new Error(`amend of ${developer}: keepUntil "${patch.keepUntil}" is not an ISO 8601 instant`);
+    }
+    const key = auditKey(patch.audit);
+    const set = [
+      '#status = if_not_exists(#status, :absent)',
+      '#clusterName = if_not_exists(#clusterName, :clusterName)',
+      '#updatedAt = :now',
+      '#audit = list_append(if_not_exists(#audit, :none), :entry)',
+      ...(patch.keepUntil !== undefined ? ['#keepUntil = :keepUntil'] : []),
+    ];
+    const add = ['#auditKeys :auditKey', ...(patch.addSkipDate !== undefined ? ['#skipDates :skipDate'] : [])];
+    const remove = patch.removeSkipDate !== undefined ? ` DELETE #skipDates :skipDate` : '';
+    const skipDate = patch.addSkipDate ?? patch.removeSkipDate;
+    const result = await this.write(
+      {
+        Key: { developer },
+        UpdateExpression: `SET ${set.join(', ')} ADD ${add.join(', ')}${remove}`,
+        ConditionExpression: 'NOT contains(#auditKeys, :key)',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#clusterName': 'clusterName',
+          '#updatedAt': 'updatedAt',
+          '#audit': 'audit',
+          '#auditKeys': 'auditKeys',
+          ...(patch.keepUntil !== undefined ? { '#keepUntil': 'keepUntil' } : {}),
+          ...(skipDate !== undefined ? { '#skipDates': 'skipDates' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':absent': 'absent',
+          ':clusterName': patch.clusterName,
+          ':now': this.now().toISOString(),
+          ':none': [],
+          ':entry': [patch.audit],
+          ':auditKey': new Set([key]),
+          ':key': key,
+          ...(patch.keepUntil !== undefined ? { ':keepUntil': patch.keepUntil } : {}),
+          ...(skipDate !== undefined ? { ':skipDate': new Set([skipDate]) } : {}),
+        },
+      },
+      `amend of ${developer} (${patch.audit.action})`,
+    );
+    if (!('refused' in result)) return result;
+    if (!result.current) throw new TransientError(`amend of ${developer} was refused, but the record is gone: retry it`);
+    return result.current;
   }
 
   /** A conditional UpdateItem. A refusal comes back with the current record: from the error where DynamoDB sends it, else read. */

@@ -66,11 +66,16 @@ export class EksClusters implements Clusters {
    * those without Turbo's owner tag are dropped.
    */
   async listTurboClusters(): Promise<ClusterInfo[]> {
-    const names = await collect(paginateListClusters({ client: this.client }, {}), (page) => page.clusters).catch((error: unknown) => {
-      throw translateAwsError(error, 'EKS ListClusters');
-    });
+    const names = await this.listClusterNames();
     const clusters = await Promise.all(names.map(async (name) => ({ name, cluster: await this.describeCluster(name) })));
     return clusters.flatMap(({ name, cluster }) => (cluster?.tags?.[OWNER_TAG] === undefined ? [] : [infoOf(cluster, name)]));
+  }
+
+  /** Every cluster of the account and region, across all pages of ListClusters. */
+  async listClusterNames(): Promise<string[]> {
+    return collect(paginateListClusters({ client: this.client }, {}), (page) => page.clusters).catch((error: unknown) => {
+      throw translateAwsError(error, 'EKS ListClusters');
+    });
   }
 
   /** Undefined when the cluster does not exist (never created, or deleted). */
