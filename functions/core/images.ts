@@ -152,3 +152,8 @@ function waitingReason(workload: WorkloadState): string | undefined {
   }
   return undefined;
 }
+
+/** The wait between rollout checks: short, yet long enough that the deadline is reached within `maxChecks`. */
+export function rolloutPollSeconds(deadlineSeconds: number, shortPollSeconds: number, maxChecks: number): number {
+  return Math.max(shortPollSeconds, Math.ceil(deadlineSeconds / maxChecks));
+}

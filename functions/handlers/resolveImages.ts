@@ -1,0 +1,40 @@
+/**
+ * ResolveImages: the newest version of each image that image-sync rolls, pinned to its digest. It runs once per
+ * update, before the Map, so the registry is asked once however many clusters there are. The push that triggered
+ * the run is only a nudge: the registry decides what is newest.
+ */
+import { z } from 'zod';
+import { imageReference, imagesToSync, newestSemverTag } from '../core/images';
+import { imageSyncPort } from './lib/imageSync';
+import { lambda, logger } from './lib/stack';
+
+export class NoReleaseError extends Error {
+  override name = 'Turbo.NoRelease';
+}
+
+const input = z
+  .object({
+    push: z.object({ repository: z.string(), tag: z.string() }).nullish(),
+  })
+  .passthrough();
+
+export const handler = lambda('ResolveImages', input, async ({ push }, deps) => {
+  const registry = imageSyncPort(deps, 'registry');
+  const { includePrerelease, mongoPolicy } = deps.config.imageSync;
+  const names = imagesToSync(mongoPolicy);
+  const resolved = await Promise.all(
+    names.map(async (name) => {
+      const repository = deps.config.images[name];
+      const tags = await registry.listTags(repository);
+      const tag = newestSemverTag(tags, { includePrerelease });
+      if (!tag) {
+        throw new NoReleaseError(`${repository} has no ${includePrerelease ? 'SemVer' : 'released SemVer'} tag among its ${tags.length} tags`);
+      }
+      const image = { repository, tag, digest: await registry.digest(repository, tag) };
+      return [name, { ...image, reference: imageReference(image) }] as const;
+    }),
+  );
+  const images = Object.fromEntries(resolved);
+  logger.info('images resolved', { push: push ?? null, images: Object.fromEntries(resolved.map(([name, image]) => [name, image.reference])) });
+  return { images };
+});

@@ -1,0 +1,51 @@
+/**
+ * RollOut: points one environment's workloads at the resolved images. Only a workload whose container runs anything
+ * but the exact `repo:tag@digest` is patched, so a replay patches nothing twice. A workload already on the image
+ * whose rollout is still going (a replay after the patch) is watched too.
+ */
+import { z } from 'zod';
+import { APP_WORKLOADS, decideRollout, describeImage, imagesToSync, rolloutPollSeconds, rolloutVerdict, type AppImage } from '../core/images';
+import { MAX_POLL_ATTEMPTS, SHORT_POLL_SECONDS } from '../core/polling';
+import { environmentFields, kubeOf, resolvedImageField } from './lib/imageSync';
+import { lambda, logger } from './lib/stack';
+
+export class WorkloadMissingError extends Error {
+  override name = 'Turbo.WorkloadMissing';
+}
+
+const input = z.object({
+  ...environmentFields,
+  images: z.object({ frontend: resolvedImageField, mongo: resolvedImageField.optional() }),
+});
+
+export const handler = lambda('RollOut', input, async ({ developer, clusterName, images }, deps) => {
+  const { mongoPolicy, rolloutDeadlineSeconds } = deps.config.imageSync;
+  const since = new Date().toISOString();
+  const waitSeconds = rolloutPollSeconds(rolloutDeadlineSeconds, SHORT_POLL_SECONDS, MAX_POLL_ATTEMPTS);
+  const base = { developer, clusterName, since, attempt: 0, waitSeconds };
+  const connection = await kubeOf(deps, clusterName);
+  if ('unavailable' in connection) {
+    logger.warn('environment skipped', { developer, reason: connection.unavailable });
+    return { ...base, state: 'skipped', reason: connection.unavailable, changes: [], watch: [] };
+  }
+  const { kube } = connection;
+  const changes = [];
+  const watch: AppImage[] = [];
+  for (const name of imagesToSync(mongoPolicy)) {
+    const desired = images[name];
+    if (!desired) continue;
+    const workload = await kube.getWorkload(APP_WORKLOADS[name]);
+    const decision = decideRollout(name, desired, workload);
+    if (decision.action === 'missing') throw new WorkloadMissingError(`${decision.reason} in cluster ${clusterName}`);
+    if (decision.action === 'patch') {
+      await kube.setImage(APP_WORKLOADS[name], decision.to);
+      const before = describeImage(decision.from);
+      changes.push({ image: name, from: decision.from ?? null, fromTag: before.tag ?? null, to: decision.to, toTag: desired.tag });
+      watch.push(name);
+    } else if (rolloutVerdict(workload!, 0, rolloutDeadlineSeconds).state !== 'done') {
+      watch.push(name);
+    }
+  }
+  logger.info('rollout decided', { developer, patched: changes.map((change) => change.image), watch });
+  return { ...base, state: watch.length > 0 ? 'rolling' : 'current', reason: null, changes, watch };
+});
