@@ -179,3 +179,51 @@ export function destroyedMessage(input: DestroyedMessageInput): Message {
   const text = `Your Turbo cluster ${code(input.clusterName)} was destroyed for the day. Goodbye, ${escapeMrkdwn(input.developer)}!`;
   return { text, blocks: [section(`:wave: ${text}`)] };
 }
+
+/** The action_ids of the warning's buttons; core/slackRequest maps them back to commands. */
+export const WARNING_ACTIONS = { keep: 'turbo_keep_until', destroy: 'turbo_destroy_now' } as const;
+
+export interface WarningMessageInput {
+  developer: string;
+  clusterName: string;
+  /** ISO instant of the teardown. */
+  teardownAt: string;
+  timezone: string;
+  /** The local HH:MM the keep button offers, or null for no keep button (the day cannot be extended). */
+  keepOffer: string | null;
+}
+
+/** The pre-teardown DM. The buttons' values name the developer, so an ops member's click acts on the right one. */
+export function warningMessage(input: WarningMessageInput): Message {
+  const clusterName = checked('clusterName', input.clusterName, EKS_CLUSTER_NAME, 'an EKS cluster name');
+  if (input.keepOffer !== null && !/^([01]\d|2[0-3]):[0-5]\d$/.test(input.keepOffer)) {
+    throw new Error(`keepOffer "${input.keepOffer}" is not a 24-hour time HH:MM`);
+  }
+  const when = formatLocalTime(input.teardownAt, input.timezone);
+  const button = (text: string, actionId: string, value: object, style: 'primary' | 'danger') => ({
+    type: 'button',
+    text: { type: 'plain_text', text, emoji: true },
+    action_id: actionId,
+    value: JSON.stringify({ developer: input.developer, ...value }),
+    style,
+  });
+  const keep = input.keepOffer === null ? [] : [button(`Keep until ${input.keepOffer}`, WARNING_ACTIONS.keep, { until: input.keepOffer }, 'primary')];
+  const destroy = {
+    ...button('Destroy now', WARNING_ACTIONS.destroy, {}, 'danger'),
+    confirm: {
+      title: { type: 'plain_text', text: 'Destroy your cluster now?' },
+      text: { type: 'plain_text', text: `${clusterName} and everything in it will be deleted. It comes back on your next working day.` },
+      confirm: { type: 'plain_text', text: 'Destroy' },
+      deny: { type: 'plain_text', text: 'Keep it' },
+    },
+  };
+  const text = `Your Turbo cluster ${code(clusterName)} will be destroyed at ${escapeMrkdwn(when)}.`;
+  return {
+    text,
+    blocks: [
+      section(`:hourglass_flowing_sand: ${text}`),
+      { type: 'actions', block_id: 'turbo_warning', elements: [...keep, destroy] },
+      context(input.keepOffer === null ? 'It is already kept as late as Turbo allows.' : `Or type \`/turbo keep until HH:MM\`.`),
+    ],
+  };
+}

@@ -7,6 +7,8 @@ import {
   readyMessage,
   reconcileFailureMessage,
   redactSecrets,
+  WARNING_ACTIONS,
+  warningMessage,
   type FailureMessageInput,
   type ReadyMessageInput,
 } from '../../../functions/core/messages';
@@ -189,5 +191,38 @@ describe('destroyedMessage', () => {
 
   it('escapes the values', () => {
     expect(destroyedMessage({ developer: 'a&b', clusterName: '<x>' }).text).toContain('`&lt;x&gt;`');
+  });
+});
+
+describe('warningMessage', () => {
+  const warning = { developer: 'alice', clusterName: 'turbo-alice', teardownAt: '2026-11-24T18:00:00.000Z', timezone: 'Europe/Berlin', keepOffer: '22:00' };
+  type Button = { type: string; text: { text: string }; action_id: string; value: string; style: string; confirm?: unknown };
+  const buttonsOf = (message: Message) =>
+    (message.blocks as { type: string; elements?: Button[] }[]).find((block) => block.type === 'actions')?.elements ?? [];
+
+  it('says when the cluster goes, in the developer’s zone, with "Keep until 22:00" and a confirmed "Destroy now"', () => {
+    const message = warningMessage(warning);
+    expect(message.text).toBe('Your Turbo cluster `turbo-alice` will be destroyed at 19:00 Europe/Berlin (Tue 24 Nov).');
+    const [keep, destroy] = buttonsOf(message);
+    expect(keep).toMatchObject({ type: 'button', text: { text: 'Keep until 22:00' }, action_id: WARNING_ACTIONS.keep, style: 'primary' });
+    expect(JSON.parse(keep!.value)).toEqual({ developer: 'alice', until: '22:00' });
+    expect(destroy).toMatchObject({ text: { text: 'Destroy now' }, action_id: WARNING_ACTIONS.destroy, style: 'danger' });
+    expect(JSON.parse(destroy!.value)).toEqual({ developer: 'alice' });
+    expect(destroy!.confirm).toMatchObject({ confirm: { text: 'Destroy' }, deny: { text: 'Keep it' } });
+  });
+
+  it('has only "Destroy now" when the day cannot be extended', () => {
+    const buttons = buttonsOf(warningMessage({ ...warning, keepOffer: null }));
+    expect(buttons.map((button) => button.action_id)).toEqual([WARNING_ACTIONS.destroy]);
+  });
+
+  it('refuses a bad keep offer or cluster name, naming the value', () => {
+    expect(() => warningMessage({ ...warning, keepOffer: '10pm' })).toThrow('keepOffer "10pm" is not a 24-hour time HH:MM');
+    expect(() => warningMessage({ ...warning, clusterName: 'a b' })).toThrow('clusterName "a b" is not an EKS cluster name');
+  });
+
+  it('uses action_ids within Slack’s 255-character limit and distinct from each other', () => {
+    expect(new Set(Object.values(WARNING_ACTIONS)).size).toBe(2);
+    for (const id of Object.values(WARNING_ACTIONS)) expect(id.length).toBeLessThanOrEqual(255);
   });
 });
