@@ -124,6 +124,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       // A new owner starts clean: the last run's error and jobs are not its own.
       lastError: undefined,
       jobs: undefined,
+      jobAttempts: undefined,
     });
     const result = await this.write(
       {

@@ -60,6 +60,8 @@ export interface Lookalike {
 }
 
 export const OWNER_TAG = 'turbo:owner';
+/** An up is not started when the cluster would be ready less than this long before teardown. */
+export const MIN_USEFUL_MINUTES = 60;
 /** A DNS-1123 label is at most 63 characters; the run ID built from it then fits an execution name (80). */
 const MAX_DNS_LABEL = 63;
 
@@ -117,6 +119,11 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
   if (local >= end) {
     const ended = end > teardown ? `after the keep-alive until ${describeLocal(end)}` : `after teardown at ${describeLocal(end)}`;
     return { action: 'down', reason: ended };
+  }
+  const running = record?.status === 'ready' || record?.status === 'provisioning';
+  if (!running && local > end.minus({ minutes: leadMinutes + MIN_USEFUL_MINUTES })) {
+    // Too late for a cluster to be of use today: it would cost an hour of EKS for minutes of work.
+    return { action: 'down', reason: `too late to start: it would be ready less than ${MIN_USEFUL_MINUTES} min before ${describeLocal(end)}` };
   }
   const reason =
     local < teardown

@@ -18,6 +18,8 @@ const input = z.object({
   runId: runIdField,
   action: z.enum(['up', 'down']),
   executionArn: z.string().min(1),
+  /** A redriven run that fails again tells people again: its failure is a new one. */
+  redriveCount: z.number().int().min(0).default(0),
 });
 
 type Delivery = 'sent' | 'already-sent' | 'not-in-roster' | `failed: ${string}`;
@@ -36,7 +38,7 @@ async function sendOnce(store: EnvironmentStore, developer: string, key: string,
 export async function notify(event: z.output<typeof input>, { config, store, notifier, region }: Deps) {
   const record = await store.get(event.developer);
   const member = config.developers.find((dev) => dev.name === event.developer);
-  const key = `${event.runId}:${event.kind}`;
+  const key = `${event.runId}:${event.kind}${event.redriveCount > 0 ? `:r${event.redriveCount}` : ''}`;
   const toDeveloper = (message: Message) =>
     member ? sendOnce(store, event.developer, key, () => notifier.sendToUser(member.slackUserId, message)) : Promise.resolve<Delivery>('not-in-roster');
 

@@ -13,7 +13,7 @@ const input = z.object({
   developer: developerField,
   runId: runIdField,
   kind: jobKindField,
-  expiresAt: z.string().optional(),
+  expiresAt: z.string().nullish(),
 });
 
 export const handler = lambda('StartJob', input, async (event, { config, store, runner }) => {
@@ -22,9 +22,12 @@ export const handler = lambda('StartJob', input, async (event, { config, store, 
     throw new OwnershipLostError(`${event.developer} is no longer owned by ${event.runId} (owner: ${record?.runId ?? 'none'})`);
   }
   let handle = record.jobs?.[event.kind];
-  if (handle?.runId === event.runId) {
+  // A replay or redrive reuses the job this run started, unless that job failed: then it gets a fresh one.
+  const previous = handle && (await runner.status(handle));
+  if (handle && previous?.state !== 'failed') {
     logger.info('job already started by this run; reusing it', { jobId: handle.id });
   } else {
+    const attempt = (record.jobAttempts?.[event.kind] ?? 0) + 1;
     const developer = config.developers.find((dev) => dev.name === event.developer);
     const images = Object.fromEntries(
       Object.entries(record.images ?? {}).map(([name, ref]) => [name, `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`]),
@@ -32,16 +35,20 @@ export const handler = lambda('StartJob', input, async (event, { config, store, 
     handle = await runner.start({
       kind: event.kind,
       developer: event.developer,
-      runId: event.runId,
+      // The job's own idempotency key: a second attempt after a failure must not be taken for the first.
+      runId: attempt === 1 ? event.runId : `${event.runId}-retry${attempt}`,
       params: jobParams(config, event.kind, {
         developer: event.developer,
         iamPrincipalArn: developer?.iamPrincipalArn,
-        expiresAt: event.expiresAt ?? record.expiresAt,
+        expiresAt: event.expiresAt ?? record.expiresAt ?? undefined,
         images,
       }),
     });
-    await store.update(event.developer, event.runId, { jobs: { ...record.jobs, [event.kind]: handle } });
-    logger.info('job started', { kind: event.kind, jobId: handle.id });
+    await store.update(event.developer, event.runId, {
+      jobs: { ...record.jobs, [event.kind]: handle },
+      jobAttempts: { ...record.jobAttempts, [event.kind]: attempt },
+    });
+    logger.info('job started', { kind: event.kind, jobId: handle.id, attempt });
   }
   const elapsed = (Date.now() - Date.parse(handle.startedAt)) / 1000;
   return { handle, state: 'running', attempt: 0, waitSeconds: nextWaitSeconds(elapsed, expectedJobSeconds(config, event.kind)) };

@@ -249,12 +249,25 @@ describe('keep-alive (record.keepUntil)', () => {
     expect(teardownInstant(at('2026-11-24T08:00:00Z'), schedule, kept)).toBe('2026-11-24T20:00:00.000Z');
     const early = { ...kept, keepUntil: '2026-11-24T12:00:00.000Z' };
     expect(teardownInstant(at('2026-11-24T08:00:00Z'), schedule, early)).toBe('2026-11-24T18:00:00.000Z');
-    const gone = { ...kept, status: 'destroyed' as const, runId: 'alice-down-20261124' };
+    const gone = { ...kept, status: 'destroyed' as const, runId: 'alice-down-20261124', keepUntil: '2026-11-24T21:30:00.000Z' };
     expect(actionOf(plan(at('2026-11-24T19:00:00Z'), config, [gone], []), 'alice')).toMatchObject({
       action: 'up',
-      reason: 'kept until 21:00 Europe/Berlin',
-      expiresAt: '2026-11-24T20:00:00.000Z',
+      reason: 'kept until 22:30 Europe/Berlin',
+      expiresAt: '2026-11-24T21:30:00.000Z',
     });
+  });
+
+  it('starts no cluster that would be ready less than MIN_USEFUL_MINUTES before its end, but keeps a running one', () => {
+    const gone = { ...kept, status: 'destroyed' as const, runId: 'alice-down-20261124' };
+    expect(actionOf(plan(at('2026-11-24T19:00:00Z'), config, [gone], []), 'alice')).toBeUndefined();
+    expect(idleOf(plan(at('2026-11-24T19:00:00Z'), config, [gone], []), 'alice')?.reason).toContain('too late to start');
+    // Late afternoon with no cluster (a new roster entry, say): at 18:00 Berlin, ready at 18:25, within the hour before 19:00.
+    expect(actionOf(plan(at('2026-11-24T17:00:00Z'), config, [], []), 'alice')).toBeUndefined();
+    expect(actionOf(plan(at('2026-11-24T16:30:00Z'), config, [], []), 'alice')).toMatchObject({ action: 'up' });
+    // A cluster already up stays up until teardown.
+    const ready = { ...kept, keepUntil: undefined, status: 'ready' as const };
+    expect(actionOf(plan(at('2026-11-24T17:30:00Z'), config, [ready], []), 'alice')).toBeUndefined();
+    expect(idleOf(plan(at('2026-11-24T17:30:00Z'), config, [ready], []), 'alice')?.reason).not.toContain('too late');
   });
 
   it('does not start a cluster early: the window still opens at readyBy − lead', () => {
@@ -468,7 +481,7 @@ describe('manual run IDs and the scheduled desire', () => {
   it('scheduledDesire is the plan’s own view, with the keep-alive and skip dates of the record', () => {
     expect(scheduledDesire(at('2026-11-24T12:00:00Z'), config, 'alice')).toMatchObject({ action: 'up', expiresAt: '2026-11-24T18:00:00.000Z' });
     expect(scheduledDesire(at('2026-11-24T12:00:00Z'), config, 'alice', record('alice', { skipDates: ['2026-11-24'] })).action).toBe('down');
-    const kept = record('alice', { keepUntil: '2026-11-24T21:00:00.000Z' });
+    const kept = record('alice', { keepUntil: '2026-11-24T21:00:00.000Z', status: 'ready' });
     expect(scheduledDesire(at('2026-11-24T20:00:00Z'), config, 'alice', kept)).toMatchObject({ action: 'up', expiresAt: '2026-11-24T21:00:00.000Z' });
     expect(() => scheduledDesire(at('2026-11-24T12:00:00Z'), config, 'zed')).toThrow('developer "zed" is not in the roster');
   });

@@ -1,0 +1,145 @@
+/**
+ * `turbo rehearse`: a whole working day of the packaged state machines on this machine, on the in-memory cloud
+ * and a virtual clock. Live progress per developer, then a summary; Slack messages go to an outbox file.
+ */
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DateTime } from 'luxon';
+import { DNS_LABEL, WEEKDAYS, type TurboConfig } from '../../functions/core/config';
+import { FAULT_POINTS, type FaultPoint } from '../../functions/adapters/memory/cloud';
+import { JenkinsJobRunner } from '../../functions/adapters/jenkins';
+import { UsageError, type CommandIo } from '../main';
+import { rehearseDay, type DayResult } from '../rehearsal/day';
+import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
+import { Progress } from '../rehearsal/progress';
+import { formatSummaryTable, summarise } from '../rehearsal/summary';
+import { timelineOf } from '../rehearsal/timeline';
+import { loadConfigFile, reportProblems } from './validate';
+
+const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/London', 'America/Los_Angeles'];
+
+/** A roster of `count` made-up developers spread over several time zones, on the example's team settings. */
+export function syntheticRoster(config: TurboConfig, count: number): TurboConfig {
+  const developers = Array.from({ length: count }, (_, index) => {
+    const id = String(index + 1).padStart(4, '0');
+    return {
+      name: `dev-${id}`,
+      slackUserId: `U0DEV${id}`,
+      iamPrincipalArn: `arn:aws:iam::123456789012:user/dev-${id}`,
+      timezone: ZONES[index % ZONES.length],
+    };
+  });
+  return { ...config, developers };
+}
+
+function parseFault(spec: string, config: TurboConfig): { developer: string; point: FaultPoint } {
+  const [developer, point] = spec.split(':');
+  if (!developer || !DNS_LABEL.test(developer) || !point) throw new UsageError(`--fail takes developer:point, got ${JSON.stringify(spec)}`);
+  if (!(FAULT_POINTS as readonly string[]).includes(point)) {
+    throw new UsageError(`--fail ${spec}: unknown fault point ${JSON.stringify(point)} (one of ${FAULT_POINTS.join(', ')})`);
+  }
+  if (!config.developers.some((dev) => dev.name === developer)) {
+    throw new UsageError(`--fail ${spec}: ${JSON.stringify(developer)} is not in the roster`);
+  }
+  return { developer, point: point as FaultPoint };
+}
+
+/** The next working day of the team, from today: a rehearsal of a Saturday would show nothing. */
+export function nextWorkingDay(config: TurboConfig, from: DateTime): string {
+  let day = from.setZone(config.timezone).startOf('day');
+  for (let i = 0; i < 14; i++) {
+    const weekday = WEEKDAYS[day.weekday - 1]!;
+    const date = day.toISODate()!;
+    if (config.workingDays.includes(weekday) && !config.holidays.includes(date)) return date;
+    day = day.plus({ days: 1 });
+  }
+  throw new UsageError('the team has no working day in the next two weeks: pass --date');
+}
+
+function jenkinsRunner(config: TurboConfig, url: string): JenkinsJobRunner {
+  const user = process.env.JENKINS_USER;
+  const token = process.env.JENKINS_TOKEN;
+  if (!user || !token) throw new UsageError('--runner jenkins needs JENKINS_USER and JENKINS_TOKEN in the environment');
+  const jobs = config.runner.jenkins ?? { terraformJob: 'turbo-terraform', deployJob: 'turbo-deploy' };
+  return new JenkinsJobRunner({ baseUrl: url, terraformJob: jobs.terraformJob, deployJob: jobs.deployJob, user, token });
+}
+
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      date: { type: 'string' },
+      developers: { type: 'string' },
+      fail: { type: 'string', multiple: true },
+      runner: { type: 'string' },
+      'jenkins-url': { type: 'string' },
+      out: { type: 'string' },
+      quiet: { type: 'boolean' },
+      verbose: { type: 'boolean' },
+    },
+  });
+  // The handlers' Powertools logs are for CloudWatch; here they would bury the progress. --verbose keeps them.
+  process.env.POWERTOOLS_LOG_LEVEL = values.verbose ? 'DEBUG' : 'SILENT';
+  const loaded = await loadConfigFile(values.config, io);
+  if (!loaded) return 1;
+  if (!loaded.result.ok) {
+    reportProblems(loaded, io);
+    return 1;
+  }
+  let config = loaded.result.config;
+  if (values.developers !== undefined) {
+    const count = Number(values.developers);
+    if (!Number.isInteger(count) || count < 1 || count > 2000) throw new UsageError(`--developers must be a whole number from 1 to 2000, got ${JSON.stringify(values.developers)}`);
+    config = syntheticRoster(config, count);
+  }
+  if (values.date !== undefined && !DateTime.fromISO(values.date).isValid) throw new UsageError(`--date must be YYYY-MM-DD, got ${JSON.stringify(values.date)}`);
+  const date = values.date ?? nextWorkingDay(config, DateTime.now());
+  const faults = (values.fail ?? []).map((spec) => parseFault(spec, config));
+  if (values.runner !== undefined && values.runner !== 'memory' && values.runner !== 'jenkins') {
+    throw new UsageError(`--runner must be memory or jenkins, got ${JSON.stringify(values.runner)}`);
+  }
+  if (values.runner === 'jenkins' && !values['jenkins-url']) throw new UsageError('--runner jenkins needs --jenkins-url <url>');
+  const runner = values.runner === 'jenkins' ? jenkinsRunner(config, values['jenkins-url']!) : undefined;
+
+  const root = projectRoot();
+  ensurePackaged(root, loaded.shownPath, (line) => io.stderr(`${line}\n`));
+  const stack = loadPackagedStack(root, config.region);
+  const out = resolve(io.cwd, values.out ?? '.turbo/rehearsal');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const outbox = join(out, 'outbox.jsonl');
+  writeFileSync(outbox, '');
+
+  io.stdout(`Rehearsing ${date} for ${config.developers.length} developer(s) of team ${config.team}` +
+    `${faults.length ? `, with faults ${faults.map((f) => `${f.developer}:${f.point}`).join(', ')}` : ''}` +
+    `${runner ? `, jobs on Jenkins at ${values['jenkins-url']}` : ''}\n`);
+  const progress = new Progress(config, io, { live: !values.quiet });
+  let result: DayResult;
+  try {
+    result = await rehearseDay({
+      config,
+      stack,
+      root,
+      date,
+      faults,
+      runner,
+      onStateEntered: (execution, visit) => progress.entered(execution, visit),
+      onMessage: (message) => appendFileSync(outbox, `${JSON.stringify(message)}\n`),
+    });
+  } finally {
+    progress.stop();
+  }
+
+  const rows = summarise(config, result.executions, date);
+  writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ date, team: config.team, developers: rows }, null, 2)}\n`);
+  writeFileSync(join(out, 'timeline.json'), `${JSON.stringify(timelineOf(result.executions), null, 2)}\n`);
+  io.stdout(`\n${formatSummaryTable(rows)}\n\n`);
+  const failed = rows.filter((row) => row.result === 'failed');
+  io.stdout(`${rows.length - failed.length} of ${rows.length} developer(s) ok; ${result.cloud.outbox.length} Slack message(s) in ${outbox}\n`);
+  io.stdout(`Summary and timeline: ${join(out, 'summary.json')}, ${join(out, 'timeline.json')}\n`);
+  if (failed.length > 0) io.stdout(`FAILED: ${failed.map((row) => `${row.developer} (${row.reason ?? 'unknown'})`).join('; ')}\n`);
+  return failed.length > 0 ? 1 : 0;
+}

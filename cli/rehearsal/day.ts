@@ -1,0 +1,103 @@
+/**
+ * A working day, rehearsed: the reconcile schedule ticks every 15 virtual minutes from before the first developer's
+ * start until after the last teardown, and the packaged state machines run the real handlers against the in-memory
+ * cloud (or a real runner). What it returns is what the summary, the outbox and the report are made of.
+ */
+import { DateTime } from 'luxon';
+import { scheduleOf, type TurboConfig } from '../../functions/core/config';
+import { bindDeps } from '../../functions/handlers/lib/deps';
+import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
+import type { JobRunner } from '../../functions/adapters/ports';
+import { LocalStepFunctions, VirtualClock, type LocalExecution, type StateVisit } from './local-sfn';
+import type { PackagedStack } from './packaged';
+
+export const RECONCILE_EVERY_MS = 15 * 60_000;
+
+export interface DayOptions {
+  config: TurboConfig;
+  stack: PackagedStack;
+  root: string;
+  /** The local date (team time zone) to rehearse. */
+  date: string;
+  faults?: { developer: string; point: FaultPoint }[];
+  durations?: Durations;
+  /** A real runner (e.g. Jenkins) instead of the in-memory one. */
+  runner?: JobRunner;
+  /** Existing clusters at the start of the day, e.g. an orphan. */
+  clusters?: { name: string; owner: string }[];
+  onStateEntered?: (execution: LocalExecution, visit: StateVisit) => void;
+  onMessage?: (message: SentMessage) => void;
+  /** Stop after the morning (no teardown): for image-sync rehearsals and quick tests. */
+  until?: 'ready' | 'end-of-day';
+}
+
+export interface DayResult {
+  start: number;
+  end: number;
+  cloud: MemoryCloud;
+  sfn: LocalStepFunctions;
+  executions: LocalExecution[];
+}
+
+/** The UTC window that covers every developer's day: from the earliest up to after the latest teardown. */
+export function dayWindow(config: TurboConfig, date: string): { start: number; end: number; readyBy: number } {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const readies: number[] = [];
+  for (const dev of config.developers) {
+    const schedule = scheduleOf(config, dev);
+    const at = (time: string) => DateTime.fromISO(`${date}T${time}`, { zone: schedule.timezone }).toMillis();
+    starts.push(at(schedule.readyBy) - config.leadMinutes * 60_000);
+    readies.push(at(schedule.readyBy));
+    ends.push(at(schedule.teardownAt));
+  }
+  const align = (ms: number) => Math.floor(ms / RECONCILE_EVERY_MS) * RECONCILE_EVERY_MS;
+  const destroyMs = (config.jobs.destroyMinutes + 30) * 60_000;
+  return { start: align(Math.min(...starts)) - RECONCILE_EVERY_MS, end: Math.max(...ends) + destroyMs, readyBy: Math.max(...readies) + 60 * 60_000 };
+}
+
+export async function rehearseDay(options: DayOptions): Promise<DayResult> {
+  const { config, stack } = options;
+  const window = dayWindow(config, options.date);
+  const until = options.until === 'ready' ? window.readyBy : window.end;
+  const clock = new VirtualClock(new Date(window.start));
+  try {
+    const cloud = new MemoryCloud(config.region, options.durations ?? REALISTIC_DURATIONS, options.onMessage);
+    for (const dev of config.developers) cloud.knowSlackUser(dev.slackUserId, dev.name);
+    for (const fault of options.faults ?? []) cloud.injectFault(fault.developer, fault.point);
+    for (const cluster of options.clusters ?? []) cloud.addCluster(cluster.name, cluster.owner);
+    const deps = { config, region: config.region, store: cloud.store, clusters: cloud.clusters, notifier: cloud.notifier, runner: options.runner ?? cloud.runner };
+    bindDeps(async () => deps);
+
+    const transientFailures = new Map<string, number>();
+    const sfn = new LocalStepFunctions({
+      stack,
+      root: options.root,
+      onStateEntered: options.onStateEntered,
+      beforeInvoke: (execution) => {
+        // The Lambda service failing twice for this developer: Retry must absorb it.
+        const developer = String(execution.input.developer ?? '');
+        if (!cloud.hasFault(developer, 'lambda-transient')) return;
+        const seen = transientFailures.get(developer) ?? 0;
+        if (seen < 2) {
+          transientFailures.set(developer, seen + 1);
+          const error = new Error('Rate exceeded');
+          error.name = 'Lambda.TooManyRequestsException';
+          throw error;
+        }
+      },
+    });
+
+    const tick = () => {
+      const at = DateTime.fromMillis(Date.now(), { zone: 'utc' }).toFormat("yyyyLLdd'T'HHmm");
+      sfn.startExecution('reconcile', `reconcile-${at}`, {});
+    };
+    tick();
+    const schedule = setInterval(() => (Date.now() <= until ? tick() : clearInterval(schedule)), RECONCILE_EVERY_MS);
+    await clock.runUntil(until, () => ({ running: sfn.running, inFlight: sfn.invocationsInFlight }));
+    clearInterval(schedule);
+    return { start: window.start, end: clock.now, cloud, sfn, executions: [...sfn.executions.values()] };
+  } finally {
+    clock.uninstall();
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * A local stand-in for the Step Functions service: it runs the packaged definitions with aws-local-stepfunctions,
+ * invokes the real handler code for each Task, starts child executions for `states:startExecution` (refusing a
+ * name twice, as the service does), and records every state entered per execution.
+ *
+ * Time is virtual: Wait states, retries and TimeoutSeconds all sleep on a fake clock that `runUntilIdle` advances
+ * only when every handler has returned, so a day of waits takes a moment and each wait is exact.
+ */
+import FakeTimers from '@sinonjs/fake-timers';
+import { StateMachine } from 'aws-local-stepfunctions';
+import Module from 'node:module';
+import { join } from 'node:path';
+import { ACCOUNT_ID, taskStates, type PackagedStack } from './packaged';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+export type HandlerLoader = (modulePath: string, exportName: string) => Handler;
+
+export interface StateVisit {
+  name: string;
+  type: string;
+  enteredAt: number;
+  exitedAt?: number;
+  failed?: { error: string; cause: string };
+}
+
+export interface LocalExecution {
+  arn: string;
+  name: string;
+  machine: string;
+  input: Record<string, unknown>;
+  startedAt: number;
+  endedAt?: number;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  /** States entered, Map iterations included: what Step Functions bills as state transitions. */
+  transitions: number;
+  lambdaInvocations: number;
+  visits: StateVisit[];
+}
+
+export interface LocalSfnOptions {
+  stack: PackagedStack;
+  root: string;
+  loadHandler?: HandlerLoader;
+  onStateEntered?: (execution: LocalExecution, visit: StateVisit) => void;
+  onExecutionEnded?: (execution: LocalExecution) => void;
+  /** A hook before each Lambda invocation (fault injection); it may throw the error the Lambda service would. */
+  beforeInvoke?: (execution: LocalExecution, functionName: string, input: unknown) => void;
+}
+
+export class ExecutionAlreadyExists extends Error {
+  override name = 'StepFunctions.ExecutionAlreadyExistsException';
+}
+
+/**
+ * middy ships ESM only, with an export map that only `import` may use. Node 22 can require() an ES module, but
+ * its resolver refuses that map; jest compiles middy instead. Here require is pointed at the module's file.
+ */
+function allowRequireOfMiddy(root: string): void {
+  const moduleApi = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const resolve = moduleApi._resolveFilename;
+  moduleApi._resolveFilename = (request, ...rest) =>
+    /^@middy\/[a-z-]+$/.test(request) ? join(root, 'node_modules', request, 'index.js') : resolve(request, ...rest);
+}
+
+const requireHandler: HandlerLoader = (modulePath, exportName) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require(modulePath) as Record<string, Handler>;
+  const handler = loaded[exportName];
+  if (typeof handler !== 'function') throw new Error(`${modulePath} exports no function ${exportName}`);
+  return handler;
+};
+
+export class LocalStepFunctions {
+  readonly executions = new Map<string, LocalExecution>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly handlers = new Map<string, Handler>();
+  /** Validating a definition is costly: one StateMachine per definition serves every execution. */
+  private readonly machines = new Map<string, StateMachine>();
+  private inFlightInvocations = 0;
+
+  constructor(private readonly options: LocalSfnOptions) {
+    if (!options.loadHandler) allowRequireOfMiddy(options.root);
+  }
+
+  private handlerFor(functionArn: string): { handler: Handler; name: string } {
+    const fn = this.options.stack.functions.get(functionArn);
+    if (!fn) throw new Error(`no packaged function has ARN ${functionArn}`);
+    let handler = this.handlers.get(functionArn);
+    if (!handler) {
+      handler = (this.options.loadHandler ?? requireHandler)(join(this.options.root, fn.modulePath), fn.exportName);
+      this.handlers.set(functionArn, handler);
+    }
+    return { handler, name: fn.name };
+  }
+
+  private localHandlers(machine: string, execution: LocalExecution) {
+    const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const { name, state } of taskStates(this.options.stack.stateMachines[machine]!.definition)) {
+      const resource = String(state.Resource);
+      if (resource === 'arn:aws:states:::states:startExecution') {
+        overrides[name] = async (input) => this.startChild(input as { StateMachineArn: string; Name: string; Input: Record<string, unknown> });
+        continue;
+      }
+      const { handler, name: functionName } = this.handlerFor(resource);
+      overrides[name] = async (input) => {
+        execution.lambdaInvocations += 1;
+        this.inFlightInvocations += 1;
+        try {
+          this.options.beforeInvoke?.(execution, functionName, input);
+          return await handler(structuredClone(input), lambdaContext(functionName, this.options.stack.region));
+        } finally {
+          this.inFlightInvocations -= 1;
+        }
+      };
+    }
+    return overrides;
+  }
+
+  private async startChild(input: { StateMachineArn: string; Name: string; Input: Record<string, unknown> }) {
+    const machine = Object.entries(this.options.stack.stateMachines).find(([, sm]) => sm.arn === input.StateMachineArn)?.[0];
+    if (!machine) throw new Error(`StateMachineDoesNotExist: ${input.StateMachineArn}`);
+    const execution = this.startExecution(machine, input.Name, input.Input);
+    return { ExecutionArn: execution.arn, StartDate: new Date(execution.startedAt).toISOString() };
+  }
+
+  /** StartExecution: refuses a name that was used before, like the service. */
+  startExecution(machine: string, name: string, input: Record<string, unknown>, redriveCount = 0): LocalExecution {
+    const sm = this.options.stack.stateMachines[machine];
+    if (!sm) throw new Error(`no packaged state machine ${machine}`);
+    const arn = `arn:aws:states:${this.options.stack.region}:${ACCOUNT_ID}:execution:${sm.name}:${name}`;
+    if (this.executions.has(arn) && redriveCount === 0) {
+      throw new ExecutionAlreadyExists(`Execution Already Exists: '${arn}'`);
+    }
+    const execution: LocalExecution = {
+      arn,
+      name,
+      machine,
+      input,
+      startedAt: Date.now(),
+      status: 'RUNNING',
+      transitions: this.executions.get(arn)?.transitions ?? 0,
+      lambdaInvocations: this.executions.get(arn)?.lambdaInvocations ?? 0,
+      visits: this.executions.get(arn)?.visits ?? [],
+    };
+    this.executions.set(arn, execution);
+    let stateMachine = this.machines.get(machine);
+    if (!stateMachine) {
+      stateMachine = new StateMachine(sm.definition as never, { validationOptions: { checkArn: false } });
+      this.machines.set(machine, stateMachine);
+    }
+    const run = stateMachine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.localHandlers(machine, execution) as never },
+      context: {
+        Execution: { Id: arn, Name: name, Input: input, StartTime: new Date(execution.startedAt).toISOString(), RedriveCount: redriveCount },
+        StateMachine: { Id: sm.arn, Name: sm.name },
+      } as never,
+    });
+    const events = this.follow(execution, run.eventLogs);
+    const done = run.result.then(
+      (output) => Object.assign(execution, { status: 'SUCCEEDED', output }),
+      (error: Error & { cause?: unknown }) =>
+        Object.assign(execution, { status: 'FAILED', error: error.name, cause: String(error.cause ?? error.message) }),
+    );
+    const settled = Promise.all([done, events]).then(() => {
+      execution.endedAt = Date.now();
+      this.options.onExecutionEnded?.(execution);
+    });
+    this.pending.add(settled);
+    void settled.finally(() => this.pending.delete(settled));
+    return execution;
+  }
+
+  /** Starts a failed execution again from where it failed (a redrive): same name, same input, $$.Execution.RedriveCount + 1. */
+  redrive(arn: string): LocalExecution {
+    const execution = this.executions.get(arn);
+    if (!execution || execution.status !== 'FAILED') throw new Error(`ExecutionNotRedrivable: ${arn}`);
+    const redrives = execution.visits.filter((visit) => visit.name === '(redrive)').length + 1;
+    execution.visits.push({ name: '(redrive)', type: 'Redrive', enteredAt: Date.now() });
+    return this.startExecution(execution.machine, execution.name, execution.input, redrives);
+  }
+
+  private async follow(execution: LocalExecution, events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string; type: string }; Error?: string; Cause?: unknown }>) {
+    const open = new Map<string, StateVisit>();
+    for await (const event of events) {
+      if (!event.state) continue;
+      if (event.type === 'StateEntered') {
+        execution.transitions += 1;
+        const visit: StateVisit = { name: event.state.name, type: event.state.type, enteredAt: event.timestamp };
+        execution.visits.push(visit);
+        open.set(event.state.name, visit);
+        this.options.onStateEntered?.(execution, visit);
+      } else if (event.type === 'StateExited' || event.type === 'StateFailed') {
+        const visit = open.get(event.state.name);
+        if (!visit) continue;
+        visit.exitedAt = event.timestamp;
+        if (event.type === 'StateFailed') visit.failed = { error: String(event.Error), cause: String(event.Cause ?? '') };
+        open.delete(event.state.name);
+      }
+    }
+  }
+
+  get running(): number {
+    return this.pending.size;
+  }
+
+  get invocationsInFlight(): number {
+    return this.inFlightInvocations;
+  }
+}
+
+function lambdaContext(functionName: string, region: string) {
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'rehearsal',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 30_000,
+  };
+}
+
+const realSetImmediate = setImmediate;
+const realSetTimeout = setTimeout;
+
+/**
+ * A virtual clock for the whole process. `advance` moves it from timer to timer, letting every promise settle
+ * between two timers; while a handler is waiting on real I/O (a real Jenkins, say), it waits in real time first.
+ */
+export class VirtualClock {
+  private readonly clock: ReturnType<typeof FakeTimers.install>;
+
+  constructor(start: Date) {
+    this.clock = FakeTimers.install({ now: start, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  }
+
+  get now(): number {
+    return this.clock.now;
+  }
+
+  private static async settle(): Promise<void> {
+    for (let i = 0; i < 4; i++) await new Promise((resolve) => realSetImmediate(resolve));
+  }
+
+  /** Runs timers in order until `until` is reached and `busy()` says nothing is left to wait for. */
+  async runUntil(until: number, busy: () => { running: number; inFlight: number }): Promise<void> {
+    for (;;) {
+      await VirtualClock.settle();
+      const state = busy();
+      if (state.inFlight > 0) {
+        // A handler is on real I/O: give it real time before virtual time moves on (bounded, in case it waits on a timer).
+        const deadline = performance.now() + 50;
+        while (busy().inFlight > 0 && performance.now() < deadline) await new Promise((resolve) => realSetTimeout(resolve, 2));
+      }
+      if (this.clock.now >= until && busy().running === 0) return;
+      if (this.clock.countTimers() === 0) {
+        if (busy().running === 0) return;
+        await new Promise((resolve) => realSetTimeout(resolve, 5));
+        continue;
+      }
+      this.clock.next();
+    }
+  }
+
+  uninstall(): void {
+    this.clock.uninstall();
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * The in-memory cloud: a test double of every port, for rehearsals and workflow tests. It runs on whatever clock
+ * Date.now() gives (the rehearsal installs a virtual one), with realistic durations and fault injection.
+ * It is never a replacement for the real adapters, which are tested against the real services' documented behaviour.
+ */
+import type {
+  ClaimRequest,
+  ClaimResult,
+  ClusterInfo,
+  Clusters,
+  EnvironmentRecord,
+  EnvironmentStore,
+  JobHandle,
+  JobKind,
+  JobRequest,
+  JobRunner,
+  JobStatus,
+  Message,
+  Notifier,
+} from '../ports';
+import { AuthenticationError, OwnershipLostError, TransientError } from '../ports';
+import { OWNER_TAG } from '../eks';
+
+/** Where a fault can be injected for one developer. */
+export const FAULT_POINTS = ['apply', 'apply-hang', 'cluster', 'deploy', 'destroy', 'slack', 'runner-down', 'lambda-transient'] as const;
+export type FaultPoint = (typeof FAULT_POINTS)[number];
+
+export interface Durations {
+  applySeconds: number;
+  /** From the start of apply until the control plane is ACTIVE; the node group follows a minute later. */
+  clusterReadySeconds: number;
+  deploySeconds: number;
+  destroySeconds: number;
+  /** Each duration varies by up to this fraction, deterministically per developer. */
+  jitter: number;
+}
+
+export const REALISTIC_DURATIONS: Durations = {
+  applySeconds: 12 * 60,
+  clusterReadySeconds: 10 * 60,
+  deploySeconds: 60,
+  destroySeconds: 10 * 60,
+  jitter: 0.02,
+};
+
+interface MemoryJob {
+  handle: JobHandle;
+  finishAt: number;
+  outcome: 'succeeded' | 'failed' | 'hang';
+  reason?: string;
+  outputs: Record<string, string>;
+  /** When a status check first saw the job finished: the workflow's detection delay. */
+  observedAt?: number;
+}
+
+interface MemoryCluster {
+  name: string;
+  owner: string;
+  createdAt: number;
+  activeAt: number;
+  failsAt?: number;
+  deletingFrom?: number;
+  goneAt?: number;
+  endpoint: string;
+}
+
+export interface SentMessage {
+  at: string;
+  to: { user: string } | { channel: string };
+  developer?: string;
+  text: string;
+  blocks: unknown[];
+}
+
+/** A deterministic fraction in [-1, 1] from a string, so that rehearsals are repeatable. */
+function spread(key: string): number {
+  let hash = 2166136261;
+  for (const char of key) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
+  return ((hash >>> 0) / 0xffffffff) * 2 - 1;
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export class MemoryCloud {
+  readonly records = new Map<string, EnvironmentRecord>();
+  readonly jobs = new Map<string, MemoryJob>();
+  readonly clusterMap = new Map<string, MemoryCluster>();
+  readonly outbox: SentMessage[] = [];
+  private readonly faults = new Map<string, Set<FaultPoint>>();
+  private readonly slackUsers = new Map<string, string>();
+  private jobCounter = 0;
+
+  constructor(
+    readonly region: string,
+    readonly durations: Durations = REALISTIC_DURATIONS,
+    private readonly onMessage: (message: SentMessage) => void = () => {},
+  ) {}
+
+  injectFault(developer: string, point: FaultPoint): void {
+    const points = this.faults.get(developer) ?? new Set<FaultPoint>();
+    points.add(point);
+    this.faults.set(developer, points);
+  }
+
+  hasFault(developer: string, point: FaultPoint): boolean {
+    return this.faults.get(developer)?.has(point) ?? false;
+  }
+
+  /** Consumes a one-shot fault: true the first time it is asked. */
+  private takeFault(developer: string, point: FaultPoint): boolean {
+    const had = this.hasFault(developer, point);
+    if (had) this.faults.get(developer)!.delete(point);
+    return had;
+  }
+
+  /** Lets the notifier tell which developer a Slack user ID belongs to (for faults and the outbox). */
+  knowSlackUser(slackUserId: string, developer: string): void {
+    this.slackUsers.set(slackUserId, developer);
+  }
+
+  /** An existing cluster, e.g. an orphan left by someone who left the team. */
+  addCluster(name: string, owner: string, createdAt = Date.now()): void {
+    this.clusterMap.set(name, { name, owner, createdAt, activeAt: createdAt, endpoint: this.endpointOf(name) });
+  }
+
+  private endpointOf(clusterName: string): string {
+    const id = Math.abs(Math.round(spread(clusterName) * 1e12)).toString(16).toUpperCase().padStart(10, '0');
+    return `https://${id}.gr7.${this.region}.eks.amazonaws.com`;
+  }
+
+  private duration(seconds: number, key: string): number {
+    return Math.round(seconds * (1 + this.durations.jitter * spread(key)) * 1000);
+  }
+
+  jobsStarted(developer?: string, kind?: JobKind): number {
+    return [...this.jobs.values()].filter((job) => (!developer || job.handle.developer === developer) && (!kind || job.handle.kind === kind)).length;
+  }
+
+  /** Virtual milliseconds between each finished job's end and the first check that saw it. */
+  detectionDelays(): { developer: string; kind: JobKind; delayMs: number }[] {
+    return [...this.jobs.values()]
+      .filter((job) => job.observedAt !== undefined && job.outcome !== 'hang')
+      .map((job) => ({ developer: job.handle.developer, kind: job.handle.kind, delayMs: job.observedAt! - job.finishAt }));
+  }
+
+  readonly store: EnvironmentStore = {
+    get: async (developer) => {
+      const record = this.records.get(developer);
+      return record && clone(record);
+    },
+    list: async () => [...this.records.values()].map(clone),
+    claim: async (request: ClaimRequest): Promise<ClaimResult> => {
+      const current = this.records.get(request.developer);
+      const busy = current && (current.status === 'provisioning' || current.status === 'destroying');
+      if (current && (busy || current.runId === request.runId)) {
+        return { outcome: current.runId === request.runId ? 'already-owned' : 'lost', record: clone(current) };
+      }
+      const record: EnvironmentRecord = {
+        ...current,
+        developer: request.developer,
+        clusterName: request.clusterName,
+        status: request.action === 'up' ? 'provisioning' : 'destroying',
+        runId: request.runId,
+        action: request.action,
+        executionArn: request.executionArn,
+        startedAt: request.now,
+        updatedAt: request.now,
+      };
+      delete record.lastError;
+      delete record.jobs;
+      delete record.jobAttempts;
+      this.records.set(request.developer, record);
+      return { outcome: 'claimed', record: clone(record) };
+    },
+    update: async (developer, runId, patch) => {
+      const current = this.records.get(developer);
+      if (!current || current.runId !== runId) {
+        throw new OwnershipLostError(`${developer} is owned by ${current?.runId ?? 'nobody'}, not by ${runId}: the update was not applied`);
+      }
+      const next = { ...current, ...clone(patch), updatedAt: patch.updatedAt ?? new Date().toISOString() } as EnvironmentRecord;
+      for (const [field, value] of Object.entries(patch)) if (value === undefined) delete (next as unknown as Record<string, unknown>)[field];
+      this.records.set(developer, next);
+      return clone(next);
+    },
+    markNotified: async (developer, key) => {
+      const current = this.records.get(developer);
+      if (!current) throw new Error(`there is no environment record for ${developer}: cannot record notification ${key}`);
+      if (current.notified?.includes(key)) return false;
+      current.notified = [...(current.notified ?? []), key].sort();
+      return true;
+    },
+    unmarkNotified: async (developer, key) => {
+      const current = this.records.get(developer);
+      if (current?.notified) current.notified = current.notified.filter((existing) => existing !== key);
+    },
+    amend: async (developer, patch) => {
+      const now = new Date().toISOString();
+      const current = this.records.get(developer) ?? { developer, clusterName: patch.clusterName, status: 'absent', updatedAt: now };
+      const seen = current.audit?.some((entry) => entry.at === patch.audit.at && entry.by === patch.audit.by && entry.action === patch.audit.action);
+      if (seen) return clone(current);
+      const skipDates = new Set(current.skipDates ?? []);
+      if (patch.addSkipDate) skipDates.add(patch.addSkipDate);
+      if (patch.removeSkipDate) skipDates.delete(patch.removeSkipDate);
+      const next: EnvironmentRecord = {
+        ...current,
+        ...(patch.keepUntil ? { keepUntil: patch.keepUntil } : {}),
+        skipDates: [...skipDates].sort(),
+        audit: [...(current.audit ?? []), patch.audit],
+        updatedAt: now,
+      };
+      this.records.set(developer, next);
+      return clone(next);
+    },
+  };
+
+  readonly runner: JobRunner = {
+    start: async (job: JobRequest): Promise<JobHandle> => {
+      if (this.hasFault(job.developer, 'runner-down')) throw new TransientError('runner unreachable: connect ECONNREFUSED');
+      const now = Date.now();
+      const id = `mem-${job.kind}-${job.developer}-${++this.jobCounter}`;
+      const handle: JobHandle = { runner: 'memory', kind: job.kind, developer: job.developer, runId: job.runId, id, startedAt: new Date(now).toISOString() };
+      const seconds = { apply: this.durations.applySeconds, deploy: this.durations.deploySeconds, destroy: this.durations.destroySeconds }[job.kind];
+      const memoryJob: MemoryJob = { handle, finishAt: now + this.duration(seconds, `${job.developer}:${job.kind}`), outcome: 'succeeded', outputs: {} };
+      const clusterName = job.params.CLUSTER_NAME ?? `turbo-${job.developer}`;
+      if (job.kind === 'apply') {
+        if (this.takeFault(job.developer, 'apply')) {
+          Object.assign(memoryJob, { outcome: 'failed', finishAt: now + 180_000, reason: `FAILED in phase BUILD: terraform apply exited 1 (Error: creating EKS Node Group: AccessDenied)` });
+        } else if (this.takeFault(job.developer, 'apply-hang')) {
+          memoryJob.outcome = 'hang';
+        } else {
+          this.provisionCluster(clusterName, job.developer, now, this.takeFault(job.developer, 'cluster'));
+        }
+      } else if (job.kind === 'deploy') {
+        if (this.takeFault(job.developer, 'deploy')) {
+          Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out' });
+        } else {
+          memoryJob.outputs = { APP_URL: `http://${clusterName}-frontend.elb.${this.region}.amazonaws.com` };
+        }
+      } else if (this.takeFault(job.developer, 'destroy')) {
+        Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: terraform destroy exited 1 (DependencyViolation: subnet has dependencies)' });
+      } else {
+        const cluster = this.clusterMap.get(clusterName);
+        if (cluster) Object.assign(cluster, { deletingFrom: now, goneAt: memoryJob.finishAt });
+      }
+      this.jobs.set(id, memoryJob);
+      return handle;
+    },
+    status: async (handle: JobHandle): Promise<JobStatus> => {
+      if (this.hasFault(handle.developer, 'runner-down')) throw new TransientError('runner unreachable: connect ECONNREFUSED');
+      const job = this.jobs.get(handle.id);
+      if (!job) return { state: 'failed', reason: `job ${handle.id} not found` };
+      const logUrl = `memory://jobs/${handle.id}/log`;
+      if (job.outcome === 'hang' || Date.now() < job.finishAt) return { state: 'running', detail: 'BUILD', logUrl };
+      job.observedAt ??= Date.now();
+      if (job.outcome === 'failed') return { state: 'failed', reason: job.reason!, logUrl };
+      return { state: 'succeeded', outputs: job.outputs, logUrl };
+    },
+  };
+
+  private provisionCluster(name: string, owner: string, now: number, fails: boolean): void {
+    const existing = this.clusterMap.get(name);
+    if (existing && existing.goneAt === undefined) return; // apply converges on a live cluster
+    const activeAt = now + this.duration(this.durations.clusterReadySeconds, `${owner}:cluster`);
+    this.clusterMap.set(name, {
+      name,
+      owner,
+      createdAt: now,
+      activeAt,
+      failsAt: fails ? activeAt - 120_000 : undefined,
+      endpoint: this.endpointOf(name),
+    });
+  }
+
+  private clusterInfo(cluster: MemoryCluster, now: number): ClusterInfo {
+    const tags = { [OWNER_TAG]: cluster.owner, 'turbo:managed-by': 'turbo' };
+    const base = { name: cluster.name, endpoint: cluster.endpoint, tags };
+    if (cluster.goneAt !== undefined && now >= cluster.goneAt) return { ...base, status: 'ABSENT', nodegroupStatus: 'ABSENT' };
+    if (cluster.deletingFrom !== undefined && now >= cluster.deletingFrom) return { ...base, status: 'DELETING', nodegroupStatus: 'DELETING' };
+    if (cluster.failsAt !== undefined && now >= cluster.failsAt) return { ...base, status: 'ACTIVE', nodegroupStatus: 'CREATE_FAILED' };
+    if (now < cluster.activeAt) return { ...base, status: 'CREATING', nodegroupStatus: 'CREATING' };
+    return { ...base, status: 'ACTIVE', nodegroupStatus: now < cluster.activeAt + 60_000 ? 'CREATING' : 'ACTIVE' };
+  }
+
+  readonly clusters: Clusters = {
+    describe: async (name) => {
+      const cluster = this.clusterMap.get(name);
+      if (!cluster) return { name, status: 'ABSENT', tags: {} };
+      return this.clusterInfo(cluster, Date.now());
+    },
+    listTurboClusters: async () =>
+      [...this.clusterMap.values()].map((cluster) => this.clusterInfo(cluster, Date.now())).filter((info) => info.status !== 'ABSENT'),
+    listClusterNames: async () => (await this.clusters.listTurboClusters()).map((info) => info.name),
+  };
+
+  readonly notifier: Notifier = {
+    sendToUser: async (slackUserId: string, message: Message) => {
+      const developer = this.slackUsers.get(slackUserId);
+      if (developer && message.text.includes('is ready') && this.takeFault(developer, 'slack')) {
+        throw new AuthenticationError('Slack chat.postMessage failed: invalid_blocks');
+      }
+      return this.deliver({ user: slackUserId }, message, developer);
+    },
+    sendToChannel: async (channel: string, message: Message) => this.deliver({ channel }, message),
+  };
+
+  private deliver(to: SentMessage['to'], message: Message, developer?: string): string {
+    const sent: SentMessage = { at: new Date().toISOString(), to, developer, text: message.text, blocks: message.blocks };
+    this.outbox.push(sent);
+    this.onMessage(sent);
+    return `${Date.now() / 1000}`;
+  }
+}
