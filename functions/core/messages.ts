@@ -227,3 +227,8 @@ export function warningMessage(input: WarningMessageInput): Message {
     ],
   };
 }
+
+/** A short answer to a `/turbo` command or a button; `text` is mrkdwn the caller has escaped. */
+export function replyMessage(text: string): Message {
+  return { text, blocks: [section(text)] };
+}

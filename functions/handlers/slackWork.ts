@@ -55,7 +55,7 @@ export function statusLine(record: EnvironmentRecord | undefined, timezone: stri
   if (record.keepUntil && Date.parse(record.keepUntil) > Date.parse(since)) parts.push(`kept until ${formatLocalTime(record.keepUntil, timezone)}`);
   if (record.skipDates?.length) parts.push(`skipping ${record.skipDates.join(', ')}`);
   if (record.status === 'failed' && record.lastError) parts.push(`last error: ${record.lastError}`);
-  return escapeMrkdwn(parts.join('; ')).replace(/&amp;/g, '&');
+  return escapeMrkdwn(parts.join('; '));
 }
 
 export async function performSelfService(task: SelfServiceTask, ports: WorkPorts): Promise<WorkResult> {

@@ -1,0 +1,92 @@
+/**
+ * SlackInteraction (httpApi POST /slack/interactions): the `/turbo` slash command and the warning's buttons.
+ * It verifies Slack's signature before anything else (401, nothing changed, on failure), decides what is asked and
+ * whether it is allowed (pure, fast), hands the work to SlackWork asynchronously, and answers Slack at once:
+ * Slack gives up on an answer after 3 seconds.
+ */
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { authorize, parseInteraction, resolveRequest, SlackRequestError, verifySlackRequest } from '../core/slackRequest';
+import type { TurboConfig } from '../core/config';
+import type { AsyncWork } from '../adapters/ports';
+import { AwsSecretStore, createSecretClients } from '../adapters/secrets';
+import { createLambdaClient, LambdaAsyncWork } from '../adapters/lambdaInvoke';
+import { rememberSecret } from './lib/redact';
+import { lambda, logger } from './lib/stack';
+
+const httpEvent = z.object({
+  headers: z.record(z.string(), z.string().optional()).default({}),
+  body: z.string().default(''),
+  isBase64Encoded: z.boolean().default(false),
+});
+
+export interface InteractionPorts {
+  config: TurboConfig;
+  signingSecret: () => Promise<string>;
+  work: AsyncWork;
+  now: () => Date;
+}
+
+/** Shown to the requester only (an ephemeral message): nobody else in the channel sees a refusal. */
+const ephemeral = (text: string): APIGatewayProxyResultV2 => ({
+  statusCode: 200,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ response_type: 'ephemeral', text }),
+});
+
+export async function interact(event: z.output<typeof httpEvent>, ports: InteractionPorts): Promise<APIGatewayProxyResultV2> {
+  // HTTP API lower-cases header names; the signature is over the body as sent.
+  const header = (name: string) => Object.entries(event.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+  const rawBody = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const now = ports.now();
+  const timestamp = header('x-slack-request-timestamp');
+  const verified = verifySlackRequest({ timestamp, signature: header('x-slack-signature'), rawBody }, await ports.signingSecret(), now);
+  if (!verified.ok) {
+    logger.warn('refused a request that is not from Slack', { reason: verified.reason });
+    return { statusCode: 401, body: 'invalid Slack signature' };
+  }
+  let interaction;
+  try {
+    interaction = parseInteraction(rawBody);
+  } catch (error) {
+    if (error instanceof SlackRequestError) return ephemeral(error.message);
+    throw error;
+  }
+  const permission = authorize(ports.config, interaction.userId, 'target' in interaction.command ? interaction.command.target : undefined);
+  if (!permission.ok) return ephemeral(permission.message);
+  const resolution = resolveRequest(ports.config, permission.developer, interaction.command, now);
+  if (!resolution.ok) return ephemeral(resolution.message);
+  await ports.work.enqueue({
+    developer: permission.developer.name,
+    request: resolution.request,
+    requestedBy: `slack:${interaction.userId}`,
+    replyTo: interaction.userId,
+    // The signed timestamp: a delivery seen twice becomes the same task (see SlackWork's idempotency).
+    requestedAt: new Date(Number(timestamp) * 1000).toISOString(),
+  });
+  logger.info('self-service request queued', { developer: permission.developer.name, verb: resolution.request.verb, by: interaction.userId });
+  if (interaction.kind === 'action') return { statusCode: 200, body: '' };
+  return ephemeral(`On it: ${resolution.request.verb} for ${permission.developer.name}. I'll send you a DM when it is done.`);
+}
+
+/** Built once per container: the signing secret is read (and cached by the store) from SSM or Secrets Manager. */
+let awsPorts: Omit<InteractionPorts, 'config'> | undefined;
+
+function awsInteractionPorts(config: TurboConfig, region: string): Omit<InteractionPorts, 'config'> {
+  if (awsPorts) return awsPorts;
+  const functionName = process.env.TURBO_SLACK_WORK_FUNCTION;
+  if (!functionName) throw new Error('environment variable TURBO_SLACK_WORK_FUNCTION is not set (serverless.yml sets it)');
+  const secrets = new AwsSecretStore(createSecretClients(region));
+  awsPorts = {
+    signingSecret: async () => {
+      const secret = await secrets.get(config.slack.signingSecretParameter);
+      rememberSecret(secret);
+      return secret;
+    },
+    work: new LambdaAsyncWork(createLambdaClient(region), functionName),
+    now: () => new Date(),
+  };
+  return awsPorts;
+}
+
+export const handler = lambda('SlackInteraction', httpEvent, (event, { config, region }) => interact(event, { config, ...awsInteractionPorts(config, region) }));

@@ -1,0 +1,124 @@
+// @middy/core and @middy/util export only an `import` condition, which jest's CommonJS resolver does not match:
+// load their files by path (jest.config lets swc compile them).
+jest.mock('@middy/core', () => jest.requireActual('../../../node_modules/@middy/core/index.js'), { virtual: true });
+jest.mock('@middy/util', () => jest.requireActual('../../../node_modules/@middy/util/index.js'), { virtual: true });
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { DynamoEnvironmentStore, ENVIRONMENT_TABLE_SCHEMA } from '../../../functions/adapters/dynamodb';
+import type { EnvironmentRunRequest, Message, SelfServiceTask } from '../../../functions/adapters/ports';
+import { configSchema } from '../../../functions/core/config';
+import { work, type WorkPorts } from '../../../functions/handlers/slackWork';
+import { startDynalite, type LocalDynamo } from '../../support/dynalite';
+
+const config = configSchema.parse(parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8')));
+const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:turbo-ci-environment';
+const task = (request: SelfServiceTask['request'], requestedAt = '2026-11-24T17:35:00.000Z', developer = 'alice'): SelfServiceTask => ({
+  developer,
+  request,
+  requestedBy: 'slack:U0ALICE001',
+  replyTo: 'U0ALICE001',
+  requestedAt,
+});
+
+describe('SlackWork against a real DynamoDB API (dynalite)', () => {
+  let dynamo: LocalDynamo;
+  let ports: WorkPorts;
+  let started: EnvironmentRunRequest[];
+  let dms: { to: string; message: Message }[];
+  let table = 0;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => dynamo.stop());
+  beforeEach(async () => {
+    const tableName = `turbo-work-${(table += 1)}`;
+    await dynamo.createTable({ TableName: tableName, ...ENVIRONMENT_TABLE_SCHEMA });
+    started = [];
+    dms = [];
+    const names = new Set<string>();
+    ports = {
+      config,
+      store: new DynamoEnvironmentStore(dynamo.documentClient(), tableName),
+      // Like Step Functions: a second start under a used name starts nothing.
+      runs: {
+        start: async (run) => {
+          const alreadyStarted = names.has(run.runId);
+          names.add(run.runId);
+          if (!alreadyStarted) started.push(run);
+          return { executionArn: `${ARN.replace(':stateMachine:', ':execution:')}:${run.runId}`, alreadyStarted };
+        },
+      },
+      notifier: {
+        sendToUser: async (to, message) => (dms.push({ to, message }), '1.0'),
+        sendToChannel: async () => '1.0',
+      },
+    };
+  });
+
+  const readyRecord = async () => {
+    await ports.store.claim({ developer: 'alice', clusterName: 'turbo-alice', action: 'up', runId: 'alice-up-20261124', executionArn: 'x', now: '2026-11-24T07:35:00.000Z' });
+    await ports.store.update('alice', 'alice-up-20261124', { status: 'ready', readyAt: '2026-11-24T07:55:00.000Z', expiresAt: '2026-11-24T18:00:00.000Z' });
+  };
+
+  it('keep: writes the keep-alive with who asked and when, and answers by DM in the developer’s zone', async () => {
+    await readyRecord();
+    const result = await work(task({ verb: 'keep', until: '2026-11-24T21:00:00.000Z', capped: false }), ports);
+    expect(result.outcome).toBe('done');
+    const record = await ports.store.get('alice');
+    expect(record).toMatchObject({ keepUntil: '2026-11-24T21:00:00.000Z', status: 'ready', runId: 'alice-up-20261124' });
+    expect(record?.audit).toEqual([{ at: '2026-11-24T17:35:00.000Z', by: 'slack:U0ALICE001', action: 'keep until 2026-11-24T21:00:00.000Z' }]);
+    expect(dms).toEqual([{ to: 'U0ALICE001', message: expect.objectContaining({ text: "Kept alice's cluster until 22:00 Europe/Berlin (Tue 24 Nov)." }) }]);
+  });
+
+  it('a retried invocation of the same task changes nothing twice and starts nothing twice', async () => {
+    await readyRecord();
+    await work(task({ verb: 'down' }), ports);
+    await work(task({ verb: 'down' }), ports);
+    expect(started).toHaveLength(1);
+    expect((await ports.store.get('alice'))?.audit).toHaveLength(1);
+  });
+
+  it('Destroy now during working hours: a manual down run, and today becomes a skip day so reconcile does not bring it back', async () => {
+    await readyRecord();
+    const result = await work(task({ verb: 'down' }), ports);
+    expect(started).toEqual([{ developer: 'alice', action: 'down', runId: 'alice-down-20261124-manual-1835', clusterName: 'turbo-alice', expiresAt: null }]);
+    expect(result.executionArn).toBe('arn:aws:states:eu-west-1:123456789012:execution:turbo-ci-environment:alice-down-20261124-manual-1835');
+    expect((await ports.store.get('alice'))?.skipDates).toEqual(['2026-11-24']);
+  });
+
+  it('down with nothing running starts nothing', async () => {
+    const result = await work(task({ verb: 'down' }), ports);
+    expect(result).toMatchObject({ outcome: 'already', message: 'alice has no cluster to destroy.' });
+    expect(started).toEqual([]);
+  });
+
+  it('up inside the day starts a manual run with today’s expiry, and un-skips today', async () => {
+    await ports.store.amend('alice', { clusterName: 'turbo-alice', addSkipDate: '2026-11-24', audit: { at: '2026-11-24T06:00:00.000Z', by: 'slack:U0ALICE001', action: 'skip 2026-11-24' } });
+    const result = await work(task({ verb: 'up' }, '2026-11-24T12:00:00.000Z'), ports);
+    expect(result.outcome).toBe('done');
+    expect(started).toEqual([{ developer: 'alice', action: 'up', runId: 'alice-up-20261124-manual-1300', clusterName: 'turbo-alice', expiresAt: '2026-11-24T18:00:00.000Z' }]);
+    expect((await ports.store.get('alice'))?.skipDates ?? []).toEqual([]);
+  });
+
+  it('up after the day ended is refused with the way forward, and starts nothing', async () => {
+    const result = await work(task({ verb: 'up' }, '2026-11-24T19:30:00.000Z'), ports);
+    expect(result.outcome).toBe('refused');
+    expect(result.message).toContain('after teardown at 19:00 Europe/Berlin');
+    expect(result.message).toContain('/turbo keep until HH:MM');
+    expect(started).toEqual([]);
+  });
+
+  it('skip and status: the date is recorded and status reports it', async () => {
+    await readyRecord();
+    await work(task({ verb: 'skip', date: '2026-11-25' }), ports);
+    const status = await work(task({ verb: 'status' }, '2026-11-24T17:36:00.000Z'), ports);
+    expect(status.message).toBe('alice: *ready* since 08:55 Europe/Berlin (Tue 24 Nov); destroyed at 19:00 Europe/Berlin (Tue 24 Nov); skipping 2026-11-25');
+  });
+
+  it('refuses a developer who is not in the roster', async () => {
+    await expect(work(task({ verb: 'status' }, undefined, 'zed'), ports)).rejects.toThrow('developer "zed" is not in the roster');
+  });
+});
