@@ -1,0 +1,110 @@
+// @middy/core and @middy/util export only an `import` condition, which jest's CommonJS resolver does not match:
+// load their files by path (jest.config lets swc compile them).
+jest.mock('@middy/core', () => jest.requireActual('../../../node_modules/@middy/core/index.js'), { virtual: true });
+jest.mock('@middy/util', () => jest.requireActual('../../../node_modules/@middy/util/index.js'), { virtual: true });
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import type { Workflows } from '../../../functions/adapters/ports';
+import { loadConfigText } from '../../../functions/core/config';
+import { handler } from '../../../functions/handlers/imageWebhook';
+import { bindDeps, type Deps } from '../../../functions/handlers/lib/deps';
+import type { ImageSyncDeps } from '../../../functions/handlers/lib/imageSync';
+
+const config = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
+const TOKEN = 'f3a1c9e0b7d24e6f8a5b3c1d9e7f0a2b4c6d8e0f1a3b5c7d';
+const context = { functionName: 'imageWebhook', awsRequestId: 'req-1' } as Context;
+const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not used by the webhook')) });
+
+/** A Step Functions double that keeps names as the service does: a second start of a name starts nothing. */
+function fakeWorkflows() {
+  const executions = new Map<string, Record<string, unknown>>();
+  const workflows: Workflows = {
+    async startImageSync(name, input) {
+      const alreadyStarted = executions.has(name);
+      if (!alreadyStarted) executions.set(name, input);
+      return { executionArn: `arn:aws:states:eu-west-1:123456789012:execution:turbo-image-sync:${name}`, alreadyStarted };
+    },
+  };
+  return { workflows, executions };
+}
+
+const event = (token: string | undefined, body: string | undefined) => ({
+  version: '2.0',
+  routeKey: 'POST /hooks/images/{token}',
+  rawPath: `/hooks/images/${token ?? ''}`,
+  pathParameters: token === undefined ? undefined : { token },
+  body,
+  isBase64Encoded: false,
+});
+
+describe('ImageWebhook', () => {
+  let executions: Map<string, Record<string, unknown>>;
+  const secretReads: string[] = [];
+
+  beforeEach(() => {
+    const fake = fakeWorkflows();
+    executions = fake.executions;
+    secretReads.length = 0;
+    const deps: ImageSyncDeps = {
+      config,
+      region: 'eu-west-1',
+      store: unused as Deps['store'],
+      clusters: unused as Deps['clusters'],
+      runner: unused as Deps['runner'],
+      notifier: unused as Deps['notifier'],
+      workflows: fake.workflows,
+      secrets: { get: async (name) => (secretReads.push(name), TOKEN) },
+    };
+    bindDeps(async () => deps);
+  });
+
+  const call = (token: string | undefined, body: string | undefined) => handler(event(token, body), context) as Promise<{ statusCode: number; body: string }>;
+
+  it('starts one image-sync execution for a push, however often it is delivered', async () => {
+    const body = JSON.stringify({ push_data: { tag: '1.3.0', pusher: 'ci' }, repository: { repo_name: 'acme/turbo-notes' } });
+    const first = await call(TOKEN, body);
+    const second = await call(TOKEN, body);
+    const fromPipeline = await call(TOKEN, '{"repository":"acme/turbo-notes","tag":"1.3.0"}');
+
+    expect(first.statusCode).toBe(202);
+    expect(JSON.parse(first.body)).toEqual({ outcome: 'started', execution: expect.stringMatching(/^push-acme-turbo-notes-1-3-0-/) });
+    expect(JSON.parse(second.body)).toEqual({ outcome: 'already-started', execution: JSON.parse(first.body).execution });
+    expect(JSON.parse(fromPipeline.body).outcome).toBe('already-started');
+    expect([...executions.values()]).toEqual([{ trigger: 'push', push: { repository: 'acme/turbo-notes', tag: '1.3.0' } }]);
+    expect(secretReads).toEqual(Array(3).fill('/turbo/image-sync/webhook-token'));
+  });
+
+  it.each([
+    ['a wrong token', 'x'.repeat(48)],
+    ['a token one character short', TOKEN.slice(1)],
+    ['no token', undefined],
+  ])('answers 404 to %s and starts nothing', async (_case, token) => {
+    const answer = await call(token, '{"repository":"acme/turbo-notes","tag":"1.3.0"}');
+    expect(answer).toMatchObject({ statusCode: 404, body: '{"message":"Not Found"}' });
+    expect(executions.size).toBe(0);
+  });
+
+  it('answers 413 to a body over the limit and 400 to malformed JSON, starting nothing', async () => {
+    const big = await call(TOKEN, JSON.stringify({ repository: 'acme/turbo-notes', tag: '1.3.0', pad: 'x'.repeat(20_000) }));
+    expect(big.statusCode).toBe(413);
+    const malformed = await call(TOKEN, '{"repository":');
+    expect(malformed.statusCode).toBe(400);
+    expect(JSON.parse(malformed.body).message).toMatch(/^the body is not valid JSON/);
+    expect(executions.size).toBe(0);
+  });
+
+  it('ignores a push of an image that is not in the config', async () => {
+    const answer = await call(TOKEN, '{"repository":"other/thing","tag":"1.0.0"}');
+    expect(answer.statusCode).toBe(202);
+    expect(JSON.parse(answer.body)).toEqual({ outcome: 'ignored', message: 'other/thing is not one of the configured images (acme/turbo-notes, acme/turbo-mongo)' });
+    expect(executions.size).toBe(0);
+  });
+
+  it('never puts the token in its answers', async () => {
+    const answers = await Promise.all([call(TOKEN, '{"repository":"acme/turbo-notes","tag":"1.3.0"}'), call(TOKEN, '{}'), call('nope', '{}')]);
+    for (const answer of answers) expect(JSON.stringify(answer)).not.toContain(TOKEN);
+    expect(JSON.stringify([...executions.values()])).not.toContain(TOKEN);
+  });
+});
