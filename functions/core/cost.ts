@@ -1,0 +1,118 @@
+/**
+ * What Turbo's clusters cost, from the config and the price table (prices.json: its date and source are in it).
+ * Pure. The daily estimate follows the schedule (cluster hours from readyBy − leadMinutes to teardownAt); the
+ * weekly summary follows what really ran (the recorded lifetimes). The NAT gateway runs all day and is shared by the
+ * team, so each developer carries an equal share of it, on every day, Turbo or not.
+ */
+import { DateTime } from 'luxon';
+import prices from './prices.json';
+import { scheduleOf, type TurboConfig } from './config';
+
+/** Each node's root volume (infra-tf/cluster: 20 GB gp3), billed while the node exists. */
+const NODE_VOLUME_GB = 20;
+
+export interface RegionPrices {
+  eksControlPlanePerHour: number;
+  natGatewayPerHour: number;
+  ebsGp3PerGbMonth: number;
+  instancesPerHour: Record<string, number>;
+}
+
+export const PRICE_TABLE = prices as { currency: string; checked: string; source: string; hoursPerMonth: number; regions: Record<string, RegionPrices> };
+
+export class UnknownPriceError extends Error {
+  override name = 'Turbo.UnknownPrice';
+}
+
+/** The hourly price of one running cluster (control plane, nodes and their volumes), and the team's NAT gateway. */
+export function hourlyRates(config: TurboConfig): { clusterPerHour: number; natPerHour: number } {
+  const region = PRICE_TABLE.regions[config.region];
+  if (!region) throw new UnknownPriceError(`region "${config.region}" is not in the price table (core/prices.json has ${Object.keys(PRICE_TABLE.regions).join(', ')})`);
+  const instance = region.instancesPerHour[config.cluster.instanceType];
+  if (instance === undefined) {
+    throw new UnknownPriceError(`instance type "${config.cluster.instanceType}" has no ${config.region} price in core/prices.json (known: ${Object.keys(region.instancesPerHour).join(', ')})`);
+  }
+  const nodes = config.cluster.nodes.desired;
+  const volumePerHour = (NODE_VOLUME_GB * region.ebsGp3PerGbMonth) / PRICE_TABLE.hoursPerMonth;
+  return { clusterPerHour: region.eksControlPlanePerHour + nodes * (instance + volumePerHour), natPerHour: region.natGatewayPerHour };
+}
+
+const cents = (dollars: number) => Math.round(dollars * 100) / 100;
+
+export interface DailyCost {
+  developer: string;
+  clusterHours: number;
+  /** A working day with Turbo: the cluster's hours plus the NAT share. */
+  turbo: number;
+  /** The same day with a cluster left running: 24 cluster hours plus the NAT share. */
+  alwaysOn: number;
+  savings: number;
+  /** Per week: working days with Turbo against seven days always on. */
+  weekTurbo: number;
+  weekAlwaysOn: number;
+  weekSavings: number;
+}
+
+/** Minutes between two local HH:MM times of the same day. */
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+export function dailyCosts(config: TurboConfig): DailyCost[] {
+  const { clusterPerHour, natPerHour } = hourlyRates(config);
+  const natShare = (natPerHour * 24) / config.developers.length;
+  return config.developers.map((dev) => {
+    const schedule = scheduleOf(config, dev);
+    const clusterHours = Math.max(0, minutesOf(schedule.teardownAt) - Math.max(0, minutesOf(schedule.readyBy) - config.leadMinutes)) / 60;
+    const turbo = clusterHours * clusterPerHour + natShare;
+    const alwaysOn = 24 * clusterPerHour + natShare;
+    const workingDays = schedule.workingDays.length;
+    const weekTurbo = workingDays * clusterHours * clusterPerHour + 7 * natShare;
+    const weekAlwaysOn = 7 * alwaysOn;
+    return {
+      developer: dev.name,
+      clusterHours: Math.round(clusterHours * 100) / 100,
+      turbo: cents(turbo),
+      alwaysOn: cents(alwaysOn),
+      savings: cents(alwaysOn - turbo),
+      weekTurbo: cents(weekTurbo),
+      weekAlwaysOn: cents(weekAlwaysOn),
+      weekSavings: cents(weekAlwaysOn - weekTurbo),
+    };
+  });
+}
+
+/** One cluster's life as recorded: from its run's start to its destroy (absent while it still runs). */
+export interface Lifetime {
+  developer: string;
+  startedAt: string;
+  destroyedAt?: string;
+}
+
+export interface WeeklyLine {
+  developer: string;
+  hours: number;
+  cost: number;
+  alwaysOn: number;
+  savings: number;
+}
+
+/** Hours, cost and savings per developer between `from` and `to`, from the recorded lifetimes (clipped to the window). */
+export function weeklySummary(config: TurboConfig, lifetimes: Lifetime[], from: Date, to: Date): WeeklyLine[] {
+  const { clusterPerHour, natPerHour } = hourlyRates(config);
+  const windowHours = (to.getTime() - from.getTime()) / 3_600_000;
+  if (!(windowHours > 0)) throw new Error(`the summary window ${from.toISOString()} .. ${to.toISOString()} is empty`);
+  const natShare = (natPerHour * windowHours) / config.developers.length;
+  const names = [...new Set([...config.developers.map((dev) => dev.name), ...lifetimes.map((life) => life.developer)])].sort();
+  return names.map((developer) => {
+    const hours = lifetimes
+      .filter((life) => life.developer === developer)
+      .reduce((sum, life) => {
+        const start = Math.max(DateTime.fromISO(life.startedAt).toMillis(), from.getTime());
+        const end = Math.min(life.destroyedAt ? DateTime.fromISO(life.destroyedAt).toMillis() : to.getTime(), to.getTime());
+        if (Number.isNaN(start) || Number.isNaN(end)) throw new Error(`lifetime of ${developer} has a time that is not ISO 8601: ${JSON.stringify(life)}`);
+        return sum + Math.max(0, end - start) / 3_600_000;
+      }, 0);
+    const cost = hours * clusterPerHour + natShare;
+    const alwaysOn = windowHours * clusterPerHour + natShare;
+    return { developer, hours: Math.round(hours * 10) / 10, cost: cents(cost), alwaysOn: cents(alwaysOn), savings: cents(alwaysOn - cost) };
+  });
+}
