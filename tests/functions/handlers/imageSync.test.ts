@@ -1,0 +1,182 @@
+// @middy/core and @middy/util export only an `import` condition, which jest's CommonJS resolver does not match:
+// load their files by path (jest.config lets swc compile them).
+jest.mock('@middy/core', () => jest.requireActual('../../../node_modules/@middy/core/index.js'), { virtual: true });
+jest.mock('@middy/util', () => jest.requireActual('../../../node_modules/@middy/util/index.js'), { virtual: true });
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import type { ClusterInfo, EnvironmentRecord, Kube, KubeCluster, Registry, WorkloadRef, WorkloadState } from '../../../functions/adapters/ports';
+import { loadConfigText, type TurboConfig } from '../../../functions/core/config';
+import { handler as checkRollout } from '../../../functions/handlers/checkRollout';
+import { handler as listReadyEnvironments } from '../../../functions/handlers/listReadyEnvironments';
+import { handler as resolveImages } from '../../../functions/handlers/resolveImages';
+import { handler as rollOut } from '../../../functions/handlers/rollOut';
+import { bindDeps, type Deps } from '../../../functions/handlers/lib/deps';
+import type { ImageSyncDeps } from '../../../functions/handlers/lib/imageSync';
+
+const baseConfig = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
+const context = { functionName: 'imageSync', awsRequestId: 'req-1' } as Context;
+const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not used here')) });
+const DIGEST = `sha256:${'d'.repeat(64)}`;
+const NEW = { repository: 'acme/turbo-notes', tag: '1.3.0', digest: DIGEST };
+const NEW_REF = `acme/turbo-notes:1.3.0@${DIGEST}`;
+
+/** A cluster's two workloads; a patch starts a rollout that finishes after `checksToFinish` reads. */
+function fakeKube(image: string, checksToFinish = 2) {
+  const patches: Array<{ ref: WorkloadRef; image: string }> = [];
+  let reads = 0;
+  let current = image;
+  let generation = 5;
+  const state = (ref: WorkloadRef): WorkloadState => {
+    const settled = reads >= checksToFinish || patches.length === 0;
+    return {
+      ref,
+      image: ref.name === 'frontend' ? current : 'acme/turbo-mongo:1.2.0',
+      generation,
+      observedGeneration: generation,
+      desiredReplicas: 2,
+      replicas: settled ? 2 : 3,
+      updatedReplicas: settled ? 2 : 1,
+      availableReplicas: 2,
+      readyReplicas: 2,
+      conditions: [],
+    };
+  };
+  const kube: Kube = {
+    async getWorkload(ref) {
+      if (patches.length > 0) reads += 1;
+      return state(ref);
+    },
+    async setImage(ref, to) {
+      patches.push({ ref, image: to });
+      current = to;
+      generation += 1;
+      reads = 0;
+      return state(ref);
+    },
+  };
+  return { kube, patches };
+}
+
+function bind(overrides: Partial<ImageSyncDeps> & { config?: TurboConfig }) {
+  const deps: ImageSyncDeps = {
+    config: baseConfig,
+    region: 'eu-west-1',
+    store: unused as Deps['store'],
+    clusters: unused as Deps['clusters'],
+    runner: unused as Deps['runner'],
+    notifier: unused as Deps['notifier'],
+    ...overrides,
+  };
+  bindDeps(async () => deps);
+}
+
+const activeCluster = (name: string): ClusterInfo => ({ name, status: 'ACTIVE', endpoint: `https://${name}.example`, certificateAuthority: 'Q0E=', nodegroupStatus: 'ACTIVE', tags: {} });
+
+describe('ListReadyEnvironments', () => {
+  it('lists only ready environments, by developer', async () => {
+    const record = (developer: string, status: EnvironmentRecord['status']): EnvironmentRecord => ({ developer, status, clusterName: `turbo-${developer}`, updatedAt: '2026-11-25T08:00:00Z' });
+    bind({ store: { ...(unused as Deps['store']), list: async () => [record('carol', 'ready'), record('bob', 'destroyed'), record('alice', 'ready'), record('dave', 'provisioning')] } });
+    await expect(listReadyEnvironments({}, context)).resolves.toEqual({
+      environments: [{ developer: 'alice', clusterName: 'turbo-alice' }, { developer: 'carol', clusterName: 'turbo-carol' }],
+      count: 2,
+    });
+  });
+});
+
+describe('ResolveImages', () => {
+  const registryWith = (tags: Record<string, string[]>) => {
+    const calls: string[] = [];
+    const registry: Registry = {
+      listTags: async (repository) => (calls.push(`tags ${repository}`), tags[repository] ?? []),
+      digest: async (repository, tag) => (calls.push(`digest ${repository}:${tag}`), DIGEST),
+    };
+    return { registry, calls };
+  };
+
+  it('resolves the newest release of the frontend once, pinned to its digest (MongoDB stays manual)', async () => {
+    const { registry, calls } = registryWith({ 'acme/turbo-notes': ['1.2.0', '1.3.0', 'sha-abcdef1', '1.4.0-rc.1'] });
+    bind({ registry });
+    const result = await resolveImages({ push: { repository: 'acme/turbo-notes', tag: '1.4.0-rc.1' } }, context);
+    expect(result).toEqual({ images: { frontend: { ...NEW, reference: NEW_REF } } });
+    expect(calls).toEqual(['tags acme/turbo-notes', 'digest acme/turbo-notes:1.3.0']);
+  });
+
+  it('resolves MongoDB too when it follows, and fails clearly when an image has no release', async () => {
+    const { registry } = registryWith({ 'acme/turbo-notes': ['1.3.0'], 'acme/turbo-mongo': ['sha-abcdef1'] });
+    bind({ registry, config: { ...baseConfig, imageSync: { ...baseConfig.imageSync, mongoPolicy: 'follow' } } });
+    await expect(resolveImages({}, context)).rejects.toMatchObject({ name: 'Turbo.NoRelease', message: 'acme/turbo-mongo has no released SemVer tag among its 1 tags' });
+  });
+});
+
+describe('RollOut and CheckRollout', () => {
+  const connectTo = (kube: Kube) => {
+    const connected: KubeCluster[] = [];
+    return { connected, kubeFor: (cluster: KubeCluster) => (connected.push(cluster), kube) };
+  };
+  const clusters: Deps['clusters'] = { ...(unused as Deps['clusters']), describe: async (name: string) => activeCluster(name) };
+  const input = { developer: 'alice', clusterName: 'turbo-alice', images: { frontend: NEW } };
+
+  it('patches an outdated Deployment, then follows its rollout to done', async () => {
+    const { kube, patches } = fakeKube('acme/turbo-notes:1.2.0');
+    const { kubeFor, connected } = connectTo(kube);
+    bind({ clusters, kubeFor });
+
+    const rolled = (await rollOut(input, context)) as Record<string, any>;
+    expect(rolled).toMatchObject({ state: 'rolling', watch: ['frontend'], attempt: 0, waitSeconds: 15, changes: [{ image: 'frontend', from: 'acme/turbo-notes:1.2.0', fromTag: '1.2.0', to: NEW_REF, toTag: '1.3.0' }] });
+    expect(patches).toEqual([{ ref: expect.objectContaining({ kind: 'Deployment', name: 'frontend', container: 'frontend' }), image: NEW_REF }]);
+    expect(connected[0]).toEqual({ name: 'turbo-alice', endpoint: 'https://turbo-alice.example', certificateAuthority: 'Q0E=' });
+
+    const check = { developer: 'alice', clusterName: 'turbo-alice', watch: rolled.watch, since: rolled.since };
+    await expect(checkRollout({ ...check, attempt: 0 }, context)).resolves.toMatchObject({ state: 'waiting', attempt: 1, waitSeconds: 15 });
+    await expect(checkRollout({ ...check, attempt: 1 }, context)).resolves.toMatchObject({ state: 'done', attempt: 2 });
+  });
+
+  it('sends no PATCH to a Deployment already on the image, and has nothing to watch', async () => {
+    const { kube, patches } = fakeKube(NEW_REF);
+    bind({ clusters, kubeFor: connectTo(kube).kubeFor });
+    await expect(rollOut(input, context)).resolves.toMatchObject({ state: 'current', changes: [], watch: [] });
+    await expect(rollOut(input, context)).resolves.toMatchObject({ state: 'current' });
+    expect(patches).toHaveLength(0);
+  });
+
+  it('patches once when run twice, and still watches the rollout the first run started', async () => {
+    const { kube, patches } = fakeKube('acme/turbo-notes:1.2.0', 5);
+    bind({ clusters, kubeFor: connectTo(kube).kubeFor });
+    await rollOut(input, context);
+    await expect(rollOut(input, context)).resolves.toMatchObject({ state: 'rolling', changes: [], watch: ['frontend'] });
+    expect(patches).toHaveLength(1);
+  });
+
+  it('fails a rollout past the deadline with Turbo.RolloutFailed', async () => {
+    const { kube } = fakeKube('acme/turbo-notes:1.2.0', 1000);
+    bind({ clusters, kubeFor: connectTo(kube).kubeFor });
+    await rollOut(input, context);
+    const since = new Date(Date.now() - 901_000).toISOString();
+    await expect(checkRollout({ developer: 'alice', clusterName: 'turbo-alice', watch: ['frontend'], since, attempt: 3 }, context)).rejects.toMatchObject({
+      name: 'Turbo.RolloutFailed',
+      message: expect.stringContaining('(deadline 900 s): 1 of 2 replicas updated'),
+    });
+  });
+
+  it('skips an environment whose cluster is not ACTIVE, touching nothing', async () => {
+    const { kube, patches } = fakeKube('acme/turbo-notes:1.2.0');
+    bind({ clusters: { ...clusters, describe: async (name) => ({ name, status: 'ABSENT', tags: {} }) }, kubeFor: connectTo(kube).kubeFor });
+    await expect(rollOut(input, context)).resolves.toMatchObject({ state: 'skipped', reason: 'cluster turbo-alice is ABSENT with no endpoint', watch: [] });
+    expect(patches).toHaveLength(0);
+  });
+
+  it('refuses bad input, naming the field', async () => {
+    bind({ clusters });
+    await expect(rollOut({ ...input, images: { frontend: { ...NEW, digest: 'latest' } } }, context)).rejects.toMatchObject({
+      name: 'Turbo.InvalidInput',
+      message: 'invalid input: images.frontend.digest: must be a sha256 digest',
+    });
+  });
+
+  it('names an unbound port instead of failing on undefined', async () => {
+    bind({ clusters });
+    await expect(rollOut(input, context)).rejects.toMatchObject({ name: 'Turbo.ConfigurationError', message: expect.stringContaining('the kubeFor port is not bound') });
+  });
+});
