@@ -8,8 +8,8 @@
  * - `fail(...)` scripts the next answers, e.g. 429 with a Retry-After, as Docker Hub rate limits.
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
+import { listenOnLoopback } from './local-server';
 
 export interface HubRequest {
   method: string;
@@ -98,18 +98,14 @@ export async function startDockerHubServer(options: DockerHubOptions): Promise<D
       })),
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(server);
+  url = listening.url;
   return {
     url,
     requests,
     fail(fault, times = 1) {
       for (let i = 0; i < times; i += 1) faults.push(fault);
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }

@@ -11,7 +11,7 @@
  * workload is `stuck`, when the Deployment's Progressing condition turns ProgressDeadlineExceeded.
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './local-server';
 
 export interface KubeRequest {
   method: string;
@@ -123,8 +123,8 @@ export async function startKubeServer(options: { objects: Array<Record<string, a
     object.metadata.resourceVersion = String(Number(object.metadata.resourceVersion) + 1);
     reply(200, object);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(server);
+  url = listening.url;
   return {
     url,
     requests,
@@ -133,10 +133,6 @@ export async function startKubeServer(options: { objects: Array<Record<string, a
     fail(fault, times = 1) {
       for (let i = 0; i < times; i += 1) faults.push(fault);
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }

@@ -10,8 +10,8 @@
  * - `fail(...)` scripts the next answers (429 with Retry-After, 503).
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { listenOnLoopback } from './local-server';
 
 export interface RegistryRequest {
   method: string;
@@ -85,8 +85,8 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     if (!manifest || !accepted.includes(manifest.mediaType)) return end(404, {}, { errors: [{ code: 'MANIFEST_UNKNOWN' }] });
     end(200, { 'docker-content-digest': manifest.digest, 'content-type': manifest.mediaType, 'content-length': '1234' });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(server);
+  url = listening.url;
   return {
     url,
     requests,
@@ -96,10 +96,6 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     advance(ms) {
       skew += ms;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }

@@ -18,14 +18,11 @@ import { join } from 'node:path';
 const digestOf = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 const everything = (error: unknown) => `${String(error)} ${inspect(error, { depth: 5 })}`;
 
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure, got a success');
-}
+const failureOf = (promise: Promise<unknown>): Promise<Error> =>
+  promise.then(
+    () => Promise.reject(new Error('expected a failure, got a success')),
+    (error: Error) => error,
+  );
 
 describe('DockerHubRegistry against a local Docker Hub API and registry', () => {
   let hub: DockerHubServer;
