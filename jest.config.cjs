@@ -8,6 +8,8 @@ module.exports = {
   },
   // middy and a few others ship ESM only: let swc compile them to CommonJS too.
   transformIgnorePatterns: ['/node_modules/(?!(@middy|@kubernetes|kubernetes-models|@kubernetes-models|openid-client|oauth4webapi|jose|p-retry|is-network-error)/)'],
+  // middy's export map offers `import` only; point jest at its files (compiled by swc, see above).
+  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   setupFilesAfterEnv: ['<rootDir>/tests/setup.ts'],
   testTimeout: 60000,
 };

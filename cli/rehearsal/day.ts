@@ -56,48 +56,71 @@ export function dayWindow(config: TurboConfig, date: string): { start: number; e
   return { start: align(Math.min(...starts)) - RECONCILE_EVERY_MS, end: Math.max(...ends) + destroyMs, readyBy: Math.max(...readies) + 60 * 60_000 };
 }
 
-export async function rehearseDay(options: DayOptions): Promise<DayResult> {
+export interface Rehearsal {
+  cloud: MemoryCloud;
+  sfn: LocalStepFunctions;
+  clock: VirtualClock;
+  /** Runs virtual time forward until `until` (epoch ms) and until no execution is left running. */
+  advance(until: number): Promise<void>;
+  stop(): void;
+}
+
+/** The in-memory cloud bound to the handlers, a local Step Functions and a virtual clock starting at `start`. */
+export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'>, start: number): Rehearsal {
   const { config, stack } = options;
-  const window = dayWindow(config, options.date);
+  const clock = new VirtualClock(new Date(start));
+  const cloud = new MemoryCloud(config.region, options.durations ?? REALISTIC_DURATIONS, options.onMessage);
+  for (const dev of config.developers) cloud.knowSlackUser(dev.slackUserId, dev.name);
+  for (const fault of options.faults ?? []) cloud.injectFault(fault.developer, fault.point);
+  for (const cluster of options.clusters ?? []) cloud.addCluster(cluster.name, cluster.owner);
+  const deps = { config, region: config.region, store: cloud.store, clusters: cloud.clusters, notifier: cloud.notifier, runner: options.runner ?? cloud.runner };
+  bindDeps(async () => deps);
+
+  const transientFailures = new Map<string, number>();
+  const sfn = new LocalStepFunctions({
+    stack,
+    root: options.root,
+    onStateEntered: options.onStateEntered,
+    beforeInvoke: (execution) => {
+      // The Lambda service failing twice for this developer: Retry must absorb it.
+      const developer = String(execution.input.developer ?? '');
+      if (!cloud.hasFault(developer, 'lambda-transient')) return;
+      const seen = transientFailures.get(developer) ?? 0;
+      if (seen < 2) {
+        transientFailures.set(developer, seen + 1);
+        const error = new Error('Rate exceeded');
+        error.name = 'Lambda.TooManyRequestsException';
+        throw error;
+      }
+    },
+  });
+  return {
+    cloud,
+    sfn,
+    clock,
+    advance: (until) => clock.runUntil(until, () => ({ running: sfn.running, inFlight: sfn.invocationsInFlight })),
+    stop: () => clock.uninstall(),
+  };
+}
+
+/** Starts a reconcile execution named for the current (virtual) minute, as the schedule would. */
+export function tickReconcile(sfn: LocalStepFunctions): void {
+  const at = DateTime.fromMillis(Date.now(), { zone: 'utc' }).toFormat("yyyyLLdd'T'HHmm");
+  sfn.startExecution('reconcile', `reconcile-${at}`, {});
+}
+
+export async function rehearseDay(options: DayOptions): Promise<DayResult> {
+  const window = dayWindow(options.config, options.date);
   const until = options.until === 'ready' ? window.readyBy : window.end;
-  const clock = new VirtualClock(new Date(window.start));
+  const rehearsal = startRehearsal(options, window.start);
+  const { sfn, cloud } = rehearsal;
   try {
-    const cloud = new MemoryCloud(config.region, options.durations ?? REALISTIC_DURATIONS, options.onMessage);
-    for (const dev of config.developers) cloud.knowSlackUser(dev.slackUserId, dev.name);
-    for (const fault of options.faults ?? []) cloud.injectFault(fault.developer, fault.point);
-    for (const cluster of options.clusters ?? []) cloud.addCluster(cluster.name, cluster.owner);
-    const deps = { config, region: config.region, store: cloud.store, clusters: cloud.clusters, notifier: cloud.notifier, runner: options.runner ?? cloud.runner };
-    bindDeps(async () => deps);
-
-    const transientFailures = new Map<string, number>();
-    const sfn = new LocalStepFunctions({
-      stack,
-      root: options.root,
-      onStateEntered: options.onStateEntered,
-      beforeInvoke: (execution) => {
-        // The Lambda service failing twice for this developer: Retry must absorb it.
-        const developer = String(execution.input.developer ?? '');
-        if (!cloud.hasFault(developer, 'lambda-transient')) return;
-        const seen = transientFailures.get(developer) ?? 0;
-        if (seen < 2) {
-          transientFailures.set(developer, seen + 1);
-          const error = new Error('Rate exceeded');
-          error.name = 'Lambda.TooManyRequestsException';
-          throw error;
-        }
-      },
-    });
-
-    const tick = () => {
-      const at = DateTime.fromMillis(Date.now(), { zone: 'utc' }).toFormat("yyyyLLdd'T'HHmm");
-      sfn.startExecution('reconcile', `reconcile-${at}`, {});
-    };
-    tick();
-    const schedule = setInterval(() => (Date.now() <= until ? tick() : clearInterval(schedule)), RECONCILE_EVERY_MS);
-    await clock.runUntil(until, () => ({ running: sfn.running, inFlight: sfn.invocationsInFlight }));
+    tickReconcile(sfn);
+    const schedule = setInterval(() => (Date.now() <= until ? tickReconcile(sfn) : clearInterval(schedule)), RECONCILE_EVERY_MS);
+    await rehearsal.advance(until);
     clearInterval(schedule);
-    return { start: window.start, end: clock.now, cloud, sfn, executions: [...sfn.executions.values()] };
+    return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions: [...sfn.executions.values()] };
   } finally {
-    clock.uninstall();
+    rehearsal.stop();
   }
 }

@@ -249,6 +249,8 @@ export class VirtualClock {
 
   /** Runs timers in order until `until` is reached and `busy()` says nothing is left to wait for. */
   async runUntil(until: number, busy: () => { running: number; inFlight: number }): Promise<void> {
+    // A timer at `until` itself, so that the clock stops there even when the next event lies beyond it.
+    const stop = setTimeout(() => {}, Math.max(0, until - this.clock.now));
     for (;;) {
       await VirtualClock.settle();
       const state = busy();
@@ -257,7 +259,10 @@ export class VirtualClock {
         const deadline = performance.now() + 50;
         while (busy().inFlight > 0 && performance.now() < deadline) await new Promise((resolve) => realSetTimeout(resolve, 2));
       }
-      if (this.clock.now >= until && busy().running === 0) return;
+      if (this.clock.now >= until && busy().running === 0) {
+        clearTimeout(stop);
+        return;
+      }
       if (this.clock.countTimers() === 0) {
         if (busy().running === 0) return;
         await new Promise((resolve) => realSetTimeout(resolve, 5));

@@ -23,9 +23,13 @@ export const handler = lambda('CheckJob', input, async ({ handle: given, attempt
   if (status.state === 'succeeded') {
     return { handle, state: 'succeeded', attempt: attempt + 1, waitSeconds: 0, outputs: status.outputs, logUrl };
   }
+  const elapsed = elapsedSeconds(handle.startedAt, new Date());
+  if (elapsed > config.jobs.timeoutMinutes * 60) {
+    throw new JobFailedError(`${handle.kind} job timed out: still running after ${Math.round(elapsed / 60)} min (limit ${config.jobs.timeoutMinutes})${logUrl ? ` (log: ${logUrl})` : ''}`);
+  }
   if (attempt + 1 >= MAX_POLL_ATTEMPTS) {
     throw new WaitExhaustedError(`${handle.kind} job still running after ${attempt + 1} checks${logUrl ? ` (log: ${logUrl})` : ''}`);
   }
-  const waitSeconds = nextWaitSeconds(elapsedSeconds(handle.startedAt, new Date()), expectedJobSeconds(config, handle.kind));
+  const waitSeconds = nextWaitSeconds(elapsed, expectedJobSeconds(config, handle.kind));
   return { handle, state: 'running', attempt: attempt + 1, waitSeconds, detail: status.detail ?? null, logUrl };
 });

@@ -1,0 +1,115 @@
+/**
+ * Properties every packaged state machine must have, checked on what `serverless package` produced:
+ * Task timeouts, retries on Lambda's transient errors with backoff and jitter, a Catch into the failure path,
+ * wait loops driven by the check step, and no reference to a resource that does not exist.
+ */
+import { taskStates } from '../../cli/rehearsal/packaged';
+import { packagedStack } from '../support/packaged';
+
+const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+/** The last step of the failure path fails the execution on purpose (so a redrive restarts there): no Catch. */
+const ENDS_OF_FAILURE_PATH = new Set(['FailOrResume']);
+
+type State = Record<string, unknown> & { Type: string };
+
+function allStates(states: Record<string, unknown>): [string, State][] {
+  return Object.entries(states).flatMap(([name, raw]) => {
+    const state = raw as State;
+    const body = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, unknown> } | undefined;
+    return [[name, state] as [string, State], ...(body ? allStates(body.States) : [])];
+  });
+}
+
+function references(node: unknown, found: { getAtt: string[]; ref: string[] } = { getAtt: [], ref: [] }) {
+  if (Array.isArray(node)) node.forEach((item) => references(item, found));
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'Fn::GetAtt') found.getAtt.push(Array.isArray(value) ? String(value[0]) : String(value).split('.')[0]!);
+      else if (key === 'Ref') found.ref.push(String(value));
+      else references(value, found);
+    }
+  }
+  return found;
+}
+
+describe('packaged state machines', () => {
+  const stack = packagedStack();
+  const machines = Object.entries(stack.stateMachines);
+
+  it('packages the reconcile and environment machines', () => {
+    expect(machines.map(([name]) => name).sort()).toEqual(['environment', 'reconcile']);
+  });
+
+  describe.each(machines)('%s', (_name, { definition }) => {
+    const tasks = taskStates(definition);
+
+    it('gives every Task a TimeoutSeconds', () => {
+      for (const { name, state } of tasks) expect([name, typeof state.TimeoutSeconds]).toEqual([name, 'number']);
+    });
+
+    it('retries every Lambda Task on the Lambda service\'s transient errors, with backoff and full jitter', () => {
+      for (const { name, state } of tasks.filter((task) => String(task.state.Resource).startsWith('arn:aws:lambda:'))) {
+        const retries = state.Retry as { ErrorEquals: string[]; BackoffRate?: number; JitterStrategy?: string; MaxAttempts?: number }[];
+        const transient = retries.find((retry) => LAMBDA_TRANSIENT.every((error) => retry.ErrorEquals.includes(error)));
+        expect([name, Boolean(transient)]).toEqual([name, true]);
+        expect([name, transient!.BackoffRate! > 1, transient!.JitterStrategy, transient!.MaxAttempts! >= 2]).toEqual([name, true, 'FULL', true]);
+      }
+    });
+
+    it('catches every error of every Task into a failure path, except the failure path\'s own end', () => {
+      for (const { name, state } of tasks) {
+        if (ENDS_OF_FAILURE_PATH.has(name)) continue;
+        const catchers = (state.Catch ?? []) as { ErrorEquals: string[]; Next: string }[];
+        expect([name, catchers.some((catcher) => catcher.ErrorEquals.includes('States.ALL'))]).toEqual([name, true]);
+      }
+    });
+
+    it('drives every Wait by the check step (SecondsPath) and loops back through a check', () => {
+      for (const [name, state] of allStates(definition.States)) {
+        if (state.Type !== 'Wait') continue;
+        expect([name, typeof state.SecondsPath]).toEqual([name, 'string']);
+        const next = definition.States[state.Next as string] as State;
+        expect([name, next.Type]).toEqual([name, 'Task']);
+      }
+    });
+
+    it('names its states with verbs, and every transition goes to a state that exists', () => {
+      const all = allStates(definition.States);
+      const names = new Set(all.map(([name]) => name));
+      for (const [name, state] of all) {
+        expect(name).toMatch(/^[A-Z][a-z]+[A-Za-z]*$/);
+        const targets = [state.Next, state.Default, ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next), ...((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next)];
+        for (const target of targets.filter(Boolean)) expect([name, names.has(String(target))]).toEqual([name, true]);
+      }
+    });
+  });
+
+  it('references only resources that exist in the packaged template (Fn::GetAtt and Ref)', () => {
+    const resources = new Set(Object.keys(stack.template.Resources));
+    const pseudo = (name: string) => name.startsWith('AWS::');
+    const found = references(stack.template.Resources);
+    expect(found.getAtt.length).toBeGreaterThan(10);
+    expect(found.getAtt.filter((target) => !resources.has(target))).toEqual([]);
+    expect(found.ref.filter((target) => !resources.has(target) && !pseudo(target))).toEqual([]);
+  });
+
+  it('gives each function its own IAM role, with no wildcard action', () => {
+    const functions = Object.values(stack.template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+    const roles = functions.map((fn) => JSON.stringify((fn.Properties as { Role: unknown }).Role));
+    expect(new Set(roles).size).toBe(functions.length);
+    const statements = Object.values(stack.template.Resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Role')
+      .flatMap((role) => ((role.Properties as { Policies?: { PolicyDocument: { Statement: { Action: string | string[] }[] } }[] }).Policies ?? []))
+      .flatMap((policy) => policy.PolicyDocument.Statement);
+    const actions = statements.flatMap((statement) => [statement.Action].flat());
+    expect(actions.length).toBeGreaterThan(10);
+    expect(actions.filter((action) => action === '*' || action.endsWith(':*'))).toEqual([]);
+  });
+
+  it('runs every function on nodejs22.x', () => {
+    const runtimes = Object.values(stack.template.Resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+      .map((fn) => (fn.Properties as { Runtime: string }).Runtime);
+    expect(new Set(runtimes)).toEqual(new Set(['nodejs22.x']));
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * A working day through the packaged reconcile and environment machines, with the real handlers on the in-memory
+ * cloud: everyone is ready before readyBy and destroyed after teardown, each failure stays with its developer,
+ * and a replay or a duplicate tick does nothing twice.
+ */
+import { DateTime } from 'luxon';
+import { rehearseDay, startRehearsal, tickReconcile, dayWindow } from '../../cli/rehearsal/day';
+import { summarise } from '../../cli/rehearsal/summary';
+import type { FaultPoint } from '../../functions/adapters/memory/cloud';
+import { exampleConfig, packagedStack, root } from '../support/packaged';
+
+const DATE = '2026-11-24'; // a Tuesday
+const config = exampleConfig();
+const stack = packagedStack(config.region);
+const OPS = config.slack.opsChannel;
+
+function dmsTo(outbox: { to: { user?: string; channel?: string }; text: string }[], developer: string) {
+  const user = config.developers.find((dev) => dev.name === developer)!.slackUserId;
+  return outbox.filter((message) => message.to.user === user);
+}
+
+describe('a rehearsed working day', () => {
+  it('makes every developer ready before their readyBy, then destroys every cluster', async () => {
+    const day = await rehearseDay({ config, stack, root, date: DATE });
+    const rows = summarise(config, day.executions, DATE);
+    expect(rows.map((row) => [row.developer, row.result])).toEqual(config.developers.map((dev) => [dev.name, 'destroyed']).sort());
+    for (const dev of config.developers) {
+      const row = rows.find((candidate) => candidate.developer === dev.name)!;
+      const readyBy = DateTime.fromISO(`${DATE}T${dev.readyBy ?? config.readyBy}`, { zone: dev.timezone ?? config.timezone });
+      expect([dev.name, Date.parse(row.readyAt!) <= readyBy.toMillis()]).toEqual([dev.name, true]);
+      expect(row.up!.transitions).toBeLessThanOrEqual(30);
+      const dms = dmsTo(day.cloud.outbox, dev.name);
+      expect(dms.map((message) => message.text.includes('is ready') ? 'ready' : 'other')).toContain('ready');
+      expect(dms).toHaveLength(2); // ready, then destroyed
+      // The ready message carries the kubeconfig command and no secret.
+      const ready = JSON.stringify(dms[0]);
+      expect(ready).toContain(`aws eks update-kubeconfig --name turbo-${dev.name} --region ${config.region}`);
+      expect(ready).not.toMatch(/xox[abp]-|AKIA[0-9A-Z]{16}/);
+    }
+    expect(day.cloud.jobsStarted()).toBe(config.developers.length * 3);
+    expect([...day.cloud.clusterMap.values()].every((cluster) => cluster.goneAt !== undefined)).toBe(true);
+    expect(day.cloud.outbox.filter((message) => message.to.channel === OPS)).toEqual([]);
+  });
+
+  it.each<[FaultPoint, RegExp]>([
+    ['apply', /apply job failed: FAILED in phase BUILD/],
+    ['cluster', /Turbo\.ClusterFailed.*CREATE_FAILED/],
+    ['deploy', /deploy job failed: .*rollout status/],
+    ['slack', /invalid_blocks/],
+  ])('keeps a %s failure to bob: a clear reason, bob and ops are told, everyone else is ready', async (point, reason) => {
+    const day = await rehearseDay({ config, stack, root, date: DATE, faults: [{ developer: 'bob', point }], until: 'ready' });
+    const rows = summarise(config, day.executions, DATE);
+    const bob = rows.find((row) => row.developer === 'bob')!;
+    expect(bob.result).toBe('failed');
+    expect(bob.reason).toMatch(reason);
+    expect(day.cloud.records.get('bob')?.status).toBe('failed');
+    expect(day.cloud.records.get('bob')?.lastError).toMatch(reason);
+    for (const row of rows.filter((candidate) => candidate.developer !== 'bob')) {
+      // By the time the last developer is ready, dave (Kolkata) has had his day and been destroyed.
+      expect([row.developer, row.result === 'failed', typeof row.readyAt]).toEqual([row.developer, false, 'string']);
+    }
+    const ops = day.cloud.outbox.filter((message) => message.to.channel === OPS);
+    expect(ops).toHaveLength(1);
+    expect(ops[0]!.text).toContain('bob');
+    expect(JSON.stringify(ops[0]!.blocks)).toContain('/states/home?region=eu-west-1#/v2/executions/details/');
+    const bobFailures = dmsTo(day.cloud.outbox, 'bob').filter((message) => !message.text.includes('is ready'));
+    expect(bobFailures).toHaveLength(1);
+  });
+
+  it('absorbs two transient Lambda errors with Retry, and stops a hung apply at its bound', async () => {
+    const day = await rehearseDay({
+      config,
+      stack,
+      root,
+      date: DATE,
+      faults: [{ developer: 'alice', point: 'lambda-transient' }, { developer: 'carol', point: 'apply-hang' }],
+      until: 'ready',
+    });
+    const rows = summarise(config, day.executions, DATE);
+    expect(rows.find((row) => row.developer === 'alice')!.result).toBe('ready');
+    const carol = rows.find((row) => row.developer === 'carol')!;
+    expect(carol.result).toBe('failed');
+    expect(carol.reason).toMatch(/apply job timed out: still running after 6\d min \(limit 60\)/);
+  });
+});
+
+describe('idempotency', () => {
+  it('a duplicate reconcile tick and a replayed environment execution start no second job and send no second message', async () => {
+    const window = dayWindow(config, DATE);
+    const rehearsal = startRehearsal({ config, stack, root }, window.start);
+    try {
+      const { sfn, cloud } = rehearsal;
+      // Two ticks at the same instant at alice's start (an overlapping schedule, or a manual run beside it).
+      const aliceStart = DateTime.fromISO(`${DATE}T08:45`, { zone: 'Europe/Berlin' }).toMillis();
+      await rehearsal.advance(aliceStart);
+      tickReconcile(sfn);
+      sfn.startExecution('reconcile', 'reconcile-duplicate', {});
+      await rehearsal.advance(aliceStart + 40 * 60_000);
+      const aliceRuns = [...sfn.executions.values()].filter((execution) => execution.name.startsWith('alice-up-'));
+      expect(aliceRuns.map((execution) => [execution.name, execution.status])).toEqual([['alice-up-20261124', 'SUCCEEDED']]);
+      const jobsBefore = cloud.jobsStarted('alice');
+      const messagesBefore = dmsTo(cloud.outbox, 'alice').length;
+      expect([jobsBefore, messagesBefore]).toEqual([2, 1]);
+
+      // A replay from the console: a new execution with the same input.
+      const replay = sfn.startExecution('environment', 'alice-up-20261124-replay', aliceRuns[0]!.input);
+      await rehearsal.advance(Date.now() + 10 * 60_000);
+      expect(replay.status).toBe('SUCCEEDED');
+      expect(cloud.jobsStarted('alice')).toBe(jobsBefore);
+      expect(dmsTo(cloud.outbox, 'alice')).toHaveLength(messagesBefore);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
+  it('a redrive of a failed run resumes it: the failed job runs again, nothing done before is repeated', async () => {
+    const window = dayWindow(config, DATE);
+    const rehearsal = startRehearsal({ config, stack, root, faults: [{ developer: 'bob', point: 'deploy' }] }, window.start);
+    try {
+      const { sfn, cloud } = rehearsal;
+      tickReconcile(sfn);
+      const bobStart = DateTime.fromISO(`${DATE}T08:05`, { zone: 'Europe/Berlin' }).toMillis();
+      await rehearsal.advance(bobStart);
+      tickReconcile(sfn);
+      await rehearsal.advance(bobStart + 40 * 60_000);
+      const run = [...sfn.executions.values()].find((execution) => execution.name === 'bob-up-20261124')!;
+      expect(run.status).toBe('FAILED');
+      expect([cloud.jobsStarted('bob', 'apply'), cloud.jobsStarted('bob', 'deploy')]).toEqual([1, 1]);
+
+      const redriven = sfn.redrive(run.arn);
+      await rehearsal.advance(Date.now() + 20 * 60_000);
+      expect([redriven.arn, redriven.status]).toEqual([run.arn, 'SUCCEEDED']);
+      expect(cloud.records.get('bob')?.status).toBe('ready');
+      expect([cloud.jobsStarted('bob', 'apply'), cloud.jobsStarted('bob', 'deploy')]).toEqual([1, 2]);
+      const dms = dmsTo(cloud.outbox, 'bob');
+      expect(dms.filter((message) => message.text.includes('is ready'))).toHaveLength(1);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+});
