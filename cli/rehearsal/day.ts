@@ -73,7 +73,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'>, star
   for (const dev of config.developers) cloud.knowSlackUser(dev.slackUserId, dev.name);
   for (const fault of options.faults ?? []) cloud.injectFault(fault.developer, fault.point);
   for (const cluster of options.clusters ?? []) cloud.addCluster(cluster.name, cluster.owner);
-  const deps = { config, region: config.region, store: cloud.store, clusters: cloud.clusters, notifier: cloud.notifier, runner: options.runner ?? cloud.runner };
+  const deps = { config, region: config.region, store: cloud.store, clusters: cloud.clusters, notifier: cloud.notifier, runner: options.runner ? cloud.observing(options.runner) : cloud.runner };
   bindDeps(async () => deps);
 
   const transientFailures = new Map<string, number>();

@@ -259,6 +259,27 @@ export class MemoryCloud {
     },
   };
 
+  /**
+   * A real runner (a team's Jenkins, say) with the simulated EKS following its jobs: an apply creates the
+   * developer's cluster on the virtual clock, a destroy deletes it. Everything else stays in memory.
+   */
+  observing(inner: JobRunner): JobRunner {
+    return {
+      start: async (job) => {
+        const handle = await inner.start(job);
+        const clusterName = job.params.CLUSTER_NAME ?? `turbo-${job.developer}`;
+        const now = Date.now();
+        if (job.kind === 'apply') this.provisionCluster(clusterName, job.developer, now, false);
+        if (job.kind === 'destroy') {
+          const cluster = this.clusterMap.get(clusterName);
+          if (cluster) Object.assign(cluster, { deletingFrom: now, goneAt: now + this.duration(this.durations.destroySeconds, `${job.developer}:destroy`) });
+        }
+        return handle;
+      },
+      status: (handle) => inner.status(handle),
+    };
+  }
+
   private provisionCluster(name: string, owner: string, now: number, fails: boolean): void {
     const existing = this.clusterMap.get(name);
     if (existing && existing.goneAt === undefined) return; // apply converges on a live cluster
