@@ -66,7 +66,7 @@ interface MemoryCluster {
 
 export interface SentMessage {
   at: string;
-  to: { user: string } | { channel: string };
+  to: { user?: string; channel?: string };
   developer?: string;
   text: string;
   blocks: unknown[];
