@@ -13,7 +13,7 @@ import { UsageError, type CommandIo } from '../main';
 import { rehearseDay, type DayResult } from '../rehearsal/day';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
 import { Progress } from '../rehearsal/progress';
-import { formatSummaryTable, summarise } from '../rehearsal/summary';
+import { formatSummaryTable, metricsOf, summarise } from '../rehearsal/summary';
 import { timelineOf } from '../rehearsal/timeline';
 import { loadConfigFile, reportProblems } from './validate';
 
@@ -136,6 +136,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const rows = summarise(config, result.executions, date);
   writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ date, team: config.team, developers: rows }, null, 2)}\n`);
   writeFileSync(join(out, 'timeline.json'), `${JSON.stringify(timelineOf(result.executions), null, 2)}\n`);
+  writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(metricsOf(result), null, 2)}\n`);
   io.stdout(`\n${formatSummaryTable(rows)}\n\n`);
   const failed = rows.filter((row) => row.result === 'failed');
   io.stdout(`${rows.length - failed.length} of ${rows.length} developer(s) ok; ${result.cloud.outbox.length} Slack message(s) in ${outbox}\n`);

@@ -5,6 +5,7 @@
 import { DateTime } from 'luxon';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import type { LocalExecution } from './local-sfn';
+import type { DayResult } from './day';
 
 export interface RunSummary {
   runId: string;
@@ -98,4 +99,34 @@ export function formatSummaryTable(rows: DeveloperSummary[]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
   const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)].join('\n');
+}
+
+export interface Stats {
+  count: number;
+  mean: number;
+  max: number;
+}
+
+function stats(values: number[]): Stats {
+  if (values.length === 0) return { count: 0, mean: 0, max: 0 };
+  return { count: values.length, mean: Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10, max: Math.max(...values) };
+}
+
+/** The figures bench/workflow prints: transitions and invocations per run, and how late each finished job was seen. */
+export function metricsOf(result: DayResult) {
+  const environment = result.executions.filter((execution) => execution.machine === 'environment');
+  const of = (action: string) => environment.filter((execution) => execution.input.action === action && execution.status === 'SUCCEEDED');
+  const reconcile = result.executions.filter((execution) => execution.machine === 'reconcile');
+  const delays = result.cloud.detectionDelays();
+  return {
+    upTransitions: stats(of('up').map((execution) => execution.transitions)),
+    downTransitions: stats(of('down').map((execution) => execution.transitions)),
+    upLambdaInvocations: stats(of('up').map((execution) => execution.lambdaInvocations)),
+    downLambdaInvocations: stats(of('down').map((execution) => execution.lambdaInvocations)),
+    reconcileExecutions: reconcile.length,
+    reconcileTransitions: reconcile.reduce((sum, execution) => sum + execution.transitions, 0),
+    detectionDelaySeconds: Object.fromEntries(
+      (['apply', 'deploy', 'destroy'] as const).map((kind) => [kind, stats(delays.filter((delay) => delay.kind === kind).map((delay) => delay.delayMs / 1000))]),
+    ),
+  };
 }

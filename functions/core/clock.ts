@@ -27,6 +27,24 @@ export function weekdayOf(local: DateTime): string {
  *   counts, so a cluster that must be ready "by 02:30" is ready before the clock first shows it.
  */
 export function atLocalTime(day: DateTime, hhmm: string): DateTime {
+  const key = `${day.zoneName}|${day.year}-${day.month}-${day.day}|${hhmm}`;
+  let instant = atLocalTimeCache.get(key);
+  if (!instant) {
+    if (atLocalTimeCache.size >= MAX_CACHED_TIMES) atLocalTimeCache.clear();
+    instant = computeAtLocalTime(day, hhmm);
+    atLocalTimeCache.set(key, instant);
+  }
+  return instant;
+}
+
+/**
+ * Zone arithmetic is the costliest thing reconcile does (each offset asks Intl), and a roster asks the same few
+ * questions every tick: the answers are kept. DateTimes are immutable, so sharing them is safe.
+ */
+const atLocalTimeCache = new Map<string, DateTime>();
+const MAX_CACHED_TIMES = 10_000;
+
+function computeAtLocalTime(day: DateTime, hhmm: string): DateTime {
   const [hour, minute] = hhmm.split(':').map(Number) as [number, number];
   const wall = { year: day.year, month: day.month, day: day.day, hour, minute };
   const shiftedForward = DateTime.fromObject(wall, { zone: day.zone });

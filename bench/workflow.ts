@@ -1,0 +1,55 @@
+/**
+ * The workflow benchmark: rehearses a whole day for rosters of 1, 10, 100 and 500 developers, each in its own
+ * process, and prints wall time and peak memory of that process, state transitions and Lambda invocations per
+ * developer for an up and a down, and the detection delay (virtual seconds between a job finishing and the
+ * workflow noticing). Figures only: nothing here asserts on time.
+ *
+ *   npm run bench            (or: node --import tsx bench/workflow.ts 1 10 100 500)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..');
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const rosters = sizes.length > 0 ? sizes : [1, 10, 100, 500];
+
+// Package once up front, so that no row pays for it.
+execFileSync(process.execPath, [join(root, 'bin/turbo.mjs'), 'rehearse', '--developers', '1', '--date', '2026-11-24', '--quiet', '--out', mkdtempSync(join(tmpdir(), 'turbo-bench-'))], { cwd: root, stdio: 'ignore' });
+
+const rows: string[][] = [];
+for (const developers of rosters) {
+  const out = mkdtempSync(join(tmpdir(), 'turbo-bench-'));
+  const timing = `${out}.time`; // outside `out`: the rehearsal empties its output folder first
+  execFileSync('/usr/bin/time', ['-f', '%e %M', '-o', timing, process.execPath, join(root, 'bin/turbo.mjs'), 'rehearse', '--developers', String(developers), '--date', '2026-11-24', '--quiet', '--out', out], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+  const [seconds, maxKb] = readFileSync(timing, 'utf8').trim().split(/\s+/).map(Number) as [number, number];
+  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { developers: { result: string }[] };
+  const ok = summary.developers.filter((row) => row.result === 'destroyed').length;
+  const delay = metrics.detectionDelaySeconds;
+  rows.push([
+    String(developers),
+    `${ok}/${summary.developers.length}`,
+    `${seconds.toFixed(1)} s`,
+    `${Math.round(maxKb / 1024)} MiB`,
+    `${metrics.upTransitions.mean} (max ${metrics.upTransitions.max})`,
+    `${metrics.downTransitions.mean} (max ${metrics.downTransitions.max})`,
+    `${metrics.upLambdaInvocations.mean} / ${metrics.downLambdaInvocations.mean}`,
+    `${delay.apply.mean} (max ${delay.apply.max})`,
+    `${delay.deploy.max} / ${delay.destroy.max}`,
+  ]);
+  rmSync(out, { recursive: true, force: true });
+  rmSync(timing, { force: true });
+}
+
+const header = ['developers', 'destroyed ok', 'wall time', 'peak RSS', 'transitions/up', 'transitions/down', 'lambda calls up/down', 'apply detection s', 'deploy/destroy max s'];
+const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
+console.log('Rehearsal of a whole day (2026-11-24), one process per roster size; transitions and delays are virtual.');
+console.log(line(header));
+console.log(line(widths.map((width) => '-'.repeat(width))));
+for (const row of rows) console.log(line(row));
