@@ -19,6 +19,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export type BuildResult = 'SUCCESS' | 'FAILURE' | 'ABORTED' | 'UNSTABLE' | 'NOT_BUILT';
@@ -108,6 +109,12 @@ export const DEFAULT_JOBS = { 'team/turbo-terraform': {}, 'team/turbo-deploy': {
 /** The parameter names a Jenkinsfile declares (`string(name: 'X'`, `choice(name: 'X'`), to serve jobs as Jenkins would. */
 export function jenkinsfileParameters(path: string): string[] {
   return [...readFileSync(path, 'utf8').matchAll(/\b(?:string|choice|booleanParam|text)\(\s*name:\s*'([A-Z][A-Z0-9_]*)'/g)].map((match) => match[1]!);
+}
+
+/** DEFAULT_JOBS' two jobs, each keeping only the parameters its Jenkinsfile declares: a parameter sent but not declared is lost. */
+export function jenkinsfileJobs(): Record<keyof typeof DEFAULT_JOBS, { parameters: string[] }> {
+  const declared = (file: string) => jenkinsfileParameters(join(__dirname, '../../jenkins', file));
+  return { 'team/turbo-terraform': { parameters: declared('Jenkinsfile.terraform') }, 'team/turbo-deploy': { parameters: declared('Jenkinsfile.deploy') } };
 }
 
 export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promise<FakeJenkins> {

@@ -4,13 +4,12 @@
  * Jenkinsfile declares them (Jenkins silently drops any other). The cloud around it (EKS, DynamoDB, Slack) is the
  * in-memory one, on a virtual clock.
  */
-import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { startRehearsal, tickReconcile, type Rehearsal } from '../../cli/rehearsal/day';
 import { summarise } from '../../cli/rehearsal/summary';
 import { JenkinsJobRunner } from '../../functions/adapters/jenkins';
 import { configSchema, type TurboConfig } from '../../functions/core/config';
-import { jenkinsfileParameters, startFakeJenkins, type FakeBuild, type FakeJenkins, type FakeJenkinsOptions } from '../support/jenkins-server';
+import { jenkinsfileJobs, startFakeJenkins, type FakeBuild, type FakeJenkins, type FakeJenkinsOptions } from '../support/jenkins-server';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
 
 const DATE = '2026-11-24'; // a Tuesday
@@ -51,10 +50,7 @@ afterEach(async () => {
 async function startJenkinsDay(options: Partial<FakeJenkinsOptions> = {}): Promise<JenkinsDay> {
   const jenkins = await startFakeJenkins({
     crumbRequired: true,
-    jobs: {
-      [TERRAFORM_JOB]: { parameters: jenkinsfileParameters(join(root, 'jenkins/Jenkinsfile.terraform')) },
-      [DEPLOY_JOB]: { parameters: jenkinsfileParameters(join(root, 'jenkins/Jenkinsfile.deploy')) },
-    },
+    jobs: jenkinsfileJobs(),
     artifactFor: (build) => (build.parameters.ACTION === 'deploy' ? `# written by scripts/deploy.sh\nAPP_URL=http://${build.parameters.DEVELOPER}.notes.test/\n` : undefined),
     ...options,
   });
