@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { run } from '../../cli/commands/rehearse';
-import { UsageError } from '../../cli/main';
+import { main } from '../../cli/main';
 import { EXAMPLE_CONFIG } from '../../cli/commands/validate';
 import { jenkinsfileJobs, startFakeJenkins, type FakeJenkins } from '../support/jenkins-server';
 import { root } from '../support/packaged';
@@ -95,20 +95,20 @@ describe('turbo rehearse --runner jenkins', () => {
     expect(captured.stdout()).not.toContain(jenkins.token);
   });
 
-  it('refuses --runner jenkins without --jenkins-url, and contacts nothing', async () => {
+  it('refuses --runner jenkins without --jenkins-url (exit 2), and contacts nothing', async () => {
     const captured = withJenkinsConfig();
-    const failure = run(['--runner', 'jenkins', '--config', 'jenkins.yml', '--date', '2026-11-24', '--quiet', '--out', 'out'], captured.io);
-    await expect(failure).rejects.toThrow(UsageError);
-    await expect(failure).rejects.toThrow('--runner jenkins needs --jenkins-url <url>');
+    expect(await main(['rehearse', '--runner', 'jenkins', '--config', 'jenkins.yml', '--date', '2026-11-24', '--quiet', '--out', 'out'], captured.io)).toBe(2);
+    expect(captured.stderr()).toMatch(/^turbo rehearse: --runner jenkins needs --jenkins-url <url>\nUsage: turbo rehearse /);
     expect(jenkins.requests).toEqual([]);
   });
 
-  it.each(['JENKINS_USER', 'JENKINS_TOKEN'])('refuses --runner jenkins without %s in the environment, and contacts nothing', async (missing) => {
+  it.each(['JENKINS_USER', 'JENKINS_TOKEN'])('refuses --runner jenkins without %s in the environment (exit 2), and contacts nothing', async (missing) => {
     delete process.env[missing];
     const captured = withJenkinsConfig();
-    const failure = run(['--runner', 'jenkins', '--jenkins-url', jenkins.url, '--config', 'jenkins.yml', '--date', '2026-11-24', '--quiet', '--out', 'out'], captured.io);
-    await expect(failure).rejects.toThrow(UsageError);
-    await expect(failure).rejects.toThrow('--runner jenkins needs JENKINS_USER and JENKINS_TOKEN in the environment');
+    const argv = ['rehearse', '--runner', 'jenkins', '--jenkins-url', jenkins.url, '--config', 'jenkins.yml', '--date', '2026-11-24', '--quiet', '--out', 'out'];
+    expect(await main(argv, captured.io)).toBe(2);
+    expect(captured.stderr()).toMatch(/^turbo rehearse: --runner jenkins needs JENKINS_USER and JENKINS_TOKEN in the environment\n/);
+    expect(captured.stderr()).not.toContain(jenkins.token);
     expect(jenkins.requests).toEqual([]);
   });
 });
