@@ -40,6 +40,7 @@ const commands: Command[] = [
   { name: 'rehearse', summary: 'Run a whole working day of the packaged state machines locally, on the in-memory cloud', usage: 'turbo rehearse [--config <file>] [--date YYYY-MM-DD] [--developers N] [--fail dev:point ...] [--runner memory|jenkins --jenkins-url <url>] [--out <dir>] [--quiet] [--verbose]', run: lazy((): typeof import('./commands/rehearse') => require('./commands/rehearse')) },
   { name: 'plan', summary: 'Show what reconcile would start at a given time (locally: no records, no clusters)', usage: 'turbo plan [--at <ISO instant>] [--config <file>] [--json]', run: lazy((): typeof import('./commands/plan') => require('./commands/plan')) },
   { name: 'cost', summary: 'Show each developer\'s cluster cost per working day or week, and the savings against always-on', usage: 'turbo cost [--week] [--config <file>]', run: lazy((): typeof import('./commands/cost') => require('./commands/cost')) },
+  { name: 'faults', summary: 'Rehearse the day once per fault (apply, hang, cluster, deploy, runner, Slack, claim race, Lambda, destroy), redrive, and tabulate', usage: 'turbo faults [--config <file>] [--date YYYY-MM-DD] [--target <developer>] [--only <fault> ...]', run: lazy((): typeof import('./commands/faults') => require('./commands/faults')) },
 ];
 
 function usage(): string {

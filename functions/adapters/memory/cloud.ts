@@ -22,7 +22,18 @@ import { AuthenticationError, OwnershipLostError, TransientError } from '../port
 import { OWNER_TAG } from '../eks';
 
 /** Where a fault can be injected for one developer. */
-export const FAULT_POINTS = ['apply', 'apply-hang', 'cluster', 'deploy', 'destroy', 'slack', 'runner-down', 'lambda-transient'] as const;
+export const FAULT_POINTS = [
+  'apply',
+  'apply-hang',
+  'cluster',
+  'deploy',
+  'destroy',
+  'slack',
+  'runner-down',
+  'lambda-transient',
+  /** The developer's DMs: Slack answers 429, then 500, then invalid_auth until the fault is cleared (a revoked token). */
+  'slack-429-500-invalid-auth',
+] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 export interface Durations {
@@ -90,6 +101,8 @@ export class MemoryCloud {
   readonly outbox: SentMessage[] = [];
   private readonly faults = new Map<string, Set<FaultPoint>>();
   private readonly slackUsers = new Map<string, string>();
+  /** DMs tried per developer under 'slack-429-500-invalid-auth': where in the sequence the next answer is. */
+  private readonly slackAnswers = new Map<string, number>();
   private jobCounter = 0;
 
   constructor(
@@ -102,6 +115,25 @@ export class MemoryCloud {
     const points = this.faults.get(developer) ?? new Set<FaultPoint>();
     points.add(point);
     this.faults.set(developer, points);
+  }
+
+  /** The fault is fixed (the runner is back, the token replaced): what an operator does before a redrive. */
+  clearFault(developer: string, point: FaultPoint): void {
+    this.faults.get(developer)?.delete(point);
+  }
+
+  /** An operator aborts the developer's hung jobs in the runner: their status turns failed. Returns how many. */
+  abortHungJobs(developer: string): number {
+    const hung = [...this.jobs.values()].filter((job) => job.handle.developer === developer && job.outcome === 'hang');
+    for (const job of hung) Object.assign(job, { outcome: 'failed', finishAt: Date.now(), reason: 'ABORTED by an operator' });
+    return hung.length;
+  }
+
+  /** An operator repairs the developer's failed node groups by hand (e.g. after raising a quota). Returns how many. */
+  repairFailedClusters(developer: string): number {
+    const failed = [...this.clusterMap.values()].filter((cluster) => cluster.owner === developer && cluster.failsAt !== undefined);
+    for (const cluster of failed) delete cluster.failsAt;
+    return failed.length;
   }
 
   hasFault(developer: string, point: FaultPoint): boolean {
@@ -321,10 +353,20 @@ export class MemoryCloud {
       if (developer && message.text.includes('is ready') && this.takeFault(developer, 'slack')) {
         throw new AuthenticationError('Slack chat.postMessage failed: invalid_blocks');
       }
+      if (developer && this.hasFault(developer, 'slack-429-500-invalid-auth')) throw this.nextSlackRefusal(developer);
       return this.deliver({ user: slackUserId }, message, developer);
     },
     sendToChannel: async (channel: string, message: Message) => this.deliver({ channel }, message),
   };
+
+  /** Each answer as the Slack adapter reports it once its own retries are spent (see adapters/slack.ts). */
+  private nextSlackRefusal(developer: string): Error {
+    const answered = this.slackAnswers.get(developer) ?? 0;
+    this.slackAnswers.set(developer, answered + 1);
+    if (answered === 0) return new TransientError('Slack conversations.open is rate limited: retry after 30 s');
+    if (answered === 1) return new TransientError('Slack conversations.open failed after retries: HTTP 500');
+    return new AuthenticationError('Slack conversations.open refused the bot token: invalid_auth');
+  }
 
   private deliver(to: SentMessage['to'], message: Message, developer?: string): string {
     const sent: SentMessage = { at: new Date().toISOString(), to, developer, text: message.text, blocks: message.blocks };

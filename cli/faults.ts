@@ -1,0 +1,275 @@
+/**
+ * The fault matrix: the rehearsed day once per fault, each aimed at one developer, then the fix an operator would
+ * make and a redrive (or, where nothing failed, a replay with the same input). Each row says who was affected, what
+ * the record says, whether ops heard of it, whether the replay converged, and what the replay did twice.
+ */
+import { DateTime } from 'luxon';
+import { scheduleOf, type TurboConfig } from '../functions/core/config';
+import { manualRunIdFor } from '../functions/core/plan';
+import type { FaultPoint, MemoryCloud, SentMessage } from '../functions/adapters/memory/cloud';
+import type { EnvironmentStatus, JobKind } from '../functions/adapters/ports';
+import { dayWindow, RECONCILE_EVERY_MS, startRehearsal, tickReconcile, type Rehearsal } from './rehearsal/day';
+import type { LocalExecution } from './rehearsal/local-sfn';
+import type { PackagedStack } from './rehearsal/packaged';
+
+export interface FaultCase {
+  /** What goes wrong, as the table shows it. */
+  fault: string;
+  /** The in-memory cloud's fault point, or a second claimer started beside the scheduled run. */
+  inject: FaultPoint | 'second-claimer';
+  /** The morning is enough for faults on the way up; a teardown fault needs the whole day. */
+  until: 'ready' | 'end-of-day';
+}
+
+export const FAULT_CASES: FaultCase[] = [
+  { fault: 'apply job fails', inject: 'apply', until: 'ready' },
+  { fault: 'apply job hangs past its timeout', inject: 'apply-hang', until: 'ready' },
+  { fault: 'cluster goes to FAILED', inject: 'cluster', until: 'ready' },
+  { fault: 'deploy job fails', inject: 'deploy', until: 'ready' },
+  { fault: 'runner unreachable', inject: 'runner-down', until: 'ready' },
+  { fault: 'Slack 429, then 500, then invalid_auth', inject: 'slack-429-500-invalid-auth', until: 'ready' },
+  { fault: 'DynamoDB conditional conflict, two claimers', inject: 'second-claimer', until: 'ready' },
+  { fault: 'Lambda throws a transient error twice', inject: 'lambda-transient', until: 'ready' },
+  { fault: 'destroy job fails', inject: 'destroy', until: 'end-of-day' },
+];
+
+export interface FaultRow {
+  fault: string;
+  target: string;
+  /** Developers with a failed run, a failed record or a failure message. */
+  affected: string[];
+  /** The target's lastError, or what its runs ended with when nothing failed. */
+  reason: string;
+  opsTold: boolean;
+  /** A failure stays on the record, unchanged, through the next reconcile tick of the same day. */
+  visibleAfterNextTick: boolean | 'n/a';
+  /** What the operator did before the replay: cleared the fault, aborted a hung job, repaired a node group. */
+  fix: string;
+  /** What the replay was: `redrive <run>` of the failed run, or `replay <runs>` with the same input, one by one. */
+  replay: string;
+  converged: boolean;
+  /** Jobs whose kind had already succeeded for the target, started again by the replay. */
+  duplicateJobs: number;
+  /** DMs of a kind the target already had (ready, destroyed) and failure reports, sent by the replay. */
+  duplicateMessages: number;
+  /** Jobs of a kind started again after one succeeded, and DMs of a kind sent twice, during the day itself. */
+  duplicatesInDay: number;
+  /** Every other developer ended as a fault-free day leaves them (ready, or destroyed after their teardown). */
+  othersUnaffected: boolean;
+}
+
+export interface FaultMatrixOptions {
+  config: TurboConfig;
+  stack: PackagedStack;
+  root: string;
+  /** A working day (team zone). */
+  date: string;
+  target: string;
+  cases?: FaultCase[];
+}
+
+type MessageKind = 'ready' | 'destroyed' | 'failure' | 'other';
+
+function kindOf(message: SentMessage): MessageKind {
+  if (message.text.includes('is ready')) return 'ready';
+  if (message.text.includes('was destroyed')) return 'destroyed';
+  if (message.text.includes('Turbo could')) return 'failure';
+  return 'other';
+}
+
+const DAY_RUN = (date: string) => new RegExp(`-(up|down)-${date.replaceAll('-', '')}`);
+
+function runsOf(executions: Iterable<LocalExecution>, developer: string, date: string): LocalExecution[] {
+  return [...executions].filter((execution) => execution.machine === 'environment' && execution.input.developer === developer && DAY_RUN(date).test(execution.name));
+}
+
+/** Jobs started per kind for the developer, and which kinds have succeeded at least once. */
+async function jobLedger(cloud: MemoryCloud, developer: string): Promise<{ started: Record<JobKind, number>; succeeded: Set<JobKind> }> {
+  const started = { apply: 0, deploy: 0, destroy: 0 };
+  const succeeded = new Set<JobKind>();
+  for (const job of cloud.jobs.values()) {
+    if (job.handle.developer !== developer) continue;
+    started[job.handle.kind] += 1;
+    if ((await cloud.runner.status(job.handle)).state === 'succeeded') succeeded.add(job.handle.kind);
+  }
+  return { started, succeeded };
+}
+
+/** Where a developer may be when the rehearsal stops, on a day without faults (mid-teardown, either side of it). */
+function expectedStatuses(config: TurboConfig, developer: string, date: string, at: number): EnvironmentStatus[] {
+  const dev = config.developers.find((candidate) => candidate.name === developer)!;
+  const schedule = scheduleOf(config, dev);
+  const teardown = DateTime.fromISO(`${date}T${schedule.teardownAt}`, { zone: schedule.timezone }).toMillis();
+  if (at < teardown) return ['ready'];
+  return at >= teardown + (config.jobs.destroyMinutes + 15) * 60_000 ? ['destroyed'] : ['ready', 'destroying', 'destroyed'];
+}
+
+/** Kinds of job that succeeded and were started again, plus DMs of a kind sent more than once. */
+async function duplicatesOf(cloud: MemoryCloud, developer: string): Promise<number> {
+  const jobs = [...cloud.jobs.values()].filter((job) => job.handle.developer === developer).sort((a, b) => Date.parse(a.handle.startedAt) - Date.parse(b.handle.startedAt));
+  let duplicates = 0;
+  const succeeded = new Set<JobKind>();
+  for (const job of jobs) {
+    if (succeeded.has(job.handle.kind)) duplicates += 1;
+    if ((await cloud.runner.status(job.handle)).state === 'succeeded') succeeded.add(job.handle.kind);
+  }
+  const dmKinds = cloud.outbox.filter((message) => message.developer === developer).map(kindOf).filter((kind) => kind === 'ready' || kind === 'destroyed');
+  return duplicates + dmKinds.length - new Set(dmKinds).size;
+}
+
+/** Runs reconcile on its schedule from now until `until` (virtual time), as the cron would. */
+async function reconcileUntil(rehearsal: Rehearsal, until: number): Promise<void> {
+  tickReconcile(rehearsal.sfn);
+  const schedule = setInterval(() => (Date.now() <= until ? tickReconcile(rehearsal.sfn) : clearInterval(schedule)), RECONCILE_EVERY_MS);
+  await rehearsal.advance(until);
+  clearInterval(schedule);
+}
+
+/** How long a redrive may take to converge: a whole up (apply, cluster, deploy) or down, with margin. */
+const REPLAY_WINDOW_MS = 90 * 60_000;
+
+export async function runFaultCase(options: FaultMatrixOptions, faultCase: FaultCase): Promise<FaultRow> {
+  const { config, date, target } = options;
+  const window = dayWindow(config, date);
+  const point = faultCase.inject === 'second-claimer' ? undefined : faultCase.inject;
+  const member = config.developers.find((dev) => dev.name === target);
+  if (!member) throw new Error(`fault target ${JSON.stringify(target)} is not in the roster`);
+  // A teardown fault is watched until the end of the target's own day: the next day's reconcile starts a new down.
+  const endOfTargetDay = DateTime.fromISO(`${date}T23:59`, { zone: scheduleOf(config, member).timezone }).toMillis();
+  const until = faultCase.until === 'ready' ? window.readyBy : Math.min(window.end, endOfTargetDay);
+
+  let sfn: Rehearsal['sfn'] | undefined;
+  let rivalStarted = false;
+  const rehearsal = startRehearsal(
+    {
+      config: options.config,
+      stack: options.stack,
+      root: options.root,
+      faults: point ? [{ developer: target, point }] : [],
+      onStateEntered: (execution, visit) => {
+        // The second claimer: a manual `/turbo up` for the target, started the moment the scheduled run claims.
+        if (faultCase.inject !== 'second-claimer' || rivalStarted || visit.name !== 'ClaimEnvironment' || execution.input.developer !== target) return;
+        rivalStarted = true;
+        const runId = manualRunIdFor(target, 'up', new Date(), scheduleOf(config, member).timezone);
+        sfn!.startExecution('environment', runId, { ...execution.input, runId });
+      },
+    },
+    window.start,
+  );
+  sfn = rehearsal.sfn;
+  const { cloud } = rehearsal;
+  try {
+    await reconcileUntil(rehearsal, until);
+    const dayRuns = runsOf(sfn.executions.values(), target, date);
+    const failedRun = dayRuns.find((execution) => execution.status === 'FAILED');
+    const record = cloud.records.get(target);
+    const ops = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
+
+    const affected = config.developers
+      .map((dev) => dev.name)
+      .filter(
+        (name) =>
+          runsOf(sfn!.executions.values(), name, date).some((execution) => execution.status === 'FAILED') ||
+          cloud.records.get(name)?.status === 'failed' ||
+          cloud.outbox.some((message) => kindOf(message) === 'failure' && message.text.includes(name)),
+      );
+    const othersUnaffected = config.developers
+      .filter((dev) => dev.name !== target)
+      .every((dev) => expectedStatuses(config, dev.name, date, Date.now()).includes(cloud.records.get(dev.name)?.status ?? 'absent'));
+    const duplicatesInDay = await duplicatesOf(cloud, target);
+
+    // The next tick of the same day must leave a failure where it is: failed, with its reason, until someone acts.
+    let visibleAfterNextTick: FaultRow['visibleAfterNextTick'] = 'n/a';
+    if (record?.status === 'failed') {
+      const executionsBefore = sfn.executions.size;
+      tickReconcile(sfn);
+      await rehearsal.advance(Date.now() + 60_000);
+      const after = cloud.records.get(target);
+      const newRuns = [...sfn.executions.values()].slice(executionsBefore).filter((execution) => execution.input.developer === target);
+      visibleAfterNextTick = after?.status === 'failed' && after.lastError === record.lastError && newRuns.length === 0;
+    }
+
+    // The fix, then the replay.
+    const fixes = [
+      point && cloud.hasFault(target, point) ? 'cleared the fault' : '',
+      cloud.abortHungJobs(target) ? 'aborted the hung job' : '',
+      cloud.repairFailedClusters(target) ? 'repaired the node group by hand' : '',
+    ].filter(Boolean);
+    if (point) cloud.clearFault(target, point);
+    const before = await jobLedger(cloud, target);
+    const outboxBefore = cloud.outbox.length;
+    const replays: LocalExecution[] = [];
+    for (const execution of failedRun ? [failedRun] : dayRuns) {
+      replays.push(failedRun ? sfn.redrive(execution.arn) : sfn.startExecution('environment', `${execution.name}-replay`, execution.input));
+      await rehearsal.advance(Date.now() + REPLAY_WINDOW_MS);
+    }
+
+    const after = await jobLedger(cloud, target);
+    const duplicateJobs = (Object.keys(after.started) as JobKind[])
+      .filter((kind) => before.succeeded.has(kind))
+      .reduce((sum, kind) => sum + after.started[kind] - before.started[kind], 0);
+    const sentByReplay = cloud.outbox.slice(outboxBefore).filter((message) => message.developer === target || message.text.includes(target));
+    const dmKindsBefore = new Set(cloud.outbox.slice(0, outboxBefore).filter((message) => message.developer === target).map(kindOf));
+    const duplicateMessages = sentByReplay.filter((message) => kindOf(message) === 'failure' || dmKindsBefore.has(kindOf(message))).length;
+    const wanted: EnvironmentStatus = dayRuns.some((execution) => execution.input.action === 'down') ? 'destroyed' : 'ready';
+    const converged = replays.every((execution) => execution.status === 'SUCCEEDED') && cloud.records.get(target)?.status === wanted;
+
+    return {
+      fault: faultCase.fault,
+      target,
+      affected,
+      reason: record?.lastError ?? describeQuietEnd(dayRuns),
+      opsTold: ops.some((message) => message.text.includes(target)),
+      visibleAfterNextTick,
+      fix: fixes.join(', ') || 'none needed',
+      replay: `${failedRun ? 'redrive' : 'replay'} ${(failedRun ? [failedRun] : dayRuns).map((execution) => execution.name).join(', ')}`,
+      converged,
+      duplicateJobs,
+      duplicateMessages,
+      duplicatesInDay,
+      othersUnaffected,
+    };
+  } finally {
+    rehearsal.stop();
+  }
+}
+
+/** When nothing failed: how each of the target's runs ended (e.g. a claim lost to another run). */
+function describeQuietEnd(runs: LocalExecution[]): string {
+  return runs
+    .map((execution) => {
+      const claim = (execution.output as { claim?: { outcome?: string; owner?: string } } | undefined)?.claim;
+      return claim?.outcome === 'lost' ? `${execution.name}: claim lost to ${claim.owner}, stopped touching nothing` : `${execution.name}: ${execution.status.toLowerCase()}`;
+    })
+    .join('; ');
+}
+
+export async function runFaultMatrix(options: FaultMatrixOptions, onRow: (row: FaultRow) => void = () => {}): Promise<FaultRow[]> {
+  const rows: FaultRow[] = [];
+  for (const faultCase of options.cases ?? FAULT_CASES) {
+    const row = await runFaultCase(options, faultCase);
+    onRow(row);
+    rows.push(row);
+  }
+  return rows;
+}
+
+export function formatFaultTable(rows: FaultRow[]): string {
+  const header = ['fault', 'affected', 'recorded reason', 'ops told', 'kept after next tick', 'fix before replay', 'replay', 'converged', 'dup jobs', 'dup messages'];
+  const yesNo = (value: boolean | 'n/a') => (value === 'n/a' ? 'n/a' : value ? 'yes' : 'NO');
+  const body = rows.map((row) => [
+    row.fault,
+    row.affected.length ? row.affected.join(', ') : 'none',
+    row.reason.length > 80 ? `${row.reason.slice(0, 79)}…` : row.reason,
+    yesNo(row.opsTold),
+    yesNo(row.visibleAfterNextTick),
+    row.fix,
+    row.replay,
+    yesNo(row.converged),
+    String(row.duplicateJobs),
+    String(row.duplicateMessages),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)].join('\n');
+}

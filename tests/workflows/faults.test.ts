@@ -1,0 +1,88 @@
+/**
+ * The fault matrix of `npm run faults`, as assertions: each fault stays with its developer, a failure is recorded
+ * with its reason, told to ops and kept through the next tick, and the operator's fix plus a redrive (or a replay)
+ * converges without doing anything twice.
+ */
+import { FAULT_CASES, formatFaultTable, runFaultMatrix, type FaultRow } from '../../cli/faults';
+import { brokenPromises } from '../../cli/commands/faults';
+import { exampleConfig, packagedStack, root } from '../support/packaged';
+
+const DATE = '2026-11-24'; // a Tuesday
+const TARGET = 'bob';
+const config = exampleConfig();
+
+let rows: FaultRow[];
+const row = (inject: string) => rows[FAULT_CASES.findIndex((faultCase) => faultCase.inject === inject)]!;
+
+beforeAll(async () => {
+  rows = await runFaultMatrix({ config, stack: packagedStack(config.region), root, date: DATE, target: TARGET });
+  // The table as `npm run faults` prints it, for the test log.
+  console.log(formatFaultTable(rows));
+}, 60_000);
+
+describe('the fault matrix', () => {
+  it('runs every fault of the issue once', () => {
+    expect(rows.map((candidate) => candidate.fault)).toEqual(FAULT_CASES.map((faultCase) => faultCase.fault));
+  });
+
+  const failing: [string, RegExp][] = [
+    ['apply', /apply job failed: FAILED in phase BUILD: terraform apply exited 1/],
+    ['apply-hang', /apply job timed out: still running after 6\d min \(limit 60\)/],
+    ['cluster', /Turbo\.ClusterFailed: .*node group CREATE_FAILED/],
+    ['deploy', /deploy job failed: .*rollout status/],
+    ['runner-down', /Turbo\.TransientError: runner unreachable/],
+    ['slack-429-500-invalid-auth', /Turbo\.AuthenticationError: .*invalid_auth/],
+    ['destroy', /destroy job failed: .*terraform destroy exited 1/],
+  ];
+
+  it.each(failing)('%s: only the target fails, with its reason recorded, and ops is told', (inject, reason) => {
+    const result = row(inject);
+    expect(result.affected).toEqual([TARGET]);
+    expect(result.othersUnaffected).toBe(true);
+    expect(result.reason).toMatch(reason);
+    expect(result.opsTold).toBe(true);
+  });
+
+  it.each(failing)('%s: the failure stays on the record through the next tick of the same day', (inject) => {
+    expect(row(inject).visibleAfterNextTick).toBe(true);
+  });
+
+  it.each(failing)('%s: the fix and a redrive of the failed run converge, with nothing done twice', (inject) => {
+    const result = row(inject);
+    expect(result.replay).toMatch(/^redrive bob-(up|down)-20261124$/);
+    expect([result.converged, result.duplicateJobs, result.duplicateMessages, result.duplicatesInDay]).toEqual([true, 0, 0, 0]);
+  });
+
+  it('a failed teardown is loud: the record stays failed with the reason and ops hears of it, then a redrive destroys it', () => {
+    const result = row('destroy');
+    expect(result.replay).toBe('redrive bob-down-20261124');
+    expect([result.visibleAfterNextTick, result.opsTold, result.converged]).toEqual([true, true, true]);
+  });
+
+  it('absorbs two transient Lambda errors: nobody is affected, nobody is told, a replay repeats nothing', () => {
+    const result = row('lambda-transient');
+    expect([result.affected, result.opsTold, result.othersUnaffected]).toEqual([[], false, true]);
+    expect([result.converged, result.duplicateJobs, result.duplicateMessages, result.duplicatesInDay]).toEqual([true, 0, 0, 0]);
+    expect(brokenPromises(result)).toEqual([]);
+  });
+
+  it('two claimers: one wins, the other stops touching nothing, and the day does nothing twice', () => {
+    const result = row('second-claimer');
+    expect(result.reason).toMatch(/bob-up-20261124-manual-\d{4}: claim lost to bob-up-20261124, stopped touching nothing|bob-up-20261124: claim lost to bob-up-20261124-manual-\d{4}/);
+    expect([result.affected, result.opsTold, result.othersUnaffected, result.duplicatesInDay]).toEqual([[], false, true, 0]);
+    expect(result.converged).toBe(true);
+  });
+
+  // KNOWN BUG, reported to the lead: the claim lets another run of `up` take over a `ready` record, so replaying the
+  // run that lost the race applies and deploys again and sends a second "ready" DM. This turns red once it is fixed:
+  // then make it a plain `it`.
+  it.failing('two claimers: replaying the run that lost the race repeats nothing', () => {
+    const result = row('second-claimer');
+    expect([result.duplicateJobs, result.duplicateMessages]).toEqual([0, 0]);
+  });
+
+  it('every other row keeps every promise of the issue', () => {
+    const broken = rows.filter((candidate) => candidate.fault !== row('second-claimer').fault).flatMap(brokenPromises);
+    expect(broken).toEqual([]);
+  });
+});
