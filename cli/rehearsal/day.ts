@@ -5,10 +5,10 @@
  */
 import { DateTime } from 'luxon';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
-import { bindDeps } from '../../functions/handlers/lib/deps';
+import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
 import type { JobRunner } from '../../functions/adapters/ports';
-import { LocalStepFunctions, VirtualClock, type LocalExecution, type StateVisit } from './local-sfn';
+import { ExecutionAlreadyExists, LocalStepFunctions, VirtualClock, type LocalExecution, type StateVisit } from './local-sfn';
 import type { PackagedStack } from './packaged';
 
 export const RECONCILE_EVERY_MS = 15 * 60_000;
@@ -69,11 +69,32 @@ export interface Rehearsal {
 export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'>, start: number): Rehearsal {
   const { config, stack } = options;
   const clock = new VirtualClock(new Date(start));
-  const cloud = new MemoryCloud(config.region, options.durations ?? REALISTIC_DURATIONS, options.onMessage);
+  const cloud = new MemoryCloud(config.region, options.durations ?? REALISTIC_DURATIONS, options.onMessage, config.images);
   for (const dev of config.developers) cloud.knowSlackUser(dev.slackUserId, dev.name);
   for (const fault of options.faults ?? []) cloud.injectFault(fault.developer, fault.point);
   for (const cluster of options.clusters ?? []) cloud.addCluster(cluster.name, cluster.owner);
-  const deps = { config, region: config.region, store: cloud.store, clusters: cloud.clusters, notifier: cloud.notifier, runner: options.runner ? cloud.observing(options.runner) : cloud.runner };
+  const deps: Deps = {
+    config,
+    region: config.region,
+    store: cloud.store,
+    clusters: cloud.clusters,
+    notifier: cloud.notifier,
+    runner: options.runner ? cloud.observing(options.runner) : cloud.runner,
+    secrets: cloud.secrets,
+    registry: cloud.registry,
+    kubeFor: cloud.kube.kubeFor,
+    workflows: {
+      // The image webhook's port: image-sync executions in this local Step Functions, named as the service would.
+      startImageSync: async (name, input) => {
+        try {
+          return { executionArn: sfn.startExecution('imageSync', name, input).arn, alreadyStarted: false };
+        } catch (error) {
+          if (!(error instanceof ExecutionAlreadyExists)) throw error;
+          return { executionArn: `${stack.stateMachines.imageSync!.arn.replace(':stateMachine:', ':execution:')}:${name}`, alreadyStarted: true };
+        }
+      },
+    },
+  };
   bindDeps(async () => deps);
 
   const transientFailures = new Map<string, number>();

@@ -8,7 +8,6 @@
  */
 import { z } from 'zod';
 import { executionNameFor, parseWebhookBody, tokenMatches } from '../core/webhook';
-import { imageSyncPort } from './lib/imageSync';
 import { lambda, logger } from './lib/stack';
 
 const event = z
@@ -26,7 +25,7 @@ const answer = (statusCode: number, body: Record<string, unknown>) => ({
 });
 
 export const handler = lambda('ImageWebhook', event, async (request, deps) => {
-  const expected = await imageSyncPort(deps, 'secrets').get(deps.config.imageSync.webhookTokenParameter);
+  const expected = await deps.secrets.get(deps.config.imageSync.webhookTokenParameter);
   if (!tokenMatches(request.pathParameters?.token, expected)) {
     logger.warn('image webhook refused: wrong or missing token');
     return answer(404, { message: 'Not Found' });
@@ -42,7 +41,7 @@ export const handler = lambda('ImageWebhook', event, async (request, deps) => {
   }
   const name = executionNameFor(parsed.push);
   // The same input for the same name: Step Functions then treats a repeated start as the same request.
-  const started = await imageSyncPort(deps, 'workflows').startImageSync(name, { trigger: 'push', push: { repository, tag } });
+  const started = await deps.workflows.startImageSync(name, { trigger: 'push', push: { repository, tag } });
   logger.info('image-sync requested', { repository, tag, source, execution: name, alreadyStarted: started.alreadyStarted });
   return answer(202, { outcome: started.alreadyStarted ? 'already-started' : 'started', execution: name });
 });

@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { imageReference, imagesToSync, newestSemverTag } from '../core/images';
-import { imageSyncPort } from './lib/imageSync';
 import { lambda, logger } from './lib/stack';
 
 export class NoReleaseError extends Error {
@@ -19,7 +18,7 @@ const input = z
   .passthrough();
 
 export const handler = lambda('ResolveImages', input, async ({ push }, deps) => {
-  const registry = imageSyncPort(deps, 'registry');
+  const registry = deps.registry;
   const { includePrerelease, mongoPolicy } = deps.config.imageSync;
   const names = imagesToSync(mongoPolicy);
   const resolved = await Promise.all(

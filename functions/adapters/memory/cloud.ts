@@ -17,9 +17,15 @@ import type {
   JobStatus,
   Message,
   Notifier,
+  SecretStore,
 } from '../ports';
-import { AuthenticationError, OwnershipLostError, TransientError } from '../ports';
+import { AuthenticationError, ConfigurationError, OwnershipLostError, TransientError } from '../ports';
 import { OWNER_TAG } from '../eks';
+import { APP_WORKLOADS } from '../../core/images';
+import { fakeDigest, MemoryKube, MemoryRegistry } from './images';
+
+/** The app's images as the in-memory Docker Hub has them before any push. */
+export const INITIAL_TAGS = { frontend: '1.2.0', mongo: '8.0.3' };
 
 /** Where a fault can be injected for one developer. */
 export const FAULT_POINTS = [
@@ -33,6 +39,8 @@ export const FAULT_POINTS = [
   'lambda-transient',
   /** The developer's DMs: Slack answers 429, then 500, then invalid_auth until the fault is cleared (a revoked token). */
   'slack-429-500-invalid-auth',
+  /** The next image rollout on the developer's cluster never becomes available (ProgressDeadlineExceeded). */
+  'rollout-timeout',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
@@ -99,6 +107,10 @@ export class MemoryCloud {
   readonly jobs = new Map<string, MemoryJob>();
   readonly clusterMap = new Map<string, MemoryCluster>();
   readonly outbox: SentMessage[] = [];
+  readonly registry = new MemoryRegistry();
+  /** SSM as the rehearsal sees it: names to values, which never leave the ports. */
+  readonly secretValues = new Map<string, string>();
+  readonly kube = new MemoryKube();
   private readonly faults = new Map<string, Set<FaultPoint>>();
   private readonly slackUsers = new Map<string, string>();
   /** DMs tried per developer under 'slack-429-500-invalid-auth': where in the sequence the next answer is. */
@@ -109,7 +121,22 @@ export class MemoryCloud {
     readonly region: string,
     readonly durations: Durations = REALISTIC_DURATIONS,
     private readonly onMessage: (message: SentMessage) => void = () => {},
-  ) {}
+    private readonly images: { frontend: string; mongo: string } = { frontend: 'acme/turbo-notes', mongo: 'acme/turbo-mongo' },
+  ) {
+    this.registry.push(images.frontend, INITIAL_TAGS.frontend);
+    this.registry.push(images.frontend, 'sha-1a2b3c4');
+    this.registry.push(images.mongo, INITIAL_TAGS.mongo);
+  }
+
+  /** The app's workloads as the deploy job leaves them: the job's pinned images, or the initial release. */
+  private deployApp(clusterName: string, developer: string, params: Record<string, string>): void {
+    const initial = (repository: string, tag: string) => `${repository}:${tag}@${fakeDigest(repository, tag)}`;
+    this.kube.deploy(clusterName, [
+      { ref: APP_WORKLOADS.frontend, image: params.FRONTEND_IMAGE ?? initial(this.images.frontend, INITIAL_TAGS.frontend), replicas: 2 },
+      { ref: APP_WORKLOADS.mongo, image: params.MONGO_IMAGE ?? initial(this.images.mongo, INITIAL_TAGS.mongo), replicas: 1 },
+    ]);
+    if (this.takeFault(developer, 'rollout-timeout')) this.kube.failNextRollout(clusterName);
+  }
 
   injectFault(developer: string, point: FaultPoint): void {
     const points = this.faults.get(developer) ?? new Set<FaultPoint>();
@@ -269,12 +296,14 @@ export class MemoryCloud {
           Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out' });
         } else {
           memoryJob.outputs = { APP_URL: `http://${clusterName}-frontend.elb.${this.region}.amazonaws.com` };
+          this.deployApp(clusterName, job.developer, job.params);
         }
       } else if (this.takeFault(job.developer, 'destroy')) {
         Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: terraform destroy exited 1 (DependencyViolation: subnet has dependencies)' });
       } else {
         const cluster = this.clusterMap.get(clusterName);
         if (cluster) Object.assign(cluster, { deletingFrom: now, goneAt: memoryJob.finishAt });
+        this.kube.remove(clusterName);
       }
       this.jobs.set(id, memoryJob);
       return handle;
@@ -328,7 +357,7 @@ export class MemoryCloud {
 
   private clusterInfo(cluster: MemoryCluster, now: number): ClusterInfo {
     const tags = { [OWNER_TAG]: cluster.owner, 'turbo:managed-by': 'turbo' };
-    const base = { name: cluster.name, endpoint: cluster.endpoint, tags };
+    const base = { name: cluster.name, endpoint: cluster.endpoint, certificateAuthority: Buffer.from(`fake CA of ${cluster.name}`).toString('base64'), tags };
     if (cluster.goneAt !== undefined && now >= cluster.goneAt) return { ...base, status: 'ABSENT', nodegroupStatus: 'ABSENT' };
     if (cluster.deletingFrom !== undefined && now >= cluster.deletingFrom) return { ...base, status: 'DELETING', nodegroupStatus: 'DELETING' };
     if (cluster.failsAt !== undefined && now >= cluster.failsAt) return { ...base, status: 'ACTIVE', nodegroupStatus: 'CREATE_FAILED' };
@@ -345,6 +374,14 @@ export class MemoryCloud {
     listTurboClusters: async () =>
       [...this.clusterMap.values()].map((cluster) => this.clusterInfo(cluster, Date.now())).filter((info) => info.status !== 'ABSENT'),
     listClusterNames: async () => (await this.clusters.listTurboClusters()).map((info) => info.name),
+  };
+
+  readonly secrets: SecretStore = {
+    get: async (name) => {
+      const value = this.secretValues.get(name);
+      if (value === undefined) throw new ConfigurationError(`SSM parameter ${name} not found`);
+      return value;
+    },
   };
 
   readonly notifier: Notifier = {

@@ -11,6 +11,9 @@ import { createEksClient, EksClusters } from '../../adapters/eks';
 import { JenkinsJobRunner } from '../../adapters/jenkins';
 import { AwsSecretStore, createSecretClients } from '../../adapters/secrets';
 import { createSlackNotifier } from '../../adapters/slack';
+import { createDockerHubRegistry } from '../../adapters/registry';
+import { eksKubeConnector } from '../../adapters/kube';
+import { createSfnClient, StepFunctionsWorkflows } from '../../adapters/stepfunctions';
 import type { JobRunner, SecretStore } from '../../adapters/ports';
 import type { Deps } from './deps';
 import { rememberSecret } from './redact';
@@ -47,12 +50,18 @@ export async function awsDeps(): Promise<Deps> {
     runner = new CodeBuildJobRunner(createCodeBuildClient(region), config.runner.codebuild);
   }
 
+  const eks = createEksClient(region);
   return {
     config,
     region,
     runner,
+    secrets,
     store: new DynamoEnvironmentStore(createDocumentClient(region), requiredEnv('TURBO_TABLE')),
-    clusters: new EksClusters(createEksClient(region)),
+    clusters: new EksClusters(eks),
     notifier: await createSlackNotifier(secrets, config.slack.tokenParameter),
+    registry: await createDockerHubRegistry(secrets, config.imageSync),
+    kubeFor: eksKubeConnector(region, eks.config.credentials),
+    // Only the image webhook starts image-sync; elsewhere the ARN is unset and the port is never used.
+    workflows: new StepFunctionsWorkflows(createSfnClient(region), process.env.IMAGE_SYNC_STATE_MACHINE_ARN ?? ''),
   };
 }

@@ -3,7 +3,7 @@
  * container (see ./aws.ts); rehearsals and workflow tests bind the in-memory cloud instead.
  */
 import type { TurboConfig } from '../../core/config';
-import type { Clusters, EnvironmentStore, JobRunner, Notifier } from '../../adapters/ports';
+import type { Clusters, EnvironmentStore, JobRunner, Kube, KubeCluster, Notifier, Registry, SecretStore, Workflows } from '../../adapters/ports';
 
 export interface Deps {
   config: TurboConfig;
@@ -11,6 +11,11 @@ export interface Deps {
   clusters: Clusters;
   runner: JobRunner;
   notifier: Notifier;
+  secrets: SecretStore;
+  registry: Registry;
+  /** The Kubernetes API of one cluster (image-sync). */
+  kubeFor: (cluster: KubeCluster) => Kube;
+  workflows: Workflows;
   /** Values a Lambda learns from its environment (the region, the console's view of executions). */
   region: string;
 }

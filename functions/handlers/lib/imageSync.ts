@@ -1,28 +1,8 @@
-/**
- * What image-sync's handlers share: their input fields, and the ports only they use.
- * The ports: until ./deps.ts carries them Until ./deps.ts carries them (and ./aws.ts builds them), they are read
- * from the bound Deps here, and a missing one is a clear configuration error rather than an undefined call.
- */
-import { ConfigurationError, type Kube, type KubeCluster, type Registry, type SecretStore, type Workflows } from '../../adapters/ports';
+/** What image-sync's handlers share: their input fields, and the Kubernetes API of a ready cluster. */
+import type { Kube } from '../../adapters/ports';
 import { z } from 'zod';
 import type { Deps } from './deps';
 import { developerField } from './fields';
-
-export interface ImageSyncPorts {
-  registry: Registry;
-  /** The Kubernetes API of one cluster. */
-  kubeFor: (cluster: KubeCluster) => Kube;
-  workflows: Workflows;
-  secrets: SecretStore;
-}
-
-export type ImageSyncDeps = Deps & Partial<ImageSyncPorts>;
-
-export function imageSyncPort<Name extends keyof ImageSyncPorts>(deps: Deps, name: Name): ImageSyncPorts[Name] {
-  const port = (deps as ImageSyncDeps)[name];
-  if (port === undefined) throw new ConfigurationError(`the ${name} port is not bound: image-sync needs it in the handlers' Deps`);
-  return port as ImageSyncPorts[Name];
-}
 
 export const appImageField = z.enum(['frontend', 'mongo']);
 export const resolvedImageField = z.object({
@@ -42,5 +22,5 @@ export async function kubeOf(deps: Deps, clusterName: string): Promise<{ kube: K
   if (cluster.status !== 'ACTIVE' || !cluster.endpoint || !cluster.certificateAuthority) {
     return { unavailable: `cluster ${clusterName} is ${cluster.status}${cluster.endpoint ? '' : ' with no endpoint'}` };
   }
-  return { kube: imageSyncPort(deps, 'kubeFor')({ name: cluster.name, endpoint: cluster.endpoint, certificateAuthority: cluster.certificateAuthority }) };
+  return { kube: deps.kubeFor({ name: cluster.name, endpoint: cluster.endpoint, certificateAuthority: cluster.certificateAuthority }) };
 }

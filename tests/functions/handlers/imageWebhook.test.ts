@@ -10,7 +10,6 @@ import type { Workflows } from '../../../functions/adapters/ports';
 import { loadConfigText } from '../../../functions/core/config';
 import { handler } from '../../../functions/handlers/imageWebhook';
 import { bindDeps, type Deps } from '../../../functions/handlers/lib/deps';
-import type { ImageSyncDeps } from '../../../functions/handlers/lib/imageSync';
 
 const config = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 const TOKEN = 'f3a1c9e0b7d24e6f8a5b3c1d9e7f0a2b4c6d8e0f1a3b5c7d';
@@ -47,13 +46,15 @@ describe('ImageWebhook', () => {
     const fake = fakeWorkflows();
     executions = fake.executions;
     secretReads.length = 0;
-    const deps: ImageSyncDeps = {
+    const deps: Deps = {
       config,
       region: 'eu-west-1',
       store: unused as Deps['store'],
       clusters: unused as Deps['clusters'],
       runner: unused as Deps['runner'],
       notifier: unused as Deps['notifier'],
+      registry: unused as Deps['registry'],
+      kubeFor: unused as Deps['kubeFor'],
       workflows: fake.workflows,
       secrets: { get: async (name) => (secretReads.push(name), TOKEN) },
     };

@@ -1,0 +1,110 @@
+/**
+ * The in-memory cloud's image side: a Docker Hub that counts its lookups, and each cluster's two workloads,
+ * whose rollouts progress on the (virtual) clock like a Deployment with maxSurge 1 and maxUnavailable 0.
+ */
+import { createHash } from 'node:crypto';
+import type { Kube, KubeCluster, Registry, WorkloadRef, WorkloadState } from '../ports';
+
+/** How long a rollout of the app takes, and how long Kubernetes waits before ProgressDeadlineExceeded. */
+const ROLLOUT_MS = 90_000;
+const PROGRESS_DEADLINE_MS = 600_000;
+
+export function fakeDigest(repository: string, tag: string): string {
+  return `sha256:${createHash('sha256').update(`${repository}:${tag}`).digest('hex')}`;
+}
+
+export class MemoryRegistry implements Registry {
+  private readonly tags = new Map<string, string[]>();
+  readonly calls = { listTags: 0, digest: 0 };
+
+  push(repository: string, tag: string): void {
+    const tags = this.tags.get(repository) ?? [];
+    if (!tags.includes(tag)) tags.push(tag);
+    this.tags.set(repository, tags);
+  }
+
+  async listTags(repository: string): Promise<string[]> {
+    this.calls.listTags += 1;
+    return [...(this.tags.get(repository) ?? [])];
+  }
+
+  async digest(repository: string, tag: string): Promise<string> {
+    this.calls.digest += 1;
+    if (!this.tags.get(repository)?.includes(tag)) throw new Error(`manifest unknown: ${repository}:${tag}`);
+    return fakeDigest(repository, tag);
+  }
+}
+
+interface Workload {
+  ref: WorkloadRef;
+  image: string;
+  replicas: number;
+  generation: number;
+  patchedAt: number;
+}
+
+export class MemoryKube {
+  private readonly clusters = new Map<string, Map<string, Workload>>();
+  /** Clusters whose next rollout never becomes available (a crash-looping image, say). */
+  private readonly stuck = new Set<string>();
+  readonly patches: { cluster: string; workload: string; image: string }[] = [];
+
+  /** The deploy job's result: the app's workloads on their first images. */
+  deploy(clusterName: string, workloads: { ref: WorkloadRef; image: string; replicas: number }[]): void {
+    const existing = this.clusters.get(clusterName);
+    if (existing) return; // deploy converges: a re-run leaves a live app as it is
+    this.clusters.set(clusterName, new Map(workloads.map((w) => [`${w.ref.kind}/${w.ref.name}`, { ...w, generation: 1, patchedAt: 0 }])));
+  }
+
+  remove(clusterName: string): void {
+    this.clusters.delete(clusterName);
+  }
+
+  failNextRollout(clusterName: string): void {
+    this.stuck.add(clusterName);
+  }
+
+  imageOf(clusterName: string, ref: WorkloadRef): string | undefined {
+    return this.clusters.get(clusterName)?.get(`${ref.kind}/${ref.name}`)?.image;
+  }
+
+  private state(clusterName: string, workload: Workload): WorkloadState {
+    const elapsed = Date.now() - workload.patchedAt;
+    const stuck = this.stuck.has(clusterName) && workload.generation > 1;
+    const done = !stuck && elapsed >= ROLLOUT_MS;
+    const overdue = stuck && elapsed >= PROGRESS_DEADLINE_MS;
+    const desired = workload.replicas;
+    return {
+      ref: workload.ref,
+      image: workload.image,
+      generation: workload.generation,
+      observedGeneration: workload.generation,
+      desiredReplicas: desired,
+      replicas: done ? desired : desired + 1,
+      updatedReplicas: done ? desired : 1,
+      readyReplicas: desired,
+      availableReplicas: desired,
+      currentRevision: done ? `rev-${workload.generation}` : `rev-${workload.generation - 1}`,
+      updateRevision: `rev-${workload.generation}`,
+      conditions: overdue
+        ? [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet has timed out progressing.` }]
+        : [{ type: 'Progressing', status: 'True', reason: done ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated' }],
+    };
+  }
+
+  kubeFor = (cluster: KubeCluster): Kube => ({
+    getWorkload: async (ref) => {
+      const workload = this.clusters.get(cluster.name)?.get(`${ref.kind}/${ref.name}`);
+      return workload && this.state(cluster.name, workload);
+    },
+    setImage: async (ref, image) => {
+      const workload = this.clusters.get(cluster.name)?.get(`${ref.kind}/${ref.name}`);
+      if (!workload) throw new Error(`${ref.kind} ${ref.namespace}/${ref.name} not found in ${cluster.name}`);
+      if (workload.image !== image) {
+        Object.assign(workload, { image, generation: workload.generation + 1, patchedAt: Date.now() });
+        this.patches.push({ cluster: cluster.name, workload: `${ref.kind}/${ref.name}`, image });
+      }
+      return this.state(cluster.name, workload);
+    },
+  });
+}
