@@ -35,11 +35,22 @@ export interface Command {
 type CommandModule = { run(argv: string[], io: CommandIo): Promise<number> };
 const lazy = (load: () => CommandModule) => (argv: string[], io: CommandIo) => load().run(argv, io);
 
+/** The flags of every command on a deployed stage (cli/commands/stage.ts). */
+const STAGE = '--stage <stage> [--config <file>] [--region <region>]';
+type SelfService = (typeof import('./commands/selfService'))['up'];
+
 const commands: Command[] = [
   { name: 'validate', summary: 'Check a config file and list every problem', usage: 'turbo validate [file]   (default: turbo.config.yml, else turbo.config.example.yml)', run: lazy((): typeof import('./commands/validate') => require('./commands/validate')) },
   { name: 'rehearse', summary: 'Run a whole working day of the packaged state machines locally, on the in-memory cloud', usage: 'turbo rehearse [--config <file>] [--date YYYY-MM-DD] [--developers N] [--fail dev:point ...] [--runner memory|jenkins --jenkins-url <url>] [--out <dir>] [--quiet] [--verbose]', run: lazy((): typeof import('./commands/rehearse') => require('./commands/rehearse')) },
   { name: 'plan', summary: 'Show what reconcile would start at a given time (locally: no records, no clusters)', usage: 'turbo plan [--at <ISO instant>] [--config <file>] [--json]', run: lazy((): typeof import('./commands/plan') => require('./commands/plan')) },
   { name: 'cost', summary: 'Show each developer\'s cluster cost per working day or week, and the savings against always-on', usage: 'turbo cost [--week] [--config <file>]', run: lazy((): typeof import('./commands/cost') => require('./commands/cost')) },
+  { name: 'status', summary: 'Show every developer\'s environment on a deployed stage', usage: `turbo status ${STAGE}`, run: lazy((): typeof import('./commands/status') => require('./commands/status')) },
+  { name: 'up', summary: 'Start a developer\'s cluster now, as `/turbo up` does', usage: `turbo up <developer> ${STAGE}`, run: lazy((): SelfService => require('./commands/selfService').up) },
+  { name: 'down', summary: 'Destroy a developer\'s cluster now, as `/turbo down` does', usage: `turbo down <developer> ${STAGE}`, run: lazy((): SelfService => require('./commands/selfService').down) },
+  { name: 'keep', summary: 'Keep a developer\'s cluster until a local time today (capped by maxKeepUntil)', usage: `turbo keep <developer> --until HH:MM ${STAGE}`, run: lazy((): SelfService => require('./commands/selfService').keep) },
+  { name: 'skip', summary: 'No cluster for a developer on a date', usage: `turbo skip <developer> --date YYYY-MM-DD ${STAGE}`, run: lazy((): SelfService => require('./commands/selfService').skip) },
+  { name: 'runs', summary: 'List the environment runs of a stage, optionally as an HTML report', usage: `turbo runs [--failed] [--limit N] [--report <file.html>] ${STAGE}`, run: lazy((): typeof import('./commands/runs') => require('./commands/runs')) },
+  { name: 'redrive', summary: 'Resume a failed run from the step that failed', usage: `turbo redrive <execution ARN or name> ${STAGE}`, run: lazy((): typeof import('./commands/redrive') => require('./commands/redrive')) },
   { name: 'faults', summary: 'Rehearse the day once per fault (apply, hang, cluster, deploy, runner, Slack, claim race, Lambda, destroy), redrive, and tabulate', usage: 'turbo faults [--config <file>] [--date YYYY-MM-DD] [--target <developer>] [--only <fault> ...]', run: lazy((): typeof import('./commands/faults') => require('./commands/faults')) },
 ];
 

@@ -1,0 +1,102 @@
+/**
+ * `turbo up|down <developer>`, `turbo keep <developer> --until HH:MM`, `turbo skip <developer> --date YYYY-MM-DD`:
+ * the same work as `/turbo` in Slack (core/slackRequest resolves the request, SlackWork performs it: audit entry,
+ * keep capped by maxKeepUntil in the developer's zone, manual run IDs, the reconcile Map's input), done as the
+ * IAM identity that runs the CLI: the audit entry says `cli:<caller ARN>`.
+ */
+import Module from 'node:module';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import type { EnvironmentRunRequest, Notifier } from '../../functions/adapters/ports';
+import { resolveRequest, type TurboCommand } from '../../functions/core/slackRequest';
+import { UsageError, type CommandIo } from '../main';
+import { projectRoot } from '../rehearsal/packaged';
+import { parseStageArgs, runOnStage } from './stage';
+
+type SlackWork = typeof import('../../functions/handlers/slackWork');
+type Verb = 'up' | 'down' | 'keep' | 'skip';
+
+let middyRequirable = false;
+
+/**
+ * SlackWork is a Lambda module and imports middy, whose export map offers `import` only, so Node's require()
+ * refuses it (jest maps it in its config). Pointed at middy's file, as the rehearsal does for its handlers.
+ */
+function loadSlackWork(): SlackWork {
+  if (!middyRequirable) {
+    const root = projectRoot(__dirname);
+    const moduleApi = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+    const resolve = moduleApi._resolveFilename;
+    moduleApi._resolveFilename = (request, ...rest) =>
+      /^@middy\/[a-z-]+$/.test(request) ? join(root, 'node_modules', request, 'index.js') : resolve(request, ...rest);
+    middyRequirable = true;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../../functions/handlers/slackWork') as SlackWork;
+}
+
+/** SlackWork answers through its result; a CLI task names no Slack user to answer, so nothing is ever sent. */
+const refuseSlack = () => Promise.reject(new Error('the CLI sends no Slack messages'));
+const noSlack: Notifier = { sendToUser: refuseSlack, sendToChannel: refuseSlack };
+
+const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The request in the words of the Slack grammar, from the command line. */
+function commandOf(verb: Verb, values: { until?: string; date?: string }): TurboCommand {
+  switch (verb) {
+    case 'keep':
+      if (values.until === undefined || !CLOCK_TIME.test(values.until)) {
+        throw new UsageError(`--until needs a 24-hour time HH:MM, got ${values.until === undefined ? 'none' : `"${values.until}"`}`);
+      }
+      return { verb, until: values.until };
+    case 'skip':
+      if (values.date === undefined || !LOCAL_DATE.test(values.date) || !DateTime.fromISO(values.date).isValid) {
+        throw new UsageError(`--date needs a date YYYY-MM-DD, got ${values.date === undefined ? 'none' : `"${values.date}"`}`);
+      }
+      return { verb, when: { date: values.date } };
+    default:
+      return { verb };
+  }
+}
+
+const OWN_OPTIONS: Record<Verb, Record<string, { type: 'string' }>> = {
+  up: {},
+  down: {},
+  keep: { until: { type: 'string' } },
+  skip: { date: { type: 'string' } },
+};
+
+async function selfService(verb: Verb, argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals, flags } = parseStageArgs(argv, OWN_OPTIONS[verb], ['<developer>']);
+  const command = commandOf(verb, values as { until?: string; date?: string });
+  const now = new Date();
+  return runOnStage(verb, flags, io, async (stage) => {
+    const developer = stage.developer(positionals[0]!);
+    const resolution = resolveRequest(stage.config, developer, command, now);
+    if (!resolution.ok) {
+      io.stderr(`turbo ${verb}: ${resolution.message}\n`);
+      return 1;
+    }
+    // up and down start an execution: the machine is found first, so that a wrong stage changes nothing.
+    if (verb === 'up' || verb === 'down') await stage.machines();
+    const slackWork = loadSlackWork();
+    const runs = {
+      start: async (run: EnvironmentRunRequest) => slackWork.environmentRuns((await stage.machines()).environment, stage.region).start(run),
+    };
+    const task = { developer: developer.name, request: resolution.request, requestedBy: `cli:${await stage.callerArn()}`, requestedAt: now.toISOString() };
+    const result = await slackWork.performSelfService(task, { config: stage.config, store: stage.store, runs, notifier: noSlack });
+    io.stdout(`${result.message}\n`);
+    if (result.executionArn) {
+      io.stdout(result.outcome === 'already' ? `Execution ${result.executionArn} already exists: nothing new was started.\n` : `Execution ${result.executionArn}\n`);
+    }
+    return result.outcome === 'refused' ? 1 : 0;
+  });
+}
+
+const command = (verb: Verb) => ({ run: (argv: string[], io: CommandIo) => selfService(verb, argv, io) });
+
+export const up = command('up');
+export const down = command('down');
+export const keep = command('keep');
+export const skip = command('skip');
