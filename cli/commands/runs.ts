@@ -3,8 +3,8 @@
  * first. With --report, each listed run's history (at most the last 50 runs) is read and drawn as the rehearsal
  * draws its runs: states grouped into steps (rehearsal/timeline), one Gantt row per run (core/report).
  */
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { paginateGetExecutionHistory, paginateListExecutions, type ExecutionListItem, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { renderRunReport, type RunReportInput } from '../../functions/core/report';
 import { UsageError, type CommandIo } from '../main';
@@ -162,6 +162,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const rows = reportRows(timelineOf(executions));
     const path = resolve(io.cwd, report);
     const title = `Turbo ${stage.name}: ${rows.length} ${which}`;
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(path, renderRunReport({ title, generatedAt: new Date().toISOString(), rows }));
     const running = reported.length - rows.length;
     const left = [running > 0 ? `${running} still running` : '', runs.length > reported.length ? `${runs.length - reported.length} older than the latest ${REPORT_MAX_RUNS}` : '']
