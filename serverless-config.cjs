@@ -1,11 +1,34 @@
 /**
  * Package-time view of turbo.config.yml for serverless.yml: validated with the same schema the handlers use, so a
- * bad roster fails `serverless package` and `serverless deploy` with every problem named.
- * The file is TURBO_CONFIG (default turbo.config.yml).
+ * bad roster fails `serverless package` and `serverless deploy` with every problem named. The file is TURBO_CONFIG
+ * (default turbo.config.yml). It also gives each function's IAM statements that depend on the config: which
+ * secrets it may read (by name, never by value) and what its runner needs.
  */
 require('tsx/cjs/api').register();
 const { existsSync, readFileSync } = require('node:fs');
 const { parseConfig, describeProblem } = require('./functions/core/config.ts');
+
+/** An SSM parameter name or `secretsmanager:<name>` as the ARN an IAM statement names. */
+function secretArn(name) {
+  return name.startsWith('secretsmanager:')
+    ? { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name.slice('secretsmanager:'.length)}-*` }
+    : { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}` };
+}
+
+/** Read access to exactly these secrets; each action applies only to its own service's ARNs. */
+function readSecrets(names) {
+  return {
+    Effect: 'Allow',
+    Action: [...(names.some((n) => !n.startsWith('secretsmanager:')) ? ['ssm:GetParameter'] : []), ...(names.some((n) => n.startsWith('secretsmanager:')) ? ['secretsmanager:GetSecretValue'] : [])],
+    Resource: names.map(secretArn),
+  };
+}
+
+function codebuildProjects(config) {
+  return [config.runner.codebuild.terraformProject, config.runner.codebuild.deployProject].map((project) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:codebuild:\${AWS::Region}:\${AWS::AccountId}:project/${project}`,
+  }));
+}
 
 module.exports = async () => {
   const file = process.env.TURBO_CONFIG || 'turbo.config.yml';
@@ -17,25 +40,26 @@ module.exports = async () => {
     throw new Error(`Turbo config ${file} is invalid:\n  ${result.problems.map(describeProblem).join('\n  ')}`);
   }
   const { config } = result;
-  const secrets = [config.slack.tokenParameter];
-  if (config.runner.type === 'jenkins') secrets.push(config.runner.jenkins.userParameter, config.runner.jenkins.tokenParameter);
-  const ssmParameters = secrets.filter((name) => name.startsWith('/'));
-  const secretsManagerSecrets = secrets.filter((name) => name.startsWith('secretsmanager:')).map((name) => name.slice('secretsmanager:'.length));
+  const jenkins = config.runner.type === 'jenkins' ? config.runner.jenkins : undefined;
+  const { registryUserParameter, registryTokenParameter, webhookTokenParameter } = config.imageSync;
   return {
     file,
     region: config.region,
-    runner: config.runner.type,
     terraformProject: config.runner.codebuild.terraformProject,
     deployProject: config.runner.codebuild.deployProject,
-    // One IAM statement for the secrets the functions may read, named one by one: each action applies only to
-    // its own service's ARNs, so a single statement stays exact.
-    readSecrets: {
-      Effect: 'Allow',
-      Action: [...(ssmParameters.length ? ['ssm:GetParameter'] : []), ...(secretsManagerSecrets.length ? ['secretsmanager:GetSecretValue'] : [])],
-      Resource: [
-        ...ssmParameters.map((name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}` })),
-        ...secretsManagerSecrets.map((name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name}-*` })),
-      ],
+    iam: {
+      readSlackToken: readSecrets([config.slack.tokenParameter]),
+      readSigningSecret: readSecrets([config.slack.signingSecretParameter]),
+      readWebhookToken: readSecrets([webhookTokenParameter]),
+      // Registry credentials are optional: without them resolveImages needs no AWS permission at all.
+      resolveImages: registryUserParameter && registryTokenParameter ? [readSecrets([registryUserParameter, registryTokenParameter])] : [],
+      // What starting and following a job takes depends on the runner: CodeBuild's API, or Jenkins' credentials.
+      startJob: jenkins
+        ? readSecrets([jenkins.userParameter, jenkins.tokenParameter])
+        : { Effect: 'Allow', Action: ['codebuild:StartBuild'], Resource: codebuildProjects(config) },
+      checkJob: jenkins
+        ? readSecrets([jenkins.userParameter, jenkins.tokenParameter])
+        : { Effect: 'Allow', Action: ['codebuild:BatchGetBuilds'], Resource: codebuildProjects(config) },
     },
   };
 };

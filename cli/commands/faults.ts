@@ -49,7 +49,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const date = values.date ?? nextWorkingDay(config, DateTime.now());
 
   const root = projectRoot();
-  ensurePackaged(root, loaded.shownPath, (line) => io.stderr(`${line}\n`));
+  ensurePackaged(root, (line) => io.stderr(`${line}\n`));
   const stack = loadPackagedStack(root, config.region);
   io.stdout(`Fault matrix for ${date}: ${cases.length} fault(s), each aimed at ${target}\n`);
   const rows = await runFaultMatrix({ config, stack, root, date, target, cases }, (row) => io.stderr(`  done: ${row.fault}\n`));

@@ -105,7 +105,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const runner = values.runner === 'jenkins' ? jenkinsRunner(config, values['jenkins-url']!) : undefined;
 
   const root = projectRoot();
-  ensurePackaged(root, loaded.shownPath, (line) => io.stderr(`${line}\n`));
+  ensurePackaged(root, (line) => io.stderr(`${line}\n`));
   const stack = loadPackagedStack(root, config.region);
   const out = resolve(io.cwd, values.out ?? '.turbo/rehearsal');
   rmSync(out, { recursive: true, force: true });
@@ -126,6 +126,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       date,
       faults,
       runner,
+      realPace: runner !== undefined,
       onStateEntered: (execution, visit) => progress.entered(execution, visit),
       onMessage: (message) => appendFileSync(outbox, `${JSON.stringify(message)}\n`),
     });

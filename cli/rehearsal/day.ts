@@ -23,6 +23,8 @@ export interface DayOptions {
   durations?: Durations;
   /** A real runner (e.g. Jenkins) instead of the in-memory one. */
   runner?: JobRunner;
+  /** Let virtual time pass at real speed while a job is waited on (a real runner's jobs take real time). */
+  realPace?: boolean;
   /** Existing clusters at the start of the day, e.g. an orphan. */
   clusters?: { name: string; owner: string }[];
   onStateEntered?: (execution: LocalExecution, visit: StateVisit) => void;
@@ -119,7 +121,13 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'>, star
     cloud,
     sfn,
     clock,
-    advance: (until) => clock.runUntil(until, () => ({ running: sfn.running, inFlight: sfn.invocationsInFlight })),
+    advance: (until) =>
+      clock.runUntil(
+        until,
+        () => ({ running: sfn.running, inFlight: sfn.invocationsInFlight }),
+        // With a real runner, a job waited on is a real job: let virtual time keep its pace meanwhile.
+        () => options.realPace === true && [...sfn.executions.values()].some((execution) => execution.status === 'RUNNING' && /^WaitFor\w+Job$/.test(execution.visits.at(-1)?.name ?? '')),
+      ),
     stop: () => clock.uninstall(),
   };
 }

@@ -218,6 +218,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       '#updatedAt = :now',
       '#audit = list_append(if_not_exists(#audit, :none), :entry)',
       ...(patch.keepUntil !== undefined ? ['#keepUntil = :keepUntil'] : []),
+      ...(patch.images !== undefined ? ['#images = :images'] : []),
     ];
     const add = ['#auditKeys :auditKey', ...(patch.addSkipDate !== undefined ? ['#skipDates :skipDate'] : [])];
     const remove = patch.removeSkipDate !== undefined ? ` DELETE #skipDates :skipDate` : '';
@@ -234,6 +235,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
           '#audit': 'audit',
           '#auditKeys': 'auditKeys',
           ...(patch.keepUntil !== undefined ? { '#keepUntil': 'keepUntil' } : {}),
+          ...(patch.images !== undefined ? { '#images': 'images' } : {}),
           ...(skipDate !== undefined ? { '#skipDates': 'skipDates' } : {}),
         },
         ExpressionAttributeValues: {
@@ -245,6 +247,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
           ':auditKey': new Set([key]),
           ':key': key,
           ...(patch.keepUntil !== undefined ? { ':keepUntil': patch.keepUntil } : {}),
+          ...(patch.images !== undefined ? { ':images': patch.images } : {}),
           ...(skipDate !== undefined ? { ':skipDate': new Set([skipDate]) } : {}),
         },
       },

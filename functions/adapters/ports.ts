@@ -128,6 +128,8 @@ export interface AmendPatch {
   addSkipDate?: string;
   /** A local date to take out of skipDates (not together with addSkipDate). */
   removeSkipDate?: string;
+  /** The images this environment should run (image-sync's desired images, used by the next deploy). */
+  images?: Record<string, ImageRef>;
   audit: AuditEntry;
 }
 

@@ -232,3 +232,45 @@ export function warningMessage(input: WarningMessageInput): Message {
 export function replyMessage(text: string): Message {
   return { text, blocks: [section(text)] };
 }
+
+export interface ImageChange {
+  image: string;
+  /** The full reference before and after (`repo:tag@digest`); `from` is null for a workload with no image. */
+  from: string | null;
+  fromTag: string | null;
+  to: string;
+  toTag: string;
+}
+
+function shortDigest(reference: string | null): string {
+  const digest = reference?.split('@')[1];
+  return digest ? digest.replace('sha256:', '').slice(0, 12) : 'no digest';
+}
+
+/** For a developer whose environment rolled to new images: what changed, old and new version and digest. */
+export function rolloutMessage(input: { developer: string; clusterName: string; changes: ImageChange[] }): Message {
+  const lines = input.changes.map(
+    (change) => `• ${escapeMrkdwn(change.image)}: ${code(change.fromTag ?? 'none')} (${shortDigest(change.from)}) → ${code(change.toTag)} (${shortDigest(change.to)})`,
+  );
+  const text = `Your Turbo cluster ${input.clusterName} rolled to new images, with no downtime.`;
+  return { text, blocks: [section(`:arrows_counterclockwise: Your Turbo cluster ${code(input.clusterName)} rolled to new images, with no downtime:`), section(lines.join('\n'))] };
+}
+
+export interface ImageSyncOutcome {
+  developer: string;
+  outcome: 'rolled' | 'current' | 'skipped' | 'failed';
+  reason?: string | null;
+}
+
+/** For the ops channel: one line per image-sync run, with each failure named. */
+export function imageSyncSummaryMessage(input: { images: string[]; outcomes: ImageSyncOutcome[]; executionArn: string; region: string }): Message {
+  const count = (outcome: ImageSyncOutcome['outcome']) => input.outcomes.filter((entry) => entry.outcome === outcome).length;
+  const failed = input.outcomes.filter((entry) => entry.outcome === 'failed');
+  const text = `Image sync to ${input.images.join(', ')}: ${count('rolled')} rolled, ${count('current')} already current, ${count('skipped')} skipped, ${failed.length} failed`;
+  const blocks = [section(`:package: ${escapeMrkdwn(text)}`)];
+  if (failed.length > 0) {
+    blocks.push(section(failed.map((entry) => `• ${escapeMrkdwn(entry.developer)}: ${escapeMrkdwn(redactSecrets(entry.reason ?? 'unknown'))}`).join('\n')));
+    blocks.push(section(`<${executionConsoleUrl(input.executionArn, input.region)}|Open the execution>`));
+  }
+  return { text, blocks };
+}

@@ -26,7 +26,7 @@ export const handler = lambda('RollOut', input, async ({ developer, clusterName,
   const connection = await kubeOf(deps, clusterName);
   if ('unavailable' in connection) {
     logger.warn('environment skipped', { developer, reason: connection.unavailable });
-    return { ...base, state: 'skipped', reason: connection.unavailable, changes: [], watch: [] };
+    return { ...base, state: 'skipped', reason: connection.unavailable, changes: [], watch: [], check: { state: 'done', attempt: 0, waitSeconds } };
   }
   const { kube } = connection;
   const changes = [];
@@ -47,5 +47,7 @@ export const handler = lambda('RollOut', input, async ({ developer, clusterName,
     }
   }
   logger.info('rollout decided', { developer, patched: changes.map((change) => change.image), watch });
-  return { ...base, state: watch.length > 0 ? 'rolling' : 'current', reason: null, changes, watch };
+  // `check` starts the CheckRollout loop's counter, so the loop reads one path from its first turn on.
+  const check = { state: watch.length > 0 ? 'waiting' : 'done', attempt: 0, waitSeconds };
+  return { ...base, state: watch.length > 0 ? 'rolling' : 'current', reason: null, changes, watch, check };
 });

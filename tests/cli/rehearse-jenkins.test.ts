@@ -12,16 +12,6 @@ import { jenkinsfileJobs, startFakeJenkins, type FakeJenkins } from '../support/
 import { root } from '../support/packaged';
 import { captureIn, folderWith } from './capture';
 
-/**
- * The command packages the stack with the config it is given. Packaging with this test's temporary config would
- * rewrite the .serverless template that the workflow tests in other jest workers read at the same time; the state
- * machine definitions do not depend on the config, so here the packaging is the suite's own, of the example.
- */
-jest.mock('../../cli/rehearsal/packaged', () => {
-  const actual = jest.requireActual<typeof import('../../cli/rehearsal/packaged')>('../../cli/rehearsal/packaged');
-  return { ...actual, ensurePackaged: jest.fn((projectRoot: string) => actual.ensurePackaged(projectRoot, 'turbo.config.example.yml')) };
-});
-
 const TERRAFORM_JOB = 'team/turbo-terraform';
 const DEPLOY_JOB = 'team/turbo-deploy';
 

@@ -36,8 +36,8 @@ describe('packaged state machines', () => {
   const stack = packagedStack();
   const machines = Object.entries(stack.stateMachines);
 
-  it('packages the reconcile and environment machines', () => {
-    expect(machines.map(([name]) => name).sort()).toEqual(['environment', 'reconcile']);
+  it('packages the reconcile, environment and image-sync machines', () => {
+    expect(machines.map(([name]) => name).sort()).toEqual(['environment', 'imageSync', 'reconcile']);
   });
 
   describe.each(machines)('%s', (_name, { definition }) => {
@@ -65,10 +65,11 @@ describe('packaged state machines', () => {
     });
 
     it('drives every Wait by the check step (SecondsPath) and loops back through a check', () => {
-      for (const [name, state] of allStates(definition.States)) {
+      const states = Object.fromEntries(allStates(definition.States));
+      for (const [name, state] of Object.entries(states)) {
         if (state.Type !== 'Wait') continue;
         expect([name, typeof state.SecondsPath]).toEqual([name, 'string']);
-        const next = definition.States[state.Next as string] as State;
+        const next = states[state.Next as string]!;
         expect([name, next.Type]).toEqual([name, 'Task']);
       }
     });
@@ -93,10 +94,12 @@ describe('packaged state machines', () => {
     expect(found.ref.filter((target) => !resources.has(target) && !pseudo(target))).toEqual([]);
   });
 
-  it('gives each function its own IAM role, with no wildcard action', () => {
-    const functions = Object.values(stack.template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
-    const roles = functions.map((fn) => JSON.stringify((fn.Properties as { Role: unknown }).Role));
-    expect(new Set(roles).size).toBe(functions.length);
+  it('gives each function its own IAM role (image-sync\'s two Kubernetes callers share one), with no wildcard action', () => {
+    const functions = Object.entries(stack.template.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+    const roles = functions.map(([, fn]) => JSON.stringify((fn.Properties as { Role: unknown }).Role));
+    const shared = roles.filter((role) => role.includes('ImageSyncRole'));
+    expect(shared).toHaveLength(2);
+    expect(new Set(roles).size).toBe(functions.length - 1);
     const statements = Object.values(stack.template.Resources)
       .filter((resource) => resource.Type === 'AWS::IAM::Role')
       .flatMap((role) => ((role.Properties as { Policies?: { PolicyDocument: { Statement: { Action: string | string[] }[] } }[] }).Policies ?? []))

@@ -14,7 +14,7 @@ export function exampleConfig(): TurboConfig {
 let stack: PackagedStack | undefined;
 export function packagedStack(region = 'eu-west-1'): PackagedStack {
   if (!stack) {
-    ensurePackaged(root, EXAMPLE);
+    ensurePackaged(root);
     stack = loadPackagedStack(root, region);
   }
   return stack;

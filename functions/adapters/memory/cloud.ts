@@ -265,6 +265,7 @@ export class MemoryCloud {
       const next: EnvironmentRecord = {
         ...current,
         ...(patch.keepUntil ? { keepUntil: patch.keepUntil } : {}),
+        ...(patch.images ? { images: clone(patch.images) } : {}),
         skipDates: [...skipDates].sort(),
         audit: [...(current.audit ?? []), patch.audit],
         updatedAt: now,

@@ -24,6 +24,24 @@ function requiredEnv(name: string): string {
   return value;
 }
 
+/**
+ * A port built on first use. Building some ports reads a secret (the Slack token, Jenkins' credentials), and a
+ * function that never uses the port must neither need the permission to read it nor pay for the read.
+ */
+function onFirstUse<Port extends object>(build: () => Promise<Port>): Port {
+  let port: Promise<Port> | undefined;
+  return new Proxy({} as Port, {
+    get: (_target, method) => async (...args: unknown[]) => {
+      port ??= build().catch((error: unknown) => {
+        port = undefined;
+        throw error;
+      });
+      const built = (await port) as Record<PropertyKey, (...a: unknown[]) => unknown>;
+      return built[method]!(...args);
+    },
+  });
+}
+
 /** A SecretStore whose values are also remembered, so that no error message can carry one. */
 function redactingSecrets(inner: SecretStore): SecretStore {
   return {
@@ -41,14 +59,13 @@ export async function awsDeps(): Promise<Deps> {
   const region = process.env.AWS_REGION ?? config.region;
   const secrets = redactingSecrets(new AwsSecretStore(createSecretClients(region)));
 
-  let runner: JobRunner;
-  if (config.runner.type === 'jenkins' && config.runner.jenkins) {
-    const jenkins = config.runner.jenkins;
-    const [user, token] = await Promise.all([secrets.get(jenkins.userParameter), secrets.get(jenkins.tokenParameter)]);
-    runner = new JenkinsJobRunner({ baseUrl: jenkins.url, terraformJob: jenkins.terraformJob, deployJob: jenkins.deployJob, user, token });
-  } else {
-    runner = new CodeBuildJobRunner(createCodeBuildClient(region), config.runner.codebuild);
-  }
+  const jenkins = config.runner.type === 'jenkins' ? config.runner.jenkins : undefined;
+  const runner: JobRunner = jenkins
+    ? onFirstUse(async () => {
+        const [user, token] = await Promise.all([secrets.get(jenkins.userParameter), secrets.get(jenkins.tokenParameter)]);
+        return new JenkinsJobRunner({ baseUrl: jenkins.url, terraformJob: jenkins.terraformJob, deployJob: jenkins.deployJob, user, token });
+      })
+    : new CodeBuildJobRunner(createCodeBuildClient(region), config.runner.codebuild);
 
   const eks = createEksClient(region);
   return {
@@ -58,8 +75,8 @@ export async function awsDeps(): Promise<Deps> {
     secrets,
     store: new DynamoEnvironmentStore(createDocumentClient(region), requiredEnv('TURBO_TABLE')),
     clusters: new EksClusters(eks),
-    notifier: await createSlackNotifier(secrets, config.slack.tokenParameter),
-    registry: await createDockerHubRegistry(secrets, config.imageSync),
+    notifier: onFirstUse(() => createSlackNotifier(secrets, config.slack.tokenParameter)),
+    registry: onFirstUse(() => createDockerHubRegistry(secrets, config.imageSync)),
     kubeFor: eksKubeConnector(region, eks.config.credentials),
     // Only the image webhook starts image-sync; elsewhere the ARN is unset and the port is never used.
     workflows: new StepFunctionsWorkflows(createSfnClient(region), process.env.IMAGE_SYNC_STATE_MACHINE_ARN ?? ''),

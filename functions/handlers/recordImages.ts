@@ -1,0 +1,35 @@
+/**
+ * RecordDesiredImages: writes the images image-sync resolved into every developer's record, so that a cluster
+ * created later (tomorrow's up) deploys the current images from the start. One audit entry per image-sync run:
+ * a replay writes nothing twice.
+ */
+import { z } from 'zod';
+import { clusterNameOf } from '../core/config';
+import type { ImageRef } from '../adapters/ports';
+import { resolvedImageField } from './lib/imageSync';
+import { lambda } from './lib/stack';
+
+/** Enough to keep a write throughput that DynamoDB on-demand absorbs, and a 500-developer roster quick. */
+const CONCURRENT_WRITES = 16;
+
+const input = z.object({
+  images: z.object({ frontend: resolvedImageField, mongo: resolvedImageField.optional() }),
+  /** The image-sync execution's start time: the audit entry's time, the same on a replay. */
+  at: z.iso.datetime({ offset: true }),
+});
+
+export const handler = lambda('RecordDesiredImages', input, async ({ images, at }, { config, store }) => {
+  const desired: Record<string, ImageRef> = Object.fromEntries(
+    Object.entries(images).map(([name, image]) => [name, { repository: image.repository, tag: image.tag, digest: image.digest }]),
+  );
+  const action = `desired images ${Object.entries(desired).map(([name, image]) => `${name}:${image.tag}`).join(' ')}`;
+  const developers = config.developers.map((dev) => dev.name);
+  for (let i = 0; i < developers.length; i += CONCURRENT_WRITES) {
+    await Promise.all(
+      developers.slice(i, i + CONCURRENT_WRITES).map((developer) =>
+        store.amend(developer, { clusterName: clusterNameOf(developer), images: desired, audit: { at, by: 'image-sync', action } }),
+      ),
+    );
+  }
+  return { recorded: developers.length };
+});

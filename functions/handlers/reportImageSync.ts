@@ -1,0 +1,49 @@
+/**
+ * TellDeveloper / SummarizeForOps: image-sync's Slack messages. A developer hears once per image-sync run that
+ * their environment rolled (old and new version and digest); the ops channel gets one summary per run.
+ */
+import { z } from 'zod';
+import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
+import { developerField } from './lib/fields';
+import { environmentFields } from './lib/imageSync';
+import { lambda } from './lib/stack';
+
+const change = z.object({ image: z.string(), from: z.string().nullable(), fromTag: z.string().nullable(), to: z.string(), toTag: z.string() });
+
+const input = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('environment'),
+    ...environmentFields,
+    state: z.enum(['rolling', 'current', 'skipped']),
+    reason: z.string().nullish(),
+    changes: z.array(change),
+    executionName: z.string().min(1),
+  }),
+  z.object({
+    kind: z.literal('summary'),
+    images: z.record(z.string(), z.object({ tag: z.string() })),
+    outcomes: z.array(z.object({ developer: developerField, outcome: z.enum(['rolled', 'current', 'skipped', 'failed']), reason: z.string().nullish() })),
+    executionArn: z.string().min(1),
+  }),
+]);
+
+export const handler = lambda('ReportImageSync', input, async (event, { config, store, notifier, region }) => {
+  if (event.kind === 'summary') {
+    const images = Object.entries(event.images).map(([name, image]) => `${name} ${image.tag}`);
+    await notifier.sendToChannel(config.slack.opsChannel, imageSyncSummaryMessage({ images, outcomes: event.outcomes, executionArn: event.executionArn, region }));
+    return { reported: event.outcomes.length };
+  }
+  const outcome = event.state === 'rolling' ? 'rolled' : event.state;
+  const member = config.developers.find((dev) => dev.name === event.developer);
+  if (outcome !== 'rolled' || !member) return { developer: event.developer, outcome, reason: event.reason ?? null };
+  const key = `${event.executionName}:rolled`;
+  if (await store.markNotified(event.developer, key)) {
+    try {
+      await notifier.sendToUser(member.slackUserId, rolloutMessage({ developer: event.developer, clusterName: event.clusterName, changes: event.changes }));
+    } catch (error) {
+      await store.unmarkNotified(event.developer, key);
+      throw error;
+    }
+  }
+  return { developer: event.developer, outcome, reason: null };
+});
