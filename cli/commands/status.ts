@@ -43,7 +43,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const outsiders = [...records.values()].filter((record) => !config.developers.some((dev) => dev.name === record.developer));
     rows.push(...outsiders.sort((a, b) => a.developer.localeCompare(b.developer)).map((record) => statusRow(`${record.developer} (not in roster)`, record, 'UTC')));
     io.stdout(`Team ${config.team}, ${stage.describe()} (table ${stage.names.table})\n\n`);
-    io.stdout(`${formatTable(['developer', 'status', 'since', 'expires', 'images', 'last run'], rows)}\n`);
+    io.stdout(`${formatTable(['developer', 'status', 'since', 'expires', 'image version', 'last run'], rows)}\n`);
     return 0;
   });
 }

@@ -4,8 +4,11 @@
  * so every provider fails without a request leaving the machine. The endpoints point at a closed loopback port
  * besides, so that nothing could reach AWS even if a credential turned up.
  */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { NO_CREDENTIALS_MESSAGE } from '../../cli/aws';
-import { dynamo, freezeDate, sfn, sts, turbo } from './stage-fixtures';
+import { folderWith } from './capture';
+import { dynamo, EXAMPLE_CONFIG, freezeDate, sfn, sts, turbo } from './stage-fixtures';
 
 const CREDENTIAL_VARIABLES = [
   'AWS_ACCESS_KEY_ID',
@@ -45,5 +48,18 @@ describe('with no AWS credentials anywhere (the real SDK chain)', () => {
     const result = await turbo([...argv, '--stage', 'dev']);
     expect(result.stderr).toBe(`turbo ${name}: ${NO_CREDENTIALS_MESSAGE}\n`);
     expect(result.code).toBe(1);
+  });
+});
+
+describe('the installed command (node bin/turbo.mjs)', () => {
+  it('loads the Slack self-service work (a Lambda module that imports middy) and reaches AWS', () => {
+    // skip of a far date passes every local check, then loads SlackWork, then asks STS who is calling.
+    const cwd = folderWith({ 'turbo.config.yml': EXAMPLE_CONFIG });
+    const bin = join(__dirname, '../../bin/turbo.mjs');
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+    const result = spawnSync(process.execPath, [bin, 'skip', 'alice', '--date', '2099-01-05', '--stage', 'dev'], { cwd, env, encoding: 'utf8', timeout: 30_000 });
+    if (result.error) throw result.error;
+    expect(result.stderr).toBe(`turbo skip: ${NO_CREDENTIALS_MESSAGE}\n`);
+    expect(result.status).toBe(1);
   });
 });

@@ -52,7 +52,7 @@ describe('turbo status', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe('Team payments, stage "dev" in eu-west-1 (table turbo-dev-environments)');
-    expect(cells(lines[2])).toEqual(['developer', 'status', 'since', 'expires', 'images', 'last run']);
+    expect(cells(lines[2])).toEqual(['developer', 'status', 'since', 'expires', 'image version', 'last run']);
     // Ready since readyAt; it expires at the later of expiresAt (19:00) and the keep-alive (22:00), in Berlin.
     expect(cells(lines[3])).toEqual([
       'alice', 'ready', '08:56 Europe/Berlin (Tue 24 Nov)', '22:00 Europe/Berlin (Tue 24 Nov)', 'frontend 1.4.2, mongo 7.0.14', 'alice-up-20261124',
