@@ -45,6 +45,14 @@ function parseFault(spec: string, config: TurboConfig): { developer: string; poi
   return { developer, point: point as FaultPoint };
 }
 
+function parsePush(spec: string): { image: 'frontend' | 'mongo'; tag: string } {
+  const [image, tag] = spec.split(':');
+  if ((image !== 'frontend' && image !== 'mongo') || !tag || !/^[\w][\w.-]{0,127}$/.test(tag)) {
+    throw new UsageError(`--push takes frontend:<tag> or mongo:<tag>, got ${JSON.stringify(spec)}`);
+  }
+  return { image, tag };
+}
+
 /** The next working day of the team, from today: a rehearsal of a Saturday would show nothing. */
 export function nextWorkingDay(config: TurboConfig, from: DateTime): string {
   let day = from.setZone(config.timezone).startOf('day');
@@ -79,6 +87,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       out: { type: 'string' },
       quiet: { type: 'boolean' },
       verbose: { type: 'boolean' },
+      push: { type: 'string' },
     },
   });
   // The handlers' Powertools logs are for CloudWatch; here they would bury the progress. --verbose keeps them.
@@ -98,6 +107,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (values.date !== undefined && !DateTime.fromISO(values.date).isValid) throw new UsageError(`--date must be YYYY-MM-DD, got ${JSON.stringify(values.date)}`);
   const date = values.date ?? nextWorkingDay(config, DateTime.now());
   const faults = (values.fail ?? []).map((spec) => parseFault(spec, config));
+  const push = values.push === undefined ? undefined : parsePush(values.push);
   if (values.runner !== undefined && values.runner !== 'memory' && values.runner !== 'jenkins') {
     throw new UsageError(`--runner must be memory or jenkins, got ${JSON.stringify(values.runner)}`);
   }
@@ -127,6 +137,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       faults,
       runner,
       realPace: runner !== undefined,
+      push,
       onStateEntered: (execution, visit) => progress.entered(execution, visit),
       onMessage: (message) => appendFileSync(outbox, `${JSON.stringify(message)}\n`),
     });
@@ -142,6 +153,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const failed = rows.filter((row) => row.result === 'failed');
   io.stdout(`${rows.length - failed.length} of ${rows.length} developer(s) ok; ${result.cloud.outbox.length} Slack message(s) in ${outbox}\n`);
   io.stdout(`Summary and timeline: ${join(out, 'summary.json')}, ${join(out, 'timeline.json')}\n`);
+  if (push) {
+    const syncs = result.executions.filter((execution) => execution.machine === 'imageSync');
+    const reports = result.cloud.outbox.filter((message) => message.text.startsWith('Image sync'));
+    io.stdout(`Pushed ${push.image}:${push.tag}: ${syncs.length} image-sync run(s), ${result.cloud.registry.calls.listTags} tag listing(s) and ` +
+      `${result.cloud.registry.calls.digest} digest lookup(s) at the registry; ${reports.map((message) => message.text).join('; ') || 'no report'}\n`);
+  }
   if (failed.length > 0) io.stdout(`FAILED: ${failed.map((row) => `${row.developer} (${row.reason ?? 'unknown'})`).join('; ')}\n`);
   return failed.length > 0 ? 1 : 0;
 }

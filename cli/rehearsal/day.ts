@@ -3,12 +3,13 @@
  * start until after the last teardown, and the packaged state machines run the real handlers against the in-memory
  * cloud (or a real runner). What it returns is what the summary, the outbox and the report are made of.
  */
+import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
 import type { JobRunner } from '../../functions/adapters/ports';
-import { ExecutionAlreadyExists, LocalStepFunctions, VirtualClock, type LocalExecution, type StateVisit } from './local-sfn';
+import { ExecutionAlreadyExists, lambdaContext, LocalStepFunctions, VirtualClock, type LocalExecution, type StateVisit } from './local-sfn';
 import type { PackagedStack } from './packaged';
 
 export const RECONCILE_EVERY_MS = 15 * 60_000;
@@ -31,6 +32,24 @@ export interface DayOptions {
   onMessage?: (message: SentMessage) => void;
   /** Stop after the morning (no teardown): for image-sync rehearsals and quick tests. */
   until?: 'ready' | 'end-of-day';
+  /** A new image tag pushed once everyone is ready: Docker Hub's webhook then calls Turbo. */
+  push?: { image: 'frontend' | 'mongo'; tag: string };
+}
+
+/** The webhook token the rehearsal puts in its SSM; it appears nowhere else. */
+const REHEARSAL_WEBHOOK_TOKEN = randomBytes(32).toString('hex');
+
+/**
+ * Docker Hub's side of a push: the new tag appears in the registry, then the webhook calls Turbo's endpoint
+ * (the real handler, with the token from SSM in its path), as API Gateway would deliver it.
+ */
+export async function deliverPush(rehearsal: Rehearsal, config: TurboConfig, push: { image: 'frontend' | 'mongo'; tag: string }, token = REHEARSAL_WEBHOOK_TOKEN) {
+  const repository = config.images[push.image];
+  rehearsal.cloud.registry.push(repository, push.tag);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { handler } = require('../../functions/handlers/imageWebhook') as typeof import('../../functions/handlers/imageWebhook');
+  const body = JSON.stringify({ push_data: { tag: push.tag, pusher: 'ci' }, repository: { repo_name: repository } });
+  return handler({ pathParameters: { token }, body, isBase64Encoded: false, requestContext: { http: { method: 'POST' } } }, lambdaContext('imageWebhook', config.region));
 }
 
 export interface DayResult {
@@ -72,6 +91,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'>, star
   const { config, stack } = options;
   const clock = new VirtualClock(new Date(start));
   const cloud = new MemoryCloud(config.region, options.durations ?? REALISTIC_DURATIONS, options.onMessage, config.images);
+  cloud.secretValues.set(config.imageSync.webhookTokenParameter, REHEARSAL_WEBHOOK_TOKEN);
   for (const dev of config.developers) cloud.knowSlackUser(dev.slackUserId, dev.name);
   for (const fault of options.faults ?? []) cloud.injectFault(fault.developer, fault.point);
   for (const cluster of options.clusters ?? []) cloud.addCluster(cluster.name, cluster.owner);
@@ -146,6 +166,8 @@ export async function rehearseDay(options: DayOptions): Promise<DayResult> {
   try {
     tickReconcile(sfn);
     const schedule = setInterval(() => (Date.now() <= until ? tickReconcile(sfn) : clearInterval(schedule)), RECONCILE_EVERY_MS);
+    const push = options.push;
+    if (push) setTimeout(() => void deliverPush(rehearsal, options.config, push), window.readyBy - window.start);
     await rehearsal.advance(until);
     clearInterval(schedule);
     return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions: [...sfn.executions.values()] };

@@ -211,7 +211,7 @@ export class LocalStepFunctions {
   }
 }
 
-function lambdaContext(functionName: string, region: string) {
+export function lambdaContext(functionName: string, region: string) {
   return {
     functionName,
     functionVersion: '$LATEST',

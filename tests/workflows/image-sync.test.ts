@@ -1,0 +1,100 @@
+/**
+ * image-sync through the packaged machine, on three ready environments: one already current, one that rolls, one
+ * whose rollout passes its deadline. The registry is asked once per update, whatever the number of clusters; the
+ * same webhook twice starts one run; a wrong token starts nothing.
+ */
+import { DateTime } from 'luxon';
+import { dayWindow, deliverPush, startRehearsal, tickReconcile, type Rehearsal } from '../../cli/rehearsal/day';
+import { fakeDigest } from '../../functions/adapters/memory/images';
+import { APP_WORKLOADS } from '../../functions/core/images';
+import type { TurboConfig } from '../../functions/core/config';
+import { exampleConfig, packagedStack, root } from '../support/packaged';
+
+const DATE = '2026-11-24';
+const base = exampleConfig();
+// Three developers in one zone, so that all three are ready at the same time.
+const config: TurboConfig = { ...base, developers: base.developers.slice(0, 3).map((dev) => ({ ...dev, timezone: 'Europe/Berlin', readyBy: '09:00' })) };
+const stack = packagedStack(config.region);
+const REPO = config.images.frontend;
+const NEW = `${REPO}:1.3.0@${fakeDigest(REPO, '1.3.0')}`;
+
+async function morning(faults: { developer: string; point: 'rollout-timeout' }[] = []): Promise<Rehearsal> {
+  const window = dayWindow(config, DATE);
+  const rehearsal = startRehearsal({ config, stack, root, faults }, window.start);
+  const readyBy = DateTime.fromISO(`${DATE}T09:00`, { zone: 'Europe/Berlin' }).toMillis();
+  for (let at = window.start; at <= readyBy; at += 15 * 60_000) {
+    await rehearsal.advance(at);
+    tickReconcile(rehearsal.sfn);
+  }
+  await rehearsal.advance(readyBy + 10 * 60_000);
+  expect(config.developers.map((dev) => rehearsal.cloud.records.get(dev.name)?.status)).toEqual(['ready', 'ready', 'ready']);
+  return rehearsal;
+}
+
+const imageSyncRuns = (rehearsal: Rehearsal) => [...rehearsal.sfn.executions.values()].filter((execution) => execution.machine === 'imageSync');
+
+describe('image-sync', () => {
+  it('leaves a current environment alone, rolls one, reports one that timed out, and asks the registry once', async () => {
+    const rehearsal = await morning([{ developer: 'carol', point: 'rollout-timeout' }]);
+    try {
+      const { cloud } = rehearsal;
+      // alice already runs 1.3.0 (an earlier sync); the tag must exist before the push for that.
+      cloud.registry.push(REPO, '1.3.0');
+      await cloud.kube.kubeFor({ name: 'turbo-alice', endpoint: 'x', certificateAuthority: 'x' }).setImage(APP_WORKLOADS.frontend, NEW);
+      await rehearsal.advance(Date.now() + 5 * 60_000);
+      const patchesBefore = cloud.kube.patches.length;
+      const callsBefore = { ...cloud.registry.calls };
+
+      const answer = await deliverPush(rehearsal, config, { image: 'frontend', tag: '1.3.0' });
+      expect(answer).toMatchObject({ statusCode: 202 });
+      await rehearsal.advance(Date.now() + 30 * 60_000);
+
+      const [run] = imageSyncRuns(rehearsal);
+      expect(run!.status).toBe('SUCCEEDED');
+      expect({ listTags: cloud.registry.calls.listTags - callsBefore.listTags, digest: cloud.registry.calls.digest - callsBefore.digest }).toEqual({ listTags: 1, digest: 1 });
+      expect(cloud.kube.patches.slice(patchesBefore).map((patch) => [patch.cluster, patch.image])).toEqual([
+        ['turbo-bob', NEW],
+        ['turbo-carol', NEW],
+      ]);
+      const dmsOf = (dev: string) => cloud.outbox.filter((message) => message.to.user === config.developers.find((d) => d.name === dev)!.slackUserId && message.text.includes('rolled'));
+      expect(dmsOf('alice')).toHaveLength(0);
+      expect(dmsOf('bob')).toHaveLength(1);
+      expect(JSON.stringify(dmsOf('bob')[0]!.blocks)).toMatch(/1\.2\.0.*→.*1\.3\.0/);
+      expect(dmsOf('carol')).toHaveLength(0);
+      const summary = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
+      expect(summary.map((message) => message.text)).toEqual(['Image sync to frontend 1.3.0: 1 rolled, 1 already current, 0 skipped, 1 failed']);
+      expect(JSON.stringify(summary[0]!.blocks)).toMatch(/carol.*(progress deadline|ProgressDeadlineExceeded)/);
+      // The desired images are recorded for everyone, so a cluster created later deploys 1.3.0 from the start.
+      expect(config.developers.map((dev) => cloud.records.get(dev.name)?.images?.frontend?.tag)).toEqual(['1.3.0', '1.3.0', '1.3.0']);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
+  it('starts one run for the same webhook delivered twice, and rolls each environment once', async () => {
+    const rehearsal = await morning();
+    try {
+      await deliverPush(rehearsal, config, { image: 'frontend', tag: '1.3.0' });
+      const again = await deliverPush(rehearsal, config, { image: 'frontend', tag: '1.3.0' });
+      expect(JSON.parse(String((again as { body: string }).body))).toMatchObject({ outcome: 'already-started' });
+      await rehearsal.advance(Date.now() + 30 * 60_000);
+      expect(imageSyncRuns(rehearsal)).toHaveLength(1);
+      expect(rehearsal.cloud.kube.patches.map((patch) => patch.cluster).sort()).toEqual(['turbo-alice', 'turbo-bob', 'turbo-carol']);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
+  it('answers a wrong token with 404 and starts nothing', async () => {
+    const rehearsal = await morning();
+    try {
+      const answer = await deliverPush(rehearsal, config, { image: 'frontend', tag: '1.3.0' }, 'not-the-token');
+      expect(answer).toMatchObject({ statusCode: 404 });
+      await rehearsal.advance(Date.now() + 30 * 60_000);
+      expect(imageSyncRuns(rehearsal)).toHaveLength(0);
+      expect(rehearsal.cloud.kube.patches).toHaveLength(0);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+});
