@@ -87,10 +87,14 @@ function runsOf(executions: Iterable<LocalExecution>, developer: string, date: s
 async function jobLedger(cloud: MemoryCloud, developer: string): Promise<{ started: Record<JobKind, number>; succeeded: Set<JobKind> }> {
   const started = { apply: 0, deploy: 0, destroy: 0 };
   const succeeded = new Set<JobKind>();
+  // An apply whose cluster then failed did not do its job: applying again is the fix, not a duplicate.
+  const cluster = await cloud.clusters.describe(`turbo-${developer}`);
+  const clusterFailed = cluster.status === 'FAILED' || cluster.nodegroupStatus === 'CREATE_FAILED';
   for (const job of cloud.jobs.values()) {
     if (job.handle.developer !== developer) continue;
     started[job.handle.kind] += 1;
-    if ((await cloud.runner.status(job.handle)).state === 'succeeded') succeeded.add(job.handle.kind);
+    const done = (await cloud.runner.status(job.handle)).state === 'succeeded';
+    if (done && !(job.handle.kind === 'apply' && clusterFailed)) succeeded.add(job.handle.kind);
   }
   return { started, succeeded };
 }
@@ -189,12 +193,8 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
       visibleAfterNextTick = after?.status === 'failed' && after.lastError === record.lastError && newRuns.length === 0;
     }
 
-    // The fix, then the replay.
-    const fixes = [
-      point && cloud.hasFault(target, point) ? 'cleared the fault' : '',
-      cloud.abortHungJobs(target) ? 'aborted the hung job' : '',
-      cloud.repairFailedClusters(target) ? 'repaired the node group by hand' : '',
-    ].filter(Boolean);
+    // The fix, then the replay. A hung job and a failed node group need none: the redrive starts a new job for them.
+    const fixes = [point && cloud.hasFault(target, point) ? 'cleared the fault' : ''].filter(Boolean);
     if (point) cloud.clearFault(target, point);
     const before = await jobLedger(cloud, target);
     const outboxBefore = cloud.outbox.length;

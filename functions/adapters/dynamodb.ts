@@ -130,10 +130,15 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       {
         Key: { developer: request.developer },
         ...update,
-        ConditionExpression:
-          'attribute_not_exists(#developer) OR (NOT (#status IN (:provisioning, :destroying)) AND (attribute_not_exists(#runId) OR #runId <> :runId))',
+        // An up on a ready record has nothing to do: another run already made the cluster (a replayed loser).
+        ConditionExpression: `attribute_not_exists(#developer) OR (NOT (#status IN (:provisioning, :destroying${request.action === 'up' ? ', :ready' : ''})) AND (attribute_not_exists(#runId) OR #runId <> :runId))`,
         ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#developer': 'developer' },
-        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':provisioning': 'provisioning', ':destroying': 'destroying' },
+        ExpressionAttributeValues: {
+          ...update.ExpressionAttributeValues,
+          ':provisioning': 'provisioning',
+          ':destroying': 'destroying',
+          ...(request.action === 'up' ? { ':ready': 'ready' } : {}),
+        },
       },
       `claim of ${request.developer} by ${request.runId}`,
     );

@@ -15,6 +15,8 @@ export interface SlackNotifierOptions {
 }
 
 /** Bounded to fit a Lambda step: at most ~20 s of backoff, plus whatever a Retry-After asks for. */
+const MAX_ERROR_MESSAGE = 500;
+
 export const DEFAULT_SLACK_RETRY: RetryOptions = { retries: 3, factor: 2, minTimeout: 1000, maxTimeout: 10_000, randomize: true };
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -67,7 +69,9 @@ export class SlackNotifier implements Notifier {
       return await send();
     } catch (error) {
       const translated = this.translate(error as SlackFailure, method);
-      translated.message = this.redact(translated.message);
+      const message = this.redact(translated.message);
+      // A non-JSON answer ends up whole in the library's message: a huge body must not become a huge log line.
+      translated.message = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE)}… (${message.length} characters)` : message;
       throw translated;
     }
   }

@@ -1,7 +1,7 @@
 /**
  * What each job is told: the environment variables that scripts/*.sh read, the same on CodeBuild and Jenkins.
  */
-import type { JobKind } from '../adapters/ports';
+import type { JobHandle, JobKind, JobStatus } from '../adapters/ports';
 import { clusterNameOf, type TurboConfig } from './config';
 
 export interface JobContext {
@@ -43,4 +43,15 @@ export function expectedJobSeconds(config: TurboConfig, kind: JobKind): number {
 
 export class JobFailedError extends Error {
   override name = 'Turbo.JobFailed';
+}
+
+/**
+ * Whether a replayed or redriven run may reuse the job it started before: not when that job failed, not when it
+ * has run past the job timeout (a hung job that checks would only time out again), and not an apply whose
+ * cluster ended unhealthy.
+ */
+export function isReusable(previous: JobStatus, handle: JobHandle, kind: JobKind, timeoutMinutes: number, clusterHealthy: boolean, now = new Date()): boolean {
+  if (previous.state === 'failed') return false;
+  if (previous.state === 'running') return now.getTime() - Date.parse(handle.startedAt) <= timeoutMinutes * 60_000;
+  return kind !== 'apply' || clusterHealthy;
 }

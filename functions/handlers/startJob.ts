@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { expectedJobSeconds, jobParams } from '../core/jobs';
 import { nextWaitSeconds } from '../core/polling';
-import { OwnershipLostError } from '../adapters/ports';
+import { OwnershipLostError, type Clusters } from '../adapters/ports';
+import { isReusable } from '../core/jobs';
 import { developerField, jobKindField, runIdField } from './lib/fields';
 import { lambda, logger } from './lib/stack';
 
@@ -16,15 +17,22 @@ const input = z.object({
   expiresAt: z.string().nullish(),
 });
 
-export const handler = lambda('StartJob', input, async (event, { config, store, runner }) => {
+/** An apply whose cluster ended FAILED did not do its job: a redrive must apply again. */
+async function clusterHealthy(kind: string, clusterName: string, clusters: Clusters): Promise<boolean> {
+  if (kind !== 'apply') return true;
+  const cluster = await clusters.describe(clusterName);
+  return cluster.status !== 'FAILED' && cluster.nodegroupStatus !== 'CREATE_FAILED' && cluster.nodegroupStatus !== 'DEGRADED';
+}
+
+export const handler = lambda('StartJob', input, async (event, { config, store, runner, clusters }) => {
   const record = await store.get(event.developer);
   if (!record || record.runId !== event.runId) {
     throw new OwnershipLostError(`${event.developer} is no longer owned by ${event.runId} (owner: ${record?.runId ?? 'none'})`);
   }
   let handle = record.jobs?.[event.kind];
-  // A replay or redrive reuses the job this run started, unless that job failed: then it gets a fresh one.
+  // A replay or redrive reuses the job this run started, unless that job is no good: then it gets a fresh one.
   const previous = handle && (await runner.status(handle));
-  if (handle && previous?.state !== 'failed') {
+  if (handle && previous && isReusable(previous, handle, event.kind, config.jobs.timeoutMinutes, await clusterHealthy(event.kind, record.clusterName, clusters))) {
     logger.info('job already started by this run; reusing it', { jobId: handle.id });
   } else {
     const attempt = (record.jobAttempts?.[event.kind] ?? 0) + 1;

@@ -73,10 +73,7 @@ describe('the fault matrix', () => {
     expect(result.converged).toBe(true);
   });
 
-  // KNOWN BUG, reported to the lead: the claim lets another run of `up` take over a `ready` record, so replaying the
-  // run that lost the race applies and deploys again and sends a second "ready" DM. This turns red once it is fixed:
-  // then make it a plain `it`.
-  it.failing('two claimers: replaying the run that lost the race repeats nothing', () => {
+  it('two claimers: replaying the run that lost the race repeats nothing', () => {
     const result = row('second-claimer');
     expect([result.duplicateJobs, result.duplicateMessages]).toEqual([0, 0]);
   });

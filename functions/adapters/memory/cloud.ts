@@ -149,20 +149,6 @@ export class MemoryCloud {
     this.faults.get(developer)?.delete(point);
   }
 
-  /** An operator aborts the developer's hung jobs in the runner: their status turns failed. Returns how many. */
-  abortHungJobs(developer: string): number {
-    const hung = [...this.jobs.values()].filter((job) => job.handle.developer === developer && job.outcome === 'hang');
-    for (const job of hung) Object.assign(job, { outcome: 'failed', finishAt: Date.now(), reason: 'ABORTED by an operator' });
-    return hung.length;
-  }
-
-  /** An operator repairs the developer's failed node groups by hand (e.g. after raising a quota). Returns how many. */
-  repairFailedClusters(developer: string): number {
-    const failed = [...this.clusterMap.values()].filter((cluster) => cluster.owner === developer && cluster.failsAt !== undefined);
-    for (const cluster of failed) delete cluster.failsAt;
-    return failed.length;
-  }
-
   hasFault(developer: string, point: FaultPoint): boolean {
     return this.faults.get(developer)?.has(point) ?? false;
   }
@@ -212,7 +198,7 @@ export class MemoryCloud {
     list: async () => [...this.records.values()].map(clone),
     claim: async (request: ClaimRequest): Promise<ClaimResult> => {
       const current = this.records.get(request.developer);
-      const busy = current && (current.status === 'provisioning' || current.status === 'destroying');
+      const busy = current && (current.status === 'provisioning' || current.status === 'destroying' || (request.action === 'up' && current.status === 'ready'));
       if (current && (busy || current.runId === request.runId)) {
         return { outcome: current.runId === request.runId ? 'already-owned' : 'lost', record: clone(current) };
       }
@@ -344,7 +330,11 @@ export class MemoryCloud {
 
   private provisionCluster(name: string, owner: string, now: number, fails: boolean): void {
     const existing = this.clusterMap.get(name);
-    if (existing && existing.goneAt === undefined) return; // apply converges on a live cluster
+    if (existing && existing.goneAt === undefined) {
+      // apply converges on a live cluster; a failed node group is replaced, which takes a few minutes
+      if (existing.failsAt !== undefined) Object.assign(existing, { failsAt: undefined, activeAt: now + 5 * 60_000 });
+      return;
+    }
     const activeAt = now + this.duration(this.durations.clusterReadySeconds, `${owner}:cluster`);
     this.clusterMap.set(name, {
       name,

@@ -1,0 +1,47 @@
+import { isReusable, jobParams, expectedJobSeconds } from '../../../functions/core/jobs';
+import type { JobHandle } from '../../../functions/adapters/ports';
+import { loadConfigText } from '../../../functions/core/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const config = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
+const handle: JobHandle = { runner: 'memory', kind: 'apply', developer: 'alice', runId: 'alice-up-20261124', id: 'job-1', startedAt: '2026-11-24T08:00:00.000Z' };
+const at = (iso: string) => new Date(iso);
+
+describe('isReusable: what a replayed or redriven run does with the job it started before', () => {
+  it('reuses a running job within its timeout, and replaces one past it (hung)', () => {
+    expect(isReusable({ state: 'running' }, handle, 'apply', 60, true, at('2026-11-24T08:59:00Z'))).toBe(true);
+    expect(isReusable({ state: 'running' }, handle, 'apply', 60, true, at('2026-11-24T09:01:00Z'))).toBe(false);
+  });
+
+  it('replaces a failed job, and a succeeded apply whose cluster ended unhealthy', () => {
+    expect(isReusable({ state: 'failed', reason: 'FAILED' }, handle, 'apply', 60, true)).toBe(false);
+    expect(isReusable({ state: 'succeeded', outputs: {} }, handle, 'apply', 60, true)).toBe(true);
+    expect(isReusable({ state: 'succeeded', outputs: {} }, handle, 'apply', 60, false)).toBe(false);
+    expect(isReusable({ state: 'succeeded', outputs: {} }, { ...handle, kind: 'deploy' }, 'deploy', 60, false)).toBe(true);
+  });
+});
+
+describe('jobParams: what the scripts are told', () => {
+  it('gives apply the cluster sizes, the principal and the expiry, and deploy only the pinned images', () => {
+    const apply = jobParams(config, 'apply', { developer: 'alice', iamPrincipalArn: 'arn:aws:iam::123456789012:user/alice', expiresAt: '2026-11-24T18:00:00.000Z' });
+    expect(apply).toEqual({
+      CLUSTER_NAME: 'turbo-alice',
+      AWS_REGION: 'eu-west-1',
+      KUBERNETES_VERSION: '1.33',
+      NODE_INSTANCE_TYPE: 't3.medium',
+      NODE_MIN_SIZE: '1',
+      NODE_DESIRED_SIZE: '2',
+      NODE_MAX_SIZE: '3',
+      DEVELOPER_PRINCIPAL_ARN: 'arn:aws:iam::123456789012:user/alice',
+      EXPIRES_AT: '2026-11-24T18:00:00.000Z',
+    });
+    const deploy = jobParams(config, 'deploy', { developer: 'alice', images: { frontend: 'acme/turbo-notes:1.3.0@sha256:ab' } });
+    expect(deploy).toEqual({ CLUSTER_NAME: 'turbo-alice', AWS_REGION: 'eu-west-1', FRONTEND_IMAGE: 'acme/turbo-notes:1.3.0@sha256:ab' });
+    expect(jobParams(config, 'destroy', { developer: 'zed' })).toEqual({ CLUSTER_NAME: 'turbo-zed', AWS_REGION: 'eu-west-1' });
+  });
+
+  it('expects each job to last what the config says', () => {
+    expect([expectedJobSeconds(config, 'apply'), expectedJobSeconds(config, 'deploy'), expectedJobSeconds(config, 'destroy')]).toEqual([720, 60, 600]);
+  });
+});
