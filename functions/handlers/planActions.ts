@@ -21,6 +21,7 @@ export const handler = lambda('PlanActions', input, async ({ time }, { config, s
       clusterName,
       expiresAt: expiresAt ?? null,
     })),
+    warnings: result.warnings.map(({ developer, runId, clusterName, teardownAt, keepOffer }) => ({ developer, runId, clusterName, teardownAt, keepOffer })),
     idle: result.idle.length,
   };
 });

@@ -31,7 +31,8 @@ describe('a rehearsed working day', () => {
       expect(row.up!.transitions).toBeLessThanOrEqual(30);
       const dms = dmsTo(day.cloud.outbox, dev.name);
       expect(dms.map((message) => message.text.includes('is ready') ? 'ready' : 'other')).toContain('ready');
-      expect(dms).toHaveLength(2); // ready, then destroyed
+      // ready, the warning half an hour before teardown (once, whatever the ticks), then destroyed
+      expect(dms.map((message) => (message.text.includes('is ready') ? 'ready' : message.text.includes('will be destroyed') ? 'warning' : 'destroyed'))).toEqual(['ready', 'warning', 'destroyed']);
       // The ready message carries the kubeconfig command and no secret.
       const ready = JSON.stringify(dms[0]);
       expect(ready).toContain(`aws eks update-kubeconfig --name turbo-${dev.name} --region ${config.region}`);

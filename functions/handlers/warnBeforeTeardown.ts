@@ -1,0 +1,34 @@
+/**
+ * WarnBeforeTeardown: the DM a developer gets before their cluster is destroyed, with "Keep until 22:00" and
+ * "Destroy now" buttons. Reconcile plans it on every tick of the warning window; it is sent once a day (its run ID
+ * is the key), however many ticks pass.
+ */
+import { z } from 'zod';
+import { scheduleOf } from '../core/config';
+import { warningMessage } from '../core/messages';
+import { developerField, runIdField } from './lib/fields';
+import { lambda } from './lib/stack';
+
+const input = z.object({
+  developer: developerField,
+  runId: runIdField,
+  clusterName: z.string().min(1),
+  teardownAt: z.iso.datetime({ offset: true }),
+  keepOffer: z.string().regex(/^\d{2}:\d{2}$/).nullable(),
+});
+
+export const handler = lambda('WarnBeforeTeardown', input, async (event, { config, store, notifier }) => {
+  const member = config.developers.find((dev) => dev.name === event.developer);
+  if (!member) return { sent: false, reason: 'not in the roster' };
+  if (!(await store.markNotified(event.developer, event.runId))) return { sent: false, reason: 'already warned today' };
+  try {
+    await notifier.sendToUser(
+      member.slackUserId,
+      warningMessage({ developer: event.developer, clusterName: event.clusterName, teardownAt: event.teardownAt, timezone: scheduleOf(config, member).timezone, keepOffer: event.keepOffer }),
+    );
+  } catch (error) {
+    await store.unmarkNotified(event.developer, event.runId);
+    throw error;
+  }
+  return { sent: true, reason: null };
+});
