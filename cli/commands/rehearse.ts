@@ -14,7 +14,8 @@ import { rehearseDay, type DayResult } from '../rehearsal/day';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
 import { Progress } from '../rehearsal/progress';
 import { formatSummaryTable, metricsOf, summarise } from '../rehearsal/summary';
-import { timelineOf } from '../rehearsal/timeline';
+import { reportRows, timelineOf } from '../rehearsal/timeline';
+import { renderRunReport } from '../../functions/core/report';
 import { loadConfigFile, reportProblems } from './validate';
 
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/London', 'America/Los_Angeles'];
@@ -147,12 +148,14 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
 
   const rows = summarise(config, result.executions, date);
   writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ date, team: config.team, developers: rows }, null, 2)}\n`);
-  writeFileSync(join(out, 'timeline.json'), `${JSON.stringify(timelineOf(result.executions), null, 2)}\n`);
+  const timeline = timelineOf(result.executions);
+  writeFileSync(join(out, 'timeline.json'), `${JSON.stringify(timeline, null, 2)}\n`);
+  writeFileSync(join(out, 'report.html'), renderRunReport({ title: `Turbo rehearsal of ${date}, team ${config.team}`, generatedAt: new Date().toISOString(), rows: reportRows(rows, timeline) }));
   writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(metricsOf(result), null, 2)}\n`);
   io.stdout(`\n${formatSummaryTable(rows)}\n\n`);
   const failed = rows.filter((row) => row.result === 'failed');
   io.stdout(`${rows.length - failed.length} of ${rows.length} developer(s) ok; ${result.cloud.outbox.length} Slack message(s) in ${outbox}\n`);
-  io.stdout(`Summary and timeline: ${join(out, 'summary.json')}, ${join(out, 'timeline.json')}\n`);
+  io.stdout(`Summary, timeline and report: ${join(out, 'summary.json')}, ${join(out, 'timeline.json')}, ${join(out, 'report.html')}\n`);
   if (push) {
     const syncs = result.executions.filter((execution) => execution.machine === 'imageSync');
     const reports = result.cloud.outbox.filter((message) => message.text.startsWith('Image sync'));

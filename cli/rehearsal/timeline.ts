@@ -3,6 +3,8 @@
  * notify, destroy, failure. The run report draws this; timeline.json keeps it.
  */
 import type { LocalExecution } from './local-sfn';
+import type { RunReportInput } from '../../functions/core/report';
+import type { DeveloperSummary } from './summary';
 
 export type Step = 'claim' | 'apply' | 'cluster' | 'deploy' | 'notify' | 'destroy' | 'failure';
 
@@ -79,4 +81,18 @@ export function timelineOf(executions: LocalExecution[]): TimelineRow[] {
       } satisfies TimelineRow;
     })
     .sort((a, b) => a.developer.localeCompare(b.developer) || a.runId.localeCompare(b.runId));
+}
+
+/** The run report's rows: one per developer, the day's up and down side by side on one line. */
+export function reportRows(summary: DeveloperSummary[], timeline: TimelineRow[]): RunReportInput['rows'] {
+  return summary.map((row) => {
+    const runs = new Set([row.up?.runId, row.down?.runId].filter(Boolean));
+    return {
+      developer: row.developer,
+      result: row.result === 'running' ? 'ready' : row.result,
+      readyAt: row.readyAt,
+      reason: row.reason,
+      segments: timeline.filter((entry) => runs.has(entry.runId)).flatMap((entry) => entry.segments),
+    };
+  });
 }
