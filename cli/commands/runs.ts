@@ -131,8 +131,8 @@ export function executionFromHistory(run: ExecutionListItem, events: HistoryEven
   };
 }
 
-/** The report's rows: finished runs only (the report has no mark for a run still going). */
-export function reportRows(rows: TimelineRow[]): RunReportInput['rows'] {
+/** One report row per finished run (the rehearsal's rows are per developer and day); finished runs only (the report has no mark for a run still going). */
+export function reportRowsOfRuns(rows: TimelineRow[]): RunReportInput['rows'] {
   return rows.flatMap(({ result, developer, action, readyAt, reason, segments }) => {
     if (result === 'running') return [];
     const day = segments[0]?.start.slice(5, 10);
@@ -159,7 +159,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
 
     const reported = runs.slice(0, REPORT_MAX_RUNS);
     const executions = await mapBounded(reported, HISTORY_CONCURRENCY, async (item) => executionFromHistory(item, await historyOf(stage.sfn, item.executionArn!)));
-    const rows = reportRows(timelineOf(executions));
+    const rows = reportRowsOfRuns(timelineOf(executions));
     const path = resolve(io.cwd, report);
     const title = `Turbo ${stage.name}: ${rows.length} ${which}`;
     await mkdir(dirname(path), { recursive: true });
