@@ -89,6 +89,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       quiet: { type: 'boolean' },
       verbose: { type: 'boolean' },
       push: { type: 'string' },
+      pace: { type: 'string' },
     },
   });
   // The handlers' Powertools logs are for CloudWatch; here they would bury the progress. --verbose keeps them.
@@ -114,6 +115,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   if (values.runner === 'jenkins' && !values['jenkins-url']) throw new UsageError('--runner jenkins needs --jenkins-url <url>');
   const runner = values.runner === 'jenkins' ? jenkinsRunner(config, values['jenkins-url']!) : undefined;
+  if (values.pace !== undefined && values.pace !== 'real' && values.pace !== 'virtual') throw new UsageError(`--pace must be real or virtual, got ${JSON.stringify(values.pace)}`);
+  // A real runner's jobs take real time, so waits on them keep real pace, unless asked otherwise (a quick fake).
+  const realPace = (values.pace ?? (runner ? 'real' : 'virtual')) === 'real';
 
   const root = projectRoot();
   ensurePackaged(root, (line) => io.stderr(`${line}\n`));
@@ -137,7 +141,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       date,
       faults,
       runner,
-      realPace: runner !== undefined,
+      realPace,
       push,
       onStateEntered: (execution, visit) => progress.entered(execution, visit),
       onMessage: (message) => appendFileSync(outbox, `${JSON.stringify(message)}\n`),

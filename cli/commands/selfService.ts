@@ -4,8 +4,7 @@
  * keep capped by maxKeepUntil in the developer's zone, manual run IDs, the reconcile Map's input), done as the
  * IAM identity that runs the CLI: the audit entry says `cli:<caller ARN>`.
  */
-import Module from 'node:module';
-import { join } from 'node:path';
+import { allowRequireOfMiddy } from '../rehearsal/local-sfn';
 import { DateTime } from 'luxon';
 import type { EnvironmentRunRequest, Notifier } from '../../functions/adapters/ports';
 import { resolveRequest, type TurboCommand } from '../../functions/core/slackRequest';
@@ -16,21 +15,9 @@ import { parseStageArgs, runOnStage } from './stage';
 type SlackWork = typeof import('../../functions/handlers/slackWork');
 type Verb = 'up' | 'down' | 'keep' | 'skip';
 
-let middyRequirable = false;
-
-/**
- * SlackWork is a Lambda module and imports middy, whose export map offers `import` only, so Node's require()
- * refuses it (jest maps it in its config). Pointed at middy's file, as the rehearsal does for its handlers.
- */
+/** SlackWork is a Lambda module and imports middy: see allowRequireOfMiddy. */
 function loadSlackWork(): SlackWork {
-  if (!middyRequirable) {
-    const root = projectRoot(__dirname);
-    const moduleApi = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
-    const resolve = moduleApi._resolveFilename;
-    moduleApi._resolveFilename = (request, ...rest) =>
-      /^@middy\/[a-z-]+$/.test(request) ? join(root, 'node_modules', request, 'index.js') : resolve(request, ...rest);
-    middyRequirable = true;
-  }
+  allowRequireOfMiddy(projectRoot(__dirname));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('../../functions/handlers/slackWork') as SlackWork;
 }

@@ -58,7 +58,11 @@ export class ExecutionAlreadyExists extends Error {
  * middy ships ESM only, with an export map that only `import` may use. Node 22 can require() an ES module, but
  * its resolver refuses that map; jest compiles middy instead. Here require is pointed at the module's file.
  */
-function allowRequireOfMiddy(root: string): void {
+let middyRequirable = false;
+
+export function allowRequireOfMiddy(root: string): void {
+  if (middyRequirable) return;
+  middyRequirable = true;
   const moduleApi = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
   const resolve = moduleApi._resolveFilename;
   moduleApi._resolveFilename = (request, ...rest) =>

@@ -52,7 +52,7 @@ const withJenkinsConfig = () => captureIn(folderWith({ 'jenkins.yml': jenkinsCon
 describe('turbo rehearse --runner jenkins', () => {
   it('rehearses the day with every job on the given Jenkins and writes the summary', async () => {
     const captured = withJenkinsConfig();
-    const argv = ['--runner', 'jenkins', '--jenkins-url', jenkins.url, '--config', 'jenkins.yml', '--date', '2026-11-24', '--quiet', '--out', 'out'];
+    const argv = ['--runner', 'jenkins', '--jenkins-url', jenkins.url, '--config', 'jenkins.yml', '--date', '2026-11-24', '--pace', 'virtual', '--quiet', '--out', 'out'];
     const code = await run(argv, captured.io);
     expect([code, captured.stderr()]).toEqual([0, '']);
     expect(captured.stdout()).toContain(`Rehearsing 2026-11-24 for 1 developer(s) of team payments, jobs on Jenkins at ${jenkins.url}`);
@@ -95,7 +95,7 @@ describe('turbo rehearse --runner jenkins', () => {
   it.each(['JENKINS_USER', 'JENKINS_TOKEN'])('refuses --runner jenkins without %s in the environment (exit 2), and contacts nothing', async (missing) => {
     delete process.env[missing];
     const captured = withJenkinsConfig();
-    const argv = ['rehearse', '--runner', 'jenkins', '--jenkins-url', jenkins.url, '--config', 'jenkins.yml', '--date', '2026-11-24', '--quiet', '--out', 'out'];
+    const argv = ['rehearse', '--runner', 'jenkins', '--jenkins-url', jenkins.url, '--config', 'jenkins.yml', '--date', '2026-11-24', '--pace', 'virtual', '--quiet', '--out', 'out'];
     expect(await main(argv, captured.io)).toBe(2);
     expect(captured.stderr()).toMatch(/^turbo rehearse: --runner jenkins needs JENKINS_USER and JENKINS_TOKEN in the environment\n/);
     expect(captured.stderr()).not.toContain(jenkins.token);

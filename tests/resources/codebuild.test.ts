@@ -31,11 +31,13 @@ describe('resources/codebuild.yml', () => {
     expect(Object.keys(template.Resources).sort()).toEqual(['TurboDeployProject', 'TurboJobRole', 'TurboStateBucket', 'TurboTerraformProject']);
   });
 
-  it('refers only to resources it defines (Ref and Fn::GetAtt)', () => {
+  it('refers only to resources it defines, and to the image-sync role serverless.yml defines (Ref and Fn::GetAtt)', () => {
     const refs = [...text.matchAll(/Ref: (\w+)/g)].map((m) => m[1]!).filter((name) => !name.startsWith('AWS'));
     const getAtts = [...text.matchAll(/Fn::GetAtt: \[(\w+), \w+\]/g)].map((m) => m[1]!);
     expect(refs.length + getAtts.length).toBeGreaterThan(0);
-    for (const name of [...refs, ...getAtts]) expect(Object.keys(template.Resources)).toContain(name);
+    const known = [...Object.keys(template.Resources), 'ImageSyncRole'];
+    for (const name of [...refs, ...getAtts]) expect(known).toContain(name);
+    expect(readFileSync(join(__dirname, '../../serverless.yml'), 'utf8')).toMatch(/^ {6}ImageSyncRole:$/m);
   });
 
   it('names the projects from the serverless custom keys and runs the two buildspecs from the GitHub source', () => {
@@ -49,7 +51,11 @@ describe('resources/codebuild.yml', () => {
       expect(project.SourceVersion).toBe('${self:custom.codebuild.sourceVersion}');
       expect(project.ServiceRole).toEqual({ 'Fn::GetAtt': ['TurboJobRole', 'Arn'] });
     }
-    expect(terraform.Environment.EnvironmentVariables).toEqual([{ Name: 'TF_STATE_BUCKET', Value: { Ref: 'TurboStateBucket' } }]);
+    expect(terraform.Environment.EnvironmentVariables).toEqual([
+      { Name: 'TF_STATE_BUCKET', Value: { Ref: 'TurboStateBucket' } },
+      // The role image-sync's functions run as: the cluster grants it an access entry.
+      { Name: 'TURBO_LAMBDA_ROLE_ARN', Value: { 'Fn::GetAtt': ['ImageSyncRole', 'Arn'] } },
+    ]);
   });
 
   it('uses exactly the custom keys its header documents', () => {
