@@ -12,4 +12,5 @@ module.exports = {
   moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   setupFilesAfterEnv: ['<rootDir>/tests/setup.ts'],
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/tests/reporters/summary-line.cjs'],
 };

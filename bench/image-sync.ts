@@ -1,0 +1,67 @@
+/**
+ * The image-sync benchmark: for 1, 10 and 100 ready clusters, push a new frontend tag and print the registry
+ * calls the update made (they must not grow with clusters) and the virtual time from the webhook to the start of
+ * each cluster's rollout. Figures only.
+ *
+ *   npm run bench:image-sync      (or: node --import tsx bench/image-sync.ts 1 10 100)
+ */
+import { DateTime } from 'luxon';
+import { syntheticRoster } from '../cli/commands/rehearse';
+import { dayWindow, deliverPush, startRehearsal, tickReconcile } from '../cli/rehearsal/day';
+import { ensurePackaged, loadPackagedStack, projectRoot } from '../cli/rehearsal/packaged';
+import { loadConfigText } from '../functions/core/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+async function main() {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  const root = projectRoot(__dirname);
+  ensurePackaged(root);
+  const example = loadConfigText(readFileSync(join(root, 'turbo.config.example.yml'), 'utf8'));
+  const stack = loadPackagedStack(root, example.region);
+  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const rows: string[][] = [];
+  for (const clusters of sizes.length > 0 ? sizes : [1, 10, 100]) {
+    const roster = syntheticRoster(example, clusters);
+    const config = { ...roster, developers: roster.developers.map((dev) => ({ ...dev, timezone: 'Europe/Berlin' })) };
+    const date = '2026-11-24';
+    const window = dayWindow(config, date);
+    const rehearsal = startRehearsal({ config, stack, root }, window.start);
+    try {
+      const readyBy = DateTime.fromISO(`${date}T${config.readyBy}`, { zone: 'Europe/Berlin' }).toMillis();
+      for (let at = window.start; at <= readyBy; at += 15 * 60_000) {
+        await rehearsal.advance(at);
+        tickReconcile(rehearsal.sfn);
+      }
+      await rehearsal.advance(readyBy + 15 * 60_000);
+      const ready = [...rehearsal.cloud.records.values()].filter((record) => record.status === 'ready').length;
+      const before = { ...rehearsal.cloud.registry.calls };
+      const pushedAt = Date.now();
+      await deliverPush(rehearsal, config, { image: 'frontend', tag: '1.3.0' });
+      await rehearsal.advance(pushedAt + 60 * 60_000);
+      const [run] = [...rehearsal.sfn.executions.values()].filter((execution) => execution.machine === 'imageSync');
+      const starts = run!.visits.filter((visit) => visit.name === 'RollOut').map((visit) => (visit.enteredAt - pushedAt) / 1000);
+      const ends = (run!.endedAt! - pushedAt) / 1000;
+      const calls = rehearsal.cloud.registry.calls.listTags - before.listTags + rehearsal.cloud.registry.calls.digest - before.digest;
+      rows.push([
+        String(clusters),
+        String(ready),
+        String(calls),
+        String(rehearsal.cloud.kube.patches.length),
+        `${Math.min(...starts)} / ${Math.max(...starts)} s`,
+        `${ends} s`,
+      ]);
+    } finally {
+      rehearsal.stop();
+    }
+  }
+  const header = ['clusters', 'ready', 'registry calls', 'patches', 'webhook→rollout start (first / last)', 'webhook→run end'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
+  console.log('image-sync after one push of frontend:1.3.0 (virtual seconds; the Map runs 10 rollouts at a time)');
+  console.log(line(header));
+  console.log(line(widths.map((width) => '-'.repeat(width))));
+  for (const row of rows) console.log(line(row));
+}
+
+void main();
