@@ -71,6 +71,10 @@ export interface EnvironmentRecord {
   keepUntil?: string;
   skipDates?: string[];
   images?: Record<string, ImageRef>;
+  /** When the cluster that is up now was started (the up run's start), for cost reports. */
+  clusterSince?: string;
+  /** The last clusters' lives (newest last, at most MAX_LIFETIMES): the weekly cost report adds them up. */
+  lifetimes?: { startedAt: string; destroyedAt: string }[];
   lastError?: string;
   /** Jobs started by the owning run, by kind: a replayed StartJob finds its job here. */
   jobs?: Partial<Record<JobKind, JobHandle>>;

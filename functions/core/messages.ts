@@ -274,3 +274,18 @@ export function imageSyncSummaryMessage(input: { images: string[]; outcomes: Ima
   }
   return { text, blocks };
 }
+
+/** For the ops channel, weekly: hours, cost and savings per developer, and the team's totals. */
+export function weeklyCostMessage(input: { from: string; to: string; currency: string; lines: { developer: string; hours: number; cost: number; alwaysOn: number; savings: number }[] }): Message {
+  const money = (value: number) => `${value.toFixed(2)} ${input.currency}`;
+  const total = (field: 'cost' | 'savings' | 'alwaysOn') => input.lines.reduce((sum, line) => sum + line[field], 0);
+  const text = `Turbo's week ${input.from.slice(0, 10)} to ${input.to.slice(0, 10)}: ${money(total('cost'))} for ${input.lines.length} developers, ${money(total('savings'))} saved against always-on clusters`;
+  const rows = input.lines.map((line) => `• ${escapeMrkdwn(line.developer)}: ${line.hours} h, ${money(line.cost)} (always-on ${money(line.alwaysOn)}, saved ${money(line.savings)})`);
+  return { text, blocks: [section(`:moneybag: ${escapeMrkdwn(text)}`), section(rows.join('\n') || 'No developers.')] };
+}
+
+/** For the ops channel, daily: clusters named like Turbo's that lack its tag. Turbo leaves them alone. */
+export function lookalikesMessage(lookalikes: { name: string; reason: string }[]): Message {
+  const text = `${lookalikes.length} cluster(s) named like Turbo's have no turbo:owner tag; Turbo will not touch them: check them by hand`;
+  return { text, blocks: [section(`:mag: ${escapeMrkdwn(text)}`), section(lookalikes.map((entry) => `• ${code(entry.name)}`).join('\n'))] };
+}

@@ -24,13 +24,32 @@ const input = z.discriminatedUnion('outcome', [
   }),
 ]);
 
+/** At most this many past lifetimes are kept: a week of days is all the weekly report reads. */
+export const MAX_LIFETIMES = 14;
+
+/** The record's lifetimes with the cluster that just went away added, when it was known to be up. */
+function endLifetime(record: EnvironmentRecord | undefined, now: string): EnvironmentRecord['lifetimes'] {
+  const lifetimes = record?.lifetimes ?? [];
+  if (!record?.clusterSince || lifetimes.at(-1)?.startedAt === record.clusterSince) return lifetimes;
+  return [...lifetimes, { startedAt: record.clusterSince, destroyedAt: now }].slice(-MAX_LIFETIMES);
+}
+
 export const handler = lambda('RecordOutcome', input, async (event, { store }) => {
   const now = new Date().toISOString();
   let patch: Partial<EnvironmentRecord>;
   if (event.outcome === 'ready') {
-    patch = { status: 'ready', readyAt: now, endpoint: event.endpoint ?? undefined, appUrl: event.outputs.APP_URL, expiresAt: event.expiresAt ?? undefined };
+    const record = await store.get(event.developer);
+    patch = {
+      status: 'ready',
+      readyAt: now,
+      endpoint: event.endpoint ?? undefined,
+      appUrl: event.outputs.APP_URL,
+      expiresAt: event.expiresAt ?? undefined,
+      clusterSince: record?.clusterSince ?? record?.startedAt ?? now,
+    };
   } else if (event.outcome === 'destroyed') {
-    patch = { status: 'destroyed', destroyedAt: now, endpoint: undefined, appUrl: undefined };
+    const record = await store.get(event.developer);
+    patch = { status: 'destroyed', destroyedAt: now, endpoint: undefined, appUrl: undefined, clusterSince: undefined, lifetimes: endLifetime(record, now) };
   } else {
     patch = { status: 'failed', lastError: describeFailure(event.error) };
   }

@@ -39,6 +39,12 @@ describe('a rehearsed working day', () => {
       expect(ready).not.toMatch(/xox[abp]-|AKIA[0-9A-Z]{16}/);
     }
     expect(day.cloud.jobsStarted()).toBe(config.developers.length * 3);
+    // Each cluster's life is recorded for the weekly cost report: from its up's start to its destruction.
+    for (const dev of config.developers) {
+      const row = rows.find((candidate) => candidate.developer === dev.name)!;
+      expect(day.cloud.records.get(dev.name)?.lifetimes).toEqual([{ startedAt: row.up!.startedAt, destroyedAt: expect.any(String) }]);
+      expect(day.cloud.records.get(dev.name)?.clusterSince).toBeUndefined();
+    }
     expect([...day.cloud.clusterMap.values()].every((cluster) => cluster.goneAt !== undefined)).toBe(true);
     expect(day.cloud.outbox.filter((message) => message.to.channel === OPS)).toEqual([]);
   });
@@ -82,6 +88,32 @@ describe('a rehearsed working day', () => {
     const carol = rows.find((row) => row.developer === 'carol')!;
     expect(carol.result).toBe('failed');
     expect(carol.reason).toMatch(/apply job timed out: still running after 6\d min \(limit 60\)/);
+  });
+});
+
+describe('clusters Turbo does not know', () => {
+  it('tears down a tagged orphan, and reports an untagged look-alike once a day without touching it', async () => {
+    const window = dayWindow(config, DATE);
+    const rehearsal = startRehearsal({ config, stack, root, clusters: [{ name: 'turbo-zed', owner: 'zed' }] }, window.start);
+    try {
+      const { sfn, cloud } = rehearsal;
+      cloud.untaggedClusters.push('turbo-legacy');
+      for (let at = window.start; at <= window.start + 5 * 3_600_000; at += 15 * 60_000) {
+        await rehearsal.advance(at);
+        tickReconcile(sfn);
+      }
+      await rehearsal.advance(window.start + 6 * 3_600_000);
+      const zed = [...sfn.executions.values()].filter((execution) => execution.input.developer === 'zed');
+      expect(zed.map((execution) => [execution.input.action, execution.status])).toEqual([['down', 'SUCCEEDED']]);
+      expect(cloud.clusterMap.get('turbo-zed')?.goneAt).toBeDefined();
+      const reports = cloud.outbox.filter((message) => message.to.channel === OPS && message.text.includes('no turbo:owner tag'));
+      expect(reports).toHaveLength(1);
+      expect(JSON.stringify(reports[0]!.blocks)).toContain('turbo-legacy');
+      expect(cloud.untaggedClusters).toEqual(['turbo-legacy']);
+      expect([...sfn.executions.values()].some((execution) => execution.input.clusterName === 'turbo-legacy')).toBe(false);
+    } finally {
+      rehearsal.stop();
+    }
   });
 });
 

@@ -106,6 +106,8 @@ export class MemoryCloud {
   readonly records = new Map<string, EnvironmentRecord>();
   readonly jobs = new Map<string, MemoryJob>();
   readonly clusterMap = new Map<string, MemoryCluster>();
+  /** Clusters in the account that Turbo did not tag (made by hand): listed, never described or touched. */
+  readonly untaggedClusters: string[] = [];
   readonly outbox: SentMessage[] = [];
   readonly registry = new MemoryRegistry();
   /** SSM as the rehearsal sees it: names to values, which never leave the ports. */
@@ -364,7 +366,7 @@ export class MemoryCloud {
     },
     listTurboClusters: async () =>
       [...this.clusterMap.values()].map((cluster) => this.clusterInfo(cluster, Date.now())).filter((info) => info.status !== 'ABSENT'),
-    listClusterNames: async () => (await this.clusters.listTurboClusters()).map((info) => info.name),
+    listClusterNames: async () => [...(await this.clusters.listTurboClusters()).map((info) => info.name), ...this.untaggedClusters],
   };
 
   readonly secrets: SecretStore = {

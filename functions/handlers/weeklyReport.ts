@@ -1,0 +1,26 @@
+/**
+ * WeeklyCostReport (scheduled, Monday morning): each developer's cluster hours, cost and savings against an
+ * always-on cluster over the past seven days, from the lifetimes recorded in the store, to the ops channel.
+ */
+import { z } from 'zod';
+import { weeklySummary, type Lifetime } from '../core/cost';
+import { weeklyCostMessage } from '../core/messages';
+import { lambda } from './lib/stack';
+
+const WEEK_MS = 7 * 24 * 3_600_000;
+
+const input = z.object({ time: z.iso.datetime({ offset: true }) }).passthrough();
+
+export const handler = lambda('WeeklyCostReport', input, async ({ time }, { config, store, notifier }) => {
+  const to = new Date(time);
+  const from = new Date(to.getTime() - WEEK_MS);
+  const records = await store.list();
+  const lifetimes: Lifetime[] = records.flatMap((record) => [
+    ...(record.lifetimes ?? []).map((life) => ({ developer: record.developer, ...life })),
+    // A cluster up right now counts until the end of the window.
+    ...(record.clusterSince ? [{ developer: record.developer, startedAt: record.clusterSince }] : []),
+  ]);
+  const lines = weeklySummary(config, lifetimes, from, to);
+  await notifier.sendToChannel(config.slack.opsChannel, weeklyCostMessage({ from: from.toISOString(), to: to.toISOString(), lines, currency: 'USD' }));
+  return { developers: lines.length, cost: lines.reduce((sum, line) => sum + line.cost, 0) };
+});

@@ -1,0 +1,42 @@
+import { handler } from '../../../functions/handlers/weeklyReport';
+import { bindDeps, type Deps } from '../../../functions/handlers/lib/deps';
+import { MemoryCloud } from '../../../functions/adapters/memory/cloud';
+import { loadConfigText } from '../../../functions/core/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const config = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
+const context = { functionName: 'weeklyReport', awsRequestId: 'test' } as never;
+
+describe('WeeklyCostReport', () => {
+  it('adds up each developer\'s recorded cluster lives over the past week and tells the ops channel', async () => {
+    const cloud = new MemoryCloud(config.region);
+    const unused = undefined as never;
+    const deps: Deps = { config, region: config.region, store: cloud.store, clusters: unused, runner: unused, notifier: cloud.notifier, secrets: unused, registry: unused, kubeFor: unused, workflows: unused };
+    bindDeps(async () => deps);
+    cloud.records.set('alice', {
+      developer: 'alice',
+      clusterName: 'turbo-alice',
+      status: 'destroyed',
+      updatedAt: '2026-11-27T18:10:00.000Z',
+      lifetimes: [
+        { startedAt: '2026-11-20T07:35:00.000Z', destroyedAt: '2026-11-20T18:10:00.000Z' }, // before the week: not counted
+        { startedAt: '2026-11-26T07:35:00.000Z', destroyedAt: '2026-11-26T18:05:00.000Z' }, // 10.5 h
+        { startedAt: '2026-11-27T07:35:00.000Z', destroyedAt: '2026-11-27T18:05:00.000Z' }, // 10.5 h
+      ],
+    });
+    // bob's cluster is up now: it counts until the end of the window.
+    cloud.records.set('bob', { developer: 'bob', clusterName: 'turbo-bob', status: 'ready', updatedAt: '2026-11-30T06:00:00.000Z', clusterSince: '2026-11-30T05:00:00.000Z' });
+
+    const result = await handler({ time: '2026-11-30T07:00:00Z', source: 'aws.events', 'detail-type': 'Scheduled Event' }, context);
+
+    expect(result.developers).toBe(4);
+    const [message] = cloud.outbox;
+    expect(message!.to).toEqual({ channel: config.slack.opsChannel });
+    expect(message!.text).toMatch(/^Turbo's week 2026-11-23 to 2026-11-30: [\d.]+ USD for 4 developers, [\d.]+ USD saved against always-on clusters$/);
+    const body = JSON.stringify(message!.blocks);
+    expect(body).toContain('alice: 21 h');
+    expect(body).toContain('bob: 2 h');
+    expect(body).toContain('carol: 0 h');
+  });
+});
