@@ -107,7 +107,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'>, star
     kubeFor: cloud.kube.kubeFor,
     workflows: {
       // The image webhook's port: image-sync executions in this local Step Functions, named as the service would.
-      startImageSync: async (name, input) => {
+      start: async (name, input) => {
         try {
           return { executionArn: sfn.startExecution('imageSync', name, input).arn, alreadyStarted: false };
         } catch (error) {

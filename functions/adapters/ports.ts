@@ -292,11 +292,8 @@ export interface KubeCluster {
   certificateAuthority: string;
 }
 
-/** Starts workflows on Step Functions. */
+/** Starts executions of one state machine (image-sync for the webhook, environment for Slack and the CLI). */
 export interface Workflows {
-  /**
-   * Starts the image-sync state machine under `name`. A second start with the same name starts nothing:
-   * `alreadyStarted` is then true.
-   */
-  startImageSync(name: string, input: Record<string, unknown>): Promise<{ executionArn: string; alreadyStarted: boolean }>;
+  /** Starts an execution named `name`. A second start with the same name starts nothing: `alreadyStarted` is then true. */
+  start(name: string, input: Record<string, unknown>): Promise<{ executionArn: string; alreadyStarted: boolean }>;
 }

@@ -20,18 +20,18 @@ export function executionArnOf(stateMachineArn: string, executionName: string): 
 export class StepFunctionsWorkflows implements Workflows {
   constructor(
     private readonly client: SFNClient,
-    private readonly imageSyncStateMachineArn: string,
+    private readonly stateMachineArn: string,
   ) {}
 
-  async startImageSync(name: string, input: Record<string, unknown>): Promise<{ executionArn: string; alreadyStarted: boolean }> {
+  async start(name: string, input: Record<string, unknown>): Promise<{ executionArn: string; alreadyStarted: boolean }> {
     try {
       const started = await this.client.send(
-        new StartExecutionCommand({ stateMachineArn: this.imageSyncStateMachineArn, name, input: JSON.stringify(input) }),
+        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
       );
-      return { executionArn: started.executionArn ?? executionArnOf(this.imageSyncStateMachineArn, name), alreadyStarted: false };
+      return { executionArn: started.executionArn ?? executionArnOf(this.stateMachineArn, name), alreadyStarted: false };
     } catch (error) {
       if (awsErrorName(error) === 'ExecutionAlreadyExists') {
-        return { executionArn: executionArnOf(this.imageSyncStateMachineArn, name), alreadyStarted: true };
+        return { executionArn: executionArnOf(this.stateMachineArn, name), alreadyStarted: true };
       }
       throw translateAwsError(error, `Step Functions StartExecution ${name}`);
     }

@@ -41,7 +41,7 @@ export const handler = lambda('ImageWebhook', event, async (request, deps) => {
   }
   const name = executionNameFor(parsed.push);
   // The same input for the same name: Step Functions then treats a repeated start as the same request.
-  const started = await deps.workflows.startImageSync(name, { trigger: 'push', push: { repository, tag } });
+  const started = await deps.workflows.start(name, { trigger: 'push', push: { repository, tag } });
   logger.info('image-sync requested', { repository, tag, source, execution: name, alreadyStarted: started.alreadyStarted });
   return answer(202, { outcome: started.alreadyStarted ? 'already-started' : 'started', execution: name });
 });

@@ -129,7 +129,7 @@ export async function work(task: SelfServiceTask, ports: WorkPorts): Promise<Wor
 /** The environment state machine, started by name like reconcile's Map does (serverless.yml sets the ARN). */
 export function environmentRuns(stateMachineArn: string, region: string): EnvironmentRuns {
   const workflows = new StepFunctionsWorkflows(createSfnClient(region), stateMachineArn);
-  return { start: ({ runId, ...run }) => workflows.startImageSync(runId, { ...run, runId }) };
+  return { start: ({ runId, ...run }) => workflows.start(runId, { ...run, runId }) };
 }
 
 export const handler = lambda('SlackWork', selfServiceTask, async (task, deps) => {

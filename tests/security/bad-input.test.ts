@@ -113,7 +113,7 @@ describe('image webhook requests', () => {
       config,
       region: 'eu-west-1',
       secrets: { get: async () => SECRETS.webhook },
-      workflows: { startImageSync: async (name: string) => (started.push(name), { executionArn: name, alreadyStarted: false }) },
+      workflows: { start: async (name: string) => (started.push(name), { executionArn: name, alreadyStarted: false }) },
     }) as unknown as Deps);
   });
   const push = JSON.stringify({ push_data: { tag: '1.3.0' }, repository: { repo_name: 'acme/turbo-notes' } });

@@ -145,7 +145,7 @@ const VERIFYING_HANDLERS: Record<string, () => Promise<void>> = {
       config: exampleConfig(),
       region: 'eu-west-1',
       secrets: { get: async () => token },
-      workflows: { startImageSync: async (name: string) => (started.push(name), { executionArn: name, alreadyStarted: false }) },
+      workflows: { start: async (name: string) => (started.push(name), { executionArn: name, alreadyStarted: false }) },
     }) as unknown as Deps);
     const body = JSON.stringify({ push_data: { tag: '1.3.0' }, repository: { repo_name: 'acme/turbo-notes' } });
     for (const pathParameters of [undefined, { token: 'not-the-token' }, { token: token.slice(0, -1) }]) {

@@ -15,6 +15,7 @@ export interface Deps {
   registry: Registry;
   /** The Kubernetes API of one cluster (image-sync). */
   kubeFor: (cluster: KubeCluster) => Kube;
+  /** Starts image-sync executions (the image webhook). */
   workflows: Workflows;
   /** Values a Lambda learns from its environment (the region, the console's view of executions). */
   region: string;

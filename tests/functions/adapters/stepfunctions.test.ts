@@ -13,7 +13,7 @@ describe('StepFunctionsWorkflows', () => {
 
   it('starts the image-sync state machine under the given name with the input as JSON', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${executionArnOf(stateMachineArn, 'push-a')}`, startDate: new Date() });
-    const started = await workflows().startImageSync('push-a', { trigger: 'push', push: { repository: 'acme/turbo-notes', tag: '1.3.0' } });
+    const started = await workflows().start('push-a', { trigger: 'push', push: { repository: 'acme/turbo-notes', tag: '1.3.0' } });
 
     expect(started).toEqual({ executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:turbo-image-sync:push-a', alreadyStarted: false });
     expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
@@ -25,7 +25,7 @@ describe('StepFunctionsWorkflows', () => {
 
   it('counts ExecutionAlreadyExists as already started', async () => {
     sfn.on(StartExecutionCommand).rejects(sdkError('ExecutionAlreadyExists', 400));
-    await expect(workflows().startImageSync('push-a', {})).resolves.toEqual({
+    await expect(workflows().start('push-a', {})).resolves.toEqual({
       executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:turbo-image-sync:push-a',
       alreadyStarted: true,
     });
@@ -33,8 +33,8 @@ describe('StepFunctionsWorkflows', () => {
 
   it('turns throttling that outlasted the SDK retries into a TransientError, and other failures into named errors', async () => {
     sfn.on(StartExecutionCommand).rejects(sdkError('ThrottlingException', 400));
-    await expect(workflows().startImageSync('push-a', {})).rejects.toThrow(TransientError);
+    await expect(workflows().start('push-a', {})).rejects.toThrow(TransientError);
     sfn.on(StartExecutionCommand).rejects(sdkError('StateMachineDoesNotExist', 400));
-    await expect(workflows().startImageSync('push-a', {})).rejects.toThrow(/Step Functions StartExecution push-a failed \(StateMachineDoesNotExist, HTTP 400/);
+    await expect(workflows().start('push-a', {})).rejects.toThrow(/Step Functions StartExecution push-a failed \(StateMachineDoesNotExist, HTTP 400/);
   });
 });

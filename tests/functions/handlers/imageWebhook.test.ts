@@ -20,7 +20,7 @@ const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not us
 function fakeWorkflows() {
   const executions = new Map<string, Record<string, unknown>>();
   const workflows: Workflows = {
-    async startImageSync(name, input) {
+    async start(name, input) {
       const alreadyStarted = executions.has(name);
       if (!alreadyStarted) executions.set(name, input);
       return { executionArn: `arn:aws:states:eu-west-1:123456789012:execution:turbo-image-sync:${name}`, alreadyStarted };
