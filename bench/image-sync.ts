@@ -12,6 +12,7 @@ import { ensurePackaged, loadPackagedStack, projectRoot } from '../cli/rehearsal
 import { loadConfigText } from '../functions/core/config';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatTable } from '../cli/table';
 
 async function main() {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -56,12 +57,8 @@ async function main() {
     }
   }
   const header = ['clusters', 'ready', 'registry calls', 'patches', 'webhook→rollout start (first / last)', 'webhook→run end'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
-  console.log('image-sync after one push of frontend:1.3.0 (virtual seconds; the Map runs 10 rollouts at a time)');
-  console.log(line(header));
-  console.log(line(widths.map((width) => '-'.repeat(width))));
-  for (const row of rows) console.log(line(row));
+    console.log('image-sync after one push of frontend:1.3.0 (virtual seconds; the Map runs 10 rollouts at a time)');
+  console.log(formatTable(header, rows, { rule: true }));
 }
 
 void main();

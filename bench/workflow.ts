@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatTable } from '../cli/table';
 
 const root = join(__dirname, '..');
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
@@ -47,9 +48,5 @@ for (const developers of rosters) {
 }
 
 const header = ['developers', 'destroyed ok', 'wall time', 'peak RSS', 'transitions/up', 'transitions/down', 'lambda calls up/down', 'apply detection s', 'deploy/destroy max s'];
-const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
 console.log('Rehearsal of a whole day (2026-11-24), one process per roster size; transitions and delays are virtual.');
-console.log(line(header));
-console.log(line(widths.map((width) => '-'.repeat(width))));
-for (const row of rows) console.log(line(row));
+console.log(formatTable(header, rows, { rule: true }));

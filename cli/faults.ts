@@ -11,6 +11,7 @@ import type { EnvironmentStatus, JobKind } from '../functions/adapters/ports';
 import { dayWindow, RECONCILE_EVERY_MS, startRehearsal, tickReconcile, type Rehearsal } from './rehearsal/day';
 import type { LocalExecution } from './rehearsal/local-sfn';
 import type { PackagedStack } from './rehearsal/packaged';
+import { formatTable } from './table';
 
 export interface FaultCase {
   /** What goes wrong, as the table shows it. */
@@ -269,7 +270,5 @@ export function formatFaultTable(rows: FaultRow[]): string {
     String(row.duplicateJobs),
     String(row.duplicateMessages),
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)].join('\n');
+  return formatTable(header, body, { rule: true });
 }

@@ -2,19 +2,16 @@
 import { parseArgs } from 'node:util';
 import { dailyCosts, PRICE_TABLE } from '../../functions/core/cost';
 import type { CommandIo } from '../main';
-import { loadConfigFile, reportProblems } from './validate';
+import { formatTable } from '../table';
+import { loadValidConfig } from './validate';
 
 const money = (value: number) => `$${value.toFixed(2)}`;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { week: { type: 'boolean', default: false }, config: { type: 'string' } }, strict: true, allowPositionals: false });
-  const loaded = await loadConfigFile(values.config, io);
+  const loaded = await loadValidConfig(values.config, io);
   if (!loaded) return 1;
-  if (!loaded.result.ok) {
-    reportProblems(loaded, io);
-    return 1;
-  }
-  const { config } = loaded.result;
+  const { config } = loaded;
   let lines;
   try {
     lines = dailyCosts(config);
@@ -28,9 +25,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       ? [line.developer, line.clusterHours.toFixed(1), money(line.weekTurbo), money(line.weekAlwaysOn), money(line.weekSavings)]
       : [line.developer, line.clusterHours.toFixed(1), money(line.turbo), money(line.alwaysOn), money(line.savings)],
   );
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const format = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  io.stdout(`${[format(header), ...rows.map(format)].join('\n')}\n\n`);
+  io.stdout(`${formatTable(header, rows, { alignRight: [1, 2, 3, 4] })}\n\n`);
   io.stdout(`${config.region}, ${config.cluster.nodes.desired} × ${config.cluster.instanceType}; prices in ${PRICE_TABLE.currency} checked ${PRICE_TABLE.checked} (core/prices.json names the source)\n`);
   return 0;
 }

@@ -10,7 +10,7 @@ import { UsageError, type CommandIo } from '../main';
 import { FAULT_CASES, formatFaultTable, runFaultMatrix, type FaultRow } from '../faults';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
 import { nextWorkingDay } from './rehearse';
-import { loadConfigFile, reportProblems } from './validate';
+import { loadValidConfig } from './validate';
 
 /** A row keeps every promise of the issue; a fault that absorbs itself (Retry) has no failure to tell or keep. */
 export function brokenPromises(row: FaultRow): string[] {
@@ -33,13 +33,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     options: { config: { type: 'string' }, date: { type: 'string' }, target: { type: 'string' }, only: { type: 'string', multiple: true } },
   });
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  const loaded = await loadConfigFile(values.config, io);
+  const loaded = await loadValidConfig(values.config, io);
   if (!loaded) return 1;
-  if (!loaded.result.ok) {
-    reportProblems(loaded, io);
-    return 1;
-  }
-  const config = loaded.result.config;
+  const { config } = loaded;
   if (values.date !== undefined && !DateTime.fromISO(values.date).isValid) throw new UsageError(`--date must be YYYY-MM-DD, got ${JSON.stringify(values.date)}`);
   const target = values.target ?? config.developers[1]?.name ?? config.developers[0]!.name;
   if (!config.developers.some((dev) => dev.name === target)) throw new UsageError(`--target ${JSON.stringify(target)} is not in the roster`);

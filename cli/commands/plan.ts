@@ -7,8 +7,9 @@ import { DateTime } from 'luxon';
 import { localNow } from '../../functions/core/clock';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { plan, type Plan } from '../../functions/core/plan';
+import { formatTable } from '../table';
 import { UsageError, type CommandIo } from '../main';
-import { loadConfigFile, reportProblems } from './validate';
+import { loadValidConfig } from './validate';
 
 export const NO_AWS_NOTICE =
   'Local plan: no AWS here, so no environment records and no clusters are known; everyone is assumed down.';
@@ -22,11 +23,6 @@ export function parseInstant(value: string): Date {
   return parsed.toJSDate();
 }
 
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
-}
 
 /** One row per developer (roster and orphans), with the local time that the decision was made in. */
 function planTable(result: Plan, now: Date, config: TurboConfig): string {
@@ -50,13 +46,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     allowPositionals: false,
   });
   const now = values.at === undefined ? new Date() : parseInstant(values.at);
-  const loaded = await loadConfigFile(values.config, io);
+  const loaded = await loadValidConfig(values.config, io);
   if (!loaded) return 1;
-  if (!loaded.result.ok) {
-    reportProblems(loaded, io);
-    return 1;
-  }
-  const { config } = loaded.result;
+  const { config } = loaded;
   const result = plan(now, config, [], []);
   if (values.json) {
     io.stderr(`${NO_AWS_NOTICE}\n`);

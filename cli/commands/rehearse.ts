@@ -16,7 +16,7 @@ import { Progress } from '../rehearsal/progress';
 import { formatSummaryTable, metricsOf, summarise } from '../rehearsal/summary';
 import { reportRows, timelineOf } from '../rehearsal/timeline';
 import { renderRunReport } from '../../functions/core/report';
-import { loadConfigFile, reportProblems } from './validate';
+import { loadValidConfig } from './validate';
 
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/London', 'America/Los_Angeles'];
 
@@ -94,13 +94,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   });
   // The handlers' Powertools logs are for CloudWatch; here they would bury the progress. --verbose keeps them.
   process.env.POWERTOOLS_LOG_LEVEL = values.verbose ? 'DEBUG' : 'SILENT';
-  const loaded = await loadConfigFile(values.config, io);
+  const loaded = await loadValidConfig(values.config, io);
   if (!loaded) return 1;
-  if (!loaded.result.ok) {
-    reportProblems(loaded, io);
-    return 1;
-  }
-  let config = loaded.result.config;
+  let config = loaded.config;
   if (values.developers !== undefined) {
     const count = Number(values.developers);
     if (!Number.isInteger(count) || count < 1 || count > 2000) throw new UsageError(`--developers must be a whole number from 1 to 2000, got ${JSON.stringify(values.developers)}`);

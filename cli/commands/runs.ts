@@ -10,7 +10,8 @@ import { renderRunReport, type RunReportInput } from '../../functions/core/repor
 import { UsageError, type CommandIo } from '../main';
 import type { LocalExecution, StateVisit } from '../rehearsal/local-sfn';
 import { timelineOf, type TimelineRow } from '../rehearsal/timeline';
-import { formatTable, parseStageArgs, runOnStage } from './stage';
+import { parseStageArgs, runOnStage } from './stage';
+import { formatTable } from '../table';
 
 const DEFAULT_LIMIT = 50;
 /** ListExecutions' largest page; more than one page of runs is rarely worth printing. */

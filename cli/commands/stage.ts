@@ -5,7 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeFailure, openStage, type Stage } from '../aws';
 import { UsageError, type CommandIo } from '../main';
-import { loadConfigFile, reportProblems } from './validate';
+import { loadValidConfig } from './validate';
 
 export const STAGE_OPTIONS = {
   stage: { type: 'string' },
@@ -45,13 +45,9 @@ export async function runOnStage(
   io: CommandIo,
   body: (stage: Stage) => Promise<number>,
 ): Promise<number> {
-  const loaded = await loadConfigFile(flags.config, io);
+  const loaded = await loadValidConfig(flags.config, io);
   if (!loaded) return 1;
-  if (!loaded.result.ok) {
-    reportProblems(loaded, io);
-    return 1;
-  }
-  const stage = openStage(flags.stage, flags.region, loaded.result.config);
+  const stage = openStage(flags.stage, flags.region, loaded.config);
   try {
     return await body(stage);
   } catch (error) {
@@ -61,9 +57,3 @@ export async function runOnStage(
   }
 }
 
-/** Columns padded to their widest cell; the last column is not padded (it may be long). */
-export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
-}

@@ -6,7 +6,8 @@ import type { CommandIo } from '../main';
 import type { EnvironmentRecord } from '../../functions/adapters/ports';
 import { scheduleOf } from '../../functions/core/config';
 import { formatLocalTime } from '../../functions/core/messages';
-import { formatTable, parseStageArgs, runOnStage } from './stage';
+import { parseStageArgs, runOnStage } from './stage';
+import { formatTable } from '../table';
 
 /** The field that says when the record reached its current status. */
 const SINCE: Record<EnvironmentRecord['status'], keyof EnvironmentRecord> = {

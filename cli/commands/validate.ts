@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeProblem, parseConfig, type ConfigResult } from '../../functions/core/config';
+import { describeProblem, parseConfig, type ConfigResult, type TurboConfig } from '../../functions/core/config';
 import { UsageError, type CommandIo } from '../main';
 
 export const DEFAULT_CONFIG = 'turbo.config.yml';
@@ -48,6 +48,17 @@ export function reportProblems(loaded: LoadedConfig, io: CommandIo): void {
   const { problems } = loaded.result;
   io.stderr(`${loaded.shownPath}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
   for (const problem of problems) io.stderr(`  ${describeProblem(problem)}\n`);
+}
+
+/** The config, valid; or undefined, after every problem (or the missing file) was reported on stderr. */
+export async function loadValidConfig(explicit: string | undefined, io: CommandIo): Promise<{ config: TurboConfig; shownPath: string } | undefined> {
+  const loaded = await loadConfigFile(explicit, io);
+  if (!loaded) return undefined;
+  if (!loaded.result.ok) {
+    reportProblems(loaded, io);
+    return undefined;
+  }
+  return { config: loaded.result.config, shownPath: loaded.shownPath };
 }
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {

@@ -5,6 +5,7 @@
 import { DateTime } from 'luxon';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import type { LocalExecution } from './local-sfn';
+import { formatTable } from '../table';
 import type { DayResult } from './day';
 
 export interface RunSummary {
@@ -96,9 +97,7 @@ export function formatSummaryTable(rows: DeveloperSummary[]): string {
     String(row.down?.transitions ?? '-'),
     row.reason ? row.reason.slice(0, 90) : '',
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)].join('\n');
+  return formatTable(header, body, { rule: true });
 }
 
 export interface Stats {
