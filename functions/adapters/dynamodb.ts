@@ -131,12 +131,16 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
         Key: { developer: request.developer },
         ...update,
         // An up on a ready record has nothing to do: another run already made the cluster (a replayed loser).
-        ConditionExpression: `attribute_not_exists(#developer) OR (NOT (#status IN (:provisioning, :destroying${request.action === 'up' ? ', :ready' : ''})) AND (attribute_not_exists(#runId) OR #runId <> :runId))`,
+        // A run that died outside its failure path leaves a stale claim behind: another run may take it over.
+        ConditionExpression:
+          `attribute_not_exists(#developer) OR (NOT (#status IN (:provisioning, :destroying${request.action === 'up' ? ', :ready' : ''})) AND (attribute_not_exists(#runId) OR #runId <> :runId))` +
+          ' OR (#status IN (:provisioning, :destroying) AND #updatedAt < :staleBefore AND #runId <> :runId)',
         ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#developer': 'developer' },
         ExpressionAttributeValues: {
           ...update.ExpressionAttributeValues,
           ':provisioning': 'provisioning',
           ':destroying': 'destroying',
+          ':staleBefore': request.staleBefore,
           ...(request.action === 'up' ? { ':ready': 'ready' } : {}),
         },
       },

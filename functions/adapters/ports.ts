@@ -92,6 +92,8 @@ export interface ClaimRequest {
   runId: string;
   executionArn: string;
   now: string;
+  /** A provisioning or destroying record last written before this instant was left by a dead run: take it over. */
+  staleBefore: string;
 }
 
 export type ClaimResult =

@@ -185,14 +185,27 @@ interface Subject {
 const RUNNING_RECORD = new Set(['ready', 'failed']);
 
 /**
+ * An environment execution lives at most this long (the state machine's TimeoutSeconds): a record that a run
+ * has held longer, still provisioning or destroying, was left by a run that died outside its failure path (aborted,
+ * timed out). Its claim may be taken over, so that nobody's cluster is stuck, up and costing, for good.
+ */
+export const RUN_LIFETIME_HOURS = 4;
+
+export function isStaleClaim(record: EnvironmentRecord | undefined, now: Date): boolean {
+  if (record?.status !== 'provisioning' && record?.status !== 'destroying') return false;
+  return now.getTime() - Date.parse(record.updatedAt) > RUN_LIFETIME_HOURS * 3_600_000;
+}
+
+/**
  * Turns a desire into an action, or into nothing when the state already matches or another run owns it.
  * A record being provisioned or destroyed is left alone: the environment execution's claim would lose to the
  * owning run, and its name, once used, could not be used again that day. The next tick acts instead.
  */
-function resolve(subject: Subject, desire: Desire, record: EnvironmentRecord | undefined, clusters: ClusterInfo[]): PlannedAction | Idle {
+function resolve(now: Date, subject: Subject, desire: Desire, record: EnvironmentRecord | undefined, clusters: ClusterInfo[]): PlannedAction | Idle {
   const idle = (why: string): Idle => ({ developer: subject.developer, reason: `${desire.reason}; ${why}` });
-  if (record?.status === 'provisioning') return idle(`run ${record.runId} is provisioning, wait for it`);
-  if (record?.status === 'destroying') return idle(`run ${record.runId} is destroying the cluster, wait for it`);
+  const stale = isStaleClaim(record, now);
+  if (record?.status === 'provisioning' && !stale) return idle(`run ${record.runId} is provisioning, wait for it`);
+  if (record?.status === 'destroying' && !stale) return idle(`run ${record.runId} is destroying the cluster, wait for it`);
   if (record?.status === 'failed' && record.runId === subject.runId) {
     return idle(`run ${subject.runId} failed (${record.lastError ?? 'no error recorded'}): redrive it, its name cannot run twice`);
   }
@@ -205,7 +218,7 @@ function resolve(subject: Subject, desire: Desire, record: EnvironmentRecord | u
     return { ...action, reason: desire.reason, expiresAt: desire.expiresAt, ...flags };
   }
   const live = clusters.filter((cluster) => cluster.status !== 'ABSENT');
-  if (record && RUNNING_RECORD.has(record.status)) {
+  if (record && (RUNNING_RECORD.has(record.status) || stale)) {
     return { ...action, reason: `${desire.reason}; the record is ${record.status} (run ${record.runId})`, ...flags };
   }
   if (live.length > 0) {
@@ -239,7 +252,7 @@ function orphanDecisions(now: Date, rosterNames: Set<string>, records: Map<strin
     const record = records.get(owner);
     const clusterName = (owned.find((cluster) => cluster.name === clusterNameOf(owner)) ?? owned[0])?.name ?? record?.clusterName ?? clusterNameOf(owner);
     const subject = { developer: owner, clusterName, runId: runIdFor(owner, 'down', now, 'UTC'), orphan: true };
-    return resolve(subject, { action: 'down', reason: `orphan: ${owner} is not in the roster` }, record, owned);
+    return resolve(now, subject, { action: 'down', reason: `orphan: ${owner} is not in the roster` }, record, owned);
   });
 }
 
@@ -256,7 +269,7 @@ export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[
       runId: runIdFor(dev.name, desire.action, now, schedule.timezone),
       orphan: false,
     };
-    return resolve(subject, desire, record, clusters.filter((cluster) => ownerOf(cluster) === dev.name));
+    return resolve(now, subject, desire, record, clusters.filter((cluster) => ownerOf(cluster) === dev.name));
   });
   const rosterNames = new Set(config.developers.map((dev) => dev.name));
   const all = [...decisions, ...orphanDecisions(now, rosterNames, recordsByDeveloper, clusters)];

@@ -1,6 +1,7 @@
 /** ClaimEnvironment: the conditional write that makes this run the only owner of the developer's environment. */
 import { z } from 'zod';
 import { clusterNameOf } from '../core/config';
+import { RUN_LIFETIME_HOURS } from '../core/plan';
 import { developerField, runIdField } from './lib/fields';
 import { lambda, logger } from './lib/stack';
 
@@ -20,6 +21,7 @@ export const handler = lambda('ClaimEnvironment', input, async (event, { store }
     runId: event.runId,
     executionArn: event.executionArn,
     now: new Date().toISOString(),
+    staleBefore: new Date(Date.now() - RUN_LIFETIME_HOURS * 3_600_000).toISOString(),
   });
   if (result.outcome === 'lost') {
     logger.warn('another run owns this environment; stopping without side effects', {

@@ -200,7 +200,8 @@ export class MemoryCloud {
     list: async () => [...this.records.values()].map(clone),
     claim: async (request: ClaimRequest): Promise<ClaimResult> => {
       const current = this.records.get(request.developer);
-      const busy = current && (current.status === 'provisioning' || current.status === 'destroying' || (request.action === 'up' && current.status === 'ready'));
+      const stale = current && (current.status === 'provisioning' || current.status === 'destroying') && current.updatedAt < request.staleBefore;
+      const busy = current && !stale && (current.status === 'provisioning' || current.status === 'destroying' || (request.action === 'up' && current.status === 'ready'));
       if (current && (busy || current.runId === request.runId)) {
         return { outcome: current.runId === request.runId ? 'already-owned' : 'lost', record: clone(current) };
       }

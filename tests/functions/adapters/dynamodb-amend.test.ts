@@ -12,6 +12,7 @@ const claimUp: ClaimRequest = {
   runId: 'alice-up-20261124',
   executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:turbo-ci-environment:alice-up-20261124',
   now: '2026-11-24T07:35:00.000Z',
+  staleBefore: '2026-11-24T03:35:00.000Z',
 };
 
 describe('DynamoEnvironmentStore.amend against dynalite (a real DynamoDB API)', () => {

@@ -20,6 +20,7 @@ const claimUp = (runId: string, overrides: Partial<ClaimRequest> = {}): ClaimReq
   runId,
   executionArn: `arn:aws:states:eu-west-1:123456789012:execution:turbo-ci-environment:${runId}`,
   now: '2026-11-24T05:30:00.000Z',
+  staleBefore: '2026-11-24T01:30:00.000Z',
   ...overrides,
 });
 const jobHandle = {
@@ -77,6 +78,21 @@ describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => 
     const loser = results.find((result) => result.outcome === 'lost')!;
     expect(loser.record.runId).toBe(winner.record.runId);
     await expect(store.get('alice')).resolves.toMatchObject({ runId: winner.record.runId });
+  });
+
+  it('lets a run take over a claim that a dead run left behind, and only once it is stale', async () => {
+    await store.claim(claimUp('alice-up-20261124'));
+    // The owner died outside its failure path (aborted): the record stays provisioning, last written at 05:30.
+    const early = await store.claim(claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T09:00:00.000Z', staleBefore: '2026-11-24T05:00:00.000Z' }));
+    expect(early.outcome).toBe('lost');
+    const late = await store.claim(claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T10:00:00.000Z', staleBefore: '2026-11-24T06:00:00.000Z' }));
+    expect(late).toMatchObject({ outcome: 'claimed', record: { status: 'destroying', runId: 'alice-down-20261124' } });
+  });
+
+  it('refuses an up on a ready record: another run already made the cluster', async () => {
+    await store.claim(claimUp('alice-up-20261124'));
+    await store.update('alice', 'alice-up-20261124', { status: 'ready' });
+    await expect(store.claim(claimUp('alice-up-20261124-manual-0815'))).resolves.toMatchObject({ outcome: 'lost', record: { runId: 'alice-up-20261124' } });
   });
 
   it('answers a replayed claim with already-owned and leaves the record untouched', async () => {

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import type { ClusterInfo, EnvironmentRecord } from '../../../functions/adapters/ports';
 import { atLocalTime } from '../../../functions/core/clock';
 import { configSchema, scheduleOf, type TurboConfig } from '../../../functions/core/config';
-import { manualRunIdFor, plan, runIdFor, scheduledDesire, teardownInstant, untaggedLookalikes, type PlannedAction } from '../../../functions/core/plan';
+import { isStaleClaim, manualRunIdFor, plan, RUN_LIFETIME_HOURS, runIdFor, scheduledDesire, teardownInstant, untaggedLookalikes, type PlannedAction } from '../../../functions/core/plan';
 
 const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 
@@ -315,7 +315,9 @@ describe('records and clusters decide between acting and waiting', () => {
     ['destroying', 'alice-down-20261124', evening, /run alice-down-20261124 is destroying the cluster, wait for it$/],
     ['destroying', 'alice-down-20261123', morning, /run alice-down-20261123 is destroying the cluster, wait for it$/],
   ] as const)('a record in %s (%s) is another run’s work in progress: idle', (status, runId, now, reason) => {
-    const p = plan(now, config, [record('alice', { status, runId })], [cluster('turbo-alice', 'alice')]);
+    // Written by its owner an hour ago: a live run (see 'stale claims' for one that died).
+    const updatedAt = new Date(now.getTime() - 3_600_000).toISOString();
+    const p = plan(now, config, [record('alice', { status, runId, updatedAt })], [cluster('turbo-alice', 'alice')]);
     expect(actionOf(p, 'alice')).toBeUndefined();
     expect(idleOf(p, 'alice')?.reason).toMatch(reason);
   });
@@ -504,5 +506,20 @@ describe('untaggedLookalikes: clusters named like Turbo’s without its tag', ()
 
   it('a cluster listed as tagged but with an empty owner tag still counts as a look-alike', () => {
     expect(untaggedLookalikes(['turbo-x'], [{ name: 'turbo-x', status: 'ACTIVE', tags: {} }]).map((l) => l.name)).toEqual(['turbo-x']);
+  });
+});
+
+describe('stale claims', () => {
+  const config = configWith();
+  it('takes down a cluster whose up run died while provisioning, once its claim is older than a run can live', () => {
+    const stuck = record('alice', { status: 'provisioning', runId: 'alice-up-20261124', updatedAt: '2026-11-24T07:40:00.000Z' });
+    // 19:00 Berlin: teardown. The owner last wrote at 08:40 Berlin, more than RUN_LIFETIME_HOURS ago.
+    expect(isStaleClaim(stuck, at('2026-11-24T18:00:00Z'))).toBe(true);
+    expect(actionOf(plan(at('2026-11-24T18:00:00Z'), config, [stuck], [cluster('turbo-alice', 'alice')]), 'alice')).toMatchObject({ action: 'down', runId: 'alice-down-20261124' });
+    // Within the run's lifetime it is left to its owner.
+    const fresh = { ...stuck, updatedAt: '2026-11-24T16:30:00.000Z' };
+    expect(isStaleClaim(fresh, at('2026-11-24T18:00:00Z'))).toBe(false);
+    expect(actionOf(plan(at('2026-11-24T18:00:00Z'), config, [fresh], []), 'alice')).toBeUndefined();
+    expect(RUN_LIFETIME_HOURS).toBe(4);
   });
 });

@@ -59,7 +59,7 @@ describe('SlackWork against a real DynamoDB API (dynalite)', () => {
   });
 
   const readyRecord = async () => {
-    await ports.store.claim({ developer: 'alice', clusterName: 'turbo-alice', action: 'up', runId: 'alice-up-20261124', executionArn: 'x', now: '2026-11-24T07:35:00.000Z' });
+    await ports.store.claim({ developer: 'alice', clusterName: 'turbo-alice', action: 'up', runId: 'alice-up-20261124', executionArn: 'x', now: '2026-11-24T07:35:00.000Z', staleBefore: '2026-11-24T03:35:00.000Z' });
     await ports.store.update('alice', 'alice-up-20261124', { status: 'ready', readyAt: '2026-11-24T07:55:00.000Z', expiresAt: '2026-11-24T18:00:00.000Z' });
   };
 
