@@ -12,11 +12,11 @@ import { handler as checkRollout } from '../../../functions/handlers/checkRollou
 import { handler as listReadyEnvironments } from '../../../functions/handlers/listReadyEnvironments';
 import { handler as resolveImages } from '../../../functions/handlers/resolveImages';
 import { handler as rollOut } from '../../../functions/handlers/rollOut';
-import { bindDeps, type Deps } from '../../../functions/handlers/lib/deps';
+import { type Deps } from '../../../functions/handlers/lib/deps';
+import { bindTestDeps } from '../../support/deps';
 
 const baseConfig = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 const context = { functionName: 'imageSync', awsRequestId: 'req-1' } as Context;
-const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not used here')) });
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 const NEW = { repository: 'acme/turbo-notes', tag: '1.3.0', digest: DIGEST };
 const NEW_REF = `acme/turbo-notes:1.3.0@${DIGEST}`;
@@ -59,20 +59,8 @@ function fakeKube(image: string, checksToFinish = 2) {
 }
 
 function bind(overrides: Partial<Deps> & { config?: TurboConfig }) {
-  const deps: Deps = {
-    config: baseConfig,
-    region: 'eu-west-1',
-    store: unused as Deps['store'],
-    clusters: unused as Deps['clusters'],
-    runner: unused as Deps['runner'],
-    notifier: unused as Deps['notifier'],
-    registry: unused as Deps['registry'],
-    kubeFor: unused as Deps['kubeFor'],
-    workflows: unused as Deps['workflows'],
-    secrets: unused as Deps['secrets'],
-    ...overrides,
-  };
-  bindDeps(async () => deps);
+  const { config = baseConfig, ...ports } = overrides;
+  bindTestDeps(config, ports);
 }
 
 const activeCluster = (name: string): ClusterInfo => ({ name, status: 'ACTIVE', endpoint: `https://${name}.example`, certificateAuthority: 'Q0E=', nodegroupStatus: 'ACTIVE', tags: {} });
@@ -80,7 +68,7 @@ const activeCluster = (name: string): ClusterInfo => ({ name, status: 'ACTIVE', 
 describe('ListReadyEnvironments', () => {
   it('lists only ready environments, by developer', async () => {
     const record = (developer: string, status: EnvironmentRecord['status']): EnvironmentRecord => ({ developer, status, clusterName: `turbo-${developer}`, updatedAt: '2026-11-25T08:00:00Z' });
-    bind({ store: { ...(unused as Deps['store']), list: async () => [record('carol', 'ready'), record('bob', 'destroyed'), record('alice', 'ready'), record('dave', 'provisioning')] } });
+    bind({ store: { list: async () => [record('carol', 'ready'), record('bob', 'destroyed'), record('alice', 'ready'), record('dave', 'provisioning')] } as unknown as Deps['store'] });
     await expect(listReadyEnvironments({}, context)).resolves.toEqual({
       environments: [{ developer: 'alice', clusterName: 'turbo-alice' }, { developer: 'carol', clusterName: 'turbo-carol' }],
       count: 2,
@@ -118,7 +106,7 @@ describe('RollOut and CheckRollout', () => {
     const connected: KubeCluster[] = [];
     return { connected, kubeFor: (cluster: KubeCluster) => (connected.push(cluster), kube) };
   };
-  const clusters: Deps['clusters'] = { ...(unused as Deps['clusters']), describe: async (name: string) => activeCluster(name) };
+  const clusters = { describe: async (name: string) => activeCluster(name) } as unknown as Deps['clusters'];
   const input = { developer: 'alice', clusterName: 'turbo-alice', images: { frontend: NEW } };
 
   it('patches an outdated Deployment, then follows its rollout to done', async () => {

@@ -9,12 +9,11 @@ import type { Context } from 'aws-lambda';
 import type { Workflows } from '../../../functions/adapters/ports';
 import { loadConfigText } from '../../../functions/core/config';
 import { handler } from '../../../functions/handlers/imageWebhook';
-import { bindDeps, type Deps } from '../../../functions/handlers/lib/deps';
+import { bindTestDeps } from '../../support/deps';
 
 const config = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 const TOKEN = 'f3a1c9e0b7d24e6f8a5b3c1d9e7f0a2b4c6d8e0f1a3b5c7d';
 const context = { functionName: 'imageWebhook', awsRequestId: 'req-1' } as Context;
-const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not used by the webhook')) });
 
 /** A Step Functions double that keeps names as the service does: a second start of a name starts nothing. */
 function fakeWorkflows() {
@@ -46,19 +45,7 @@ describe('ImageWebhook', () => {
     const fake = fakeWorkflows();
     executions = fake.executions;
     secretReads.length = 0;
-    const deps: Deps = {
-      config,
-      region: 'eu-west-1',
-      store: unused as Deps['store'],
-      clusters: unused as Deps['clusters'],
-      runner: unused as Deps['runner'],
-      notifier: unused as Deps['notifier'],
-      registry: unused as Deps['registry'],
-      kubeFor: unused as Deps['kubeFor'],
-      workflows: fake.workflows,
-      secrets: { get: async (name) => (secretReads.push(name), TOKEN) },
-    };
-    bindDeps(async () => deps);
+    bindTestDeps(config, { workflows: fake.workflows, secrets: { get: async (name) => (secretReads.push(name), TOKEN) } });
   });
 
   const call = (token: string | undefined, body: string | undefined) => handler(event(token, body), context) as Promise<{ statusCode: number; body: string }>;

@@ -1,5 +1,5 @@
 import { handler } from '../../../functions/handlers/weeklyReport';
-import { bindDeps, type Deps } from '../../../functions/handlers/lib/deps';
+import { bindTestDeps } from '../../support/deps';
 import { MemoryCloud } from '../../../functions/adapters/memory/cloud';
 import { loadConfigText } from '../../../functions/core/config';
 import { readFileSync } from 'node:fs';
@@ -11,9 +11,7 @@ const context = { functionName: 'weeklyReport', awsRequestId: 'test' } as never;
 describe('WeeklyCostReport', () => {
   it('adds up each developer\'s recorded cluster lives over the past week and tells the ops channel', async () => {
     const cloud = new MemoryCloud(config.region);
-    const unused = undefined as never;
-    const deps: Deps = { config, region: config.region, store: cloud.store, clusters: unused, runner: unused, notifier: cloud.notifier, secrets: unused, registry: unused, kubeFor: unused, workflows: unused };
-    bindDeps(async () => deps);
+    bindTestDeps(config, { store: cloud.store, notifier: cloud.notifier });
     cloud.records.set('alice', {
       developer: 'alice',
       clusterName: 'turbo-alice',
