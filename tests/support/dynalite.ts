@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoEnvironmentStore, ENVIRONMENT_TABLE_SCHEMA } from '../../functions/adapters/dynamodb';
 
 // dynalite ships no types: a function that returns a Node http.Server.
 const dynalite = require('dynalite') as (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
@@ -58,4 +59,25 @@ export async function startDynalite(): Promise<LocalDynamo> {
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+/**
+ * A dynalite for the calling describe block, and a fresh environments table and store before each of its tests,
+ * so that no test sees another's records. `now` is the store's clock.
+ */
+export function useDynaliteStore(now: string): { readonly store: DynamoEnvironmentStore; readonly dynamo: LocalDynamo } {
+  const local = {} as { store: DynamoEnvironmentStore; dynamo: LocalDynamo };
+  let tables = 0;
+  beforeAll(async () => {
+    local.dynamo = await startDynalite();
+  });
+  afterAll(async () => {
+    await local.dynamo.stop();
+  });
+  beforeEach(async () => {
+    const tableName = `turbo-environments-${(tables += 1)}`;
+    await local.dynamo.createTable({ TableName: tableName, ...ENVIRONMENT_TABLE_SCHEMA });
+    local.store = new DynamoEnvironmentStore(local.dynamo.documentClient(), tableName, () => new Date(now));
+  });
+  return local;
 }

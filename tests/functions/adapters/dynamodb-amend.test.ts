@@ -1,7 +1,6 @@
-import { DynamoEnvironmentStore, ENVIRONMENT_TABLE_SCHEMA } from '../../../functions/adapters/dynamodb';
 import type { AmendPatch, ClaimRequest } from '../../../functions/adapters/ports';
 import { OwnershipLostError } from '../../../functions/adapters/ports';
-import { startDynalite, type LocalDynamo } from '../../support/dynalite';
+import { useDynaliteStore } from '../../support/dynalite';
 
 const audit = (action: string, at = '2026-11-24T17:35:00.000Z', by = 'slack:U0ALICE001') => ({ at, by, action });
 const patch = (fields: Partial<AmendPatch>): AmendPatch => ({ clusterName: 'turbo-alice', audit: audit('keep until 22:00'), ...fields });
@@ -16,24 +15,10 @@ const claimUp: ClaimRequest = {
 };
 
 describe('DynamoEnvironmentStore.amend against dynalite (a real DynamoDB API)', () => {
-  let dynamo: LocalDynamo;
-  let store: DynamoEnvironmentStore;
-  let tableNumber = 0;
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
-  beforeEach(async () => {
-    const tableName = `turbo-amend-${(tableNumber += 1)}`;
-    await dynamo.createTable({ TableName: tableName, ...ENVIRONMENT_TABLE_SCHEMA });
-    store = new DynamoEnvironmentStore(dynamo.documentClient(), tableName, () => new Date('2026-11-24T17:35:01.000Z'));
-  });
+  const local = useDynaliteStore('2026-11-24T17:35:01.000Z');
 
   it('creates an absent record with the change and its audit entry when the developer has none', async () => {
-    const record = await store.amend('alice', patch({ keepUntil: '2026-11-24T21:00:00.000Z' }));
+    const record = await local.store.amend('alice', patch({ keepUntil: '2026-11-24T21:00:00.000Z' }));
     expect(record).toEqual({
       developer: 'alice',
       status: 'absent',
@@ -42,56 +27,56 @@ describe('DynamoEnvironmentStore.amend against dynalite (a real DynamoDB API)', 
       keepUntil: '2026-11-24T21:00:00.000Z',
       audit: [audit('keep until 22:00')],
     });
-    await expect(store.get('alice')).resolves.toEqual(record);
+    await expect(local.store.get('alice')).resolves.toEqual(record);
   });
 
   it('changes a record owned by a run without taking its claim, status or jobs', async () => {
-    await store.claim(claimUp);
-    const record = await store.amend('alice', patch({ addSkipDate: '2026-11-25', audit: audit('skip 2026-11-25') }));
+    await local.store.claim(claimUp);
+    const record = await local.store.amend('alice', patch({ addSkipDate: '2026-11-25', audit: audit('skip 2026-11-25') }));
     expect(record).toMatchObject({ status: 'provisioning', runId: 'alice-up-20261124', skipDates: ['2026-11-25'], audit: [audit('skip 2026-11-25')] });
     // The owning run can still write: amend did not take ownership.
-    await expect(store.update('alice', 'alice-up-20261124', { endpoint: 'https://x' })).resolves.toMatchObject({ skipDates: ['2026-11-25'] });
+    await expect(local.store.update('alice', 'alice-up-20261124', { endpoint: 'https://x' })).resolves.toMatchObject({ skipDates: ['2026-11-25'] });
   });
 
   it('keeps skip dates as a set: adding one twice keeps one, removing takes it out, in date order', async () => {
-    await store.amend('alice', patch({ addSkipDate: '2026-11-27', audit: audit('skip 2026-11-27', '2026-11-24T10:00:00.000Z') }));
-    await store.amend('alice', patch({ addSkipDate: '2026-11-25', audit: audit('skip 2026-11-25', '2026-11-24T10:01:00.000Z') }));
-    const twice = await store.amend('alice', patch({ addSkipDate: '2026-11-25', audit: audit('skip 2026-11-25', '2026-11-24T10:02:00.000Z') }));
+    await local.store.amend('alice', patch({ addSkipDate: '2026-11-27', audit: audit('skip 2026-11-27', '2026-11-24T10:00:00.000Z') }));
+    await local.store.amend('alice', patch({ addSkipDate: '2026-11-25', audit: audit('skip 2026-11-25', '2026-11-24T10:01:00.000Z') }));
+    const twice = await local.store.amend('alice', patch({ addSkipDate: '2026-11-25', audit: audit('skip 2026-11-25', '2026-11-24T10:02:00.000Z') }));
     expect(twice.skipDates).toEqual(['2026-11-25', '2026-11-27']);
-    const removed = await store.amend('alice', patch({ removeSkipDate: '2026-11-25', audit: audit('up', '2026-11-24T10:03:00.000Z') }));
+    const removed = await local.store.amend('alice', patch({ removeSkipDate: '2026-11-25', audit: audit('up', '2026-11-24T10:03:00.000Z') }));
     expect(removed.skipDates).toEqual(['2026-11-27']);
     expect(removed.audit?.map((entry) => entry.action)).toEqual(['skip 2026-11-27', 'skip 2026-11-25', 'skip 2026-11-25', 'up']);
   });
 
   it('is idempotent: the same audit entry amended twice (a retried invoke) is recorded once and changes nothing more', async () => {
-    const first = await store.amend('alice', patch({ keepUntil: '2026-11-24T21:00:00.000Z' }));
-    const again = await store.amend('alice', patch({ keepUntil: '2026-11-24T21:00:00.000Z' }));
+    const first = await local.store.amend('alice', patch({ keepUntil: '2026-11-24T21:00:00.000Z' }));
+    const again = await local.store.amend('alice', patch({ keepUntil: '2026-11-24T21:00:00.000Z' }));
     expect(again).toEqual(first);
-    expect((await store.get('alice'))?.audit).toHaveLength(1);
-    expect(await store.get('alice')).not.toHaveProperty('auditKeys');
+    expect((await local.store.get('alice'))?.audit).toHaveLength(1);
+    expect(await local.store.get('alice')).not.toHaveProperty('auditKeys');
   });
 
   it('records who asked and when, in order, for every change', async () => {
-    await store.amend('alice', patch({ audit: audit('keep until 22:00', '2026-11-24T17:35:00.000Z', 'slack:U0ALICE001') }));
-    await store.amend('alice', patch({ audit: audit('down', '2026-11-24T17:40:00.000Z', 'cli:arn:aws:iam::123456789012:user/ops') }));
-    expect((await store.get('alice'))?.audit).toEqual([
+    await local.store.amend('alice', patch({ audit: audit('keep until 22:00', '2026-11-24T17:35:00.000Z', 'slack:U0ALICE001') }));
+    await local.store.amend('alice', patch({ audit: audit('down', '2026-11-24T17:40:00.000Z', 'cli:arn:aws:iam::123456789012:user/ops') }));
+    expect((await local.store.get('alice'))?.audit).toEqual([
       { at: '2026-11-24T17:35:00.000Z', by: 'slack:U0ALICE001', action: 'keep until 22:00' },
       { at: '2026-11-24T17:40:00.000Z', by: 'cli:arn:aws:iam::123456789012:user/ops', action: 'down' },
     ]);
   });
 
   it('refuses bad values, naming the field and the value, before writing anything', async () => {
-    await expect(store.amend('alice', patch({ addSkipDate: 'tomorrow' }))).rejects.toThrow('addSkipDate "tomorrow" is not a date YYYY-MM-DD');
-    await expect(store.amend('alice', patch({ keepUntil: '22:00' }))).rejects.toThrow('keepUntil "22:00" is not an ISO 8601 instant');
-    await expect(store.amend('alice', patch({ addSkipDate: '2026-11-25', removeSkipDate: '2026-11-26' }))).rejects.toThrow(
+    await expect(local.store.amend('alice', patch({ addSkipDate: 'tomorrow' }))).rejects.toThrow('addSkipDate "tomorrow" is not a date YYYY-MM-DD');
+    await expect(local.store.amend('alice', patch({ keepUntil: '22:00' }))).rejects.toThrow('keepUntil "22:00" is not an ISO 8601 instant');
+    await expect(local.store.amend('alice', patch({ addSkipDate: '2026-11-25', removeSkipDate: '2026-11-26' }))).rejects.toThrow(
       'addSkipDate and removeSkipDate cannot be given together',
     );
-    await expect(store.get('alice')).resolves.toBeUndefined();
+    await expect(local.store.get('alice')).resolves.toBeUndefined();
   });
 
   it('update() may not write the amend-owned fields', async () => {
-    await store.claim(claimUp);
-    await expect(store.update('alice', 'alice-up-20261124', { skipDates: ['2026-11-25'] })).rejects.toThrow('may not set skipDates');
-    await expect(store.update('alice', 'alice-up-20261124-b', {})).rejects.toBeInstanceOf(OwnershipLostError);
+    await local.store.claim(claimUp);
+    await expect(local.store.update('alice', 'alice-up-20261124', { skipDates: ['2026-11-25'] })).rejects.toThrow('may not set skipDates');
+    await expect(local.store.update('alice', 'alice-up-20261124-b', {})).rejects.toBeInstanceOf(OwnershipLostError);
   });
 });

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoEnvironmentStore, ENVIRONMENT_TABLE_SCHEMA } from '../../../functions/adapters/dynamodb';
+import { DynamoEnvironmentStore } from '../../../functions/adapters/dynamodb';
 import {
   AuthenticationError,
   OwnershipLostError,
@@ -10,7 +10,7 @@ import {
   type ClaimRequest,
   type EnvironmentRecord,
 } from '../../../functions/adapters/ports';
-import { startDynalite, type LocalDynamo } from '../../support/dynalite';
+import { useDynaliteStore } from '../../support/dynalite';
 import { awsError, awsSdkError, localClientConfig, startAwsJsonServer } from './aws-json-server';
 
 const claimUp = (runId: string, overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
@@ -33,25 +33,10 @@ const jobHandle = {
 };
 
 describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => {
-  let dynamo: LocalDynamo;
-  let store: DynamoEnvironmentStore;
-  let tableNumber = 0;
-
-  beforeAll(async () => {
-    dynamo = await startDynalite();
-  });
-  afterAll(async () => {
-    await dynamo.stop();
-  });
-  beforeEach(async () => {
-    // A fresh table per test: no test sees another's records.
-    const tableName = `turbo-environments-${(tableNumber += 1)}`;
-    await dynamo.createTable({ TableName: tableName, ...ENVIRONMENT_TABLE_SCHEMA });
-    store = new DynamoEnvironmentStore(dynamo.documentClient(), tableName, () => new Date('2026-11-24T06:00:00.000Z'));
-  });
+  const local = useDynaliteStore('2026-11-24T06:00:00.000Z');
 
   it('claims a developer that has no record', async () => {
-    const result = await store.claim(claimUp('alice-up-20261124'));
+    const result = await local.store.claim(claimUp('alice-up-20261124'));
 
     expect(result).toEqual({
       outcome: 'claimed',
@@ -66,40 +51,40 @@ describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => 
         updatedAt: '2026-11-24T05:30:00.000Z',
       },
     });
-    await expect(store.get('alice')).resolves.toEqual(result.record);
+    await expect(local.store.get('alice')).resolves.toEqual(result.record);
   });
 
   it('gives one success and one lost claim to two racing runs', async () => {
-    const results = await Promise.all([store.claim(claimUp('alice-up-20261124')), store.claim(claimUp('alice-up-20261124-b'))]);
+    const results = await Promise.all([local.store.claim(claimUp('alice-up-20261124')), local.store.claim(claimUp('alice-up-20261124-b'))]);
 
     const outcomes = results.map((result) => result.outcome).sort();
     expect(outcomes).toEqual(['claimed', 'lost']);
     const winner = results.find((result) => result.outcome === 'claimed')!;
     const loser = results.find((result) => result.outcome === 'lost')!;
     expect(loser.record.runId).toBe(winner.record.runId);
-    await expect(store.get('alice')).resolves.toMatchObject({ runId: winner.record.runId });
+    await expect(local.store.get('alice')).resolves.toMatchObject({ runId: winner.record.runId });
   });
 
   it('lets a run take over a claim that a dead run left behind, and only once it is stale', async () => {
-    await store.claim(claimUp('alice-up-20261124'));
+    await local.store.claim(claimUp('alice-up-20261124'));
     // The owner died outside its failure path (aborted): the record stays provisioning, last written at 05:30.
-    const early = await store.claim(claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T09:00:00.000Z', staleBefore: '2026-11-24T05:00:00.000Z' }));
+    const early = await local.store.claim(claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T09:00:00.000Z', staleBefore: '2026-11-24T05:00:00.000Z' }));
     expect(early.outcome).toBe('lost');
-    const late = await store.claim(claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T10:00:00.000Z', staleBefore: '2026-11-24T06:00:00.000Z' }));
+    const late = await local.store.claim(claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T10:00:00.000Z', staleBefore: '2026-11-24T06:00:00.000Z' }));
     expect(late).toMatchObject({ outcome: 'claimed', record: { status: 'destroying', runId: 'alice-down-20261124' } });
   });
 
   it('refuses an up on a ready record: another run already made the cluster', async () => {
-    await store.claim(claimUp('alice-up-20261124'));
-    await store.update('alice', 'alice-up-20261124', { status: 'ready' });
-    await expect(store.claim(claimUp('alice-up-20261124-manual-0815'))).resolves.toMatchObject({ outcome: 'lost', record: { runId: 'alice-up-20261124' } });
+    await local.store.claim(claimUp('alice-up-20261124'));
+    await local.store.update('alice', 'alice-up-20261124', { status: 'ready' });
+    await expect(local.store.claim(claimUp('alice-up-20261124-manual-0815'))).resolves.toMatchObject({ outcome: 'lost', record: { runId: 'alice-up-20261124' } });
   });
 
   it('answers a replayed claim with already-owned and leaves the record untouched', async () => {
-    await store.claim(claimUp('alice-up-20261124'));
-    await store.update('alice', 'alice-up-20261124', { jobs: { apply: jobHandle } });
+    await local.store.claim(claimUp('alice-up-20261124'));
+    await local.store.update('alice', 'alice-up-20261124', { jobs: { apply: jobHandle } });
 
-    const replay = await store.claim(claimUp('alice-up-20261124', { now: '2026-11-24T05:45:00.000Z' }));
+    const replay = await local.store.claim(claimUp('alice-up-20261124', { now: '2026-11-24T05:45:00.000Z' }));
 
     expect(replay.outcome).toBe('already-owned');
     expect(replay.record.jobs).toEqual({ apply: jobHandle });
@@ -107,10 +92,10 @@ describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => 
   });
 
   it('lets a down claim take over a ready record, clearing the last run\'s error and jobs', async () => {
-    await store.claim(claimUp('alice-up-20261124'));
-    await store.update('alice', 'alice-up-20261124', { status: 'ready', jobs: { apply: jobHandle }, lastError: 'an old hiccup' });
+    await local.store.claim(claimUp('alice-up-20261124'));
+    await local.store.update('alice', 'alice-up-20261124', { status: 'ready', jobs: { apply: jobHandle }, lastError: 'an old hiccup' });
 
-    const down = await store.claim(claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T17:00:00.000Z' }));
+    const down = await local.store.claim(claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T17:00:00.000Z' }));
 
     expect(down.outcome).toBe('claimed');
     expect(down.record).toMatchObject({ status: 'destroying', action: 'down', runId: 'alice-down-20261124' });
@@ -119,18 +104,18 @@ describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => 
   });
 
   it('refuses a claim while another run is destroying', async () => {
-    await store.claim(claimUp('alice-down-20261124', { action: 'down' }));
+    await local.store.claim(claimUp('alice-down-20261124', { action: 'down' }));
 
-    const up = await store.claim(claimUp('alice-up-20261125'));
+    const up = await local.store.claim(claimUp('alice-up-20261125'));
 
     expect(up).toMatchObject({ outcome: 'lost', record: { status: 'destroying', runId: 'alice-down-20261124' } });
   });
 
   it('applies an update by the owner, removing fields set to undefined', async () => {
-    await store.claim(claimUp('alice-up-20261124'));
-    await store.update('alice', 'alice-up-20261124', { lastError: 'transient' });
+    await local.store.claim(claimUp('alice-up-20261124'));
+    await local.store.update('alice', 'alice-up-20261124', { lastError: 'transient' });
 
-    const updated = await store.update('alice', 'alice-up-20261124', {
+    const updated = await local.store.update('alice', 'alice-up-20261124', {
       status: 'ready',
       endpoint: 'https://ABC.eks.amazonaws.com',
       images: { frontend: { repository: 'acme/turbo-notes', tag: '1.4.0', digest: 'sha256:abc' } },
@@ -144,66 +129,66 @@ describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => 
       updatedAt: '2026-11-24T06:00:00.000Z',
     });
     expect(updated.lastError).toBeUndefined();
-    await expect(store.get('alice')).resolves.toEqual(updated);
+    await expect(local.store.get('alice')).resolves.toEqual(updated);
   });
 
   it('throws OwnershipLostError for an update by a run that does not own the record', async () => {
-    await store.claim(claimUp('alice-up-20261124'));
+    await local.store.claim(claimUp('alice-up-20261124'));
 
-    const stale = store.update('alice', 'alice-up-20261123', { status: 'ready' });
+    const stale = local.store.update('alice', 'alice-up-20261123', { status: 'ready' });
 
     await expect(stale).rejects.toBeInstanceOf(OwnershipLostError);
     await expect(stale).rejects.toThrow('alice is owned by run alice-up-20261124, not by alice-up-20261123: the update was not applied');
-    await expect(store.get('alice')).resolves.toMatchObject({ status: 'provisioning' });
+    await expect(local.store.get('alice')).resolves.toMatchObject({ status: 'provisioning' });
   });
 
   it('throws OwnershipLostError for an update of a developer without a record', async () => {
-    await expect(store.update('bob', 'bob-up-20261124', { status: 'ready' })).rejects.toThrow(
+    await expect(local.store.update('bob', 'bob-up-20261124', { status: 'ready' })).rejects.toThrow(
       new OwnershipLostError('bob is owned by nobody (there is no record), not by bob-up-20261124: the update was not applied'),
     );
-    await expect(store.get('bob')).resolves.toBeUndefined();
+    await expect(local.store.get('bob')).resolves.toBeUndefined();
   });
 
   it('refuses an update of the fields only the store writes', async () => {
-    await store.claim(claimUp('alice-up-20261124'));
-    await expect(store.update('alice', 'alice-up-20261124', { runId: 'x' })).rejects.toThrow('may not set runId');
-    await expect(store.update('alice', 'alice-up-20261124', { notified: [] })).rejects.toThrow('may not set notified');
+    await local.store.claim(claimUp('alice-up-20261124'));
+    await expect(local.store.update('alice', 'alice-up-20261124', { runId: 'x' })).rejects.toThrow('may not set runId');
+    await expect(local.store.update('alice', 'alice-up-20261124', { notified: [] })).rejects.toThrow('may not set notified');
   });
 
   it('records a notification once: true, then false', async () => {
-    await store.claim(claimUp('alice-up-20261124'));
+    await local.store.claim(claimUp('alice-up-20261124'));
 
-    await expect(store.markNotified('alice', 'alice-up-20261124:ready')).resolves.toBe(true);
-    await expect(store.markNotified('alice', 'alice-up-20261124:ready')).resolves.toBe(false);
-    await expect(store.markNotified('alice', 'alice-up-20261124:failed')).resolves.toBe(true);
-    await expect(store.get('alice')).resolves.toMatchObject({ notified: ['alice-up-20261124:failed', 'alice-up-20261124:ready'] });
+    await expect(local.store.markNotified('alice', 'alice-up-20261124:ready')).resolves.toBe(true);
+    await expect(local.store.markNotified('alice', 'alice-up-20261124:ready')).resolves.toBe(false);
+    await expect(local.store.markNotified('alice', 'alice-up-20261124:failed')).resolves.toBe(true);
+    await expect(local.store.get('alice')).resolves.toMatchObject({ notified: ['alice-up-20261124:failed', 'alice-up-20261124:ready'] });
   });
 
   it('gives exactly one true to racing notifications', async () => {
-    await store.claim(claimUp('alice-up-20261124'));
+    await local.store.claim(claimUp('alice-up-20261124'));
 
-    const results = await Promise.all([1, 2, 3].map(() => store.markNotified('alice', 'alice-up-20261124:ready')));
+    const results = await Promise.all([1, 2, 3].map(() => local.store.markNotified('alice', 'alice-up-20261124:ready')));
 
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
   it('releases a notification key so that a retry can send it', async () => {
-    await store.claim(claimUp('alice-up-20261124'));
-    await store.markNotified('alice', 'alice-up-20261124:ready');
+    await local.store.claim(claimUp('alice-up-20261124'));
+    await local.store.markNotified('alice', 'alice-up-20261124:ready');
 
-    await store.unmarkNotified('alice', 'alice-up-20261124:ready');
+    await local.store.unmarkNotified('alice', 'alice-up-20261124:ready');
 
-    await expect(store.markNotified('alice', 'alice-up-20261124:ready')).resolves.toBe(true);
+    await expect(local.store.markNotified('alice', 'alice-up-20261124:ready')).resolves.toBe(true);
   });
 
   it('neither records nor releases notifications of a developer without a record, and creates none', async () => {
-    await expect(store.markNotified('bob', 'bob-up-20261124:ready')).rejects.toThrow('there is no environment record for bob');
-    await expect(store.unmarkNotified('bob', 'bob-up-20261124:ready')).resolves.toBeUndefined();
-    await expect(store.get('bob')).resolves.toBeUndefined();
+    await expect(local.store.markNotified('bob', 'bob-up-20261124:ready')).rejects.toThrow('there is no environment record for bob');
+    await expect(local.store.unmarkNotified('bob', 'bob-up-20261124:ready')).resolves.toBeUndefined();
+    await expect(local.store.get('bob')).resolves.toBeUndefined();
   });
 
   it('refuses an empty notification key', async () => {
-    await expect(store.markNotified('alice', ' ')).rejects.toThrow('notification key must not be empty');
+    await expect(local.store.markNotified('alice', ' ')).rejects.toThrow('notification key must not be empty');
   });
 
   it('lists every record across Scan pages', async () => {
@@ -211,11 +196,11 @@ describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => 
     const padding = 'x'.repeat(95_000);
     const developers = Array.from({ length: 12 }, (_, index) => `dev${String(index).padStart(2, '0')}`);
     for (const developer of developers) {
-      await store.claim(claimUp(`${developer}-up-20261124`, { developer, clusterName: `turbo-${developer}` }));
-      await store.update(developer, `${developer}-up-20261124`, { lastError: padding });
+      await local.store.claim(claimUp(`${developer}-up-20261124`, { developer, clusterName: `turbo-${developer}` }));
+      await local.store.update(developer, `${developer}-up-20261124`, { lastError: padding });
     }
     const scans: unknown[] = [];
-    const counted = new DynamoDBClient(dynamo.clientConfig());
+    const counted = new DynamoDBClient(local.dynamo.clientConfig());
     counted.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'ScanCommand') scans.push(args.input);
@@ -223,7 +208,7 @@ describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => 
       },
       { step: 'initialize' },
     );
-    const pagedStore = new DynamoEnvironmentStore(DynamoDBDocumentClient.from(counted), store.tableName);
+    const pagedStore = new DynamoEnvironmentStore(DynamoDBDocumentClient.from(counted), local.store.tableName);
 
     const records = await pagedStore.list();
 
