@@ -132,12 +132,11 @@ export function executionFromHistory(run: ExecutionListItem, events: HistoryEven
   };
 }
 
-/** One report row per finished run (the rehearsal's rows are per developer and day); finished runs only (the report has no mark for a run still going). */
+/** One report row per run (the rehearsal's rows are per developer and day), a run still going included. */
 export function reportRowsOfRuns(rows: TimelineRow[]): RunReportInput['rows'] {
-  return rows.flatMap(({ result, developer, action, readyAt, reason, segments }) => {
-    if (result === 'running') return [];
+  return rows.map(({ result, developer, action, readyAt, reason, segments }) => {
     const day = segments[0]?.start.slice(5, 10);
-    return [{ developer: `${developer} ${action}${day ? ` ${day}` : ''}`, result, readyAt, reason, segments }];
+    return { developer: `${developer} ${action}${day ? ` ${day}` : ''}`, result, readyAt, reason, segments };
   });
 }
 
@@ -165,10 +164,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const title = `Turbo ${stage.name}: ${rows.length} ${which}`;
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, renderRunReport({ title, generatedAt: new Date().toISOString(), rows }));
-    const running = reported.length - rows.length;
-    const left = [running > 0 ? `${running} still running` : '', runs.length > reported.length ? `${runs.length - reported.length} older than the latest ${REPORT_MAX_RUNS}` : '']
-      .filter(Boolean)
-      .join(', ');
+    const left = runs.length > reported.length ? `${runs.length - reported.length} older than the latest ${REPORT_MAX_RUNS}` : '';
     io.stdout(`\nReport of ${rows.length} run${rows.length === 1 ? '' : 's'} written to ${path}${left ? ` (left out: ${left})` : ''}\n`);
     return 0;
   });

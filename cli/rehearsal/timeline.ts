@@ -89,7 +89,7 @@ export function reportRows(summary: DeveloperSummary[], timeline: TimelineRow[])
     const runs = new Set([row.up?.runId, row.down?.runId].filter(Boolean));
     return {
       developer: row.developer,
-      result: row.result === 'running' ? 'ready' : row.result,
+      result: row.result,
       readyAt: row.readyAt,
       reason: row.reason,
       segments: timeline.filter((entry) => runs.has(entry.runId)).flatMap((entry) => entry.segments),

@@ -10,7 +10,8 @@ export interface RunReportInput {
   generatedAt: string;
   rows: Array<{
     developer: string;
-    result: 'ready' | 'destroyed' | 'failed' | 'skipped';
+    /** `running`: the run is still going (a live report of a deployed stage, or a rehearsal cut short). */
+    result: 'ready' | 'destroyed' | 'failed' | 'skipped' | 'running';
     readyAt?: string;
     reason?: string;
     segments: Array<{ step: ReportStep; start: string; end: string; failed?: boolean }>;
@@ -109,7 +110,7 @@ export function renderRunReport(input: RunReportInput): string {
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d1d1f;background:#fff}
 h1{font-size:20px;margin:0 0 4px}.meta{color:#6e6e73;margin:0 0 16px}
 svg text{font-size:12px;fill:#1d1d1f}svg .tick{fill:#6e6e73;font-size:11px}
-.failed{stroke:#7b1f16;stroke-width:2}.failure-mark{fill:#c0392b;font-weight:bold}.result-failed{fill:#c0392b;font-weight:bold}.result-ready{fill:#1e7d32}
+.failed{stroke:#7b1f16;stroke-width:2}.failure-mark{fill:#c0392b;font-weight:bold}.result-failed{fill:#c0392b;font-weight:bold}.result-ready{fill:#1e7d32}.result-running{fill:#4a7fd6;font-style:italic}
 ul.legend{list-style:none;padding:0;display:flex;gap:16px;flex-wrap:wrap}.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
 ul.failures li{color:#c0392b}
 </style></head>
