@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { scheduleOf } from '../core/config';
 import { lastStartedStep } from '../core/failure';
 import { destroyedMessage, failureMessage, readyMessage } from '../core/messages';
-import type { EnvironmentStore, Message } from '../adapters/ports';
+import type { Message } from '../adapters/ports';
+import { sendOnce } from './lib/sendOnce';
 import { developerField, runIdField } from './lib/fields';
 import type { Deps } from './lib/deps';
 import { lambda, logger } from './lib/stack';
@@ -23,17 +24,6 @@ const input = z.object({
 });
 
 type Delivery = 'sent' | 'already-sent' | 'not-in-roster' | `failed: ${string}`;
-
-async function sendOnce(store: EnvironmentStore, developer: string, key: string, send: () => Promise<unknown>): Promise<Delivery> {
-  if (!(await store.markNotified(developer, key))) return 'already-sent';
-  try {
-    await send();
-    return 'sent';
-  } catch (error) {
-    await store.unmarkNotified(developer, key);
-    throw error;
-  }
-}
 
 export async function notify(event: z.output<typeof input>, { config, store, notifier, region }: Deps) {
   const record = await store.get(event.developer);

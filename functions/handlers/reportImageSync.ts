@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
 import { developerField } from './lib/fields';
 import { environmentFields } from './lib/imageSync';
+import { sendOnce } from './lib/sendOnce';
 import { lambda } from './lib/stack';
 
 const change = z.object({ image: z.string(), from: z.string().nullable(), fromTag: z.string().nullable(), to: z.string(), toTag: z.string() });
@@ -36,14 +37,7 @@ export const handler = lambda('ReportImageSync', input, async (event, { config, 
   const outcome = event.state === 'rolling' ? 'rolled' : event.state;
   const member = config.developers.find((dev) => dev.name === event.developer);
   if (outcome !== 'rolled' || !member) return { developer: event.developer, outcome, reason: event.reason ?? null };
-  const key = `${event.executionName}:rolled`;
-  if (await store.markNotified(event.developer, key)) {
-    try {
-      await notifier.sendToUser(member.slackUserId, rolloutMessage({ developer: event.developer, clusterName: event.clusterName, changes: event.changes }));
-    } catch (error) {
-      await store.unmarkNotified(event.developer, key);
-      throw error;
-    }
-  }
+  const message = rolloutMessage({ developer: event.developer, clusterName: event.clusterName, changes: event.changes });
+  await sendOnce(store, event.developer, `${event.executionName}:rolled`, () => notifier.sendToUser(member.slackUserId, message));
   return { developer: event.developer, outcome, reason: null };
 });

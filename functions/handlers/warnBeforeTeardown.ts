@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { scheduleOf } from '../core/config';
 import { warningMessage } from '../core/messages';
 import { developerField, runIdField } from './lib/fields';
+import { sendOnce } from './lib/sendOnce';
 import { lambda } from './lib/stack';
 
 const input = z.object({
@@ -20,15 +21,7 @@ const input = z.object({
 export const handler = lambda('WarnBeforeTeardown', input, async (event, { config, store, notifier }) => {
   const member = config.developers.find((dev) => dev.name === event.developer);
   if (!member) return { sent: false, reason: 'not in the roster' };
-  if (!(await store.markNotified(event.developer, event.runId))) return { sent: false, reason: 'already warned today' };
-  try {
-    await notifier.sendToUser(
-      member.slackUserId,
-      warningMessage({ developer: event.developer, clusterName: event.clusterName, teardownAt: event.teardownAt, timezone: scheduleOf(config, member).timezone, keepOffer: event.keepOffer }),
-    );
-  } catch (error) {
-    await store.unmarkNotified(event.developer, event.runId);
-    throw error;
-  }
-  return { sent: true, reason: null };
+  const message = warningMessage({ developer: event.developer, clusterName: event.clusterName, teardownAt: event.teardownAt, timezone: scheduleOf(config, member).timezone, keepOffer: event.keepOffer });
+  const delivery = await sendOnce(store, event.developer, event.runId, () => notifier.sendToUser(member.slackUserId, message));
+  return delivery === 'sent' ? { sent: true, reason: null } : { sent: false, reason: 'already warned today' };
 });
