@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import { scheduleOf, type TurboConfig } from '../functions/core/config';
 import { manualRunIdFor } from '../functions/core/plan';
+import { clusterHasFailed } from '../functions/core/jobs';
 import type { FaultPoint, MemoryCloud, SentMessage } from '../functions/adapters/memory/cloud';
 import type { EnvironmentStatus, JobKind } from '../functions/adapters/ports';
 import { dayWindow, RECONCILE_EVERY_MS, startRehearsal, tickReconcile, type Rehearsal } from './rehearsal/day';
@@ -89,8 +90,7 @@ async function jobLedger(cloud: MemoryCloud, developer: string): Promise<{ start
   const started = { apply: 0, deploy: 0, destroy: 0 };
   const succeeded = new Set<JobKind>();
   // An apply whose cluster then failed did not do its job: applying again is the fix, not a duplicate.
-  const cluster = await cloud.clusters.describe(`turbo-${developer}`);
-  const clusterFailed = cluster.status === 'FAILED' || cluster.nodegroupStatus === 'CREATE_FAILED';
+  const clusterFailed = clusterHasFailed(await cloud.clusters.describe(`turbo-${developer}`));
   for (const job of cloud.jobs.values()) {
     if (job.handle.developer !== developer) continue;
     started[job.handle.kind] += 1;

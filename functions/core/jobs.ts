@@ -1,7 +1,7 @@
 /**
  * What each job is told: the environment variables that scripts/*.sh read, the same on CodeBuild and Jenkins.
  */
-import type { JobHandle, JobKind, JobStatus } from '../adapters/ports';
+import type { ClusterInfo, JobHandle, JobKind, JobStatus } from '../adapters/ports';
 import { clusterNameOf, type TurboConfig } from './config';
 
 export interface JobContext {
@@ -43,6 +43,11 @@ export function expectedJobSeconds(config: TurboConfig, kind: JobKind): number {
 
 export class JobFailedError extends Error {
   override name = 'Turbo.JobFailed';
+}
+
+/** A cluster that its apply left broken: the control plane FAILED, or its node group failed or degraded. */
+export function clusterHasFailed(cluster: ClusterInfo): boolean {
+  return cluster.status === 'FAILED' || cluster.nodegroupStatus === 'CREATE_FAILED' || cluster.nodegroupStatus === 'DEGRADED';
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { elapsedSeconds, MAX_POLL_ATTEMPTS, WaitExhaustedError } from '../core/polling';
+import { clusterHasFailed } from '../core/jobs';
 import { lambda } from './lib/stack';
 
 const CLUSTER_POLL_SECONDS = 30;
@@ -22,7 +23,7 @@ export class ClusterFailedError extends Error {
 export const handler = lambda('CheckCluster', input, async ({ clusterName, expect, since }, { clusters }) => {
   const cluster = await clusters.describe(clusterName);
   const nodes = cluster.nodegroupStatus;
-  if (expect === 'active' && (cluster.status === 'FAILED' || nodes === 'CREATE_FAILED' || nodes === 'DEGRADED')) {
+  if (expect === 'active' && clusterHasFailed(cluster)) {
     throw new ClusterFailedError(`cluster ${clusterName} is ${cluster.status}${nodes ? `, node group ${nodes}` : ''}`);
   }
   const done = expect === 'gone' ? cluster.status === 'ABSENT' : cluster.status === 'ACTIVE' && nodes === 'ACTIVE';

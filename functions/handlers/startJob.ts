@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { expectedJobSeconds, jobParams } from '../core/jobs';
 import { nextWaitSeconds } from '../core/polling';
 import { OwnershipLostError, type Clusters } from '../adapters/ports';
-import { isReusable } from '../core/jobs';
+import { clusterHasFailed, isReusable } from '../core/jobs';
 import { developerField, jobKindField, runIdField } from './lib/fields';
 import { lambda, logger } from './lib/stack';
 
@@ -20,8 +20,7 @@ const input = z.object({
 /** An apply whose cluster ended FAILED did not do its job: a redrive must apply again. */
 async function clusterHealthy(kind: string, clusterName: string, clusters: Clusters): Promise<boolean> {
   if (kind !== 'apply') return true;
-  const cluster = await clusters.describe(clusterName);
-  return cluster.status !== 'FAILED' && cluster.nodegroupStatus !== 'CREATE_FAILED' && cluster.nodegroupStatus !== 'DEGRADED';
+  return !clusterHasFailed(await clusters.describe(clusterName));
 }
 
 export const handler = lambda('StartJob', input, async (event, { config, store, runner, clusters }) => {

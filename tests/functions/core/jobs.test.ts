@@ -1,4 +1,4 @@
-import { isReusable, jobParams, expectedJobSeconds } from '../../../functions/core/jobs';
+import { clusterHasFailed, isReusable, jobParams, expectedJobSeconds } from '../../../functions/core/jobs';
 import type { JobHandle } from '../../../functions/adapters/ports';
 import { loadConfigText } from '../../../functions/core/config';
 import { readFileSync } from 'node:fs';
@@ -43,5 +43,13 @@ describe('jobParams: what the scripts are told', () => {
 
   it('expects each job to last what the config says', () => {
     expect([expectedJobSeconds(config, 'apply'), expectedJobSeconds(config, 'deploy'), expectedJobSeconds(config, 'destroy')]).toEqual([720, 60, 600]);
+  });
+});
+
+describe('clusterHasFailed', () => {
+  it('is true for a FAILED control plane or a failed or degraded node group, false while creating or healthy', () => {
+    const cluster = (status: 'ACTIVE' | 'FAILED' | 'CREATING', nodegroupStatus?: 'ACTIVE' | 'CREATE_FAILED' | 'DEGRADED' | 'CREATING') => ({ name: 'turbo-alice', status, nodegroupStatus, tags: {} });
+    expect([cluster('FAILED'), cluster('ACTIVE', 'CREATE_FAILED'), cluster('ACTIVE', 'DEGRADED')].map(clusterHasFailed)).toEqual([true, true, true]);
+    expect([cluster('CREATING', 'CREATING'), cluster('ACTIVE', 'ACTIVE')].map(clusterHasFailed)).toEqual([false, false]);
   });
 });
