@@ -45,7 +45,7 @@ function runSummary(execution: LocalExecution): RunSummary {
 }
 
 /** The moment MarkReady finished: the environment was usable from then on. */
-function readyAt(execution: LocalExecution): number | undefined {
+export function readyAt(execution: LocalExecution): number | undefined {
   return execution.visits.find((visit) => visit.name === 'MarkReady' && visit.exitedAt !== undefined && !visit.failed)?.exitedAt;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { LocalExecution } from './local-sfn';
 import type { RunReportInput } from '../../functions/core/report';
-import type { DeveloperSummary } from './summary';
+import { readyAt, type DeveloperSummary } from './summary';
 
 export type Step = 'claim' | 'apply' | 'cluster' | 'deploy' | 'notify' | 'destroy' | 'failure';
 
@@ -67,7 +67,7 @@ export function timelineOf(executions: LocalExecution[]): TimelineRow[] {
         else segments.push({ step, start: new Date(visit.enteredAt).toISOString(), end });
         if (visit.failed) segments.at(-1)!.failed = true;
       }
-      const ready = execution.visits.find((visit) => visit.name === 'MarkReady' && !visit.failed)?.exitedAt;
+      const ready = readyAt(execution);
       const action = execution.input.action === 'down' ? 'down' : 'up';
       const result = execution.status === 'FAILED' ? 'failed' : execution.status === 'RUNNING' ? 'running' : action === 'down' ? 'destroyed' : 'ready';
       return {
