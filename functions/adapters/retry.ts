@@ -78,17 +78,21 @@ const THROTTLING_ERRORS = new Set([
 ]);
 
 const TIMEOUT_ERRORS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+/** Server-side failures, by name, for errors that arrive without their HTTP metadata. */
+const SERVER_ERRORS = new Set(['ServiceUnavailable', 'ServiceUnavailableException', 'InternalServerError', 'InternalServerException', 'InternalFailure']);
 const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export function awsErrorName(error: unknown): string {
   return (error as AwsSdkError | undefined)?.name ?? 'UnknownError';
 }
 
-function isTransientAwsError(error: AwsSdkError): boolean {
+/** Throttling, a timeout, a network failure or a server fault: worth another try later. */
+export function isTransientAwsError(error: AwsSdkError): boolean {
   const status = error.$metadata?.httpStatusCode ?? 0;
   return (
     THROTTLING_ERRORS.has(error.name ?? '') ||
     TIMEOUT_ERRORS.has(error.name ?? '') ||
+    SERVER_ERRORS.has(error.name ?? '') ||
     NETWORK_ERROR_CODES.has(error.code ?? '') ||
     error.$fault === 'server' ||
     status === 429 ||

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { formatPath } from '../../core/config';
 import { resolveDeps, type Deps } from './deps';
 import { redactKnownSecrets } from './redact';
+import { isTransientAwsError } from '../../adapters/retry';
 
 export const logger = new Logger({ serviceName: 'turbo' });
 
@@ -18,27 +19,17 @@ export class InvalidInputError extends Error {
   override name = 'Turbo.InvalidInput';
 }
 
-/** Errors whose `name` the state machines route on pass through; anything else is named for what it is. */
-const TRANSIENT_SDK_ERRORS = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'InternalServerError',
-  'InternalServerException',
-  'InternalFailure',
-  'TimeoutError',
-]);
-
+/**
+ * Errors whose `name` the state machines route on pass through; an SDK error an adapter did not translate is
+ * Turbo.TransientError when it is worth retrying (the adapters' own rule); anything else keeps its name.
+ */
 export function normaliseError(error: unknown): Error {
   if (error instanceof z.ZodError) {
     const problems = error.issues.map((issue) => `${formatPath(issue.path) || '(input)'}: ${issue.message}`);
     return new InvalidInputError(`invalid input: ${problems.join('; ')}`);
   }
   const source = error instanceof Error ? error : new Error(String(error));
-  const transient = TRANSIENT_SDK_ERRORS.has(source.name) || (source as { $retryable?: unknown }).$retryable !== undefined;
+  const transient = isTransientAwsError(source) || (source as { $retryable?: unknown }).$retryable !== undefined;
   const normalised = new Error(redactKnownSecrets(source.message));
   normalised.name = source.name.startsWith('Turbo.') ? source.name : transient ? 'Turbo.TransientError' : source.name || 'Error';
   return normalised;
