@@ -189,6 +189,8 @@ export interface SelfServiceTask {
   requestedBy: string;
   /** The Slack user to answer by DM (absent for the CLI). */
   replyTo?: string;
+  /** The Slack request it came from (see requestIdOf): Slack's redeliveries of one request get one reply. */
+  requestId?: string;
   requestedAt: string;
 }
 

@@ -1,12 +1,17 @@
 /**
- * Registry on Docker Hub: tags from the Hub API, digests from the registry v2 API.
- * - Tags: `GET {hubApiUrl}/v2/namespaces/{ns}/repositories/{name}/tags?page_size=100`, answered with
- *   `{ count, next, previous, results: [{ name, digest, ... }] }`; `next` (an absolute URL or null) is followed.
- *   With credentials, a bearer from `POST {hubApiUrl}/v2/auth/token` `{ identifier, secret }` (valid 10 minutes).
+ * The image registry: tags from Docker Hub's hub API or from the registry's own API, digests from the registry.
+ * - Tags, Docker Hub (`hubApiUrl` set): `GET {hubApiUrl}/v2/namespaces/{ns}/repositories/{name}/tags?page_size=100`,
+ *   answered with `{ count, next, previous, results: [{ name, digest, ... }] }`; `next` (an absolute URL or null) is
+ *   followed. With credentials, a bearer from `POST {hubApiUrl}/v2/auth/token` `{ identifier, secret }` (10 minutes).
+ * - Tags, any OCI registry (`hubApiUrl` null: ECR, GHCR, Harbor, the distribution registry): the distribution spec's
+ *   `GET {registryUrl}/v2/{name}/tags/list?n=100`, answered with `{ name, tags }`. More pages are announced by an
+ *   RFC 5988 `Link: <...?n=100&last=...>; rel="next"` header (often a relative URL), and none by its absence.
  * - Digests: `HEAD {registryUrl}/v2/{ns}/{name}/manifests/{tag}` accepting OCI and Docker manifests and indexes;
  *   the digest is the `Docker-Content-Digest` header. HEADs do not count against Docker Hub's pull limits.
- * - The registry's token flow: a 401 with `WWW-Authenticate: Bearer realm=...,service=...,scope=...` -> GET the realm
- *   with service and scope (anonymous, or basic auth) -> `{ token, expires_in, issued_at }`, kept until it expires.
+ * - The registry's token flow, for tag lists and HEADs alike: a 401 with `WWW-Authenticate: Bearer realm=...,
+ *   service=...,scope=...` -> GET the realm with service and scope (anonymous, or basic auth with the registry
+ *   credentials) -> `{ token, expires_in, issued_at }`, kept until it expires -> the request again with the bearer.
+ *   A registry that challenges with `Basic` (ECR's, some Harbors) gets the credentials themselves.
  * - 429 waits out its Retry-After (bounded), 5xx and network failures back off; what outlasts the retries is a
  *   TransientError. No token or password ever goes into an error.
  */
@@ -30,6 +35,8 @@ const DEFAULT_TOKEN_SECONDS = 60;
 const TOKEN_MARGIN_MS = 5_000;
 /** Docker Hub's access tokens from /v2/auth/token live 10 minutes. */
 const HUB_TOKEN_TTL_MS = 9 * 60_000;
+/** Tags asked for per page, from either API. */
+const PAGE_SIZE = 100;
 
 export interface RegistryCredentials {
   username: string;
@@ -37,8 +44,9 @@ export interface RegistryCredentials {
   password: string;
 }
 
-export interface DockerHubRegistryOptions {
-  hubApiUrl: string;
+export interface ContainerRegistryOptions {
+  /** Docker Hub's hub API, which lists Docker Hub's tags; null: the registry lists its own tags (tags/list). */
+  hubApiUrl: string | null;
   registryUrl: string;
   credentials?: RegistryCredentials;
   fetch?: typeof fetch;
@@ -47,7 +55,7 @@ export interface DockerHubRegistryOptions {
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number; sleep?: (ms: number) => Promise<void> };
   /** The longest Retry-After honoured; a longer one is cut to this. */
   maxRetryAfterMs?: number;
-  /** Pages of 100 tags read at most. */
+  /** Pages of 100 tags read at most (a registry may send fewer a page, so this bounds requests, not tags). */
   maxPages?: number;
   now?: () => number;
 }
@@ -62,6 +70,7 @@ class RetryableRegistryError extends Error {
 }
 
 interface CachedToken {
+  /** The Authorization header's value. */
   value: string;
   expiresAt: number;
 }
@@ -72,8 +81,8 @@ interface BearerChallenge {
   scope?: string;
 }
 
-export class DockerHubRegistry implements Registry {
-  private readonly hubApiUrl: URL;
+export class ContainerRegistry implements Registry {
+  private readonly hubApiUrl: URL | undefined;
   private readonly registryUrl: URL;
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
@@ -81,11 +90,11 @@ export class DockerHubRegistry implements Registry {
   private readonly maxPages: number;
   private readonly maxRetryAfterMs: number;
   private readonly retry: { attempts: number; baseDelayMs: number; maxDelayMs: number; sleep?: (ms: number) => Promise<void> };
-  /** Registry tokens by repository (their scope); the Hub API's token under the key `hub`. */
+  /** Authorization headers for the registry by repository (a token's scope); the Hub API's under the key `hub`. */
   private readonly tokens = new Map<string, CachedToken>();
 
-  constructor(private readonly options: DockerHubRegistryOptions) {
-    this.hubApiUrl = baseUrl(options.hubApiUrl, 'hubApiUrl');
+  constructor(private readonly options: ContainerRegistryOptions) {
+    this.hubApiUrl = options.hubApiUrl === null ? undefined : baseUrl(options.hubApiUrl, 'hubApiUrl');
     this.registryUrl = baseUrl(options.registryUrl, 'registryUrl');
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -97,14 +106,25 @@ export class DockerHubRegistry implements Registry {
 
   async listTags(repository: string): Promise<string[]> {
     const [namespace, name] = splitRepository(repository);
-    let next: string | null = new URL(`v2/namespaces/${namespace}/repositories/${name}/tags?page_size=100`, this.hubApiUrl).toString();
+    const hub = this.hubApiUrl;
+    const first = hub
+      ? new URL(`v2/namespaces/${namespace}/repositories/${name}/tags?page_size=${PAGE_SIZE}`, hub)
+      : new URL(`v2/${namespace}/${name}/tags/list?n=${PAGE_SIZE}`, this.registryUrl);
     const tags: string[] = [];
+    let next: string | null = first.toString();
     for (let page = 1; next !== null; page += 1) {
-      if (page > this.maxPages) throw new Error(`${repository} has more than ${this.maxPages * 100} tags; Turbo reads at most ${this.maxPages} pages`);
+      if (page > this.maxPages) {
+        throw new Error(`${repository} has more tags than ${this.maxPages} pages hold; Turbo reads at most ${this.maxPages} pages`);
+      }
       const url: string = next;
-      const body = await this.retrying(`listing the tags of ${repository}`, () => this.hubGet(url, repository));
-      tags.push(...body.results.map((tag) => tag.name));
-      next = body.next ? this.sameOrigin(body.next, this.hubApiUrl, `the next page of ${repository}'s tags`).toString() : null;
+      const read = () => (hub ? this.hubGet(url, repository) : this.registryTags(url, repository));
+      const body = await this.retrying(`listing the tags of ${repository}`, read);
+      tags.push(...body.tags);
+      // A next page may be relative to this one (the distribution registry's are).
+      const nextUrl = body.next === null ? null : new URL(body.next, url).toString();
+      const what = `the next page of ${repository}'s tags`;
+      next = nextUrl === null ? null : this.sameOrigin(nextUrl, hub ?? this.registryUrl, what).toString();
+      if (next === url) throw new Error(`the registry named the same page again as the next page of ${repository}'s tags (${pathOf(url)})`);
     }
     return tags;
   }
@@ -114,14 +134,10 @@ export class DockerHubRegistry implements Registry {
     if (!TAG.test(tag)) throw new ConfigurationError(`image tag must match ${TAG.source} (got ${JSON.stringify(tag)})`);
     const url = new URL(`v2/${namespace}/${name}/manifests/${tag}`, this.registryUrl).toString();
     return this.retrying(`reading the digest of ${repository}:${tag}`, async () => {
-      let response = await this.headManifest(url, this.cachedToken(repository));
-      if (response.status === 401) {
-        const token = await this.registryToken(repository, response.headers.get('www-authenticate'));
-        response = await this.headManifest(url, token);
-        if (response.status === 401) throw new AuthenticationError(`the registry refused its own token for ${repository} (HTTP 401 on HEAD ${pathOf(url)})`);
-      }
+      const head = { method: 'HEAD', headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') } };
+      const response = await this.registryExchange(url, repository, head);
+      await response.body?.cancel();
       if (response.status === 404) throw new ConfigurationError(`the registry has no tag ${tag} of ${repository} (HTTP 404 on HEAD ${pathOf(url)})`);
-      if (response.status === 403) throw new AuthenticationError(`the registry refused HEAD ${pathOf(url)} (HTTP 403): check the registry credentials`);
       if (response.status !== 200) throw new Error(`the registry answered HTTP ${response.status} to HEAD ${pathOf(url)}`);
       const digest = response.headers.get('docker-content-digest');
       if (!digest || !DIGEST.test(digest)) {
@@ -131,9 +147,53 @@ export class DockerHubRegistry implements Registry {
     });
   }
 
-  private async hubGet(url: string, repository: string): Promise<{ results: Array<{ name: string }>; next: string | null }> {
-    const token = this.options.credentials ? await this.hubToken() : undefined;
-    const response = await this.send(url, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  /** One page of the distribution spec's tag list, and the next page's URL from its Link header. */
+  private async registryTags(url: string, repository: string): Promise<{ tags: string[]; next: string | null }> {
+    const response = await this.registryExchange(url, repository, { headers: { accept: 'application/json' } });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      throw new ConfigurationError(`the registry has no repository ${repository} (HTTP 404 on GET ${pathOf(url)})`);
+    }
+    const body = (await readJson(response, `the tags of ${repository}`)) as { tags?: unknown };
+    // The distribution registry answers `"tags": null` for a repository whose tags were all deleted.
+    const tags = body.tags ?? [];
+    if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) {
+      const got = JSON.stringify(body.tags)?.slice(0, 100);
+      throw new Error(`the registry answered the tags of ${repository} without a tags list of names (got ${got})`);
+    }
+    return { tags, next: nextLink(response.headers.get('link')) ?? null };
+  }
+
+  /**
+   * A request to the registry with the token flow: the cached authorization first; on a 401, a new one from the
+   * challenge, and the request once more. A second 401 or a 403 is an AuthenticationError.
+   */
+  private async registryExchange(url: string, repository: string, init: RequestInit): Promise<Response> {
+    const send = async (authorization: string | undefined) =>
+      this.send(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...(authorization ? { authorization } : {}) } });
+    const at = `${init.method ?? 'GET'} ${pathOf(url)}`;
+    let response = await send(this.cachedAuthorization(repository));
+    if (response.status === 401) {
+      await response.body?.cancel();
+      const authorization = await this.registryAuthorization(repository, response.headers.get('www-authenticate'));
+      response = await send(authorization);
+      if (response.status === 401) {
+        await response.body?.cancel();
+        this.tokens.delete(repository);
+        const refused = authorization.startsWith('Basic') ? `the credentials of user ${this.options.credentials?.username}` : 'its own token';
+        throw new AuthenticationError(`the registry refused ${refused} for ${repository} (HTTP 401 on ${at})`);
+      }
+    }
+    if (response.status === 403) {
+      await response.body?.cancel();
+      throw new AuthenticationError(`the registry refused ${at} (HTTP 403): check the registry credentials`);
+    }
+    return response;
+  }
+
+  private async hubGet(url: string, repository: string): Promise<{ tags: string[]; next: string | null }> {
+    const authorization = this.options.credentials ? await this.hubAuthorization() : undefined;
+    const response = await this.send(url, { headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) } });
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
       this.tokens.delete('hub');
@@ -151,14 +211,14 @@ export class DockerHubRegistry implements Registry {
     if (body.next !== undefined && body.next !== null && typeof body.next !== 'string') {
       throw new Error(`Docker Hub answered the tags of ${repository} with a next that is not a URL (got ${JSON.stringify(body.next)})`);
     }
-    return { results: results as Array<{ name: string }>, next: (body.next as string | null | undefined) ?? null };
+    return { tags: (results as Array<{ name: string }>).map((tag) => tag.name), next: (body.next as string | null | undefined) ?? null };
   }
 
-  private async hubToken(): Promise<string> {
-    const cached = this.cachedToken('hub');
+  private async hubAuthorization(): Promise<string> {
+    const cached = this.cachedAuthorization('hub');
     if (cached) return cached;
     const { username, password } = this.options.credentials!;
-    const response = await this.send(new URL('v2/auth/token', this.hubApiUrl).toString(), {
+    const response = await this.send(new URL('v2/auth/token', this.hubApiUrl!).toString(), {
       method: 'POST',
       headers: { accept: 'application/json', 'content-type': 'application/json' },
       body: JSON.stringify({ identifier: username, secret: password }),
@@ -169,12 +229,23 @@ export class DockerHubRegistry implements Registry {
     }
     const { access_token: token } = (await readJson(response, 'a Docker Hub access token')) as { access_token?: unknown };
     if (typeof token !== 'string' || !token) throw new Error('Docker Hub answered /v2/auth/token without an access_token');
-    this.tokens.set('hub', { value: token, expiresAt: this.now() + HUB_TOKEN_TTL_MS });
-    return token;
+    const bearer = `Bearer ${token}`;
+    this.tokens.set('hub', { value: bearer, expiresAt: this.now() + HUB_TOKEN_TTL_MS });
+    return bearer;
   }
 
-  /** A fresh token for `repository` from the realm the registry's challenge names. */
-  private async registryToken(repository: string, header: string | null): Promise<string> {
+  /** A fresh Authorization for `repository`: a bearer from the realm the registry's challenge names, or basic auth. */
+  private async registryAuthorization(repository: string, header: string | null): Promise<string> {
+    const credentials = this.options.credentials;
+    const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
+    if (header && /^basic\b/i.test(header)) {
+      if (!basic) {
+        const missing = 'set registryUserParameter and registryTokenParameter';
+        throw new AuthenticationError(`the registry wants basic credentials for ${repository}: ${missing}`);
+      }
+      this.tokens.set(repository, { value: basic, expiresAt: Infinity });
+      return basic;
+    }
     const challenge = parseBearerChallenge(header);
     if (!challenge) {
       throw new AuthenticationError(`the registry asked for authentication without a Bearer challenge (WWW-Authenticate ${JSON.stringify(header?.slice(0, 60) ?? null)})`);
@@ -182,9 +253,8 @@ export class DockerHubRegistry implements Registry {
     const realm = this.sameOrigin(challenge.realm, undefined, 'the token realm');
     realm.searchParams.set('scope', challenge.scope ?? `repository:${repository}:pull`);
     if (challenge.service) realm.searchParams.set('service', challenge.service);
-    const credentials = this.options.credentials;
-    const authorization = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : undefined;
-    const response = await this.send(realm.toString(), { headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) } });
+    const headers = { accept: 'application/json', ...(basic ? { authorization: basic } : {}) };
+    const response = await this.send(realm.toString(), { headers });
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
       throw new AuthenticationError(`the registry's token service refused ${credentials ? `user ${credentials.username}` : 'an anonymous request'} for ${repository} (HTTP ${response.status})`);
@@ -195,24 +265,16 @@ export class DockerHubRegistry implements Registry {
     const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
     // Never later than our own clock says: a token service whose clock runs ahead must not make us keep a dead token.
     const issuedAt = Math.min(this.now(), Date.parse(String(body.issued_at)) || Infinity);
-    this.tokens.set(repository, { value: token, expiresAt: issuedAt + seconds * 1000 });
-    return token;
+    const bearer = `Bearer ${token}`;
+    this.tokens.set(repository, { value: bearer, expiresAt: issuedAt + seconds * 1000 });
+    return bearer;
   }
 
-  private cachedToken(key: string): string | undefined {
+  private cachedAuthorization(key: string): string | undefined {
     const cached = this.tokens.get(key);
     if (cached && cached.expiresAt - TOKEN_MARGIN_MS > this.now()) return cached.value;
     this.tokens.delete(key);
     return undefined;
-  }
-
-  private async headManifest(url: string, token: string | undefined): Promise<Response> {
-    const response = await this.send(url, {
-      method: 'HEAD',
-      headers: { accept: MANIFEST_MEDIA_TYPES.join(', '), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    });
-    await response.body?.cancel();
-    return response;
   }
 
   /** One exchange; 429, 5xx and network failures become retryable. */
@@ -245,8 +307,8 @@ export class DockerHubRegistry implements Registry {
   }
 
   /**
-   * A URL the service handed us. Next pages must stay on the Hub API's origin (our credentials go there); a token
-   * realm may be another host, but never plain http unless the registry itself is.
+   * A URL the service handed us. Next pages must stay on the origin of the API that lists them (our credentials go
+   * there); a token realm may be another host, but never plain http unless the registry itself is.
    */
   private sameOrigin(value: string, origin: URL | undefined, what: string): URL {
     let url: URL;
@@ -264,17 +326,17 @@ export class DockerHubRegistry implements Registry {
 }
 
 /** The registry of the config's imageSync block, with its credentials read from their parameters when set. */
-export async function createDockerHubRegistry(
+export async function createContainerRegistry(
   secrets: SecretStore,
   config: TurboConfig['imageSync'],
-  options: Partial<DockerHubRegistryOptions> = {},
-): Promise<DockerHubRegistry> {
+  options: Partial<ContainerRegistryOptions> = {},
+): Promise<ContainerRegistry> {
   const { registryUserParameter, registryTokenParameter } = config;
   const credentials =
     registryUserParameter && registryTokenParameter
       ? { username: await secrets.get(registryUserParameter), password: await secrets.get(registryTokenParameter) }
       : undefined;
-  return new DockerHubRegistry({ hubApiUrl: config.hubApiUrl, registryUrl: config.registryUrl, credentials, ...options });
+  return new ContainerRegistry({ hubApiUrl: config.hubApiUrl, registryUrl: config.registryUrl, credentials, ...options });
 }
 
 function baseUrl(value: string, field: string): URL {
@@ -303,6 +365,19 @@ export function parseBearerChallenge(header: string | null): BearerChallenge | u
   const params = Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1]!.toLowerCase(), match[2]!]));
   if (!params.realm) return undefined;
   return { realm: params.realm, service: params.service, scope: params.scope };
+}
+
+/**
+ * The target of an RFC 5988 `Link` header's `rel="next"` link, as written (it may be relative), or undefined.
+ * `</v2/a/b/tags/list?last=1.2.0&n=100>; rel="next"`, possibly among other links separated by commas.
+ */
+export function nextLink(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const [, target, params] of header.matchAll(/<([^>]*)>\s*((?:;\s*(?:[^;,"]|"[^"]*")+)*)/g)) {
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))/i.exec(params ?? '');
+    if (rel && (rel[1] ?? rel[2] ?? '').toLowerCase().split(/\s+/).includes('next')) return target;
+  }
+  return undefined;
 }
 
 /** Retry-After in seconds or as an HTTP date. */

@@ -106,8 +106,12 @@ const imageSync = z
     includePrerelease: z.boolean().default(DEFAULT_IMAGE_SYNC.includePrerelease),
     /** `follow`: the MongoDB StatefulSet rolls like the frontend; `manual`: image-sync never touches it. */
     mongoPolicy: z.enum(['follow', 'manual']).default(DEFAULT_IMAGE_SYNC.mongoPolicy),
-    /** The Docker Hub API that lists tags. */
-    hubApiUrl: httpUrl.default(DEFAULT_IMAGE_SYNC.hubApiUrl),
+    /**
+     * Docker Hub's hub API, which lists the tags; null: the registry lists them itself (`/v2/<name>/tags/list`, as
+     * ECR, GHCR, Harbor and the distribution registry do). Unset: Docker Hub's when registryUrl is Docker Hub's
+     * registry, else null.
+     */
+    hubApiUrl: httpUrl.nullable().optional(),
     /** The registry (v2 API) that answers manifest HEADs with digests. */
     registryUrl: httpUrl.default(DEFAULT_IMAGE_SYNC.registryUrl),
     /** A rollout not finished this long after its patch has failed. */
@@ -122,6 +126,11 @@ const imageSync = z
   .refine((sync) => (sync.registryUserParameter === undefined) === (sync.registryTokenParameter === undefined), {
     message: 'registryUserParameter and registryTokenParameter go together (both or neither)',
     path: ['registryTokenParameter'],
+  })
+  .transform(({ hubApiUrl, ...sync }) => {
+    // Only Docker Hub has a hub API: a team that moves registryUrl elsewhere must not have its tags listed by Docker Hub.
+    const onDockerHub = sync.registryUrl === DEFAULT_IMAGE_SYNC.registryUrl;
+    return { ...sync, hubApiUrl: hubApiUrl === undefined ? (onDockerHub ? DEFAULT_IMAGE_SYNC.hubApiUrl : null) : hubApiUrl };
   });
 
 export const configSchema = z

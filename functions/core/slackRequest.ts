@@ -4,7 +4,7 @@
  * the config; nothing here reads or writes anything.
  * https://api.slack.com/authentication/verifying-requests-from-slack
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { SelfServiceRequest } from '../adapters/ports';
 import { atLocalTime, localDate, localNow } from './clock';
@@ -43,6 +43,15 @@ export function verifySlackRequest(request: SignedRequest, signingSecret: string
   // Both are `v0=` + 64 hex digits here, so the lengths match and the comparison takes the same time whatever differs.
   if (!timingSafeEqual(expected, given)) return { ok: false, reason: 'X-Slack-Signature does not match the request' };
   return { ok: true };
+}
+
+/**
+ * One Slack request, however often Slack delivers it: Slack redelivers a request that got no answer within 3 seconds
+ * (with X-Slack-Retry-Num), with the same body, and each request's body is unique (its trigger_id). The timestamp is
+ * left out, since a redelivery may be signed anew.
+ */
+export function requestIdOf(rawBody: string): string {
+  return createHash('sha256').update(rawBody, 'utf8').digest('hex').slice(0, 32);
 }
 
 /** Who a command names: a Slack mention (`<@U…>` or `<@U…|name>`) or a roster name (`@alice`, `alice`). */

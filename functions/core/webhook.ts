@@ -4,12 +4,19 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-/** Docker Hub's push payloads are about 1 KiB; the pipeline's is one line. Anything far larger is not a push. */
-export const MAX_WEBHOOK_BODY_BYTES = 16 * 1024;
+/**
+ * A Docker Hub push payload carries the repository's README (`repository.full_description`, at most 25,000
+ * characters) and its `dockerfile`: about 30 KiB for a long README, and up to 150 KB if every character is escaped as
+ * `\uXXXX`. 256 KiB holds that with room for a large Dockerfile, and stays far below what reaches the function at
+ * all (API Gateway HTTP APIs take 10 MB, a synchronous Lambda invocation 6 MB), so an oversized body gets this 413
+ * with its reason rather than the gateway's bare one.
+ */
+export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
 
 const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*\/[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 /** The Docker reference grammar for a tag. */
 const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const MAX_EXECUTION_NAME = 80;
 
 /**
@@ -25,6 +32,11 @@ export function tokenMatches(given: string | undefined, expected: string): boole
 export interface ImagePush {
   repository: string;
   tag: string;
+  /**
+   * What tells this push from an earlier push of the same tag: the pushed digest when the payload has one (the
+   * pipeline's may), else Docker Hub's `push_data.pushed_at`. Absent when the payload has neither.
+   */
+  pushed?: string;
   /** `dockerhub`: Docker Hub's webhook payload; `pipeline`: the image pipeline's `{repository, tag}`. */
   source: 'dockerhub' | 'pipeline';
 }
@@ -35,14 +47,15 @@ const refuse = (status: 400 | 413, message: string): WebhookBody => ({ ok: false
 const shown = (value: unknown) => JSON.stringify(value)?.slice(0, 100) ?? 'nothing';
 
 /**
- * Reads a webhook body: Docker Hub's (`{ push_data: { tag }, repository: { repo_name } }`) or the pipeline's
- * (`{ repository, tag }`). Refuses, naming the field and its value, anything else.
+ * Reads a webhook body: Docker Hub's (`{ push_data: { tag, pushed_at }, repository: { repo_name } }`) or the
+ * pipeline's (`{ repository, tag, digest? }`). Refuses, naming the field and its value, anything else.
  */
 export function parseWebhookBody(body: string | undefined, isBase64Encoded: boolean): WebhookBody {
   if (body === undefined || body === '') return refuse(400, 'the body is empty: expected a Docker Hub push payload or {"repository": "...", "tag": "..."}');
   const bytes = isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
   if (bytes.length > MAX_WEBHOOK_BODY_BYTES) {
-    return refuse(413, `the body is ${bytes.length} bytes; a push notification is at most ${MAX_WEBHOOK_BODY_BYTES}`);
+    const limit = `${MAX_WEBHOOK_BODY_BYTES} bytes, a Docker Hub payload with its README and Dockerfile included`;
+    return refuse(413, `the body is ${bytes.length} bytes; a push notification is at most ${limit}`);
   }
   let parsed: unknown;
   try {
@@ -64,16 +77,29 @@ export function parseWebhookBody(body: string | undefined, isBase64Encoded: bool
   if (typeof tag !== 'string' || !TAG.test(tag)) {
     return refuse(400, `${tagField} must be an image tag such as 1.3.0 (got ${shown(tag)})`);
   }
-  return { ok: true, push: { repository, tag, source: dockerHub ? 'dockerhub' : 'pipeline' } };
+  const pushed = dockerHub ? (payload.push_data as { pushed_at?: unknown }).pushed_at : payload.digest;
+  const pushedIsValid = dockerHub
+    ? typeof pushed === 'number' && Number.isFinite(pushed) && pushed > 0
+    : typeof pushed === 'string' && DIGEST.test(pushed);
+  if (pushed !== undefined && !pushedIsValid) {
+    const [field, expected] = dockerHub
+      ? ['push_data.pushed_at', 'a Unix time in seconds such as 1764064800']
+      : ['digest', 'a digest such as sha256:<64 hex digits>'];
+    return refuse(400, `${field} must be ${expected} (got ${shown(pushed)})`);
+  }
+  const source = dockerHub ? 'dockerhub' : 'pipeline';
+  return { ok: true, push: { repository, tag, ...(pushed === undefined ? {} : { pushed: String(pushed) }), source } };
 }
 
 /**
- * The image-sync execution's name for a push: the same repository and tag always give the same name, so Step
- * Functions starts one execution however often the push is announced. The hash keeps `1.3.0` and `1-3-0` apart
+ * The image-sync execution's name for a push. An exact redelivery (same repository, tag and push identity) gives
+ * the same name, so Step Functions starts it once however often it is announced; a new push of the same tag (a new
+ * digest or pushed_at) gives a new name, so a moved tag rolls at once. The hash keeps `1.3.0` and `1-3-0` apart
  * after the characters that names cannot hold are replaced.
  */
-export function executionNameFor(push: Pick<ImagePush, 'repository' | 'tag'>): string {
-  const hash = createHash('sha256').update(`${push.repository}:${push.tag}`).digest('hex').slice(0, 10);
+export function executionNameFor(push: Pick<ImagePush, 'repository' | 'tag' | 'pushed'>): string {
+  const identity = [push.repository, push.tag, ...(push.pushed === undefined ? [] : [push.pushed])].join(':');
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 10);
   const readable = `push-${push.repository}-${push.tag}`.replace(/[^A-Za-z0-9_-]/g, '-');
   return `${readable.slice(0, MAX_EXECUTION_NAME - hash.length - 1)}-${hash}`;
 }

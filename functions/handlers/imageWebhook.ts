@@ -2,8 +2,9 @@
  * ImageWebhook: `POST /hooks/images/{token}` (httpApi), called by Docker Hub's webhook and by the image pipeline.
  * - A missing or wrong token gets 404, exactly like a path that does not exist, and starts nothing.
  * - A body over the limit gets 413, one that is not a push notification 400, naming what is wrong.
- * - Otherwise it starts the image-sync state machine under a name derived from the repository and tag, so the same
- *   push announced twice (Docker Hub retries, plus the pipeline's own call) starts one execution.
+ * - Otherwise it starts the image-sync state machine under a name derived from the repository, the tag and the
+ *   push (its digest, or Docker Hub's pushed_at): a redelivery of the same push starts nothing new (Step Functions
+ *   keeps names; ExecutionAlreadyExists counts as already started), and a re-push of the same tag rolls at once.
  * The token never leaves this function: not in the execution's input, the answer, or a log line.
  */
 import { z } from 'zod';

@@ -2,11 +2,13 @@
  * SlackInteraction (httpApi POST /slack/interactions): the `/turbo` slash command and the warning's buttons.
  * It verifies Slack's signature before anything else (401, nothing changed, on failure), decides what is asked and
  * whether it is allowed (pure, fast), hands the work to SlackWork asynchronously, and answers Slack at once:
- * Slack gives up on an answer after 3 seconds.
+ * Slack gives up on an answer after 3 seconds, and then delivers the request again (X-Slack-Retry-Num). A redelivery
+ * is handed over again, since the first delivery may have failed before it got that far; the task carries the
+ * request's ID, so SlackWork changes nothing twice and replies once.
  */
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { authorize, parseInteraction, resolveRequest, SlackRequestError, verifySlackRequest } from '../core/slackRequest';
+import { authorize, parseInteraction, requestIdOf, resolveRequest, SlackRequestError, verifySlackRequest } from '../core/slackRequest';
 import type { TurboConfig } from '../core/config';
 import type { AsyncWork } from '../adapters/ports';
 import { AwsSecretStore, createSecretClients } from '../adapters/secrets';
@@ -61,10 +63,14 @@ export async function interact(event: z.output<typeof httpEvent>, ports: Interac
     request: resolution.request,
     requestedBy: `slack:${interaction.userId}`,
     replyTo: interaction.userId,
+    requestId: requestIdOf(rawBody),
     // The signed timestamp: a delivery seen twice becomes the same task (see SlackWork's idempotency).
     requestedAt: new Date(Number(timestamp) * 1000).toISOString(),
   });
-  logger.info('self-service request queued', { developer: permission.developer.name, verb: resolution.request.verb, by: interaction.userId });
+  const retry = header('x-slack-retry-num');
+  const redelivery = retry ? { retry, retryReason: header('x-slack-retry-reason') } : {};
+  const { verb } = resolution.request;
+  logger.info('self-service request queued', { developer: permission.developer.name, verb, by: interaction.userId, ...redelivery });
   if (interaction.kind === 'action') return { statusCode: 200, body: '' };
   return ephemeral(`On it: ${resolution.request.verb} for ${permission.developer.name}. I'll send you a DM when it is done.`);
 }

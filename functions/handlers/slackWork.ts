@@ -12,6 +12,7 @@ import { manualRunIdFor, scheduledDesire } from '../core/plan';
 import type { EnvironmentRecord, EnvironmentRuns, EnvironmentStore, Notifier, SelfServiceTask } from '../adapters/ports';
 import { createSfnClient, StepFunctionsWorkflows } from '../adapters/stepfunctions';
 import { developerField } from './lib/fields';
+import { sendOnce } from './lib/sendOnce';
 import { lambda } from './lib/stack';
 
 export const selfServiceTask = z.object({
@@ -25,6 +26,7 @@ export const selfServiceTask = z.object({
   ]),
   requestedBy: z.string().min(1).max(300),
   replyTo: z.string().regex(/^[UW][A-Z0-9]{6,20}$/).optional(),
+  requestId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
   requestedAt: z.iso.datetime({ offset: true }),
 });
 
@@ -119,10 +121,19 @@ export async function performSelfService(task: SelfServiceTask, ports: WorkPorts
   }
 }
 
-/** Runs the task and answers the requester by DM (the CLI has no one to DM and prints the result instead). */
+/**
+ * Runs the task and answers the requester by DM (the CLI has no one to DM and prints the result instead). The reply
+ * to a Slack request is reserved on the developer's record under the request's ID, so that Slack's redelivery of the
+ * same request, or a retried invocation, does not reply twice. With no record (a status or down for someone who
+ * never had a cluster: nothing was changed) there is nowhere to reserve it, and the answer is simply sent.
+ */
 export async function work(task: SelfServiceTask, ports: WorkPorts): Promise<WorkResult> {
   const outcome = await performSelfService(task, ports);
-  if (task.replyTo) await ports.notifier.sendToUser(task.replyTo, replyMessage(outcome.message));
+  const { replyTo, requestId } = task;
+  if (!replyTo) return outcome;
+  const reply = () => ports.notifier.sendToUser(replyTo, replyMessage(outcome.message));
+  if (requestId && (await ports.store.get(task.developer))) await sendOnce(ports.store, task.developer, `reply:${requestId}`, reply);
+  else await reply();
   return outcome;
 }
 

@@ -15,7 +15,7 @@ import { describeProblem, parseConfig } from '../../functions/core/config';
 import { slackSignature } from '../../functions/core/slackRequest';
 import { APP_WORKLOADS } from '../../functions/core/images';
 import { JenkinsJobRunner } from '../../functions/adapters/jenkins';
-import { DockerHubRegistry } from '../../functions/adapters/registry';
+import { ContainerRegistry } from '../../functions/adapters/registry';
 import { KubeApi } from '../../functions/adapters/kube';
 import { SlackNotifier } from '../../functions/adapters/slack';
 import { handler as imageWebhook } from '../../functions/handlers/imageWebhook';
@@ -238,7 +238,7 @@ describe('answers from Jenkins, the registry, Kubernetes and Slack', () => {
     ],
     [
       'the registry',
-      () => new DockerHubRegistry({ hubApiUrl: url, registryUrl: url, credentials: { username: 'robot', password: SECRETS.registry }, retry: noSleep, timeoutMs: 2000 }).listTags('acme/turbo-notes'),
+      () => new ContainerRegistry({ hubApiUrl: url, registryUrl: url, credentials: { username: 'robot', password: SECRETS.registry }, retry: noSleep, timeoutMs: 2000 }).listTags('acme/turbo-notes'),
       (methods) => methods.filter((method) => !method.startsWith('GET') && !method.startsWith('POST /v2/auth/token')),
     ],
     [

@@ -10,12 +10,24 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  waitUntilTableExists,
+  type CreateTableCommandInput,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoEnvironmentStore, ENVIRONMENT_TABLE_SCHEMA } from '../../functions/adapters/dynamodb';
 
+/** How long dynalite keeps a new, deleted or updated table in CREATING, DELETING or UPDATING (DynamoDB takes seconds). */
+export interface DynaliteOptions {
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}
 // dynalite ships no types: a function that returns a Node http.Server.
-const dynalite = require('dynalite') as (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
 
 export interface LocalDynamo {
   endpoint: string;
@@ -23,13 +35,16 @@ export interface LocalDynamo {
   clientConfig(overrides?: DynamoDBClientConfig): DynamoDBClientConfig;
   /** A DocumentClient as the store's factory builds it (undefined values removed). */
   documentClient(overrides?: DynamoDBClientConfig): DynamoDBDocumentClient;
-  /** Creates a table; it is ACTIVE at once. */
+  /**
+   * Creates a table and waits (the SDK's own waiter, DescribeTable until ACTIVE) until it can be used: a table is
+   * CREATING for a while, and until then every item call on it is ResourceNotFoundException.
+   */
   createTable(input: CreateTableCommandInput): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startDynalite(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+export async function startDynalite(options: DynaliteOptions = {}): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...options });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clients: DynamoDBClient[] = [];
@@ -51,7 +66,9 @@ export async function startDynalite(): Promise<LocalDynamo> {
     clientConfig,
     documentClient: (overrides) => DynamoDBDocumentClient.from(newClient(overrides), { marshallOptions: { removeUndefinedValues: true } }),
     createTable: async (input) => {
-      await newClient().send(new CreateTableCommand(input));
+      const client = newClient();
+      await client.send(new CreateTableCommand(input));
+      await waitUntilTableExists({ client, minDelay: 0.02, maxDelay: 0.5, maxWaitTime: 30 }, { TableName: input.TableName });
     },
     stop: async () => {
       clients.forEach((client) => client.destroy());

@@ -7,6 +7,12 @@
  * - with a good bearer, HEAD answers 200 with `Docker-Content-Digest` and the manifest's `Content-Type`, but only
  *   when the request's Accept lists that media type (else 404 MANIFEST_UNKNOWN, as a registry that cannot serve
  *   the manifest in an accepted form does); an unknown tag is 404.
+ * - `GET /v2/<name>/tags/list?n=<int>&last=<tag>` (the distribution spec's tag listing, same token flow) answers
+ *   `{ name, tags }` in lexical order, at most `n` tags after `last` (and at most `maxPageSize`, as registries cap
+ *   pages), with `Link: </v2/<name>/tags/list?n=<n>&last=<last tag sent>>; rel="next"` while more remain (a relative
+ *   URL, as the distribution registry sends it); an unknown repository is 404 NAME_UNKNOWN.
+ * - `challenge: 'basic'` answers 401 with `WWW-Authenticate: Basic realm="..."` instead, and takes the credentials
+ *   themselves (as ECR's registry does).
  * - `fail(...)` scripts the next answers (429 with Retry-After, 503).
  */
 import { createServer } from 'node:http';
@@ -37,6 +43,11 @@ export interface RegistryServer {
 export interface RegistryServerOptions {
   /** By `repository:tag`. */
   manifests: Record<string, FakeManifest>;
+  /** Tags by repository, for tags/list; a repository with manifests but no entry here lists no tags. */
+  tags?: Record<string, string[]>;
+  /** The most tags one page holds, whatever `n` asks. */
+  maxPageSize?: number;
+  challenge?: 'bearer' | 'basic';
   credentials?: { username: string; password: string };
   expiresIn?: number;
   now?: () => number;
@@ -72,13 +83,31 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
       return end(200, {}, { token, access_token: token, expires_in: expiresIn, issued_at: new Date(now()).toISOString() });
     }
 
-    const match = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(target.pathname);
+    const match = /^\/v2\/(.+)\/(manifests\/([^/]+)|tags\/list)$/.exec(target.pathname);
     if (!match || (request.method !== 'HEAD' && request.method !== 'GET')) return end(404, {}, { errors: [{ code: 'NOT_FOUND' }] });
-    const [, repository, tag] = match;
+    const [, repository, , tag] = match;
     const scope = `repository:${repository}:pull`;
-    const granted = tokens.get(request.headers.authorization?.replace(/^Bearer /, '') ?? '');
-    if (!granted || granted.scope !== scope || granted.expiresAt <= now()) {
-      return end(401, { 'www-authenticate': `Bearer realm="${url}/token",service="fake-registry",scope="${scope}"` }, { errors: [{ code: 'UNAUTHORIZED' }] });
+    if (options.challenge === 'basic') {
+      const { username, password } = options.credentials ?? { username: '', password: '' };
+      if (request.headers.authorization !== `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`) {
+        return end(401, { 'www-authenticate': `Basic realm="${url}/"` }, { errors: [{ code: 'UNAUTHORIZED' }] });
+      }
+    } else {
+      const granted = tokens.get(request.headers.authorization?.replace(/^Bearer /, '') ?? '');
+      if (!granted || granted.scope !== scope || granted.expiresAt <= now()) {
+        return end(401, { 'www-authenticate': `Bearer realm="${url}/token",service="fake-registry",scope="${scope}"` }, { errors: [{ code: 'UNAUTHORIZED' }] });
+      }
+    }
+    if (tag === undefined) {
+      const known = Object.keys(options.manifests).some((key) => key.startsWith(`${repository}:`)) || options.tags?.[repository];
+      if (!known || request.method !== 'GET') return end(404, {}, { errors: [{ code: 'NAME_UNKNOWN' }] });
+      const all = [...(options.tags?.[repository] ?? [])].sort();
+      const n = Math.min(Number(target.searchParams.get('n') ?? all.length) || all.length, options.maxPageSize ?? Infinity);
+      const last = target.searchParams.get('last');
+      const page = all.filter((name) => last === null || name > last).slice(0, n);
+      const more = page.length > 0 && all.some((name) => name > page.at(-1)!);
+      const next = new URLSearchParams({ n: String(target.searchParams.get('n') ?? n), last: page.at(-1) ?? '' });
+      return end(200, more ? { link: `</v2/${repository}/tags/list?${next}>; rel="next"` } : {}, { name: repository, tags: page });
     }
     const manifest = options.manifests[`${repository}:${tag}`];
     const accepted = (request.headers.accept ?? '').split(',').map((type) => type.trim());

@@ -11,7 +11,7 @@ import { createEksClient, EksClusters } from '../../adapters/eks';
 import { JenkinsJobRunner } from '../../adapters/jenkins';
 import { AwsSecretStore, createSecretClients } from '../../adapters/secrets';
 import { createSlackNotifier } from '../../adapters/slack';
-import { createDockerHubRegistry } from '../../adapters/registry';
+import { createContainerRegistry } from '../../adapters/registry';
 import { eksKubeConnector } from '../../adapters/kube';
 import { createSfnClient, StepFunctionsWorkflows } from '../../adapters/stepfunctions';
 import type { JobRunner, SecretStore } from '../../adapters/ports';
@@ -76,7 +76,7 @@ export async function awsDeps(): Promise<Deps> {
     store: new DynamoEnvironmentStore(createDocumentClient(region), requiredEnv('TURBO_TABLE')),
     clusters: new EksClusters(eks),
     notifier: onFirstUse(() => createSlackNotifier(secrets, config.slack.tokenParameter)),
-    registry: onFirstUse(() => createDockerHubRegistry(secrets, config.imageSync)),
+    registry: onFirstUse(() => createContainerRegistry(secrets, config.imageSync)),
     kubeFor: eksKubeConnector(region, eks.config.credentials),
     // Only the image webhook starts image-sync; elsewhere the ARN is unset and the port is never used.
     workflows: new StepFunctionsWorkflows(createSfnClient(region), process.env.IMAGE_SYNC_STATE_MACHINE_ARN ?? ''),

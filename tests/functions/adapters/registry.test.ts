@@ -1,12 +1,13 @@
 import { inspect } from 'node:util';
 import { AuthenticationError, ConfigurationError, TransientError, type SecretStore } from '../../../functions/adapters/ports';
 import {
-  createDockerHubRegistry,
-  DockerHubRegistry,
+  createContainerRegistry,
+  ContainerRegistry,
   MANIFEST_MEDIA_TYPES,
+  nextLink,
   parseBearerChallenge,
   retryAfterMs,
-  type DockerHubRegistryOptions,
+  type ContainerRegistryOptions,
 } from '../../../functions/adapters/registry';
 import { loadConfigText } from '../../../functions/core/config';
 import { startDockerHubServer, type DockerHubServer } from '../../support/dockerhub-server';
@@ -24,15 +25,15 @@ const failureOf = (promise: Promise<unknown>): Promise<Error> =>
     (error: Error) => error,
   );
 
-describe('DockerHubRegistry against a local Docker Hub API and registry', () => {
+describe('ContainerRegistry against a local Docker Hub API and registry', () => {
   let hub: DockerHubServer;
   let registry: RegistryServer;
   const sleeps: number[] = [];
   const sleep = async (ms: number) => {
     sleeps.push(ms);
   };
-  const adapter = (options: Partial<DockerHubRegistryOptions> = {}) =>
-    new DockerHubRegistry({ hubApiUrl: hub.url, registryUrl: registry.url, retry: { sleep }, ...options });
+  const adapter = (options: Partial<ContainerRegistryOptions> = {}) =>
+    new ContainerRegistry({ hubApiUrl: hub.url, registryUrl: registry.url, retry: { sleep }, ...options });
 
   beforeEach(async () => {
     sleeps.length = 0;
@@ -172,13 +173,159 @@ describe('DockerHubRegistry against a local Docker Hub API and registry', () => 
       },
     };
     const imageSync = { ...config.imageSync, hubApiUrl: hub.url, registryUrl: registry.url, registryUserParameter: '/t/user', registryTokenParameter: '/t/token' };
-    const built = await createDockerHubRegistry(secrets, imageSync);
+    const built = await createContainerRegistry(secrets, imageSync);
     expect(await built.listTags('acme/private')).toEqual(['1.0.0']);
     expect(read).toEqual(['/t/user', '/t/token']);
   });
 });
 
+describe('ContainerRegistry listing tags with the registry API (hubApiUrl null) against a local OCI registry', () => {
+  const TAGS = Array.from({ length: 234 }, (_, i) => `1.${Math.floor(i / 10)}.${i % 10}`);
+  const CREDENTIALS = { username: 'robot', password: 'registry_secret_value_123' };
+  let registry: RegistryServer;
+  const sleeps: number[] = [];
+  const sleep = async (ms: number) => {
+    sleeps.push(ms);
+  };
+  const adapter = (options: Partial<ContainerRegistryOptions> = {}) =>
+    new ContainerRegistry({ hubApiUrl: null, registryUrl: registry.url, retry: { sleep }, ...options });
+  const serve = (options: Partial<Parameters<typeof startRegistryServer>[0]> = {}) =>
+    startRegistryServer({
+      manifests: { 'acme/turbo-notes:1.3.0': { digest: digestOf(1), mediaType: 'application/vnd.oci.image.manifest.v1+json' } },
+      tags: { 'acme/turbo-notes': TAGS },
+      // Fewer than the 100 asked for: the client must follow Link, not count tags.
+      maxPageSize: 50,
+      ...options,
+    });
+  const restart = async (options: Partial<Parameters<typeof startRegistryServer>[0]>) => {
+    await registry.close();
+    registry = await serve(options);
+  };
+  beforeEach(async () => {
+    sleeps.length = 0;
+    registry = await serve();
+  });
+  afterEach(async () => {
+    await registry.close();
+  });
+
+  it('follows the Link header through every page, with one token from the challenge for all of them', async () => {
+    const tags = await adapter().listTags('acme/turbo-notes');
+
+    expect([...tags].sort()).toEqual([...TAGS].sort());
+    const paths = registry.requests.map((request) => `${request.method} ${request.path.replace(/^\/token\?.*$/, '/token')}`);
+    const sorted = [...TAGS].sort();
+    expect(paths).toEqual([
+      'GET /v2/acme/turbo-notes/tags/list?n=100',
+      'GET /token',
+      'GET /v2/acme/turbo-notes/tags/list?n=100',
+      // Pages of 50 (the server's cap), each after the last tag of the one before, in lexical order.
+      ...[49, 99, 149, 199].map((index) => `GET /v2/acme/turbo-notes/tags/list?n=100&last=${sorted[index]}`),
+    ]);
+    const pages = registry.requests.filter((request) => request.path.includes('/tags/list')).slice(1);
+    expect(pages.every((request) => /^Bearer [\w-]+$/.test(request.authorization ?? ''))).toBe(true);
+    const tokenRequest = new URL(registry.requests[1]!.path, registry.url);
+    expect(Object.fromEntries(tokenRequest.searchParams)).toEqual({ service: 'fake-registry', scope: 'repository:acme/turbo-notes:pull' });
+
+    // The token listing got also serves the digest's HEAD: no second token request.
+    expect(await adapter().digest('acme/turbo-notes', '1.3.0')).toBe(digestOf(1));
+    const shared = adapter();
+    await shared.listTags('acme/turbo-notes');
+    await shared.digest('acme/turbo-notes', '1.3.0');
+    expect(registry.requests.filter((request) => request.path.startsWith('/token'))).toHaveLength(3);
+  });
+
+  it('retries a 429 (for its Retry-After) and a 503 on a page, and gives up with a TransientError when 5xx persists', async () => {
+    const listing = adapter();
+    await listing.listTags('acme/turbo-notes'); // holds a token now, so the faults land on pages
+    registry.fail({ status: 429, retryAfter: '3' });
+    registry.fail({ status: 503 });
+    expect(await listing.listTags('acme/turbo-notes')).toHaveLength(234);
+    expect(sleeps[0]).toBe(3000);
+    expect(sleeps).toHaveLength(2);
+
+    registry.fail({ status: 503 }, 4);
+    const error = await failureOf(listing.listTags('acme/turbo-notes'));
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error.message).toBe('listing the tags of acme/turbo-notes failed after 4 attempts: HTTP 503 on GET /v2/acme/turbo-notes/tags/list');
+  });
+
+  it('names an unknown repository, and a registry that sends a tags value that is not a list', async () => {
+    expect(await failureOf(adapter().listTags('acme/nothing'))).toEqual(
+      new ConfigurationError('the registry has no repository acme/nothing (HTTP 404 on GET /v2/acme/nothing/tags/list)'),
+    );
+    const odd = adapter({ fetch: async () => new Response(JSON.stringify({ name: 'acme/turbo-notes', tags: 'latest' }), { status: 200 }) });
+    expect((await failureOf(odd.listTags('acme/turbo-notes'))).message).toBe(
+      'the registry answered the tags of acme/turbo-notes without a tags list of names (got "latest")',
+    );
+    const empty = adapter({ fetch: async () => new Response(JSON.stringify({ name: 'acme/turbo-notes', tags: null }), { status: 200 }) });
+    expect(await empty.listTags('acme/turbo-notes')).toEqual([]);
+  });
+
+  it('follows a next page only on the registry itself, and never the same page twice', async () => {
+    const answer = (link: string) => async () =>
+      new Response(JSON.stringify({ name: 'acme/turbo-notes', tags: ['1.0.0'] }), { status: 200, headers: { link } });
+    const away = adapter({ fetch: answer('<https://elsewhere.example/v2/acme/turbo-notes/tags/list?n=100&last=1.0.0>; rel="next"') });
+    expect((await failureOf(away.listTags('acme/turbo-notes'))).message).toBe(
+      `the next page of acme/turbo-notes's tags points away from ${registry.url} (got https://elsewhere.example)`,
+    );
+    const loop = adapter({ fetch: answer('</v2/acme/turbo-notes/tags/list?n=100>; rel="next"') });
+    expect((await failureOf(loop.listTags('acme/turbo-notes'))).message).toMatch(/named the same page again/);
+    const endless = adapter({ maxPages: 3, fetch: async (url) => answer(`<${String(url)}&x=1>; rel="next"`)() });
+    expect((await failureOf(endless.listTags('acme/turbo-notes'))).message).toBe(
+      'acme/turbo-notes has more tags than 3 pages hold; Turbo reads at most 3 pages',
+    );
+  });
+
+  it('sends the registry credentials to the token realm as basic auth, and never shows them in an error', async () => {
+    await restart({ credentials: CREDENTIALS });
+    expect(await adapter({ credentials: CREDENTIALS }).listTags('acme/turbo-notes')).toHaveLength(234);
+    expect(registry.requests[1]!.authorization).toBe(`Basic ${Buffer.from('robot:registry_secret_value_123').toString('base64')}`);
+
+    const wrongCredentials = adapter({ credentials: { username: 'robot', password: 'registry_wrong_value_999' } });
+    const error = await failureOf(wrongCredentials.listTags('acme/turbo-notes'));
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.message).toBe("the registry's token service refused user robot for acme/turbo-notes (HTTP 401)");
+    expect(everything(error)).not.toContain('registry_wrong_value_999');
+  });
+
+  it('answers a Basic challenge (as ECR does) with the credentials, and says what to configure without them', async () => {
+    await restart({ challenge: 'basic', credentials: CREDENTIALS });
+    const registryWithCredentials = adapter({ credentials: CREDENTIALS });
+    expect(await registryWithCredentials.listTags('acme/turbo-notes')).toHaveLength(234);
+    expect(await registryWithCredentials.digest('acme/turbo-notes', '1.3.0')).toBe(digestOf(1));
+    // One 401 to learn the scheme, then the credentials go with every request.
+    expect(registry.requests.filter((request) => request.authorization === undefined)).toHaveLength(1);
+
+    const error = await failureOf(adapter().listTags('acme/turbo-notes'));
+    expect(error).toEqual(
+      new AuthenticationError('the registry wants basic credentials for acme/turbo-notes: set registryUserParameter and registryTokenParameter'),
+    );
+    const wrongCredentials = adapter({ credentials: { username: 'robot', password: 'registry_wrong_value_999' } });
+    const wrong = await failureOf(wrongCredentials.listTags('acme/turbo-notes'));
+    expect(wrong).toEqual(new AuthenticationError('the registry refused the credentials of user robot for acme/turbo-notes (HTTP 401 on GET /v2/acme/turbo-notes/tags/list)'));
+    expect(everything(wrong)).not.toContain('registry_wrong_value_999');
+  });
+
+  it('is what the config builds when hubApiUrl is null or registryUrl is not Docker Hub', async () => {
+    const text = readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8');
+    const secrets: SecretStore = { get: async () => 'unused' };
+    const withRegistry = (imageSync: string) => loadConfigText(text.replace(/^imageSync:.*$/m, `imageSync:\n${imageSync}`)).imageSync;
+    const built = await createContainerRegistry(secrets, withRegistry(`  registryUrl: ${registry.url}`));
+    expect(await built.listTags('acme/turbo-notes')).toHaveLength(234);
+    expect(registry.requests.some((request) => request.path.includes('/tags/list'))).toBe(true);
+  });
+});
+
 describe('registry header parsing', () => {
+  it('reads the next link of an RFC 5988 Link header, relative or absolute, among other links', () => {
+    expect(nextLink('</v2/acme/turbo-notes/tags/list?n=100&last=1.2.0>; rel="next"')).toBe('/v2/acme/turbo-notes/tags/list?n=100&last=1.2.0');
+    expect(nextLink('<https://r.example/v2/a/b/tags/list?last=x&n=2>; rel=next')).toBe('https://r.example/v2/a/b/tags/list?last=x&n=2');
+    expect(nextLink('</first>; rel="first", </page2>; title="p, 2"; rel="prev next"')).toBe('/page2');
+    expect(nextLink('</prev>; rel="prev"')).toBeUndefined();
+    expect(nextLink(null)).toBeUndefined();
+  });
+
   it('reads a Bearer challenge and refuses anything else', () => {
     expect(parseBearerChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"')).toEqual({
       realm: 'https://auth.example/token',
@@ -199,7 +346,7 @@ describe('registry header parsing', () => {
   });
 });
 
-describe('DockerHubRegistry against a real registry (docker-registry + skopeo)', () => {
+describe('ContainerRegistry against a real registry (docker-registry + skopeo)', () => {
   let real: RealRegistry;
   beforeAll(async () => {
     real = await startRealRegistry();
@@ -208,11 +355,25 @@ describe('DockerHubRegistry against a real registry (docker-registry + skopeo)',
     await real?.stop();
   });
 
+  it('lists the tags skopeo pushed through the registry API (hubApiUrl null), as the config builds it', async () => {
+    const tags = ['0.9.0', '1.0.0', '1.0.1', '2.0.0-rc.1', 'sha-0a1b2c3'];
+    await real.push('acme/turbo-listed', tags);
+    const config = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
+    expect(config.imageSync.hubApiUrl).toBe('https://hub.docker.com');
+    const imageSync = { ...config.imageSync, hubApiUrl: null, registryUrl: real.url };
+    const registry = await createContainerRegistry({ get: async () => 'unused' }, imageSync);
+
+    expect([...(await registry.listTags('acme/turbo-listed'))].sort()).toEqual([...tags].sort());
+    await expect(registry.listTags('acme/never-pushed')).rejects.toThrow(
+      new ConfigurationError('the registry has no repository acme/never-pushed (HTTP 404 on GET /v2/acme/never-pushed/tags/list)'),
+    );
+  }, 60_000);
+
   it('reads the digests skopeo pushed, by HEAD, and the registry lists the tags', async () => {
     const tags = ['1.2.0', '1.3.0', 'sha-1a2b3c4'];
     const pushed = await real.push('acme/turbo-notes', tags);
     // The adapter's hub API is not this registry's: digests are what this test reads from it.
-    const adapter = new DockerHubRegistry({ hubApiUrl: 'http://127.0.0.1:9', registryUrl: real.url });
+    const adapter = new ContainerRegistry({ hubApiUrl: 'http://127.0.0.1:9', registryUrl: real.url });
 
     for (const tag of tags) {
       const digest = await adapter.digest('acme/turbo-notes', tag);

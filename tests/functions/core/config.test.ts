@@ -186,6 +186,27 @@ describe('refusals name the field path and the bad value', () => {
   });
 });
 
+describe('imageSync: which API lists the tags', () => {
+  const imageSyncOf = (imageSync: Record<string, unknown>) => {
+    const result = validateConfig({ ...structuredClone(example), imageSync });
+    if (!result.ok) throw new Error(`expected the config to validate: ${JSON.stringify(result.problems)}`);
+    return result.config.imageSync;
+  };
+
+  it("is Docker Hub's hub API for Docker Hub's registry, and the registry's own tags/list for any other", () => {
+    expect(imageSyncOf({})).toMatchObject({ hubApiUrl: 'https://hub.docker.com', registryUrl: 'https://registry-1.docker.io' });
+    expect(imageSyncOf({ registryUrl: 'https://registry.example.com' }).hubApiUrl).toBeNull();
+    expect(imageSyncOf({ hubApiUrl: null }).hubApiUrl).toBeNull();
+    // A local Hub API (tests, rehearsals) with a local registry stays as set.
+    expect(imageSyncOf({ hubApiUrl: 'http://127.0.0.1:8080', registryUrl: 'http://127.0.0.1:5000' }).hubApiUrl).toBe('http://127.0.0.1:8080');
+  });
+
+  it('refuses a hubApiUrl that is neither an http(s) URL nor null, naming it', () => {
+    const problems = problemsAfter((c) => (c.imageSync = { hubApiUrl: 'ftp://hub.example' }));
+    expect(problems).toEqual([expect.objectContaining({ path: 'imageSync.hubApiUrl', value: 'ftp://hub.example' })]);
+  });
+});
+
 describe('YAML text', () => {
   it('reports a syntax error with its line and column', () => {
     const result = parseConfig('team: payments\ndevelopers: [alice\n  bob: x\n');

@@ -7,6 +7,7 @@ import {
   authorize,
   parseCommand,
   parseInteraction,
+  requestIdOf,
   resolveRequest,
   slackSignature,
   verifySlackRequest,
@@ -62,6 +63,15 @@ describe('verifySlackRequest', () => {
 
   it('refuses everything when no secret is configured', () => {
     expect(verifySlackRequest({ timestamp: DOC_TIMESTAMP, signature: slackSignature('', DOC_TIMESTAMP, DOC_BODY), rawBody: DOC_BODY }, '', docNow).ok).toBe(false);
+  });
+});
+
+describe('requestIdOf', () => {
+  it('is the same for every delivery of one request body, and differs between requests', () => {
+    const body = (trigger: string) => new URLSearchParams({ command: '/turbo', text: 'down', user_id: 'U0ALICE001', trigger_id: trigger }).toString();
+    expect(requestIdOf(body('1337.42.a'))).toMatch(/^[0-9a-f]{32}$/);
+    expect(requestIdOf(body('1337.42.a'))).toBe(requestIdOf(body('1337.42.a')));
+    expect(requestIdOf(body('1337.42.b'))).not.toBe(requestIdOf(body('1337.42.a')));
   });
 });
 

@@ -50,18 +50,36 @@ describe('ImageWebhook', () => {
 
   const call = (token: string | undefined, body: string | undefined) => handler(event(token, body), context) as Promise<{ statusCode: number; body: string }>;
 
+  const dockerHubPush = (pushedAt: number) =>
+    JSON.stringify({ push_data: { tag: '1.3.0', pusher: 'ci', pushed_at: pushedAt }, repository: { repo_name: 'acme/turbo-notes' } });
+
   it('starts one image-sync execution for a push, however often it is delivered', async () => {
-    const body = JSON.stringify({ push_data: { tag: '1.3.0', pusher: 'ci' }, repository: { repo_name: 'acme/turbo-notes' } });
+    const body = dockerHubPush(1764064800);
     const first = await call(TOKEN, body);
     const second = await call(TOKEN, body);
-    const fromPipeline = await call(TOKEN, '{"repository":"acme/turbo-notes","tag":"1.3.0"}');
 
     expect(first.statusCode).toBe(202);
     expect(JSON.parse(first.body)).toEqual({ outcome: 'started', execution: expect.stringMatching(/^push-acme-turbo-notes-1-3-0-/) });
     expect(JSON.parse(second.body)).toEqual({ outcome: 'already-started', execution: JSON.parse(first.body).execution });
-    expect(JSON.parse(fromPipeline.body).outcome).toBe('already-started');
     expect([...executions.values()]).toEqual([{ trigger: 'push', push: { repository: 'acme/turbo-notes', tag: '1.3.0' } }]);
-    expect(secretReads).toEqual(Array(3).fill('/turbo/image-sync/webhook-token'));
+    expect(secretReads).toEqual(Array(2).fill('/turbo/image-sync/webhook-token'));
+  });
+
+  it('starts a new execution when the same tag is pushed again, and none for a redelivery of either push', async () => {
+    const first = JSON.parse((await call(TOKEN, dockerHubPush(1764064800))).body);
+    const repushed = JSON.parse((await call(TOKEN, dockerHubPush(1764068400))).body);
+    const redelivered = JSON.parse((await call(TOKEN, dockerHubPush(1764068400))).body);
+    const digest = (n: number) =>
+      JSON.stringify({ repository: 'acme/turbo-notes', tag: '1.3.0', digest: `sha256:${String(n).repeat(64)}` });
+    const fromPipeline = JSON.parse((await call(TOKEN, digest(1))).body);
+    const movedByPipeline = JSON.parse((await call(TOKEN, digest(2))).body);
+
+    expect(repushed.outcome).toBe('started');
+    expect(repushed.execution).not.toBe(first.execution);
+    expect(redelivered).toEqual({ outcome: 'already-started', execution: repushed.execution });
+    expect([fromPipeline.outcome, movedByPipeline.outcome]).toEqual(['started', 'started']);
+    expect(new Set([first.execution, repushed.execution, fromPipeline.execution, movedByPipeline.execution]).size).toBe(4);
+    expect(executions.size).toBe(4);
   });
 
   it.each([
@@ -74,9 +92,22 @@ describe('ImageWebhook', () => {
     expect(executions.size).toBe(0);
   });
 
+  it("starts image-sync for a real Docker Hub payload, with the repository's 25,000-character README and its Dockerfile", async () => {
+    const payload = JSON.parse(dockerHubPush(1764064800));
+    payload.repository = {
+      ...payload.repository,
+      full_description: `# Turbo Notes\n${'Notes, kept short. '.repeat(1400)}`.slice(0, 25_000),
+      dockerfile: 'FROM node:22-alpine\nCOPY . /app\nCMD ["node", "/app/server.js"]',
+    };
+    const answer = await call(TOKEN, JSON.stringify(payload));
+    expect(answer.statusCode).toBe(202);
+    expect(JSON.parse(answer.body).outcome).toBe('started');
+  });
+
   it('answers 413 to a body over the limit and 400 to malformed JSON, starting nothing', async () => {
-    const big = await call(TOKEN, JSON.stringify({ repository: 'acme/turbo-notes', tag: '1.3.0', pad: 'x'.repeat(20_000) }));
+    const big = await call(TOKEN, JSON.stringify({ repository: 'acme/turbo-notes', tag: '1.3.0', pad: 'x'.repeat(300 * 1024) }));
     expect(big.statusCode).toBe(413);
+    expect(JSON.parse(big.body).message).toMatch(/^the body is \d+ bytes; a push notification is at most 262144 bytes/);
     const malformed = await call(TOKEN, '{"repository":');
     expect(malformed.statusCode).toBe(400);
     expect(JSON.parse(malformed.body).message).toMatch(/^the body is not valid JSON/);

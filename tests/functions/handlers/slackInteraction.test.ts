@@ -60,6 +60,7 @@ describe('SlackInteraction', () => {
         request: { verb: 'keep', until: '2026-11-24T21:00:00.000Z', capped: false },
         requestedBy: 'slack:U0ALICE001',
         replyTo: 'U0ALICE001',
+        requestId: expect.stringMatching(/^[0-9a-f]{32}$/),
         requestedAt: '2026-11-24T17:35:00.000Z',
       },
     ]);

@@ -9,7 +9,9 @@ import { parse } from 'yaml';
 import { DynamoEnvironmentStore, ENVIRONMENT_TABLE_SCHEMA } from '../../../functions/adapters/dynamodb';
 import type { EnvironmentRunRequest, Message, SelfServiceTask } from '../../../functions/adapters/ports';
 import { configSchema } from '../../../functions/core/config';
-import { work, type WorkPorts } from '../../../functions/handlers/slackWork';
+import { slackSignature } from '../../../functions/core/slackRequest';
+import { interact } from '../../../functions/handlers/slackInteraction';
+import { selfServiceTask, work, type WorkPorts } from '../../../functions/handlers/slackWork';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 
 const config = configSchema.parse(parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8')));
@@ -116,6 +118,51 @@ describe('SlackWork against a real DynamoDB API (dynalite)', () => {
     await work(task({ verb: 'skip', date: '2026-11-25' }), ports);
     const status = await work(task({ verb: 'status' }, '2026-11-24T17:36:00.000Z'), ports);
     expect(status.message).toBe('alice: *ready* since 08:55 Europe/Berlin (Tue 24 Nov); destroyed at 19:00 Europe/Berlin (Tue 24 Nov); skipping 2026-11-25');
+  });
+
+  it('replies once to a Slack request delivered twice (the second with X-Slack-Retry-Num: 1), however often it runs', async () => {
+    await readyRecord();
+    const SECRET = 'test-signing-secret-0123456789';
+    const fields = { command: '/turbo', text: 'keep until 22:00', user_id: 'U0ALICE001', trigger_id: '1337.42.abcd' };
+    const body = new URLSearchParams(fields).toString();
+    const delivery = (at: Date, retry?: string) => {
+      const timestamp = String(Math.floor(at.getTime() / 1000));
+      const retryHeaders = retry ? { 'x-slack-retry-num': retry, 'x-slack-retry-reason': 'http_timeout' } : {};
+      const signature = slackSignature(SECRET, timestamp, body);
+      const headers = { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature, ...retryHeaders };
+      return { headers, body, isBase64Encoded: false };
+    };
+    const first = new Date('2026-11-24T17:35:00Z');
+    const queued: SelfServiceTask[] = [];
+    const enqueue = async (queuedTask: SelfServiceTask) => void queued.push(queuedTask);
+    const interaction = (now: Date) => ({ config, signingSecret: async () => SECRET, work: { enqueue }, now: () => now });
+    await interact(delivery(first), interaction(first));
+    // Slack gave up after 3 s and delivers the same request again, signed anew.
+    const later = new Date(first.getTime() + 4_000);
+    await interact(delivery(later, '1'), interaction(later));
+
+    expect(queued).toHaveLength(2);
+    expect(queued[1]!.requestId).toBe(queued[0]!.requestId);
+    // Each task goes through SlackWork's own schema, as the async invocation's event does; one runs twice (a Lambda retry).
+    for (const queuedTask of [...queued, queued[0]!]) await work(selfServiceTask.parse(queuedTask), ports);
+    expect(dms).toHaveLength(1);
+    expect(dms[0]!.message.text).toBe("Kept alice's cluster until 22:00 Europe/Berlin (Tue 24 Nov).");
+    expect((await ports.store.get('alice'))?.keepUntil).toBe('2026-11-24T21:00:00.000Z');
+  });
+
+  it('replies to every distinct Slack request, and releases the reservation when the DM fails so a retry can send it', async () => {
+    await readyRecord();
+    const ask = (requestId: string) => ({ ...task({ verb: 'status' }), requestId });
+    await work(ask('a'.repeat(32)), ports);
+    await work(ask('b'.repeat(32)), ports);
+    expect(dms).toHaveLength(2);
+
+    const send = ports.notifier.sendToUser;
+    ports.notifier.sendToUser = async () => Promise.reject(new Error('slack is down'));
+    await expect(work(ask('c'.repeat(32)), ports)).rejects.toThrow('slack is down');
+    ports.notifier.sendToUser = send;
+    await work(ask('c'.repeat(32)), ports);
+    expect(dms).toHaveLength(3);
   });
 
   it('refuses a developer who is not in the roster', async () => {
