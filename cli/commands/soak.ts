@@ -52,7 +52,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   io.stdout(formatDays(result));
   const passed = Object.entries(result.firstPassed).map(([size, at]) => `${size}: ${at ? `${at.day} (${at.developer})` : 'never'}`);
   io.stdout(`\nRecords first passed ${passed.join(', ')}. Slack 429s: ${result.slackRateLimited}. Peak queued jobs: ${result.peakQueuedJobs}.\n`);
-  io.stdout(formatBroken(result));
+  const kinds = Object.entries(result.failureKinds).sort(([, a], [, b]) => b - a).slice(0, 8);
+  if (kinds.length > 0) io.stdout(`Failures by kind:\n${kinds.map(([kind, count]) => `  ${count}× ${kind}`).join('\n')}\n`);
+  io.stdout(formatBroken(result, 12));
   const written = writeSoak(result, resolve(io.cwd, values.out ?? '.turbo/soak'));
   io.stdout(`Report: ${written.json}, ${written.html}\n`);
   return result.broken.length === 0 ? 0 : 1;

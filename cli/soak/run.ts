@@ -68,6 +68,8 @@ export interface SoakResult {
   lateness: { developer: string; day: string; minutes: number | null }[];
   /** Where each record first passed a size, by day: the growth the record-size invariant guards against. */
   firstPassed: Record<string, { day: string; developer: string } | undefined>;
+  /** Failed executions by machine, error and the start of the cause: what the failures column is made of. */
+  failureKinds: Record<string, number>;
   slackRateLimited: number;
   peakQueuedJobs: number;
   awsCalls: Record<string, number>;
@@ -306,6 +308,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     broken,
     lateness,
     firstPassed,
+    failureKinds: seen
+      .filter((execution) => execution.status === 'FAILED')
+      .reduce<Record<string, number>>((kinds, execution) => {
+        const kind = `${execution.machine} ${execution.error}: ${String(execution.cause).slice(0, 120)}`;
+        return { ...kinds, [kind]: (kinds[kind] ?? 0) + 1 };
+      }, {}),
     slackRateLimited: cloud.slackRateLimited,
     peakQueuedJobs: cloud.jobSlots.peakQueued,
     awsCalls,
