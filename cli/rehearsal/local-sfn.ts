@@ -48,6 +48,8 @@ export interface LocalSfnOptions {
   onExecutionEnded?: (execution: LocalExecution) => void;
   /** A hook before each Lambda invocation (fault injection); it may throw the error the Lambda service would. */
   beforeInvoke?: (execution: LocalExecution, functionName: string, input: unknown) => void;
+  /** After each Lambda invocation, with the error it ended with (what the Lambda service counts as Errors or Throttles). */
+  onInvoked?: (functionName: string, error?: unknown) => void;
 }
 
 export class ExecutionAlreadyExists extends Error {
@@ -114,7 +116,12 @@ export class LocalStepFunctions {
         this.inFlightInvocations += 1;
         try {
           this.options.beforeInvoke?.(execution, functionName, input);
-          return await handler(structuredClone(input), lambdaContext(functionName, this.options.stack.region));
+          const output = await handler(structuredClone(input), lambdaContext(functionName, this.options.stack.region));
+          this.options.onInvoked?.(functionName);
+          return output;
+        } catch (error) {
+          this.options.onInvoked?.(functionName, error);
+          throw error;
         } finally {
           this.inFlightInvocations -= 1;
         }

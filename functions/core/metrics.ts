@@ -2,6 +2,7 @@
  * The business metrics the handlers emit (Powertools Metrics, CloudWatch's embedded metric format), by name.
  * The dashboard, the Slack alarm and the rehearsal's alarm evaluation all read these names from here.
  */
+import { atLocalTime, localNow } from './clock';
 
 /** Each stage has its own namespace, so two stages in one account never mix their figures. */
 export function metricsNamespace(stage: string): string {
@@ -58,4 +59,18 @@ export function pointsOfEmf(document: unknown): MetricPoint[] {
       );
     }),
   );
+}
+
+/** Whether a cluster ready at `readyAt` met its developer's readyBy that local day, and how long its run took. */
+export function readiness(readyAt: Date, startedAt: string | undefined, schedule: { timezone: string; readyBy: string }) {
+  const local = localNow(readyAt, schedule.timezone);
+  const onTime = local <= atLocalTime(local, schedule.readyBy);
+  const minutesToReady = startedAt ? Math.max(0, (readyAt.getTime() - Date.parse(startedAt)) / 60_000) : undefined;
+  return { onTime, minutesToReady };
+}
+
+/** The developer-days a week's cost was spent on: each developer's distinct days with a cluster started in the window. */
+export function developerDays(lifetimes: { developer: string; startedAt: string }[], from: Date, to: Date): number {
+  const inWindow = lifetimes.filter((life) => Date.parse(life.startedAt) >= from.getTime() && Date.parse(life.startedAt) < to.getTime());
+  return new Set(inWindow.map((life) => `${life.developer} ${life.startedAt.slice(0, 10)}`)).size;
 }
