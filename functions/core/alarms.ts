@@ -57,7 +57,7 @@ export function alarmRules(shape: StackShape): AlarmRule[] {
       ...quiet,
       key: `${pascal(machine)}${metric}`,
       name: `${kebab(machine)}-${kebab(metric).slice(1)}`,
-      description: `A ${machine} execution ${what}: ${todo}.`,
+      description: `${/^[aeiou]/.test(machine) ? 'An' : 'A'} ${machine} execution ${what}: ${todo}.`,
       namespace: 'AWS/States',
       metric,
       dimensions: { StateMachineArn: { stateMachine: machine } },
