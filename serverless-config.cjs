@@ -7,6 +7,7 @@
 require('tsx/cjs/api').register();
 const { existsSync, readFileSync } = require('node:fs');
 const { parseConfig, describeProblem } = require('./functions/core/config.ts');
+const { operationsResources, serverlessShapeOf, DEAD_LETTER_QUEUE } = require('./resources/operations.ts');
 
 /** An SSM parameter name or `secretsmanager:<name>` as the ARN an IAM statement names. */
 function secretArn(name) {
@@ -30,7 +31,7 @@ function codebuildProjects(config) {
   }));
 }
 
-module.exports = async () => {
+module.exports = async ({ resolveVariable }) => {
   const file = process.env.TURBO_CONFIG || 'turbo.config.yml';
   if (!existsSync(file)) {
     throw new Error(`Turbo config ${file} not found: copy turbo.config.example.yml to turbo.config.yml, or set TURBO_CONFIG`);
@@ -42,12 +43,18 @@ module.exports = async () => {
   const { config } = result;
   const jenkins = config.runner.type === 'jenkins' ? config.runner.jenkins : undefined;
   const { registryUserParameter, registryTokenParameter, webhookTokenParameter } = config.imageSync;
+  const [service, stage] = await Promise.all([resolveVariable('self:service'), resolveVariable('sls:stage')]);
+  const shape = serverlessShapeOf(readFileSync('serverless.yml', 'utf8'));
   return {
     file,
     region: config.region,
+    // resources/operations.ts: alarms, alert subscriptions, async destinations and the dashboard.
+    operations: operationsResources({ service, stage, alerts: config.alerts, shape }),
     terraformProject: config.runner.codebuild.terraformProject,
     deployProject: config.runner.codebuild.deployProject,
     iam: {
+      // An async function's on-failure destination is written with the function's own role.
+      sendToDeadLetters: { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': [DEAD_LETTER_QUEUE, 'Arn'] } },
       readSlackToken: readSecrets([config.slack.tokenParameter]),
       readSigningSecret: readSecrets([config.slack.signingSecretParameter]),
       readWebhookToken: readSecrets([webhookTokenParameter]),

@@ -16,6 +16,8 @@ export function stageResourceNames(stage: string) {
     table: `turbo-${stage}-environments`,
     environmentMachine: `turbo-${stage}-environment`,
     reconcileMachine: `turbo-${stage}-reconcile`,
+    /** Failed asynchronous invocations (resources/operations.yml): `turbo dlq`. */
+    deadLetterQueue: `turbo-${stage}-async-failures`,
   };
 }
 

@@ -162,6 +162,16 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stdout(`Pushed ${push.image}:${push.tag}: ${syncs.length} image-sync run(s), ${result.cloud.registry.calls.listTags} tag listing(s) and ` +
       `${result.cloud.registry.calls.digest} digest lookup(s) at the registry; ${reports.map((message) => message.text).join('; ') || 'no report'}\n`);
   }
+  writeFileSync(join(out, 'alerts.jsonl'), result.cloud.alertOutbox.map((alert) => `${JSON.stringify(alert)}\n`).join(''));
+  // An alarm that fires again and again is one line: its first time and how often.
+  const fired = new Map<string, typeof result.cloud.alertOutbox>();
+  for (const alert of result.cloud.alertOutbox) if (alert.subject.startsWith('ALARM')) fired.set(alert.subject, [...(fired.get(alert.subject) ?? []), alert]);
+  const topic = result.cloud.alertOutbox[0]?.topic ?? 'the alert topic';
+  io.stdout(fired.size === 0 ? 'No alarm fired.\n' : `${fired.size} alarm(s) fired, published to SNS topic ${topic} (email${config.alerts.httpsEndpoint ? ' and pager' : ''}, not Slack):\n`);
+  for (const [subject, alerts] of fired) {
+    const times = alerts.length > 1 ? ` (${alerts.length} times)` : '';
+    io.stdout(`  ${DateTime.fromISO(alerts[0]!.at, { zone: config.timezone }).toFormat('HH:mm')} ${subject}${times}: ${alerts[0]!.message.split('\n')[0]}\n`);
+  }
   if (failed.length > 0) io.stdout(`FAILED: ${failed.map((row) => `${row.developer} (${row.reason ?? 'unknown'})`).join('; ')}\n`);
   return failed.length > 0 ? 1 : 0;
 }

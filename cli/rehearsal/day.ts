@@ -11,6 +11,8 @@ import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type
 import type { JobRunner } from '../../functions/adapters/ports';
 import { ExecutionAlreadyExists, lambdaContext, LocalStepFunctions, VirtualClock, type LocalExecution, type StateVisit } from './local-sfn';
 import type { PackagedStack } from './packaged';
+import { evaluateRehearsalAlarms, recordMetrics } from './alarms';
+import type { AlarmTransition } from '../../functions/core/alarms';
 
 export const RECONCILE_EVERY_MS = 15 * 60_000;
 
@@ -59,6 +61,8 @@ export interface DayResult {
   cloud: MemoryCloud;
   sfn: LocalStepFunctions;
   executions: LocalExecution[];
+  /** The alarms that changed state during the day, as CloudWatch would have evaluated them. */
+  alarms: AlarmTransition[];
 }
 
 /** The UTC window that covers every developer's day: from the earliest up to after the latest teardown. */
@@ -119,13 +123,22 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'>, star
     },
   };
   bindDeps(async () => deps);
+  // The handlers' metrics as Lambda would publish them (EMF) are observed, not printed, in a rehearsal.
+  const namespace = [...stack.functions.values()][0]?.environment.POWERTOOLS_METRICS_NAMESPACE;
+  if (namespace) process.env.POWERTOOLS_METRICS_NAMESPACE = namespace;
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  const recording = recordMetrics(cloud, stack);
 
   const transientFailures = new Map<string, number>();
   const sfn = new LocalStepFunctions({
     stack,
     root: options.root,
     onStateEntered: options.onStateEntered,
-    onExecutionEnded: options.onExecutionEnded,
+    onInvoked: recording.onInvoked,
+    onExecutionEnded: (execution) => {
+      recording.onExecutionEnded(execution);
+      options.onExecutionEnded?.(execution);
+    },
     beforeInvoke: (execution) => {
       // The Lambda service failing twice for this developer: Retry must absorb it.
       const developer = String(execution.input.developer ?? '');
@@ -150,7 +163,10 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'>, star
         // With a real runner, a job waited on is a real job: let virtual time keep its pace meanwhile.
         () => options.realPace === true && [...sfn.executions.values()].some((execution) => execution.status === 'RUNNING' && /^WaitFor\w+Job$/.test(execution.visits.at(-1)?.name ?? '')),
       ),
-    stop: () => clock.uninstall(),
+    stop: () => {
+      recording.stop();
+      clock.uninstall();
+    },
   };
 }
 
@@ -193,7 +209,8 @@ export async function rehearseDay(options: DayOptions): Promise<DayResult> {
     const push = options.push;
     const events = push ? [{ at: window.readyBy, fire: () => void deliverPush(rehearsal, options.config, push) }] : [];
     await runWindow(rehearsal, until, [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(sfn) }], events);
-    return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions: [...sfn.executions.values()] };
+    const alarms = evaluateRehearsalAlarms(cloud, options.stack, window.start, rehearsal.clock.now);
+    return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions: [...sfn.executions.values()], alarms };
   } finally {
     rehearsal.stop();
   }

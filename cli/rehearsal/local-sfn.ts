@@ -87,6 +87,8 @@ export interface LocalSfnOptions {
    * the StartExecution token bucket and each Lambda's packaged timeout. On unless turned off.
    */
   limits?: boolean;
+  /** After each Lambda invocation, with the error it ended with (what the Lambda service counts as Errors or Throttles). */
+  onInvoked?: (functionName: string, error?: unknown) => void;
 }
 
 export class ExecutionAlreadyExists extends Error {
@@ -159,7 +161,12 @@ export class LocalStepFunctions {
           const invoked = invocations.run({ functionName, logicalId, execution }, () =>
             handler(structuredClone(input), lambdaContext(functionName, this.options.stack.region)),
           );
-          return await (this.limits && timeoutSeconds ? withLambdaTimeout(invoked, timeoutSeconds) : invoked);
+          const output = await (this.limits && timeoutSeconds ? withLambdaTimeout(invoked, timeoutSeconds) : invoked);
+          this.options.onInvoked?.(functionName);
+          return output;
+        } catch (error) {
+          this.options.onInvoked?.(functionName, error);
+          throw error;
         } finally {
           this.inFlightInvocations -= 1;
         }

@@ -133,6 +133,17 @@ const imageSync = z
     return { ...sync, hubApiUrl: hubApiUrl === undefined ? (onDockerHub ? DEFAULT_IMAGE_SYNC.hubApiUrl : null) : hubApiUrl };
   });
 
+/**
+ * Who CloudWatch alarms reach, through the stage's SNS topic: never through Slack, which may be what is down.
+ * Each email address gets a subscription (confirmed by its owner); a pager takes the optional HTTPS endpoint.
+ */
+const alerts = z
+  .object({
+    emails: z.array(z.email({ message: 'must be an email address such as ops@example.com' })).default([]),
+    httpsEndpoint: z.url({ protocol: /^https$/, message: 'must be an https:// URL (a pager\'s SNS endpoint)' }).optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     team: developerName,
@@ -202,6 +213,7 @@ export const configSchema = z
       .strict(),
     imageSync: imageSync.prefault({}),
     ops: z.array(slackUserId).default([]),
+    alerts: alerts.prefault({}),
     developers: z.array(developer).min(1),
   })
   .strict()

@@ -7,6 +7,8 @@ import { expectedJobSeconds, JobFailedError } from '../core/jobs';
 import { elapsedSeconds, MAX_POLL_ATTEMPTS, nextWaitSeconds, WaitExhaustedError } from '../core/polling';
 import { jobHandleField } from './lib/fields';
 import { lambda } from './lib/stack';
+import { emit } from './lib/metrics';
+import { METRIC } from '../core/metrics';
 
 const input = z.object({
   handle: jobHandleField,
@@ -21,6 +23,7 @@ export const handler = lambda('CheckJob', input, async ({ handle: given, attempt
     throw new JobFailedError(`${handle.kind} job failed: ${status.reason}${logUrl ? ` (log: ${logUrl})` : ''}`);
   }
   if (status.state === 'succeeded') {
+    emit(METRIC.stepMinutes, elapsedSeconds(handle.startedAt, new Date()) / 60, 'None', { step: handle.kind });
     return { handle, state: 'succeeded', attempt: attempt + 1, waitSeconds: 0, outputs: status.outputs, logUrl };
   }
   const elapsed = elapsedSeconds(handle.startedAt, new Date());

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { describeFailure } from '../core/failure';
 import { lambda, logger } from './lib/stack';
+import { emit } from './lib/metrics';
+import { METRIC } from '../core/metrics';
 
 const input = z.object({
   redriveCount: z.number().int().min(0).default(0),
@@ -24,6 +26,7 @@ export class RunFailedError extends Error {
 export const handler = lambda('FailOrResume', input, async ({ redriveCount, run }) => {
   if (redriveCount > (run.resumedAt ?? 0)) {
     logger.info('redriven: resuming the run from its claim', { runId: run.runId, redriveCount });
+    emit(METRIC.redrives);
     return redriveCount;
   }
   throw new RunFailedError(run.error ? describeFailure(run.error) : `run ${run.runId} failed`);

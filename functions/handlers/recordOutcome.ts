@@ -4,6 +4,9 @@ import { describeFailure } from '../core/failure';
 import { OwnershipLostError, type EnvironmentRecord } from '../adapters/ports';
 import { developerField, runIdField } from './lib/fields';
 import { lambda, logger } from './lib/stack';
+import { emit } from './lib/metrics';
+import { METRIC, readiness } from '../core/metrics';
+import { scheduleOf, type TurboConfig } from '../core/config';
 
 const input = z.discriminatedUnion('outcome', [
   z.object({
@@ -34,7 +37,17 @@ function endLifetime(record: EnvironmentRecord | undefined, now: string): Enviro
   return [...lifetimes, { startedAt: record.clusterSince, destroyedAt: now }].slice(-MAX_LIFETIMES);
 }
 
-export const handler = lambda('RecordOutcome', input, async (event, { store }) => {
+/** A day's outcome for the dashboard: ready on time or late (and how long it took), or failed. */
+function countOutcome(config: TurboConfig, developer: string, record: EnvironmentRecord): void {
+  if (record.status === 'failed') return emit(METRIC.clustersFailed);
+  const member = config.developers.find((dev) => dev.name === developer);
+  if (record.status !== 'ready' || !member || !record.readyAt) return;
+  const { onTime, minutesToReady } = readiness(new Date(record.readyAt), record.startedAt, scheduleOf(config, member));
+  emit(onTime ? METRIC.clustersReadyOnTime : METRIC.clustersReadyLate);
+  if (minutesToReady !== undefined) emit(METRIC.minutesToReady, minutesToReady, 'None');
+}
+
+export const handler = lambda('RecordOutcome', input, async (event, { store, config }) => {
   const now = new Date().toISOString();
   let patch: Partial<EnvironmentRecord>;
   if (event.outcome === 'ready') {
@@ -55,6 +68,7 @@ export const handler = lambda('RecordOutcome', input, async (event, { store }) =
   }
   try {
     const record = await store.update(event.developer, event.runId, { ...patch, updatedAt: now });
+    countOutcome(config, event.developer, record);
     return { status: record.status, lastError: record.lastError ?? null };
   } catch (error) {
     // A run that lost its claim must not overwrite the owner's record; on the failure path that is not an error.

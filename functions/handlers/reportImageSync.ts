@@ -7,6 +7,8 @@ import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
 import { developerField } from './lib/fields';
 import { environmentFields } from './lib/imageSync';
 import { sendOnce } from './lib/sendOnce';
+import { emit } from './lib/metrics';
+import { METRIC } from '../core/metrics';
 import { lambda } from './lib/stack';
 
 const change = z.object({ image: z.string(), from: z.string().nullable(), fromTag: z.string().nullable(), to: z.string(), toTag: z.string() });
@@ -25,6 +27,8 @@ const input = z.discriminatedUnion('kind', [
     images: z.record(z.string(), z.object({ tag: z.string() })),
     outcomes: z.array(z.object({ developer: developerField, outcome: z.enum(['rolled', 'current', 'skipped', 'failed']), reason: z.string().nullish() })),
     executionArn: z.string().min(1),
+    /** When the run started (a push's webhook): how long the push took to reach every cluster. */
+    startedAt: z.iso.datetime({ offset: true }).optional(),
   }),
 ]);
 
@@ -32,6 +36,11 @@ export const handler = lambda('ReportImageSync', input, async (event, { config, 
   if (event.kind === 'summary') {
     const images = Object.entries(event.images).map(([name, image]) => `${name} ${image.tag}`);
     await notifier.sendToChannel(config.slack.opsChannel, imageSyncSummaryMessage({ images, outcomes: event.outcomes, executionArn: event.executionArn, region }));
+    const rolled = event.outcomes.filter((outcome) => outcome.outcome === 'rolled').length;
+    if (rolled > 0) {
+      emit(METRIC.rolloutsPerPush, rolled);
+      if (event.startedAt) emit(METRIC.rolloutMinutes, (Date.now() - Date.parse(event.startedAt)) / 60_000, 'None');
+    }
     return { reported: event.outcomes.length };
   }
   const outcome = event.state === 'rolling' ? 'rolled' : event.state;

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { weeklySummary, type Lifetime } from '../core/cost';
 import { weeklyCostMessage } from '../core/messages';
 import { lambda } from './lib/stack';
+import { emit } from './lib/metrics';
+import { developerDays, METRIC } from '../core/metrics';
 
 const WEEK_MS = 7 * 24 * 3_600_000;
 
@@ -22,5 +24,8 @@ export const handler = lambda('WeeklyCostReport', input, async ({ time }, { conf
   ]);
   const lines = weeklySummary(config, lifetimes, from, to);
   await notifier.sendToChannel(config.slack.opsChannel, weeklyCostMessage({ from: from.toISOString(), to: to.toISOString(), lines, currency: 'USD' }));
-  return { developers: lines.length, cost: lines.reduce((sum, line) => sum + line.cost, 0) };
+  const cost = lines.reduce((sum, line) => sum + line.cost, 0);
+  const days = developerDays(lifetimes, from, to);
+  if (days > 0) emit(METRIC.costPerDeveloperDay, cost / days, 'None');
+  return { developers: lines.length, cost };
 });

@@ -25,6 +25,7 @@ import { APP_WORKLOADS } from '../../core/images';
 import { fakeDigest, MemoryKube, MemoryRegistry } from './images';
 import { translateAwsError } from '../retry';
 import { assertItemFits, ChannelRate, JobSlots } from './limits';
+import type { MetricPoint } from '../../core/metrics';
 
 /** The app's images as the in-memory Docker Hub has them before any push. */
 export const INITIAL_TAGS = { frontend: '1.2.0', mongo: '8.0.3' };
@@ -95,6 +96,14 @@ export interface SentMessage {
   blocks: unknown[];
 }
 
+/** What the stage's alert topic (SNS) was sent: an alarm's change of state, as email subscribers would get it. */
+export interface PublishedAlert {
+  at: string;
+  topic: string;
+  subject: string;
+  message: string;
+}
+
 /** A deterministic fraction in [-1, 1] from a string, so that rehearsals are repeatable. */
 function spread(key: string): number {
   let hash = 2166136261;
@@ -117,6 +126,10 @@ export class MemoryCloud {
   /** SSM as the rehearsal sees it: names to values, which never leave the ports. */
   readonly secretValues = new Map<string, string>();
   readonly kube = new MemoryKube();
+  /** CloudWatch as the rehearsal sees it: every metric value the handlers and the simulated services emitted. */
+  readonly metricPoints: MetricPoint[] = [];
+  /** The alert topic's deliveries: these reach people by email or pager, with Slack up or down. */
+  readonly alertOutbox: PublishedAlert[] = [];
   private readonly faults = new Map<string, Set<FaultPoint>>();
   private readonly slackUsers = new Map<string, string>();
   /** DMs tried per developer under 'slack-429-500-invalid-auth': where in the sequence the next answer is. */

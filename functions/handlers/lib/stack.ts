@@ -1,7 +1,8 @@
 /**
  * The one middy stack every handler uses: the Powertools logger with the Lambda context, input validation, and
- * error normalisation (stable ASL error names, no secret in any message). Handlers stay thin: they get parsed input
- * and the bound ports, and return plain JSON.
+ * error normalisation (stable ASL error names, no secret in any message), and the business metrics (./metrics:
+ * flushed once per invocation, Slack sends counted by the notifier). Handlers stay thin: they get parsed input and
+ * the bound ports, and return plain JSON.
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -12,6 +13,8 @@ import { formatPath } from '../../core/config';
 import { resolveDeps, type Deps } from './deps';
 import { redactKnownSecrets } from './redact';
 import { isTransientAwsError } from '../../adapters/retry';
+import { METRIC } from '../../core/metrics';
+import { countingNotifier, flushMetrics } from './metrics';
 
 export const logger = new Logger({ serviceName: 'turbo' });
 
@@ -42,6 +45,7 @@ export function lambda<Schema extends z.ZodType, Output>(
 ) {
   return middy<unknown, Output, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({ after: flushMetrics, onError: flushMetrics })
     .use({
       onError: (request) => {
         const error = normaliseError(request.error);
@@ -53,6 +57,7 @@ export function lambda<Schema extends z.ZodType, Output>(
       const input = schema.parse(event);
       logger.appendKeys({ step });
       const deps = await resolveDeps();
-      return run(input, deps, context);
+      const notifier = countingNotifier(deps.notifier, { sent: METRIC.slackMessagesSent, failed: METRIC.slackSendFailures });
+      return run(input, { ...deps, notifier }, context);
     });
 }

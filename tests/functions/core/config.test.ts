@@ -151,6 +151,20 @@ describe('refusals name the field path and the bad value', () => {
     ]);
   });
 
+  it('alert subscriptions: an address that is not one, a pager endpoint that is not https', () => {
+    const problems = problemsAfter((c) => (c.alerts = { emails: ['oncall@example.com', 'not-an-address'], httpsEndpoint: 'http://pager.example.com/x' }));
+    expect(problems.map(describeProblem)).toEqual([
+      'alerts.emails[1]: must be an email address such as ops@example.com (got "not-an-address")',
+      "alerts.httpsEndpoint: must be an https:// URL (a pager's SNS endpoint) (got \"http://pager.example.com/x\")",
+    ]);
+  });
+
+  it('alerts default to no subscriptions, and the example names its on-call address', () => {
+    const { alerts, ...rest } = example;
+    expect(validateConfig(rest)).toMatchObject({ ok: true, config: { alerts: { emails: [] } } });
+    expect(loadConfigText(exampleText).alerts).toEqual({ emails: ['platform-oncall@example.com'] });
+  });
+
   it('a jenkins runner without its block', () => {
     expect(problemsAfter((c) => (c.runner = { type: 'jenkins' }))).toEqual([
       { path: 'runner.jenkins', message: 'runner.type is jenkins, so runner.jenkins (url, jobs, credential parameters) is required', value: undefined },
