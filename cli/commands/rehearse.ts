@@ -13,7 +13,7 @@ import { UsageError, type CommandIo } from '../main';
 import { rehearseDay, type DayResult } from '../rehearsal/day';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
 import { Progress } from '../rehearsal/progress';
-import { formatSummaryTable, metricsOf, summarise } from '../rehearsal/summary';
+import { formatAggregates, formatSummaryTable, isFailure, metricsOf, summarise } from '../rehearsal/summary';
 import { reportRows, timelineOf } from '../rehearsal/timeline';
 import { renderRunReport } from '../../functions/core/report';
 import { loadValidConfig } from './validate';
@@ -146,14 +146,19 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     progress.stop();
   }
 
-  const rows = summarise(config, result.executions, date);
-  writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ date, team: config.team, developers: rows }, null, 2)}\n`);
+  const rows = summarise(config, result.executions, date, result.cloud.records);
+  const metrics = metricsOf(result);
+  writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ date, team: config.team, developers: rows, heldBack: result.heldBack }, null, 2)}\n`);
   const timeline = timelineOf(result.executions);
   writeFileSync(join(out, 'timeline.json'), `${JSON.stringify(timeline, null, 2)}\n`);
   writeFileSync(join(out, 'report.html'), renderRunReport({ title: `Turbo rehearsal of ${date}, team ${config.team}`, generatedAt: new Date().toISOString(), rows: reportRows(rows, timeline) }));
-  writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(metricsOf(result), null, 2)}\n`);
-  io.stdout(`\n${formatSummaryTable(rows)}\n\n`);
-  const failed = rows.filter((row) => row.result === 'failed');
+  writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  io.stdout(`\n${formatSummaryTable(rows)}\n\n${formatAggregates(rows, metrics)}\n`);
+  if (result.heldBack.length > 0) {
+    const names = result.heldBack.map((start) => start.name);
+    io.stdout(`Not run, beyond ${date} on the developer's own clock: ${names.length} run(s) reconcile asked for (${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''})\n`);
+  }
+  const failed = rows.filter(isFailure);
   io.stdout(`${rows.length - failed.length} of ${rows.length} developer(s) ok; ${result.cloud.outbox.length} Slack message(s) in ${outbox}\n`);
   io.stdout(`Summary, timeline and report: ${join(out, 'summary.json')}, ${join(out, 'timeline.json')}, ${join(out, 'report.html')}\n`);
   if (push) {
@@ -162,6 +167,6 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stdout(`Pushed ${push.image}:${push.tag}: ${syncs.length} image-sync run(s), ${result.cloud.registry.calls.listTags} tag listing(s) and ` +
       `${result.cloud.registry.calls.digest} digest lookup(s) at the registry; ${reports.map((message) => message.text).join('; ') || 'no report'}\n`);
   }
-  if (failed.length > 0) io.stdout(`FAILED: ${failed.map((row) => `${row.developer} (${row.reason ?? 'unknown'})`).join('; ')}\n`);
+  if (failed.length > 0) io.stdout(`FAILED: ${failed.map((row) => `${row.developer} (${row.reason ?? 'no reason recorded'})`).join('; ')}\n`);
   return failed.length > 0 ? 1 : 0;
 }

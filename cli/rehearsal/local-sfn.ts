@@ -48,6 +48,20 @@ export interface LocalSfnOptions {
   onExecutionEnded?: (execution: LocalExecution) => void;
   /** A hook before each Lambda invocation (fault injection); it may throw the error the Lambda service would. */
   beforeInvoke?: (execution: LocalExecution, functionName: string, input: unknown) => void;
+  /**
+   * The edge of what is rehearsed: a reason not to start this child execution (it belongs to another day), or
+   * undefined to start it. A held-back start answers like a started one, and is kept in `heldBack`.
+   */
+  holdBack?: (machine: string, name: string, input: Record<string, unknown>) => string | undefined;
+}
+
+/** A child execution the parent started but the rehearsal did not run: it lies beyond the rehearsed day. */
+export interface HeldBackStart {
+  machine: string;
+  name: string;
+  input: Record<string, unknown>;
+  at: number;
+  reason: string;
 }
 
 export class ExecutionAlreadyExists extends Error {
@@ -79,6 +93,8 @@ const requireHandler: HandlerLoader = (modulePath, exportName) => {
 
 export class LocalStepFunctions {
   readonly executions = new Map<string, LocalExecution>();
+  /** One entry per held-back name: a later tick asking again for the same run is not a second run. */
+  readonly heldBack = new Map<string, HeldBackStart>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly handlers = new Map<string, Handler>();
   /** Validating a definition is costly: one StateMachine per definition serves every execution. */
@@ -126,6 +142,11 @@ export class LocalStepFunctions {
   private async startChild(input: { StateMachineArn: string; Name: string; Input: Record<string, unknown> }) {
     const machine = Object.entries(this.options.stack.stateMachines).find(([, sm]) => sm.arn === input.StateMachineArn)?.[0];
     if (!machine) throw new Error(`StateMachineDoesNotExist: ${input.StateMachineArn}`);
+    const reason = this.options.holdBack?.(machine, input.Name, input.Input);
+    if (reason !== undefined) {
+      if (!this.heldBack.has(input.Name)) this.heldBack.set(input.Name, { machine, name: input.Name, input: input.Input, at: Date.now(), reason });
+      return { ExecutionArn: `${input.StateMachineArn.replace(':stateMachine:', ':execution:')}:${input.Name}`, StartDate: new Date().toISOString() };
+    }
     const execution = this.startExecution(machine, input.Name, input.Input);
     return { ExecutionArn: execution.arn, StartDate: new Date(execution.startedAt).toISOString() };
   }

@@ -4,7 +4,7 @@
  */
 import type { LocalExecution } from './local-sfn';
 import type { RunReportInput } from '../../functions/core/report';
-import { readyAt, type DeveloperSummary } from './summary';
+import type { DeveloperSummary } from './summary';
 
 export type Step = 'claim' | 'apply' | 'cluster' | 'deploy' | 'notify' | 'destroy' | 'failure';
 
@@ -34,6 +34,18 @@ const STEP_OF_STATE: Record<string, Step> = {
 
 export function stepOf(stateName: string): Step | undefined {
   return STEP_OF_STATE[stateName];
+}
+
+/** The moment MarkReady finished: the environment was usable from then on. */
+export function readyAt(execution: LocalExecution): number | undefined {
+  return execution.visits.find((visit) => visit.name === 'MarkReady' && visit.exitedAt !== undefined && !visit.failed)?.exitedAt;
+}
+
+/** The step a failed run failed in: its first failed state outside the failure path, else the last one it reached. */
+export function failedStep(execution: LocalExecution): Step | undefined {
+  const steps = execution.visits.filter((visit) => stepOf(visit.name) !== undefined && stepOf(visit.name) !== 'failure');
+  const visit = steps.find((candidate) => candidate.failed) ?? steps.at(-1);
+  return visit && stepOf(visit.name);
 }
 
 export interface TimelineSegment {

@@ -11,7 +11,7 @@ export interface RunReportInput {
   rows: Array<{
     developer: string;
     /** `running`: the run is still going (a live report of a deployed stage, or a rehearsal cut short). */
-    result: 'ready' | 'destroyed' | 'failed' | 'skipped' | 'running';
+    result: 'ready' | 'destroyed' | 'late' | 'failed' | 'skipped' | 'running';
     readyAt?: string;
     reason?: string;
     segments: Array<{ step: ReportStep; start: string; end: string; failed?: boolean }>;
