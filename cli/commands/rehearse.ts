@@ -15,7 +15,8 @@ import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/pac
 import { Progress } from '../rehearsal/progress';
 import { formatAggregates, formatSummaryTable, isFailure, metricsOf, summarise } from '../rehearsal/summary';
 import { reportRows, timelineOf } from '../rehearsal/timeline';
-import { renderRunReport } from '../../functions/core/report';
+import { renderRunReport, type RunReportInput } from '../../functions/core/report';
+import { PRICE_TABLE, UnknownPriceError, weeklySummary } from '../../functions/core/cost';
 import { loadValidConfig } from './validate';
 
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/London', 'America/Los_Angeles'];
@@ -72,6 +73,22 @@ function jenkinsRunner(config: TurboConfig, url: string): JenkinsJobRunner {
   if (!user || !token) throw new UsageError('--runner jenkins needs JENKINS_USER and JENKINS_TOKEN in the environment');
   const jobs = config.runner.jenkins ?? { terraformJob: 'turbo-terraform', deployJob: 'turbo-deploy' };
   return new JenkinsJobRunner({ baseUrl: url, terraformJob: jobs.terraformJob, deployJob: jobs.deployJob, user, token });
+}
+
+/** What the rehearsed window cost, by core/cost's model, from the lifetimes the day recorded. */
+export function costOfTheDay(config: TurboConfig, result: DayResult): RunReportInput['cost'] {
+  const lifetimes = [...result.cloud.records.values()].flatMap((record) => [
+    ...(record.lifetimes ?? []).map((life) => ({ developer: record.developer, ...life })),
+    ...(record.clusterSince ? [{ developer: record.developer, startedAt: record.clusterSince }] : []), // still up at the end
+  ]);
+  try {
+    const lines = weeklySummary(config, lifetimes, new Date(result.start), new Date(result.end));
+    const sum = (pick: (line: (typeof lines)[number]) => number) => Math.round(lines.reduce((total, line) => total + pick(line), 0) * 100) / 100;
+    return { currency: PRICE_TABLE.currency, amount: sum((line) => line.cost), alwaysOn: sum((line) => line.alwaysOn), clusterHours: sum((line) => line.hours) };
+  } catch (error) {
+    if (error instanceof UnknownPriceError) return { unknown: error.message };
+    throw error;
+  }
 }
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
@@ -151,7 +168,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ date, team: config.team, developers: rows, heldBack: result.heldBack }, null, 2)}\n`);
   const timeline = timelineOf(result.executions);
   writeFileSync(join(out, 'timeline.json'), `${JSON.stringify(timeline, null, 2)}\n`);
-  writeFileSync(join(out, 'report.html'), renderRunReport({ title: `Turbo rehearsal of ${date}, team ${config.team}`, generatedAt: new Date().toISOString(), rows: reportRows(rows, timeline) }));
+  const report = { title: `Turbo rehearsal of ${date}, team ${config.team}`, generatedAt: new Date().toISOString(), rows: reportRows(rows, timeline, config.region) };
+  writeFileSync(join(out, 'report.html'), renderRunReport({ ...report, cost: costOfTheDay(config, result) }));
   writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   io.stdout(`\n${formatSummaryTable(rows)}\n\n${formatAggregates(rows, metrics)}\n`);
   if (result.heldBack.length > 0) {

@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { atLocalTime } from '../../functions/core/clock';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { scheduledDesire } from '../../functions/core/plan';
+import { formatMargin, marginMinutes } from '../../functions/core/report';
 import type { EnvironmentRecord } from '../../functions/adapters/ports';
 import type { LocalExecution } from './local-sfn';
 import { formatTable } from '../table';
@@ -80,11 +81,6 @@ const STEP_WORDS: Record<Step, string> = {
   failure: 'the failure path',
 };
 
-/** "+2 min early" / "5 min late" / "on the minute". */
-export function formatMargin(minutes: number): string {
-  if (minutes === 0) return 'on the minute';
-  return minutes > 0 ? `${minutes} min early` : `${-minutes} min late`;
-}
 
 /**
  * The rehearsed day's runs, per roster developer (and per orphan owner). The rehearsal starts no environment run of
@@ -105,8 +101,7 @@ export function summarise(config: TurboConfig, executions: LocalExecution[], dat
     const up = mine.find((execution) => execution.input.action === 'up');
     const down = mine.find((execution) => execution.input.action === 'down');
     const ready = up && readyAt(up);
-    // On the minutes a clock shows: ready at 09:00:40 for 09:00 is on time, at 09:01:10 one minute late.
-    const margin = ready === undefined ? undefined : Math.round((readyBy.toMillis() - Math.floor(ready / 60_000) * 60_000) / 60_000);
+    const margin = ready === undefined ? undefined : marginMinutes(readyBy.toMillis(), ready);
     const failed = [up, down].find((execution) => execution?.status === 'FAILED');
     const running = [up, down].find((execution) => execution?.status === 'RUNNING');
     const late = margin !== undefined && margin < 0;
