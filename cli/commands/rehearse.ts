@@ -83,8 +83,10 @@ export function costOfTheDay(config: TurboConfig, result: DayResult): RunReportI
   ]);
   try {
     const lines = weeklySummary(config, lifetimes, new Date(result.start), new Date(result.end));
-    const sum = (pick: (line: (typeof lines)[number]) => number) => Math.round(lines.reduce((total, line) => total + pick(line), 0) * 100) / 100;
-    return { currency: PRICE_TABLE.currency, amount: sum((line) => line.cost), alwaysOn: sum((line) => line.alwaysOn), clusterHours: sum((line) => line.hours) };
+    const sum = (pick: (line: (typeof lines)[number]) => number) =>
+      Math.round(lines.reduce((total, line) => total + pick(line), 0) * 100) / 100;
+    const currency = PRICE_TABLE.currency;
+    return { currency, amount: sum((line) => line.cost), alwaysOn: sum((line) => line.alwaysOn), clusterHours: sum((line) => line.hours) };
   } catch (error) {
     if (error instanceof UnknownPriceError) return { unknown: error.message };
     throw error;
@@ -165,16 +167,19 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
 
   const rows = summarise(config, result.executions, date, result.cloud.records);
   const metrics = metricsOf(result);
-  writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ date, team: config.team, developers: rows, heldBack: result.heldBack }, null, 2)}\n`);
+  const summary = { date, team: config.team, developers: rows, heldBack: result.heldBack };
+  writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const timeline = timelineOf(result.executions);
   writeFileSync(join(out, 'timeline.json'), `${JSON.stringify(timeline, null, 2)}\n`);
-  const report = { title: `Turbo rehearsal of ${date}, team ${config.team}`, generatedAt: new Date().toISOString(), rows: reportRows(rows, timeline, config.region) };
+  const title = `Turbo rehearsal of ${date}, team ${config.team}`;
+  const report = { title, generatedAt: new Date().toISOString(), rows: reportRows(rows, timeline, config.region) };
   writeFileSync(join(out, 'report.html'), renderRunReport({ ...report, cost: costOfTheDay(config, result) }));
   writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   io.stdout(`\n${formatSummaryTable(rows)}\n\n${formatAggregates(rows, metrics)}\n`);
   if (result.heldBack.length > 0) {
     const names = result.heldBack.map((start) => start.name);
-    io.stdout(`Not run, beyond ${date} on the developer's own clock: ${names.length} run(s) reconcile asked for (${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''})\n`);
+    const listed = `${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`;
+    io.stdout(`Not run, beyond ${date} on the developer's own clock: ${names.length} run(s) reconcile asked for (${listed})\n`);
   }
   const failed = rows.filter(isFailure);
   io.stdout(`${rows.length - failed.length} of ${rows.length} developer(s) ok; ${result.cloud.outbox.length} Slack message(s) in ${outbox}\n`);
@@ -185,6 +190,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stdout(`Pushed ${push.image}:${push.tag}: ${syncs.length} image-sync run(s), ${result.cloud.registry.calls.listTags} tag listing(s) and ` +
       `${result.cloud.registry.calls.digest} digest lookup(s) at the registry; ${reports.map((message) => message.text).join('; ') || 'no report'}\n`);
   }
-  if (failed.length > 0) io.stdout(`FAILED: ${failed.map((row) => `${row.developer} (${row.reason ?? 'no reason recorded'})`).join('; ')}\n`);
+  if (failed.length > 0) {
+    io.stdout(`FAILED: ${failed.map((row) => `${row.developer} (${row.reason ?? 'no reason recorded'})`).join('; ')}\n`);
+  }
   return failed.length > 0 ? 1 : 0;
 }

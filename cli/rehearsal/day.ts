@@ -198,7 +198,8 @@ export async function rehearseDay(options: DayOptions): Promise<DayResult> {
     if (push) setTimeout(() => void deliverPush(rehearsal, options.config, push), window.readyBy - window.start);
     await rehearsal.advance(until);
     clearInterval(schedule);
-    return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions: [...sfn.executions.values()], heldBack: [...sfn.heldBack.values()] };
+    const executions = [...sfn.executions.values()];
+    return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions, heldBack: [...sfn.heldBack.values()] };
   } finally {
     rehearsal.stop();
   }

@@ -144,8 +144,11 @@ export class LocalStepFunctions {
     if (!machine) throw new Error(`StateMachineDoesNotExist: ${input.StateMachineArn}`);
     const reason = this.options.holdBack?.(machine, input.Name, input.Input);
     if (reason !== undefined) {
-      if (!this.heldBack.has(input.Name)) this.heldBack.set(input.Name, { machine, name: input.Name, input: input.Input, at: Date.now(), reason });
-      return { ExecutionArn: `${input.StateMachineArn.replace(':stateMachine:', ':execution:')}:${input.Name}`, StartDate: new Date().toISOString() };
+      if (!this.heldBack.has(input.Name)) {
+        this.heldBack.set(input.Name, { machine, name: input.Name, input: input.Input, at: Date.now(), reason });
+      }
+      const arn = `${input.StateMachineArn.replace(':stateMachine:', ':execution:')}:${input.Name}`;
+      return { ExecutionArn: arn, StartDate: new Date().toISOString() };
     }
     const execution = this.startExecution(machine, input.Name, input.Input);
     return { ExecutionArn: execution.arn, StartDate: new Date(execution.startedAt).toISOString() };

@@ -53,7 +53,8 @@ export class Progress {
 
   /** "ready 3, provisioning 1, waiting 0, destroying 0, destroyed 0; failed 1". */
   totals(): string {
-    const count = (phase: Phase) => [...this.phases].filter(([developer, current]) => current === phase && !this.failed.has(developer)).length;
+    const count = (phase: Phase) =>
+      [...this.phases].filter(([developer, current]) => current === phase && !this.failed.has(developer)).length;
     const started = new Set([...this.phases.keys(), ...this.failed]).size;
     return `ready ${count('ready')}, provisioning ${count('provisioning')}, waiting ${Math.max(0, this.rosterSize - started)}, ` +
       `destroying ${count('destroying')}, destroyed ${count('destroyed')}; failed ${this.failed.size}`;
@@ -73,8 +74,8 @@ export class Progress {
     if (phase) this.phases.set(developer, phase);
     if (visit.name === 'RecordFailure') this.failed.add(developer);
     if (this.linesMode && MILESTONES.has(visit.name)) {
-      this.io.stdout(`  ${this.utc(visit.enteredAt)} UTC  ${this.local(developer, visit.enteredAt).padEnd(26)} ${developer.padEnd(12)} ${action.padEnd(4)} ` +
-        `${visit.name} (${stepOf(visit.name) ?? ''})\n`);
+      const when = `${this.utc(visit.enteredAt)} UTC  ${this.local(developer, visit.enteredAt).padEnd(26)}`;
+      this.io.stdout(`  ${when} ${developer.padEnd(12)} ${action.padEnd(4)} ${visit.name} (${stepOf(visit.name) ?? ''})\n`);
     }
     if (this.tty && performance.now() - this.lastDraw > REDRAW_MS) this.draw();
   }
@@ -93,7 +94,9 @@ export class Progress {
     const height = Math.max(5, (process.stdout.rows ?? 30) - 5);
     const latest = Math.max(...[...this.current.values()].map((entry) => entry.at));
     const shown = [`  ${this.utc(latest)} UTC  ${this.totals()}`];
-    shown.push(...rows.slice(0, height).map(([dev, { action, state, at }]) => `  ${dev.padEnd(12)} ${action.padEnd(4)} ${state.padEnd(24)} ${this.local(dev, at)}`));
+    const line = ([dev, { action, state, at }]: (typeof rows)[number]) =>
+      `  ${dev.padEnd(12)} ${action.padEnd(4)} ${state.padEnd(24)} ${this.local(dev, at)}`;
+    shown.push(...rows.slice(0, height).map(line));
     if (rows.length > height) shown.push(`  ... and ${rows.length - height} more`);
     const up = this.drawnLines > 0 ? `\u001b[${this.drawnLines}F` : '';
     this.io.stdout(`${up}${shown.map((line) => `\u001b[2K${line}`).join('\n')}\n`);

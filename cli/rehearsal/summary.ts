@@ -87,7 +87,12 @@ const STEP_WORDS: Record<Step, string> = {
  * another local day (see day.ts), so every environment execution belongs here. `records` (the store at the end of the
  * day) lets a skip date give its reason.
  */
-export function summarise(config: TurboConfig, executions: LocalExecution[], date: string, records?: Map<string, EnvironmentRecord>): DeveloperSummary[] {
+export function summarise(
+  config: TurboConfig,
+  executions: LocalExecution[],
+  date: string,
+  records?: Map<string, EnvironmentRecord>,
+): DeveloperSummary[] {
   const environment = executions.filter((execution) => execution.machine === 'environment');
   const owners = new Set([...config.developers.map((dev) => dev.name), ...environment.map((execution) => String(execution.input.developer))]);
   return [...owners].sort().map((developer) => {
@@ -119,11 +124,14 @@ export function summarise(config: TurboConfig, executions: LocalExecution[], dat
     let happened: string;
     if (result === 'skipped') {
       const desire = member ? scheduledDesire(readyBy.toJSDate(), config, developer, records?.get(developer)) : undefined;
-      reason = desire ? (desire.action === 'up' ? `no run started, though the schedule wanted one (${desire.reason})` : desire.reason) : 'not in the roster';
+      const unstarted = desire?.action === 'up' ? `no run started, though the schedule wanted one (${desire.reason})` : desire?.reason;
+      reason = unstarted ?? 'not in the roster';
       happened = `skipped: ${reason}`;
     } else if (failed) {
       reason = failed.cause;
-      const upFailed = up?.status === 'FAILED' ? `the up failed in ${STEP_WORDS[failedStep(up) ?? 'claim']} at ${local(up.endedAt!)}` : undefined;
+      const upFailed = up?.status === 'FAILED'
+        ? `the up failed in ${STEP_WORDS[failedStep(up) ?? 'claim']} at ${local(up.endedAt!)}`
+        : undefined;
       const cleanup = upFailed && !down ? 'nothing has torn it down yet' : undefined;
       happened = [readySentence, upFailed, downSentence ?? cleanup].filter(Boolean).join(', then ');
     } else if (late) {
@@ -131,8 +139,8 @@ export function summarise(config: TurboConfig, executions: LocalExecution[], dat
       const leadStart = readyBy.minus({ minutes: config.leadMinutes }).toMillis();
       const after = Math.round((up!.startedAt - leadStart) / 60_000);
       const start = after > 0 ? `${after} min after readyBy − leadMinutes (${local(leadStart)})` : `at readyBy − leadMinutes or before`;
-      reason = `late: ready at ${local(ready!)} for readyBy ${schedule.readyBy} (${-margin!} min late); the up started at ${local(up!.startedAt)}, ` +
-        `${start}, and took ${took} min against a lead of ${config.leadMinutes} min`;
+      reason = `late: ready at ${local(ready!)} for readyBy ${schedule.readyBy} (${-margin!} min late); ` +
+        `the up started at ${local(up!.startedAt)}, ${start}, and took ${took} min against a lead of ${config.leadMinutes} min`;
       happened = [readySentence, downSentence].filter(Boolean).join(', then ');
     } else if (running) {
       happened = `still running at the end of the rehearsal: ${running.input.action} run ${running.name}`;
@@ -161,7 +169,9 @@ export function summarise(config: TurboConfig, executions: LocalExecution[], dat
 const minutes = (seconds?: number) => (seconds === undefined ? '-' : `${Math.round(seconds / 60)} min`);
 
 export function formatSummaryTable(rows: DeveloperSummary[]): string {
-  const header = ['developer', 'zone', 'result', 'ready by (local)', 'ready at', 'up took', 'up transitions', 'down transitions', 'what happened'];
+  const header = [
+    'developer', 'zone', 'result', 'ready by (local)', 'ready at', 'up took', 'up transitions', 'down transitions', 'what happened',
+  ];
   const body = rows.map((row) => [
     row.developer,
     row.timezone,
@@ -227,9 +237,11 @@ export function formatAggregates(rows: DeveloperSummary[], metrics: Metrics): st
   return [
     `Ready on time ${onTime}, late ${count('late')}, failed ${count('failed')}, skipped ${count('skipped')}` +
       `${count('running') ? `, still running ${count('running')}` : ''} (of ${rows.length})`,
-    `Up time (start to ready): p50 ${minutes(percentile(upSeconds, 50))}, p95 ${minutes(percentile(upSeconds, 95))} over ${upSeconds.length} cluster(s)`,
-    `Per up: ${metrics.upTransitions.mean} transitions (max ${metrics.upTransitions.max}), ${metrics.upLambdaInvocations.mean} Lambda calls; ` +
-      `per down: ${metrics.downTransitions.mean} transitions (max ${metrics.downTransitions.max}), ${metrics.downLambdaInvocations.mean} Lambda calls`,
+    `Up time (start to ready): p50 ${minutes(percentile(upSeconds, 50))}, p95 ${minutes(percentile(upSeconds, 95))} ` +
+      `over ${upSeconds.length} cluster(s)`,
+    `Per up: ${metrics.upTransitions.mean} transitions (max ${metrics.upTransitions.max}), ` +
+      `${metrics.upLambdaInvocations.mean} Lambda calls; per down: ${metrics.downTransitions.mean} transitions ` +
+      `(max ${metrics.downTransitions.max}), ${metrics.downLambdaInvocations.mean} Lambda calls`,
     `Reconcile: ${metrics.reconcileExecutions} run(s), ${metrics.reconcileTransitions} transitions; a finished job was seen after: ` +
       `${delay('apply')}; ${delay('deploy')}; ${delay('destroy')}`,
   ].join('\n');

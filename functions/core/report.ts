@@ -90,7 +90,8 @@ function parseRow(row: ReportRow, r: number): Parsed {
   const zone = row.timezone ?? 'UTC';
   if (!DateTime.local().setZone(zone).isValid) throw new Error(`rows[${r}].timezone "${zone}" is not an IANA time zone`);
   const wall = (millis: number) => millis + DateTime.fromMillis(millis, { zone }).offset * 60_000;
-  const optional = (field: 'readyAt' | 'readyBy' | 'teardownAt') => (row[field] === undefined ? undefined : instant(`rows[${r}].${field}`, row[field]!));
+  const optional = (field: 'readyAt' | 'readyBy' | 'teardownAt') =>
+    row[field] === undefined ? undefined : instant(`rows[${r}].${field}`, row[field]!);
   const segments = row.segments.map((segment, s) => ({
     step: segment.step,
     start: instant(`rows[${r}].segments[${s}].start`, segment.start),
@@ -125,9 +126,11 @@ function axis(domain: Domain, kind: 'utc' | 'local'): string {
     const midnight = tick % (24 * HOUR) === 0;
     const date = i === 0 || midnight ? `<b class="date">${dayLabel(tick)}</b>` : '';
     const label = i % every === 0 || midnight ? hhmm(tick) : '';
-    return `<span class="tick${midnight ? ' midnight' : ''}" data-time="${hhmm(tick)}" style="left:${pct(domain.at(tick))}">${date}${label}</span>`;
+    const style = `left:${pct(domain.at(tick))}`;
+    return `<span class="tick${midnight ? ' midnight' : ''}" data-time="${hhmm(tick)}" style="${style}">${date}${label}</span>`;
   });
-  return `<div class="axis axis-${kind}"><div class="caption">${kind === 'utc' ? 'UTC' : 'local time'}</div><div class="ticks">${ticks.join('')}</div></div>`;
+  const caption = `<div class="caption">${kind === 'utc' ? 'UTC' : 'local time'}</div>`;
+  return `<div class="axis axis-${kind}">${caption}<div class="ticks">${ticks.join('')}</div></div>`;
 }
 
 /** A bar or mark placed in both views: `--u`/`--wu` in UTC, `--l`/`--wl` in local time. */
@@ -165,20 +168,31 @@ function rowHtml(p: Parsed, utc: Domain, local: Domain): string {
   const { row } = p;
   const tip = (text: string) => ` title="${escapeHtml(text)}"`;
   const bars = p.segments.map((segment) => {
-    const label = `${STEP_LABELS[segment.step]} ${hhmm(segment.start)}–${hhmm(segment.end)} UTC${segment.failed && row.reason ? `: ${row.reason}` : ''}`;
-    return `<span class="seg step-${segment.step}${segment.failed ? ' failed' : ''}" data-step="${segment.step}" style="${placed(p, utc, local, segment.start, segment.end)}"${tip(label)}></span>`;
+    const label = `${STEP_LABELS[segment.step]} ${hhmm(segment.start)}–${hhmm(segment.end)} UTC` +
+      `${segment.failed && row.reason ? `: ${row.reason}` : ''}`;
+    const style = placed(p, utc, local, segment.start, segment.end);
+    const classes = `seg step-${segment.step}${segment.failed ? ' failed' : ''}`;
+    return `<span class="${classes}" data-step="${segment.step}" style="${style}"${tip(label)}></span>`;
   });
   const alive = p.alive
     ? `<span class="alive${p.alive.open ? ' open' : ''}" style="${placed(p, utc, local, p.alive.start, p.alive.end)}"` +
       `${tip(`alive from ${hhmm(p.alive.start)} UTC${p.alive.open ? ', still up' : ` to ${hhmm(p.alive.end)} UTC`}`)}></span>`
     : '';
   const marks = [
-    p.readyBy === undefined ? '' : `<i class="mark readyby" style="${placed(p, utc, local, p.readyBy, p.readyBy)}"${tip(`ready by ${hhmm(p.wall(p.readyBy))} local`)}></i>`,
-    p.teardownAt === undefined ? '' : `<i class="mark teardown" style="${placed(p, utc, local, p.teardownAt, p.teardownAt)}"${tip(`teardown ${hhmm(p.wall(p.teardownAt))} local`)}></i>`,
-  ].join('');
+    [p.readyBy, 'readyby', 'ready by'] as const,
+    [p.teardownAt, 'teardown', 'teardown'] as const,
+  ]
+    .map(([at, kind, label]) =>
+      at === undefined
+        ? ''
+        : `<i class="mark ${kind}" style="${placed(p, utc, local, at, at)}"${tip(`${label} ${hhmm(p.wall(at))} local`)}></i>`,
+    )
+    .join('');
   const failedIn = p.segments.find((segment) => segment.failed && segment.step !== 'failure');
   const verdict = row.result === 'failed' && failedIn ? `failed in ${STEP_LABELS[failedIn.step]}` : row.result;
-  const end = p.readyAt !== undefined ? `${row.result === 'failed' ? `${verdict}, ` : ''}ready ${both(p, p.readyAt)}${margin(p)}` : escapeHtml(verdict);
+  const end = p.readyAt === undefined
+    ? escapeHtml(verdict)
+    : `${row.result === 'failed' ? `${verdict}, ` : ''}ready ${both(p, p.readyAt)}${margin(p)}`;
   return (
     `<div class="row result-${row.result}" data-developer="${escapeHtml(row.developer)}" data-result="${row.result}">` +
     `<div class="name"${tip(`${row.developer} (${p.zone})`)}>${escapeHtml(row.developer)} <small>${escapeHtml(p.zone)}</small></div>` +
@@ -193,8 +207,8 @@ function counts(rows: ReportRow[]) {
 
 function groupSummary(rows: ReportRow[]): string {
   const c = counts(rows);
-  const parts = [`${c.onTime} on time`, c.late && `${c.late} late`, c.failed && `${c.failed} failed`, c.skipped && `${c.skipped} skipped`, c.running && `${c.running} running`];
-  return parts.filter(Boolean).join(', ');
+  const parts = [[c.late, 'late'], [c.failed, 'failed'], [c.skipped, 'skipped'], [c.running, 'running']] as const;
+  return [`${c.onTime} on time`, ...parts.filter(([n]) => n > 0).map(([n, label]) => `${n} ${label}`)].join(', ');
 }
 
 /** The step whose slowest run took longest, with its median. */
@@ -212,22 +226,29 @@ function slowestStep(parsed: Parsed[]): string {
   for (const [step, list] of byStep) {
     const sorted = [...list].sort((a, b) => a.minutes - b.minutes);
     const max = sorted.at(-1)!;
-    if (!slowest || max.minutes > slowest.max.minutes) slowest = { step, max, median: sorted[Math.floor((sorted.length - 1) / 2)]!.minutes };
+    const median = sorted[Math.floor((sorted.length - 1) / 2)]!.minutes;
+    if (!slowest || max.minutes > slowest.max.minutes) slowest = { step, max, median };
   }
   if (!slowest) return 'no steps ran';
-  return `${STEP_LABELS[slowest.step]}: ${Math.round(slowest.max.minutes)} min at most (${escapeHtml(slowest.max.developer)}), median ${Math.round(slowest.median)} min`;
+  const { step, max, median } = slowest;
+  return `${STEP_LABELS[step]}: ${Math.round(max.minutes)} min at most (${escapeHtml(max.developer)}), median ${Math.round(median)} min`;
 }
 
 function costCard(cost: RunReportInput['cost']): string {
   if (!cost) return '';
   if ('unknown' in cost) return `<div class="card"><b>?</b>cost of the day: ${escapeHtml(cost.unknown)}</div>`;
   const money = (amount: number) => `${cost.currency === 'USD' ? '$' : `${escapeHtml(cost.currency)} `}${amount.toFixed(2)}`;
-  return `<div class="card cost"><b>${money(cost.amount)}</b>cost of the day · ${cost.clusterHours.toFixed(1)} cluster-hours · always on: ${money(cost.alwaysOn)}</div>`;
+  const detail = `cost of the day · ${cost.clusterHours.toFixed(1)} cluster-hours · always on: ${money(cost.alwaysOn)}`;
+  return `<div class="card cost"><b>${money(cost.amount)}</b>${detail}</div>`;
 }
 
 export function renderRunReport(input: RunReportInput): string {
   const parsed = input.rows.map(parseRow);
-  const utcTimes = parsed.flatMap((p) => [...p.segments.flatMap((s) => [s.start, s.end]), ...[p.readyBy, p.teardownAt].filter((t): t is number => t !== undefined)]);
+  const timesOf = (p: Parsed) => [
+    ...p.segments.flatMap((s) => [s.start, s.end]),
+    ...[p.readyBy, p.teardownAt].filter((t): t is number => t !== undefined),
+  ];
+  const utcTimes = parsed.flatMap(timesOf);
   const lastSeen = utcTimes.length ? Math.max(...utcTimes) : 0;
   for (const p of parsed) {
     if (p.readyAt === undefined) continue;
@@ -235,7 +256,7 @@ export function renderRunReport(input: RunReportInput): string {
     p.alive = { start: p.readyAt, end: destroy?.start ?? lastSeen, open: !destroy };
   }
   const utc = domainOf(utcTimes);
-  const local = domainOf(parsed.flatMap((p) => [...p.segments.flatMap((s) => [s.start, s.end]), ...[p.readyBy, p.teardownAt].filter((t): t is number => t !== undefined)].map(p.wall)));
+  const local = domainOf(parsed.flatMap((p) => timesOf(p).map(p.wall)));
   const rowOf = (p: Parsed) => rowHtml(p, utc, local);
 
   let body: string;
@@ -249,15 +270,20 @@ export function renderRunReport(input: RunReportInput): string {
       .map(([name, members]) => {
         const problems = members.filter((p) => !isOk(p.row.result) && p.row.result !== 'skipped');
         const rest = members.filter((p) => !problems.includes(p));
-        const collapsed = rest.length ? `<details class="ok"><summary>${rest.length} went well or were skipped</summary>${rest.map(rowOf).join('')}</details>` : '';
-        return `<details class="group" open data-group="${escapeHtml(name)}"><summary><b>${escapeHtml(name)}</b> · ${members.length} developer${members.length === 1 ? '' : 's'}: ` +
-          `${groupSummary(members.map((p) => p.row))}</summary>${problems.map(rowOf).join('')}${collapsed}</details>`;
+        const collapsed = rest.length
+          ? `<details class="ok"><summary>${rest.length} went well or were skipped</summary>${rest.map(rowOf).join('')}</details>`
+          : '';
+        const size = `${members.length} developer${members.length === 1 ? '' : 's'}`;
+        const summary = `<summary><b>${escapeHtml(name)}</b> · ${size}: ${groupSummary(members.map((p) => p.row))}</summary>`;
+        const shown = problems.map(rowOf).join('');
+        return `<details class="group" open data-group="${escapeHtml(name)}">${summary}${shown}${collapsed}</details>`;
       })
       .join('');
   }
 
   const c = counts(input.rows);
-  const card = (key: string, value: number, label: string) => `<div class="card ${key}${value ? ' nonzero' : ''}" data-count="${key}"><b>${value}</b>${label}</div>`;
+  const card = (key: string, value: number, label: string) =>
+    `<div class="card ${key}${value ? ' nonzero' : ''}" data-count="${key}"><b>${value}</b>${label}</div>`;
   const header = [
     card('on-time', c.onTime, 'ready on time'),
     card('late', c.late, 'late'),
@@ -268,13 +294,18 @@ export function renderRunReport(input: RunReportInput): string {
     `<div class="card slowest"><b>slowest step</b>${slowestStep(parsed)}</div>`,
   ].join('');
   const legend = [
-    ...(Object.keys(STEP_COLOURS) as ReportStep[]).map((step) => `<li><span class="swatch" style="background:${STEP_COLOURS[step]}"></span>${STEP_LABELS[step]}</li>`),
-    '<li><span class="swatch alive-swatch"></span>cluster alive</li><li><span class="swatch readyby-swatch"></span>ready by</li><li><span class="swatch teardown-swatch"></span>teardown</li>',
+    ...(Object.keys(STEP_COLOURS) as ReportStep[]).map(
+      (step) => `<li><span class="swatch" style="background:${STEP_COLOURS[step]}"></span>${STEP_LABELS[step]}</li>`,
+    ),
+    ...[['alive', 'cluster alive'], ['readyby', 'ready by'], ['teardown', 'teardown']].map(
+      ([kind, label]) => `<li><span class="swatch ${kind}-swatch"></span>${label}</li>`,
+    ),
   ].join('');
   const failures = parsed
     .filter((p) => p.row.result === 'failed' || p.row.result === 'late')
     .map((p) => {
-      const link = p.row.executionUrl && /^https:\/\//.test(p.row.executionUrl) ? ` <a href="${escapeHtml(p.row.executionUrl)}">execution</a>` : '';
+      const url = p.row.executionUrl;
+      const link = url && /^https:\/\//.test(url) ? ` <a href="${escapeHtml(url)}">execution</a>` : '';
       const reason = p.row.reason ?? 'no reason recorded';
       const said = reason.startsWith(`${p.row.result}:`) ? reason : `${p.row.result}: ${reason}`;
       return `<li class="failure"><strong>${escapeHtml(p.row.developer)}</strong> ${escapeHtml(said)}${link}</li>`;
@@ -287,8 +318,10 @@ export function renderRunReport(input: RunReportInput): string {
 <style>
 body{font:13px/1.4 system-ui,sans-serif;margin:0 24px 24px;color:#1d1d1f;background:#fff}
 h1{font-size:20px;margin:16px 0 2px}.meta{color:#6e6e73;margin:0 0 12px}
-.cards{display:flex;gap:10px;flex-wrap:wrap;margin-bottom:12px}.card{border:1px solid #d2d2d7;border-radius:8px;padding:8px 12px;min-width:90px;color:#424245}
-.card b{display:block;font-size:20px;color:#1d1d1f}.card.slowest b,.card.cost b{font-size:14px}.card.late.nonzero{background:#fff4d6;border-color:#e0a526}
+.cards{display:flex;gap:10px;flex-wrap:wrap;margin-bottom:12px}
+.card{border:1px solid #d2d2d7;border-radius:8px;padding:8px 12px;min-width:90px;color:#424245}
+.card b{display:block;font-size:20px;color:#1d1d1f}.card.slowest b,.card.cost b{font-size:14px}
+.card.late.nonzero{background:#fff4d6;border-color:#e0a526}
 .card.failed.nonzero{background:#fde8e6;border-color:#c0392b}.card.on-time b{color:#1e7d32}
 .toggle{margin:0 0 8px}.toggle label{margin-right:12px;cursor:pointer}
 .chart{--name:190px;--end:230px;min-width:1100px}
@@ -296,33 +329,42 @@ h1{font-size:20px;margin:16px 0 2px}.meta{color:#6e6e73;margin:0 0 12px}
 .axis .caption{width:var(--name);flex:none;color:#6e6e73;padding-top:20px}.axis .ticks{position:relative;flex:1;margin-right:var(--end)}
 .tick{position:absolute;bottom:2px;transform:translateX(-50%);white-space:nowrap;color:#6e6e73;font-size:11px}
 .tick .date{position:absolute;bottom:16px;left:50%;color:#1d1d1f}.tick.midnight{color:#1d1d1f;font-weight:600}
-.tick::after{content:'';position:absolute;left:50%;bottom:-3px;height:4px;border-left:1px solid #aeaeb2}.tick.midnight::after{height:8px;border-left-width:2px}
+.tick::after{content:'';position:absolute;left:50%;bottom:-3px;height:4px;border-left:1px solid #aeaeb2}
+.tick.midnight::after{height:8px;border-left-width:2px}
 .row{display:flex;align-items:center;height:22px;border-bottom:1px solid #f2f2f7}
 .row .name{width:var(--name);flex:none;overflow:hidden;white-space:nowrap;text-overflow:ellipsis}.row .name small{color:#8e8e93}
-.track{position:relative;flex:1;height:100%;background-image:linear-gradient(to right,#e5e5ea 1px,transparent 1px);background-size:calc(100% / var(--hours-u)) 100%}
+.track{position:relative;flex:1;height:100%;background-image:linear-gradient(to right,#e5e5ea 1px,transparent 1px);
+background-size:calc(100% / var(--hours-u)) 100%}
 .end{width:var(--end);flex:none;padding-left:10px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .seg,.alive,.mark{position:absolute}
 .seg{top:5px;height:12px;min-width:2px;border-radius:2px}.seg.failed{outline:2px solid #7b1f16}
-.alive{top:8px;height:6px;background:#a8d5b0;border-radius:3px}.alive.open{background:repeating-linear-gradient(90deg,#a8d5b0 0 6px,#d8efdc 6px 10px)}
+.alive{top:8px;height:6px;background:#a8d5b0;border-radius:3px}
+.alive.open{background:repeating-linear-gradient(90deg,#a8d5b0 0 6px,#d8efdc 6px 10px)}
 .mark{top:1px;height:20px;width:0;border-left:2px solid #1d1d1f}.mark.teardown{border-left:2px dashed #d9634a}
 ${(Object.keys(STEP_COLOURS) as ReportStep[]).map((step) => `.step-${step}{background:${STEP_COLOURS[step]}}`).join('')}
 .result-late{background:#fff4d6}.result-failed{background:#fde8e6}.result-late .name,.result-failed .name{font-weight:600}
-.result-failed .name,.result-failed .end{color:#c0392b}.result-late .end{color:#9a6a00}.result-running .end{color:#4a7fd6;font-style:italic}.result-skipped .end{color:#8e8e93}
-details.group>summary{padding:6px 0;border-bottom:1px solid #d2d2d7;cursor:pointer;background:#f5f5f7}details.ok>summary{padding:3px 0 3px 16px;color:#6e6e73;cursor:pointer}
+.result-failed .name,.result-failed .end{color:#c0392b}.result-late .end{color:#9a6a00}.result-running .end{color:#4a7fd6;font-style:italic}
+.result-skipped .end{color:#8e8e93}
+details.group>summary{padding:6px 0;border-bottom:1px solid #d2d2d7;cursor:pointer;background:#f5f5f7}
+details.ok>summary{padding:3px 0 3px 16px;color:#6e6e73;cursor:pointer}
 .t-u{display:none}
 body:has(#tz-utc:checked) .t-u{display:inline}body:has(#tz-utc:checked) .t-l{display:none}
 .axis-utc{display:none}body:has(#tz-utc:checked) .axis-utc{display:flex}body:has(#tz-utc:checked) .axis-local{display:none}
 .chart{--hours-u:${local.hours}}body:has(#tz-utc:checked) .chart{--hours-u:${utc.hours}}
-.seg,.alive,.mark{left:var(--l);width:var(--wl)}.mark{width:0}body:has(#tz-utc:checked) :is(.seg,.alive){left:var(--u);width:var(--wu)}body:has(#tz-utc:checked) .mark{left:var(--u)}
-ul.legend{list-style:none;padding:0;display:flex;gap:14px;flex-wrap:wrap}.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;vertical-align:-1px}
-.alive-swatch{background:#a8d5b0}.readyby-swatch{width:0;border-left:2px solid #1d1d1f;border-radius:0}.teardown-swatch{width:0;border-left:2px dashed #d9634a;border-radius:0}
+.seg,.alive,.mark{left:var(--l);width:var(--wl)}.mark{width:0}body:has(#tz-utc:checked) :is(.seg,.alive){left:var(--u);width:var(--wu)}
+body:has(#tz-utc:checked) .mark{left:var(--u)}
+ul.legend{list-style:none;padding:0;display:flex;gap:14px;flex-wrap:wrap}
+.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;vertical-align:-1px}
+.alive-swatch{background:#a8d5b0}.readyby-swatch{width:0;border-left:2px solid #1d1d1f;border-radius:0}
+.teardown-swatch{width:0;border-left:2px dashed #d9634a;border-radius:0}
 ol.failures li{margin-bottom:4px}ol.failures li strong{color:#c0392b}
 </style></head>
 <body>
 <h1>${escapeHtml(input.title)}</h1>
 <p class="meta">Generated ${escapeHtml(input.generatedAt)} · ${input.rows.length} developer${input.rows.length === 1 ? '' : 's'}</p>
 <div class="cards">${header}</div>
-<div class="toggle">Times: <label><input type="radio" name="tz" id="tz-local" checked> each developer's local time</label><label><input type="radio" name="tz" id="tz-utc"> UTC</label></div>
+<div class="toggle">Times: <label><input type="radio" name="tz" id="tz-local" checked> each developer's local time</label>
+<label><input type="radio" name="tz" id="tz-utc"> UTC</label></div>
 <div class="chart">${axis(local, 'local')}${axis(utc, 'utc')}${body}</div>
 <ul class="legend">${legend}</ul>
 ${failures ? `<h2>Failures</h2><ol class="failures">${failures}</ol>` : ''}

@@ -183,7 +183,8 @@ describe('turbo runs --report', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script|<link|src="http/);
     expect(html).toContain('<title>Turbo dev: 4 environment runs</title>');
-    const rows = [...html.matchAll(/<div class="row [^"]+" data-developer="([^"]+)" data-result="([a-z]+)">(.*?)<\/div><\/div>(?=<div class="row|<\/div>)/g)].map(([, developer, outcome, body]) => ({
+    const row = /<div class="row [^"]+" data-developer="([^"]+)" data-result="([a-z]+)">(.*?)<\/div><\/div>(?=<div class="row|<\/div>)/g;
+    const rows = [...html.matchAll(row)].map(([, developer, outcome, body]) => ({
       developer,
       outcome,
       steps: [...body!.matchAll(/class="seg [^"]*" data-step="([a-z]+)"/g)].map((match) => match[1]),

@@ -94,10 +94,12 @@ describe('a rehearsed working day', () => {
 
 describe('what the summary says happened', () => {
   it('shows a failed up as failed in its step with no ready time, and its evening clean-up as such (not "destroyed, ready")', async () => {
-    const day = await rehearseDay({ config, stack, root, date: DATE, faults: [{ developer: 'bob', point: 'apply' }, { developer: 'carol', point: 'slack' }] });
+    const faults = [{ developer: 'bob', point: 'apply' as const }, { developer: 'carol', point: 'slack' as const }];
+    const day = await rehearseDay({ config, stack, root, date: DATE, faults });
     const rows = summarise(config, day.executions, DATE, day.cloud.records);
     const bob = rows.find((row) => row.developer === 'bob')!;
-    expect([bob.result, bob.readyAt, bob.up?.status, bob.up?.failedIn, bob.down?.status]).toEqual(['failed', undefined, 'FAILED', 'apply', 'SUCCEEDED']);
+    expect([bob.result, bob.readyAt, bob.up?.status, bob.up?.failedIn, bob.down?.status])
+      .toEqual(['failed', undefined, 'FAILED', 'apply', 'SUCCEEDED']);
     expect(bob.happened).toMatch(/^the up failed in Terraform apply at 08:\d\d, then destroyed \d\d:\d\d$/);
     // carol's cluster was ready, then the ready DM failed: both are said, in that order.
     const carol = rows.find((row) => row.developer === 'carol')!;
@@ -114,7 +116,8 @@ describe('a one-day rehearsal across many zones', () => {
     const day = await rehearseDay({ config: roster, stack, root, date: DATE });
     const environment = day.executions.filter((execution) => execution.machine === 'environment');
     expect(environment.filter((execution) => !execution.name.endsWith('-20261124')).map((execution) => execution.name)).toEqual([]);
-    expect(day.heldBack.map((start) => [start.name, start.reason])).toEqual([['dev-0003-up-20261125', 'beyond the rehearsed day: it is 2026-11-25 in Asia/Kolkata']]);
+    expect(day.heldBack.map((start) => [start.name, start.reason]))
+      .toEqual([['dev-0003-up-20261125', 'beyond the rehearsed day: it is 2026-11-25 in Asia/Kolkata']]);
     const rows = summarise(roster, day.executions, DATE, day.cloud.records);
     expect(rows.map((row) => row.result)).toEqual(Array(5).fill('destroyed'));
     expect(environment).toHaveLength(10);

@@ -17,7 +17,11 @@ describe('Progress on output that is not a terminal', () => {
     const config = syntheticRoster(exampleConfig(), 25);
     const captured = captureIn(folderWith());
     const progress = new Progress(config, captured.io, { live: true, tty: false });
-    feed(progress, 'dev-0001', 'up', [['ClaimEnvironment', '2026-11-24T07:45:00Z'], ['StartApplyJob', '2026-11-24T07:45:10Z'], ['NotifyReady', '2026-11-24T07:58:00Z']]);
+    feed(progress, 'dev-0001', 'up', [
+      ['ClaimEnvironment', '2026-11-24T07:45:00Z'],
+      ['StartApplyJob', '2026-11-24T07:45:10Z'],
+      ['NotifyReady', '2026-11-24T07:58:00Z'],
+    ]);
     feed(progress, 'dev-0002', 'up', [['ClaimEnvironment', '2026-11-24T08:15:00Z'], ['RecordFailure', '2026-11-24T08:26:00Z']]);
     feed(progress, 'dev-0003', 'up', [['ClaimEnvironment', '2026-11-24T09:05:00Z']]);
     progress.stop();

@@ -16,14 +16,16 @@ describe('summarise, for a developer with no run that day', () => {
   });
 
   it('gives a skip date as the reason, from the record', () => {
-    const record = { developer: 'carol', status: 'absent', skipDates: ['2026-11-24'], updatedAt: '2026-11-23T10:00:00Z' } as unknown as EnvironmentRecord;
+    const fields = { developer: 'carol', status: 'absent', skipDates: ['2026-11-24'], updatedAt: '2026-11-23T10:00:00Z' };
+    const record = fields as unknown as EnvironmentRecord;
     const row = summarise(config, [], '2026-11-24', new Map([['carol', record]])).find((candidate) => candidate.developer === 'carol')!;
     expect(row.reason).toBe('skip date 2026-11-24');
   });
 
   it('marks readyBy and the teardown as instants of the developer zone', () => {
     const carol = summarise(config, [], '2026-11-24').find((row) => row.developer === 'carol')!;
-    expect([carol.readyBy, carol.readyByLocal, carol.teardownAt]).toEqual(['2026-11-24T14:30:00.000Z', '09:30', '2026-11-24T23:00:00.000Z']);
+    expect([carol.readyBy, carol.readyByLocal, carol.teardownAt])
+      .toEqual(['2026-11-24T14:30:00.000Z', '09:30', '2026-11-24T23:00:00.000Z']);
   });
 });
 

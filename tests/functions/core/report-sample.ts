@@ -32,7 +32,9 @@ export const sampleReport: RunReportInput = {
       readyBy: '2026-11-24T07:30:00Z',
       teardownAt: '2026-11-24T18:00:00Z',
       reason: 'apply job failed: <script>alert(1)</script> quota exceeded',
-      executionUrl: 'https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn:aws:states:eu-west-1:123456789012:execution:turbo-environment:bob-up-20261124',
+      executionUrl:
+        'https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/' +
+        'arn:aws:states:eu-west-1:123456789012:execution:turbo-environment:bob-up-20261124',
       segments: [
         { step: 'claim', start: '2026-11-24T07:05:00Z', end: '2026-11-24T07:05:30Z' },
         { step: 'apply', start: '2026-11-24T07:05:30Z', end: '2026-11-24T07:15:00Z', failed: true },

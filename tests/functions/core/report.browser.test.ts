@@ -35,21 +35,29 @@ describe('run report in Chromium', () => {
   const count = (page: Page, key: string) => page.locator(`[data-count="${key}"] b`).textContent();
   const left = (page: Page, selector: string) => page.locator(selector).first().evaluate((element) => element.getBoundingClientRect().left);
 
-  it('at 4 developers: header counts, coloured late and failed rows, the alive bar from ready to destroy, hourly ticks, both views', async () => {
+  it('at 4 developers: header counts, late and failed rows coloured, the alive bar, hourly ticks, both views', async () => {
     const { page, requests, dialogs } = await open(sampleReport);
-    await expect(Promise.all(['on-time', 'late', 'failed', 'skipped'].map((key) => count(page, key)))).resolves.toEqual(['1', '1', '1', '1']);
-    await expect(page.locator('.row').evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-developer')}:${row.className}`))).resolves.toEqual([
+    const counts = Promise.all(['on-time', 'late', 'failed', 'skipped'].map((key) => count(page, key)));
+    await expect(counts).resolves.toEqual(['1', '1', '1', '1']);
+    const classes = page.locator('.row').evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-developer')}:${row.className}`));
+    await expect(classes).resolves.toEqual([
       'alice:row result-destroyed',
       'bob:row result-failed',
       'carol:row result-late',
       'dave:row result-skipped',
     ]);
-    const background = (developer: string) => page.locator(`.row[data-developer="${developer}"]`).evaluate((row) => getComputedStyle(row).backgroundColor);
-    await expect(Promise.all(['alice', 'bob', 'carol'].map(background))).resolves.toEqual(['rgba(0, 0, 0, 0)', 'rgb(253, 232, 230)', 'rgb(255, 244, 214)']);
+    const background = (developer: string) =>
+      page.locator(`.row[data-developer="${developer}"]`).evaluate((row) => getComputedStyle(row).backgroundColor);
+    const colours = Promise.all(['alice', 'bob', 'carol'].map(background));
+    await expect(colours).resolves.toEqual(['rgba(0, 0, 0, 0)', 'rgb(253, 232, 230)', 'rgb(255, 244, 214)']);
 
     // alice's cluster is alive from her ready time to the start of her destroy, and the marks sit on the row.
     const alice = '.row[data-developer="alice"]';
-    const box = (selector: string, nth = 0) => page.locator(selector).nth(nth).evaluate((element) => { const r = element.getBoundingClientRect(); return { left: r.left, right: r.right, width: r.width }; });
+    const box = (selector: string, nth = 0) =>
+      page.locator(selector).nth(nth).evaluate((element) => {
+        const r = element.getBoundingClientRect();
+        return { left: r.left, right: r.right, width: r.width };
+      });
     const alive = await box(`${alice} .alive`);
     const notifyUp = await box(`${alice} .seg[data-step="notify"]`);
     const destroy = await box(`${alice} .seg[data-step="destroy"]`);
@@ -63,14 +71,20 @@ describe('run report in Chromium', () => {
     // Ticks: every hour, evenly spaced, in the local view (the default) and in UTC.
     for (const view of ['local', 'utc']) {
       if (view === 'utc') await page.locator('#tz-utc').check();
-      const ticks = await page.locator(`.axis-${view} .tick`).evaluateAll((elements) => elements.map((tick) => ({ time: tick.getAttribute('data-time')!, x: tick.getBoundingClientRect().left + tick.getBoundingClientRect().width / 2, visible: tick.getBoundingClientRect().width > 0 })));
+      const ticks = await page.locator(`.axis-${view} .tick`).evaluateAll((elements) =>
+        elements.map((tick) => {
+          const r = tick.getBoundingClientRect();
+          return { time: tick.getAttribute('data-time')!, x: r.left + r.width / 2, visible: r.width > 0 };
+        }),
+      );
       expect(ticks.length).toBeGreaterThan(8);
       expect(ticks.every((tick) => tick.visible && tick.time.endsWith(':00'))).toBe(true);
       const gaps = ticks.slice(1).map((tick, i) => tick.x - ticks[i]!.x);
       expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThan(8);
     }
     // In UTC, carol (New York) moves right of alice (Berlin) by the six hours between them.
-    const hour = await page.locator('.axis-utc .tick').evaluateAll((ticks) => ticks[1]!.getBoundingClientRect().left - ticks[0]!.getBoundingClientRect().left);
+    const hour = await page.locator('.axis-utc .tick').evaluateAll((ticks) =>
+      ticks[1]!.getBoundingClientRect().left - ticks[0]!.getBoundingClientRect().left);
     const shift = (await left(page, '.row[data-developer="carol"] .seg')) - (await left(page, `${alice} .seg`));
     expect(Math.abs(shift - 6.17 * hour)).toBeLessThan(hour / 4); // 13:45 against 07:35 UTC
     await expect(page.locator(`${alice} .end .t-u`).isVisible()).resolves.toBe(true);
@@ -90,12 +104,14 @@ describe('run report in Chromium', () => {
     const day = sampleDay(500);
     const { page, requests } = await open(day);
     const expected = (results: string[]) => String(day.rows.filter((row) => results.includes(row.result)).length);
-    await expect(Promise.all(['on-time', 'late', 'failed'].map((key) => count(page, key)))).resolves.toEqual([expected(['destroyed']), expected(['late']), expected(['failed'])]);
+    const counts = Promise.all(['on-time', 'late', 'failed'].map((key) => count(page, key)));
+    await expect(counts).resolves.toEqual([expected(['destroyed']), expected(['late']), expected(['failed'])]);
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     expect(height).toBeLessThan(2000);
     await expect(page.locator('details.group').count()).resolves.toBe(5);
     // What needs looking at is in view: every late and failed row is visible, no row that went well is.
-    await expect(page.locator('.row:visible').evaluateAll((rows) => [...new Set(rows.map((row) => row.getAttribute('data-result')))].sort())).resolves.toEqual(['failed', 'late']);
+    const shown = page.locator('.row:visible').evaluateAll((rows) => [...new Set(rows.map((row) => row.dataset.result))].sort());
+    await expect(shown).resolves.toEqual(['failed', 'late']);
     await expect(page.locator('.row.result-late:visible').count()).resolves.toBe(Number(expected(['late'])));
     await page.screenshot({ path: path.join(SCREENSHOTS, 'run-report-500.png'), fullPage: true });
 
