@@ -13,9 +13,10 @@ import { UsageError, type CommandIo } from '../main';
 import { rehearseDay, type DayResult } from '../rehearsal/day';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
 import { Progress } from '../rehearsal/progress';
-import { formatSummaryTable, metricsOf, summarise } from '../rehearsal/summary';
+import { formatAggregates, formatSummaryTable, isFailure, metricsOf, summarise } from '../rehearsal/summary';
 import { reportRows, timelineOf } from '../rehearsal/timeline';
-import { renderRunReport } from '../../functions/core/report';
+import { renderRunReport, type RunReportInput } from '../../functions/core/report';
+import { PRICE_TABLE, UnknownPriceError, weeklySummary } from '../../functions/core/cost';
 import { loadValidConfig } from './validate';
 
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/London', 'America/Los_Angeles'];
@@ -72,6 +73,24 @@ function jenkinsRunner(config: TurboConfig, url: string): JenkinsJobRunner {
   if (!user || !token) throw new UsageError('--runner jenkins needs JENKINS_USER and JENKINS_TOKEN in the environment');
   const jobs = config.runner.jenkins ?? { terraformJob: 'turbo-terraform', deployJob: 'turbo-deploy' };
   return new JenkinsJobRunner({ baseUrl: url, terraformJob: jobs.terraformJob, deployJob: jobs.deployJob, user, token });
+}
+
+/** What the rehearsed window cost, by core/cost's model, from the lifetimes the day recorded. */
+export function costOfTheDay(config: TurboConfig, result: DayResult): RunReportInput['cost'] {
+  const lifetimes = [...result.cloud.records.values()].flatMap((record) => [
+    ...(record.lifetimes ?? []).map((life) => ({ developer: record.developer, ...life })),
+    ...(record.clusterSince ? [{ developer: record.developer, startedAt: record.clusterSince }] : []), // still up at the end
+  ]);
+  try {
+    const lines = weeklySummary(config, lifetimes, new Date(result.start), new Date(result.end));
+    const sum = (pick: (line: (typeof lines)[number]) => number) =>
+      Math.round(lines.reduce((total, line) => total + pick(line), 0) * 100) / 100;
+    const currency = PRICE_TABLE.currency;
+    return { currency, amount: sum((line) => line.cost), alwaysOn: sum((line) => line.alwaysOn), clusterHours: sum((line) => line.hours) };
+  } catch (error) {
+    if (error instanceof UnknownPriceError) return { unknown: error.message };
+    throw error;
+  }
 }
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
@@ -146,14 +165,23 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     progress.stop();
   }
 
-  const rows = summarise(config, result.executions, date);
-  writeFileSync(join(out, 'summary.json'), `${JSON.stringify({ date, team: config.team, developers: rows }, null, 2)}\n`);
+  const rows = summarise(config, result.executions, date, result.cloud.records);
+  const metrics = metricsOf(result);
+  const summary = { date, team: config.team, developers: rows, heldBack: result.heldBack };
+  writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const timeline = timelineOf(result.executions);
   writeFileSync(join(out, 'timeline.json'), `${JSON.stringify(timeline, null, 2)}\n`);
-  writeFileSync(join(out, 'report.html'), renderRunReport({ title: `Turbo rehearsal of ${date}, team ${config.team}`, generatedAt: new Date().toISOString(), rows: reportRows(rows, timeline) }));
-  writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(metricsOf(result), null, 2)}\n`);
-  io.stdout(`\n${formatSummaryTable(rows)}\n\n`);
-  const failed = rows.filter((row) => row.result === 'failed');
+  const title = `Turbo rehearsal of ${date}, team ${config.team}`;
+  const report = { title, generatedAt: new Date().toISOString(), rows: reportRows(rows, timeline, config.region) };
+  writeFileSync(join(out, 'report.html'), renderRunReport({ ...report, cost: costOfTheDay(config, result) }));
+  writeFileSync(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  io.stdout(`\n${formatSummaryTable(rows)}\n\n${formatAggregates(rows, metrics)}\n`);
+  if (result.heldBack.length > 0) {
+    const names = result.heldBack.map((start) => start.name);
+    const listed = `${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`;
+    io.stdout(`Not run, beyond ${date} on the developer's own clock: ${names.length} run(s) reconcile asked for (${listed})\n`);
+  }
+  const failed = rows.filter(isFailure);
   io.stdout(`${rows.length - failed.length} of ${rows.length} developer(s) ok; ${result.cloud.outbox.length} Slack message(s) in ${outbox}\n`);
   io.stdout(`Summary, timeline and report: ${join(out, 'summary.json')}, ${join(out, 'timeline.json')}, ${join(out, 'report.html')}\n`);
   if (push) {
@@ -172,6 +200,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const times = alerts.length > 1 ? ` (${alerts.length} times)` : '';
     io.stdout(`  ${DateTime.fromISO(alerts[0]!.at, { zone: config.timezone }).toFormat('HH:mm')} ${subject}${times}: ${alerts[0]!.message.split('\n')[0]}\n`);
   }
-  if (failed.length > 0) io.stdout(`FAILED: ${failed.map((row) => `${row.developer} (${row.reason ?? 'unknown'})`).join('; ')}\n`);
+  if (failed.length > 0) {
+    io.stdout(`FAILED: ${failed.map((row) => `${row.developer} (${row.reason ?? 'no reason recorded'})`).join('; ')}\n`);
+  }
   return failed.length > 0 ? 1 : 0;
 }

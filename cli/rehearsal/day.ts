@@ -9,7 +9,17 @@ import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
 import type { JobRunner } from '../../functions/adapters/ports';
-import { ExecutionAlreadyExists, lambdaContext, LocalStepFunctions, VirtualClock, type LocalExecution, type StateVisit } from './local-sfn';
+import { localDate, localNow } from '../../functions/core/clock';
+import {
+  ExecutionAlreadyExists,
+  lambdaContext,
+  LocalStepFunctions,
+  VirtualClock,
+  type HeldBackStart,
+  type LocalExecution,
+  type LocalSfnOptions,
+  type StateVisit,
+} from './local-sfn';
 import type { PackagedStack } from './packaged';
 import { evaluateRehearsalAlarms, recordMetrics } from './alarms';
 import type { AlarmTransition } from '../../functions/core/alarms';
@@ -63,6 +73,23 @@ export interface DayResult {
   executions: LocalExecution[];
   /** The alarms that changed state during the day, as CloudWatch would have evaluated them. */
   alarms: AlarmTransition[];
+  /** Environment runs reconcile asked for on another local day (the next day east of UTC, the day before west). */
+  heldBack: HeldBackStart[];
+}
+
+/**
+ * The rehearsed day's edge, in each developer's own zone: an environment run of a roster developer is started only
+ * while it is `date` on their wall clock. A roster spread over many zones spans more than a day of UTC, so without
+ * it the east would start its next day while the west finishes this one.
+ */
+export function outsideTheDay(config: TurboConfig, date: string): NonNullable<LocalSfnOptions['holdBack']> {
+  const zones = new Map(config.developers.map((dev) => [dev.name, scheduleOf(config, dev).timezone]));
+  return (machine, _name, input) => {
+    const zone = machine === 'environment' ? zones.get(String(input.developer)) : undefined;
+    if (zone === undefined) return undefined; // other machines, and orphans: nobody's day, always run
+    const local = localDate(localNow(new Date(), zone));
+    return local === date ? undefined : `beyond the rehearsed day: it is ${local} in ${zone}`;
+  };
 }
 
 /** The UTC window that covers every developer's day: from the earliest up to after the latest teardown. */
@@ -92,7 +119,7 @@ export interface Rehearsal {
 }
 
 /** The in-memory cloud bound to the handlers, a local Step Functions and a virtual clock starting at `start`. */
-export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'>, start: number): Rehearsal {
+export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { onlyDate?: string }, start: number): Rehearsal {
   const { config, stack } = options;
   const clock = new VirtualClock(new Date(start));
   const cloud = new MemoryCloud(config.region, options.durations ?? REALISTIC_DURATIONS, options.onMessage, config.images);
@@ -139,6 +166,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'>, star
       recording.onExecutionEnded(execution);
       options.onExecutionEnded?.(execution);
     },
+    holdBack: options.onlyDate === undefined ? undefined : outsideTheDay(config, options.onlyDate),
     beforeInvoke: (execution) => {
       // The Lambda service failing twice for this developer: Retry must absorb it.
       const developer = String(execution.input.developer ?? '');
@@ -203,14 +231,15 @@ export async function runWindow(rehearsal: Rehearsal, until: number, schedules: 
 export async function rehearseDay(options: DayOptions): Promise<DayResult> {
   const window = dayWindow(options.config, options.date);
   const until = options.until === 'ready' ? window.readyBy : window.end;
-  const rehearsal = startRehearsal(options, window.start);
+  const rehearsal = startRehearsal({ ...options, onlyDate: options.date }, window.start);
   const { sfn, cloud } = rehearsal;
   try {
     const push = options.push;
     const events = push ? [{ at: window.readyBy, fire: () => void deliverPush(rehearsal, options.config, push) }] : [];
     await runWindow(rehearsal, until, [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(sfn) }], events);
     const alarms = evaluateRehearsalAlarms(cloud, options.stack, window.start, rehearsal.clock.now);
-    return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions: [...sfn.executions.values()], alarms };
+    const executions = [...sfn.executions.values()];
+    return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions, alarms, heldBack: [...sfn.heldBack.values()] };
   } finally {
     rehearsal.stop();
   }

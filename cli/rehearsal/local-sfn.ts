@@ -89,6 +89,20 @@ export interface LocalSfnOptions {
   limits?: boolean;
   /** After each Lambda invocation, with the error it ended with (what the Lambda service counts as Errors or Throttles). */
   onInvoked?: (functionName: string, error?: unknown) => void;
+  /**
+   * The edge of what is rehearsed: a reason not to start this child execution (it belongs to another day), or
+   * undefined to start it. A held-back start answers like a started one, and is kept in `heldBack`.
+   */
+  holdBack?: (machine: string, name: string, input: Record<string, unknown>) => string | undefined;
+}
+
+/** A child execution the parent started but the rehearsal did not run: it lies beyond the rehearsed day. */
+export interface HeldBackStart {
+  machine: string;
+  name: string;
+  input: Record<string, unknown>;
+  at: number;
+  reason: string;
 }
 
 export class ExecutionAlreadyExists extends Error {
@@ -120,6 +134,8 @@ const requireHandler: HandlerLoader = (modulePath, exportName) => {
 
 export class LocalStepFunctions {
   readonly executions = new Map<string, LocalExecution>();
+  /** One entry per held-back name: a later tick asking again for the same run is not a second run. */
+  readonly heldBack = new Map<string, HeldBackStart>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly handlers = new Map<string, Handler>();
   /** Validating a definition is costly: one StateMachine per definition serves every execution. */
@@ -178,6 +194,14 @@ export class LocalStepFunctions {
   private async startChild(input: { StateMachineArn: string; Name: string; Input: Record<string, unknown> }) {
     const machine = Object.entries(this.options.stack.stateMachines).find(([, sm]) => sm.arn === input.StateMachineArn)?.[0];
     if (!machine) throw new Error(`StateMachineDoesNotExist: ${input.StateMachineArn}`);
+    const reason = this.options.holdBack?.(machine, input.Name, input.Input);
+    if (reason !== undefined) {
+      if (!this.heldBack.has(input.Name)) {
+        this.heldBack.set(input.Name, { machine, name: input.Name, input: input.Input, at: Date.now(), reason });
+      }
+      const arn = `${input.StateMachineArn.replace(':stateMachine:', ':execution:')}:${input.Name}`;
+      return { ExecutionArn: arn, StartDate: new Date().toISOString() };
+    }
     let execution: LocalExecution;
     try {
       execution = this.startExecution(machine, input.Name, input.Input);

@@ -1,12 +1,18 @@
 /**
  * What a rehearsed day amounts to, per developer: the up and the down, when the environment was ready (virtual
- * time), how long it took, and what it cost in state transitions and Lambda invocations.
+ * time) against its readyBy, what happened in words, and what it cost in state transitions and Lambda invocations.
+ * A cluster ready after readyBy is a failure of the day, as much as a failed run.
  */
 import { DateTime } from 'luxon';
+import { atLocalTime } from '../../functions/core/clock';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
+import { scheduledDesire } from '../../functions/core/plan';
+import { formatMargin, marginMinutes } from '../../functions/core/report';
+import type { EnvironmentRecord } from '../../functions/adapters/ports';
 import type { LocalExecution } from './local-sfn';
 import { formatTable } from '../table';
 import type { DayResult } from './day';
+import { failedStep, readyAt, type Step } from './timeline';
 
 export interface RunSummary {
   runId: string;
@@ -17,19 +23,38 @@ export interface RunSummary {
   transitions: number;
   lambdaInvocations: number;
   error?: string;
+  /** For a failed run: the step it failed in. */
+  failedIn?: Step;
+  executionArn: string;
 }
+
+/** `late`: ready after readyBy. `ready`: on time and still up at the end; `destroyed`: on time, then torn down. */
+export type DayResultKind = 'ready' | 'destroyed' | 'late' | 'failed' | 'skipped' | 'running';
 
 export interface DeveloperSummary {
   developer: string;
   timezone: string;
-  result: 'ready' | 'failed' | 'destroyed' | 'skipped' | 'running';
+  result: DayResultKind;
+  /** The instant of the developer's readyBy on the rehearsed day, and the same on their wall clock. */
+  readyBy: string;
+  readyByLocal: string;
+  /** The instant of the scheduled teardown. */
+  teardownAt: string;
   /** The virtual instant the environment was ready, and the same in the developer's zone. */
   readyAt?: string;
   readyAtLocal?: string;
+  /** readyBy − readyAt in whole minutes: positive when early, negative when late. */
+  marginMinutes?: number;
+  /** Why it failed, was late, or was skipped. */
   reason?: string;
+  /** What happened to the developer's day, in a sentence. */
+  happened: string;
   up?: RunSummary;
   down?: RunSummary;
 }
+
+/** Failures of the day: failed runs and late clusters. */
+export const isFailure = (row: DeveloperSummary) => row.result === 'failed' || row.result === 'late';
 
 function runSummary(execution: LocalExecution): RunSummary {
   return {
@@ -41,63 +66,131 @@ function runSummary(execution: LocalExecution): RunSummary {
     transitions: execution.transitions,
     lambdaInvocations: execution.lambdaInvocations,
     error: execution.status === 'FAILED' ? execution.cause : undefined,
+    failedIn: execution.status === 'FAILED' ? failedStep(execution) : undefined,
+    executionArn: execution.arn,
   };
 }
 
-/** The moment MarkReady finished: the environment was usable from then on. */
-export function readyAt(execution: LocalExecution): number | undefined {
-  return execution.visits.find((visit) => visit.name === 'MarkReady' && visit.exitedAt !== undefined && !visit.failed)?.exitedAt;
-}
+const STEP_WORDS: Record<Step, string> = {
+  claim: 'the claim',
+  apply: 'Terraform apply',
+  cluster: 'the wait for the cluster',
+  deploy: 'the deploy',
+  notify: 'the Slack message',
+  destroy: 'the destroy',
+  failure: 'the failure path',
+};
 
-/** The rehearsed day's runs: those whose run ID carries its date (a zone far west may still be on the day before). */
-export function summarise(config: TurboConfig, executions: LocalExecution[], date: string): DeveloperSummary[] {
-  const day = date.replaceAll('-', '');
-  const environment = executions.filter((execution) => execution.machine === 'environment' && execution.name.split('-').includes(day));
+
+/**
+ * The rehearsed day's runs, per roster developer (and per orphan owner). The rehearsal starts no environment run of
+ * another local day (see day.ts), so every environment execution belongs here. `records` (the store at the end of the
+ * day) lets a skip date give its reason.
+ */
+export function summarise(
+  config: TurboConfig,
+  executions: LocalExecution[],
+  date: string,
+  records?: Map<string, EnvironmentRecord>,
+): DeveloperSummary[] {
+  const environment = executions.filter((execution) => execution.machine === 'environment');
   const owners = new Set([...config.developers.map((dev) => dev.name), ...environment.map((execution) => String(execution.input.developer))]);
   return [...owners].sort().map((developer) => {
     const member = config.developers.find((dev) => dev.name === developer);
-    const timezone = member ? scheduleOf(config, member).timezone : 'UTC';
-    const mine = environment.filter((execution) => execution.input.developer === developer);
+    const schedule = member ? scheduleOf(config, member) : { timezone: 'UTC', readyBy: config.readyBy, teardownAt: config.teardownAt };
+    const midnight = DateTime.fromISO(date, { zone: schedule.timezone });
+    const readyBy = atLocalTime(midnight, schedule.readyBy);
+    const teardown = atLocalTime(midnight, schedule.teardownAt);
+    const local = (millis: number) => DateTime.fromMillis(millis, { zone: schedule.timezone }).toFormat('HH:mm');
+    const mine = environment.filter((execution) => execution.input.developer === developer).sort((a, b) => a.startedAt - b.startedAt);
     const up = mine.find((execution) => execution.input.action === 'up');
     const down = mine.find((execution) => execution.input.action === 'down');
-    const failed = [up, down].find((execution) => execution?.status === 'FAILED');
     const ready = up && readyAt(up);
-    const result: DeveloperSummary['result'] = failed
-      ? 'failed'
-      : [up, down].some((execution) => execution?.status === 'RUNNING')
-        ? 'running'
-        : down
-          ? 'destroyed'
-          : up
-            ? 'ready'
-            : 'skipped';
+    const margin = ready === undefined ? undefined : marginMinutes(readyBy.toMillis(), ready);
+    const failed = [up, down].find((execution) => execution?.status === 'FAILED');
+    const running = [up, down].find((execution) => execution?.status === 'RUNNING');
+    const late = margin !== undefined && margin < 0;
+    const result: DayResultKind = failed ? 'failed' : running ? 'running' : late ? 'late' : down ? 'destroyed' : up ? 'ready' : 'skipped';
+
+    const readySentence = ready === undefined ? undefined : `ready ${local(ready)} (${formatMargin(margin!)})`;
+    const downSentence = !down
+      ? undefined
+      : down.status === 'SUCCEEDED'
+        ? `destroyed ${local(down.endedAt!)}`
+        : down.status === 'RUNNING'
+          ? `being destroyed since ${local(down.startedAt)}`
+          : `the down failed in ${STEP_WORDS[failedStep(down) ?? 'destroy']} at ${local(down.endedAt!)}`;
+    let reason: string | undefined;
+    let happened: string;
+    if (result === 'skipped') {
+      const desire = member ? scheduledDesire(readyBy.toJSDate(), config, developer, records?.get(developer)) : undefined;
+      const unstarted = desire?.action === 'up' ? `no run started, though the schedule wanted one (${desire.reason})` : desire?.reason;
+      reason = unstarted ?? 'not in the roster';
+      happened = `skipped: ${reason}`;
+    } else if (failed) {
+      reason = failed.cause;
+      const upFailed = up?.status === 'FAILED'
+        ? `the up failed in ${STEP_WORDS[failedStep(up) ?? 'claim']} at ${local(up.endedAt!)}`
+        : undefined;
+      const cleanup = upFailed && !down ? 'nothing has torn it down yet' : undefined;
+      happened = [readySentence, upFailed, downSentence ?? cleanup].filter(Boolean).join(', then ');
+    } else if (late) {
+      const took = Math.round((ready! - up!.startedAt) / 60_000);
+      const leadStart = readyBy.minus({ minutes: config.leadMinutes }).toMillis();
+      const after = Math.round((up!.startedAt - leadStart) / 60_000);
+      const start = after > 0 ? `${after} min after readyBy − leadMinutes (${local(leadStart)})` : `at readyBy − leadMinutes or before`;
+      reason = `late: ready at ${local(ready!)} for readyBy ${schedule.readyBy} (${-margin!} min late); ` +
+        `the up started at ${local(up!.startedAt)}, ${start}, and took ${took} min against a lead of ${config.leadMinutes} min`;
+      happened = [readySentence, downSentence].filter(Boolean).join(', then ');
+    } else if (running) {
+      happened = `still running at the end of the rehearsal: ${running.input.action} run ${running.name}`;
+      if (readySentence) happened = `${readySentence}; ${happened}`;
+    } else {
+      happened = [readySentence ?? 'no ready time', downSentence ?? 'still up'].join(', then ');
+    }
     return {
       developer,
-      timezone,
+      timezone: schedule.timezone,
       result,
+      readyBy: readyBy.toUTC().toISO()!,
+      readyByLocal: schedule.readyBy,
+      teardownAt: teardown.toUTC().toISO()!,
       readyAt: ready === undefined ? undefined : new Date(ready).toISOString(),
-      readyAtLocal: ready === undefined ? undefined : DateTime.fromMillis(ready, { zone: timezone }).toFormat('HH:mm'),
-      reason: failed?.cause,
+      readyAtLocal: ready === undefined ? undefined : local(ready),
+      marginMinutes: margin,
+      reason,
+      happened,
       up: up && runSummary(up),
       down: down && runSummary(down),
     };
   });
 }
 
+const minutes = (seconds?: number) => (seconds === undefined ? '-' : `${Math.round(seconds / 60)} min`);
+
 export function formatSummaryTable(rows: DeveloperSummary[]): string {
-  const header = ['developer', 'result', 'ready at (local)', 'up took', 'up transitions', 'down', 'down transitions', 'reason'];
-  const minutes = (seconds?: number) => (seconds === undefined ? '-' : `${Math.round(seconds / 60)} min`);
+  const header = [
+    'developer', 'zone', 'result', 'ready by (local)', 'ready at', 'up took', 'up transitions', 'down transitions', 'what happened',
+  ];
   const body = rows.map((row) => [
     row.developer,
+    row.timezone,
     row.result,
-    row.readyAtLocal ? `${row.readyAtLocal} ${row.timezone}` : '-',
+    row.marginMinutes === undefined ? row.readyByLocal : `${row.readyByLocal} (${formatMargin(row.marginMinutes)})`,
+    row.readyAtLocal ?? '-',
     minutes(row.up?.durationSeconds),
     String(row.up?.transitions ?? '-'),
-    row.down?.status.toLowerCase() ?? '-',
     String(row.down?.transitions ?? '-'),
-    row.reason ? row.reason.slice(0, 90) : '',
+    row.happened.length > 110 ? `${row.happened.slice(0, 109)}…` : row.happened,
   ]);
   return formatTable(header, body, { rule: true });
+}
+
+/** The nearest-rank percentile (p in 0..100) of values; 0 for none. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 export interface Stats {
@@ -128,4 +221,28 @@ export function metricsOf(result: DayResult) {
       (['apply', 'deploy', 'destroy'] as const).map((kind) => [kind, stats(delays.filter((delay) => delay.kind === kind).map((delay) => delay.delayMs / 1000))]),
     ),
   };
+}
+
+export type Metrics = ReturnType<typeof metricsOf>;
+
+/** The closing lines: the day's verdicts, the up time's p50/p95, and the figures of metrics.json. */
+export function formatAggregates(rows: DeveloperSummary[], metrics: Metrics): string {
+  const count = (kind: DayResultKind) => rows.filter((row) => row.result === kind).length;
+  const onTime = count('ready') + count('destroyed');
+  const upSeconds = rows.flatMap((row) => (row.readyAt && row.up ? [(Date.parse(row.readyAt) - Date.parse(row.up.startedAt)) / 1000] : []));
+  const delay = (kind: 'apply' | 'deploy' | 'destroy') => {
+    const figures = metrics.detectionDelaySeconds[kind]!;
+    return `${kind} mean ${Math.round(figures.mean)} s, max ${Math.round(figures.max)} s`;
+  };
+  return [
+    `Ready on time ${onTime}, late ${count('late')}, failed ${count('failed')}, skipped ${count('skipped')}` +
+      `${count('running') ? `, still running ${count('running')}` : ''} (of ${rows.length})`,
+    `Up time (start to ready): p50 ${minutes(percentile(upSeconds, 50))}, p95 ${minutes(percentile(upSeconds, 95))} ` +
+      `over ${upSeconds.length} cluster(s)`,
+    `Per up: ${metrics.upTransitions.mean} transitions (max ${metrics.upTransitions.max}), ` +
+      `${metrics.upLambdaInvocations.mean} Lambda calls; per down: ${metrics.downTransitions.mean} transitions ` +
+      `(max ${metrics.downTransitions.max}), ${metrics.downLambdaInvocations.mean} Lambda calls`,
+    `Reconcile: ${metrics.reconcileExecutions} run(s), ${metrics.reconcileTransitions} transitions; a finished job was seen after: ` +
+      `${delay('apply')}; ${delay('deploy')}; ${delay('destroy')}`,
+  ].join('\n');
 }

@@ -4,7 +4,8 @@
  */
 import type { LocalExecution } from './local-sfn';
 import type { RunReportInput } from '../../functions/core/report';
-import { readyAt, type DeveloperSummary } from './summary';
+import { executionConsoleUrl } from '../../functions/core/messages';
+import type { DeveloperSummary } from './summary';
 
 export type Step = 'claim' | 'apply' | 'cluster' | 'deploy' | 'notify' | 'destroy' | 'failure';
 
@@ -34,6 +35,18 @@ const STEP_OF_STATE: Record<string, Step> = {
 
 export function stepOf(stateName: string): Step | undefined {
   return STEP_OF_STATE[stateName];
+}
+
+/** The moment MarkReady finished: the environment was usable from then on. */
+export function readyAt(execution: LocalExecution): number | undefined {
+  return execution.visits.find((visit) => visit.name === 'MarkReady' && visit.exitedAt !== undefined && !visit.failed)?.exitedAt;
+}
+
+/** The step a failed run failed in: its first failed state outside the failure path, else the last one it reached. */
+export function failedStep(execution: LocalExecution): Step | undefined {
+  const steps = execution.visits.filter((visit) => stepOf(visit.name) !== undefined && stepOf(visit.name) !== 'failure');
+  const visit = steps.find((candidate) => candidate.failed) ?? steps.at(-1);
+  return visit && stepOf(visit.name);
 }
 
 export interface TimelineSegment {
@@ -84,14 +97,19 @@ export function timelineOf(executions: LocalExecution[]): TimelineRow[] {
 }
 
 /** The run report's rows: one per developer, the day's up and down side by side on one line. */
-export function reportRows(summary: DeveloperSummary[], timeline: TimelineRow[]): RunReportInput['rows'] {
+export function reportRows(summary: DeveloperSummary[], timeline: TimelineRow[], region: string): RunReportInput['rows'] {
   return summary.map((row) => {
     const runs = new Set([row.up?.runId, row.down?.runId].filter(Boolean));
+    const failed = [row.up, row.down].find((run) => run?.status === 'FAILED') ?? (row.result === 'late' ? row.up : undefined);
     return {
       developer: row.developer,
       result: row.result,
+      timezone: row.timezone,
       readyAt: row.readyAt,
+      readyBy: row.readyBy,
+      teardownAt: row.teardownAt,
       reason: row.reason,
+      executionUrl: failed && executionConsoleUrl(failed.executionArn, region),
       segments: timeline.filter((entry) => runs.has(entry.runId)).flatMap((entry) => entry.segments),
     };
   });

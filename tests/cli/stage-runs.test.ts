@@ -183,21 +183,22 @@ describe('turbo runs --report', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script|<link|src="http/);
     expect(html).toContain('<title>Turbo dev: 4 environment runs</title>');
-    const rows = [...html.matchAll(/<g class="row" data-developer="([^"]+)" data-result="([a-z]+)">(.*?)<\/g>/g)].map(([, developer, outcome, body]) => ({
+    const row = /<div class="row [^"]+" data-developer="([^"]+)" data-result="([a-z]+)">(.*?)<\/div><\/div>(?=<div class="row|<\/div>)/g;
+    const rows = [...html.matchAll(row)].map(([, developer, outcome, body]) => ({
       developer,
       outcome,
-      steps: [...body!.matchAll(/data-step="([a-z]+)"/g)].map((match) => match[1]),
-      failures: (body!.match(/class="failure-mark"/g) ?? []).length,
-      end: /<text class="end [^"]+"[^>]*>([^<]+)<\/text>/.exec(body!)?.[1],
+      steps: [...body!.matchAll(/class="seg [^"]*" data-step="([a-z]+)"/g)].map((match) => match[1]),
+      failures: (body!.match(/class="seg [^"]* failed"/g) ?? []).length,
+      end: /<div class="end">(.*)$/.exec(body!)?.[1]?.replace(/<span class="t-l">[^<]*<\/span>|<[^>]+>/g, ''),
     }));
     expect(rows).toEqual([
       // The throttled CheckApplyJob attempt was retried and succeeded: no failure mark.
-      { developer: 'alice up 11-24', outcome: 'ready', steps: ['claim', 'apply', 'cluster', 'deploy', 'notify'], failures: 0, end: 'ready 07:55' },
-      { developer: 'bob up 11-24', outcome: 'failed', steps: ['claim', 'apply', 'failure'], failures: 2, end: 'failed' },
+      { developer: 'alice up 11-24', outcome: 'ready', steps: ['claim', 'apply', 'cluster', 'deploy', 'notify'], failures: 0, end: 'ready 07:55 UTC' },
+      { developer: 'bob up 11-24', outcome: 'failed', steps: ['claim', 'apply', 'failure'], failures: 2, end: 'failed in Terraform apply' },
       { developer: 'carol up 11-24', outcome: 'running', steps: expect.any(Array), failures: 0, end: 'running' },
       { developer: 'dave down 11-24', outcome: 'destroyed', steps: ['claim', 'destroy', 'notify'], failures: 0, end: 'destroyed' },
     ]);
-    expect(html).toContain('<li class="failure"><strong>bob up 11-24</strong>: apply job failed: quota exceeded</li>');
+    expect(html).toContain('<li class="failure"><strong>bob up 11-24</strong> failed: apply job failed: quota exceeded</li>');
     expect(sfn).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 5);
     expect(sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, { executionArn: executionArn('alice-up-20261124'), nextToken: 'rest' });
   });

@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import { rehearseDay, startRehearsal, tickReconcile, dayWindow } from '../../cli/rehearsal/day';
 import { summarise } from '../../cli/rehearsal/summary';
+import { syntheticRoster } from '../../cli/commands/rehearse';
 import type { FaultPoint } from '../../functions/adapters/memory/cloud';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
 
@@ -88,6 +89,38 @@ describe('a rehearsed working day', () => {
     const carol = rows.find((row) => row.developer === 'carol')!;
     expect(carol.result).toBe('failed');
     expect(carol.reason).toMatch(/apply job timed out: still running after 6\d min \(limit 60\)/);
+  });
+});
+
+describe('what the summary says happened', () => {
+  it('shows a failed up as failed in its step with no ready time, and its evening clean-up as such (not "destroyed, ready")', async () => {
+    const faults = [{ developer: 'bob', point: 'apply' as const }, { developer: 'carol', point: 'slack' as const }];
+    const day = await rehearseDay({ config, stack, root, date: DATE, faults });
+    const rows = summarise(config, day.executions, DATE, day.cloud.records);
+    const bob = rows.find((row) => row.developer === 'bob')!;
+    expect([bob.result, bob.readyAt, bob.up?.status, bob.up?.failedIn, bob.down?.status])
+      .toEqual(['failed', undefined, 'FAILED', 'apply', 'SUCCEEDED']);
+    expect(bob.happened).toMatch(/^the up failed in Terraform apply at 08:\d\d, then destroyed \d\d:\d\d$/);
+    // carol's cluster was ready, then the ready DM failed: both are said, in that order.
+    const carol = rows.find((row) => row.developer === 'carol')!;
+    expect([carol.result, carol.up?.failedIn]).toEqual(['failed', 'notify']);
+    expect(carol.happened).toMatch(/^ready 09:2\d \(\d+ min early\), then the up failed in the Slack message at 09:2\d, then destroyed/);
+    expect(carol.up?.executionArn).toMatch(/:execution:.*:carol-up-20261124$/);
+  });
+});
+
+describe('a one-day rehearsal across many zones', () => {
+  it("runs each developer's chosen day only, on their own clock, and reports what reconcile asked for beyond it", async () => {
+    // Kolkata's next morning (03:05 UTC) comes before Los Angeles' teardown (03:00 UTC) is destroyed.
+    const roster = syntheticRoster(config, 5);
+    const day = await rehearseDay({ config: roster, stack, root, date: DATE });
+    const environment = day.executions.filter((execution) => execution.machine === 'environment');
+    expect(environment.filter((execution) => !execution.name.endsWith('-20261124')).map((execution) => execution.name)).toEqual([]);
+    expect(day.heldBack.map((start) => [start.name, start.reason]))
+      .toEqual([['dev-0003-up-20261125', 'beyond the rehearsed day: it is 2026-11-25 in Asia/Kolkata']]);
+    const rows = summarise(roster, day.executions, DATE, day.cloud.records);
+    expect(rows.map((row) => row.result)).toEqual(Array(5).fill('destroyed'));
+    expect(environment).toHaveLength(10);
   });
 });
 
