@@ -5,14 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { scheduleOf, type TurboConfig } from '../../functions/core/config';
+import { RECONCILE_EVERY_MINUTES, scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
 import type { JobRunner } from '../../functions/adapters/ports';
 import { ExecutionAlreadyExists, lambdaContext, LocalStepFunctions, VirtualClock, type LocalExecution, type StateVisit } from './local-sfn';
 import type { PackagedStack } from './packaged';
 
-export const RECONCILE_EVERY_MS = 15 * 60_000;
+export const RECONCILE_EVERY_MS = RECONCILE_EVERY_MINUTES * 60_000;
 
 export interface DayOptions {
   config: TurboConfig;
