@@ -149,16 +149,21 @@ function warningFor(now: Date, config: TurboConfig, schedule: DeveloperSchedule,
   const local = localNow(now, schedule.timezone);
   const end = endOfDayWindow(now, schedule, record);
   if (local < end.minus({ minutes: config.warnMinutesBeforeTeardown })) return undefined;
-  const offer = WARNING_KEEP_OFFER < config.maxKeepUntil ? WARNING_KEEP_OFFER : config.maxKeepUntil;
-  const extendsTheDay = atLocalTime(local.startOf('day'), offer) > end;
   return {
     developer: schedule.name,
     action: 'warn',
     runId: `${schedule.name}-warn-${local.toFormat('yyyyMMdd')}`,
     clusterName: clusterNameOf(schedule.name),
     teardownAt: end.toUTC().toISO()!,
-    keepOffer: extendsTheDay ? offer : null,
+    keepOffer: keepOfferBeyond(config, schedule.timezone, end.toUTC().toISO()!),
   };
+}
+
+/** The keep-alive the ready DM and the warning offer beyond `end` (an ISO instant): null when it would not extend the day. */
+export function keepOfferBeyond(config: TurboConfig, timezone: string, end: string): string | null {
+  const offer = WARNING_KEEP_OFFER < config.maxKeepUntil ? WARNING_KEEP_OFFER : config.maxKeepUntil;
+  const until = localNow(new Date(end), timezone);
+  return atLocalTime(until.startOf('day'), offer) > until ? offer : null;
 }
 
 const LOOKALIKE_NAME = /^turbo-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
