@@ -14,7 +14,7 @@ const config = exampleConfig();
 const stack = packagedStack(config.region);
 const OPS = config.slack.opsChannel;
 
-function dmsTo(outbox: { to: { user?: string; channel?: string }; text: string }[], developer: string) {
+function dmsTo<M extends { to: { user?: string; channel?: string }; text: string }>(outbox: M[], developer: string): M[] {
   const user = config.developers.find((dev) => dev.name === developer)!.slackUserId;
   return outbox.filter((message) => message.to.user === user);
 }
