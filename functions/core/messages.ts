@@ -338,6 +338,13 @@ export function weeklyCostMessage(input: { from: string; to: string; currency: s
   return { text, blocks: [section(`:moneybag: ${escapeMrkdwn(text)}`), section(rows.join('\n') || 'No developers.')] };
 }
 
+/** For the ops channel, daily while it lasts: reconcile holds every up until the shared network exists. */
+export function networkMissingMessage(input: { parameter: string; held: number }): Message {
+  const text = `Turbo is holding ${input.held} cluster(s): the shared network is not applied yet (no SSM parameter ${input.parameter})`;
+  const how = 'Apply `infra-tf/network` (README, Deploying, step 4); the next reconcile tick then starts the clusters. Nobody\'s run has failed.';
+  return { text, blocks: [section(`:construction: ${escapeMrkdwn(text)}`), section(how)] };
+}
+
 /** For the ops channel, daily: clusters named like Turbo's that lack its tag. Turbo leaves them alone. */
 export function lookalikesMessage(lookalikes: { name: string; reason: string }[]): Message {
   const text = `${lookalikes.length} cluster(s) named like Turbo's have no turbo:owner tag; Turbo will not touch them: check them by hand`;

@@ -53,6 +53,25 @@ export interface Plan {
   idle: Idle[];
 }
 
+/** The shared network's VPC parameter (infra-tf/network publishes it): every cluster's apply reads it. */
+export const NETWORK_VPC_PARAMETER = '/turbo/network/vpc-id';
+
+/**
+ * Until the shared network is applied, no up can succeed (the apply reads the network's SSM parameters): the ups
+ * wait, as idle with the reason, instead of failing every developer. Downs go ahead (they destroy what exists).
+ */
+export function holdUpsWithoutNetwork(result: Plan, networkReady: boolean): Plan & { held: number } {
+  if (networkReady) return { ...result, held: 0 };
+  const ups = result.actions.filter((action) => action.action === 'up');
+  const why = `the shared network is not applied yet (no SSM parameter ${NETWORK_VPC_PARAMETER}): apply infra-tf/network, see the README's Deploying`;
+  return {
+    ...result,
+    actions: result.actions.filter((action) => action.action !== 'up'),
+    idle: [...result.idle, ...ups.map((action) => ({ developer: action.developer, reason: `${action.reason}; held: ${why}` }))],
+    held: ups.length,
+  };
+}
+
 /** A cluster named like Turbo's (`turbo-<label>`) that carries no `turbo:owner` tag: reported, never destroyed. */
 export interface Lookalike {
   name: string;

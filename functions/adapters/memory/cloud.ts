@@ -22,6 +22,7 @@ import type {
 import { AuthenticationError, ConfigurationError, OwnershipLostError, TransientError } from '../ports';
 import { OWNER_TAG } from '../eks';
 import { APP_WORKLOADS } from '../../core/images';
+import { NETWORK_VPC_PARAMETER } from '../../core/plan';
 import { fakeDigest, MemoryKube, MemoryRegistry } from './images';
 
 /** The app's images as the in-memory Docker Hub has them before any push. */
@@ -111,7 +112,8 @@ export class MemoryCloud {
   readonly outbox: SentMessage[] = [];
   readonly registry = new MemoryRegistry();
   /** SSM as the rehearsal sees it: names to values, which never leave the ports. */
-  readonly secretValues = new Map<string, string>();
+  /** The shared network is applied in a rehearsal (reconcile holds every up until it is: core/plan holdUpsWithoutNetwork). */
+  readonly secretValues = new Map<string, string>([[NETWORK_VPC_PARAMETER, 'vpc-0rehearsal']]);
   readonly kube = new MemoryKube();
   private readonly faults = new Map<string, Set<FaultPoint>>();
   private readonly slackUsers = new Map<string, string>();
