@@ -67,3 +67,33 @@ describe('docs/deployer-policy.json', () => {
     expect(new Set(policy.Statement.map((statement) => statement.Sid)).size).toBe(policy.Statement.length);
   });
 });
+
+describe("README's Deploying", () => {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const deploying = readme.slice(readme.indexOf('## Deploying'), readme.indexOf('## Replaying a failed run'));
+
+  it('is one ordered sequence: the stack (which creates the state bucket) before the network', () => {
+    const steps = [...deploying.matchAll(/^(\d)\. \*\*([^*]+)\*\*/gm)].map((match) => [Number(match[1]), match[2]]);
+    expect(steps.map(([number]) => number)).toEqual([1, 2, 3, 4, 5, 6]);
+    const stack = deploying.indexOf('npx serverless deploy');
+    expect(stack).toBeGreaterThan(0);
+    expect(deploying.indexOf('terraform apply')).toBeGreaterThan(stack);
+    expect(readFileSync(join(REPO, 'infra-tf/README.md'), 'utf8')).toContain("step 5 of the README's *Deploying*, after the stack");
+  });
+
+  it('lists every SSM parameter the image pipeline reads', () => {
+    const buildspec = readFileSync(join(REPO, 'buildspecs/images.yml'), 'utf8');
+    const names = [...buildspec.matchAll(/^\s+\w+: (\/turbo\/[\w/-]+)$/gm)].map((match) => match[1]!);
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect(deploying).toContain(`\`${name}\``);
+  });
+
+  it('names the prerequisites and the uninstall order: clusters, then the network, then the stack', () => {
+    expect(deploying).toMatch(/AWS CLI/);
+    expect(deploying).toMatch(/Terraform ≥ 1\.11/);
+    const uninstall = deploying.slice(deploying.indexOf('**Uninstalling**'));
+    const order = ['turbo down', 'terraform destroy', 'serverless remove'].map((step) => uninstall.indexOf(step));
+    expect(order.every((at) => at > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+});
