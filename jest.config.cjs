@@ -10,6 +10,8 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(@middy|@kubernetes|kubernetes-models|@kubernetes-models|openid-client|oauth4webapi|jose|p-retry|is-network-error)/)'],
   // middy's export map offers `import` only; point jest at its files (compiled by swc, see above).
   moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  // Names every missing system tool (scripts/dev-tools.txt) before any test runs.
+  globalSetup: '<rootDir>/scripts/check-tools.cjs',
   setupFilesAfterEnv: ['<rootDir>/tests/setup.ts'],
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/tests/reporters/summary-line.cjs'],

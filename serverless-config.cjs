@@ -1,12 +1,12 @@
 /**
  * Package-time view of turbo.config.yml for serverless.yml: validated with the same schema the handlers use, so a
  * bad roster fails `serverless package` and `serverless deploy` with every problem named. The file is TURBO_CONFIG
- * (default turbo.config.yml). It also gives each function's IAM statements that depend on the config: which
+ * (default turbo.config.yml, else turbo.config.yaml). It also gives each function's IAM statements that depend on the config: which
  * secrets it may read (by name, never by value) and what its runner needs.
  */
 require('tsx/cjs/api').register();
 const { existsSync, readFileSync } = require('node:fs');
-const { parseConfig, describeProblem } = require('./functions/core/config.ts');
+const { CONFIG_FILES, describeProblem, findConfigFile, parseConfig } = require('./functions/core/config.ts');
 const { operationsResources, serverlessShapeOf, DEAD_LETTER_QUEUE } = require('./resources/operations.ts');
 
 /** An SSM parameter name or `secretsmanager:<name>` as the ARN an IAM statement names. */
@@ -32,9 +32,9 @@ function codebuildProjects(config) {
 }
 
 module.exports = async ({ resolveVariable }) => {
-  const file = process.env.TURBO_CONFIG || 'turbo.config.yml';
+  const file = process.env.TURBO_CONFIG || findConfigFile(existsSync) || CONFIG_FILES[0];
   if (!existsSync(file)) {
-    throw new Error(`Turbo config ${file} not found: copy turbo.config.example.yml to turbo.config.yml, or set TURBO_CONFIG`);
+    throw new Error(`Turbo config ${file} not found: copy turbo.config.example.yml to ${CONFIG_FILES[0]}, or set TURBO_CONFIG`);
   }
   const result = parseConfig(readFileSync(file, 'utf8'));
   if (!result.ok) {

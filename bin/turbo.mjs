@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 // The `turbo` command. The CLI is TypeScript: tsx compiles it on the fly, so there is no build step.
 // The project's .ts files are CommonJS, so both hooks are needed: ESM for this import, CJS for their requires.
-import { register as registerEsm } from 'tsx/esm/api';
-import { register as registerCjs } from 'tsx/cjs/api';
+// The Node version is checked first, and everything else is imported only after it passed (hence the dynamic imports).
+import { nodeVersionProblem, requiredNode } from './node-guard.mjs';
 
+const problem = nodeVersionProblem(requiredNode(new URL('../package.json', import.meta.url)), process.versions.node);
+if (problem) {
+  process.stderr.write(`${problem}\n`);
+  process.exit(1);
+}
+const { register: registerEsm } = await import('tsx/esm/api');
+const { register: registerCjs } = await import('tsx/cjs/api');
 registerEsm();
 registerCjs();
 const { main } = await import('../cli/main.ts');

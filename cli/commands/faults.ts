@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
 import { UsageError, type CommandIo } from '../main';
+import { parseDateFlag } from '../flags';
 import { FAULT_CASES, formatFaultTable, runFaultMatrix, type FaultRow } from '../faults';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
 import { nextWorkingDay } from './rehearse';
@@ -36,13 +37,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const loaded = await loadValidConfig(values.config, io);
   if (!loaded) return 1;
   const { config } = loaded;
-  if (values.date !== undefined && !DateTime.fromISO(values.date).isValid) throw new UsageError(`--date must be YYYY-MM-DD, got ${JSON.stringify(values.date)}`);
   const target = values.target ?? config.developers[1]?.name ?? config.developers[0]!.name;
   if (!config.developers.some((dev) => dev.name === target)) throw new UsageError(`--target ${JSON.stringify(target)} is not in the roster`);
   const unknown = (values.only ?? []).filter((name) => !FAULT_CASES.some((faultCase) => faultCase.inject === name));
   if (unknown.length) throw new UsageError(`--only ${unknown.join(', ')}: not a fault of the matrix (one of ${FAULT_CASES.map((faultCase) => faultCase.inject).join(', ')})`);
   const cases = values.only ? FAULT_CASES.filter((faultCase) => values.only!.includes(faultCase.inject)) : FAULT_CASES;
-  const date = values.date ?? nextWorkingDay(config, DateTime.now());
+  const date = values.date === undefined ? nextWorkingDay(config, DateTime.now()) : parseDateFlag('--date', values.date);
 
   const root = projectRoot();
   ensurePackaged(root, (line) => io.stderr(`${line}\n`));

@@ -10,6 +10,7 @@ import { DNS_LABEL, WEEKDAYS, type TurboConfig } from '../../functions/core/conf
 import { FAULT_POINTS, type FaultPoint } from '../../functions/adapters/memory/cloud';
 import { JenkinsJobRunner } from '../../functions/adapters/jenkins';
 import { UsageError, type CommandIo } from '../main';
+import { parseDateFlag } from '../flags';
 import { rehearseDay, type DayResult } from '../rehearsal/day';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
 import { Progress } from '../rehearsal/progress';
@@ -121,8 +122,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     if (!Number.isInteger(count) || count < 1 || count > 2000) throw new UsageError(`--developers must be a whole number from 1 to 2000, got ${JSON.stringify(values.developers)}`);
     config = syntheticRoster(config, count);
   }
-  if (values.date !== undefined && !DateTime.fromISO(values.date).isValid) throw new UsageError(`--date must be YYYY-MM-DD, got ${JSON.stringify(values.date)}`);
-  const date = values.date ?? nextWorkingDay(config, DateTime.now());
+  const date = values.date === undefined ? nextWorkingDay(config, DateTime.now()) : parseDateFlag('--date', values.date);
   const faults = (values.fail ?? []).map((spec) => parseFault(spec, config));
   const push = values.push === undefined ? undefined : parsePush(values.push);
   if (values.runner !== undefined && values.runner !== 'memory' && values.runner !== 'jenkins') {

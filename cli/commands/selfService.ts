@@ -5,10 +5,10 @@
  * IAM identity that runs the CLI: the audit entry says `cli:<caller ARN>`.
  */
 import { allowRequireOfMiddy } from '../rehearsal/local-sfn';
-import { DateTime } from 'luxon';
 import type { EnvironmentRunRequest, Notifier } from '../../functions/adapters/ports';
 import { resolveRequest, type TurboCommand } from '../../functions/core/slackRequest';
 import { UsageError, type CommandIo } from '../main';
+import { parseDateFlag } from '../flags';
 import { projectRoot } from '../rehearsal/packaged';
 import { parseStageArgs, runOnStage } from './stage';
 
@@ -27,7 +27,6 @@ const refuseSlack = () => Promise.reject(new Error('the CLI sends no Slack messa
 const noSlack: Notifier = { sendToUser: refuseSlack, sendToChannel: refuseSlack };
 
 const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
-const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The request in the words of the Slack grammar, from the command line. */
 function commandOf(verb: Verb, values: { until?: string; date?: string }): TurboCommand {
@@ -38,10 +37,7 @@ function commandOf(verb: Verb, values: { until?: string; date?: string }): Turbo
       }
       return { verb, until: values.until };
     case 'skip':
-      if (values.date === undefined || !LOCAL_DATE.test(values.date) || !DateTime.fromISO(values.date).isValid) {
-        throw new UsageError(`--date needs a date YYYY-MM-DD, got ${values.date === undefined ? 'none' : `"${values.date}"`}`);
-      }
-      return { verb, when: { date: values.date } };
+      return { verb, when: { date: parseDateFlag('--date', values.date) } };
     default:
       return { verb };
   }

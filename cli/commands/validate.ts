@@ -3,10 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeProblem, parseConfig, type ConfigResult, type TurboConfig } from '../../functions/core/config';
+import { CONFIG_FILES, configWarnings, describeProblem, findConfigFile, parseConfig, type ConfigResult, type TurboConfig } from '../../functions/core/config';
 import { UsageError, type CommandIo } from '../main';
 
-export const DEFAULT_CONFIG = 'turbo.config.yml';
 export const EXAMPLE_CONFIG = 'turbo.config.example.yml';
 
 export interface LoadedConfig {
@@ -16,15 +15,16 @@ export interface LoadedConfig {
 }
 
 /**
- * Reads and validates the config: `explicit` when given, else turbo.config.yml, else the example (with a
- * notice on stderr). Returns undefined, after saying why on stderr, when there is no file to read.
+ * Reads and validates the config: `explicit` when given, else turbo.config.yml or turbo.config.yaml, else the
+ * example (with a notice on stderr). Returns undefined, after saying why on stderr, when there is no file to read.
  */
 export async function loadConfigFile(explicit: string | undefined, io: CommandIo): Promise<LoadedConfig | undefined> {
-  let path = resolve(io.cwd, explicit ?? DEFAULT_CONFIG);
-  if (explicit === undefined && !existsSync(path)) {
+  const found = explicit ?? findConfigFile((name) => existsSync(resolve(io.cwd, name)));
+  let path = resolve(io.cwd, found ?? CONFIG_FILES[0]);
+  if (found === undefined) {
     const example = resolve(io.cwd, EXAMPLE_CONFIG);
     if (existsSync(example)) {
-      io.stderr(`turbo: ${DEFAULT_CONFIG} not found in ${io.cwd}; using ${EXAMPLE_CONFIG} instead\n`);
+      io.stderr(`turbo: ${CONFIG_FILES.join(' or ')} not found in ${io.cwd}; using ${EXAMPLE_CONFIG} instead\n`);
       path = example;
     }
   }
@@ -75,5 +75,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   io.stdout(
     `${loaded.shownPath}: OK — team ${config.team} in ${config.region}, ${config.developers.length} developers (${names}), runner ${config.runner.type}\n`,
   );
+  // Warnings do not fail validation: the example itself is valid, and a short lead is a choice.
+  const warnings = configWarnings(config);
+  if (warnings.length) io.stdout(`${warnings.map((warning) => `  warning: ${describeProblem(warning)}\n`).join('')}`);
   return 0;
 }

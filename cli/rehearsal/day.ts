@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { scheduleOf, type TurboConfig } from '../../functions/core/config';
+import { RECONCILE_EVERY_MINUTES, scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
 import type { JobRunner } from '../../functions/adapters/ports';
@@ -24,7 +24,7 @@ import type { PackagedStack } from './packaged';
 import { evaluateRehearsalAlarms, recordMetrics } from './alarms';
 import type { AlarmTransition } from '../../functions/core/alarms';
 
-export const RECONCILE_EVERY_MS = 15 * 60_000;
+export const RECONCILE_EVERY_MS = RECONCILE_EVERY_MINUTES * 60_000;
 
 export interface DayOptions {
   config: TurboConfig;

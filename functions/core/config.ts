@@ -3,6 +3,7 @@
  * Developer names become DNS labels, cluster names, Terraform state keys and shell arguments, so they are
  * held to DNS-1123 and a length that fits every name derived from them.
  */
+import { closest, distance } from 'fastest-levenshtein';
 import { IANAZone, DateTime } from 'luxon';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
@@ -301,21 +302,43 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
+/** The fields of the schema's object at `path` (array indexes and wrappers such as defaults looked through). */
+function knownFieldsAt(path: readonly PropertyKey[]): string[] {
+  type Node = { _zod: { def: { type: string; innerType?: Node; element?: Node } }; shape?: Record<string, Node> };
+  const unwrap = (node: Node | undefined): Node | undefined => {
+    while (node && node._zod.def.innerType) node = node._zod.def.innerType;
+    return node;
+  };
+  let node = unwrap(configSchema as unknown as Node);
+  for (const key of path) {
+    node = unwrap(typeof key === 'number' ? node?._zod.def.element : node?.shape?.[String(key)]);
+  }
+  return Object.keys(node?.shape ?? {});
+}
+
+/** "did you mean timezone?" for a misspelt field: the nearest known one, if it is near enough to be a typo. */
+function didYouMean(key: string, known: string[]): string {
+  const nearest = closest(key.toLowerCase(), known.map((field) => field.toLowerCase()));
+  if (nearest === undefined || distance(key.toLowerCase(), nearest) > Math.max(2, Math.floor(key.length / 3))) return '';
+  return `; did you mean ${known.find((field) => field.toLowerCase() === nearest)}?`;
+}
+
 /** Validates a parsed config object, reporting every problem with its field path and the bad value. */
 export function validateConfig(raw: unknown): ConfigResult {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return { ok: true, config: parsed.data };
-  const problems = parsed.error.issues.map((issue) => {
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const path = keys.length > 0 ? [...issue.path, keys[0]!] : issue.path;
-    const value = valueAt(raw, path);
-    const message =
-      keys.length > 0
-        ? `is not a known field${keys.length > 1 ? ` (also: ${keys.slice(1).join(', ')})` : ''}`
-        : issue.code === 'invalid_type' && value === undefined
-          ? `is required (${issue.expected})`
-          : issue.message;
-    return { path: formatPath(path) || '(root)', message, value };
+  const problems = parsed.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownFieldsAt(issue.path);
+      return issue.keys.map((key) => ({
+        path: formatPath([...issue.path, key]),
+        message: `is not a known field${didYouMean(key, known)}`,
+        value: valueAt(raw, [...issue.path, key]),
+      }));
+    }
+    const value = valueAt(raw, issue.path);
+    const message = issue.code === 'invalid_type' && value === undefined ? `is required (${issue.expected})` : issue.message;
+    return [{ path: formatPath(issue.path) || '(root)', message, value }];
   });
   return { ok: false, problems };
 }
@@ -328,6 +351,10 @@ export function parseConfig(text: string): ConfigResult {
   } catch (error) {
     const message = error instanceof YAMLParseError ? error.message.split('\n')[0]!.replace(/:$/, '') : String(error);
     return { ok: false, problems: [{ path: '(file)', message: `is not valid YAML: ${message}` }] };
+  }
+  // An empty file (or one of comments only) parses to null: say so, rather than "expected object, received null".
+  if (raw === null || raw === undefined) {
+    return { ok: false, problems: [{ path: '(file)', message: 'is empty: copy turbo.config.example.yml and fill in the roster' }] };
   }
   return validateConfig(raw);
 }
@@ -349,6 +376,52 @@ export function loadConfigText(text: string): TurboConfig {
   const result = parseConfig(text);
   if (!result.ok) throw new InvalidConfigError(result.problems);
   return result.config;
+}
+
+/** How often reconcile runs (serverless.yml's schedule): an up may start up to one tick after its ideal moment. */
+export const RECONCILE_EVERY_MINUTES = 15;
+
+/** The files a config is looked for in, in order, when none is named. */
+export const CONFIG_FILES = ['turbo.config.yml', 'turbo.config.yaml'] as const;
+
+/** The first of CONFIG_FILES that exists, by the caller's test. */
+export function findConfigFile(exists: (name: string) => boolean): string | undefined {
+  return CONFIG_FILES.find(exists);
+}
+
+/** The example's placeholders: its AWS account and Slack IDs made of a word, zeros and a 1 (U0ALICE001, C0OPS00001). */
+const EXAMPLE_ACCOUNT = '123456789012';
+const EXAMPLE_SLACK_ID = /^[UWCG]0[A-Z]+0*1$/;
+
+/**
+ * What is valid but probably wrong: placeholders left from turbo.config.example.yml, and a lead time too short to
+ * cover the apply and deploy jobs plus the wait for the next reconcile tick (so clusters would be ready late).
+ */
+export function configWarnings(config: TurboConfig): ConfigProblem[] {
+  const warnings: ConfigProblem[] = [];
+  const slackIds: [PropertyKey[], string][] = [
+    [['slack', 'opsChannel'], config.slack.opsChannel],
+    ...config.ops.map((id, index): [PropertyKey[], string] => [['ops', index], id]),
+    ...config.developers.map((dev, index): [PropertyKey[], string] => [['developers', index, 'slackUserId'], dev.slackUserId]),
+  ];
+  for (const [path, id] of slackIds) {
+    if (EXAMPLE_SLACK_ID.test(id)) warnings.push({ path: formatPath(path), message: "looks like the example's placeholder: put the real Slack ID", value: id });
+  }
+  config.developers.forEach((dev, index) => {
+    if (dev.iamPrincipalArn.split(':')[4] === EXAMPLE_ACCOUNT) {
+      warnings.push({ path: `developers[${index}].iamPrincipalArn`, message: `is in the example's account ${EXAMPLE_ACCOUNT}: put the real ARN`, value: dev.iamPrincipalArn });
+    }
+  });
+  const needed = config.jobs.applyMinutes + config.jobs.deployMinutes + RECONCILE_EVERY_MINUTES;
+  if (config.leadMinutes < needed) {
+    warnings.push({
+      path: 'leadMinutes',
+      message: `cannot cover jobs.applyMinutes (${config.jobs.applyMinutes}) + jobs.deployMinutes (${config.jobs.deployMinutes}) + one reconcile ` +
+        `tick (${RECONCILE_EVERY_MINUTES}) = ${needed}: clusters may be ready after readyBy; set it to ${Math.ceil(needed)} or more`,
+      value: config.leadMinutes,
+    });
+  }
+  return warnings;
 }
 
 export function clusterNameOf(developer: string): string {

@@ -4,7 +4,7 @@
  * `redactSecrets`, so neither a crafted value nor an error that quotes a credential can reach Slack.
  */
 import { DateTime, IANAZone } from 'luxon';
-import type { Message } from '../adapters/ports';
+import type { EnvironmentRecord, ImageRef, Message } from '../adapters/ports';
 
 /** Slack's three control characters in mrkdwn text (and link URLs): https://docs.slack.dev/messaging/formatting-message-text */
 export function escapeMrkdwn(value: string): string {
@@ -74,6 +74,34 @@ export interface ReadyMessageInput {
   /** ISO 8601; empty when the record has none. */
   expiresAt: string;
   timezone: string;
+  /** The app's image as deployed (the record's frontend image), or undefined when none was pinned. */
+  image?: ImageRef;
+  /** The local HH:MM the Keep button offers, or null for no button (the day cannot be extended). */
+  keepOffer: string | null;
+}
+
+/** The action_ids of the warning's buttons; core/slackRequest maps them back to commands. */
+export const WARNING_ACTIONS = { keep: 'turbo_keep_until', destroy: 'turbo_destroy_now' } as const;
+
+const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** A button whose value names the developer, so that an ops member's click acts on the right one. */
+function button(developer: string, text: string, actionId: string, value: object, style: 'primary' | 'danger') {
+  return { type: 'button', text: { type: 'plain_text', text, emoji: true }, action_id: actionId, value: JSON.stringify({ developer, ...value }), style };
+}
+
+/** "Keep until 22:00": the same button in the ready DM and the pre-teardown warning (one action, one handler). */
+function keepButtons(developer: string, keepOffer: string | null) {
+  if (keepOffer === null) return [];
+  if (!CLOCK.test(keepOffer)) throw new Error(`keepOffer "${keepOffer}" is not a 24-hour time HH:MM`);
+  return [button(developer, `Keep until ${keepOffer}`, WARNING_ACTIONS.keep, { until: keepOffer }, 'primary')];
+}
+
+/** "1.4.0 (acme/turbo-notes, sha256 3f2a…)": the version first, as a developer asks for it. */
+function imageLine(image: ImageRef | undefined): string {
+  if (!image) return '_no version pinned yet (the first image-sync pins one)_';
+  const digest = image.digest ? `, ${shortDigest(`@${image.digest}`)}` : '';
+  return `${code(image.tag)} (${escapeMrkdwn(image.repository)}${digest})`;
 }
 
 export function readyMessage(input: ReadyMessageInput): Message {
@@ -82,6 +110,7 @@ export function readyMessage(input: ReadyMessageInput): Message {
   const command = `aws eks update-kubeconfig --name ${clusterName} --region ${region}`;
   const expiry = input.expiresAt ? formatLocalTime(input.expiresAt, input.timezone) : 'not recorded';
   const appLine = input.appUrl ? link(input.appUrl, input.appUrl) : '_not published yet_';
+  const keep = keepButtons(input.developer, input.keepOffer);
   return {
     text: `Your Turbo cluster ${escapeMrkdwn(clusterName)} is ready. It will be destroyed at ${escapeMrkdwn(expiry)}.`,
     blocks: [
@@ -93,10 +122,12 @@ export function readyMessage(input: ReadyMessageInput): Message {
           mrkdwn(`*Region*\n${escapeMrkdwn(region)}`),
           mrkdwn(`*Endpoint*\n${input.endpoint ? escapeMrkdwn(input.endpoint) : '_unknown_'}`),
           mrkdwn(`*App*\n${appLine}`),
+          mrkdwn(`*App version*\n${imageLine(input.image)}`),
         ],
       },
       section(`Get a kubeconfig:\n\`\`\`${escapeMrkdwn(command)}\`\`\``),
-      context(`Destroyed at *${escapeMrkdwn(expiry)}*. Hello, ${escapeMrkdwn(input.developer)}!`),
+      section(`It will be destroyed at *${escapeMrkdwn(expiry)}*. Hello, ${escapeMrkdwn(input.developer)}!`),
+      ...(keep.length ? [{ type: 'actions', block_id: 'turbo_ready', elements: keep }, context('Or type `/turbo keep until HH:MM`.')] : []),
     ],
   };
 }
@@ -151,6 +182,33 @@ export function failureMessage(input: FailureMessageInput): Message {
   );
 }
 
+/**
+ * For the developer: what happened in their terms, that ops has been told, and the next step. (Ops gets
+ * failureMessage, with the run's details.) A failed scheduled run is not retried by the next tick, whose run
+ * would have the same name: `/turbo up` starts a new run, and ops can redrive the failed one.
+ */
+export function failureDmMessage(input: FailureMessageInput & { clusterName: string }): Message {
+  const cluster = code(input.clusterName);
+  const step = escapeMrkdwn(input.step);
+  const told = 'The ops channel has been told, with a link to the run.';
+  const lines =
+    input.action === 'up'
+      ? [
+        `:warning: Turbo could not create your cluster ${cluster} today: it stopped at ${step}. It is not ready.`,
+        reasonQuote(input.reason),
+        `${told}\n*Next step:* type \`/turbo up\` to try again now. Or wait: when ops has fixed the cause and redriven the run, ` +
+          'it goes on from where it stopped and you get the usual message when your cluster is ready.',
+      ]
+      : [
+        `:warning: Turbo could not destroy your cluster ${cluster}: it stopped at ${step}. It may still be running.`,
+        reasonQuote(input.reason),
+        `${told} They will make sure it is destroyed; you need not do anything.\n*Next step, if you are done with it:* ` +
+          'type `/turbo down` to try again now.',
+      ];
+  const title = input.action === 'up' ? 'Your Turbo cluster is not ready' : 'Your Turbo cluster was not destroyed';
+  return { text: `${title}: ${lines[0]}`, blocks: [header(title), ...lines.map(section), context(executionLine(input.executionArn, input.region))] };
+}
+
 export interface ReconcileFailureMessageInput {
   reason: string;
   executionArn: string;
@@ -175,13 +233,19 @@ export interface DestroyedMessageInput {
   clusterName: string;
 }
 
+/**
+ * No goodbye without a hello: the "destroyed" DM goes only to a developer whose cluster had been ready. MarkDestroyed
+ * ends a lifetime (record.lifetimes, at this destroyedAt) only for a cluster that MarkReady had seen up; a destroy of a
+ * half-built cluster (its up failed) or of nothing at all ends none.
+ */
+export function saidHelloTo(record: EnvironmentRecord | undefined): boolean {
+  return record?.status === 'destroyed' && record.destroyedAt !== undefined && record.lifetimes?.at(-1)?.destroyedAt === record.destroyedAt;
+}
+
 export function destroyedMessage(input: DestroyedMessageInput): Message {
   const text = `Your Turbo cluster ${code(input.clusterName)} was destroyed for the day. Goodbye, ${escapeMrkdwn(input.developer)}!`;
   return { text, blocks: [section(`:wave: ${text}`)] };
 }
-
-/** The action_ids of the warning's buttons; core/slackRequest maps them back to commands. */
-export const WARNING_ACTIONS = { keep: 'turbo_keep_until', destroy: 'turbo_destroy_now' } as const;
 
 export interface WarningMessageInput {
   developer: string;
@@ -196,20 +260,10 @@ export interface WarningMessageInput {
 /** The pre-teardown DM. The buttons' values name the developer, so an ops member's click acts on the right one. */
 export function warningMessage(input: WarningMessageInput): Message {
   const clusterName = checked('clusterName', input.clusterName, EKS_CLUSTER_NAME, 'an EKS cluster name');
-  if (input.keepOffer !== null && !/^([01]\d|2[0-3]):[0-5]\d$/.test(input.keepOffer)) {
-    throw new Error(`keepOffer "${input.keepOffer}" is not a 24-hour time HH:MM`);
-  }
   const when = formatLocalTime(input.teardownAt, input.timezone);
-  const button = (text: string, actionId: string, value: object, style: 'primary' | 'danger') => ({
-    type: 'button',
-    text: { type: 'plain_text', text, emoji: true },
-    action_id: actionId,
-    value: JSON.stringify({ developer: input.developer, ...value }),
-    style,
-  });
-  const keep = input.keepOffer === null ? [] : [button(`Keep until ${input.keepOffer}`, WARNING_ACTIONS.keep, { until: input.keepOffer }, 'primary')];
+  const keep = keepButtons(input.developer, input.keepOffer);
   const destroy = {
-    ...button('Destroy now', WARNING_ACTIONS.destroy, {}, 'danger'),
+    ...button(input.developer, 'Destroy now', WARNING_ACTIONS.destroy, {}, 'danger'),
     confirm: {
       title: { type: 'plain_text', text: 'Destroy your cluster now?' },
       text: { type: 'plain_text', text: `${clusterName} and everything in it will be deleted. It comes back on your next working day.` },
@@ -282,6 +336,13 @@ export function weeklyCostMessage(input: { from: string; to: string; currency: s
   const text = `Turbo's week ${input.from.slice(0, 10)} to ${input.to.slice(0, 10)}: ${money(total('cost'))} for ${input.lines.length} developers, ${money(total('savings'))} saved against always-on clusters`;
   const rows = input.lines.map((line) => `• ${escapeMrkdwn(line.developer)}: ${line.hours} h, ${money(line.cost)} (always-on ${money(line.alwaysOn)}, saved ${money(line.savings)})`);
   return { text, blocks: [section(`:moneybag: ${escapeMrkdwn(text)}`), section(rows.join('\n') || 'No developers.')] };
+}
+
+/** For the ops channel, daily while it lasts: reconcile holds every up until the shared network exists. */
+export function networkMissingMessage(input: { parameter: string; held: number }): Message {
+  const text = `Turbo is holding ${input.held} cluster(s): the shared network is not applied yet (no SSM parameter ${input.parameter})`;
+  const how = 'Apply `infra-tf/network` (README, Deploying, step 4); the next reconcile tick then starts the clusters. Nobody\'s run has failed.';
+  return { text, blocks: [section(`:construction: ${escapeMrkdwn(text)}`), section(how)] };
 }
 
 /** For the ops channel, daily: clusters named like Turbo's that lack its tag. Turbo leaves them alone. */

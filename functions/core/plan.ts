@@ -53,6 +53,25 @@ export interface Plan {
   idle: Idle[];
 }
 
+/** The shared network's VPC parameter (infra-tf/network publishes it): every cluster's apply reads it. */
+export const NETWORK_VPC_PARAMETER = '/turbo/network/vpc-id';
+
+/**
+ * Until the shared network is applied, no up can succeed (the apply reads the network's SSM parameters): the ups
+ * wait, as idle with the reason, instead of failing every developer. Downs go ahead (they destroy what exists).
+ */
+export function holdUpsWithoutNetwork(result: Plan, networkReady: boolean): Plan & { held: number } {
+  if (networkReady) return { ...result, held: 0 };
+  const ups = result.actions.filter((action) => action.action === 'up');
+  const why = `the shared network is not applied yet (no SSM parameter ${NETWORK_VPC_PARAMETER}): apply infra-tf/network, see the README's Deploying`;
+  return {
+    ...result,
+    actions: result.actions.filter((action) => action.action !== 'up'),
+    idle: [...result.idle, ...ups.map((action) => ({ developer: action.developer, reason: `${action.reason}; held: ${why}` }))],
+    held: ups.length,
+  };
+}
+
 /** A cluster named like Turbo's (`turbo-<label>`) that carries no `turbo:owner` tag: reported, never destroyed. */
 export interface Lookalike {
   name: string;
@@ -149,16 +168,21 @@ function warningFor(now: Date, config: TurboConfig, schedule: DeveloperSchedule,
   const local = localNow(now, schedule.timezone);
   const end = endOfDayWindow(now, schedule, record);
   if (local < end.minus({ minutes: config.warnMinutesBeforeTeardown })) return undefined;
-  const offer = WARNING_KEEP_OFFER < config.maxKeepUntil ? WARNING_KEEP_OFFER : config.maxKeepUntil;
-  const extendsTheDay = atLocalTime(local.startOf('day'), offer) > end;
   return {
     developer: schedule.name,
     action: 'warn',
     runId: `${schedule.name}-warn-${local.toFormat('yyyyMMdd')}`,
     clusterName: clusterNameOf(schedule.name),
     teardownAt: end.toUTC().toISO()!,
-    keepOffer: extendsTheDay ? offer : null,
+    keepOffer: keepOfferBeyond(config, schedule.timezone, end.toUTC().toISO()!),
   };
+}
+
+/** The keep-alive the ready DM and the warning offer beyond `end` (an ISO instant): null when it would not extend the day. */
+export function keepOfferBeyond(config: TurboConfig, timezone: string, end: string): string | null {
+  const offer = WARNING_KEEP_OFFER < config.maxKeepUntil ? WARNING_KEEP_OFFER : config.maxKeepUntil;
+  const until = localNow(new Date(end), timezone);
+  return atLocalTime(until.startOf('day'), offer) > until ? offer : null;
 }
 
 const LOOKALIKE_NAME = /^turbo-[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

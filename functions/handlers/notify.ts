@@ -4,9 +4,10 @@
  * sends it exactly once.
  */
 import { z } from 'zod';
-import { scheduleOf } from '../core/config';
+import { clusterNameOf, scheduleOf } from '../core/config';
+import { keepOfferBeyond } from '../core/plan';
 import { lastStartedStep } from '../core/failure';
-import { destroyedMessage, failureMessage, readyMessage } from '../core/messages';
+import { destroyedMessage, failureDmMessage, failureMessage, readyMessage, saidHelloTo } from '../core/messages';
 import type { Message } from '../adapters/ports';
 import { sendOnce } from './lib/sendOnce';
 import { developerField, runIdField } from './lib/fields';
@@ -23,7 +24,7 @@ const input = z.object({
   redriveCount: z.number().int().min(0).default(0),
 });
 
-type Delivery = 'sent' | 'already-sent' | 'not-in-roster' | `failed: ${string}`;
+type Delivery = 'sent' | 'already-sent' | 'not-in-roster' | 'never-ready' | `failed: ${string}`;
 
 export async function notify(event: z.output<typeof input>, { config, store, notifier, region }: Deps) {
   const record = await store.get(event.developer);
@@ -34,6 +35,7 @@ export async function notify(event: z.output<typeof input>, { config, store, not
 
   if (event.kind === 'ready') {
     const schedule = member && scheduleOf(config, member);
+    const timezone = schedule?.timezone ?? config.timezone;
     const message = readyMessage({
       developer: event.developer,
       clusterName: record?.clusterName ?? '',
@@ -41,27 +43,31 @@ export async function notify(event: z.output<typeof input>, { config, store, not
       endpoint: record?.endpoint ?? '',
       appUrl: record?.appUrl ?? '',
       expiresAt: record?.expiresAt ?? '',
-      timezone: schedule?.timezone ?? config.timezone,
+      timezone,
+      image: record?.images?.frontend,
+      keepOffer: record?.expiresAt ? keepOfferBeyond(config, timezone, record.expiresAt) : null,
     });
     return { developer: await toDeveloper(message) };
   }
   if (event.kind === 'destroyed') {
+    if (!saidHelloTo(record)) return { developer: 'never-ready' satisfies Delivery };
     return { developer: await toDeveloper(destroyedMessage({ developer: event.developer, clusterName: record?.clusterName ?? '' })) };
   }
 
-  const message = failureMessage({
+  const failure = {
     developer: event.developer,
     action: event.action,
     step: lastStartedStep(event.action, Object.keys(record?.jobs ?? {})),
     reason: record?.lastError ?? 'unknown error (see the execution)',
     executionArn: event.executionArn,
     region,
-  });
+  };
+  const message = failureMessage(failure);
   // The ops channel is told first: it is the one that must hear about a failure even when the DM cannot be sent.
   const ops = await sendOnce(store, event.developer, `${key}:ops`, () => notifier.sendToChannel(config.slack.opsChannel, message));
   let developer: Delivery;
   try {
-    developer = await toDeveloper(message);
+    developer = await toDeveloper(failureDmMessage({ ...failure, clusterName: record?.clusterName ?? clusterNameOf(event.developer) }));
   } catch (error) {
     developer = `failed: ${error instanceof Error ? error.name : 'Error'}`;
     logger.warn('failure DM could not be sent; the ops channel has it', { error: developer });

@@ -1,7 +1,8 @@
 /** PlanActions: reconcile's decision. Reads the roster, the records and the tagged clusters; core/plan decides. */
 import { z } from 'zod';
-import { plan, untaggedLookalikes } from '../core/plan';
-import { lookalikesMessage } from '../core/messages';
+import { holdUpsWithoutNetwork, NETWORK_VPC_PARAMETER, plan, untaggedLookalikes } from '../core/plan';
+import { lookalikesMessage, networkMissingMessage } from '../core/messages';
+import { ConfigurationError, type SecretStore } from '../adapters/ports';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
@@ -13,10 +14,29 @@ const input = z.object({
 const LOOKALIKE_REPORT_HOUR = 6;
 const isDailyReportTick = (at: Date) => at.getUTCHours() === LOOKALIKE_REPORT_HOUR && at.getUTCMinutes() < 15;
 
-export const handler = lambda('PlanActions', input, async ({ time }, { config, store, clusters, notifier }) => {
+/** Whether infra-tf/network has published its parameters (read through the SSM port; the value is not secret). */
+async function networkApplied(secrets: SecretStore): Promise<boolean> {
+  try {
+    await secrets.get(NETWORK_VPC_PARAMETER);
+    return true;
+  } catch (error) {
+    if (error instanceof ConfigurationError) return false;
+    throw error;
+  }
+}
+
+export const handler = lambda('PlanActions', input, async ({ time }, { config, store, clusters, notifier, secrets }) => {
   const now = new Date(time);
-  const [records, tagged] = await Promise.all([store.list(), clusters.listTurboClusters()]);
-  const result = plan(now, config, records, tagged);
+  const [records, tagged, networkReady] = await Promise.all([store.list(), clusters.listTurboClusters(), networkApplied(secrets)]);
+  const result = holdUpsWithoutNetwork(plan(now, config, records, tagged), networkReady);
+  if (result.held > 0) {
+    logger.warn('ups held: the shared network is not applied yet', { held: result.held, parameter: NETWORK_VPC_PARAMETER });
+    // Once a day (with the look-alike report), not every 15 minutes: the holding is expected between
+    // `serverless deploy` and the network's apply. Every reconcile execution's output shows `held` meanwhile.
+    if (isDailyReportTick(now)) {
+      await notifier.sendToChannel(config.slack.opsChannel, networkMissingMessage({ parameter: NETWORK_VPC_PARAMETER, held: result.held }));
+    }
+  }
   if (isDailyReportTick(now)) {
     // Turbo never deletes what it did not tag: a look-alike is only reported, for a person to check.
     const lookalikes = untaggedLookalikes(await clusters.listClusterNames(), tagged);
@@ -34,5 +54,6 @@ export const handler = lambda('PlanActions', input, async ({ time }, { config, s
     })),
     warnings: result.warnings.map(({ developer, runId, clusterName, teardownAt, keepOffer }) => ({ developer, runId, clusterName, teardownAt, keepOffer })),
     idle: result.idle.length,
+    held: result.held,
   };
 });

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { folderWith } from './capture';
+import { nodeVersionProblem, requiredNode } from '../../bin/node-guard.mjs';
 
 const bin = join(__dirname, '../../bin/turbo.mjs');
 const exampleText = readFileSync(join(__dirname, '../../turbo.config.example.yml'), 'utf8');
@@ -35,5 +36,42 @@ describe('bin/turbo.mjs', () => {
     const result = turbo(bin, ['frobnicate'], folderWith());
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^turbo: unknown command "frobnicate"/);
+  });
+});
+
+describe('the Node version guard', () => {
+  const required = requiredNode(join(__dirname, '../../package.json'));
+
+  it('reads the lower bound from package.json engines.node', () => {
+    const range = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).engines.node as string;
+    expect(`>=${required.slice(0, 2).join('.')}`).toBe(range);
+  });
+
+  it.each([
+    ['20.20.2', 'Turbo needs Node ≥ 22.19; this is 20.20.2'],
+    ['v22.13.0', 'Turbo needs Node ≥ 22.19; this is 22.13.0'],
+    ['22.19.0', undefined],
+    ['22.23.5', undefined],
+    ['24.0.0', undefined],
+  ])('Node %s: %s', (actual, expected) => {
+    expect(nodeVersionProblem([22, 19, 0], actual)).toBe(expected);
+  });
+
+  it('refuses an engines.node it cannot read as a lower bound', () => {
+    const dir = folderWith({ 'package.json': JSON.stringify({ engines: { node: '^22' } }) });
+    expect(() => requiredNode(join(dir, 'package.json'))).toThrow('engines.node must be a lower bound such as ">=22.19", got "^22"');
+  });
+
+  // The machine's own Node 20, when it has one: the guard must speak before any import that needs 22 fails.
+  const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => {
+    const probe = spawnSync(path, ['-p', 'process.versions.node'], { encoding: 'utf8' });
+    return probe.status === 0 && nodeVersionProblem(required, probe.stdout.trim()) !== undefined;
+  });
+  (oldNode ? it : it.skip)(`on an older Node (${oldNode ?? 'none on this machine'}), fails in one line and exits 1`, () => {
+    const result = turbo(oldNode!, [bin, 'validate'], folderWith({ 'turbo.config.yml': exampleText }));
+    const version = spawnSync(oldNode!, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+    expect(result.stderr).toBe(`Turbo needs Node ≥ ${required.slice(0, 2).join('.')}; this is ${version}\n`);
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(1);
   });
 });

@@ -108,7 +108,13 @@ describe('turbo skip', () => {
     expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
   });
 
-  it.each(['2026-02-30', 'tomorrow', '26.11.2026'])('--date %s is not a date: usage, exit 2', async (date) => {
+  it('--date 2026-02-30 does not exist: says so, usage, exit 2', async () => {
+    const result = await turbo(['skip', 'bob', '--date', '2026-02-30', '--stage', 'dev']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^turbo skip: --date 2026-02-30: that date does not exist \(February 2026 has 28 days\)\nUsage: turbo skip/);
+  });
+
+  it.each(['tomorrow', '26.11.2026'])('--date %s is not a date: usage, exit 2', async (date) => {
     const result = await turbo(['skip', 'bob', '--date', date, '--stage', 'dev']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(new RegExp(`^turbo skip: --date needs a date YYYY-MM-DD, got "${date}"\nUsage: turbo skip <developer> --date YYYY-MM-DD`));

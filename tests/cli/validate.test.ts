@@ -5,14 +5,68 @@ import { main } from '../../cli/main';
 import { captureIn, folderWith } from './capture';
 
 const exampleText = readFileSync(join(__dirname, '../../turbo.config.example.yml'), 'utf8');
+/** The example with real-looking IDs and a lead that covers apply + deploy + one tick. */
+const realText = exampleText
+  .replace(/123456789012/g, '210987654321')
+  .replace(/U0([A-Z]+)0*1\b/g, 'UA7$1X')
+  .replace('C0OPS00001', 'C07QPS2KM')
+  .replace('leadMinutes: 25', 'leadMinutes: 30');
+const exampleWarnings = [
+  '  warning: slack.opsChannel: looks like the example\'s placeholder: put the real Slack ID (got "C0OPS00001")',
+  '  warning: ops[0]: looks like the example\'s placeholder: put the real Slack ID (got "U0OPSLEAD1")',
+  ...['U0ALICE001', 'U0BOB00001', 'U0CAROL001', 'U0DAVE0001'].map((id, index) =>
+    `  warning: developers[${index}].slackUserId: looks like the example's placeholder: put the real Slack ID (got "${id}")`),
+  ...['user/alice', 'user/bob', 'role/carol-dev', 'user/dave'].map((name, index) =>
+    `  warning: developers[${index}].iamPrincipalArn: is in the example's account 123456789012: put the real ARN (got "arn:aws:iam::123456789012:${name}")`),
+  '  warning: leadMinutes: cannot cover jobs.applyMinutes (12) + jobs.deployMinutes (1) + one reconcile tick (15) = 28: clusters may be ready ' +
+    'after readyBy; set it to 28 or more (got 25)',
+  '',
+].join('\n');
 const brokenText = exampleText.replace('name: alice', 'name: Alice').replace('timezone: Europe/Berlin', 'timezone: Mars/Olympus');
 
 describe('turbo validate', () => {
   it('accepts a valid file and prints a short summary', async () => {
     const captured = captureIn(folderWith({ 'team.yml': exampleText }));
     expect(await run(['team.yml'], captured.io)).toBe(0);
-    expect(captured.stdout()).toBe('team.yml: OK — team payments in eu-west-1, 4 developers (alice, bob, carol, dave), runner codebuild\n');
+    expect(captured.stdout()).toBe(`team.yml: OK — team payments in eu-west-1, 4 developers (alice, bob, carol, dave), runner codebuild\n${exampleWarnings}`);
     expect(captured.stderr()).toBe('');
+  });
+
+  it('a config without placeholders and with enough lead has no warnings', async () => {
+    const captured = captureIn(folderWith({ 'team.yml': realText }));
+    expect(await run(['team.yml'], captured.io)).toBe(0);
+    expect(captured.stdout()).toBe('team.yml: OK — team payments in eu-west-1, 4 developers (alice, bob, carol, dave), runner codebuild\n');
+  });
+
+  it.each([
+    [28, 12, 1, false],
+    [27, 12, 1, true],
+    [45, 29, 1, false],
+    [45, 29, 2, true],
+  ])('leadMinutes %i against apply %i + deploy %i + one 15-minute tick: warns %s', async (lead, apply, deploy, warns) => {
+    const text = realText.replace('leadMinutes: 30', `leadMinutes: ${lead}`).replace('applyMinutes: 12', `applyMinutes: ${apply}`).replace('deployMinutes: 1', `deployMinutes: ${deploy}`);
+    const captured = captureIn(folderWith({ 'team.yml': text }));
+    expect(await run(['team.yml'], captured.io)).toBe(0);
+    const warning = `  warning: leadMinutes: cannot cover jobs.applyMinutes (${apply}) + jobs.deployMinutes (${deploy}) + one reconcile tick (15) = ` +
+      `${apply + deploy + 15}: clusters may be ready after readyBy; set it to ${apply + deploy + 15} or more (got ${lead})\n`;
+    if (warns) expect(captured.stdout()).toContain(warning);
+    else expect(captured.stdout()).not.toContain('warning');
+  });
+
+  it('finds turbo.config.yaml when there is no turbo.config.yml, and prefers .yml when both exist', async () => {
+    const yaml = captureIn(folderWith({ 'turbo.config.yaml': realText, 'turbo.config.example.yml': brokenText }));
+    expect(await run([], yaml.io)).toBe(0);
+    expect(yaml.stdout()).toMatch(/^turbo\.config\.yaml: OK/);
+    expect(yaml.stderr()).toBe('');
+    const both = captureIn(folderWith({ 'turbo.config.yml': realText, 'turbo.config.yaml': brokenText }));
+    expect(await run([], both.io)).toBe(0);
+    expect(both.stdout()).toMatch(/^turbo\.config\.yml: OK/);
+  });
+
+  it('an empty file says it is empty, exit 1', async () => {
+    const captured = captureIn(folderWith({ 'turbo.config.yml': '' }));
+    expect(await run([], captured.io)).toBe(1);
+    expect(captured.stderr()).toBe('turbo.config.yml: 1 problem\n  (file): is empty: copy turbo.config.example.yml and fill in the roster\n');
   });
 
   it('prints every problem as `path: message (got value)` and exits 1', async () => {
@@ -44,7 +98,7 @@ describe('turbo validate', () => {
     const dir = folderWith({ 'turbo.config.example.yml': exampleText });
     const captured = captureIn(dir);
     expect(await run([], captured.io)).toBe(0);
-    expect(captured.stderr()).toBe(`turbo: turbo.config.yml not found in ${dir}; using turbo.config.example.yml instead\n`);
+    expect(captured.stderr()).toBe(`turbo: turbo.config.yml or turbo.config.yaml not found in ${dir}; using turbo.config.example.yml instead\n`);
     expect(captured.stdout()).toMatch(/^turbo\.config\.example\.yml: OK/);
   });
 
@@ -68,6 +122,6 @@ describe('turbo validate', () => {
   it('more than one file is a usage error (exit 2)', async () => {
     const captured = captureIn(folderWith());
     expect(await main(['validate', 'a.yml', 'b.yml'], captured.io)).toBe(2);
-    expect(captured.stderr()).toBe('turbo validate: expects at most one file, got 2: a.yml b.yml\nUsage: turbo validate [file]   (default: turbo.config.yml, else turbo.config.example.yml)\n');
+    expect(captured.stderr()).toBe('turbo validate: expects at most one file, got 2: a.yml b.yml\nUsage: turbo validate [file]\n');
   });
 });

@@ -1,12 +1,12 @@
-/** The notes board in a real browser: Debian's Chromium driven by playwright-core. */
+/** The notes board in a real browser: Chromium (CHROMIUM_PATH) driven by playwright-core. */
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { buildApp } from '../../frontend/src/app';
 import { createMemoryRepository } from '../../frontend/src/repositories/memory';
+import { launchChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, '__screenshots__');
 
 describe('notes board in Chromium', () => {
@@ -15,16 +15,9 @@ describe('notes board in Chromium', () => {
   let base: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); CI installs it too`);
-    }
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

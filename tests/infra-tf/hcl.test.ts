@@ -45,12 +45,8 @@ function onPath(tool: string): boolean {
 }
 
 describe('infra-tf', () => {
-  it('is formatted (terraform fmt -check -recursive infra-tf)', () => {
-    if (!onPath('terraform')) {
-      console.warn('NOTICE: terraform is not on PATH: `terraform fmt -check` was not run; the HCL assertions below still run.');
-      expect(tfFiles('cluster').length).toBeGreaterThan(0);
-      return;
-    }
+  // Terraform is not a Debian package (scripts/dev-tools.txt): without it this one is skipped, and counted so.
+  (onPath('terraform') ? it : it.skip)('is formatted (terraform fmt -check -recursive infra-tf; skipped: terraform not on PATH)', () => {
     const result = spawnSync('terraform', ['fmt', '-check', '-recursive', 'infra-tf'], { cwd: REPO, encoding: 'utf8' });
     expect(result.stdout).toBe('');
     expect(result.status).toBe(0);

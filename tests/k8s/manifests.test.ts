@@ -242,12 +242,12 @@ describe('k8s base: MongoDB', () => {
 });
 
 describe('k8s base: the deploy script pins images with kustomize images', () => {
-  it('replaces turbo-frontend and turbo-mongo with repository and digest', () => {
-    if (!KUBECTL) {
-      console.warn('NOTICE: kubectl is not installed: the images override was not rendered; checking the image names only.');
-      expect([frontend.image, mongo.image]).toEqual(['turbo-frontend', 'turbo-mongo']);
-      return;
-    }
+  it('names the images turbo-frontend and turbo-mongo, which the deploy script overrides', () => {
+    expect([frontend.image, mongo.image]).toEqual(['turbo-frontend', 'turbo-mongo']);
+  });
+
+  // kubectl is not a Debian package (scripts/dev-tools.txt): without it this one is skipped, and counted so.
+  (KUBECTL ? it : it.skip)('replaces turbo-frontend and turbo-mongo with repository and digest (skipped: no kubectl)', () => {
     const overlay = mkdtempSync(path.join(tmpdir(), 'turbo-overlay-'));
     const digest = `sha256:${'a'.repeat(64)}`;
     writeFileSync(

@@ -15,7 +15,7 @@ const config = exampleConfig();
 const stack = packagedStack(config.region);
 const OPS = config.slack.opsChannel;
 
-function dmsTo(outbox: { to: { user?: string; channel?: string }; text: string }[], developer: string) {
+function dmsTo<M extends { to: { user?: string; channel?: string }; text: string }>(outbox: M[], developer: string): M[] {
   const user = config.developers.find((dev) => dev.name === developer)!.slackUserId;
   return outbox.filter((message) => message.to.user === user);
 }
@@ -73,6 +73,20 @@ describe('a rehearsed working day', () => {
     expect(JSON.stringify(ops[0]!.blocks)).toContain('/states/home?region=eu-west-1#/v2/executions/details/');
     const bobFailures = dmsTo(day.cloud.outbox, 'bob').filter((message) => !message.text.includes('is ready'));
     expect(bobFailures).toHaveLength(1);
+  });
+
+  it('a failed up: bob gets a DM in his terms (not the ops text), his half-built cluster goes at teardown, and no goodbye', async () => {
+    const day = await rehearseDay({ config, stack, root, date: DATE, faults: [{ developer: 'bob', point: 'apply' }] });
+    const ops = day.cloud.outbox.filter((message) => message.to.channel === OPS);
+    const dms = dmsTo(day.cloud.outbox, 'bob');
+    expect(dms.map((message) => message.text.split(':')[0])).toEqual(['Your Turbo cluster is not ready']);
+    expect(JSON.stringify(dms[0]!.blocks)).toContain('type `/turbo up` to try again now');
+    expect(JSON.stringify(dms[0]!.blocks)).not.toBe(JSON.stringify(ops[0]!.blocks));
+    // The evening's down destroyed what the apply had built, and said nothing: bob never had a cluster today.
+    expect(day.executions.filter((execution) => execution.name === `bob-down-${DATE.replace(/-/g, '')}`).map((execution) => execution.status)).toEqual(['SUCCEEDED']);
+    expect(day.cloud.records.get('bob')?.status).toBe('destroyed');
+    expect(dms.some((message) => message.text.includes('was destroyed'))).toBe(false);
+    expect(dmsTo(day.cloud.outbox, 'alice').filter((message) => message.text.includes('was destroyed'))).toHaveLength(1);
   });
 
   it('absorbs two transient Lambda errors with Retry, and stops a hung apply at its bound', async () => {

@@ -22,6 +22,7 @@ import type {
 import { AuthenticationError, ConfigurationError, OwnershipLostError, TransientError } from '../ports';
 import { OWNER_TAG } from '../eks';
 import { APP_WORKLOADS } from '../../core/images';
+import { NETWORK_VPC_PARAMETER } from '../../core/plan';
 import { fakeDigest, MemoryKube, MemoryRegistry } from './images';
 import { translateAwsError } from '../retry';
 import { assertItemFits, ChannelRate, JobSlots } from './limits';
@@ -124,7 +125,8 @@ export class MemoryCloud {
   readonly outbox: SentMessage[] = [];
   readonly registry = new MemoryRegistry();
   /** SSM as the rehearsal sees it: names to values, which never leave the ports. */
-  readonly secretValues = new Map<string, string>();
+  /** The shared network is applied in a rehearsal (reconcile holds every up until it is: core/plan holdUpsWithoutNetwork). */
+  readonly secretValues = new Map<string, string>([[NETWORK_VPC_PARAMETER, 'vpc-0rehearsal']]);
   readonly kube = new MemoryKube();
   /** CloudWatch as the rehearsal sees it: every metric value the handlers and the simulated services emitted. */
   readonly metricPoints: MetricPoint[] = [];

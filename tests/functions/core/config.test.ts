@@ -147,7 +147,8 @@ describe('refusals name the field path and the bad value', () => {
       { path: 'developers[0].favouriteColour', message: 'is not a known field', value: 'red' },
     ]);
     expect(problemsAfter((c) => Object.assign(c, { colour: 'red', size: 3 }))).toEqual([
-      { path: 'colour', message: 'is not a known field (also: size)', value: 'red' },
+      { path: 'colour', message: 'is not a known field', value: 'red' },
+      { path: 'size', message: 'is not a known field', value: 3 },
     ]);
   });
 
@@ -163,6 +164,27 @@ describe('refusals name the field path and the bad value', () => {
     const { alerts, ...rest } = example;
     expect(validateConfig(rest)).toMatchObject({ ok: true, config: { alerts: { emails: [] } } });
     expect(loadConfigText(exampleText).alerts).toEqual({ emails: ['platform-oncall@example.com'] });
+  });
+
+  it.each([
+    ['timzone', (c: any) => { c.timzone = c.timezone; delete c.timezone; }, 'timzone', 'timezone'],
+    ['TimeZone', (c: any) => { c.TimeZone = c.timezone; delete c.timezone; }, 'TimeZone', 'timezone'],
+    ['leadMinuts', (c: any) => Object.assign(c, { leadMinuts: 30 }), 'leadMinuts', 'leadMinutes'],
+    ['jobs.applyMinute', (c: any) => (c.jobs = { applyMinute: 20 }), 'jobs.applyMinute', 'applyMinutes'],
+    ['developers[0].readyby', (c: any) => (c.developers[0].readyby = '09:00'), 'developers[0].readyby', 'readyBy'],
+    ['imageSync.mongoPolcy', (c: any) => (c.imageSync = { mongoPolcy: 'follow' }), 'imageSync.mongoPolcy', 'mongoPolicy'],
+  ])('an unknown field %s suggests the nearest known one', (_name, change, path, suggestion) => {
+    expect(problemsAfter(change)).toContainEqual(expect.objectContaining({ path, message: `is not a known field; did you mean ${suggestion}?` }));
+  });
+
+  it('suggests nothing for a field that is no near miss of any', () => {
+    expect(problemsAfter((c) => (c.developers[0].favouriteColour = 'red'))[0]!.message).toBe('is not a known field');
+  });
+
+  it.each([['an empty file', ''], ['a file of comments only', '# roster\n# to do\n'], ['only a document marker', '---\n']])('%s says it is empty', (_name, text) => {
+    expect(parseConfig(text)).toEqual({
+      ok: false, problems: [{ path: '(file)', message: 'is empty: copy turbo.config.example.yml and fill in the roster' }],
+    });
   });
 
   it('a jenkins runner without its block', () => {
@@ -236,10 +258,10 @@ describe('YAML text', () => {
   });
 
   it('an empty file or a list is not a config', () => {
-    for (const text of ['', '- alice\n']) {
-      const result = parseConfig(text);
-      expect(result.ok ? [] : result.problems.map((p) => p.path)).toEqual(['(root)']);
-    }
+    const list = parseConfig('- alice\n');
+    expect(list.ok ? [] : list.problems.map((p) => p.path)).toEqual(['(root)']);
+    const empty = parseConfig('');
+    expect(empty.ok ? [] : empty.problems.map((p) => p.path)).toEqual(['(file)']);
   });
 
   it('loadConfigText throws InvalidConfigError listing every problem', () => {

@@ -2,17 +2,20 @@ import {
   destroyedMessage,
   escapeMrkdwn,
   executionConsoleUrl,
+  failureDmMessage,
   failureMessage,
   formatLocalTime,
   readyMessage,
   reconcileFailureMessage,
   redactSecrets,
+  saidHelloTo,
   WARNING_ACTIONS,
   warningMessage,
   type FailureMessageInput,
   type ReadyMessageInput,
 } from '../../../functions/core/messages';
-import type { Message } from '../../../functions/adapters/ports';
+import type { EnvironmentRecord, Message } from '../../../functions/adapters/ports';
+import { parseInteraction } from '../../../functions/core/slackRequest';
 
 const executionArn = 'arn:aws:states:eu-west-1:123456789012:execution:turbo-ci-environment:alice-up-20261124';
 const ready: ReadyMessageInput = {
@@ -23,6 +26,8 @@ const ready: ReadyMessageInput = {
   appUrl: 'http://k8s-app-1234.eu-west-1.elb.amazonaws.com',
   expiresAt: '2026-11-24T18:00:00.000Z',
   timezone: 'Europe/Berlin',
+  image: { repository: 'acme/turbo-notes', tag: '1.4.0', digest: `sha256:${'3f2a'.repeat(16)}` },
+  keepOffer: '22:00',
 };
 const failure: FailureMessageInput = {
   developer: 'alice',
@@ -95,12 +100,39 @@ describe('readyMessage', () => {
   it('is valid Block Kit: a header, then mrkdwn sections', () => {
     expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Your Turbo cluster is ready', emoji: true } });
     for (const block of message.blocks as { type: string }[]) {
-      expect(['header', 'section', 'context']).toContain(block.type);
+      expect(['header', 'section', 'context', 'actions']).toContain(block.type);
     }
   });
 
+  it('says "will be destroyed at", never "Destroyed at"', () => {
+    expect(body).toContain('It will be destroyed at *19:00 Europe/Berlin (Tue 24 Nov)*');
+    expect(body).not.toMatch(/Destroyed at/);
+  });
+
+  it('shows the version of the app it runs, or that none was pinned yet', () => {
+    expect(body).toContain('*App version*\\n`1.4.0` (acme/turbo-notes, 3f2a3f2a3f2a)');
+    expect(rendered(readyMessage({ ...ready, image: undefined }))).toContain('*App version*\\n_no version pinned yet (the first image-sync pins one)_');
+  });
+
+  it('offers the Keep button of the pre-teardown warning, which the Slack endpoint reads as a keep', () => {
+    const actions = (message.blocks as { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[]).find((block) => block.type === 'actions');
+    expect(actions!.elements!.map((button) => [button.text.text, button.action_id, JSON.parse(button.value)])).toEqual([
+      ['Keep until 22:00', WARNING_ACTIONS.keep, { developer: 'alice', until: '22:00' }],
+    ]);
+    const warningKeep = (warningMessage({ developer: 'alice', clusterName: 'turbo-alice', teardownAt: ready.expiresAt, timezone: ready.timezone, keepOffer: '22:00' })
+      .blocks as { type: string; elements?: object[] }[]).find((block) => block.type === 'actions')!.elements![0];
+    expect(actions!.elements![0]).toEqual(warningKeep);
+    const click = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: 'U0ALICE001' }, actions: [actions!.elements![0]] }))}`;
+    expect(parseInteraction(click)).toEqual({ kind: 'action', userId: 'U0ALICE001', command: { verb: 'keep', until: '22:00', target: { name: 'alice' } } });
+  });
+
+  it('has no Keep button when the day cannot be extended', () => {
+    expect((readyMessage({ ...ready, keepOffer: null }).blocks as { type: string }[]).map((block) => block.type)).not.toContain('actions');
+  });
+
   it('escapes interpolated values', () => {
-    const crafted = readyMessage({ ...ready, developer: '<!everyone>', endpoint: 'https://x?a=1&b=<2>' });
+    // keepOffer null: a button's value is data that Slack echoes back, not text it renders (and names are DNS labels).
+    const crafted = readyMessage({ ...ready, developer: '<!everyone>', endpoint: 'https://x?a=1&b=<2>', keepOffer: null });
     const text = rendered(crafted);
     expect(text).not.toContain('<!everyone>');
     expect(text).toContain('&lt;!everyone&gt;');
@@ -170,6 +202,56 @@ describe('failureMessage', () => {
 
   it('still says something when the reason is empty', () => {
     expect(rendered(failureMessage({ ...failure, reason: '  ' }))).toContain('no reason recorded');
+  });
+});
+
+describe('failureDmMessage: the developer\'s failure DM', () => {
+  const dm = (input: Partial<FailureMessageInput> = {}) => failureDmMessage({ ...failure, clusterName: 'turbo-alice', ...input });
+
+  it('is not the ops message', () => {
+    expect(rendered(dm())).not.toBe(rendered(failureMessage(failure)));
+    expect(dm().text).not.toBe(failureMessage(failure).text);
+  });
+
+  it('a failed up: what happened in the developer\'s terms, that ops has been told, and the next step', () => {
+    const body = rendered(dm());
+    expect(dm().text).toBe('Your Turbo cluster is not ready: :warning: Turbo could not create your cluster `turbo-alice` today: it stopped at Terraform apply. It is not ready.');
+    expect(body).toContain('The ops channel has been told, with a link to the run.');
+    expect(body).toContain('*Next step:* type `/turbo up` to try again now. Or wait: when ops has fixed the cause and redriven the run');
+    expect(body).toContain('CodeBuild build turbo-terraform:1 FAILED');
+  });
+
+  it('a failed down: it may still run, ops will see to it, and `/turbo down` to try again', () => {
+    const body = rendered(dm({ action: 'down', step: 'Terraform destroy' }));
+    expect(body).toContain('Turbo could not destroy your cluster `turbo-alice`: it stopped at Terraform destroy. It may still be running.');
+    expect(body).toContain('They will make sure it is destroyed; you need not do anything.');
+    expect(body).toContain('type `/turbo down` to try again now');
+  });
+
+  it('redacts and escapes the reason like the ops message', () => {
+    const body = rendered(dm({ reason: 'token=abc <!channel>', developer: '<!here>' }));
+    expect(body).not.toContain('abc');
+    expect(body).toContain('&lt;!channel&gt;');
+  });
+});
+
+describe('saidHelloTo: no goodbye without a hello', () => {
+  const destroyedAt = '2026-11-24T18:00:00.000Z';
+  const record = (patch: Partial<EnvironmentRecord>): EnvironmentRecord => ({
+    developer: 'alice', clusterName: 'turbo-alice', status: 'destroyed', updatedAt: destroyedAt, destroyedAt, ...patch,
+  });
+
+  it('is true when this destroy ended a cluster that had been ready (MarkDestroyed closed its lifetime)', () => {
+    expect(saidHelloTo(record({ lifetimes: [{ startedAt: '2026-11-24T07:35:00.000Z', destroyedAt }] }))).toBe(true);
+  });
+
+  it.each([
+    ['the up failed half-way and no lifetime was ever opened', record({ lifetimes: [] })],
+    ['the last lifetime ended on an earlier day', record({ lifetimes: [{ startedAt: '2026-11-23T07:35:00.000Z', destroyedAt: '2026-11-23T18:00:00.000Z' }] })],
+    ['the record is not destroyed', record({ status: 'failed', lifetimes: [{ startedAt: '2026-11-24T07:35:00.000Z', destroyedAt }] })],
+    ['there is no record', undefined],
+  ])('is false when %s', (_why, given) => {
+    expect(saidHelloTo(given)).toBe(false);
   });
 });
 

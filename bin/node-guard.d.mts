@@ -1,0 +1,3 @@
+/** Types of node-guard.mjs (plain JavaScript, so that it runs on any Node). */
+export function requiredNode(packageJsonPath: string | URL): [number, number, number];
+export function nodeVersionProblem(required: readonly number[], actual: string): string | undefined;
