@@ -27,6 +27,12 @@ const NEEDS: Record<string, { actions: string[]; resource: string }> = {
   'AWS::ApiGatewayV2::Integration': { actions: ['apigateway:POST', 'apigateway:GET', 'apigateway:PATCH', 'apigateway:DELETE'], resource: 'arn:aws:apigateway:eu-west-1::/apis/a1b2c3/integrations/x1' },
   'AWS::ApiGatewayV2::Route': { actions: ['apigateway:POST', 'apigateway:GET', 'apigateway:PATCH', 'apigateway:DELETE'], resource: 'arn:aws:apigateway:eu-west-1::/apis/a1b2c3/routes/r1' },
   'AWS::CodeBuild::Project': { actions: ['codebuild:CreateProject', 'codebuild:UpdateProject', 'codebuild:DeleteProject', 'codebuild:BatchGetProjects', 'iam:PassRole'], resource: 'arn:aws:codebuild:eu-west-1:210987654321:project/turbo-terraform' },
+  'AWS::CloudWatch::Alarm': { actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:TagResource'], resource: 'arn:aws:cloudwatch:eu-west-1:210987654321:alarm:turbo-prod-reconcile-heartbeat' },
+  'AWS::CloudWatch::Dashboard': { actions: ['cloudwatch:PutDashboard', 'cloudwatch:GetDashboard', 'cloudwatch:DeleteDashboards'], resource: 'arn:aws:cloudwatch::210987654321:dashboard/turbo-prod' },
+  'AWS::SNS::Topic': { actions: ['sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:TagResource'], resource: 'arn:aws:sns:eu-west-1:210987654321:turbo-prod-alerts' },
+  'AWS::SNS::Subscription': { actions: ['sns:Subscribe', 'sns:Unsubscribe', 'sns:GetSubscriptionAttributes'], resource: 'arn:aws:sns:eu-west-1:210987654321:turbo-prod-alerts' },
+  'AWS::SQS::Queue': { actions: ['sqs:CreateQueue', 'sqs:DeleteQueue', 'sqs:GetQueueAttributes', 'sqs:SetQueueAttributes', 'sqs:TagQueue'], resource: 'arn:aws:sqs:eu-west-1:210987654321:turbo-prod-async-failures' },
+  'AWS::Lambda::EventInvokeConfig': { actions: ['lambda:PutFunctionEventInvokeConfig', 'lambda:UpdateFunctionEventInvokeConfig', 'lambda:DeleteFunctionEventInvokeConfig'], resource: 'arn:aws:lambda:eu-west-1:210987654321:function:turbo-prod-slackWork' },
   'AWS::DynamoDB::Table': { actions: ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:TagResource'], resource: 'arn:aws:dynamodb:eu-west-1:210987654321:table/turbo-prod-environments' },
 };
 
