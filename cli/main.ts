@@ -51,6 +51,7 @@ const commands: Command[] = [
   { name: 'skip', summary: 'No cluster for a developer on a date', usage: `turbo skip <developer> --date YYYY-MM-DD ${STAGE}`, run: lazy((): SelfService => require('./commands/selfService').skip) },
   { name: 'runs', summary: 'List the environment runs of a stage, optionally as an HTML report', usage: `turbo runs [--failed] [--limit N] [--report <file.html>] ${STAGE}`, run: lazy((): typeof import('./commands/runs') => require('./commands/runs')) },
   { name: 'redrive', summary: 'Resume a failed run from the step that failed', usage: `turbo redrive <execution ARN or name> ${STAGE}`, run: lazy((): typeof import('./commands/redrive') => require('./commands/redrive')) },
+  { name: 'soak', summary: 'Rehearse weeks for a generated roster inside AWS\'s documented limits, checking the invariants every simulated hour', usage: 'turbo soak [--days 30] [--developers 200] [--seed N] [--fault-rate 0.02] [--start YYYY-MM-DD] [--config <file>] [--out <dir>]', run: lazy((): typeof import('./commands/soak') => require('./commands/soak')) },
   { name: 'faults', summary: 'Rehearse the day once per fault (apply, hang, cluster, deploy, runner, Slack, claim race, Lambda, destroy), redrive, and tabulate', usage: 'turbo faults [--config <file>] [--date YYYY-MM-DD] [--target <developer>] [--only <fault> ...]', run: lazy((): typeof import('./commands/faults') => require('./commands/faults')) },
 ];
 

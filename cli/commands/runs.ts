@@ -127,6 +127,7 @@ export function executionFromHistory(run: ExecutionListItem, events: HistoryEven
     status,
     ...(status === 'FAILED' ? { error: ending?.error || run.status, cause: ending?.cause || ending?.error || `execution ${run.status}` } : {}),
     transitions: visits.length,
+    historyEvents: events.length,
     lambdaInvocations: events.filter((event) => event.type === 'LambdaFunctionScheduled').length,
     visits,
   };

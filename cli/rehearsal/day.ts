@@ -30,6 +30,7 @@ export interface DayOptions {
   clusters?: { name: string; owner: string }[];
   onStateEntered?: (execution: LocalExecution, visit: StateVisit) => void;
   onMessage?: (message: SentMessage) => void;
+  onExecutionEnded?: (execution: LocalExecution) => void;
   /** Stop after the morning (no teardown): for image-sync rehearsals and quick tests. */
   until?: 'ready' | 'end-of-day';
   /** A new image tag pushed once everyone is ready: Docker Hub's webhook then calls Turbo. */
@@ -124,6 +125,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'>, star
     stack,
     root: options.root,
     onStateEntered: options.onStateEntered,
+    onExecutionEnded: options.onExecutionEnded,
     beforeInvoke: (execution) => {
       // The Lambda service failing twice for this developer: Retry must absorb it.
       const developer = String(execution.input.developer ?? '');
@@ -158,18 +160,39 @@ export function tickReconcile(sfn: LocalStepFunctions): void {
   sfn.startExecution('reconcile', `reconcile-${at}`, {});
 }
 
+/** Something that recurs on the virtual clock, as an EventBridge schedule does: at the start, then every `everyMs`. */
+export interface Schedule {
+  everyMs: number;
+  fire: () => void;
+}
+
+/**
+ * Runs a rehearsal's window: each schedule fires at the start and every `everyMs` until `until`, each event at
+ * its instant; then virtual time runs on until nothing is left running. One loop serves a day and a soak.
+ */
+export async function runWindow(rehearsal: Rehearsal, until: number, schedules: Schedule[], events: { at: number; fire: () => void }[] = []): Promise<void> {
+  const timers = schedules.map((schedule) => {
+    schedule.fire();
+    const timer = setInterval(() => (Date.now() <= until ? schedule.fire() : clearInterval(timer)), schedule.everyMs);
+    return timer;
+  });
+  for (const event of events) setTimeout(event.fire, Math.max(0, event.at - Date.now()));
+  try {
+    await rehearsal.advance(until);
+  } finally {
+    timers.forEach((timer) => clearInterval(timer));
+  }
+}
+
 export async function rehearseDay(options: DayOptions): Promise<DayResult> {
   const window = dayWindow(options.config, options.date);
   const until = options.until === 'ready' ? window.readyBy : window.end;
   const rehearsal = startRehearsal(options, window.start);
   const { sfn, cloud } = rehearsal;
   try {
-    tickReconcile(sfn);
-    const schedule = setInterval(() => (Date.now() <= until ? tickReconcile(sfn) : clearInterval(schedule)), RECONCILE_EVERY_MS);
     const push = options.push;
-    if (push) setTimeout(() => void deliverPush(rehearsal, options.config, push), window.readyBy - window.start);
-    await rehearsal.advance(until);
-    clearInterval(schedule);
+    const events = push ? [{ at: window.readyBy, fire: () => void deliverPush(rehearsal, options.config, push) }] : [];
+    await runWindow(rehearsal, until, [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(sfn) }], events);
     return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions: [...sfn.executions.values()] };
   } finally {
     rehearsal.stop();

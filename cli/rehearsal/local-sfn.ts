@@ -8,9 +8,22 @@
  */
 import FakeTimers from '@sinonjs/fake-timers';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import Module from 'node:module';
 import { join } from 'node:path';
 import { ACCOUNT_ID, taskStates, type PackagedStack } from './packaged';
+import {
+  assertExecutionName,
+  DataLimitExceeded,
+  historyEventsOf,
+  HistoryLimitExceeded,
+  payloadSize,
+  SFN_HISTORY_LIMIT_EVENTS,
+  SFN_PAYLOAD_LIMIT_BYTES,
+  startExecutionBucket,
+  throttled,
+  type TokenBucket,
+} from '../../functions/adapters/memory/limits';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 export type HandlerLoader = (modulePath: string, exportName: string) => Handler;
@@ -38,6 +51,27 @@ export interface LocalExecution {
   transitions: number;
   lambdaInvocations: number;
   visits: StateVisit[];
+  /** History events as the service would count them (limits.ts), redrives included. */
+  historyEvents: number;
+  /** The largest state input or output so far, and the state it was (known only for local executions). */
+  peakPayload?: { bytes: number; state: string };
+}
+
+/** The Lambda function an in-memory port call is made from: where an IAM check of that call looks up the role. */
+export interface Invocation {
+  functionName: string;
+  logicalId: string;
+  execution: LocalExecution;
+}
+
+const invocations = new AsyncLocalStorage<Invocation>();
+
+/**
+ * The invocation whose handler is running now, for ports that want to know who calls them. (A port call made
+ * after the handler awaited a fake timer, e.g. a retry backoff, runs outside it and sees undefined.)
+ */
+export function currentInvocation(): Invocation | undefined {
+  return invocations.getStore();
 }
 
 export interface LocalSfnOptions {
@@ -48,6 +82,11 @@ export interface LocalSfnOptions {
   onExecutionEnded?: (execution: LocalExecution) => void;
   /** A hook before each Lambda invocation (fault injection); it may throw the error the Lambda service would. */
   beforeInvoke?: (execution: LocalExecution, functionName: string, input: unknown) => void;
+  /**
+   * The service's limits (limits.ts): 256 KB per state input or output, 25,000 history events, execution names,
+   * the StartExecution token bucket and each Lambda's packaged timeout. On unless turned off.
+   */
+  limits?: boolean;
 }
 
 export class ExecutionAlreadyExists extends Error {
@@ -84,12 +123,15 @@ export class LocalStepFunctions {
   /** Validating a definition is costly: one StateMachine per definition serves every execution. */
   private readonly machines = new Map<string, StateMachine>();
   private inFlightInvocations = 0;
+  private readonly limits: boolean;
+  private bucket?: TokenBucket;
 
   constructor(private readonly options: LocalSfnOptions) {
     if (!options.loadHandler) allowRequireOfMiddy(options.root);
+    this.limits = options.limits ?? true;
   }
 
-  private handlerFor(functionArn: string): { handler: Handler; name: string } {
+  private handlerFor(functionArn: string): { handler: Handler; name: string; logicalId: string; timeoutSeconds?: number } {
     const fn = this.options.stack.functions.get(functionArn);
     if (!fn) throw new Error(`no packaged function has ARN ${functionArn}`);
     let handler = this.handlers.get(functionArn);
@@ -97,7 +139,7 @@ export class LocalStepFunctions {
       handler = (this.options.loadHandler ?? requireHandler)(join(this.options.root, fn.modulePath), fn.exportName);
       this.handlers.set(functionArn, handler);
     }
-    return { handler, name: fn.name };
+    return { handler, name: fn.name, logicalId: fn.logicalId, timeoutSeconds: fn.timeoutSeconds };
   }
 
   private localHandlers(machine: string, execution: LocalExecution) {
@@ -108,13 +150,16 @@ export class LocalStepFunctions {
         overrides[name] = async (input) => this.startChild(input as { StateMachineArn: string; Name: string; Input: Record<string, unknown> });
         continue;
       }
-      const { handler, name: functionName } = this.handlerFor(resource);
+      const { handler, name: functionName, logicalId, timeoutSeconds } = this.handlerFor(resource);
       overrides[name] = async (input) => {
         execution.lambdaInvocations += 1;
         this.inFlightInvocations += 1;
         try {
           this.options.beforeInvoke?.(execution, functionName, input);
-          return await handler(structuredClone(input), lambdaContext(functionName, this.options.stack.region));
+          const invoked = invocations.run({ functionName, logicalId, execution }, () =>
+            handler(structuredClone(input), lambdaContext(functionName, this.options.stack.region)),
+          );
+          return await (this.limits && timeoutSeconds ? withLambdaTimeout(invoked, timeoutSeconds) : invoked);
         } finally {
           this.inFlightInvocations -= 1;
         }
@@ -126,7 +171,15 @@ export class LocalStepFunctions {
   private async startChild(input: { StateMachineArn: string; Name: string; Input: Record<string, unknown> }) {
     const machine = Object.entries(this.options.stack.stateMachines).find(([, sm]) => sm.arn === input.StateMachineArn)?.[0];
     if (!machine) throw new Error(`StateMachineDoesNotExist: ${input.StateMachineArn}`);
-    const execution = this.startExecution(machine, input.Name, input.Input);
+    let execution: LocalExecution;
+    try {
+      execution = this.startExecution(machine, input.Name, input.Input);
+    } catch (error) {
+      // The service integration names the API's errors StepFunctions.<code>, which is what Retry and Catch match.
+      const name = (error as Error).name;
+      if (!name.startsWith('StepFunctions.')) (error as Error).name = `StepFunctions.${name === 'InvalidName' ? 'InvalidNameException' : name}`;
+      throw error;
+    }
     return { ExecutionArn: execution.arn, StartDate: new Date(execution.startedAt).toISOString() };
   }
 
@@ -138,6 +191,12 @@ export class LocalStepFunctions {
     if (this.executions.has(arn) && redriveCount === 0) {
       throw new ExecutionAlreadyExists(`Execution Already Exists: '${arn}'`);
     }
+    if (this.limits && redriveCount === 0) {
+      assertExecutionName(name);
+      this.bucket ??= startExecutionBucket(this.options.stack.region, Date.now());
+      if (!this.bucket.take(Date.now())) throw throttled('StartExecution');
+    }
+    const previous = this.executions.get(arn);
     const execution: LocalExecution = {
       arn,
       name,
@@ -145,9 +204,11 @@ export class LocalStepFunctions {
       input,
       startedAt: Date.now(),
       status: 'RUNNING',
-      transitions: this.executions.get(arn)?.transitions ?? 0,
-      lambdaInvocations: this.executions.get(arn)?.lambdaInvocations ?? 0,
-      visits: this.executions.get(arn)?.visits ?? [],
+      transitions: previous?.transitions ?? 0,
+      lambdaInvocations: previous?.lambdaInvocations ?? 0,
+      visits: previous?.visits ?? [],
+      historyEvents: previous?.historyEvents ?? 0,
+      peakPayload: previous?.peakPayload ?? { bytes: 0, state: '' },
     };
     this.executions.set(arn, execution);
     let stateMachine = this.machines.get(machine);
@@ -162,11 +223,18 @@ export class LocalStepFunctions {
         StateMachine: { Id: sm.arn, Name: sm.name },
       } as never,
     });
-    const events = this.follow(execution, run.eventLogs);
+    const limitHit: { error?: Error } = {};
+    const events = this.follow(execution, run.eventLogs, (error) => {
+      // What the service does at a hard limit: the execution fails there, whatever Catch says.
+      limitHit.error ??= error;
+      run.abort();
+    });
     const done = run.result.then(
       (output) => Object.assign(execution, { status: 'SUCCEEDED', output }),
-      (error: Error & { cause?: unknown }) =>
-        Object.assign(execution, { status: 'FAILED', error: error.name, cause: String(error.cause ?? error.message) }),
+      (error: Error & { cause?: unknown }) => {
+        const failure = limitHit.error ?? error;
+        return Object.assign(execution, { status: 'FAILED', error: failure.name, cause: String(limitHit.error ? failure.message : (error.cause ?? error.message)) });
+      },
     );
     const settled = Promise.all([done, events]).then(() => {
       execution.endedAt = Date.now();
@@ -186,9 +254,28 @@ export class LocalStepFunctions {
     return this.startExecution(execution.machine, execution.name, execution.input, redrives);
   }
 
-  private async follow(execution: LocalExecution, events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string; type: string }; Error?: string; Cause?: unknown }>) {
+  private async follow(
+    execution: LocalExecution,
+    events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string; type: string; input?: unknown; output?: unknown }; Error?: string; Cause?: unknown }>,
+    fail: (error: Error) => void,
+  ) {
     const open = new Map<string, StateVisit>();
     for await (const event of events) {
+      if (this.limits) {
+        execution.historyEvents += historyEventsOf(event);
+        if (execution.historyEvents > SFN_HISTORY_LIMIT_EVENTS) {
+          fail(new HistoryLimitExceeded(`The execution reached the maximum number of history events (${SFN_HISTORY_LIMIT_EVENTS})`));
+        }
+        const payload = event.type === 'StateEntered' ? event.state?.input : event.type === 'StateExited' ? event.state?.output : undefined;
+        if (payload !== undefined) {
+          const bytes = payloadSize(payload);
+          if (bytes > (execution.peakPayload?.bytes ?? 0)) execution.peakPayload = { bytes, state: event.state!.name };
+          if (bytes > SFN_PAYLOAD_LIMIT_BYTES) {
+            const direction = event.type === 'StateEntered' ? 'input' : 'output';
+            fail(new DataLimitExceeded(`The state '${event.state!.name}' has an ${direction} of ${bytes} bytes, over the ${SFN_PAYLOAD_LIMIT_BYTES}-byte limit`));
+          }
+        }
+      }
       if (!event.state) continue;
       if (event.type === 'StateEntered') {
         execution.transitions += 1;
@@ -213,6 +300,19 @@ export class LocalStepFunctions {
   get invocationsInFlight(): number {
     return this.inFlightInvocations;
   }
+}
+
+/** A Lambda past its packaged Timeout: the service stops it and Step Functions sees Sandbox.Timedout. */
+function withLambdaTimeout<T>(invoked: Promise<T>, seconds: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`Task timed out after ${seconds.toFixed(2)} seconds`);
+      error.name = 'Sandbox.Timedout';
+      reject(error);
+    }, seconds * 1000);
+  });
+  return Promise.race([invoked, timedOut]).finally(() => clearTimeout(timer));
 }
 
 export function lambdaContext(functionName: string, region: string) {

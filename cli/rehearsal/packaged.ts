@@ -21,6 +21,8 @@ export interface PackagedFunction {
   modulePath: string;
   exportName: string;
   environment: Record<string, string>;
+  /** The function's packaged Timeout in seconds. */
+  timeoutSeconds?: number;
 }
 
 export interface PackagedStack {
@@ -91,6 +93,7 @@ export function loadPackagedStack(root: string, region: string): PackagedStack {
       modulePath: handler.slice(0, dot),
       exportName: handler.slice(dot + 1),
       environment: ((props.Environment as { Variables?: Record<string, string> })?.Variables ?? {}) as Record<string, string>,
+      timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : undefined,
     });
   }
   const stateMachines: PackagedStack['stateMachines'] = {};

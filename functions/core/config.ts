@@ -150,6 +150,11 @@ export const configSchema = z
         type: z.enum(['codebuild', 'jenkins']),
         codebuild: codebuildRunner.default({ terraformProject: 'turbo-terraform', deployProject: 'turbo-deploy' }),
         jenkins: jenkinsRunner.optional(),
+        /**
+         * Jobs that run at once: CodeBuild's concurrent-build quota (20 for a new account's Linux small builds) or
+         * Jenkins's executors. Jobs beyond it queue, as both runners queue them.
+         */
+        maxConcurrentJobs: z.number().int().min(1).max(10_000).default(20),
       })
       .strict()
       .refine((runner) => runner.type !== 'jenkins' || runner.jenkins !== undefined, {

@@ -23,6 +23,8 @@ import { AuthenticationError, ConfigurationError, OwnershipLostError, TransientE
 import { OWNER_TAG } from '../eks';
 import { APP_WORKLOADS } from '../../core/images';
 import { fakeDigest, MemoryKube, MemoryRegistry } from './images';
+import { translateAwsError } from '../retry';
+import { assertItemFits, ChannelRate, JobSlots } from './limits';
 
 /** The app's images as the in-memory Docker Hub has them before any push. */
 export const INITIAL_TAGS = { frontend: '1.2.0', mongo: '8.0.3' };
@@ -70,6 +72,8 @@ interface MemoryJob {
   outputs: Record<string, string>;
   /** When a status check first saw the job finished: the workflow's detection delay. */
   observedAt?: number;
+  /** Waiting for a runner slot (runner.maxConcurrentJobs): started for real when one frees. */
+  queued?: JobRequest;
 }
 
 interface MemoryCluster {
@@ -118,6 +122,14 @@ export class MemoryCloud {
   /** DMs tried per developer under 'slack-429-500-invalid-auth': where in the sequence the next answer is. */
   private readonly slackAnswers = new Map<string, number>();
   private jobCounter = 0;
+  /** Each record's DynamoDB item size at its last write (limits.ts): the soak's record-size invariant reads it. */
+  readonly recordBytes = new Map<string, number>();
+  /** The runner's concurrency quota; unset, jobs never queue. */
+  jobSlots?: JobSlots;
+  /** Slack's per-channel rate; unset, messages are never held. */
+  slackRate?: ChannelRate;
+  /** Told of every AWS API call a port makes, with the IAM action the real adapter needs: the hook for an IAM check. */
+  onAwsCall: (action: string, resource: string) => void = () => {};
 
   constructor(
     readonly region: string,
@@ -194,10 +206,14 @@ export class MemoryCloud {
 
   readonly store: EnvironmentStore = {
     get: async (developer) => {
+      this.onAwsCall('dynamodb:GetItem', developer);
       const record = this.records.get(developer);
       return record && clone(record);
     },
-    list: async () => [...this.records.values()].map(clone),
+    list: async () => {
+      this.onAwsCall('dynamodb:Scan', '*');
+      return [...this.records.values()].map(clone);
+    },
     claim: async (request: ClaimRequest): Promise<ClaimResult> => {
       const current = this.records.get(request.developer);
       const stale = current && (current.status === 'provisioning' || current.status === 'destroying') && current.updatedAt < request.staleBefore;
@@ -219,7 +235,7 @@ export class MemoryCloud {
       delete record.lastError;
       delete record.jobs;
       delete record.jobAttempts;
-      this.records.set(request.developer, record);
+      this.writeRecord('claim', record);
       return { outcome: 'claimed', record: clone(record) };
     },
     update: async (developer, runId, patch) => {
@@ -229,14 +245,14 @@ export class MemoryCloud {
       }
       const next = { ...current, ...clone(patch), updatedAt: patch.updatedAt ?? new Date().toISOString() } as EnvironmentRecord;
       for (const [field, value] of Object.entries(patch)) if (value === undefined) delete (next as unknown as Record<string, unknown>)[field];
-      this.records.set(developer, next);
+      this.writeRecord('update', next);
       return clone(next);
     },
     markNotified: async (developer, key) => {
       const current = this.records.get(developer);
       if (!current) throw new Error(`there is no environment record for ${developer}: cannot record notification ${key}`);
       if (current.notified?.includes(key)) return false;
-      current.notified = [...(current.notified ?? []), key].sort();
+      this.writeRecord('markNotified', { ...current, notified: [...(current.notified ?? []), key].sort() });
       return true;
     },
     unmarkNotified: async (developer, key) => {
@@ -259,56 +275,96 @@ export class MemoryCloud {
         audit: [...(current.audit ?? []), patch.audit],
         updatedAt: now,
       };
-      this.records.set(developer, next);
+      this.writeRecord('amend', next);
       return clone(next);
     },
   };
 
+  /** Every write of a record goes through DynamoDB's item size limit, failing as the store adapter reports it. */
+  private writeRecord(doing: string, record: EnvironmentRecord): void {
+    this.onAwsCall('dynamodb:UpdateItem', record.developer);
+    try {
+      this.recordBytes.set(record.developer, assertItemFits(record as unknown as Record<string, unknown>));
+    } catch (error) {
+      throw translateAwsError(error, `DynamoDB UpdateItem (${doing} ${record.developer})`);
+    }
+    this.records.set(record.developer, record);
+  }
+
+  /** A job whose slot is free starts now; CodeBuild frees the slot when the build ends or its timeout stops it. */
+  private launch(id: string, job: JobRequest, handle: JobHandle): void {
+    this.jobs.set(id, this.startJob(job, handle, Date.now()));
+    const slots = this.jobSlots;
+    if (!slots) return;
+    const memoryJob = this.jobs.get(id)!;
+    const endsAt = memoryJob.outcome === 'hang' ? Date.now() + this.jobTimeoutMs : memoryJob.finishAt;
+    setTimeout(() => {
+      const next = slots.release(id);
+      const queued = next === undefined ? undefined : this.jobs.get(next);
+      if (next !== undefined && queued?.queued) this.launch(next, queued.queued, queued.handle);
+    }, Math.max(0, endsAt - Date.now()));
+  }
+
+  /** How long CodeBuild lets a build run before it stops it (the buildspec's timeout). */
+  jobTimeoutMs = 60 * 60_000;
+
   readonly runner: JobRunner = {
     start: async (job: JobRequest): Promise<JobHandle> => {
+      this.onAwsCall('codebuild:StartBuild', job.kind);
       if (this.hasFault(job.developer, 'runner-down')) throw new TransientError('runner unreachable: connect ECONNREFUSED');
       const now = Date.now();
       const id = `mem-${job.kind}-${job.developer}-${++this.jobCounter}`;
       const handle: JobHandle = { runner: 'memory', kind: job.kind, developer: job.developer, runId: job.runId, id, startedAt: new Date(now).toISOString() };
-      const seconds = { apply: this.durations.applySeconds, deploy: this.durations.deploySeconds, destroy: this.durations.destroySeconds }[job.kind];
-      const memoryJob: MemoryJob = { handle, finishAt: now + this.duration(seconds, `${job.developer}:${job.kind}`), outcome: 'succeeded', outputs: {} };
-      const clusterName = job.params.CLUSTER_NAME ?? `turbo-${job.developer}`;
-      if (job.kind === 'apply') {
-        if (this.takeFault(job.developer, 'apply')) {
-          Object.assign(memoryJob, { outcome: 'failed', finishAt: now + 180_000, reason: `FAILED in phase BUILD: terraform apply exited 1 (Error: creating EKS Node Group: AccessDenied)` });
-        } else if (this.takeFault(job.developer, 'apply-hang')) {
-          memoryJob.outcome = 'hang';
-        } else {
-          this.provisionCluster(clusterName, job.developer, now, this.takeFault(job.developer, 'cluster'));
-        }
-      } else if (job.kind === 'deploy') {
-        if (this.takeFault(job.developer, 'deploy')) {
-          Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out' });
-        } else {
-          memoryJob.outputs = { APP_URL: `http://${clusterName}-frontend.elb.${this.region}.amazonaws.com` };
-          this.deployApp(clusterName, job.developer, job.params);
-        }
-      } else if (this.takeFault(job.developer, 'destroy')) {
-        Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: terraform destroy exited 1 (DependencyViolation: subnet has dependencies)' });
+      if (this.jobSlots?.admit(id) === 'queued') {
+        this.jobs.set(id, { handle, finishAt: Number.POSITIVE_INFINITY, outcome: 'succeeded', outputs: {}, queued: job });
       } else {
-        const cluster = this.clusterMap.get(clusterName);
-        if (cluster) Object.assign(cluster, { deletingFrom: now, goneAt: memoryJob.finishAt });
-        this.kube.remove(clusterName);
+        this.launch(id, job, handle);
       }
-      this.jobs.set(id, memoryJob);
       return handle;
     },
     status: async (handle: JobHandle): Promise<JobStatus> => {
+      this.onAwsCall('codebuild:BatchGetBuilds', handle.kind);
       if (this.hasFault(handle.developer, 'runner-down')) throw new TransientError('runner unreachable: connect ECONNREFUSED');
       const job = this.jobs.get(handle.id);
       if (!job) return { state: 'failed', reason: `job ${handle.id} not found` };
       const logUrl = `memory://jobs/${handle.id}/log`;
+      if (job.queued) return { state: 'running', detail: 'QUEUED', logUrl };
       if (job.outcome === 'hang' || Date.now() < job.finishAt) return { state: 'running', detail: 'BUILD', logUrl };
       job.observedAt ??= Date.now();
       if (job.outcome === 'failed') return { state: 'failed', reason: job.reason!, logUrl };
       return { state: 'succeeded', outputs: job.outputs, logUrl };
     },
   };
+
+  /** A job as it runs from `now`: its outcome, its end, and what it does to the simulated EKS and app. */
+  private startJob(job: JobRequest, handle: JobHandle, now: number): MemoryJob {
+    const seconds = { apply: this.durations.applySeconds, deploy: this.durations.deploySeconds, destroy: this.durations.destroySeconds }[job.kind];
+    const memoryJob: MemoryJob = { handle, finishAt: now + this.duration(seconds, `${job.developer}:${job.kind}`), outcome: 'succeeded', outputs: {} };
+    const clusterName = job.params.CLUSTER_NAME ?? `turbo-${job.developer}`;
+    if (job.kind === 'apply') {
+      if (this.takeFault(job.developer, 'apply')) {
+        Object.assign(memoryJob, { outcome: 'failed', finishAt: now + 180_000, reason: `FAILED in phase BUILD: terraform apply exited 1 (Error: creating EKS Node Group: AccessDenied)` });
+      } else if (this.takeFault(job.developer, 'apply-hang')) {
+        memoryJob.outcome = 'hang';
+      } else {
+        this.provisionCluster(clusterName, job.developer, now, this.takeFault(job.developer, 'cluster'));
+      }
+    } else if (job.kind === 'deploy') {
+      if (this.takeFault(job.developer, 'deploy')) {
+        Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out' });
+      } else {
+        memoryJob.outputs = { APP_URL: `http://${clusterName}-frontend.elb.${this.region}.amazonaws.com` };
+        this.deployApp(clusterName, job.developer, job.params);
+      }
+    } else if (this.takeFault(job.developer, 'destroy')) {
+      Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: terraform destroy exited 1 (DependencyViolation: subnet has dependencies)' });
+    } else {
+      const cluster = this.clusterMap.get(clusterName);
+      if (cluster) Object.assign(cluster, { deletingFrom: now, goneAt: memoryJob.finishAt });
+      this.kube.remove(clusterName);
+    }
+    return memoryJob;
+  }
 
   /**
    * A real runner (a team's Jenkins, say) with the simulated EKS following its jobs: an apply creates the
@@ -361,17 +417,23 @@ export class MemoryCloud {
 
   readonly clusters: Clusters = {
     describe: async (name) => {
+      this.onAwsCall('eks:DescribeCluster', name);
+      this.onAwsCall('eks:ListNodegroups', name);
+      this.onAwsCall('eks:DescribeNodegroup', name);
       const cluster = this.clusterMap.get(name);
       if (!cluster) return { name, status: 'ABSENT', tags: {} };
       return this.clusterInfo(cluster, Date.now());
     },
-    listTurboClusters: async () =>
-      [...this.clusterMap.values()].map((cluster) => this.clusterInfo(cluster, Date.now())).filter((info) => info.status !== 'ABSENT'),
+    listTurboClusters: async () => {
+      this.onAwsCall('eks:ListClusters', '*');
+      return [...this.clusterMap.values()].map((cluster) => this.clusterInfo(cluster, Date.now())).filter((info) => info.status !== 'ABSENT');
+    },
     listClusterNames: async () => [...(await this.clusters.listTurboClusters()).map((info) => info.name), ...this.untaggedClusters],
   };
 
   readonly secrets: SecretStore = {
     get: async (name) => {
+      this.onAwsCall(name.startsWith('secretsmanager:') ? 'secretsmanager:GetSecretValue' : 'ssm:GetParameter', name);
       const value = this.secretValues.get(name);
       if (value === undefined) throw new ConfigurationError(`SSM parameter ${name} not found`);
       return value;
@@ -385,10 +447,25 @@ export class MemoryCloud {
         throw new AuthenticationError('Slack chat.postMessage failed: invalid_blocks');
       }
       if (developer && this.hasFault(developer, 'slack-429-500-invalid-auth')) throw this.nextSlackRefusal(developer);
+      await this.waitForSlack(slackUserId);
       return this.deliver({ user: slackUserId }, message, developer);
     },
-    sendToChannel: async (channel: string, message: Message) => this.deliver({ channel }, message),
+    sendToChannel: async (channel: string, message: Message) => {
+      await this.waitForSlack(channel);
+      return this.deliver({ channel }, message);
+    },
   };
+
+  /** Slack's 429 and Retry-After, waited out as the Slack adapter does (adapters/slack.ts); counted for the soak. */
+  private async waitForSlack(channel: string): Promise<void> {
+    for (let retryAfter = this.slackRate?.retryAfter(channel, Date.now()) ?? 0; retryAfter > 0; retryAfter = this.slackRate!.retryAfter(channel, Date.now())) {
+      this.slackRateLimited += 1;
+      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    }
+  }
+
+  /** How many chat.postMessage calls Slack answered with 429. */
+  slackRateLimited = 0;
 
   /** Each answer as the Slack adapter reports it once its own retries are spent (see adapters/slack.ts). */
   private nextSlackRefusal(developer: string): Error {

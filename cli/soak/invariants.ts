@@ -1,0 +1,147 @@
+/**
+ * The soak's invariants (issue 14, section 4): pure functions over what the soak observed. Each broken one names
+ * the invariant, the day, the developer and the execution, so that a failing soak says where to look.
+ */
+import { DateTime } from 'luxon';
+import { SFN_HISTORY_LIMIT_EVENTS, SFN_PAYLOAD_LIMIT_BYTES } from '../../functions/adapters/memory/limits';
+
+/** A sixth of DynamoDB's 400 KB: room for a record to grow for years, not weeks. */
+export const RECORD_BUDGET_BYTES = 64 * 1024;
+/** How long a cluster may outlive its teardown time before it counts as left running. */
+export const TEARDOWN_GRACE_MS = 30 * 60_000;
+export const OPS_MESSAGES_ON_A_QUIET_DAY = 5;
+
+export interface Broken {
+  invariant: string;
+  day: string;
+  developer?: string;
+  execution?: string;
+  detail: string;
+}
+
+export interface ExecutionSeen {
+  name: string;
+  machine: string;
+  developer?: string;
+  day: string;
+  status: string;
+  error?: string;
+  cause?: string;
+  historyEvents: number;
+  peakPayload: { bytes: number; state: string };
+  redrives: number;
+}
+
+export interface MessageSeen {
+  day: string;
+  to: string;
+  ops: boolean;
+  developer?: string;
+  text: string;
+  /** The message's text and blocks, for finding the execution it is about. */
+  body: string;
+}
+
+/** Hourly: no record above the budget. */
+export function recordSizes(day: string, bytes: Map<string, number>): Broken[] {
+  return [...bytes]
+    .filter(([, size]) => size > RECORD_BUDGET_BYTES)
+    .map(([developer, size]) => ({ invariant: 'record-size', day, developer, detail: `record is ${size} bytes, over the ${RECORD_BUDGET_BYTES}-byte budget` }));
+}
+
+/** Hourly: a live cluster past its owner's teardown by more than the grace, unless kept (or its destroy is known to have failed). */
+export function lateTeardowns(
+  day: string,
+  now: number,
+  clusters: { name: string; owner: string; createdAt: number }[],
+  teardownOf: (owner: string, createdAt: number) => number | undefined,
+  excused: (owner: string) => boolean,
+): Broken[] {
+  return clusters.flatMap((cluster) => {
+    const teardown = teardownOf(cluster.owner, cluster.createdAt);
+    if (teardown === undefined || now <= teardown + TEARDOWN_GRACE_MS || excused(cluster.owner)) return [];
+    const late = Math.round((now - teardown) / 60_000);
+    return [{ invariant: 'teardown', day, developer: cluster.owner, detail: `${cluster.name} is alive ${late} min past its teardown` }];
+  });
+}
+
+/** Hourly: every tagged cluster has a record. */
+export function orphans(day: string, clusters: { name: string; owner: string }[], hasRecord: (owner: string) => boolean): Broken[] {
+  return clusters
+    .filter((cluster) => !hasRecord(cluster.owner))
+    .map((cluster) => ({ invariant: 'tagged-without-record', day, developer: cluster.owner, detail: `${cluster.name} is tagged for ${cluster.owner}, who has no record` }));
+}
+
+/** Per day: everyone due is ready by readyBy, or the report says why. */
+export function readiness(
+  day: string,
+  due: { developer: string; readyBy: number; readyAt?: number; reason?: string; execution?: string }[],
+): Broken[] {
+  return due
+    .filter((dev) => (dev.readyAt === undefined || dev.readyAt > dev.readyBy) && !dev.reason)
+    .map((dev) => ({
+      invariant: 'ready-by',
+      day,
+      developer: dev.developer,
+      execution: dev.execution,
+      detail: dev.readyAt === undefined ? 'never ready, and no fault, skip or quota explains it' : `ready ${Math.round((dev.readyAt - dev.readyBy) / 60_000)} min late, unexplained`,
+    }));
+}
+
+/** Per day: no message twice to the same recipient; a quiet ops channel on a day without failures. */
+export function messages(day: string, sent: MessageSeen[], failures: number): Broken[] {
+  const broken: Broken[] = [];
+  const seen = new Set<string>();
+  for (const message of sent) {
+    const key = `${message.to}\u0000${message.text}`;
+    if (seen.has(key)) broken.push({ invariant: 'duplicate-message', day, developer: message.developer, detail: `sent twice to ${message.to}: ${message.text.slice(0, 100)}` });
+    seen.add(key);
+  }
+  const ops = sent.filter((message) => message.ops).length;
+  if (failures === 0 && ops > OPS_MESSAGES_ON_A_QUIET_DAY) {
+    broken.push({ invariant: 'quiet-ops', day, detail: `${ops} ops messages on a day without failures (at most ${OPS_MESSAGES_ON_A_QUIET_DAY})` });
+  }
+  return broken;
+}
+
+/** Per failed environment execution: its developer and ops heard of it, once per failed attempt at most. */
+export function failuresReported(failed: ExecutionSeen[], sent: MessageSeen[]): Broken[] {
+  return failed.flatMap((execution) => {
+    const about = sent.filter((message) => message.body.includes(execution.name));
+    const ops = about.filter((message) => message.ops).length;
+    const dm = about.filter((message) => !message.ops && message.developer === execution.developer).length;
+    const attempts = execution.redrives + 1;
+    if (ops >= 1 && ops <= attempts && dm >= 1 && dm <= attempts) return [];
+    return [{ invariant: 'failure-reported-once', day: execution.day, developer: execution.developer, execution: execution.name, detail: `ops told ${ops}×, developer ${dm}× (${attempts} attempt(s))` }];
+  });
+}
+
+/** Per execution: within the history and payload limits; never AccessDenied. */
+export function executionLimits(executions: ExecutionSeen[]): Broken[] {
+  return executions.flatMap((execution) => {
+    const broken: Broken[] = [];
+    const at = { day: execution.day, developer: execution.developer, execution: execution.name };
+    if (execution.historyEvents > SFN_HISTORY_LIMIT_EVENTS || execution.error === 'States.Runtime') {
+      broken.push({ invariant: 'history-events', ...at, detail: `${execution.historyEvents} history events (limit ${SFN_HISTORY_LIMIT_EVENTS})` });
+    }
+    if (execution.peakPayload.bytes > SFN_PAYLOAD_LIMIT_BYTES || execution.error === 'States.DataLimitExceeded') {
+      broken.push({ invariant: 'state-payload', ...at, detail: `${execution.peakPayload.bytes} bytes at ${execution.peakPayload.state} (limit ${SFN_PAYLOAD_LIMIT_BYTES})` });
+    }
+    if (/AccessDenied(Exception)?\b.*not authorized|is not authorized to perform|AccessDeniedException/.test(`${execution.error} ${execution.cause}`)) {
+      broken.push({ invariant: 'access-denied', ...at, detail: String(execution.cause).slice(0, 200) });
+    }
+    return broken;
+  });
+}
+
+/** Per developer: the measured cluster cost per plain working day within 5% of `turbo cost`'s figure. */
+export function costs(day: string, measured: { developer: string; hours: number; expectedHours: number }[]): Broken[] {
+  return measured
+    .filter((dev) => Math.abs(dev.hours - dev.expectedHours) > 0.05 * dev.expectedHours)
+    .map((dev) => ({ invariant: 'cost', day, developer: dev.developer, detail: `${dev.hours.toFixed(2)} cluster hours a day against turbo cost's ${dev.expectedHours.toFixed(2)}` }));
+}
+
+/** The team-zone date of an instant: the soak's "day". */
+export function dayOf(at: number, zone: string): string {
+  return DateTime.fromMillis(at, { zone }).toISODate()!;
+}

@@ -1,0 +1,78 @@
+/**
+ * The soak's world, generated from a seed: a roster over several time zones (DST-observing ones on both
+ * hemispheres included), per-developer holidays and hours, and the events of each day: keep-alives, skips,
+ * manual ups and downs from Slack and the CLI, image pushes several times a week, and faults.
+ */
+import { DateTime } from 'luxon';
+import { WEEKDAYS, type TurboConfig } from '../../functions/core/config';
+import { FAULT_POINTS, type FaultPoint } from '../../functions/adapters/memory/cloud';
+import { Prng } from './prng';
+
+/** Berlin, London, New York and Los Angeles change clocks in March and Oct/Nov, Sydney in April and October; Kolkata and Tokyo never. */
+export const SOAK_ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/London', 'America/Los_Angeles', 'Australia/Sydney', 'Asia/Tokyo'];
+
+const READY_TIMES = ['08:00', '08:30', '09:00', '09:30', '10:00'];
+const TEARDOWN_TIMES = ['17:00', '18:00', '19:00', '20:00'];
+/** Faults a soak draws from; 'slack-429-500-invalid-auth' needs an operator to replace the token, so it is left out. */
+export const SOAK_FAULTS: FaultPoint[] = FAULT_POINTS.filter((point) => point !== 'slack-429-500-invalid-auth');
+
+export type SoakEvent =
+  | { at: number; kind: 'keep'; developer: string; until: string; via: 'slack' | 'cli' }
+  | { at: number; kind: 'skip'; developer: string; date: string; via: 'slack' | 'cli' }
+  | { at: number; kind: 'up' | 'down'; developer: string; via: 'slack' | 'cli' }
+  | { at: number; kind: 'push'; image: 'frontend' | 'mongo'; tag: string }
+  | { at: number; kind: 'fault'; developer: string; point: FaultPoint };
+
+export interface SoakWorld {
+  config: TurboConfig;
+  /** Local dates (team zone) of the soak, in order. */
+  dates: string[];
+  events: SoakEvent[];
+}
+
+export function generateWorld(base: TurboConfig, options: { developers: number; days: number; start: string; seed: number; faultRate: number }): SoakWorld {
+  const prng = new Prng(options.seed);
+  const start = DateTime.fromISO(options.start, { zone: base.timezone });
+  const dates = Array.from({ length: options.days }, (_, i) => start.plus({ days: i }).toISODate()!);
+  const developers = Array.from({ length: options.developers }, (_, index) => {
+    const id = String(index + 1).padStart(4, '0');
+    const holidays = dates.filter(() => prng.chance(0.03));
+    const fourDays = prng.chance(0.1);
+    return {
+      name: `dev-${id}`,
+      slackUserId: `U0DEV${id}`,
+      iamPrincipalArn: `arn:aws:iam::123456789012:user/dev-${id}`,
+      timezone: SOAK_ZONES[index % SOAK_ZONES.length],
+      readyBy: prng.pick(READY_TIMES),
+      teardownAt: prng.pick(TEARDOWN_TIMES),
+      holidays,
+      ...(fourDays ? { workingDays: ['mon', 'tue', 'wed', 'thu'] as (typeof WEEKDAYS)[number][] } : {}),
+    };
+  });
+  const config: TurboConfig = { ...base, developers };
+  const events: SoakEvent[] = [];
+  let release = 3;
+  for (const date of dates) {
+    const day = DateTime.fromISO(date, { zone: base.timezone });
+    // Image pushes on about three days a week, during the team's working hours.
+    if (day.weekday <= 5 && prng.chance(0.6)) {
+      release += 1;
+      events.push({ at: day.set({ hour: prng.int(10, 16), minute: prng.int(0, 59) }).toMillis(), kind: 'push', image: 'frontend', tag: `1.${release}.0` });
+    }
+    for (const dev of developers) {
+      const local = DateTime.fromISO(date, { zone: dev.timezone });
+      const at = (hour: number, minute = prng.int(0, 59)) => local.set({ hour, minute }).toMillis();
+      const via = prng.chance(0.5) ? 'slack' : 'cli';
+      const roll = prng.next();
+      if (roll < 0.04) events.push({ at: at(16), kind: 'keep', developer: dev.name, until: `${prng.int(20, 22)}:00`, via });
+      else if (roll < 0.06) events.push({ at: at(7), kind: 'skip', developer: dev.name, date: local.plus({ days: 1 }).toISODate()!, via });
+      else if (roll < 0.075) events.push({ at: at(prng.int(10, 15)), kind: 'down', developer: dev.name, via });
+      else if (roll < 0.09) events.push({ at: at(prng.int(11, 14)), kind: 'up', developer: dev.name, via });
+      if (options.faultRate > 0 && prng.chance(options.faultRate)) {
+        events.push({ at: at(prng.int(5, 7)), kind: 'fault', developer: dev.name, point: prng.pick(SOAK_FAULTS) });
+      }
+    }
+  }
+  events.sort((a, b) => a.at - b.at);
+  return { config, dates, events };
+}

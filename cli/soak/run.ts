@@ -1,0 +1,321 @@
+/**
+ * The soak: N consecutive days of the packaged state machines and the real handlers on the in-memory cloud, inside
+ * the documented limits, with the 15-minute reconcile and the 10-minute image-sync schedules, a generated world of
+ * events and faults, operator redrives, and the invariants checked every simulated hour.
+ */
+import { DateTime } from 'luxon';
+import type { TurboConfig } from '../../functions/core/config';
+import { scheduleOf } from '../../functions/core/config';
+import { dailyCosts } from '../../functions/core/cost';
+import { ChannelRate, JobSlots } from '../../functions/adapters/memory/limits';
+import type { SentMessage } from '../../functions/adapters/memory/cloud';
+import type { SelfServiceTask } from '../../functions/adapters/ports';
+import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile, type Rehearsal } from '../rehearsal/day';
+import { ExecutionAlreadyExists, type LocalExecution } from '../rehearsal/local-sfn';
+import type { PackagedStack } from '../rehearsal/packaged';
+import {
+  costs,
+  dayOf,
+  executionLimits,
+  failuresReported,
+  lateTeardowns,
+  messages,
+  orphans,
+  readiness,
+  recordSizes,
+  type Broken,
+  type ExecutionSeen,
+  type MessageSeen,
+} from './invariants';
+import { Prng } from './prng';
+import { generateWorld, type SoakEvent, type SoakWorld } from './roster';
+
+export const IMAGE_SYNC_EVERY_MS = 10 * 60_000;
+const HOUR_MS = 3_600_000;
+
+export interface SoakOptions {
+  config: TurboConfig;
+  stack: PackagedStack;
+  root: string;
+  days: number;
+  developers: number;
+  seed: number;
+  faultRate: number;
+  /** The first local date (team zone). */
+  start: string;
+  /** Progress lines (one per day). */
+  log?: (line: string) => void;
+}
+
+export interface DayRow {
+  day: string;
+  ups: number;
+  downs: number;
+  failures: number;
+  redrives: number;
+  messages: number;
+  opsMessages: number;
+  peakRecordBytes: number;
+  peakPayload: { bytes: number; state: string; execution: string };
+  peakHistory: { events: number; execution: string };
+}
+
+export interface SoakResult {
+  options: { days: number; developers: number; seed: number; faultRate: number; start: string };
+  rows: DayRow[];
+  broken: Broken[];
+  /** Per developer and day: minutes past readyBy when ready (negative: early), for the report's plot. */
+  lateness: { developer: string; day: string; minutes: number | null }[];
+  /** Where each record first passed a size, by day: the growth the record-size invariant guards against. */
+  firstPassed: Record<string, { day: string; developer: string } | undefined>;
+  /** Failed executions by machine, error and the start of the cause: what the failures column is made of. */
+  failureKinds: Record<string, number>;
+  slackRateLimited: number;
+  peakQueuedJobs: number;
+  awsCalls: Record<string, number>;
+}
+
+function ownerIsDue(config: TurboConfig, developer: string, date: string, skips: Set<string>): boolean {
+  const dev = config.developers.find((candidate) => candidate.name === developer)!;
+  const schedule = scheduleOf(config, dev);
+  const local = DateTime.fromISO(date, { zone: schedule.timezone });
+  const weekday = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'][local.weekday - 1] as (typeof schedule.workingDays)[number];
+  return schedule.workingDays.includes(weekday) && !schedule.holidays.includes(date) && !skips.has(`${developer}:${date}`);
+}
+
+/** The self-service work behind `/turbo` and `turbo up|down|keep|skip`, through the same code the SlackWork handler runs. */
+function selfService(rehearsal: Rehearsal, config: TurboConfig, event: Extract<SoakEvent, { developer: string; via: string }>): Promise<unknown> {
+  const dev = config.developers.find((candidate) => candidate.name === event.developer)!;
+  const now = new Date().toISOString();
+  const request: SelfServiceTask['request'] =
+    event.kind === 'keep'
+      ? { verb: 'keep', until: DateTime.fromISO(`${dayOf(Date.now(), dev.timezone ?? config.timezone)}T${event.until}`, { zone: dev.timezone ?? config.timezone }).toUTC().toISO()!, capped: false }
+      : event.kind === 'skip'
+        ? { verb: 'skip', date: event.date }
+        : { verb: event.kind };
+  const task: SelfServiceTask = {
+    developer: dev.name,
+    request,
+    requestedBy: event.via === 'slack' ? `slack:${dev.slackUserId}` : `cli:${dev.iamPrincipalArn}`,
+    ...(event.via === 'slack' ? { replyTo: dev.slackUserId } : {}),
+    requestedAt: now,
+  };
+  const runs = {
+    start: async ({ runId, ...run }: { runId: string } & Record<string, unknown>) => {
+      try {
+        return { executionArn: rehearsal.sfn.startExecution('environment', runId, { ...run, runId }).arn, alreadyStarted: false };
+      } catch (error) {
+        if (!(error instanceof ExecutionAlreadyExists)) throw error;
+        return { executionArn: runId, alreadyStarted: true };
+      }
+    },
+  };
+  // Required here, not imported: handlers load middy, which local-sfn makes requirable (see allowRequireOfMiddy).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { work } = require('../../functions/handlers/slackWork') as typeof import('../../functions/handlers/slackWork');
+  return work(task, { config, store: rehearsal.cloud.store, notifier: rehearsal.cloud.notifier, runs: runs as never });
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const world: SoakWorld = generateWorld(options.config, options);
+  const { config } = world;
+  const zone = config.timezone;
+  const prng = new Prng(options.seed ^ 0x5eed);
+  const first = DateTime.fromISO(world.dates[0]!, { zone: 'Pacific/Auckland' }).toMillis();
+  const last = DateTime.fromISO(world.dates.at(-1)!, { zone: 'America/Los_Angeles' }).endOf('day').toMillis();
+  const outbox: SentMessage[] = [];
+  const ended: LocalExecution[] = [];
+  const redrivesOf = new Map<string, number>();
+  const rehearsal = startRehearsal(
+    {
+      config,
+      stack: options.stack,
+      root: options.root,
+      onMessage: (message) => outbox.push(message),
+      onExecutionEnded: (execution) => {
+        ended.push(execution);
+        if (execution.machine !== 'environment' || execution.status !== 'FAILED' || options.faultRate <= 0) return;
+        // An operator notices the failure and redrives it from the console, some time later, once the cause is fixed.
+        setTimeout(() => {
+          const developer = String(execution.input.developer);
+          for (const point of ['runner-down', 'lambda-transient'] as const) rehearsal.cloud.clearFault(developer, point);
+          redrivesOf.set(execution.name, (redrivesOf.get(execution.name) ?? 0) + 1);
+          rehearsal.sfn.redrive(execution.arn);
+        }, prng.int(20, 180) * 60_000);
+      },
+    },
+    first,
+  );
+  const { cloud, sfn } = rehearsal;
+  cloud.jobSlots = new JobSlots(config.runner.maxConcurrentJobs);
+  cloud.slackRate = new ChannelRate();
+  const awsCalls: Record<string, number> = {};
+  cloud.onAwsCall = (action) => void (awsCalls[action] = (awsCalls[action] ?? 0) + 1);
+
+  const broken: Broken[] = [];
+  const skips = new Set<string>();
+  const excusedOn = new Map<string, Set<string>>();
+  const excuse = (developer: string, day: string) => (excusedOn.get(day) ?? excusedOn.set(day, new Set()).get(day)!).add(developer);
+  const firstPassed: SoakResult['firstPassed'] = { '64 KB': undefined, '400 KB': undefined };
+  const peakBytes = new Map<string, number>();
+
+  const hourly = () => {
+    const now = Date.now();
+    const day = dayOf(now, zone);
+    for (const [developer, bytes] of cloud.recordBytes) {
+      peakBytes.set(day, Math.max(peakBytes.get(day) ?? 0, bytes));
+      if (bytes > 64 * 1024) firstPassed['64 KB'] ??= { day, developer };
+    }
+    broken.push(...recordSizes(day, cloud.recordBytes).filter((found) => !broken.some((b) => b.invariant === found.invariant && b.developer === found.developer)));
+    const alive = [...cloud.clusterMap.values()].filter((cluster) => cluster.goneAt === undefined || cluster.goneAt > now);
+    broken.push(...orphans(day, alive, (owner) => cloud.records.has(owner)));
+    broken.push(
+      ...lateTeardowns(
+        day,
+        now,
+        alive,
+        (owner) => {
+          const dev = config.developers.find((candidate) => candidate.name === owner);
+          if (!dev) return undefined;
+          const schedule = scheduleOf(config, dev);
+          const today = dayOf(now, schedule.timezone);
+          return DateTime.fromISO(`${today}T${schedule.teardownAt}`, { zone: schedule.timezone }).toMillis();
+        },
+        (owner) => {
+          const record = cloud.records.get(owner);
+          const kept = record?.keepUntil !== undefined && Date.parse(record.keepUntil) > now;
+          return kept || (excusedOn.get(day)?.has(owner) ?? false) || record?.status === 'failed' || record?.status === 'destroying';
+        },
+      ),
+    );
+  };
+
+  const events = world.events.map((event) => ({
+    at: event.at,
+    fire: () => {
+      const day = dayOf(event.at, zone);
+      if (event.kind === 'push') return void deliverPush(rehearsal, config, event);
+      if (event.kind === 'fault') {
+        excuse(event.developer, day);
+        return cloud.injectFault(event.developer, event.point);
+      }
+      if (event.kind === 'skip') skips.add(`${event.developer}:${event.date}`);
+      if (event.kind === 'up' || event.kind === 'down' || event.kind === 'keep') excuse(event.developer, day);
+      void selfService(rehearsal, config, event).catch((error: Error) =>
+        broken.push({ invariant: 'self-service', day, developer: event.developer, detail: `${event.kind} via ${event.via} failed: ${error.message}` }),
+      );
+    },
+  }));
+  let syncTick = 0;
+  try {
+    await runWindow(
+      rehearsal,
+      last,
+      [
+        { everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(sfn) },
+        {
+          everyMs: IMAGE_SYNC_EVERY_MS,
+          // EventBridge names a scheduled execution with a fresh ID each time.
+          fire: () => void sfn.startExecution('imageSync', `schedule-${(syncTick += 1)}-${DateTime.utc().toFormat("yyyyLLdd'T'HHmm")}`, {}),
+        },
+        { everyMs: HOUR_MS, fire: hourly },
+      ],
+      events,
+    );
+  } finally {
+    rehearsal.stop();
+  }
+
+  // What each execution was, by team day.
+  const seen: ExecutionSeen[] = [...sfn.executions.values()].map((execution) => ({
+    name: execution.name,
+    machine: execution.machine,
+    developer: typeof execution.input.developer === 'string' ? execution.input.developer : undefined,
+    day: dayOf(execution.startedAt, zone),
+    status: execution.status,
+    error: execution.error,
+    cause: execution.cause,
+    historyEvents: execution.historyEvents,
+    peakPayload: execution.peakPayload ?? { bytes: 0, state: '' },
+    redrives: redrivesOf.get(execution.name) ?? 0,
+  }));
+  broken.push(...executionLimits(seen));
+  // A write refused at DynamoDB's item limit fails the run that made it: the first such run is the day a record passed 400 KB.
+  const refused = seen.filter((execution) => /Item size has exceeded/.test(String(execution.cause))).sort((a, b) => a.day.localeCompare(b.day))[0];
+  if (refused) firstPassed['400 KB'] = { day: refused.day, developer: refused.developer ?? refused.name };
+  const ops = config.slack.opsChannel;
+  const sent: MessageSeen[] = outbox.map((message) => ({
+    day: dayOf(Date.parse(message.at), zone),
+    to: message.to.channel ?? message.to.user ?? '',
+    ops: message.to.channel === ops,
+    developer: message.developer,
+    text: message.text,
+    body: `${message.text} ${JSON.stringify(message.blocks)}`,
+  }));
+  const failedEnvironments = seen.filter((execution) => execution.machine === 'environment' && execution.status === 'FAILED');
+  broken.push(...failuresReported(failedEnvironments, sent));
+
+  const lateness: SoakResult['lateness'] = [];
+  const rows: DayRow[] = world.dates.map((day) => {
+    const today = seen.filter((execution) => execution.day === day);
+    const failures = today.filter((execution) => execution.status === 'FAILED').length;
+    const todaysMessages = sent.filter((message) => message.day === day);
+    broken.push(...messages(day, todaysMessages, failures));
+    const due = config.developers
+      .filter((dev) => ownerIsDue(config, dev.name, day, skips))
+      .map((dev) => {
+        const schedule = scheduleOf(config, dev);
+        const readyBy = DateTime.fromISO(`${day}T${schedule.readyBy}`, { zone: schedule.timezone }).toMillis();
+        const ready = outbox.find((message) => message.developer === dev.name && message.text.includes('is ready') && dayOf(Date.parse(message.at), schedule.timezone) === day);
+        const readyAt = ready ? Date.parse(ready.at) : undefined;
+        lateness.push({ developer: dev.name, day, minutes: readyAt === undefined ? null : Math.round((readyAt - readyBy) / 60_000) });
+        const up = today.find((execution) => execution.developer === dev.name && execution.name.includes('-up-'));
+        const reason = excusedOn.get(day)?.has(dev.name) ? 'fault or manual action' : up && up.status === 'FAILED' ? `failed: ${up.error}` : undefined;
+        return { developer: dev.name, readyBy, readyAt, reason, execution: up?.name };
+      });
+    broken.push(...readiness(day, due));
+    const peakPayload = today.reduce((peak, e) => (e.peakPayload.bytes > peak.bytes ? { ...e.peakPayload, execution: e.name } : peak), { bytes: 0, state: '', execution: '' });
+    const peakHistory = today.reduce((peak, e) => (e.historyEvents > peak.events ? { events: e.historyEvents, execution: e.name } : peak), { events: 0, execution: '' });
+    return {
+      day,
+      ups: today.filter((execution) => execution.machine === 'environment' && execution.name.includes('-up-')).length,
+      downs: today.filter((execution) => execution.machine === 'environment' && execution.name.includes('-down-')).length,
+      failures,
+      redrives: today.reduce((sum, execution) => sum + execution.redrives, 0),
+      messages: todaysMessages.length,
+      opsMessages: todaysMessages.filter((message) => message.ops).length,
+      peakRecordBytes: peakBytes.get(day) ?? 0,
+      peakPayload,
+      peakHistory,
+    };
+  });
+
+  // Cost: the recorded cluster hours of each developer's plain days (no event, no fault) against `turbo cost`.
+  const expected = new Map(dailyCosts(config).map((line) => [line.developer, line.clusterHours]));
+  const measured = config.developers.flatMap((dev) => {
+    const lifetimes = (cloud.records.get(dev.name)?.lifetimes ?? []).filter(
+      (life) => life.destroyedAt && !excusedOn.get(dayOf(Date.parse(life.startedAt), zone))?.has(dev.name),
+    );
+    if (lifetimes.length === 0) return [];
+    const hours = lifetimes.reduce((sum, life) => sum + (Date.parse(life.destroyedAt!) - Date.parse(life.startedAt)) / HOUR_MS, 0) / lifetimes.length;
+    return [{ developer: dev.name, hours, expectedHours: expected.get(dev.name)! }];
+  });
+  broken.push(...costs(world.dates.at(-1)!, measured));
+
+  return {
+    options: { days: options.days, developers: options.developers, seed: options.seed, faultRate: options.faultRate, start: options.start },
+    rows,
+    broken,
+    lateness,
+    firstPassed,
+    failureKinds: seen
+      .filter((execution) => execution.status === 'FAILED')
+      .reduce<Record<string, number>>((kinds, execution) => {
+        const kind = `${execution.machine} ${execution.error}: ${String(execution.cause).slice(0, 120)}`;
+        return { ...kinds, [kind]: (kinds[kind] ?? 0) + 1 };
+      }, {}),
+    slackRateLimited: cloud.slackRateLimited,
+    peakQueuedJobs: cloud.jobSlots.peakQueued,
+    awsCalls,
+  };
+}
