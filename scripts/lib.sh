@@ -78,17 +78,25 @@ require_seconds() {
   fi
 }
 
-# Polls `check` (a command) every POLL_SECONDS until it succeeds or `timeout` seconds have passed.
-wait_until() {
-  local what="$1" timeout="$2"
-  shift 2
+# Polls `check` (a command) every POLL_SECONDS until it succeeds (status 0) or `timeout` seconds have
+# passed (status 1): poll_until <timeout> <check...>
+poll_until() {
+  local timeout="$1"
+  shift
   local deadline=$((SECONDS + timeout))
   until "$@"; do
     if ((SECONDS >= deadline)); then
-      fail "timed out after ${timeout}s waiting for $what"
+      return 1
     fi
     sleep "${POLL_SECONDS:-10}"
   done
+}
+
+# Like poll_until, but a timeout fails the job: wait_until <what> <timeout> <check...>
+wait_until() {
+  local what="$1" timeout="$2"
+  shift 2
+  poll_until "$timeout" "$@" || fail "timed out after ${timeout}s waiting for $what"
 }
 
 # A scratch directory (kubeconfig, rendered manifests), removed by on_exit.

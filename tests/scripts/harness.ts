@@ -112,3 +112,13 @@ export function service(namespace: string, name: string, type: string): object {
 export function ingress(namespace: string, name: string): object {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { namespace, name }, spec: {} };
 }
+
+/** A PersistentVolume bound to a claim in `namespace`, provisioned by the EBS CSI driver. */
+export function persistentVolume(name: string, namespace: string, volumeId: string, reclaimPolicy = 'Delete'): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name },
+    spec: { claimRef: { namespace, name: 'data-mongo-0' }, persistentVolumeReclaimPolicy: reclaimPolicy, csi: { driver: 'ebs.csi.aws.com', volumeHandle: volumeId } },
+  };
+}
