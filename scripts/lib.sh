@@ -62,6 +62,14 @@ set_cluster_name() {
   fi
 }
 
+# Fails fast, naming the tool, when one the job calls is not installed (docs/jenkins.md lists them).
+require_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || fail "$tool is not installed on this agent (or not on PATH): see the agent requirements in docs/jenkins.md"
+  done
+}
+
 require_env() {
   local name
   for name in "$@"; do

@@ -170,6 +170,7 @@ main() {
   STATE_KEY="clusters/$DEVELOPER_ARG.tfstate"
 
   require_env AWS_REGION TF_STATE_BUCKET
+  require_tools terraform aws kubectl jq
   if [[ "$action" == apply ]]; then
     require_env "${APPLY_VARIABLES[@]}"
   else
