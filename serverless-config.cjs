@@ -7,6 +7,7 @@
 require('tsx/cjs/api').register();
 const { existsSync, readFileSync } = require('node:fs');
 const { parseConfig, describeProblem } = require('./functions/core/config.ts');
+const { RECONCILE_TICK_MINUTES } = require('./functions/core/plan.ts');
 
 /** An SSM parameter name or `secretsmanager:<name>` as the ARN an IAM statement names. */
 function secretArn(name) {
@@ -45,6 +46,8 @@ module.exports = async () => {
   return {
     file,
     region: config.region,
+    // core/plan's up window counts one tick of this schedule.
+    reconcileRate: `rate(${RECONCILE_TICK_MINUTES} minutes)`,
     terraformProject: config.runner.codebuild.terraformProject,
     deployProject: config.runner.codebuild.deployProject,
     iam: {

@@ -6,13 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
+import { RECONCILE_TICK_MINUTES } from '../../functions/core/plan';
 import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
 import type { JobRunner } from '../../functions/adapters/ports';
 import { ExecutionAlreadyExists, lambdaContext, LocalStepFunctions, VirtualClock, type LocalExecution, type StateVisit } from './local-sfn';
 import type { PackagedStack } from './packaged';
 
-export const RECONCILE_EVERY_MS = 15 * 60_000;
+export const RECONCILE_EVERY_MS = RECONCILE_TICK_MINUTES * 60_000;
 
 export interface DayOptions {
   config: TurboConfig;
@@ -69,7 +70,7 @@ export function dayWindow(config: TurboConfig, date: string): { start: number; e
   for (const dev of config.developers) {
     const schedule = scheduleOf(config, dev);
     const at = (time: string) => DateTime.fromISO(`${date}T${time}`, { zone: schedule.timezone }).toMillis();
-    starts.push(at(schedule.readyBy) - config.leadMinutes * 60_000);
+    starts.push(at(schedule.readyBy) - config.leadMinutes * 60_000 - RECONCILE_EVERY_MS);
     readies.push(at(schedule.readyBy));
     ends.push(at(schedule.teardownAt));
   }
