@@ -98,6 +98,7 @@ export const DEFAULT_IMAGE_SYNC = {
   hubApiUrl: 'https://hub.docker.com',
   registryUrl: 'https://registry-1.docker.io',
   rolloutDeadlineSeconds: 900,
+  canary: { clusters: 5, toleratedFailures: 1 },
   webhookTokenParameter: '/turbo/image-sync/webhook-token',
 } as const;
 const imageSync = z
@@ -116,6 +117,17 @@ const imageSync = z
     registryUrl: httpUrl.default(DEFAULT_IMAGE_SYNC.registryUrl),
     /** A rollout not finished this long after its patch has failed. */
     rolloutDeadlineSeconds: z.number().int().min(60).max(3600).default(DEFAULT_IMAGE_SYNC.rolloutDeadlineSeconds),
+    /**
+     * The first `clusters` ready environments roll before any other; when more than `toleratedFailures` of them
+     * fail, the release stops there. `clusters: 0` rolls everyone at once.
+     */
+    canary: z
+      .object({
+        clusters: z.number().int().min(0).max(100).default(DEFAULT_IMAGE_SYNC.canary.clusters),
+        toleratedFailures: z.number().int().min(0).max(100).default(DEFAULT_IMAGE_SYNC.canary.toleratedFailures),
+      })
+      .strict()
+      .prefault({}),
     /** The webhook's secret path segment: POST /hooks/images/{token}. */
     webhookTokenParameter: secretName.default(DEFAULT_IMAGE_SYNC.webhookTokenParameter),
     /** For private repositories: a Docker Hub user and its access token. Public ones need neither. */
