@@ -122,4 +122,15 @@ describe('packaged state machines', () => {
     const reconcile = schedules.find((rule) => JSON.stringify(rule.Properties?.Targets).includes('ReconcileStateMachine'));
     expect(reconcile?.Properties?.ScheduleExpression).toBe(`rate(${RECONCILE_TICK_MINUTES} minutes)`);
   });
+
+  it('rolls image-sync out in a Distributed Map of child executions, allowed to start only its own', () => {
+    const stage = stack.stateMachines.imageSync!.definition.States.RollOutStage as unknown as State & { ItemProcessor: { ProcessorConfig: unknown } };
+    expect(stage.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(stage.MaxConcurrency).toBe(1000);
+    const role = stack.template.Resources.ImageSyncStateMachineRole!.Properties as { Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[] };
+    const statements = role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+    const starts = statements.filter((statement) => statement.Action.some((action) => action.startsWith('states:')));
+    expect(JSON.stringify(starts.find((statement) => statement.Action.includes('states:StartExecution'))?.Resource)).toMatch(/:stateMachine:turbo-rehearsal-imageSync"/);
+    expect(JSON.stringify(starts)).not.toMatch(/stateMachine:\*|execution:\*|"\*"/);
+  });
 });
