@@ -6,8 +6,10 @@
  */
 require('tsx/cjs/api').register();
 const { existsSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
 const { CONFIG_FILES, describeProblem, findConfigFile, parseConfig } = require('./functions/core/config.ts');
 const { operationsResources, serverlessShapeOf, DEAD_LETTER_QUEUE } = require('./resources/operations.ts');
+const { RECONCILE_TICK_MINUTES } = require('./functions/core/plan.ts');
 
 /** An SSM parameter name or `secretsmanager:<name>` as the ARN an IAM statement names. */
 function secretArn(name) {
@@ -44,12 +46,14 @@ module.exports = async ({ resolveVariable }) => {
   const jenkins = config.runner.type === 'jenkins' ? config.runner.jenkins : undefined;
   const { registryUserParameter, registryTokenParameter, webhookTokenParameter } = config.imageSync;
   const [service, stage] = await Promise.all([resolveVariable('self:service'), resolveVariable('sls:stage')]);
-  const shape = serverlessShapeOf(readFileSync('serverless.yml', 'utf8'));
+  const shape = serverlessShapeOf(readFileSync(join(__dirname, 'serverless.yml'), 'utf8'));
   return {
     file,
     region: config.region,
     // resources/operations.ts: alarms, alert subscriptions, async destinations and the dashboard.
     operations: operationsResources({ service, stage, alerts: config.alerts, shape }),
+    // core/plan's up window counts one tick of this schedule.
+    reconcileRate: `rate(${RECONCILE_TICK_MINUTES} minutes)`,
     terraformProject: config.runner.codebuild.terraformProject,
     deployProject: config.runner.codebuild.deployProject,
     iam: {

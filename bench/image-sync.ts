@@ -1,9 +1,10 @@
 /**
- * The image-sync benchmark: for 1, 10 and 100 ready clusters, push a new frontend tag and print the registry
- * calls the update made (they must not grow with clusters) and the virtual time from the webhook to the start of
- * each cluster's rollout. Figures only.
+ * The image-sync benchmark: for 1, 100 and 1,000 ready clusters, push a new frontend tag and print the registry
+ * calls the update made (they must not grow with clusters), the virtual time from the webhook to the first and
+ * last rollout start and to the run's end (against 2 x the 1-cluster run), and the peak payload and history of
+ * the run and of its child executions (one per cluster). Figures only.
  *
- *   npm run bench:image-sync      (or: node --import tsx bench/image-sync.ts 1 10 100)
+ *   npm run bench:image-sync      (or: node --import tsx bench/image-sync.ts 1 100 1000)
  */
 import { DateTime } from 'luxon';
 import { syntheticRoster } from '../cli/commands/rehearse';
@@ -22,7 +23,8 @@ async function main() {
   const stack = loadPackagedStack(root, example.region);
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
   const rows: string[][] = [];
-  for (const clusters of sizes.length > 0 ? sizes : [1, 10, 100]) {
+  let oneCluster: number | undefined;
+  for (const clusters of sizes.length > 0 ? sizes : [1, 100, 1000]) {
     const roster = syntheticRoster(example, clusters);
     const config = { ...roster, developers: roster.developers.map((dev) => ({ ...dev, timezone: 'Europe/Berlin' })) };
     const date = '2026-11-24';
@@ -40,24 +42,31 @@ async function main() {
       const pushedAt = Date.now();
       await deliverPush(rehearsal, config, { image: 'frontend', tag: '1.3.0' });
       await rehearsal.advance(pushedAt + 60 * 60_000);
-      const [run] = [...rehearsal.sfn.executions.values()].filter((execution) => execution.machine === 'imageSync');
-      const starts = run!.visits.filter((visit) => visit.name === 'RollOut').map((visit) => (visit.enteredAt - pushedAt) / 1000);
-      const ends = (run!.endedAt! - pushedAt) / 1000;
+      const runs = [...rehearsal.sfn.executions.values()].filter((execution) => execution.startedAt >= pushedAt);
+      const run = runs.find((execution) => execution.machine === 'imageSync')!;
+      const children = runs.filter((execution) => execution.machine === 'imageSync/RollOutStage');
+      const starts = children.flatMap((child) => child.visits.filter((visit) => visit.name === 'RollOut').map((visit) => (visit.enteredAt - pushedAt) / 1000));
+      const ends = (run.endedAt! - pushedAt) / 1000;
+      oneCluster ??= clusters === 1 ? ends : undefined;
       const calls = rehearsal.cloud.registry.calls.listTags - before.listTags + rehearsal.cloud.registry.calls.digest - before.digest;
+      const peak = (executions: typeof runs) => `${Math.max(...executions.map((e) => e.peakPayload?.bytes ?? 0))} B / ${Math.max(...executions.map((e) => e.historyEvents))}`;
       rows.push([
         String(clusters),
         String(ready),
         String(calls),
         String(rehearsal.cloud.kube.patches.length),
         `${Math.min(...starts)} / ${Math.max(...starts)} s`,
-        `${ends} s`,
+        `${ends} s${oneCluster ? ` (${(ends / oneCluster).toFixed(2)} x 1 cluster)` : ''}`,
+        `${run.status}`,
+        peak([run]),
+        `${children.length}: ${peak(children)}`,
       ]);
     } finally {
       rehearsal.stop();
     }
   }
-  const header = ['clusters', 'ready', 'registry calls', 'patches', 'webhook→rollout start (first / last)', 'webhook→run end'];
-    console.log('image-sync after one push of frontend:1.3.0 (virtual seconds; the Map runs 10 rollouts at a time)');
+  const header = ['clusters', 'ready', 'registry calls', 'patches', 'webhook→rollout start (first / last)', 'webhook→run end', 'run', 'run payload / history', 'children: payload / history'];
+  console.log('image-sync after one push of frontend:1.3.0 (virtual seconds; canary of imageSync.canary.clusters, then the rest at once)');
   console.log(formatTable(header, rows, { rule: true }));
 }
 

@@ -114,6 +114,7 @@ main() {
   validate_developer "$1"
   set_cluster_name "$1"
   require_env AWS_REGION
+  require_tools kubectl aws jq
   ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-600}" LB_WAIT_TIMEOUT="${LB_WAIT_TIMEOUT:-600}"
   require_seconds ROLLOUT_TIMEOUT
   require_seconds LB_WAIT_TIMEOUT

@@ -62,6 +62,14 @@ set_cluster_name() {
   fi
 }
 
+# Fails fast, naming the tool, when one the job calls is not installed (docs/jenkins.md lists them).
+require_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || fail "$tool is not installed on this agent (or not on PATH): see the agent requirements in docs/jenkins.md"
+  done
+}
+
 require_env() {
   local name
   for name in "$@"; do
@@ -78,17 +86,25 @@ require_seconds() {
   fi
 }
 
-# Polls `check` (a command) every POLL_SECONDS until it succeeds or `timeout` seconds have passed.
-wait_until() {
-  local what="$1" timeout="$2"
-  shift 2
+# Polls `check` (a command) every POLL_SECONDS until it succeeds (status 0) or `timeout` seconds have
+# passed (status 1): poll_until <timeout> <check...>
+poll_until() {
+  local timeout="$1"
+  shift
   local deadline=$((SECONDS + timeout))
   until "$@"; do
     if ((SECONDS >= deadline)); then
-      fail "timed out after ${timeout}s waiting for $what"
+      return 1
     fi
     sleep "${POLL_SECONDS:-10}"
   done
+}
+
+# Like poll_until, but a timeout fails the job: wait_until <what> <timeout> <check...>
+wait_until() {
+  local what="$1" timeout="$2"
+  shift 2
+  poll_until "$timeout" "$@" || fail "timed out after ${timeout}s waiting for $what"
 }
 
 # A scratch directory (kubeconfig, rendered manifests), removed by on_exit.

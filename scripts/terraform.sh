@@ -3,15 +3,17 @@
 #
 # apply   converges infra-tf/cluster (a second run changes nothing).
 # destroy first deletes the cluster's LoadBalancer Services and Ingresses and waits (bounded) until they
-#         are gone, so that no load balancer or ENI keeps the shared VPC's subnets busy; then it destroys.
-#         An absent cluster is not an error.
+#         are gone, so that no load balancer or ENI keeps the shared VPC's subnets busy; then it deletes the
+#         app's namespace and waits (bounded) until the EBS CSI driver has deleted its PersistentVolumes, so
+#         that no EBS volume outlives the cluster; then it destroys. An absent cluster is not an error.
 # The state (clusters/<developer>.tfstate) is locked in S3; a held lock is waited on for
 # TF_LOCK_TIMEOUT, never broken.
 #
 # Environment: AWS_REGION, TF_STATE_BUCKET, and for apply KUBERNETES_VERSION, NODE_INSTANCE_TYPE,
 # NODE_MIN_SIZE, NODE_DESIRED_SIZE, NODE_MAX_SIZE, DEVELOPER_PRINCIPAL_ARN, EXPIRES_AT, TURBO_LAMBDA_ROLE_ARN.
 # Optional: CLUSTER_NAME, DEVELOPER (checked against the argument), TF_LOCK_TIMEOUT (default 15m),
-# LB_DELETE_TIMEOUT and NAMESPACE_DELETE_TIMEOUT (seconds), POLL_SECONDS, APP_NAMESPACE, TF_DIR.
+# LB_DELETE_TIMEOUT, NAMESPACE_DELETE_TIMEOUT and PV_DELETE_TIMEOUT (seconds), POLL_SECONDS, APP_NAMESPACE,
+# TF_DIR.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -96,6 +98,26 @@ no_load_balancers_left() {
   return 1
 }
 
+# Sets APP_VOLUMES to "name volume" lines: the PersistentVolumes (reclaim policy Delete) that were bound
+# to the app's namespace, with their EBS volume IDs. Retained volumes are meant to outlive the cluster.
+find_app_volumes() {
+  local volumes
+  volumes="$(kubectl get persistentvolumes --output json)" || fail "could not list the PersistentVolumes of $CLUSTER"
+  APP_VOLUMES="$(jq -r --arg namespace "$APP_NAMESPACE" '.items[]
+    | select(.spec.claimRef.namespace == $namespace and (.spec.persistentVolumeReclaimPolicy // "Delete") == "Delete")
+    | "\(.metadata.name) \(.spec.csi.volumeHandle // .spec.awsElasticBlockStore.volumeID // "unknown")"' <<<"$volumes")" ||
+    fail "could not read the PersistentVolumes of $CLUSTER"
+}
+
+no_app_volumes_left() {
+  find_app_volumes
+  if [[ -z "$APP_VOLUMES" ]]; then
+    return 0
+  fi
+  log "PersistentVolumes of $APP_NAMESPACE still being deleted: $(tr '\n' ' ' <<<"$APP_VOLUMES")"
+  return 1
+}
+
 delete_each() {
   local kind="$1" list="$2" namespace name
   while read -r namespace name; do
@@ -124,6 +146,13 @@ release_cloud_resources() {
   if ! kubectl delete namespace "$APP_NAMESPACE" --ignore-not-found --wait=true --timeout="${NAMESPACE_DELETE_TIMEOUT}s" >&2; then
     log "WARNING: namespace $APP_NAMESPACE was not gone after ${NAMESPACE_DELETE_TIMEOUT}s; its EBS volumes may outlive the cluster (tag kubernetes.io/created-for/pvc/namespace=$APP_NAMESPACE)"
   fi
+
+  # The CSI driver deletes a released volume some time after its claim; terraform destroy may remove the
+  # driver first. Waited for, bounded: past the bound the cluster is still destroyed (it costs far more).
+  step "waiting up to ${PV_DELETE_TIMEOUT}s for the PersistentVolumes of $APP_NAMESPACE to be deleted"
+  if ! poll_until "$PV_DELETE_TIMEOUT" no_app_volumes_left; then
+    log "WARNING: after ${PV_DELETE_TIMEOUT}s the EBS CSI driver had not deleted these PersistentVolumes of $APP_NAMESPACE (name, EBS volume): $(tr '\n' ' ' <<<"$APP_VOLUMES")- destroying the cluster anyway; delete those EBS volumes by hand"
+  fi
 }
 
 main() {
@@ -141,6 +170,7 @@ main() {
   STATE_KEY="clusters/$DEVELOPER_ARG.tfstate"
 
   require_env AWS_REGION TF_STATE_BUCKET
+  require_tools terraform aws kubectl jq
   if [[ "$action" == apply ]]; then
     require_env "${APPLY_VARIABLES[@]}"
   else
@@ -149,8 +179,10 @@ main() {
   TF_LOCK_TIMEOUT="${TF_LOCK_TIMEOUT:-15m}"
   [[ "$TF_LOCK_TIMEOUT" =~ ^[0-9]+[smh]$ ]] || fail "TF_LOCK_TIMEOUT must be a duration such as 15m (got '$TF_LOCK_TIMEOUT')"
   LB_DELETE_TIMEOUT="${LB_DELETE_TIMEOUT:-900}" NAMESPACE_DELETE_TIMEOUT="${NAMESPACE_DELETE_TIMEOUT:-300}"
+  PV_DELETE_TIMEOUT="${PV_DELETE_TIMEOUT:-300}"
   require_seconds LB_DELETE_TIMEOUT
   require_seconds NAMESPACE_DELETE_TIMEOUT
+  require_seconds PV_DELETE_TIMEOUT
   APP_NAMESPACE="${APP_NAMESPACE:-turbo-app}"
   TF_DIR="${TF_DIR:-$SCRIPT_DIR/../infra-tf/cluster}"
 

@@ -1,12 +1,15 @@
 /** serverless-config.cjs: which config `serverless package` and `deploy` read when TURBO_CONFIG is not set. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RECONCILE_EVERY_MINUTES } from '../functions/core/config';
+import { RECONCILE_TICK_MINUTES } from '../functions/core/config';
 import { folderWith } from './cli/capture';
 
 const REPO = join(__dirname, '..');
 const exampleText = readFileSync(join(REPO, 'turbo.config.example.yml'), 'utf8');
-const load = require(join(REPO, 'serverless-config.cjs')) as () => Promise<{ file: string; region: string }>;
+const loadWith = require(join(REPO, 'serverless-config.cjs')) as (context: unknown) => Promise<{ file: string; region: string; reconcileRate: string }>;
+/** serverless resolves `${file(./serverless-config.cjs)}` with a resolver of its own variables. */
+const SERVERLESS_VARIABLES: Record<string, string> = { 'self:service': 'turbo', 'sls:stage': 'rehearsal' };
+const load = () => loadWith({ resolveVariable: async (name: string) => SERVERLESS_VARIABLES[name] });
 
 async function inFolder<T>(dir: string, body: () => Promise<T>): Promise<T> {
   const before = process.cwd();
@@ -31,7 +34,8 @@ describe('serverless-config.cjs', () => {
     await expect(inFolder(folderWith(), load)).rejects.toThrow('Turbo config turbo.config.yml not found: copy turbo.config.example.yml to turbo.config.yml, or set TURBO_CONFIG');
   });
 
-  it('schedules reconcile at the tick that configWarnings counts on', () => {
-    expect(readFileSync(join(REPO, 'serverless.yml'), 'utf8')).toContain(`rate: rate(${RECONCILE_EVERY_MINUTES} minutes)`);
+  it('schedules reconcile at the tick that configWarnings counts on', async () => {
+    process.env.TURBO_CONFIG ??= join(REPO, 'turbo.config.example.yml');
+    await expect(load()).resolves.toMatchObject({ reconcileRate: `rate(${RECONCILE_TICK_MINUTES} minutes)` });
   });
 });

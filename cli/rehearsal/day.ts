@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { RECONCILE_EVERY_MINUTES, scheduleOf, type TurboConfig } from '../../functions/core/config';
+import { scheduleOf, type TurboConfig } from '../../functions/core/config';
+import { RECONCILE_TICK_MINUTES } from '../../functions/core/plan';
 import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
 import type { JobRunner } from '../../functions/adapters/ports';
@@ -24,7 +25,7 @@ import type { PackagedStack } from './packaged';
 import { evaluateRehearsalAlarms, recordMetrics } from './alarms';
 import type { AlarmTransition } from '../../functions/core/alarms';
 
-export const RECONCILE_EVERY_MS = RECONCILE_EVERY_MINUTES * 60_000;
+export const RECONCILE_EVERY_MS = RECONCILE_TICK_MINUTES * 60_000;
 
 export interface DayOptions {
   config: TurboConfig;
@@ -100,7 +101,7 @@ export function dayWindow(config: TurboConfig, date: string): { start: number; e
   for (const dev of config.developers) {
     const schedule = scheduleOf(config, dev);
     const at = (time: string) => DateTime.fromISO(`${date}T${time}`, { zone: schedule.timezone }).toMillis();
-    starts.push(at(schedule.readyBy) - config.leadMinutes * 60_000);
+    starts.push(at(schedule.readyBy) - config.leadMinutes * 60_000 - RECONCILE_EVERY_MS);
     readies.push(at(schedule.readyBy));
     ends.push(at(schedule.teardownAt));
   }

@@ -1,7 +1,9 @@
 /**
  * A local stand-in for the Step Functions service: it runs the packaged definitions with aws-local-stepfunctions,
  * invokes the real handler code for each Task, starts child executions for `states:startExecution` (refusing a
- * name twice, as the service does), and records every state entered per execution.
+ * name twice, as the service does), and records every state entered per execution. A Distributed Map runs as the
+ * service runs it: each item a child execution of its own (own history, own payloads), its items read by its
+ * ItemReader, its MaxConcurrency and tolerated failures honoured (see distributedMap below).
  *
  * Time is virtual: Wait states, retries and TimeoutSeconds all sleep on a fake clock that `runUntilIdle` advances
  * only when every handler has returned, so a day of waits takes a moment and each wait is exact.
@@ -94,6 +96,8 @@ export interface LocalSfnOptions {
    * undefined to start it. A held-back start answers like a started one, and is kept in `heldBack`.
    */
   holdBack?: (machine: string, name: string, input: Record<string, unknown>) => string | undefined;
+  /** The objects an ItemReader (`s3:getObject`) reads: the in-memory S3. */
+  readObject?: (bucket: string, key: string) => string | undefined;
 }
 
 /** A child execution the parent started but the rehearsal did not run: it lies beyond the rehearsed day. */
@@ -103,6 +107,18 @@ export interface HeldBackStart {
   input: Record<string, unknown>;
   at: number;
   reason: string;
+}
+
+/** The Resource a Distributed Map state runs under locally: aws-local-stepfunctions would run it as an inline Map. */
+const DISTRIBUTED_MAP = 'arn:aws:states:::turbo-local:distributedMap';
+/** The service's default (and largest) MaxConcurrency of a Distributed Map's child executions. */
+const DISTRIBUTED_MAX_CONCURRENCY = 10_000;
+
+type Json = unknown;
+type StateDefinition = Record<string, Json>;
+interface Definition {
+  StartAt: string;
+  States: Record<string, StateDefinition>;
 }
 
 export class ExecutionAlreadyExists extends Error {
@@ -143,6 +159,11 @@ export class LocalStepFunctions {
   private inFlightInvocations = 0;
   private readonly limits: boolean;
   private bucket?: TokenBucket;
+  /** Each Distributed Map's item processor, run as a state machine of its own (`<machine>/<state>`). */
+  private readonly childMachines = new Map<string, { name: string; arn: string; definition: Definition }>();
+  /** The Distributed Map states replaced by a local Task, by machine and state name. */
+  private readonly distributedMaps = new Map<string, StateDefinition>();
+  private readonly settledOf = new Map<string, Promise<void>>();
 
   constructor(private readonly options: LocalSfnOptions) {
     if (!options.loadHandler) allowRequireOfMiddy(options.root);
@@ -160,10 +181,41 @@ export class LocalStepFunctions {
     return { handler, name: fn.name, logicalId: fn.logicalId, timeoutSeconds: fn.timeoutSeconds };
   }
 
-  private localHandlers(machine: string, execution: LocalExecution) {
+  private machineOf(machine: string) {
+    return this.options.stack.stateMachines[machine] ?? this.childMachines.get(machine);
+  }
+
+  /**
+   * The definition as aws-local-stepfunctions runs it: each Distributed Map becomes a Task (same paths, Retry,
+   * Catch and transitions) whose local handler is distributedMap, and its item processor a child machine.
+   */
+  private localDefinition(machine: string, definition: Definition): Definition {
+    const sm = this.machineOf(machine)!;
+    const states: Record<string, StateDefinition> = {};
+    for (const [name, state] of Object.entries(definition.States)) {
+      const processor = state.ItemProcessor as (Definition & { ProcessorConfig?: { Mode?: string } }) | undefined;
+      if (state.Type !== 'Map' || processor?.ProcessorConfig?.Mode !== 'DISTRIBUTED') {
+        states[name] = state;
+        continue;
+      }
+      const { ProcessorConfig: _config, ...body } = processor;
+      this.childMachines.set(`${machine}/${name}`, { name: `${sm.name}/${name}`, arn: `${sm.arn}/${name}`, definition: body });
+      this.distributedMaps.set(`${machine}/${name}`, state);
+      const kept = ['Comment', 'InputPath', 'ResultSelector', 'ResultPath', 'OutputPath', 'Retry', 'Catch', 'Next', 'End'];
+      // A Map state has no timeout of its own (the library's Task default is 60 s; a timer past 2^31 ms fires at once).
+      states[name] = { Type: 'Task', Resource: DISTRIBUTED_MAP, TimeoutSeconds: 2_000_000, ...Object.fromEntries(kept.filter((key) => key in state).map((key) => [key, state[key]])) };
+    }
+    return { ...definition, States: states };
+  }
+
+  private localHandlers(machine: string, definition: Definition, execution: LocalExecution) {
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
-    for (const { name, state } of taskStates(this.options.stack.stateMachines[machine]!.definition)) {
+    for (const { name, state } of taskStates(definition as never)) {
       const resource = String(state.Resource);
+      if (resource === DISTRIBUTED_MAP) {
+        overrides[name] = async (input) => this.distributedMap(`${machine}/${name}`, input, execution);
+        continue;
+      }
       if (resource === 'arn:aws:states:::states:startExecution') {
         overrides[name] = async (input) => this.startChild(input as { StateMachineArn: string; Name: string; Input: Record<string, unknown> });
         continue;
@@ -214,15 +266,82 @@ export class LocalStepFunctions {
     return { ExecutionArn: execution.arn, StartDate: new Date(execution.startedAt).toISOString() };
   }
 
+  /**
+   * One Map Run: the items (ItemReader's object, or ItemsPath), each through ItemSelector with $$.Map.Item, each a
+   * child execution, at most MaxConcurrency at once. Past ToleratedFailureCount/Percentage (0 unless set) no more
+   * children start and the state fails with States.ExceedToleratedFailureThreshold. The result is the children's
+   * outputs in item order (a tolerated failure's place holds its Error and Cause).
+   */
+  private async distributedMap(key: string, input: unknown, parent: LocalExecution): Promise<unknown[]> {
+    const state = this.distributedMaps.get(key)!;
+    const context = this.contextOf(parent);
+    const items = await this.mapItems(state, input, context);
+    const selector = state.ItemSelector as Json | undefined;
+    const limit = Number(state.MaxConcurrency ?? 0) || DISTRIBUTED_MAX_CONCURRENCY;
+    const toleratedCount = state.ToleratedFailureCount === undefined ? Number.POSITIVE_INFINITY : Number(state.ToleratedFailureCount);
+    const toleratedPercent = Number(state.ToleratedFailurePercentage ?? (state.ToleratedFailureCount === undefined ? 0 : 100));
+    // Each entry into the state is a Map Run of its own; its children are named after it.
+    const mapRun = `${parent.name}-${parent.visits.filter((visit) => visit.name === key.split('/')[1]).length}`;
+    const results: unknown[] = new Array(items.length);
+    let next = 0;
+    let failures = 0;
+    const overBudget = () => failures > toleratedCount || (items.length > 0 && (failures * 100) / items.length > toleratedPercent);
+    const worker = async () => {
+      while (next < items.length && !overBudget()) {
+        const index = next++;
+        const value = items[index];
+        const childInput = selector === undefined ? value : await evaluate(selector, input, { ...context, Map: { Item: { Index: index, Value: value } } });
+        const child = this.startExecution(key, `${mapRun}-${index}`, childInput as Record<string, unknown>, 0, true);
+        await this.settledOf.get(child.arn);
+        if (child.status === 'FAILED') failures += 1;
+        results[index] = child.status === 'FAILED' ? { Error: child.error, Cause: child.cause } : child.output;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (overBudget()) {
+      const error = new Error(`The specified tolerated failure threshold was exceeded: ${failures} of ${items.length} items failed`);
+      error.name = 'States.ExceedToleratedFailureThreshold';
+      throw error;
+    }
+    return results;
+  }
+
+  private async mapItems(state: StateDefinition, input: unknown, context: Record<string, unknown>): Promise<unknown[]> {
+    const reader = state.ItemReader as { Resource: string; Parameters: Json; ReaderConfig?: { InputType?: string } } | undefined;
+    let items: unknown;
+    if (reader) {
+      if (reader.Resource !== 'arn:aws:states:::s3:getObject' || reader.ReaderConfig?.InputType !== 'JSON') {
+        throw new Error(`ItemReader ${reader.Resource} (${reader.ReaderConfig?.InputType}) is not modelled locally: use s3:getObject with InputType JSON`);
+      }
+      const { Bucket, Key } = (await evaluate(reader.Parameters, input, context)) as { Bucket: string; Key: string };
+      const text = this.options.readObject?.(Bucket, Key);
+      if (text === undefined) throw Object.assign(new Error(`The specified key does not exist: s3://${Bucket}/${Key}`), { name: 'States.ItemReaderFailed' });
+      items = JSON.parse(text);
+    } else {
+      items = await evaluate(String(state.ItemsPath ?? '$'), input, context);
+    }
+    if (!Array.isArray(items)) throw Object.assign(new Error('The items of a Map state must be a JSON array'), { name: 'States.Runtime' });
+    return items;
+  }
+
+  private contextOf(execution: LocalExecution): Record<string, unknown> {
+    const sm = this.machineOf(execution.machine)!;
+    return {
+      Execution: { Id: execution.arn, Name: execution.name, Input: execution.input, StartTime: new Date(execution.startedAt).toISOString(), RedriveCount: 0 },
+      StateMachine: { Id: sm.arn, Name: sm.name },
+    };
+  }
+
   /** StartExecution: refuses a name that was used before, like the service. */
-  startExecution(machine: string, name: string, input: Record<string, unknown>, redriveCount = 0): LocalExecution {
-    const sm = this.options.stack.stateMachines[machine];
+  startExecution(machine: string, name: string, input: Record<string, unknown>, redriveCount = 0, mapRunChild = false): LocalExecution {
+    const sm = this.machineOf(machine);
     if (!sm) throw new Error(`no packaged state machine ${machine}`);
     const arn = `arn:aws:states:${this.options.stack.region}:${ACCOUNT_ID}:execution:${sm.name}:${name}`;
     if (this.executions.has(arn) && redriveCount === 0) {
       throw new ExecutionAlreadyExists(`Execution Already Exists: '${arn}'`);
     }
-    if (this.limits && redriveCount === 0) {
+    // A Map Run's children are started by the service, not by StartExecution calls: neither its name rules nor its bucket apply.
+    if (this.limits && redriveCount === 0 && !mapRunChild) {
       assertExecutionName(name);
       this.bucket ??= startExecutionBucket(this.options.stack.region, Date.now());
       if (!this.bucket.take(Date.now())) throw throttled('StartExecution');
@@ -243,16 +362,16 @@ export class LocalStepFunctions {
     };
     this.executions.set(arn, execution);
     let stateMachine = this.machines.get(machine);
+    const definition = this.localDefinition(machine, sm.definition as Definition);
     if (!stateMachine) {
-      stateMachine = new StateMachine(sm.definition as never, { validationOptions: { checkArn: false } });
+      stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
       this.machines.set(machine, stateMachine);
     }
+    const context = this.contextOf(execution) as { Execution: Record<string, unknown> };
+    context.Execution.RedriveCount = redriveCount;
     const run = stateMachine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.localHandlers(machine, execution) as never },
-      context: {
-        Execution: { Id: arn, Name: name, Input: input, StartTime: new Date(execution.startedAt).toISOString(), RedriveCount: redriveCount },
-        StateMachine: { Id: sm.arn, Name: sm.name },
-      } as never,
+      overrides: { taskResourceLocalHandlers: this.localHandlers(machine, definition, execution) as never },
+      context: context as never,
     });
     const limitHit: { error?: Error } = {};
     const events = this.follow(execution, run.eventLogs, (error) => {
@@ -272,7 +391,11 @@ export class LocalStepFunctions {
       this.options.onExecutionEnded?.(execution);
     });
     this.pending.add(settled);
-    void settled.finally(() => this.pending.delete(settled));
+    this.settledOf.set(arn, settled);
+    void settled.finally(() => {
+      this.pending.delete(settled);
+      if (this.settledOf.get(arn) === settled) this.settledOf.delete(arn);
+    });
     return execution;
   }
 
@@ -331,6 +454,23 @@ export class LocalStepFunctions {
   get invocationsInFlight(): number {
     return this.inFlightInvocations;
   }
+}
+
+const evaluators = new Map<string, StateMachine>();
+
+/**
+ * A JSONPath (`$.a.b`) or a payload template (`{ "x.$": "$.y" }`) evaluated as the service does, against an input
+ * and a context object: by the library itself, in a one-state Pass machine.
+ */
+async function evaluate(expression: Json, input: unknown, context: Record<string, unknown>): Promise<unknown> {
+  const text = JSON.stringify(expression);
+  let machine = evaluators.get(text);
+  if (!machine) {
+    const pass = typeof expression === 'string' ? { InputPath: expression } : { Parameters: expression };
+    machine = new StateMachine({ StartAt: 'Evaluate', States: { Evaluate: { Type: 'Pass', ...pass, End: true } } } as never, { validationOptions: { noValidate: true } });
+    evaluators.set(text, machine);
+  }
+  return machine.run(input as never, { context: context as never }).result;
 }
 
 /** A Lambda past its packaged Timeout: the service stops it and Step Functions sees Sandbox.Timedout. */

@@ -99,6 +99,7 @@ export const DEFAULT_IMAGE_SYNC = {
   hubApiUrl: 'https://hub.docker.com',
   registryUrl: 'https://registry-1.docker.io',
   rolloutDeadlineSeconds: 900,
+  canary: { clusters: 5, toleratedFailures: 1 },
   webhookTokenParameter: '/turbo/image-sync/webhook-token',
 } as const;
 const imageSync = z
@@ -117,6 +118,17 @@ const imageSync = z
     registryUrl: httpUrl.default(DEFAULT_IMAGE_SYNC.registryUrl),
     /** A rollout not finished this long after its patch has failed. */
     rolloutDeadlineSeconds: z.number().int().min(60).max(3600).default(DEFAULT_IMAGE_SYNC.rolloutDeadlineSeconds),
+    /**
+     * The first `clusters` ready environments roll before any other; when more than `toleratedFailures` of them
+     * fail, the release stops there. `clusters: 0` rolls everyone at once.
+     */
+    canary: z
+      .object({
+        clusters: z.number().int().min(0).max(100).default(DEFAULT_IMAGE_SYNC.canary.clusters),
+        toleratedFailures: z.number().int().min(0).max(100).default(DEFAULT_IMAGE_SYNC.canary.toleratedFailures),
+      })
+      .strict()
+      .prefault({}),
     /** The webhook's secret path segment: POST /hooks/images/{token}. */
     webhookTokenParameter: secretName.default(DEFAULT_IMAGE_SYNC.webhookTokenParameter),
     /** For private repositories: a Docker Hub user and its access token. Public ones need neither. */
@@ -379,7 +391,7 @@ export function loadConfigText(text: string): TurboConfig {
 }
 
 /** How often reconcile runs (serverless.yml's schedule): an up may start up to one tick after its ideal moment. */
-export const RECONCILE_EVERY_MINUTES = 15;
+export const RECONCILE_TICK_MINUTES = 15;
 
 /** The files a config is looked for in, in order, when none is named. */
 export const CONFIG_FILES = ['turbo.config.yml', 'turbo.config.yaml'] as const;
@@ -412,12 +424,12 @@ export function configWarnings(config: TurboConfig): ConfigProblem[] {
       warnings.push({ path: `developers[${index}].iamPrincipalArn`, message: `is in the example's account ${EXAMPLE_ACCOUNT}: put the real ARN`, value: dev.iamPrincipalArn });
     }
   });
-  const needed = config.jobs.applyMinutes + config.jobs.deployMinutes + RECONCILE_EVERY_MINUTES;
+  const needed = config.jobs.applyMinutes + config.jobs.deployMinutes + RECONCILE_TICK_MINUTES;
   if (config.leadMinutes < needed) {
     warnings.push({
       path: 'leadMinutes',
       message: `cannot cover jobs.applyMinutes (${config.jobs.applyMinutes}) + jobs.deployMinutes (${config.jobs.deployMinutes}) + one reconcile ` +
-        `tick (${RECONCILE_EVERY_MINUTES}) = ${needed}: clusters may be ready after readyBy; set it to ${Math.ceil(needed)} or more`,
+        `tick (${RECONCILE_TICK_MINUTES}) = ${needed}: clusters may be ready after readyBy; set it to ${Math.ceil(needed)} or more`,
       value: config.leadMinutes,
     });
   }

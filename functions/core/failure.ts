@@ -8,8 +8,10 @@ export interface CaughtError {
 }
 
 const MAX_REASON = 500;
+/** What one environment's failure carries in a fleet-wide result: enough to act on, small enough for 1,000 of them. */
+export const SHORT_REASON = 160;
 
-export function describeFailure(caught: CaughtError): string {
+export function describeFailure(caught: CaughtError, maxLength = MAX_REASON): string {
   let message = caught.Cause ?? '';
   try {
     const parsed = JSON.parse(message) as { errorMessage?: unknown };
@@ -18,7 +20,7 @@ export function describeFailure(caught: CaughtError): string {
     // plain text cause
   }
   const line = `${caught.Error}${message ? `: ${message}` : ''}`.replace(/\s+/g, ' ').trim();
-  return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON - 1)}…` : line;
+  return line.length > maxLength ? `${line.slice(0, maxLength - 1)}…` : line;
 }
 
 /** The furthest step a run reached, from the jobs it started: what a failure message names. */

@@ -157,3 +157,17 @@ function waitingReason(workload: WorkloadState): string | undefined {
 export function rolloutPollSeconds(deadlineSeconds: number, shortPollSeconds: number, maxChecks: number): number {
   return Math.max(shortPollSeconds, Math.ceil(deadlineSeconds / maxChecks));
 }
+
+/**
+ * Image-sync's two stages: the first `clusters` environments (in the order given) are the canary, the others
+ * roll once the canary has rolled within its budget.
+ */
+export function splitCanary<T>(environments: readonly T[], canary: { clusters: number }): { canary: T[]; rest: T[] } {
+  return { canary: environments.slice(0, canary.clusters), rest: environments.slice(canary.clusters) };
+}
+
+/** Whether the rest may roll: the canary failed no more than its budget allows. */
+export function canaryVerdict(outcomes: readonly { outcome: string }[], canary: { toleratedFailures: number }): { failures: number; proceed: boolean } {
+  const failures = outcomes.filter((entry) => entry.outcome === 'failed').length;
+  return { failures, proceed: failures <= canary.toleratedFailures };
+}

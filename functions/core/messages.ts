@@ -316,14 +316,26 @@ export interface ImageSyncOutcome {
   reason?: string | null;
 }
 
-/** For the ops channel: one line per image-sync run, with each failure named. */
-export function imageSyncSummaryMessage(input: { images: string[]; outcomes: ImageSyncOutcome[]; executionArn: string; region: string }): Message {
+/** A Slack section holds 3,000 characters: a summary names this many failures and counts the others. */
+const MAX_NAMED_FAILURES = 20;
+
+/**
+ * For the ops channel: one message per image-sync run, with the first failures named. `stopped` environments
+ * were not rolled because the canary failed beyond its budget.
+ */
+export function imageSyncSummaryMessage(input: { images: string[]; outcomes: ImageSyncOutcome[]; stopped?: number; executionArn: string; region: string }): Message {
   const count = (outcome: ImageSyncOutcome['outcome']) => input.outcomes.filter((entry) => entry.outcome === outcome).length;
   const failed = input.outcomes.filter((entry) => entry.outcome === 'failed');
-  const text = `Image sync to ${input.images.join(', ')}: ${count('rolled')} rolled, ${count('current')} already current, ${count('skipped')} skipped, ${failed.length} failed`;
-  const blocks = [section(`:package: ${escapeMrkdwn(text)}`)];
+  const stopped = input.stopped ?? 0;
+  const counts = `${count('rolled')} rolled, ${count('current')} already current, ${count('skipped')} skipped, ${failed.length} failed`;
+  const text = stopped > 0
+    ? `Image sync to ${input.images.join(', ')} stopped: the canary failed beyond its budget (${counts}); ${stopped} environment(s) not rolled`
+    : `Image sync to ${input.images.join(', ')}: ${counts}`;
+  const blocks = [section(`${stopped > 0 ? ':octagonal_sign:' : ':package:'} ${escapeMrkdwn(text)}`)];
   if (failed.length > 0) {
-    blocks.push(section(failed.map((entry) => `• ${escapeMrkdwn(entry.developer)}: ${escapeMrkdwn(redactSecrets(entry.reason ?? 'unknown'))}`).join('\n')));
+    const named = failed.slice(0, MAX_NAMED_FAILURES).map((entry) => `• ${escapeMrkdwn(entry.developer)}: ${escapeMrkdwn(redactSecrets(entry.reason ?? 'unknown'))}`);
+    if (failed.length > MAX_NAMED_FAILURES) named.push(`…and ${failed.length - MAX_NAMED_FAILURES} more`);
+    blocks.push(section(named.join('\n')));
     blocks.push(section(`<${executionConsoleUrl(input.executionArn, input.region)}|Open the execution>`));
   }
   return { text, blocks };

@@ -7,7 +7,7 @@
 import type { DateTime } from 'luxon';
 import type { ClusterInfo, EnvironmentRecord } from '../adapters/ports';
 import { atLocalTime, describeLocal, localDate, localNow, weekdayOf } from './clock';
-import { DNS_LABEL, clusterNameOf, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
+import { DNS_LABEL, RECONCILE_TICK_MINUTES, clusterNameOf, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
 
 export type Action = 'up' | 'down';
 
@@ -81,6 +81,11 @@ export interface Lookalike {
 export const OWNER_TAG = 'turbo:owner';
 /** An up is not started when the cluster would be ready less than this long before teardown. */
 export const MIN_USEFUL_MINUTES = 60;
+/**
+ * Reconcile runs every RECONCILE_TICK_MINUTES (serverless.yml's schedule is built from it). An up starts at the first
+ * tick after its window opens, up to one tick late, so the window opens one tick earlier than the lead alone.
+ */
+export { RECONCILE_TICK_MINUTES };
 /** A DNS-1123 label is at most 63 characters; the run ID built from it then fits an execution name (80). */
 const MAX_DNS_LABEL = 63;
 
@@ -128,9 +133,9 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
   if (dayOff) return { action: 'down', reason: dayOff };
   const midnight = local.startOf('day');
   const readyBy = atLocalTime(midnight, schedule.readyBy);
-  // The lead time is elapsed time, so it is taken from the instant (right across a DST change). A start that
-  // would fall on the previous day is clamped to local midnight: a day's runs belong to that day.
-  const leadStart = readyBy.minus({ minutes: leadMinutes });
+  // The lead time (plus one tick) is elapsed time, so it is taken from the instant (right across a DST change).
+  // A start that would fall on the previous day is clamped to local midnight: a day's runs belong to that day.
+  const leadStart = readyBy.minus({ minutes: leadMinutes + RECONCILE_TICK_MINUTES });
   const start = leadStart < midnight ? midnight : leadStart;
   const teardown = atLocalTime(midnight, schedule.teardownAt);
   const end = endOfDayWindow(now, schedule, record);

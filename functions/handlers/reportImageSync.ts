@@ -1,8 +1,11 @@
 /**
- * TellDeveloper / SummarizeForOps: image-sync's Slack messages. A developer hears once per image-sync run that
- * their environment rolled (old and new version and digest); the ops channel gets one summary per run.
+ * TellDeveloper / RecordRolloutFailure / WeighCanary / SummarizeForOps: image-sync's outcomes and Slack messages. A developer
+ * hears once per image-sync run that their environment rolled (old and new version and digest); a failed
+ * environment's outcome carries a short reason, not the whole Cause; the ops channel gets one summary per run.
  */
 import { z } from 'zod';
+import { describeFailure, SHORT_REASON } from '../core/failure';
+import { canaryVerdict } from '../core/images';
 import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
 import { developerField } from './lib/fields';
 import { environmentFields } from './lib/imageSync';
@@ -12,6 +15,8 @@ import { METRIC } from '../core/metrics';
 import { lambda } from './lib/stack';
 
 const change = z.object({ image: z.string(), from: z.string().nullable(), fromTag: z.string().nullable(), to: z.string(), toTag: z.string() });
+
+const outcome = z.object({ developer: developerField, outcome: z.enum(['rolled', 'current', 'skipped', 'failed']), reason: z.string().nullish() });
 
 const input = z.discriminatedUnion('kind', [
   z.object({
@@ -23,9 +28,17 @@ const input = z.discriminatedUnion('kind', [
     executionName: z.string().min(1),
   }),
   z.object({
+    kind: z.literal('failure'),
+    developer: developerField,
+    error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  }),
+  z.object({ kind: z.literal('canary'), outcomes: z.array(outcome) }),
+  z.object({
     kind: z.literal('summary'),
     images: z.record(z.string(), z.object({ tag: z.string() })),
-    outcomes: z.array(z.object({ developer: developerField, outcome: z.enum(['rolled', 'current', 'skipped', 'failed']), reason: z.string().nullish() })),
+    canary: z.array(outcome).default([]),
+    outcomes: z.array(outcome),
+    stopped: z.number().int().min(0).default(0),
     executionArn: z.string().min(1),
     /** When the run started (a push's webhook): how long the push took to reach every cluster. */
     startedAt: z.iso.datetime({ offset: true }).optional(),
@@ -33,15 +46,19 @@ const input = z.discriminatedUnion('kind', [
 ]);
 
 export const handler = lambda('ReportImageSync', input, async (event, { config, store, notifier, region }) => {
+  if (event.kind === 'failure') return { developer: event.developer, outcome: 'failed', reason: describeFailure(event.error, SHORT_REASON) };
+  if (event.kind === 'canary') return canaryVerdict(event.outcomes, config.imageSync.canary);
   if (event.kind === 'summary') {
     const images = Object.entries(event.images).map(([name, image]) => `${name} ${image.tag}`);
-    await notifier.sendToChannel(config.slack.opsChannel, imageSyncSummaryMessage({ images, outcomes: event.outcomes, executionArn: event.executionArn, region }));
-    const rolled = event.outcomes.filter((outcome) => outcome.outcome === 'rolled').length;
+    const outcomes = [...event.canary, ...event.outcomes];
+    const message = imageSyncSummaryMessage({ images, outcomes, stopped: event.stopped, executionArn: event.executionArn, region });
+    await notifier.sendToChannel(config.slack.opsChannel, message);
+    const rolled = outcomes.filter((outcome) => outcome.outcome === 'rolled').length;
     if (rolled > 0) {
       emit(METRIC.rolloutsPerPush, rolled);
       if (event.startedAt) emit(METRIC.rolloutMinutes, (Date.now() - Date.parse(event.startedAt)) / 60_000, 'None');
     }
-    return { reported: event.outcomes.length };
+    return { reported: outcomes.length, stopped: event.stopped };
   }
   const outcome = event.state === 'rolling' ? 'rolled' : event.state;
   const member = config.developers.find((dev) => dev.name === event.developer);

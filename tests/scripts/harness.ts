@@ -64,6 +64,21 @@ export class StubWorld {
     return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => line.split('\t'));
   }
 
+  /**
+   * The environment that leaves a script only the stubs and these tools (linked from the runner's PATH) to
+   * call: a command the list does not name is "command not found".
+   */
+  onlyTools(tools: string[]): Record<string, string> {
+    const toolsDir = join(this.dir, 'tools');
+    mkdirSync(toolsDir, { recursive: true });
+    const missing = tools.filter((tool) => !FAKED_TOOLS.includes(tool) && !onPath(tool));
+    if (missing.length > 0) throw new Error(`not on this machine's PATH, so the check cannot run: ${missing.join(', ')}`);
+    for (const tool of tools) {
+      if (!FAKED_TOOLS.includes(tool) && !existsSync(join(toolsDir, tool))) symlinkSync(onPath(tool)!, join(toolsDir, tool));
+    }
+    return { PATH: [this.binDir, toolsDir].join(delimiter), STUB_PATH: process.env.PATH ?? '' };
+  }
+
   resetCalls(): void {
     rmSync(join(this.stubDir, 'calls.log'), { force: true });
   }
@@ -111,4 +126,14 @@ export function service(namespace: string, name: string, type: string): object {
 
 export function ingress(namespace: string, name: string): object {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { namespace, name }, spec: {} };
+}
+
+/** A PersistentVolume bound to a claim in `namespace`, provisioned by the EBS CSI driver. */
+export function persistentVolume(name: string, namespace: string, volumeId: string, reclaimPolicy = 'Delete'): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name },
+    spec: { claimRef: { namespace, name: 'data-mongo-0' }, persistentVolumeReclaimPolicy: reclaimPolicy, csi: { driver: 'ebs.csi.aws.com', volumeHandle: volumeId } },
+  };
 }

@@ -1,4 +1,4 @@
-import { ingress, list, service, StubWorld } from './harness';
+import { ingress, list, persistentVolume, service, StubWorld } from './harness';
 
 const APPLY_ENV = {
   DEVELOPER: 'alice',
@@ -107,6 +107,59 @@ describe('scripts/terraform.sh', () => {
     expect(indexOf(result.calls, 'terraform', 'destroy')).toBe(-1);
   });
 
+  it('waits until the CSI driver has deleted the app namespace’s PersistentVolumes before terraform destroy', () => {
+    world
+      .set('cluster-status', 'ACTIVE\n')
+      .set('pv-delete-polls', '2')
+      .set(
+        'persistentvolumes.json',
+        list([
+          persistentVolume('pvc-mongo', 'turbo-app', 'vol-0123456789abcdef0'),
+          persistentVolume('pvc-tools', 'tools', 'vol-0fedcba9876543210'),
+          persistentVolume('pvc-kept', 'turbo-app', 'vol-0aaaaaaaaaaaaaaaa', 'Retain'),
+        ]),
+      );
+
+    const result = world.run('terraform.sh', ['destroy', 'alice'], DESTROY_ENV);
+
+    expect(result.status).toBe(0);
+    const calls = result.calls;
+    const destroy = indexOf(calls, 'terraform', 'destroy');
+    const listings = calls.map((c, i) => (c.join(' ') === 'kubectl get persistentvolumes --output json' ? i : -1)).filter((i) => i >= 0);
+    // Two listings still show the volume after the namespace went, the third finds it gone: then, and only then, destroy.
+    expect(listings).toHaveLength(3);
+    expect(Math.min(...listings)).toBeGreaterThan(indexOf(calls, 'kubectl', 'delete', 'namespace'));
+    expect(Math.max(...listings)).toBeLessThan(destroy);
+    expect(result.output).toContain('PersistentVolumes of turbo-app still being deleted: pvc-mongo vol-0123456789abcdef0');
+    // Only the app's volumes with reclaim policy Delete are waited for: another namespace's, or a retained one, are not.
+    expect(result.output).not.toMatch(/still being deleted: .*(pvc-tools|pvc-kept)/);
+  });
+
+  it('destroys anyway, naming the EBS volumes to delete by hand, when the PersistentVolumes outlive the bound', () => {
+    world
+      .set('cluster-status', 'ACTIVE\n')
+      .set('pv-delete-polls', '1000')
+      .set('persistentvolumes.json', list([persistentVolume('pvc-mongo', 'turbo-app', 'vol-0123456789abcdef0')]));
+
+    const result = world.run('terraform.sh', ['destroy', 'alice'], { ...DESTROY_ENV, PV_DELETE_TIMEOUT: '0' });
+
+    expect(result.status).toBe(0);
+    expect(result.output).toContain(
+      'WARNING: after 0s the EBS CSI driver had not deleted these PersistentVolumes of turbo-app (name, EBS volume): pvc-mongo vol-0123456789abcdef0 - destroying the cluster anyway; delete those EBS volumes by hand',
+    );
+    expect(indexOf(result.calls, 'terraform', 'destroy')).toBeGreaterThan(indexOf(result.calls, 'kubectl', 'get', 'persistentvolumes'));
+  });
+
+  it('fails before destroying when the PersistentVolumes cannot be listed (an unreadable cluster is not an empty one)', () => {
+    world.set('cluster-status', 'ACTIVE\n').set('fail', 'kubectl get persistentvolumes');
+
+    const result = world.run('terraform.sh', ['destroy', 'alice'], DESTROY_ENV);
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe('ERROR: terraform: could not list the PersistentVolumes of turbo-alice');
+    expect(indexOf(result.calls, 'terraform', 'destroy')).toBe(-1);
+  });
+
   it('destroys an absent cluster successfully without touching Kubernetes', () => {
     const result = world.run('terraform.sh', ['destroy', 'alice'], DESTROY_ENV);
 
@@ -170,6 +223,7 @@ describe('scripts/terraform.sh', () => {
     [['apply', 'alice'], { ...APPLY_ENV, DEVELOPER: 'bob' }, "ERROR: terraform: the argument 'alice' and DEVELOPER='bob' name different developers"],
     [['apply', 'alice'], { ...APPLY_ENV, EXPIRES_AT: '' }, 'ERROR: terraform: environment variable EXPIRES_AT is required'],
     [['apply', 'alice'], { ...APPLY_ENV, TF_LOCK_TIMEOUT: 'forever' }, "ERROR: terraform: TF_LOCK_TIMEOUT must be a duration such as 15m (got 'forever')"],
+    [['destroy', 'alice'], { ...DESTROY_ENV, PV_DELETE_TIMEOUT: '5m' }, "ERROR: terraform: PV_DELETE_TIMEOUT must be a whole number of seconds (got '5m')"],
   ])('refuses %j with a clear reason before any command runs', (args, env, lastLine) => {
     const result = world.run('terraform.sh', args, env);
 

@@ -4,6 +4,7 @@
  * wait loops driven by the check step, and no reference to a resource that does not exist.
  */
 import { taskStates } from '../../cli/rehearsal/packaged';
+import { RECONCILE_TICK_MINUTES } from '../../functions/core/plan';
 import { packagedStack } from '../support/packaged';
 
 const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
@@ -114,5 +115,22 @@ describe('packaged state machines', () => {
       .filter((resource) => resource.Type === 'AWS::Lambda::Function')
       .map((fn) => (fn.Properties as { Runtime: string }).Runtime);
     expect(new Set(runtimes)).toEqual(new Set(['nodejs22.x']));
+  });
+
+  it('schedules reconcile every RECONCILE_TICK_MINUTES, the tick core/plan adds to the lead', () => {
+    const schedules = Object.values(stack.template.Resources).filter((resource) => resource.Type === 'AWS::Events::Rule');
+    const reconcile = schedules.find((rule) => JSON.stringify(rule.Properties?.Targets).includes('ReconcileStateMachine'));
+    expect(reconcile?.Properties?.ScheduleExpression).toBe(`rate(${RECONCILE_TICK_MINUTES} minutes)`);
+  });
+
+  it('rolls image-sync out in a Distributed Map of child executions, allowed to start only its own', () => {
+    const stage = stack.stateMachines.imageSync!.definition.States.RollOutStage as unknown as State & { ItemProcessor: { ProcessorConfig: unknown } };
+    expect(stage.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(stage.MaxConcurrency).toBe(1000);
+    const role = stack.template.Resources.ImageSyncStateMachineRole!.Properties as { Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[] };
+    const statements = role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+    const starts = statements.filter((statement) => statement.Action.some((action) => action.startsWith('states:')));
+    expect(JSON.stringify(starts.find((statement) => statement.Action.includes('states:StartExecution'))?.Resource)).toMatch(/:stateMachine:turbo-rehearsal-imageSync"/);
+    expect(JSON.stringify(starts)).not.toMatch(/stateMachine:\*|execution:\*|"\*"/);
   });
 });

@@ -1,24 +1,27 @@
 /**
  * image-sync through the packaged machine, on three ready environments: one already current, one that rolls, one
  * whose rollout passes its deadline. The registry is asked once per update, whatever the number of clusters; the
- * same webhook twice starts one run; a wrong token starts nothing.
+ * same webhook twice starts one run; a wrong token starts nothing. Each environment rolls in a child execution of
+ * its own (a Distributed Map); a canary that fails beyond its budget stops the rest, with one summary for ops.
  */
 import { DateTime } from 'luxon';
 import { dayWindow, deliverPush, startRehearsal, tickReconcile, type Rehearsal } from '../../cli/rehearsal/day';
 import { fakeDigest } from '../../functions/adapters/memory/images';
 import { APP_WORKLOADS } from '../../functions/core/images';
+import { SHORT_REASON } from '../../functions/core/failure';
 import type { TurboConfig } from '../../functions/core/config';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
 
 const DATE = '2026-11-24';
 const base = exampleConfig();
 // Three developers in one zone, so that all three are ready at the same time.
-const config: TurboConfig = { ...base, developers: base.developers.slice(0, 3).map((dev) => ({ ...dev, timezone: 'Europe/Berlin', readyBy: '09:00' })) };
+const baseConfig: TurboConfig = { ...base, developers: base.developers.slice(0, 3).map((dev) => ({ ...dev, timezone: 'Europe/Berlin', readyBy: '09:00' })) };
+const config = baseConfig;
 const stack = packagedStack(config.region);
 const REPO = config.images.frontend;
 const NEW = `${REPO}:1.3.0@${fakeDigest(REPO, '1.3.0')}`;
 
-async function morning(faults: { developer: string; point: 'rollout-timeout' }[] = []): Promise<Rehearsal> {
+async function morning(faults: { developer: string; point: 'rollout-timeout' }[] = [], config = baseConfig): Promise<Rehearsal> {
   const window = dayWindow(config, DATE);
   const rehearsal = startRehearsal({ config, stack, root, faults }, window.start);
   const readyBy = DateTime.fromISO(`${DATE}T09:00`, { zone: 'Europe/Berlin' }).toMillis();
@@ -64,8 +67,34 @@ describe('image-sync', () => {
       const summary = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
       expect(summary.map((message) => message.text)).toEqual(['Image sync to frontend 1.3.0: 1 rolled, 1 already current, 0 skipped, 1 failed']);
       expect(JSON.stringify(summary[0]!.blocks)).toMatch(/carol.*(progress deadline|ProgressDeadlineExceeded)/);
+      // One child execution per environment, and a failed one carries a short reason, not the whole Cause.
+      const children = [...rehearsal.sfn.executions.values()].filter((execution) => execution.machine === 'imageSync/RollOutStage');
+      expect(children.map((child) => (child.input as { developer: string }).developer).sort()).toEqual(['alice', 'bob', 'carol']);
+      const carol = children.find((child) => (child.input as { developer: string }).developer === 'carol')!;
+      expect(carol.output).toMatchObject({ developer: 'carol', outcome: 'failed' });
+      expect(String((carol.output as { reason: string }).reason).length).toBeLessThanOrEqual(SHORT_REASON);
       // The desired images are recorded for everyone, so a cluster created later deploys 1.3.0 from the start.
       expect(config.developers.map((dev) => cloud.records.get(dev.name)?.images?.frontend?.tag)).toEqual(['1.3.0', '1.3.0', '1.3.0']);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
+  it('stops a release that fails its canary beyond the budget: the rest are not rolled, ops hears once', async () => {
+    const canaryOfOne: TurboConfig = { ...baseConfig, imageSync: { ...baseConfig.imageSync, canary: { clusters: 1, toleratedFailures: 0 } } };
+    const rehearsal = await morning([{ developer: 'alice', point: 'rollout-timeout' }], canaryOfOne);
+    try {
+      const { cloud } = rehearsal;
+      const patchesBefore = cloud.kube.patches.length;
+      await deliverPush(rehearsal, canaryOfOne, { image: 'frontend', tag: '1.3.0' });
+      await rehearsal.advance(Date.now() + 60 * 60_000);
+      const [run] = imageSyncRuns(rehearsal);
+      expect(run!.status).toBe('FAILED');
+      expect(run!.cause).toMatch(/Turbo\.CanaryFailed/);
+      expect(cloud.kube.patches.slice(patchesBefore).map((patch) => patch.cluster)).toEqual(['turbo-alice']);
+      const summary = cloud.outbox.filter((message) => message.to.channel === canaryOfOne.slack.opsChannel);
+      expect(summary).toHaveLength(1);
+      expect(summary[0]!.text).toMatch(/stopped: the canary failed beyond its budget \(0 rolled.*1 failed\); 2 environment\(s\) not rolled/);
     } finally {
       rehearsal.stop();
     }

@@ -68,7 +68,7 @@ async function startJenkinsDay(options: Partial<FakeJenkinsOptions> = {}): Promi
     token: jenkins.token,
     fetch: recordingFetch,
   });
-  // Start well before alice's lead time (readyBy 09:00 less 25 minutes), as the morning's first tick would.
+  // Start well before alice's window (readyBy 09:00 less 25 minutes and one tick), as the morning's first tick would.
   const rehearsal = startRehearsal({ config, stack: packagedStack(config.region), root, runner }, at('08:00'));
   const day = { jenkins, config, rehearsal, sent };
   open.push(day);

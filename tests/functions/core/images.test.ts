@@ -4,6 +4,8 @@ import { parse } from 'yaml';
 import type { WorkloadState } from '../../../functions/adapters/ports';
 import { validateConfig } from '../../../functions/core/config';
 import {
+  canaryVerdict,
+  splitCanary,
   APP_WORKLOADS,
   compareSemver,
   decideRollout,
@@ -136,5 +138,22 @@ describe('the imageSync config block', () => {
     expect(pair.ok ? [] : pair.problems).toEqual([
       expect.objectContaining({ path: 'imageSync.registryTokenParameter', message: 'registryUserParameter and registryTokenParameter go together (both or neither)' }),
     ]);
+  });
+});
+
+describe('the canary', () => {
+  const envs = ['a', 'b', 'c', 'd'];
+
+  it('rolls the first clusters first and the others after them; 0 rolls everyone at once', () => {
+    expect(splitCanary(envs, { clusters: 2 })).toEqual({ canary: ['a', 'b'], rest: ['c', 'd'] });
+    expect(splitCanary(envs, { clusters: 0 })).toEqual({ canary: [], rest: envs });
+    expect(splitCanary(envs, { clusters: 9 })).toEqual({ canary: envs, rest: [] });
+  });
+
+  it('lets the rest roll only while the canary failed no more than its budget', () => {
+    const outcomes = (failed: number) => Array.from({ length: 5 }, (_, i) => ({ outcome: i < failed ? 'failed' : 'rolled' }));
+    expect(canaryVerdict(outcomes(1), { toleratedFailures: 1 })).toEqual({ failures: 1, proceed: true });
+    expect(canaryVerdict(outcomes(2), { toleratedFailures: 1 })).toEqual({ failures: 2, proceed: false });
+    expect(canaryVerdict(outcomes(1), { toleratedFailures: 0 })).toEqual({ failures: 1, proceed: false });
   });
 });

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import type { ClusterInfo, EnvironmentRecord } from '../../../functions/adapters/ports';
 import { atLocalTime } from '../../../functions/core/clock';
 import { configSchema, scheduleOf, type TurboConfig } from '../../../functions/core/config';
-import { isStaleClaim, manualRunIdFor, plan, RUN_LIFETIME_HOURS, runIdFor, scheduledDesire, teardownInstant, untaggedLookalikes, type PlannedAction } from '../../../functions/core/plan';
+import { isStaleClaim, manualRunIdFor, plan, RECONCILE_TICK_MINUTES, RUN_LIFETIME_HOURS, runIdFor, scheduledDesire, teardownInstant, untaggedLookalikes, type PlannedAction } from '../../../functions/core/plan';
 
 const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 
@@ -54,7 +54,7 @@ function reconcileOnGrid(config: TurboConfig, fromIso: string, hours: number, in
   const records = new Map(initial.map((r) => [r.developer, r]));
   const started: Started[] = [];
   const from = Date.parse(fromIso);
-  for (let tick = from; tick < from + hours * 3_600_000; tick += 15 * 60_000) {
+  for (let tick = from; tick < from + hours * 3_600_000; tick += RECONCILE_TICK_MINUTES * 60_000) {
     const now = new Date(tick);
     for (const action of plan(now, config, [...records.values()], []).actions) {
       started.push({ at: now.toISOString(), developer: action.developer, action: action.action, runId: action.runId });
@@ -69,27 +69,27 @@ function reconcileOnGrid(config: TurboConfig, fromIso: string, hours: number, in
 describe('plan on an ordinary working day (Tuesday 2026-11-24)', () => {
   const config = configWith();
 
-  it('plans up for alice at readyBy − leadMinutes, with the local-date run ID, the cluster name and the expiry', () => {
-    const p = plan(at('2026-11-24T07:35:00Z'), config, [], []); // 08:35 in Berlin (CET, UTC+1)
+  it('plans up for alice at readyBy − leadMinutes − one tick, with the local-date run ID, the cluster name and the expiry', () => {
+    const p = plan(at('2026-11-24T07:20:00Z'), config, [], []); // 08:20 in Berlin (CET, UTC+1)
     expect(actionOf(p, 'alice')).toEqual({
       developer: 'alice',
       action: 'up',
       runId: 'alice-up-20261124',
       clusterName: 'turbo-alice',
-      reason: 'working day; ready by 09:00 Europe/Berlin needs a start at 08:35 Europe/Berlin',
+      reason: 'working day; ready by 09:00 Europe/Berlin needs a start at 08:20 Europe/Berlin',
       expiresAt: '2026-11-24T18:00:00.000Z',
     });
   });
 
   it('plans nothing before the start, and says when the start is', () => {
-    const p = plan(at('2026-11-24T07:34:00Z'), config, [], []);
+    const p = plan(at('2026-11-24T07:19:00Z'), config, [], []);
     expect(actionOf(p, 'alice')).toBeUndefined();
-    expect(idleOf(p, 'alice')?.reason).toBe('before the start at 08:35 Europe/Berlin (ready by 09:00 Europe/Berlin); nothing is running');
+    expect(idleOf(p, 'alice')?.reason).toBe('before the start at 08:20 Europe/Berlin (ready by 09:00 Europe/Berlin); nothing is running');
   });
 
   it('honours per-developer overrides: bob starts earlier, carol follows New York hours', () => {
     const p = plan(at('2026-11-24T07:05:00Z'), config, [], []); // 08:05 Berlin, 02:05 New York
-    expect(actionOf(p, 'bob')?.reason).toBe('working day; ready by 08:30 Europe/Berlin needs a start at 08:05 Europe/Berlin');
+    expect(actionOf(p, 'bob')?.reason).toBe('working day; ready by 08:30 Europe/Berlin needs a start at 07:50 Europe/Berlin');
     expect(actionOf(p, 'alice')).toBeUndefined();
     expect(actionOf(p, 'carol')).toBeUndefined();
     const carol = actionOf(plan(at('2026-11-24T14:05:00Z'), config, [], []), 'carol'); // 09:05 New York (EST)
@@ -120,13 +120,26 @@ describe('plan on an ordinary working day (Tuesday 2026-11-24)', () => {
 });
 
 describe('the 15-minute reconcile grid', () => {
-  it('starts up at the first tick at or after readyBy − lead, and down at the first tick at or after teardown, once each', () => {
-    const config = configWith({ developers: [example.developers[0]] }); // alice: 08:35 start, 19:00 teardown, CET
+  it('starts up at the first tick at or after readyBy − lead − one tick, and down at the first tick at or after teardown, once each', () => {
+    const config = configWith({ developers: [example.developers[0]] }); // alice: 08:20 start, 19:00 teardown, CET
     expect(reconcileOnGrid(config, '2026-11-24T00:00:00Z', 24)).toEqual([
-      { at: '2026-11-24T07:45:00.000Z', developer: 'alice', action: 'up', runId: 'alice-up-20261124' },
+      { at: '2026-11-24T07:30:00.000Z', developer: 'alice', action: 'up', runId: 'alice-up-20261124' },
       { at: '2026-11-24T18:00:00.000Z', developer: 'alice', action: 'down', runId: 'alice-down-20261124' },
     ]);
   });
+
+  it.each(['09:00', '08:50', '08:36', '08:35', '08:34', '08:21', '07:05'])(
+    'starts the up at a tick that leaves the whole lead before readyBy %s (a cluster is never late by a tick)',
+    (readyBy) => {
+      const config = configWith({ readyBy, developers: [example.developers[0]] });
+      const ups = reconcileOnGrid(config, '2026-11-24T00:00:00Z', 24).filter((s) => s.action === 'up');
+      expect(ups).toHaveLength(1);
+      const readyAt = DateTime.fromISO(`2026-11-24T${readyBy}`, { zone: 'Europe/Berlin' }).toMillis();
+      const margin = readyAt - Date.parse(ups[0]!.at) - config.leadMinutes * 60_000;
+      expect(margin).toBeGreaterThanOrEqual(0);
+      expect(margin).toBeLessThan(RECONCILE_TICK_MINUTES * 60_000);
+    },
+  );
 
   it('keeps planning the same up run ID on every tick while nothing records it (the execution name deduplicates)', () => {
     const config = configWith();
@@ -140,11 +153,11 @@ describe('the 15-minute reconcile grid', () => {
 describe('daylight saving time: readyBy 09:00 and teardownAt 19:00 are local on transition days', () => {
   const config = dstConfig();
   it.each([
-    ['Europe/Berlin spring forward', 'berta', '2026-03-29', '2026-03-28T22:00:00Z', '2026-03-29T06:45:00.000Z', '2026-03-29T17:00:00.000Z'],
-    ['Europe/Berlin fall back', 'berta', '2026-10-25', '2026-10-24T22:00:00Z', '2026-10-25T07:45:00.000Z', '2026-10-25T18:00:00.000Z'],
-    ['America/New_York spring forward', 'nora', '2026-03-08', '2026-03-08T05:00:00Z', '2026-03-08T12:45:00.000Z', '2026-03-08T23:00:00.000Z'],
-    ['America/New_York fall back', 'nora', '2026-11-01', '2026-11-01T04:00:00Z', '2026-11-01T13:45:00.000Z', '2026-11-02T00:00:00.000Z'],
-  ])('%s (%s on %s): one up at 08:45 local, one down at 19:00 local', (_label, developer, date, localMidnightUtc, upAt, downAt) => {
+    ['Europe/Berlin spring forward', 'berta', '2026-03-29', '2026-03-28T22:00:00Z', '2026-03-29T06:30:00.000Z', '2026-03-29T17:00:00.000Z'],
+    ['Europe/Berlin fall back', 'berta', '2026-10-25', '2026-10-24T22:00:00Z', '2026-10-25T07:30:00.000Z', '2026-10-25T18:00:00.000Z'],
+    ['America/New_York spring forward', 'nora', '2026-03-08', '2026-03-08T05:00:00Z', '2026-03-08T12:30:00.000Z', '2026-03-08T23:00:00.000Z'],
+    ['America/New_York fall back', 'nora', '2026-11-01', '2026-11-01T04:00:00Z', '2026-11-01T13:30:00.000Z', '2026-11-02T00:00:00.000Z'],
+  ])('%s (%s on %s): one up at 08:30 local, one down at 19:00 local', (_label, developer, date, localMidnightUtc, upAt, downAt) => {
     const started = reconcileOnGrid(config, localMidnightUtc, 24).filter((s) => s.developer === developer);
     const day = date.replaceAll('-', '');
     expect(started).toEqual([
@@ -158,7 +171,7 @@ describe('daylight saving time: readyBy 09:00 and teardownAt 19:00 are local on 
     const after = actionOf(plan(at('2026-03-30T06:35:00Z'), config, [], []), 'berta'); // Monday, CEST
     expect(before?.runId).toBe('berta-up-20260327');
     expect(after?.runId).toBe('berta-up-20260330');
-    expect(plan(at('2026-03-30T06:34:00Z'), config, [], []).actions.map((a) => a.developer)).not.toContain('berta');
+    expect(plan(at('2026-03-30T06:19:00Z'), config, [], []).actions.map((a) => a.developer)).not.toContain('berta');
   });
 
   // A readyBy in the hour that spring-forward skips does not exist on the wall clock. Our choice (clock.ts):
@@ -166,8 +179,8 @@ describe('daylight saving time: readyBy 09:00 and teardownAt 19:00 are local on 
   // lead time as elapsed time before that instant. So 02:30 becomes 03:30 CEST/EDT, and the start is 25 real
   // minutes earlier.
   it.each([
-    ['berta', '2026-03-28T23:00:00Z', '2026-03-29T01:15:00.000Z', '2026-03-29T01:30:00.000Z'],
-    ['nora', '2026-03-08T05:00:00Z', '2026-03-08T07:15:00.000Z', '2026-03-08T07:30:00.000Z'],
+    ['berta', '2026-03-28T23:00:00Z', '2026-03-29T01:00:00.000Z', '2026-03-29T01:30:00.000Z'],
+    ['nora', '2026-03-08T05:00:00Z', '2026-03-08T07:00:00.000Z', '2026-03-08T07:30:00.000Z'],
   ])('a readyBy of 02:30 in the skipped hour (%s) gives exactly one up, before the shifted 03:30', (developer, fromUtc, upAt, readyAt) => {
     const started = reconcileOnGrid(dstConfig('02:30'), fromUtc, 23).filter((s) => s.developer === developer && s.action === 'up');
     expect(started).toHaveLength(1);
@@ -178,16 +191,16 @@ describe('daylight saving time: readyBy 09:00 and teardownAt 19:00 are local on 
     expect(readyBy.toFormat('HH:mm')).toBe('03:30');
   });
 
-  it('a lead time that spans the skipped hour is still 25 real minutes: readyBy 03:10 CEST starts at 01:45 CET', () => {
-    const p = plan(at('2026-03-29T00:45:00Z'), dstConfig('03:10'), [], []);
-    expect(actionOf(p, 'berta')?.reason).toBe('working day; ready by 03:10 Europe/Berlin needs a start at 01:45 Europe/Berlin');
-    expect(actionOf(plan(at('2026-03-29T00:44:00Z'), dstConfig('03:10'), [], []), 'berta')).toBeUndefined();
+  it('a lead time plus a tick that spans the skipped hour is still 40 real minutes: readyBy 03:10 CEST starts at 01:30 CET', () => {
+    const p = plan(at('2026-03-29T00:30:00Z'), dstConfig('03:10'), [], []);
+    expect(actionOf(p, 'berta')?.reason).toBe('working day; ready by 03:10 Europe/Berlin needs a start at 01:30 Europe/Berlin');
+    expect(actionOf(plan(at('2026-03-29T00:29:00Z'), dstConfig('03:10'), [], []), 'berta')).toBeUndefined();
   });
 
   it('a readyBy in the repeated hour of fall-back counts from its first occurrence, and starts once', () => {
     // 02:30 happens at 00:30Z (CEST) and again at 01:30Z (CET) in Berlin on 2026-10-25.
     const started = reconcileOnGrid(dstConfig('02:30'), '2026-10-24T22:00:00Z', 24).filter((s) => s.developer === 'berta' && s.action === 'up');
-    expect(started).toEqual([{ at: '2026-10-25T00:15:00.000Z', developer: 'berta', action: 'up', runId: 'berta-up-20261025' }]);
+    expect(started).toEqual([{ at: '2026-10-25T00:00:00.000Z', developer: 'berta', action: 'up', runId: 'berta-up-20261025' }]);
   });
 
   it('a start before local midnight is clamped to midnight: a day’s runs belong to that day', () => {

@@ -66,11 +66,12 @@ function bind(overrides: Partial<Deps> & { config?: TurboConfig }) {
 const activeCluster = (name: string): ClusterInfo => ({ name, status: 'ACTIVE', endpoint: `https://${name}.example`, certificateAuthority: 'Q0E=', nodegroupStatus: 'ACTIVE', tags: {} });
 
 describe('ListReadyEnvironments', () => {
-  it('lists only ready environments, by developer', async () => {
+  it('lists only ready environments, by developer, the first imageSync.canary.clusters of them as the canary', async () => {
     const record = (developer: string, status: EnvironmentRecord['status']): EnvironmentRecord => ({ developer, status, clusterName: `turbo-${developer}`, updatedAt: '2026-11-25T08:00:00Z' });
     bind({ store: { list: async () => [record('carol', 'ready'), record('bob', 'destroyed'), record('alice', 'ready'), record('dave', 'provisioning')] } as unknown as Deps['store'] });
     await expect(listReadyEnvironments({}, context)).resolves.toEqual({
-      environments: [{ developer: 'alice', clusterName: 'turbo-alice' }, { developer: 'carol', clusterName: 'turbo-carol' }],
+      canary: [{ developer: 'alice', clusterName: 'turbo-alice' }, { developer: 'carol', clusterName: 'turbo-carol' }],
+      rest: [],
       count: 2,
     });
   });
