@@ -8,7 +8,7 @@ import { paginateListStateMachines, type SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createDocumentClient, DynamoEnvironmentStore } from '../functions/adapters/dynamodb';
 import { createSfnClient } from '../functions/adapters/stepfunctions';
-import type { DeveloperConfig, TurboConfig } from '../functions/core/config';
+import { memberOf, type DeveloperConfig, type TurboConfig } from '../functions/core/config';
 
 /** The names serverless.yml gives a stage's resources (`${self:service}-${sls:stage}-…`, service `turbo`). */
 export function stageResourceNames(stage: string) {
@@ -61,7 +61,7 @@ export class Stage {
 
   /** The roster entry, or a failure that names the developer and lists the roster. */
   developer(name: string): DeveloperConfig {
-    const found = this.config.developers.find((dev) => dev.name === name);
+    const found = memberOf(this.config, name);
     if (found) return found;
     const roster = this.config.developers.map((dev) => dev.name).join(', ');
     throw new StageFailure(`unknown developer "${name}": the roster of team ${this.config.team} is ${roster}`);

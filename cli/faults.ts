@@ -4,11 +4,11 @@
  * the record says, whether ops heard of it, whether the replay converged, and what the replay did twice.
  */
 import { DateTime } from 'luxon';
-import { scheduleOf, type TurboConfig } from '../functions/core/config';
+import { clusterNameOf, memberOf, scheduleOf, type TurboConfig } from '../functions/core/config';
 import { manualRunIdFor } from '../functions/core/plan';
 import { clusterHasFailed } from '../functions/core/jobs';
 import type { FaultPoint, MemoryCloud, SentMessage } from '../functions/adapters/memory/cloud';
-import type { EnvironmentStatus, JobKind } from '../functions/adapters/ports';
+import type { EnvironmentStatus, JobKind } from '../functions/core/types';
 import { dayWindow, RECONCILE_EVERY_MS, startRehearsal, tickReconcile, type Rehearsal } from './rehearsal/day';
 import type { LocalExecution } from './rehearsal/local-sfn';
 import type { PackagedStack } from './rehearsal/packaged';
@@ -90,7 +90,7 @@ async function jobLedger(cloud: MemoryCloud, developer: string): Promise<{ start
   const started = { apply: 0, deploy: 0, destroy: 0 };
   const succeeded = new Set<JobKind>();
   // An apply whose cluster then failed did not do its job: applying again is the fix, not a duplicate.
-  const clusterFailed = clusterHasFailed(await cloud.clusters.describe(`turbo-${developer}`));
+  const clusterFailed = clusterHasFailed(await cloud.clusters.describe(clusterNameOf(developer)));
   for (const job of cloud.jobs.values()) {
     if (job.handle.developer !== developer) continue;
     started[job.handle.kind] += 1;
@@ -102,7 +102,7 @@ async function jobLedger(cloud: MemoryCloud, developer: string): Promise<{ start
 
 /** Where a developer may be when the rehearsal stops, on a day without faults (mid-teardown, either side of it). */
 function expectedStatuses(config: TurboConfig, developer: string, date: string, at: number): EnvironmentStatus[] {
-  const dev = config.developers.find((candidate) => candidate.name === developer)!;
+  const dev = memberOf(config, developer)!;
   const schedule = scheduleOf(config, dev);
   const teardown = DateTime.fromISO(`${date}T${schedule.teardownAt}`, { zone: schedule.timezone }).toMillis();
   if (at < teardown) return ['ready'];
@@ -137,7 +137,7 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
   const { config, date, target } = options;
   const window = dayWindow(config, date);
   const point = faultCase.inject === 'second-claimer' ? undefined : faultCase.inject;
-  const member = config.developers.find((dev) => dev.name === target);
+  const member = memberOf(config, target);
   if (!member) throw new Error(`fault target ${JSON.stringify(target)} is not in the roster`);
   // A teardown fault is watched until the end of the target's own day: the next day's reconcile starts a new down.
   const endOfTargetDay = DateTime.fromISO(`${date}T23:59`, { zone: scheduleOf(config, member).timezone }).toMillis();

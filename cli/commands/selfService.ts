@@ -5,7 +5,9 @@
  * IAM identity that runs the CLI: the audit entry says `cli:<caller ARN>`.
  */
 import { allowRequireOfMiddy } from '../rehearsal/local-sfn';
-import type { EnvironmentRunRequest, Notifier } from '../../functions/adapters/ports';
+import type { EnvironmentRunRequest } from '../../functions/core/types';
+import type { Notifier } from '../../functions/core/ports';
+import { CLOCK_TIME } from '../../functions/core/clock';
 import { resolveRequest, type TurboCommand } from '../../functions/core/slackRequest';
 import { UsageError, type CommandIo } from '../main';
 import { parseDateFlag } from '../flags';
@@ -25,8 +27,6 @@ function loadSlackWork(): SlackWork {
 /** SlackWork answers through its result; a CLI task names no Slack user to answer, so nothing is ever sent. */
 const refuseSlack = () => Promise.reject(new Error('the CLI sends no Slack messages'));
 const noSlack: Notifier = { sendToUser: refuseSlack, sendToChannel: refuseSlack };
-
-const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /** The request in the words of the Slack grammar, from the command line. */
 function commandOf(verb: Verb, values: { until?: string; date?: string }): TurboCommand {

@@ -3,7 +3,7 @@
  * (an orphan that reconcile will take down), read from the stage's table. Times are in each developer's zone.
  */
 import type { CommandIo } from '../main';
-import type { EnvironmentRecord } from '../../functions/adapters/ports';
+import type { EnvironmentRecord } from '../../functions/core/types';
 import { scheduleOf } from '../../functions/core/config';
 import { formatLocalTime } from '../../functions/core/messages';
 import { parseStageArgs, runOnStage } from './stage';

@@ -9,7 +9,7 @@ import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { RECONCILE_TICK_MINUTES } from '../../functions/core/plan';
 import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
-import type { JobRunner } from '../../functions/adapters/ports';
+import type { JobRunner } from '../../functions/core/ports';
 import { localDate, localNow } from '../../functions/core/clock';
 import {
   ExecutionAlreadyExists,

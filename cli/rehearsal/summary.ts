@@ -5,10 +5,10 @@
  */
 import { DateTime } from 'luxon';
 import { atLocalTime } from '../../functions/core/clock';
-import { scheduleOf, type TurboConfig } from '../../functions/core/config';
+import { memberOf, scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { scheduledDesire } from '../../functions/core/plan';
 import { formatMargin, marginMinutes } from '../../functions/core/report';
-import type { EnvironmentRecord } from '../../functions/adapters/ports';
+import type { EnvironmentRecord } from '../../functions/core/types';
 import type { LocalExecution } from './local-sfn';
 import { formatTable } from '../table';
 import type { DayResult } from './day';
@@ -96,7 +96,7 @@ export function summarise(
   const environment = executions.filter((execution) => execution.machine === 'environment');
   const owners = new Set([...config.developers.map((dev) => dev.name), ...environment.map((execution) => String(execution.input.developer))]);
   return [...owners].sort().map((developer) => {
-    const member = config.developers.find((dev) => dev.name === developer);
+    const member = memberOf(config, developer);
     const schedule = member ? scheduleOf(config, member) : { timezone: 'UTC', readyBy: config.readyBy, teardownAt: config.teardownAt };
     const midnight = DateTime.fromISO(date, { zone: schedule.timezone });
     const readyBy = atLocalTime(midnight, schedule.readyBy);

@@ -5,11 +5,11 @@
  */
 import { DateTime } from 'luxon';
 import type { TurboConfig } from '../../functions/core/config';
-import { scheduleOf } from '../../functions/core/config';
+import { memberOf, scheduleOf } from '../../functions/core/config';
 import { dailyCosts } from '../../functions/core/cost';
 import { ChannelRate, JobSlots } from '../../functions/adapters/memory/limits';
 import type { SentMessage } from '../../functions/adapters/memory/cloud';
-import type { SelfServiceTask } from '../../functions/adapters/ports';
+import type { SelfServiceTask } from '../../functions/core/types';
 import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile, type Rehearsal } from '../rehearsal/day';
 import { ExecutionAlreadyExists, type LocalExecution } from '../rehearsal/local-sfn';
 import type { PackagedStack } from '../rehearsal/packaged';
@@ -76,7 +76,7 @@ export interface SoakResult {
 }
 
 function ownerIsDue(config: TurboConfig, developer: string, date: string, skips: Set<string>): boolean {
-  const dev = config.developers.find((candidate) => candidate.name === developer)!;
+  const dev = memberOf(config, developer)!;
   const schedule = scheduleOf(config, dev);
   const local = DateTime.fromISO(date, { zone: schedule.timezone });
   const weekday = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'][local.weekday - 1] as (typeof schedule.workingDays)[number];
@@ -85,7 +85,7 @@ function ownerIsDue(config: TurboConfig, developer: string, date: string, skips:
 
 /** The self-service work behind `/turbo` and `turbo up|down|keep|skip`, through the same code the SlackWork handler runs. */
 function selfService(rehearsal: Rehearsal, config: TurboConfig, event: Extract<SoakEvent, { developer: string; via: string }>): Promise<unknown> {
-  const dev = config.developers.find((candidate) => candidate.name === event.developer)!;
+  const dev = memberOf(config, event.developer)!;
   const now = new Date().toISOString();
   const request: SelfServiceTask['request'] =
     event.kind === 'keep'
@@ -175,7 +175,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         now,
         alive,
         (owner) => {
-          const dev = config.developers.find((candidate) => candidate.name === owner);
+          const dev = memberOf(config, owner);
           if (!dev) return undefined;
           const schedule = scheduleOf(config, dev);
           const today = dayOf(now, schedule.timezone);

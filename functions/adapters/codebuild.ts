@@ -9,7 +9,10 @@ import {
   type Build,
   type EnvironmentVariable,
 } from '@aws-sdk/client-codebuild';
-import { ConfigurationError, type JobHandle, type JobKind, type JobRequest, type JobRunner, type JobStatus } from './ports';
+import type { JobHandle, JobKind, JobRequest, JobStatus } from '../core/types';
+import type { JobRunner } from '../core/ports';
+import { ConfigurationError } from '../core/errors';
+import { jobParamProblem, RESERVED_JOB_PARAMS } from '../core/jobs';
 import { awsErrorName, translateAwsError } from './retry';
 
 export interface CodeBuildProjects {
@@ -19,9 +22,6 @@ export interface CodeBuildProjects {
   deployProject: string;
 }
 
-/** Variables every job gets; job.params may not override them. */
-const RESERVED_VARIABLES = ['ACTION', 'DEVELOPER', 'TURBO_RUN_ID'];
-const ENVIRONMENT_VARIABLE_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const FAILED_BUILD_STATES = new Set(['FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);
 
 export function createCodeBuildClient(region?: string): CodeBuildClient {
@@ -89,11 +89,12 @@ export class CodeBuildJobRunner implements JobRunner {
 
 function environmentFor(job: JobRequest): EnvironmentVariable[] {
   for (const name of Object.keys(job.params)) {
-    if (!ENVIRONMENT_VARIABLE_NAME.test(name)) {
+    const problem = jobParamProblem(name);
+    if (problem === 'not-a-name') {
       throw new Error(`job.params key "${name}" is not an environment variable name (upper-case letters, digits, _)`);
     }
-    if (RESERVED_VARIABLES.includes(name)) {
-      throw new Error(`job.params key "${name}" is reserved: Turbo sets ${RESERVED_VARIABLES.join(', ')} itself`);
+    if (problem === 'reserved') {
+      throw new Error(`job.params key "${name}" is reserved: Turbo sets ${RESERVED_JOB_PARAMS.join(', ')} itself`);
     }
   }
   const variables: Record<string, string> = {

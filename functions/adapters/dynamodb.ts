@@ -5,15 +5,9 @@
 import { DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand, paginateScan, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import {
-  OwnershipLostError,
-  TransientError,
-  type AmendPatch,
-  type ClaimRequest,
-  type ClaimResult,
-  type EnvironmentRecord,
-  type EnvironmentStore,
-} from './ports';
+import type { AmendPatch, ClaimRequest, ClaimResult, EnvironmentRecord } from '../core/types';
+import type { EnvironmentStore } from '../core/ports';
+import { OwnershipLostError, TransientError } from '../core/errors';
 import { awsErrorName, translateAwsError } from './retry';
 
 /** The table's keys and billing, for serverless.yml to mirror and tests to create the table with. */

@@ -10,10 +10,10 @@ import {
   type Cluster,
   type NodegroupStatus as EksNodegroupStatus,
 } from '@aws-sdk/client-eks';
-import type { ClusterInfo, Clusters } from './ports';
+import { OWNER_TAG } from '../core/config';
+import type { ClusterInfo } from '../core/types';
+import type { Clusters } from '../core/ports';
 import { awsErrorName, translateAwsError } from './retry';
-
-export const OWNER_TAG = 'turbo:owner';
 
 type NodegroupState = NonNullable<ClusterInfo['nodegroupStatus']>;
 

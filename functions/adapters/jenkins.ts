@@ -14,16 +14,10 @@
  * for people, so the API token is never sent to another host.
  */
 import { DNS_LABEL, MAX_DEVELOPER_NAME } from '../core/config';
-import {
-  AuthenticationError,
-  ConfigurationError,
-  TransientError,
-  type JobHandle,
-  type JobKind,
-  type JobRequest,
-  type JobRunner,
-  type JobStatus,
-} from './ports';
+import type { JobHandle, JobKind, JobRequest, JobStatus } from '../core/types';
+import type { JobRunner } from '../core/ports';
+import { AuthenticationError, ConfigurationError, TransientError } from '../core/errors';
+import { JOB_PARAM_NAME, jobParamProblem } from '../core/jobs';
 import { withRetry } from './retry';
 
 export interface JenkinsJobs {
@@ -51,8 +45,6 @@ export const OUTPUT_ARTIFACT = 'turbo-output.env';
 /** Keys each job kind must report; a kind listed here must archive OUTPUT_ARTIFACT. */
 const REQUIRED_OUTPUTS: Partial<Record<JobKind, readonly string[]>> = { deploy: ['APP_URL'] };
 const MAX_OUTPUT_BYTES = 16 * 1024;
-const OUTPUT_KEY = /^[A-Z][A-Z0-9_]*$/;
-const RESERVED_PARAMS = new Set(['ACTION', 'DEVELOPER', 'TURBO_RUN_ID']);
 const RUN_ID = /^[\w.-]{1,80}$/;
 const JOB_PATH = /^[\w.-]+(\/[\w.-]+)*$/;
 /** How far back the idempotency lookup searches the job's builds. */
@@ -362,7 +354,7 @@ function validateRequest(job: JobRequest): void {
   }
   if (!RUN_ID.test(job.runId)) throw new ConfigurationError(`job runId must be 1-80 letters, digits, '.', '_' or '-' (got ${JSON.stringify(job.runId)})`);
   for (const [name, value] of Object.entries(job.params)) {
-    if (!OUTPUT_KEY.test(name) || RESERVED_PARAMS.has(name)) {
+    if (jobParamProblem(name)) {
       throw new ConfigurationError(`job parameter name must be UPPER_SNAKE_CASE and not ACTION, DEVELOPER or TURBO_RUN_ID (got ${JSON.stringify(name)})`);
     }
     if (typeof value !== 'string') throw new ConfigurationError(`job parameter ${name} must be a string (got ${JSON.stringify(value)})`);
@@ -412,8 +404,8 @@ export function parseOutputs(text: string): { values: Record<string, string> } |
     if (line.trim() === '' || line.startsWith('#')) continue;
     const separator = line.indexOf('=');
     const key = separator > 0 ? line.slice(0, separator) : line;
-    if (separator < 0 || !OUTPUT_KEY.test(key)) {
-      return { problem: `line ${index + 1} is not KEY=value with KEY matching ${OUTPUT_KEY.source} (key ${JSON.stringify(key.slice(0, 40))})` };
+    if (separator < 0 || !JOB_PARAM_NAME.test(key)) {
+      return { problem: `line ${index + 1} is not KEY=value with KEY matching ${JOB_PARAM_NAME.source} (key ${JSON.stringify(key.slice(0, 40))})` };
     }
     values[key] = line.slice(separator + 1);
   }

@@ -20,7 +20,9 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { AuthenticationError, ConfigurationError, TransientError, type Kube, type KubeCluster, type WorkloadRef, type WorkloadState } from './ports';
+import type { KubeCluster, WorkloadRef, WorkloadState } from '../core/types';
+import type { Kube } from '../core/ports';
+import { AuthenticationError, ConfigurationError, TransientError } from '../core/errors';
 import { withRetry } from './retry';
 
 export const EKS_TOKEN_PREFIX = 'k8s-aws-v1.';

@@ -4,7 +4,8 @@
  * retries a failed asynchronous invocation twice, so the work must be idempotent (it is: see slackWork).
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { AsyncWork, SelfServiceTask } from './ports';
+import type { SelfServiceTask } from '../core/types';
+import type { AsyncWork } from '../core/ports';
 import { translateAwsError } from './retry';
 
 /** Lambda's limit for an asynchronous invocation's payload. */

@@ -16,7 +16,8 @@
  *   TransientError. No token or password ever goes into an error.
  */
 import type { TurboConfig } from '../core/config';
-import { AuthenticationError, ConfigurationError, TransientError, type Registry, type SecretStore } from './ports';
+import type { Registry, SecretStore } from '../core/ports';
+import { AuthenticationError, ConfigurationError, TransientError } from '../core/errors';
 import { withRetry } from './retry';
 
 export const MANIFEST_MEDIA_TYPES = [

@@ -4,7 +4,7 @@
  * - `translateAwsError`: AWS SDK clients retry throttling, 5xx and network failures on their own; what survives
  *   those retries is turned into the port errors that the state machines route on.
  */
-import { AuthenticationError, TransientError } from './ports';
+import { AuthenticationError, TransientError } from '../core/errors';
 
 export interface RetryOptions {
   /** Attempts in all, the first one included. */

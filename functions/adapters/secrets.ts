@@ -5,7 +5,8 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { ConfigurationError, type SecretStore } from './ports';
+import type { SecretStore } from '../core/ports';
+import { ConfigurationError } from '../core/errors';
 import { awsErrorName, translateAwsError } from './retry';
 
 export const DEFAULT_SECRET_TTL_MS = 5 * 60_000;

@@ -3,7 +3,9 @@
  * waits out a 429's Retry-After; what survives that becomes a port error. The bot token never appears in an error.
  */
 import { ErrorCode, LogLevel, WebClient, type Block, type RetryOptions } from '@slack/web-api';
-import { AuthenticationError, ConfigurationError, TransientError, type Message, type Notifier, type SecretStore } from './ports';
+import type { Message } from '../core/types';
+import type { Notifier, SecretStore } from '../core/ports';
+import { AuthenticationError, ConfigurationError, TransientError } from '../core/errors';
 
 export interface SlackNotifierOptions {
   /** The Web API base URL; Slack's own by default. Rehearsals and tests point it at a local server. */

@@ -5,7 +5,7 @@
  * work was already started, so neither starts anything.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { Workflows } from './ports';
+import type { Workflows } from '../core/ports';
 import { awsErrorName, translateAwsError } from './retry';
 
 export function createSfnClient(region?: string): SFNClient {

@@ -4,6 +4,9 @@
  */
 import { DateTime } from 'luxon';
 
+/** A 24-hour wall-clock time `HH:MM`: the one rule for readyBy, teardownAt, keep-until and Slack's `until`. */
+export const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
 /** `now` seen on the wall clock of `timezone`. */
 export function localNow(now: Date, timezone: string): DateTime {
   return DateTime.fromJSDate(now, { zone: timezone });

@@ -7,6 +7,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { IANAZone, DateTime } from 'luxon';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { CLOCK_TIME } from './clock';
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** `turbo-<name>` must fit EKS, IAM role name prefixes (38) and execution names: keep names short. */
@@ -14,7 +15,6 @@ export const MAX_DEVELOPER_NAME = 24;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 const clockTime = z.string().regex(CLOCK_TIME, { message: 'must be a 24-hour time HH:MM' });
 
 const isoDate = z.string().refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value) && DateTime.fromISO(value).isValid, {
@@ -436,6 +436,19 @@ export function configWarnings(config: TurboConfig): ConfigProblem[] {
   return warnings;
 }
 
+/** The tag that marks a cluster as Turbo's, with its developer as the value. */
+export const OWNER_TAG = 'turbo:owner';
+
 export function clusterNameOf(developer: string): string {
   return `turbo-${developer}`;
+}
+
+/** The roster entry of `name`, if it is on the roster. */
+export function memberOf(config: Pick<TurboConfig, 'developers'>, name: string): DeveloperConfig | undefined {
+  return config.developers.find((dev) => dev.name === name);
+}
+
+/** The roster entry whose Slack user is `slackUserId`, if any. */
+export function memberBySlackUser(config: Pick<TurboConfig, 'developers'>, slackUserId: string): DeveloperConfig | undefined {
+  return config.developers.find((dev) => dev.slackUserId === slackUserId);
 }

@@ -2,7 +2,7 @@
  * image-sync's decisions, with no I/O: which tag is the newest version, how an image is referenced, which of a
  * cluster's workloads need a rollout, and whether a rollout is done, still going, or failed.
  */
-import type { ResolvedImage, WorkloadRef, WorkloadState } from '../adapters/ports';
+import type { ResolvedImage, WorkloadRef, WorkloadState } from './types';
 
 /** semver.org's regular expression for SemVer 2.0.0, less build metadata (`+` is not valid in an image tag). */
 const SEMVER =

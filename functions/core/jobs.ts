@@ -1,7 +1,7 @@
 /**
  * What each job is told: the environment variables that scripts/*.sh read, the same on CodeBuild and Jenkins.
  */
-import type { ClusterInfo, JobHandle, JobKind, JobStatus } from '../adapters/ports';
+import type { ClusterInfo, JobHandle, JobKind, JobStatus } from './types';
 import { clusterNameOf, type TurboConfig } from './config';
 
 export interface JobContext {
@@ -11,6 +11,17 @@ export interface JobContext {
   expiresAt?: string;
   /** Full image references (`repo:tag@digest`) recorded by image-sync, when known. */
   images?: { frontend?: string; mongo?: string };
+}
+
+/** Variables every job gets from the runner itself; a job's params may not set them. */
+export const RESERVED_JOB_PARAMS: readonly string[] = ['ACTION', 'DEVELOPER', 'TURBO_RUN_ID'];
+/** A job parameter becomes a shell environment variable: UPPER_SNAKE_CASE. Also the rule for a job's output keys. */
+export const JOB_PARAM_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/** Why `name` cannot be a job parameter, or undefined when it can. */
+export function jobParamProblem(name: string): 'not-a-name' | 'reserved' | undefined {
+  if (!JOB_PARAM_NAME.test(name)) return 'not-a-name';
+  return RESERVED_JOB_PARAMS.includes(name) ? 'reserved' : undefined;
 }
 
 export function jobParams(config: TurboConfig, kind: JobKind, context: JobContext): Record<string, string> {

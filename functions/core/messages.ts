@@ -4,7 +4,8 @@
  * `redactSecrets`, so neither a crafted value nor an error that quotes a credential can reach Slack.
  */
 import { DateTime, IANAZone } from 'luxon';
-import type { EnvironmentRecord, ImageRef, Message } from '../adapters/ports';
+import { CLOCK_TIME } from './clock';
+import type { EnvironmentRecord, ImageRef, Message } from './types';
 
 /** Slack's three control characters in mrkdwn text (and link URLs): https://docs.slack.dev/messaging/formatting-message-text */
 export function escapeMrkdwn(value: string): string {
@@ -83,8 +84,6 @@ export interface ReadyMessageInput {
 /** The action_ids of the warning's buttons; core/slackRequest maps them back to commands. */
 export const WARNING_ACTIONS = { keep: 'turbo_keep_until', destroy: 'turbo_destroy_now' } as const;
 
-const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
-
 /** A button whose value names the developer, so that an ops member's click acts on the right one. */
 function button(developer: string, text: string, actionId: string, value: object, style: 'primary' | 'danger') {
   return { type: 'button', text: { type: 'plain_text', text, emoji: true }, action_id: actionId, value: JSON.stringify({ developer, ...value }), style };
@@ -93,7 +92,7 @@ function button(developer: string, text: string, actionId: string, value: object
 /** "Keep until 22:00": the same button in the ready DM and the pre-teardown warning (one action, one handler). */
 function keepButtons(developer: string, keepOffer: string | null) {
   if (keepOffer === null) return [];
-  if (!CLOCK.test(keepOffer)) throw new Error(`keepOffer "${keepOffer}" is not a 24-hour time HH:MM`);
+  if (!CLOCK_TIME.test(keepOffer)) throw new Error(`keepOffer "${keepOffer}" is not a 24-hour time HH:MM`);
   return [button(developer, `Keep until ${keepOffer}`, WARNING_ACTIONS.keep, { until: keepOffer }, 'primary')];
 }
 

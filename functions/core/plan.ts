@@ -5,9 +5,9 @@
  * seen: a duplicate or overlapping reconcile tick therefore cannot start the same work twice.
  */
 import type { DateTime } from 'luxon';
-import type { ClusterInfo, EnvironmentRecord } from '../adapters/ports';
+import type { ClusterInfo, EnvironmentRecord } from './types';
 import { atLocalTime, describeLocal, localDate, localNow, weekdayOf } from './clock';
-import { DNS_LABEL, RECONCILE_TICK_MINUTES, clusterNameOf, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
+import { DNS_LABEL, OWNER_TAG, RECONCILE_TICK_MINUTES, clusterNameOf, memberOf, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
 
 export type Action = 'up' | 'down';
 
@@ -78,7 +78,6 @@ export interface Lookalike {
   reason: string;
 }
 
-export const OWNER_TAG = 'turbo:owner';
 /** An up is not started when the cluster would be ready less than this long before teardown. */
 export const MIN_USEFUL_MINUTES = 60;
 /**
@@ -158,7 +157,7 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
 
 /** What the developer's schedule (with the record's keep-alive and skip dates) wants at `now`. */
 export function scheduledDesire(now: Date, config: TurboConfig, developer: string, record?: EnvironmentRecord): { action: Action; reason: string; expiresAt?: string } {
-  const dev = config.developers.find((candidate) => candidate.name === developer);
+  const dev = memberOf(config, developer);
   if (!dev) throw new Error(`developer "${developer}" is not in the roster`);
   return desireOf(now, scheduleOf(config, dev), config.leadMinutes, record);
 }

@@ -6,9 +6,9 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { DateTime } from 'luxon';
-import type { SelfServiceRequest } from '../adapters/ports';
-import { atLocalTime, localDate, localNow } from './clock';
-import { scheduleOf, type DeveloperConfig, type TurboConfig } from './config';
+import type { SelfServiceRequest } from './types';
+import { atLocalTime, CLOCK_TIME, localDate, localNow } from './clock';
+import { memberBySlackUser, memberOf, scheduleOf, type DeveloperConfig, type TurboConfig } from './config';
 import { WARNING_ACTIONS } from './messages';
 
 /** Slack's advice: refuse requests older than five minutes, so that a captured request cannot be replayed later. */
@@ -99,7 +99,7 @@ export function parseCommand(text: string): TurboCommand {
     case 'down':
       return { verb, target: onlyTarget(rest) };
     case 'keep': {
-      if (rest[0]?.toLowerCase() !== 'until' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(rest[1] ?? '')) {
+      if (rest[0]?.toLowerCase() !== 'until' || !CLOCK_TIME.test(rest[1] ?? '')) {
         return fail(`"keep" needs "until HH:MM" (24-hour), got "${rest.slice(0, 2).join(' ')}"`);
       }
       return { verb: 'keep', until: rest[1]!, target: onlyTarget(rest.slice(2)) };
@@ -142,7 +142,7 @@ function actionCommand(action: Record<string, unknown>): TurboCommand {
   if (typeof value.developer !== 'string') throw new SlackRequestError(`action ${actionId} names no developer`);
   const target = { name: value.developer };
   if (actionId === WARNING_ACTIONS.destroy) return { verb: 'down', target };
-  if (actionId === WARNING_ACTIONS.keep && typeof value.until === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(value.until)) {
+  if (actionId === WARNING_ACTIONS.keep && typeof value.until === 'string' && CLOCK_TIME.test(value.until)) {
     return { verb: 'keep', until: value.until, target };
   }
   throw new SlackRequestError(`action ${actionId} is not one of Turbo's buttons`);
@@ -173,13 +173,13 @@ export type Permission = { ok: true; developer: DeveloperConfig } | { ok: false;
 
 /** A developer acts on their own environment; the config's `ops` act on anyone's; anyone else is told no, politely. */
 export function authorize(config: TurboConfig, requester: string, target: Target | undefined): Permission {
-  const self = config.developers.find((dev) => dev.slackUserId === requester);
+  const self = memberBySlackUser(config, requester);
   const isOps = config.ops.includes(requester);
   if (target === undefined) {
     if (self) return { ok: true, developer: self };
     return { ok: false, message: `Sorry, you have no Turbo environment of your own. Name a developer${isOps ? '' : ' (ops only)'}, e.g. \`/turbo status alice\`.` };
   }
-  const named = config.developers.find((dev) => ('name' in target ? dev.name === target.name : dev.slackUserId === target.slackUserId));
+  const named = 'name' in target ? memberOf(config, target.name) : memberBySlackUser(config, target.slackUserId);
   if (!named) {
     const who = 'name' in target ? `"${target.name}"` : `<@${target.slackUserId}>`;
     return { ok: false, message: `Sorry, ${who} is not in Turbo's roster. Known developers: ${config.developers.map((dev) => dev.name).join(', ')}.` };

@@ -5,13 +5,14 @@
 import { z } from 'zod';
 import { elapsedSeconds, MAX_POLL_ATTEMPTS, WaitExhaustedError } from '../core/polling';
 import { clusterHasFailed } from '../core/jobs';
+import { clusterNameSchema } from '../core/types';
 import { lambda } from './lib/stack';
 
 const CLUSTER_POLL_SECONDS = 30;
 const MAX_WAIT_SECONDS = MAX_POLL_ATTEMPTS * CLUSTER_POLL_SECONDS;
 
 const input = z.object({
-  clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { message: 'must be an EKS cluster name' }),
+  clusterName: clusterNameSchema,
   expect: z.enum(['active', 'gone']),
   since: z.iso.datetime({ offset: true }),
 });

@@ -5,13 +5,13 @@
 import { z } from 'zod';
 import { expectedJobSeconds, JobFailedError } from '../core/jobs';
 import { elapsedSeconds, MAX_POLL_ATTEMPTS, nextWaitSeconds, WaitExhaustedError } from '../core/polling';
-import { jobHandleField } from './lib/fields';
+import { jobHandleSchema } from '../core/types';
 import { lambda } from './lib/stack';
 import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
 
 const input = z.object({
-  handle: jobHandleField,
+  handle: jobHandleSchema,
   attempt: z.number().int().min(0),
 });
 

@@ -2,13 +2,13 @@
 import { z } from 'zod';
 import { clusterNameOf } from '../core/config';
 import { RUN_LIFETIME_HOURS } from '../core/plan';
-import { developerField, runIdField } from './lib/fields';
+import { developerNameSchema, runIdSchema } from '../core/types';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
-  developer: developerField,
+  developer: developerNameSchema,
   action: z.enum(['up', 'down']),
-  runId: runIdField,
+  runId: runIdSchema,
   executionArn: z.string().min(1),
   clusterName: z.string().optional(),
 });

@@ -4,20 +4,20 @@
  * sends it exactly once.
  */
 import { z } from 'zod';
-import { clusterNameOf, scheduleOf } from '../core/config';
+import { clusterNameOf, memberOf, scheduleOf } from '../core/config';
 import { keepOfferBeyond } from '../core/plan';
 import { lastStartedStep } from '../core/failure';
 import { destroyedMessage, failureDmMessage, failureMessage, readyMessage, saidHelloTo } from '../core/messages';
-import type { Message } from '../adapters/ports';
+import type { Message } from '../core/types';
 import { sendOnce } from './lib/sendOnce';
-import { developerField, runIdField } from './lib/fields';
+import { developerNameSchema, runIdSchema } from '../core/types';
 import type { Deps } from './lib/deps';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
   kind: z.enum(['ready', 'destroyed', 'failed']),
-  developer: developerField,
-  runId: runIdField,
+  developer: developerNameSchema,
+  runId: runIdSchema,
   action: z.enum(['up', 'down']),
   executionArn: z.string().min(1),
   /** A redriven run that fails again tells people again: its failure is a new one. */
@@ -28,7 +28,7 @@ type Delivery = 'sent' | 'already-sent' | 'not-in-roster' | 'never-ready' | `fai
 
 export async function notify(event: z.output<typeof input>, { config, store, notifier, region }: Deps) {
   const record = await store.get(event.developer);
-  const member = config.developers.find((dev) => dev.name === event.developer);
+  const member = memberOf(config, event.developer);
   const key = `${event.runId}:${event.kind}${event.redriveCount > 0 ? `:r${event.redriveCount}` : ''}`;
   const toDeveloper = (message: Message) =>
     member ? sendOnce(store, event.developer, key, () => notifier.sendToUser(member.slackUserId, message)) : Promise.resolve<Delivery>('not-in-roster');

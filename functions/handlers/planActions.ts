@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { holdUpsWithoutNetwork, NETWORK_VPC_PARAMETER, plan, untaggedLookalikes } from '../core/plan';
 import { lookalikesMessage, networkMissingMessage } from '../core/messages';
-import { ConfigurationError, type SecretStore } from '../adapters/ports';
+import type { SecretStore } from '../core/ports';
+import { ConfigurationError } from '../core/errors';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({

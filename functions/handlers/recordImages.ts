@@ -5,15 +5,14 @@
  */
 import { z } from 'zod';
 import { clusterNameOf } from '../core/config';
-import type { ImageRef } from '../adapters/ports';
-import { resolvedImageField } from './lib/imageSync';
+import { resolvedImageSchema, type ImageRef } from '../core/types';
 import { lambda } from './lib/stack';
 
 /** Enough to keep a write throughput that DynamoDB on-demand absorbs, and a 500-developer roster quick. */
 const CONCURRENT_WRITES = 16;
 
 const input = z.object({
-  images: z.object({ frontend: resolvedImageField, mongo: resolvedImageField.optional() }),
+  images: z.object({ frontend: resolvedImageSchema, mongo: resolvedImageSchema.optional() }),
   /** The image-sync execution's start time: the audit entry's time, the same on a replay. */
   at: z.iso.datetime({ offset: true }),
 });

@@ -1,28 +1,29 @@
 /** MarkReady / MarkDestroyed / RecordFailure: the end of a run, written to the developer's record. */
 import { z } from 'zod';
 import { describeFailure } from '../core/failure';
-import { OwnershipLostError, type EnvironmentRecord } from '../adapters/ports';
-import { developerField, runIdField } from './lib/fields';
+import type { EnvironmentRecord } from '../core/types';
+import { OwnershipLostError } from '../core/errors';
+import { developerNameSchema, runIdSchema } from '../core/types';
 import { lambda, logger } from './lib/stack';
 import { emit } from './lib/metrics';
 import { METRIC, readiness } from '../core/metrics';
-import { scheduleOf, type TurboConfig } from '../core/config';
+import { memberOf, scheduleOf, type TurboConfig } from '../core/config';
 
 const input = z.discriminatedUnion('outcome', [
   z.object({
     outcome: z.literal('ready'),
-    developer: developerField,
-    runId: runIdField,
+    developer: developerNameSchema,
+    runId: runIdSchema,
     endpoint: z.string().nullish(),
     /** The deploy job's outputs: APP_URL is the one the developer needs. */
     outputs: z.object({ APP_URL: z.url({ protocol: /^https?$/ }) }).passthrough(),
     expiresAt: z.string().nullish(),
   }),
-  z.object({ outcome: z.literal('destroyed'), developer: developerField, runId: runIdField }),
+  z.object({ outcome: z.literal('destroyed'), developer: developerNameSchema, runId: runIdSchema }),
   z.object({
     outcome: z.literal('failed'),
-    developer: developerField,
-    runId: runIdField,
+    developer: developerNameSchema,
+    runId: runIdSchema,
     error: z.object({ Error: z.string(), Cause: z.string().optional() }),
   }),
 ]);
@@ -40,7 +41,7 @@ function endLifetime(record: EnvironmentRecord | undefined, now: string): Enviro
 /** A day's outcome for the dashboard: ready on time or late (and how long it took), or failed. */
 function countOutcome(config: TurboConfig, developer: string, record: EnvironmentRecord): void {
   if (record.status === 'failed') return emit(METRIC.clustersFailed);
-  const member = config.developers.find((dev) => dev.name === developer);
+  const member = memberOf(config, developer);
   if (record.status !== 'ready' || !member || !record.readyAt) return;
   const { onTime, minutesToReady } = readiness(new Date(record.readyAt), record.startedAt, scheduleOf(config, member));
   emit(onTime ? METRIC.clustersReadyOnTime : METRIC.clustersReadyLate);

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { describeFailure, SHORT_REASON } from '../core/failure';
 import { canaryVerdict } from '../core/images';
 import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
-import { developerField } from './lib/fields';
+import { developerNameSchema } from '../core/types';
+import { memberOf } from '../core/config';
 import { environmentFields } from './lib/imageSync';
 import { sendOnce } from './lib/sendOnce';
 import { emit } from './lib/metrics';
@@ -16,7 +17,7 @@ import { lambda } from './lib/stack';
 
 const change = z.object({ image: z.string(), from: z.string().nullable(), fromTag: z.string().nullable(), to: z.string(), toTag: z.string() });
 
-const outcome = z.object({ developer: developerField, outcome: z.enum(['rolled', 'current', 'skipped', 'failed']), reason: z.string().nullish() });
+const outcome = z.object({ developer: developerNameSchema, outcome: z.enum(['rolled', 'current', 'skipped', 'failed']), reason: z.string().nullish() });
 
 const input = z.discriminatedUnion('kind', [
   z.object({
@@ -29,7 +30,7 @@ const input = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('failure'),
-    developer: developerField,
+    developer: developerNameSchema,
     error: z.object({ Error: z.string(), Cause: z.string().optional() }),
   }),
   z.object({ kind: z.literal('canary'), outcomes: z.array(outcome) }),
@@ -61,7 +62,7 @@ export const handler = lambda('ReportImageSync', input, async (event, { config, 
     return { reported: outcomes.length, stopped: event.stopped };
   }
   const outcome = event.state === 'rolling' ? 'rolled' : event.state;
-  const member = config.developers.find((dev) => dev.name === event.developer);
+  const member = memberOf(config, event.developer);
   if (outcome !== 'rolled' || !member) return { developer: event.developer, outcome, reason: event.reason ?? null };
   const message = rolloutMessage({ developer: event.developer, clusterName: event.clusterName, changes: event.changes });
   await sendOnce(store, event.developer, `${event.executionName}:rolled`, () => notifier.sendToUser(member.slackUserId, message));

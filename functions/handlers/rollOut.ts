@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { APP_WORKLOADS, decideRollout, describeImage, imagesToSync, rolloutPollSeconds, rolloutVerdict, type AppImage } from '../core/images';
 import { MAX_POLL_ATTEMPTS, SHORT_POLL_SECONDS } from '../core/polling';
-import { environmentFields, kubeOf, resolvedImageField } from './lib/imageSync';
+import { resolvedImageSchema } from '../core/types';
+import { environmentFields, kubeOf } from './lib/imageSync';
 import { lambda, logger } from './lib/stack';
 
 export class WorkloadMissingError extends Error {
@@ -15,7 +16,7 @@ export class WorkloadMissingError extends Error {
 
 const input = z.object({
   ...environmentFields,
-  images: z.object({ frontend: resolvedImageField, mongo: resolvedImageField.optional() }),
+  images: z.object({ frontend: resolvedImageSchema, mongo: resolvedImageSchema.optional() }),
 });
 
 export const handler = lambda('RollOut', input, async ({ developer, clusterName, images }, deps) => {

@@ -10,7 +10,7 @@ import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { authorize, parseInteraction, requestIdOf, resolveRequest, SlackRequestError, verifySlackRequest } from '../core/slackRequest';
 import type { TurboConfig } from '../core/config';
-import type { AsyncWork } from '../adapters/ports';
+import type { AsyncWork } from '../core/ports';
 import { AwsSecretStore, createSecretClients } from '../adapters/secrets';
 import { createLambdaClient, LambdaAsyncWork } from '../adapters/lambdaInvoke';
 import { rememberSecret } from './lib/redact';

@@ -4,31 +4,15 @@
  * Every action is written to the record's audit (who asked, and when). A retried invocation does nothing twice:
  * the audit entry and the manual run ID both come from the time of asking, not from now.
  */
-import { z } from 'zod';
 import { formatLocalTime, escapeMrkdwn, replyMessage } from '../core/messages';
-import { clusterNameOf, scheduleOf, type TurboConfig } from '../core/config';
+import { clusterNameOf, memberOf, scheduleOf, type TurboConfig } from '../core/config';
 import { localDate, localNow } from '../core/clock';
 import { manualRunIdFor, scheduledDesire } from '../core/plan';
-import type { EnvironmentRecord, EnvironmentRuns, EnvironmentStore, Notifier, SelfServiceTask } from '../adapters/ports';
+import { selfServiceTaskSchema, type EnvironmentRecord, type SelfServiceTask } from '../core/types';
+import type { EnvironmentRuns, EnvironmentStore, Notifier } from '../core/ports';
 import { createSfnClient, StepFunctionsWorkflows } from '../adapters/stepfunctions';
-import { developerField } from './lib/fields';
 import { sendOnce } from './lib/sendOnce';
 import { lambda } from './lib/stack';
-
-export const selfServiceTask = z.object({
-  developer: developerField,
-  request: z.discriminatedUnion('verb', [
-    z.object({ verb: z.literal('status') }),
-    z.object({ verb: z.literal('keep'), until: z.iso.datetime({ offset: true }), capped: z.boolean() }),
-    z.object({ verb: z.literal('skip'), date: z.iso.date() }),
-    z.object({ verb: z.literal('up') }),
-    z.object({ verb: z.literal('down') }),
-  ]),
-  requestedBy: z.string().min(1).max(300),
-  replyTo: z.string().regex(/^[UW][A-Z0-9]{6,20}$/).optional(),
-  requestId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
-  requestedAt: z.iso.datetime({ offset: true }),
-});
 
 export interface WorkPorts {
   config: TurboConfig;
@@ -62,7 +46,7 @@ export function statusLine(record: EnvironmentRecord | undefined, timezone: stri
 
 export async function performSelfService(task: SelfServiceTask, ports: WorkPorts): Promise<WorkResult> {
   const { config, store, runs } = ports;
-  const member = config.developers.find((dev) => dev.name === task.developer);
+  const member = memberOf(config, task.developer);
   if (!member) throw new Error(`developer "${task.developer}" is not in the roster`);
   const { timezone } = scheduleOf(config, member);
   const asked = new Date(task.requestedAt);
@@ -143,7 +127,7 @@ export function environmentRuns(stateMachineArn: string, region: string): Enviro
   return { start: ({ runId, ...run }) => workflows.start(runId, { ...run, runId }) };
 }
 
-export const handler = lambda('SlackWork', selfServiceTask, async (task, deps) => {
+export const handler = lambda('SlackWork', selfServiceTaskSchema, async (task, deps) => {
   const stateMachineArn = process.env.TURBO_ENVIRONMENT_STATE_MACHINE_ARN;
   if (!stateMachineArn) throw new Error('environment variable TURBO_ENVIRONMENT_STATE_MACHINE_ARN is not set (serverless.yml sets it)');
   return work(task, { ...deps, runs: environmentRuns(stateMachineArn, deps.region) });

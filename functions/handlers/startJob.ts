@@ -5,15 +5,17 @@
 import { z } from 'zod';
 import { expectedJobSeconds, jobParams } from '../core/jobs';
 import { nextWaitSeconds } from '../core/polling';
-import { OwnershipLostError, type Clusters } from '../adapters/ports';
+import type { Clusters } from '../core/ports';
+import { OwnershipLostError } from '../core/errors';
 import { clusterHasFailed, isReusable } from '../core/jobs';
-import { developerField, jobKindField, runIdField } from './lib/fields';
+import { developerNameSchema, jobKindSchema, runIdSchema } from '../core/types';
+import { memberOf } from '../core/config';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
-  developer: developerField,
-  runId: runIdField,
-  kind: jobKindField,
+  developer: developerNameSchema,
+  runId: runIdSchema,
+  kind: jobKindSchema,
   expiresAt: z.string().nullish(),
 });
 
@@ -35,7 +37,7 @@ export const handler = lambda('StartJob', input, async (event, { config, store, 
     logger.info('job already started by this run; reusing it', { jobId: handle.id });
   } else {
     const attempt = (record.jobAttempts?.[event.kind] ?? 0) + 1;
-    const developer = config.developers.find((dev) => dev.name === event.developer);
+    const developer = memberOf(config, event.developer);
     const images = Object.fromEntries(
       Object.entries(record.images ?? {}).map(([name, ref]) => [name, `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`]),
     );

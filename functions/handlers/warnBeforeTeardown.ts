@@ -4,22 +4,23 @@
  * is the key), however many ticks pass.
  */
 import { z } from 'zod';
-import { scheduleOf } from '../core/config';
+import { CLOCK_TIME } from '../core/clock';
+import { memberOf, scheduleOf } from '../core/config';
 import { warningMessage } from '../core/messages';
-import { developerField, runIdField } from './lib/fields';
+import { developerNameSchema, runIdSchema } from '../core/types';
 import { sendOnce } from './lib/sendOnce';
 import { lambda } from './lib/stack';
 
 const input = z.object({
-  developer: developerField,
-  runId: runIdField,
+  developer: developerNameSchema,
+  runId: runIdSchema,
   clusterName: z.string().min(1),
   teardownAt: z.iso.datetime({ offset: true }),
-  keepOffer: z.string().regex(/^\d{2}:\d{2}$/).nullable(),
+  keepOffer: z.string().regex(CLOCK_TIME).nullable(),
 });
 
 export const handler = lambda('WarnBeforeTeardown', input, async (event, { config, store, notifier }) => {
-  const member = config.developers.find((dev) => dev.name === event.developer);
+  const member = memberOf(config, event.developer);
   if (!member) return { sent: false, reason: 'not in the roster' };
   const message = warningMessage({ developer: event.developer, clusterName: event.clusterName, teardownAt: event.teardownAt, timezone: scheduleOf(config, member).timezone, keepOffer: event.keepOffer });
   const delivery = await sendOnce(store, event.developer, event.runId, () => notifier.sendToUser(member.slackUserId, message));

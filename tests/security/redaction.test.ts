@@ -7,7 +7,7 @@
 import { dayWindow, startRehearsal, tickReconcile } from '../../cli/rehearsal/day';
 import { formatSummaryTable, summarise } from '../../cli/rehearsal/summary';
 import { timelineOf } from '../../cli/rehearsal/timeline';
-import type { JobRunner } from '../../functions/adapters/ports';
+import type { JobRunner } from '../../functions/core/ports';
 import { rememberSecret } from '../../functions/handlers/lib/redact';
 import { logger } from '../../functions/handlers/lib/stack';
 import { exampleConfig, packagedStack, root } from '../support/packaged';

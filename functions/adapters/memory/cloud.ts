@@ -3,24 +3,10 @@
  * Date.now() gives (the rehearsal installs a virtual one), with realistic durations and fault injection.
  * It is never a replacement for the real adapters, which are tested against the real services' documented behaviour.
  */
-import type {
-  ClaimRequest,
-  ClaimResult,
-  ClusterInfo,
-  Clusters,
-  EnvironmentRecord,
-  EnvironmentStore,
-  JobHandle,
-  JobKind,
-  JobRequest,
-  JobRunner,
-  JobStatus,
-  Message,
-  Notifier,
-  SecretStore,
-} from '../ports';
-import { AuthenticationError, ConfigurationError, OwnershipLostError, TransientError } from '../ports';
-import { OWNER_TAG } from '../eks';
+import type { ClaimRequest, ClaimResult, ClusterInfo, EnvironmentRecord, JobHandle, JobKind, JobRequest, JobStatus, Message } from '../../core/types';
+import type { Clusters, EnvironmentStore, JobRunner, Notifier, SecretStore } from '../../core/ports';
+import { AuthenticationError, ConfigurationError, OwnershipLostError, TransientError } from '../../core/errors';
+import { clusterNameOf, OWNER_TAG } from '../../core/config';
 import { APP_WORKLOADS } from '../../core/images';
 import { NETWORK_VPC_PARAMETER } from '../../core/plan';
 import { fakeDigest, MemoryKube, MemoryRegistry } from './images';
@@ -355,7 +341,7 @@ export class MemoryCloud {
   private startJob(job: JobRequest, handle: JobHandle, now: number): MemoryJob {
     const seconds = { apply: this.durations.applySeconds, deploy: this.durations.deploySeconds, destroy: this.durations.destroySeconds }[job.kind];
     const memoryJob: MemoryJob = { handle, finishAt: now + this.duration(seconds, `${job.developer}:${job.kind}`), outcome: 'succeeded', outputs: {} };
-    const clusterName = job.params.CLUSTER_NAME ?? `turbo-${job.developer}`;
+    const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
     if (job.kind === 'apply') {
       if (this.takeFault(job.developer, 'apply')) {
         Object.assign(memoryJob, { outcome: 'failed', finishAt: now + 180_000, reason: `FAILED in phase BUILD: terraform apply exited 1 (Error: creating EKS Node Group: AccessDenied)` });
@@ -389,7 +375,7 @@ export class MemoryCloud {
     return {
       start: async (job) => {
         const handle = await inner.start(job);
-        const clusterName = job.params.CLUSTER_NAME ?? `turbo-${job.developer}`;
+        const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
         const now = Date.now();
         if (job.kind === 'apply') this.provisionCluster(clusterName, job.developer, now, false);
         if (job.kind === 'destroy') {

@@ -3,7 +3,8 @@
  * whose rollouts progress on the (virtual) clock like a Deployment with maxSurge 1 and maxUnavailable 0.
  */
 import { createHash } from 'node:crypto';
-import type { Kube, KubeCluster, Registry, WorkloadRef, WorkloadState } from '../ports';
+import type { KubeCluster, WorkloadRef, WorkloadState } from '../../core/types';
+import type { Kube, Registry } from '../../core/ports';
 
 /** How long a rollout of the app takes, and how long Kubernetes waits before ProgressDeadlineExceeded. */
 const ROLLOUT_MS = 90_000;

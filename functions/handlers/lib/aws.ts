@@ -14,7 +14,7 @@ import { createSlackNotifier } from '../../adapters/slack';
 import { createContainerRegistry } from '../../adapters/registry';
 import { eksKubeConnector } from '../../adapters/kube';
 import { createSfnClient, StepFunctionsWorkflows } from '../../adapters/stepfunctions';
-import type { JobRunner, SecretStore } from '../../adapters/ports';
+import type { JobRunner, SecretStore } from '../../core/ports';
 import type { Deps } from './deps';
 import { rememberSecret } from './redact';
 

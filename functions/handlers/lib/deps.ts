@@ -3,7 +3,8 @@
  * container (see ./aws.ts); rehearsals and workflow tests bind the in-memory cloud instead.
  */
 import type { TurboConfig } from '../../core/config';
-import type { Clusters, EnvironmentStore, JobRunner, Kube, KubeCluster, Notifier, Registry, SecretStore, Workflows } from '../../adapters/ports';
+import type { KubeCluster } from '../../core/types';
+import type { Clusters, EnvironmentStore, JobRunner, Kube, Notifier, Registry, SecretStore, Workflows } from '../../core/ports';
 
 export interface Deps {
   config: TurboConfig;

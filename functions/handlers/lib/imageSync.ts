@@ -1,19 +1,14 @@
 /** What image-sync's handlers share: their input fields, and the Kubernetes API of a ready cluster. */
-import type { Kube } from '../../adapters/ports';
+import type { Kube } from '../../core/ports';
 import { z } from 'zod';
 import type { Deps } from './deps';
-import { developerField } from './fields';
+import { clusterNameSchema, developerNameSchema } from '../../core/types';
 
 export const appImageField = z.enum(['frontend', 'mongo']);
-export const resolvedImageField = z.object({
-  repository: z.string().min(3),
-  tag: z.string().min(1),
-  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, { message: 'must be a sha256 digest' }),
-});
 /** One ready environment of the Map over them. */
 export const environmentFields = {
-  developer: developerField,
-  clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { message: 'must be an EKS cluster name' }),
+  developer: developerNameSchema,
+  clusterName: clusterNameSchema,
 };
 
 /** The Kubernetes API of a cluster, or why there is none (the cluster is gone or not ACTIVE). */

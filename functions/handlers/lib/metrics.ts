@@ -6,7 +6,8 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SERVICE_DIMENSION, type MetricName } from '../../core/metrics';
-import type { Message, Notifier } from '../../adapters/ports';
+import type { Message } from '../../core/types';
+import type { Notifier } from '../../core/ports';
 
 /** Made on first use, so that it reads POWERTOOLS_METRICS_NAMESPACE as the process has it then (a rehearsal sets it). */
 let shared: Metrics | undefined;

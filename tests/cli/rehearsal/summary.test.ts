@@ -1,6 +1,6 @@
 /** The rehearsal's summary: a skipped day gives the reason turbo plan knows; percentiles are nearest-rank. */
 import { percentile, summarise } from '../../../cli/rehearsal/summary';
-import type { EnvironmentRecord } from '../../../functions/adapters/ports';
+import type { EnvironmentRecord } from '../../../functions/core/types';
 import { exampleConfig } from '../../support/packaged';
 
 const config = exampleConfig();

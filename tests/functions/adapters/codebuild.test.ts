@@ -7,13 +7,8 @@ import {
 } from '@aws-sdk/client-codebuild';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CodeBuildJobRunner } from '../../../functions/adapters/codebuild';
-import {
-  AuthenticationError,
-  ConfigurationError,
-  TransientError,
-  type JobHandle,
-  type JobRequest,
-} from '../../../functions/adapters/ports';
+import type { JobHandle, JobRequest } from '../../../functions/core/types';
+import { AuthenticationError, ConfigurationError, TransientError } from '../../../functions/core/errors';
 import { awsError, localClientConfig, startAwsJsonServer } from './aws-json-server';
 
 const projects = { terraformProject: 'turbo-terraform', deployProject: 'turbo-deploy' };

@@ -1,5 +1,5 @@
-import type { AmendPatch, ClaimRequest } from '../../../functions/adapters/ports';
-import { OwnershipLostError } from '../../../functions/adapters/ports';
+import type { AmendPatch, ClaimRequest } from '../../../functions/core/types';
+import { OwnershipLostError } from '../../../functions/core/errors';
 import { useDynaliteStore } from '../../support/dynalite';
 
 const audit = (action: string, at = '2026-11-24T17:35:00.000Z', by = 'slack:U0ALICE001') => ({ at, by, action });

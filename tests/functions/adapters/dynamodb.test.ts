@@ -3,13 +3,8 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoEnvironmentStore } from '../../../functions/adapters/dynamodb';
-import {
-  AuthenticationError,
-  OwnershipLostError,
-  TransientError,
-  type ClaimRequest,
-  type EnvironmentRecord,
-} from '../../../functions/adapters/ports';
+import type { ClaimRequest, EnvironmentRecord } from '../../../functions/core/types';
+import { AuthenticationError, OwnershipLostError, TransientError } from '../../../functions/core/errors';
 import { useDynaliteStore } from '../../support/dynalite';
 import { awsError, awsSdkError, localClientConfig, startAwsJsonServer } from './aws-json-server';
 

@@ -1,7 +1,7 @@
 import { DescribeClusterCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EksClusters } from '../../../functions/adapters/eks';
-import { AuthenticationError, TransientError } from '../../../functions/adapters/ports';
+import { AuthenticationError, TransientError } from '../../../functions/core/errors';
 import { untaggedLookalikes } from '../../../functions/core/plan';
 import { awsSdkError } from './aws-json-server';
 

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EksClusters, aggregateNodegroupStatus } from '../../../functions/adapters/eks';
-import { AuthenticationError, TransientError } from '../../../functions/adapters/ports';
+import { AuthenticationError, TransientError } from '../../../functions/core/errors';
 import { awsSdkError } from './aws-json-server';
 
 const notFound = (what: string) => new ResourceNotFoundException({ message: `No cluster found for name: ${what}.`, $metadata: { httpStatusCode: 404 } });

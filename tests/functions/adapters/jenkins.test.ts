@@ -5,14 +5,8 @@ import {
   parseOutputs,
   type JenkinsRunnerOptions,
 } from '../../../functions/adapters/jenkins';
-import {
-  AuthenticationError,
-  ConfigurationError,
-  TransientError,
-  type JobHandle,
-  type JobRequest,
-  type JobStatus,
-} from '../../../functions/adapters/ports';
+import type { JobHandle, JobRequest, JobStatus } from '../../../functions/core/types';
+import { AuthenticationError, ConfigurationError, TransientError } from '../../../functions/core/errors';
 import { startFakeJenkins, type BuildResult, type FakeJenkins, type FakeJenkinsOptions } from '../../support/jenkins-server';
 
 const running: FakeJenkins[] = [];

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { connectionFor, eksToken, EKS_TOKEN_PREFIX, KubeApi } from '../../../functions/adapters/kube';
-import { AuthenticationError, ConfigurationError, TransientError } from '../../../functions/adapters/ports';
+import { AuthenticationError, ConfigurationError, TransientError } from '../../../functions/core/errors';
 import { APP_WORKLOADS, rolloutVerdict } from '../../../functions/core/images';
 import { startKubeServer, workload, type KubeServer } from '../../support/kube-server';
 

@@ -1,7 +1,8 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LambdaAsyncWork } from '../../../functions/adapters/lambdaInvoke';
-import { AuthenticationError, TransientError, type SelfServiceTask } from '../../../functions/adapters/ports';
+import type { SelfServiceTask } from '../../../functions/core/types';
+import { AuthenticationError, TransientError } from '../../../functions/core/errors';
 import { awsSdkError } from './aws-json-server';
 
 const task: SelfServiceTask = {

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { AuthenticationError, ConfigurationError, TransientError, type SecretStore } from '../../../functions/adapters/ports';
+import type { SecretStore } from '../../../functions/core/ports';
+import { AuthenticationError, ConfigurationError, TransientError } from '../../../functions/core/errors';
 import {
   createContainerRegistry,
   ContainerRegistry,

@@ -1,4 +1,4 @@
-import { AuthenticationError, TransientError } from '../../../functions/adapters/ports';
+import { AuthenticationError, TransientError } from '../../../functions/core/errors';
 import { backoffDelayMs, translateAwsError, withRetry, type RetryOptions } from '../../../functions/adapters/retry';
 import { awsSdkError } from './aws-json-server';
 

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AuthenticationError, ConfigurationError, TransientError } from '../../../functions/adapters/ports';
+import { AuthenticationError, ConfigurationError, TransientError } from '../../../functions/core/errors';
 import { AwsSecretStore, DEFAULT_SECRET_TTL_MS } from '../../../functions/adapters/secrets';
 import { awsSdkError } from './aws-json-server';
 

@@ -1,5 +1,7 @@
 import { inspect } from 'node:util';
-import { AuthenticationError, ConfigurationError, TransientError, type Message, type SecretStore } from '../../../functions/adapters/ports';
+import type { Message } from '../../../functions/core/types';
+import type { SecretStore } from '../../../functions/core/ports';
+import { AuthenticationError, ConfigurationError, TransientError } from '../../../functions/core/errors';
 import { SlackNotifier, createSlackNotifier, type SlackNotifierOptions } from '../../../functions/adapters/slack';
 import { startSlackServer, type SlackServer } from '../../support/slack-server';
 

@@ -1,6 +1,6 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TransientError } from '../../../functions/adapters/ports';
+import { TransientError } from '../../../functions/core/errors';
 import { executionArnOf, StepFunctionsWorkflows } from '../../../functions/adapters/stepfunctions';
 
 const stateMachineArn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:turbo-image-sync';

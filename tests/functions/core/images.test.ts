@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { WorkloadState } from '../../../functions/adapters/ports';
+import type { WorkloadState } from '../../../functions/core/types';
 import { validateConfig } from '../../../functions/core/config';
 import {
   canaryVerdict,

@@ -1,5 +1,5 @@
 import { clusterHasFailed, isReusable, jobParams, expectedJobSeconds } from '../../../functions/core/jobs';
-import type { JobHandle } from '../../../functions/adapters/ports';
+import type { JobHandle } from '../../../functions/core/types';
 import { loadConfigText } from '../../../functions/core/config';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

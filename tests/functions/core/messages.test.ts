@@ -14,7 +14,7 @@ import {
   type FailureMessageInput,
   type ReadyMessageInput,
 } from '../../../functions/core/messages';
-import type { EnvironmentRecord, Message } from '../../../functions/adapters/ports';
+import type { EnvironmentRecord, Message } from '../../../functions/core/types';
 import { parseInteraction } from '../../../functions/core/slackRequest';
 
 const executionArn = 'arn:aws:states:eu-west-1:123456789012:execution:turbo-ci-environment:alice-up-20261124';

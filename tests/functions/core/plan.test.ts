@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { parse } from 'yaml';
-import type { ClusterInfo, EnvironmentRecord } from '../../../functions/adapters/ports';
+import type { ClusterInfo, EnvironmentRecord } from '../../../functions/core/types';
 import { atLocalTime } from '../../../functions/core/clock';
 import { configSchema, scheduleOf, type TurboConfig } from '../../../functions/core/config';
 import { isStaleClaim, manualRunIdFor, plan, RECONCILE_TICK_MINUTES, RUN_LIFETIME_HOURS, runIdFor, scheduledDesire, teardownInstant, untaggedLookalikes, type PlannedAction } from '../../../functions/core/plan';

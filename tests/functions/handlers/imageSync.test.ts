@@ -6,7 +6,8 @@ jest.mock('@middy/util', () => jest.requireActual('../../../node_modules/@middy/
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import type { ClusterInfo, EnvironmentRecord, Kube, KubeCluster, Registry, WorkloadRef, WorkloadState } from '../../../functions/adapters/ports';
+import type { ClusterInfo, EnvironmentRecord, KubeCluster, WorkloadRef, WorkloadState } from '../../../functions/core/types';
+import type { Kube, Registry } from '../../../functions/core/ports';
 import { loadConfigText, type TurboConfig } from '../../../functions/core/config';
 import { handler as checkRollout } from '../../../functions/handlers/checkRollout';
 import { handler as listReadyEnvironments } from '../../../functions/handlers/listReadyEnvironments';

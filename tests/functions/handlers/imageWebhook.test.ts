@@ -6,7 +6,7 @@ jest.mock('@middy/util', () => jest.requireActual('../../../node_modules/@middy/
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import type { Workflows } from '../../../functions/adapters/ports';
+import type { Workflows } from '../../../functions/core/ports';
 import { loadConfigText } from '../../../functions/core/config';
 import { handler } from '../../../functions/handlers/imageWebhook';
 import { bindTestDeps } from '../../support/deps';

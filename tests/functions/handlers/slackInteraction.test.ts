@@ -6,7 +6,7 @@ jest.mock('@middy/util', () => jest.requireActual('../../../node_modules/@middy/
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { SelfServiceTask } from '../../../functions/adapters/ports';
+import type { SelfServiceTask } from '../../../functions/core/types';
 import { configSchema } from '../../../functions/core/config';
 import { WARNING_ACTIONS } from '../../../functions/core/messages';
 import { slackSignature } from '../../../functions/core/slackRequest';

@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DynamoEnvironmentStore, ENVIRONMENT_TABLE_SCHEMA } from '../../../functions/adapters/dynamodb';
-import type { EnvironmentRunRequest, Message, SelfServiceTask } from '../../../functions/adapters/ports';
+import type { EnvironmentRunRequest, Message, SelfServiceTask } from '../../../functions/core/types';
 import { configSchema } from '../../../functions/core/config';
 import { slackSignature } from '../../../functions/core/slackRequest';
 import { interact } from '../../../functions/handlers/slackInteraction';
-import { selfServiceTask, work, type WorkPorts } from '../../../functions/handlers/slackWork';
+import { work, type WorkPorts } from '../../../functions/handlers/slackWork';
+import { selfServiceTaskSchema } from '../../../functions/core/types';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 
 const config = configSchema.parse(parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8')));
@@ -144,7 +145,7 @@ describe('SlackWork against a real DynamoDB API (dynalite)', () => {
     expect(queued).toHaveLength(2);
     expect(queued[1]!.requestId).toBe(queued[0]!.requestId);
     // Each task goes through SlackWork's own schema, as the async invocation's event does; one runs twice (a Lambda retry).
-    for (const queuedTask of [...queued, queued[0]!]) await work(selfServiceTask.parse(queuedTask), ports);
+    for (const queuedTask of [...queued, queued[0]!]) await work(selfServiceTaskSchema.parse(queuedTask), ports);
     expect(dms).toHaveLength(1);
     expect(dms[0]!.message.text).toBe("Kept alice's cluster until 22:00 Europe/Berlin (Tue 24 Nov).");
     expect((await ports.store.get('alice'))?.keepUntil).toBe('2026-11-24T21:00:00.000Z');

@@ -1,0 +1,100 @@
+/**
+ * The ports: the only view the workflow code has of the outside world. Each real adapter in functions/adapters
+ * implements one of them; the fakes in functions/adapters/memory implement them for rehearsals and workflow tests.
+ */
+import type {
+  AmendPatch,
+  ClaimRequest,
+  ClaimResult,
+  ClusterInfo,
+  EnvironmentRecord,
+  EnvironmentRunRequest,
+  JobHandle,
+  JobRequest,
+  JobStatus,
+  Message,
+  SelfServiceTask,
+  WorkloadRef,
+  WorkloadState,
+} from './types';
+
+export interface JobRunner {
+  start(job: JobRequest): Promise<JobHandle>;
+  /** May return an updated handle (e.g. Jenkins learns the build number) that the caller must keep. */
+  status(handle: JobHandle): Promise<JobStatus>;
+}
+
+export interface EnvironmentStore {
+  get(developer: string): Promise<EnvironmentRecord | undefined>;
+  list(): Promise<EnvironmentRecord[]>;
+  /** Conditional write: succeeds when no other run is provisioning or destroying this developer. */
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /**
+   * Conditional update: applies `patch` only while `runId` still owns the record.
+   * Throws OwnershipLostError otherwise.
+   */
+  update(developer: string, runId: string, patch: Partial<EnvironmentRecord>): Promise<EnvironmentRecord>;
+  /** Records a sent notification's key. Returns false when the key was already there (send nothing). */
+  markNotified(developer: string, key: string): Promise<boolean>;
+  /** Releases a key reserved by markNotified when the send failed, so that a retry can send it. */
+  unmarkNotified(developer: string, key: string): Promise<void>;
+  /**
+   * A self-service change that no run owns (keep-alive, skip days), written whatever the record's owner and
+   * status, together with its audit entry. Creates an `absent` record when there is none. Idempotent: an amend
+   * whose audit entry (at, by, action) is already recorded changes nothing and returns the record as it is.
+   */
+  amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord>;
+}
+
+export interface Clusters {
+  describe(name: string): Promise<ClusterInfo>;
+  /** The clusters carrying Turbo's tags (`turbo:owner`). */
+  listTurboClusters(): Promise<ClusterInfo[]>;
+  /** The names of every cluster in the account and region, tagged or not (for look-alike orphans). */
+  listClusterNames(): Promise<string[]>;
+}
+
+/** Starts environment executions outside reconcile (Slack, CLI). */
+export interface EnvironmentRuns {
+  /** `alreadyStarted` when an execution with this run ID exists: starting twice is not an error. */
+  start(run: EnvironmentRunRequest): Promise<{ executionArn: string; alreadyStarted: boolean }>;
+}
+
+/** Work done after Slack's 3-second acknowledgement: an asynchronous invocation in AWS. */
+export interface AsyncWork {
+  enqueue(task: SelfServiceTask): Promise<void>;
+}
+
+export interface Notifier {
+  /** Direct message to one Slack user. Returns the message timestamp. */
+  sendToUser(slackUserId: string, message: Message): Promise<string>;
+  /** Message to a channel (the ops channel). */
+  sendToChannel(channel: string, message: Message): Promise<string>;
+}
+
+/** Reads secrets by name from SSM Parameter Store or Secrets Manager. Values never leave the adapter's caller. */
+export interface SecretStore {
+  get(name: string): Promise<string>;
+}
+
+/** The image registry (Docker Hub): its tags, and the digest a tag points at. */
+export interface Registry {
+  /** Every tag of `namespace/name`, all pages. */
+  listTags(repository: string): Promise<string[]>;
+  /** The digest `tag` points at now. */
+  digest(repository: string, tag: string): Promise<string>;
+}
+
+/** The Kubernetes API of one cluster. */
+export interface Kube {
+  /** Undefined when the workload does not exist. */
+  getWorkload(ref: WorkloadRef): Promise<WorkloadState | undefined>;
+  /** Sets the container's image (only that container's image field); returns the workload as the API answered. */
+  setImage(ref: WorkloadRef, image: string): Promise<WorkloadState>;
+}
+
+/** Starts executions of one state machine (image-sync for the webhook, environment for Slack and the CLI). */
+export interface Workflows {
+  /** Starts an execution named `name`. A second start with the same name starts nothing: `alreadyStarted` is then true. */
+  start(name: string, input: Record<string, unknown>): Promise<{ executionArn: string; alreadyStarted: boolean }>;
+}

@@ -1,0 +1,220 @@
+/**
+ * The domain vocabulary: the shapes the workflow code talks about, owned by core. Ports (./ports) and adapters use
+ * these types; core never imports from adapters or handlers. A shape that travels through a state machine is
+ * defined once here as a zod schema, and its type is inferred from it: the handlers validate their input with the
+ * same schema.
+ */
+import { z } from 'zod';
+import { DNS_LABEL, MAX_DEVELOPER_NAME } from './config';
+
+export const developerNameSchema = z.string().max(MAX_DEVELOPER_NAME).regex(DNS_LABEL, { message: 'must be a DNS-1123 label' });
+/** `<developer>-<up|down>-<yyyymmdd>`, also the environment execution's name (at most 80 characters). */
+export const runIdSchema = z.string().max(80).regex(/^[a-z0-9][-a-z0-9]*$/, { message: 'must be a run ID such as alice-up-20261124' });
+/** An EKS cluster name, as EKS accepts it. */
+export const clusterNameSchema = z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { message: 'must be an EKS cluster name' });
+
+export const jobKindSchema = z.enum(['apply', 'destroy', 'deploy']);
+export type JobKind = z.infer<typeof jobKindSchema>;
+
+/** What a runner needs to find a job again. Plain JSON: it travels through the state machine. */
+export const jobHandleSchema = z.object({
+  runner: z.enum(['codebuild', 'jenkins', 'memory']),
+  kind: jobKindSchema,
+  developer: developerNameSchema,
+  runId: runIdSchema,
+  /** CodeBuild build ID, Jenkins queue item URL or build URL, in-memory job ID. */
+  id: z.string().min(1),
+  /** Jenkins: the build number, kept as soon as it is known (queue items are forgotten). */
+  buildNumber: z.number().int().optional(),
+  startedAt: z.string(),
+});
+export type JobHandle = z.infer<typeof jobHandleSchema>;
+
+export interface JobRequest {
+  kind: JobKind;
+  developer: string;
+  /** The environment execution's run ID (e.g. `alice-up-20261124`): the idempotency key of the job. */
+  runId: string;
+  /** Job-specific values passed to the script as environment variables (e.g. CLUSTER_NAME, IMAGES). */
+  params: Record<string, string>;
+}
+
+export type JobStatus =
+  | { state: 'running'; detail?: string; logUrl?: string; handle?: JobHandle }
+  | { state: 'succeeded'; logUrl?: string; outputs: Record<string, string>; handle?: JobHandle }
+  | { state: 'failed'; reason: string; logUrl?: string; handle?: JobHandle };
+
+export type EnvironmentStatus = 'absent' | 'provisioning' | 'ready' | 'destroying' | 'destroyed' | 'failed';
+
+export interface ImageRef {
+  repository: string;
+  tag: string;
+  digest?: string;
+}
+
+/** An image pinned to its content: what image-sync rolls out. Plain JSON: it travels through the state machine. */
+export const resolvedImageSchema = z.object({
+  repository: z.string().min(3),
+  tag: z.string().min(1),
+  /** `sha256:<64 hex>`, the manifest (or index) digest the registry reports for the tag. */
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, { message: 'must be a sha256 digest' }),
+});
+export type ResolvedImage = z.infer<typeof resolvedImageSchema>;
+
+export interface AuditEntry {
+  at: string;
+  by: string;
+  action: string;
+}
+
+export interface EnvironmentRecord {
+  developer: string;
+  status: EnvironmentStatus;
+  clusterName: string;
+  /** The run that owns the record now (the environment execution's run ID). */
+  runId?: string;
+  action?: 'up' | 'down';
+  executionArn?: string;
+  endpoint?: string;
+  appUrl?: string;
+  updatedAt: string;
+  startedAt?: string;
+  readyAt?: string;
+  destroyedAt?: string;
+  expiresAt?: string;
+  keepUntil?: string;
+  skipDates?: string[];
+  images?: Record<string, ImageRef>;
+  /** When the cluster that is up now was started (the up run's start), for cost reports. */
+  clusterSince?: string;
+  /** The last clusters' lives (newest last, at most MAX_LIFETIMES): the weekly cost report adds them up. */
+  lifetimes?: { startedAt: string; destroyedAt: string }[];
+  lastError?: string;
+  /** Jobs started by the owning run, by kind: a replayed StartJob finds its job here. */
+  jobs?: Partial<Record<JobKind, JobHandle>>;
+  /** How many jobs of each kind this run has started: a job that failed is replaced by a new attempt. */
+  jobAttempts?: Partial<Record<JobKind, number>>;
+  /** Keys of the notifications already sent (e.g. `alice-up-20261124:ready`): a replay sends none twice. */
+  notified?: string[];
+  audit?: AuditEntry[];
+}
+
+export interface ClaimRequest {
+  developer: string;
+  clusterName: string;
+  action: 'up' | 'down';
+  runId: string;
+  executionArn: string;
+  now: string;
+  /** A provisioning or destroying record last written before this instant was left by a dead run: take it over. */
+  staleBefore: string;
+}
+
+export type ClaimResult =
+  | { outcome: 'claimed'; record: EnvironmentRecord }
+  /** This run already owns the record: a replay or a redrive. */
+  | { outcome: 'already-owned'; record: EnvironmentRecord }
+  /** Another run owns it: this one must stop without touching anything. */
+  | { outcome: 'lost'; record: EnvironmentRecord };
+
+export interface AmendPatch {
+  /** Used only when the record does not exist yet. */
+  clusterName: string;
+  /** ISO instant of the new keep-alive. */
+  keepUntil?: string;
+  /** A local date YYYY-MM-DD to add to skipDates (a set: adding it twice keeps one). */
+  addSkipDate?: string;
+  /** A local date to take out of skipDates (not together with addSkipDate). */
+  removeSkipDate?: string;
+  /** The images this environment should run (image-sync's desired images, used by the next deploy). */
+  images?: Record<string, ImageRef>;
+  audit: AuditEntry;
+}
+
+export type ClusterState = 'CREATING' | 'ACTIVE' | 'DELETING' | 'FAILED' | 'UPDATING' | 'PENDING' | 'ABSENT';
+
+export interface ClusterInfo {
+  name: string;
+  status: ClusterState;
+  endpoint?: string;
+  certificateAuthority?: string;
+  /** The state of the cluster's managed node groups (ACTIVE only when all of them are). */
+  nodegroupStatus?: 'ACTIVE' | 'CREATING' | 'DEGRADED' | 'CREATE_FAILED' | 'DELETING' | 'ABSENT' | 'UPDATING';
+  tags: Record<string, string>;
+}
+
+/** One environment execution, as the reconcile Map starts it (`expiresAt` is null for `down`). */
+export interface EnvironmentRunRequest {
+  developer: string;
+  action: 'up' | 'down';
+  runId: string;
+  clusterName: string;
+  expiresAt: string | null;
+}
+
+/** A Slack-ready message: plain text for notifications and Block Kit blocks for the body. */
+export interface Message {
+  text: string;
+  blocks: unknown[];
+}
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet';
+
+/** One container of one workload of the app. */
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  container: string;
+}
+
+/** What a rollout verdict needs from a Deployment or StatefulSet (see core/images). */
+export interface WorkloadState {
+  ref: WorkloadRef;
+  /** The container's image now, or undefined when the workload has no such container. */
+  image?: string;
+  generation: number;
+  observedGeneration?: number;
+  /** spec.replicas */
+  desiredReplicas: number;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  /** StatefulSet only: the revision pods run and the one they are moving to. */
+  currentRevision?: string;
+  updateRevision?: string;
+  conditions: Array<{ type: string; status: string; reason?: string; message?: string }>;
+}
+
+/** Where a cluster's API is and how to trust it (EKS DescribeCluster's endpoint and certificateAuthority.data). */
+export interface KubeCluster {
+  name: string;
+  endpoint: string;
+  /** Base64 of the PEM bundle, as EKS reports it. */
+  certificateAuthority: string;
+}
+
+/** What a developer (or ops) asked for, resolved to exact instants and dates when it was asked. */
+export const selfServiceRequestSchema = z.discriminatedUnion('verb', [
+  z.object({ verb: z.literal('status') }),
+  z.object({ verb: z.literal('keep'), until: z.iso.datetime({ offset: true }), capped: z.boolean() }),
+  z.object({ verb: z.literal('skip'), date: z.iso.date() }),
+  z.object({ verb: z.literal('up') }),
+  z.object({ verb: z.literal('down') }),
+]);
+export type SelfServiceRequest = z.infer<typeof selfServiceRequestSchema>;
+
+/** One self-service request, queued for the asynchronous worker (SlackWork). */
+export const selfServiceTaskSchema = z.object({
+  developer: developerNameSchema,
+  request: selfServiceRequestSchema,
+  /** `slack:<user ID>` or `cli:<IAM ARN>`: written to the audit entry. */
+  requestedBy: z.string().min(1).max(300),
+  /** The Slack user to answer by DM (absent for the CLI). */
+  replyTo: z.string().regex(/^[UW][A-Z0-9]{6,20}$/).optional(),
+  /** The Slack request it came from (see requestIdOf): Slack's redeliveries of one request get one reply. */
+  requestId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  requestedAt: z.iso.datetime({ offset: true }),
+});
+export type SelfServiceTask = z.infer<typeof selfServiceTaskSchema>;
