@@ -17,8 +17,9 @@ import { Progress } from '../rehearsal/progress';
 import { formatAggregates, formatSummaryTable, isFailure, metricsOf, summarise } from '../rehearsal/summary';
 import { reportRows, timelineOf } from '../rehearsal/timeline';
 import { renderRunReport, type RunReportInput } from '../../functions/core/report';
-import { PRICE_TABLE, UnknownPriceError, weeklySummary } from '../../functions/core/cost';
+import { PRICE_TABLE, weeklySummary } from '../../functions/core/cost';
 import { loadValidConfig } from './validate';
+import { UnknownPriceError } from '../../functions/core/errors';
 
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/London', 'America/Los_Angeles'];
 

@@ -18,7 +18,7 @@ import type { JobHandle, JobKind, JobRequest, JobStatus } from '../core/types';
 import type { JobRunner } from '../core/ports';
 import { AuthenticationError, ConfigurationError, TransientError } from '../core/errors';
 import { JOB_PARAM_NAME, jobParamProblem } from '../core/jobs';
-import { withRetry } from './retry';
+import { withRetry, RetryableError } from './retry';
 
 export interface JenkinsJobs {
   /** Job path of the Terraform job (apply and destroy), e.g. `team/turbo-terraform`. */
@@ -81,16 +81,6 @@ interface Build extends WithParameters {
   url?: string;
   building?: boolean;
   result?: string | null;
-}
-
-/** A failure worth another attempt: 429, 5xx, a reset connection or a timeout. */
-class RetryableJenkinsError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 interface Crumb {
@@ -293,7 +283,7 @@ export class JenkinsJobRunner implements JobRunner {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new RetryableJenkinsError(`Jenkins did not answer ${at} (${networkFailureOf(error, this.timeoutMs)})`);
+      throw new RetryableError(`Jenkins did not answer ${at} (${networkFailureOf(error, this.timeoutMs)})`, undefined, { cause: error });
     }
     const { status } = response;
     if (status === 401 || status === 403) {
@@ -310,7 +300,7 @@ export class JenkinsJobRunner implements JobRunner {
     if (status === 429 || status >= 500) {
       await response.body?.cancel();
       const retryAfterSeconds = Number(response.headers.get('retry-after'));
-      throw new RetryableJenkinsError(`Jenkins answered HTTP ${status} to ${at}`, Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : undefined);
+      throw new RetryableError(`Jenkins answered HTTP ${status} to ${at}`, Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : undefined);
     }
     return response;
   }
@@ -319,12 +309,12 @@ export class JenkinsJobRunner implements JobRunner {
     try {
       return await withRetry(operation, {
         ...this.retry,
-        isRetryable: (error) => error instanceof RetryableJenkinsError,
-        requestedDelayMs: (error) => Math.min((error as RetryableJenkinsError).retryAfterMs ?? 0, this.retry.maxDelayMs),
+        isRetryable: (error) => error instanceof RetryableError,
+        requestedDelayMs: (error) => Math.min((error as RetryableError).retryAfterMs ?? 0, this.retry.maxDelayMs),
       });
     } catch (error) {
-      if (error instanceof RetryableJenkinsError) {
-        throw new TransientError(`${doing} failed after ${this.retry.attempts} attempts: ${error.message}`);
+      if (error instanceof RetryableError) {
+        throw new TransientError(`${doing} failed after ${this.retry.attempts} attempts: ${error.message}`, { cause: error });
       }
       throw error;
     }

@@ -23,7 +23,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { KubeCluster, WorkloadRef, WorkloadState } from '../core/types';
 import type { Kube } from '../core/ports';
 import { AuthenticationError, ConfigurationError, TransientError } from '../core/errors';
-import { withRetry } from './retry';
+import { withRetry, RetryableError } from './retry';
 
 export const EKS_TOKEN_PREFIX = 'k8s-aws-v1.';
 /** EKS accepts a token for 15 minutes after it was signed; a fresh one is made well before that. */
@@ -88,15 +88,6 @@ export interface KubeApiOptions {
   now?: () => number;
 }
 
-class RetryableKubeError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
 interface Exchange {
   status: number;
   headers: IncomingHttpHeaders;
@@ -140,7 +131,7 @@ export class KubeApi implements Kube {
           const response = await this.exchange(method, path, body);
           if (response.status === 429 || response.status >= 500) {
             const seconds = Number(response.headers['retry-after']);
-            throw new RetryableKubeError(`HTTP ${response.status}: ${statusMessage(response.body)}`, Number.isFinite(seconds) ? seconds * 1000 : undefined);
+            throw new RetryableError(`HTTP ${response.status}: ${statusMessage(response.body)}`, Number.isFinite(seconds) ? seconds * 1000 : undefined);
           }
           if (response.status === 401 || response.status === 403) {
             this.token = undefined;
@@ -153,12 +144,12 @@ export class KubeApi implements Kube {
         },
         {
           ...this.retry,
-          isRetryable: (error) => error instanceof RetryableKubeError,
-          requestedDelayMs: (error) => Math.min((error as RetryableKubeError).retryAfterMs ?? 0, this.retry.maxDelayMs),
+          isRetryable: (error) => error instanceof RetryableError,
+          requestedDelayMs: (error) => Math.min((error as RetryableError).retryAfterMs ?? 0, this.retry.maxDelayMs),
         },
       );
     } catch (error) {
-      if (error instanceof RetryableKubeError) throw new TransientError(`${doing} failed after ${this.retry.attempts} attempts: ${error.message}`);
+      if (error instanceof RetryableError) throw new TransientError(`${doing} failed after ${this.retry.attempts} attempts: ${error.message}`, { cause: error });
       throw error;
     }
   }
@@ -196,11 +187,11 @@ export class KubeApi implements Kube {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-          response.on('error', (error) => reject(new RetryableKubeError(`the answer broke off: ${error.message}`)));
+          response.on('error', (error) => reject(new RetryableError(`the answer broke off: ${error.message}`)));
         },
       );
       request.on('timeout', () => request.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      request.on('error', (error: NodeJS.ErrnoException) => reject(new RetryableKubeError(error.code ?? error.message)));
+      request.on('error', (error: NodeJS.ErrnoException) => reject(new RetryableError(error.code ?? error.message)));
       request.end(body);
     });
   }

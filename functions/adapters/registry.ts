@@ -18,7 +18,7 @@
 import type { TurboConfig } from '../core/config';
 import type { Registry, SecretStore } from '../core/ports';
 import { AuthenticationError, ConfigurationError, TransientError } from '../core/errors';
-import { withRetry } from './retry';
+import { withRetry, RetryableError } from './retry';
 
 export const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -59,15 +59,6 @@ export interface ContainerRegistryOptions {
   /** Pages of 100 tags read at most (a registry may send fewer a page, so this bounds requests, not tags). */
   maxPages?: number;
   now?: () => number;
-}
-
-class RetryableRegistryError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 interface CachedToken {
@@ -285,11 +276,11 @@ export class ContainerRegistry implements Registry {
     try {
       response = await this.fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
-      throw new RetryableRegistryError(`${at} failed: ${networkFailureOf(error, this.timeoutMs)}`);
+      throw new RetryableError(`${at} failed: ${networkFailureOf(error, this.timeoutMs)}`, undefined, { cause: error });
     }
     if (response.status === 429 || response.status >= 500) {
       await response.body?.cancel();
-      throw new RetryableRegistryError(`HTTP ${response.status} on ${at}`, retryAfterMs(response.headers.get('retry-after'), this.now()));
+      throw new RetryableError(`HTTP ${response.status} on ${at}`, retryAfterMs(response.headers.get('retry-after'), this.now()));
     }
     return response;
   }
@@ -298,11 +289,11 @@ export class ContainerRegistry implements Registry {
     try {
       return await withRetry(operation, {
         ...this.retry,
-        isRetryable: (error) => error instanceof RetryableRegistryError,
-        requestedDelayMs: (error) => Math.min((error as RetryableRegistryError).retryAfterMs ?? 0, this.maxRetryAfterMs),
+        isRetryable: (error) => error instanceof RetryableError,
+        requestedDelayMs: (error) => Math.min((error as RetryableError).retryAfterMs ?? 0, this.maxRetryAfterMs),
       });
     } catch (error) {
-      if (error instanceof RetryableRegistryError) throw new TransientError(`${doing} failed after ${this.retry.attempts} attempts: ${error.message}`);
+      if (error instanceof RetryableError) throw new TransientError(`${doing} failed after ${this.retry.attempts} attempts: ${error.message}`, { cause: error });
       throw error;
     }
   }

@@ -6,6 +6,17 @@
  */
 import { AuthenticationError, TransientError } from '../core/errors';
 
+/** A failure worth another attempt inside an adapter (429, 5xx, a reset connection, a timeout), with the wait the server asked for. */
+export class RetryableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 export interface RetryOptions {
   /** Attempts in all, the first one included. */
   attempts: number;
@@ -110,10 +121,10 @@ export function translateAwsError(error: unknown, doing: string): Error {
   const status = sdkError.$metadata?.httpStatusCode;
   const detail = `${name}${status ? `, HTTP ${status}` : ''}: ${sdkError.message ?? String(error)}`;
   if (AUTHENTICATION_ERRORS.has(name)) {
-    return new AuthenticationError(`${doing} was refused (${detail})`);
+    return new AuthenticationError(`${doing} was refused (${detail})`, { cause: error });
   }
   if (isTransientAwsError(sdkError)) {
-    return new TransientError(`${doing} failed after the SDK's retries (${detail})`);
+    return new TransientError(`${doing} failed after the SDK's retries (${detail})`, { cause: error });
   }
   return new Error(`${doing} failed (${detail})`, { cause: error });
 }

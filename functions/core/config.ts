@@ -8,6 +8,7 @@ import { IANAZone, DateTime } from 'luxon';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { CLOCK_TIME } from './clock';
+import { InvalidConfigError } from './errors';
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** `turbo-<name>` must fit EKS, IAM role name prefixes (38) and execution names: keep names short. */
@@ -376,17 +377,10 @@ export function describeProblem(problem: ConfigProblem): string {
   return `${problem.path}: ${problem.message}${value}`;
 }
 
-export class InvalidConfigError extends Error {
-  override name = 'Turbo.InvalidConfig';
-  constructor(readonly problems: ConfigProblem[]) {
-    super(`invalid Turbo config: ${problems.map(describeProblem).join('; ')}`);
-  }
-}
-
 /** Parses, validates and returns the config, or throws InvalidConfigError naming every problem. */
 export function loadConfigText(text: string): TurboConfig {
   const result = parseConfig(text);
-  if (!result.ok) throw new InvalidConfigError(result.problems);
+  if (!result.ok) throw new InvalidConfigError(`invalid Turbo config: ${result.problems.map(describeProblem).join('; ')}`, result.problems);
   return result.config;
 }
 

@@ -7,6 +7,7 @@
 import { DateTime } from 'luxon';
 import prices from './prices.json';
 import { scheduleOf, type TurboConfig } from './config';
+import { UnknownPriceError } from './errors';
 
 /** Each node's root volume (infra-tf/cluster: 20 GB gp3), billed while the node exists. */
 const NODE_VOLUME_GB = 20;
@@ -19,10 +20,6 @@ export interface RegionPrices {
 }
 
 export const PRICE_TABLE = prices as { currency: string; checked: string; source: string; hoursPerMonth: number; regions: Record<string, RegionPrices> };
-
-export class UnknownPriceError extends Error {
-  override name = 'Turbo.UnknownPrice';
-}
 
 /** The hourly price of one running cluster (control plane, nodes and their volumes), and the team's NAT gateway. */
 export function hourlyRates(config: TurboConfig): { clusterPerHour: number; natPerHour: number } {

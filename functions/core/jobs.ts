@@ -52,10 +52,6 @@ export function expectedJobSeconds(config: TurboConfig, kind: JobKind): number {
   return Math.round(minutes * 60);
 }
 
-export class JobFailedError extends Error {
-  override name = 'Turbo.JobFailed';
-}
-
 /** A cluster that its apply left broken: the control plane FAILED, or its node group failed or degraded. */
 export function clusterHasFailed(cluster: ClusterInfo): boolean {
   return cluster.status === 'FAILED' || cluster.nodegroupStatus === 'CREATE_FAILED' || cluster.nodegroupStatus === 'DEGRADED';

@@ -16,10 +16,6 @@ export function nextWaitSeconds(elapsedSeconds: number, expectedSeconds: number)
   return Math.min(LONG_POLL_SECONDS, Math.max(SHORT_POLL_SECONDS, Math.round(overrun / 4)));
 }
 
-export class WaitExhaustedError extends Error {
-  override name = 'Turbo.WaitExhausted';
-}
-
 export function elapsedSeconds(since: string, now: Date): number {
   return Math.max(0, (now.getTime() - Date.parse(since)) / 1000);
 }

@@ -10,6 +10,7 @@ import type { SelfServiceRequest } from './types';
 import { atLocalTime, CLOCK_TIME, localDate, localNow } from './clock';
 import { memberBySlackUser, memberOf, scheduleOf, type DeveloperConfig, type TurboConfig } from './config';
 import { WARNING_ACTIONS } from './messages';
+import { InvalidInputError } from './errors';
 
 /** Slack's advice: refuse requests older than five minutes, so that a captured request cannot be replayed later. */
 export const MAX_REQUEST_AGE_SECONDS = 5 * 60;
@@ -64,10 +65,6 @@ export type TurboCommand =
   | { verb: 'skip'; when: 'tomorrow' | { date: string }; target?: Target }
   | { verb: 'up' | 'down'; target?: Target };
 
-export class SlackRequestError extends Error {
-  override name = 'Turbo.InvalidInput';
-}
-
 export const COMMAND_USAGE = '/turbo status | keep until HH:MM | skip tomorrow | skip YYYY-MM-DD | up | down  [@user]';
 
 function parseTarget(word: string | undefined): Target | undefined {
@@ -75,7 +72,7 @@ function parseTarget(word: string | undefined): Target | undefined {
   const mention = /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(word);
   if (mention) return { slackUserId: mention[1]! };
   const name = word.replace(/^@/, '');
-  if (!/^[a-z0-9][-a-z0-9]*$/.test(name)) throw new SlackRequestError(`"${word}" is not a developer: give a roster name or an @mention. Usage: ${COMMAND_USAGE}`);
+  if (!/^[a-z0-9][-a-z0-9]*$/.test(name)) throw new InvalidInputError(`"${word}" is not a developer: give a roster name or an @mention. Usage: ${COMMAND_USAGE}`);
   return { name };
 }
 
@@ -84,7 +81,7 @@ export function parseCommand(text: string): TurboCommand {
   const words = text.trim().split(/\s+/).filter(Boolean);
   const [verb, ...rest] = words.map((word, index) => (index === 0 ? word.toLowerCase() : word));
   const fail = (why: string): never => {
-    throw new SlackRequestError(`${why}. Usage: ${COMMAND_USAGE}`);
+    throw new InvalidInputError(`${why}. Usage: ${COMMAND_USAGE}`);
   };
   const onlyTarget = (args: string[]) => {
     if (args.length > 1) fail(`unexpected "${args.slice(1).join(' ')}" after "${verb} ${args[0]}"`);
@@ -126,7 +123,7 @@ export interface SlackInteraction {
 
 function required(form: URLSearchParams | Record<string, unknown>, field: string, where: string): string {
   const value = form instanceof URLSearchParams ? form.get(field) : form[field];
-  if (typeof value !== 'string' || value === '') throw new SlackRequestError(`${where} has no ${field}`);
+  if (typeof value !== 'string' || value === '') throw new InvalidInputError(`${where} has no ${field}`);
   return value;
 }
 
@@ -137,15 +134,15 @@ function actionCommand(action: Record<string, unknown>): TurboCommand {
   try {
     value = JSON.parse(required(action, 'value', `action ${actionId}`));
   } catch {
-    throw new SlackRequestError(`action ${actionId} has a value that is not JSON`);
+    throw new InvalidInputError(`action ${actionId} has a value that is not JSON`);
   }
-  if (typeof value.developer !== 'string') throw new SlackRequestError(`action ${actionId} names no developer`);
+  if (typeof value.developer !== 'string') throw new InvalidInputError(`action ${actionId} names no developer`);
   const target = { name: value.developer };
   if (actionId === WARNING_ACTIONS.destroy) return { verb: 'down', target };
   if (actionId === WARNING_ACTIONS.keep && typeof value.until === 'string' && CLOCK_TIME.test(value.until)) {
     return { verb: 'keep', until: value.until, target };
   }
-  throw new SlackRequestError(`action ${actionId} is not one of Turbo's buttons`);
+  throw new InvalidInputError(`action ${actionId} is not one of Turbo's buttons`);
 }
 
 /** Slack sends both as application/x-www-form-urlencoded; block actions as a JSON `payload` field. */
@@ -159,13 +156,13 @@ export function parseInteraction(rawBody: string): SlackInteraction {
   try {
     parsed = JSON.parse(payload);
   } catch {
-    throw new SlackRequestError('the payload field is not JSON');
+    throw new InvalidInputError('the payload field is not JSON');
   }
-  if (parsed.type !== 'block_actions') throw new SlackRequestError(`payload type ${JSON.stringify(parsed.type)} is not handled (only block_actions)`);
+  if (parsed.type !== 'block_actions') throw new InvalidInputError(`payload type ${JSON.stringify(parsed.type)} is not handled (only block_actions)`);
   const userId = typeof parsed.user?.id === 'string' ? parsed.user.id : '';
-  if (!userId) throw new SlackRequestError('the block_actions payload has no user.id');
+  if (!userId) throw new InvalidInputError('the block_actions payload has no user.id');
   const [action] = Array.isArray(parsed.actions) ? parsed.actions : [];
-  if (!action || typeof action !== 'object') throw new SlackRequestError('the block_actions payload has no action');
+  if (!action || typeof action !== 'object') throw new InvalidInputError('the block_actions payload has no action');
   return { kind: 'action', userId, command: actionCommand(action as Record<string, unknown>) };
 }
 

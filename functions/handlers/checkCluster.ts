@@ -3,10 +3,11 @@
  * The loop is bounded by time since the job started (`since`), which bounds its attempts without a counter.
  */
 import { z } from 'zod';
-import { elapsedSeconds, MAX_POLL_ATTEMPTS, WaitExhaustedError } from '../core/polling';
+import { elapsedSeconds, MAX_POLL_ATTEMPTS } from '../core/polling';
 import { clusterHasFailed } from '../core/jobs';
 import { clusterNameSchema } from '../core/types';
 import { lambda } from './lib/stack';
+import { WaitExhaustedError, ClusterFailedError } from '../core/errors';
 
 const CLUSTER_POLL_SECONDS = 30;
 const MAX_WAIT_SECONDS = MAX_POLL_ATTEMPTS * CLUSTER_POLL_SECONDS;
@@ -16,10 +17,6 @@ const input = z.object({
   expect: z.enum(['active', 'gone']),
   since: z.iso.datetime({ offset: true }),
 });
-
-export class ClusterFailedError extends Error {
-  override name = 'Turbo.ClusterFailed';
-}
 
 export const handler = lambda('CheckCluster', input, async ({ clusterName, expect, since }, { clusters }) => {
   const cluster = await clusters.describe(clusterName);

@@ -3,12 +3,13 @@
  * A failed job or an exhausted loop is an error, so that the state's Catch takes the failure path.
  */
 import { z } from 'zod';
-import { expectedJobSeconds, JobFailedError } from '../core/jobs';
-import { elapsedSeconds, MAX_POLL_ATTEMPTS, nextWaitSeconds, WaitExhaustedError } from '../core/polling';
+import { expectedJobSeconds } from '../core/jobs';
+import { elapsedSeconds, MAX_POLL_ATTEMPTS, nextWaitSeconds } from '../core/polling';
 import { jobHandleSchema } from '../core/types';
 import { lambda } from './lib/stack';
 import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
+import { WaitExhaustedError, JobFailedError } from '../core/errors';
 
 const input = z.object({
   handle: jobHandleSchema,

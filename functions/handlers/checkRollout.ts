@@ -8,10 +8,7 @@ import { APP_WORKLOADS, rolloutPollSeconds, rolloutVerdict } from '../core/image
 import { elapsedSeconds, MAX_POLL_ATTEMPTS, SHORT_POLL_SECONDS } from '../core/polling';
 import { appImageField, environmentFields, kubeOf } from './lib/imageSync';
 import { lambda } from './lib/stack';
-
-export class RolloutFailedError extends Error {
-  override name = 'Turbo.RolloutFailed';
-}
+import { RolloutFailedError } from '../core/errors';
 
 const input = z.object({
   ...environmentFields,

@@ -8,6 +8,7 @@ import { describeFailure } from '../core/failure';
 import { lambda, logger } from './lib/stack';
 import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
+import { RunFailedError } from '../core/errors';
 
 const input = z.object({
   redriveCount: z.number().int().min(0).default(0),
@@ -18,10 +19,6 @@ const input = z.object({
     resumedAt: z.number().int().optional(),
   }),
 });
-
-export class RunFailedError extends Error {
-  override name = 'Turbo.RunFailed';
-}
 
 export const handler = lambda('FailOrResume', input, async ({ redriveCount, run }) => {
   if (redriveCount > (run.resumedAt ?? 0)) {

@@ -6,10 +6,7 @@
 import { z } from 'zod';
 import { imageReference, imagesToSync, newestSemverTag } from '../core/images';
 import { lambda, logger } from './lib/stack';
-
-export class NoReleaseError extends Error {
-  override name = 'Turbo.NoRelease';
-}
+import { NoReleaseError } from '../core/errors';
 
 const input = z
   .object({

@@ -9,10 +9,7 @@ import { MAX_POLL_ATTEMPTS, SHORT_POLL_SECONDS } from '../core/polling';
 import { resolvedImageSchema } from '../core/types';
 import { environmentFields, kubeOf } from './lib/imageSync';
 import { lambda, logger } from './lib/stack';
-
-export class WorkloadMissingError extends Error {
-  override name = 'Turbo.WorkloadMissing';
-}
+import { WorkloadMissingError } from '../core/errors';
 
 const input = z.object({
   ...environmentFields,

@@ -8,13 +8,14 @@
  */
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { authorize, parseInteraction, requestIdOf, resolveRequest, SlackRequestError, verifySlackRequest } from '../core/slackRequest';
+import { authorize, parseInteraction, requestIdOf, resolveRequest, verifySlackRequest } from '../core/slackRequest';
 import type { TurboConfig } from '../core/config';
 import type { AsyncWork } from '../core/ports';
 import { AwsSecretStore, createSecretClients } from '../adapters/secrets';
 import { createLambdaClient, LambdaAsyncWork } from '../adapters/lambdaInvoke';
 import { rememberSecret } from './lib/redact';
 import { lambda, logger } from './lib/stack';
+import { InvalidInputError } from '../core/errors';
 
 const httpEvent = z.object({
   headers: z.record(z.string(), z.string().optional()).default({}),
@@ -51,7 +52,7 @@ export async function interact(event: z.output<typeof httpEvent>, ports: Interac
   try {
     interaction = parseInteraction(rawBody);
   } catch (error) {
-    if (error instanceof SlackRequestError) return ephemeral(error.message);
+    if (error instanceof InvalidInputError) return ephemeral(error.message);
     throw error;
   }
   const permission = authorize(ports.config, interaction.userId, 'target' in interaction.command ? interaction.command.target : undefined);

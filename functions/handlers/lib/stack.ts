@@ -11,25 +11,23 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { formatPath } from '../../core/config';
 import { resolveDeps, type Deps } from './deps';
-import { redactKnownSecrets } from './redact';
+import { redactedError, redactKnownSecrets } from './redact';
 import { isTransientAwsError } from '../../adapters/retry';
 import { METRIC } from '../../core/metrics';
 import { countingNotifier, flushMetrics } from './metrics';
+import { InvalidInputError } from '../../core/errors';
 
 export const logger = new Logger({ serviceName: 'turbo' });
 
-export class InvalidInputError extends Error {
-  override name = 'Turbo.InvalidInput';
-}
-
 /**
  * Errors whose `name` the state machines route on pass through; an SDK error an adapter did not translate is
- * Turbo.TransientError when it is worth retrying (the adapters' own rule); anything else keeps its name.
+ * Turbo.TransientError when it is worth retrying (the adapters' own rule); anything else keeps its name. The message
+ * is redacted; the stack and causes are only logged (see lambda below), never returned to the state machine.
  */
 export function normaliseError(error: unknown): Error {
   if (error instanceof z.ZodError) {
     const problems = error.issues.map((issue) => `${formatPath(issue.path) || '(input)'}: ${issue.message}`);
-    return new InvalidInputError(`invalid input: ${problems.join('; ')}`);
+    return new InvalidInputError(`invalid input: ${problems.join('; ')}`, { cause: error });
   }
   const source = error instanceof Error ? error : new Error(String(error));
   const transient = isTransientAwsError(source) || (source as { $retryable?: unknown }).$retryable !== undefined;
@@ -49,7 +47,8 @@ export function lambda<Schema extends z.ZodType, Output>(
     .use({
       onError: (request) => {
         const error = normaliseError(request.error);
-        logger.error(`${step} failed`, { error: { name: error.name, message: error.message } });
+        // The state machine gets the routed name; the log gets where it was thrown, and why (the causes).
+        logger.error(`${step} failed`, { error: { ...redactedError(request.error), name: error.name } });
         request.error = error;
       },
     })

@@ -115,8 +115,10 @@ describe('translateAwsError', () => {
     ['ServiceUnavailable', 503],
     ['TimeoutError', 0],
   ])('treats %s (HTTP %s) as transient', (name, status) => {
-    const translated = translateAwsError(awsSdkError(name, status), 'EKS DescribeCluster turbo-alice');
+    const original = awsSdkError(name, status);
+    const translated = translateAwsError(original, 'EKS DescribeCluster turbo-alice');
     expect(translated).toBeInstanceOf(TransientError);
+    expect(translated.cause).toBe(original);
     expect(translated.message).toContain(`EKS DescribeCluster turbo-alice failed after the SDK's retries (${name}`);
   });
 
@@ -126,8 +128,10 @@ describe('translateAwsError', () => {
   });
 
   it.each(['AccessDeniedException', 'UnrecognizedClientException', 'ExpiredTokenException'])('treats %s as an authentication failure', (name) => {
-    const translated = translateAwsError(awsSdkError(name, 400), 'SSM GetParameter /turbo/slack');
+    const original = awsSdkError(name, 400);
+    const translated = translateAwsError(original, 'SSM GetParameter /turbo/slack');
     expect(translated).toBeInstanceOf(AuthenticationError);
+    expect(translated.cause).toBe(original);
     expect(translated.message).toBe(`SSM GetParameter /turbo/slack was refused (${name}, HTTP 400: ${name} happened)`);
   });
 

@@ -1,17 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import {
-  InvalidConfigError,
-  MAX_DEVELOPER_NAME,
-  clusterNameOf,
-  describeProblem,
-  loadConfigText,
-  parseConfig,
-  scheduleOf,
-  validateConfig,
-  type ConfigProblem,
-} from '../../../functions/core/config';
+import { MAX_DEVELOPER_NAME, clusterNameOf, describeProblem, loadConfigText, parseConfig, scheduleOf, validateConfig, type ConfigProblem } from '../../../functions/core/config';
+import { InvalidConfigError } from '../../../functions/core/errors';
 
 const exampleText = readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8');
 const example = parse(exampleText) as Record<string, any>;
