@@ -1,6 +1,6 @@
 /** Flag values that more than one command takes. */
 import { DateTime } from 'luxon';
-import { UsageError } from './main';
+import { UsageError } from './io';
 
 /** A calendar date YYYY-MM-DD that exists: "2026-02-30" is refused as a day that does not exist, not as a format. */
 export function parseDateFlag(flag: string, value: string | undefined): string {

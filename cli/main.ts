@@ -3,23 +3,7 @@
  * loaded only when it runs, so that `turbo validate` never pays for what `turbo rehearse` imports.
  */
 
-/** Where a command writes, and the folder it resolves relative paths against. Tests pass their own. */
-export interface CommandIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  cwd: string;
-}
-
-export const processIo: CommandIo = {
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
-  cwd: process.cwd(),
-};
-
-/** A mistake in the command line itself: reported with the command's usage, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { type CommandIo, processIo, UsageError } from './io';
 
 export interface Command {
   name: string;

@@ -1,7 +1,7 @@
 /** `turbo cost [--week]`: what each developer's cluster costs per working day (or week), and the savings against always-on. */
 import { parseArgs } from 'node:util';
 import { dailyCosts, PRICE_TABLE } from '../../functions/core/cost';
-import type { CommandIo } from '../main';
+import type { CommandIo } from '../io';
 import { formatTable } from '../table';
 import { loadValidConfig } from './validate';
 

@@ -18,7 +18,7 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../../functions/adapters/lambdaInvoke';
 import { awsErrorName } from '../../functions/adapters/retry';
 import { StageFailure, type Stage } from '../aws';
-import type { CommandIo } from '../main';
+import type { CommandIo } from '../io';
 import { parseStageArgs, runOnStage } from './stage';
 
 /** At most this many messages are read in one run: a queue that holds more is read again by the next run. */

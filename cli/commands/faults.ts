@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
-import { UsageError, type CommandIo } from '../main';
+import { UsageError, type CommandIo } from '../io';
 import { parseDateFlag } from '../flags';
 import { FAULT_CASES, formatFaultTable, runFaultMatrix, type FaultRow } from '../faults';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';

@@ -8,7 +8,7 @@ import { localNow } from '../../functions/core/clock';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { plan, type Plan } from '../../functions/core/plan';
 import { formatTable } from '../table';
-import { UsageError, type CommandIo } from '../main';
+import { UsageError, type CommandIo } from '../io';
 import { loadValidConfig } from './validate';
 
 export const NO_AWS_NOTICE =

@@ -7,7 +7,7 @@ import { RedriveExecutionCommand } from '@aws-sdk/client-sfn';
 import { executionArnOf } from '../../functions/adapters/stepfunctions';
 import { awsErrorName } from '../../functions/adapters/retry';
 import { StageFailure } from '../aws';
-import { UsageError, type CommandIo } from '../main';
+import { UsageError, type CommandIo } from '../io';
 import { parseStageArgs, runOnStage } from './stage';
 
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/;

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { paginateGetExecutionHistory, paginateListExecutions, type ExecutionListItem, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { renderRunReport, type RunReportInput } from '../../functions/core/report';
-import { UsageError, type CommandIo } from '../main';
+import { UsageError, type CommandIo } from '../io';
 import type { LocalExecution, StateVisit } from '../rehearsal/local-sfn';
 import { timelineOf, type TimelineRow } from '../rehearsal/timeline';
 import { parseStageArgs, runOnStage } from './stage';

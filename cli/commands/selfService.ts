@@ -1,32 +1,19 @@
 /**
  * `turbo up|down <developer>`, `turbo keep <developer> --until HH:MM`, `turbo skip <developer> --date YYYY-MM-DD`:
- * the same work as `/turbo` in Slack (core/slackRequest resolves the request, SlackWork performs it: audit entry,
+ * the same work as `/turbo` in Slack (core/slackRequest resolves the request, core/selfService decides: audit entry,
  * keep capped by maxKeepUntil in the developer's zone, manual run IDs, the reconcile Map's input), done as the
  * IAM identity that runs the CLI: the audit entry says `cli:<caller ARN>`.
  */
-import { allowRequireOfMiddy } from '../rehearsal/local-sfn';
 import type { EnvironmentRunRequest } from '../../functions/core/types';
-import type { Notifier } from '../../functions/core/ports';
 import { CLOCK_TIME } from '../../functions/core/clock';
 import { resolveRequest, type TurboCommand } from '../../functions/core/slackRequest';
-import { UsageError, type CommandIo } from '../main';
+import { UsageError, type CommandIo } from '../io';
 import { parseDateFlag } from '../flags';
-import { projectRoot } from '../rehearsal/packaged';
+import { environmentRuns } from '../../functions/handlers/lib/root';
+import { performSelfService } from '../../functions/handlers/lib/selfService';
 import { parseStageArgs, runOnStage } from './stage';
 
-type SlackWork = typeof import('../../functions/handlers/slackWork');
 type Verb = 'up' | 'down' | 'keep' | 'skip';
-
-/** SlackWork is a Lambda module and imports middy: see allowRequireOfMiddy. */
-function loadSlackWork(): SlackWork {
-  allowRequireOfMiddy(projectRoot(__dirname));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('../../functions/handlers/slackWork') as SlackWork;
-}
-
-/** SlackWork answers through its result; a CLI task names no Slack user to answer, so nothing is ever sent. */
-const refuseSlack = () => Promise.reject(new Error('the CLI sends no Slack messages'));
-const noSlack: Notifier = { sendToUser: refuseSlack, sendToChannel: refuseSlack };
 
 /** The request in the words of the Slack grammar, from the command line. */
 function commandOf(verb: Verb, values: { until?: string; date?: string }): TurboCommand {
@@ -63,12 +50,11 @@ async function selfService(verb: Verb, argv: string[], io: CommandIo): Promise<n
     }
     // up and down start an execution: the machine is found first, so that a wrong stage changes nothing.
     if (verb === 'up' || verb === 'down') await stage.machines();
-    const slackWork = loadSlackWork();
     const runs = {
-      start: async (run: EnvironmentRunRequest) => slackWork.environmentRuns((await stage.machines()).environment, stage.region).start(run),
+      start: async (run: EnvironmentRunRequest) => environmentRuns((await stage.machines()).environment, stage.region).start(run),
     };
     const task = { developer: developer.name, request: resolution.request, requestedBy: `cli:${await stage.callerArn()}`, requestedAt: now.toISOString() };
-    const result = await slackWork.performSelfService(task, { config: stage.config, store: stage.store, runs, notifier: noSlack });
+    const result = await performSelfService(task, { config: stage.config, store: stage.store, runs });
     io.stdout(`${result.message}\n`);
     if (result.executionArn) {
       io.stdout(result.outcome === 'already' ? `Execution ${result.executionArn} already exists: nothing new was started.\n` : `Execution ${result.executionArn}\n`);

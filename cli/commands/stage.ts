@@ -4,7 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeFailure, openStage, type Stage } from '../aws';
-import { UsageError, type CommandIo } from '../main';
+import { UsageError, type CommandIo } from '../io';
 import { loadValidConfig } from './validate';
 
 export const STAGE_OPTIONS = {

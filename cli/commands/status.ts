@@ -2,7 +2,7 @@
  * `turbo status --stage <stage>`: one row per developer of the roster, plus any record of someone outside it
  * (an orphan that reconcile will take down), read from the stage's table. Times are in each developer's zone.
  */
-import type { CommandIo } from '../main';
+import type { CommandIo } from '../io';
 import type { EnvironmentRecord } from '../../functions/core/types';
 import { scheduleOf } from '../../functions/core/config';
 import { formatLocalTime } from '../../functions/core/messages';

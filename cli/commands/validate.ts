@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONFIG_FILES, configWarnings, describeProblem, findConfigFile, parseConfig, type ConfigResult, type TurboConfig } from '../../functions/core/config';
-import { UsageError, type CommandIo } from '../main';
+import { UsageError, type CommandIo } from '../io';
 
 export const EXAMPLE_CONFIG = 'turbo.config.example.yml';
 

@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { RECONCILE_TICK_MINUTES } from '../../functions/core/plan';
 import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
+import { work as performWork } from '../../functions/handlers/lib/selfService';
 import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
 import type { JobRunner } from '../../functions/core/ports';
 import { localDate, localNow } from '../../functions/core/clock';
@@ -60,7 +61,6 @@ const REHEARSAL_WEBHOOK_TOKEN = randomBytes(32).toString('hex');
 export async function deliverPush(rehearsal: Rehearsal, config: TurboConfig, push: { image: 'frontend' | 'mongo'; tag: string }, token = REHEARSAL_WEBHOOK_TOKEN) {
   const repository = config.images[push.image];
   rehearsal.cloud.registry.push(repository, push.tag);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { handler } = require('../../functions/handlers/imageWebhook') as typeof import('../../functions/handlers/imageWebhook');
   const body = JSON.stringify({ push_data: { tag: push.tag, pusher: 'ci' }, repository: { repo_name: repository } });
   return handler({ pathParameters: { token }, body, isBase64Encoded: false, requestContext: { http: { method: 'POST' } } }, lambdaContext('imageWebhook', config.region));
@@ -114,6 +114,8 @@ export interface Rehearsal {
   cloud: MemoryCloud;
   sfn: LocalStepFunctions;
   clock: VirtualClock;
+  /** The ports bound to the handlers. */
+  deps: Deps;
   /** Runs virtual time forward until `until` (epoch ms) and until no execution is left running. */
   advance(until: number): Promise<void>;
   stop(): void;
@@ -128,6 +130,14 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
   for (const dev of config.developers) cloud.knowSlackUser(dev.slackUserId, dev.name);
   for (const fault of options.faults ?? []) cloud.injectFault(fault.developer, fault.point);
   for (const cluster of options.clusters ?? []) cloud.addCluster(cluster.name, cluster.owner);
+  const startLocal = (machine: 'imageSync' | 'environment', name: string, input: Record<string, unknown>) => {
+    try {
+      return { executionArn: sfn.startExecution(machine, name, input).arn, alreadyStarted: false };
+    } catch (error) {
+      if (!(error instanceof ExecutionAlreadyExists)) throw error;
+      return { executionArn: `${stack.stateMachines[machine]!.arn.replace(':stateMachine:', ':execution:')}:${name}`, alreadyStarted: true };
+    }
+  };
   const deps: Deps = {
     config,
     region: config.region,
@@ -138,17 +148,12 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
     secrets: cloud.secrets,
     registry: cloud.registry,
     kubeFor: cloud.kube.kubeFor,
-    workflows: {
-      // The image webhook's port: image-sync executions in this local Step Functions, named as the service would.
-      start: async (name, input) => {
-        try {
-          return { executionArn: sfn.startExecution('imageSync', name, input).arn, alreadyStarted: false };
-        } catch (error) {
-          if (!(error instanceof ExecutionAlreadyExists)) throw error;
-          return { executionArn: `${stack.stateMachines.imageSync!.arn.replace(':stateMachine:', ':execution:')}:${name}`, alreadyStarted: true };
-        }
-      },
-    },
+    // The image webhook's port: image-sync executions in this local Step Functions, named as the service would.
+    workflows: { start: async (name, input) => startLocal('imageSync', name, input) },
+    // Self-service's port: environment executions, named by their run ID as reconcile's Map names them.
+    runs: { start: async ({ runId, ...run }) => startLocal('environment', runId, { ...run, runId }) },
+    // SlackWork's queue: in a rehearsal the work is done at once, with these same ports.
+    work: { enqueue: async (task) => void (await performWork(task, deps)) },
   };
   bindDeps(async () => deps);
   // The handlers' metrics as Lambda would publish them (EMF) are observed, not printed, in a rehearsal.
@@ -185,6 +190,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
     cloud,
     sfn,
     clock,
+    deps,
     advance: (until) =>
       clock.runUntil(
         until,

@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
-import type { CommandIo } from '../main';
+import type { CommandIo } from '../io';
 import type { LocalExecution, StateVisit } from './local-sfn';
 import { stepOf } from './timeline';
 

@@ -7,12 +7,13 @@ import { DateTime } from 'luxon';
 import { atLocalTime } from '../../functions/core/clock';
 import { memberOf, scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { scheduledDesire } from '../../functions/core/plan';
-import { formatMargin, marginMinutes } from '../../functions/core/report';
+import { formatMargin, marginMinutes, type RunReportInput } from '../../functions/core/report';
+import { executionConsoleUrl } from '../../functions/core/messages';
 import type { EnvironmentRecord } from '../../functions/core/types';
 import type { LocalExecution } from './local-sfn';
 import { formatTable } from '../table';
 import type { DayResult } from './day';
-import { failedStep, readyAt, type Step } from './timeline';
+import { failedStep, readyAt, type Step, type TimelineRow } from './timeline';
 
 export interface RunSummary {
   runId: string;
@@ -245,4 +246,23 @@ export function formatAggregates(rows: DeveloperSummary[], metrics: Metrics): st
     `Reconcile: ${metrics.reconcileExecutions} run(s), ${metrics.reconcileTransitions} transitions; a finished job was seen after: ` +
       `${delay('apply')}; ${delay('deploy')}; ${delay('destroy')}`,
   ].join('\n');
+}
+
+/** The run report's rows: one per developer, the day's up and down side by side on one line. */
+export function reportRows(summary: DeveloperSummary[], timeline: TimelineRow[], region: string): RunReportInput['rows'] {
+  return summary.map((row) => {
+    const runs = new Set([row.up?.runId, row.down?.runId].filter(Boolean));
+    const failed = [row.up, row.down].find((run) => run?.status === 'FAILED') ?? (row.result === 'late' ? row.up : undefined);
+    return {
+      developer: row.developer,
+      result: row.result,
+      timezone: row.timezone,
+      readyAt: row.readyAt,
+      readyBy: row.readyBy,
+      teardownAt: row.teardownAt,
+      reason: row.reason,
+      executionUrl: failed && executionConsoleUrl(failed.executionArn, region),
+      segments: timeline.filter((entry) => runs.has(entry.runId)).flatMap((entry) => entry.segments),
+    };
+  });
 }

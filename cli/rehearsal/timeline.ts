@@ -3,9 +3,6 @@
  * notify, destroy, failure. The run report draws this; timeline.json keeps it.
  */
 import type { LocalExecution } from './local-sfn';
-import type { RunReportInput } from '../../functions/core/report';
-import { executionConsoleUrl } from '../../functions/core/messages';
-import type { DeveloperSummary } from './summary';
 
 export type Step = 'claim' | 'apply' | 'cluster' | 'deploy' | 'notify' | 'destroy' | 'failure';
 
@@ -94,23 +91,4 @@ export function timelineOf(executions: LocalExecution[]): TimelineRow[] {
       } satisfies TimelineRow;
     })
     .sort((a, b) => a.developer.localeCompare(b.developer) || a.runId.localeCompare(b.runId));
-}
-
-/** The run report's rows: one per developer, the day's up and down side by side on one line. */
-export function reportRows(summary: DeveloperSummary[], timeline: TimelineRow[], region: string): RunReportInput['rows'] {
-  return summary.map((row) => {
-    const runs = new Set([row.up?.runId, row.down?.runId].filter(Boolean));
-    const failed = [row.up, row.down].find((run) => run?.status === 'FAILED') ?? (row.result === 'late' ? row.up : undefined);
-    return {
-      developer: row.developer,
-      result: row.result,
-      timezone: row.timezone,
-      readyAt: row.readyAt,
-      readyBy: row.readyBy,
-      teardownAt: row.teardownAt,
-      reason: row.reason,
-      executionUrl: failed && executionConsoleUrl(failed.executionArn, region),
-      segments: timeline.filter((entry) => runs.has(entry.runId)).flatMap((entry) => entry.segments),
-    };
-  });
 }

@@ -6,12 +6,13 @@
 import { DateTime } from 'luxon';
 import type { TurboConfig } from '../../functions/core/config';
 import { memberOf, scheduleOf } from '../../functions/core/config';
+import { work } from '../../functions/handlers/lib/selfService';
 import { dailyCosts } from '../../functions/core/cost';
 import { ChannelRate, JobSlots } from '../../functions/adapters/memory/limits';
 import type { SentMessage } from '../../functions/adapters/memory/cloud';
 import type { SelfServiceTask } from '../../functions/core/types';
 import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile, type Rehearsal } from '../rehearsal/day';
-import { ExecutionAlreadyExists, type LocalExecution } from '../rehearsal/local-sfn';
+import type { LocalExecution } from '../rehearsal/local-sfn';
 import type { PackagedStack } from '../rehearsal/packaged';
 import {
   costs,
@@ -100,20 +101,7 @@ function selfService(rehearsal: Rehearsal, config: TurboConfig, event: Extract<S
     ...(event.via === 'slack' ? { replyTo: dev.slackUserId } : {}),
     requestedAt: now,
   };
-  const runs = {
-    start: async ({ runId, ...run }: { runId: string } & Record<string, unknown>) => {
-      try {
-        return { executionArn: rehearsal.sfn.startExecution('environment', runId, { ...run, runId }).arn, alreadyStarted: false };
-      } catch (error) {
-        if (!(error instanceof ExecutionAlreadyExists)) throw error;
-        return { executionArn: runId, alreadyStarted: true };
-      }
-    },
-  };
-  // Required here, not imported: handlers load middy, which local-sfn makes requirable (see allowRequireOfMiddy).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { work } = require('../../functions/handlers/slackWork') as typeof import('../../functions/handlers/slackWork');
-  return work(task, { config, store: rehearsal.cloud.store, notifier: rehearsal.cloud.notifier, runs: runs as never });
+  return work(task, rehearsal.deps);
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {

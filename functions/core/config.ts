@@ -6,7 +6,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { IANAZone, DateTime } from 'luxon';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLOCK_TIME } from './clock';
 import { InvalidConfigError } from './errors';
 

@@ -4,7 +4,7 @@
  * defined once here as a zod schema, and its type is inferred from it: the handlers validate their input with the
  * same schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DNS_LABEL, MAX_DEVELOPER_NAME } from './config';
 
 export const developerNameSchema = z.string().max(MAX_DEVELOPER_NAME).regex(DNS_LABEL, { message: 'must be a DNS-1123 label' });

@@ -2,10 +2,11 @@
  * CheckCluster / VerifyClusterGone: is the developer's cluster (and its node group) ACTIVE, or gone?
  * The loop is bounded by time since the job started (`since`), which bounds its attempts without a counter.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { elapsedSeconds, MAX_POLL_ATTEMPTS } from '../core/polling';
 import { clusterHasFailed } from '../core/jobs';
 import { clusterNameSchema } from '../core/types';
+import { clusters } from './lib/root';
 import { lambda } from './lib/stack';
 import { WaitExhaustedError, ClusterFailedError } from '../core/errors';
 
@@ -18,7 +19,7 @@ const input = z.object({
   since: z.iso.datetime({ offset: true }),
 });
 
-export const handler = lambda('CheckCluster', input, async ({ clusterName, expect, since }, { clusters }) => {
+export const handler = lambda('CheckCluster', input, { clusters }, async ({ clusterName, expect, since }, { clusters }) => {
   const cluster = await clusters.describe(clusterName);
   const nodes = cluster.nodegroupStatus;
   if (expect === 'active' && clusterHasFailed(cluster)) {

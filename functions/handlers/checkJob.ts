@@ -2,10 +2,11 @@
  * CheckApplyJob / CheckDeployJob / CheckDestroyJob: one look at the job, and how long to wait before the next.
  * A failed job or an exhausted loop is an error, so that the state's Catch takes the failure path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { expectedJobSeconds } from '../core/jobs';
 import { elapsedSeconds, MAX_POLL_ATTEMPTS, nextWaitSeconds } from '../core/polling';
 import { jobHandleSchema } from '../core/types';
+import { runner } from './lib/root';
 import { lambda } from './lib/stack';
 import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
@@ -16,7 +17,7 @@ const input = z.object({
   attempt: z.number().int().min(0),
 });
 
-export const handler = lambda('CheckJob', input, async ({ handle: given, attempt }, { config, runner }) => {
+export const handler = lambda('CheckJob', input, { runner }, async ({ handle: given, attempt }, { config, runner }) => {
   const status = await runner.status(given);
   const handle = status.handle ?? given;
   const logUrl = status.logUrl ?? null;

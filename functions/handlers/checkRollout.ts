@@ -3,10 +3,11 @@
  * ProgressDeadlineExceeded, or imageSync.rolloutDeadlineSeconds since the patch) is an error, so that the state's
  * Catch reports it; it is not retried in a loop.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { APP_WORKLOADS, rolloutPollSeconds, rolloutVerdict } from '../core/images';
 import { elapsedSeconds, MAX_POLL_ATTEMPTS, SHORT_POLL_SECONDS } from '../core/polling';
 import { appImageField, environmentFields, kubeOf } from './lib/imageSync';
+import { clusters, kubeFor } from './lib/root';
 import { lambda } from './lib/stack';
 import { RolloutFailedError } from '../core/errors';
 
@@ -17,7 +18,7 @@ const input = z.object({
   attempt: z.number().int().min(0),
 });
 
-export const handler = lambda('CheckRollout', input, async ({ developer, clusterName, watch, since, attempt }, deps) => {
+export const handler = lambda('CheckRollout', input, { clusters, kubeFor }, async ({ developer, clusterName, watch, since, attempt }, deps) => {
   const deadline = deps.config.imageSync.rolloutDeadlineSeconds;
   const connection = await kubeOf(deps, clusterName);
   if ('unavailable' in connection) throw new RolloutFailedError(`rollout on ${clusterName} cannot be followed: ${connection.unavailable}`);

@@ -1,8 +1,9 @@
 /** ClaimEnvironment: the conditional write that makes this run the only owner of the developer's environment. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { clusterNameOf } from '../core/config';
 import { RUN_LIFETIME_HOURS } from '../core/plan';
 import { developerNameSchema, runIdSchema } from '../core/types';
+import { store } from './lib/root';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
@@ -13,7 +14,7 @@ const input = z.object({
   clusterName: z.string().optional(),
 });
 
-export const handler = lambda('ClaimEnvironment', input, async (event, { store }) => {
+export const handler = lambda('ClaimEnvironment', input, { store }, async (event, { store }) => {
   const result = await store.claim({
     developer: event.developer,
     clusterName: event.clusterName ?? clusterNameOf(event.developer),

@@ -3,7 +3,7 @@
  * shows it red at this step. A redrive restarts at this step with a higher $$.Execution.RedriveCount: then it
  * returns instead, and the run resumes from its claim. Every step is idempotent, so only unfinished work runs.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeFailure } from '../core/failure';
 import { lambda, logger } from './lib/stack';
 import { emit } from './lib/metrics';
@@ -20,7 +20,7 @@ const input = z.object({
   }),
 });
 
-export const handler = lambda('FailOrResume', input, async ({ redriveCount, run }) => {
+export const handler = lambda('FailOrResume', input, {}, async ({ redriveCount, run }) => {
   if (redriveCount > (run.resumedAt ?? 0)) {
     logger.info('redriven: resuming the run from its claim', { runId: run.runId, redriveCount });
     emit(METRIC.redrives);

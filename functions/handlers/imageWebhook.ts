@@ -7,8 +7,9 @@
  *   keeps names; ExecutionAlreadyExists counts as already started), and a re-push of the same tag rolls at once.
  * The token never leaves this function: not in the execution's input, the answer, or a log line.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { executionNameFor, parseWebhookBody, tokenMatches } from '../core/webhook';
+import { secrets, workflows } from './lib/root';
 import { lambda, logger } from './lib/stack';
 
 const event = z
@@ -25,7 +26,7 @@ const answer = (statusCode: number, body: Record<string, unknown>) => ({
   body: JSON.stringify(body),
 });
 
-export const handler = lambda('ImageWebhook', event, async (request, deps) => {
+export const handler = lambda('ImageWebhook', event, { secrets, workflows }, async (request, deps) => {
   const expected = await deps.secrets.get(deps.config.imageSync.webhookTokenParameter);
   if (!tokenMatches(request.pathParameters?.token, expected)) {
     logger.warn('image webhook refused: wrong or missing token');

@@ -3,7 +3,7 @@
  * The key is reserved in the record before sending and released if the send fails, so a retry or a replay
  * sends it exactly once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { clusterNameOf, memberOf, scheduleOf } from '../core/config';
 import { keepOfferBeyond } from '../core/plan';
 import { lastStartedStep } from '../core/failure';
@@ -12,6 +12,7 @@ import type { Message } from '../core/types';
 import { sendOnce } from './lib/sendOnce';
 import { developerNameSchema, runIdSchema } from '../core/types';
 import type { Deps } from './lib/deps';
+import { store, notifier } from './lib/root';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
@@ -26,7 +27,7 @@ const input = z.object({
 
 type Delivery = 'sent' | 'already-sent' | 'not-in-roster' | 'never-ready' | `failed: ${string}`;
 
-export async function notify(event: z.output<typeof input>, { config, store, notifier, region }: Deps) {
+export async function notify(event: z.output<typeof input>, { config, store, notifier, region }: Pick<Deps, 'config' | 'store' | 'notifier' | 'region'>) {
   const record = await store.get(event.developer);
   const member = memberOf(config, event.developer);
   const key = `${event.runId}:${event.kind}${event.redriveCount > 0 ? `:r${event.redriveCount}` : ''}`;
@@ -75,4 +76,4 @@ export async function notify(event: z.output<typeof input>, { config, store, not
   return { ops, developer };
 }
 
-export const handler = lambda('Notify', input, (event, deps) => notify(event, deps));
+export const handler = lambda('Notify', input, { store, notifier }, (event, deps) => notify(event, deps));

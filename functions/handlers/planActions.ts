@@ -1,9 +1,10 @@
 /** PlanActions: reconcile's decision. Reads the roster, the records and the tagged clusters; core/plan decides. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { holdUpsWithoutNetwork, NETWORK_VPC_PARAMETER, plan, untaggedLookalikes } from '../core/plan';
 import { lookalikesMessage, networkMissingMessage } from '../core/messages';
 import type { SecretStore } from '../core/ports';
 import { ConfigurationError } from '../core/errors';
+import { store, clusters, notifier, secrets } from './lib/root';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
@@ -26,7 +27,7 @@ async function networkApplied(secrets: SecretStore): Promise<boolean> {
   }
 }
 
-export const handler = lambda('PlanActions', input, async ({ time }, { config, store, clusters, notifier, secrets }) => {
+export const handler = lambda('PlanActions', input, { store, clusters, notifier, secrets }, async ({ time }, { config, store, clusters, notifier, secrets }) => {
   const now = new Date(time);
   const [records, tagged, networkReady] = await Promise.all([store.list(), clusters.listTurboClusters(), networkApplied(secrets)]);
   const result = holdUpsWithoutNetwork(plan(now, config, records, tagged), networkReady);

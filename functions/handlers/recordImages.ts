@@ -3,9 +3,10 @@
  * created later (tomorrow's up) deploys the current images from the start. One audit entry per image-sync run:
  * a replay writes nothing twice.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { clusterNameOf } from '../core/config';
 import { resolvedImageSchema, type ImageRef } from '../core/types';
+import { store } from './lib/root';
 import { lambda } from './lib/stack';
 
 /** Enough to keep a write throughput that DynamoDB on-demand absorbs, and a 500-developer roster quick. */
@@ -17,7 +18,7 @@ const input = z.object({
   at: z.iso.datetime({ offset: true }),
 });
 
-export const handler = lambda('RecordDesiredImages', input, async ({ images, at }, { config, store }) => {
+export const handler = lambda('RecordDesiredImages', input, { store }, async ({ images, at }, { config, store }) => {
   const desired: Record<string, ImageRef> = Object.fromEntries(
     Object.entries(images).map(([name, image]) => [name, { repository: image.repository, tag: image.tag, digest: image.digest }]),
   );

@@ -1,9 +1,10 @@
 /** MarkReady / MarkDestroyed / RecordFailure: the end of a run, written to the developer's record. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeFailure } from '../core/failure';
 import type { EnvironmentRecord } from '../core/types';
 import { OwnershipLostError } from '../core/errors';
 import { developerNameSchema, runIdSchema } from '../core/types';
+import { store } from './lib/root';
 import { lambda, logger } from './lib/stack';
 import { emit } from './lib/metrics';
 import { METRIC, readiness } from '../core/metrics';
@@ -48,7 +49,7 @@ function countOutcome(config: TurboConfig, developer: string, record: Environmen
   if (minutesToReady !== undefined) emit(METRIC.minutesToReady, minutesToReady, 'None');
 }
 
-export const handler = lambda('RecordOutcome', input, async (event, { store, config }) => {
+export const handler = lambda('RecordOutcome', input, { store }, async (event, { store, config }) => {
   const now = new Date().toISOString();
   let patch: Partial<EnvironmentRecord>;
   if (event.outcome === 'ready') {

@@ -3,7 +3,7 @@
  * hears once per image-sync run that their environment rolled (old and new version and digest); a failed
  * environment's outcome carries a short reason, not the whole Cause; the ops channel gets one summary per run.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeFailure, SHORT_REASON } from '../core/failure';
 import { canaryVerdict } from '../core/images';
 import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
@@ -13,6 +13,7 @@ import { environmentFields } from './lib/imageSync';
 import { sendOnce } from './lib/sendOnce';
 import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
+import { store, notifier } from './lib/root';
 import { lambda } from './lib/stack';
 
 const change = z.object({ image: z.string(), from: z.string().nullable(), fromTag: z.string().nullable(), to: z.string(), toTag: z.string() });
@@ -46,7 +47,7 @@ const input = z.discriminatedUnion('kind', [
   }),
 ]);
 
-export const handler = lambda('ReportImageSync', input, async (event, { config, store, notifier, region }) => {
+export const handler = lambda('ReportImageSync', input, { store, notifier }, async (event, { config, store, notifier, region }) => {
   if (event.kind === 'failure') return { developer: event.developer, outcome: 'failed', reason: describeFailure(event.error, SHORT_REASON) };
   if (event.kind === 'canary') return canaryVerdict(event.outcomes, config.imageSync.canary);
   if (event.kind === 'summary') {

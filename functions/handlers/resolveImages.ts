@@ -3,8 +3,9 @@
  * update, before the Map, so the registry is asked once however many clusters there are. The push that triggered
  * the run is only a nudge: the registry decides what is newest.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { imageReference, imagesToSync, newestSemverTag } from '../core/images';
+import { registry } from './lib/root';
 import { lambda, logger } from './lib/stack';
 import { NoReleaseError } from '../core/errors';
 
@@ -14,7 +15,7 @@ const input = z
   })
   .passthrough();
 
-export const handler = lambda('ResolveImages', input, async ({ push }, deps) => {
+export const handler = lambda('ResolveImages', input, { registry }, async ({ push }, deps) => {
   const registry = deps.registry;
   const { includePrerelease, mongoPolicy } = deps.config.imageSync;
   const names = imagesToSync(mongoPolicy);

@@ -3,11 +3,12 @@
  * but the exact `repo:tag@digest` is patched, so a replay patches nothing twice. A workload already on the image
  * whose rollout is still going (a replay after the patch) is watched too.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { APP_WORKLOADS, decideRollout, describeImage, imagesToSync, rolloutPollSeconds, rolloutVerdict, type AppImage } from '../core/images';
 import { MAX_POLL_ATTEMPTS, SHORT_POLL_SECONDS } from '../core/polling';
 import { resolvedImageSchema } from '../core/types';
 import { environmentFields, kubeOf } from './lib/imageSync';
+import { clusters, kubeFor } from './lib/root';
 import { lambda, logger } from './lib/stack';
 import { WorkloadMissingError } from '../core/errors';
 
@@ -16,7 +17,7 @@ const input = z.object({
   images: z.object({ frontend: resolvedImageSchema, mongo: resolvedImageSchema.optional() }),
 });
 
-export const handler = lambda('RollOut', input, async ({ developer, clusterName, images }, deps) => {
+export const handler = lambda('RollOut', input, { clusters, kubeFor }, async ({ developer, clusterName, images }, deps) => {
   const { mongoPolicy, rolloutDeadlineSeconds } = deps.config.imageSync;
   const since = new Date().toISOString();
   const waitSeconds = rolloutPollSeconds(rolloutDeadlineSeconds, SHORT_POLL_SECONDS, MAX_POLL_ATTEMPTS);

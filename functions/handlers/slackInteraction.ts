@@ -7,13 +7,11 @@
  * request's ID, so SlackWork changes nothing twice and replies once.
  */
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { authorize, parseInteraction, requestIdOf, resolveRequest, verifySlackRequest } from '../core/slackRequest';
 import type { TurboConfig } from '../core/config';
 import type { AsyncWork } from '../core/ports';
-import { AwsSecretStore, createSecretClients } from '../adapters/secrets';
-import { createLambdaClient, LambdaAsyncWork } from '../adapters/lambdaInvoke';
-import { rememberSecret } from './lib/redact';
+import { secrets, work } from './lib/root';
 import { lambda, logger } from './lib/stack';
 import { InvalidInputError } from '../core/errors';
 
@@ -76,24 +74,7 @@ export async function interact(event: z.output<typeof httpEvent>, ports: Interac
   return ephemeral(`On it: ${resolution.request.verb} for ${permission.developer.name}. I'll send you a DM when it is done.`);
 }
 
-/** Built once per container: the signing secret is read (and cached by the store) from SSM or Secrets Manager. */
-let awsPorts: Omit<InteractionPorts, 'config'> | undefined;
-
-function awsInteractionPorts(config: TurboConfig, region: string): Omit<InteractionPorts, 'config'> {
-  if (awsPorts) return awsPorts;
-  const functionName = process.env.TURBO_SLACK_WORK_FUNCTION;
-  if (!functionName) throw new Error('environment variable TURBO_SLACK_WORK_FUNCTION is not set (serverless.yml sets it)');
-  const secrets = new AwsSecretStore(createSecretClients(region));
-  awsPorts = {
-    signingSecret: async () => {
-      const secret = await secrets.get(config.slack.signingSecretParameter);
-      rememberSecret(secret);
-      return secret;
-    },
-    work: new LambdaAsyncWork(createLambdaClient(region), functionName),
-    now: () => new Date(),
-  };
-  return awsPorts;
-}
-
-export const handler = lambda('SlackInteraction', httpEvent, (event, { config, region }) => interact(event, { config, ...awsInteractionPorts(config, region) }));
+export const handler = lambda('SlackInteraction', httpEvent, { secrets, work }, (event, { config, secrets, work }) =>
+  // The secret store caches the signing secret and remembers it for redaction.
+  interact(event, { config, work, signingSecret: () => secrets.get(config.slack.signingSecretParameter), now: () => new Date() }),
+);

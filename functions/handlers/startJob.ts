@@ -2,7 +2,7 @@
  * StartApplyJob / StartDeployJob / StartDestroyJob: asks the runner for a job, once per run and kind.
  * A replay finds the job it started in the record and returns the same handle.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { expectedJobSeconds, jobParams } from '../core/jobs';
 import { nextWaitSeconds } from '../core/polling';
 import type { Clusters } from '../core/ports';
@@ -10,6 +10,7 @@ import { OwnershipLostError } from '../core/errors';
 import { clusterHasFailed, isReusable } from '../core/jobs';
 import { developerNameSchema, jobKindSchema, runIdSchema } from '../core/types';
 import { memberOf } from '../core/config';
+import { store, runner, clusters } from './lib/root';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
@@ -25,7 +26,7 @@ async function clusterHealthy(kind: string, clusterName: string, clusters: Clust
   return !clusterHasFailed(await clusters.describe(clusterName));
 }
 
-export const handler = lambda('StartJob', input, async (event, { config, store, runner, clusters }) => {
+export const handler = lambda('StartJob', input, { store, runner, clusters }, async (event, { config, store, runner, clusters }) => {
   const record = await store.get(event.developer);
   if (!record || record.runId !== event.runId) {
     throw new OwnershipLostError(`${event.developer} is no longer owned by ${event.runId} (owner: ${record?.runId ?? 'none'})`);

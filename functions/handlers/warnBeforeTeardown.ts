@@ -3,12 +3,13 @@
  * "Destroy now" buttons. Reconcile plans it on every tick of the warning window; it is sent once a day (its run ID
  * is the key), however many ticks pass.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLOCK_TIME } from '../core/clock';
 import { memberOf, scheduleOf } from '../core/config';
 import { warningMessage } from '../core/messages';
 import { developerNameSchema, runIdSchema } from '../core/types';
 import { sendOnce } from './lib/sendOnce';
+import { store, notifier } from './lib/root';
 import { lambda } from './lib/stack';
 
 const input = z.object({
@@ -19,7 +20,7 @@ const input = z.object({
   keepOffer: z.string().regex(CLOCK_TIME).nullable(),
 });
 
-export const handler = lambda('WarnBeforeTeardown', input, async (event, { config, store, notifier }) => {
+export const handler = lambda('WarnBeforeTeardown', input, { store, notifier }, async (event, { config, store, notifier }) => {
   const member = memberOf(config, event.developer);
   if (!member) return { sent: false, reason: 'not in the roster' };
   const message = warningMessage({ developer: event.developer, clusterName: event.clusterName, teardownAt: event.teardownAt, timezone: scheduleOf(config, member).timezone, keepOffer: event.keepOffer });

@@ -2,9 +2,10 @@
  * WeeklyCostReport (scheduled, Monday morning): each developer's cluster hours, cost and savings against an
  * always-on cluster over the past seven days, from the lifetimes recorded in the store, to the ops channel.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { weeklySummary, type Lifetime } from '../core/cost';
 import { weeklyCostMessage } from '../core/messages';
+import { store, notifier } from './lib/root';
 import { lambda } from './lib/stack';
 import { emit } from './lib/metrics';
 import { developerDays, METRIC } from '../core/metrics';
@@ -13,7 +14,7 @@ const WEEK_MS = 7 * 24 * 3_600_000;
 
 const input = z.object({ time: z.iso.datetime({ offset: true }) }).passthrough();
 
-export const handler = lambda('WeeklyCostReport', input, async ({ time }, { config, store, notifier }) => {
+export const handler = lambda('WeeklyCostReport', input, { store, notifier }, async ({ time }, { config, store, notifier }) => {
   const to = new Date(time);
   const from = new Date(to.getTime() - WEEK_MS);
   const records = await store.list();

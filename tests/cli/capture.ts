@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CommandIo } from '../../cli/main';
+import type { CommandIo } from '../../cli/io';
 
 export interface Captured {
   io: CommandIo;

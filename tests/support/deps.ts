@@ -16,6 +16,8 @@ export function bindTestDeps(config: TurboConfig, ports: Partial<Deps>): Deps {
     kubeFor: unused as Deps['kubeFor'],
     workflows: unused as Deps['workflows'],
     secrets: unused as Deps['secrets'],
+    runs: unused as Deps['runs'],
+    work: unused as Deps['work'],
     ...ports,
   };
   bindDeps(async () => deps);

@@ -1,13 +1,32 @@
 /**
- * What a handler needs from the outside world, behind the ports. In Lambda the real adapters are built once per
- * container (see ./aws.ts); rehearsals and workflow tests bind the in-memory cloud instead.
+ * What a handler gets from the outside world: the config, the region, and the ports it names. In Lambda, the real
+ * adapters are built by the composition root (./root); rehearsals and tests bind their own ports with bindDeps.
  */
-import type { TurboConfig } from '../../core/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigText, type TurboConfig } from '../../core/config';
+import type {
+  AsyncWork,
+  Clusters,
+  EnvironmentRuns,
+  EnvironmentStore,
+  JobRunner,
+  Kube,
+  Notifier,
+  Registry,
+  SecretStore,
+  Workflows,
+} from '../../core/ports';
 import type { KubeCluster } from '../../core/types';
-import type { Clusters, EnvironmentStore, JobRunner, Kube, Notifier, Registry, SecretStore, Workflows } from '../../core/ports';
 
-export interface Deps {
+/** What every handler has: the config bundled with it, and the region it runs in. */
+export interface Base {
   config: TurboConfig;
+  region: string;
+}
+
+/** Every port a handler may name. */
+export interface Deps extends Base {
   store: EnvironmentStore;
   clusters: Clusters;
   runner: JobRunner;
@@ -18,26 +37,52 @@ export interface Deps {
   kubeFor: (cluster: KubeCluster) => Kube;
   /** Starts image-sync executions (the image webhook). */
   workflows: Workflows;
-  /** Values a Lambda learns from its environment (the region, the console's view of executions). */
-  region: string;
+  /** Starts environment executions (self-service). */
+  runs: EnvironmentRuns;
+  /** Queues self-service work for SlackWork (the Slack endpoint). */
+  work: AsyncWork;
 }
 
-export type DepsFactory = () => Promise<Deps>;
+export type PortName = Exclude<keyof Deps, keyof Base>;
+export type Builder<Port> = (base: Base) => Port;
+/** The builders a handler names, by port. */
+export type Needs = { [Name in PortName]?: Builder<Deps[Name]> };
+/** The ports those builders give, and the base. */
+export type Bound<N extends Needs> = Base & { [Name in keyof N & PortName]: Deps[Name] };
+
+export type DepsFactory = () => Promise<Partial<Deps> & Base>;
 
 let bound: DepsFactory | undefined;
-let cached: Promise<Deps> | undefined;
+let base: Base | undefined;
+const built = new Map<PortName, unknown>();
 
-/** Binds the ports for every handler in this process (rehearsal, tests). */
+/** Binds the ports for every handler in this process (rehearsal, tests). A port left out is built for real. */
 export function bindDeps(factory: DepsFactory): void {
   bound = factory;
-  cached = undefined;
+  base = undefined;
+  built.clear();
 }
 
-export function resolveDeps(): Promise<Deps> {
-  if (bound) return bound();
-  cached ??= import('./aws').then((aws) => aws.awsDeps()).catch((error: unknown) => {
-    cached = undefined; // a failed cold start (e.g. SSM throttled) must not poison the container
-    throw error;
-  });
-  return cached;
+function lambdaBase(): Base {
+  const root = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
+  const file = process.env.TURBO_CONFIG_FILE;
+  if (!file) throw new Error('environment variable TURBO_CONFIG_FILE is not set (serverless.yml sets it)');
+  const config = loadConfigText(readFileSync(join(root, file), 'utf8'));
+  return { config, region: process.env.AWS_REGION ?? config.region };
+}
+
+/** The base and the named ports; each real port is built once per container, on the first invocation that needs it. */
+export async function resolveDeps<N extends Needs>(needs: N): Promise<Bound<N>> {
+  const given = bound ? await bound() : undefined;
+  // A failed cold start (a config that does not load) is not remembered: the next invocation tries again.
+  const resolvedBase = given ?? (base ??= lambdaBase());
+  const deps: Record<string, unknown> = { config: resolvedBase.config, region: resolvedBase.region };
+  for (const [name, build] of Object.entries(needs) as [PortName, Builder<unknown>][]) {
+    if (given && given[name] !== undefined) deps[name] = given[name];
+    else {
+      if (!built.has(name)) built.set(name, build(resolvedBase));
+      deps[name] = built.get(name);
+    }
+  }
+  return deps as Bound<N>;
 }

@@ -8,14 +8,15 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatPath } from '../../core/config';
-import { resolveDeps, type Deps } from './deps';
+import { resolveDeps, type Bound, type Needs } from './deps';
 import { redactedError, redactKnownSecrets } from './redact';
 import { isTransientAwsError } from '../../adapters/retry';
 import { METRIC } from '../../core/metrics';
 import { countingNotifier, flushMetrics } from './metrics';
 import { InvalidInputError } from '../../core/errors';
+import type { Notifier } from '../../core/ports';
 
 export const logger = new Logger({ serviceName: 'turbo' });
 
@@ -36,10 +37,12 @@ export function normaliseError(error: unknown): Error {
   return normalised;
 }
 
-export function lambda<Schema extends z.ZodType, Output>(
+/** A handler: its step name, its input schema, the ports it uses (builders from ./root), and what it does. */
+export function lambda<Schema extends z.ZodType, N extends Needs, Output>(
   step: string,
   schema: Schema,
-  run: (input: z.output<Schema>, deps: Deps, context: Context) => Promise<Output>,
+  needs: N,
+  run: (input: z.output<Schema>, deps: Bound<N>, context: Context) => Promise<Output>,
 ) {
   return middy<unknown, Output, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -55,8 +58,9 @@ export function lambda<Schema extends z.ZodType, Output>(
     .handler(async (event, context) => {
       const input = schema.parse(event);
       logger.appendKeys({ step });
-      const deps = await resolveDeps();
-      const notifier = countingNotifier(deps.notifier, { sent: METRIC.slackMessagesSent, failed: METRIC.slackSendFailures });
+      const deps = await resolveDeps(needs);
+      if (!('notifier' in deps)) return run(input, deps, context);
+      const notifier = countingNotifier(deps.notifier as Notifier, { sent: METRIC.slackMessagesSent, failed: METRIC.slackSendFailures });
       return run(input, { ...deps, notifier }, context);
     });
 }

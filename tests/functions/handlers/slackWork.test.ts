@@ -11,7 +11,7 @@ import type { EnvironmentRunRequest, Message, SelfServiceTask } from '../../../f
 import { configSchema } from '../../../functions/core/config';
 import { slackSignature } from '../../../functions/core/slackRequest';
 import { interact } from '../../../functions/handlers/slackInteraction';
-import { work, type WorkPorts } from '../../../functions/handlers/slackWork';
+import { work, type WorkPorts } from '../../../functions/handlers/lib/selfService';
 import { selfServiceTaskSchema } from '../../../functions/core/types';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 

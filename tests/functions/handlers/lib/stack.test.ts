@@ -43,7 +43,7 @@ describe('lambda: a failed step logs the real error', () => {
       jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (capture(chunk), true)),
     ];
     const socket = Object.assign(new Error('connect ECONNRESET 10.0.0.1:443 token=ghp-cause-secret-123'), { name: 'SocketError' });
-    const handler = lambda('Probe', z.object({}), async () => {
+    const handler = lambda('Probe', z.object({}), {}, async () => {
       throw new TransientError('CodeBuild StartBuild failed after the SDK\'s retries', { cause: socket });
     });
     let thrown: Error | undefined;

@@ -1,0 +1,95 @@
+/**
+ * The composition root: the one place where each port is bound to its real adapter. A handler names the ports it
+ * uses (`lambda(step, schema, { store, runner }, run)`), and only those are built, once per Lambda container, from
+ * the bundled config and the environment. Each builder is its own export, so that the bundler leaves out every
+ * adapter (and AWS SDK client) a function does not use. Secrets are read from SSM or Secrets Manager here and
+ * remembered for redaction; they go nowhere else.
+ */
+import { createCodeBuildClient, CodeBuildJobRunner } from '../../adapters/codebuild';
+import { createDocumentClient, DynamoEnvironmentStore } from '../../adapters/dynamodb';
+import { createEksClient, EksClusters } from '../../adapters/eks';
+import { JenkinsJobRunner } from '../../adapters/jenkins';
+import { eksKubeConnector } from '../../adapters/kube';
+import { createLambdaClient, LambdaAsyncWork } from '../../adapters/lambdaInvoke';
+import { createContainerRegistry } from '../../adapters/registry';
+import { AwsSecretStore, createSecretClients } from '../../adapters/secrets';
+import { createSlackNotifier } from '../../adapters/slack';
+import { createSfnClient, StepFunctionsWorkflows } from '../../adapters/stepfunctions';
+import type { EnvironmentRuns, JobRunner, SecretStore } from '../../core/ports';
+import type { Base, Builder } from './deps';
+import { rememberSecret } from './redact';
+
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set (serverless.yml sets it)`);
+  return value;
+}
+
+/**
+ * A port built on first use. Building some ports reads a secret (the Slack token, Jenkins' credentials), and a
+ * function that never uses the port must neither need the permission to read it nor pay for the read.
+ */
+function onFirstUse<Port extends object>(build: () => Promise<Port>): Port {
+  let port: Promise<Port> | undefined;
+  return new Proxy({} as Port, {
+    get: (_target, method) => async (...args: unknown[]) => {
+      port ??= build().catch((error: unknown) => {
+        port = undefined;
+        throw error;
+      });
+      const built = (await port) as Record<PropertyKey, (...a: unknown[]) => unknown>;
+      return built[method]!(...args);
+    },
+  });
+}
+
+/** One value per container for a builder that several others use (the secret store, the EKS client). */
+function shared<Value>(build: Builder<Value>): Builder<Value> {
+  let value: Value | undefined;
+  return (base) => (value ??= build(base));
+}
+
+/** A SecretStore whose values are also remembered, so that no error message can carry one. */
+export const secrets: Builder<SecretStore> = /* @__PURE__ */ shared(({ region }) => {
+  const inner = new AwsSecretStore(createSecretClients(region));
+  return {
+    async get(name) {
+      const value = await inner.get(name);
+      rememberSecret(value);
+      return value;
+    },
+  };
+});
+
+export const store = ({ region }: Base) => new DynamoEnvironmentStore(createDocumentClient(region), requiredEnv('TURBO_TABLE'));
+
+const eksClient = /* @__PURE__ */ shared(({ region }) => createEksClient(region));
+export const clusters = (base: Base) => new EksClusters(eksClient(base));
+/** The Kubernetes API of one cluster, with a token signed by the function's own credentials (image-sync). */
+export const kubeFor = (base: Base) => eksKubeConnector(base.region, eksClient(base).config.credentials);
+
+export const runner = (base: Base): JobRunner => {
+  const { config, region } = base;
+  const jenkins = config.runner.type === 'jenkins' ? config.runner.jenkins : undefined;
+  if (!jenkins) return new CodeBuildJobRunner(createCodeBuildClient(region), config.runner.codebuild);
+  return onFirstUse(async () => {
+    const [user, token] = await Promise.all([secrets(base).get(jenkins.userParameter), secrets(base).get(jenkins.tokenParameter)]);
+    return new JenkinsJobRunner({ baseUrl: jenkins.url, terraformJob: jenkins.terraformJob, deployJob: jenkins.deployJob, user, token });
+  });
+};
+
+export const notifier = (base: Base) => onFirstUse(() => createSlackNotifier(secrets(base), base.config.slack.tokenParameter));
+export const registry = (base: Base) => onFirstUse(() => createContainerRegistry(secrets(base), base.config.imageSync));
+
+/** Starts image-sync executions (the image webhook). */
+export const workflows = ({ region }: Base) => new StepFunctionsWorkflows(createSfnClient(region), requiredEnv('IMAGE_SYNC_STATE_MACHINE_ARN'));
+
+/** The environment state machine, started by name like reconcile's Map does (Slack and the CLI). */
+export function environmentRuns(stateMachineArn: string, region: string): EnvironmentRuns {
+  const machine = new StepFunctionsWorkflows(createSfnClient(region), stateMachineArn);
+  return { start: ({ runId, ...run }) => machine.start(runId, { ...run, runId }) };
+}
+export const runs = ({ region }: Base) => environmentRuns(requiredEnv('TURBO_ENVIRONMENT_STATE_MACHINE_ARN'), region);
+
+/** Self-service work queued after Slack's 3-second acknowledgement: an asynchronous invocation of SlackWork. */
+export const work = ({ region }: Base) => new LambdaAsyncWork(createLambdaClient(region), requiredEnv('TURBO_SLACK_WORK_FUNCTION'));
