@@ -141,7 +141,6 @@ export function allowRequireOfMiddy(root: string): void {
 }
 
 const requireHandler: HandlerLoader = (modulePath, exportName) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(modulePath) as Record<string, Handler>;
   const handler = loaded[exportName];
   if (typeof handler !== 'function') throw new Error(`${modulePath} exports no function ${exportName}`);

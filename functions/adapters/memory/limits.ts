@@ -98,7 +98,7 @@ export const SFN_HISTORY_LIMIT_EVENTS = 25_000;
 /** Names of state machines, executions and activities: 1 to 80 characters (Step Functions quotas, General). */
 export const SFN_NAME_MAX = 80;
 /** Whitespace, wildcards, brackets, the listed specials and control characters are refused in names (same page). */
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the service refuses control characters in names, so the rule names them
 const SFN_NAME_FORBIDDEN = /[\s?*<>{}[\]"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 
 export function payloadSize(value: unknown): number {
