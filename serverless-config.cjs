@@ -7,6 +7,7 @@
 require('tsx/cjs/api').register();
 const { existsSync, readFileSync } = require('node:fs');
 const { parseConfig, describeProblem } = require('./functions/core/config.ts');
+const { codebuildProjectsOf } = require('./functions/core/jobs.ts');
 
 /** An SSM parameter name or `secretsmanager:<name>` as the ARN an IAM statement names. */
 function secretArn(name) {
@@ -24,13 +25,14 @@ function readSecrets(names) {
   };
 }
 
-function codebuildProjects(config) {
-  return [config.runner.codebuild.terraformProject, config.runner.codebuild.deployProject].map((project) => ({
+function codebuildProjectArns(projects) {
+  return [projects.terraformProject, projects.deployProject].map((project) => ({
     'Fn::Sub': `arn:\${AWS::Partition}:codebuild:\${AWS::Region}:\${AWS::AccountId}:project/${project}`,
   }));
 }
 
-module.exports = async () => {
+module.exports = async ({ resolveVariable }) => {
+  const stage = await resolveVariable('sls:stage');
   const file = process.env.TURBO_CONFIG || 'turbo.config.yml';
   if (!existsSync(file)) {
     throw new Error(`Turbo config ${file} not found: copy turbo.config.example.yml to turbo.config.yml, or set TURBO_CONFIG`);
@@ -42,11 +44,12 @@ module.exports = async () => {
   const { config } = result;
   const jenkins = config.runner.type === 'jenkins' ? config.runner.jenkins : undefined;
   const { registryUserParameter, registryTokenParameter, webhookTokenParameter } = config.imageSync;
+  const projects = codebuildProjectsOf(config.runner.codebuild, stage);
   return {
     file,
     region: config.region,
-    terraformProject: config.runner.codebuild.terraformProject,
-    deployProject: config.runner.codebuild.deployProject,
+    terraformProject: projects.terraformProject,
+    deployProject: projects.deployProject,
     iam: {
       readSlackToken: readSecrets([config.slack.tokenParameter]),
       readSigningSecret: readSecrets([config.slack.signingSecretParameter]),
@@ -54,12 +57,22 @@ module.exports = async () => {
       // Registry credentials are optional: without them resolveImages needs no AWS permission at all.
       resolveImages: registryUserParameter && registryTokenParameter ? [readSecrets([registryUserParameter, registryTokenParameter])] : [],
       // What starting and following a job takes depends on the runner: CodeBuild's API, or Jenkins' credentials.
+      // StartJob also looks at the job it started before (a replay or redrive), so it may read builds too.
       startJob: jenkins
         ? readSecrets([jenkins.userParameter, jenkins.tokenParameter])
-        : { Effect: 'Allow', Action: ['codebuild:StartBuild'], Resource: codebuildProjects(config) },
+        : { Effect: 'Allow', Action: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds'], Resource: codebuildProjectArns(projects) },
       checkJob: jenkins
         ? readSecrets([jenkins.userParameter, jenkins.tokenParameter])
-        : { Effect: 'Allow', Action: ['codebuild:BatchGetBuilds'], Resource: codebuildProjects(config) },
+        : { Effect: 'Allow', Action: ['codebuild:BatchGetBuilds'], Resource: codebuildProjectArns(projects) },
+      // A turbo-* cluster and its node groups, as Clusters.describe reads them (CheckCluster; StartJob on a redrive).
+      readTurboClusters: {
+        Effect: 'Allow',
+        Action: ['eks:DescribeCluster', 'eks:ListNodegroups', 'eks:DescribeNodegroup'],
+        Resource: [
+          { 'Fn::Sub': 'arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}:cluster/turbo-*' },
+          { 'Fn::Sub': 'arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}:nodegroup/turbo-*/*/*' },
+        ],
+      },
     },
   };
 };

@@ -20,7 +20,8 @@ interface Statement {
   Resource: unknown;
   Condition?: Record<string, Record<string, unknown>>;
 }
-const statements: Statement[] = template.Resources.TurboJobRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+const allStatements: Statement[] = template.Resources.TurboJobRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+const statements = allStatements.filter((s) => s.Effect === 'Allow');
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const conditionKeys = (s: Statement) => Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c));
 const isTagScoped = (s: Statement) => conditionKeys(s).some((key) => /^aws:(Resource|Request)Tag\/turbo:managed-by$/.test(key));
@@ -28,7 +29,9 @@ const isTagScoped = (s: Statement) => conditionKeys(s).some((key) => /^aws:(Reso
 describe('resources/codebuild.yml', () => {
   it('is a serverless resources mapping with a top-level Resources key', () => {
     expect(Object.keys(template)).toEqual(['Resources']);
-    expect(Object.keys(template.Resources).sort()).toEqual(['TurboDeployProject', 'TurboJobRole', 'TurboStateBucket', 'TurboTerraformProject']);
+    expect(Object.keys(template.Resources).sort()).toEqual([
+      'TurboDeployLogGroup', 'TurboDeployProject', 'TurboJobRole', 'TurboStateBucket', 'TurboTerraformLogGroup', 'TurboTerraformProject',
+    ]);
   });
 
   it('refers only to resources it defines, and to the image-sync role serverless.yml defines (Ref and Fn::GetAtt)', () => {
@@ -64,9 +67,9 @@ describe('resources/codebuild.yml', () => {
     for (const key of used) expect(readme).toContain(`custom.codebuild.${key}`);
   });
 
-  it('grants no wildcard actions', () => {
+  it('grants no wildcard actions (a Deny may use them: it should cover what is added later)', () => {
+    expect(allStatements.filter((s) => s.Effect !== 'Allow').map((s) => [s.Sid, s.Effect])).toEqual([['DenyChangesToJobRole', 'Deny']]);
     for (const statement of statements) {
-      expect(statement.Effect).toBe('Allow');
       for (const action of actionsOf(statement)) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
     }
   });
@@ -131,8 +134,9 @@ describe('resources/codebuild.yml', () => {
       expect(result.stderr).not.toMatch(/Error/);
       const printed = JSON.parse(result.stdout);
       const resources = printed.resources.Resources;
-      expect(resources.TurboJobRole.Properties.RoleName).toBe('turbo-ci-jobs');
+      expect(resources.TurboJobRole.Properties.RoleName).toBe('turbo-ci-eu-west-1-jobs');
       expect(resources.TurboTerraformProject.Properties.Name).toBe('turbo-terraform');
+      expect(resources.TurboTerraformLogGroup.Properties.LogGroupName).toBe('/aws/codebuild/turbo-terraform');
       expect(resources.TurboStateBucket.Properties.BucketName).toBe('acme-turbo-state');
       // CloudFormation's own ${AWS::...} references survive serverless' variable resolution.
       expect(JSON.stringify(resources)).toContain('arn:${AWS::Partition}:s3:::acme-turbo-state/clusters/*');
