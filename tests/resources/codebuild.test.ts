@@ -146,3 +146,54 @@ describe('resources/codebuild.yml', () => {
     }
   });
 });
+
+describe('the packaged job role and CodeBuild projects', () => {
+  // Imported here so that the raw-file checks above need no packaging.
+  const { packagedStack } = jest.requireActual('../support/packaged') as typeof import('../support/packaged');
+  const { allowedBy, resolveValue } = jest.requireActual('../support/iam') as typeof import('../support/iam');
+  const packaged = packagedStack().template as unknown as import('../support/iam').Template;
+  const ownArn = String(resolveValue(packaged, { 'Fn::GetAtt': ['TurboJobRole', 'Arn'] }));
+  const clusterRole = 'arn:aws:iam::123456789012:role/turbo-alice-cluster';
+  const tagged = { 'aws:ResourceTag/turbo:managed-by': 'turbo', 'aws:RequestTag/turbo:managed-by': 'turbo' };
+  const eksPolicy = { ...tagged, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonEKSClusterPolicy' };
+  const adminPolicy = { ...tagged, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' };
+
+  it('lets a build write no inline policy and no trust policy on any role, its own included', () => {
+    for (const action of ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:UpdateAssumeRolePolicy']) {
+      expect([action, allowedBy(packaged, 'TurboJobRole', action, clusterRole, tagged)]).toEqual([action, false]);
+      expect([action, allowedBy(packaged, 'TurboJobRole', action, ownArn, tagged)]).toEqual([action, false]);
+    }
+  });
+
+  it('denies every IAM write on the job role itself, even one the other statements allow on turbo-* roles', () => {
+    expect(ownArn).toMatch(/:role\/turbo-rehearsal-eu-west-1-jobs$/);
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:AttachRolePolicy', clusterRole, eksPolicy)).toBe(true);
+    for (const action of ['iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:TagRole', 'iam:UntagRole', 'iam:DeleteRole', 'iam:PutRolePermissionsBoundary', 'iam:UpdateRole']) {
+      expect([action, allowedBy(packaged, 'TurboJobRole', action, ownArn, eksPolicy)]).toEqual([action, false]);
+    }
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:AttachRolePolicy', clusterRole, adminPolicy)).toBe(false);
+    // Reading itself stays allowed: Terraform's aws_iam_session_context looks the caller's role up.
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:GetRole', 'arn:aws:iam::123456789012:role/turbo-alice-node')).toBe(true);
+  });
+
+  it('passes roles only to EKS and EKS Pod Identity', () => {
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:PassRole', clusterRole, { 'iam:PassedToService': 'eks.amazonaws.com' })).toBe(true);
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:PassRole', clusterRole, { 'iam:PassedToService': 'ec2.amazonaws.com' })).toBe(false);
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:PassRole', clusterRole, { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe(false);
+  });
+
+  it('gives every log group of the stack a retention, and sends each project\'s build logs to its own group', () => {
+    const groups = Object.entries(packaged.Resources).filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThan(20);
+    expect(groups.filter(([, group]) => typeof group.Properties?.RetentionInDays !== 'number').map(([id]) => id)).toEqual([]);
+    for (const project of ['TurboTerraformProject', 'TurboDeployProject']) {
+      const logs = (packaged.Resources[project]!.Properties!.LogsConfig as { CloudWatchLogs: { Status: string; GroupName: unknown } }).CloudWatchLogs;
+      expect(logs.Status).toBe('ENABLED');
+      const group = String(resolveValue(packaged, logs.GroupName));
+      const name = String(resolveValue(packaged, packaged.Resources[project]!.Properties!.Name));
+      // CodeBuild's own default group name: what the job role's BuildLogs statement names.
+      expect(group).toBe(`/aws/codebuild/${name}`);
+      expect(allowedBy(packaged, 'TurboJobRole', 'logs:PutLogEvents', `arn:aws:logs:eu-west-1:123456789012:log-group:${group}:log-stream:build-1`)).toBe(true);
+    }
+  });
+});
