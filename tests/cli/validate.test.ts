@@ -10,9 +10,22 @@ const brokenText = exampleText.replace('name: alice', 'name: Alice').replace('ti
 describe('turbo validate', () => {
   it('accepts a valid file and prints a short summary', async () => {
     const captured = captureIn(folderWith({ 'team.yml': exampleText }));
-    expect(await run(['team.yml'], captured.io)).toBe(0);
+    expect(await run(['team.yml', '--on', '2026-12-01'], captured.io)).toBe(0);
     expect(captured.stdout()).toBe('team.yml: OK — team payments in eu-west-1, 4 developers (alice, bob, carol, dave), runner codebuild\n');
     expect(captured.stderr()).toBe('');
+  });
+
+  it('warns on stderr, and still exits 0, when the Kubernetes version is in or near EKS extended support', async () => {
+    const old = captureIn(folderWith({ 'team.yml': exampleText.replace(/kubernetesVersion: "[^"]+"/, 'kubernetesVersion: "1.33"') }));
+    expect(await run(['team.yml', '--on', '2026-12-01'], old.io)).toBe(0);
+    expect(old.stderr()).toMatch(/^team\.yml: warning: cluster\.kubernetesVersion 1\.33 is in EKS extended support since 2026-07-29: .*\n$/);
+    const soon = captureIn(folderWith({ 'team.yml': exampleText }));
+    expect(await run(['team.yml', '--on', '2027-03-01'], soon.io)).toBe(0);
+    expect(soon.stderr()).toMatch(/^team\.yml: warning: cluster\.kubernetesVersion 1\.35 leaves EKS standard support on 2027-03-27, in 26 days/);
+    const fine = captureIn(folderWith({ 'team.yml': exampleText }));
+    expect(await run(['team.yml', '--on', '2026-12-01'], fine.io)).toBe(0);
+    expect(fine.stderr()).toBe('');
+    await expect(run(['team.yml', '--on', 'tomorrow'], fine.io)).rejects.toThrow('--on must be a date such as 2026-12-01 (got "tomorrow")');
   });
 
   it('prints every problem as `path: message (got value)` and exits 1', async () => {
@@ -35,7 +48,7 @@ describe('turbo validate', () => {
 
   it('prefers turbo.config.yml over the example, silently', async () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText, 'turbo.config.example.yml': brokenText }));
-    expect(await run([], captured.io)).toBe(0);
+    expect(await run(['--on', '2026-12-01'], captured.io)).toBe(0);
     expect(captured.stdout()).toMatch(/^turbo\.config\.yml: OK/);
     expect(captured.stderr()).toBe('');
   });
