@@ -6,6 +6,7 @@
  */
 require('tsx/cjs/api').register();
 const { existsSync, readFileSync } = require('node:fs');
+const { parse: parseYaml, stringify: stringifyYaml } = require('yaml');
 const { parseConfig, describeProblem } = require('./functions/core/config.ts');
 const { codebuildProjectsOf } = require('./functions/core/jobs.ts');
 
@@ -31,7 +32,54 @@ function codebuildProjectArns(projects) {
   }));
 }
 
-module.exports = async ({ resolveVariable }) => {
+/** The first commands of a source-less build: an anonymous, shallow fetch of the public repository's branch. */
+const FETCH_PUBLIC_SOURCE = 'git init --quiet . && git fetch --quiet --depth 1 "$TURBO_SOURCE_LOCATION" "$TURBO_SOURCE_VERSION" && git checkout --quiet FETCH_HEAD';
+
+/**
+ * A CodeBuild project's Source and SourceVersion. `Type: GITHUB` needs a credential in the account, so with a
+ * CodeConnections connection (`--param="sourceConnectionArn=..."`, any repository) the projects use it. Without one
+ * (a public repository) they take no source and fetch the repository over HTTPS with no credential, then run the
+ * same buildspec file, embedded here at package time (a buildspec change needs a redeploy).
+ */
+function codebuildSource(buildspecFile, { location, version, connectionArn }) {
+  if (connectionArn) {
+    return {
+      source: { Type: 'GITHUB', Location: location, GitCloneDepth: 1, BuildSpec: buildspecFile, Auth: { Type: 'CODECONNECTIONS', Resource: connectionArn } },
+      sourceVersion: version,
+    };
+  }
+  const spec = parseYaml(readFileSync(buildspecFile, 'utf8'));
+  spec.env = { ...spec.env, variables: { TURBO_SOURCE_LOCATION: location, TURBO_SOURCE_VERSION: version, ...spec.env?.variables } };
+  spec.phases.install = { ...spec.phases.install, commands: [FETCH_PUBLIC_SOURCE, ...(spec.phases.install?.commands ?? [])] };
+  return { source: { Type: 'NO_SOURCE', BuildSpec: stringifyYaml(spec, { lineWidth: 0 }) }, sourceVersion: null };
+}
+
+/** What the job role needs to use the connection, as a policy of its own; nothing without one. */
+function connectionPolicy(connectionArn) {
+  if (!connectionArn) return { Resources: {} };
+  return {
+    Resources: {
+      TurboJobSourceConnectionPolicy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: {
+          PolicyName: 'turbo-jobs-source-connection',
+          Roles: [{ Ref: 'TurboJobRole' }],
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: ['codeconnections:GetConnectionToken', 'codeconnections:GetConnection', 'codeconnections:UseConnection'], Resource: connectionArn }],
+          },
+        },
+      },
+    },
+  };
+}
+
+module.exports = async ({ resolveVariable, resolveConfigurationProperty }) => {
+  const repository = {
+    location: await resolveConfigurationProperty(['custom', 'codebuild', 'sourceLocation']),
+    version: await resolveConfigurationProperty(['custom', 'codebuild', 'sourceVersion']),
+    connectionArn: await resolveConfigurationProperty(['custom', 'codebuild', 'sourceConnectionArn']),
+  };
   const stage = await resolveVariable('sls:stage');
   const file = process.env.TURBO_CONFIG || 'turbo.config.yml';
   if (!existsSync(file)) {
@@ -50,6 +98,11 @@ module.exports = async ({ resolveVariable }) => {
     region: config.region,
     terraformProject: projects.terraformProject,
     deployProject: projects.deployProject,
+    codebuild: {
+      terraform: codebuildSource('buildspecs/terraform.yml', repository),
+      deploy: codebuildSource('buildspecs/deploy.yml', repository),
+      connectionPolicy: connectionPolicy(repository.connectionArn),
+    },
     iam: {
       readSlackToken: readSecrets([config.slack.tokenParameter]),
       readSigningSecret: readSecrets([config.slack.signingSecretParameter]),
