@@ -171,6 +171,47 @@ describe('every AWS call a handler makes is allowed by its own role', () => {
     expect(result.denied).toEqual([]);
   });
 
+  it('notify: the failure path, which tells the developer and the ops channel', async () => {
+    scriptAws(record({ status: 'failed', lastError: 'apply failed' }));
+    const result = await run('notify', { kind: 'failed', developer: 'alice', runId: 'alice-up-20261124', action: 'up', executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:x:y' });
+    expect(result.actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'ssm:GetParameter']));
+    expect(result.denied).toEqual([]);
+  });
+
+  it('recordOutcome: the destroyed and failed outcomes', async () => {
+    for (const event of [
+      { outcome: 'destroyed', developer: 'alice', runId: 'alice-down-20261124' },
+      { outcome: 'failed', developer: 'alice', runId: 'alice-up-20261124', error: { Error: 'Turbo.JobFailed', Cause: 'apply failed' } },
+    ]) {
+      scriptAws(record({ runId: event.runId, status: 'ready', clusterSince: NOW }));
+      const result = await run('recordOutcome', event);
+      expect(result.actions).toContain('dynamodb:UpdateItem');
+      expect(result.denied).toEqual([]);
+    }
+  });
+
+  it('warnBeforeTeardown, weeklyReport and reportFailure: the record or the table, the Slack token, Slack', async () => {
+    const teardownAt = new Date(Date.now() + 30 * 60_000).toISOString();
+    scriptAws(record({ status: 'ready', clusterSince: NOW }));
+    const warned = await run('warnBeforeTeardown', { developer: 'alice', runId: 'alice-up-20261124', clusterName: 'turbo-alice', teardownAt, keepOffer: '21:00' });
+    expect(warned.denied).toEqual([]);
+    scriptAws(record({ status: 'ready', clusterSince: NOW }));
+    const weekly = await run('weeklyReport', { time: NOW });
+    expect(weekly.actions).toEqual(['dynamodb:Scan', 'ssm:GetParameter']);
+    expect(weekly.denied).toEqual([]);
+    scriptAws(undefined);
+    const reported = await run('reportFailure', { error: { Error: 'States.Timeout', Cause: 'x' }, executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:x:y' });
+    expect(reported.actions).toEqual(['ssm:GetParameter']);
+    expect(reported.denied).toEqual([]);
+  });
+
+  it('slackWork: an up request starts an environment execution and answers by DM', async () => {
+    scriptAws(record({ status: 'destroyed', runId: 'alice-down-20261123' }));
+    const result = await run('slackWork', { developer: 'alice', request: { verb: 'up' }, requestedBy: 'slack:U0ALICE001', replyTo: 'U0ALICE001', requestedAt: NOW });
+    expect(result.actions).toEqual(expect.arrayContaining(['ssm:GetParameter', 'states:StartExecution']));
+    expect(result.denied).toEqual([]);
+  });
+
   it('imageWebhook: reads its token and starts image-sync', async () => {
     scriptAws(undefined);
     const token = `value-of-/turbo/image-sync/webhook-token-0123456789abcdef0123456789abcdef`;
