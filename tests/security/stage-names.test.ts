@@ -11,7 +11,7 @@ import { TEMPLATE_FILE } from '../../cli/rehearsal/packaged';
 import { packagedStack, root, EXAMPLE } from '../support/packaged';
 import { resolveValue, FAKE_ENV, type Template } from '../support/iam';
 
-const SOURCES = ['serverless.yml', 'serverless-config.cjs', 'package.json', 'tsconfig.json', 'statemachines', 'resources', 'plugins', 'functions'];
+const SOURCES = ['serverless.yml', 'serverless-config.cjs', 'package.json', 'tsconfig.json', 'statemachines', 'resources', 'plugins', 'functions', 'buildspecs'];
 /** The properties that carry a name AWS makes unique, by resource type. */
 const NAME_PROPERTY: Record<string, string> = {
   'AWS::IAM::Role': 'RoleName',
@@ -36,9 +36,11 @@ function packageVariant(stage: string, region: string): Promise<Template> {
     const child = spawn(join(root, 'node_modules/.bin/serverless'), ['package', '--stage', stage], {
       cwd: dir,
       env: { ...process.env, TURBO_CONFIG: EXAMPLE, SLS_TELEMETRY_DISABLED: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // serverless prints its errors on both streams.
     let stderr = '';
+    child.stdout.on('data', (chunk) => (stderr += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('close', (code) => {
       try {
