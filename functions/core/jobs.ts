@@ -36,6 +36,17 @@ export function jobParams(config: TurboConfig, kind: JobKind, context: JobContex
   return params;
 }
 
+/**
+ * The CodeBuild projects of one stage. Project names are unique per account and region, so the stack names them
+ * `<configured name>-<stage>`: a second stage in the same region gets its own.
+ */
+export function codebuildProjectsOf(runner: { terraformProject: string; deployProject: string }, stage: string) {
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(stage)) {
+    throw new Error(`stage "${stage}" is not a valid stage name (letters, digits and inner hyphens): it names the CodeBuild projects`);
+  }
+  return { terraformProject: `${runner.terraformProject}-${stage}`, deployProject: `${runner.deployProject}-${stage}` };
+}
+
 export function expectedJobSeconds(config: TurboConfig, kind: JobKind): number {
   const minutes = { apply: config.jobs.applyMinutes, deploy: config.jobs.deployMinutes, destroy: config.jobs.destroyMinutes }[kind];
   return Math.round(minutes * 60);

@@ -28,7 +28,7 @@ describe('jobParams: what the scripts are told', () => {
     expect(apply).toEqual({
       CLUSTER_NAME: 'turbo-alice',
       AWS_REGION: 'eu-west-1',
-      KUBERNETES_VERSION: '1.33',
+      KUBERNETES_VERSION: '1.35',
       NODE_INSTANCE_TYPE: 't3.medium',
       NODE_MIN_SIZE: '1',
       NODE_DESIRED_SIZE: '2',
