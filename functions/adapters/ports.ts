@@ -119,8 +119,9 @@ export interface EnvironmentStore {
   unmarkNotified(developer: string, key: string): Promise<void>;
   /**
    * A self-service change that no run owns (keep-alive, skip days), written whatever the record's owner and
-   * status, together with its audit entry. Creates an `absent` record when there is none. Idempotent: an amend
-   * whose audit entry (at, by, action) is already recorded changes nothing and returns the record as it is.
+   * status, together with its audit entry (the last MAX_AUDIT_ENTRIES are kept). Creates an `absent` record when
+   * there is none. Idempotent: an amend whose audit entry (at, by, action) is already recorded, or whose fields
+   * already have its values, writes nothing and returns the record as it is (core/audit decideAmend).
    */
   amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord>;
 }

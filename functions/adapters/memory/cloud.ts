@@ -22,6 +22,7 @@ import type {
 import { AuthenticationError, ConfigurationError, OwnershipLostError, TransientError } from '../ports';
 import { OWNER_TAG } from '../eks';
 import { APP_WORKLOADS } from '../../core/images';
+import { decideAmend } from '../../core/audit';
 import { fakeDigest, MemoryKube, MemoryRegistry } from './images';
 
 /** The app's images as the in-memory Docker Hub has them before any push. */
@@ -246,8 +247,8 @@ export class MemoryCloud {
     amend: async (developer, patch) => {
       const now = new Date().toISOString();
       const current = this.records.get(developer) ?? { developer, clusterName: patch.clusterName, status: 'absent', updatedAt: now };
-      const seen = current.audit?.some((entry) => entry.at === patch.audit.at && entry.by === patch.audit.by && entry.action === patch.audit.action);
-      if (seen) return clone(current);
+      const decision = decideAmend(this.records.get(developer), patch);
+      if (!decision.write) return clone(current);
       const skipDates = new Set(current.skipDates ?? []);
       if (patch.addSkipDate) skipDates.add(patch.addSkipDate);
       if (patch.removeSkipDate) skipDates.delete(patch.removeSkipDate);
@@ -256,7 +257,7 @@ export class MemoryCloud {
         ...(patch.keepUntil ? { keepUntil: patch.keepUntil } : {}),
         ...(patch.images ? { images: clone(patch.images) } : {}),
         skipDates: [...skipDates].sort(),
-        audit: [...(current.audit ?? []), patch.audit],
+        audit: decision.audit,
         updatedAt: now,
       };
       this.records.set(developer, next);
