@@ -6,6 +6,7 @@ import { DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dy
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand, paginateScan, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
+  OPS_RECORD,
   OwnershipLostError,
   TransientError,
   type AmendPatch,
@@ -103,7 +104,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
     const records: EnvironmentRecord[] = [];
     try {
       for await (const page of paginateScan({ client: this.client }, { TableName: this.tableName, ConsistentRead: true })) {
-        records.push(...(page.Items ?? []).map(toRecord));
+        records.push(...(page.Items ?? []).filter((item) => item.developer !== OPS_RECORD).map(toRecord));
       }
     } catch (error) {
       throw translateAwsError(error, `DynamoDB Scan of ${this.tableName}`);
@@ -184,8 +185,9 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       {
         Key: { developer },
         UpdateExpression: 'ADD #notified :keys',
-        ConditionExpression: 'attribute_exists(#developer) AND NOT contains(#notified, :key)',
-        ExpressionAttributeNames: { '#notified': 'notified', '#developer': 'developer' },
+        // Only the ops record is created by its first key: a developer's record is made by a claim or an amend.
+        ConditionExpression: `${developer === OPS_RECORD ? '' : 'attribute_exists(#developer) AND '}NOT contains(#notified, :key)`,
+        ExpressionAttributeNames: { '#notified': 'notified', ...(developer === OPS_RECORD ? {} : { '#developer': 'developer' }) },
         ExpressionAttributeValues: { ':keys': new Set([notificationKey(key)]), ':key': key },
       },
       `recording notification ${key} for ${developer}`,

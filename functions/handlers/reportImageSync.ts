@@ -1,12 +1,15 @@
 /**
  * TellDeveloper / SummarizeForOps: image-sync's Slack messages. A developer hears once per image-sync run that
- * their environment rolled (old and new version and digest); the ops channel gets one summary per run.
+ * their environment rolled (old and new version and digest). The ops channel gets a summary when something rolled
+ * or failed, and the same failures only once (core/opsReport); a run that changed nothing posts nothing and says why.
  */
 import { z } from 'zod';
 import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
 import { developerField } from './lib/fields';
 import { environmentFields } from './lib/imageSync';
-import { sendOnce } from './lib/sendOnce';
+import { decideSummary } from '../core/opsReport';
+import { OPS_RECORD } from '../adapters/ports';
+import { releaseFailureReports, sendOnce } from './lib/sendOnce';
 import { lambda } from './lib/stack';
 
 const change = z.object({ image: z.string(), from: z.string().nullable(), fromTag: z.string().nullable(), to: z.string(), toTag: z.string() });
@@ -31,8 +34,18 @@ const input = z.discriminatedUnion('kind', [
 export const handler = lambda('ReportImageSync', input, async (event, { config, store, notifier, region }) => {
   if (event.kind === 'summary') {
     const images = Object.entries(event.images).map(([name, image]) => `${name} ${image.tag}`);
-    await notifier.sendToChannel(config.slack.opsChannel, imageSyncSummaryMessage({ images, outcomes: event.outcomes, executionArn: event.executionArn, region }));
-    return { reported: event.outcomes.length };
+    const decision = decideSummary(images, event.outcomes);
+    await releaseFailureReports(store, decision.post !== 'never' && decision.failureKey !== undefined);
+    if (decision.post === 'never') return { reported: false, why: decision.why };
+    const send = () => notifier.sendToChannel(config.slack.opsChannel, imageSyncSummaryMessage({ images, outcomes: event.outcomes, executionArn: event.executionArn, region }));
+    if (decision.post === 'once') {
+      const sent = await sendOnce(store, OPS_RECORD, decision.failureKey, send);
+      return { reported: sent === 'sent', why: sent === 'sent' ? 'failures' : 'the same failures were reported already' };
+    }
+    await send();
+    // Remembered, so that the same failures alone (on the next runs) are not posted again.
+    if (decision.failureKey) await store.markNotified(OPS_RECORD, decision.failureKey);
+    return { reported: true, why: decision.failureKey ? 'rolled, with failures' : 'rolled' };
   }
   const outcome = event.state === 'rolling' ? 'rolled' : event.state;
   const member = config.developers.find((dev) => dev.name === event.developer);

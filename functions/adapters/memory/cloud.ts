@@ -19,7 +19,7 @@ import type {
   Notifier,
   SecretStore,
 } from '../ports';
-import { AuthenticationError, ConfigurationError, OwnershipLostError, TransientError } from '../ports';
+import { AuthenticationError, ConfigurationError, OPS_RECORD, OwnershipLostError, TransientError } from '../ports';
 import { OWNER_TAG } from '../eks';
 import { APP_WORKLOADS } from '../../core/images';
 import { decideAmend } from '../../core/audit';
@@ -198,7 +198,7 @@ export class MemoryCloud {
       const record = this.records.get(developer);
       return record && clone(record);
     },
-    list: async () => [...this.records.values()].map(clone),
+    list: async () => [...this.records.values()].filter((record) => record.developer !== OPS_RECORD).map(clone),
     claim: async (request: ClaimRequest): Promise<ClaimResult> => {
       const current = this.records.get(request.developer);
       const stale = current && (current.status === 'provisioning' || current.status === 'destroying') && current.updatedAt < request.staleBefore;
@@ -234,6 +234,7 @@ export class MemoryCloud {
       return clone(next);
     },
     markNotified: async (developer, key) => {
+      if (developer === OPS_RECORD && !this.records.has(developer)) this.records.set(developer, { developer } as EnvironmentRecord);
       const current = this.records.get(developer);
       if (!current) throw new Error(`there is no environment record for ${developer}: cannot record notification ${key}`);
       if (current.notified?.includes(key)) return false;
