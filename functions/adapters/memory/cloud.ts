@@ -22,8 +22,9 @@ import type {
 import { AuthenticationError, ConfigurationError, OPS_RECORD, OwnershipLostError, TransientError } from '../ports';
 import { OWNER_TAG } from '../eks';
 import { APP_WORKLOADS } from '../../core/images';
+import { placeholderImageProblem } from '../../core/jobs';
 import { decideAmend } from '../../core/audit';
-import { fakeDigest, MemoryKube, MemoryRegistry } from './images';
+import { MemoryKube, MemoryRegistry } from './images';
 
 /** The app's images as the in-memory Docker Hub has them before any push. */
 export const INITIAL_TAGS = { frontend: '1.2.0', mongo: '8.0.3' };
@@ -124,19 +125,18 @@ export class MemoryCloud {
     readonly region: string,
     readonly durations: Durations = REALISTIC_DURATIONS,
     private readonly onMessage: (message: SentMessage) => void = () => {},
-    private readonly images: { frontend: string; mongo: string } = { frontend: 'acme/turbo-notes', mongo: 'acme/turbo-mongo' },
+    images: { frontend: string; mongo: string } = { frontend: 'acme/turbo-notes', mongo: 'acme/turbo-mongo' },
   ) {
     this.registry.push(images.frontend, INITIAL_TAGS.frontend);
     this.registry.push(images.frontend, 'sha-1a2b3c4');
     this.registry.push(images.mongo, INITIAL_TAGS.mongo);
   }
 
-  /** The app's workloads as the deploy job leaves them: the job's pinned images, or the initial release. */
+  /** The app's workloads as the deploy job leaves them: the job's pinned images. */
   private deployApp(clusterName: string, developer: string, params: Record<string, string>): void {
-    const initial = (repository: string, tag: string) => `${repository}:${tag}@${fakeDigest(repository, tag)}`;
     this.kube.deploy(clusterName, [
-      { ref: APP_WORKLOADS.frontend, image: params.FRONTEND_IMAGE ?? initial(this.images.frontend, INITIAL_TAGS.frontend), replicas: 2 },
-      { ref: APP_WORKLOADS.mongo, image: params.MONGO_IMAGE ?? initial(this.images.mongo, INITIAL_TAGS.mongo), replicas: 1 },
+      { ref: APP_WORKLOADS.frontend, image: params.FRONTEND_IMAGE!, replicas: 2 },
+      { ref: APP_WORKLOADS.mongo, image: params.MONGO_IMAGE!, replicas: 1 },
     ]);
     if (this.takeFault(developer, 'rollout-timeout')) this.kube.failNextRollout(clusterName);
   }
@@ -284,7 +284,10 @@ export class MemoryCloud {
           this.provisionCluster(clusterName, job.developer, now, this.takeFault(job.developer, 'cluster'));
         }
       } else if (job.kind === 'deploy') {
-        if (this.takeFault(job.developer, 'deploy')) {
+        const unpinned = placeholderImageProblem(job.params);
+        if (unpinned) {
+          Object.assign(memoryJob, { outcome: 'failed', finishAt: now + 5_000, reason: `FAILED in phase BUILD: ${unpinned}` });
+        } else if (this.takeFault(job.developer, 'deploy')) {
           Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out' });
         } else {
           memoryJob.outputs = { APP_URL: `http://${clusterName}-frontend.elb.${this.region}.amazonaws.com` };
