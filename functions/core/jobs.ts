@@ -47,6 +47,21 @@ export function codebuildProjectsOf(runner: { terraformProject: string; deployPr
   return { terraformProject: `${runner.terraformProject}-${stage}`, deployProject: `${runner.deployProject}-${stage}` };
 }
 
+/** The deploy job's image variables, and the kustomize base's placeholder each one replaces. */
+const DEPLOY_IMAGES = [
+  ['FRONTEND_IMAGE', 'turbo-frontend'],
+  ['MONGO_IMAGE', 'turbo-mongo'],
+] as const;
+
+/**
+ * Why a deploy job's parameters would deploy the kustomize base's placeholder image (which no registry has:
+ * ImagePullBackOff until the rollout times out), or undefined. scripts/deploy.sh refuses the same way.
+ */
+export function placeholderImageProblem(params: Record<string, string>): string | undefined {
+  const missing = DEPLOY_IMAGES.find(([variable]) => !params[variable]);
+  return missing ? `${missing[0]} is not set: the base's placeholder image ${missing[1]} cannot be pulled` : undefined;
+}
+
 export function expectedJobSeconds(config: TurboConfig, kind: JobKind): number {
   const minutes = { apply: config.jobs.applyMinutes, deploy: config.jobs.deployMinutes, destroy: config.jobs.destroyMinutes }[kind];
   return Math.round(minutes * 60);

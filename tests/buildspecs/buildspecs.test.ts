@@ -125,7 +125,15 @@ describe('buildspecs', () => {
     const result = world.runBash(
       `${command!}; echo "exported: APP_URL=$(printenv APP_URL)"`,
       [],
-      { DEVELOPER: 'alice', AWS_REGION: 'eu-west-1', K8S_BASE: join(REPO, 'tests', 'scripts', 'fixtures', 'k8s'), TOOLS_DIR: toolsDir, TURBO_OUTPUT_FILE: outputFile },
+      {
+        DEVELOPER: 'alice',
+        AWS_REGION: 'eu-west-1',
+        FRONTEND_IMAGE: `acme/turbo-notes:1.4.2@sha256:${'ab'.repeat(32)}`,
+        MONGO_IMAGE: `acme/turbo-mongo:8.0.3@sha256:${'cd'.repeat(32)}`,
+        K8S_BASE: join(REPO, 'tests', 'scripts', 'fixtures', 'k8s'),
+        TOOLS_DIR: toolsDir,
+        TURBO_OUTPUT_FILE: outputFile,
+      },
       REPO,
     );
 

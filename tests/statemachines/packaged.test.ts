@@ -149,4 +149,15 @@ describe('packaged state machines', () => {
     expect(JSON.stringify(starts.find((statement) => statement.Action.includes('states:StartExecution'))?.Resource)).toMatch(/:stateMachine:turbo-rehearsal-imageSync"/);
     expect(JSON.stringify(starts)).not.toMatch(/stateMachine:\*|execution:\*|"\*"/);
   });
+
+  it('routes an environment execution that timed out, was aborted or failed to RecordExecutionEnd, and nothing else', () => {
+    const rules = Object.values(stack.template.Resources).filter((resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties?.EventPattern);
+    const ends = rules.filter((rule) => JSON.stringify(rule.Properties?.Targets).includes('RecordExecutionEndLambdaFunction'));
+    expect(ends).toHaveLength(1);
+    expect(ends[0]!.Properties?.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: 'EnvironmentStateMachine' }], status: ['TIMED_OUT', 'ABORTED', 'FAILED'] },
+    });
+  });
 });
