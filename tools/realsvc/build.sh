@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Finds or builds the real services the tests run (README "Tests: real services"):
+#   etcd, kube-apiserver and kube-controller-manager   Go, from the modules in tools/realsvc/{etcd,kube}
+#   ferretdb (SQLite backend)                          Go, from tools/realsvc/ferretdb
+#   checkov                                            Python, into a virtual environment
+# into a cache outside the repository: TURBO_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/turbo. A binary is
+# rebuilt only when its module's go.mod/go.sum or the Go version change. Progress goes to stderr; with --json
+# the paths are printed on stdout as one JSON object (what tests/support/realsvc reads).
+# Usage: tools/realsvc/build.sh [--json]
+set -euo pipefail
+
+TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE="${TURBO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/turbo}"
+CHECKOV_REQUIREMENTS="$TOOLS_DIR/requirements.txt"
+
+say() { echo "realsvc: $*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+find_go() {
+  # CI images put Go in /usr/local/go/bin without adding it to PATH.
+  if command -v go >/dev/null 2>&1; then command -v go; return; fi
+  if [[ -x /usr/local/go/bin/go ]]; then echo /usr/local/go/bin/go; return; fi
+  die "Go (1.24 or newer) is not installed or not on PATH. The tests build etcd, kube-apiserver, kube-controller-manager" \
+    "and FerretDB with it: see README.md, \"Quick start\" (prerequisites) and \"Tests\"."
+}
+
+find_python() {
+  command -v python3 >/dev/null 2>&1 ||
+    die "python3 (3.9 or newer, with venv) is not installed or not on PATH. The tests install checkov with it:" \
+      "see README.md, \"Quick start\" (prerequisites) and \"Tests\"."
+  command -v python3
+}
+
+# build_go TOOL PACKAGE... : each package's main into $CACHE/bin/TOOL-<version>-<key>/, named after the package
+# (PACKAGE=name:import/path names it explicitly). Sets BUILT_DIR.
+build_go() {
+  local tool="$1"; shift
+  local module_dir="$TOOLS_DIR/$tool" key version dir missing=() spec name package started
+  key="$( (cat "$module_dir/go.mod" "$module_dir/go.sum"; "$GO" version) | sha256sum | cut -c1-12)"
+  version="$(awk '$1 == "require" && NF == 3 { print $3; exit }' "$module_dir/go.mod")"
+  dir="$CACHE/bin/$tool-$version-$key"
+  for spec in "$@"; do [[ -x "$dir/${spec%%:*}" ]] || missing+=("$spec"); done
+  if ((${#missing[@]} == 0)); then
+    say "$tool $version: cached in $dir"
+  else
+    say "$tool $version: building ${missing[*]%%:*} with $("$GO" version | cut -d' ' -f3) into $dir (the first build takes minutes)"
+    mkdir -p "$dir"
+    for spec in "${missing[@]}"; do
+      name="${spec%%:*}" package="${spec#*:}" started=$SECONDS
+      (cd "$module_dir" && GOFLAGS=-mod=readonly "$GO" build -trimpath -ldflags='-s -w' -o "$dir/$name.partial" "$package") ||
+        die "go build of $package failed (module $module_dir)"
+      mv "$dir/$name.partial" "$dir/$name"
+      say "$tool $version: built $name in $((SECONDS - started)) s"
+    done
+  fi
+  BUILT_DIR="$dir"
+}
+
+ensure_checkov() {
+  local python="$1" key venv
+  key="$( (cat "$CHECKOV_REQUIREMENTS"; "$python" --version) | sha256sum | cut -c1-12)"
+  venv="$CACHE/venv/checkov-$key"
+  if [[ -x "$venv/bin/checkov" ]]; then
+    say "checkov: cached in $venv"
+  else
+    say "checkov: installing $(grep -v '^#' "$CHECKOV_REQUIREMENTS" | tr '\n' ' ')into a virtual environment at $venv"
+    rm -rf "$venv"
+    "$python" -m venv "$venv" || die "python3 -m venv failed: install Python's venv module (Debian: apt-get install python3-venv)"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$CHECKOV_REQUIREMENTS" >&2 || die "pip could not install checkov"
+  fi
+  CHECKOV="$venv/bin/checkov"
+}
+
+main() {
+  local json=false
+  [[ "${1:-}" == --json ]] && json=true
+  GO="$(find_go)"
+  local python; python="$(find_python)"
+  mkdir -p "$CACHE"
+  # One build at a time, also when several jest workers or checkouts ask at once.
+  exec 9>"$CACHE/build.lock"
+  flock 9
+
+  build_go etcd etcd:go.etcd.io/etcd/server/v3
+  local etcd_dir="$BUILT_DIR"
+  build_go kube kube-apiserver:k8s.io/kubernetes/cmd/kube-apiserver kube-controller-manager:k8s.io/kubernetes/cmd/kube-controller-manager
+  local kube_dir="$BUILT_DIR"
+  build_go ferretdb ferretdb:github.com/FerretDB/FerretDB/cmd/ferretdb
+  local ferretdb_dir="$BUILT_DIR"
+  ensure_checkov "$python"
+
+  if $json; then
+    printf '{"etcd":"%s","kubeApiserver":"%s","kubeControllerManager":"%s","ferretdb":"%s","checkov":"%s"}\n' \
+      "$etcd_dir/etcd" "$kube_dir/kube-apiserver" "$kube_dir/kube-controller-manager" "$ferretdb_dir/ferretdb" "$CHECKOV"
+  fi
+}
+
+main "$@"
