@@ -6,7 +6,7 @@
 # into a cache outside the repository: TURBO_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/turbo. A binary is
 # rebuilt only when its module's go.mod/go.sum or the Go version change. Progress goes to stderr; with --json
 # the paths are printed on stdout as one JSON object (what tests/support/realsvc reads).
-# Usage: tools/realsvc/build.sh [--json]
+# Usage: tools/realsvc/build.sh [--json] [etcd|kube|ferretdb|checkov]...   (no tool named: all of them)
 set -euo pipefail
 
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +20,7 @@ find_go() {
   # CI images put Go in /usr/local/go/bin without adding it to PATH.
   if command -v go >/dev/null 2>&1; then command -v go; return; fi
   if [[ -x /usr/local/go/bin/go ]]; then echo /usr/local/go/bin/go; return; fi
-  die "Go (1.24 or newer) is not installed or not on PATH. The tests build etcd, kube-apiserver, kube-controller-manager" \
+  die "Go (1.26 or newer) is not installed or not on PATH. The tests build etcd, kube-apiserver, kube-controller-manager" \
     "and FerretDB with it: see README.md, \"Quick start\" (prerequisites) and \"Tests\"."
 }
 
@@ -72,26 +72,46 @@ ensure_checkov() {
 }
 
 main() {
-  local json=false
-  [[ "${1:-}" == --json ]] && json=true
-  GO="$(find_go)"
-  local python; python="$(find_python)"
+  local json=false wanted=() entries=()
+  for arg in "$@"; do
+    case "$arg" in
+      --json) json=true ;;
+      etcd | kube | ferretdb | checkov) wanted+=("$arg") ;;
+      *) die "unknown argument '$arg' (usage: build.sh [--json] [etcd|kube|ferretdb|checkov]...)" ;;
+    esac
+  done
+  ((${#wanted[@]})) || wanted=(etcd kube ferretdb checkov)
+  # Both prerequisites are checked before anything is built, so a missing one fails at once.
+  if [[ " ${wanted[*]} " =~ \ (etcd|kube|ferretdb)\  ]]; then GO="$(find_go)"; fi
+  if [[ " ${wanted[*]} " == *" checkov "* ]]; then PYTHON="$(find_python)"; fi
   mkdir -p "$CACHE"
   # One build at a time, also when several jest workers or checkouts ask at once.
   exec 9>"$CACHE/build.lock"
   flock 9
 
-  build_go etcd etcd:go.etcd.io/etcd/server/v3
-  local etcd_dir="$BUILT_DIR"
-  build_go kube kube-apiserver:k8s.io/kubernetes/cmd/kube-apiserver kube-controller-manager:k8s.io/kubernetes/cmd/kube-controller-manager
-  local kube_dir="$BUILT_DIR"
-  build_go ferretdb ferretdb:github.com/FerretDB/FerretDB/cmd/ferretdb
-  local ferretdb_dir="$BUILT_DIR"
-  ensure_checkov "$python"
-
+  for tool in "${wanted[@]}"; do
+    case "$tool" in
+      etcd)
+        build_go etcd etcd:go.etcd.io/etcd/server/v3
+        entries+=("\"etcd\":\"$BUILT_DIR/etcd\"")
+        ;;
+      kube)
+        build_go kube kube-apiserver:k8s.io/kubernetes/cmd/kube-apiserver kube-controller-manager:k8s.io/kubernetes/cmd/kube-controller-manager
+        entries+=("\"kubeApiserver\":\"$BUILT_DIR/kube-apiserver\"" "\"kubeControllerManager\":\"$BUILT_DIR/kube-controller-manager\"")
+        ;;
+      ferretdb)
+        build_go ferretdb ferretdb:github.com/FerretDB/FerretDB/cmd/ferretdb
+        entries+=("\"ferretdb\":\"$BUILT_DIR/ferretdb\"")
+        ;;
+      checkov)
+        ensure_checkov "$PYTHON"
+        entries+=("\"checkov\":\"$CHECKOV\"")
+        ;;
+    esac
+  done
   if $json; then
-    printf '{"etcd":"%s","kubeApiserver":"%s","kubeControllerManager":"%s","ferretdb":"%s","checkov":"%s"}\n' \
-      "$etcd_dir/etcd" "$kube_dir/kube-apiserver" "$kube_dir/kube-controller-manager" "$ferretdb_dir/ferretdb" "$CHECKOV"
+    local IFS=,
+    echo "{${entries[*]}}"
   fi
 }
 

@@ -14,14 +14,16 @@ export interface RealBinaries {
   ferretdb: string;
   checkov: string;
 }
+/** build.sh's tool names, and the binaries each gives. */
+const TOOLS = { etcd: ['etcd'], kube: ['kubeApiserver', 'kubeControllerManager'], ferretdb: ['ferretdb'], checkov: ['checkov'] } as const;
+type Tool = keyof typeof TOOLS;
 
 const BUILD_SCRIPT = resolve(__dirname, '../../../tools/realsvc/build.sh');
-let found: RealBinaries | undefined;
 
-export function realBinaries(): RealBinaries {
+/** The paths of the named tools' binaries (build.sh finds them in the cache, or builds them and says so). */
+export function realBinaries<T extends Tool>(...tools: T[]): Pick<RealBinaries, (typeof TOOLS)[T][number]> {
   // build.sh fails at once, naming Go or Python and the README section, when one is missing: that fails the test.
-  found ??= JSON.parse(execFileSync('bash', [BUILD_SCRIPT, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as RealBinaries;
-  return found;
+  return JSON.parse(execFileSync('bash', [BUILD_SCRIPT, '--json', ...tools], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
 export async function freePort(): Promise<number> {

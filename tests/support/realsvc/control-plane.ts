@@ -70,7 +70,7 @@ function kubeconfigFor(url: string, caPem: string, token: string): string {
 }
 
 export async function startControlPlane(): Promise<ControlPlane> {
-  const bin = realBinaries();
+  const bin = realBinaries('etcd', 'kube');
   const dir = mkdtempSync(join(tmpdir(), 'turbo-kube-'));
   const started = Date.now();
   makeCertificates(dir);

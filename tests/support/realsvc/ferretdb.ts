@@ -19,7 +19,7 @@ export async function startFerretDB(): Promise<FerretDB> {
   const dir = mkdtempSync(join(tmpdir(), 'turbo-ferretdb-'));
   mkdirSync(join(dir, 'data'));
   const port = await freePort();
-  const daemon = startDaemon('ferretdb', realBinaries().ferretdb, [
+  const daemon = startDaemon('ferretdb', realBinaries('ferretdb').ferretdb, [
     `--listen-addr=127.0.0.1:${port}`,
     '--handler=sqlite',
     `--sqlite-url=file:${join(dir, 'data')}/`,

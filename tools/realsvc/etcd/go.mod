@@ -1,6 +1,6 @@
 module turbo.local/tools/realsvc/etcd
 
-go 1.24.0
+go 1.26.0
 
 require go.etcd.io/etcd/server/v3 v3.6.16
 
