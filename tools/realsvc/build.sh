@@ -35,9 +35,18 @@ find_python() {
 # (PACKAGE=name:import/path names it explicitly). Sets BUILT_DIR.
 build_go() {
   local tool="$1"; shift
-  local module_dir="$TOOLS_DIR/$tool" key version dir missing=() spec name package started
-  key="$( (cat "$module_dir/go.mod" "$module_dir/go.sum"; "$GO" version) | sha256sum | cut -c1-12)"
+  local module_dir="$TOOLS_DIR/$tool" key version ldflags='-s -w' dir missing=() spec name package started modfile=()
   version="$(awk '$1 == "require" && NF == 3 { print $3; exit }' "$module_dir/go.mod")"
+  if [[ "$tool" == ferretdb ]]; then
+    ferretdb_source "$module_dir" "$version"
+    modfile=(-modfile="$FERRETDB_MODFILE")
+  fi
+  if [[ "$tool" == kube ]]; then
+    # What Kubernetes' own build stamps in, so that /version (and kubectl) see the real release.
+    ldflags+=" -X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1"
+    ldflags+=" -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$version") -X k8s.io/component-base/version.gitTreeState=clean"
+  fi
+  key="$( (cat "$module_dir/go.mod" "$module_dir/go.sum"; "$GO" version; echo "$ldflags ${modfile[*]}") | sha256sum | cut -c1-12)"
   dir="$CACHE/bin/$tool-$version-$key"
   for spec in "$@"; do [[ -x "$dir/${spec%%:*}" ]] || missing+=("$spec"); done
   if ((${#missing[@]} == 0)); then
@@ -47,13 +56,31 @@ build_go() {
     mkdir -p "$dir"
     for spec in "${missing[@]}"; do
       name="${spec%%:*}" package="${spec#*:}" started=$SECONDS
-      (cd "$module_dir" && GOFLAGS=-mod=readonly "$GO" build -trimpath -ldflags='-s -w' -o "$dir/$name.partial" "$package") ||
+      (cd "$module_dir" && GOFLAGS=-mod=readonly "$GO" build "${modfile[@]}" -trimpath -ldflags="$ldflags" -o "$dir/$name.partial" "$package") ||
         die "go build of $package failed (module $module_dir)"
       mv "$dir/$name.partial" "$dir/$name"
       say "$tool $version: built $name in $((SECONDS - started)) s"
     done
   fi
   BUILT_DIR="$dir"
+}
+
+# FerretDB reads its version from build/version/version.txt, which its release tooling writes and the module zip
+# lacks (the binary panics without it). As FerretDB's docs say, write it: into a copy of the module source under
+# the cache, used through a go.mod beside it that replaces the module with that copy. Sets FERRETDB_MODFILE.
+ferretdb_source() {
+  local module_dir="$1" version="$2" src="$CACHE/src/ferretdb-$2" original
+  if [[ ! -f "$src/build/version/version.txt" ]]; then
+    original="$(cd "$module_dir" && "$GO" mod download -json "github.com/FerretDB/FerretDB@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+    [[ -d "$original" ]] || die "could not download github.com/FerretDB/FerretDB@$version"
+    rm -rf "$src.partial" && mkdir -p "$CACHE/src" && cp -R "$original" "$src.partial" && chmod -R u+w "$src.partial"
+    echo "$version" >"$src.partial/build/version/version.txt"
+    mv "$src.partial" "$src"
+  fi
+  mkdir -p "$CACHE/src/ferretdb-modfile"
+  FERRETDB_MODFILE="$CACHE/src/ferretdb-modfile/go.mod"
+  cp "$module_dir/go.sum" "$CACHE/src/ferretdb-modfile/go.sum"
+  { cat "$module_dir/go.mod"; echo "replace github.com/FerretDB/FerretDB => $src"; } >"$FERRETDB_MODFILE"
 }
 
 ensure_checkov() {

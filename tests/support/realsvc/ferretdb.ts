@@ -26,7 +26,7 @@ export async function startFerretDB(): Promise<FerretDB> {
     `--state-dir=${dir}`,
     '--debug-addr=-',
     '--telemetry=disable',
-    '--log-level=warn',
+    '--log-level=WARN',
   ], dir);
   const stop = async () => {
     await daemon.stop();
