@@ -81,7 +81,7 @@ describe('scripts/deploy.sh on a real API server', () => {
     const result = await world.runAsync('deploy.sh', ['alice'], DEPLOY_ENV);
 
     expect(result.output).toContain('deployment "frontend" successfully rolled out');
-    expect(result.output).toContain('partitioned roll out complete: 1 new pods have been updated');
+    expect(result.output).toMatch(/statefulset rolling update complete 1 pods at revision mongo-[0-9a-f]+/);
     expect(result.status).toBe(0);
     expect(readFileSync(join(world.dir, 'turbo-output.env'), 'utf8')).toBe(`APP_URL=http://${loadBalancerHostname('turbo-app', 'frontend-public')}\nCLUSTER_NAME=turbo-alice\n`);
     const frontend = await get(`${APP}/deployments/frontend`);
@@ -155,7 +155,6 @@ describe('scripts/terraform.sh destroy on a real API server', () => {
     // Namespace deletion is real: the namespace controller emptied it (pods, the PVC, the StatefulSet) and removed it.
     expect((await kube.api('GET', '/api/v1/namespaces/turbo-app')).status).toBe(404);
     expect(result.output).not.toContain('WARNING');
-    const commands = result.calls.map((call) => call.slice(0, 2).join(' '));
-    expect(commands[commands.length - 1]).toBe('terraform destroy');
+    expect(result.calls[result.calls.length - 1]).toEqual(expect.arrayContaining(['terraform', 'destroy']));
   });
 });
