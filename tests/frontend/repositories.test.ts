@@ -6,6 +6,9 @@ import { startFerretDB, type FerretDB } from '../support/realsvc/ferretdb';
 
 // The MongoDB repository runs on a real MongoDB wire-protocol server: FerretDB (SQLite backend) by default, or the
 // MongoDB that MONGODB_URI names. Either way the contract runs: nothing here is skipped for want of a server.
+// Where FerretDB differs from MongoDB in what the app uses: every query, sort, limit, insert, delete and ping below
+// behaves the same on both; FerretDB's SQLite backend has no users, so the app's credentials (MONGODB_USERNAME and
+// MONGODB_PASSWORD, created in MongoDB by frontend/mongo/init) are not checked by these runs.
 const mongodbUri = process.env.MONGODB_URI;
 let ferretdb: FerretDB | undefined;
 beforeAll(async () => {
