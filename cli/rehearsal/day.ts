@@ -128,6 +128,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
   for (const dev of config.developers) cloud.knowSlackUser(dev.slackUserId, dev.name);
   for (const fault of options.faults ?? []) cloud.injectFault(fault.developer, fault.point);
   for (const cluster of options.clusters ?? []) cloud.addCluster(cluster.name, cluster.owner);
+  cloud.plans.bucket = stack.buckets.PlanBucket ?? cloud.plans.bucket;
   const deps: Deps = {
     config,
     region: config.region,
@@ -138,6 +139,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
     secrets: cloud.secrets,
     registry: cloud.registry,
     kubeFor: cloud.kube.kubeFor,
+    plans: cloud.plans,
     workflows: {
       // The image webhook's port: image-sync executions in this local Step Functions, named as the service would.
       start: async (name, input) => {
@@ -167,6 +169,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
       recording.onExecutionEnded(execution);
       options.onExecutionEnded?.(execution);
     },
+    readObject: (bucket, key) => cloud.plans.read(bucket, key),
     holdBack: options.onlyDate === undefined ? undefined : outsideTheDay(config, options.onlyDate),
     beforeInvoke: (execution) => {
       // The Lambda service failing twice for this developer: Retry must absorb it.

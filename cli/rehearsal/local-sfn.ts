@@ -3,7 +3,7 @@
  * invokes the real handler code for each Task, starts child executions for `states:startExecution` (refusing a
  * name twice, as the service does), and records every state entered per execution. A Distributed Map runs as the
  * service runs it: each item a child execution of its own (own history, own payloads), its items read by its
- * ItemReader, its MaxConcurrency and tolerated failures honoured (see distributedMap below).
+ * ItemReader, batched by its ItemBatcher, its MaxConcurrency and tolerated failures honoured (see distributedMap below).
  *
  * Time is virtual: Wait states, retries and TimeoutSeconds all sleep on a fake clock that `runUntilIdle` advances
  * only when every handler has returned, so a day of waits takes a moment and each wait is exact.
@@ -275,8 +275,8 @@ export class LocalStepFunctions {
   private async distributedMap(key: string, input: unknown, parent: LocalExecution): Promise<unknown[]> {
     const state = this.distributedMaps.get(key)!;
     const context = this.contextOf(parent);
-    const items = await this.mapItems(state, input, context);
-    const selector = state.ItemSelector as Json | undefined;
+    const items = await this.batched(state, await this.mapItems(state, input, context), input, context);
+    const selector = state.ItemBatcher === undefined ? (state.ItemSelector as Json | undefined) : undefined;
     const limit = Number(state.MaxConcurrency ?? 0) || DISTRIBUTED_MAX_CONCURRENCY;
     const toleratedCount = state.ToleratedFailureCount === undefined ? Number.POSITIVE_INFINITY : Number(state.ToleratedFailureCount);
     const toleratedPercent = Number(state.ToleratedFailurePercentage ?? (state.ToleratedFailureCount === undefined ? 0 : 100));
@@ -304,6 +304,28 @@ export class LocalStepFunctions {
       throw error;
     }
     return results;
+  }
+
+  /**
+   * ItemBatcher: each child execution gets `{ Items: [...], BatchInput }` of at most MaxItemsPerBatch items, each
+   * item through ItemSelector first (as the service applies it). Without a batcher the items are as they were.
+   */
+  private async batched(state: StateDefinition, items: unknown[], input: unknown, context: Record<string, unknown>): Promise<unknown[]> {
+    const batcher = state.ItemBatcher as { MaxItemsPerBatch?: number; BatchInput?: Json } | undefined;
+    if (batcher === undefined) return items;
+    const size = Number(batcher.MaxItemsPerBatch ?? 0);
+    if (!Number.isInteger(size) || size < 1) {
+      throw new Error(`ItemBatcher.MaxItemsPerBatch must be a whole number of at least 1 (only it is modelled locally), got ${batcher.MaxItemsPerBatch}`);
+    }
+    const selector = state.ItemSelector as Json | undefined;
+    const select = (value: unknown, index: number) => evaluate(selector, input, { ...context, Map: { Item: { Index: index, Value: value } } });
+    const selected = selector === undefined ? items : await Promise.all(items.map(select));
+    const batchInput = batcher.BatchInput === undefined ? undefined : await evaluate(batcher.BatchInput, input, context);
+    const batches: unknown[] = [];
+    for (let start = 0; start < selected.length; start += size) {
+      batches.push({ Items: selected.slice(start, start + size), ...(batchInput === undefined ? {} : { BatchInput: batchInput }) });
+    }
+    return batches;
   }
 
   private async mapItems(state: StateDefinition, input: unknown, context: Record<string, unknown>): Promise<unknown[]> {

@@ -30,6 +30,8 @@ export interface PackagedStack {
   template: { Resources: Record<string, { Type: string; Properties?: Record<string, Json> }> };
   stateMachines: Record<string, { name: string; arn: string; definition: Definition }>;
   functions: Map<string, PackagedFunction>;
+  /** S3 buckets by logical ID: their names as the definitions' Refs resolve them (CloudFormation would generate one). */
+  buckets: Record<string, string>;
 }
 
 /** Sources that change the packaged template; a rehearsal repackages when one is newer than the template. */
@@ -99,6 +101,13 @@ export function loadPackagedStack(root: string, region: string): PackagedStack {
       timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : undefined,
     });
   }
+  const buckets: Record<string, string> = {};
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::S3::Bucket') continue;
+    const name = resource.Properties?.BucketName;
+    buckets[logicalId] = typeof name === 'string' ? name : `rehearsal-${logicalId.toLowerCase()}`;
+    variables[logicalId] = buckets[logicalId];
+  }
   const stateMachines: PackagedStack['stateMachines'] = {};
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
@@ -112,7 +121,7 @@ export function loadPackagedStack(root: string, region: string): PackagedStack {
     const key = name.split('-').pop()!;
     stateMachines[key] = { name, arn: variables[logicalId]!, definition };
   }
-  return { region, template, stateMachines, functions };
+  return { region, template, stateMachines, functions, buckets };
 }
 
 /** Every Task state of a definition, Map and Parallel bodies included, with its Resource. */

@@ -308,3 +308,12 @@ export interface Workflows {
   /** Starts an execution named `name`. A second start with the same name starts nothing: `alreadyStarted` is then true. */
   start(name: string, input: Record<string, unknown>): Promise<{ executionArn: string; alreadyStarted: boolean }>;
 }
+
+/**
+ * Where reconcile's plan goes when it is too large for a state's payload (256 KB): one JSON array per reconcile
+ * execution, read back by its Distributed Map's ItemReader. Writing the same key twice (a replay) writes the same plan.
+ */
+export interface PlanStore {
+  /** Writes `items` as a JSON array under `key`; returns the bucket and key the ItemReader reads. */
+  put(key: string, items: unknown[]): Promise<{ bucket: string; key: string }>;
+}

@@ -4,9 +4,48 @@
  */
 import { DateTime } from 'luxon';
 
+/**
+ * Zone arithmetic is the costliest thing reconcile does (each offset asks Intl), and a roster of thousands asks the
+ * same few questions every tick (a handful of zones, one instant): the answers are kept, a bounded number of them.
+ * DateTimes are immutable, so sharing them is safe.
+ */
+function remembered<T>(cache: Map<string, T>, key: string, compute: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= MAX_CACHED_TIMES) cache.clear();
+    value = compute();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+const localNowCache = new Map<string, DateTime>();
+const describedCache = new Map<string, string>();
+
 /** `now` seen on the wall clock of `timezone`. */
 export function localNow(now: Date, timezone: string): DateTime {
-  return DateTime.fromJSDate(now, { zone: timezone });
+  return remembered(localNowCache, `${now.getTime()}|${timezone}`, () => DateTime.fromJSDate(now, { zone: timezone }));
+}
+
+const midnightCache = new Map<string, DateTime>();
+
+/** Local midnight of `local`'s day, in its zone. */
+export function startOfLocalDay(local: DateTime): DateTime {
+  return remembered(midnightCache, `${local.toMillis()}|${local.zoneName}`, () => local.startOf('day'));
+}
+
+const instantCache = new Map<string, DateTime>();
+
+/** The instant `ms` (epoch milliseconds) on the wall clock of `timezone`. */
+export function instantIn(ms: number, timezone: string): DateTime {
+  return remembered(instantCache, `${ms}|${timezone}`, () => DateTime.fromMillis(ms, { zone: timezone }));
+}
+
+const stampCache = new Map<string, string>();
+
+/** The local date of `now` in `timezone` as yyyyMMdd: the date part of run IDs. */
+export function localDayStamp(now: Date, timezone: string): string {
+  return remembered(stampCache, `${now.getTime()}|${timezone}`, () => localNow(now, timezone).toFormat('yyyyMMdd'));
 }
 
 /** The local calendar date as YYYY-MM-DD. */
@@ -16,8 +55,11 @@ export function localDate(local: DateTime): string {
 
 /** `mon` … `sun`, matching the config's workingDays. */
 export function weekdayOf(local: DateTime): string {
-  return local.setLocale('en-US').toFormat('ccc').toLowerCase();
+  return WEEKDAYS[local.weekday - 1]!;
 }
+
+/** Luxon's ISO weekday (1 = Monday) to the config's names: no locale formatting needed. */
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 /**
  * The instant at which the wall clock of `day`'s zone shows `hhmm` on `day`'s date.
@@ -27,20 +69,9 @@ export function weekdayOf(local: DateTime): string {
  *   counts, so a cluster that must be ready "by 02:30" is ready before the clock first shows it.
  */
 export function atLocalTime(day: DateTime, hhmm: string): DateTime {
-  const key = `${day.zoneName}|${day.year}-${day.month}-${day.day}|${hhmm}`;
-  let instant = atLocalTimeCache.get(key);
-  if (!instant) {
-    if (atLocalTimeCache.size >= MAX_CACHED_TIMES) atLocalTimeCache.clear();
-    instant = computeAtLocalTime(day, hhmm);
-    atLocalTimeCache.set(key, instant);
-  }
-  return instant;
+  return remembered(atLocalTimeCache, `${day.zoneName}|${day.year}-${day.month}-${day.day}|${hhmm}`, () => computeAtLocalTime(day, hhmm));
 }
 
-/**
- * Zone arithmetic is the costliest thing reconcile does (each offset asks Intl), and a roster asks the same few
- * questions every tick: the answers are kept. DateTimes are immutable, so sharing them is safe.
- */
 const atLocalTimeCache = new Map<string, DateTime>();
 const MAX_CACHED_TIMES = 10_000;
 
@@ -60,5 +91,5 @@ function computeAtLocalTime(day: DateTime, hhmm: string): DateTime {
 
 /** `09:00 Europe/Berlin`-style wording for reasons and tables. */
 export function describeLocal(instant: DateTime): string {
-  return `${instant.toFormat('HH:mm')} ${instant.zoneName}`;
+  return remembered(describedCache, `${instant.toMillis()}|${instant.zoneName}`, () => `${instant.toFormat('HH:mm')} ${instant.zoneName}`);
 }

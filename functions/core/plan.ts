@@ -6,7 +6,7 @@
  */
 import type { DateTime } from 'luxon';
 import type { ClusterInfo, EnvironmentRecord } from '../adapters/ports';
-import { atLocalTime, describeLocal, localDate, localNow, weekdayOf } from './clock';
+import { atLocalTime, describeLocal, instantIn, localDate, localDayStamp, localNow, startOfLocalDay, weekdayOf } from './clock';
 import { DNS_LABEL, RECONCILE_TICK_MINUTES, clusterNameOf, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
 
 export type Action = 'up' | 'down';
@@ -108,7 +108,7 @@ export function takeoverRunIdFor(runId: string, staleRunId: string | undefined):
 
 /** The environment execution's name for this developer, action and local day. */
 export function runIdFor(developer: string, action: Action, now: Date, timezone: string): string {
-  return `${developer}-${action}-${localNow(now, timezone).toFormat('yyyyMMdd')}`;
+  return `${developer}-${action}-${localDayStamp(now, timezone)}`;
 }
 
 /** A run started by hand (Slack, CLI): the minute in its name keeps it apart from the day's scheduled run. */
@@ -122,7 +122,7 @@ export function teardownInstant(now: Date, schedule: DeveloperSchedule, record?:
 }
 
 function endOfDayWindow(now: Date, schedule: DeveloperSchedule, record?: EnvironmentRecord): DateTime {
-  const teardown = atLocalTime(localNow(now, schedule.timezone).startOf('day'), schedule.teardownAt);
+  const teardown = atLocalTime(startOfLocalDay(localNow(now, schedule.timezone)), schedule.teardownAt);
   const keepUntil = record?.keepUntil ? localNow(new Date(record.keepUntil), schedule.timezone) : undefined;
   return keepUntil?.isValid && keepUntil > teardown ? keepUntil : teardown;
 }
@@ -148,12 +148,12 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
   const local = localNow(now, schedule.timezone);
   const dayOff = dayOffReason(local, schedule, record);
   if (dayOff) return { action: 'down', reason: dayOff };
-  const midnight = local.startOf('day');
+  const midnight = startOfLocalDay(local);
   const readyBy = atLocalTime(midnight, schedule.readyBy);
   // The lead time (plus one tick) is elapsed time, so it is taken from the instant (right across a DST change).
   // A start that would fall on the previous day is clamped to local midnight: a day's runs belong to that day.
-  const leadStart = readyBy.minus({ minutes: leadMinutes + RECONCILE_TICK_MINUTES });
-  const start = leadStart < midnight ? midnight : leadStart;
+  const leadStart = readyBy.toMillis() - (leadMinutes + RECONCILE_TICK_MINUTES) * 60_000;
+  const start = leadStart < midnight.toMillis() ? midnight : instantIn(leadStart, schedule.timezone);
   const teardown = atLocalTime(midnight, schedule.teardownAt);
   const end = endOfDayWindow(now, schedule, record);
   if (local < start) return { action: 'down', reason: `before the start at ${describeLocal(start)} (ready by ${describeLocal(readyBy)})` };
@@ -162,7 +162,7 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
     return { action: 'down', reason: ended };
   }
   const running = record?.status === 'ready' || record?.status === 'provisioning';
-  if (!running && local > end.minus({ minutes: leadMinutes + MIN_USEFUL_MINUTES })) {
+  if (!running && local.toMillis() > end.toMillis() - (leadMinutes + MIN_USEFUL_MINUTES) * 60_000) {
     // Too late for a cluster to be of use today: it would cost an hour of EKS for minutes of work.
     return { action: 'down', reason: `too late to start: it would be ready less than ${MIN_USEFUL_MINUTES} min before ${describeLocal(end)}` };
   }
@@ -170,7 +170,7 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
     local < teardown
       ? `working day; ready by ${describeLocal(readyBy)} needs a start at ${describeLocal(start)}`
       : `kept until ${describeLocal(end)}`;
-  return { action: 'up', reason, expiresAt: end.toUTC().toISO()! };
+  return { action: 'up', reason, expiresAt: new Date(end.toMillis()).toISOString() };
 }
 
 /** What the developer's schedule (with the record's keep-alive and skip dates) wants at `now`. */
@@ -189,14 +189,15 @@ function warningFor(now: Date, config: TurboConfig, schedule: DeveloperSchedule,
   if (desire.action !== 'up') return undefined;
   const local = localNow(now, schedule.timezone);
   const end = endOfDayWindow(now, schedule, record);
-  if (local < end.minus({ minutes: config.warnMinutesBeforeTeardown })) return undefined;
+  if (local.toMillis() < end.toMillis() - config.warnMinutesBeforeTeardown * 60_000) return undefined;
+  const teardownAt = new Date(end.toMillis()).toISOString();
   return {
     developer: schedule.name,
     action: 'warn',
-    runId: `${schedule.name}-warn-${local.toFormat('yyyyMMdd')}`,
+    runId: `${schedule.name}-warn-${localDayStamp(now, schedule.timezone)}`,
     clusterName: clusterNameOf(schedule.name),
-    teardownAt: end.toUTC().toISO()!,
-    keepOffer: keepOfferBeyond(config, schedule.timezone, end.toUTC().toISO()!),
+    teardownAt,
+    keepOffer: keepOfferBeyond(config, schedule.timezone, teardownAt),
   };
 }
 

@@ -150,6 +150,41 @@ describe('packaged state machines', () => {
     expect(JSON.stringify(starts)).not.toMatch(/stateMachine:\*|execution:\*|"\*"/);
   });
 
+  it("reads reconcile's plan from the plan bucket in batches, which is private, encrypted and expires in a day", () => {
+    const start = stack.stateMachines.reconcile!.definition.States.StartEnvironments as unknown as State & Record<string, Record<string, unknown>>;
+    expect(start.ItemProcessor!.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(start.ItemReader).toEqual({
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSON' },
+      Parameters: { Bucket: stack.buckets.PlanBucket, 'Key.$': '$.plan.key' },
+    });
+    // 100 items a batch: one child's history stays far below 25,000 events (about 10 per item).
+    expect(start.ItemBatcher).toEqual({ MaxItemsPerBatch: 100 });
+    const bucket = stack.template.Resources.PlanBucket!.Properties as Record<string, unknown>;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(JSON.stringify(bucket.BucketEncryption)).toContain('AES256');
+    expect(bucket.LifecycleConfiguration).toEqual({ Rules: [{ Id: 'expire-plans', Status: 'Enabled', ExpirationInDays: 1 }] });
+    const statementsOf = (role: string) =>
+      (stack.template.Resources[role]!.Properties as { Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[] }).Policies.flatMap(
+        (policy) => policy.PolicyDocument.Statement,
+      );
+    const reconcileS3 = statementsOf('ReconcileStateMachineRole').filter((statement) => statement.Action.some((action) => action.startsWith('s3:')));
+    expect(reconcileS3.map((statement) => [statement.Action, JSON.stringify(statement.Resource)])).toEqual([[['s3:GetObject'], expect.stringContaining('{"bucket":{"Ref":"PlanBucket"}}')]]);
+    const planS3 = statementsOf('PlanActionsIamRoleLambdaExecution').filter((statement) => statement.Action.some((action) => action.startsWith('s3:')));
+    expect(planS3).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: { 'Fn::Sub': '${PlanBucket.Arn}/reconcile/*' } }]);
+    // The environment starts keep their Describe/Stop scope to environment executions (no "*").
+    const states = statementsOf('ReconcileStateMachineRole').filter((statement) => statement.Action.some((action) => action.startsWith('states:')));
+    expect(JSON.stringify(states)).not.toMatch(/"\*"/);
+  });
+
+  it('retries a throttled StartExecution with jittered backoff long enough for a 5,000-start tick', () => {
+    const [{ state }] = taskStates(stack.stateMachines.reconcile!.definition).filter(({ name }) => name === 'StartEnvironmentExecution');
+    const retry = (state.Retry as { ErrorEquals: string[]; MaxAttempts: number; JitterStrategy: string }[])[0]!;
+    expect(retry.ErrorEquals).toEqual(['StepFunctions.ThrottlingException', 'StepFunctions.ExecutionLimitExceededException']);
+    expect(retry.JitterStrategy).toBe('FULL');
+    expect(retry.MaxAttempts).toBeGreaterThanOrEqual(10);
+  });
+
   it('routes an environment execution that timed out, was aborted or failed to RecordExecutionEnd, and nothing else', () => {
     const rules = Object.values(stack.template.Resources).filter((resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties?.EventPattern);
     const ends = rules.filter((rule) => JSON.stringify(rule.Properties?.Targets).includes('RecordExecutionEndLambdaFunction'));

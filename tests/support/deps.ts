@@ -16,6 +16,7 @@ export function bindTestDeps(config: TurboConfig, ports: Partial<Deps>): Deps {
     kubeFor: unused as Deps['kubeFor'],
     workflows: unused as Deps['workflows'],
     secrets: unused as Deps['secrets'],
+    plans: unused as Deps['plans'],
     ...ports,
   };
   bindDeps(async () => deps);

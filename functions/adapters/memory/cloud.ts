@@ -26,6 +26,7 @@ import { NETWORK_VPC_PARAMETER } from '../../core/plan';
 import { placeholderImageProblem } from '../../core/jobs';
 import { decideAmend } from '../../core/audit';
 import { MemoryKube, MemoryRegistry } from './images';
+import { MemoryPlanStore } from './objects';
 import { translateAwsError } from '../retry';
 import { assertItemFits, ChannelRate, JobSlots } from './limits';
 import type { MetricPoint } from '../../core/metrics';
@@ -130,6 +131,8 @@ export class MemoryCloud {
   /** The shared network is applied in a rehearsal (reconcile holds every up until it is: core/plan holdUpsWithoutNetwork). */
   readonly secretValues = new Map<string, string>([[NETWORK_VPC_PARAMETER, 'vpc-0rehearsal']]);
   readonly kube = new MemoryKube();
+  /** S3's plan bucket: reconcile's plan, read back by its ItemReader. */
+  readonly plans = new MemoryPlanStore(undefined, (action, resource) => this.onAwsCall(action, resource));
   /** CloudWatch as the rehearsal sees it: every metric value the handlers and the simulated services emitted. */
   readonly metricPoints: MetricPoint[] = [];
   /** The alert topic's deliveries: these reach people by email or pager, with Slack up or down. */

@@ -15,6 +15,7 @@ import { createSlackNotifier } from '../../adapters/slack';
 import { createContainerRegistry } from '../../adapters/registry';
 import { eksKubeConnector } from '../../adapters/kube';
 import { createSfnClient, StepFunctionsWorkflows } from '../../adapters/stepfunctions';
+import { createS3Client, S3PlanStore } from '../../adapters/s3';
 import type { JobRunner, SecretStore } from '../../adapters/ports';
 import type { Deps } from './deps';
 import { rememberSecret } from './redact';
@@ -81,5 +82,7 @@ export async function awsDeps(): Promise<Deps> {
     kubeFor: eksKubeConnector(region, eks.config.credentials),
     // Only the image webhook starts image-sync; elsewhere the ARN is unset and the port is never used.
     workflows: new StepFunctionsWorkflows(createSfnClient(region), process.env.IMAGE_SYNC_STATE_MACHINE_ARN ?? ''),
+    // Only planActions writes plans; elsewhere the bucket is unset and the port is never used.
+    plans: new S3PlanStore(createS3Client(region), process.env.TURBO_PLAN_BUCKET ?? ''),
   };
 }

@@ -3,7 +3,9 @@
  * container (see ./aws.ts); rehearsals and workflow tests bind the in-memory cloud instead.
  */
 import type { TurboConfig } from '../../core/config';
-import type { Clusters, EnvironmentStore, JobRunner, Kube, KubeCluster, Notifier, Registry, SecretStore, Workflows } from '../../adapters/ports';
+import type {
+  Clusters, EnvironmentStore, JobRunner, Kube, KubeCluster, Notifier, PlanStore, Registry, SecretStore, Workflows,
+} from '../../adapters/ports';
 
 export interface Deps {
   config: TurboConfig;
@@ -17,6 +19,8 @@ export interface Deps {
   kubeFor: (cluster: KubeCluster) => Kube;
   /** Starts image-sync executions (the image webhook). */
   workflows: Workflows;
+  /** Reconcile's plan, for its Distributed Map to read (planActions). */
+  plans: PlanStore;
   /** Values a Lambda learns from its environment (the region, the console's view of executions). */
   region: string;
 }
