@@ -364,7 +364,11 @@ export class LocalStepFunctions {
     let stateMachine = this.machines.get(machine);
     const definition = this.localDefinition(machine, sm.definition as Definition);
     if (!stateMachine) {
-      stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+      // Validation compiles the ASL schema (seconds): each distinct definition is validated once per process.
+      const text = JSON.stringify(definition);
+      const validationOptions = validatedDefinitions.has(text) ? { noValidate: true } : { checkArn: false };
+      stateMachine = new StateMachine(definition as never, { validationOptions });
+      validatedDefinitions.add(text);
       this.machines.set(machine, stateMachine);
     }
     const context = this.contextOf(execution) as { Execution: Record<string, unknown> };
@@ -457,6 +461,7 @@ export class LocalStepFunctions {
 }
 
 const evaluators = new Map<string, StateMachine>();
+const validatedDefinitions = new Set<string>();
 
 /**
  * A JSONPath (`$.a.b`) or a payload template (`{ "x.$": "$.y" }`) evaluated as the service does, against an input

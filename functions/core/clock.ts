@@ -2,11 +2,38 @@
  * Local-time helpers: the one place where wall-clock times ("09:00" in Europe/Berlin) become instants.
  * Pure: every function takes the instant it works from.
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 /** `now` seen on the wall clock of `timezone`. */
 export function localNow(now: Date, timezone: string): DateTime {
-  return DateTime.fromJSDate(now, { zone: timezone });
+  return DateTime.fromJSDate(now, { zone: zoneOf(timezone) });
+}
+
+/**
+ * An IANA zone that remembers its offsets by the minute (zones change offset on whole minutes): luxon asks Intl
+ * for every offset, which made zone arithmetic most of reconcile's CPU at a few hundred developers.
+ */
+class RememberedZone extends IANAZone {
+  private readonly offsets = new Map<number, number>();
+
+  override offset(ts: number): number {
+    const minute = Math.floor(ts / 60_000);
+    let offset = this.offsets.get(minute);
+    if (offset === undefined) {
+      if (this.offsets.size >= MAX_CACHED_TIMES) this.offsets.clear();
+      offset = super.offset(ts);
+      this.offsets.set(minute, offset);
+    }
+    return offset;
+  }
+}
+
+const zones = new Map<string, RememberedZone>();
+
+function zoneOf(name: string): RememberedZone {
+  let zone = zones.get(name);
+  if (!zone) zones.set(name, (zone = new RememberedZone(name)));
+  return zone;
 }
 
 /** The local calendar date as YYYY-MM-DD. */

@@ -42,16 +42,23 @@ export function dynamoValueSize(value: unknown): number {
   if (typeof value === 'string') return utf8(value);
   if (typeof value === 'number') return numberSize(value);
   if (value instanceof Uint8Array) return value.byteLength;
-  if (Array.isArray(value)) return 3 + value.reduce((sum: number, element) => sum + 1 + dynamoValueSize(element), 0);
   if (typeof value === 'object') {
+    // A frozen value cannot change: its size is worked out once (the in-memory store freezes what it stores).
+    const known = Object.isFrozen(value) ? frozenSizes.get(value) : undefined;
+    if (known !== undefined) return known;
     let size = 3;
-    for (const [name, element] of Object.entries(value as Record<string, unknown>)) {
+    if (Array.isArray(value)) for (const element of value) size += 1 + dynamoValueSize(element);
+    else for (const name in value) {
+      const element = (value as Record<string, unknown>)[name];
       if (element !== undefined) size += 1 + utf8(name) + dynamoValueSize(element);
     }
+    if (Object.isFrozen(value)) frozenSizes.set(value, size);
     return size;
   }
   throw new Error(`a DynamoDB item cannot hold a ${typeof value}`);
 }
+
+const frozenSizes = new WeakMap<object, number>();
 
 /** An item's size: the sum over its top-level attributes of name bytes plus value size. */
 export function dynamoItemSize(item: Record<string, unknown>): number {
