@@ -63,10 +63,13 @@ export function ensurePackaged(root: string, log: (line: string) => void = () =>
 }
 
 function resolveSub(value: Json, variables: Record<string, string>): string {
-  const [text, names] = (value as { 'Fn::Sub': [string, Record<string, Json>] })['Fn::Sub'];
+  const sub = (value as { 'Fn::Sub': string | [string, Record<string, Json>] })['Fn::Sub'];
+  const [text, names] = typeof sub === 'string' ? [sub, {}] : sub;
   return text.replace(/\$\{([^}]+)\}/g, (match, name: string) => {
     if (name in variables) return variables[name]!;
-    const reference = names[name] as { 'Fn::GetAtt'?: [string, string]; Ref?: string } | undefined;
+    const reference = names[name] as { 'Fn::GetAtt'?: [string, string]; Ref?: string; 'Fn::Sub'?: string } | undefined;
+    // An ARN the definition spells out by name (e.g. the environment machine's, for StartExecution).
+    if (reference?.['Fn::Sub'] !== undefined) return resolveSub(reference, variables);
     const target = reference?.['Fn::GetAtt']?.[0] ?? reference?.Ref;
     if (target && target in variables) return variables[target]!;
     throw new Error(`packaged definition references ${match}, which resolves to no resource (${JSON.stringify(reference)})`);

@@ -291,7 +291,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   });
 
   // Cost: the recorded cluster hours of each developer's plain days (no event, no fault) against `turbo cost`.
-  const expected = new Map(dailyCosts(config).map((line) => [line.developer, line.clusterHours]));
+  // Priced at the first day: a soak is shorter than the price table changes (EKS extended support moves by months).
+  const expected = new Map(dailyCosts(config, options.start).map((line) => [line.developer, line.clusterHours]));
   const measured = config.developers.flatMap((dev) => {
     const lifetimes = (cloud.records.get(dev.name)?.lifetimes ?? []).filter(
       (life) => life.destroyedAt && !excusedOn.get(dayOf(Date.parse(life.startedAt), zone))?.has(dev.name),

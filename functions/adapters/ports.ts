@@ -103,6 +103,12 @@ export type ClaimResult =
   /** Another run owns it: this one must stop without touching anything. */
   | { outcome: 'lost'; record: EnvironmentRecord };
 
+/**
+ * The item that holds the ops channel's notification keys (markNotified), so that a report to ops is sent once.
+ * Not a DNS label, so never a developer; list() leaves it out.
+ */
+export const OPS_RECORD = '#ops';
+
 export interface EnvironmentStore {
   get(developer: string): Promise<EnvironmentRecord | undefined>;
   list(): Promise<EnvironmentRecord[]>;
@@ -119,8 +125,9 @@ export interface EnvironmentStore {
   unmarkNotified(developer: string, key: string): Promise<void>;
   /**
    * A self-service change that no run owns (keep-alive, skip days), written whatever the record's owner and
-   * status, together with its audit entry. Creates an `absent` record when there is none. Idempotent: an amend
-   * whose audit entry (at, by, action) is already recorded changes nothing and returns the record as it is.
+   * status, together with its audit entry (the last MAX_AUDIT_ENTRIES are kept). Creates an `absent` record when
+   * there is none. Idempotent: an amend whose audit entry (at, by, action) is already recorded, or whose fields
+   * already have its values, writes nothing and returns the record as it is (core/audit decideAmend).
    */
   amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord>;
 }

@@ -88,6 +88,23 @@ export const MIN_USEFUL_MINUTES = 60;
 export { RECONCILE_TICK_MINUTES };
 /** A DNS-1123 label is at most 63 characters; the run ID built from it then fits an execution name (80). */
 const MAX_DNS_LABEL = 63;
+/** Step Functions' limit on an execution name (letters, digits, `-` and `_` are all a run ID uses). */
+export const MAX_EXECUTION_NAME = 80;
+const TAKEOVER_RUN_ID = /^(.+)-t(\d+)$/;
+
+/**
+ * The run ID of a run that takes over a stale claim. The dead run's name cannot be used again (Step Functions
+ * answers ExecutionAlreadyExists), so the takeover is `<run ID>-t<n>`, n one more than the dead run's own: the
+ * same stale record always gives the same name, so a duplicate tick still starts it once. Undefined when the
+ * stale claim is another run's (the planned run ID is free) or when the name would pass 80 characters.
+ */
+export function takeoverRunIdFor(runId: string, staleRunId: string | undefined): string | undefined {
+  const takeover = TAKEOVER_RUN_ID.exec(staleRunId ?? '');
+  const attempt = staleRunId === runId ? 1 : takeover?.[1] === runId ? Number(takeover[2]) + 1 : 0;
+  if (attempt === 0) return runId;
+  const name = `${runId}-t${attempt}`;
+  return name.length <= MAX_EXECUTION_NAME ? name : undefined;
+}
 
 /** The environment execution's name for this developer, action and local day. */
 export function runIdFor(developer: string, action: Action, now: Date, timezone: string): string {
@@ -240,15 +257,19 @@ function resolve(now: Date, subject: Subject, desire: Desire, record: Environmen
   }
   const deleting = clusters.find((cluster) => cluster.status === 'DELETING');
   if (deleting) return idle(`cluster ${deleting.name} is being deleted, wait for it`);
-  const action = { developer: subject.developer, action: desire.action, runId: subject.runId, clusterName: subject.clusterName };
+  const runId = stale ? takeoverRunIdFor(subject.runId, record?.runId) : subject.runId;
+  if (!runId) return idle(`run ${record?.runId} left a stale claim, and a takeover's name would pass ${MAX_EXECUTION_NAME} characters: check it by hand`);
+  const action = { developer: subject.developer, action: desire.action, runId, clusterName: subject.clusterName };
   const flags = subject.orphan ? { orphan: true } : {};
   if (desire.action === 'up') {
     if (record?.status === 'ready') return idle(`already up (run ${record.runId})`);
-    return { ...action, reason: desire.reason, expiresAt: desire.expiresAt, ...flags };
+    const reason = stale ? `${desire.reason}; taking over the stale ${record?.status} claim of run ${record?.runId}` : desire.reason;
+    return { ...action, reason, expiresAt: desire.expiresAt, ...flags };
   }
   const live = clusters.filter((cluster) => cluster.status !== 'ABSENT');
   if (record && (RUNNING_RECORD.has(record.status) || stale)) {
-    return { ...action, reason: `${desire.reason}; the record is ${record.status} (run ${record.runId})`, ...flags };
+    const state = stale ? `a stale ${record.status} claim, taken over` : record.status;
+    return { ...action, reason: `${desire.reason}; the record is ${state} (run ${record.runId})`, ...flags };
   }
   if (live.length > 0) {
     const names = live.map((cluster) => cluster.name).join(', ');

@@ -4,7 +4,7 @@
  * returns instead, and the run resumes from its claim. Every step is idempotent, so only unfinished work runs.
  */
 import { z } from 'zod';
-import { describeFailure } from '../core/failure';
+import { describeFailure, RUN_FAILED_ERROR } from '../core/failure';
 import { lambda, logger } from './lib/stack';
 import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
@@ -20,7 +20,7 @@ const input = z.object({
 });
 
 export class RunFailedError extends Error {
-  override name = 'Turbo.RunFailed';
+  override name = RUN_FAILED_ERROR;
 }
 
 export const handler = lambda('FailOrResume', input, async ({ redriveCount, run }) => {

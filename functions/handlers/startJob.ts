@@ -8,6 +8,7 @@ import { nextWaitSeconds } from '../core/polling';
 import { OwnershipLostError, type Clusters } from '../adapters/ports';
 import { clusterHasFailed, isReusable } from '../core/jobs';
 import { developerField, jobKindField, runIdField } from './lib/fields';
+import { appImageField, resolvedImageField } from './lib/imageSync';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
@@ -15,6 +16,8 @@ const input = z.object({
   runId: runIdField,
   kind: jobKindField,
   expiresAt: z.string().nullish(),
+  /** The up's resolved images (ResolveMissingImages) for those its record does not hold. */
+  images: z.record(appImageField, resolvedImageField).optional(),
 });
 
 /** An apply whose cluster ended FAILED did not do its job: a redrive must apply again. */
@@ -36,8 +39,9 @@ export const handler = lambda('StartJob', input, async (event, { config, store, 
   } else {
     const attempt = (record.jobAttempts?.[event.kind] ?? 0) + 1;
     const developer = config.developers.find((dev) => dev.name === event.developer);
+    // What image-sync recorded wins; the up resolved the rest.
     const images = Object.fromEntries(
-      Object.entries(record.images ?? {}).map(([name, ref]) => [name, `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`]),
+      Object.entries({ ...event.images, ...record.images }).map(([name, ref]) => [name, `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`]),
     );
     handle = await runner.start({
       kind: event.kind,

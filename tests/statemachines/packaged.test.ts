@@ -86,6 +86,22 @@ describe('packaged state machines', () => {
     });
   });
 
+  it('gives every Lambda Task a TimeoutSeconds longer than its function\'s timeout, so Lambda ends a slow call first', () => {
+    const timeoutOf = new Map([...stack.functions.values()].map((fn) => {
+      const props = stack.template.Resources[fn.logicalId]!.Properties as { Timeout?: number };
+      return [fn.arn, props.Timeout] as const;
+    }));
+    const tasks = machines.flatMap(([machine, { definition }]) => taskStates(definition).map((task) => ({ machine, ...task })));
+    const lambdaTasks = tasks.filter(({ state }) => String(state.Resource).startsWith('arn:aws:lambda:'));
+    expect(lambdaTasks.length).toBeGreaterThan(10);
+    const tooShort = lambdaTasks.flatMap(({ machine, name, state }) => {
+      const timeout = timeoutOf.get(String(state.Resource));
+      if (typeof timeout !== 'number') return [`${machine}.${name}: no Timeout on ${String(state.Resource)}`];
+      return Number(state.TimeoutSeconds) > timeout ? [] : [`${machine}.${name}: Task ${String(state.TimeoutSeconds)} s <= Lambda ${timeout} s`];
+    });
+    expect(tooShort).toEqual([]);
+  });
+
   it('references only resources that exist in the packaged template (Fn::GetAtt and Ref)', () => {
     const resources = new Set(Object.keys(stack.template.Resources));
     const pseudo = (name: string) => name.startsWith('AWS::');
@@ -132,5 +148,16 @@ describe('packaged state machines', () => {
     const starts = statements.filter((statement) => statement.Action.some((action) => action.startsWith('states:')));
     expect(JSON.stringify(starts.find((statement) => statement.Action.includes('states:StartExecution'))?.Resource)).toMatch(/:stateMachine:turbo-rehearsal-imageSync"/);
     expect(JSON.stringify(starts)).not.toMatch(/stateMachine:\*|execution:\*|"\*"/);
+  });
+
+  it('routes an environment execution that timed out, was aborted or failed to RecordExecutionEnd, and nothing else', () => {
+    const rules = Object.values(stack.template.Resources).filter((resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties?.EventPattern);
+    const ends = rules.filter((rule) => JSON.stringify(rule.Properties?.Targets).includes('RecordExecutionEndLambdaFunction'));
+    expect(ends).toHaveLength(1);
+    expect(ends[0]!.Properties?.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: 'EnvironmentStateMachine' }], status: ['TIMED_OUT', 'ABORTED', 'FAILED'] },
+    });
   });
 });

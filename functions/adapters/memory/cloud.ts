@@ -19,11 +19,13 @@ import type {
   Notifier,
   SecretStore,
 } from '../ports';
-import { AuthenticationError, ConfigurationError, OwnershipLostError, TransientError } from '../ports';
+import { AuthenticationError, ConfigurationError, OPS_RECORD, OwnershipLostError, TransientError } from '../ports';
 import { OWNER_TAG } from '../eks';
 import { APP_WORKLOADS } from '../../core/images';
 import { NETWORK_VPC_PARAMETER } from '../../core/plan';
-import { fakeDigest, MemoryKube, MemoryRegistry } from './images';
+import { placeholderImageProblem } from '../../core/jobs';
+import { decideAmend } from '../../core/audit';
+import { MemoryKube, MemoryRegistry } from './images';
 import { translateAwsError } from '../retry';
 import { assertItemFits, ChannelRate, JobSlots } from './limits';
 import type { MetricPoint } from '../../core/metrics';
@@ -165,19 +167,18 @@ export class MemoryCloud {
     readonly region: string,
     readonly durations: Durations = REALISTIC_DURATIONS,
     private readonly onMessage: (message: SentMessage) => void = () => {},
-    private readonly images: { frontend: string; mongo: string } = { frontend: 'acme/turbo-notes', mongo: 'acme/turbo-mongo' },
+    images: { frontend: string; mongo: string } = { frontend: 'acme/turbo-notes', mongo: 'acme/turbo-mongo' },
   ) {
     this.registry.push(images.frontend, INITIAL_TAGS.frontend);
     this.registry.push(images.frontend, 'sha-1a2b3c4');
     this.registry.push(images.mongo, INITIAL_TAGS.mongo);
   }
 
-  /** The app's workloads as the deploy job leaves them: the job's pinned images, or the initial release. */
+  /** The app's workloads as the deploy job leaves them: the job's pinned images. */
   private deployApp(clusterName: string, developer: string, params: Record<string, string>): void {
-    const initial = (repository: string, tag: string) => `${repository}:${tag}@${fakeDigest(repository, tag)}`;
     this.kube.deploy(clusterName, [
-      { ref: APP_WORKLOADS.frontend, image: params.FRONTEND_IMAGE ?? initial(this.images.frontend, INITIAL_TAGS.frontend), replicas: 2 },
-      { ref: APP_WORKLOADS.mongo, image: params.MONGO_IMAGE ?? initial(this.images.mongo, INITIAL_TAGS.mongo), replicas: 1 },
+      { ref: APP_WORKLOADS.frontend, image: params.FRONTEND_IMAGE!, replicas: 2 },
+      { ref: APP_WORKLOADS.mongo, image: params.MONGO_IMAGE!, replicas: 1 },
     ]);
     if (this.takeFault(developer, 'rollout-timeout')) this.kube.failNextRollout(clusterName);
   }
@@ -242,7 +243,7 @@ export class MemoryCloud {
     },
     list: async () => {
       this.onAwsCall('dynamodb:Scan', '*');
-      return [...this.records.values()];
+      return [...this.records.values()].filter((record) => record.developer !== OPS_RECORD);
     },
     claim: async (request: ClaimRequest): Promise<ClaimResult> => {
       const current = this.records.get(request.developer);
@@ -279,6 +280,7 @@ export class MemoryCloud {
       return next;
     },
     markNotified: async (developer, key) => {
+      if (developer === OPS_RECORD && !this.records.has(developer)) this.records.set(developer, { developer } as EnvironmentRecord);
       const current = this.records.get(developer);
       if (!current) throw new Error(`there is no environment record for ${developer}: cannot record notification ${key}`);
       if (current.notified?.includes(key)) return false;
@@ -292,8 +294,8 @@ export class MemoryCloud {
     amend: async (developer, patch) => {
       const now = new Date().toISOString();
       const current = this.records.get(developer) ?? { developer, clusterName: patch.clusterName, status: 'absent', updatedAt: now };
-      const seen = current.audit?.some((entry) => entry.at === patch.audit.at && entry.by === patch.audit.by && entry.action === patch.audit.action);
-      if (seen) return current;
+      const decision = decideAmend(this.records.get(developer), patch);
+      if (!decision.write) return current;
       const skipDates = new Set(current.skipDates ?? []);
       if (patch.addSkipDate) skipDates.add(patch.addSkipDate);
       if (patch.removeSkipDate) skipDates.delete(patch.removeSkipDate);
@@ -302,7 +304,7 @@ export class MemoryCloud {
         ...(patch.keepUntil ? { keepUntil: patch.keepUntil } : {}),
         ...(patch.images ? { images: clone(patch.images) } : {}),
         skipDates: [...skipDates].sort(),
-        audit: [...(current.audit ?? []), patch.audit],
+        audit: decision.audit,
         updatedAt: now,
       };
       this.writeRecord('amend', next);
@@ -380,7 +382,10 @@ export class MemoryCloud {
         this.provisionCluster(clusterName, job.developer, now, this.takeFault(job.developer, 'cluster'));
       }
     } else if (job.kind === 'deploy') {
-      if (this.takeFault(job.developer, 'deploy')) {
+      const unpinned = placeholderImageProblem(job.params);
+      if (unpinned) {
+        Object.assign(memoryJob, { outcome: 'failed', finishAt: now + 5_000, reason: `FAILED in phase BUILD: ${unpinned}` });
+      } else if (this.takeFault(job.developer, 'deploy')) {
         Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out' });
       } else {
         memoryJob.outputs = { APP_URL: `http://${clusterName}-frontend.elb.${this.region}.amazonaws.com` };

@@ -23,6 +23,11 @@ export class MemoryRegistry implements Registry {
     this.tags.set(repository, tags);
   }
 
+  /** A repository with no tag at all: before its first release. */
+  forget(repository: string): void {
+    this.tags.delete(repository);
+  }
+
   async listTags(repository: string): Promise<string[]> {
     this.calls.listTags += 1;
     return [...(this.tags.get(repository) ?? [])];

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigText } from '../../core/config';
+import { codebuildProjectsOf } from '../../core/jobs';
 import { CodeBuildJobRunner, createCodeBuildClient } from '../../adapters/codebuild';
 import { createDocumentClient, DynamoEnvironmentStore } from '../../adapters/dynamodb';
 import { createEksClient, EksClusters } from '../../adapters/eks';
@@ -65,7 +66,7 @@ export async function awsDeps(): Promise<Deps> {
         const [user, token] = await Promise.all([secrets.get(jenkins.userParameter), secrets.get(jenkins.tokenParameter)]);
         return new JenkinsJobRunner({ baseUrl: jenkins.url, terraformJob: jenkins.terraformJob, deployJob: jenkins.deployJob, user, token });
       })
-    : new CodeBuildJobRunner(createCodeBuildClient(region), config.runner.codebuild);
+    : new CodeBuildJobRunner(createCodeBuildClient(region), codebuildProjectsOf(config.runner.codebuild, requiredEnv('TURBO_STAGE')));
 
   const eks = createEksClient(region);
   return {
