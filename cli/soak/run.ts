@@ -7,7 +7,8 @@ import { DateTime } from 'luxon';
 import type { TurboConfig } from '../../functions/core/config';
 import { scheduleOf } from '../../functions/core/config';
 import { dailyCosts } from '../../functions/core/cost';
-import { ChannelRate, JobSlots } from '../../functions/adapters/memory/limits';
+import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR, JobSlots } from '../../functions/adapters/memory/limits';
+import { dockerHubMeter } from '../../functions/adapters/memory/images';
 import type { SentMessage } from '../../functions/adapters/memory/cloud';
 import type { SelfServiceTask } from '../../functions/adapters/ports';
 import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile, type Rehearsal } from '../rehearsal/day';
@@ -72,6 +73,8 @@ export interface SoakResult {
   failureKinds: Record<string, number>;
   slackRateLimited: number;
   peakQueuedJobs: number;
+  /** Docker Hub: the most pulls in an hour through the shared NAT's one IP, and the pulls and API requests it refused. */
+  dockerHub: { peakPullsPerHour: number; refusedPulls: number; peakApiRequestsPerMinute: number; refusedApiRequests: number };
   awsCalls: Record<string, number>;
 }
 
@@ -149,6 +152,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const { cloud, sfn } = rehearsal;
   cloud.jobSlots = new JobSlots(config.runner.maxConcurrentJobs);
   cloud.slackRate = new ChannelRate();
+  // Every cluster's nodes pull anonymously (no imagePullSecrets) through the shared network's one NAT gateway.
+  cloud.registry.meter = dockerHubMeter(DOCKER_HUB_PULLS_PER_HOUR.anonymous);
   const awsCalls: Record<string, number> = {};
   cloud.onAwsCall = (action) => void (awsCalls[action] = (awsCalls[action] ?? 0) + 1);
 
@@ -302,6 +307,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     return [{ developer: dev.name, hours, expectedHours: expected.get(dev.name)! }];
   });
   broken.push(...costs(world.dates.at(-1)!, measured));
+  const { pulls, api } = cloud.registry.meter;
+  if (pulls.refused > 0 || api.refused > 0) {
+    broken.push({
+      invariant: 'docker-hub-limit',
+      day: world.dates.at(-1)!,
+      detail: `Docker Hub refused ${pulls.refused} pull(s) (peak ${pulls.peak} an hour, limit ${pulls.limit} per IP) and ${api.refused} API request(s)`,
+    });
+  }
 
   return {
     options: { days: options.days, developers: options.developers, seed: options.seed, faultRate: options.faultRate, start: options.start },
@@ -317,6 +330,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }, {}),
     slackRateLimited: cloud.slackRateLimited,
     peakQueuedJobs: cloud.jobSlots.peakQueued,
+    dockerHub: { peakPullsPerHour: pulls.peak, refusedPulls: pulls.refused, peakApiRequestsPerMinute: api.peak, refusedApiRequests: api.refused },
     awsCalls,
   };
 }

@@ -144,7 +144,7 @@ export class MemoryCloud {
   /** SSM as the rehearsal sees it: names to values, which never leave the ports. */
   /** The shared network is applied in a rehearsal (reconcile holds every up until it is: core/plan holdUpsWithoutNetwork). */
   readonly secretValues = new Map<string, string>([[NETWORK_VPC_PARAMETER, 'vpc-0rehearsal']]);
-  readonly kube = new MemoryKube();
+  readonly kube = new MemoryKube(() => this.registry.pull());
   /** CloudWatch as the rehearsal sees it: every metric value the handlers and the simulated services emitted. */
   readonly metricPoints: MetricPoint[] = [];
   /** The alert topic's deliveries: these reach people by email or pager, with Slack up or down. */
@@ -387,6 +387,9 @@ export class MemoryCloud {
         Object.assign(memoryJob, { outcome: 'failed', finishAt: now + 5_000, reason: `FAILED in phase BUILD: ${unpinned}` });
       } else if (this.takeFault(job.developer, 'deploy')) {
         Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out' });
+      } else if (!this.kube.has(clusterName) && ![job.params.FRONTEND_IMAGE, job.params.MONGO_IMAGE].every(() => this.registry.pull())) {
+        // A new cluster's nodes pull both images through the shared NAT's one IP: Docker Hub's pull limit applies to it.
+        Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status timed out: ImagePullBackOff (Docker Hub 429 toomanyrequests)' });
       } else {
         memoryJob.outputs = { APP_URL: `http://${clusterName}-frontend.elb.${this.region}.amazonaws.com` };
         this.deployApp(clusterName, job.developer, job.params);

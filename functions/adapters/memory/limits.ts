@@ -273,21 +273,33 @@ export class ChannelRate {
 /**
  * Docker Hub's pull limit (Docker docs, "Docker Hub pull usage and limits"): 100 pulls per hour for an
  * authenticated Personal user, 10 per hour per IPv4 address or IPv6 /64 unauthenticated. A pull is a GET of a
- * manifest; "a HEAD request doesn't count". Hub API calls are rate limited too (the docs give no figure; the
- * answer carries X-RateLimit headers): modelled with the same hourly window and a configurable figure.
+ * manifest; "a HEAD request doesn't count".
  */
 export const DOCKER_HUB_PULLS_PER_HOUR = { authenticated: 100, anonymous: 10 } as const;
+/**
+ * Every other Hub request (the Hub API's tag pages included) counts against the overall limit: per IP, "in the
+ * order of thousands of requests per minute" (Docker docs, "Docker Hub usage and limits", Other limits; answered
+ * with a plain 429). The docs give no exact figure: the low end of "thousands" is modelled.
+ */
+export const DOCKER_HUB_API_REQUESTS_PER_MINUTE = 1000;
 
 export class HourlyWindow {
   private readonly times: number[] = [];
+  /** The most requests the window ever held: what a team would have needed. */
+  peak = 0;
+  refused = 0;
 
   constructor(readonly limit: number, readonly windowMs = 3_600_000) {}
 
   /** Counts one request; false when it is over the limit (the service's 429 TOOMANYREQUESTS). */
   take(now: number): boolean {
     while (this.times.length > 0 && this.times[0]! <= now - this.windowMs) this.times.shift();
-    if (this.times.length >= this.limit) return false;
+    if (this.times.length >= this.limit) {
+      this.refused += 1;
+      return false;
+    }
     this.times.push(now);
+    this.peak = Math.max(this.peak, this.times.length);
     return true;
   }
 }
