@@ -32,6 +32,8 @@ import { Prng } from './prng';
 import { generateWorld, type SoakEvent, type SoakWorld } from './roster';
 
 export const IMAGE_SYNC_EVERY_MS = 10 * 60_000;
+/** How many times the soak's operator redrives one execution. */
+const OPERATOR_REDRIVES = 2;
 const HOUR_MS = 3_600_000;
 
 export interface SoakOptions {
@@ -138,6 +140,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       onExecutionEnded: (execution) => {
         ended.push(execution);
         if (execution.machine !== 'environment' || execution.status !== 'FAILED' || options.faultRate <= 0) return;
+        // A person redrives a run that failed again once more at most, then looks into it instead.
+        if ((redrivesOf.get(execution.name) ?? 0) >= OPERATOR_REDRIVES) return;
         // An operator notices the failure and redrives it from the console, some time later, once the cause is fixed.
         setTimeout(() => {
           const developer = String(execution.input.developer);
