@@ -58,6 +58,12 @@ function physicalName(template: Template, id: string, env: AwsEnv): { ref: strin
       return { ref: name('LogGroupName'), arn: `arn:${partition}:logs:${region}:${account}:log-group:${name('LogGroupName')}:*` };
     case 'AWS::CodeBuild::Project':
       return { ref: name('Name'), arn: `arn:${partition}:codebuild:${region}:${account}:project/${name('Name')}` };
+    case 'AWS::SQS::Queue': // Ref is the queue URL; Fn::GetAtt Arn is what policies name
+      return { ref: `https://sqs.${region}.amazonaws.com/${account}/${name('QueueName')}`, arn: `arn:${partition}:sqs:${region}:${account}:${name('QueueName')}` };
+    case 'AWS::SNS::Topic': {
+      const arn = `arn:${partition}:sns:${region}:${account}:${name('TopicName')}`;
+      return { ref: arn, arn };
+    }
     default:
       throw new Error(`cannot resolve a Ref or Fn::GetAtt to ${id} (${resource.Type}): add its ARN shape to tests/support/iam.ts`);
   }
