@@ -57,6 +57,10 @@ export interface LocalExecution {
   historyEvents: number;
   /** The largest state input or output so far, and the state it was (known only for local executions). */
   peakPayload?: { bytes: number; state: string };
+  /** The top-level state it failed in and that state's input: where a redrive continues. */
+  failedIn?: { state: string; input: unknown };
+  /** $$.Execution.RedriveCount of the latest attempt (0, or absent, before any redrive). */
+  redriveCount?: number;
 }
 
 /** The Lambda function an in-memory port call is made from: where an IAM check of that call looks up the role. */
@@ -123,6 +127,10 @@ interface Definition {
 
 export class ExecutionAlreadyExists extends Error {
   override name = 'StepFunctions.ExecutionAlreadyExistsException';
+}
+
+export class ExecutionNotRedrivable extends Error {
+  override name = 'StepFunctions.ExecutionNotRedrivable';
 }
 
 /**
@@ -346,16 +354,49 @@ export class LocalStepFunctions {
     return items;
   }
 
+  /**
+   * The library's StateMachine for a definition, or for the same definition entered at `startAt` (a redrive).
+   * Validation compiles the ASL schema (seconds): each distinct definition is validated once per process.
+   */
+  private stateMachineFor(machine: string, definition: Definition, startAt?: string): StateMachine {
+    const key = startAt === undefined ? machine : `${machine}#${startAt}`;
+    let stateMachine = this.machines.get(key);
+    if (!stateMachine) {
+      const text = JSON.stringify(definition);
+      const validationOptions = validatedDefinitions.has(text) || startAt !== undefined ? { noValidate: true } : { checkArn: false };
+      stateMachine = new StateMachine((startAt === undefined ? definition : { ...definition, StartAt: startAt }) as never, { validationOptions });
+      validatedDefinitions.add(text);
+      this.machines.set(key, stateMachine);
+    }
+    return stateMachine;
+  }
+
   private contextOf(execution: LocalExecution): Record<string, unknown> {
     const sm = this.machineOf(execution.machine)!;
     return {
-      Execution: { Id: execution.arn, Name: execution.name, Input: execution.input, StartTime: new Date(execution.startedAt).toISOString(), RedriveCount: 0 },
+      Execution: {
+        Id: execution.arn,
+        Name: execution.name,
+        Input: execution.input,
+        StartTime: new Date(execution.startedAt).toISOString(),
+        RedriveCount: execution.redriveCount ?? 0,
+      },
       StateMachine: { Id: sm.arn, Name: sm.name },
     };
   }
 
-  /** StartExecution: refuses a name that was used before, like the service. */
-  startExecution(machine: string, name: string, input: Record<string, unknown>, redriveCount = 0, mapRunChild = false): LocalExecution {
+  /**
+   * StartExecution: refuses a name that was used before, like the service. A redrive (`resume`) runs the same
+   * execution again from the state it failed in, with that state's input.
+   */
+  startExecution(
+    machine: string,
+    name: string,
+    input: Record<string, unknown>,
+    redriveCount = 0,
+    mapRunChild = false,
+    resume?: { state: string; input: unknown },
+  ): LocalExecution {
     const sm = this.machineOf(machine);
     if (!sm) throw new Error(`no packaged state machine ${machine}`);
     const arn = `arn:aws:states:${this.options.stack.region}:${ACCOUNT_ID}:execution:${sm.name}:${name}`;
@@ -381,17 +422,13 @@ export class LocalStepFunctions {
       visits: previous?.visits ?? [],
       historyEvents: previous?.historyEvents ?? 0,
       peakPayload: previous?.peakPayload ?? { bytes: 0, state: '' },
+      redriveCount,
     };
     this.executions.set(arn, execution);
-    let stateMachine = this.machines.get(machine);
     const definition = this.localDefinition(machine, sm.definition as Definition);
-    if (!stateMachine) {
-      stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-      this.machines.set(machine, stateMachine);
-    }
-    const context = this.contextOf(execution) as { Execution: Record<string, unknown> };
-    context.Execution.RedriveCount = redriveCount;
-    const run = stateMachine.run(input as never, {
+    const stateMachine = this.stateMachineFor(machine, definition, resume?.state);
+    const context = this.contextOf(execution);
+    const run = stateMachine.run((resume ? resume.input : input) as never, {
       overrides: { taskResourceLocalHandlers: this.localHandlers(machine, definition, execution) as never },
       context: context as never,
     });
@@ -421,22 +458,44 @@ export class LocalStepFunctions {
     return execution;
   }
 
-  /** Starts a failed execution again from where it failed (a redrive): same name, same input, $$.Execution.RedriveCount + 1. */
+  /**
+   * RedriveExecution: a failed (timed-out, aborted) execution continues from the top-level state it failed in,
+   * with the input that state had, $$.Execution.RedriveCount one higher; the states that succeeded do not run
+   * again. As the service does, it refuses an execution that passed the history limit. (Locally, a Map state is
+   * run again whole, where the service reruns only its failed iterations, and $$.Execution.StartTime and Input
+   * read as the redrive's time and the state's input, which the library sets: the environment machine reads neither.)
+   */
   redrive(arn: string): LocalExecution {
     const execution = this.executions.get(arn);
-    if (!execution || execution.status !== 'FAILED') throw new Error(`ExecutionNotRedrivable: ${arn}`);
-    const redrives = execution.visits.filter((visit) => visit.name === '(redrive)').length + 1;
+    if (!execution || execution.status !== 'FAILED') throw new ExecutionNotRedrivable(`Execution is ${execution?.status ?? 'unknown'} and cannot be redriven: ${arn}`);
+    if (execution.historyEvents > SFN_HISTORY_LIMIT_EVENTS) {
+      throw new ExecutionNotRedrivable(`Execution history event limit exceeded: ${arn}`);
+    }
     execution.visits.push({ name: '(redrive)', type: 'Redrive', enteredAt: Date.now() });
-    return this.startExecution(execution.machine, execution.name, execution.input, redrives);
+    return this.startExecution(execution.machine, execution.name, execution.input, (execution.redriveCount ?? 0) + 1, false, execution.failedIn);
   }
 
   private async follow(
     execution: LocalExecution,
-    events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string; type: string; input?: unknown; output?: unknown }; Error?: string; Cause?: unknown }>,
+    events: AsyncGenerator<{
+      type: string;
+      timestamp: number;
+      state?: { name: string; type: string; input?: unknown; output?: unknown };
+      parentState?: unknown;
+      Error?: string;
+      Cause?: unknown;
+    }>,
     fail: (error: Error) => void,
   ) {
     const open = new Map<string, StateVisit>();
+    let current: { state: string; input: unknown } | undefined;
     for await (const event of events) {
+      // The top-level state now running (nested Map and Parallel events carry their parentState): where a redrive resumes.
+      if (event.state && !event.parentState) {
+        if (event.type === 'StateEntered') current = { state: event.state.name, input: event.state.input };
+        else if (event.type === 'StateExited') current = undefined;
+      }
+      if (event.type === 'ExecutionFailed' || event.type === 'ExecutionAborted' || event.type === 'ExecutionTimeout') execution.failedIn = current;
       if (this.limits) {
         execution.historyEvents += historyEventsOf(event);
         if (execution.historyEvents > SFN_HISTORY_LIMIT_EVENTS) {
@@ -479,6 +538,7 @@ export class LocalStepFunctions {
 }
 
 const evaluators = new Map<string, StateMachine>();
+const validatedDefinitions = new Set<string>();
 
 /**
  * A JSONPath (`$.a.b`) or a payload template (`{ "x.$": "$.y" }`) evaluated as the service does, against an input

@@ -2,7 +2,7 @@
  * Local-time helpers: the one place where wall-clock times ("09:00" in Europe/Berlin) become instants.
  * Pure: every function takes the instant it works from.
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 /**
  * Zone arithmetic is the costliest thing reconcile does (each offset asks Intl), and a roster of thousands asks the
@@ -24,7 +24,7 @@ const describedCache = new Map<string, string>();
 
 /** `now` seen on the wall clock of `timezone`. */
 export function localNow(now: Date, timezone: string): DateTime {
-  return remembered(localNowCache, `${now.getTime()}|${timezone}`, () => DateTime.fromJSDate(now, { zone: timezone }));
+  return remembered(localNowCache, `${now.getTime()}|${timezone}`, () => DateTime.fromJSDate(now, { zone: zoneOf(timezone) }));
 }
 
 const midnightCache = new Map<string, DateTime>();
@@ -38,7 +38,7 @@ const instantCache = new Map<string, DateTime>();
 
 /** The instant `ms` (epoch milliseconds) on the wall clock of `timezone`. */
 export function instantIn(ms: number, timezone: string): DateTime {
-  return remembered(instantCache, `${ms}|${timezone}`, () => DateTime.fromMillis(ms, { zone: timezone }));
+  return remembered(instantCache, `${ms}|${timezone}`, () => DateTime.fromMillis(ms, { zone: zoneOf(timezone) }));
 }
 
 const stampCache = new Map<string, string>();
@@ -46,6 +46,33 @@ const stampCache = new Map<string, string>();
 /** The local date of `now` in `timezone` as yyyyMMdd: the date part of run IDs. */
 export function localDayStamp(now: Date, timezone: string): string {
   return remembered(stampCache, `${now.getTime()}|${timezone}`, () => localNow(now, timezone).toFormat('yyyyMMdd'));
+}
+
+/**
+ * An IANA zone that remembers its offsets by the minute (zones change offset on whole minutes): luxon asks Intl
+ * for every offset, which made zone arithmetic most of reconcile's CPU at a few hundred developers.
+ */
+class RememberedZone extends IANAZone {
+  private readonly offsets = new Map<number, number>();
+
+  override offset(ts: number): number {
+    const minute = Math.floor(ts / 60_000);
+    let offset = this.offsets.get(minute);
+    if (offset === undefined) {
+      if (this.offsets.size >= MAX_CACHED_TIMES) this.offsets.clear();
+      offset = super.offset(ts);
+      this.offsets.set(minute, offset);
+    }
+    return offset;
+  }
+}
+
+const zones = new Map<string, RememberedZone>();
+
+function zoneOf(name: string): RememberedZone {
+  let zone = zones.get(name);
+  if (!zone) zones.set(name, (zone = new RememberedZone(name)));
+  return zone;
 }
 
 /** The local calendar date as YYYY-MM-DD. */

@@ -253,7 +253,10 @@ describe('idempotency', () => {
 
       const redriven = sfn.redrive(run.arn);
       await rehearsal.advance(Date.now() + 20 * 60_000);
-      expect([redriven.arn, redriven.status]).toEqual([run.arn, 'SUCCEEDED']);
+      expect([redriven.arn, redriven.status, redriven.redriveCount]).toEqual([run.arn, 'SUCCEEDED', 1]);
+      // As RedriveExecution does: it continues at the state that failed (FailOrResume, which then resumes from the claim).
+      const afterRedrive = redriven.visits.slice(redriven.visits.findIndex((visit) => visit.name === '(redrive)') + 1).map((visit) => visit.name);
+      expect(afterRedrive.slice(0, 2)).toEqual(['FailOrResume', 'ClaimEnvironment']);
       expect(cloud.records.get('bob')?.status).toBe('ready');
       expect([cloud.jobsStarted('bob', 'apply'), cloud.jobsStarted('bob', 'deploy')]).toEqual([1, 2]);
       const dms = dmsTo(cloud.outbox, 'bob');
