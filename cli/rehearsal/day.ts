@@ -164,6 +164,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
     stack,
     root: options.root,
     onStateEntered: options.onStateEntered,
+    lambdaTimeouts: options.runner === undefined,
     onInvoked: recording.onInvoked,
     onExecutionEnded: (execution) => {
       recording.onExecutionEnded(execution);

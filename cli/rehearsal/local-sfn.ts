@@ -93,6 +93,11 @@ export interface LocalSfnOptions {
    * the StartExecution token bucket and each Lambda's packaged timeout. On unless turned off.
    */
   limits?: boolean;
+  /**
+   * Whether each Lambda's packaged timeout is enforced (default: with the limits). It runs on the virtual clock, so
+   * a handler waiting on real I/O (a real Jenkins) would see virtual time jump past it: off with a real runner.
+   */
+  lambdaTimeouts?: boolean;
   /** After each Lambda invocation, with the error it ended with (what the Lambda service counts as Errors or Throttles). */
   onInvoked?: (functionName: string, error?: unknown) => void;
   /**
@@ -166,6 +171,7 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, StateMachine>();
   private inFlightInvocations = 0;
   private readonly limits: boolean;
+  private readonly lambdaTimeouts: boolean;
   private bucket?: TokenBucket;
   /** Each Distributed Map's item processor, run as a state machine of its own (`<machine>/<state>`). */
   private readonly childMachines = new Map<string, { name: string; arn: string; definition: Definition }>();
@@ -176,6 +182,7 @@ export class LocalStepFunctions {
   constructor(private readonly options: LocalSfnOptions) {
     if (!options.loadHandler) allowRequireOfMiddy(options.root);
     this.limits = options.limits ?? true;
+    this.lambdaTimeouts = options.lambdaTimeouts ?? this.limits;
   }
 
   private handlerFor(functionArn: string): { handler: Handler; name: string; logicalId: string; timeoutSeconds?: number } {
@@ -237,7 +244,7 @@ export class LocalStepFunctions {
           const invoked = invocations.run({ functionName, logicalId, execution }, () =>
             handler(structuredClone(input), lambdaContext(functionName, this.options.stack.region)),
           );
-          const output = await (this.limits && timeoutSeconds ? withLambdaTimeout(invoked, timeoutSeconds) : invoked);
+          const output = await (this.lambdaTimeouts && timeoutSeconds ? withLambdaTimeout(invoked, timeoutSeconds) : invoked);
           this.options.onInvoked?.(functionName);
           return output;
         } catch (error) {
