@@ -64,11 +64,14 @@ function get(url: string, timeoutMs: number): Promise<{ status: number; body: st
   });
 }
 
-/** Starts `node frontend/src/server.js` on in-memory notes and resolves once its /readyz says 200. */
-export async function startInstance({ version, shutdownDelayMs }: { version: string; shutdownDelayMs: number }): Promise<Instance> {
+/**
+ * Starts `node frontend/src/server.js` and resolves once its /readyz says 200 (which, on MongoDB, pings it).
+ * Notes are in memory unless `mongodbUri` names a MongoDB-protocol server.
+ */
+export async function startInstance({ version, shutdownDelayMs, mongodbUri = '' }: { version: string; shutdownDelayMs: number; mongodbUri?: string }): Promise<Instance> {
   const port = await freePort();
   const child = spawn(process.execPath, [SERVER], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), APP_VERSION: version, APP_COMMIT: `bench-${version}`, SHUTDOWN_DELAY_MS: String(shutdownDelayMs), LOG_LEVEL: 'warn', MONGODB_URI: '' },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), APP_VERSION: version, APP_COMMIT: `bench-${version}`, SHUTDOWN_DELAY_MS: String(shutdownDelayMs), LOG_LEVEL: 'warn', MONGODB_URI: mongodbUri },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -162,6 +165,7 @@ export interface RollResult {
 /**
  * Two instances of `fromVersion` behind the proxy, steady load, and a roll to `toVersion` one instance at a
  * time. `stopSignal` SIGKILL instead of SIGTERM shows what the proof would catch without a graceful drain.
+ * `mongodbUri` puts every instance on that MongoDB-protocol server instead of in-memory notes.
  */
 export async function rollingUpdateUnderLoad({
   minRequests = 5000,
@@ -170,10 +174,11 @@ export async function rollingUpdateUnderLoad({
   stopSignal = 'SIGTERM' as NodeJS.Signals,
   fromVersion = '1.0.0',
   toVersion = '1.1.0',
+  mongodbUri = '',
 } = {}): Promise<RollResult> {
   const proxy = await startReadinessProxy();
   const instances: Instance[] = [];
-  const start = (version: string) => startInstance({ version, shutdownDelayMs }).then((instance) => (instances.push(instance), instance));
+  const start = (version: string) => startInstance({ version, shutdownDelayMs, mongodbUri }).then((instance) => (instances.push(instance), instance));
   try {
     const olds = await Promise.all([start(fromVersion), start(fromVersion)]);
     olds.forEach((old) => proxy.add(old));

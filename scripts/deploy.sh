@@ -2,13 +2,13 @@
 # Deploys the app into one developer's cluster: scripts/deploy.sh <developer>
 #
 # Renders the kustomize base (K8S_BASE, default k8s/) through a temporary overlay that pins the images
-# (FRONTEND_IMAGE, MONGO_IMAGE: "namespace/name:tag", "namespace/name@sha256:..." or both), applies it
+# (FRONTEND_IMAGE, MONGO_IMAGE, both required: "namespace/name:tag", "namespace/name@sha256:..." or both), applies it
 # server-side, waits for the rollouts, then for the public load balancer, and writes the job's result
 # as KEY=value lines to TURBO_OUTPUT_FILE (default ./turbo-output.env), also printed on stdout.
 # MongoDB's credentials (Secret mongo-credentials) are generated once per cluster and never printed.
 #
-# Environment: AWS_REGION. Optional: CLUSTER_NAME, DEVELOPER (checked against the argument),
-# FRONTEND_IMAGE, MONGO_IMAGE, K8S_BASE, ROLLOUT_TIMEOUT and LB_WAIT_TIMEOUT (seconds), POLL_SECONDS.
+# Environment: AWS_REGION, FRONTEND_IMAGE, MONGO_IMAGE. Optional: CLUSTER_NAME, DEVELOPER (checked against
+# the argument), K8S_BASE, ROLLOUT_TIMEOUT and LB_WAIT_TIMEOUT (seconds), POLL_SECONDS.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,12 +21,13 @@ readonly CREDENTIALS_SECRET=mongo-credentials
 readonly IMAGE_PATTERN='^([a-z0-9]+([._-][a-z0-9]+)*/[a-z0-9]+([._-][a-z0-9]+)*)(:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@(sha256:[a-f0-9]{64}))?$'
 
 # Appends to IMAGE_ENTRIES the kustomize `images:` entry that swaps the base's image name for the
-# pinned reference held in the named variable (nothing when it is unset).
+# pinned reference held in the named variable. Unset, the base's placeholder would be deployed: no
+# registry has it, so the pods would wait in ImagePullBackOff until the rollout timed out.
 add_image_entry() {
   local base_name="$1" variable="$2"
   local reference="${!variable:-}" LC_ALL=C
   if [[ -z "$reference" ]]; then
-    return 0
+    fail "$variable is not set: the base's placeholder image $base_name cannot be pulled"
   fi
   if ! [[ "$reference" =~ $IMAGE_PATTERN ]] || [[ -z "${BASH_REMATCH[5]}${BASH_REMATCH[7]}" ]]; then
     fail "$variable must be a Docker Hub reference such as acme/turbo-notes:1.4.2@sha256:<64 hex> (got '$reference')"
@@ -48,9 +49,7 @@ write_overlay() {
   base="$(realpath --relative-to="$overlay" "$K8S_BASE")"
   {
     printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - %s\n' "$base"
-    if [[ -n "$IMAGE_ENTRIES" ]]; then
-      printf 'images:\n%s' "$IMAGE_ENTRIES"
-    fi
+    printf 'images:\n%s' "$IMAGE_ENTRIES"
   } >"$overlay/kustomization.yaml"
   OVERLAY="$overlay"
 }

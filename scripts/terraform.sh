@@ -26,7 +26,7 @@ readonly APPLY_VARIABLES=(KUBERNETES_VERSION NODE_INSTANCE_TYPE NODE_MIN_SIZE NO
 # Terraform evaluates every declared variable even to destroy. A destroy job (an orphan's, say) may not
 # know the developer's settings, so it may use these stand-ins: destroy does not read them.
 destroy_defaults() {
-  : "${KUBERNETES_VERSION:=1.33}" "${NODE_INSTANCE_TYPE:=t3.medium}"
+  : "${KUBERNETES_VERSION:=1.35}" "${NODE_INSTANCE_TYPE:=t3.medium}"
   : "${NODE_MIN_SIZE:=1}" "${NODE_DESIRED_SIZE:=1}" "${NODE_MAX_SIZE:=1}"
   : "${DEVELOPER_PRINCIPAL_ARN:=arn:aws:iam::000000000000:role/turbo-destroy-placeholder}"
   : "${TURBO_LAMBDA_ROLE_ARN:=arn:aws:iam::000000000000:role/turbo-destroy-placeholder}"

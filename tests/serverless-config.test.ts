@@ -9,7 +9,11 @@ const exampleText = readFileSync(join(REPO, 'turbo.config.example.yml'), 'utf8')
 const loadWith = require(join(REPO, 'serverless-config.cjs')) as (context: unknown) => Promise<{ file: string; region: string; reconcileRate: string }>;
 /** serverless resolves `${file(./serverless-config.cjs)}` with a resolver of its own variables. */
 const SERVERLESS_VARIABLES: Record<string, string> = { 'self:service': 'turbo', 'sls:stage': 'rehearsal' };
-const load = () => loadWith({ resolveVariable: async (name: string) => SERVERLESS_VARIABLES[name] });
+const SERVERLESS_PROPERTIES: Record<string, string | undefined> = { 'custom.codebuild.sourceLocation': 'https://github.com/acme/turbo.git', 'custom.codebuild.sourceVersion': 'main' };
+const load = () => loadWith({
+  resolveVariable: async (name: string) => SERVERLESS_VARIABLES[name],
+  resolveConfigurationProperty: async (path: string[]) => SERVERLESS_PROPERTIES[path.join('.')],
+});
 
 async function inFolder<T>(dir: string, body: () => Promise<T>): Promise<T> {
   const before = process.cwd();

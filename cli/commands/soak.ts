@@ -52,6 +52,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   io.stdout(formatDays(result));
   const passed = Object.entries(result.firstPassed).map(([size, at]) => `${size}: ${at ? `${at.day} (${at.developer})` : 'never'}`);
   io.stdout(`\nRecords first passed ${passed.join(', ')}. Slack 429s: ${result.slackRateLimited}. Peak queued jobs: ${result.peakQueuedJobs}.\n`);
+  const hub = result.dockerHub;
+  io.stdout(`Docker Hub: peak ${hub.peakPullsPerHour} pulls an hour through the NAT (${hub.refusedPulls} refused), peak ${hub.peakApiRequestsPerMinute} API requests a minute (${hub.refusedApiRequests} refused).\n`);
   const kinds = Object.entries(result.failureKinds).sort(([, a], [, b]) => b - a).slice(0, 8);
   if (kinds.length > 0) io.stdout(`Failures by kind:\n${kinds.map(([kind, count]) => `  ${count}× ${kind}`).join('\n')}\n`);
   io.stdout(formatBroken(result, 12));

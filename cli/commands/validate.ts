@@ -1,9 +1,13 @@
-/** `turbo validate [file]`: the same schema the deployment and every handler use, with every problem listed. */
+/**
+ * `turbo validate [file] [--on YYYY-MM-DD]`: the same schema the deployment and every handler use, with every
+ * problem listed; and a warning when the Kubernetes version is in, or within 30 days of, EKS extended support.
+ */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONFIG_FILES, configWarnings, describeProblem, findConfigFile, parseConfig, type ConfigResult, type TurboConfig } from '../../functions/core/config';
+import { versionWarning } from '../../functions/core/eksVersions';
 import { UsageError, type CommandIo } from '../io';
 
 export const EXAMPLE_CONFIG = 'turbo.config.example.yml';
@@ -61,8 +65,16 @@ export async function loadValidConfig(explicit: string | undefined, io: CommandI
   return { config: loaded.result.config, shownPath: loaded.shownPath };
 }
 
+/** `--on YYYY-MM-DD`, or today (UTC): the day support and prices are judged on. */
+export function pricedDay(on: string | undefined): string {
+  if (on === undefined) return new Date().toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(on) || Number.isNaN(Date.parse(`${on}T00:00:00Z`))) throw new UsageError(`--on must be a date such as 2026-12-01 (got "${on}")`);
+  return on;
+}
+
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const { positionals } = parseArgs({ args: argv, options: {}, allowPositionals: true, strict: true });
+  const { positionals, values } = parseArgs({ args: argv, options: { on: { type: 'string' } }, allowPositionals: true, strict: true });
+  const day = pricedDay(values.on);
   if (positionals.length > 1) throw new UsageError(`expects at most one file, got ${positionals.length}: ${positionals.join(' ')}`);
   const loaded = await loadConfigFile(positionals[0], io);
   if (!loaded) return 1;
@@ -78,5 +90,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   // Warnings do not fail validation: the example itself is valid, and a short lead is a choice.
   const warnings = configWarnings(config);
   if (warnings.length) io.stdout(`${warnings.map((warning) => `  warning: ${describeProblem(warning)}\n`).join('')}`);
+  const warning = versionWarning(config.cluster.kubernetesVersion, day);
+  if (warning) io.stderr(`${loaded.shownPath}: warning: ${warning}\n`);
   return 0;
 }

@@ -43,8 +43,11 @@ export function recordMetrics(cloud: MemoryCloud, stack: PackagedStack) {
       if (error !== undefined) point('AWS/Lambda', isThrottle(error) ? 'Throttles' : 'Errors', { FunctionName: functionName });
     },
     onExecutionEnded: (execution: LocalExecution) => {
+      // A Distributed Map's child executions count in its Map Run's metrics, not in a state machine's.
+      const machine = stack.stateMachines[execution.machine];
+      if (!machine) return;
       const metric = execution.status === 'SUCCEEDED' ? 'ExecutionsSucceeded' : execution.error === 'States.Timeout' ? 'ExecutionsTimedOut' : 'ExecutionsFailed';
-      point('AWS/States', metric, { StateMachineArn: stack.stateMachines[execution.machine]!.arn });
+      point('AWS/States', metric, { StateMachineArn: machine.arn });
     },
     stop: () => observeMetrics(undefined),
   };

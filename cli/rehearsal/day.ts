@@ -130,6 +130,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
   for (const dev of config.developers) cloud.knowSlackUser(dev.slackUserId, dev.name);
   for (const fault of options.faults ?? []) cloud.injectFault(fault.developer, fault.point);
   for (const cluster of options.clusters ?? []) cloud.addCluster(cluster.name, cluster.owner);
+  cloud.plans.bucket = stack.buckets.PlanBucket ?? cloud.plans.bucket;
   const startLocal = (machine: 'imageSync' | 'environment', name: string, input: Record<string, unknown>) => {
     try {
       return { executionArn: sfn.startExecution(machine, name, input).arn, alreadyStarted: false };
@@ -148,6 +149,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
     secrets: cloud.secrets,
     registry: cloud.registry,
     kubeFor: cloud.kube.kubeFor,
+    plans: cloud.plans,
     // The image webhook's port: image-sync executions in this local Step Functions, named as the service would.
     workflows: { start: async (name, input) => startLocal('imageSync', name, input) },
     // Self-service's port: environment executions, named by their run ID as reconcile's Map names them.
@@ -167,11 +169,13 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
     stack,
     root: options.root,
     onStateEntered: options.onStateEntered,
+    lambdaTimeouts: options.runner === undefined,
     onInvoked: recording.onInvoked,
     onExecutionEnded: (execution) => {
       recording.onExecutionEnded(execution);
       options.onExecutionEnded?.(execution);
     },
+    readObject: (bucket, key) => cloud.plans.read(bucket, key),
     holdBack: options.onlyDate === undefined ? undefined : outsideTheDay(config, options.onlyDate),
     beforeInvoke: (execution) => {
       // The Lambda service failing twice for this developer: Retry must absorb it.

@@ -3,7 +3,7 @@
  * invokes the real handler code for each Task, starts child executions for `states:startExecution` (refusing a
  * name twice, as the service does), and records every state entered per execution. A Distributed Map runs as the
  * service runs it: each item a child execution of its own (own history, own payloads), its items read by its
- * ItemReader, its MaxConcurrency and tolerated failures honoured (see distributedMap below).
+ * ItemReader, batched by its ItemBatcher, its MaxConcurrency and tolerated failures honoured (see distributedMap below).
  *
  * Time is virtual: Wait states, retries and TimeoutSeconds all sleep on a fake clock that `runUntilIdle` advances
  * only when every handler has returned, so a day of waits takes a moment and each wait is exact.
@@ -57,6 +57,10 @@ export interface LocalExecution {
   historyEvents: number;
   /** The largest state input or output so far, and the state it was (known only for local executions). */
   peakPayload?: { bytes: number; state: string };
+  /** The top-level state it failed in and that state's input: where a redrive continues. */
+  failedIn?: { state: string; input: unknown };
+  /** $$.Execution.RedriveCount of the latest attempt (0, or absent, before any redrive). */
+  redriveCount?: number;
 }
 
 /** The Lambda function an in-memory port call is made from: where an IAM check of that call looks up the role. */
@@ -89,6 +93,11 @@ export interface LocalSfnOptions {
    * the StartExecution token bucket and each Lambda's packaged timeout. On unless turned off.
    */
   limits?: boolean;
+  /**
+   * Whether each Lambda's packaged timeout is enforced (default: with the limits). It runs on the virtual clock, so
+   * a handler waiting on real I/O (a real Jenkins) would see virtual time jump past it: off with a real runner.
+   */
+  lambdaTimeouts?: boolean;
   /** After each Lambda invocation, with the error it ended with (what the Lambda service counts as Errors or Throttles). */
   onInvoked?: (functionName: string, error?: unknown) => void;
   /**
@@ -125,6 +134,10 @@ export class ExecutionAlreadyExists extends Error {
   override name = 'StepFunctions.ExecutionAlreadyExistsException';
 }
 
+export class ExecutionNotRedrivable extends Error {
+  override name = 'StepFunctions.ExecutionNotRedrivable';
+}
+
 /**
  * middy ships ESM only, with an export map that only `import` may use. Node 22 can require() an ES module, but
  * its resolver refuses that map; jest compiles middy instead. Here require is pointed at the module's file.
@@ -157,6 +170,7 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, StateMachine>();
   private inFlightInvocations = 0;
   private readonly limits: boolean;
+  private readonly lambdaTimeouts: boolean;
   private bucket?: TokenBucket;
   /** Each Distributed Map's item processor, run as a state machine of its own (`<machine>/<state>`). */
   private readonly childMachines = new Map<string, { name: string; arn: string; definition: Definition }>();
@@ -167,6 +181,7 @@ export class LocalStepFunctions {
   constructor(private readonly options: LocalSfnOptions) {
     if (!options.loadHandler) allowRequireOfMiddy(options.root);
     this.limits = options.limits ?? true;
+    this.lambdaTimeouts = options.lambdaTimeouts ?? this.limits;
   }
 
   private handlerFor(functionArn: string): { handler: Handler; name: string; logicalId: string; timeoutSeconds?: number } {
@@ -228,7 +243,7 @@ export class LocalStepFunctions {
           const invoked = invocations.run({ functionName, logicalId, execution }, () =>
             handler(structuredClone(input), lambdaContext(functionName, this.options.stack.region)),
           );
-          const output = await (this.limits && timeoutSeconds ? withLambdaTimeout(invoked, timeoutSeconds) : invoked);
+          const output = await (this.lambdaTimeouts && timeoutSeconds ? withLambdaTimeout(invoked, timeoutSeconds) : invoked);
           this.options.onInvoked?.(functionName);
           return output;
         } catch (error) {
@@ -274,8 +289,8 @@ export class LocalStepFunctions {
   private async distributedMap(key: string, input: unknown, parent: LocalExecution): Promise<unknown[]> {
     const state = this.distributedMaps.get(key)!;
     const context = this.contextOf(parent);
-    const items = await this.mapItems(state, input, context);
-    const selector = state.ItemSelector as Json | undefined;
+    const items = await this.batched(state, await this.mapItems(state, input, context), input, context);
+    const selector = state.ItemBatcher === undefined ? (state.ItemSelector as Json | undefined) : undefined;
     const limit = Number(state.MaxConcurrency ?? 0) || DISTRIBUTED_MAX_CONCURRENCY;
     const toleratedCount = state.ToleratedFailureCount === undefined ? Number.POSITIVE_INFINITY : Number(state.ToleratedFailureCount);
     const toleratedPercent = Number(state.ToleratedFailurePercentage ?? (state.ToleratedFailureCount === undefined ? 0 : 100));
@@ -305,6 +320,28 @@ export class LocalStepFunctions {
     return results;
   }
 
+  /**
+   * ItemBatcher: each child execution gets `{ Items: [...], BatchInput }` of at most MaxItemsPerBatch items, each
+   * item through ItemSelector first (as the service applies it). Without a batcher the items are as they were.
+   */
+  private async batched(state: StateDefinition, items: unknown[], input: unknown, context: Record<string, unknown>): Promise<unknown[]> {
+    const batcher = state.ItemBatcher as { MaxItemsPerBatch?: number; BatchInput?: Json } | undefined;
+    if (batcher === undefined) return items;
+    const size = Number(batcher.MaxItemsPerBatch ?? 0);
+    if (!Number.isInteger(size) || size < 1) {
+      throw new Error(`ItemBatcher.MaxItemsPerBatch must be a whole number of at least 1 (only it is modelled locally), got ${batcher.MaxItemsPerBatch}`);
+    }
+    const selector = state.ItemSelector as Json | undefined;
+    const select = (value: unknown, index: number) => evaluate(selector, input, { ...context, Map: { Item: { Index: index, Value: value } } });
+    const selected = selector === undefined ? items : await Promise.all(items.map(select));
+    const batchInput = batcher.BatchInput === undefined ? undefined : await evaluate(batcher.BatchInput, input, context);
+    const batches: unknown[] = [];
+    for (let start = 0; start < selected.length; start += size) {
+      batches.push({ Items: selected.slice(start, start + size), ...(batchInput === undefined ? {} : { BatchInput: batchInput }) });
+    }
+    return batches;
+  }
+
   private async mapItems(state: StateDefinition, input: unknown, context: Record<string, unknown>): Promise<unknown[]> {
     const reader = state.ItemReader as { Resource: string; Parameters: Json; ReaderConfig?: { InputType?: string } } | undefined;
     let items: unknown;
@@ -323,16 +360,49 @@ export class LocalStepFunctions {
     return items;
   }
 
+  /**
+   * The library's StateMachine for a definition, or for the same definition entered at `startAt` (a redrive).
+   * Validation compiles the ASL schema (seconds): each distinct definition is validated once per process.
+   */
+  private stateMachineFor(machine: string, definition: Definition, startAt?: string): StateMachine {
+    const key = startAt === undefined ? machine : `${machine}#${startAt}`;
+    let stateMachine = this.machines.get(key);
+    if (!stateMachine) {
+      const text = JSON.stringify(definition);
+      const validationOptions = validatedDefinitions.has(text) || startAt !== undefined ? { noValidate: true } : { checkArn: false };
+      stateMachine = new StateMachine((startAt === undefined ? definition : { ...definition, StartAt: startAt }) as never, { validationOptions });
+      validatedDefinitions.add(text);
+      this.machines.set(key, stateMachine);
+    }
+    return stateMachine;
+  }
+
   private contextOf(execution: LocalExecution): Record<string, unknown> {
     const sm = this.machineOf(execution.machine)!;
     return {
-      Execution: { Id: execution.arn, Name: execution.name, Input: execution.input, StartTime: new Date(execution.startedAt).toISOString(), RedriveCount: 0 },
+      Execution: {
+        Id: execution.arn,
+        Name: execution.name,
+        Input: execution.input,
+        StartTime: new Date(execution.startedAt).toISOString(),
+        RedriveCount: execution.redriveCount ?? 0,
+      },
       StateMachine: { Id: sm.arn, Name: sm.name },
     };
   }
 
-  /** StartExecution: refuses a name that was used before, like the service. */
-  startExecution(machine: string, name: string, input: Record<string, unknown>, redriveCount = 0, mapRunChild = false): LocalExecution {
+  /**
+   * StartExecution: refuses a name that was used before, like the service. A redrive (`resume`) runs the same
+   * execution again from the state it failed in, with that state's input.
+   */
+  startExecution(
+    machine: string,
+    name: string,
+    input: Record<string, unknown>,
+    redriveCount = 0,
+    mapRunChild = false,
+    resume?: { state: string; input: unknown },
+  ): LocalExecution {
     const sm = this.machineOf(machine);
     if (!sm) throw new Error(`no packaged state machine ${machine}`);
     const arn = `arn:aws:states:${this.options.stack.region}:${ACCOUNT_ID}:execution:${sm.name}:${name}`;
@@ -358,17 +428,13 @@ export class LocalStepFunctions {
       visits: previous?.visits ?? [],
       historyEvents: previous?.historyEvents ?? 0,
       peakPayload: previous?.peakPayload ?? { bytes: 0, state: '' },
+      redriveCount,
     };
     this.executions.set(arn, execution);
-    let stateMachine = this.machines.get(machine);
     const definition = this.localDefinition(machine, sm.definition as Definition);
-    if (!stateMachine) {
-      stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-      this.machines.set(machine, stateMachine);
-    }
-    const context = this.contextOf(execution) as { Execution: Record<string, unknown> };
-    context.Execution.RedriveCount = redriveCount;
-    const run = stateMachine.run(input as never, {
+    const stateMachine = this.stateMachineFor(machine, definition, resume?.state);
+    const context = this.contextOf(execution);
+    const run = stateMachine.run((resume ? resume.input : input) as never, {
       overrides: { taskResourceLocalHandlers: this.localHandlers(machine, definition, execution) as never },
       context: context as never,
     });
@@ -398,22 +464,44 @@ export class LocalStepFunctions {
     return execution;
   }
 
-  /** Starts a failed execution again from where it failed (a redrive): same name, same input, $$.Execution.RedriveCount + 1. */
+  /**
+   * RedriveExecution: a failed (timed-out, aborted) execution continues from the top-level state it failed in,
+   * with the input that state had, $$.Execution.RedriveCount one higher; the states that succeeded do not run
+   * again. As the service does, it refuses an execution that passed the history limit. (Locally, a Map state is
+   * run again whole, where the service reruns only its failed iterations, and $$.Execution.StartTime and Input
+   * read as the redrive's time and the state's input, which the library sets: the environment machine reads neither.)
+   */
   redrive(arn: string): LocalExecution {
     const execution = this.executions.get(arn);
-    if (!execution || execution.status !== 'FAILED') throw new Error(`ExecutionNotRedrivable: ${arn}`);
-    const redrives = execution.visits.filter((visit) => visit.name === '(redrive)').length + 1;
+    if (!execution || execution.status !== 'FAILED') throw new ExecutionNotRedrivable(`Execution is ${execution?.status ?? 'unknown'} and cannot be redriven: ${arn}`);
+    if (execution.historyEvents > SFN_HISTORY_LIMIT_EVENTS) {
+      throw new ExecutionNotRedrivable(`Execution history event limit exceeded: ${arn}`);
+    }
     execution.visits.push({ name: '(redrive)', type: 'Redrive', enteredAt: Date.now() });
-    return this.startExecution(execution.machine, execution.name, execution.input, redrives);
+    return this.startExecution(execution.machine, execution.name, execution.input, (execution.redriveCount ?? 0) + 1, false, execution.failedIn);
   }
 
   private async follow(
     execution: LocalExecution,
-    events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string; type: string; input?: unknown; output?: unknown }; Error?: string; Cause?: unknown }>,
+    events: AsyncGenerator<{
+      type: string;
+      timestamp: number;
+      state?: { name: string; type: string; input?: unknown; output?: unknown };
+      parentState?: unknown;
+      Error?: string;
+      Cause?: unknown;
+    }>,
     fail: (error: Error) => void,
   ) {
     const open = new Map<string, StateVisit>();
+    let current: { state: string; input: unknown } | undefined;
     for await (const event of events) {
+      // The top-level state now running (nested Map and Parallel events carry their parentState): where a redrive resumes.
+      if (event.state && !event.parentState) {
+        if (event.type === 'StateEntered') current = { state: event.state.name, input: event.state.input };
+        else if (event.type === 'StateExited') current = undefined;
+      }
+      if (event.type === 'ExecutionFailed' || event.type === 'ExecutionAborted' || event.type === 'ExecutionTimeout') execution.failedIn = current;
       if (this.limits) {
         execution.historyEvents += historyEventsOf(event);
         if (execution.historyEvents > SFN_HISTORY_LIMIT_EVENTS) {
@@ -456,6 +544,7 @@ export class LocalStepFunctions {
 }
 
 const evaluators = new Map<string, StateMachine>();
+const validatedDefinitions = new Set<string>();
 
 /**
  * A JSONPath (`$.a.b`) or a payload template (`{ "x.$": "$.y" }`) evaluated as the service does, against an input

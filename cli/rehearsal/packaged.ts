@@ -30,6 +30,8 @@ export interface PackagedStack {
   template: { Resources: Record<string, { Type: string; Properties?: Record<string, Json> }> };
   stateMachines: Record<string, { name: string; arn: string; definition: Definition }>;
   functions: Map<string, PackagedFunction>;
+  /** S3 buckets by logical ID: their names as the definitions' Refs resolve them (CloudFormation would generate one). */
+  buckets: Record<string, string>;
 }
 
 /** Sources that change the packaged template; a rehearsal repackages when one is newer than the template. */
@@ -63,10 +65,13 @@ export function ensurePackaged(root: string, log: (line: string) => void = () =>
 }
 
 function resolveSub(value: Json, variables: Record<string, string>): string {
-  const [text, names] = (value as { 'Fn::Sub': [string, Record<string, Json>] })['Fn::Sub'];
+  const sub = (value as { 'Fn::Sub': string | [string, Record<string, Json>] })['Fn::Sub'];
+  const [text, names] = typeof sub === 'string' ? [sub, {}] : sub;
   return text.replace(/\$\{([^}]+)\}/g, (match, name: string) => {
     if (name in variables) return variables[name]!;
-    const reference = names[name] as { 'Fn::GetAtt'?: [string, string]; Ref?: string } | undefined;
+    const reference = names[name] as { 'Fn::GetAtt'?: [string, string]; Ref?: string; 'Fn::Sub'?: string } | undefined;
+    // An ARN the definition spells out by name (e.g. the environment machine's, for StartExecution).
+    if (reference?.['Fn::Sub'] !== undefined) return resolveSub(reference, variables);
     const target = reference?.['Fn::GetAtt']?.[0] ?? reference?.Ref;
     if (target && target in variables) return variables[target]!;
     throw new Error(`packaged definition references ${match}, which resolves to no resource (${JSON.stringify(reference)})`);
@@ -96,6 +101,13 @@ export function loadPackagedStack(root: string, region: string): PackagedStack {
       timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : undefined,
     });
   }
+  const buckets: Record<string, string> = {};
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::S3::Bucket') continue;
+    const name = resource.Properties?.BucketName;
+    buckets[logicalId] = typeof name === 'string' ? name : `rehearsal-${logicalId.toLowerCase()}`;
+    variables[logicalId] = buckets[logicalId];
+  }
   const stateMachines: PackagedStack['stateMachines'] = {};
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
@@ -109,7 +121,7 @@ export function loadPackagedStack(root: string, region: string): PackagedStack {
     const key = name.split('-').pop()!;
     stateMachines[key] = { name, arn: variables[logicalId]!, definition };
   }
-  return { region, template, stateMachines, functions };
+  return { region, template, stateMachines, functions, buckets };
 }
 
 /** Every Task state of a definition, Map and Parallel bodies included, with its Resource. */

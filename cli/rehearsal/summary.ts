@@ -205,6 +205,17 @@ function stats(values: number[]): Stats {
   return { count: values.length, mean: Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10, max: Math.max(...values) };
 }
 
+function peaksOf(executions: DayResult['executions']): Record<string, { executions: number; payloadBytes: number; payloadState: string; historyEvents: number }> {
+  const peaks: ReturnType<typeof peaksOf> = {};
+  for (const execution of executions) {
+    const peak = (peaks[execution.machine] ??= { executions: 0, payloadBytes: 0, payloadState: '', historyEvents: 0 });
+    peak.executions += 1;
+    if ((execution.peakPayload?.bytes ?? 0) > peak.payloadBytes) Object.assign(peak, { payloadBytes: execution.peakPayload!.bytes, payloadState: execution.peakPayload!.state });
+    peak.historyEvents = Math.max(peak.historyEvents, execution.historyEvents);
+  }
+  return peaks;
+}
+
 /** The figures bench/workflow prints: transitions and invocations per run, and how late each finished job was seen. */
 export function metricsOf(result: DayResult) {
   const environment = result.executions.filter((execution) => execution.machine === 'environment');
@@ -218,6 +229,10 @@ export function metricsOf(result: DayResult) {
     downLambdaInvocations: stats(of('down').map((execution) => execution.lambdaInvocations)),
     reconcileExecutions: reconcile.length,
     reconcileTransitions: reconcile.reduce((sum, execution) => sum + execution.transitions, 0),
+    /** Per state machine (a Distributed Map's children under `<machine>/<state>`): the largest payload and history of any execution. */
+    peaks: peaksOf(result.executions),
+    /** Every state transition of the day, all machines and Map Run children included (bench/workflow divides it per developer). */
+    totalTransitions: result.executions.reduce((sum, execution) => sum + execution.transitions, 0),
     detectionDelaySeconds: Object.fromEntries(
       (['apply', 'deploy', 'destroy'] as const).map((kind) => [kind, stats(delays.filter((delay) => delay.kind === kind).map((delay) => delay.delayMs / 1000))]),
     ),

@@ -8,7 +8,8 @@ import type { TurboConfig } from '../../functions/core/config';
 import { memberOf, scheduleOf } from '../../functions/core/config';
 import { work } from '../../functions/handlers/lib/selfService';
 import { dailyCosts } from '../../functions/core/cost';
-import { ChannelRate, JobSlots } from '../../functions/adapters/memory/limits';
+import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR, JobSlots } from '../../functions/adapters/memory/limits';
+import { dockerHubMeter } from '../../functions/adapters/memory/images';
 import type { SentMessage } from '../../functions/adapters/memory/cloud';
 import type { SelfServiceTask } from '../../functions/core/types';
 import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile, type Rehearsal } from '../rehearsal/day';
@@ -32,6 +33,8 @@ import { Prng } from './prng';
 import { generateWorld, type SoakEvent, type SoakWorld } from './roster';
 
 export const IMAGE_SYNC_EVERY_MS = 10 * 60_000;
+/** How many times the soak's operator redrives one execution. */
+const OPERATOR_REDRIVES = 2;
 const HOUR_MS = 3_600_000;
 
 export interface SoakOptions {
@@ -73,6 +76,8 @@ export interface SoakResult {
   failureKinds: Record<string, number>;
   slackRateLimited: number;
   peakQueuedJobs: number;
+  /** Docker Hub: the most pulls in an hour through the shared NAT's one IP, and the pulls and API requests it refused. */
+  dockerHub: { peakPullsPerHour: number; refusedPulls: number; peakApiRequestsPerMinute: number; refusedApiRequests: number };
   awsCalls: Record<string, number>;
 }
 
@@ -123,6 +128,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       onExecutionEnded: (execution) => {
         ended.push(execution);
         if (execution.machine !== 'environment' || execution.status !== 'FAILED' || options.faultRate <= 0) return;
+        // A person redrives a run that failed again once more at most, then looks into it instead.
+        if ((redrivesOf.get(execution.name) ?? 0) >= OPERATOR_REDRIVES) return;
         // An operator notices the failure and redrives it from the console, some time later, once the cause is fixed.
         setTimeout(() => {
           const developer = String(execution.input.developer);
@@ -137,6 +144,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const { cloud, sfn } = rehearsal;
   cloud.jobSlots = new JobSlots(config.runner.maxConcurrentJobs);
   cloud.slackRate = new ChannelRate();
+  // Every cluster's nodes pull anonymously (no imagePullSecrets) through the shared network's one NAT gateway.
+  cloud.registry.meter = dockerHubMeter(DOCKER_HUB_PULLS_PER_HOUR.anonymous);
   const awsCalls: Record<string, number> = {};
   cloud.onAwsCall = (action) => void (awsCalls[action] = (awsCalls[action] ?? 0) + 1);
 
@@ -279,7 +288,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   });
 
   // Cost: the recorded cluster hours of each developer's plain days (no event, no fault) against `turbo cost`.
-  const expected = new Map(dailyCosts(config).map((line) => [line.developer, line.clusterHours]));
+  // Priced at the first day: a soak is shorter than the price table changes (EKS extended support moves by months).
+  const expected = new Map(dailyCosts(config, options.start).map((line) => [line.developer, line.clusterHours]));
   const measured = config.developers.flatMap((dev) => {
     const lifetimes = (cloud.records.get(dev.name)?.lifetimes ?? []).filter(
       (life) => life.destroyedAt && !excusedOn.get(dayOf(Date.parse(life.startedAt), zone))?.has(dev.name),
@@ -289,6 +299,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     return [{ developer: dev.name, hours, expectedHours: expected.get(dev.name)! }];
   });
   broken.push(...costs(world.dates.at(-1)!, measured));
+  const { pulls, api } = cloud.registry.meter;
+  if (pulls.refused > 0 || api.refused > 0) {
+    broken.push({
+      invariant: 'docker-hub-limit',
+      day: world.dates.at(-1)!,
+      detail: `Docker Hub refused ${pulls.refused} pull(s) (peak ${pulls.peak} an hour, limit ${pulls.limit} per IP) and ${api.refused} API request(s)`,
+    });
+  }
 
   return {
     options: { days: options.days, developers: options.developers, seed: options.seed, faultRate: options.faultRate, start: options.start },
@@ -304,6 +322,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }, {}),
     slackRateLimited: cloud.slackRateLimited,
     peakQueuedJobs: cloud.jobSlots.peakQueued,
+    dockerHub: { peakPullsPerHour: pulls.peak, refusedPulls: pulls.refused, peakApiRequestsPerMinute: api.peak, refusedApiRequests: api.refused },
     awsCalls,
   };
 }

@@ -5,10 +5,11 @@
 import { DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand, paginateScan, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AmendPatch, ClaimRequest, ClaimResult, EnvironmentRecord } from '../core/types';
+import { OPS_RECORD, type AmendPatch, type ClaimRequest, type ClaimResult, type EnvironmentRecord } from '../core/types';
 import type { EnvironmentStore } from '../core/ports';
 import { OwnershipLostError, TransientError } from '../core/errors';
 import { awsErrorName, translateAwsError } from './retry';
+import { decideAmend } from '../core/audit';
 
 /** The table's keys and billing, for serverless.yml to mirror and tests to create the table with. */
 export const ENVIRONMENT_TABLE_SCHEMA: Required<Pick<CreateTableCommandInput, 'AttributeDefinitions' | 'KeySchema' | 'BillingMode'>> = {
@@ -18,7 +19,9 @@ export const ENVIRONMENT_TABLE_SCHEMA: Required<Pick<CreateTableCommandInput, 'A
 };
 
 /** Fields only the store itself writes: the key, the owner (claim), the notification keys (markNotified), and amend's. */
-const STORE_OWNED_FIELDS = ['developer', 'runId', 'notified', 'skipDates', 'audit', 'auditKeys'];
+const STORE_OWNED_FIELDS = ['developer', 'runId', 'notified', 'skipDates', 'audit', 'auditKeys', 'auditVersion'];
+/** Amends that race each other re-read and try again this often before the caller is told to retry. */
+const MAX_AMEND_ATTEMPTS = 5;
 /** String sets in the table (ADD and DELETE are idempotent on them); the port speaks sorted arrays. */
 const STRING_SET_FIELDS = ['notified', 'skipDates'];
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
@@ -52,18 +55,13 @@ function assignments(fields: Record<string, unknown>): Expression {
 }
 
 function toRecord(item: Record<string, unknown>): EnvironmentRecord {
-  // `auditKeys` only makes amend idempotent; it is not part of the record.
-  const { auditKeys: _auditKeys, ...record } = item;
+  // `auditVersion` orders amends; `auditKeys` is what older versions kept (amend removes it). Neither is record data.
+  const { auditKeys: _auditKeys, auditVersion: _auditVersion, ...record } = item;
   for (const field of STRING_SET_FIELDS) {
     const value = record[field];
     if (value instanceof Set) record[field] = [...value].map(String).sort();
   }
   return record as unknown as EnvironmentRecord;
-}
-
-/** The identity of an audit entry: the same request amended twice (a retried async invoke) is recorded once. */
-function auditKey(entry: AmendPatch['audit']): string {
-  return `${entry.at}|${entry.by}|${entry.action}`;
 }
 
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -82,9 +80,14 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
   ) {}
 
   async get(developer: string): Promise<EnvironmentRecord | undefined> {
+    const item = await this.item(developer);
+    return item ? toRecord(item) : undefined;
+  }
+
+  private async item(developer: string): Promise<Record<string, unknown> | undefined> {
     try {
       const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { developer }, ConsistentRead: true }));
-      return Item ? toRecord(Item) : undefined;
+      return Item;
     } catch (error) {
       throw translateAwsError(error, `DynamoDB GetItem ${developer} in ${this.tableName}`);
     }
@@ -94,7 +97,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
     const records: EnvironmentRecord[] = [];
     try {
       for await (const page of paginateScan({ client: this.client }, { TableName: this.tableName, ConsistentRead: true })) {
-        records.push(...(page.Items ?? []).map(toRecord));
+        records.push(...(page.Items ?? []).filter((item) => item.developer !== OPS_RECORD).map(toRecord));
       }
     } catch (error) {
       throw translateAwsError(error, `DynamoDB Scan of ${this.tableName}`);
@@ -175,8 +178,9 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       {
         Key: { developer },
         UpdateExpression: 'ADD #notified :keys',
-        ConditionExpression: 'attribute_exists(#developer) AND NOT contains(#notified, :key)',
-        ExpressionAttributeNames: { '#notified': 'notified', '#developer': 'developer' },
+        // Only the ops record is created by its first key: a developer's record is made by a claim or an amend.
+        ConditionExpression: `${developer === OPS_RECORD ? '' : 'attribute_exists(#developer) AND '}NOT contains(#notified, :key)`,
+        ExpressionAttributeNames: { '#notified': 'notified', ...(developer === OPS_RECORD ? {} : { '#developer': 'developer' }) },
         ExpressionAttributeValues: { ':keys': new Set([notificationKey(key)]), ':key': key },
       },
       `recording notification ${key} for ${developer}`,
@@ -201,8 +205,10 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
   }
 
   /**
-   * Self-service changes, whoever owns the record: never touches status, runId or jobs (a run in progress keeps
-   * its claim). Skip dates are a string set; the audit entry is appended unless the same entry is there.
+   * Self-service and image-sync changes, whoever owns the record: never touches status, runId or jobs (a run in
+   * progress keeps its claim). A conditional rewrite of the amend's own fields: read the record, decide
+   * (core/audit: nothing to write, or the bounded trail with this entry), write only if no other amend came in
+   * between (`auditVersion`), else read again. Skip dates are a string set.
    */
   async amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord> {
     for (const [field, value] of [['addSkipDate', patch.addSkipDate], ['removeSkipDate', patch.removeSkipDate]] as const) {
@@ -214,51 +220,58 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
     if (patch.keepUntil !== undefined && Number.isNaN(Date.parse(patch.keepUntil))) {
       throw new Error(`amend of ${developer}: keepUntil "${patch.keepUntil}" is not an ISO 8601 instant`);
     }
-    const key = auditKey(patch.audit);
+    for (let attempt = 1; attempt <= MAX_AMEND_ATTEMPTS; attempt += 1) {
+      const item = await this.item(developer);
+      const current = item ? toRecord(item) : undefined;
+      const decision = decideAmend(current, patch);
+      if (!decision.write) return current!;
+      const version = typeof item?.auditVersion === 'number' ? item.auditVersion : undefined;
+      const result = await this.write(this.amendUpdate(developer, patch, decision.audit, version), `amend of ${developer} (${patch.audit.action})`);
+      if (!('refused' in result)) return result;
+    }
+    throw new TransientError(`amend of ${developer} lost ${MAX_AMEND_ATTEMPTS} races with other amends of the same record: retry it`);
+  }
+
+  private amendUpdate(developer: string, patch: AmendPatch, audit: AmendPatch['audit'][], version: number | undefined): Omit<UpdateCommandInput, 'TableName'> {
     const set = [
       '#status = if_not_exists(#status, :absent)',
       '#clusterName = if_not_exists(#clusterName, :clusterName)',
       '#updatedAt = :now',
-      '#audit = list_append(if_not_exists(#audit, :none), :entry)',
+      '#audit = :audit',
+      '#auditVersion = :nextVersion',
       ...(patch.keepUntil !== undefined ? ['#keepUntil = :keepUntil'] : []),
       ...(patch.images !== undefined ? ['#images = :images'] : []),
     ];
-    const add = ['#auditKeys :auditKey', ...(patch.addSkipDate !== undefined ? ['#skipDates :skipDate'] : [])];
-    const remove = patch.removeSkipDate !== undefined ? ` DELETE #skipDates :skipDate` : '';
     const skipDate = patch.addSkipDate ?? patch.removeSkipDate;
-    const result = await this.write(
-      {
-        Key: { developer },
-        UpdateExpression: `SET ${set.join(', ')} ADD ${add.join(', ')}${remove}`,
-        ConditionExpression: 'NOT contains(#auditKeys, :key)',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#clusterName': 'clusterName',
-          '#updatedAt': 'updatedAt',
-          '#audit': 'audit',
-          '#auditKeys': 'auditKeys',
-          ...(patch.keepUntil !== undefined ? { '#keepUntil': 'keepUntil' } : {}),
-          ...(patch.images !== undefined ? { '#images': 'images' } : {}),
-          ...(skipDate !== undefined ? { '#skipDates': 'skipDates' } : {}),
-        },
-        ExpressionAttributeValues: {
-          ':absent': 'absent',
-          ':clusterName': patch.clusterName,
-          ':now': this.now().toISOString(),
-          ':none': [],
-          ':entry': [patch.audit],
-          ':auditKey': new Set([key]),
-          ':key': key,
-          ...(patch.keepUntil !== undefined ? { ':keepUntil': patch.keepUntil } : {}),
-          ...(patch.images !== undefined ? { ':images': patch.images } : {}),
-          ...(skipDate !== undefined ? { ':skipDate': new Set([skipDate]) } : {}),
-        },
+    const skipDates = patch.addSkipDate !== undefined ? ' ADD #skipDates :skipDate' : patch.removeSkipDate !== undefined ? ' DELETE #skipDates :skipDate' : '';
+    return {
+      Key: { developer },
+      UpdateExpression: `SET ${set.join(', ')}${skipDates} REMOVE #auditKeys`,
+      // The version read, or no version (a new record, or one no amend of this kind has written yet).
+      ConditionExpression: version === undefined ? 'attribute_not_exists(#auditVersion)' : '#auditVersion = :version',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#clusterName': 'clusterName',
+        '#updatedAt': 'updatedAt',
+        '#audit': 'audit',
+        '#auditKeys': 'auditKeys',
+        '#auditVersion': 'auditVersion',
+        ...(patch.keepUntil !== undefined ? { '#keepUntil': 'keepUntil' } : {}),
+        ...(patch.images !== undefined ? { '#images': 'images' } : {}),
+        ...(skipDate !== undefined ? { '#skipDates': 'skipDates' } : {}),
       },
-      `amend of ${developer} (${patch.audit.action})`,
-    );
-    if (!('refused' in result)) return result;
-    if (!result.current) throw new TransientError(`amend of ${developer} was refused, but the record is gone: retry it`);
-    return result.current;
+      ExpressionAttributeValues: {
+        ':absent': 'absent',
+        ':clusterName': patch.clusterName,
+        ':now': this.now().toISOString(),
+        ':audit': audit,
+        ':nextVersion': (version ?? 0) + 1,
+        ...(version !== undefined ? { ':version': version } : {}),
+        ...(patch.keepUntil !== undefined ? { ':keepUntil': patch.keepUntil } : {}),
+        ...(patch.images !== undefined ? { ':images': patch.images } : {}),
+        ...(skipDate !== undefined ? { ':skipDate': new Set([skipDate]) } : {}),
+      },
+    };
   }
 
   /** A conditional UpdateItem. A refusal comes back with the current record: from the error where DynamoDB sends it, else read. */

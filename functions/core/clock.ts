@@ -2,14 +2,80 @@
  * Local-time helpers: the one place where wall-clock times ("09:00" in Europe/Berlin) become instants.
  * Pure: every function takes the instant it works from.
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
+
+/**
+ * Zone arithmetic is the costliest thing reconcile does (each offset asks Intl), and a roster of thousands asks the
+ * same few questions every tick (a handful of zones, one instant): the answers are kept, a bounded number of them.
+ * DateTimes are immutable, so sharing them is safe.
+ */
+function remembered<T>(cache: Map<string, T>, key: string, compute: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= MAX_CACHED_TIMES) cache.clear();
+    value = compute();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+const localNowCache = new Map<string, DateTime>();
+const describedCache = new Map<string, string>();
 
 /** A 24-hour wall-clock time `HH:MM`: the one rule for readyBy, teardownAt, keep-until and Slack's `until`. */
 export const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /** `now` seen on the wall clock of `timezone`. */
 export function localNow(now: Date, timezone: string): DateTime {
-  return DateTime.fromJSDate(now, { zone: timezone });
+  return remembered(localNowCache, `${now.getTime()}|${timezone}`, () => DateTime.fromJSDate(now, { zone: zoneOf(timezone) }));
+}
+
+const midnightCache = new Map<string, DateTime>();
+
+/** Local midnight of `local`'s day, in its zone. */
+export function startOfLocalDay(local: DateTime): DateTime {
+  return remembered(midnightCache, `${local.toMillis()}|${local.zoneName}`, () => local.startOf('day'));
+}
+
+const instantCache = new Map<string, DateTime>();
+
+/** The instant `ms` (epoch milliseconds) on the wall clock of `timezone`. */
+export function instantIn(ms: number, timezone: string): DateTime {
+  return remembered(instantCache, `${ms}|${timezone}`, () => DateTime.fromMillis(ms, { zone: zoneOf(timezone) }));
+}
+
+const stampCache = new Map<string, string>();
+
+/** The local date of `now` in `timezone` as yyyyMMdd: the date part of run IDs. */
+export function localDayStamp(now: Date, timezone: string): string {
+  return remembered(stampCache, `${now.getTime()}|${timezone}`, () => localNow(now, timezone).toFormat('yyyyMMdd'));
+}
+
+/**
+ * An IANA zone that remembers its offsets by the minute (zones change offset on whole minutes): luxon asks Intl
+ * for every offset, which made zone arithmetic most of reconcile's CPU at a few hundred developers.
+ */
+class RememberedZone extends IANAZone {
+  private readonly offsets = new Map<number, number>();
+
+  override offset(ts: number): number {
+    const minute = Math.floor(ts / 60_000);
+    let offset = this.offsets.get(minute);
+    if (offset === undefined) {
+      if (this.offsets.size >= MAX_CACHED_TIMES) this.offsets.clear();
+      offset = super.offset(ts);
+      this.offsets.set(minute, offset);
+    }
+    return offset;
+  }
+}
+
+const zones = new Map<string, RememberedZone>();
+
+function zoneOf(name: string): RememberedZone {
+  let zone = zones.get(name);
+  if (!zone) zones.set(name, (zone = new RememberedZone(name)));
+  return zone;
 }
 
 /** The local calendar date as YYYY-MM-DD. */
@@ -19,8 +85,11 @@ export function localDate(local: DateTime): string {
 
 /** `mon` … `sun`, matching the config's workingDays. */
 export function weekdayOf(local: DateTime): string {
-  return local.setLocale('en-US').toFormat('ccc').toLowerCase();
+  return WEEKDAYS[local.weekday - 1]!;
 }
+
+/** Luxon's ISO weekday (1 = Monday) to the config's names: no locale formatting needed. */
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 /**
  * The instant at which the wall clock of `day`'s zone shows `hhmm` on `day`'s date.
@@ -30,20 +99,9 @@ export function weekdayOf(local: DateTime): string {
  *   counts, so a cluster that must be ready "by 02:30" is ready before the clock first shows it.
  */
 export function atLocalTime(day: DateTime, hhmm: string): DateTime {
-  const key = `${day.zoneName}|${day.year}-${day.month}-${day.day}|${hhmm}`;
-  let instant = atLocalTimeCache.get(key);
-  if (!instant) {
-    if (atLocalTimeCache.size >= MAX_CACHED_TIMES) atLocalTimeCache.clear();
-    instant = computeAtLocalTime(day, hhmm);
-    atLocalTimeCache.set(key, instant);
-  }
-  return instant;
+  return remembered(atLocalTimeCache, `${day.zoneName}|${day.year}-${day.month}-${day.day}|${hhmm}`, () => computeAtLocalTime(day, hhmm));
 }
 
-/**
- * Zone arithmetic is the costliest thing reconcile does (each offset asks Intl), and a roster asks the same few
- * questions every tick: the answers are kept. DateTimes are immutable, so sharing them is safe.
- */
 const atLocalTimeCache = new Map<string, DateTime>();
 const MAX_CACHED_TIMES = 10_000;
 
@@ -63,5 +121,5 @@ function computeAtLocalTime(day: DateTime, hhmm: string): DateTime {
 
 /** `09:00 Europe/Berlin`-style wording for reasons and tables. */
 export function describeLocal(instant: DateTime): string {
-  return `${instant.toFormat('HH:mm')} ${instant.zoneName}`;
+  return remembered(describedCache, `${instant.toMillis()}|${instant.zoneName}`, () => `${instant.toFormat('HH:mm')} ${instant.zoneName}`);
 }

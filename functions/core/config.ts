@@ -206,7 +206,7 @@ export const configSchema = z
       .strict(),
     cluster: z
       .object({
-        kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { message: 'must be a Kubernetes minor version such as 1.33' }),
+        kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { message: 'must be a Kubernetes minor version such as 1.35' }),
         instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'must be an EC2 instance type such as t3.medium' }),
         nodes: z
           .object({
@@ -315,11 +315,12 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
-/** The fields of the schema's object at `path` (array indexes and wrappers such as defaults looked through). */
+/** The fields of the schema's object at `path` (array indexes, and wrappers such as defaults and transforms, looked through). */
 function knownFieldsAt(path: readonly PropertyKey[]): string[] {
-  type Node = { _zod: { def: { type: string; innerType?: Node; element?: Node } }; shape?: Record<string, Node> };
+  type Node = { _zod: { def: { type: string; innerType?: Node; in?: Node; element?: Node } }; shape?: Record<string, Node> };
   const unwrap = (node: Node | undefined): Node | undefined => {
-    while (node && node._zod.def.innerType) node = node._zod.def.innerType;
+    // A transform is a pipe whose input is the object the user writes.
+    while (node && (node._zod.def.innerType || node._zod.def.in)) node = node._zod.def.innerType ?? node._zod.def.in;
     return node;
   };
   let node = unwrap(configSchema as unknown as Node);

@@ -7,6 +7,7 @@
 import { DateTime } from 'luxon';
 import prices from './prices.json';
 import { scheduleOf, type TurboConfig } from './config';
+import { supportPhase } from './eksVersions';
 import { UnknownPriceError } from './errors';
 
 /** Each node's root volume (infra-tf/cluster: 20 GB gp3), billed while the node exists. */
@@ -14,6 +15,8 @@ const NODE_VOLUME_GB = 20;
 
 export interface RegionPrices {
   eksControlPlanePerHour: number;
+  /** What the control plane costs while its Kubernetes version is in EKS extended support. */
+  eksControlPlaneExtendedSupportPerHour: number;
   natGatewayPerHour: number;
   ebsGp3PerGbMonth: number;
   instancesPerHour: Record<string, number>;
@@ -21,8 +24,11 @@ export interface RegionPrices {
 
 export const PRICE_TABLE = prices as { currency: string; checked: string; source: string; hoursPerMonth: number; regions: Record<string, RegionPrices> };
 
-/** The hourly price of one running cluster (control plane, nodes and their volumes), and the team's NAT gateway. */
-export function hourlyRates(config: TurboConfig): { clusterPerHour: number; natPerHour: number } {
+/**
+ * The hourly price of one running cluster (control plane, nodes and their volumes) on `day` (YYYY-MM-DD), and the
+ * team's NAT gateway. The control plane costs the extended-support price once the version left standard support.
+ */
+export function hourlyRates(config: TurboConfig, day: string): { clusterPerHour: number; natPerHour: number; extendedSupport: boolean } {
   const region = PRICE_TABLE.regions[config.region];
   if (!region) throw new UnknownPriceError(`region "${config.region}" is not in the price table (core/prices.json has ${Object.keys(PRICE_TABLE.regions).join(', ')})`);
   const instance = region.instancesPerHour[config.cluster.instanceType];
@@ -31,7 +37,9 @@ export function hourlyRates(config: TurboConfig): { clusterPerHour: number; natP
   }
   const nodes = config.cluster.nodes.desired;
   const volumePerHour = (NODE_VOLUME_GB * region.ebsGp3PerGbMonth) / PRICE_TABLE.hoursPerMonth;
-  return { clusterPerHour: region.eksControlPlanePerHour + nodes * (instance + volumePerHour), natPerHour: region.natGatewayPerHour };
+  const extendedSupport = supportPhase(config.cluster.kubernetesVersion, day) === 'extended';
+  const controlPlane = extendedSupport ? region.eksControlPlaneExtendedSupportPerHour : region.eksControlPlanePerHour;
+  return { clusterPerHour: controlPlane + nodes * (instance + volumePerHour), natPerHour: region.natGatewayPerHour, extendedSupport };
 }
 
 const cents = (dollars: number) => Math.round(dollars * 100) / 100;
@@ -53,8 +61,9 @@ export interface DailyCost {
 /** Minutes between two local HH:MM times of the same day. */
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-export function dailyCosts(config: TurboConfig): DailyCost[] {
-  const { clusterPerHour, natPerHour } = hourlyRates(config);
+/** The costs of a working day priced as on `day` (YYYY-MM-DD): the day decides the control plane's price. */
+export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
+  const { clusterPerHour, natPerHour } = hourlyRates(config, day);
   const natShare = (natPerHour * 24) / config.developers.length;
   return config.developers.map((dev) => {
     const schedule = scheduleOf(config, dev);
@@ -94,9 +103,10 @@ export interface WeeklyLine {
 
 /** Hours, cost and savings per developer between `from` and `to`, from the recorded lifetimes (clipped to the window). */
 export function weeklySummary(config: TurboConfig, lifetimes: Lifetime[], from: Date, to: Date): WeeklyLine[] {
-  const { clusterPerHour, natPerHour } = hourlyRates(config);
   const windowHours = (to.getTime() - from.getTime()) / 3_600_000;
   if (!(windowHours > 0)) throw new Error(`the summary window ${from.toISOString()} .. ${to.toISOString()} is empty`);
+  // Priced as on the window's last day: the report is about the week that just ended.
+  const { clusterPerHour, natPerHour } = hourlyRates(config, new Date(to.getTime() - 1).toISOString().slice(0, 10));
   const natShare = (natPerHour * windowHours) / config.developers.length;
   const names = [...new Set([...config.developers.map((dev) => dev.name), ...lifetimes.map((life) => life.developer)])].sort();
   return names.map((developer) => {

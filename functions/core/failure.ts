@@ -28,3 +28,31 @@ export function lastStartedStep(action: 'up' | 'down', startedJobs: string[]): s
   const steps = action === 'up' ? ['deploy', 'apply'] : ['destroy'];
   return steps.find((step) => startedJobs.includes(step)) ?? 'claim';
 }
+
+/** The error FailOrResume ends a run with: the failure path has recorded it and told everyone. */
+export const RUN_FAILED_ERROR = 'Turbo.RunFailed';
+
+/** What EventBridge's "Step Functions Execution Status Change" says about an environment execution's end. */
+export interface ExecutionEnd {
+  status: string;
+  error?: string | null;
+  cause?: string | null;
+}
+
+/**
+ * The failure to record and tell about when an environment execution ended where its failure path could not run:
+ * it timed out (the state machine's TimeoutSeconds), was aborted, or failed other than through FailOrResume.
+ * Undefined when there is nothing to tell (it succeeded, or its failure path already told everyone).
+ */
+export function unreportedEnd(end: ExecutionEnd, lifetimeHours: number): CaughtError | undefined {
+  if (end.status === 'TIMED_OUT') {
+    return { Error: end.error || 'States.Timeout', Cause: `the run did not finish within ${lifetimeHours} h and was stopped${end.cause ? ` (${end.cause})` : ''}` };
+  }
+  if (end.status === 'ABORTED') {
+    return { Error: end.error || 'States.Aborted', Cause: `the run was aborted (stopped by hand or by a deployment)${end.cause ? `: ${end.cause}` : ''}` };
+  }
+  if (end.status === 'FAILED' && end.error !== RUN_FAILED_ERROR) {
+    return { Error: end.error || 'States.Runtime', Cause: `the run failed outside its failure path${end.cause ? `: ${end.cause}` : ''}` };
+  }
+  return undefined;
+}

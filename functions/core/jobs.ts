@@ -47,6 +47,32 @@ export function jobParams(config: TurboConfig, kind: JobKind, context: JobContex
   return params;
 }
 
+/**
+ * The CodeBuild projects of one stage. Project names are unique per account and region, so the stack names them
+ * `<configured name>-<stage>`: a second stage in the same region gets its own.
+ */
+export function codebuildProjectsOf(runner: { terraformProject: string; deployProject: string }, stage: string) {
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(stage)) {
+    throw new Error(`stage "${stage}" is not a valid stage name (letters, digits and inner hyphens): it names the CodeBuild projects`);
+  }
+  return { terraformProject: `${runner.terraformProject}-${stage}`, deployProject: `${runner.deployProject}-${stage}` };
+}
+
+/** The deploy job's image variables, and the kustomize base's placeholder each one replaces. */
+const DEPLOY_IMAGES = [
+  ['FRONTEND_IMAGE', 'turbo-frontend'],
+  ['MONGO_IMAGE', 'turbo-mongo'],
+] as const;
+
+/**
+ * Why a deploy job's parameters would deploy the kustomize base's placeholder image (which no registry has:
+ * ImagePullBackOff until the rollout times out), or undefined. scripts/deploy.sh refuses the same way.
+ */
+export function placeholderImageProblem(params: Record<string, string>): string | undefined {
+  const missing = DEPLOY_IMAGES.find(([variable]) => !params[variable]);
+  return missing ? `${missing[0]} is not set: the base's placeholder image ${missing[1]} cannot be pulled` : undefined;
+}
+
 export function expectedJobSeconds(config: TurboConfig, kind: JobKind): number {
   const minutes = { apply: config.jobs.applyMinutes, deploy: config.jobs.deployMinutes, destroy: config.jobs.destroyMinutes }[kind];
   return Math.round(minutes * 60);

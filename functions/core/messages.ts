@@ -227,6 +227,16 @@ export function reconcileFailureMessage(input: ReconcileFailureMessageInput): Me
   );
 }
 
+/** For the ops channel: image-sync could not resolve, record or list; running clusters keep the images they run. */
+export function imageSyncFailureMessage(input: ReconcileFailureMessageInput): Message {
+  return failureReport(
+    ':warning: Turbo image-sync failed',
+    [':warning: *The image-sync run failed: no cluster was rolled; each keeps the images it runs.*', reasonQuote(input.reason)],
+    input.executionArn,
+    input.region,
+  );
+}
+
 export interface DestroyedMessageInput {
   developer: string;
   clusterName: string;

@@ -6,7 +6,7 @@
  */
 import type { DateTime } from 'luxon';
 import type { ClusterInfo, EnvironmentRecord } from './types';
-import { atLocalTime, describeLocal, localDate, localNow, weekdayOf } from './clock';
+import { atLocalTime, describeLocal, instantIn, localDate, localDayStamp, localNow, startOfLocalDay, weekdayOf } from './clock';
 import { DNS_LABEL, OWNER_TAG, RECONCILE_TICK_MINUTES, clusterNameOf, memberOf, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
 
 export type Action = 'up' | 'down';
@@ -87,10 +87,27 @@ export const MIN_USEFUL_MINUTES = 60;
 export { RECONCILE_TICK_MINUTES };
 /** A DNS-1123 label is at most 63 characters; the run ID built from it then fits an execution name (80). */
 const MAX_DNS_LABEL = 63;
+/** Step Functions' limit on an execution name (letters, digits, `-` and `_` are all a run ID uses). */
+export const MAX_EXECUTION_NAME = 80;
+const TAKEOVER_RUN_ID = /^(.+)-t(\d+)$/;
+
+/**
+ * The run ID of a run that takes over a stale claim. The dead run's name cannot be used again (Step Functions
+ * answers ExecutionAlreadyExists), so the takeover is `<run ID>-t<n>`, n one more than the dead run's own: the
+ * same stale record always gives the same name, so a duplicate tick still starts it once. Undefined when the
+ * stale claim is another run's (the planned run ID is free) or when the name would pass 80 characters.
+ */
+export function takeoverRunIdFor(runId: string, staleRunId: string | undefined): string | undefined {
+  const takeover = TAKEOVER_RUN_ID.exec(staleRunId ?? '');
+  const attempt = staleRunId === runId ? 1 : takeover?.[1] === runId ? Number(takeover[2]) + 1 : 0;
+  if (attempt === 0) return runId;
+  const name = `${runId}-t${attempt}`;
+  return name.length <= MAX_EXECUTION_NAME ? name : undefined;
+}
 
 /** The environment execution's name for this developer, action and local day. */
 export function runIdFor(developer: string, action: Action, now: Date, timezone: string): string {
-  return `${developer}-${action}-${localNow(now, timezone).toFormat('yyyyMMdd')}`;
+  return `${developer}-${action}-${localDayStamp(now, timezone)}`;
 }
 
 /** A run started by hand (Slack, CLI): the minute in its name keeps it apart from the day's scheduled run. */
@@ -104,7 +121,7 @@ export function teardownInstant(now: Date, schedule: DeveloperSchedule, record?:
 }
 
 function endOfDayWindow(now: Date, schedule: DeveloperSchedule, record?: EnvironmentRecord): DateTime {
-  const teardown = atLocalTime(localNow(now, schedule.timezone).startOf('day'), schedule.teardownAt);
+  const teardown = atLocalTime(startOfLocalDay(localNow(now, schedule.timezone)), schedule.teardownAt);
   const keepUntil = record?.keepUntil ? localNow(new Date(record.keepUntil), schedule.timezone) : undefined;
   return keepUntil?.isValid && keepUntil > teardown ? keepUntil : teardown;
 }
@@ -130,12 +147,12 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
   const local = localNow(now, schedule.timezone);
   const dayOff = dayOffReason(local, schedule, record);
   if (dayOff) return { action: 'down', reason: dayOff };
-  const midnight = local.startOf('day');
+  const midnight = startOfLocalDay(local);
   const readyBy = atLocalTime(midnight, schedule.readyBy);
   // The lead time (plus one tick) is elapsed time, so it is taken from the instant (right across a DST change).
   // A start that would fall on the previous day is clamped to local midnight: a day's runs belong to that day.
-  const leadStart = readyBy.minus({ minutes: leadMinutes + RECONCILE_TICK_MINUTES });
-  const start = leadStart < midnight ? midnight : leadStart;
+  const leadStart = readyBy.toMillis() - (leadMinutes + RECONCILE_TICK_MINUTES) * 60_000;
+  const start = leadStart < midnight.toMillis() ? midnight : instantIn(leadStart, schedule.timezone);
   const teardown = atLocalTime(midnight, schedule.teardownAt);
   const end = endOfDayWindow(now, schedule, record);
   if (local < start) return { action: 'down', reason: `before the start at ${describeLocal(start)} (ready by ${describeLocal(readyBy)})` };
@@ -144,7 +161,7 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
     return { action: 'down', reason: ended };
   }
   const running = record?.status === 'ready' || record?.status === 'provisioning';
-  if (!running && local > end.minus({ minutes: leadMinutes + MIN_USEFUL_MINUTES })) {
+  if (!running && local.toMillis() > end.toMillis() - (leadMinutes + MIN_USEFUL_MINUTES) * 60_000) {
     // Too late for a cluster to be of use today: it would cost an hour of EKS for minutes of work.
     return { action: 'down', reason: `too late to start: it would be ready less than ${MIN_USEFUL_MINUTES} min before ${describeLocal(end)}` };
   }
@@ -152,7 +169,7 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
     local < teardown
       ? `working day; ready by ${describeLocal(readyBy)} needs a start at ${describeLocal(start)}`
       : `kept until ${describeLocal(end)}`;
-  return { action: 'up', reason, expiresAt: end.toUTC().toISO()! };
+  return { action: 'up', reason, expiresAt: new Date(end.toMillis()).toISOString() };
 }
 
 /** What the developer's schedule (with the record's keep-alive and skip dates) wants at `now`. */
@@ -171,14 +188,15 @@ function warningFor(now: Date, config: TurboConfig, schedule: DeveloperSchedule,
   if (desire.action !== 'up') return undefined;
   const local = localNow(now, schedule.timezone);
   const end = endOfDayWindow(now, schedule, record);
-  if (local < end.minus({ minutes: config.warnMinutesBeforeTeardown })) return undefined;
+  if (local.toMillis() < end.toMillis() - config.warnMinutesBeforeTeardown * 60_000) return undefined;
+  const teardownAt = new Date(end.toMillis()).toISOString();
   return {
     developer: schedule.name,
     action: 'warn',
-    runId: `${schedule.name}-warn-${local.toFormat('yyyyMMdd')}`,
+    runId: `${schedule.name}-warn-${localDayStamp(now, schedule.timezone)}`,
     clusterName: clusterNameOf(schedule.name),
-    teardownAt: end.toUTC().toISO()!,
-    keepOffer: keepOfferBeyond(config, schedule.timezone, end.toUTC().toISO()!),
+    teardownAt,
+    keepOffer: keepOfferBeyond(config, schedule.timezone, teardownAt),
   };
 }
 
@@ -239,15 +257,19 @@ function resolve(now: Date, subject: Subject, desire: Desire, record: Environmen
   }
   const deleting = clusters.find((cluster) => cluster.status === 'DELETING');
   if (deleting) return idle(`cluster ${deleting.name} is being deleted, wait for it`);
-  const action = { developer: subject.developer, action: desire.action, runId: subject.runId, clusterName: subject.clusterName };
+  const runId = stale ? takeoverRunIdFor(subject.runId, record?.runId) : subject.runId;
+  if (!runId) return idle(`run ${record?.runId} left a stale claim, and a takeover's name would pass ${MAX_EXECUTION_NAME} characters: check it by hand`);
+  const action = { developer: subject.developer, action: desire.action, runId, clusterName: subject.clusterName };
   const flags = subject.orphan ? { orphan: true } : {};
   if (desire.action === 'up') {
     if (record?.status === 'ready') return idle(`already up (run ${record.runId})`);
-    return { ...action, reason: desire.reason, expiresAt: desire.expiresAt, ...flags };
+    const reason = stale ? `${desire.reason}; taking over the stale ${record?.status} claim of run ${record?.runId}` : desire.reason;
+    return { ...action, reason, expiresAt: desire.expiresAt, ...flags };
   }
   const live = clusters.filter((cluster) => cluster.status !== 'ABSENT');
   if (record && (RUNNING_RECORD.has(record.status) || stale)) {
-    return { ...action, reason: `${desire.reason}; the record is ${record.status} (run ${record.runId})`, ...flags };
+    const state = stale ? `a stale ${record.status} claim, taken over` : record.status;
+    return { ...action, reason: `${desire.reason}; the record is ${state} (run ${record.runId})`, ...flags };
   }
   if (live.length > 0) {
     const names = live.map((cluster) => cluster.name).join(', ');

@@ -40,8 +40,9 @@ export interface EnvironmentStore {
   unmarkNotified(developer: string, key: string): Promise<void>;
   /**
    * A self-service change that no run owns (keep-alive, skip days), written whatever the record's owner and
-   * status, together with its audit entry. Creates an `absent` record when there is none. Idempotent: an amend
-   * whose audit entry (at, by, action) is already recorded changes nothing and returns the record as it is.
+   * status, together with its audit entry (the last MAX_AUDIT_ENTRIES are kept). Creates an `absent` record when
+   * there is none. Idempotent: an amend whose audit entry (at, by, action) is already recorded, or whose fields
+   * already have its values, writes nothing and returns the record as it is (core/audit decideAmend).
    */
   amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord>;
 }
@@ -97,4 +98,13 @@ export interface Kube {
 export interface Workflows {
   /** Starts an execution named `name`. A second start with the same name starts nothing: `alreadyStarted` is then true. */
   start(name: string, input: Record<string, unknown>): Promise<{ executionArn: string; alreadyStarted: boolean }>;
+}
+
+/**
+ * Where reconcile's plan goes when it is too large for a state's payload (256 KB): one JSON array per reconcile
+ * execution, read back by its Distributed Map's ItemReader. Writing the same key twice (a replay) writes the same plan.
+ */
+export interface PlanStore {
+  /** Writes `items` as a JSON array under `key`; returns the bucket and key the ItemReader reads. */
+  put(key: string, items: unknown[]): Promise<{ bucket: string; key: string }>;
 }

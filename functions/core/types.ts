@@ -117,6 +117,12 @@ export type ClaimResult =
   /** Another run owns it: this one must stop without touching anything. */
   | { outcome: 'lost'; record: EnvironmentRecord };
 
+/**
+ * The item that holds the ops channel's notification keys (markNotified), so that a report to ops is sent once.
+ * Not a DNS label, so never a developer; list() leaves it out.
+ */
+export const OPS_RECORD = '#ops';
+
 export interface AmendPatch {
   /** Used only when the record does not exist yet. */
   clusterName: string;

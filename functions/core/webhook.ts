@@ -3,6 +3,7 @@
  * token in the URL, and the body is only a nudge: it names what was pushed, and image-sync asks the registry anyway.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { imagesToSync, parseSemver, type AppImage } from './images';
 
 /**
  * A Docker Hub push payload carries the repository's README (`repository.full_description`, at most 25,000
@@ -89,6 +90,27 @@ export function parseWebhookBody(body: string | undefined, isBase64Encoded: bool
   }
   const source = dockerHub ? 'dockerhub' : 'pipeline';
   return { ok: true, push: { repository, tag, ...(pushed === undefined ? {} : { pushed: String(pushed) }), source } };
+}
+
+/**
+ * Why a push of a configured image cannot change what any cluster runs, or undefined when image-sync should look:
+ * a tag that is not a release (image-sync rolls only the newest SemVer release), or an image the config leaves
+ * to be updated by hand. Such a push starts nothing and posts nothing.
+ */
+export function pushChangesNothing(
+  push: Pick<ImagePush, 'repository' | 'tag'>,
+  settings: { images: Record<AppImage, string>; mongoPolicy: 'follow' | 'manual'; includePrerelease: boolean },
+): string | undefined {
+  const synced = imagesToSync(settings.mongoPolicy).map((name) => settings.images[name]);
+  if (!synced.includes(push.repository)) {
+    return `${push.repository} is left alone by image-sync (imageSync.mongoPolicy is ${settings.mongoPolicy}): update it by hand`;
+  }
+  const version = parseSemver(push.tag);
+  if (!version) return `tag ${push.tag} is not a SemVer version such as 1.4.2: image-sync rolls only releases`;
+  if (version.prerelease.length > 0 && !settings.includePrerelease) {
+    return `tag ${push.tag} is a pre-release and imageSync.includePrerelease is false: image-sync rolls only releases`;
+  }
+  return undefined;
 }
 
 /**

@@ -1,7 +1,12 @@
-/** ClaimEnvironment: the conditional write that makes this run the only owner of the developer's environment. */
+/**
+ * ClaimEnvironment: the conditional write that makes this run the only owner of the developer's environment. It
+ * also names the app images the record does not hold yet (a first day, MongoDB under `mongoPolicy: manual`):
+ * the up resolves them before it builds anything, so the deploy never gets a placeholder.
+ */
 import * as z from 'zod';
 import { clusterNameOf } from '../core/config';
 import { RUN_LIFETIME_HOURS } from '../core/plan';
+import { APP_WORKLOADS, type AppImage } from '../core/images';
 import { developerNameSchema, runIdSchema } from '../core/types';
 import { store } from './lib/root';
 import { lambda, logger } from './lib/stack';
@@ -30,5 +35,6 @@ export const handler = lambda('ClaimEnvironment', input, { store }, async (event
       status: result.record.status,
     });
   }
-  return { outcome: result.outcome, status: result.record.status, owner: result.record.runId ?? null };
+  const missingImages = (Object.keys(APP_WORKLOADS) as AppImage[]).filter((name) => !result.record.images?.[name]);
+  return { outcome: result.outcome, status: result.record.status, owner: result.record.runId ?? null, missingImages };
 });

@@ -1,15 +1,21 @@
-/** PlanActions: reconcile's decision. Reads the roster, the records and the tagged clusters; core/plan decides. */
+/**
+ * PlanActions: reconcile's decision. Reads the roster, the records and the tagged clusters; core/plan decides. The
+ * plan's items go to the plan store (S3), not into the state: at 5,000 developers they outgrow a state's 256 KB.
+ */
 import * as z from 'zod';
+import { planItems } from '../core/fanout';
 import { holdUpsWithoutNetwork, NETWORK_VPC_PARAMETER, plan, untaggedLookalikes } from '../core/plan';
 import { lookalikesMessage, networkMissingMessage } from '../core/messages';
 import type { SecretStore } from '../core/ports';
 import { ConfigurationError } from '../core/errors';
-import { store, clusters, notifier, secrets } from './lib/root';
+import { store, clusters, notifier, secrets, plans } from './lib/root';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
   /** The execution's start time: a replayed reconcile plans for the moment it was scheduled, not for now. */
   time: z.iso.datetime({ offset: true }),
+  /** The execution's name keys its plan object: a replay of the same tick writes the same plan to the same key. */
+  execution: z.string().regex(/^[^/\s]{1,80}$/, 'an execution name (at most 80 characters, no slash or space)'),
 });
 
 /** Clusters named like Turbo's but without its tag are reported once a day, at this UTC hour's first tick. */
@@ -27,7 +33,7 @@ async function networkApplied(secrets: SecretStore): Promise<boolean> {
   }
 }
 
-export const handler = lambda('PlanActions', input, { store, clusters, notifier, secrets }, async ({ time }, { config, store, clusters, notifier, secrets }) => {
+export const handler = lambda('PlanActions', input, { store, clusters, notifier, secrets, plans }, async ({ time, execution }, { config, store, clusters, notifier, secrets, plans }) => {
   const now = new Date(time);
   const [records, tagged, networkReady] = await Promise.all([store.list(), clusters.listTurboClusters(), networkApplied(secrets)]);
   const result = holdUpsWithoutNetwork(plan(now, config, records, tagged), networkReady);
@@ -44,17 +50,18 @@ export const handler = lambda('PlanActions', input, { store, clusters, notifier,
     const lookalikes = untaggedLookalikes(await clusters.listClusterNames(), tagged);
     if (lookalikes.length > 0) await notifier.sendToChannel(config.slack.opsChannel, lookalikesMessage(lookalikes));
   }
-  logger.info('planned', { actions: result.actions.length, idle: result.idle.length });
+  const items = planItems(result);
+  const count = (action: string) => items.filter((item) => item.action === action).length;
+  logger.info('planned', { up: count('up'), down: count('down'), warn: count('warn'), idle: result.idle.length });
+  // No work, no object: most ticks of the day change nothing.
+  const stored = items.length > 0 ? await plans.put(`reconcile/${execution}.json`, items) : null;
   return {
     at: result.at,
-    actions: result.actions.map(({ developer, action, runId, clusterName, expiresAt }) => ({
-      developer,
-      action,
-      runId,
-      clusterName,
-      expiresAt: expiresAt ?? null,
-    })),
-    warnings: result.warnings.map(({ developer, runId, clusterName, teardownAt, keepOffer }) => ({ developer, runId, clusterName, teardownAt, keepOffer })),
+    items: items.length,
+    key: stored?.key ?? null,
+    up: count('up'),
+    down: count('down'),
+    warn: count('warn'),
     idle: result.idle.length,
     held: result.held,
   };

@@ -1,7 +1,7 @@
 /**
  * RecordDesiredImages: writes the images image-sync resolved into every developer's record, so that a cluster
- * created later (tomorrow's up) deploys the current images from the start. One audit entry per image-sync run:
- * a replay writes nothing twice.
+ * created later (tomorrow's up) deploys the current images from the start. A record that has them already is not
+ * written at all, and a replay writes nothing twice (core/audit), so the 10-minute runs do not grow the records.
  */
 import * as z from 'zod';
 import { clusterNameOf } from '../core/config';

@@ -1,7 +1,8 @@
 /** MarkReady / MarkDestroyed / RecordFailure: the end of a run, written to the developer's record. */
 import * as z from 'zod';
-import { describeFailure } from '../core/failure';
+import { describeFailure, type CaughtError } from '../core/failure';
 import type { EnvironmentRecord } from '../core/types';
+import type { EnvironmentStore } from '../core/ports';
 import { OwnershipLostError } from '../core/errors';
 import { developerNameSchema, runIdSchema } from '../core/types';
 import { store } from './lib/root';
@@ -41,12 +42,26 @@ function endLifetime(record: EnvironmentRecord | undefined, now: string): Enviro
 
 /** A day's outcome for the dashboard: ready on time or late (and how long it took), or failed. */
 function countOutcome(config: TurboConfig, developer: string, record: EnvironmentRecord): void {
-  if (record.status === 'failed') return emit(METRIC.clustersFailed);
   const member = memberOf(config, developer);
   if (record.status !== 'ready' || !member || !record.readyAt) return;
   const { onTime, minutesToReady } = readiness(new Date(record.readyAt), record.startedAt, scheduleOf(config, member));
   emit(onTime ? METRIC.clustersReadyOnTime : METRIC.clustersReadyLate);
   if (minutesToReady !== undefined) emit(METRIC.minutesToReady, minutesToReady, 'None');
+}
+
+/**
+ * Writes a run's failure into the record while the run still owns it. A run that lost its claim must not overwrite
+ * the owner's record: on the failure path that is not an error ('not-owner').
+ */
+export async function recordFailure(store: EnvironmentStore, developer: string, runId: string, error: CaughtError, now = new Date().toISOString()) {
+  try {
+    const record = await store.update(developer, runId, { status: 'failed', lastError: describeFailure(error), updatedAt: now });
+    return { status: record.status, lastError: record.lastError ?? null };
+  } catch (caught) {
+    if (!(caught instanceof OwnershipLostError)) throw caught;
+    logger.warn('failure not recorded: another run owns the record', { runId });
+    return { status: 'not-owner' as const, lastError: describeFailure(error) };
+  }
 }
 
 export const handler = lambda('RecordOutcome', input, { store }, async (event, { store, config }) => {
@@ -66,18 +81,11 @@ export const handler = lambda('RecordOutcome', input, { store }, async (event, {
     const record = await store.get(event.developer);
     patch = { status: 'destroyed', destroyedAt: now, endpoint: undefined, appUrl: undefined, clusterSince: undefined, lifetimes: endLifetime(record, now) };
   } else {
-    patch = { status: 'failed', lastError: describeFailure(event.error) };
+    const result = await recordFailure(store, event.developer, event.runId, event.error, now);
+    if (result.status === 'failed') emit(METRIC.clustersFailed);
+    return result;
   }
-  try {
-    const record = await store.update(event.developer, event.runId, { ...patch, updatedAt: now });
-    countOutcome(config, event.developer, record);
-    return { status: record.status, lastError: record.lastError ?? null };
-  } catch (error) {
-    // A run that lost its claim must not overwrite the owner's record; on the failure path that is not an error.
-    if (event.outcome === 'failed' && error instanceof OwnershipLostError) {
-      logger.warn('failure not recorded: another run owns the record', { runId: event.runId });
-      return { status: 'not-owner', lastError: describeFailure(event.error) };
-    }
-    throw error;
-  }
+  const record = await store.update(event.developer, event.runId, { ...patch, updatedAt: now });
+  countOutcome(config, event.developer, record);
+  return { status: record.status, lastError: record.lastError ?? null };
 });

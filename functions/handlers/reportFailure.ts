@@ -1,17 +1,32 @@
-/** ReportReconcileFailure: a reconcile that could not plan or start its runs is told to the ops channel. */
+/**
+ * ReportReconcileFailure / ReportImageSyncFailure: a reconcile or image-sync run that could not do its work is
+ * told to the ops channel. Image-sync runs every 10 minutes: its same failure is told once (core/opsReport), not
+ * on every run, until a run without failures.
+ */
 import * as z from 'zod';
 import { describeFailure } from '../core/failure';
-import { reconcileFailureMessage } from '../core/messages';
-import { notifier } from './lib/root';
+import { imageSyncFailureMessage, reconcileFailureMessage } from '../core/messages';
+import { failureReportKey } from '../core/opsReport';
+import { OPS_RECORD } from '../core/types';
+import { notifier, store } from './lib/root';
+import { releaseFailureReports, sendOnce } from './lib/sendOnce';
 import { lambda } from './lib/stack';
 
 const input = z.object({
   error: z.object({ Error: z.string(), Cause: z.string().optional() }),
   executionArn: z.string().min(1),
+  workflow: z.enum(['reconcile', 'image-sync']).default('reconcile'),
 });
 
-export const handler = lambda('ReportReconcileFailure', input, { notifier }, async ({ error, executionArn }, { config, notifier, region }) => {
+export const handler = lambda('ReportReconcileFailure', input, { store, notifier }, async ({ error, executionArn, workflow }, { config, store, notifier, region }) => {
   const reason = describeFailure(error);
-  await notifier.sendToChannel(config.slack.opsChannel, reconcileFailureMessage({ reason, executionArn, region }));
-  return { reported: true, reason };
+  const message = (workflow === 'image-sync' ? imageSyncFailureMessage : reconcileFailureMessage)({ reason, executionArn, region });
+  const send = () => notifier.sendToChannel(config.slack.opsChannel, message);
+  if (workflow === 'reconcile') {
+    await send();
+    return { reported: true, reason };
+  }
+  await releaseFailureReports(store, true);
+  const sent = await sendOnce(store, OPS_RECORD, failureReportKey([reason]), send);
+  return { reported: sent === 'sent', reason };
 });

@@ -1,7 +1,9 @@
 /**
- * TellDeveloper / RecordRolloutFailure / WeighCanary / SummarizeForOps: image-sync's outcomes and Slack messages. A developer
- * hears once per image-sync run that their environment rolled (old and new version and digest); a failed
- * environment's outcome carries a short reason, not the whole Cause; the ops channel gets one summary per run.
+ * TellDeveloper / RecordRolloutFailure / WeighCanary / SummarizeForOps: image-sync's outcomes and Slack messages. A
+ * developer hears once per image-sync run that their environment rolled (old and new version and digest); a failed
+ * environment's outcome carries a short reason, not the whole Cause. The ops channel gets a summary when something
+ * rolled or failed, and the same failures only once (core/opsReport); a run that changed nothing posts nothing and
+ * says why.
  */
 import * as z from 'zod';
 import { describeFailure, SHORT_REASON } from '../core/failure';
@@ -10,7 +12,9 @@ import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
 import { developerNameSchema } from '../core/types';
 import { memberOf } from '../core/config';
 import { environmentFields } from './lib/imageSync';
-import { sendOnce } from './lib/sendOnce';
+import { decideSummary } from '../core/opsReport';
+import { OPS_RECORD } from '../core/types';
+import { releaseFailureReports, sendOnce } from './lib/sendOnce';
 import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
 import { store, notifier } from './lib/root';
@@ -53,14 +57,24 @@ export const handler = lambda('ReportImageSync', input, { store, notifier }, asy
   if (event.kind === 'summary') {
     const images = Object.entries(event.images).map(([name, image]) => `${name} ${image.tag}`);
     const outcomes = [...event.canary, ...event.outcomes];
-    const message = imageSyncSummaryMessage({ images, outcomes, stopped: event.stopped, executionArn: event.executionArn, region });
-    await notifier.sendToChannel(config.slack.opsChannel, message);
+    const decision = decideSummary(images, outcomes);
+    await releaseFailureReports(store, decision.post !== 'never' && decision.failureKey !== undefined);
+    if (decision.post === 'never') return { reported: false, why: decision.why };
     const rolled = outcomes.filter((outcome) => outcome.outcome === 'rolled').length;
     if (rolled > 0) {
       emit(METRIC.rolloutsPerPush, rolled);
       if (event.startedAt) emit(METRIC.rolloutMinutes, (Date.now() - Date.parse(event.startedAt)) / 60_000, 'None');
     }
-    return { reported: outcomes.length, stopped: event.stopped };
+    const message = imageSyncSummaryMessage({ images, outcomes, stopped: event.stopped, executionArn: event.executionArn, region });
+    const send = () => notifier.sendToChannel(config.slack.opsChannel, message);
+    if (decision.post === 'once') {
+      const sent = await sendOnce(store, OPS_RECORD, decision.failureKey, send);
+      return { reported: sent === 'sent', why: sent === 'sent' ? 'failures' : 'the same failures were reported already', stopped: event.stopped };
+    }
+    await send();
+    // Remembered, so that the same failures alone (on the next runs) are not posted again.
+    if (decision.failureKey) await store.markNotified(OPS_RECORD, decision.failureKey);
+    return { reported: true, why: decision.failureKey ? 'rolled, with failures' : 'rolled', stopped: event.stopped };
   }
   const outcome = event.state === 'rolling' ? 'rolled' : event.state;
   const member = memberOf(config, event.developer);

@@ -11,6 +11,8 @@ import { clusterHasFailed, isReusable } from '../core/jobs';
 import { developerNameSchema, jobKindSchema, runIdSchema } from '../core/types';
 import { memberOf } from '../core/config';
 import { store, runner, clusters } from './lib/root';
+import { appImageField } from './lib/imageSync';
+import { resolvedImageSchema } from '../core/types';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
@@ -18,6 +20,8 @@ const input = z.object({
   runId: runIdSchema,
   kind: jobKindSchema,
   expiresAt: z.string().nullish(),
+  /** The up's resolved images (ResolveMissingImages) for those its record does not hold. */
+  images: z.record(appImageField, resolvedImageSchema).optional(),
 });
 
 /** An apply whose cluster ended FAILED did not do its job: a redrive must apply again. */
@@ -39,8 +43,9 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
   } else {
     const attempt = (record.jobAttempts?.[event.kind] ?? 0) + 1;
     const developer = memberOf(config, event.developer);
+    // What image-sync recorded wins; the up resolved the rest.
     const images = Object.fromEntries(
-      Object.entries(record.images ?? {}).map(([name, ref]) => [name, `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`]),
+      Object.entries({ ...event.images, ...record.images }).map(([name, ref]) => [name, `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`]),
     );
     handle = await runner.start({
       kind: event.kind,

@@ -70,8 +70,16 @@ module "eks" {
     }
   }
 
+  # STANDARD: a version that leaves standard support is upgraded by EKS instead of billed at the
+  # extended-support price ($0.60/h rather than $0.10/h).
+  upgrade_policy = { support_type = "STANDARD" }
+
   addons = {
-    vpc-cni                = { before_compute = true }
+    # The VPC CNI enforces NetworkPolicy (MongoDB's) only with its network policy agent enabled.
+    vpc-cni = {
+      before_compute       = true
+      configuration_values = jsonencode({ enableNetworkPolicy = "true" })
+    }
     eks-pod-identity-agent = { before_compute = true }
     kube-proxy             = {}
     coredns                = {}

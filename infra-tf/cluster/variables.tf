@@ -19,12 +19,12 @@ variable "region" {
 }
 
 variable "kubernetes_version" {
-  description = "Kubernetes minor version of the control plane and nodes, such as 1.33."
+  description = "Kubernetes minor version of the control plane and nodes, such as 1.35."
   type        = string
 
   validation {
     condition     = can(regex("^1\\.[0-9]{2}$", var.kubernetes_version))
-    error_message = "kubernetes_version must be a Kubernetes minor version such as 1.33."
+    error_message = "kubernetes_version must be a Kubernetes minor version such as 1.35."
   }
 }
 

@@ -71,8 +71,8 @@ describe('buildspecs', () => {
     for (const spec of [terraformSpec, deploySpec]) {
       expect(spec.version).toBe(0.2);
       expect(spec.env.shell).toBe('bash');
-      expect(spec.env.variables.KUBECTL_VERSION).toBe('1.33.1');
-      expect(spec.env.variables.KUBECTL_SHA256).toBe('5de4e9f2266738fd112b721265a0c1cd7f4e5208b670f811861f699474a100a3');
+      expect(spec.env.variables.KUBECTL_VERSION).toBe('1.35.0');
+      expect(spec.env.variables.KUBECTL_SHA256).toBe('a2e984a18a0c063279d692533031c1eff93a262afcc0afdc517375432d060989');
       for (const command of spec.phases.install.commands.slice(0, -1)) {
         expect(command).toMatch(/install_verified "\$@"' install "https:\/\/[^"]+\$\{\w+_VERSION\}[^"]*" "\$\w+_SHA256"/);
       }
@@ -94,7 +94,7 @@ describe('buildspecs', () => {
       'terraform_1.11.4_linux_amd64.zip',
       'kubectl',
     ]);
-    expect(readFileSync(join(downloads, 'requested.log'), 'utf8')).toContain('https://dl.k8s.io/release/v1.33.1/bin/linux/amd64/kubectl');
+    expect(readFileSync(join(downloads, 'requested.log'), 'utf8')).toContain('https://dl.k8s.io/release/v1.35.0/bin/linux/amd64/kubectl');
   });
 
   it('refuse a download whose checksum does not match, and install nothing', () => {
@@ -104,7 +104,7 @@ describe('buildspecs', () => {
 
     expect(result!.status).not.toBe(0);
     const lastLine = result!.stdout.trimEnd().split('\n').pop();
-    expect(lastLine).toMatch(/^ERROR: install: checksum mismatch for https:\/\/dl\.k8s\.io\/release\/v1\.33\.1\/bin\/linux\/amd64\/kubectl: expected 5de4e9f2\w{56}, got [0-9a-f]{64}$/);
+    expect(lastLine).toMatch(/^ERROR: install: checksum mismatch for https:\/\/dl\.k8s\.io\/release\/v1\.35\.0\/bin\/linux\/amd64\/kubectl: expected a2e984a1\w{56}, got [0-9a-f]{64}$/);
     expect(existsSync(join(toolsDir, 'kubectl'))).toBe(false);
   });
 
@@ -125,7 +125,15 @@ describe('buildspecs', () => {
     const result = world.runBash(
       `${command!}; echo "exported: APP_URL=$(printenv APP_URL)"`,
       [],
-      { DEVELOPER: 'alice', AWS_REGION: 'eu-west-1', K8S_BASE: join(REPO, 'tests', 'scripts', 'fixtures', 'k8s'), TOOLS_DIR: toolsDir, TURBO_OUTPUT_FILE: outputFile },
+      {
+        DEVELOPER: 'alice',
+        AWS_REGION: 'eu-west-1',
+        FRONTEND_IMAGE: `acme/turbo-notes:1.4.2@sha256:${'ab'.repeat(32)}`,
+        MONGO_IMAGE: `acme/turbo-mongo:8.0.3@sha256:${'cd'.repeat(32)}`,
+        K8S_BASE: join(REPO, 'tests', 'scripts', 'fixtures', 'k8s'),
+        TOOLS_DIR: toolsDir,
+        TURBO_OUTPUT_FILE: outputFile,
+      },
       REPO,
     );
 

@@ -19,7 +19,7 @@ function configText(overrides: Record<string, unknown>): string {
 describe('turbo rehearse and readyBy', () => {
   it('counts a cluster ready after readyBy as a failure, with the margin and the reason, and exits non-zero', async () => {
     const example = parseYaml(readFileSync(join(root, EXAMPLE_CONFIG), 'utf8')) as { jobs: Record<string, number> };
-    const folder = folderWith({ 'late.yml': configText({ jobs: { ...example.jobs, applyMinutes: 20 } }) });
+    const folder = folderWith({ 'late.yml': configText({ jobs: { ...example.jobs, applyMinutes: 35 } }) });
     const captured = captureIn(folder);
     const code = await run(['--config', 'late.yml', '--date', '2026-11-24', '--quiet', '--out', 'out'], captured.io);
     const stdout = captured.stdout();
@@ -39,7 +39,7 @@ describe('turbo rehearse and readyBy', () => {
     const captured = captureIn(folderWith({ 'ok.yml': configText({}) }));
     const code = await run(['--config', 'ok.yml', '--date', '2026-11-24', '--quiet', '--out', 'out'], captured.io);
     expect(code).toBe(0);
-    expect(captured.stdout()).toMatch(/^alice +Europe\/Berlin +destroyed +09:00 \(\d+ min early\) +08:5\d /m);
+    expect(captured.stdout()).toMatch(/^alice +Europe\/Berlin +destroyed +09:00 \(\d+ min early\) +08:[0-5]\d /m);
     expect(captured.stdout()).toMatch(/Up time \(start to ready\): p50 1\d min, p95 1\d min over 1 cluster\(s\)/);
     expect(captured.stdout()).toMatch(/Per up: \d+ transitions \(max \d+\), \d+(\.\d)? Lambda calls; per down: /);
   });

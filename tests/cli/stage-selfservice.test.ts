@@ -47,7 +47,7 @@ describe('turbo keep', () => {
     expect(result.stdout).toBe("Kept alice's cluster until 22:00 Europe/Berlin (Tue 24 Nov).\n");
     const values = amendValues();
     expect(values[':keepUntil']).toBe('2026-11-24T21:00:00.000Z');
-    expect(values[':entry']).toEqual([{ at: '2026-11-24T17:35:00.000Z', by: BY, action: 'keep until 2026-11-24T21:00:00.000Z' }]);
+    expect(values[':audit']).toEqual([{ at: '2026-11-24T17:35:00.000Z', by: BY, action: 'keep until 2026-11-24T21:00:00.000Z' }]);
     expect(dynamo.commandCalls(UpdateCommand)[0]!.args[0].input.Key).toEqual({ developer: 'alice' });
     expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 1);
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
@@ -97,8 +97,8 @@ describe('turbo skip', () => {
     expect(result.stdout).toBe('No cluster for bob on 2026-11-26.\n');
     const values = amendValues();
     expect(values[':skipDate']).toEqual(new Set(['2026-11-26']));
-    expect(values[':entry']).toEqual([{ at: '2026-11-24T17:35:00.000Z', by: BY, action: 'skip 2026-11-26' }]);
-    expect(dynamo.commandCalls(UpdateCommand)[0]!.args[0].input.UpdateExpression).toContain('ADD #auditKeys :auditKey, #skipDates :skipDate');
+    expect(values[':audit']).toEqual([{ at: '2026-11-24T17:35:00.000Z', by: BY, action: 'skip 2026-11-26' }]);
+    expect(dynamo.commandCalls(UpdateCommand)[0]!.args[0].input.UpdateExpression).toContain('ADD #skipDates :skipDate');
   });
 
   it('a past date is refused (exit 1)', async () => {
@@ -136,7 +136,7 @@ describe('turbo up', () => {
     expect(start.name).toBe('carol-up-20261124-manual-1000');
     // Teardown at 18:00 in New York.
     expect(startedInput()).toEqual({ developer: 'carol', action: 'up', runId: 'carol-up-20261124-manual-1000', clusterName: 'turbo-carol', expiresAt: '2026-11-24T23:00:00.000Z' });
-    expect(amendValues()[':entry']).toEqual([{ at: '2026-11-24T15:00:00.000Z', by: BY, action: 'up' }]);
+    expect(amendValues()[':audit']).toEqual([{ at: '2026-11-24T15:00:00.000Z', by: BY, action: 'up' }]);
     expect(sfn).toHaveReceivedCommandTimes(ListStateMachinesCommand, 2); // both pages, once
   });
 
@@ -180,7 +180,7 @@ describe('turbo down', () => {
     expect(startedInput()).toEqual({ developer: 'alice', action: 'down', runId: 'alice-down-20261124-manual-1835', clusterName: 'turbo-alice', expiresAt: null });
     const values = amendValues();
     expect(values[':skipDate']).toEqual(new Set(['2026-11-24']));
-    expect(values[':entry']).toEqual([{ at: '2026-11-24T17:35:00.000Z', by: BY, action: 'down' }]);
+    expect(values[':audit']).toEqual([{ at: '2026-11-24T17:35:00.000Z', by: BY, action: 'down' }]);
   });
 
   it('with no cluster there is nothing to destroy', async () => {

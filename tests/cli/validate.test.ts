@@ -27,14 +27,14 @@ const brokenText = exampleText.replace('name: alice', 'name: Alice').replace('ti
 describe('turbo validate', () => {
   it('accepts a valid file and prints a short summary', async () => {
     const captured = captureIn(folderWith({ 'team.yml': exampleText }));
-    expect(await run(['team.yml'], captured.io)).toBe(0);
+    expect(await run(['team.yml', '--on', '2026-12-01'], captured.io)).toBe(0);
     expect(captured.stdout()).toBe(`team.yml: OK — team payments in eu-west-1, 4 developers (alice, bob, carol, dave), runner codebuild\n${exampleWarnings}`);
     expect(captured.stderr()).toBe('');
   });
 
   it('a config without placeholders and with enough lead has no warnings', async () => {
     const captured = captureIn(folderWith({ 'team.yml': realText }));
-    expect(await run(['team.yml'], captured.io)).toBe(0);
+    expect(await run(['team.yml', '--on', '2026-12-01'], captured.io)).toBe(0);
     expect(captured.stdout()).toBe('team.yml: OK — team payments in eu-west-1, 4 developers (alice, bob, carol, dave), runner codebuild\n');
   });
 
@@ -46,7 +46,7 @@ describe('turbo validate', () => {
   ])('leadMinutes %i against apply %i + deploy %i + one 15-minute tick: warns %s', async (lead, apply, deploy, warns) => {
     const text = realText.replace('leadMinutes: 30', `leadMinutes: ${lead}`).replace('applyMinutes: 12', `applyMinutes: ${apply}`).replace('deployMinutes: 1', `deployMinutes: ${deploy}`);
     const captured = captureIn(folderWith({ 'team.yml': text }));
-    expect(await run(['team.yml'], captured.io)).toBe(0);
+    expect(await run(['team.yml', '--on', '2026-12-01'], captured.io)).toBe(0);
     const warning = `  warning: leadMinutes: cannot cover jobs.applyMinutes (${apply}) + jobs.deployMinutes (${deploy}) + one reconcile tick (15) = ` +
       `${apply + deploy + 15}: clusters may be ready after readyBy; set it to ${apply + deploy + 15} or more (got ${lead})\n`;
     if (warns) expect(captured.stdout()).toContain(warning);
@@ -55,18 +55,31 @@ describe('turbo validate', () => {
 
   it('finds turbo.config.yaml when there is no turbo.config.yml, and prefers .yml when both exist', async () => {
     const yaml = captureIn(folderWith({ 'turbo.config.yaml': realText, 'turbo.config.example.yml': brokenText }));
-    expect(await run([], yaml.io)).toBe(0);
+    expect(await run(['--on', '2026-12-01'], yaml.io)).toBe(0);
     expect(yaml.stdout()).toMatch(/^turbo\.config\.yaml: OK/);
     expect(yaml.stderr()).toBe('');
     const both = captureIn(folderWith({ 'turbo.config.yml': realText, 'turbo.config.yaml': brokenText }));
-    expect(await run([], both.io)).toBe(0);
+    expect(await run(['--on', '2026-12-01'], both.io)).toBe(0);
     expect(both.stdout()).toMatch(/^turbo\.config\.yml: OK/);
   });
 
   it('an empty file says it is empty, exit 1', async () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': '' }));
-    expect(await run([], captured.io)).toBe(1);
+    expect(await run(['--on', '2026-12-01'], captured.io)).toBe(1);
     expect(captured.stderr()).toBe('turbo.config.yml: 1 problem\n  (file): is empty: copy turbo.config.example.yml and fill in the roster\n');
+  });
+
+  it('warns on stderr, and still exits 0, when the Kubernetes version is in or near EKS extended support', async () => {
+    const old = captureIn(folderWith({ 'team.yml': exampleText.replace(/kubernetesVersion: "[^"]+"/, 'kubernetesVersion: "1.33"') }));
+    expect(await run(['team.yml', '--on', '2026-12-01'], old.io)).toBe(0);
+    expect(old.stderr()).toMatch(/^team\.yml: warning: cluster\.kubernetesVersion 1\.33 is in EKS extended support since 2026-07-29: .*\n$/);
+    const soon = captureIn(folderWith({ 'team.yml': exampleText }));
+    expect(await run(['team.yml', '--on', '2027-03-01'], soon.io)).toBe(0);
+    expect(soon.stderr()).toMatch(/^team\.yml: warning: cluster\.kubernetesVersion 1\.35 leaves EKS standard support on 2027-03-27, in 26 days/);
+    const fine = captureIn(folderWith({ 'team.yml': exampleText }));
+    expect(await run(['team.yml', '--on', '2026-12-01'], fine.io)).toBe(0);
+    expect(fine.stderr()).toBe('');
+    await expect(run(['team.yml', '--on', 'tomorrow'], fine.io)).rejects.toThrow('--on must be a date such as 2026-12-01 (got "tomorrow")');
   });
 
   it('prints every problem as `path: message (got value)` and exits 1', async () => {
@@ -89,7 +102,7 @@ describe('turbo validate', () => {
 
   it('prefers turbo.config.yml over the example, silently', async () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText, 'turbo.config.example.yml': brokenText }));
-    expect(await run([], captured.io)).toBe(0);
+    expect(await run(['--on', '2026-12-01'], captured.io)).toBe(0);
     expect(captured.stdout()).toMatch(/^turbo\.config\.yml: OK/);
     expect(captured.stderr()).toBe('');
   });

@@ -135,6 +135,19 @@ describe('infra-tf', () => {
     expect(hcl.cluster.variable.app_namespace[0].default).toBe('turbo-app');
   });
 
+  it('has the VPC CNI enforce NetworkPolicy (enableNetworkPolicy in its configuration values)', () => {
+    const cni = hcl.cluster.module.eks[0].addons['vpc-cni'];
+    expect(cni.before_compute).toBe(true);
+    // hcl2json keeps the expression: `${jsonencode({...})}`; the object inside is what EKS receives as JSON.
+    const expression = String(cni.configuration_values);
+    expect(expression).toMatch(/^\$\{jsonencode\(\{.*\}\)\}$/s);
+    expect(expression.replace(/\s+/g, ' ')).toMatch(/enableNetworkPolicy\s*=\s*"true"/);
+  });
+
+  it('keeps the cluster on standard support: EKS upgrades it rather than bill extended support', () => {
+    expect(hcl.cluster.module.eks[0].upgrade_policy).toEqual({ support_type: 'STANDARD' });
+  });
+
   it('installs the add-ons, the EBS CSI driver through EKS Pod Identity, and sizes the node group from the config', () => {
     const eks = hcl.cluster.module.eks[0];
     expect(Object.keys(eks.addons).sort()).toEqual(['aws-ebs-csi-driver', 'coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);

@@ -20,7 +20,8 @@ interface Statement {
   Resource: unknown;
   Condition?: Record<string, Record<string, unknown>>;
 }
-const statements: Statement[] = template.Resources.TurboJobRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+const allStatements: Statement[] = template.Resources.TurboJobRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+const statements = allStatements.filter((s) => s.Effect === 'Allow');
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const conditionKeys = (s: Statement) => Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c));
 const isTagScoped = (s: Statement) => conditionKeys(s).some((key) => /^aws:(Resource|Request)Tag\/turbo:managed-by$/.test(key));
@@ -28,7 +29,9 @@ const isTagScoped = (s: Statement) => conditionKeys(s).some((key) => /^aws:(Reso
 describe('resources/codebuild.yml', () => {
   it('is a serverless resources mapping with a top-level Resources key', () => {
     expect(Object.keys(template)).toEqual(['Resources']);
-    expect(Object.keys(template.Resources).sort()).toEqual(['TurboDeployProject', 'TurboJobRole', 'TurboStateBucket', 'TurboTerraformProject']);
+    expect(Object.keys(template.Resources).sort()).toEqual([
+      'TurboDeployLogGroup', 'TurboDeployProject', 'TurboJobRole', 'TurboStateBucket', 'TurboTerraformLogGroup', 'TurboTerraformProject',
+    ]);
   });
 
   it('refers only to resources it defines, and to the image-sync role serverless.yml defines (Ref and Fn::GetAtt)', () => {
@@ -40,15 +43,15 @@ describe('resources/codebuild.yml', () => {
     expect(readFileSync(join(__dirname, '../../serverless.yml'), 'utf8')).toMatch(/^ {6}ImageSyncRole:$/m);
   });
 
-  it('names the projects from the serverless custom keys and runs the two buildspecs from the GitHub source', () => {
+  it('names the projects from the serverless custom keys and takes each one\'s Source from them', () => {
     const terraform = template.Resources.TurboTerraformProject!.Properties;
     const deploy = template.Resources.TurboDeployProject!.Properties;
     expect(terraform.Name).toBe('${self:custom.codebuild.terraformProject}');
     expect(deploy.Name).toBe('${self:custom.codebuild.deployProject}');
-    for (const [project, buildspec] of [[terraform, 'buildspecs/terraform.yml'], [deploy, 'buildspecs/deploy.yml']] as const) {
-      expect(project.Source).toMatchObject({ Type: 'GITHUB', Location: '${self:custom.codebuild.sourceLocation}', BuildSpec: buildspec });
-      expect(existsSync(join(REPO, buildspec))).toBe(true);
-      expect(project.SourceVersion).toBe('${self:custom.codebuild.sourceVersion}');
+    for (const [project, kind] of [[terraform, 'terraform'], [deploy, 'deploy']] as const) {
+      expect(project.Source).toBe(`\${self:custom.codebuild.${kind}Source}`);
+      expect(existsSync(join(REPO, `buildspecs/${kind}.yml`))).toBe(true);
+      expect(project.SourceVersion).toBe(`\${self:custom.codebuild.${kind}SourceVersion, null}`);
       expect(project.ServiceRole).toEqual({ 'Fn::GetAtt': ['TurboJobRole', 'Arn'] });
     }
     expect(terraform.Environment.EnvironmentVariables).toEqual([
@@ -59,14 +62,16 @@ describe('resources/codebuild.yml', () => {
   });
 
   it('uses exactly the custom keys its header documents', () => {
-    const used = new Set([...text.matchAll(/\$\{self:custom\.codebuild\.(\w+)\}/g)].map((m) => m[1]));
-    expect([...used].sort()).toEqual(['deployProject', 'networkParameterPrefix', 'sourceLocation', 'sourceVersion', 'stateBucket', 'terraformProject']);
+    const used = new Set([...text.matchAll(/\$\{self:custom\.codebuild\.(\w+)(, null)?\}/g)].map((m) => m[1]));
+    expect([...used].sort()).toEqual([
+      'deployProject', 'deploySource', 'deploySourceVersion', 'networkParameterPrefix', 'stateBucket', 'terraformProject', 'terraformSource', 'terraformSourceVersion',
+    ]);
     for (const key of used) expect(readme).toContain(`custom.codebuild.${key}`);
   });
 
-  it('grants no wildcard actions', () => {
+  it('grants no wildcard actions (a Deny may use them: it should cover what is added later)', () => {
+    expect(allStatements.filter((s) => s.Effect !== 'Allow').map((s) => [s.Sid, s.Effect])).toEqual([['DenyChangesToJobRole', 'Deny']]);
     for (const statement of statements) {
-      expect(statement.Effect).toBe('Allow');
       for (const action of actionsOf(statement)) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
     }
   });
@@ -118,7 +123,8 @@ describe('resources/codebuild.yml', () => {
           'provider: { name: aws, region: eu-west-1 }',
           'custom:',
           '  codebuild: { terraformProject: turbo-terraform, deployProject: turbo-deploy, stateBucket: acme-turbo-state,',
-          '    sourceLocation: "https://github.com/acme/turbo.git", sourceVersion: main, networkParameterPrefix: /turbo/network }',
+          '    terraformSource: { Type: NO_SOURCE, BuildSpec: "version: 0.2" }, deploySource: { Type: NO_SOURCE, BuildSpec: "version: 0.2" },',
+          '    networkParameterPrefix: /turbo/network }',
           'resources:',
           '  - ${file(resources/codebuild.yml)}',
         ].join('\n'),
@@ -131,14 +137,143 @@ describe('resources/codebuild.yml', () => {
       expect(result.stderr).not.toMatch(/Error/);
       const printed = JSON.parse(result.stdout);
       const resources = printed.resources.Resources;
-      expect(resources.TurboJobRole.Properties.RoleName).toBe('turbo-ci-jobs');
+      expect(resources.TurboJobRole.Properties.RoleName).toBe('turbo-ci-eu-west-1-jobs');
       expect(resources.TurboTerraformProject.Properties.Name).toBe('turbo-terraform');
+      expect(resources.TurboTerraformLogGroup.Properties.LogGroupName).toBe('/aws/codebuild/turbo-terraform');
       expect(resources.TurboStateBucket.Properties.BucketName).toBe('acme-turbo-state');
       // CloudFormation's own ${AWS::...} references survive serverless' variable resolution.
       expect(JSON.stringify(resources)).toContain('arn:${AWS::Partition}:s3:::acme-turbo-state/clusters/*');
       expect(JSON.stringify(resources)).not.toContain('${self:');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the packaged job role and CodeBuild projects', () => {
+  // Imported here so that the raw-file checks above need no packaging.
+  const { packagedStack } = jest.requireActual('../support/packaged') as typeof import('../support/packaged');
+  const { allowedBy, resolveValue } = jest.requireActual('../support/iam') as typeof import('../support/iam');
+  const packaged = packagedStack().template as unknown as import('../support/iam').Template;
+  const ownArn = String(resolveValue(packaged, { 'Fn::GetAtt': ['TurboJobRole', 'Arn'] }));
+  const clusterRole = 'arn:aws:iam::123456789012:role/turbo-alice-cluster';
+  const tagged = { 'aws:ResourceTag/turbo:managed-by': 'turbo', 'aws:RequestTag/turbo:managed-by': 'turbo' };
+  const eksPolicy = { ...tagged, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonEKSClusterPolicy' };
+  const adminPolicy = { ...tagged, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' };
+
+  it('lets a build write no inline policy and no trust policy on any role, its own included', () => {
+    for (const action of ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:UpdateAssumeRolePolicy']) {
+      expect([action, allowedBy(packaged, 'TurboJobRole', action, clusterRole, tagged)]).toEqual([action, false]);
+      expect([action, allowedBy(packaged, 'TurboJobRole', action, ownArn, tagged)]).toEqual([action, false]);
+    }
+  });
+
+  it('denies every IAM write on the job role itself, even one the other statements allow on turbo-* roles', () => {
+    expect(ownArn).toMatch(/:role\/turbo-rehearsal-eu-west-1-jobs$/);
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:AttachRolePolicy', clusterRole, eksPolicy)).toBe(true);
+    for (const action of ['iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:TagRole', 'iam:UntagRole', 'iam:DeleteRole', 'iam:PutRolePermissionsBoundary', 'iam:UpdateRole']) {
+      expect([action, allowedBy(packaged, 'TurboJobRole', action, ownArn, eksPolicy)]).toEqual([action, false]);
+    }
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:AttachRolePolicy', clusterRole, adminPolicy)).toBe(false);
+    // Reading itself stays allowed: Terraform's aws_iam_session_context looks the caller's role up.
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:GetRole', 'arn:aws:iam::123456789012:role/turbo-alice-node')).toBe(true);
+  });
+
+  it('passes roles only to EKS and EKS Pod Identity', () => {
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:PassRole', clusterRole, { 'iam:PassedToService': 'eks.amazonaws.com' })).toBe(true);
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:PassRole', clusterRole, { 'iam:PassedToService': 'ec2.amazonaws.com' })).toBe(false);
+    expect(allowedBy(packaged, 'TurboJobRole', 'iam:PassRole', clusterRole, { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe(false);
+  });
+
+  it('gives every log group of the stack a retention, and sends each project\'s build logs to its own group', () => {
+    const groups = Object.entries(packaged.Resources).filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThan(20);
+    expect(groups.filter(([, group]) => typeof group.Properties?.RetentionInDays !== 'number').map(([id]) => id)).toEqual([]);
+    for (const project of ['TurboTerraformProject', 'TurboDeployProject']) {
+      const logs = (packaged.Resources[project]!.Properties!.LogsConfig as { CloudWatchLogs: { Status: string; GroupName: unknown } }).CloudWatchLogs;
+      expect(logs.Status).toBe('ENABLED');
+      const group = String(resolveValue(packaged, logs.GroupName));
+      const name = String(resolveValue(packaged, packaged.Resources[project]!.Properties!.Name));
+      // CodeBuild's own default group name: what the job role's BuildLogs statement names.
+      expect(group).toBe(`/aws/codebuild/${name}`);
+      expect(allowedBy(packaged, 'TurboJobRole', 'logs:PutLogEvents', `arn:aws:logs:eu-west-1:123456789012:log-group:${group}:log-stream:build-1`)).toBe(true);
+    }
+  });
+});
+
+describe('the projects\' source: a public repository needs no credential', () => {
+  const { packagedStack } = jest.requireActual('../support/packaged') as typeof import('../support/packaged');
+  const packaged = packagedStack().template;
+  const projects = ['TurboTerraformProject', 'TurboDeployProject'].map((id) => packaged.Resources[id]!.Properties as Record<string, any>);
+  const inline = (project: Record<string, any>) => parseYaml(project.Source.BuildSpec as string);
+
+  it('packages, by default, source-less projects with no credential, no connection and no source version', () => {
+    for (const project of projects) {
+      expect(project.Source.Type).toBe('NO_SOURCE');
+      expect(project.Source.Auth).toBeUndefined();
+      expect(project.SourceVersion).toBeUndefined();
+    }
+    const types = Object.values(packaged.Resources).map((resource) => resource.Type);
+    expect(types).not.toContain('AWS::CodeBuild::SourceCredential');
+    expect(JSON.stringify(packaged)).not.toMatch(/codeconnections:|codestar-connections:/);
+  });
+
+  it('runs each buildspec file as it is, after a fetch of the configured repository and branch', () => {
+    for (const [project, file] of [[projects[0]!, 'buildspecs/terraform.yml'], [projects[1]!, 'buildspecs/deploy.yml']] as const) {
+      const spec = inline(project);
+      const original = parseYaml(readFileSync(join(REPO, file), 'utf8'));
+      const [fetch, ...rest] = spec.phases.install.commands as string[];
+      expect(fetch).toMatch(/^git init --quiet \. && git fetch --quiet --depth 1 "\$TURBO_SOURCE_LOCATION" "\$TURBO_SOURCE_VERSION"/);
+      expect(rest).toEqual(original.phases.install.commands);
+      expect({ ...spec.phases, install: undefined }).toEqual({ ...original.phases, install: undefined });
+      const { TURBO_SOURCE_LOCATION, TURBO_SOURCE_VERSION, ...variables } = spec.env.variables;
+      expect([TURBO_SOURCE_LOCATION, TURBO_SOURCE_VERSION]).toEqual(['https://github.com/your-org/turbo.git', 'main']);
+      expect(variables).toEqual(original.env.variables);
+    }
+  });
+
+  it('fetches a repository anonymously: the fetch command checks out the branch with no credential helper or token', () => {
+    const work = mkdtempSync(join(tmpdir(), 'turbo-fetch-'));
+    try {
+      const origin = join(work, 'origin');
+      const git = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' } });
+      cpSync(join(REPO, 'scripts'), join(origin, 'scripts'), { recursive: true });
+      for (const args of [['init', '--quiet', '-b', 'main'], ['add', '.'], ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'x']]) {
+        expect(git(origin, ...args).status).toBe(0);
+      }
+      const build = join(work, 'build');
+      cpSync(join(REPO, 'resources'), build, { recursive: true }); // a non-empty folder, as CodeBuild's may be
+      const fetch = inline(projects[0]!).phases.install.commands[0] as string;
+      const result = spawnSync('bash', ['-c', fetch], { cwd: build, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', TURBO_SOURCE_LOCATION: `file://${origin}`, TURBO_SOURCE_VERSION: 'main' } });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(existsSync(join(build, 'scripts/terraform.sh'))).toBe(true);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('uses a CodeConnections connection for a private repository, and lets the job role use that connection only', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const config = require('../../serverless-config.cjs') as (sls: unknown) => Promise<any>;
+    const connectionArn = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/0b1c2d3e-0000-4000-8000-000000000004';
+    const custom: Record<string, string> = { sourceLocation: 'https://github.com/acme/private.git', sourceVersion: 'release', sourceConnectionArn: connectionArn };
+    const previous = process.env.TURBO_CONFIG;
+    process.env.TURBO_CONFIG = join(REPO, 'turbo.config.example.yml');
+    try {
+      const resolved = await config({ resolveVariable: async () => 'ci', resolveConfigurationProperty: async (path: string[]) => custom[path[2]!] });
+      expect(resolved.codebuild.terraform).toEqual({
+        source: { Type: 'GITHUB', Location: 'https://github.com/acme/private.git', GitCloneDepth: 1, BuildSpec: 'buildspecs/terraform.yml', Auth: { Type: 'CODECONNECTIONS', Resource: connectionArn } },
+        sourceVersion: 'release',
+      });
+      const policy = resolved.codebuild.connectionPolicy.Resources.TurboJobSourceConnectionPolicy.Properties;
+      expect(policy.Roles).toEqual([{ Ref: 'TurboJobRole' }]);
+      expect(policy.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: ['codeconnections:GetConnectionToken', 'codeconnections:GetConnection', 'codeconnections:UseConnection'], Resource: connectionArn }]);
+      const publicRepo = await config({ resolveVariable: async () => 'ci', resolveConfigurationProperty: async (path: string[]) => ({ ...custom, sourceConnectionArn: '' })[path[2]!] });
+      expect([publicRepo.codebuild.terraform.source.Type, publicRepo.codebuild.connectionPolicy]).toEqual(['NO_SOURCE', { Resources: {} }]);
+    } finally {
+      if (previous === undefined) delete process.env.TURBO_CONFIG;
+      else process.env.TURBO_CONFIG = previous;
     }
   });
 });

@@ -97,11 +97,15 @@ describe('scripts/deploy.sh', () => {
     expect(find('Secret', 'mongo-credentials')).toBeUndefined();
   });
 
-  it('leaves the base images alone when no image is given', () => {
-    const result = world.run('deploy.sh', ['alice'], { ...ENV, FRONTEND_IMAGE: '', MONGO_IMAGE: '' });
+  it.each([
+    ['FRONTEND_IMAGE', 'turbo-frontend'],
+    ['MONGO_IMAGE', 'turbo-mongo'],
+  ])('refuses to deploy the base’s placeholder image when %s is not set, before touching the cluster', (variable, placeholder) => {
+    const result = world.run('deploy.sh', ['alice'], { ...ENV, [variable]: '' });
 
-    expect(result.status).toBe(0);
-    expect(parseYaml(world.read('overlay.yaml')).images).toBeUndefined();
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe(`ERROR: deploy: ${variable} is not set: the base's placeholder image ${placeholder} cannot be pulled`);
+    expect(result.calls).toEqual([]);
   });
 
   it('creates random credentials once, passing them on stdin only, and keeps them on a redeploy', () => {

@@ -2,7 +2,7 @@
  * Runs a job script with stub terraform, kubectl and aws first on PATH (tests/scripts/stubs/fake-cli)
  * and reads back what they were asked to do.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -41,11 +41,12 @@ export class StubWorld {
   readonly stubDir = join(this.dir, 'stub');
   private readonly binDir = join(this.dir, 'bin');
 
-  constructor() {
+  /** `real` tools are not stubbed: the scripts reach the first one on PATH (kubectl against a real API server). */
+  constructor({ real = [] }: { real?: string[] } = {}) {
     mkdirSync(this.stubDir);
     mkdirSync(this.binDir);
     chmodSync(STUB, 0o755);
-    for (const tool of FAKED_TOOLS) symlinkSync(STUB, join(this.binDir, tool));
+    for (const tool of FAKED_TOOLS) if (!real.includes(tool)) symlinkSync(STUB, join(this.binDir, tool));
   }
 
   /** Writes a control file of the stubs (see the header of stubs/fake-cli). */
@@ -90,22 +91,37 @@ export class StubWorld {
   /** Runs a bash command line (stderr merged into stdout, in order) with the stubs first on PATH. */
   runBash(command: string, args: string[], env: Record<string, string>, cwd: string): RunResult {
     const before = this.calls().length;
-    const result = spawnSync('bash', ['-c', `{ ${command}; } 2>&1`, ...args], {
-      cwd,
-      encoding: 'utf8',
-      env: {
-        PATH: [this.binDir, process.env.PATH].join(delimiter),
-        HOME: this.dir,
-        TMPDIR: this.dir,
-        STUB_DIR: this.stubDir,
-        POLL_SECONDS: '0',
-        ...(realKubectl ? { REAL_KUBECTL: realKubectl } : {}),
-        ...env,
-      },
+    const result = spawnSync('bash', ['-c', `{ ${command}; } 2>&1`, ...args], { cwd, encoding: 'utf8', env: this.env(env) });
+    return this.result(before, result.status, result.stdout);
+  }
+
+  /** As run, without blocking the event loop: for scripts that wait on servers running in the test's own process. */
+  runAsync(script: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+    const before = this.calls().length;
+    const child = spawn('bash', ['-c', '{ "$0" "$@"; } 2>&1', join(REPO, 'scripts', script), ...args], { cwd: this.dir, env: this.env(env) });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    return new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (status) => resolve(this.result(before, status, output)));
     });
-    const output = result.stdout;
+  }
+
+  private env(env: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+      PATH: [this.binDir, process.env.PATH].join(delimiter),
+      HOME: this.dir,
+      TMPDIR: this.dir,
+      STUB_DIR: this.stubDir,
+      POLL_SECONDS: '0',
+      ...(realKubectl ? { REAL_KUBECTL: realKubectl } : {}),
+      ...env,
+    };
+  }
+
+  private result(before: number, status: number | null, output: string): RunResult {
     const lines = output.trimEnd().split('\n');
-    return { status: result.status, output, lastLine: lines[lines.length - 1] ?? '', calls: this.calls().slice(before) };
+    return { status, output, lastLine: lines[lines.length - 1] ?? '', calls: this.calls().slice(before) };
   }
 
   cleanup(): void {

@@ -86,6 +86,22 @@ describe('packaged state machines', () => {
     });
   });
 
+  it('gives every Lambda Task a TimeoutSeconds longer than its function\'s timeout, so Lambda ends a slow call first', () => {
+    const timeoutOf = new Map([...stack.functions.values()].map((fn) => {
+      const props = stack.template.Resources[fn.logicalId]!.Properties as { Timeout?: number };
+      return [fn.arn, props.Timeout] as const;
+    }));
+    const tasks = machines.flatMap(([machine, { definition }]) => taskStates(definition).map((task) => ({ machine, ...task })));
+    const lambdaTasks = tasks.filter(({ state }) => String(state.Resource).startsWith('arn:aws:lambda:'));
+    expect(lambdaTasks.length).toBeGreaterThan(10);
+    const tooShort = lambdaTasks.flatMap(({ machine, name, state }) => {
+      const timeout = timeoutOf.get(String(state.Resource));
+      if (typeof timeout !== 'number') return [`${machine}.${name}: no Timeout on ${String(state.Resource)}`];
+      return Number(state.TimeoutSeconds) > timeout ? [] : [`${machine}.${name}: Task ${String(state.TimeoutSeconds)} s <= Lambda ${timeout} s`];
+    });
+    expect(tooShort).toEqual([]);
+  });
+
   it('references only resources that exist in the packaged template (Fn::GetAtt and Ref)', () => {
     const resources = new Set(Object.keys(stack.template.Resources));
     const pseudo = (name: string) => name.startsWith('AWS::');
@@ -132,5 +148,51 @@ describe('packaged state machines', () => {
     const starts = statements.filter((statement) => statement.Action.some((action) => action.startsWith('states:')));
     expect(JSON.stringify(starts.find((statement) => statement.Action.includes('states:StartExecution'))?.Resource)).toMatch(/:stateMachine:turbo-rehearsal-imageSync"/);
     expect(JSON.stringify(starts)).not.toMatch(/stateMachine:\*|execution:\*|"\*"/);
+  });
+
+  it("reads reconcile's plan from the plan bucket in batches, which is private, encrypted and expires in a day", () => {
+    const start = stack.stateMachines.reconcile!.definition.States.StartEnvironments as unknown as State & Record<string, Record<string, unknown>>;
+    expect(start.ItemProcessor!.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(start.ItemReader).toEqual({
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSON' },
+      Parameters: { Bucket: stack.buckets.PlanBucket, 'Key.$': '$.plan.key' },
+    });
+    // 100 items a batch: one child's history stays far below 25,000 events (about 10 per item).
+    expect(start.ItemBatcher).toEqual({ MaxItemsPerBatch: 100 });
+    const bucket = stack.template.Resources.PlanBucket!.Properties as Record<string, unknown>;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(JSON.stringify(bucket.BucketEncryption)).toContain('AES256');
+    expect(bucket.LifecycleConfiguration).toEqual({ Rules: [{ Id: 'expire-plans', Status: 'Enabled', ExpirationInDays: 1 }] });
+    const statementsOf = (role: string) =>
+      (stack.template.Resources[role]!.Properties as { Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[] }).Policies.flatMap(
+        (policy) => policy.PolicyDocument.Statement,
+      );
+    const reconcileS3 = statementsOf('ReconcileStateMachineRole').filter((statement) => statement.Action.some((action) => action.startsWith('s3:')));
+    expect(reconcileS3.map((statement) => [statement.Action, JSON.stringify(statement.Resource)])).toEqual([[['s3:GetObject'], expect.stringContaining('{"bucket":{"Ref":"PlanBucket"}}')]]);
+    const planS3 = statementsOf('PlanActionsIamRoleLambdaExecution').filter((statement) => statement.Action.some((action) => action.startsWith('s3:')));
+    expect(planS3).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: { 'Fn::Sub': '${PlanBucket.Arn}/reconcile/*' } }]);
+    // The environment starts keep their Describe/Stop scope to environment executions (no "*").
+    const states = statementsOf('ReconcileStateMachineRole').filter((statement) => statement.Action.some((action) => action.startsWith('states:')));
+    expect(JSON.stringify(states)).not.toMatch(/"\*"/);
+  });
+
+  it('retries a throttled StartExecution with jittered backoff long enough for a 5,000-start tick', () => {
+    const [{ state }] = taskStates(stack.stateMachines.reconcile!.definition).filter(({ name }) => name === 'StartEnvironmentExecution');
+    const retry = (state.Retry as { ErrorEquals: string[]; MaxAttempts: number; JitterStrategy: string }[])[0]!;
+    expect(retry.ErrorEquals).toEqual(['StepFunctions.ThrottlingException', 'StepFunctions.ExecutionLimitExceededException']);
+    expect(retry.JitterStrategy).toBe('FULL');
+    expect(retry.MaxAttempts).toBeGreaterThanOrEqual(10);
+  });
+
+  it('routes an environment execution that timed out, was aborted or failed to RecordExecutionEnd, and nothing else', () => {
+    const rules = Object.values(stack.template.Resources).filter((resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties?.EventPattern);
+    const ends = rules.filter((rule) => JSON.stringify(rule.Properties?.Targets).includes('RecordExecutionEndLambdaFunction'));
+    expect(ends).toHaveLength(1);
+    expect(ends[0]!.Properties?.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: 'EnvironmentStateMachine' }], status: ['TIMED_OUT', 'ABORTED', 'FAILED'] },
+    });
   });
 });

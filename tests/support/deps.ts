@@ -18,6 +18,7 @@ export function bindTestDeps(config: TurboConfig, ports: Partial<Deps>): Deps {
     secrets: unused as Deps['secrets'],
     runs: unused as Deps['runs'],
     work: unused as Deps['work'],
+    plans: unused as Deps['plans'],
     ...ports,
   };
   bindDeps(async () => deps);

@@ -14,6 +14,7 @@ import {
   CreateTableCommand,
   DynamoDBClient,
   waitUntilTableExists,
+  type AttributeValue,
   type CreateTableCommandInput,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
@@ -97,4 +98,28 @@ export function useDynaliteStore(now: string): { readonly store: DynamoEnvironme
     local.store = new DynamoEnvironmentStore(local.dynamo.documentClient(), tableName, () => new Date(now));
   });
   return local;
+}
+
+/**
+ * An item's size as DynamoDB counts it against the 400 KB limit: each attribute's name (UTF-8 bytes) plus its
+ * value. Strings count their UTF-8 bytes, numbers about one byte per two digits plus one, binary its bytes,
+ * booleans and nulls one byte; a map or list 3 bytes plus 1 per element plus its elements (a map's names
+ * included); a set the sum of its elements.
+ */
+export function dynamoItemSize(item: Record<string, AttributeValue>): number {
+  const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+  const numberSize = (value: string) => Math.ceil(value.replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
+  const valueSize = (value: AttributeValue): number => {
+    if (value.S !== undefined) return bytes(value.S);
+    if (value.N !== undefined) return numberSize(value.N);
+    if (value.B !== undefined) return value.B.length;
+    if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+    if (value.SS !== undefined) return value.SS.reduce((sum, entry) => sum + bytes(entry), 0);
+    if (value.NS !== undefined) return value.NS.reduce((sum, entry) => sum + numberSize(entry), 0);
+    if (value.BS !== undefined) return value.BS.reduce((sum, entry) => sum + entry.length, 0);
+    if (value.L !== undefined) return 3 + value.L.length + value.L.reduce((sum, entry) => sum + valueSize(entry), 0);
+    if (value.M !== undefined) return 3 + Object.keys(value.M).length + dynamoItemSize(value.M);
+    throw new Error(`unknown attribute value ${JSON.stringify(value)}`);
+  };
+  return Object.entries(item).reduce((sum, [name, value]) => sum + bytes(name) + valueSize(value), 0);
 }

@@ -7,13 +7,17 @@ import { DateTime } from 'luxon';
 import { rehearseDay, startRehearsal, tickReconcile, dayWindow } from '../../cli/rehearsal/day';
 import { summarise } from '../../cli/rehearsal/summary';
 import { syntheticRoster } from '../../cli/commands/rehearse';
-import type { FaultPoint } from '../../functions/adapters/memory/cloud';
+import { INITIAL_TAGS, type FaultPoint } from '../../functions/adapters/memory/cloud';
+import { fakeDigest } from '../../functions/adapters/memory/images';
+import { APP_WORKLOADS } from '../../functions/core/images';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
 
 const DATE = '2026-11-24'; // a Tuesday
 const config = exampleConfig();
 const stack = packagedStack(config.region);
 const OPS = config.slack.opsChannel;
+/** Once the last developer is ready, dave's day in Kolkata is over: his cluster is gone again. */
+const IN_THEIR_DAY = config.developers.filter((dev) => dev.name !== 'dave');
 
 function dmsTo<M extends { to: { user?: string; channel?: string }; text: string }>(outbox: M[], developer: string): M[] {
   const user = config.developers.find((dev) => dev.name === developer)!.slackUserId;
@@ -48,6 +52,48 @@ describe('a rehearsed working day', () => {
     }
     expect([...day.cloud.clusterMap.values()].every((cluster) => cluster.goneAt !== undefined)).toBe(true);
     expect(day.cloud.outbox.filter((message) => message.to.channel === OPS)).toEqual([]);
+  });
+
+  it('deploys the newest releases on a first day, when no image is recorded yet: never the base’s placeholder', async () => {
+    const day = await rehearseDay({ config, stack, root, date: DATE, until: 'ready' });
+    expect(config.developers.every((dev) => day.cloud.records.get(dev.name)?.images === undefined)).toBe(true);
+    for (const dev of IN_THEIR_DAY) {
+      const kube = day.cloud.kube.kubeFor({ name: `turbo-${dev.name}`, endpoint: 'x', certificateAuthority: 'x' });
+      const running = await Promise.all([APP_WORKLOADS.frontend, APP_WORKLOADS.mongo].map(async (ref) => (await kube.getWorkload(ref))?.image));
+      expect([dev.name, ...running]).toEqual([
+        dev.name,
+        `${config.images.frontend}:${INITIAL_TAGS.frontend}@${fakeDigest(config.images.frontend, INITIAL_TAGS.frontend)}`,
+        `${config.images.mongo}:${INITIAL_TAGS.mongo}@${fakeDigest(config.images.mongo, INITIAL_TAGS.mongo)}`,
+      ]);
+    }
+    // Resolved once per up, for the two images its record lacked.
+    // Each first deploy pulls both images once (Docker Hub's pull meter).
+    const perDeveloper = 2 * config.developers.length;
+    expect(day.cloud.registry.calls).toEqual({ listTags: perDeveloper, digest: perDeveloper, pulls: perDeveloper });
+  });
+
+  it('fails an up at once, before any cluster is built, when an image has no release yet, and says why', async () => {
+    const window = dayWindow(config, DATE);
+    const rehearsal = startRehearsal({ config, stack, root }, window.start);
+    try {
+      rehearsal.cloud.registry.forget(config.images.frontend);
+      for (let at = window.start; at <= window.readyBy; at += 15 * 60_000) {
+        await rehearsal.advance(at);
+        tickReconcile(rehearsal.sfn);
+      }
+      await rehearsal.advance(window.readyBy + 15 * 60_000);
+      for (const dev of IN_THEIR_DAY) {
+        expect([dev.name, rehearsal.cloud.records.get(dev.name)?.status, rehearsal.cloud.records.get(dev.name)?.lastError]).toEqual([
+          dev.name,
+          'failed',
+          `Turbo.NoRelease: ${config.images.frontend} has no released SemVer tag among its 0 tags`,
+        ]);
+      }
+      expect(rehearsal.cloud.jobsStarted(undefined, 'apply')).toBe(0);
+      expect(rehearsal.cloud.outbox.filter((message) => message.to.channel === OPS)).toHaveLength(config.developers.length);
+    } finally {
+      rehearsal.stop();
+    }
   });
 
   it.each<[FaultPoint, RegExp]>([
@@ -118,7 +164,7 @@ describe('what the summary says happened', () => {
     // carol's cluster was ready, then the ready DM failed: both are said, in that order.
     const carol = rows.find((row) => row.developer === 'carol')!;
     expect([carol.result, carol.up?.failedIn]).toEqual(['failed', 'notify']);
-    expect(carol.happened).toMatch(/^ready 09:2\d \(\d+ min early\), then the up failed in the Slack message at 09:2\d, then destroyed/);
+    expect(carol.happened).toMatch(/^ready (09:\d\d) \(\d+ min early\), then the up failed in the Slack message at \1, then destroyed/);
     expect(carol.up?.executionArn).toMatch(/:execution:.*:carol-up-20261124$/);
   });
 });
@@ -209,7 +255,10 @@ describe('idempotency', () => {
 
       const redriven = sfn.redrive(run.arn);
       await rehearsal.advance(Date.now() + 20 * 60_000);
-      expect([redriven.arn, redriven.status]).toEqual([run.arn, 'SUCCEEDED']);
+      expect([redriven.arn, redriven.status, redriven.redriveCount]).toEqual([run.arn, 'SUCCEEDED', 1]);
+      // As RedriveExecution does: it continues at the state that failed (FailOrResume, which then resumes from the claim).
+      const afterRedrive = redriven.visits.slice(redriven.visits.findIndex((visit) => visit.name === '(redrive)') + 1).map((visit) => visit.name);
+      expect(afterRedrive.slice(0, 2)).toEqual(['FailOrResume', 'ClaimEnvironment']);
       expect(cloud.records.get('bob')?.status).toBe('ready');
       expect([cloud.jobsStarted('bob', 'apply'), cloud.jobsStarted('bob', 'deploy')]).toEqual([1, 2]);
       const dms = dmsTo(cloud.outbox, 'bob');

@@ -114,6 +114,38 @@ describe('image-sync', () => {
     }
   });
 
+  it('posts nothing to ops while every environment is current, and a push that changes nothing says why and starts nothing', async () => {
+    const rehearsal = await morning();
+    try {
+      const { cloud } = rehearsal;
+      const opsMessages = () => cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
+      const before = opsMessages().length;
+      // The 10-minute safety net, six times (an hour): the clusters already run the newest release.
+      for (let tick = 0; tick < 6; tick += 1) {
+        rehearsal.sfn.startExecution('imageSync', `schedule-${tick}`, {});
+        await rehearsal.advance(Date.now() + 10 * 60_000);
+      }
+      const runs = imageSyncRuns(rehearsal);
+      expect(runs.map((run) => run.status)).toEqual(Array(6).fill('SUCCEEDED'));
+      expect(opsMessages()).toHaveLength(before);
+      expect(JSON.stringify(runs[5]!.output)).toContain('nothing changed: 3 environment(s) already run frontend 1.2.0');
+
+      const answers = await Promise.all([
+        deliverPush(rehearsal, config, { image: 'frontend', tag: 'sha-1a2b3c4' }),
+        deliverPush(rehearsal, config, { image: 'mongo', tag: '7.0.15' }),
+      ]);
+      expect(answers.map((answer) => JSON.parse(String((answer as { body: string }).body)))).toEqual([
+        { outcome: 'ignored', message: 'tag sha-1a2b3c4 is not a SemVer version such as 1.4.2: image-sync rolls only releases' },
+        { outcome: 'ignored', message: 'acme/turbo-mongo is left alone by image-sync (imageSync.mongoPolicy is manual): update it by hand' },
+      ]);
+      await rehearsal.advance(Date.now() + 10 * 60_000);
+      expect(imageSyncRuns(rehearsal)).toHaveLength(6);
+      expect(opsMessages()).toHaveLength(before);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
   it('answers a wrong token with 404 and starts nothing', async () => {
     const rehearsal = await morning();
     try {

@@ -115,7 +115,7 @@ describe('an environment on Jenkins, through the packaged state machines', () =>
       TURBO_RUN_ID: 'alice-up-20261124',
       CLUSTER_NAME: 'turbo-alice',
       AWS_REGION: 'eu-west-1',
-      KUBERNETES_VERSION: '1.33',
+      KUBERNETES_VERSION: '1.35',
       NODE_INSTANCE_TYPE: 't3.medium',
       NODE_MIN_SIZE: '1',
       NODE_DESIRED_SIZE: '2',

@@ -7,9 +7,13 @@ import type { ClaimRequest, ClaimResult, ClusterInfo, EnvironmentRecord, JobHand
 import type { Clusters, EnvironmentStore, JobRunner, Notifier, SecretStore } from '../../core/ports';
 import { AuthenticationError, ConfigurationError, OwnershipLostError, TransientError } from '../../core/errors';
 import { clusterNameOf, OWNER_TAG } from '../../core/config';
+import { OPS_RECORD } from '../../core/types';
 import { APP_WORKLOADS } from '../../core/images';
 import { NETWORK_VPC_PARAMETER } from '../../core/plan';
-import { fakeDigest, MemoryKube, MemoryRegistry } from './images';
+import { placeholderImageProblem } from '../../core/jobs';
+import { decideAmend } from '../../core/audit';
+import { MemoryKube, MemoryRegistry } from './images';
+import { MemoryPlanStore } from './objects';
 import { translateAwsError } from '../retry';
 import { assertItemFits, ChannelRate, JobSlots } from './limits';
 import type { MetricPoint } from '../../core/metrics';
@@ -98,8 +102,23 @@ function spread(key: string): number {
   return ((hash >>> 0) / 0xffffffff) * 2 - 1;
 }
 
+/** A copy of plain JSON data (a caller's patch): a walk is several times cheaper than structuredClone's serialisation. */
 function clone<T>(value: T): T {
-  return structuredClone(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(clone) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key in value) copy[key] = clone((value as Record<string, unknown>)[key]);
+  return copy as T;
+}
+
+/**
+ * A stored record is frozen, deeply, and handed out as it is: nothing can change it but a write, so a read copies
+ * nothing (a soak reads every record on every tick), and what an earlier write froze is shared, not walked again.
+ */
+function frozen<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  for (const element of Object.values(value)) frozen(element);
+  return Object.freeze(value);
 }
 
 export class MemoryCloud {
@@ -113,7 +132,9 @@ export class MemoryCloud {
   /** SSM as the rehearsal sees it: names to values, which never leave the ports. */
   /** The shared network is applied in a rehearsal (reconcile holds every up until it is: core/plan holdUpsWithoutNetwork). */
   readonly secretValues = new Map<string, string>([[NETWORK_VPC_PARAMETER, 'vpc-0rehearsal']]);
-  readonly kube = new MemoryKube();
+  readonly kube = new MemoryKube(() => this.registry.pull());
+  /** S3's plan bucket: reconcile's plan, read back by its ItemReader. */
+  readonly plans = new MemoryPlanStore(undefined, (action, resource) => this.onAwsCall(action, resource));
   /** CloudWatch as the rehearsal sees it: every metric value the handlers and the simulated services emitted. */
   readonly metricPoints: MetricPoint[] = [];
   /** The alert topic's deliveries: these reach people by email or pager, with Slack up or down. */
@@ -136,19 +157,18 @@ export class MemoryCloud {
     readonly region: string,
     readonly durations: Durations = REALISTIC_DURATIONS,
     private readonly onMessage: (message: SentMessage) => void = () => {},
-    private readonly images: { frontend: string; mongo: string } = { frontend: 'acme/turbo-notes', mongo: 'acme/turbo-mongo' },
+    images: { frontend: string; mongo: string } = { frontend: 'acme/turbo-notes', mongo: 'acme/turbo-mongo' },
   ) {
     this.registry.push(images.frontend, INITIAL_TAGS.frontend);
     this.registry.push(images.frontend, 'sha-1a2b3c4');
     this.registry.push(images.mongo, INITIAL_TAGS.mongo);
   }
 
-  /** The app's workloads as the deploy job leaves them: the job's pinned images, or the initial release. */
+  /** The app's workloads as the deploy job leaves them: the job's pinned images. */
   private deployApp(clusterName: string, developer: string, params: Record<string, string>): void {
-    const initial = (repository: string, tag: string) => `${repository}:${tag}@${fakeDigest(repository, tag)}`;
     this.kube.deploy(clusterName, [
-      { ref: APP_WORKLOADS.frontend, image: params.FRONTEND_IMAGE ?? initial(this.images.frontend, INITIAL_TAGS.frontend), replicas: 2 },
-      { ref: APP_WORKLOADS.mongo, image: params.MONGO_IMAGE ?? initial(this.images.mongo, INITIAL_TAGS.mongo), replicas: 1 },
+      { ref: APP_WORKLOADS.frontend, image: params.FRONTEND_IMAGE!, replicas: 2 },
+      { ref: APP_WORKLOADS.mongo, image: params.MONGO_IMAGE!, replicas: 1 },
     ]);
     if (this.takeFault(developer, 'rollout-timeout')) this.kube.failNextRollout(clusterName);
   }
@@ -209,18 +229,18 @@ export class MemoryCloud {
     get: async (developer) => {
       this.onAwsCall('dynamodb:GetItem', developer);
       const record = this.records.get(developer);
-      return record && clone(record);
+      return record;
     },
     list: async () => {
       this.onAwsCall('dynamodb:Scan', '*');
-      return [...this.records.values()].map(clone);
+      return [...this.records.values()].filter((record) => record.developer !== OPS_RECORD);
     },
     claim: async (request: ClaimRequest): Promise<ClaimResult> => {
       const current = this.records.get(request.developer);
       const stale = current && (current.status === 'provisioning' || current.status === 'destroying') && current.updatedAt < request.staleBefore;
       const busy = current && !stale && (current.status === 'provisioning' || current.status === 'destroying' || (request.action === 'up' && current.status === 'ready'));
       if (current && (busy || current.runId === request.runId)) {
-        return { outcome: current.runId === request.runId ? 'already-owned' : 'lost', record: clone(current) };
+        return { outcome: current.runId === request.runId ? 'already-owned' : 'lost', record: current };
       }
       const record: EnvironmentRecord = {
         ...current,
@@ -237,7 +257,7 @@ export class MemoryCloud {
       delete record.jobs;
       delete record.jobAttempts;
       this.writeRecord('claim', record);
-      return { outcome: 'claimed', record: clone(record) };
+      return { outcome: 'claimed', record };
     },
     update: async (developer, runId, patch) => {
       const current = this.records.get(developer);
@@ -247,9 +267,10 @@ export class MemoryCloud {
       const next = { ...current, ...clone(patch), updatedAt: patch.updatedAt ?? new Date().toISOString() } as EnvironmentRecord;
       for (const [field, value] of Object.entries(patch)) if (value === undefined) delete (next as unknown as Record<string, unknown>)[field];
       this.writeRecord('update', next);
-      return clone(next);
+      return next;
     },
     markNotified: async (developer, key) => {
+      if (developer === OPS_RECORD && !this.records.has(developer)) this.records.set(developer, { developer } as EnvironmentRecord);
       const current = this.records.get(developer);
       if (!current) throw new Error(`there is no environment record for ${developer}: cannot record notification ${key}`);
       if (current.notified?.includes(key)) return false;
@@ -258,13 +279,13 @@ export class MemoryCloud {
     },
     unmarkNotified: async (developer, key) => {
       const current = this.records.get(developer);
-      if (current?.notified) current.notified = current.notified.filter((existing) => existing !== key);
+      if (current?.notified) this.records.set(developer, frozen({ ...current, notified: current.notified.filter((existing) => existing !== key) }));
     },
     amend: async (developer, patch) => {
       const now = new Date().toISOString();
       const current = this.records.get(developer) ?? { developer, clusterName: patch.clusterName, status: 'absent', updatedAt: now };
-      const seen = current.audit?.some((entry) => entry.at === patch.audit.at && entry.by === patch.audit.by && entry.action === patch.audit.action);
-      if (seen) return clone(current);
+      const decision = decideAmend(this.records.get(developer), patch);
+      if (!decision.write) return current;
       const skipDates = new Set(current.skipDates ?? []);
       if (patch.addSkipDate) skipDates.add(patch.addSkipDate);
       if (patch.removeSkipDate) skipDates.delete(patch.removeSkipDate);
@@ -273,11 +294,11 @@ export class MemoryCloud {
         ...(patch.keepUntil ? { keepUntil: patch.keepUntil } : {}),
         ...(patch.images ? { images: clone(patch.images) } : {}),
         skipDates: [...skipDates].sort(),
-        audit: [...(current.audit ?? []), patch.audit],
+        audit: decision.audit,
         updatedAt: now,
       };
       this.writeRecord('amend', next);
-      return clone(next);
+      return next;
     },
   };
 
@@ -289,7 +310,7 @@ export class MemoryCloud {
     } catch (error) {
       throw translateAwsError(error, `DynamoDB UpdateItem (${doing} ${record.developer})`);
     }
-    this.records.set(record.developer, record);
+    this.records.set(record.developer, frozen(record));
   }
 
   /** A job whose slot is free starts now; CodeBuild frees the slot when the build ends or its timeout stops it. */
@@ -351,8 +372,14 @@ export class MemoryCloud {
         this.provisionCluster(clusterName, job.developer, now, this.takeFault(job.developer, 'cluster'));
       }
     } else if (job.kind === 'deploy') {
-      if (this.takeFault(job.developer, 'deploy')) {
+      const unpinned = placeholderImageProblem(job.params);
+      if (unpinned) {
+        Object.assign(memoryJob, { outcome: 'failed', finishAt: now + 5_000, reason: `FAILED in phase BUILD: ${unpinned}` });
+      } else if (this.takeFault(job.developer, 'deploy')) {
         Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out' });
+      } else if (!this.kube.has(clusterName) && ![job.params.FRONTEND_IMAGE, job.params.MONGO_IMAGE].every(() => this.registry.pull())) {
+        // A new cluster's nodes pull both images through the shared NAT's one IP: Docker Hub's pull limit applies to it.
+        Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status timed out: ImagePullBackOff (Docker Hub 429 toomanyrequests)' });
       } else {
         memoryJob.outputs = { APP_URL: `http://${clusterName}-frontend.elb.${this.region}.amazonaws.com` };
         this.deployApp(clusterName, job.developer, job.params);

@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { KubeCluster, WorkloadRef, WorkloadState } from '../../core/types';
 import type { Kube, Registry } from '../../core/ports';
+import { TransientError } from '../../core/errors';
+import { DOCKER_HUB_API_REQUESTS_PER_MINUTE, DOCKER_HUB_PULLS_PER_HOUR, HourlyWindow } from './limits';
 
 /** How long a rollout of the app takes, and how long Kubernetes waits before ProgressDeadlineExceeded. */
 const ROLLOUT_MS = 90_000;
@@ -14,9 +16,21 @@ export function fakeDigest(repository: string, tag: string): string {
   return `sha256:${createHash('sha256').update(`${repository}:${tag}`).digest('hex')}`;
 }
 
+/** What Docker Hub meters (limits.ts): Hub API requests per minute, and manifest GETs (pulls) per hour per IP. */
+export interface DockerHubMeter {
+  api: HourlyWindow;
+  pulls: HourlyWindow;
+}
+
+export function dockerHubMeter(pullsPerHour: number = DOCKER_HUB_PULLS_PER_HOUR.anonymous): DockerHubMeter {
+  return { api: new HourlyWindow(DOCKER_HUB_API_REQUESTS_PER_MINUTE, 60_000), pulls: new HourlyWindow(pullsPerHour) };
+}
+
 export class MemoryRegistry implements Registry {
   private readonly tags = new Map<string, string[]>();
-  readonly calls = { listTags: 0, digest: 0 };
+  readonly calls = { listTags: 0, digest: 0, pulls: 0 };
+  /** Docker Hub's limits; unset, nothing is metered. HEADs (digest) are never charged, as Docker Hub does not. */
+  meter?: DockerHubMeter;
 
   push(repository: string, tag: string): void {
     const tags = this.tags.get(repository) ?? [];
@@ -24,9 +38,30 @@ export class MemoryRegistry implements Registry {
     this.tags.set(repository, tags);
   }
 
+  /** A repository with no tag at all: before its first release. */
+  forget(repository: string): void {
+    this.tags.delete(repository);
+  }
+
   async listTags(repository: string): Promise<string[]> {
     this.calls.listTags += 1;
-    return [...(this.tags.get(repository) ?? [])];
+    const tags = this.tags.get(repository) ?? [];
+    // One Hub API request per page of 100 tags (adapters/registry.ts asks for page_size=100).
+    for (let page = 0; page < Math.max(1, Math.ceil(tags.length / 100)); page += 1) {
+      if (this.meter && !this.meter.api.take(Date.now())) {
+        throw new TransientError(`Docker Hub answered HTTP 429 Too Many Requests to the tags of ${repository} (the overall per-IP limit)`);
+      }
+    }
+    return [...tags];
+  }
+
+  /**
+   * A node pulling `repository:tag` (a GET of its manifest): charged against the pull limit of the cluster's
+   * egress IP. False when Docker Hub refuses it (429 toomanyrequests: the pod sits in ImagePullBackOff).
+   */
+  pull(): boolean {
+    this.calls.pulls += 1;
+    return this.meter?.pulls.take(Date.now()) ?? true;
   }
 
   async digest(repository: string, tag: string): Promise<string> {
@@ -49,6 +84,13 @@ export class MemoryKube {
   /** Clusters whose next rollout never becomes available (a crash-looping image, say). */
   private readonly stuck = new Set<string>();
   readonly patches: { cluster: string; workload: string; image: string }[] = [];
+
+  /** `pull` is the registry's: false when a node's pull of a new image is refused (its rollout then never completes). */
+  constructor(private readonly pull: () => boolean = () => true) {}
+
+  has(clusterName: string): boolean {
+    return this.clusters.has(clusterName);
+  }
 
   /** The deploy job's result: the app's workloads on their first images. */
   deploy(clusterName: string, workloads: { ref: WorkloadRef; image: string; replicas: number }[]): void {
@@ -103,6 +145,7 @@ export class MemoryKube {
       if (!workload) throw new Error(`${ref.kind} ${ref.namespace}/${ref.name} not found in ${cluster.name}`);
       if (workload.image !== image) {
         Object.assign(workload, { image, generation: workload.generation + 1, patchedAt: Date.now() });
+        if (!this.pull()) this.stuck.add(cluster.name); // ImagePullBackOff: the new pods never become ready
         this.patches.push({ cluster: cluster.name, workload: `${ref.kind}/${ref.name}`, image });
       }
       return this.state(cluster.name, workload);

@@ -42,16 +42,23 @@ export function dynamoValueSize(value: unknown): number {
   if (typeof value === 'string') return utf8(value);
   if (typeof value === 'number') return numberSize(value);
   if (value instanceof Uint8Array) return value.byteLength;
-  if (Array.isArray(value)) return 3 + value.reduce((sum: number, element) => sum + 1 + dynamoValueSize(element), 0);
   if (typeof value === 'object') {
+    // A frozen value cannot change: its size is worked out once (the in-memory store freezes what it stores).
+    const known = Object.isFrozen(value) ? frozenSizes.get(value) : undefined;
+    if (known !== undefined) return known;
     let size = 3;
-    for (const [name, element] of Object.entries(value as Record<string, unknown>)) {
+    if (Array.isArray(value)) for (const element of value) size += 1 + dynamoValueSize(element);
+    else for (const name in value) {
+      const element = (value as Record<string, unknown>)[name];
       if (element !== undefined) size += 1 + utf8(name) + dynamoValueSize(element);
     }
+    if (Object.isFrozen(value)) frozenSizes.set(value, size);
     return size;
   }
   throw new Error(`a DynamoDB item cannot hold a ${typeof value}`);
 }
+
+const frozenSizes = new WeakMap<object, number>();
 
 /** An item's size: the sum over its top-level attributes of name bytes plus value size. */
 export function dynamoItemSize(item: Record<string, unknown>): number {
@@ -266,21 +273,33 @@ export class ChannelRate {
 /**
  * Docker Hub's pull limit (Docker docs, "Docker Hub pull usage and limits"): 100 pulls per hour for an
  * authenticated Personal user, 10 per hour per IPv4 address or IPv6 /64 unauthenticated. A pull is a GET of a
- * manifest; "a HEAD request doesn't count". Hub API calls are rate limited too (the docs give no figure; the
- * answer carries X-RateLimit headers): modelled with the same hourly window and a configurable figure.
+ * manifest; "a HEAD request doesn't count".
  */
 export const DOCKER_HUB_PULLS_PER_HOUR = { authenticated: 100, anonymous: 10 } as const;
+/**
+ * Every other Hub request (the Hub API's tag pages included) counts against the overall limit: per IP, "in the
+ * order of thousands of requests per minute" (Docker docs, "Docker Hub usage and limits", Other limits; answered
+ * with a plain 429). The docs give no exact figure: the low end of "thousands" is modelled.
+ */
+export const DOCKER_HUB_API_REQUESTS_PER_MINUTE = 1000;
 
 export class HourlyWindow {
   private readonly times: number[] = [];
+  /** The most requests the window ever held: what a team would have needed. */
+  peak = 0;
+  refused = 0;
 
   constructor(readonly limit: number, readonly windowMs = 3_600_000) {}
 
   /** Counts one request; false when it is over the limit (the service's 429 TOOMANYREQUESTS). */
   take(now: number): boolean {
     while (this.times.length > 0 && this.times[0]! <= now - this.windowMs) this.times.shift();
-    if (this.times.length >= this.limit) return false;
+    if (this.times.length >= this.limit) {
+      this.refused += 1;
+      return false;
+    }
     this.times.push(now);
+    this.peak = Math.max(this.peak, this.times.length);
     return true;
   }
 }

@@ -13,6 +13,7 @@ import type {
   JobRunner,
   Kube,
   Notifier,
+  PlanStore,
   Registry,
   SecretStore,
   Workflows,
@@ -41,6 +42,8 @@ export interface Deps extends Base {
   runs: EnvironmentRuns;
   /** Queues self-service work for SlackWork (the Slack endpoint). */
   work: AsyncWork;
+  /** Reconcile's plan, for its Distributed Map to read (planActions). */
+  plans: PlanStore;
 }
 
 export type PortName = Exclude<keyof Deps, keyof Base>;
@@ -59,6 +62,13 @@ const built = new Map<PortName, unknown>();
 /** Binds the ports for every handler in this process (rehearsal, tests). A port left out is built for real. */
 export function bindDeps(factory: DepsFactory): void {
   bound = factory;
+  base = undefined;
+  built.clear();
+}
+
+/** Back to the real ports, built afresh from the environment (a test that runs the real adapters). */
+export function unbindDeps(): void {
+  bound = undefined;
   base = undefined;
   built.clear();
 }

@@ -15,6 +15,8 @@ import { createContainerRegistry } from '../../adapters/registry';
 import { AwsSecretStore, createSecretClients } from '../../adapters/secrets';
 import { createSlackNotifier } from '../../adapters/slack';
 import { createSfnClient, StepFunctionsWorkflows } from '../../adapters/stepfunctions';
+import { codebuildProjectsOf } from '../../core/jobs';
+import { createS3Client, S3PlanStore } from '../../adapters/s3';
 import type { EnvironmentRuns, JobRunner, SecretStore } from '../../core/ports';
 import type { Base, Builder } from './deps';
 import { rememberSecret } from './redact';
@@ -71,7 +73,7 @@ export const kubeFor = (base: Base) => eksKubeConnector(base.region, eksClient(b
 export const runner = (base: Base): JobRunner => {
   const { config, region } = base;
   const jenkins = config.runner.type === 'jenkins' ? config.runner.jenkins : undefined;
-  if (!jenkins) return new CodeBuildJobRunner(createCodeBuildClient(region), config.runner.codebuild);
+  if (!jenkins) return new CodeBuildJobRunner(createCodeBuildClient(region), codebuildProjectsOf(config.runner.codebuild, requiredEnv('TURBO_STAGE')));
   return onFirstUse(async () => {
     const [user, token] = await Promise.all([secrets(base).get(jenkins.userParameter), secrets(base).get(jenkins.tokenParameter)]);
     return new JenkinsJobRunner({ baseUrl: jenkins.url, terraformJob: jenkins.terraformJob, deployJob: jenkins.deployJob, user, token });
@@ -83,6 +85,9 @@ export const registry = (base: Base) => onFirstUse(() => createContainerRegistry
 
 /** Starts image-sync executions (the image webhook). */
 export const workflows = ({ region }: Base) => new StepFunctionsWorkflows(createSfnClient(region), requiredEnv('IMAGE_SYNC_STATE_MACHINE_ARN'));
+
+/** Reconcile's plan, for its Distributed Map to read (planActions). */
+export const plans = ({ region }: Base) => new S3PlanStore(createS3Client(region), requiredEnv('TURBO_PLAN_BUCKET'));
 
 /** The environment state machine, started by name like reconcile's Map does (Slack and the CLI). */
 export function environmentRuns(stateMachineArn: string, region: string): EnvironmentRuns {

@@ -3,6 +3,8 @@
  * released if the send fails, so a retry, a replay or a redrive sends it exactly once.
  */
 import type { EnvironmentStore } from '../../core/ports';
+import { OPS_RECORD } from '../../core/types';
+import { failureKeysToRelease } from '../../core/opsReport';
 
 export async function sendOnce(store: EnvironmentStore, developer: string, key: string, send: () => Promise<unknown>): Promise<'sent' | 'already-sent'> {
   if (!(await store.markNotified(developer, key))) return 'already-sent';
@@ -13,4 +15,13 @@ export async function sendOnce(store: EnvironmentStore, developer: string, key: 
     await store.unmarkNotified(developer, key);
     throw error;
   }
+}
+
+/**
+ * Forgets the ops record's remembered failure reports where core/opsReport says so: after a run without failures
+ * (a new occurrence is news again), or when the bound is reached.
+ */
+export async function releaseFailureReports(store: EnvironmentStore, runHadFailures: boolean): Promise<void> {
+  const notified = (await store.get(OPS_RECORD))?.notified ?? [];
+  for (const key of failureKeysToRelease(notified, runHadFailures)) await store.unmarkNotified(OPS_RECORD, key);
 }

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoEnvironmentStore } from '../../../functions/adapters/dynamodb';
-import type { ClaimRequest, EnvironmentRecord } from '../../../functions/core/types';
+import { OPS_RECORD, type ClaimRequest, type EnvironmentRecord } from '../../../functions/core/types';
 import { AuthenticationError, OwnershipLostError, TransientError } from '../../../functions/core/errors';
 import { useDynaliteStore } from '../../support/dynalite';
 import { awsError, awsSdkError, localClientConfig, startAwsJsonServer } from './aws-json-server';
@@ -210,6 +210,17 @@ describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => 
     expect(records.map((record) => record.developer).sort()).toEqual(developers);
     expect(scans.length).toBeGreaterThan(1);
     counted.destroy();
+  });
+
+  it('keeps the ops channel’s notification keys in the ops record: created by its first key, never listed', async () => {
+    await expect(local.store.markNotified(OPS_RECORD, 'image-sync-failure:0123456789abcdef')).resolves.toBe(true);
+    await expect(local.store.markNotified(OPS_RECORD, 'image-sync-failure:0123456789abcdef')).resolves.toBe(false);
+    expect((await local.store.get(OPS_RECORD))?.notified).toEqual(['image-sync-failure:0123456789abcdef']);
+    expect(await local.store.list()).toEqual([]);
+    await local.store.unmarkNotified(OPS_RECORD, 'image-sync-failure:0123456789abcdef');
+    await expect(local.store.markNotified(OPS_RECORD, 'image-sync-failure:0123456789abcdef')).resolves.toBe(true);
+    // A developer's record is still made only by a claim or an amend.
+    await expect(local.store.markNotified('alice', 'alice-up-20261124:ready')).rejects.toThrow('there is no environment record for alice');
   });
 });
 

@@ -7,6 +7,8 @@ import { dailyCosts, hourlyRates, PRICE_TABLE, weeklySummary } from '../../../fu
 const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 const config = configSchema.parse(example);
 const readme = readFileSync(join(__dirname, '../../../infra-tf/README.md'), 'utf8');
+/** The day the prices are for: the example's version is in standard support then. */
+const DAY = '2026-12-01';
 
 describe('the price table', () => {
   it('names its date and its source, and covers the required regions and instance types', () => {
@@ -28,7 +30,7 @@ describe('the price table', () => {
 
 describe('dailyCosts', () => {
   it('prices alice’s default day (08:35–19:00, 2 × t3.medium in eu-west-1, a quarter of the NAT)', () => {
-    const [alice] = dailyCosts(config);
+    const [alice] = dailyCosts(config, DAY);
     // cluster: 0.10 + 2 × (0.0456 + 20 × 0.088 / 730) = 0.196022 $/h; NAT share: 0.048 × 24 / 4 = 0.288 $/day
     expect(alice).toEqual({
       developer: 'alice',
@@ -40,23 +42,23 @@ describe('dailyCosts', () => {
       weekAlwaysOn: 34.95,
       weekSavings: 22.72,
     });
-    expect(hourlyRates(config).clusterPerHour).toBeCloseTo(0.196022, 6);
+    expect(hourlyRates(config, DAY).clusterPerHour).toBeCloseTo(0.196022, 6);
   });
 
   it('follows per-developer schedules: dave works four days, carol ends earlier', () => {
-    const byName = Object.fromEntries(dailyCosts(config).map((line) => [line.developer, line]));
+    const byName = Object.fromEntries(dailyCosts(config, DAY).map((line) => [line.developer, line]));
     expect(byName.carol!.clusterHours).toBeCloseTo(8.92, 2); // 09:05–18:00
     expect(byName.dave!.weekTurbo).toBeLessThan(byName.alice!.weekTurbo);
   });
 
   it('scales with the region and instance type', () => {
     const bigger = configSchema.parse({ ...example, region: 'us-east-1', cluster: { ...example.cluster, instanceType: 'm6i.large' } });
-    expect(hourlyRates(bigger).clusterPerHour).toBeCloseTo(0.1 + 2 * (0.096 + (20 * 0.08) / 730), 6);
+    expect(hourlyRates(bigger, DAY).clusterPerHour).toBeCloseTo(0.1 + 2 * (0.096 + (20 * 0.08) / 730), 6);
   });
 
   it('names an unknown region or instance type and what the table has', () => {
-    expect(() => dailyCosts(configSchema.parse({ ...example, region: 'ap-south-2' }))).toThrow('region "ap-south-2" is not in the price table (core/prices.json has eu-west-1, us-east-1, eu-central-1)');
-    expect(() => dailyCosts(configSchema.parse({ ...example, cluster: { ...example.cluster, instanceType: 'c7g.large' } }))).toThrow('instance type "c7g.large" has no eu-west-1 price');
+    expect(() => dailyCosts(configSchema.parse({ ...example, region: 'ap-south-2' }), DAY)).toThrow('region "ap-south-2" is not in the price table (core/prices.json has eu-west-1, us-east-1, eu-central-1)');
+    expect(() => dailyCosts(configSchema.parse({ ...example, cluster: { ...example.cluster, instanceType: 'c7g.large' } }), DAY)).toThrow('instance type "c7g.large" has no eu-west-1 price');
   });
 });
 
@@ -76,7 +78,7 @@ describe('weeklySummary from recorded lifetimes', () => {
       to,
     );
     const natShare = (0.048 * 168) / 4;
-    const rate = hourlyRates(config).clusterPerHour;
+    const rate = hourlyRates(config, DAY).clusterPerHour;
     expect(lines.map((line) => [line.developer, line.hours])).toEqual([['alice', 12.5], ['bob', 12], ['carol', 0], ['dave', 0]]);
     expect(lines[0]).toMatchObject({ cost: Math.round((12.5 * rate + natShare) * 100) / 100, alwaysOn: Math.round((168 * rate + natShare) * 100) / 100 });
     expect(lines[0]!.savings).toBeCloseTo(lines[0]!.alwaysOn - lines[0]!.cost, 2);
@@ -86,5 +88,22 @@ describe('weeklySummary from recorded lifetimes', () => {
     expect(weeklySummary(config, [{ developer: 'zed', startedAt: '2026-11-24T00:00:00Z', destroyedAt: '2026-11-24T01:00:00Z' }], from, to).map((l) => l.developer)).toContain('zed');
     expect(() => weeklySummary(config, [{ developer: 'alice', startedAt: 'monday' }], from, to)).toThrow('lifetime of alice has a time that is not ISO 8601');
     expect(() => weeklySummary(config, [], to, from)).toThrow('is empty');
+  });
+});
+
+describe('extended support', () => {
+  const on133 = configSchema.parse({ ...example, cluster: { ...example.cluster, kubernetesVersion: '1.33' } });
+
+  it('prices a control plane in extended support at $0.60/h instead of $0.10/h, from the day standard support ended', () => {
+    const before = hourlyRates(on133, '2026-07-28');
+    const after = hourlyRates(on133, '2026-07-29');
+    expect([before.extendedSupport, after.extendedSupport]).toEqual([false, true]);
+    expect(after.clusterPerHour - before.clusterPerHour).toBeCloseTo(0.5, 9);
+    expect(dailyCosts(on133, '2026-12-01')[0]!.turbo).toBeGreaterThan(dailyCosts(config, '2026-12-01')[0]!.turbo);
+  });
+
+  it('keeps the example config in standard support on 2026-12-01, with the extended price in every region', () => {
+    expect(hourlyRates(config, DAY).extendedSupport).toBe(false);
+    for (const region of Object.values(PRICE_TABLE.regions)) expect(region.eksControlPlaneExtendedSupportPerHour).toBe(0.6);
   });
 });

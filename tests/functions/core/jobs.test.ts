@@ -1,4 +1,4 @@
-import { clusterHasFailed, isReusable, jobParams, expectedJobSeconds } from '../../../functions/core/jobs';
+import { clusterHasFailed, isReusable, jobParams, expectedJobSeconds, placeholderImageProblem } from '../../../functions/core/jobs';
 import type { JobHandle } from '../../../functions/core/types';
 import { loadConfigText } from '../../../functions/core/config';
 import { readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ describe('jobParams: what the scripts are told', () => {
     expect(apply).toEqual({
       CLUSTER_NAME: 'turbo-alice',
       AWS_REGION: 'eu-west-1',
-      KUBERNETES_VERSION: '1.33',
+      KUBERNETES_VERSION: '1.35',
       NODE_INSTANCE_TYPE: 't3.medium',
       NODE_MIN_SIZE: '1',
       NODE_DESIRED_SIZE: '2',
@@ -51,5 +51,14 @@ describe('clusterHasFailed', () => {
     const cluster = (status: 'ACTIVE' | 'FAILED' | 'CREATING', nodegroupStatus?: 'ACTIVE' | 'CREATE_FAILED' | 'DEGRADED' | 'CREATING') => ({ name: 'turbo-alice', status, nodegroupStatus, tags: {} });
     expect([cluster('FAILED'), cluster('ACTIVE', 'CREATE_FAILED'), cluster('ACTIVE', 'DEGRADED')].map(clusterHasFailed)).toEqual([true, true, true]);
     expect([cluster('CREATING', 'CREATING'), cluster('ACTIVE', 'ACTIVE')].map(clusterHasFailed)).toEqual([false, false]);
+  });
+});
+
+describe('placeholderImageProblem', () => {
+  it('names the image a deploy would leave on the base’s placeholder, as scripts/deploy.sh does', () => {
+    const pinned = { FRONTEND_IMAGE: 'acme/turbo-notes:1.3.0@sha256:ab', MONGO_IMAGE: 'acme/turbo-mongo:8.0.3@sha256:cd' };
+    expect(placeholderImageProblem(pinned)).toBeUndefined();
+    expect(placeholderImageProblem({ ...pinned, MONGO_IMAGE: '' })).toBe("MONGO_IMAGE is not set: the base's placeholder image turbo-mongo cannot be pulled");
+    expect(placeholderImageProblem({ CLUSTER_NAME: 'turbo-alice' })).toBe("FRONTEND_IMAGE is not set: the base's placeholder image turbo-frontend cannot be pulled");
   });
 });

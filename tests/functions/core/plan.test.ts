@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import type { ClusterInfo, EnvironmentRecord } from '../../../functions/core/types';
 import { atLocalTime } from '../../../functions/core/clock';
 import { configSchema, scheduleOf, type TurboConfig } from '../../../functions/core/config';
-import { isStaleClaim, manualRunIdFor, plan, RECONCILE_TICK_MINUTES, RUN_LIFETIME_HOURS, runIdFor, scheduledDesire, teardownInstant, untaggedLookalikes, type PlannedAction } from '../../../functions/core/plan';
+import { isStaleClaim, manualRunIdFor, MAX_EXECUTION_NAME, plan, RECONCILE_TICK_MINUTES, RUN_LIFETIME_HOURS, takeoverRunIdFor, runIdFor, scheduledDesire, teardownInstant, untaggedLookalikes, type PlannedAction } from '../../../functions/core/plan';
 
 const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 
@@ -534,5 +534,39 @@ describe('stale claims', () => {
     expect(isStaleClaim(fresh, at('2026-11-24T18:00:00Z'))).toBe(false);
     expect(actionOf(plan(at('2026-11-24T18:00:00Z'), config, [fresh], []), 'alice')).toBeUndefined();
     expect(RUN_LIFETIME_HOURS).toBe(4);
+  });
+
+  it('gives the takeover of a stale claim of today’s run its own execution name, the same on every tick', () => {
+    const stuck = record('alice', { status: 'provisioning', runId: 'alice-up-20261124', updatedAt: '2026-11-24T07:30:00.000Z' });
+    const noon = at('2026-11-24T12:00:00Z');
+    const takeovers = [noon, at('2026-11-24T12:15:00Z')].map((now) => actionOf(plan(now, config, [stuck], []), 'alice'));
+    expect(takeovers).toEqual([
+      expect.objectContaining({ action: 'up', runId: 'alice-up-20261124-t1', reason: expect.stringContaining('taking over the stale provisioning claim of run alice-up-20261124') }),
+      expect.objectContaining({ runId: 'alice-up-20261124-t1' }),
+    ]);
+    // The takeover died too: the next one is -t2.
+    const again = { ...stuck, runId: 'alice-up-20261124-t1', updatedAt: '2026-11-24T11:45:00.000Z' };
+    expect(actionOf(plan(at('2026-11-24T16:00:00Z'), config, [again], []), 'alice')?.runId).toBe('alice-up-20261124-t2');
+    // A stale claim of another day's run leaves today's name free.
+    const yesterday = { ...stuck, runId: 'alice-up-20261123', updatedAt: '2026-11-23T07:30:00.000Z' };
+    expect(actionOf(plan(noon, config, [yesterday], []), 'alice')?.runId).toBe('alice-up-20261124');
+    // A down that died while destroying is taken over under its own name too.
+    const dying = record('alice', { status: 'destroying', runId: 'alice-down-20261124', updatedAt: '2026-11-24T18:00:00.000Z' });
+    expect(actionOf(plan(at('2026-11-24T22:15:00Z'), config, [dying], []), 'alice')).toMatchObject({ action: 'down', runId: 'alice-down-20261124-t1' });
+  });
+
+  it('keeps takeover names within the 80 characters and the characters an execution name allows', () => {
+    const orphan = 'o'.repeat(63);
+    const runId = `${orphan}-down-20261124`;
+    expect(takeoverRunIdFor(runId, runId)).toBe(`${runId}-t1`);
+    expect(`${runId}-t1`).toHaveLength(MAX_EXECUTION_NAME);
+    expect(takeoverRunIdFor(runId, `${runId}-t9`)).toBeUndefined();
+    expect(takeoverRunIdFor('alice-up-20261124', 'alice-up-20261124-t9')).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    expect(takeoverRunIdFor('alice-up-20261124', 'alice-up-20261124-t9')).toBe('alice-up-20261124-t10');
+    expect(takeoverRunIdFor('alice-up-20261124', 'bob-up-20261124-t1')).toBe('alice-up-20261124');
+    const stuck = record(orphan, { status: 'destroying', runId: `${runId}-t9`, updatedAt: '2026-11-24T08:00:00.000Z' });
+    const p = plan(at('2026-11-24T13:00:00Z'), config, [stuck], [cluster(`turbo-${orphan}`, orphan)]);
+    expect(actionOf(p, orphan)).toBeUndefined();
+    expect(idleOf(p, orphan)?.reason).toContain('would pass 80 characters: check it by hand');
   });
 });

@@ -1,4 +1,4 @@
-import { executionNameFor, MAX_WEBHOOK_BODY_BYTES, parseWebhookBody, tokenMatches } from '../../../functions/core/webhook';
+import { executionNameFor, MAX_WEBHOOK_BODY_BYTES, parseWebhookBody, pushChangesNothing, tokenMatches } from '../../../functions/core/webhook';
 
 /** A Docker Hub push payload as documented (docs.docker.com/docker-hub/repos/manage/webhooks/). */
 const dockerHubPayload = {
@@ -160,5 +160,24 @@ describe('executionNameFor', () => {
     const long = executionNameFor({ repository: `acme/${'n'.repeat(60)}`, tag: 't'.repeat(128) });
     expect(long.length).toBeLessThanOrEqual(80);
     expect(long).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+});
+
+describe('pushChangesNothing', () => {
+  const settings = { images: { frontend: 'acme/turbo-notes', mongo: 'acme/turbo-mongo' }, mongoPolicy: 'manual' as const, includePrerelease: false };
+
+  it('lets a release of a synced image through', () => {
+    expect(pushChangesNothing({ repository: 'acme/turbo-notes', tag: '1.4.2' }, settings)).toBeUndefined();
+    expect(pushChangesNothing({ repository: 'acme/turbo-mongo', tag: '7.0.15' }, { ...settings, mongoPolicy: 'follow' })).toBeUndefined();
+    expect(pushChangesNothing({ repository: 'acme/turbo-notes', tag: '1.5.0-rc.1' }, { ...settings, includePrerelease: true })).toBeUndefined();
+  });
+
+  it.each([
+    ['acme/turbo-notes', 'sha-1a2b3c4', 'tag sha-1a2b3c4 is not a SemVer version such as 1.4.2: image-sync rolls only releases'],
+    ['acme/turbo-notes', 'latest', 'tag latest is not a SemVer version such as 1.4.2: image-sync rolls only releases'],
+    ['acme/turbo-notes', '1.5.0-rc.1', 'tag 1.5.0-rc.1 is a pre-release and imageSync.includePrerelease is false: image-sync rolls only releases'],
+    ['acme/turbo-mongo', '7.0.15', 'acme/turbo-mongo is left alone by image-sync (imageSync.mongoPolicy is manual): update it by hand'],
+  ])('says why a push of %s:%s changes nothing', (repository, tag, why) => {
+    expect(pushChangesNothing({ repository, tag }, settings)).toBe(why);
   });
 });

@@ -20,6 +20,8 @@ import {
   TokenBucket,
 } from '../../../../functions/adapters/memory/limits';
 import { translateAwsError } from '../../../../functions/adapters/retry';
+import { dockerHubMeter, MemoryKube, MemoryRegistry } from '../../../../functions/adapters/memory/images';
+import { APP_WORKLOADS } from '../../../../functions/core/images';
 import { useDynaliteStore } from '../../../support/dynalite';
 
 // dynalite's sizing, the one it refuses items with (no types are shipped).
@@ -167,5 +169,34 @@ describe('runner, Slack and Docker Hub limits', () => {
     expect(Array.from({ length: 101 }, (_, i) => pulls.take(i * 1000)).filter(Boolean).length).toBe(100);
     expect(pulls.take(3_599_999)).toBe(false);
     expect(pulls.take(3_600_000)).toBe(true);
+  });
+
+  it('charges the in-memory Docker Hub for pulls and tag pages, never for a HEAD, and refuses past the limits', async () => {
+    const registry = new MemoryRegistry();
+    registry.meter = dockerHubMeter();
+    registry.push('acme/app', '1.0.0');
+    for (let i = 0; i < 50; i++) await expect(registry.digest('acme/app', '1.0.0')).resolves.toMatch(/^sha256:/);
+    expect(Array.from({ length: 11 }, () => registry.pull())).toEqual([...Array(10).fill(true), false]);
+    expect([registry.meter.pulls.peak, registry.meter.pulls.refused, registry.meter.api.peak]).toEqual([10, 1, 0]);
+    for (let i = 1; i < 250; i++) registry.push('acme/app', `1.0.${i}`);
+    await registry.listTags('acme/app');
+    expect(registry.meter.api.peak).toBe(3); // 250 tags: three pages of 100
+    for (let i = 0; i < 332; i++) await registry.listTags('acme/app');
+    await expect(registry.listTags('acme/app')).rejects.toThrow(/429 Too Many Requests/);
+  });
+
+  it('leaves a rollout whose pull Docker Hub refused in ImagePullBackOff, until its progress deadline', async () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const kube = new MemoryKube(() => false);
+      kube.deploy('turbo-alice', [{ ref: APP_WORKLOADS.frontend, image: 'acme/app:1.0.0@sha256:a', replicas: 1 }]);
+      const cluster = kube.kubeFor({ name: 'turbo-alice' } as never);
+      await cluster.setImage(APP_WORKLOADS.frontend, 'acme/app:1.0.1@sha256:b');
+      jest.setSystemTime(11 * 60_000);
+      const state = await cluster.getWorkload(APP_WORKLOADS.frontend);
+      expect(state?.conditions).toEqual([expect.objectContaining({ reason: 'ProgressDeadlineExceeded' })]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -1,0 +1,45 @@
+import { decideSummary, failureKeysToRelease, failureReportKey, IMAGE_SYNC_FAILURE_KEY_PREFIX, MAX_FAILURE_KEYS } from '../../../functions/core/opsReport';
+
+const images = ['frontend 1.3.0'];
+
+describe('decideSummary: what image-sync tells the ops channel', () => {
+  it('posts nothing when nothing rolled or failed, and says why', () => {
+    expect(decideSummary(images, [{ developer: 'alice', outcome: 'current' }, { developer: 'bob', outcome: 'skipped' }])).toEqual({
+      post: 'never',
+      why: 'nothing changed: 1 environment(s) already run frontend 1.3.0, 1 skipped',
+    });
+    expect(decideSummary(images, [])).toEqual({ post: 'never', why: 'no environment is ready: nothing to roll to frontend 1.3.0' });
+  });
+
+  it('always posts a roll; failures alone are posted once per failure key', () => {
+    expect(decideSummary(images, [{ developer: 'alice', outcome: 'rolled' }])).toEqual({ post: 'always' });
+    const failed = decideSummary(images, [{ developer: 'carol', outcome: 'failed', reason: 'progress deadline exceeded after 901 s' }]);
+    expect(failed).toEqual({ post: 'once', failureKey: expect.stringMatching(new RegExp(`^${IMAGE_SYNC_FAILURE_KEY_PREFIX}[0-9a-f]{16}$`)) });
+    const withRoll = decideSummary(images, [{ developer: 'alice', outcome: 'rolled' }, { developer: 'carol', outcome: 'failed', reason: 'progress deadline exceeded after 901 s' }]);
+    expect(withRoll).toEqual({ post: 'always', failureKey: (failed as { failureKey: string }).failureKey });
+  });
+
+  it('gives a persisting failure the same key on every run, and a different failure or version another', () => {
+    const key = (tag: string, reason: string) => failureReportKey([`frontend ${tag}`, `carol: ${reason}`]);
+    expect(key('1.3.0', 'rollout stuck after 901 s')).toBe(key('1.3.0', 'rollout stuck after 1502 s'));
+    expect(key('1.3.0', 'rollout stuck')).not.toBe(key('1.3.0', 'ImagePullBackOff'));
+    expect(failureReportKey(['Turbo.NoRelease: acme/turbo-notes has no released SemVer tag among its 0 tags'])).toBe(
+      failureReportKey(['Turbo.NoRelease: acme/turbo-notes has no released SemVer tag among its 4 tags']),
+    );
+  });
+});
+
+describe('failureKeysToRelease: the remembered failure reports stay bounded', () => {
+  const keys = (n: number) => Array.from({ length: n }, (_, i) => failureReportKey([`failure ${String.fromCharCode(97 + i)}`]));
+
+  it('releases every failure key after a run without failures, and none while failures persist under the bound', () => {
+    const remembered = [...keys(3), 'alice-up-20261124:ready'];
+    expect(failureKeysToRelease(remembered, false)).toEqual(keys(3));
+    expect(failureKeysToRelease(remembered, true)).toEqual([]);
+  });
+
+  it(`releases them all once ${MAX_FAILURE_KEYS} are remembered, before the next one is added`, () => {
+    expect(failureKeysToRelease(keys(MAX_FAILURE_KEYS - 1), true)).toEqual([]);
+    expect(failureKeysToRelease(keys(MAX_FAILURE_KEYS), true)).toHaveLength(MAX_FAILURE_KEYS);
+  });
+});
