@@ -45,10 +45,13 @@ function onFirstUse<Port extends object>(build: () => Promise<Port>): Port {
   });
 }
 
-/** One value per container for a builder that several others use (the secret store, the EKS client). */
+/** One value per base (per container) for a builder that several others use (the secret store, the EKS client). */
 function shared<Value>(build: Builder<Value>): Builder<Value> {
-  let value: Value | undefined;
-  return (base) => (value ??= build(base));
+  const values = new WeakMap<Base, Value>();
+  return (base) => {
+    if (!values.has(base)) values.set(base, build(base));
+    return values.get(base)!;
+  };
 }
 
 /** A SecretStore whose values are also remembered, so that no error message can carry one. */
