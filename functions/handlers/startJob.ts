@@ -17,7 +17,7 @@ const input = z.object({
   kind: jobKindField,
   expiresAt: z.string().nullish(),
   /** The up's resolved images (ResolveMissingImages) for those its record does not hold. */
-  images: z.record(appImageField, resolvedImageField).optional(),
+  images: z.partialRecord(appImageField, resolvedImageField).optional(),
 });
 
 /** An apply whose cluster ended FAILED did not do its job: a redrive must apply again. */
