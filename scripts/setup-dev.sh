@@ -1,19 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system tools that `npm test` needs on Debian or Ubuntu (run as root, or with sudo):
 # the ones in scripts/dev-tools.txt that Debian packages. .ci/run calls it too.
-# Terraform and kubectl are not Debian packages: it says so, and the tests that need them are skipped without them.
+# Terraform and kubectl are not Debian packages: tools/realsvc/build.sh builds them with Go (README, Quick start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=()
-while read -r command package need _; do
+while read -r command package _; do
   case "$command" in '' | '#'*) continue ;; esac
-  if [ "$package" = "-" ]; then
-    command -v "$command" >/dev/null 2>&1 ||
-      echo "setup-dev: $command is not a Debian package; install it from its vendor's release ($need: see README, Quick start)"
-  else
-    packages+=("$package")
-  fi
+  # "-": a tool that build.sh builds.
+  if [ "$package" != "-" ]; then packages+=("$package"); fi
 done < scripts/dev-tools.txt
 
 if ! command -v apt-get >/dev/null 2>&1; then

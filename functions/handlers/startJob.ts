@@ -21,7 +21,7 @@ const input = z.object({
   kind: jobKindSchema,
   expiresAt: z.string().nullish(),
   /** The up's resolved images (ResolveMissingImages) for those its record does not hold. */
-  images: z.record(appImageField, resolvedImageSchema).optional(),
+  images: z.partialRecord(appImageField, resolvedImageSchema).optional(),
 });
 
 /** An apply whose cluster ended FAILED did not do its job: a redrive must apply again. */

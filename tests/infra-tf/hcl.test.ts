@@ -1,12 +1,13 @@
 /**
- * infra-tf checked offline: `terraform fmt` where terraform is installed, and the HCL itself parsed with
- * @cdktf/hcl2json (terraform init/validate need the registry, which tests cannot reach).
+ * infra-tf checked offline: `terraform fmt` (the terraform that tools/realsvc/build.sh builds), and the HCL itself
+ * parsed with @cdktf/hcl2json (terraform init/validate need the registry, which tests cannot reach).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { DNS_LABEL, MAX_DEVELOPER_NAME } from '../../functions/core/config';
+import { realBinaries } from '../support/realsvc/binaries';
 
 const REPO = resolve(__dirname, '../..');
 const INFRA = join(REPO, 'infra-tf');
@@ -40,14 +41,10 @@ beforeAll(async () => {
   }
 });
 
-function onPath(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-}
-
 describe('infra-tf', () => {
-  // Terraform is not a Debian package (scripts/dev-tools.txt): without it this one is skipped, and counted so.
-  (onPath('terraform') ? it : it.skip)('is formatted (terraform fmt -check -recursive infra-tf; skipped: terraform not on PATH)', () => {
-    const result = spawnSync('terraform', ['fmt', '-check', '-recursive', 'infra-tf'], { cwd: REPO, encoding: 'utf8' });
+  it('is formatted (terraform fmt -check -recursive infra-tf)', () => {
+    const { terraform } = realBinaries('terraform');
+    const result = spawnSync(terraform, ['fmt', '-check', '-recursive', 'infra-tf'], { cwd: REPO, encoding: 'utf8' });
     expect(result.stdout).toBe('');
     expect(result.status).toBe(0);
   });

@@ -1,15 +1,16 @@
 /**
- * The kustomize base as the cluster would get it: rendered with `kubectl kustomize`, each object validated
+ * The kustomize base as the cluster would get it: rendered with `kubectl kustomize` (the kubectl that
+ * tools/realsvc/build.sh builds, of the API server's release), each object validated
  * against the Kubernetes schemas, then held to the zero-downtime and security rules of the app.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
+import { realBinaries } from '../support/realsvc/binaries';
 
 const BASE = path.join(__dirname, '../../k8s');
-const KUBECTL = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((candidate) => existsSync(candidate));
 const CLUSTER_SCOPED = new Set(['Namespace', 'StorageClass']);
 
 /** kubernetes-models' verdict on each object, from tests/k8s/validate-models.mjs (an ES module process). */
@@ -24,29 +25,11 @@ function documents(text: string): K8sObject[] {
   return parseAllDocuments(text).map((doc) => doc.toJS()).filter(Boolean);
 }
 
-/** Without kubectl: the files of the base, with the namespace and common labels applied as kustomize does. */
-function renderWithoutKubectl(): K8sObject[] {
-  const kustomization = parseYaml(readFileSync(path.join(BASE, 'kustomization.yaml'), 'utf8'));
-  const common: Record<string, string> = Object.assign({}, ...kustomization.labels.map((entry: { pairs: object }) => entry.pairs));
-  return kustomization.resources.flatMap((file: string) =>
-    documents(readFileSync(path.join(BASE, file), 'utf8')).map((object) => {
-      if (!CLUSTER_SCOPED.has(object.kind)) object.metadata.namespace = kustomization.namespace;
-      object.metadata.labels = { ...object.metadata.labels, ...common };
-      const templates = [object.spec?.template, ...(object.spec?.volumeClaimTemplates ?? [])].filter(Boolean);
-      for (const template of templates) template.metadata.labels = { ...template.metadata.labels, ...common };
-      return object;
-    }),
-  );
-}
-
 function render(dir: string): K8sObject[] {
-  return documents(execFileSync(KUBECTL!, ['kustomize', dir], { encoding: 'utf8' }));
+  return documents(execFileSync(realBinaries('kube').kubectl, ['kustomize', dir], { encoding: 'utf8' }));
 }
 
-if (!KUBECTL) {
-  console.warn('NOTICE: kubectl is not installed, so the base was loaded from its YAML files with the namespace and labels applied by the test, not rendered by kustomize.');
-}
-const objects = KUBECTL ? render(BASE) : renderWithoutKubectl();
+const objects = render(BASE);
 
 function find(kind: string, name: string): K8sObject {
   const object = objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -246,8 +229,7 @@ describe('k8s base: the deploy script pins images with kustomize images', () => 
     expect([frontend.image, mongo.image]).toEqual(['turbo-frontend', 'turbo-mongo']);
   });
 
-  // kubectl is not a Debian package (scripts/dev-tools.txt): without it this one is skipped, and counted so.
-  (KUBECTL ? it : it.skip)('replaces turbo-frontend and turbo-mongo with repository and digest (skipped: no kubectl)', () => {
+  it('replaces turbo-frontend and turbo-mongo with repository and digest', () => {
     const overlay = mkdtempSync(path.join(tmpdir(), 'turbo-overlay-'));
     const digest = `sha256:${'a'.repeat(64)}`;
     writeFileSync(

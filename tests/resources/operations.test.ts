@@ -19,8 +19,8 @@ const machines = ofType('AWS::StepFunctions::StateMachine').map(([id]) => id);
 const dimensionOf = (alarm: (typeof alarms)[number]) => alarm.Dimensions[0].Value;
 
 describe('alarms in the packaged stack', () => {
-  it('finds what it checks: 20 functions and 3 state machines', () => {
-    expect([functions.length, machines.length]).toEqual([20, 3]);
+  it('finds what it checks: 22 functions and 3 state machines', () => {
+    expect([functions.length, machines.length]).toEqual([22, 3]);
   });
 
   it('has an Errors and a Throttles alarm on every function, by its FunctionName', () => {
@@ -73,7 +73,7 @@ describe('alarms in the packaged stack', () => {
   });
 
   it('sends every alarm and its recovery to the alert topic, with a one-line description of what to do', () => {
-    expect(alarms.length).toBe(20 * 2 + 3 * 3 + 1 + 1 + 1);
+    expect(alarms.length).toBe(22 * 2 + 3 * 3 + 1 + 1 + 1);
     for (const alarm of alarms) {
       expect([alarm.id, alarm.AlarmActions, alarm.OKActions]).toEqual([alarm.id, [{ Ref: 'AlertsTopic' }], [{ Ref: 'AlertsTopic' }]]);
       expect([alarm.id, /^[^\n]{30,250}$/.test(alarm.AlarmDescription), /^turbo-rehearsal-[a-z0-9-]+$/.test(alarm.AlarmName)]).toEqual([alarm.id, true, true]);

@@ -1,15 +1,22 @@
 /**
  * Runs a job script with stub terraform, kubectl and aws first on PATH (tests/scripts/stubs/fake-cli)
- * and reads back what they were asked to do.
+ * and reads back what they were asked to do. The real kubectl and terraform, where a test asks for them, are the
+ * ones tools/realsvc/build.sh builds (tests/support/realsvc), linked first on the script's PATH.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { realBinaries } from '../support/realsvc/binaries';
 
 export const REPO = resolve(__dirname, '../..');
 const STUB = join(__dirname, 'stubs', 'fake-cli');
 const FAKED_TOOLS = ['terraform', 'kubectl', 'aws'];
+/** The faked tools that a test may ask for for real. */
+const REAL_TOOLS: Record<string, () => string> = {
+  kubectl: () => realBinaries('kube').kubectl,
+  terraform: () => realBinaries('terraform').terraform,
+};
 
 /** Finds an executable on the test runner's own PATH (before the stubs are put in front). */
 export function onPath(tool: string): string | undefined {
@@ -20,10 +27,6 @@ export function onPath(tool: string): string | undefined {
   return undefined;
 }
 
-const realKubectl = onPath('kubectl');
-if (!realKubectl) {
-  console.warn('NOTICE: kubectl is not on PATH: deploy tests check the kustomize overlay, not its rendering (CI installs kubectl).');
-}
 if (!onPath('jq')) {
   console.warn('NOTICE: jq is not on PATH, but the job scripts need it: install it (apt-get install -y jq).');
 }
@@ -41,12 +44,14 @@ export class StubWorld {
   readonly stubDir = join(this.dir, 'stub');
   private readonly binDir = join(this.dir, 'bin');
 
-  /** `real` tools are not stubbed: the scripts reach the first one on PATH (kubectl against a real API server). */
+  /** `real` tools (kubectl, terraform) are not stubbed: the scripts reach the built ones (kubectl against a real API server). */
   constructor({ real = [] }: { real?: string[] } = {}) {
     mkdirSync(this.stubDir);
     mkdirSync(this.binDir);
     chmodSync(STUB, 0o755);
-    for (const tool of FAKED_TOOLS) if (!real.includes(tool)) symlinkSync(STUB, join(this.binDir, tool));
+    const unknown = real.filter((tool) => !REAL_TOOLS[tool]);
+    if (unknown.length) throw new Error(`StubWorld: real: ${unknown.join(', ')}: only ${Object.keys(REAL_TOOLS).join(', ')} can be`);
+    for (const tool of FAKED_TOOLS) symlinkSync(real.includes(tool) ? REAL_TOOLS[tool]!() : STUB, join(this.binDir, tool));
   }
 
   /** Writes a control file of the stubs (see the header of stubs/fake-cli). */
@@ -114,7 +119,8 @@ export class StubWorld {
       TMPDIR: this.dir,
       STUB_DIR: this.stubDir,
       POLL_SECONDS: '0',
-      ...(realKubectl ? { REAL_KUBECTL: realKubectl } : {}),
+      // The stub's `kubectl kustomize` renders with the real one (fake-cli).
+      REAL_KUBECTL: REAL_TOOLS.kubectl!(),
       ...env,
     };
   }
@@ -128,8 +134,6 @@ export class StubWorld {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-
-export const hasRealKubectl = realKubectl !== undefined;
 
 /** A Kubernetes List of objects of one kind, as `kubectl get <kind> -A -o json` prints it. */
 export function list(items: object[]): object {

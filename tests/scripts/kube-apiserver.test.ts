@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../support/realsvc/control-plane';
 import { LB_FINALIZER, loadBalancerHostname, NEVER_READY_TAG, startNodeSimulator, type NodeSimulator } from '../support/realsvc/node-simulator';
-import { onPath, REPO, StubWorld } from './harness';
+import { realBinaries } from '../support/realsvc/binaries';
+import { REPO, StubWorld } from './harness';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const DEPLOY_ENV = {
@@ -28,10 +29,12 @@ const APP = '/apis/apps/v1/namespaces/turbo-app';
 let kube: ControlPlane;
 let nodes: NodeSimulator;
 let world: StubWorld;
-const kubectl = onPath('kubectl');
+
+let kubectl: string;
 
 beforeAll(async () => {
-  if (!kubectl) throw new Error('kubectl is not on PATH: these tests run the real kubectl against a real API server (CI installs it)');
+  // The kubectl of the API server's own release, built with it (tools/realsvc/build.sh).
+  kubectl = realBinaries('kube').kubectl;
   kube = await startControlPlane();
   nodes = await startNodeSimulator(kube);
 }, 240_000);
@@ -48,7 +51,7 @@ const get = async (path: string) => (await kube.api('GET', path)).body;
 
 async function kubectlAsync(args: string[], input: string): Promise<{ status: number | null; output: string }> {
   const { spawn } = await import('node:child_process');
-  const child = spawn(kubectl!, ['--kubeconfig', kube.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(kubectl, ['--kubeconfig', kube.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -58,7 +61,7 @@ async function kubectlAsync(args: string[], input: string): Promise<{ status: nu
 
 describe('k8s/ on a real API server', () => {
   it('is admitted object by object by server-side apply with strict field validation, Pod Security included', async () => {
-    const rendered = execFileSync(kubectl!, ['kustomize', join(REPO, 'k8s')], { encoding: 'utf8' });
+    const rendered = execFileSync(kubectl, ['kustomize', join(REPO, 'k8s')], { encoding: 'utf8' });
     const objects = parseAllDocuments(rendered).map((document) => document.toJS());
     // The namespace first: a server-side dry run of namespaced objects needs it to exist.
     const namespace = rendered.split(/^---$/m).find((part) => /^kind: Namespace$/m.test(part))!;

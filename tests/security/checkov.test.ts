@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { realBinaries } from '../support/realsvc/binaries';
-import { onPath, REPO } from '../scripts/harness';
+import { REPO } from '../scripts/harness';
 
 interface Finding {
   check: string;
@@ -33,7 +33,7 @@ function renderK8s(dir: string): string {
       `  - {name: turbo-mongo, newName: acme/turbo-mongo, newTag: "8.0.12", digest: "${DIGEST}"}\n`,
   );
   const file = join(dir, 'k8s-rendered.yaml');
-  writeFileSync(file, execFileSync(onPath('kubectl')!, ['kustomize', overlay], { encoding: 'utf8' }));
+  writeFileSync(file, execFileSync(realBinaries('kube').kubectl, ['kustomize', overlay], { encoding: 'utf8' }));
   return file;
 }
 
@@ -65,7 +65,6 @@ describe('checkov on the infrastructure code', () => {
   let dir: string;
   let findings: Finding[];
   beforeAll(() => {
-    if (!onPath('kubectl')) throw new Error('kubectl is not on PATH: it renders the k8s/ base for checkov (CI installs it)');
     readFileSync(TEMPLATE); // run `npm run package` first: the template is what gets deployed
     dir = mkdtempSync(join(tmpdir(), 'turbo-checkov-'));
     findings = [

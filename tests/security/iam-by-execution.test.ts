@@ -28,13 +28,14 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { unbindDeps } from '../../functions/handlers/lib/deps';
 import type { EnvironmentRecord } from '../../functions/core/types';
+import { S3Client } from '@aws-sdk/client-s3';
 import { packagedStack, root } from '../support/packaged';
 import { deniedCalls, FAKE_ENV, recordAwsCalls, resolveValue, type Template } from '../support/iam';
 import { startSlackServer, type SlackServer } from '../support/slack-server';
 
 const stack = packagedStack(FAKE_ENV.region);
 const template = stack.template as unknown as Template;
-const aws = recordAwsCalls([DynamoDBDocumentClient, EKSClient, CodeBuildClient, SFNClient, SSMClient, SecretsManagerClient, LambdaClient]);
+const aws = recordAwsCalls([DynamoDBDocumentClient, EKSClient, CodeBuildClient, SFNClient, SSMClient, SecretsManagerClient, LambdaClient, S3Client]);
 const context = {} as Context;
 let slack: SlackServer;
 
@@ -158,8 +159,16 @@ describe('every AWS call a handler makes is allowed by its own role', () => {
 
   it('planActions: scans the records, lists and describes the clusters, and reports a look-alike to the ops channel', async () => {
     scriptAws(record({ status: 'ready' }));
-    const result = await run('planActions', { time: NOW });
+    const result = await run('planActions', { time: NOW, execution: 'reconcile-tick-1' });
     expect(result.actions).toEqual(expect.arrayContaining(['dynamodb:Scan', 'eks:DescribeCluster', 'eks:ListClusters']));
+    expect(result.denied).toEqual([]);
+  });
+
+  it('planActions: a tick with an up to start writes its plan to the plan bucket', async () => {
+    scriptAws(record({ status: 'destroyed' }));
+    // Tuesday 2026-11-24, 07:30 UTC: alice's up window (readyBy 09:00 in Berlin) is open.
+    const result = await run('planActions', { time: '2026-11-24T07:30:00.000Z', execution: 'reconcile-tick-2' });
+    expect(result.actions).toEqual(expect.arrayContaining(['dynamodb:Scan', 's3:PutObject']));
     expect(result.denied).toEqual([]);
   });
 

@@ -52,8 +52,11 @@ function physicalName(template: Template, id: string, env: AwsEnv): { ref: strin
     }
     case 'AWS::IAM::Role':
       return { ref: name('RoleName'), arn: `arn:${partition}:iam::${account}:role/${name('RoleName')}` };
-    case 'AWS::S3::Bucket':
-      return { ref: name('BucketName'), arn: `arn:${partition}:s3:::${name('BucketName')}` };
+    case 'AWS::S3::Bucket': {
+      // A bucket without a BucketName gets one CloudFormation makes up: any stand-in does.
+      const bucket = props.BucketName === undefined ? `stack-${id.toLowerCase()}-1a2b3c4d` : name('BucketName');
+      return { ref: bucket, arn: `arn:${partition}:s3:::${bucket}` };
+    }
     case 'AWS::Logs::LogGroup':
       return { ref: name('LogGroupName'), arn: `arn:${partition}:logs:${region}:${account}:log-group:${name('LogGroupName')}:*` };
     case 'AWS::CodeBuild::Project':
@@ -211,6 +214,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   DynamoDBDocumentClient: 'dynamodb',
   EKSClient: 'eks',
   LambdaClient: 'lambda',
+  S3Client: 's3',
   SecretsManagerClient: 'secretsmanager',
   SFNClient: 'states',
   SSMClient: 'ssm',
@@ -283,6 +287,10 @@ export function iamRequestOf(clientName: string, command: { constructor: { name:
       case 'secretsmanager:GetSecretValue':
         // A secret's ARN ends in a six-character suffix Secrets Manager adds to the name.
         return [String(input.SecretId).startsWith('arn:') ? input.SecretId : arn(`secret:${input.SecretId}-Ab12Cd`)];
+      case 's3:PutObject':
+      case 's3:GetObject':
+        // Object ARNs carry neither region nor account.
+        return [`arn:${partition}:s3:::${input.Bucket}/${input.Key}`];
       case 'lambda:InvokeFunction':
         return [String(input.FunctionName).startsWith('arn:') ? input.FunctionName : arn(`function:${input.FunctionName}`)];
       default:

@@ -72,6 +72,26 @@ describe('a rehearsed working day', () => {
     expect(day.cloud.registry.calls).toEqual({ listTags: perDeveloper, digest: perDeveloper, pulls: perDeveloper });
   });
 
+  it('resolves only the image a record lacks: image-sync recorded the frontend before bob ever had a cluster', async () => {
+    const window = dayWindow(config, DATE);
+    const rehearsal = startRehearsal({ config, stack, root }, window.start);
+    try {
+      const frontend = { repository: config.images.frontend, tag: INITIAL_TAGS.frontend, digest: fakeDigest(config.images.frontend, INITIAL_TAGS.frontend) };
+      const audit = { at: new Date(window.start).toISOString(), by: 'image-sync', action: 'images' };
+      await rehearsal.cloud.store.amend('bob', { clusterName: 'turbo-bob', images: { frontend }, audit });
+      for (let at = window.start; at <= window.readyBy; at += 15 * 60_000) {
+        await rehearsal.advance(at);
+        tickReconcile(rehearsal.sfn);
+      }
+      await rehearsal.advance(window.readyBy + 15 * 60_000);
+      expect([rehearsal.cloud.records.get('bob')?.status, rehearsal.cloud.records.get('bob')?.lastError]).toEqual(['ready', undefined]);
+      const kube = rehearsal.cloud.kube.kubeFor({ name: 'turbo-bob', endpoint: 'x', certificateAuthority: 'x' });
+      expect((await kube.getWorkload(APP_WORKLOADS.mongo))?.image).toBe(`${config.images.mongo}:${INITIAL_TAGS.mongo}@${fakeDigest(config.images.mongo, INITIAL_TAGS.mongo)}`);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
   it('fails an up at once, before any cluster is built, when an image has no release yet, and says why', async () => {
     const window = dayWindow(config, DATE);
     const rehearsal = startRehearsal({ config, stack, root }, window.start);

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Finds or builds the real services the tests run (README "Tests: real services"):
 #   etcd, kube-apiserver and kube-controller-manager   Go, from the modules in tools/realsvc/{etcd,kube}
+#   kubectl                                            Go, from tools/realsvc/kube (the same release)
 #   ferretdb (SQLite backend)                          Go, from tools/realsvc/ferretdb
+#   terraform                                          Go, from tools/realsvc/terraform
 #   checkov                                            Python, into a virtual environment
 # into a cache outside the repository: TURBO_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/turbo. A binary is
 # rebuilt only when its module's go.mod/go.sum or the Go version change. Progress goes to stderr; with --json
 # the paths are printed on stdout as one JSON object (what tests/support/realsvc reads).
-# Usage: tools/realsvc/build.sh [--json] [etcd|kube|ferretdb|checkov]...   (no tool named: all of them)
+# The tests reach kubectl and terraform through that JSON too (the scripts' harness links them into the PATH it
+# gives the job scripts), never a machine's own, so every machine tests with the same versions.
+# Usage: tools/realsvc/build.sh [--json] [etcd|kube|ferretdb|terraform|checkov]...   (no tool named: all of them)
 set -euo pipefail
 
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,11 +21,11 @@ say() { echo "realsvc: $*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
 find_go() {
-  # CI images put Go in /usr/local/go/bin without adding it to PATH.
+  # CI images put Go in /usr/local/go/bin without adding it to PATH (scripts/check-tools.cjs looks in the same places).
   if command -v go >/dev/null 2>&1; then command -v go; return; fi
-  if [[ -x /usr/local/go/bin/go ]]; then echo /usr/local/go/bin/go; return; fi
-  die "Go (1.26 or newer) is not installed or not on PATH. The tests build etcd, kube-apiserver, kube-controller-manager" \
-    "and FerretDB with it: see README.md, \"Quick start\" (prerequisites) and \"Tests\"."
+  if [[ -x "${GOROOT:-/usr/local/go}/bin/go" ]]; then echo "${GOROOT:-/usr/local/go}/bin/go"; return; fi
+  die "Go (1.26 or newer) is not installed or not on PATH. The tests build etcd, kube-apiserver, kube-controller-manager," \
+    "kubectl, FerretDB and terraform with it: see README.md, \"Quick start\" (prerequisites) and \"Tests\"."
 }
 
 find_python() {
@@ -46,6 +50,8 @@ build_go() {
     ldflags+=" -X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1"
     ldflags+=" -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$version") -X k8s.io/component-base/version.gitTreeState=clean"
   fi
+  # As HashiCorp's release build does: without it the binary calls itself a "-dev" build.
+  [[ "$tool" == terraform ]] && ldflags+=" -X github.com/hashicorp/terraform/version.dev=no"
   key="$( (cat "$module_dir/go.mod" "$module_dir/go.sum"; "$GO" version; echo "$ldflags ${modfile[*]}") | sha256sum | cut -c1-12)"
   dir="$CACHE/bin/$tool-$version-$key"
   for spec in "$@"; do [[ -x "$dir/${spec%%:*}" ]] || missing+=("$spec"); done
@@ -103,13 +109,13 @@ main() {
   for arg in "$@"; do
     case "$arg" in
       --json) json=true ;;
-      etcd | kube | ferretdb | checkov) wanted+=("$arg") ;;
-      *) die "unknown argument '$arg' (usage: build.sh [--json] [etcd|kube|ferretdb|checkov]...)" ;;
+      etcd | kube | ferretdb | terraform | checkov) wanted+=("$arg") ;;
+      *) die "unknown argument '$arg' (usage: build.sh [--json] [etcd|kube|ferretdb|terraform|checkov]...)" ;;
     esac
   done
-  ((${#wanted[@]})) || wanted=(etcd kube ferretdb checkov)
+  ((${#wanted[@]})) || wanted=(etcd kube ferretdb terraform checkov)
   # Both prerequisites are checked before anything is built, so a missing one fails at once.
-  if [[ " ${wanted[*]} " =~ \ (etcd|kube|ferretdb)\  ]]; then GO="$(find_go)"; fi
+  if [[ " ${wanted[*]} " =~ \ (etcd|kube|ferretdb|terraform)\  ]]; then GO="$(find_go)"; fi
   if [[ " ${wanted[*]} " == *" checkov "* ]]; then PYTHON="$(find_python)"; fi
   mkdir -p "$CACHE"
   # One build at a time, also when several jest workers or checkouts ask at once.
@@ -123,12 +129,19 @@ main() {
         entries+=("\"etcd\":\"$BUILT_DIR/etcd\"")
         ;;
       kube)
-        build_go kube kube-apiserver:k8s.io/kubernetes/cmd/kube-apiserver kube-controller-manager:k8s.io/kubernetes/cmd/kube-controller-manager
-        entries+=("\"kubeApiserver\":\"$BUILT_DIR/kube-apiserver\"" "\"kubeControllerManager\":\"$BUILT_DIR/kube-controller-manager\"")
+        build_go kube kube-apiserver:k8s.io/kubernetes/cmd/kube-apiserver \
+          kube-controller-manager:k8s.io/kubernetes/cmd/kube-controller-manager \
+          kubectl:k8s.io/kubernetes/cmd/kubectl
+        entries+=("\"kubeApiserver\":\"$BUILT_DIR/kube-apiserver\"" "\"kubeControllerManager\":\"$BUILT_DIR/kube-controller-manager\""
+          "\"kubectl\":\"$BUILT_DIR/kubectl\"")
         ;;
       ferretdb)
         build_go ferretdb ferretdb:github.com/FerretDB/FerretDB/cmd/ferretdb
         entries+=("\"ferretdb\":\"$BUILT_DIR/ferretdb\"")
+        ;;
+      terraform)
+        build_go terraform terraform:github.com/hashicorp/terraform
+        entries+=("\"terraform\":\"$BUILT_DIR/terraform\"")
         ;;
       checkov)
         ensure_checkov "$PYTHON"

@@ -1,6 +1,8 @@
 /**
  * The real services' binaries, found or built by tools/realsvc/build.sh (`npm test` runs it before jest, so here it
  * only finds them; a targeted `npx jest` on a machine without them builds them first and says so on stderr).
+ * kubectl and terraform come from here too, never from the machine's PATH: every machine tests with the same
+ * releases, and kubectl with the API server's own.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -11,19 +13,34 @@ export interface RealBinaries {
   etcd: string;
   kubeApiserver: string;
   kubeControllerManager: string;
+  kubectl: string;
   ferretdb: string;
+  terraform: string;
   checkov: string;
 }
 /** build.sh's tool names, and the binaries each gives. */
-const TOOLS = { etcd: ['etcd'], kube: ['kubeApiserver', 'kubeControllerManager'], ferretdb: ['ferretdb'], checkov: ['checkov'] } as const;
+const TOOLS = {
+  etcd: ['etcd'],
+  kube: ['kubeApiserver', 'kubeControllerManager', 'kubectl'],
+  ferretdb: ['ferretdb'],
+  terraform: ['terraform'],
+  checkov: ['checkov'],
+} as const;
 type Tool = keyof typeof TOOLS;
 
 const BUILD_SCRIPT = resolve(__dirname, '../../../tools/realsvc/build.sh');
 
-/** The paths of the named tools' binaries (build.sh finds them in the cache, or builds them and says so). */
+const found = new Map<string, Partial<RealBinaries>>();
+
+/** The paths of the named tools' binaries (build.sh finds them in the cache, or builds them and says so), once a process. */
 export function realBinaries<T extends Tool>(...tools: T[]): Pick<RealBinaries, (typeof TOOLS)[T][number]> {
+  const key = tools.join(' ');
   // build.sh fails at once, naming Go or Python and the README section, when one is missing: that fails the test.
-  return JSON.parse(execFileSync('bash', [BUILD_SCRIPT, '--json', ...tools], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  if (!found.has(key)) {
+    const json = execFileSync('bash', [BUILD_SCRIPT, '--json', ...tools], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    found.set(key, JSON.parse(json));
+  }
+  return found.get(key) as Pick<RealBinaries, (typeof TOOLS)[T][number]>;
 }
 
 export async function freePort(): Promise<number> {
