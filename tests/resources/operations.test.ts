@@ -118,8 +118,8 @@ describe('asynchronous invocations and the dead-letter queue', () => {
     expect(queue.Properties).toMatchObject({ QueueName: 'turbo-rehearsal-async-failures', SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
   });
 
-  it('gives every asynchronously invoked function (slackWork, weeklyReport) the queue as its on-failure destination', () => {
-    expect(asyncTargets()).toEqual(['turbo-rehearsal-slackWork', 'turbo-rehearsal-weeklyReport']);
+  it('gives every asynchronously invoked function (recordExecutionEnd, slackWork, weeklyReport) the queue as its on-failure destination', () => {
+    expect(asyncTargets()).toEqual(['turbo-rehearsal-recordExecutionEnd', 'turbo-rehearsal-slackWork', 'turbo-rehearsal-weeklyReport']);
     expect(configs.map((config) => config.Properties.FunctionName).sort()).toEqual(asyncTargets());
     for (const config of configs) {
       expect(config.Properties).toMatchObject({
@@ -137,7 +137,7 @@ describe('asynchronous invocations and the dead-letter queue', () => {
       .filter(([, role]) => (role.Properties.Policies ?? []).some((policy: any) => policy.PolicyDocument.Statement.some((statement: any) => [statement.Action].flat().includes('sqs:SendMessage'))))
       .map(([id]) => id)
       .sort();
-    expect(senders).toEqual(['SlackWorkIamRoleLambdaExecution', 'WeeklyReportIamRoleLambdaExecution']);
+    expect(senders).toEqual(['RecordExecutionEndIamRoleLambdaExecution', 'SlackWorkIamRoleLambdaExecution', 'WeeklyReportIamRoleLambdaExecution']);
     const statement = resources.SlackWorkIamRoleLambdaExecution!.Properties.Policies[0].PolicyDocument.Statement.find((each: any) => [each.Action].flat().includes('sqs:SendMessage'));
     expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['AsyncFailureQueue', 'Arn'] });
   });
