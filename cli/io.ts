@@ -17,3 +17,11 @@ export const processIo: CommandIo = {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** A whole-number flag from 1 to `max`, or `fallback` when it is not given; anything else is a UsageError. */
+export function wholeNumberFlag(flag: string, value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > max) throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
+  return number;
+}

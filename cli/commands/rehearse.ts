@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import { DNS_LABEL, WEEKDAYS, type TurboConfig } from '../../functions/core/config';
 import { FAULT_POINTS, type FaultPoint } from '../../functions/adapters/memory/cloud';
 import { JenkinsJobRunner } from '../../functions/adapters/jenkins';
-import { UsageError, type CommandIo } from '../io';
+import { UsageError, wholeNumberFlag, type CommandIo } from '../io';
 import { parseDateFlag } from '../flags';
 import { rehearseDay, type DayResult } from '../rehearsal/day';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
@@ -119,9 +119,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (!loaded) return 1;
   let config = loaded.config;
   if (values.developers !== undefined) {
-    const count = Number(values.developers);
-    if (!Number.isInteger(count) || count < 1 || count > 2000) throw new UsageError(`--developers must be a whole number from 1 to 2000, got ${JSON.stringify(values.developers)}`);
-    config = syntheticRoster(config, count);
+    config = syntheticRoster(config, wholeNumberFlag('developers', values.developers, 1, 2000));
   }
   const date = values.date === undefined ? nextWorkingDay(config, DateTime.now()) : parseDateFlag('--date', values.date);
   const faults = (values.fail ?? []).map((spec) => parseFault(spec, config));

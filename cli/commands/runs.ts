@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { paginateGetExecutionHistory, paginateListExecutions, type ExecutionListItem, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { renderRunReport, type RunReportInput } from '../../functions/core/report';
-import { UsageError, type CommandIo } from '../io';
+import { UsageError, wholeNumberFlag, type CommandIo } from '../io';
 import type { LocalExecution, StateVisit } from '../rehearsal/local-sfn';
 import { timelineOf, type TimelineRow } from '../rehearsal/timeline';
 import { parseStageArgs, runOnStage } from './stage';
@@ -146,8 +146,7 @@ const utc = (date: Date | undefined) => (date ? date.toISOString().slice(0, 19).
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const { values, flags } = parseStageArgs(argv, { failed: { type: 'boolean', default: false }, limit: { type: 'string' }, report: { type: 'string' } });
   const { failed, limit: limitFlag, report } = values as { failed: boolean; limit?: string; report?: string };
-  const limit = limitFlag === undefined ? DEFAULT_LIMIT : Number(limitFlag);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}, got "${limitFlag}"`);
+  const limit = wholeNumberFlag('limit', limitFlag, DEFAULT_LIMIT, MAX_LIMIT);
   if (report !== undefined && !/\.html?$/i.test(report)) throw new UsageError(`--report takes an .html file, got "${report}"`);
   return runOnStage('runs', flags, io, async (stage) => {
     const machine = (await stage.machines()).environment;

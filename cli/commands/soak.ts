@@ -5,18 +5,11 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
-import { UsageError, type CommandIo } from '../io';
+import { UsageError, wholeNumberFlag, type CommandIo } from '../io';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
 import { formatBroken, formatDays, writeSoak } from '../soak/report';
 import { runSoak } from '../soak/run';
 import { loadValidConfig } from './validate';
-
-function wholeNumber(flag: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > max) throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
-  return number;
-}
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
@@ -33,8 +26,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     },
   });
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  const days = wholeNumber('days', values.days, 30, 366);
-  const developers = wholeNumber('developers', values.developers, 200, 5000);
+  const days = wholeNumberFlag('days', values.days, 30, 366);
+  const developers = wholeNumberFlag('developers', values.developers, 200, 5000);
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number, got ${JSON.stringify(values.seed)}`);
   const faultRate = values['fault-rate'] === undefined ? 0 : Number(values['fault-rate']);
