@@ -16,7 +16,9 @@ const { RECONCILE_TICK_MINUTES } = require('./functions/core/plan.ts');
 /** An SSM parameter name or `secretsmanager:<name>` as the ARN an IAM statement names. */
 function secretArn(name) {
   return name.startsWith('secretsmanager:')
-    ? { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name.slice('secretsmanager:'.length)}-*` }
+    ? {
+        'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name.slice('secretsmanager:'.length)}-*`,
+      }
     : { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}` };
 }
 
@@ -24,7 +26,10 @@ function secretArn(name) {
 function readSecrets(names) {
   return {
     Effect: 'Allow',
-    Action: [...(names.some((n) => !n.startsWith('secretsmanager:')) ? ['ssm:GetParameter'] : []), ...(names.some((n) => n.startsWith('secretsmanager:')) ? ['secretsmanager:GetSecretValue'] : [])],
+    Action: [
+      ...(names.some((n) => !n.startsWith('secretsmanager:')) ? ['ssm:GetParameter'] : []),
+      ...(names.some((n) => n.startsWith('secretsmanager:')) ? ['secretsmanager:GetSecretValue'] : []),
+    ],
     Resource: names.map(secretArn),
   };
 }
@@ -36,7 +41,8 @@ function codebuildProjectArns(projects) {
 }
 
 /** The first commands of a source-less build: an anonymous, shallow fetch of the public repository's branch. */
-const FETCH_PUBLIC_SOURCE = 'git init --quiet . && git fetch --quiet --depth 1 "$TURBO_SOURCE_LOCATION" "$TURBO_SOURCE_VERSION" && git checkout --quiet FETCH_HEAD';
+const FETCH_PUBLIC_SOURCE =
+  'git init --quiet . && git fetch --quiet --depth 1 "$TURBO_SOURCE_LOCATION" "$TURBO_SOURCE_VERSION" && git checkout --quiet FETCH_HEAD';
 
 /**
  * A CodeBuild project's Source and SourceVersion. `Type: GITHUB` needs a credential in the account, so with a
@@ -47,7 +53,13 @@ const FETCH_PUBLIC_SOURCE = 'git init --quiet . && git fetch --quiet --depth 1 "
 function codebuildSource(buildspecFile, { location, version, connectionArn }) {
   if (connectionArn) {
     return {
-      source: { Type: 'GITHUB', Location: location, GitCloneDepth: 1, BuildSpec: buildspecFile, Auth: { Type: 'CODECONNECTIONS', Resource: connectionArn } },
+      source: {
+        Type: 'GITHUB',
+        Location: location,
+        GitCloneDepth: 1,
+        BuildSpec: buildspecFile,
+        Auth: { Type: 'CODECONNECTIONS', Resource: connectionArn },
+      },
       sourceVersion: version,
     };
   }
@@ -69,7 +81,13 @@ function connectionPolicy(connectionArn) {
           Roles: [{ Ref: 'TurboJobRole' }],
           PolicyDocument: {
             Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Action: ['codeconnections:GetConnectionToken', 'codeconnections:GetConnection', 'codeconnections:UseConnection'], Resource: connectionArn }],
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: ['codeconnections:GetConnectionToken', 'codeconnections:GetConnection', 'codeconnections:UseConnection'],
+                Resource: connectionArn,
+              },
+            ],
           },
         },
       },

@@ -20,7 +20,9 @@ ensurePackaged(root);
 const current = join(root, '.serverless');
 const baseline = values.baseline;
 if (baseline && !existsSync(baseline)) throw new Error(`--baseline ${baseline}: no such folder`);
-const zips = readdirSync(current).filter((file) => file.endsWith('.zip')).sort();
+const zips = readdirSync(current)
+  .filter((file) => file.endsWith('.zip'))
+  .sort();
 const INIT = `const started = process.hrtime.bigint(); require(process.argv[1]); console.log(Number(process.hrtime.bigint() - started) / 1e6);`;
 const MB = 1024 * 1024;
 
@@ -55,6 +57,19 @@ const rows = zips.map((zip) => {
 
 const headers = ['function', 'zip', 'handler.js', 'init', ...(baseline ? ['baseline handler.js', 'baseline init', 'init ratio'] : [])];
 console.log('Functions as packaged: zip size, bundled handler size (minified, without its source map), module init time (median of 3)');
-console.log(formatTable(headers, rows.map((entry) => entry.row), { rule: true, alignRight: headers.map((_, i) => i).slice(1) }));
+console.log(
+  formatTable(
+    headers,
+    rows.map((entry) => entry.row),
+    { rule: true, alignRight: headers.map((_, i) => i).slice(1) },
+  ),
+);
 const largest = Math.max(...rows.map((entry) => entry.now.handler));
-console.log(`Largest handler.js: ${(largest / MB).toFixed(2)} MiB (target ≤ 1 MiB); over 1 MiB: ${rows.filter((entry) => entry.now.handler > MB).map((entry) => entry.row[0]).join(', ') || 'none'}`);
+console.log(
+  `Largest handler.js: ${(largest / MB).toFixed(2)} MiB (target ≤ 1 MiB); over 1 MiB: ${
+    rows
+      .filter((entry) => entry.now.handler > MB)
+      .map((entry) => entry.row[0])
+      .join(', ') || 'none'
+  }`,
+);

@@ -68,10 +68,27 @@ function get(url: string, timeoutMs: number): Promise<{ status: number; body: st
  * Starts `node frontend/src/server.js` and resolves once its /readyz says 200 (which, on MongoDB, pings it).
  * Notes are in memory unless `mongodbUri` names a MongoDB-protocol server.
  */
-export async function startInstance({ version, shutdownDelayMs, mongodbUri = '' }: { version: string; shutdownDelayMs: number; mongodbUri?: string }): Promise<Instance> {
+export async function startInstance({
+  version,
+  shutdownDelayMs,
+  mongodbUri = '',
+}: {
+  version: string;
+  shutdownDelayMs: number;
+  mongodbUri?: string;
+}): Promise<Instance> {
   const port = await freePort();
   const child = spawn(process.execPath, [SERVER], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), APP_VERSION: version, APP_COMMIT: `bench-${version}`, SHUTDOWN_DELAY_MS: String(shutdownDelayMs), LOG_LEVEL: 'warn', MONGODB_URI: mongodbUri },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      APP_VERSION: version,
+      APP_COMMIT: `bench-${version}`,
+      SHUTDOWN_DELAY_MS: String(shutdownDelayMs),
+      LOG_LEVEL: 'warn',
+      MONGODB_URI: mongodbUri,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -81,7 +98,10 @@ export async function startInstance({ version, shutdownDelayMs, mongodbUri = '' 
   const deadline = Date.now() + 15000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`instance ${version} exited before it was ready: ${stderr}`);
-    const ready = await get(`${url}/readyz`, 500).then((r) => r.status === 200, () => false);
+    const ready = await get(`${url}/readyz`, 500).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) return { version, url, port, child, exited };
     if (Date.now() > deadline) throw new Error(`instance ${version} on port ${port} was not ready within 15 s: ${stderr}`);
     await sleep(50);
@@ -178,7 +198,8 @@ export async function rollingUpdateUnderLoad({
 } = {}): Promise<RollResult> {
   const proxy = await startReadinessProxy();
   const instances: Instance[] = [];
-  const start = (version: string) => startInstance({ version, shutdownDelayMs, mongodbUri }).then((instance) => (instances.push(instance), instance));
+  const start = (version: string) =>
+    startInstance({ version, shutdownDelayMs, mongodbUri }).then((instance) => (instances.push(instance), instance));
   try {
     const olds = await Promise.all([start(fromVersion), start(fromVersion)]);
     olds.forEach((old) => proxy.add(old));
@@ -189,7 +210,9 @@ export async function rollingUpdateUnderLoad({
     let rejectResult!: (error: Error) => void;
     const result = new Promise<AutocannonResult>((resolve, reject) => ((resolveResult = resolve), (rejectResult = reject)));
     // duration is only an upper bound: the load stops once the roll is done and enough requests were made.
-    const tracker = autocannon({ url: `${proxy.url}/`, connections, duration: 120 }, (error, done) => (error ? rejectResult(error) : resolveResult(done)));
+    const tracker = autocannon({ url: `${proxy.url}/`, connections, duration: 120 }, (error, done) =>
+      error ? rejectResult(error) : resolveResult(done),
+    );
     tracker.on('response', () => (responses += 1));
     const reached = async (count: number) => {
       while (responses < count) await sleep(20);
@@ -226,7 +249,8 @@ export async function rollingUpdateUnderLoad({
     };
   } finally {
     await proxy.close();
-    for (const instance of instances) if (instance.child.exitCode === null && instance.child.signalCode === null) instance.child.kill('SIGKILL');
+    for (const instance of instances)
+      if (instance.child.exitCode === null && instance.child.signalCode === null) instance.child.kill('SIGKILL');
     await Promise.all(instances.map((instance) => instance.exited));
   }
 }
@@ -236,12 +260,21 @@ export async function readPathBenchmark({ seconds = 5, connections = 10 } = {}) 
   const instance = await startInstance({ version: 'bench', shutdownDelayMs: 0 });
   try {
     for (let i = 0; i < 20; i += 1) {
-      await fetch(`${instance.url}/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `Benchmark note ${i}`, author: 'bench' }) });
+      await fetch(`${instance.url}/notes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: `Benchmark note ${i}`, author: 'bench' }),
+      });
     }
     const result = await new Promise<AutocannonResult>((resolve, reject) =>
       autocannon({ url: `${instance.url}/`, connections, duration: seconds }, (error, done) => (error ? reject(error) : resolve(done))),
     );
-    return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, requests: result.requests.total, failed: result.non2xx + result.errors + result.timeouts };
+    return {
+      requestsPerSecond: result.requests.average,
+      p99Ms: result.latency.p99,
+      requests: result.requests.total,
+      failed: result.non2xx + result.errors + result.timeouts,
+    };
   } finally {
     instance.child.kill('SIGKILL');
     await instance.exited;

@@ -21,7 +21,10 @@ async function main() {
   ensurePackaged(root);
   const example = loadConfigText(readFileSync(join(root, 'turbo.config.example.yml'), 'utf8'));
   const stack = loadPackagedStack(root, example.region);
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
   const rows: string[][] = [];
   let oneCluster: number | undefined;
   for (const clusters of sizes.length > 0 ? sizes : [1, 100, 1000]) {
@@ -45,11 +48,14 @@ async function main() {
       const runs = [...rehearsal.sfn.executions.values()].filter((execution) => execution.startedAt >= pushedAt);
       const run = runs.find((execution) => execution.machine === 'imageSync')!;
       const children = runs.filter((execution) => execution.machine === 'imageSync/RollOutStage');
-      const starts = children.flatMap((child) => child.visits.filter((visit) => visit.name === 'RollOut').map((visit) => (visit.enteredAt - pushedAt) / 1000));
+      const starts = children.flatMap((child) =>
+        child.visits.filter((visit) => visit.name === 'RollOut').map((visit) => (visit.enteredAt - pushedAt) / 1000),
+      );
       const ends = (run.endedAt! - pushedAt) / 1000;
       oneCluster ??= clusters === 1 ? ends : undefined;
       const calls = rehearsal.cloud.registry.calls.listTags - before.listTags + rehearsal.cloud.registry.calls.digest - before.digest;
-      const peak = (executions: typeof runs) => `${Math.max(...executions.map((e) => e.peakPayload?.bytes ?? 0))} B / ${Math.max(...executions.map((e) => e.historyEvents))}`;
+      const peak = (executions: typeof runs) =>
+        `${Math.max(...executions.map((e) => e.peakPayload?.bytes ?? 0))} B / ${Math.max(...executions.map((e) => e.historyEvents))}`;
       rows.push([
         String(clusters),
         String(ready),
@@ -65,7 +71,17 @@ async function main() {
       rehearsal.stop();
     }
   }
-  const header = ['clusters', 'ready', 'registry calls', 'patches', 'webhook→rollout start (first / last)', 'webhook→run end', 'run', 'run payload / history', 'children: payload / history'];
+  const header = [
+    'clusters',
+    'ready',
+    'registry calls',
+    'patches',
+    'webhook→rollout start (first / last)',
+    'webhook→run end',
+    'run',
+    'run payload / history',
+    'children: payload / history',
+  ];
   console.log('image-sync after one push of frontend:1.3.0 (virtual seconds; canary of imageSync.canary.clusters, then the rest at once)');
   console.log(formatTable(header, rows, { rule: true }));
 }

@@ -34,8 +34,14 @@ async function main() {
     peak = Math.max(peak, process.memoryUsage().rss);
     const record = result.rows.map((row) => row.peakRecordBytes);
     const growth = (Math.max(...record) - record[0]!) / Math.max(1, record.length - 1);
-    const payload = result.rows.reduce((top, row) => (row.peakPayload.bytes > top.bytes ? row.peakPayload : top), result.rows[0]!.peakPayload);
-    const history = result.rows.reduce((top, row) => (row.peakHistory.events > top.events ? row.peakHistory : top), result.rows[0]!.peakHistory);
+    const payload = result.rows.reduce(
+      (top, row) => (row.peakPayload.bytes > top.bytes ? row.peakPayload : top),
+      result.rows[0]!.peakPayload,
+    );
+    const history = result.rows.reduce(
+      (top, row) => (row.peakHistory.events > top.events ? row.peakHistory : top),
+      result.rows[0]!.peakHistory,
+    );
     const broken = [...new Set(result.broken.map((entry) => entry.invariant))].sort();
     rows.push([
       size,
@@ -49,7 +55,20 @@ async function main() {
       broken.join(' ') || 'none',
     ]);
     console.log(
-      formatTable(['days × developers', 'wall', 'CPU', 'peak RSS', 'peak record', 'peak payload', 'peak history', 'Docker Hub pulls', 'broken invariants'], rows),
+      formatTable(
+        [
+          'days × developers',
+          'wall',
+          'CPU',
+          'peak RSS',
+          'peak record',
+          'peak payload',
+          'peak history',
+          'Docker Hub pulls',
+          'broken invariants',
+        ],
+        rows,
+      ),
     );
   }
 }

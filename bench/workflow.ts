@@ -14,11 +14,28 @@ import { join } from 'node:path';
 import { formatTable } from '../cli/table';
 
 const root = join(__dirname, '..');
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const rosters = sizes.length > 0 ? sizes : [1, 100, 1000, 5000];
 
 // Package once up front, so that no row pays for it.
-execFileSync(process.execPath, [join(root, 'bin/turbo.mjs'), 'rehearse', '--developers', '1', '--date', '2026-11-24', '--quiet', '--out', mkdtempSync(join(tmpdir(), 'turbo-bench-'))], { cwd: root, stdio: 'ignore' });
+execFileSync(
+  process.execPath,
+  [
+    join(root, 'bin/turbo.mjs'),
+    'rehearse',
+    '--developers',
+    '1',
+    '--date',
+    '2026-11-24',
+    '--quiet',
+    '--out',
+    mkdtempSync(join(tmpdir(), 'turbo-bench-')),
+  ],
+  { cwd: root, stdio: 'ignore' },
+);
 
 const rows: string[][] = [];
 const peakRows: string[][] = [];
@@ -26,10 +43,29 @@ type Peak = { executions: number; payloadBytes: number; payloadState: string; hi
 for (const developers of rosters) {
   const out = mkdtempSync(join(tmpdir(), 'turbo-bench-'));
   const timing = `${out}.time`; // outside `out`: the rehearsal empties its output folder first
-  execFileSync('/usr/bin/time', ['-f', '%e %M', '-o', timing, process.execPath, join(root, 'bin/turbo.mjs'), 'rehearse', '--developers', String(developers), '--date', '2026-11-24', '--quiet', '--out', out], {
-    cwd: root,
-    stdio: 'ignore',
-  });
+  execFileSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%e %M',
+      '-o',
+      timing,
+      process.execPath,
+      join(root, 'bin/turbo.mjs'),
+      'rehearse',
+      '--developers',
+      String(developers),
+      '--date',
+      '2026-11-24',
+      '--quiet',
+      '--out',
+      out,
+    ],
+    {
+      cwd: root,
+      stdio: 'ignore',
+    },
+  );
   const [seconds, maxKb] = readFileSync(timing, 'utf8').trim().split(/\s+/).map(Number) as [number, number];
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { developers: { result: string }[] };
@@ -48,13 +84,30 @@ for (const developers of rosters) {
     `${delay.deploy.max} / ${delay.destroy.max}`,
   ]);
   for (const [machine, peak] of Object.entries(metrics.peaks as Record<string, Peak>)) {
-    peakRows.push([String(developers), machine, String(peak.executions), `${(peak.payloadBytes / 1024).toFixed(1)} KB (${peak.payloadState})`, String(peak.historyEvents)]);
+    peakRows.push([
+      String(developers),
+      machine,
+      String(peak.executions),
+      `${(peak.payloadBytes / 1024).toFixed(1)} KB (${peak.payloadState})`,
+      String(peak.historyEvents),
+    ]);
   }
   rmSync(out, { recursive: true, force: true });
   rmSync(timing, { force: true });
 }
 
-const header = ['developers', 'destroyed ok', 'wall time', 'peak RSS', 'transitions/dev', 'transitions/up', 'transitions/down', 'lambda calls up/down', 'apply detection s', 'deploy/destroy max s'];
+const header = [
+  'developers',
+  'destroyed ok',
+  'wall time',
+  'peak RSS',
+  'transitions/dev',
+  'transitions/up',
+  'transitions/down',
+  'lambda calls up/down',
+  'apply detection s',
+  'deploy/destroy max s',
+];
 console.log('Rehearsal of a whole day (2026-11-24), one process per roster size; transitions and delays are virtual.');
 console.log(formatTable(header, rows, { rule: true }));
 console.log('\nPer state machine, the largest of any one execution (limits: 256 KB per state, 25,000 history events).');

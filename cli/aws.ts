@@ -95,7 +95,9 @@ export class Stage {
     }
     const missing = kinds.filter((kind) => !found[kind]).map((kind) => wanted[kind]);
     if (missing.length > 0) {
-      throw new StageFailure(`${this.describe()} was not found: there is no state machine ${missing.join(' or ')} (check --stage and --region)`);
+      throw new StageFailure(
+        `${this.describe()} was not found: there is no state machine ${missing.join(' or ')} (check --stage and --region)`,
+      );
     }
     return found as StageMachines;
   }

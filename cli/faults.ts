@@ -82,7 +82,9 @@ function kindOf(message: SentMessage): MessageKind {
 const DAY_RUN = (date: string) => new RegExp(`-(up|down)-${date.replaceAll('-', '')}`);
 
 function runsOf(executions: Iterable<LocalExecution>, developer: string, date: string): LocalExecution[] {
-  return [...executions].filter((execution) => execution.machine === 'environment' && execution.input.developer === developer && DAY_RUN(date).test(execution.name));
+  return [...executions].filter(
+    (execution) => execution.machine === 'environment' && execution.input.developer === developer && DAY_RUN(date).test(execution.name),
+  );
 }
 
 /** Jobs started per kind for the developer, and which kinds have succeeded at least once. */
@@ -111,14 +113,19 @@ function expectedStatuses(config: TurboConfig, developer: string, date: string, 
 
 /** Kinds of job that succeeded and were started again, plus DMs of a kind sent more than once. */
 async function duplicatesOf(cloud: MemoryCloud, developer: string): Promise<number> {
-  const jobs = [...cloud.jobs.values()].filter((job) => job.handle.developer === developer).sort((a, b) => Date.parse(a.handle.startedAt) - Date.parse(b.handle.startedAt));
+  const jobs = [...cloud.jobs.values()]
+    .filter((job) => job.handle.developer === developer)
+    .sort((a, b) => Date.parse(a.handle.startedAt) - Date.parse(b.handle.startedAt));
   let duplicates = 0;
   const succeeded = new Set<JobKind>();
   for (const job of jobs) {
     if (succeeded.has(job.handle.kind)) duplicates += 1;
     if ((await cloud.runner.status(job.handle)).state === 'succeeded') succeeded.add(job.handle.kind);
   }
-  const dmKinds = cloud.outbox.filter((message) => message.developer === developer).map(kindOf).filter((kind) => kind === 'ready' || kind === 'destroyed');
+  const dmKinds = cloud.outbox
+    .filter((message) => message.developer === developer)
+    .map(kindOf)
+    .filter((kind) => kind === 'ready' || kind === 'destroyed');
   return duplicates + dmKinds.length - new Set(dmKinds).size;
 }
 
@@ -153,7 +160,13 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
       faults: point ? [{ developer: target, point }] : [],
       onStateEntered: (execution, visit) => {
         // The second claimer: a manual `/turbo up` for the target, started the moment the scheduled run claims.
-        if (faultCase.inject !== 'second-claimer' || rivalStarted || visit.name !== 'ClaimEnvironment' || execution.input.developer !== target) return;
+        if (
+          faultCase.inject !== 'second-claimer' ||
+          rivalStarted ||
+          visit.name !== 'ClaimEnvironment' ||
+          execution.input.developer !== target
+        )
+          return;
         rivalStarted = true;
         const runId = manualRunIdFor(target, 'up', new Date(), scheduleOf(config, member).timezone);
         sfn!.startExecution('environment', runId, { ...execution.input, runId });
@@ -209,8 +222,15 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
     const duplicateJobs = (Object.keys(after.started) as JobKind[])
       .filter((kind) => before.succeeded.has(kind))
       .reduce((sum, kind) => sum + after.started[kind] - before.started[kind], 0);
-    const sentByReplay = cloud.outbox.slice(outboxBefore).filter((message) => message.developer === target || message.text.includes(target));
-    const dmKindsBefore = new Set(cloud.outbox.slice(0, outboxBefore).filter((message) => message.developer === target).map(kindOf));
+    const sentByReplay = cloud.outbox
+      .slice(outboxBefore)
+      .filter((message) => message.developer === target || message.text.includes(target));
+    const dmKindsBefore = new Set(
+      cloud.outbox
+        .slice(0, outboxBefore)
+        .filter((message) => message.developer === target)
+        .map(kindOf),
+    );
     const duplicateMessages = sentByReplay.filter((message) => kindOf(message) === 'failure' || dmKindsBefore.has(kindOf(message))).length;
     const wanted: EnvironmentStatus = dayRuns.some((execution) => execution.input.action === 'down') ? 'destroyed' : 'ready';
     const converged = replays.every((execution) => execution.status === 'SUCCEEDED') && cloud.records.get(target)?.status === wanted;
@@ -240,7 +260,9 @@ function describeQuietEnd(runs: LocalExecution[]): string {
   return runs
     .map((execution) => {
       const claim = (execution.output as { claim?: { outcome?: string; owner?: string } } | undefined)?.claim;
-      return claim?.outcome === 'lost' ? `${execution.name}: claim lost to ${claim.owner}, stopped touching nothing` : `${execution.name}: ${execution.status.toLowerCase()}`;
+      return claim?.outcome === 'lost'
+        ? `${execution.name}: claim lost to ${claim.owner}, stopped touching nothing`
+        : `${execution.name}: ${execution.status.toLowerCase()}`;
     })
     .join('; ');
 }
@@ -256,7 +278,18 @@ export async function runFaultMatrix(options: FaultMatrixOptions, onRow: (row: F
 }
 
 export function formatFaultTable(rows: FaultRow[]): string {
-  const header = ['fault', 'affected', 'recorded reason', 'ops told', 'kept after next tick', 'fix before replay', 'replay', 'converged', 'dup jobs', 'dup messages'];
+  const header = [
+    'fault',
+    'affected',
+    'recorded reason',
+    'ops told',
+    'kept after next tick',
+    'fix before replay',
+    'replay',
+    'converged',
+    'dup jobs',
+    'dup messages',
+  ];
   const yesNo = (value: boolean | 'n/a') => (value === 'n/a' ? 'n/a' : value ? 'yes' : 'NO');
   const body = rows.map((row) => [
     row.fault,

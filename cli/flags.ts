@@ -10,7 +10,9 @@ export function parseDateFlag(flag: string, value: string | undefined): string {
   if (month < 1 || month > 12) throw new UsageError(`${flag} ${value}: that date does not exist (there is no month ${month})`);
   const monthStart = DateTime.fromObject({ year, month, day: 1 }, { zone: 'UTC' });
   if (day < 1 || day > monthStart.daysInMonth!) {
-    throw new UsageError(`${flag} ${value}: that date does not exist (${monthStart.toFormat('LLLL yyyy')} has ${monthStart.daysInMonth} days)`);
+    throw new UsageError(
+      `${flag} ${value}: that date does not exist (${monthStart.toFormat('LLLL yyyy')} has ${monthStart.daysInMonth} days)`,
+    );
   }
   return value!;
 }

@@ -22,6 +22,7 @@ export class UsageError extends Error {
 export function wholeNumberFlag(flag: string, value: string | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > max) throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(number) || number < 1 || number > max)
+    throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`);
   return number;
 }

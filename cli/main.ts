@@ -33,7 +33,7 @@ const STAGE_OPTIONS = {
   ...CONFIG,
   '--region <region>': "the stack's region (default: AWS_REGION, else the config's region)",
 };
-type SelfService = (typeof import('./commands/selfService'))['up'];
+type SelfService = typeof import('./commands/selfService')['up'];
 
 /** One line per fault point of `--fail`, from the in-memory cloud's own list. */
 function faultPoints(): string[] {
@@ -49,17 +49,21 @@ function faultCases(): string[] {
 
 export const commands: Command[] = [
   {
-    name: 'validate', summary: 'Check a config file and list every problem', usage: 'turbo validate [file]',
+    name: 'validate',
+    summary: 'Check a config file and list every problem',
+    usage: 'turbo validate [file]',
     options: { '[file]': `the config to check (${CONFIG_DEFAULT})` },
     run: lazy((): typeof import('./commands/validate') => require('./commands/validate')),
   },
   {
-    name: 'rehearse', summary: 'Run a whole working day of the packaged state machines locally, on the in-memory cloud',
-    usage: 'turbo rehearse [--config <file>] [--date YYYY-MM-DD] [--developers N] [--fail dev:point ...] [--runner memory|jenkins --jenkins-url <url> [--pace real|virtual]] [--push frontend:<tag>] [--out <dir>] [--quiet] [--verbose]',
+    name: 'rehearse',
+    summary: 'Run a whole working day of the packaged state machines locally, on the in-memory cloud',
+    usage:
+      'turbo rehearse [--config <file>] [--date YYYY-MM-DD] [--developers N] [--fail dev:point ...] [--runner memory|jenkins --jenkins-url <url> [--pace real|virtual]] [--push frontend:<tag>] [--out <dir>] [--quiet] [--verbose]',
     options: {
       ...CONFIG,
       ...DATE,
-      '--developers N': 'a made-up roster of N developers (1 to 2000) over five time zones (default: the config\'s roster)',
+      '--developers N': "a made-up roster of N developers (1 to 2000) over five time zones (default: the config's roster)",
       '--fail dev:point ...': 'inject a fault for a developer; repeatable (default: none; the points are below)',
       '--runner memory|jenkins': 'where jobs run (default: memory, the in-memory cloud)',
       '--jenkins-url <url>': 'the Jenkins of --runner jenkins (JENKINS_USER and JENKINS_TOKEN in the environment)',
@@ -73,36 +77,66 @@ export const commands: Command[] = [
     run: lazy((): typeof import('./commands/rehearse') => require('./commands/rehearse')),
   },
   {
-    name: 'plan', summary: 'Show what reconcile would start at a given time (locally: no records, no clusters)', usage: 'turbo plan [--at <ISO instant>] [--config <file>] [--json]',
-    options: { '--at <ISO instant>': 'the moment, with its zone, e.g. 2026-11-24T07:45:00Z (default: now)', ...CONFIG, '--json': 'the plan as JSON (default: a table)' },
+    name: 'plan',
+    summary: 'Show what reconcile would start at a given time (locally: no records, no clusters)',
+    usage: 'turbo plan [--at <ISO instant>] [--config <file>] [--json]',
+    options: {
+      '--at <ISO instant>': 'the moment, with its zone, e.g. 2026-11-24T07:45:00Z (default: now)',
+      ...CONFIG,
+      '--json': 'the plan as JSON (default: a table)',
+    },
     run: lazy((): typeof import('./commands/plan') => require('./commands/plan')),
   },
   {
-    name: 'cost', summary: 'Show each developer\'s cluster cost per working day or week, and the savings against always-on', usage: 'turbo cost [--week] [--config <file>]',
+    name: 'cost',
+    summary: "Show each developer's cluster cost per working day or week, and the savings against always-on",
+    usage: 'turbo cost [--week] [--config <file>]',
     options: { '--week': 'per working week (default: per working day)', ...CONFIG },
     run: lazy((): typeof import('./commands/cost') => require('./commands/cost')),
   },
-  { name: 'status', summary: 'Show every developer\'s environment on a deployed stage', usage: `turbo status ${STAGE}`, options: STAGE_OPTIONS, run: lazy((): typeof import('./commands/status') => require('./commands/status')) },
   {
-    name: 'up', summary: 'Start a developer\'s cluster now, as `/turbo up` does', usage: `turbo up <developer> ${STAGE}`,
-    options: { '<developer>': 'a name from the roster', ...STAGE_OPTIONS }, run: lazy((): SelfService => require('./commands/selfService').up),
+    name: 'status',
+    summary: "Show every developer's environment on a deployed stage",
+    usage: `turbo status ${STAGE}`,
+    options: STAGE_OPTIONS,
+    run: lazy((): typeof import('./commands/status') => require('./commands/status')),
   },
   {
-    name: 'down', summary: 'Destroy a developer\'s cluster now, as `/turbo down` does', usage: `turbo down <developer> ${STAGE}`,
-    options: { '<developer>': 'a name from the roster', ...STAGE_OPTIONS }, run: lazy((): SelfService => require('./commands/selfService').down),
+    name: 'up',
+    summary: "Start a developer's cluster now, as `/turbo up` does",
+    usage: `turbo up <developer> ${STAGE}`,
+    options: { '<developer>': 'a name from the roster', ...STAGE_OPTIONS },
+    run: lazy((): SelfService => require('./commands/selfService').up),
   },
   {
-    name: 'keep', summary: 'Keep a developer\'s cluster until a local time today (capped by maxKeepUntil)', usage: `turbo keep <developer> --until HH:MM ${STAGE}`,
-    options: { '<developer>': 'a name from the roster', '--until HH:MM': "the developer's local time (required; at most maxKeepUntil)", ...STAGE_OPTIONS },
+    name: 'down',
+    summary: "Destroy a developer's cluster now, as `/turbo down` does",
+    usage: `turbo down <developer> ${STAGE}`,
+    options: { '<developer>': 'a name from the roster', ...STAGE_OPTIONS },
+    run: lazy((): SelfService => require('./commands/selfService').down),
+  },
+  {
+    name: 'keep',
+    summary: "Keep a developer's cluster until a local time today (capped by maxKeepUntil)",
+    usage: `turbo keep <developer> --until HH:MM ${STAGE}`,
+    options: {
+      '<developer>': 'a name from the roster',
+      '--until HH:MM': "the developer's local time (required; at most maxKeepUntil)",
+      ...STAGE_OPTIONS,
+    },
     run: lazy((): SelfService => require('./commands/selfService').keep),
   },
   {
-    name: 'skip', summary: 'No cluster for a developer on a date', usage: `turbo skip <developer> --date YYYY-MM-DD ${STAGE}`,
+    name: 'skip',
+    summary: 'No cluster for a developer on a date',
+    usage: `turbo skip <developer> --date YYYY-MM-DD ${STAGE}`,
     options: { '<developer>': 'a name from the roster', '--date YYYY-MM-DD': 'the day without a cluster (required)', ...STAGE_OPTIONS },
     run: lazy((): SelfService => require('./commands/selfService').skip),
   },
   {
-    name: 'runs', summary: 'List the environment runs of a stage, optionally as an HTML report', usage: `turbo runs [--failed] [--limit N] [--report <file.html>] ${STAGE}`,
+    name: 'runs',
+    summary: 'List the environment runs of a stage, optionally as an HTML report',
+    usage: `turbo runs [--failed] [--limit N] [--report <file.html>] ${STAGE}`,
     options: {
       '--failed': 'only the failed runs (default: all)',
       '--limit N': 'at most N runs, newest first (default: 50, at most 1000)',
@@ -112,12 +146,15 @@ export const commands: Command[] = [
     run: lazy((): typeof import('./commands/runs') => require('./commands/runs')),
   },
   {
-    name: 'redrive', summary: 'Resume a failed run from the step that failed', usage: `turbo redrive <execution ARN or name> ${STAGE}`,
+    name: 'redrive',
+    summary: 'Resume a failed run from the step that failed',
+    usage: `turbo redrive <execution ARN or name> ${STAGE}`,
     options: { '<execution ARN or name>': 'e.g. alice-up-20261124, or its ARN', ...STAGE_OPTIONS },
     run: lazy((): typeof import('./commands/redrive') => require('./commands/redrive')),
   },
   {
-    name: 'soak', summary: 'Rehearse weeks for a generated roster inside AWS\'s documented limits, checking the invariants every simulated hour',
+    name: 'soak',
+    summary: "Rehearse weeks for a generated roster inside AWS's documented limits, checking the invariants every simulated hour",
     usage: 'turbo soak [--days 30] [--developers 200] [--seed N] [--fault-rate 0.02] [--start YYYY-MM-DD] [--config <file>] [--out <dir>]',
     options: {
       '--days N': 'how many consecutive days (default: 30)',
@@ -131,12 +168,16 @@ export const commands: Command[] = [
     run: lazy((): typeof import('./commands/soak') => require('./commands/soak')),
   },
   {
-    name: 'dlq', summary: 'List the failed asynchronous work in the dead-letter queue, or replay it with --redrive', usage: `turbo dlq [--redrive] ${STAGE}`,
+    name: 'dlq',
+    summary: 'List the failed asynchronous work in the dead-letter queue, or replay it with --redrive',
+    usage: `turbo dlq [--redrive] ${STAGE}`,
     options: { '--redrive': 'replay each message, deleting it only after the replay succeeded (default: list only)', ...STAGE_OPTIONS },
     run: lazy((): typeof import('./commands/dlq') => require('./commands/dlq')),
   },
   {
-    name: 'faults', summary: 'Rehearse the day once per fault (apply, hang, cluster, deploy, runner, Slack, claim race, Lambda, destroy), redrive, and tabulate',
+    name: 'faults',
+    summary:
+      'Rehearse the day once per fault (apply, hang, cluster, deploy, runner, Slack, claim race, Lambda, destroy), redrive, and tabulate',
     usage: 'turbo faults [--config <file>] [--date YYYY-MM-DD] [--target <developer>] [--only <fault> ...]',
     options: {
       ...CONFIG,
@@ -153,7 +194,16 @@ export const commands: Command[] = [
 export function commandHelp(command: Command): string {
   const width = Math.max(...Object.keys(command.options).map((flag) => flag.length));
   const options = Object.entries(command.options).map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`);
-  return [`${command.summary}`, '', `Usage: ${command.usage}`, '', 'Options:', ...options, ...(command.more ? ['', ...command.more()] : []), ''].join('\n');
+  return [
+    `${command.summary}`,
+    '',
+    `Usage: ${command.usage}`,
+    '',
+    'Options:',
+    ...options,
+    ...(command.more ? ['', ...command.more()] : []),
+    '',
+  ].join('\n');
 }
 
 function version(): string {
@@ -163,7 +213,15 @@ function version(): string {
 function usage(): string {
   const width = Math.max(...commands.map((command) => command.name.length));
   const lines = commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
-  return ['Usage: turbo <command> [options]', '', 'Commands:', ...lines, '', 'Run `turbo <command> --help` for its options; `turbo --version` for the version.', ''].join('\n');
+  return [
+    'Usage: turbo <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `turbo <command> --help` for its options; `turbo --version` for the version.',
+    '',
+  ].join('\n');
 }
 
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';

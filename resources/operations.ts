@@ -40,19 +40,28 @@ export function serverlessShapeOf(text: string): ServerlessShape {
     stepFunctions: { stateMachines: Record<string, { id: string }> };
   };
   const functions = Object.keys(doc.functions);
-  const fromEvents = functions.filter((fn) => (doc.functions[fn]!.events ?? []).some((event) => Object.keys(event).some((kind) => ASYNC_EVENTS.has(kind))));
+  const fromEvents = functions.filter((fn) =>
+    (doc.functions[fn]!.events ?? []).some((event) => Object.keys(event).some((kind) => ASYNC_EVENTS.has(kind))),
+  );
   const asyncFunctions = functions.filter((fn) => INVOKED_ASYNCHRONOUSLY.includes(fn) || fromEvents.includes(fn));
   const stateMachines = Object.fromEntries(Object.entries(doc.stepFunctions.stateMachines).map(([key, machine]) => [key, machine.id]));
   return { functions, stateMachines, asyncFunctions };
 }
 
 export function stackShape(stage: string, shape: ServerlessShape): StackShape {
-  return { stage, functions: shape.functions, stateMachines: Object.keys(shape.stateMachines), queues: [QUEUE_KEY], heartbeat: 'reconcile' };
+  return {
+    stage,
+    functions: shape.functions,
+    stateMachines: Object.keys(shape.stateMachines),
+    queues: [QUEUE_KEY],
+    heartbeat: 'reconcile',
+  };
 }
 
 /** serverless' default function name, and its Lambda function's logical ID. */
 const functionName = (service: string, stage: string, fn: string) => `${service}-${stage}-${fn}`;
-const functionLogicalId = (fn: string) => `${fn.charAt(0).toUpperCase()}${fn.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore')}LambdaFunction`;
+const functionLogicalId = (fn: string) =>
+  `${fn.charAt(0).toUpperCase()}${fn.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore')}LambdaFunction`;
 export const alarmLogicalId = (rule: AlarmRule) => `${rule.key}Alarm`;
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
@@ -74,10 +83,16 @@ export function operationsResources({ service, stage, alerts, shape }: Operation
   };
   const resources: Record<string, Resource> = {};
   alerts.emails.forEach((email, index) => {
-    resources[`${TOPIC}Email${index + 1}`] = { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: { Ref: TOPIC }, Protocol: 'email', Endpoint: email } };
+    resources[`${TOPIC}Email${index + 1}`] = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { TopicArn: { Ref: TOPIC }, Protocol: 'email', Endpoint: email },
+    };
   });
   if (alerts.httpsEndpoint) {
-    resources[`${TOPIC}Pager`] = { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: { Ref: TOPIC }, Protocol: 'https', Endpoint: alerts.httpsEndpoint } };
+    resources[`${TOPIC}Pager`] = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { TopicArn: { Ref: TOPIC }, Protocol: 'https', Endpoint: alerts.httpsEndpoint },
+    };
   }
   for (const rule of rules) {
     resources[alarmLogicalId(rule)] = {
@@ -115,7 +130,10 @@ export function operationsResources({ service, stage, alerts, shape }: Operation
   }
   resources[DASHBOARD] = {
     Type: 'AWS::CloudWatch::Dashboard',
-    Properties: { DashboardName: `${service}-${stage}`, DashboardBody: { 'Fn::Sub': JSON.stringify(dashboardBody(service, stage, rules)) } },
+    Properties: {
+      DashboardName: `${service}-${stage}`,
+      DashboardBody: { 'Fn::Sub': JSON.stringify(dashboardBody(service, stage, rules)) },
+    },
   };
   return resources;
 }
@@ -123,7 +141,14 @@ export function operationsResources({ service, stage, alerts, shape }: Operation
 /** The dashboard: every alarm's state on top, then the business metrics (per day where a day is the unit). */
 export function dashboardBody(service: string, stage: string, rules: AlarmRule[]) {
   const namespace = metricsNamespace(stage);
-  const turbo = (metric: string, stat: string, extra: string[] = []) => [namespace, metric, 'service', SERVICE_DIMENSION.service, ...extra, { stat }];
+  const turbo = (metric: string, stat: string, extra: string[] = []) => [
+    namespace,
+    metric,
+    'service',
+    SERVICE_DIMENSION.service,
+    ...extra,
+    { stat },
+  ];
   const DAY = 86400;
   const graph = (title: string, metrics: unknown[], period: number, y: number, x: number, view = 'timeSeries') => ({
     type: 'metric',
@@ -143,16 +168,54 @@ export function dashboardBody(service: string, stage: string, rules: AlarmRule[]
         height: 8,
         properties: {
           title: 'Alarms',
-          alarms: rules.map((rule) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${service}-${stage}-${rule.name}`),
+          alarms: rules.map(
+            (rule) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${service}-${stage}-${rule.name}`,
+          ),
           sortBy: 'stateUpdatedTimestamp',
         },
       },
-      graph('Clusters per day: ready on time, late, failed', [METRIC.clustersReadyOnTime, METRIC.clustersReadyLate, METRIC.clustersFailed].map((metric) => turbo(metric, 'Sum')), DAY, 8, 0, 'bar'),
-      graph('Minutes from start to ready, and per step', [turbo(METRIC.minutesToReady, 'Average'), ...['apply', 'deploy', 'destroy'].map((step) => [namespace, METRIC.stepMinutes, 'service', SERVICE_DIMENSION.service, 'step', step, { stat: 'Average' }])], 3600, 8, 12),
+      graph(
+        'Clusters per day: ready on time, late, failed',
+        [METRIC.clustersReadyOnTime, METRIC.clustersReadyLate, METRIC.clustersFailed].map((metric) => turbo(metric, 'Sum')),
+        DAY,
+        8,
+        0,
+        'bar',
+      ),
+      graph(
+        'Minutes from start to ready, and per step',
+        [
+          turbo(METRIC.minutesToReady, 'Average'),
+          ...['apply', 'deploy', 'destroy'].map((step) => [
+            namespace,
+            METRIC.stepMinutes,
+            'service',
+            SERVICE_DIMENSION.service,
+            'step',
+            step,
+            { stat: 'Average' },
+          ]),
+        ],
+        3600,
+        8,
+        12,
+      ),
       graph('Redrives per day', [turbo(METRIC.redrives, 'Sum')], DAY, 14, 0, 'bar'),
-      graph('Rollouts per push, and minutes to roll them', [turbo(METRIC.rolloutsPerPush, 'Average'), turbo(METRIC.rolloutMinutes, 'Maximum')], 3600, 14, 12),
+      graph(
+        'Rollouts per push, and minutes to roll them',
+        [turbo(METRIC.rolloutsPerPush, 'Average'), turbo(METRIC.rolloutMinutes, 'Maximum')],
+        3600,
+        14,
+        12,
+      ),
       graph('Cost per developer-day (USD, weekly report)', [turbo(METRIC.costPerDeveloperDay, 'Average')], 7 * DAY, 20, 0),
-      graph('Slack messages sent and failed', [turbo(METRIC.slackMessagesSent, 'Sum'), turbo(METRIC.slackSendFailures, 'Sum')], 3600, 20, 12),
+      graph(
+        'Slack messages sent and failed',
+        [turbo(METRIC.slackMessagesSent, 'Sum'), turbo(METRIC.slackSendFailures, 'Sum')],
+        3600,
+        20,
+        12,
+      ),
     ],
   };
 }

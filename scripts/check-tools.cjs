@@ -20,14 +20,22 @@ function chromiumPath(env = process.env) {
 
 /** The tools of dev-tools.txt: { command, debianPackage (undefined for a built one), required (else built), usedBy }. */
 function devTools(text = readFileSync(TOOLS_FILE, 'utf8')) {
-  return text.split('\n').filter((line) => line.trim() && !line.startsWith('#')).map((line) => {
-    const [command, debianPackage, need, ...usedBy] = line.trim().split(/\s+/);
-    if (need !== 'required' && need !== 'built') throw new Error(`${TOOLS_FILE}: "${line}": the third column must be required or built`);
-    if ((debianPackage === '-') !== (need === 'built')) {
-      throw new Error(`${TOOLS_FILE}: "${line}": a required tool names its Debian package, a built one has - (build.sh builds it)`);
-    }
-    return { command, debianPackage: debianPackage === '-' ? undefined : debianPackage, required: need === 'required', usedBy: usedBy.join(' ') };
-  });
+  return text
+    .split('\n')
+    .filter((line) => line.trim() && !line.startsWith('#'))
+    .map((line) => {
+      const [command, debianPackage, need, ...usedBy] = line.trim().split(/\s+/);
+      if (need !== 'required' && need !== 'built') throw new Error(`${TOOLS_FILE}: "${line}": the third column must be required or built`);
+      if ((debianPackage === '-') !== (need === 'built')) {
+        throw new Error(`${TOOLS_FILE}: "${line}": a required tool names its Debian package, a built one has - (build.sh builds it)`);
+      }
+      return {
+        command,
+        debianPackage: debianPackage === '-' ? undefined : debianPackage,
+        required: need === 'required',
+        usedBy: usedBy.join(' '),
+      };
+    });
 }
 
 const isExecutable = (path) => {

@@ -6,14 +6,20 @@ import { folderWith } from './cli/capture';
 
 const REPO = join(__dirname, '..');
 const exampleText = readFileSync(join(REPO, 'turbo.config.example.yml'), 'utf8');
-const loadWith = require(join(REPO, 'serverless-config.cjs')) as (context: unknown) => Promise<{ file: string; region: string; reconcileRate: string }>;
+const loadWith = require(join(REPO, 'serverless-config.cjs')) as (
+  context: unknown,
+) => Promise<{ file: string; region: string; reconcileRate: string }>;
 /** serverless resolves `${file(./serverless-config.cjs)}` with a resolver of its own variables. */
 const SERVERLESS_VARIABLES: Record<string, string> = { 'self:service': 'turbo', 'sls:stage': 'rehearsal' };
-const SERVERLESS_PROPERTIES: Record<string, string | undefined> = { 'custom.codebuild.sourceLocation': 'https://github.com/acme/turbo.git', 'custom.codebuild.sourceVersion': 'main' };
-const load = () => loadWith({
-  resolveVariable: async (name: string) => SERVERLESS_VARIABLES[name],
-  resolveConfigurationProperty: async (path: string[]) => SERVERLESS_PROPERTIES[path.join('.')],
-});
+const SERVERLESS_PROPERTIES: Record<string, string | undefined> = {
+  'custom.codebuild.sourceLocation': 'https://github.com/acme/turbo.git',
+  'custom.codebuild.sourceVersion': 'main',
+};
+const load = () =>
+  loadWith({
+    resolveVariable: async (name: string) => SERVERLESS_VARIABLES[name],
+    resolveConfigurationProperty: async (path: string[]) => SERVERLESS_PROPERTIES[path.join('.')],
+  });
 
 async function inFolder<T>(dir: string, body: () => Promise<T>): Promise<T> {
   const before = process.cwd();
@@ -35,7 +41,9 @@ describe('serverless-config.cjs', () => {
   });
 
   it('says which file to create when there is neither', async () => {
-    await expect(inFolder(folderWith(), load)).rejects.toThrow('Turbo config turbo.config.yml not found: copy turbo.config.example.yml to turbo.config.yml, or set TURBO_CONFIG');
+    await expect(inFolder(folderWith(), load)).rejects.toThrow(
+      'Turbo config turbo.config.yml not found: copy turbo.config.example.yml to turbo.config.yml, or set TURBO_CONFIG',
+    );
   });
 
   it('schedules reconcile at the tick that configWarnings counts on', async () => {

@@ -31,16 +31,22 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stderr(`turbo cost: ${(error as Error).message}\n`);
     return 1;
   }
-  const header = values.week ? ['developer', 'hours/day', 'turbo/week', 'always-on/week', 'saved/week'] : ['developer', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day'];
+  const header = values.week
+    ? ['developer', 'hours/day', 'turbo/week', 'always-on/week', 'saved/week']
+    : ['developer', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day'];
   const rows = lines.map((line) =>
     values.week
       ? [line.developer, line.clusterHours.toFixed(1), money(line.weekTurbo), money(line.weekAlwaysOn), money(line.weekSavings)]
       : [line.developer, line.clusterHours.toFixed(1), money(line.turbo), money(line.alwaysOn), money(line.savings)],
   );
   io.stdout(`${formatTable(header, rows, { alignRight: [1, 2, 3, 4] })}\n\n`);
-  io.stdout(`${config.region}, ${config.cluster.nodes.desired} × ${config.cluster.instanceType}; prices in ${PRICE_TABLE.currency} checked ${PRICE_TABLE.checked} (core/prices.json names the source)\n`);
+  io.stdout(
+    `${config.region}, ${config.cluster.nodes.desired} × ${config.cluster.instanceType}; prices in ${PRICE_TABLE.currency} checked ${PRICE_TABLE.checked} (core/prices.json names the source)\n`,
+  );
   if (extendedSupport) {
-    io.stdout(`Kubernetes ${config.cluster.kubernetesVersion} is in EKS extended support on ${day}: the control plane is priced at the extended-support rate\n`);
+    io.stdout(
+      `Kubernetes ${config.cluster.kubernetesVersion} is in EKS extended support on ${day}: the control plane is priced at the extended-support rate\n`,
+    );
   }
   return 0;
 }

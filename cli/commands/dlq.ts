@@ -43,20 +43,32 @@ const SECRET_KEY = /token|secret|password|signature|authorization/i;
 export function withoutSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSecrets);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) ? '[redacted]' : withoutSecrets(inner)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) ? '[redacted]' : withoutSecrets(inner)]),
+  );
 }
 
 /** Reads one message's invocation record; a body that is not one is an error naming the message. */
 export function parseFailureRecord(message: Message): FailureRecord {
-  let body: { timestamp?: string; requestContext?: { functionArn?: string; condition?: string; approximateInvokeCount?: number }; requestPayload?: unknown; responsePayload?: { errorMessage?: string; errorType?: string } };
+  let body: {
+    timestamp?: string;
+    requestContext?: { functionArn?: string; condition?: string; approximateInvokeCount?: number };
+    requestPayload?: unknown;
+    responsePayload?: { errorMessage?: string; errorType?: string };
+  };
   try {
     body = JSON.parse(message.Body ?? '');
   } catch {
     throw new StageFailure(`message ${message.MessageId} is not a Lambda invocation record (its body is not JSON)`);
   }
   const arn = body.requestContext?.functionArn;
-  if (!arn || body.requestPayload === undefined) throw new StageFailure(`message ${message.MessageId} is not a Lambda invocation record (no requestContext.functionArn or requestPayload)`);
-  const error = body.responsePayload?.errorType ? `${body.responsePayload.errorType}: ${body.responsePayload.errorMessage ?? ''}` : body.responsePayload?.errorMessage;
+  if (!arn || body.requestPayload === undefined)
+    throw new StageFailure(
+      `message ${message.MessageId} is not a Lambda invocation record (no requestContext.functionArn or requestPayload)`,
+    );
+  const error = body.responsePayload?.errorType
+    ? `${body.responsePayload.errorType}: ${body.responsePayload.errorMessage ?? ''}`
+    : body.responsePayload?.errorMessage;
   return {
     timestamp: body.timestamp ?? '?',
     // arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]
@@ -72,7 +84,12 @@ async function receiveAll(sqs: SQSClient, queueUrl: string, visibility: number):
   const messages: Message[] = [];
   while (messages.length < MAX_MESSAGES) {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(10, MAX_MESSAGES - messages.length), VisibilityTimeout: visibility, WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.min(10, MAX_MESSAGES - messages.length),
+        VisibilityTimeout: visibility,
+        WaitTimeSeconds: 0,
+      }),
     );
     if (Messages.length === 0) break;
     messages.push(...Messages);
@@ -114,7 +131,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       for (const message of messages) io.stdout(`  ${describeRecord(parseFailureRecord(message))}`);
       // A listing changes nothing: the messages are visible again at once.
       for (let i = 0; i < messages.length; i += 10) {
-        const batch = messages.slice(i, i + 10).map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
+        const batch = messages
+          .slice(i, i + 10)
+          .map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
         await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: batch }));
       }
       io.stdout('Fix the cause, then `turbo dlq --redrive` replays them.\n');
@@ -130,17 +149,27 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
         failed += 1;
         continue;
       }
-      const answer = await lambda.send(new InvokeCommand({ FunctionName: record.functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(record.request)) }));
+      const answer = await lambda.send(
+        new InvokeCommand({
+          FunctionName: record.functionName,
+          InvocationType: 'RequestResponse',
+          Payload: Buffer.from(JSON.stringify(record.request)),
+        }),
+      );
       if (answer.FunctionError || answer.StatusCode !== 200) {
         const said = answer.Payload ? Buffer.from(answer.Payload).toString('utf8').slice(0, 300) : '';
-        io.stdout(`  still failing ${record.functionName} (${record.timestamp}): ${answer.FunctionError ?? `status ${answer.StatusCode}`} ${said}; left in the queue\n`);
+        io.stdout(
+          `  still failing ${record.functionName} (${record.timestamp}): ${answer.FunctionError ?? `status ${answer.StatusCode}`} ${said}; left in the queue\n`,
+        );
         failed += 1;
         continue;
       }
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
       io.stdout(`  replayed ${record.functionName} (${record.timestamp}) and removed it from the queue\n`);
     }
-    io.stdout(`Replayed ${messages.length - failed} of ${messages.length} message(s)${failed ? `; ${failed} left in ${stage.names.deadLetterQueue}` : ''}.\n`);
+    io.stdout(
+      `Replayed ${messages.length - failed} of ${messages.length} message(s)${failed ? `; ${failed} left in ${stage.names.deadLetterQueue}` : ''}.\n`,
+    );
     return failed > 0 ? 1 : 0;
   });
 }

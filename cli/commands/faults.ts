@@ -17,13 +17,15 @@ import { loadValidConfig } from './validate';
 export function brokenPromises(row: FaultRow): string[] {
   const failed = row.affected.length > 0;
   const problems: string[] = [];
-  if (row.affected.some((developer) => developer !== row.target)) problems.push(`affected ${row.affected.join(', ')}, not only ${row.target}`);
+  if (row.affected.some((developer) => developer !== row.target))
+    problems.push(`affected ${row.affected.join(', ')}, not only ${row.target}`);
   if (!row.othersUnaffected) problems.push('another developer did not end the day as planned');
   if (row.duplicatesInDay > 0) problems.push(`the day itself did ${row.duplicatesInDay} thing(s) twice`);
   if (failed && !row.opsTold) problems.push('ops was not told');
   if (failed && row.visibleAfterNextTick !== true) problems.push('the failure did not stay on the record through the next tick');
   if (!row.converged) problems.push('the replay did not converge');
-  if (row.duplicateJobs > 0 || row.duplicateMessages > 0) problems.push(`the replay repeated ${row.duplicateJobs} job(s) and ${row.duplicateMessages} message(s)`);
+  if (row.duplicateJobs > 0 || row.duplicateMessages > 0)
+    problems.push(`the replay repeated ${row.duplicateJobs} job(s) and ${row.duplicateMessages} message(s)`);
   return problems;
 }
 
@@ -38,9 +40,13 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (!loaded) return 1;
   const { config } = loaded;
   const target = values.target ?? config.developers[1]?.name ?? config.developers[0]!.name;
-  if (!config.developers.some((dev) => dev.name === target)) throw new UsageError(`--target ${JSON.stringify(target)} is not in the roster`);
+  if (!config.developers.some((dev) => dev.name === target))
+    throw new UsageError(`--target ${JSON.stringify(target)} is not in the roster`);
   const unknown = (values.only ?? []).filter((name) => !FAULT_CASES.some((faultCase) => faultCase.inject === name));
-  if (unknown.length) throw new UsageError(`--only ${unknown.join(', ')}: not a fault of the matrix (one of ${FAULT_CASES.map((faultCase) => faultCase.inject).join(', ')})`);
+  if (unknown.length)
+    throw new UsageError(
+      `--only ${unknown.join(', ')}: not a fault of the matrix (one of ${FAULT_CASES.map((faultCase) => faultCase.inject).join(', ')})`,
+    );
   const cases = values.only ? FAULT_CASES.filter((faultCase) => values.only!.includes(faultCase.inject)) : FAULT_CASES;
   const date = values.date === undefined ? nextWorkingDay(config, DateTime.now()) : parseDateFlag('--date', values.date);
 

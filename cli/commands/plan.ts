@@ -11,18 +11,18 @@ import { formatTable } from '../table';
 import { UsageError, type CommandIo } from '../io';
 import { loadValidConfig } from './validate';
 
-export const NO_AWS_NOTICE =
-  'Local plan: no AWS here, so no environment records and no clusters are known; everyone is assumed down.';
+export const NO_AWS_NOTICE = 'Local plan: no AWS here, so no environment records and no clusters are known; everyone is assumed down.';
 
 /** An ISO 8601 instant must say its zone: "08:00" alone would mean a different instant on every machine. */
 export function parseInstant(value: string): Date {
   const parsed = DateTime.fromISO(value, { setZone: true });
   if (!parsed.isValid || !/(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value)) {
-    throw new UsageError(`--at ${JSON.stringify(value)} is not an ISO 8601 instant with a zone, such as 2026-11-24T08:00:00Z or 2026-11-24T09:00+01:00`);
+    throw new UsageError(
+      `--at ${JSON.stringify(value)} is not an ISO 8601 instant with a zone, such as 2026-11-24T08:00:00Z or 2026-11-24T09:00+01:00`,
+    );
   }
   return parsed.toJSDate();
 }
-
 
 /** One row per developer (roster and orphans), with the local time that the decision was made in. */
 function planTable(result: Plan, now: Date, config: TurboConfig): string {

@@ -18,14 +18,18 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const target = positionals[0]!;
   const isArn = target.startsWith('arn:');
   if (isArn ? !EXECUTION_ARN.test(target) : !EXECUTION_NAME.test(target)) {
-    throw new UsageError(`"${target}" is neither an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>) nor an execution name`);
+    throw new UsageError(
+      `"${target}" is neither an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>) nor an execution name`,
+    );
   }
   return runOnStage('redrive', flags, io, async (stage) => {
     const machines = await stage.machines();
     const executionArn = isArn ? target : executionArnOf(machines.environment, target);
     // An ARN from another stage or app is refused: --stage says which runs this command may touch.
     if (!Object.values(machines).some((machine) => executionArn.startsWith(executionArnOf(machine, '')))) {
-      throw new StageFailure(`${target} is not an execution of ${stage.describe()} (${stage.names.environmentMachine} or ${stage.names.reconcileMachine})`);
+      throw new StageFailure(
+        `${target} is not an execution of ${stage.describe()} (${stage.names.environmentMachine} or ${stage.names.reconcileMachine})`,
+      );
     }
     try {
       const { redriveDate } = await stage.sfn.send(new RedriveExecutionCommand({ executionArn }));

@@ -129,7 +129,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   if (values.runner === 'jenkins' && !values['jenkins-url']) throw new UsageError('--runner jenkins needs --jenkins-url <url>');
   const runner = values.runner === 'jenkins' ? jenkinsRunner(config, values['jenkins-url']!) : undefined;
-  if (values.pace !== undefined && values.pace !== 'real' && values.pace !== 'virtual') throw new UsageError(`--pace must be real or virtual, got ${JSON.stringify(values.pace)}`);
+  if (values.pace !== undefined && values.pace !== 'real' && values.pace !== 'virtual')
+    throw new UsageError(`--pace must be real or virtual, got ${JSON.stringify(values.pace)}`);
   // A real runner's jobs take real time, so waits on them keep real pace, unless asked otherwise (a quick fake).
   const realPace = (values.pace ?? (runner ? 'real' : 'virtual')) === 'real';
 
@@ -142,9 +143,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const outbox = join(out, 'outbox.jsonl');
   writeFileSync(outbox, '');
 
-  io.stdout(`Rehearsing ${date} for ${config.developers.length} developer(s) of team ${config.team}` +
-    `${faults.length ? `, with faults ${faults.map((f) => `${f.developer}:${f.point}`).join(', ')}` : ''}` +
-    `${runner ? `, jobs on Jenkins at ${values['jenkins-url']}` : ''}\n`);
+  io.stdout(
+    `Rehearsing ${date} for ${config.developers.length} developer(s) of team ${config.team}` +
+      `${faults.length ? `, with faults ${faults.map((f) => `${f.developer}:${f.point}`).join(', ')}` : ''}` +
+      `${runner ? `, jobs on Jenkins at ${values['jenkins-url']}` : ''}\n`,
+  );
   const progress = new Progress(config, io, { live: !values.quiet });
   let result: DayResult;
   try {
@@ -181,23 +184,34 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stdout(`Not run, beyond ${date} on the developer's own clock: ${names.length} run(s) reconcile asked for (${listed})\n`);
   }
   const failed = rows.filter(isFailure);
-  io.stdout(`${rows.length - failed.length} of ${rows.length} developer(s) ok; ${result.cloud.outbox.length} Slack message(s) in ${outbox}\n`);
+  io.stdout(
+    `${rows.length - failed.length} of ${rows.length} developer(s) ok; ${result.cloud.outbox.length} Slack message(s) in ${outbox}\n`,
+  );
   io.stdout(`Summary, timeline and report: ${join(out, 'summary.json')}, ${join(out, 'timeline.json')}, ${join(out, 'report.html')}\n`);
   if (push) {
     const syncs = result.executions.filter((execution) => execution.machine === 'imageSync');
     const reports = result.cloud.outbox.filter((message) => message.text.startsWith('Image sync'));
-    io.stdout(`Pushed ${push.image}:${push.tag}: ${syncs.length} image-sync run(s), ${result.cloud.registry.calls.listTags} tag listing(s) and ` +
-      `${result.cloud.registry.calls.digest} digest lookup(s) at the registry; ${reports.map((message) => message.text).join('; ') || 'no report'}\n`);
+    io.stdout(
+      `Pushed ${push.image}:${push.tag}: ${syncs.length} image-sync run(s), ${result.cloud.registry.calls.listTags} tag listing(s) and ` +
+        `${result.cloud.registry.calls.digest} digest lookup(s) at the registry; ${reports.map((message) => message.text).join('; ') || 'no report'}\n`,
+    );
   }
   writeFileSync(join(out, 'alerts.jsonl'), result.cloud.alertOutbox.map((alert) => `${JSON.stringify(alert)}\n`).join(''));
   // An alarm that fires again and again is one line: its first time and how often.
   const fired = new Map<string, typeof result.cloud.alertOutbox>();
-  for (const alert of result.cloud.alertOutbox) if (alert.subject.startsWith('ALARM')) fired.set(alert.subject, [...(fired.get(alert.subject) ?? []), alert]);
+  for (const alert of result.cloud.alertOutbox)
+    if (alert.subject.startsWith('ALARM')) fired.set(alert.subject, [...(fired.get(alert.subject) ?? []), alert]);
   const topic = result.cloud.alertOutbox[0]?.topic ?? 'the alert topic';
-  io.stdout(fired.size === 0 ? 'No alarm fired.\n' : `${fired.size} alarm(s) fired, published to SNS topic ${topic} (email${config.alerts.httpsEndpoint ? ' and pager' : ''}, not Slack):\n`);
+  io.stdout(
+    fired.size === 0
+      ? 'No alarm fired.\n'
+      : `${fired.size} alarm(s) fired, published to SNS topic ${topic} (email${config.alerts.httpsEndpoint ? ' and pager' : ''}, not Slack):\n`,
+  );
   for (const [subject, alerts] of fired) {
     const times = alerts.length > 1 ? ` (${alerts.length} times)` : '';
-    io.stdout(`  ${DateTime.fromISO(alerts[0]!.at, { zone: config.timezone }).toFormat('HH:mm')} ${subject}${times}: ${alerts[0]!.message.split('\n')[0]}\n`);
+    io.stdout(
+      `  ${DateTime.fromISO(alerts[0]!.at, { zone: config.timezone }).toFormat('HH:mm')} ${subject}${times}: ${alerts[0]!.message.split('\n')[0]}\n`,
+    );
   }
   if (failed.length > 0) {
     io.stdout(`FAILED: ${failed.map((row) => `${row.developer} (${row.reason ?? 'no reason recorded'})`).join('; ')}\n`);

@@ -5,7 +5,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { paginateGetExecutionHistory, paginateListExecutions, type ExecutionListItem, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  paginateGetExecutionHistory,
+  paginateListExecutions,
+  type ExecutionListItem,
+  type HistoryEvent,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import { renderRunReport, type RunReportInput } from '../../functions/core/report';
 import { UsageError, wholeNumberFlag, type CommandIo } from '../io';
 import type { LocalExecution, StateVisit } from '../rehearsal/local-sfn';
@@ -125,7 +131,9 @@ export function executionFromHistory(run: ExecutionListItem, events: HistoryEven
     startedAt: run.startDate?.getTime() ?? 0,
     endedAt: run.stopDate?.getTime(),
     status,
-    ...(status === 'FAILED' ? { error: ending?.error || run.status, cause: ending?.cause || ending?.error || `execution ${run.status}` } : {}),
+    ...(status === 'FAILED'
+      ? { error: ending?.error || run.status, cause: ending?.cause || ending?.error || `execution ${run.status}` }
+      : {}),
     transitions: visits.length,
     historyEvents: events.length,
     lambdaInvocations: events.filter((event) => event.type === 'LambdaFunctionScheduled').length,
@@ -144,7 +152,11 @@ export function reportRowsOfRuns(rows: TimelineRow[]): RunReportInput['rows'] {
 const utc = (date: Date | undefined) => (date ? date.toISOString().slice(0, 19).replace('T', ' ') : '-');
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const { values, flags } = parseStageArgs(argv, { failed: { type: 'boolean', default: false }, limit: { type: 'string' }, report: { type: 'string' } });
+  const { values, flags } = parseStageArgs(argv, {
+    failed: { type: 'boolean', default: false },
+    limit: { type: 'string' },
+    report: { type: 'string' },
+  });
   const { failed, limit: limitFlag, report } = values as { failed: boolean; limit?: string; report?: string };
   const limit = wholeNumberFlag('limit', limitFlag, DEFAULT_LIMIT, MAX_LIMIT);
   if (report !== undefined && !/\.html?$/i.test(report)) throw new UsageError(`--report takes an .html file, got "${report}"`);
@@ -154,11 +166,19 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const which = failed ? 'failed environment runs' : 'environment runs';
     io.stdout(`Latest ${which} of ${stage.describe()}, newest first\n\n`);
     if (runs.length === 0) io.stdout(`No ${which}.\n`);
-    else io.stdout(`${formatTable(['name', 'status', 'start (UTC)', 'stop (UTC)'], runs.map((item) => [item.name ?? '-', item.status ?? '-', utc(item.startDate), utc(item.stopDate)]))}\n`);
+    else
+      io.stdout(
+        `${formatTable(
+          ['name', 'status', 'start (UTC)', 'stop (UTC)'],
+          runs.map((item) => [item.name ?? '-', item.status ?? '-', utc(item.startDate), utc(item.stopDate)]),
+        )}\n`,
+      );
     if (report === undefined) return 0;
 
     const reported = runs.slice(0, REPORT_MAX_RUNS);
-    const executions = await mapBounded(reported, HISTORY_CONCURRENCY, async (item) => executionFromHistory(item, await historyOf(stage.sfn, item.executionArn!)));
+    const executions = await mapBounded(reported, HISTORY_CONCURRENCY, async (item) =>
+      executionFromHistory(item, await historyOf(stage.sfn, item.executionArn!)),
+    );
     const rows = reportRowsOfRuns(timelineOf(executions));
     const path = resolve(io.cwd, report);
     const title = `Turbo ${stage.name}: ${rows.length} ${which}`;

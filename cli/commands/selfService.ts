@@ -53,11 +53,20 @@ async function selfService(verb: Verb, argv: string[], io: CommandIo): Promise<n
     const runs = {
       start: async (run: EnvironmentRunRequest) => environmentRuns((await stage.machines()).environment, stage.region).start(run),
     };
-    const task = { developer: developer.name, request: resolution.request, requestedBy: `cli:${await stage.callerArn()}`, requestedAt: now.toISOString() };
+    const task = {
+      developer: developer.name,
+      request: resolution.request,
+      requestedBy: `cli:${await stage.callerArn()}`,
+      requestedAt: now.toISOString(),
+    };
     const result = await performSelfService(task, { config: stage.config, store: stage.store, runs });
     io.stdout(`${result.message}\n`);
     if (result.executionArn) {
-      io.stdout(result.outcome === 'already' ? `Execution ${result.executionArn} already exists: nothing new was started.\n` : `Execution ${result.executionArn}\n`);
+      io.stdout(
+        result.outcome === 'already'
+          ? `Execution ${result.executionArn} already exists: nothing new was started.\n`
+          : `Execution ${result.executionArn}\n`,
+      );
     }
     return result.outcome === 'refused' ? 1 : 0;
   });

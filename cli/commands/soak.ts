@@ -31,7 +31,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number, got ${JSON.stringify(values.seed)}`);
   const faultRate = values['fault-rate'] === undefined ? 0 : Number(values['fault-rate']);
-  if (!(faultRate >= 0 && faultRate <= 1)) throw new UsageError(`--fault-rate must be a number from 0 to 1, got ${JSON.stringify(values['fault-rate'])}`);
+  if (!(faultRate >= 0 && faultRate <= 1))
+    throw new UsageError(`--fault-rate must be a number from 0 to 1, got ${JSON.stringify(values['fault-rate'])}`);
   // A Monday in late March: the soak crosses Europe's and North America's DST changes within its first weeks.
   const start = values.start ?? '2027-03-01';
   if (!DateTime.fromISO(start).isValid) throw new UsageError(`--start must be YYYY-MM-DD, got ${JSON.stringify(start)}`);
@@ -44,10 +45,16 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const result = await runSoak({ config: loaded.config, stack, root, days, developers, seed, faultRate, start });
   io.stdout(formatDays(result));
   const passed = Object.entries(result.firstPassed).map(([size, at]) => `${size}: ${at ? `${at.day} (${at.developer})` : 'never'}`);
-  io.stdout(`\nRecords first passed ${passed.join(', ')}. Slack 429s: ${result.slackRateLimited}. Peak queued jobs: ${result.peakQueuedJobs}.\n`);
+  io.stdout(
+    `\nRecords first passed ${passed.join(', ')}. Slack 429s: ${result.slackRateLimited}. Peak queued jobs: ${result.peakQueuedJobs}.\n`,
+  );
   const hub = result.dockerHub;
-  io.stdout(`Docker Hub: peak ${hub.peakPullsPerHour} pulls an hour through the NAT (${hub.refusedPulls} refused), peak ${hub.peakApiRequestsPerMinute} API requests a minute (${hub.refusedApiRequests} refused).\n`);
-  const kinds = Object.entries(result.failureKinds).sort(([, a], [, b]) => b - a).slice(0, 8);
+  io.stdout(
+    `Docker Hub: peak ${hub.peakPullsPerHour} pulls an hour through the NAT (${hub.refusedPulls} refused), peak ${hub.peakApiRequestsPerMinute} API requests a minute (${hub.refusedApiRequests} refused).\n`,
+  );
+  const kinds = Object.entries(result.failureKinds)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 8);
   if (kinds.length > 0) io.stdout(`Failures by kind:\n${kinds.map(([kind, count]) => `  ${count}× ${kind}`).join('\n')}\n`);
   io.stdout(formatBroken(result, 12));
   const written = writeSoak(result, resolve(io.cwd, values.out ?? '.turbo/soak'));

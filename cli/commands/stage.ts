@@ -30,7 +30,9 @@ export function parseStageArgs<Own extends Options>(argv: string[], own: Own, po
   if (region !== undefined && !REGION.test(region)) throw new UsageError(`--region "${region}" is not an AWS region such as eu-west-1`);
   if (parsed.positionals.length < positionals.length) throw new UsageError(`expects ${positionals.join(' ')}`);
   if (parsed.positionals.length > positionals.length) {
-    throw new UsageError(`unexpected argument${parsed.positionals.length - positionals.length > 1 ? 's' : ''} ${parsed.positionals.slice(positionals.length).join(' ')}`);
+    throw new UsageError(
+      `unexpected argument${parsed.positionals.length - positionals.length > 1 ? 's' : ''} ${parsed.positionals.slice(positionals.length).join(' ')}`,
+    );
   }
   return { values: parsed.values, positionals: parsed.positionals, flags: { stage, region, config } };
 }
@@ -56,4 +58,3 @@ export async function runOnStage(
     return 1;
   }
 }
-

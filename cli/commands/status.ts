@@ -30,7 +30,9 @@ export function statusRow(developer: string, record: EnvironmentRecord | undefin
   if (!record) return [developer, 'absent', '-', '-', '-', '-'];
   const local = (iso: string | undefined) => (iso ? formatLocalTime(iso, timezone) : '-');
   const since = (record[SINCE[record.status]] as string | undefined) ?? record.updatedAt;
-  const images = Object.entries(record.images ?? {}).map(([name, image]) => `${name} ${image.tag}`).join(', ');
+  const images = Object.entries(record.images ?? {})
+    .map(([name, image]) => `${name} ${image.tag}`)
+    .join(', ');
   const error = record.status === 'failed' && record.lastError ? ` (failed: ${record.lastError.replace(/\s+/g, ' ')})` : '';
   return [developer, record.status, local(since), local(expiryOf(record)), images || '-', `${record.runId ?? '-'}${error}`];
 }
@@ -42,7 +44,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const { config } = stage;
     const rows = config.developers.map((dev) => statusRow(dev.name, records.get(dev.name), scheduleOf(config, dev).timezone));
     const outsiders = [...records.values()].filter((record) => !config.developers.some((dev) => dev.name === record.developer));
-    rows.push(...outsiders.sort((a, b) => a.developer.localeCompare(b.developer)).map((record) => statusRow(`${record.developer} (not in roster)`, record, 'UTC')));
+    rows.push(
+      ...outsiders
+        .sort((a, b) => a.developer.localeCompare(b.developer))
+        .map((record) => statusRow(`${record.developer} (not in roster)`, record, 'UTC')),
+    );
     io.stdout(`Team ${config.team}, ${stage.describe()} (table ${stage.names.table})\n\n`);
     io.stdout(`${formatTable(['developer', 'status', 'since', 'expires', 'image version', 'last run'], rows)}\n`);
     return 0;

@@ -6,7 +6,15 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CONFIG_FILES, configWarnings, describeProblem, findConfigFile, parseConfig, type ConfigResult, type TurboConfig } from '../../functions/core/config';
+import {
+  CONFIG_FILES,
+  configWarnings,
+  describeProblem,
+  findConfigFile,
+  parseConfig,
+  type ConfigResult,
+  type TurboConfig,
+} from '../../functions/core/config';
 import { versionWarning } from '../../functions/core/eksVersions';
 import { UsageError, type CommandIo } from '../io';
 
@@ -55,7 +63,10 @@ export function reportProblems(loaded: LoadedConfig, io: CommandIo): void {
 }
 
 /** The config, valid; or undefined, after every problem (or the missing file) was reported on stderr. */
-export async function loadValidConfig(explicit: string | undefined, io: CommandIo): Promise<{ config: TurboConfig; shownPath: string } | undefined> {
+export async function loadValidConfig(
+  explicit: string | undefined,
+  io: CommandIo,
+): Promise<{ config: TurboConfig; shownPath: string } | undefined> {
   const loaded = await loadConfigFile(explicit, io);
   if (!loaded) return undefined;
   if (!loaded.result.ok) {
@@ -68,7 +79,8 @@ export async function loadValidConfig(explicit: string | undefined, io: CommandI
 /** `--on YYYY-MM-DD`, or today (UTC): the day support and prices are judged on. */
 export function pricedDay(on: string | undefined): string {
   if (on === undefined) return new Date().toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(on) || Number.isNaN(Date.parse(`${on}T00:00:00Z`))) throw new UsageError(`--on must be a date such as 2026-12-01 (got "${on}")`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(on) || Number.isNaN(Date.parse(`${on}T00:00:00Z`)))
+    throw new UsageError(`--on must be a date such as 2026-12-01 (got "${on}")`);
   return on;
 }
 

@@ -22,7 +22,13 @@ function stackNames(stack: PackagedStack) {
 
 export function rehearsalAlarmRules(stack: PackagedStack) {
   const { prefix, stage, functions } = stackNames(stack);
-  const rules = alarmRules({ stage, functions, stateMachines: Object.keys(stack.stateMachines), queues: ['asyncFailureQueue'], heartbeat: 'reconcile' });
+  const rules = alarmRules({
+    stage,
+    functions,
+    stateMachines: Object.keys(stack.stateMachines),
+    queues: ['asyncFailureQueue'],
+    heartbeat: 'reconcile',
+  });
   const resolve = (target: DimensionTarget): string => {
     if ('function' in target) return `${prefix}${target.function}`;
     if ('stateMachine' in target) return stack.stateMachines[target.stateMachine]!.arn;
@@ -37,7 +43,8 @@ const isThrottle = (error: unknown) => (error as { name?: string } | undefined)?
 /** Starts recording: handler metrics (EMF), and what the Lambda and Step Functions services would count. */
 export function recordMetrics(cloud: MemoryCloud, stack: PackagedStack) {
   observeMetrics((emf) => cloud.metricPoints.push(...pointsOfEmf(emf)));
-  const point = (namespace: string, metric: string, dimensions: Record<string, string>) => cloud.metricPoints.push({ namespace, metric, dimensions, value: 1, at: Date.now() });
+  const point = (namespace: string, metric: string, dimensions: Record<string, string>) =>
+    cloud.metricPoints.push({ namespace, metric, dimensions, value: 1, at: Date.now() });
   return {
     onInvoked: (functionName: string, error?: unknown) => {
       if (error !== undefined) point('AWS/Lambda', isThrottle(error) ? 'Throttles' : 'Errors', { FunctionName: functionName });
@@ -46,7 +53,12 @@ export function recordMetrics(cloud: MemoryCloud, stack: PackagedStack) {
       // A Distributed Map's child executions count in its Map Run's metrics, not in a state machine's.
       const machine = stack.stateMachines[execution.machine];
       if (!machine) return;
-      const metric = execution.status === 'SUCCEEDED' ? 'ExecutionsSucceeded' : execution.error === 'States.Timeout' ? 'ExecutionsTimedOut' : 'ExecutionsFailed';
+      const metric =
+        execution.status === 'SUCCEEDED'
+          ? 'ExecutionsSucceeded'
+          : execution.error === 'States.Timeout'
+            ? 'ExecutionsTimedOut'
+            : 'ExecutionsFailed';
       point('AWS/States', metric, { StateMachineArn: machine.arn });
     },
     stop: () => observeMetrics(undefined),

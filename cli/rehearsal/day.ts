@@ -58,12 +58,20 @@ const REHEARSAL_WEBHOOK_TOKEN = randomBytes(32).toString('hex');
  * Docker Hub's side of a push: the new tag appears in the registry, then the webhook calls Turbo's endpoint
  * (the real handler, with the token from SSM in its path), as API Gateway would deliver it.
  */
-export async function deliverPush(rehearsal: Rehearsal, config: TurboConfig, push: { image: 'frontend' | 'mongo'; tag: string }, token = REHEARSAL_WEBHOOK_TOKEN) {
+export async function deliverPush(
+  rehearsal: Rehearsal,
+  config: TurboConfig,
+  push: { image: 'frontend' | 'mongo'; tag: string },
+  token = REHEARSAL_WEBHOOK_TOKEN,
+) {
   const repository = config.images[push.image];
   rehearsal.cloud.registry.push(repository, push.tag);
   const { handler } = require('../../functions/handlers/imageWebhook') as typeof import('../../functions/handlers/imageWebhook');
   const body = JSON.stringify({ push_data: { tag: push.tag, pusher: 'ci' }, repository: { repo_name: repository } });
-  return handler({ pathParameters: { token }, body, isBase64Encoded: false, requestContext: { http: { method: 'POST' } } }, lambdaContext('imageWebhook', config.region));
+  return handler(
+    { pathParameters: { token }, body, isBase64Encoded: false, requestContext: { http: { method: 'POST' } } },
+    lambdaContext('imageWebhook', config.region),
+  );
 }
 
 export interface DayResult {
@@ -107,7 +115,11 @@ export function dayWindow(config: TurboConfig, date: string): { start: number; e
   }
   const align = (ms: number) => Math.floor(ms / RECONCILE_EVERY_MS) * RECONCILE_EVERY_MS;
   const destroyMs = (config.jobs.destroyMinutes + 30) * 60_000;
-  return { start: align(Math.min(...starts)) - RECONCILE_EVERY_MS, end: Math.max(...ends) + destroyMs, readyBy: Math.max(...readies) + 60 * 60_000 };
+  return {
+    start: align(Math.min(...starts)) - RECONCILE_EVERY_MS,
+    end: Math.max(...ends) + destroyMs,
+    readyBy: Math.max(...readies) + 60 * 60_000,
+  };
 }
 
 export interface Rehearsal {
@@ -136,7 +148,10 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
       return { executionArn: sfn.startExecution(machine, name, input).arn, alreadyStarted: false };
     } catch (error) {
       if (!(error instanceof ExecutionAlreadyExists)) throw error;
-      return { executionArn: `${stack.stateMachines[machine]!.arn.replace(':stateMachine:', ':execution:')}:${name}`, alreadyStarted: true };
+      return {
+        executionArn: `${stack.stateMachines[machine]!.arn.replace(':stateMachine:', ':execution:')}:${name}`,
+        alreadyStarted: true,
+      };
     }
   };
   const deps: Deps = {
@@ -200,7 +215,11 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
         until,
         () => ({ running: sfn.running, inFlight: sfn.invocationsInFlight }),
         // With a real runner, a job waited on is a real job: let virtual time keep its pace meanwhile.
-        () => options.realPace === true && [...sfn.executions.values()].some((execution) => execution.status === 'RUNNING' && /^WaitFor\w+Job$/.test(execution.visits.at(-1)?.name ?? '')),
+        () =>
+          options.realPace === true &&
+          [...sfn.executions.values()].some(
+            (execution) => execution.status === 'RUNNING' && /^WaitFor\w+Job$/.test(execution.visits.at(-1)?.name ?? ''),
+          ),
       ),
     stop: () => {
       recording.stop();
@@ -225,7 +244,12 @@ export interface Schedule {
  * Runs a rehearsal's window: each schedule fires at the start and every `everyMs` until `until`, each event at
  * its instant; then virtual time runs on until nothing is left running. One loop serves a day and a soak.
  */
-export async function runWindow(rehearsal: Rehearsal, until: number, schedules: Schedule[], events: { at: number; fire: () => void }[] = []): Promise<void> {
+export async function runWindow(
+  rehearsal: Rehearsal,
+  until: number,
+  schedules: Schedule[],
+  events: { at: number; fire: () => void }[] = [],
+): Promise<void> {
   const timers = schedules.map((schedule) => {
     schedule.fire();
     const timer = setInterval(() => (Date.now() <= until ? schedule.fire() : clearInterval(timer)), schedule.everyMs);

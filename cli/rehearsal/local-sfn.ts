@@ -217,7 +217,12 @@ export class LocalStepFunctions {
       this.distributedMaps.set(`${machine}/${name}`, state);
       const kept = ['Comment', 'InputPath', 'ResultSelector', 'ResultPath', 'OutputPath', 'Retry', 'Catch', 'Next', 'End'];
       // A Map state has no timeout of its own (the library's Task default is 60 s; a timer past 2^31 ms fires at once).
-      states[name] = { Type: 'Task', Resource: DISTRIBUTED_MAP, TimeoutSeconds: 2_000_000, ...Object.fromEntries(kept.filter((key) => key in state).map((key) => [key, state[key]])) };
+      states[name] = {
+        Type: 'Task',
+        Resource: DISTRIBUTED_MAP,
+        TimeoutSeconds: 2_000_000,
+        ...Object.fromEntries(kept.filter((key) => key in state).map((key) => [key, state[key]])),
+      };
     }
     return { ...definition, States: states };
   }
@@ -231,7 +236,8 @@ export class LocalStepFunctions {
         continue;
       }
       if (resource === 'arn:aws:states:::states:startExecution') {
-        overrides[name] = async (input) => this.startChild(input as { StateMachineArn: string; Name: string; Input: Record<string, unknown> });
+        overrides[name] = async (input) =>
+          this.startChild(input as { StateMachineArn: string; Name: string; Input: Record<string, unknown> });
         continue;
       }
       const { handler, name: functionName, logicalId, timeoutSeconds } = this.handlerFor(resource);
@@ -274,7 +280,8 @@ export class LocalStepFunctions {
     } catch (error) {
       // The service integration names the API's errors StepFunctions.<code>, which is what Retry and Catch match.
       const name = (error as Error).name;
-      if (!name.startsWith('StepFunctions.')) (error as Error).name = `StepFunctions.${name === 'InvalidName' ? 'InvalidNameException' : name}`;
+      if (!name.startsWith('StepFunctions.'))
+        (error as Error).name = `StepFunctions.${name === 'InvalidName' ? 'InvalidNameException' : name}`;
       throw error;
     }
     return { ExecutionArn: execution.arn, StartDate: new Date(execution.startedAt).toISOString() };
@@ -304,7 +311,8 @@ export class LocalStepFunctions {
       while (next < items.length && !overBudget()) {
         const index = next++;
         const value = items[index];
-        const childInput = selector === undefined ? value : await evaluate(selector, input, { ...context, Map: { Item: { Index: index, Value: value } } });
+        const childInput =
+          selector === undefined ? value : await evaluate(selector, input, { ...context, Map: { Item: { Index: index, Value: value } } });
         const child = this.startExecution(key, `${mapRun}-${index}`, childInput as Record<string, unknown>, 0, true);
         await this.settledOf.get(child.arn);
         if (child.status === 'FAILED') failures += 1;
@@ -329,10 +337,13 @@ export class LocalStepFunctions {
     if (batcher === undefined) return items;
     const size = Number(batcher.MaxItemsPerBatch ?? 0);
     if (!Number.isInteger(size) || size < 1) {
-      throw new Error(`ItemBatcher.MaxItemsPerBatch must be a whole number of at least 1 (only it is modelled locally), got ${batcher.MaxItemsPerBatch}`);
+      throw new Error(
+        `ItemBatcher.MaxItemsPerBatch must be a whole number of at least 1 (only it is modelled locally), got ${batcher.MaxItemsPerBatch}`,
+      );
     }
     const selector = state.ItemSelector as Json | undefined;
-    const select = (value: unknown, index: number) => evaluate(selector, input, { ...context, Map: { Item: { Index: index, Value: value } } });
+    const select = (value: unknown, index: number) =>
+      evaluate(selector, input, { ...context, Map: { Item: { Index: index, Value: value } } });
     const selected = selector === undefined ? items : await Promise.all(items.map(select));
     const batchInput = batcher.BatchInput === undefined ? undefined : await evaluate(batcher.BatchInput, input, context);
     const batches: unknown[] = [];
@@ -347,11 +358,14 @@ export class LocalStepFunctions {
     let items: unknown;
     if (reader) {
       if (reader.Resource !== 'arn:aws:states:::s3:getObject' || reader.ReaderConfig?.InputType !== 'JSON') {
-        throw new Error(`ItemReader ${reader.Resource} (${reader.ReaderConfig?.InputType}) is not modelled locally: use s3:getObject with InputType JSON`);
+        throw new Error(
+          `ItemReader ${reader.Resource} (${reader.ReaderConfig?.InputType}) is not modelled locally: use s3:getObject with InputType JSON`,
+        );
       }
       const { Bucket, Key } = (await evaluate(reader.Parameters, input, context)) as { Bucket: string; Key: string };
       const text = this.options.readObject?.(Bucket, Key);
-      if (text === undefined) throw Object.assign(new Error(`The specified key does not exist: s3://${Bucket}/${Key}`), { name: 'States.ItemReaderFailed' });
+      if (text === undefined)
+        throw Object.assign(new Error(`The specified key does not exist: s3://${Bucket}/${Key}`), { name: 'States.ItemReaderFailed' });
       items = JSON.parse(text);
     } else {
       items = await evaluate(String(state.ItemsPath ?? '$'), input, context);
@@ -370,7 +384,9 @@ export class LocalStepFunctions {
     if (!stateMachine) {
       const text = JSON.stringify(definition);
       const validationOptions = validatedDefinitions.has(text) || startAt !== undefined ? { noValidate: true } : { checkArn: false };
-      stateMachine = new StateMachine((startAt === undefined ? definition : { ...definition, StartAt: startAt }) as never, { validationOptions });
+      stateMachine = new StateMachine((startAt === undefined ? definition : { ...definition, StartAt: startAt }) as never, {
+        validationOptions,
+      });
       validatedDefinitions.add(text);
       this.machines.set(key, stateMachine);
     }
@@ -448,7 +464,11 @@ export class LocalStepFunctions {
       (output) => Object.assign(execution, { status: 'SUCCEEDED', output }),
       (error: Error & { cause?: unknown }) => {
         const failure = limitHit.error ?? error;
-        return Object.assign(execution, { status: 'FAILED', error: failure.name, cause: String(limitHit.error ? failure.message : (error.cause ?? error.message)) });
+        return Object.assign(execution, {
+          status: 'FAILED',
+          error: failure.name,
+          cause: String(limitHit.error ? failure.message : (error.cause ?? error.message)),
+        });
       },
     );
     const settled = Promise.all([done, events]).then(() => {
@@ -473,12 +493,20 @@ export class LocalStepFunctions {
    */
   redrive(arn: string): LocalExecution {
     const execution = this.executions.get(arn);
-    if (!execution || execution.status !== 'FAILED') throw new ExecutionNotRedrivable(`Execution is ${execution?.status ?? 'unknown'} and cannot be redriven: ${arn}`);
+    if (!execution || execution.status !== 'FAILED')
+      throw new ExecutionNotRedrivable(`Execution is ${execution?.status ?? 'unknown'} and cannot be redriven: ${arn}`);
     if (execution.historyEvents > SFN_HISTORY_LIMIT_EVENTS) {
       throw new ExecutionNotRedrivable(`Execution history event limit exceeded: ${arn}`);
     }
     execution.visits.push({ name: '(redrive)', type: 'Redrive', enteredAt: Date.now() });
-    return this.startExecution(execution.machine, execution.name, execution.input, (execution.redriveCount ?? 0) + 1, false, execution.failedIn);
+    return this.startExecution(
+      execution.machine,
+      execution.name,
+      execution.input,
+      (execution.redriveCount ?? 0) + 1,
+      false,
+      execution.failedIn,
+    );
   }
 
   private async follow(
@@ -501,7 +529,8 @@ export class LocalStepFunctions {
         if (event.type === 'StateEntered') current = { state: event.state.name, input: event.state.input };
         else if (event.type === 'StateExited') current = undefined;
       }
-      if (event.type === 'ExecutionFailed' || event.type === 'ExecutionAborted' || event.type === 'ExecutionTimeout') execution.failedIn = current;
+      if (event.type === 'ExecutionFailed' || event.type === 'ExecutionAborted' || event.type === 'ExecutionTimeout')
+        execution.failedIn = current;
       if (this.limits) {
         execution.historyEvents += historyEventsOf(event);
         if (execution.historyEvents > SFN_HISTORY_LIMIT_EVENTS) {
@@ -513,7 +542,11 @@ export class LocalStepFunctions {
           if (bytes > (execution.peakPayload?.bytes ?? 0)) execution.peakPayload = { bytes, state: event.state!.name };
           if (bytes > SFN_PAYLOAD_LIMIT_BYTES) {
             const direction = event.type === 'StateEntered' ? 'input' : 'output';
-            fail(new DataLimitExceeded(`The state '${event.state!.name}' has an ${direction} of ${bytes} bytes, over the ${SFN_PAYLOAD_LIMIT_BYTES}-byte limit`));
+            fail(
+              new DataLimitExceeded(
+                `The state '${event.state!.name}' has an ${direction} of ${bytes} bytes, over the ${SFN_PAYLOAD_LIMIT_BYTES}-byte limit`,
+              ),
+            );
           }
         }
       }
@@ -555,7 +588,9 @@ async function evaluate(expression: Json, input: unknown, context: Record<string
   let machine = evaluators.get(text);
   if (!machine) {
     const pass = typeof expression === 'string' ? { InputPath: expression } : { Parameters: expression };
-    machine = new StateMachine({ StartAt: 'Evaluate', States: { Evaluate: { Type: 'Pass', ...pass, End: true } } } as never, { validationOptions: { noValidate: true } });
+    machine = new StateMachine({ StartAt: 'Evaluate', States: { Evaluate: { Type: 'Pass', ...pass, End: true } } } as never, {
+      validationOptions: { noValidate: true },
+    });
     evaluators.set(text, machine);
   }
   return machine.run(input as never, { context: context as never }).result;

@@ -9,7 +9,16 @@ import type { CommandIo } from '../io';
 import type { LocalExecution, StateVisit } from './local-sfn';
 import { stepOf } from './timeline';
 
-const MILESTONES = new Set(['StartApplyJob', 'CheckCluster', 'StartDeployJob', 'NotifyReady', 'StartDestroyJob', 'NotifyDestroyed', 'RecordFailure', 'StopAsDuplicate']);
+const MILESTONES = new Set([
+  'StartApplyJob',
+  'CheckCluster',
+  'StartDeployJob',
+  'NotifyReady',
+  'StartDestroyJob',
+  'NotifyDestroyed',
+  'RecordFailure',
+  'StopAsDuplicate',
+]);
 const MAX_LINES_ROSTER = 20;
 const REDRAW_MS = 100;
 const HOUR_MS = 3_600_000;
@@ -56,8 +65,10 @@ export class Progress {
     const count = (phase: Phase) =>
       [...this.phases].filter(([developer, current]) => current === phase && !this.failed.has(developer)).length;
     const started = new Set([...this.phases.keys(), ...this.failed]).size;
-    return `ready ${count('ready')}, provisioning ${count('provisioning')}, waiting ${Math.max(0, this.rosterSize - started)}, ` +
-      `destroying ${count('destroying')}, destroyed ${count('destroyed')}; failed ${this.failed.size}`;
+    return (
+      `ready ${count('ready')}, provisioning ${count('provisioning')}, waiting ${Math.max(0, this.rosterSize - started)}, ` +
+      `destroying ${count('destroying')}, destroyed ${count('destroyed')}; failed ${this.failed.size}`
+    );
   }
 
   private utc(at: number): string {

@@ -82,7 +82,6 @@ const STEP_WORDS: Record<Step, string> = {
   failure: 'the failure path',
 };
 
-
 /**
  * The rehearsed day's runs, per roster developer (and per orphan owner). The rehearsal starts no environment run of
  * another local day (see day.ts), so every environment execution belongs here. `records` (the store at the end of the
@@ -95,7 +94,10 @@ export function summarise(
   records?: Map<string, EnvironmentRecord>,
 ): DeveloperSummary[] {
   const environment = executions.filter((execution) => execution.machine === 'environment');
-  const owners = new Set([...config.developers.map((dev) => dev.name), ...environment.map((execution) => String(execution.input.developer))]);
+  const owners = new Set([
+    ...config.developers.map((dev) => dev.name),
+    ...environment.map((execution) => String(execution.input.developer)),
+  ]);
   return [...owners].sort().map((developer) => {
     const member = memberOf(config, developer);
     const schedule = member ? scheduleOf(config, member) : { timezone: 'UTC', readyBy: config.readyBy, teardownAt: config.teardownAt };
@@ -130,9 +132,8 @@ export function summarise(
       happened = `skipped: ${reason}`;
     } else if (failed) {
       reason = failed.cause;
-      const upFailed = up?.status === 'FAILED'
-        ? `the up failed in ${STEP_WORDS[failedStep(up) ?? 'claim']} at ${local(up.endedAt!)}`
-        : undefined;
+      const upFailed =
+        up?.status === 'FAILED' ? `the up failed in ${STEP_WORDS[failedStep(up) ?? 'claim']} at ${local(up.endedAt!)}` : undefined;
       const cleanup = upFailed && !down ? 'nothing has torn it down yet' : undefined;
       happened = [readySentence, upFailed, downSentence ?? cleanup].filter(Boolean).join(', then ');
     } else if (late) {
@@ -140,7 +141,8 @@ export function summarise(
       const leadStart = readyBy.minus({ minutes: config.leadMinutes }).toMillis();
       const after = Math.round((up!.startedAt - leadStart) / 60_000);
       const start = after > 0 ? `${after} min after readyBy − leadMinutes (${local(leadStart)})` : `at readyBy − leadMinutes or before`;
-      reason = `late: ready at ${local(ready!)} for readyBy ${schedule.readyBy} (${-margin!} min late); ` +
+      reason =
+        `late: ready at ${local(ready!)} for readyBy ${schedule.readyBy} (${-margin!} min late); ` +
         `the up started at ${local(up!.startedAt)}, ${start}, and took ${took} min against a lead of ${config.leadMinutes} min`;
       happened = [readySentence, downSentence].filter(Boolean).join(', then ');
     } else if (running) {
@@ -171,7 +173,15 @@ const minutes = (seconds?: number) => (seconds === undefined ? '-' : `${Math.rou
 
 export function formatSummaryTable(rows: DeveloperSummary[]): string {
   const header = [
-    'developer', 'zone', 'result', 'ready by (local)', 'ready at', 'up took', 'up transitions', 'down transitions', 'what happened',
+    'developer',
+    'zone',
+    'result',
+    'ready by (local)',
+    'ready at',
+    'up took',
+    'up transitions',
+    'down transitions',
+    'what happened',
   ];
   const body = rows.map((row) => [
     row.developer,
@@ -202,15 +212,22 @@ export interface Stats {
 
 function stats(values: number[]): Stats {
   if (values.length === 0) return { count: 0, mean: 0, max: 0 };
-  return { count: values.length, mean: Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10, max: Math.max(...values) };
+  return {
+    count: values.length,
+    mean: Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10,
+    max: Math.max(...values),
+  };
 }
 
-function peaksOf(executions: DayResult['executions']): Record<string, { executions: number; payloadBytes: number; payloadState: string; historyEvents: number }> {
+function peaksOf(
+  executions: DayResult['executions'],
+): Record<string, { executions: number; payloadBytes: number; payloadState: string; historyEvents: number }> {
   const peaks: ReturnType<typeof peaksOf> = {};
   for (const execution of executions) {
     const peak = (peaks[execution.machine] ??= { executions: 0, payloadBytes: 0, payloadState: '', historyEvents: 0 });
     peak.executions += 1;
-    if ((execution.peakPayload?.bytes ?? 0) > peak.payloadBytes) Object.assign(peak, { payloadBytes: execution.peakPayload!.bytes, payloadState: execution.peakPayload!.state });
+    if ((execution.peakPayload?.bytes ?? 0) > peak.payloadBytes)
+      Object.assign(peak, { payloadBytes: execution.peakPayload!.bytes, payloadState: execution.peakPayload!.state });
     peak.historyEvents = Math.max(peak.historyEvents, execution.historyEvents);
   }
   return peaks;
@@ -234,7 +251,10 @@ export function metricsOf(result: DayResult) {
     /** Every state transition of the day, all machines and Map Run children included (bench/workflow divides it per developer). */
     totalTransitions: result.executions.reduce((sum, execution) => sum + execution.transitions, 0),
     detectionDelaySeconds: Object.fromEntries(
-      (['apply', 'deploy', 'destroy'] as const).map((kind) => [kind, stats(delays.filter((delay) => delay.kind === kind).map((delay) => delay.delayMs / 1000))]),
+      (['apply', 'deploy', 'destroy'] as const).map((kind) => [
+        kind,
+        stats(delays.filter((delay) => delay.kind === kind).map((delay) => delay.delayMs / 1000)),
+      ]),
     ),
   };
 }

@@ -79,7 +79,8 @@ export function timelineOf(executions: LocalExecution[]): TimelineRow[] {
       }
       const ready = readyAt(execution);
       const action = execution.input.action === 'down' ? 'down' : 'up';
-      const result = execution.status === 'FAILED' ? 'failed' : execution.status === 'RUNNING' ? 'running' : action === 'down' ? 'destroyed' : 'ready';
+      const result =
+        execution.status === 'FAILED' ? 'failed' : execution.status === 'RUNNING' ? 'running' : action === 'down' ? 'destroyed' : 'ready';
       return {
         developer: String(execution.input.developer),
         runId: execution.name,

@@ -46,7 +46,12 @@ export interface MessageSeen {
 export function recordSizes(day: string, bytes: Map<string, number>): Broken[] {
   return [...bytes]
     .filter(([, size]) => size > RECORD_BUDGET_BYTES)
-    .map(([developer, size]) => ({ invariant: 'record-size', day, developer, detail: `record is ${size} bytes, over the ${RECORD_BUDGET_BYTES}-byte budget` }));
+    .map(([developer, size]) => ({
+      invariant: 'record-size',
+      day,
+      developer,
+      detail: `record is ${size} bytes, over the ${RECORD_BUDGET_BYTES}-byte budget`,
+    }));
 }
 
 /** Hourly: a live cluster past its owner's teardown by more than the grace, unless kept (or its destroy is known to have failed). */
@@ -69,7 +74,12 @@ export function lateTeardowns(
 export function orphans(day: string, clusters: { name: string; owner: string }[], hasRecord: (owner: string) => boolean): Broken[] {
   return clusters
     .filter((cluster) => !hasRecord(cluster.owner))
-    .map((cluster) => ({ invariant: 'tagged-without-record', day, developer: cluster.owner, detail: `${cluster.name} is tagged for ${cluster.owner}, who has no record` }));
+    .map((cluster) => ({
+      invariant: 'tagged-without-record',
+      day,
+      developer: cluster.owner,
+      detail: `${cluster.name} is tagged for ${cluster.owner}, who has no record`,
+    }));
 }
 
 /** Per day: everyone due is ready by readyBy, or the report says why. */
@@ -84,7 +94,10 @@ export function readiness(
       day,
       developer: dev.developer,
       execution: dev.execution,
-      detail: dev.readyAt === undefined ? 'never ready, and no fault, skip or quota explains it' : `ready ${Math.round((dev.readyAt - dev.readyBy) / 60_000)} min late, unexplained`,
+      detail:
+        dev.readyAt === undefined
+          ? 'never ready, and no fault, skip or quota explains it'
+          : `ready ${Math.round((dev.readyAt - dev.readyBy) / 60_000)} min late, unexplained`,
     }));
 }
 
@@ -94,12 +107,22 @@ export function messages(day: string, sent: MessageSeen[], failures: number): Br
   const seen = new Set<string>();
   for (const message of sent) {
     const key = `${message.to}\u0000${message.text}`;
-    if (seen.has(key)) broken.push({ invariant: 'duplicate-message', day, developer: message.developer, detail: `sent twice to ${message.to}: ${message.text.slice(0, 100)}` });
+    if (seen.has(key))
+      broken.push({
+        invariant: 'duplicate-message',
+        day,
+        developer: message.developer,
+        detail: `sent twice to ${message.to}: ${message.text.slice(0, 100)}`,
+      });
     seen.add(key);
   }
   const ops = sent.filter((message) => message.ops).length;
   if (failures === 0 && ops > OPS_MESSAGES_ON_A_QUIET_DAY) {
-    broken.push({ invariant: 'quiet-ops', day, detail: `${ops} ops messages on a day without failures (at most ${OPS_MESSAGES_ON_A_QUIET_DAY})` });
+    broken.push({
+      invariant: 'quiet-ops',
+      day,
+      detail: `${ops} ops messages on a day without failures (at most ${OPS_MESSAGES_ON_A_QUIET_DAY})`,
+    });
   }
   return broken;
 }
@@ -112,7 +135,15 @@ export function failuresReported(failed: ExecutionSeen[], sent: MessageSeen[]): 
     const dm = about.filter((message) => !message.ops && message.developer === execution.developer).length;
     const attempts = execution.redrives + 1;
     if (ops >= 1 && ops <= attempts && dm >= 1 && dm <= attempts) return [];
-    return [{ invariant: 'failure-reported-once', day: execution.day, developer: execution.developer, execution: execution.name, detail: `ops told ${ops}×, developer ${dm}× (${attempts} attempt(s))` }];
+    return [
+      {
+        invariant: 'failure-reported-once',
+        day: execution.day,
+        developer: execution.developer,
+        execution: execution.name,
+        detail: `ops told ${ops}×, developer ${dm}× (${attempts} attempt(s))`,
+      },
+    ];
   });
 }
 
@@ -122,12 +153,24 @@ export function executionLimits(executions: ExecutionSeen[]): Broken[] {
     const broken: Broken[] = [];
     const at = { day: execution.day, developer: execution.developer, execution: execution.name };
     if (execution.historyEvents > SFN_HISTORY_LIMIT_EVENTS || execution.error === 'States.Runtime') {
-      broken.push({ invariant: 'history-events', ...at, detail: `${execution.historyEvents} history events (limit ${SFN_HISTORY_LIMIT_EVENTS})` });
+      broken.push({
+        invariant: 'history-events',
+        ...at,
+        detail: `${execution.historyEvents} history events (limit ${SFN_HISTORY_LIMIT_EVENTS})`,
+      });
     }
     if (execution.peakPayload.bytes > SFN_PAYLOAD_LIMIT_BYTES || execution.error === 'States.DataLimitExceeded') {
-      broken.push({ invariant: 'state-payload', ...at, detail: `${execution.peakPayload.bytes} bytes at ${execution.peakPayload.state} (limit ${SFN_PAYLOAD_LIMIT_BYTES})` });
+      broken.push({
+        invariant: 'state-payload',
+        ...at,
+        detail: `${execution.peakPayload.bytes} bytes at ${execution.peakPayload.state} (limit ${SFN_PAYLOAD_LIMIT_BYTES})`,
+      });
     }
-    if (/AccessDenied(Exception)?\b.*not authorized|is not authorized to perform|AccessDeniedException/.test(`${execution.error} ${execution.cause}`)) {
+    if (
+      /AccessDenied(Exception)?\b.*not authorized|is not authorized to perform|AccessDeniedException/.test(
+        `${execution.error} ${execution.cause}`,
+      )
+    ) {
       broken.push({ invariant: 'access-denied', ...at, detail: String(execution.cause).slice(0, 200) });
     }
     return broken;
@@ -138,7 +181,12 @@ export function executionLimits(executions: ExecutionSeen[]): Broken[] {
 export function costs(day: string, measured: { developer: string; hours: number; expectedHours: number }[]): Broken[] {
   return measured
     .filter((dev) => Math.abs(dev.hours - dev.expectedHours) > 0.05 * dev.expectedHours)
-    .map((dev) => ({ invariant: 'cost', day, developer: dev.developer, detail: `${dev.hours.toFixed(2)} cluster hours a day against turbo cost's ${dev.expectedHours.toFixed(2)}` }));
+    .map((dev) => ({
+      invariant: 'cost',
+      day,
+      developer: dev.developer,
+      detail: `${dev.hours.toFixed(2)} cluster hours a day against turbo cost's ${dev.expectedHours.toFixed(2)}`,
+    }));
 }
 
 /** The team-zone date of an instant: the soak's "day". */

@@ -29,7 +29,9 @@ export function formatBroken(result: SoakResult, limit = 20): string {
   for (const broken of result.broken) byInvariant.set(broken.invariant, (byInvariant.get(broken.invariant) ?? 0) + 1);
   const lines = [`Broken invariants: ${[...byInvariant].map(([name, count]) => `${name} (${count})`).join(', ')}`];
   for (const broken of result.broken.slice(0, limit)) {
-    lines.push(`  ${broken.invariant} on ${broken.day}: developer ${broken.developer ?? '-'}, execution ${broken.execution ?? '-'}: ${broken.detail}`);
+    lines.push(
+      `  ${broken.invariant} on ${broken.day}: developer ${broken.developer ?? '-'}, execution ${broken.execution ?? '-'}: ${broken.detail}`,
+    );
   }
   if (result.broken.length > limit) lines.push(`  ... and ${result.broken.length - limit} more in the JSON report`);
   return `${lines.join('\n')}\n`;
@@ -47,7 +49,12 @@ function plot(title: string, values: number[], unit: string, kind: 'line' | 'bar
   const marks =
     kind === 'line'
       ? `<polyline fill="none" stroke="#1f6feb" stroke-width="2" points="${values.map((value, i) => `${(i + 0.5) * step},${y(value)}`).join(' ')}"/>`
-      : values.map((value, i) => `<rect x="${i * step + 1}" y="${y(value)}" width="${Math.max(1, step - 2)}" height="${height - y(value)}" fill="#1f6feb"/>`).join('');
+      : values
+          .map(
+            (value, i) =>
+              `<rect x="${i * step + 1}" y="${y(value)}" width="${Math.max(1, step - 2)}" height="${height - y(value)}" fill="#1f6feb"/>`,
+          )
+          .join('');
   return `<h2>${escape(title)}</h2><svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 20}" role="img" aria-label="${escape(title)}">
 <text x="0" y="12" font-size="11">max ${escape(String(max))} ${escape(unit)}</text>${marks}</svg>`;
 }
@@ -60,18 +67,34 @@ export function renderHtml(result: SoakResult): string {
   });
   const never = days.map((day) => result.lateness.filter((entry) => entry.day === day && entry.minutes === null).length);
   const rows = result.rows
-    .map((row) => `<tr><td>${row.day}</td><td>${row.ups}</td><td>${row.downs}</td><td>${row.failures}</td><td>${row.redrives}</td><td>${row.messages}</td><td>${row.opsMessages}</td><td>${kb(row.peakRecordBytes)}</td><td>${kb(row.peakPayload.bytes)} ${escape(row.peakPayload.state)}</td><td>${row.peakHistory.events}</td></tr>`)
+    .map(
+      (row) =>
+        `<tr><td>${row.day}</td><td>${row.ups}</td><td>${row.downs}</td><td>${row.failures}</td><td>${row.redrives}</td><td>${row.messages}</td><td>${row.opsMessages}</td><td>${kb(row.peakRecordBytes)}</td><td>${kb(row.peakPayload.bytes)} ${escape(row.peakPayload.state)}</td><td>${row.peakHistory.events}</td></tr>`,
+    )
     .join('\n');
   const broken = result.broken
     .slice(0, 500)
-    .map((entry) => `<li><b>${escape(entry.invariant)}</b> ${entry.day} ${escape(entry.developer ?? '-')} ${escape(entry.execution ?? '-')}: ${escape(entry.detail)}</li>`)
+    .map(
+      (entry) =>
+        `<li><b>${escape(entry.invariant)}</b> ${entry.day} ${escape(entry.developer ?? '-')} ${escape(entry.execution ?? '-')}: ${escape(entry.detail)}</li>`,
+    )
     .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Turbo soak</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}</style></head><body>
 <h1>Turbo soak: ${result.options.days} days × ${result.options.developers} developers (seed ${result.options.seed}, fault rate ${result.options.faultRate})</h1>
 <p>${result.broken.length === 0 ? 'Every invariant held.' : `${result.broken.length} broken invariant(s).`}</p>
-${plot('Peak record size per day', result.rows.map((row) => Math.round(row.peakRecordBytes / 1024)), 'KB', 'line')}
-${plot('Ops channel messages per day', result.rows.map((row) => row.opsMessages), 'messages', 'bar')}
+${plot(
+  'Peak record size per day',
+  result.rows.map((row) => Math.round(row.peakRecordBytes / 1024)),
+  'KB',
+  'line',
+)}
+${plot(
+  'Ops channel messages per day',
+  result.rows.map((row) => row.opsMessages),
+  'messages',
+  'bar',
+)}
 ${plot('Latest ready, minutes past readyBy (0: everyone on time)', late, 'min', 'bar')}
 ${plot('Developers due but never ready', never, 'developers', 'bar')}
 <h2>Days</h2><table><tr><th>day</th><th>ups</th><th>downs</th><th>failures</th><th>redrives</th><th>messages</th><th>ops</th><th>peak record</th><th>peak payload</th><th>peak history</th></tr>

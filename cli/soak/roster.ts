@@ -9,7 +9,15 @@ import { FAULT_POINTS, type FaultPoint } from '../../functions/adapters/memory/c
 import { Prng } from './prng';
 
 /** Berlin, London, New York and Los Angeles change clocks in March and Oct/Nov, Sydney in April and October; Kolkata and Tokyo never. */
-export const SOAK_ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/London', 'America/Los_Angeles', 'Australia/Sydney', 'Asia/Tokyo'];
+export const SOAK_ZONES = [
+  'Europe/Berlin',
+  'America/New_York',
+  'Asia/Kolkata',
+  'Europe/London',
+  'America/Los_Angeles',
+  'Australia/Sydney',
+  'Asia/Tokyo',
+];
 
 const READY_TIMES = ['08:00', '08:30', '09:00', '09:30', '10:00'];
 const TEARDOWN_TIMES = ['17:00', '18:00', '19:00', '20:00'];
@@ -30,7 +38,10 @@ export interface SoakWorld {
   events: SoakEvent[];
 }
 
-export function generateWorld(base: TurboConfig, options: { developers: number; days: number; start: string; seed: number; faultRate: number }): SoakWorld {
+export function generateWorld(
+  base: TurboConfig,
+  options: { developers: number; days: number; start: string; seed: number; faultRate: number },
+): SoakWorld {
   const prng = new Prng(options.seed);
   const start = DateTime.fromISO(options.start, { zone: base.timezone });
   const dates = Array.from({ length: options.days }, (_, i) => start.plus({ days: i }).toISODate()!);
@@ -57,7 +68,12 @@ export function generateWorld(base: TurboConfig, options: { developers: number; 
     // Image pushes on about three days a week, during the team's working hours.
     if (day.weekday <= 5 && prng.chance(0.6)) {
       release += 1;
-      events.push({ at: day.set({ hour: prng.int(10, 16), minute: prng.int(0, 59) }).toMillis(), kind: 'push', image: 'frontend', tag: `1.${release}.0` });
+      events.push({
+        at: day.set({ hour: prng.int(10, 16), minute: prng.int(0, 59) }).toMillis(),
+        kind: 'push',
+        image: 'frontend',
+        tag: `1.${release}.0`,
+      });
     }
     for (const dev of developers) {
       const local = DateTime.fromISO(date, { zone: dev.timezone });

@@ -90,12 +90,24 @@ function ownerIsDue(config: TurboConfig, developer: string, date: string, skips:
 }
 
 /** The self-service work behind `/turbo` and `turbo up|down|keep|skip`, through the same code the SlackWork handler runs. */
-function selfService(rehearsal: Rehearsal, config: TurboConfig, event: Extract<SoakEvent, { developer: string; via: string }>): Promise<unknown> {
+function selfService(
+  rehearsal: Rehearsal,
+  config: TurboConfig,
+  event: Extract<SoakEvent, { developer: string; via: string }>,
+): Promise<unknown> {
   const dev = memberOf(config, event.developer)!;
   const now = new Date().toISOString();
   const request: SelfServiceTask['request'] =
     event.kind === 'keep'
-      ? { verb: 'keep', until: DateTime.fromISO(`${dayOf(Date.now(), dev.timezone ?? config.timezone)}T${event.until}`, { zone: dev.timezone ?? config.timezone }).toUTC().toISO()!, capped: false }
+      ? {
+          verb: 'keep',
+          until: DateTime.fromISO(`${dayOf(Date.now(), dev.timezone ?? config.timezone)}T${event.until}`, {
+            zone: dev.timezone ?? config.timezone,
+          })
+            .toUTC()
+            .toISO()!,
+          capped: false,
+        }
       : event.kind === 'skip'
         ? { verb: 'skip', date: event.date }
         : { verb: event.kind };
@@ -163,7 +175,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       peakBytes.set(day, Math.max(peakBytes.get(day) ?? 0, bytes));
       if (bytes > 64 * 1024) firstPassed['64 KB'] ??= { day, developer };
     }
-    broken.push(...recordSizes(day, cloud.recordBytes).filter((found) => !broken.some((b) => b.invariant === found.invariant && b.developer === found.developer)));
+    broken.push(
+      ...recordSizes(day, cloud.recordBytes).filter(
+        (found) => !broken.some((b) => b.invariant === found.invariant && b.developer === found.developer),
+      ),
+    );
     const alive = [...cloud.clusterMap.values()].filter((cluster) => cluster.goneAt === undefined || cluster.goneAt > now);
     broken.push(...orphans(day, alive, (owner) => cloud.records.has(owner)));
     broken.push(
@@ -199,7 +215,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       if (event.kind === 'skip') skips.add(`${event.developer}:${event.date}`);
       if (event.kind === 'up' || event.kind === 'down' || event.kind === 'keep') excuse(event.developer, day);
       void selfService(rehearsal, config, event).catch((error: Error) =>
-        broken.push({ invariant: 'self-service', day, developer: event.developer, detail: `${event.kind} via ${event.via} failed: ${error.message}` }),
+        broken.push({
+          invariant: 'self-service',
+          day,
+          developer: event.developer,
+          detail: `${event.kind} via ${event.via} failed: ${error.message}`,
+        }),
       );
     },
   }));
@@ -238,7 +259,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   }));
   broken.push(...executionLimits(seen));
   // A write refused at DynamoDB's item limit fails the run that made it: the first such run is the day a record passed 400 KB.
-  const refused = seen.filter((execution) => /Item size has exceeded/.test(String(execution.cause))).sort((a, b) => a.day.localeCompare(b.day))[0];
+  const refused = seen
+    .filter((execution) => /Item size has exceeded/.test(String(execution.cause)))
+    .sort((a, b) => a.day.localeCompare(b.day))[0];
   if (refused) firstPassed['400 KB'] = { day: refused.day, developer: refused.developer ?? refused.name };
   const ops = config.slack.opsChannel;
   const sent: MessageSeen[] = outbox.map((message) => ({
@@ -263,16 +286,30 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       .map((dev) => {
         const schedule = scheduleOf(config, dev);
         const readyBy = DateTime.fromISO(`${day}T${schedule.readyBy}`, { zone: schedule.timezone }).toMillis();
-        const ready = outbox.find((message) => message.developer === dev.name && message.text.includes('is ready') && dayOf(Date.parse(message.at), schedule.timezone) === day);
+        const ready = outbox.find(
+          (message) =>
+            message.developer === dev.name && message.text.includes('is ready') && dayOf(Date.parse(message.at), schedule.timezone) === day,
+        );
         const readyAt = ready ? Date.parse(ready.at) : undefined;
         lateness.push({ developer: dev.name, day, minutes: readyAt === undefined ? null : Math.round((readyAt - readyBy) / 60_000) });
         const up = today.find((execution) => execution.developer === dev.name && execution.name.includes('-up-'));
-        const reason = excusedOn.get(day)?.has(dev.name) ? 'fault or manual action' : up && up.status === 'FAILED' ? `failed: ${up.error}` : undefined;
+        const reason = excusedOn.get(day)?.has(dev.name)
+          ? 'fault or manual action'
+          : up && up.status === 'FAILED'
+            ? `failed: ${up.error}`
+            : undefined;
         return { developer: dev.name, readyBy, readyAt, reason, execution: up?.name };
       });
     broken.push(...readiness(day, due));
-    const peakPayload = today.reduce((peak, e) => (e.peakPayload.bytes > peak.bytes ? { ...e.peakPayload, execution: e.name } : peak), { bytes: 0, state: '', execution: '' });
-    const peakHistory = today.reduce((peak, e) => (e.historyEvents > peak.events ? { events: e.historyEvents, execution: e.name } : peak), { events: 0, execution: '' });
+    const peakPayload = today.reduce((peak, e) => (e.peakPayload.bytes > peak.bytes ? { ...e.peakPayload, execution: e.name } : peak), {
+      bytes: 0,
+      state: '',
+      execution: '',
+    });
+    const peakHistory = today.reduce((peak, e) => (e.historyEvents > peak.events ? { events: e.historyEvents, execution: e.name } : peak), {
+      events: 0,
+      execution: '',
+    });
     return {
       day,
       ups: today.filter((execution) => execution.machine === 'environment' && execution.name.includes('-up-')).length,
@@ -295,7 +332,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       (life) => life.destroyedAt && !excusedOn.get(dayOf(Date.parse(life.startedAt), zone))?.has(dev.name),
     );
     if (lifetimes.length === 0) return [];
-    const hours = lifetimes.reduce((sum, life) => sum + (Date.parse(life.destroyedAt!) - Date.parse(life.startedAt)) / HOUR_MS, 0) / lifetimes.length;
+    const hours =
+      lifetimes.reduce((sum, life) => sum + (Date.parse(life.destroyedAt!) - Date.parse(life.startedAt)) / HOUR_MS, 0) / lifetimes.length;
     return [{ developer: dev.name, hours, expectedHours: expected.get(dev.name)! }];
   });
   broken.push(...costs(world.dates.at(-1)!, measured));
@@ -322,7 +360,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }, {}),
     slackRateLimited: cloud.slackRateLimited,
     peakQueuedJobs: cloud.jobSlots.peakQueued,
-    dockerHub: { peakPullsPerHour: pulls.peak, refusedPulls: pulls.refused, peakApiRequestsPerMinute: api.peak, refusedApiRequests: api.refused },
+    dockerHub: {
+      peakPullsPerHour: pulls.peak,
+      refusedPulls: pulls.refused,
+      peakApiRequestsPerMinute: api.peak,
+      refusedApiRequests: api.refused,
+    },
     awsCalls,
   };
 }

@@ -29,8 +29,10 @@ function withTimeout(promise, ms, what) {
 /** JSON for API clients (a JSON body or an Accept that prefers JSON), HTML pages for browsers and forms. */
 function wantsJson(request) {
   const accept = request.headers.accept ?? '';
-  return (request.headers['content-type'] ?? '').startsWith('application/json') ||
-    (accept.includes('application/json') && !accept.includes('text/html'));
+  return (
+    (request.headers['content-type'] ?? '').startsWith('application/json') ||
+    (accept.includes('application/json') && !accept.includes('text/html'))
+  );
 }
 
 function buildApp({ repository, version, commit, logLevel = 'info' }) {

@@ -2,13 +2,7 @@
  * JobRunner on AWS CodeBuild: StartBuild with environment variable overrides, then BatchGetBuilds.
  * The buildspecs run the same scripts/*.sh as the Jenkinsfiles, with the same variables.
  */
-import {
-  BatchGetBuildsCommand,
-  CodeBuildClient,
-  StartBuildCommand,
-  type Build,
-  type EnvironmentVariable,
-} from '@aws-sdk/client-codebuild';
+import { BatchGetBuildsCommand, CodeBuildClient, StartBuildCommand, type Build, type EnvironmentVariable } from '@aws-sdk/client-codebuild';
 import type { JobHandle, JobKind, JobRequest, JobStatus } from '../core/types';
 import type { JobRunner } from '../core/ports';
 import { ConfigurationError } from '../core/errors';
@@ -74,11 +68,9 @@ export class CodeBuildJobRunner implements JobRunner {
   }
 
   async status(handle: JobHandle): Promise<JobStatus> {
-    const response = await this.client
-      .send(new BatchGetBuildsCommand({ ids: [handle.id] }))
-      .catch((error: unknown) => {
-        throw translateAwsError(error, `CodeBuild BatchGetBuilds for build ${handle.id}`);
-      });
+    const response = await this.client.send(new BatchGetBuildsCommand({ ids: [handle.id] })).catch((error: unknown) => {
+      throw translateAwsError(error, `CodeBuild BatchGetBuilds for build ${handle.id}`);
+    });
     const build = response.builds?.find((candidate) => candidate.id === handle.id);
     if (!build) {
       return { state: 'failed', reason: `CodeBuild build ${handle.id} was not found (deleted, or in another account or region)` };

@@ -211,8 +211,12 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
    * between (`auditVersion`), else read again. Skip dates are a string set.
    */
   async amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord> {
-    for (const [field, value] of [['addSkipDate', patch.addSkipDate], ['removeSkipDate', patch.removeSkipDate]] as const) {
-      if (value !== undefined && !LOCAL_DATE.test(value)) throw new Error(`amend of ${developer}: ${field} "${value}" is not a date YYYY-MM-DD`);
+    for (const [field, value] of [
+      ['addSkipDate', patch.addSkipDate],
+      ['removeSkipDate', patch.removeSkipDate],
+    ] as const) {
+      if (value !== undefined && !LOCAL_DATE.test(value))
+        throw new Error(`amend of ${developer}: ${field} "${value}" is not a date YYYY-MM-DD`);
     }
     if (patch.addSkipDate !== undefined && patch.removeSkipDate !== undefined) {
       throw new Error(`amend of ${developer}: addSkipDate and removeSkipDate cannot be given together`);
@@ -226,13 +230,21 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       const decision = decideAmend(current, patch);
       if (!decision.write) return current!;
       const version = typeof item?.auditVersion === 'number' ? item.auditVersion : undefined;
-      const result = await this.write(this.amendUpdate(developer, patch, decision.audit, version), `amend of ${developer} (${patch.audit.action})`);
+      const result = await this.write(
+        this.amendUpdate(developer, patch, decision.audit, version),
+        `amend of ${developer} (${patch.audit.action})`,
+      );
       if (!('refused' in result)) return result;
     }
     throw new TransientError(`amend of ${developer} lost ${MAX_AMEND_ATTEMPTS} races with other amends of the same record: retry it`);
   }
 
-  private amendUpdate(developer: string, patch: AmendPatch, audit: AmendPatch['audit'][], version: number | undefined): Omit<UpdateCommandInput, 'TableName'> {
+  private amendUpdate(
+    developer: string,
+    patch: AmendPatch,
+    audit: AmendPatch['audit'][],
+    version: number | undefined,
+  ): Omit<UpdateCommandInput, 'TableName'> {
     const set = [
       '#status = if_not_exists(#status, :absent)',
       '#clusterName = if_not_exists(#clusterName, :clusterName)',
@@ -243,7 +255,12 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       ...(patch.images !== undefined ? ['#images = :images'] : []),
     ];
     const skipDate = patch.addSkipDate ?? patch.removeSkipDate;
-    const skipDates = patch.addSkipDate !== undefined ? ' ADD #skipDates :skipDate' : patch.removeSkipDate !== undefined ? ' DELETE #skipDates :skipDate' : '';
+    const skipDates =
+      patch.addSkipDate !== undefined
+        ? ' ADD #skipDates :skipDate'
+        : patch.removeSkipDate !== undefined
+          ? ' DELETE #skipDates :skipDate'
+          : '';
     return {
       Key: { developer },
       UpdateExpression: `SET ${set.join(', ')}${skipDates} REMOVE #auditKeys`,

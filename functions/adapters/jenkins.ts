@@ -115,7 +115,9 @@ export class JenkinsJobRunner implements JobRunner {
     this.baseUrl = url;
     for (const field of ['terraformJob', 'deployJob'] as const) {
       if (!JOB_PATH.test(options[field])) {
-        throw new ConfigurationError(`Jenkins ${field} must be a job path such as team/turbo-terraform (got ${JSON.stringify(options[field])})`);
+        throw new ConfigurationError(
+          `Jenkins ${field} must be a job path such as team/turbo-terraform (got ${JSON.stringify(options[field])})`,
+        );
       }
     }
     if (!options.user || !options.token) throw new ConfigurationError('Jenkins user and API token are both required');
@@ -170,7 +172,8 @@ export class JenkinsJobRunner implements JobRunner {
   /** The build number once the queue item has left the queue, or the status while it waits or after it was cancelled. */
   private async followQueueItem(handle: JobHandle, jobPath: string): Promise<{ buildNumber: number } | JobStatus> {
     const queueId = queueItemIdOf(handle.id);
-    if (queueId === undefined) throw new ConfigurationError(`Jenkins job handle has neither a build number nor a queue item URL (id ${JSON.stringify(handle.id)})`);
+    if (queueId === undefined)
+      throw new ConfigurationError(`Jenkins job handle has neither a build number nor a queue item URL (id ${JSON.stringify(handle.id)})`);
     const response = await this.request(
       `queue/item/${queueId}/api/json?tree=id,why,cancelled,executable[number,url]`,
       `queue item ${queueId} of job ${jobPath}`,
@@ -213,9 +216,14 @@ export class JenkinsJobRunner implements JobRunner {
       : { state: 'succeeded', outputs: outputs.values, logUrl, handle };
   }
 
-  private async readOutputs(path: string, what: string, required: readonly string[]): Promise<{ values: Record<string, string> } | { problem: string }> {
+  private async readOutputs(
+    path: string,
+    what: string,
+    required: readonly string[],
+  ): Promise<{ values: Record<string, string> } | { problem: string }> {
     const response = await this.request(path, `${OUTPUT_ARTIFACT} of ${what}`, { allowNotFound: true });
-    if (response.status === 404) return { problem: `${what} succeeded but archived no ${OUTPUT_ARTIFACT} (archiveArtifacts in the Jenkinsfile)` };
+    if (response.status === 404)
+      return { problem: `${what} succeeded but archived no ${OUTPUT_ARTIFACT} (archiveArtifacts in the Jenkinsfile)` };
     const declaredLength = Number(response.headers.get('content-length') ?? 0);
     const text = declaredLength > MAX_OUTPUT_BYTES ? '' : await response.text();
     if (declaredLength > MAX_OUTPUT_BYTES || Buffer.byteLength(text) > MAX_OUTPUT_BYTES) {
@@ -236,9 +244,7 @@ export class JenkinsJobRunner implements JobRunner {
       'the build queue',
     )) as { items?: QueueItem[] };
     const jobSuffix = `/${jobUrlPath(jobPath)}`;
-    const queued = (queue.items ?? []).find(
-      (item) => pathOf(item.task?.url).endsWith(jobSuffix) && carriesRun(item, action, runId),
-    );
+    const queued = (queue.items ?? []).find((item) => pathOf(item.task?.url).endsWith(jobSuffix) && carriesRun(item, action, runId));
     if (queued) return { id: this.url(`queue/item/${queued.id}/`) };
     const build = await this.findBuild(jobPath, action, runId);
     return build && { id: this.url(`${jobUrlPath(jobPath)}${build.number}/`), buildNumber: build.number };
@@ -247,7 +253,10 @@ export class JenkinsJobRunner implements JobRunner {
   private async findBuild(jobPath: string, action: JobKind, runId: string): Promise<Build | undefined> {
     const what = `job ${jobPath}`;
     const job = (await readJson(
-      await this.request(`${jobUrlPath(jobPath)}api/json?tree=builds[number,url,building,result,actions[parameters[name,value]]]{0,${RECENT_BUILDS}}`, what),
+      await this.request(
+        `${jobUrlPath(jobPath)}api/json?tree=builds[number,url,building,result,actions[parameters[name,value]]]{0,${RECENT_BUILDS}}`,
+        what,
+      ),
       what,
     )) as { builds?: Build[] };
     return (job.builds ?? []).find((build) => carriesRun(build, action, runId));
@@ -300,7 +309,10 @@ export class JenkinsJobRunner implements JobRunner {
     if (status === 429 || status >= 500) {
       await response.body?.cancel();
       const retryAfterSeconds = Number(response.headers.get('retry-after'));
-      throw new RetryableError(`Jenkins answered HTTP ${status} to ${at}`, Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : undefined);
+      throw new RetryableError(
+        `Jenkins answered HTTP ${status} to ${at}`,
+        Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : undefined,
+      );
     }
     return response;
   }
@@ -338,14 +350,20 @@ export class JenkinsJobRunner implements JobRunner {
 }
 
 function validateRequest(job: JobRequest): void {
-  if (!['apply', 'destroy', 'deploy'].includes(job.kind)) throw new ConfigurationError(`job kind must be apply, destroy or deploy (got ${JSON.stringify(job.kind)})`);
+  if (!['apply', 'destroy', 'deploy'].includes(job.kind))
+    throw new ConfigurationError(`job kind must be apply, destroy or deploy (got ${JSON.stringify(job.kind)})`);
   if (!DNS_LABEL.test(job.developer) || job.developer.length > MAX_DEVELOPER_NAME) {
-    throw new ConfigurationError(`job developer must be a DNS-1123 label of at most ${MAX_DEVELOPER_NAME} characters (got ${JSON.stringify(job.developer)})`);
+    throw new ConfigurationError(
+      `job developer must be a DNS-1123 label of at most ${MAX_DEVELOPER_NAME} characters (got ${JSON.stringify(job.developer)})`,
+    );
   }
-  if (!RUN_ID.test(job.runId)) throw new ConfigurationError(`job runId must be 1-80 letters, digits, '.', '_' or '-' (got ${JSON.stringify(job.runId)})`);
+  if (!RUN_ID.test(job.runId))
+    throw new ConfigurationError(`job runId must be 1-80 letters, digits, '.', '_' or '-' (got ${JSON.stringify(job.runId)})`);
   for (const [name, value] of Object.entries(job.params)) {
     if (jobParamProblem(name)) {
-      throw new ConfigurationError(`job parameter name must be UPPER_SNAKE_CASE and not ACTION, DEVELOPER or TURBO_RUN_ID (got ${JSON.stringify(name)})`);
+      throw new ConfigurationError(
+        `job parameter name must be UPPER_SNAKE_CASE and not ACTION, DEVELOPER or TURBO_RUN_ID (got ${JSON.stringify(name)})`,
+      );
     }
     if (typeof value !== 'string') throw new ConfigurationError(`job parameter ${name} must be a string (got ${JSON.stringify(value)})`);
   }
@@ -395,7 +413,9 @@ export function parseOutputs(text: string): { values: Record<string, string> } |
     const separator = line.indexOf('=');
     const key = separator > 0 ? line.slice(0, separator) : line;
     if (separator < 0 || !JOB_PARAM_NAME.test(key)) {
-      return { problem: `line ${index + 1} is not KEY=value with KEY matching ${JOB_PARAM_NAME.source} (key ${JSON.stringify(key.slice(0, 40))})` };
+      return {
+        problem: `line ${index + 1} is not KEY=value with KEY matching ${JOB_PARAM_NAME.source} (key ${JSON.stringify(key.slice(0, 40))})`,
+      };
     }
     values[key] = line.slice(separator + 1);
   }

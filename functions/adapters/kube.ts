@@ -31,7 +31,12 @@ const TOKEN_REUSE_MS = 10 * 60_000;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** The bearer token EKS's authenticator accepts for `clusterName`, as `aws eks get-token` makes it. */
-export async function eksToken(options: { clusterName: string; region: string; credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider; now?: Date }): Promise<string> {
+export async function eksToken(options: {
+  clusterName: string;
+  region: string;
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  now?: Date;
+}): Promise<string> {
   const hostname = `sts.${options.region}.amazonaws.com`;
   const signer = new SignatureV4({ credentials: options.credentials, region: options.region, service: 'sts', sha256: Sha256 });
   const signed = await signer.presign(
@@ -71,7 +76,8 @@ export function connectionFor(cluster: KubeCluster): KubeConnection {
     throw new ConfigurationError(`cluster ${cluster.name} has an endpoint that is not a URL (got ${JSON.stringify(cluster.endpoint)})`);
   }
   if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return { url };
-  if (url.protocol !== 'https:') throw new ConfigurationError(`cluster ${cluster.name}'s endpoint must be https (got ${url.protocol}//${url.host})`);
+  if (url.protocol !== 'https:')
+    throw new ConfigurationError(`cluster ${cluster.name}'s endpoint must be https (got ${url.protocol}//${url.host})`);
   const ca = Buffer.from(cluster.certificateAuthority, 'base64').toString('utf8');
   if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
     throw new ConfigurationError(`cluster ${cluster.name}'s certificateAuthority is not base64 of a PEM certificate`);
@@ -131,7 +137,10 @@ export class KubeApi implements Kube {
           const response = await this.exchange(method, path, body);
           if (response.status === 429 || response.status >= 500) {
             const seconds = Number(response.headers['retry-after']);
-            throw new RetryableError(`HTTP ${response.status}: ${statusMessage(response.body)}`, Number.isFinite(seconds) ? seconds * 1000 : undefined);
+            throw new RetryableError(
+              `HTTP ${response.status}: ${statusMessage(response.body)}`,
+              Number.isFinite(seconds) ? seconds * 1000 : undefined,
+            );
           }
           if (response.status === 401 || response.status === 403) {
             this.token = undefined;
@@ -139,7 +148,8 @@ export class KubeApi implements Kube {
               `${doing} was refused (HTTP ${response.status}: ${statusMessage(response.body)}): does the Lambda's role have an EKS access entry on the cluster?`,
             );
           }
-          if (response.status >= 400 && response.status !== 404) throw new Error(`${doing} failed (HTTP ${response.status}: ${statusMessage(response.body)})`);
+          if (response.status >= 400 && response.status !== 404)
+            throw new Error(`${doing} failed (HTTP ${response.status}: ${statusMessage(response.body)})`);
           return response;
         },
         {
@@ -149,7 +159,8 @@ export class KubeApi implements Kube {
         },
       );
     } catch (error) {
-      if (error instanceof RetryableError) throw new TransientError(`${doing} failed after ${this.retry.attempts} attempts: ${error.message}`, { cause: error });
+      if (error instanceof RetryableError)
+        throw new TransientError(`${doing} failed after ${this.retry.attempts} attempts: ${error.message}`, { cause: error });
       throw error;
     }
   }
@@ -180,13 +191,17 @@ export class KubeApi implements Kube {
           headers: {
             accept: 'application/json',
             authorization: `Bearer ${token}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/strategic-merge-patch+json', 'content-length': Buffer.byteLength(body) }),
+            ...(body === undefined
+              ? {}
+              : { 'content-type': 'application/strategic-merge-patch+json', 'content-length': Buffer.byteLength(body) }),
           },
         },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+          );
           response.on('error', (error) => reject(new RetryableError(`the answer broke off: ${error.message}`)));
         },
       );

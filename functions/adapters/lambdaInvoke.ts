@@ -23,13 +23,17 @@ export class LambdaAsyncWork implements AsyncWork {
 
   async enqueue(task: SelfServiceTask): Promise<void> {
     const payload = Buffer.from(JSON.stringify(task), 'utf8');
-    if (payload.length > MAX_EVENT_BYTES) throw new Error(`the task for ${task.developer} is ${payload.length} bytes, over Lambda's ${MAX_EVENT_BYTES}`);
+    if (payload.length > MAX_EVENT_BYTES)
+      throw new Error(`the task for ${task.developer} is ${payload.length} bytes, over Lambda's ${MAX_EVENT_BYTES}`);
     let status: number | undefined;
     try {
-      ({ StatusCode: status } = await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: payload })));
+      ({ StatusCode: status } = await this.client.send(
+        new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: payload }),
+      ));
     } catch (error) {
       throw translateAwsError(error, `Lambda Invoke (Event) of ${this.functionName}`);
     }
-    if (status !== 202) throw new Error(`Lambda Invoke (Event) of ${this.functionName} answered ${status ?? 'no status'}, not 202: the work was not queued`);
+    if (status !== 202)
+      throw new Error(`Lambda Invoke (Event) of ${this.functionName} answered ${status ?? 'no status'}, not 202: the work was not queued`);
   }
 }

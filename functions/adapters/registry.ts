@@ -129,7 +129,8 @@ export class ContainerRegistry implements Registry {
       const head = { method: 'HEAD', headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') } };
       const response = await this.registryExchange(url, repository, head);
       await response.body?.cancel();
-      if (response.status === 404) throw new ConfigurationError(`the registry has no tag ${tag} of ${repository} (HTTP 404 on HEAD ${pathOf(url)})`);
+      if (response.status === 404)
+        throw new ConfigurationError(`the registry has no tag ${tag} of ${repository} (HTTP 404 on HEAD ${pathOf(url)})`);
       if (response.status !== 200) throw new Error(`the registry answered HTTP ${response.status} to HEAD ${pathOf(url)}`);
       const digest = response.headers.get('docker-content-digest');
       if (!digest || !DIGEST.test(digest)) {
@@ -172,7 +173,9 @@ export class ContainerRegistry implements Registry {
       if (response.status === 401) {
         await response.body?.cancel();
         this.tokens.delete(repository);
-        const refused = authorization.startsWith('Basic') ? `the credentials of user ${this.options.credentials?.username}` : 'its own token';
+        const refused = authorization.startsWith('Basic')
+          ? `the credentials of user ${this.options.credentials?.username}`
+          : 'its own token';
         throw new AuthenticationError(`the registry refused ${refused} for ${repository} (HTTP 401 on ${at})`);
       }
     }
@@ -189,7 +192,9 @@ export class ContainerRegistry implements Registry {
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
       this.tokens.delete('hub');
-      throw new AuthenticationError(`Docker Hub refused to list the tags of ${repository} (HTTP ${response.status}): is it private, and are the registry credentials right?`);
+      throw new AuthenticationError(
+        `Docker Hub refused to list the tags of ${repository} (HTTP ${response.status}): is it private, and are the registry credentials right?`,
+      );
     }
     if (response.status === 404) {
       await response.body?.cancel();
@@ -240,7 +245,9 @@ export class ContainerRegistry implements Registry {
     }
     const challenge = parseBearerChallenge(header);
     if (!challenge) {
-      throw new AuthenticationError(`the registry asked for authentication without a Bearer challenge (WWW-Authenticate ${JSON.stringify(header?.slice(0, 60) ?? null)})`);
+      throw new AuthenticationError(
+        `the registry asked for authentication without a Bearer challenge (WWW-Authenticate ${JSON.stringify(header?.slice(0, 60) ?? null)})`,
+      );
     }
     const realm = this.sameOrigin(challenge.realm, undefined, 'the token realm');
     realm.searchParams.set('scope', challenge.scope ?? `repository:${repository}:pull`);
@@ -249,9 +256,16 @@ export class ContainerRegistry implements Registry {
     const response = await this.send(realm.toString(), { headers });
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
-      throw new AuthenticationError(`the registry's token service refused ${credentials ? `user ${credentials.username}` : 'an anonymous request'} for ${repository} (HTTP ${response.status})`);
+      throw new AuthenticationError(
+        `the registry's token service refused ${credentials ? `user ${credentials.username}` : 'an anonymous request'} for ${repository} (HTTP ${response.status})`,
+      );
     }
-    const body = (await readJson(response, `a registry token for ${repository}`)) as { token?: unknown; access_token?: unknown; expires_in?: unknown; issued_at?: unknown };
+    const body = (await readJson(response, `a registry token for ${repository}`)) as {
+      token?: unknown;
+      access_token?: unknown;
+      expires_in?: unknown;
+      issued_at?: unknown;
+    };
     const token = typeof body.token === 'string' && body.token ? body.token : body.access_token;
     if (typeof token !== 'string' || !token) throw new Error(`the registry's token service answered without a token for ${repository}`);
     const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
@@ -293,7 +307,8 @@ export class ContainerRegistry implements Registry {
         requestedDelayMs: (error) => Math.min((error as RetryableError).retryAfterMs ?? 0, this.maxRetryAfterMs),
       });
     } catch (error) {
-      if (error instanceof RetryableError) throw new TransientError(`${doing} failed after ${this.retry.attempts} attempts: ${error.message}`, { cause: error });
+      if (error instanceof RetryableError)
+        throw new TransientError(`${doing} failed after ${this.retry.attempts} attempts: ${error.message}`, { cause: error });
       throw error;
     }
   }
@@ -347,7 +362,8 @@ function baseUrl(value: string, field: string): URL {
 
 function splitRepository(repository: string): [string, string] {
   const match = REPOSITORY.exec(repository);
-  if (!match) throw new ConfigurationError(`image repository must be namespace/name such as acme/turbo-notes (got ${JSON.stringify(repository)})`);
+  if (!match)
+    throw new ConfigurationError(`image repository must be namespace/name such as acme/turbo-notes (got ${JSON.stringify(repository)})`);
   return [match[1]!, match[2]!];
 }
 

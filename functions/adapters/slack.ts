@@ -73,7 +73,8 @@ export class SlackNotifier implements Notifier {
       const translated = this.translate(error as SlackFailure, method);
       const message = this.redact(translated.message);
       // A non-JSON answer ends up whole in the library's message: a huge body must not become a huge log line.
-      translated.message = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE)}… (${message.length} characters)` : message;
+      translated.message =
+        message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE)}… (${message.length} characters)` : message;
       throw translated;
     }
   }
@@ -101,6 +102,10 @@ export class SlackNotifier implements Notifier {
 }
 
 /** The notifier with the bot token read from its parameter (config slack.tokenParameter). */
-export async function createSlackNotifier(secrets: SecretStore, tokenParameter: string, options?: SlackNotifierOptions): Promise<SlackNotifier> {
+export async function createSlackNotifier(
+  secrets: SecretStore,
+  tokenParameter: string,
+  options?: SlackNotifierOptions,
+): Promise<SlackNotifier> {
   return new SlackNotifier(await secrets.get(tokenParameter), options);
 }

@@ -46,24 +46,38 @@ const kebab = (key: string) => key.replace(/[A-Z]/g, (letter) => `-${letter.toLo
 const quiet = { treatMissingData: 'notBreaching', statistic: 'Sum', comparison: 'GreaterThanOrEqualToThreshold', threshold: 1 } as const;
 
 const EXECUTION_OUTCOMES = [
-  { metric: 'ExecutionsFailed', what: 'failed', todo: 'open the failed execution in the console (or `turbo runs --failed`), fix the cause, then `turbo redrive <run>`' },
-  { metric: 'ExecutionsTimedOut', what: 'timed out', todo: 'find the step that hung in the execution history (a job or cluster that never finished), then `turbo redrive <run>`' },
-  { metric: 'ExecutionsAborted', what: 'was stopped', todo: 'someone or something stopped it: check CloudTrail StopExecution, then redrive or let reconcile start it again' },
+  {
+    metric: 'ExecutionsFailed',
+    what: 'failed',
+    todo: 'open the failed execution in the console (or `turbo runs --failed`), fix the cause, then `turbo redrive <run>`',
+  },
+  {
+    metric: 'ExecutionsTimedOut',
+    what: 'timed out',
+    todo: 'find the step that hung in the execution history (a job or cluster that never finished), then `turbo redrive <run>`',
+  },
+  {
+    metric: 'ExecutionsAborted',
+    what: 'was stopped',
+    todo: 'someone or something stopped it: check CloudTrail StopExecution, then redrive or let reconcile start it again',
+  },
 ] as const;
 
 export function alarmRules(shape: StackShape): AlarmRule[] {
   const stateMachineRules = shape.stateMachines.flatMap((machine) =>
-    EXECUTION_OUTCOMES.map(({ metric, what, todo }): AlarmRule => ({
-      ...quiet,
-      key: `${pascal(machine)}${metric}`,
-      name: `${kebab(machine)}-${kebab(metric).slice(1)}`,
-      description: `${/^[aeiou]/.test(machine) ? 'An' : 'A'} ${machine} execution ${what}: ${todo}.`,
-      namespace: 'AWS/States',
-      metric,
-      dimensions: { StateMachineArn: { stateMachine: machine } },
-      periodSeconds: 300,
-      evaluationPeriods: 1,
-    })),
+    EXECUTION_OUTCOMES.map(
+      ({ metric, what, todo }): AlarmRule => ({
+        ...quiet,
+        key: `${pascal(machine)}${metric}`,
+        name: `${kebab(machine)}-${kebab(metric).slice(1)}`,
+        description: `${/^[aeiou]/.test(machine) ? 'An' : 'A'} ${machine} execution ${what}: ${todo}.`,
+        namespace: 'AWS/States',
+        metric,
+        dimensions: { StateMachineArn: { stateMachine: machine } },
+        periodSeconds: 300,
+        evaluationPeriods: 1,
+      }),
+    ),
   );
   const functionRules = shape.functions.flatMap((fn): AlarmRule[] => [
     {
@@ -105,25 +119,29 @@ export function alarmRules(shape: StackShape): AlarmRule[] {
     // Silence is the failure this alarm exists for: no data at all is as bad as no success.
     treatMissingData: 'breaching',
   };
-  const queueRules = shape.queues.map((queue): AlarmRule => ({
-    ...quiet,
-    key: `${pascal(queue)}Messages`,
-    name: `${kebab(queue)}-messages`,
-    description: 'Asynchronous work failed for good and waits in the dead-letter queue: `turbo dlq` shows it, fix the cause, then `turbo dlq --redrive`.',
-    namespace: 'AWS/SQS',
-    metric: 'ApproximateNumberOfMessagesVisible',
-    dimensions: { QueueName: { queue } },
-    statistic: 'Maximum',
-    periodSeconds: 300,
-    evaluationPeriods: 1,
-    threshold: 0,
-    comparison: 'GreaterThanThreshold',
-  }));
+  const queueRules = shape.queues.map(
+    (queue): AlarmRule => ({
+      ...quiet,
+      key: `${pascal(queue)}Messages`,
+      name: `${kebab(queue)}-messages`,
+      description:
+        'Asynchronous work failed for good and waits in the dead-letter queue: `turbo dlq` shows it, fix the cause, then `turbo dlq --redrive`.',
+      namespace: 'AWS/SQS',
+      metric: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: { queue } },
+      statistic: 'Maximum',
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparison: 'GreaterThanThreshold',
+    }),
+  );
   const slack: AlarmRule = {
     ...quiet,
     key: 'SlackSendFailures',
     name: 'slack-send-failures',
-    description: 'Turbo could not deliver Slack messages, so developers and ops miss them: check the bot token in SSM and Slack\'s status page.',
+    description:
+      "Turbo could not deliver Slack messages, so developers and ops miss them: check the bot token in SSM and Slack's status page.",
     namespace: metricsNamespace(shape.stage),
     metric: METRIC.slackSendFailures,
     dimensions: { service: { text: SERVICE_DIMENSION.service } },
@@ -145,7 +163,11 @@ export interface AlarmTransition {
 }
 
 const breaches = (rule: AlarmRule, value: number) =>
-  rule.comparison === 'LessThanThreshold' ? value < rule.threshold : rule.comparison === 'GreaterThanThreshold' ? value > rule.threshold : value >= rule.threshold;
+  rule.comparison === 'LessThanThreshold'
+    ? value < rule.threshold
+    : rule.comparison === 'GreaterThanThreshold'
+      ? value > rule.threshold
+      : value >= rule.threshold;
 
 /**
  * CloudWatch's evaluation, period by period, from `from` to `to` (epoch ms): an alarm goes to ALARM when all of
@@ -153,7 +175,13 @@ const breaches = (rule: AlarmRule, value: number) =>
  * to OK when they do not. Every alarm starts OK; only windows that lie wholly after `from` are evaluated.
  * `dimensions` are the rule's, resolved to the values the points carry.
  */
-export function evaluateAlarm(rule: AlarmRule, dimensions: Record<string, string>, points: MetricPoint[], from: number, to: number): AlarmTransition[] {
+export function evaluateAlarm(
+  rule: AlarmRule,
+  dimensions: Record<string, string>,
+  points: MetricPoint[],
+  from: number,
+  to: number,
+): AlarmTransition[] {
   const period = rule.periodSeconds * 1000;
   const matching = points.filter(
     (point) =>
@@ -180,7 +208,13 @@ export function evaluateAlarm(rule: AlarmRule, dimensions: Record<string, string
     if (next === state) continue;
     state = next;
     const values = window.map((each) => (each.value === undefined ? 'no data' : String(each.value))).join(', ');
-    transitions.push({ key: rule.key, name: rule.name, state, at: end * period, reason: `${rule.metric} ${rule.statistic} per ${rule.periodSeconds} s: [${values}], threshold ${rule.comparison} ${rule.threshold}` });
+    transitions.push({
+      key: rule.key,
+      name: rule.name,
+      state,
+      at: end * period,
+      reason: `${rule.metric} ${rule.statistic} per ${rule.periodSeconds} s: [${values}], threshold ${rule.comparison} ${rule.threshold}`,
+    });
   }
   return transitions;
 }

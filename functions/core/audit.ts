@@ -13,7 +13,9 @@ const sameEntry = (a: AuditEntry, b: AuditEntry) => a.at === b.at && a.by === b.
 function sameImages(a: Record<string, ImageRef> | undefined, b: Record<string, ImageRef>): boolean {
   const names = Object.keys(b);
   if (!a || Object.keys(a).length !== names.length) return false;
-  return names.every((name) => a[name]?.repository === b[name]!.repository && a[name]?.tag === b[name]!.tag && a[name]?.digest === b[name]!.digest);
+  return names.every(
+    (name) => a[name]?.repository === b[name]!.repository && a[name]?.tag === b[name]!.tag && a[name]?.digest === b[name]!.digest,
+  );
 }
 
 /** Whether the patch sets a field to a value the record does not have yet. */
@@ -37,7 +39,8 @@ export type AmendDecision = { write: false; why: string } | { write: true; audit
 export function decideAmend(record: EnvironmentRecord | undefined, patch: AmendPatch): AmendDecision {
   const trail = record?.audit ?? [];
   if (trail.some((entry) => sameEntry(entry, patch.audit))) return { write: false, why: 'this amend is already recorded' };
-  const setsAField = patch.keepUntil !== undefined || patch.addSkipDate !== undefined || patch.removeSkipDate !== undefined || patch.images !== undefined;
+  const setsAField =
+    patch.keepUntil !== undefined || patch.addSkipDate !== undefined || patch.removeSkipDate !== undefined || patch.images !== undefined;
   if (record && setsAField && !changesAField(record, patch)) return { write: false, why: 'the record already has these values' };
   return { write: true, audit: [...trail, patch.audit].slice(-MAX_AUDIT_ENTRIES) };
 }

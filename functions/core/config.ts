@@ -32,14 +32,10 @@ const developerName = z
   .regex(DNS_LABEL, { message: 'must be a DNS-1123 label: lower-case letters, digits and inner hyphens' });
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{6,20}$/, { message: 'must be a Slack user ID such as U0123ABCD' });
-const slackChannelId = z
-  .string()
-  .regex(/^[CG][A-Z0-9]{6,20}$/, { message: 'must be a Slack channel ID such as C0123ABCD' });
-const iamPrincipalArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(user|role|assumed-role)\/[\w+=,.@\/-]{1,512}$/, {
-    message: 'must be an IAM user or role ARN such as arn:aws:iam::123456789012:user/alice',
-  });
+const slackChannelId = z.string().regex(/^[CG][A-Z0-9]{6,20}$/, { message: 'must be a Slack channel ID such as C0123ABCD' });
+const iamPrincipalArn = z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(user|role|assumed-role)\/[\w+=,.@\/-]{1,512}$/, {
+  message: 'must be an IAM user or role ARN such as arn:aws:iam::123456789012:user/alice',
+});
 /** SSM parameter names or Secrets Manager names: never the secret itself. */
 const secretName = z.string().regex(/^(\/[\w.\-]+)+$|^secretsmanager:[\w\/+=.@-]+$/, {
   message: 'must be an SSM parameter name such as /turbo/slack/bot-token, or secretsmanager:<name>',
@@ -51,9 +47,12 @@ const imageRepository = z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*\/[a-z0-9
 
 const schedule = {
   timezone: timeZone,
-  workingDays: z.array(z.enum(WEEKDAYS)).min(1).refine((days) => new Set(days).size === days.length, {
-    message: 'must not repeat a day',
-  }),
+  workingDays: z
+    .array(z.enum(WEEKDAYS))
+    .min(1)
+    .refine((days) => new Set(days).size === days.length, {
+      message: 'must not repeat a day',
+    }),
   readyBy: clockTime,
   teardownAt: clockTime,
   holidays: z.array(isoDate),
@@ -154,7 +153,7 @@ const imageSync = z
 const alerts = z
   .object({
     emails: z.array(z.email({ message: 'must be an email address such as ops@example.com' })).default([]),
-    httpsEndpoint: z.url({ protocol: /^https$/, message: 'must be an https:// URL (a pager\'s SNS endpoint)' }).optional(),
+    httpsEndpoint: z.url({ protocol: /^https$/, message: "must be an https:// URL (a pager's SNS endpoint)" }).optional(),
   })
   .strict();
 
@@ -246,7 +245,12 @@ export const configSchema = z
     refuseTeardownBeforeReadyBy([], config.readyBy, config.teardownAt, true);
     config.developers.forEach((dev, index) => {
       if (dev.readyBy === undefined && dev.teardownAt === undefined) return;
-      refuseTeardownBeforeReadyBy(['developers', index], dev.readyBy ?? config.readyBy, dev.teardownAt ?? config.teardownAt, dev.teardownAt !== undefined);
+      refuseTeardownBeforeReadyBy(
+        ['developers', index],
+        dev.readyBy ?? config.readyBy,
+        dev.teardownAt ?? config.teardownAt,
+        dev.teardownAt !== undefined,
+      );
     });
     const seen = new Map<string, number>();
     config.developers.forEach((dev, index) => {
@@ -332,7 +336,10 @@ function knownFieldsAt(path: readonly PropertyKey[]): string[] {
 
 /** "did you mean timezone?" for a misspelt field: the nearest known one, if it is near enough to be a typo. */
 function didYouMean(key: string, known: string[]): string {
-  const nearest = closest(key.toLowerCase(), known.map((field) => field.toLowerCase()));
+  const nearest = closest(
+    key.toLowerCase(),
+    known.map((field) => field.toLowerCase()),
+  );
   if (nearest === undefined || distance(key.toLowerCase(), nearest) > Math.max(2, Math.floor(key.length / 3))) return '';
   return `; did you mean ${known.find((field) => field.toLowerCase() === nearest)}?`;
 }
@@ -412,18 +419,24 @@ export function configWarnings(config: TurboConfig): ConfigProblem[] {
     ...config.developers.map((dev, index): [PropertyKey[], string] => [['developers', index, 'slackUserId'], dev.slackUserId]),
   ];
   for (const [path, id] of slackIds) {
-    if (EXAMPLE_SLACK_ID.test(id)) warnings.push({ path: formatPath(path), message: "looks like the example's placeholder: put the real Slack ID", value: id });
+    if (EXAMPLE_SLACK_ID.test(id))
+      warnings.push({ path: formatPath(path), message: "looks like the example's placeholder: put the real Slack ID", value: id });
   }
   config.developers.forEach((dev, index) => {
     if (dev.iamPrincipalArn.split(':')[4] === EXAMPLE_ACCOUNT) {
-      warnings.push({ path: `developers[${index}].iamPrincipalArn`, message: `is in the example's account ${EXAMPLE_ACCOUNT}: put the real ARN`, value: dev.iamPrincipalArn });
+      warnings.push({
+        path: `developers[${index}].iamPrincipalArn`,
+        message: `is in the example's account ${EXAMPLE_ACCOUNT}: put the real ARN`,
+        value: dev.iamPrincipalArn,
+      });
     }
   });
   const needed = config.jobs.applyMinutes + config.jobs.deployMinutes + RECONCILE_TICK_MINUTES;
   if (config.leadMinutes < needed) {
     warnings.push({
       path: 'leadMinutes',
-      message: `cannot cover jobs.applyMinutes (${config.jobs.applyMinutes}) + jobs.deployMinutes (${config.jobs.deployMinutes}) + one reconcile ` +
+      message:
+        `cannot cover jobs.applyMinutes (${config.jobs.applyMinutes}) + jobs.deployMinutes (${config.jobs.deployMinutes}) + one reconcile ` +
         `tick (${RECONCILE_TICK_MINUTES}) = ${needed}: clusters may be ready after readyBy; set it to ${Math.ceil(needed)} or more`,
       value: config.leadMinutes,
     });

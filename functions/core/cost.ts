@@ -22,7 +22,13 @@ export interface RegionPrices {
   instancesPerHour: Record<string, number>;
 }
 
-export const PRICE_TABLE = prices as { currency: string; checked: string; source: string; hoursPerMonth: number; regions: Record<string, RegionPrices> };
+export const PRICE_TABLE = prices as {
+  currency: string;
+  checked: string;
+  source: string;
+  hoursPerMonth: number;
+  regions: Record<string, RegionPrices>;
+};
 
 /**
  * The hourly price of one running cluster (control plane, nodes and their volumes) on `day` (YYYY-MM-DD), and the
@@ -30,10 +36,15 @@ export const PRICE_TABLE = prices as { currency: string; checked: string; source
  */
 export function hourlyRates(config: TurboConfig, day: string): { clusterPerHour: number; natPerHour: number; extendedSupport: boolean } {
   const region = PRICE_TABLE.regions[config.region];
-  if (!region) throw new UnknownPriceError(`region "${config.region}" is not in the price table (core/prices.json has ${Object.keys(PRICE_TABLE.regions).join(', ')})`);
+  if (!region)
+    throw new UnknownPriceError(
+      `region "${config.region}" is not in the price table (core/prices.json has ${Object.keys(PRICE_TABLE.regions).join(', ')})`,
+    );
   const instance = region.instancesPerHour[config.cluster.instanceType];
   if (instance === undefined) {
-    throw new UnknownPriceError(`instance type "${config.cluster.instanceType}" has no ${config.region} price in core/prices.json (known: ${Object.keys(region.instancesPerHour).join(', ')})`);
+    throw new UnknownPriceError(
+      `instance type "${config.cluster.instanceType}" has no ${config.region} price in core/prices.json (known: ${Object.keys(region.instancesPerHour).join(', ')})`,
+    );
   }
   const nodes = config.cluster.nodes.desired;
   const volumePerHour = (NODE_VOLUME_GB * region.ebsGp3PerGbMonth) / PRICE_TABLE.hoursPerMonth;
@@ -115,7 +126,8 @@ export function weeklySummary(config: TurboConfig, lifetimes: Lifetime[], from: 
       .reduce((sum, life) => {
         const start = Math.max(DateTime.fromISO(life.startedAt).toMillis(), from.getTime());
         const end = Math.min(life.destroyedAt ? DateTime.fromISO(life.destroyedAt).toMillis() : to.getTime(), to.getTime());
-        if (Number.isNaN(start) || Number.isNaN(end)) throw new Error(`lifetime of ${developer} has a time that is not ISO 8601: ${JSON.stringify(life)}`);
+        if (Number.isNaN(start) || Number.isNaN(end))
+          throw new Error(`lifetime of ${developer} has a time that is not ISO 8601: ${JSON.stringify(life)}`);
         return sum + Math.max(0, end - start) / 3_600_000;
       }, 0);
     const cost = hours * clusterPerHour + natShare;

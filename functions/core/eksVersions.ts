@@ -11,7 +11,13 @@ export interface VersionDates {
   endOfExtendedSupport: string;
 }
 
-export const EKS_VERSIONS = calendar as { source: string; crossChecked: string; taken: string; note: string; versions: Record<string, VersionDates> };
+export const EKS_VERSIONS = calendar as {
+  source: string;
+  crossChecked: string;
+  taken: string;
+  note: string;
+  versions: Record<string, VersionDates>;
+};
 
 /** How long before standard support ends `turbo validate` starts to warn. */
 export const WARN_DAYS_BEFORE_EXTENDED = 30;
@@ -19,7 +25,8 @@ export const WARN_DAYS_BEFORE_EXTENDED = 30;
 export type SupportPhase = 'standard' | 'extended' | 'unsupported' | 'unknown';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+const daysBetween = (from: string, to: string) =>
+  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 
 export function supportPhase(version: string, day: string): SupportPhase {
   if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw new Error(`day "${day}" is not a date such as 2026-12-01`);

@@ -46,10 +46,16 @@ export interface ExecutionEnd {
  */
 export function unreportedEnd(end: ExecutionEnd, lifetimeHours: number): CaughtError | undefined {
   if (end.status === 'TIMED_OUT') {
-    return { Error: end.error || 'States.Timeout', Cause: `the run did not finish within ${lifetimeHours} h and was stopped${end.cause ? ` (${end.cause})` : ''}` };
+    return {
+      Error: end.error || 'States.Timeout',
+      Cause: `the run did not finish within ${lifetimeHours} h and was stopped${end.cause ? ` (${end.cause})` : ''}`,
+    };
   }
   if (end.status === 'ABORTED') {
-    return { Error: end.error || 'States.Aborted', Cause: `the run was aborted (stopped by hand or by a deployment)${end.cause ? `: ${end.cause}` : ''}` };
+    return {
+      Error: end.error || 'States.Aborted',
+      Cause: `the run was aborted (stopped by hand or by a deployment)${end.cause ? `: ${end.cause}` : ''}`,
+    };
   }
   if (end.status === 'FAILED' && end.error !== RUN_FAILED_ERROR) {
     return { Error: end.error || 'States.Runtime', Cause: `the run failed outside its failure path${end.cause ? `: ${end.cause}` : ''}` };

@@ -13,10 +13,19 @@ export type PlanItem =
 export function planItems(result: Plan): PlanItem[] {
   return [
     ...result.actions.map(({ developer, action, runId, clusterName, expiresAt }) => ({
-      developer, action, runId, clusterName, expiresAt: expiresAt ?? null,
+      developer,
+      action,
+      runId,
+      clusterName,
+      expiresAt: expiresAt ?? null,
     })),
     ...result.warnings.map(({ developer, runId, clusterName, teardownAt, keepOffer }) => ({
-      developer, action: 'warn' as const, runId, clusterName, teardownAt, keepOffer,
+      developer,
+      action: 'warn' as const,
+      runId,
+      clusterName,
+      teardownAt,
+      keepOffer,
     })),
   ];
 }

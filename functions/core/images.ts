@@ -126,9 +126,16 @@ export function rolloutVerdict(workload: WorkloadState, elapsedSeconds: number, 
     return { state: 'failed', detail: `${what} exceeded its progress deadline${progressing.message ? `: ${progressing.message}` : ''}` };
   }
   const waiting = waitingReason(workload);
-  if (!waiting) return { state: 'done', detail: `${what} rolled out: ${workload.desiredReplicas} of ${workload.desiredReplicas} replicas updated and available` };
+  if (!waiting)
+    return {
+      state: 'done',
+      detail: `${what} rolled out: ${workload.desiredReplicas} of ${workload.desiredReplicas} replicas updated and available`,
+    };
   if (elapsedSeconds > deadlineSeconds) {
-    return { state: 'failed', detail: `${what} not rolled out ${Math.round(elapsedSeconds)} s after the patch (deadline ${deadlineSeconds} s): ${waiting}` };
+    return {
+      state: 'failed',
+      detail: `${what} not rolled out ${Math.round(elapsedSeconds)} s after the patch (deadline ${deadlineSeconds} s): ${waiting}`,
+    };
   }
   return { state: 'waiting', detail: `${what}: ${waiting}` };
 }
@@ -167,7 +174,10 @@ export function splitCanary<T>(environments: readonly T[], canary: { clusters: n
 }
 
 /** Whether the rest may roll: the canary failed no more than its budget allows. */
-export function canaryVerdict(outcomes: readonly { outcome: string }[], canary: { toleratedFailures: number }): { failures: number; proceed: boolean } {
+export function canaryVerdict(
+  outcomes: readonly { outcome: string }[],
+  canary: { toleratedFailures: number },
+): { failures: number; proceed: boolean } {
   const failures = outcomes.filter((entry) => entry.outcome === 'failed').length;
   return { failures, proceed: failures <= canary.toleratedFailures };
 }

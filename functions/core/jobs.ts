@@ -88,7 +88,14 @@ export function clusterHasFailed(cluster: ClusterInfo): boolean {
  * has run past the job timeout (a hung job that checks would only time out again), and not an apply whose
  * cluster ended unhealthy.
  */
-export function isReusable(previous: JobStatus, handle: JobHandle, kind: JobKind, timeoutMinutes: number, clusterHealthy: boolean, now = new Date()): boolean {
+export function isReusable(
+  previous: JobStatus,
+  handle: JobHandle,
+  kind: JobKind,
+  timeoutMinutes: number,
+  clusterHealthy: boolean,
+  now = new Date(),
+): boolean {
   if (previous.state === 'failed') return false;
   if (previous.state === 'running') return now.getTime() - Date.parse(handle.startedAt) <= timeoutMinutes * 60_000;
   return kind !== 'apply' || clusterHealthy;

@@ -86,7 +86,13 @@ export const WARNING_ACTIONS = { keep: 'turbo_keep_until', destroy: 'turbo_destr
 
 /** A button whose value names the developer, so that an ops member's click acts on the right one. */
 function button(developer: string, text: string, actionId: string, value: object, style: 'primary' | 'danger') {
-  return { type: 'button', text: { type: 'plain_text', text, emoji: true }, action_id: actionId, value: JSON.stringify({ developer, ...value }), style };
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text, emoji: true },
+    action_id: actionId,
+    value: JSON.stringify({ developer, ...value }),
+    style,
+  };
 }
 
 /** "Keep until 22:00": the same button in the ready DM and the pre-teardown warning (one action, one handler). */
@@ -193,19 +199,22 @@ export function failureDmMessage(input: FailureMessageInput & { clusterName: str
   const lines =
     input.action === 'up'
       ? [
-        `:warning: Turbo could not create your cluster ${cluster} today: it stopped at ${step}. It is not ready.`,
-        reasonQuote(input.reason),
-        `${told}\n*Next step:* type \`/turbo up\` to try again now. Or wait: when ops has fixed the cause and redriven the run, ` +
-          'it goes on from where it stopped and you get the usual message when your cluster is ready.',
-      ]
+          `:warning: Turbo could not create your cluster ${cluster} today: it stopped at ${step}. It is not ready.`,
+          reasonQuote(input.reason),
+          `${told}\n*Next step:* type \`/turbo up\` to try again now. Or wait: when ops has fixed the cause and redriven the run, ` +
+            'it goes on from where it stopped and you get the usual message when your cluster is ready.',
+        ]
       : [
-        `:warning: Turbo could not destroy your cluster ${cluster}: it stopped at ${step}. It may still be running.`,
-        reasonQuote(input.reason),
-        `${told} They will make sure it is destroyed; you need not do anything.\n*Next step, if you are done with it:* ` +
-          'type `/turbo down` to try again now.',
-      ];
+          `:warning: Turbo could not destroy your cluster ${cluster}: it stopped at ${step}. It may still be running.`,
+          reasonQuote(input.reason),
+          `${told} They will make sure it is destroyed; you need not do anything.\n*Next step, if you are done with it:* ` +
+            'type `/turbo down` to try again now.',
+        ];
   const title = input.action === 'up' ? 'Your Turbo cluster is not ready' : 'Your Turbo cluster was not destroyed';
-  return { text: `${title}: ${lines[0]}`, blocks: [header(title), ...lines.map(section), context(executionLine(input.executionArn, input.region))] };
+  return {
+    text: `${title}: ${lines[0]}`,
+    blocks: [header(title), ...lines.map(section), context(executionLine(input.executionArn, input.region))],
+  };
 }
 
 export interface ReconcileFailureMessageInput {
@@ -313,10 +322,17 @@ function shortDigest(reference: string | null): string {
 /** For a developer whose environment rolled to new images: what changed, old and new version and digest. */
 export function rolloutMessage(input: { developer: string; clusterName: string; changes: ImageChange[] }): Message {
   const lines = input.changes.map(
-    (change) => `• ${escapeMrkdwn(change.image)}: ${code(change.fromTag ?? 'none')} (${shortDigest(change.from)}) → ${code(change.toTag)} (${shortDigest(change.to)})`,
+    (change) =>
+      `• ${escapeMrkdwn(change.image)}: ${code(change.fromTag ?? 'none')} (${shortDigest(change.from)}) → ${code(change.toTag)} (${shortDigest(change.to)})`,
   );
   const text = `Your Turbo cluster ${input.clusterName} rolled to new images, with no downtime.`;
-  return { text, blocks: [section(`:arrows_counterclockwise: Your Turbo cluster ${code(input.clusterName)} rolled to new images, with no downtime:`), section(lines.join('\n'))] };
+  return {
+    text,
+    blocks: [
+      section(`:arrows_counterclockwise: Your Turbo cluster ${code(input.clusterName)} rolled to new images, with no downtime:`),
+      section(lines.join('\n')),
+    ],
+  };
 }
 
 export interface ImageSyncOutcome {
@@ -332,17 +348,26 @@ const MAX_NAMED_FAILURES = 20;
  * For the ops channel: one message per image-sync run, with the first failures named. `stopped` environments
  * were not rolled because the canary failed beyond its budget.
  */
-export function imageSyncSummaryMessage(input: { images: string[]; outcomes: ImageSyncOutcome[]; stopped?: number; executionArn: string; region: string }): Message {
+export function imageSyncSummaryMessage(input: {
+  images: string[];
+  outcomes: ImageSyncOutcome[];
+  stopped?: number;
+  executionArn: string;
+  region: string;
+}): Message {
   const count = (outcome: ImageSyncOutcome['outcome']) => input.outcomes.filter((entry) => entry.outcome === outcome).length;
   const failed = input.outcomes.filter((entry) => entry.outcome === 'failed');
   const stopped = input.stopped ?? 0;
   const counts = `${count('rolled')} rolled, ${count('current')} already current, ${count('skipped')} skipped, ${failed.length} failed`;
-  const text = stopped > 0
-    ? `Image sync to ${input.images.join(', ')} stopped: the canary failed beyond its budget (${counts}); ${stopped} environment(s) not rolled`
-    : `Image sync to ${input.images.join(', ')}: ${counts}`;
+  const text =
+    stopped > 0
+      ? `Image sync to ${input.images.join(', ')} stopped: the canary failed beyond its budget (${counts}); ${stopped} environment(s) not rolled`
+      : `Image sync to ${input.images.join(', ')}: ${counts}`;
   const blocks = [section(`${stopped > 0 ? ':octagonal_sign:' : ':package:'} ${escapeMrkdwn(text)}`)];
   if (failed.length > 0) {
-    const named = failed.slice(0, MAX_NAMED_FAILURES).map((entry) => `• ${escapeMrkdwn(entry.developer)}: ${escapeMrkdwn(redactSecrets(entry.reason ?? 'unknown'))}`);
+    const named = failed
+      .slice(0, MAX_NAMED_FAILURES)
+      .map((entry) => `• ${escapeMrkdwn(entry.developer)}: ${escapeMrkdwn(redactSecrets(entry.reason ?? 'unknown'))}`);
     if (failed.length > MAX_NAMED_FAILURES) named.push(`…and ${failed.length - MAX_NAMED_FAILURES} more`);
     blocks.push(section(named.join('\n')));
     blocks.push(section(`<${executionConsoleUrl(input.executionArn, input.region)}|Open the execution>`));
@@ -351,18 +376,27 @@ export function imageSyncSummaryMessage(input: { images: string[]; outcomes: Ima
 }
 
 /** For the ops channel, weekly: hours, cost and savings per developer, and the team's totals. */
-export function weeklyCostMessage(input: { from: string; to: string; currency: string; lines: { developer: string; hours: number; cost: number; alwaysOn: number; savings: number }[] }): Message {
+export function weeklyCostMessage(input: {
+  from: string;
+  to: string;
+  currency: string;
+  lines: { developer: string; hours: number; cost: number; alwaysOn: number; savings: number }[];
+}): Message {
   const money = (value: number) => `${value.toFixed(2)} ${input.currency}`;
   const total = (field: 'cost' | 'savings' | 'alwaysOn') => input.lines.reduce((sum, line) => sum + line[field], 0);
   const text = `Turbo's week ${input.from.slice(0, 10)} to ${input.to.slice(0, 10)}: ${money(total('cost'))} for ${input.lines.length} developers, ${money(total('savings'))} saved against always-on clusters`;
-  const rows = input.lines.map((line) => `• ${escapeMrkdwn(line.developer)}: ${line.hours} h, ${money(line.cost)} (always-on ${money(line.alwaysOn)}, saved ${money(line.savings)})`);
+  const rows = input.lines.map(
+    (line) =>
+      `• ${escapeMrkdwn(line.developer)}: ${line.hours} h, ${money(line.cost)} (always-on ${money(line.alwaysOn)}, saved ${money(line.savings)})`,
+  );
   return { text, blocks: [section(`:moneybag: ${escapeMrkdwn(text)}`), section(rows.join('\n') || 'No developers.')] };
 }
 
 /** For the ops channel, daily while it lasts: reconcile holds every up until the shared network exists. */
 export function networkMissingMessage(input: { parameter: string; held: number }): Message {
   const text = `Turbo is holding ${input.held} cluster(s): the shared network is not applied yet (no SSM parameter ${input.parameter})`;
-  const how = 'Apply `infra-tf/network` (README, Deploying, step 4); the next reconcile tick then starts the clusters. Nobody\'s run has failed.';
+  const how =
+    "Apply `infra-tf/network` (README, Deploying, step 4); the next reconcile tick then starts the clusters. Nobody's run has failed.";
   return { text, blocks: [section(`:construction: ${escapeMrkdwn(text)}`), section(how)] };
 }
 

@@ -48,7 +48,9 @@ export interface MetricPoint {
 
 /** The points of one embedded-metric-format document (what Powertools' serializeMetrics() returns). */
 export function pointsOfEmf(document: unknown): MetricPoint[] {
-  const emf = document as { _aws?: { Timestamp?: number; CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } } & Record<string, unknown>;
+  const emf = document as {
+    _aws?: { Timestamp?: number; CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+  } & Record<string, unknown>;
   const directives = emf._aws?.CloudWatchMetrics ?? [];
   const at = emf._aws?.Timestamp ?? Date.now();
   return directives.flatMap((directive) =>

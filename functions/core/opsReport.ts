@@ -36,9 +36,10 @@ export type SummaryDecision =
 export function decideSummary(images: string[], outcomes: SyncOutcome[]): SummaryDecision {
   const failed = outcomes.filter((entry) => entry.outcome === 'failed');
   const rolled = outcomes.filter((entry) => entry.outcome === 'rolled').length;
-  const failureKey = failed.length > 0
-    ? failureReportKey([...images, ...failed.map((entry) => `${entry.developer}: ${entry.reason ?? ''}`).sort()])
-    : undefined;
+  const failureKey =
+    failed.length > 0
+      ? failureReportKey([...images, ...failed.map((entry) => `${entry.developer}: ${entry.reason ?? ''}`).sort()])
+      : undefined;
   if (rolled > 0) return { post: 'always', ...(failureKey ? { failureKey } : {}) };
   if (failureKey) return { post: 'once', failureKey };
   const target = images.join(', ');

@@ -7,7 +7,16 @@
 import type { DateTime } from 'luxon';
 import type { ClusterInfo, EnvironmentRecord } from './types';
 import { atLocalTime, describeLocal, instantIn, localDate, localDayStamp, localNow, startOfLocalDay, weekdayOf } from './clock';
-import { DNS_LABEL, OWNER_TAG, RECONCILE_TICK_MINUTES, clusterNameOf, memberOf, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
+import {
+  DNS_LABEL,
+  OWNER_TAG,
+  RECONCILE_TICK_MINUTES,
+  clusterNameOf,
+  memberOf,
+  scheduleOf,
+  type DeveloperSchedule,
+  type TurboConfig,
+} from './config';
 
 export type Action = 'up' | 'down';
 
@@ -163,7 +172,10 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
   const running = record?.status === 'ready' || record?.status === 'provisioning';
   if (!running && local.toMillis() > end.toMillis() - (leadMinutes + MIN_USEFUL_MINUTES) * 60_000) {
     // Too late for a cluster to be of use today: it would cost an hour of EKS for minutes of work.
-    return { action: 'down', reason: `too late to start: it would be ready less than ${MIN_USEFUL_MINUTES} min before ${describeLocal(end)}` };
+    return {
+      action: 'down',
+      reason: `too late to start: it would be ready less than ${MIN_USEFUL_MINUTES} min before ${describeLocal(end)}`,
+    };
   }
   const reason =
     local < teardown
@@ -173,7 +185,12 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
 }
 
 /** What the developer's schedule (with the record's keep-alive and skip dates) wants at `now`. */
-export function scheduledDesire(now: Date, config: TurboConfig, developer: string, record?: EnvironmentRecord): { action: Action; reason: string; expiresAt?: string } {
+export function scheduledDesire(
+  now: Date,
+  config: TurboConfig,
+  developer: string,
+  record?: EnvironmentRecord,
+): { action: Action; reason: string; expiresAt?: string } {
   const dev = memberOf(config, developer);
   if (!dev) throw new Error(`developer "${developer}" is not in the roster`);
   return desireOf(now, scheduleOf(config, dev), config.leadMinutes, record);
@@ -182,7 +199,12 @@ export function scheduledDesire(now: Date, config: TurboConfig, developer: strin
 /** The keep-alive the warning offers: 22:00, but never beyond maxKeepUntil, and only when it extends the day. */
 const WARNING_KEEP_OFFER = '22:00';
 
-function warningFor(now: Date, config: TurboConfig, schedule: DeveloperSchedule, record: EnvironmentRecord | undefined): PlannedWarning | undefined {
+function warningFor(
+  now: Date,
+  config: TurboConfig,
+  schedule: DeveloperSchedule,
+  record: EnvironmentRecord | undefined,
+): PlannedWarning | undefined {
   if (record?.status !== 'ready') return undefined;
   const desire = desireOf(now, schedule, config.leadMinutes, record);
   if (desire.action !== 'up') return undefined;
@@ -218,7 +240,10 @@ export function untaggedLookalikes(clusterNames: string[], tagged: ClusterInfo[]
   return [...new Set(clusterNames)]
     .filter((name) => LOOKALIKE_NAME.test(name) && !taggedNames.has(name))
     .sort()
-    .map((name) => ({ name, reason: `cluster ${name} is named like a Turbo cluster but has no ${OWNER_TAG} tag: not touched, check it by hand` }));
+    .map((name) => ({
+      name,
+      reason: `cluster ${name} is named like a Turbo cluster but has no ${OWNER_TAG} tag: not touched, check it by hand`,
+    }));
 }
 
 interface Subject {
@@ -247,7 +272,13 @@ export function isStaleClaim(record: EnvironmentRecord | undefined, now: Date): 
  * A record being provisioned or destroyed is left alone: the environment execution's claim would lose to the
  * owning run, and its name, once used, could not be used again that day. The next tick acts instead.
  */
-function resolve(now: Date, subject: Subject, desire: Desire, record: EnvironmentRecord | undefined, clusters: ClusterInfo[]): PlannedAction | Idle {
+function resolve(
+  now: Date,
+  subject: Subject,
+  desire: Desire,
+  record: EnvironmentRecord | undefined,
+  clusters: ClusterInfo[],
+): PlannedAction | Idle {
   const idle = (why: string): Idle => ({ developer: subject.developer, reason: `${desire.reason}; ${why}` });
   const stale = isStaleClaim(record, now);
   if (record?.status === 'provisioning' && !stale) return idle(`run ${record.runId} is provisioning, wait for it`);
@@ -258,7 +289,10 @@ function resolve(now: Date, subject: Subject, desire: Desire, record: Environmen
   const deleting = clusters.find((cluster) => cluster.status === 'DELETING');
   if (deleting) return idle(`cluster ${deleting.name} is being deleted, wait for it`);
   const runId = stale ? takeoverRunIdFor(subject.runId, record?.runId) : subject.runId;
-  if (!runId) return idle(`run ${record?.runId} left a stale claim, and a takeover's name would pass ${MAX_EXECUTION_NAME} characters: check it by hand`);
+  if (!runId)
+    return idle(
+      `run ${record?.runId} left a stale claim, and a takeover's name would pass ${MAX_EXECUTION_NAME} characters: check it by hand`,
+    );
   const action = { developer: subject.developer, action: desire.action, runId, clusterName: subject.clusterName };
   const flags = subject.orphan ? { orphan: true } : {};
   if (desire.action === 'up') {
@@ -287,7 +321,12 @@ function byName<T extends { developer: string }>(a: T, b: T): number {
 }
 
 /** Clusters and live records of developers who are not in the roster: nobody's schedule wants them. */
-function orphanDecisions(now: Date, rosterNames: Set<string>, records: Map<string, EnvironmentRecord>, clusters: ClusterInfo[]): (PlannedAction | Idle)[] {
+function orphanDecisions(
+  now: Date,
+  rosterNames: Set<string>,
+  records: Map<string, EnvironmentRecord>,
+  clusters: ClusterInfo[],
+): (PlannedAction | Idle)[] {
   const owners = new Set<string>();
   for (const cluster of clusters) if (!rosterNames.has(ownerOf(cluster))) owners.add(ownerOf(cluster));
   for (const record of records.values()) {
@@ -297,10 +336,14 @@ function orphanDecisions(now: Date, rosterNames: Set<string>, records: Map<strin
     const owned = clusters.filter((cluster) => ownerOf(cluster) === owner).sort((a, b) => (a.name < b.name ? -1 : 1));
     if (!DNS_LABEL.test(owner) || owner.length > MAX_DNS_LABEL) {
       const names = owned.map((cluster) => cluster.name).join(', ');
-      return { developer: owner, reason: `cluster ${names} has ${OWNER_TAG} ${JSON.stringify(owner)}, which is not a DNS-1123 label: not acted on, check it by hand` };
+      return {
+        developer: owner,
+        reason: `cluster ${names} has ${OWNER_TAG} ${JSON.stringify(owner)}, which is not a DNS-1123 label: not acted on, check it by hand`,
+      };
     }
     const record = records.get(owner);
-    const clusterName = (owned.find((cluster) => cluster.name === clusterNameOf(owner)) ?? owned[0])?.name ?? record?.clusterName ?? clusterNameOf(owner);
+    const clusterName =
+      (owned.find((cluster) => cluster.name === clusterNameOf(owner)) ?? owned[0])?.name ?? record?.clusterName ?? clusterNameOf(owner);
     const subject = { developer: owner, clusterName, runId: runIdFor(owner, 'down', now, 'UTC'), orphan: true };
     return resolve(now, subject, { action: 'down', reason: `orphan: ${owner} is not in the roster` }, record, owned);
   });
@@ -308,7 +351,9 @@ function orphanDecisions(now: Date, rosterNames: Set<string>, records: Map<strin
 
 export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[], clusters: ClusterInfo[]): Plan {
   const recordsByDeveloper = new Map(records.map((record) => [record.developer, record]));
-  const warnings = config.developers.flatMap((dev) => warningFor(now, config, scheduleOf(config, dev), recordsByDeveloper.get(dev.name)) ?? []);
+  const warnings = config.developers.flatMap(
+    (dev) => warningFor(now, config, scheduleOf(config, dev), recordsByDeveloper.get(dev.name)) ?? [],
+  );
   const decisions = config.developers.map((dev) => {
     const schedule = scheduleOf(config, dev);
     const record = recordsByDeveloper.get(dev.name);
@@ -319,7 +364,13 @@ export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[
       runId: runIdFor(dev.name, desire.action, now, schedule.timezone),
       orphan: false,
     };
-    return resolve(now, subject, desire, record, clusters.filter((cluster) => ownerOf(cluster) === dev.name));
+    return resolve(
+      now,
+      subject,
+      desire,
+      record,
+      clusters.filter((cluster) => ownerOf(cluster) === dev.name),
+    );
   });
   const rosterNames = new Set(config.developers.map((dev) => dev.name));
   const all = [...decisions, ...orphanDecisions(now, rosterNames, recordsByDeveloper, clusters)];

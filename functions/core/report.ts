@@ -168,7 +168,8 @@ function rowHtml(p: Parsed, utc: Domain, local: Domain): string {
   const { row } = p;
   const tip = (text: string) => ` title="${escapeHtml(text)}"`;
   const bars = p.segments.map((segment) => {
-    const label = `${STEP_LABELS[segment.step]} ${hhmm(segment.start)}–${hhmm(segment.end)} UTC` +
+    const label =
+      `${STEP_LABELS[segment.step]} ${hhmm(segment.start)}–${hhmm(segment.end)} UTC` +
       `${segment.failed && row.reason ? `: ${row.reason}` : ''}`;
     const style = placed(p, utc, local, segment.start, segment.end);
     const classes = `seg step-${segment.step}${segment.failed ? ' failed' : ''}`;
@@ -178,10 +179,7 @@ function rowHtml(p: Parsed, utc: Domain, local: Domain): string {
     ? `<span class="alive${p.alive.open ? ' open' : ''}" style="${placed(p, utc, local, p.alive.start, p.alive.end)}"` +
       `${tip(`alive from ${hhmm(p.alive.start)} UTC${p.alive.open ? ', still up' : ` to ${hhmm(p.alive.end)} UTC`}`)}></span>`
     : '';
-  const marks = [
-    [p.readyBy, 'readyby', 'ready by'] as const,
-    [p.teardownAt, 'teardown', 'teardown'] as const,
-  ]
+  const marks = [[p.readyBy, 'readyby', 'ready by'] as const, [p.teardownAt, 'teardown', 'teardown'] as const]
     .map(([at, kind, label]) =>
       at === undefined
         ? ''
@@ -190,9 +188,10 @@ function rowHtml(p: Parsed, utc: Domain, local: Domain): string {
     .join('');
   const failedIn = p.segments.find((segment) => segment.failed && segment.step !== 'failure');
   const verdict = row.result === 'failed' && failedIn ? `failed in ${STEP_LABELS[failedIn.step]}` : row.result;
-  const end = p.readyAt === undefined
-    ? escapeHtml(verdict)
-    : `${row.result === 'failed' ? `${verdict}, ` : ''}ready ${both(p, p.readyAt)}${margin(p)}`;
+  const end =
+    p.readyAt === undefined
+      ? escapeHtml(verdict)
+      : `${row.result === 'failed' ? `${verdict}, ` : ''}ready ${both(p, p.readyAt)}${margin(p)}`;
   return (
     `<div class="row result-${row.result}" data-developer="${escapeHtml(row.developer)}" data-result="${row.result}">` +
     `<div class="name"${tip(`${row.developer} (${p.zone})`)}>${escapeHtml(row.developer)} <small>${escapeHtml(p.zone)}</small></div>` +
@@ -207,7 +206,12 @@ function counts(rows: ReportRow[]) {
 
 function groupSummary(rows: ReportRow[]): string {
   const c = counts(rows);
-  const parts = [[c.late, 'late'], [c.failed, 'failed'], [c.skipped, 'skipped'], [c.running, 'running']] as const;
+  const parts = [
+    [c.late, 'late'],
+    [c.failed, 'failed'],
+    [c.skipped, 'skipped'],
+    [c.running, 'running'],
+  ] as const;
   return [`${c.onTime} on time`, ...parts.filter(([n]) => n > 0).map(([n, label]) => `${n} ${label}`)].join(', ');
 }
 
@@ -297,9 +301,11 @@ export function renderRunReport(input: RunReportInput): string {
     ...(Object.keys(STEP_COLOURS) as ReportStep[]).map(
       (step) => `<li><span class="swatch" style="background:${STEP_COLOURS[step]}"></span>${STEP_LABELS[step]}</li>`,
     ),
-    ...[['alive', 'cluster alive'], ['readyby', 'ready by'], ['teardown', 'teardown']].map(
-      ([kind, label]) => `<li><span class="swatch ${kind}-swatch"></span>${label}</li>`,
-    ),
+    ...[
+      ['alive', 'cluster alive'],
+      ['readyby', 'ready by'],
+      ['teardown', 'teardown'],
+    ].map(([kind, label]) => `<li><span class="swatch ${kind}-swatch"></span>${label}</li>`),
   ].join('');
   const failures = parsed
     .filter((p) => p.row.result === 'failed' || p.row.result === 'late')

@@ -29,7 +29,8 @@ export function statusLine(record: EnvironmentRecord | undefined, timezone: stri
   const since = record.readyAt ?? record.startedAt ?? record.updatedAt;
   const parts = [`*${record.status}* since ${formatLocalTime(since, timezone)}`];
   if (record.status === 'ready' && record.expiresAt) parts.push(`destroyed at ${formatLocalTime(record.expiresAt, timezone)}`);
-  if (record.keepUntil && Date.parse(record.keepUntil) > Date.parse(since)) parts.push(`kept until ${formatLocalTime(record.keepUntil, timezone)}`);
+  if (record.keepUntil && Date.parse(record.keepUntil) > Date.parse(since))
+    parts.push(`kept until ${formatLocalTime(record.keepUntil, timezone)}`);
   if (record.skipDates?.length) parts.push(`skipping ${record.skipDates.join(', ')}`);
   if (record.status === 'failed' && record.lastError) parts.push(`last error: ${record.lastError}`);
   return escapeMrkdwn(parts.join('; '));
@@ -72,10 +73,15 @@ export function decideSelfService(task: SelfServiceTask, record: EnvironmentReco
       if (record && (record.status === 'ready' || record.status === 'provisioning')) {
         return { outcome: 'already', message: `${who}'s cluster is already ${record.status}.` };
       }
-      const unskipped = record?.skipDates?.includes(today) ? { ...record, skipDates: record.skipDates.filter((date) => date !== today) } : record;
+      const unskipped = record?.skipDates?.includes(today)
+        ? { ...record, skipDates: record.skipDates.filter((date) => date !== today) }
+        : record;
       const desire = scheduledDesire(asked, config, task.developer, unskipped);
       if (desire.action !== 'up') {
-        return { outcome: 'refused', message: `Not now: ${escapeMrkdwn(desire.reason)}. Use \`/turbo keep until HH:MM\` first to extend today.` };
+        return {
+          outcome: 'refused',
+          message: `Not now: ${escapeMrkdwn(desire.reason)}. Use \`/turbo keep until HH:MM\` first to extend today.`,
+        };
       }
       const runId = manualRunIdFor(task.developer, 'up', asked, timezone);
       return {

@@ -38,7 +38,8 @@ export function verifySlackRequest(request: SignedRequest, signingSecret: string
   if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > MAX_REQUEST_AGE_SECONDS) {
     return { ok: false, reason: `X-Slack-Request-Timestamp ${timestamp} is more than ${MAX_REQUEST_AGE_SECONDS / 60} minutes from now` };
   }
-  if (!signature || !/^v0=[0-9a-f]{64}$/.test(signature)) return { ok: false, reason: 'X-Slack-Signature is missing or not a v0 signature' };
+  if (!signature || !/^v0=[0-9a-f]{64}$/.test(signature))
+    return { ok: false, reason: 'X-Slack-Signature is missing or not a v0 signature' };
   const expected = Buffer.from(slackSignature(signingSecret, timestamp, rawBody), 'utf8');
   const given = Buffer.from(signature, 'utf8');
   // Both are `v0=` + 64 hex digits here, so the lengths match and the comparison takes the same time whatever differs.
@@ -72,7 +73,8 @@ function parseTarget(word: string | undefined): Target | undefined {
   const mention = /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(word);
   if (mention) return { slackUserId: mention[1]! };
   const name = word.replace(/^@/, '');
-  if (!/^[a-z0-9][-a-z0-9]*$/.test(name)) throw new InvalidInputError(`"${word}" is not a developer: give a roster name or an @mention. Usage: ${COMMAND_USAGE}`);
+  if (!/^[a-z0-9][-a-z0-9]*$/.test(name))
+    throw new InvalidInputError(`"${word}" is not a developer: give a roster name or an @mention. Usage: ${COMMAND_USAGE}`);
   return { name };
 }
 
@@ -158,7 +160,8 @@ export function parseInteraction(rawBody: string): SlackInteraction {
   } catch {
     throw new InvalidInputError('the payload field is not JSON');
   }
-  if (parsed.type !== 'block_actions') throw new InvalidInputError(`payload type ${JSON.stringify(parsed.type)} is not handled (only block_actions)`);
+  if (parsed.type !== 'block_actions')
+    throw new InvalidInputError(`payload type ${JSON.stringify(parsed.type)} is not handled (only block_actions)`);
   const userId = typeof parsed.user?.id === 'string' ? parsed.user.id : '';
   if (!userId) throw new InvalidInputError('the block_actions payload has no user.id');
   const [action] = Array.isArray(parsed.actions) ? parsed.actions : [];
@@ -174,16 +177,25 @@ export function authorize(config: TurboConfig, requester: string, target: Target
   const isOps = config.ops.includes(requester);
   if (target === undefined) {
     if (self) return { ok: true, developer: self };
-    return { ok: false, message: `Sorry, you have no Turbo environment of your own. Name a developer${isOps ? '' : ' (ops only)'}, e.g. \`/turbo status alice\`.` };
+    return {
+      ok: false,
+      message: `Sorry, you have no Turbo environment of your own. Name a developer${isOps ? '' : ' (ops only)'}, e.g. \`/turbo status alice\`.`,
+    };
   }
   const named = 'name' in target ? memberOf(config, target.name) : memberBySlackUser(config, target.slackUserId);
   if (!named) {
     const who = 'name' in target ? `"${target.name}"` : `<@${target.slackUserId}>`;
-    return { ok: false, message: `Sorry, ${who} is not in Turbo's roster. Known developers: ${config.developers.map((dev) => dev.name).join(', ')}.` };
+    return {
+      ok: false,
+      message: `Sorry, ${who} is not in Turbo's roster. Known developers: ${config.developers.map((dev) => dev.name).join(', ')}.`,
+    };
   }
   if (named.slackUserId === requester || isOps) return { ok: true, developer: named };
   const opsList = config.ops.map((id) => `<@${id}>`).join(', ');
-  return { ok: false, message: `Sorry, you can only act on your own environment, not ${named.name}'s.${opsList ? ` Ops (${opsList}) can help.` : ''}` };
+  return {
+    ok: false,
+    message: `Sorry, you can only act on your own environment, not ${named.name}'s.${opsList ? ` Ops (${opsList}) can help.` : ''}`,
+  };
 }
 
 export type Resolution = { ok: true; request: SelfServiceRequest } | { ok: false; message: string };

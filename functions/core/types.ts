@@ -9,7 +9,10 @@ import { DNS_LABEL, MAX_DEVELOPER_NAME } from './config';
 
 export const developerNameSchema = z.string().max(MAX_DEVELOPER_NAME).regex(DNS_LABEL, { message: 'must be a DNS-1123 label' });
 /** `<developer>-<up|down>-<yyyymmdd>`, also the environment execution's name (at most 80 characters). */
-export const runIdSchema = z.string().max(80).regex(/^[a-z0-9][-a-z0-9]*$/, { message: 'must be a run ID such as alice-up-20261124' });
+export const runIdSchema = z
+  .string()
+  .max(80)
+  .regex(/^[a-z0-9][-a-z0-9]*$/, { message: 'must be a run ID such as alice-up-20261124' });
 /** An EKS cluster name, as EKS accepts it. */
 export const clusterNameSchema = z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { message: 'must be an EKS cluster name' });
 
@@ -218,9 +221,15 @@ export const selfServiceTaskSchema = z.object({
   /** `slack:<user ID>` or `cli:<IAM ARN>`: written to the audit entry. */
   requestedBy: z.string().min(1).max(300),
   /** The Slack user to answer by DM (absent for the CLI). */
-  replyTo: z.string().regex(/^[UW][A-Z0-9]{6,20}$/).optional(),
+  replyTo: z
+    .string()
+    .regex(/^[UW][A-Z0-9]{6,20}$/)
+    .optional(),
   /** The Slack request it came from (see requestIdOf): Slack's redeliveries of one request get one reply. */
-  requestId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  requestId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
   requestedAt: z.iso.datetime({ offset: true }),
 });
 export type SelfServiceTask = z.infer<typeof selfServiceTaskSchema>;

@@ -52,7 +52,8 @@ const shown = (value: unknown) => JSON.stringify(value)?.slice(0, 100) ?? 'nothi
  * pipeline's (`{ repository, tag, digest? }`). Refuses, naming the field and its value, anything else.
  */
 export function parseWebhookBody(body: string | undefined, isBase64Encoded: boolean): WebhookBody {
-  if (body === undefined || body === '') return refuse(400, 'the body is empty: expected a Docker Hub push payload or {"repository": "...", "tag": "..."}');
+  if (body === undefined || body === '')
+    return refuse(400, 'the body is empty: expected a Docker Hub push payload or {"repository": "...", "tag": "..."}');
   const bytes = isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
   if (bytes.length > MAX_WEBHOOK_BODY_BYTES) {
     const limit = `${MAX_WEBHOOK_BODY_BYTES} bytes, a Docker Hub payload with its README and Dockerfile included`;

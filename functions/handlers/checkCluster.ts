@@ -28,7 +28,14 @@ export const handler = lambda('CheckCluster', input, { clusters }, async ({ clus
   const done = expect === 'gone' ? cluster.status === 'ABSENT' : cluster.status === 'ACTIVE' && nodes === 'ACTIVE';
   const waited = elapsedSeconds(since, new Date());
   if (!done && waited > MAX_WAIT_SECONDS) {
-    throw new WaitExhaustedError(`cluster ${clusterName} still ${cluster.status} ${Math.round(waited / 60)} min after its job started (expected ${expect})`);
+    throw new WaitExhaustedError(
+      `cluster ${clusterName} still ${cluster.status} ${Math.round(waited / 60)} min after its job started (expected ${expect})`,
+    );
   }
-  return { state: done ? 'done' : 'waiting', status: cluster.status, waitSeconds: CLUSTER_POLL_SECONDS, endpoint: cluster.endpoint ?? null };
+  return {
+    state: done ? 'done' : 'waiting',
+    status: cluster.status,
+    waitSeconds: CLUSTER_POLL_SECONDS,
+    endpoint: cluster.endpoint ?? null,
+  };
 });

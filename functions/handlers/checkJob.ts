@@ -30,7 +30,9 @@ export const handler = lambda('CheckJob', input, { runner }, async ({ handle: gi
   }
   const elapsed = elapsedSeconds(handle.startedAt, new Date());
   if (elapsed > config.jobs.timeoutMinutes * 60) {
-    throw new JobFailedError(`${handle.kind} job timed out: still running after ${Math.round(elapsed / 60)} min (limit ${config.jobs.timeoutMinutes})${logUrl ? ` (log: ${logUrl})` : ''}`);
+    throw new JobFailedError(
+      `${handle.kind} job timed out: still running after ${Math.round(elapsed / 60)} min (limit ${config.jobs.timeoutMinutes})${logUrl ? ` (log: ${logUrl})` : ''}`,
+    );
   }
   if (attempt + 1 >= MAX_POLL_ATTEMPTS) {
     throw new WaitExhaustedError(`${handle.kind} job still running after ${attempt + 1} checks${logUrl ? ` (log: ${logUrl})` : ''}`);

@@ -41,7 +41,10 @@ export const handler = lambda('ImageWebhook', event, { secrets, workflows }, asy
   }
   const { repository, tag, source } = parsed.push;
   if (!Object.values(deps.config.images).includes(repository)) {
-    return answer(202, { outcome: 'ignored', message: `${repository} is not one of the configured images (${Object.values(deps.config.images).join(', ')})` });
+    return answer(202, {
+      outcome: 'ignored',
+      message: `${repository} is not one of the configured images (${Object.values(deps.config.images).join(', ')})`,
+    });
   }
   const unchanged = pushChangesNothing(parsed.push, { images: deps.config.images, ...deps.config.imageSync });
   if (unchanged) {

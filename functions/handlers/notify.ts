@@ -27,12 +27,17 @@ const input = z.object({
 
 type Delivery = 'sent' | 'already-sent' | 'not-in-roster' | 'never-ready' | `failed: ${string}`;
 
-export async function notify(event: z.output<typeof input>, { config, store, notifier, region }: Pick<Deps, 'config' | 'store' | 'notifier' | 'region'>) {
+export async function notify(
+  event: z.output<typeof input>,
+  { config, store, notifier, region }: Pick<Deps, 'config' | 'store' | 'notifier' | 'region'>,
+) {
   const record = await store.get(event.developer);
   const member = memberOf(config, event.developer);
   const key = `${event.runId}:${event.kind}${event.redriveCount > 0 ? `:r${event.redriveCount}` : ''}`;
   const toDeveloper = (message: Message) =>
-    member ? sendOnce(store, event.developer, key, () => notifier.sendToUser(member.slackUserId, message)) : Promise.resolve<Delivery>('not-in-roster');
+    member
+      ? sendOnce(store, event.developer, key, () => notifier.sendToUser(member.slackUserId, message))
+      : Promise.resolve<Delivery>('not-in-roster');
 
   if (event.kind === 'ready') {
     const schedule = member && scheduleOf(config, member);

@@ -33,36 +33,44 @@ async function networkApplied(secrets: SecretStore): Promise<boolean> {
   }
 }
 
-export const handler = lambda('PlanActions', input, { store, clusters, notifier, secrets, plans }, async ({ time, execution }, { config, store, clusters, notifier, secrets, plans }) => {
-  const now = new Date(time);
-  const [records, tagged, networkReady] = await Promise.all([store.list(), clusters.listTurboClusters(), networkApplied(secrets)]);
-  const result = holdUpsWithoutNetwork(plan(now, config, records, tagged), networkReady);
-  if (result.held > 0) {
-    logger.warn('ups held: the shared network is not applied yet', { held: result.held, parameter: NETWORK_VPC_PARAMETER });
-    // Once a day (with the look-alike report), not every 15 minutes: the holding is expected between
-    // `serverless deploy` and the network's apply. Every reconcile execution's output shows `held` meanwhile.
-    if (isDailyReportTick(now)) {
-      await notifier.sendToChannel(config.slack.opsChannel, networkMissingMessage({ parameter: NETWORK_VPC_PARAMETER, held: result.held }));
+export const handler = lambda(
+  'PlanActions',
+  input,
+  { store, clusters, notifier, secrets, plans },
+  async ({ time, execution }, { config, store, clusters, notifier, secrets, plans }) => {
+    const now = new Date(time);
+    const [records, tagged, networkReady] = await Promise.all([store.list(), clusters.listTurboClusters(), networkApplied(secrets)]);
+    const result = holdUpsWithoutNetwork(plan(now, config, records, tagged), networkReady);
+    if (result.held > 0) {
+      logger.warn('ups held: the shared network is not applied yet', { held: result.held, parameter: NETWORK_VPC_PARAMETER });
+      // Once a day (with the look-alike report), not every 15 minutes: the holding is expected between
+      // `serverless deploy` and the network's apply. Every reconcile execution's output shows `held` meanwhile.
+      if (isDailyReportTick(now)) {
+        await notifier.sendToChannel(
+          config.slack.opsChannel,
+          networkMissingMessage({ parameter: NETWORK_VPC_PARAMETER, held: result.held }),
+        );
+      }
     }
-  }
-  if (isDailyReportTick(now)) {
-    // Turbo never deletes what it did not tag: a look-alike is only reported, for a person to check.
-    const lookalikes = untaggedLookalikes(await clusters.listClusterNames(), tagged);
-    if (lookalikes.length > 0) await notifier.sendToChannel(config.slack.opsChannel, lookalikesMessage(lookalikes));
-  }
-  const items = planItems(result);
-  const count = (action: string) => items.filter((item) => item.action === action).length;
-  logger.info('planned', { up: count('up'), down: count('down'), warn: count('warn'), idle: result.idle.length });
-  // No work, no object: most ticks of the day change nothing.
-  const stored = items.length > 0 ? await plans.put(`reconcile/${execution}.json`, items) : null;
-  return {
-    at: result.at,
-    items: items.length,
-    key: stored?.key ?? null,
-    up: count('up'),
-    down: count('down'),
-    warn: count('warn'),
-    idle: result.idle.length,
-    held: result.held,
-  };
-});
+    if (isDailyReportTick(now)) {
+      // Turbo never deletes what it did not tag: a look-alike is only reported, for a person to check.
+      const lookalikes = untaggedLookalikes(await clusters.listClusterNames(), tagged);
+      if (lookalikes.length > 0) await notifier.sendToChannel(config.slack.opsChannel, lookalikesMessage(lookalikes));
+    }
+    const items = planItems(result);
+    const count = (action: string) => items.filter((item) => item.action === action).length;
+    logger.info('planned', { up: count('up'), down: count('down'), warn: count('warn'), idle: result.idle.length });
+    // No work, no object: most ticks of the day change nothing.
+    const stored = items.length > 0 ? await plans.put(`reconcile/${execution}.json`, items) : null;
+    return {
+      at: result.at,
+      items: items.length,
+      key: stored?.key ?? null,
+      up: count('up'),
+      down: count('down'),
+      warn: count('warn'),
+      idle: result.idle.length,
+      held: result.held,
+    };
+  },
+);

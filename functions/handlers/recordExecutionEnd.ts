@@ -33,7 +33,8 @@ const event = z.object({
 export const handler = lambda('RecordExecutionEnd', event, { store, notifier }, async ({ detail }, deps) => {
   const failure = unreportedEnd(detail, RUN_LIFETIME_HOURS);
   if (!failure) return { reported: false, why: `the execution ended ${detail.status}: its own steps told everyone` };
-  if (!detail.input) throw new Error(`execution ${detail.executionArn} ended ${detail.status}, but the event carries no input: tell ops by hand`);
+  if (!detail.input)
+    throw new Error(`execution ${detail.executionArn} ended ${detail.status}, but the event carries no input: tell ops by hand`);
   const run = runInput.parse(JSON.parse(detail.input));
   const recorded = await recordFailure(deps.store, run.developer, run.runId, failure);
   if (recorded.status === 'not-owner') {
@@ -41,7 +42,14 @@ export const handler = lambda('RecordExecutionEnd', event, { store, notifier }, 
     return { reported: false, why: `another run owns ${run.developer}'s record` };
   }
   const notified = await notify(
-    { kind: 'failed', developer: run.developer, runId: run.runId, action: run.action, executionArn: detail.executionArn, redriveCount: detail.redriveCount ?? 0 },
+    {
+      kind: 'failed',
+      developer: run.developer,
+      runId: run.runId,
+      action: run.action,
+      executionArn: detail.executionArn,
+      redriveCount: detail.redriveCount ?? 0,
+    },
     deps,
   );
   return { reported: true, status: detail.status, lastError: recorded.lastError, ...notified };

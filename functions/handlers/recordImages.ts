@@ -22,13 +22,17 @@ export const handler = lambda('RecordDesiredImages', input, { store }, async ({ 
   const desired: Record<string, ImageRef> = Object.fromEntries(
     Object.entries(images).map(([name, image]) => [name, { repository: image.repository, tag: image.tag, digest: image.digest }]),
   );
-  const action = `desired images ${Object.entries(desired).map(([name, image]) => `${name}:${image.tag}`).join(' ')}`;
+  const action = `desired images ${Object.entries(desired)
+    .map(([name, image]) => `${name}:${image.tag}`)
+    .join(' ')}`;
   const developers = config.developers.map((dev) => dev.name);
   for (let i = 0; i < developers.length; i += CONCURRENT_WRITES) {
     await Promise.all(
-      developers.slice(i, i + CONCURRENT_WRITES).map((developer) =>
-        store.amend(developer, { clusterName: clusterNameOf(developer), images: desired, audit: { at, by: 'image-sync', action } }),
-      ),
+      developers
+        .slice(i, i + CONCURRENT_WRITES)
+        .map((developer) =>
+          store.amend(developer, { clusterName: clusterNameOf(developer), images: desired, audit: { at, by: 'image-sync', action } }),
+        ),
     );
   }
   return { recorded: developers.length };

@@ -53,7 +53,13 @@ function countOutcome(config: TurboConfig, developer: string, record: Environmen
  * Writes a run's failure into the record while the run still owns it. A run that lost its claim must not overwrite
  * the owner's record: on the failure path that is not an error ('not-owner').
  */
-export async function recordFailure(store: EnvironmentStore, developer: string, runId: string, error: CaughtError, now = new Date().toISOString()) {
+export async function recordFailure(
+  store: EnvironmentStore,
+  developer: string,
+  runId: string,
+  error: CaughtError,
+  now = new Date().toISOString(),
+) {
   try {
     const record = await store.update(developer, runId, { status: 'failed', lastError: describeFailure(error), updatedAt: now });
     return { status: record.status, lastError: record.lastError ?? null };
@@ -79,7 +85,14 @@ export const handler = lambda('RecordOutcome', input, { store }, async (event, {
     };
   } else if (event.outcome === 'destroyed') {
     const record = await store.get(event.developer);
-    patch = { status: 'destroyed', destroyedAt: now, endpoint: undefined, appUrl: undefined, clusterSince: undefined, lifetimes: endLifetime(record, now) };
+    patch = {
+      status: 'destroyed',
+      destroyedAt: now,
+      endpoint: undefined,
+      appUrl: undefined,
+      clusterSince: undefined,
+      lifetimes: endLifetime(record, now),
+    };
   } else {
     const result = await recordFailure(store, event.developer, event.runId, event.error, now);
     if (result.status === 'failed') emit(METRIC.clustersFailed);

@@ -18,15 +18,20 @@ const input = z.object({
   workflow: z.enum(['reconcile', 'image-sync']).default('reconcile'),
 });
 
-export const handler = lambda('ReportReconcileFailure', input, { store, notifier }, async ({ error, executionArn, workflow }, { config, store, notifier, region }) => {
-  const reason = describeFailure(error);
-  const message = (workflow === 'image-sync' ? imageSyncFailureMessage : reconcileFailureMessage)({ reason, executionArn, region });
-  const send = () => notifier.sendToChannel(config.slack.opsChannel, message);
-  if (workflow === 'reconcile') {
-    await send();
-    return { reported: true, reason };
-  }
-  await releaseFailureReports(store, true);
-  const sent = await sendOnce(store, OPS_RECORD, failureReportKey([reason]), send);
-  return { reported: sent === 'sent', reason };
-});
+export const handler = lambda(
+  'ReportReconcileFailure',
+  input,
+  { store, notifier },
+  async ({ error, executionArn, workflow }, { config, store, notifier, region }) => {
+    const reason = describeFailure(error);
+    const message = (workflow === 'image-sync' ? imageSyncFailureMessage : reconcileFailureMessage)({ reason, executionArn, region });
+    const send = () => notifier.sendToChannel(config.slack.opsChannel, message);
+    if (workflow === 'reconcile') {
+      await send();
+      return { reported: true, reason };
+    }
+    await releaseFailureReports(store, true);
+    const sent = await sendOnce(store, OPS_RECORD, failureReportKey([reason]), send);
+    return { reported: sent === 'sent', reason };
+  },
+);

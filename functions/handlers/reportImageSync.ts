@@ -20,9 +20,19 @@ import { METRIC } from '../core/metrics';
 import { store, notifier } from './lib/root';
 import { lambda } from './lib/stack';
 
-const change = z.object({ image: z.string(), from: z.string().nullable(), fromTag: z.string().nullable(), to: z.string(), toTag: z.string() });
+const change = z.object({
+  image: z.string(),
+  from: z.string().nullable(),
+  fromTag: z.string().nullable(),
+  to: z.string(),
+  toTag: z.string(),
+});
 
-const outcome = z.object({ developer: developerNameSchema, outcome: z.enum(['rolled', 'current', 'skipped', 'failed']), reason: z.string().nullish() });
+const outcome = z.object({
+  developer: developerNameSchema,
+  outcome: z.enum(['rolled', 'current', 'skipped', 'failed']),
+  reason: z.string().nullish(),
+});
 
 const input = z.discriminatedUnion('kind', [
   z.object({
@@ -52,7 +62,8 @@ const input = z.discriminatedUnion('kind', [
 ]);
 
 export const handler = lambda('ReportImageSync', input, { store, notifier }, async (event, { config, store, notifier, region }) => {
-  if (event.kind === 'failure') return { developer: event.developer, outcome: 'failed', reason: describeFailure(event.error, SHORT_REASON) };
+  if (event.kind === 'failure')
+    return { developer: event.developer, outcome: 'failed', reason: describeFailure(event.error, SHORT_REASON) };
   if (event.kind === 'canary') return canaryVerdict(event.outcomes, config.imageSync.canary);
   if (event.kind === 'summary') {
     const images = Object.entries(event.images).map(([name, image]) => `${name} ${image.tag}`);
@@ -69,7 +80,11 @@ export const handler = lambda('ReportImageSync', input, { store, notifier }, asy
     const send = () => notifier.sendToChannel(config.slack.opsChannel, message);
     if (decision.post === 'once') {
       const sent = await sendOnce(store, OPS_RECORD, decision.failureKey, send);
-      return { reported: sent === 'sent', why: sent === 'sent' ? 'failures' : 'the same failures were reported already', stopped: event.stopped };
+      return {
+        reported: sent === 'sent',
+        why: sent === 'sent' ? 'failures' : 'the same failures were reported already',
+        stopped: event.stopped,
+      };
     }
     await send();
     // Remembered, so that the same failures alone (on the next runs) are not posted again.

@@ -28,13 +28,18 @@ export const handler = lambda('ResolveImages', input, { registry }, async ({ pus
       const tags = await registry.listTags(repository);
       const tag = newestSemverTag(tags, { includePrerelease });
       if (!tag) {
-        throw new NoReleaseError(`${repository} has no ${includePrerelease ? 'SemVer' : 'released SemVer'} tag among its ${tags.length} tags`);
+        throw new NoReleaseError(
+          `${repository} has no ${includePrerelease ? 'SemVer' : 'released SemVer'} tag among its ${tags.length} tags`,
+        );
       }
       const image = { repository, tag, digest: await registry.digest(repository, tag) };
       return [name, { ...image, reference: imageReference(image) }] as const;
     }),
   );
   const images = Object.fromEntries(resolved);
-  logger.info('images resolved', { push: push ?? null, images: Object.fromEntries(resolved.map(([name, image]) => [name, image.reference])) });
+  logger.info('images resolved', {
+    push: push ?? null,
+    images: Object.fromEntries(resolved.map(([name, image]) => [name, image.reference])),
+  });
   return { images };
 });

@@ -4,7 +4,15 @@
  * whose rollout is still going (a replay after the patch) is watched too.
  */
 import * as z from 'zod';
-import { APP_WORKLOADS, decideRollout, describeImage, imagesToSync, rolloutPollSeconds, rolloutVerdict, type AppImage } from '../core/images';
+import {
+  APP_WORKLOADS,
+  decideRollout,
+  describeImage,
+  imagesToSync,
+  rolloutPollSeconds,
+  rolloutVerdict,
+  type AppImage,
+} from '../core/images';
 import { MAX_POLL_ATTEMPTS, SHORT_POLL_SECONDS } from '../core/polling';
 import { resolvedImageSchema } from '../core/types';
 import { environmentFields, kubeOf } from './lib/imageSync';
@@ -25,7 +33,14 @@ export const handler = lambda('RollOut', input, { clusters, kubeFor }, async ({ 
   const connection = await kubeOf(deps, clusterName);
   if ('unavailable' in connection) {
     logger.warn('environment skipped', { developer, reason: connection.unavailable });
-    return { ...base, state: 'skipped', reason: connection.unavailable, changes: [], watch: [], check: { state: 'done', attempt: 0, waitSeconds } };
+    return {
+      ...base,
+      state: 'skipped',
+      reason: connection.unavailable,
+      changes: [],
+      watch: [],
+      check: { state: 'done', attempt: 0, waitSeconds },
+    };
   }
   const { kube } = connection;
   const changes = [];

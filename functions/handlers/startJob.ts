@@ -38,14 +38,21 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
   let handle = record.jobs?.[event.kind];
   // A replay or redrive reuses the job this run started, unless that job is no good: then it gets a fresh one.
   const previous = handle && (await runner.status(handle));
-  if (handle && previous && isReusable(previous, handle, event.kind, config.jobs.timeoutMinutes, await clusterHealthy(event.kind, record.clusterName, clusters))) {
+  if (
+    handle &&
+    previous &&
+    isReusable(previous, handle, event.kind, config.jobs.timeoutMinutes, await clusterHealthy(event.kind, record.clusterName, clusters))
+  ) {
     logger.info('job already started by this run; reusing it', { jobId: handle.id });
   } else {
     const attempt = (record.jobAttempts?.[event.kind] ?? 0) + 1;
     const developer = memberOf(config, event.developer);
     // What image-sync recorded wins; the up resolved the rest.
     const images = Object.fromEntries(
-      Object.entries({ ...event.images, ...record.images }).map(([name, ref]) => [name, `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`]),
+      Object.entries({ ...event.images, ...record.images }).map(([name, ref]) => [
+        name,
+        `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`,
+      ]),
     );
     handle = await runner.start({
       kind: event.kind,

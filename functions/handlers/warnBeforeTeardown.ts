@@ -23,7 +23,13 @@ const input = z.object({
 export const handler = lambda('WarnBeforeTeardown', input, { store, notifier }, async (event, { config, store, notifier }) => {
   const member = memberOf(config, event.developer);
   if (!member) return { sent: false, reason: 'not in the roster' };
-  const message = warningMessage({ developer: event.developer, clusterName: event.clusterName, teardownAt: event.teardownAt, timezone: scheduleOf(config, member).timezone, keepOffer: event.keepOffer });
+  const message = warningMessage({
+    developer: event.developer,
+    clusterName: event.clusterName,
+    teardownAt: event.teardownAt,
+    timezone: scheduleOf(config, member).timezone,
+    keepOffer: event.keepOffer,
+  });
   const delivery = await sendOnce(store, event.developer, event.runId, () => notifier.sendToUser(member.slackUserId, message));
   return delivery === 'sent' ? { sent: true, reason: null } : { sent: false, reason: 'already warned today' };
 });

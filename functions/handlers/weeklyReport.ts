@@ -24,7 +24,10 @@ export const handler = lambda('WeeklyCostReport', input, { store, notifier }, as
     ...(record.clusterSince ? [{ developer: record.developer, startedAt: record.clusterSince }] : []),
   ]);
   const lines = weeklySummary(config, lifetimes, from, to);
-  await notifier.sendToChannel(config.slack.opsChannel, weeklyCostMessage({ from: from.toISOString(), to: to.toISOString(), lines, currency: 'USD' }));
+  await notifier.sendToChannel(
+    config.slack.opsChannel,
+    weeklyCostMessage({ from: from.toISOString(), to: to.toISOString(), lines, currency: 'USD' }),
+  );
   const cost = lines.reduce((sum, line) => sum + line.cost, 0);
   const days = developerDays(lifetimes, from, to);
   if (days > 0) emit(METRIC.costPerDeveloperDay, cost / days, 'None');

@@ -48,8 +48,16 @@ describe('buildspecs', () => {
 
   /** Runs the install phase's commands as CodeBuild would: bash, from the source root, with the buildspec's variables. */
   function install(spec: Buildspec, overrides: Record<string, string>) {
-    const env = { ...spec.env.variables, TOOLS_DIR: toolsDir, DOWNLOADS: downloads, PATH: [curlDir, process.env.PATH].join(delimiter), ...overrides };
-    return spec.phases.install.commands.slice(0, -1).map((command) => spawnSync('bash', ['-c', `${command} 2>&1`], { cwd: REPO, env, encoding: 'utf8' }));
+    const env = {
+      ...spec.env.variables,
+      TOOLS_DIR: toolsDir,
+      DOWNLOADS: downloads,
+      PATH: [curlDir, process.env.PATH].join(delimiter),
+      ...overrides,
+    };
+    return spec.phases.install.commands
+      .slice(0, -1)
+      .map((command) => spawnSync('bash', ['-c', `${command} 2>&1`], { cwd: REPO, env, encoding: 'utf8' }));
   }
 
   function fakeKubectl(): { content: string; sha: string } {
@@ -90,10 +98,12 @@ describe('buildspecs', () => {
     expect(results.map((r) => r.status)).toEqual([0, 0]);
     expect(readFileSync(join(toolsDir, 'kubectl'), 'utf8')).toBe(kubectl.content);
     expect(readFileSync(join(toolsDir, 'terraform'), 'utf8')).toContain('fake terraform');
-    expect(readFileSync(join(downloads, 'requested.log'), 'utf8').trim().split('\n').map((url) => basename(url))).toEqual([
-      'terraform_1.11.4_linux_amd64.zip',
-      'kubectl',
-    ]);
+    expect(
+      readFileSync(join(downloads, 'requested.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((url) => basename(url)),
+    ).toEqual(['terraform_1.11.4_linux_amd64.zip', 'kubectl']);
     expect(readFileSync(join(downloads, 'requested.log'), 'utf8')).toContain('https://dl.k8s.io/release/v1.35.0/bin/linux/amd64/kubectl');
   });
 
@@ -104,13 +114,20 @@ describe('buildspecs', () => {
 
     expect(result!.status).not.toBe(0);
     const lastLine = result!.stdout.trimEnd().split('\n').pop();
-    expect(lastLine).toMatch(/^ERROR: install: checksum mismatch for https:\/\/dl\.k8s\.io\/release\/v1\.35\.0\/bin\/linux\/amd64\/kubectl: expected a2e984a1\w{56}, got [0-9a-f]{64}$/);
+    expect(lastLine).toMatch(
+      /^ERROR: install: checksum mismatch for https:\/\/dl\.k8s\.io\/release\/v1\.35\.0\/bin\/linux\/amd64\/kubectl: expected a2e984a1\w{56}, got [0-9a-f]{64}$/,
+    );
     expect(existsSync(join(toolsDir, 'kubectl'))).toBe(false);
   });
 
   it('run scripts/terraform.sh with the job action and developer', () => {
     const [command] = terraformSpec.phases.build.commands;
-    const result = world.runBash(command!, [], { ACTION: 'destroy', DEVELOPER: 'alice', AWS_REGION: 'eu-west-1', TF_STATE_BUCKET: 'turbo-state', TOOLS_DIR: toolsDir }, REPO);
+    const result = world.runBash(
+      command!,
+      [],
+      { ACTION: 'destroy', DEVELOPER: 'alice', AWS_REGION: 'eu-west-1', TF_STATE_BUCKET: 'turbo-state', TOOLS_DIR: toolsDir },
+      REPO,
+    );
 
     expect(result.status).toBe(0);
     expect(result.calls.some((call) => call[0] === 'terraform' && call.includes('destroy'))).toBe(true);

@@ -28,7 +28,9 @@ describe('bin/turbo.mjs', () => {
     const dir = folderWith({ 'bad.yml': exampleText.replace('name: bob', 'name: "bob;rm -rf /"') });
     const result = turbo(process.execPath, [bin, 'validate', 'bad.yml'], dir);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('developers[1].name: must be a DNS-1123 label: lower-case letters, digits and inner hyphens (got "bob;rm -rf /")');
+    expect(result.stderr).toContain(
+      'developers[1].name: must be a DNS-1123 label: lower-case letters, digits and inner hyphens (got "bob;rm -rf /")',
+    );
   });
 
   it('is executable on its own (shebang) and exits 2 on an unknown command', () => {

@@ -31,7 +31,9 @@ describe('turbo cost', () => {
     expect(await main(['cost', '--on', '2026-07-29'], after.io)).toBe(0);
     // 10.4 h × $0.50 more per hour for the control plane.
     expect(after.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual(['alice', '10.4', '$7.54', '$16.99', '$9.45']);
-    expect(after.stdout()).toContain('Kubernetes 1.33 is in EKS extended support on 2026-07-29: the control plane is priced at the extended-support rate');
+    expect(after.stdout()).toContain(
+      'Kubernetes 1.33 is in EKS extended support on 2026-07-29: the control plane is priced at the extended-support rate',
+    );
   });
 
   it('names a region the price table does not know', async () => {

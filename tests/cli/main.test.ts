@@ -41,10 +41,17 @@ describe('turbo (the dispatcher)', () => {
   it('<command> --help prints that command’s usage and options, exit 0', async () => {
     const captured = captureIn(folderWith());
     expect(await main(['validate', '--help'], captured.io)).toBe(0);
-    expect(captured.stdout()).toBe([
-      'Check a config file and list every problem', '', 'Usage: turbo validate [file]', '', 'Options:',
-      '  [file]  the config to check (default: turbo.config.yml or turbo.config.yaml, else turbo.config.example.yml)', '',
-    ].join('\n'));
+    expect(captured.stdout()).toBe(
+      [
+        'Check a config file and list every problem',
+        '',
+        'Usage: turbo validate [file]',
+        '',
+        'Options:',
+        '  [file]  the config to check (default: turbo.config.yml or turbo.config.yaml, else turbo.config.example.yml)',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('--version prints the version of package.json', async () => {

@@ -18,10 +18,34 @@ describe('turbo plan', () => {
     expect(lines[3]).toMatch(/^developer +local time +action +run ID +reason$/);
     const rows = lines.slice(4, 8).map((line) => line.split(/ {2,}/));
     expect(rows).toEqual([
-      ['alice', 'Tue 2026-11-24 08:35 Europe/Berlin', 'up', 'alice-up-20261124', 'working day; ready by 09:00 Europe/Berlin needs a start at 08:20 Europe/Berlin'],
-      ['bob', 'Tue 2026-11-24 08:35 Europe/Berlin', 'up', 'bob-up-20261124', 'working day; ready by 08:30 Europe/Berlin needs a start at 07:50 Europe/Berlin'],
-      ['carol', 'Tue 2026-11-24 02:35 America/New_York', '-', '-', 'before the start at 08:50 America/New_York (ready by 09:30 America/New_York); nothing is running'],
-      ['dave', 'Tue 2026-11-24 13:05 Asia/Kolkata', 'up', 'dave-up-20261124', 'working day; ready by 09:00 Asia/Kolkata needs a start at 08:20 Asia/Kolkata'],
+      [
+        'alice',
+        'Tue 2026-11-24 08:35 Europe/Berlin',
+        'up',
+        'alice-up-20261124',
+        'working day; ready by 09:00 Europe/Berlin needs a start at 08:20 Europe/Berlin',
+      ],
+      [
+        'bob',
+        'Tue 2026-11-24 08:35 Europe/Berlin',
+        'up',
+        'bob-up-20261124',
+        'working day; ready by 08:30 Europe/Berlin needs a start at 07:50 Europe/Berlin',
+      ],
+      [
+        'carol',
+        'Tue 2026-11-24 02:35 America/New_York',
+        '-',
+        '-',
+        'before the start at 08:50 America/New_York (ready by 09:30 America/New_York); nothing is running',
+      ],
+      [
+        'dave',
+        'Tue 2026-11-24 13:05 Asia/Kolkata',
+        'up',
+        'dave-up-20261124',
+        'working day; ready by 09:00 Asia/Kolkata needs a start at 08:20 Asia/Kolkata',
+      ],
     ]);
     expect(lines.slice(8)).toEqual(['', '3 to start, 1 idle', '']);
   });
@@ -43,12 +67,15 @@ describe('turbo plan', () => {
     expect(captured.stdout()).toMatch(/\n0 to start, 4 idle\n$/); // a Saturday
   });
 
-  it.each(['tomorrow', '2026-11-24T07:35', '2026-02-30T08:00:00Z', '1732435200'])('a bad --at value (%s) is a usage error naming it', async (value) => {
-    const captured = withExample();
-    expect(await main(['plan', '--at', value], captured.io)).toBe(2);
-    expect(captured.stderr()).toMatch(new RegExp(`^turbo plan: --at "${value}" is not an ISO 8601 instant with a zone, such as `));
-    expect(captured.stdout()).toBe('');
-  });
+  it.each(['tomorrow', '2026-11-24T07:35', '2026-02-30T08:00:00Z', '1732435200'])(
+    'a bad --at value (%s) is a usage error naming it',
+    async (value) => {
+      const captured = withExample();
+      expect(await main(['plan', '--at', value], captured.io)).toBe(2);
+      expect(captured.stderr()).toMatch(new RegExp(`^turbo plan: --at "${value}" is not an ISO 8601 instant with a zone, such as `));
+      expect(captured.stdout()).toBe('');
+    },
+  );
 
   it('accepts offsets written with or without a colon', () => {
     expect(parseInstant('2026-11-24T09:00:00+01:00').toISOString()).toBe('2026-11-24T08:00:00.000Z');

@@ -22,7 +22,13 @@ function jenkinsConfigText(): string {
     ...example,
     runner: {
       type: 'jenkins',
-      jenkins: { url: 'https://ci.example.com/', terraformJob: TERRAFORM_JOB, deployJob: DEPLOY_JOB, userParameter: '/turbo/jenkins/user', tokenParameter: '/turbo/jenkins/token' },
+      jenkins: {
+        url: 'https://ci.example.com/',
+        terraformJob: TERRAFORM_JOB,
+        deployJob: DEPLOY_JOB,
+        userParameter: '/turbo/jenkins/user',
+        tokenParameter: '/turbo/jenkins/token',
+      },
     },
     developers: example.developers.filter((dev) => dev.name === 'alice'),
   });
@@ -41,7 +47,10 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await jenkins.close();
-  for (const [name, value] of [['JENKINS_USER', savedEnv.user], ['JENKINS_TOKEN', savedEnv.token]] as const) {
+  for (const [name, value] of [
+    ['JENKINS_USER', savedEnv.user],
+    ['JENKINS_TOKEN', savedEnv.token],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -52,13 +61,35 @@ const withJenkinsConfig = () => captureIn(folderWith({ 'jenkins.yml': jenkinsCon
 describe('turbo rehearse --runner jenkins', () => {
   it('rehearses the day with every job on the given Jenkins and writes the summary', async () => {
     const captured = withJenkinsConfig();
-    const argv = ['--runner', 'jenkins', '--jenkins-url', jenkins.url, '--config', 'jenkins.yml', '--date', '2026-11-24', '--pace', 'virtual', '--quiet', '--out', 'out'];
+    const argv = [
+      '--runner',
+      'jenkins',
+      '--jenkins-url',
+      jenkins.url,
+      '--config',
+      'jenkins.yml',
+      '--date',
+      '2026-11-24',
+      '--pace',
+      'virtual',
+      '--quiet',
+      '--out',
+      'out',
+    ];
     const code = await run(argv, captured.io);
     expect([code, captured.stderr()]).toEqual([0, '']);
     expect(captured.stdout()).toContain(`Rehearsing 2026-11-24 for 1 developer(s) of team payments, jobs on Jenkins at ${jenkins.url}`);
     expect(captured.stdout()).toContain('1 of 1 developer(s) ok');
 
-    expect(jenkins.builds.map((build) => [build.jobPath, build.parameters.ACTION, build.parameters.DEVELOPER, build.parameters.TURBO_RUN_ID, build.result])).toEqual([
+    expect(
+      jenkins.builds.map((build) => [
+        build.jobPath,
+        build.parameters.ACTION,
+        build.parameters.DEVELOPER,
+        build.parameters.TURBO_RUN_ID,
+        build.result,
+      ]),
+    ).toEqual([
       [TERRAFORM_JOB, 'apply', 'alice', 'alice-up-20261124', 'SUCCESS'],
       [DEPLOY_JOB, 'deploy', 'alice', 'alice-up-20261124', 'SUCCESS'],
       [TERRAFORM_JOB, 'destroy', 'alice', 'alice-down-20261124', 'SUCCESS'],
@@ -73,32 +104,61 @@ describe('turbo rehearse --runner jenkins', () => {
       developers: { developer: string; result: string; readyAtLocal?: string; up?: { status: string }; down?: { status: string } }[];
     };
     expect([summary.date, summary.team]).toEqual(['2026-11-24', 'payments']);
-    expect(summary.developers.map((row) => [row.developer, row.result, row.up?.status, row.down?.status])).toEqual([['alice', 'destroyed', 'SUCCEEDED', 'SUCCEEDED']]);
+    expect(summary.developers.map((row) => [row.developer, row.result, row.up?.status, row.down?.status])).toEqual([
+      ['alice', 'destroyed', 'SUCCEEDED', 'SUCCEEDED'],
+    ]);
     expect(summary.developers[0]!.readyAtLocal! <= '09:00').toBe(true);
     expect(existsSync(join(out, 'timeline.json'))).toBe(true);
     // The fake's deploy build archived APP_URL=http://alice.app.test/: the ready message carries it.
-    const outbox = readFileSync(join(out, 'outbox.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { text: string; blocks: unknown[] });
+    const outbox = readFileSync(join(out, 'outbox.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { text: string; blocks: unknown[] });
     const ready = outbox.find((message) => message.text.includes('is ready'));
     expect(JSON.stringify(ready?.blocks)).toContain('http://alice.app.test/');
     // The token never leaves the environment variable for anything the rehearsal writes.
-    for (const file of ['summary.json', 'timeline.json', 'outbox.jsonl']) expect([file, readFileSync(join(out, file), 'utf8').includes(jenkins.token)]).toEqual([file, false]);
+    for (const file of ['summary.json', 'timeline.json', 'outbox.jsonl'])
+      expect([file, readFileSync(join(out, file), 'utf8').includes(jenkins.token)]).toEqual([file, false]);
     expect(captured.stdout()).not.toContain(jenkins.token);
   });
 
   it('refuses --runner jenkins without --jenkins-url (exit 2), and contacts nothing', async () => {
     const captured = withJenkinsConfig();
-    expect(await main(['rehearse', '--runner', 'jenkins', '--config', 'jenkins.yml', '--date', '2026-11-24', '--quiet', '--out', 'out'], captured.io)).toBe(2);
+    expect(
+      await main(
+        ['rehearse', '--runner', 'jenkins', '--config', 'jenkins.yml', '--date', '2026-11-24', '--quiet', '--out', 'out'],
+        captured.io,
+      ),
+    ).toBe(2);
     expect(captured.stderr()).toMatch(/^turbo rehearse: --runner jenkins needs --jenkins-url <url>\nUsage: turbo rehearse /);
     expect(jenkins.requests).toEqual([]);
   });
 
-  it.each(['JENKINS_USER', 'JENKINS_TOKEN'])('refuses --runner jenkins without %s in the environment (exit 2), and contacts nothing', async (missing) => {
-    delete process.env[missing];
-    const captured = withJenkinsConfig();
-    const argv = ['rehearse', '--runner', 'jenkins', '--jenkins-url', jenkins.url, '--config', 'jenkins.yml', '--date', '2026-11-24', '--pace', 'virtual', '--quiet', '--out', 'out'];
-    expect(await main(argv, captured.io)).toBe(2);
-    expect(captured.stderr()).toMatch(/^turbo rehearse: --runner jenkins needs JENKINS_USER and JENKINS_TOKEN in the environment\n/);
-    expect(captured.stderr()).not.toContain(jenkins.token);
-    expect(jenkins.requests).toEqual([]);
-  });
+  it.each(['JENKINS_USER', 'JENKINS_TOKEN'])(
+    'refuses --runner jenkins without %s in the environment (exit 2), and contacts nothing',
+    async (missing) => {
+      delete process.env[missing];
+      const captured = withJenkinsConfig();
+      const argv = [
+        'rehearse',
+        '--runner',
+        'jenkins',
+        '--jenkins-url',
+        jenkins.url,
+        '--config',
+        'jenkins.yml',
+        '--date',
+        '2026-11-24',
+        '--pace',
+        'virtual',
+        '--quiet',
+        '--out',
+        'out',
+      ];
+      expect(await main(argv, captured.io)).toBe(2);
+      expect(captured.stderr()).toMatch(/^turbo rehearse: --runner jenkins needs JENKINS_USER and JENKINS_TOKEN in the environment\n/);
+      expect(captured.stderr()).not.toContain(jenkins.token);
+      expect(jenkins.requests).toEqual([]);
+    },
+  );
 });

@@ -57,7 +57,12 @@ describe('the installed command (node bin/turbo.mjs)', () => {
     const cwd = folderWith({ 'turbo.config.yml': EXAMPLE_CONFIG });
     const bin = join(__dirname, '../../bin/turbo.mjs');
     const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
-    const result = spawnSync(process.execPath, [bin, 'skip', 'alice', '--date', '2099-01-05', '--stage', 'dev'], { cwd, env, encoding: 'utf8', timeout: 30_000 });
+    const result = spawnSync(process.execPath, [bin, 'skip', 'alice', '--date', '2099-01-05', '--stage', 'dev'], {
+      cwd,
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     if (result.error) throw result.error;
     expect(result.stderr).toBe(`turbo skip: ${NO_CREDENTIALS_MESSAGE}\n`);
     expect(result.status).toBe(1);

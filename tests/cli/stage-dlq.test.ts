@@ -5,7 +5,15 @@
  * starts once, the audit has one entry, the requester gets one DM, and the queue is empty.
  * Lambda's asynchronous retries and destination are played by the mocks, as the Lambda documentation describes them.
  */
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueUrlCommand, QueueDoesNotExist, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  GetQueueUrlCommand,
+  QueueDoesNotExist,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -76,7 +84,12 @@ function fakeLambda(): void {
       const record = {
         version: '1.0',
         timestamp: '2026-11-24T10:03:00.000Z',
-        requestContext: { requestId: 'e4b46cbf-b738-xmpl-8880-a18cdf61200e', functionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${input.FunctionName}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+        requestContext: {
+          requestId: 'e4b46cbf-b738-xmpl-8880-a18cdf61200e',
+          functionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${input.FunctionName}:$LATEST`,
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: 3,
+        },
         requestPayload: JSON.parse(Buffer.from(input.Payload).toString('utf8')),
         responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
         responsePayload: { errorType: last!.name, errorMessage: last!.message },
@@ -85,7 +98,12 @@ function fakeLambda(): void {
       return { StatusCode: 202 };
     }
     const result = await invoke(input.Payload);
-    if (result.error) return { StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from(JSON.stringify({ errorType: result.error.name, errorMessage: result.error.message })) };
+    if (result.error)
+      return {
+        StatusCode: 200,
+        FunctionError: 'Unhandled',
+        Payload: Buffer.from(JSON.stringify({ errorType: result.error.name, errorMessage: result.error.message })),
+      };
     return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result.output)) };
   });
 }
@@ -100,7 +118,10 @@ beforeEach(() => {
   const deps = { config, region: 'eu-west-1', store: cloud.store, notifier: cloud.notifier } as Partial<Deps> as Deps;
   bindDeps(async () => deps);
   // The environment run's name is the run ID: Step Functions refuses it a second time.
-  sfn.on(StartExecutionCommand).resolvesOnce({ executionArn: `${ENVIRONMENT_MACHINE}:alice-up`, startDate: new Date() }).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+  sfn
+    .on(StartExecutionCommand)
+    .resolvesOnce({ executionArn: `${ENVIRONMENT_MACHINE}:alice-up`, startDate: new Date() })
+    .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
 });
 
 afterAll(() => delete process.env.TURBO_ENVIRONMENT_STATE_MACHINE_ARN);
@@ -133,7 +154,9 @@ describe('turbo dlq', () => {
     cloud.clearFault('alice', 'slack-429-500-invalid-auth');
     const replayed = await turbo(['dlq', '--redrive', '--stage', 'dev']);
     expect([replayed.code, replayed.stderr]).toEqual([0, '']);
-    expect(replayed.stdout).toBe('  replayed turbo-dev-slackWork (2026-11-24T10:03:00.000Z) and removed it from the queue\nReplayed 1 of 1 message(s).\n');
+    expect(replayed.stdout).toBe(
+      '  replayed turbo-dev-slackWork (2026-11-24T10:03:00.000Z) and removed it from the queue\nReplayed 1 of 1 message(s).\n',
+    );
     expect(queue).toEqual([]);
     expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: FUNCTION, InvocationType: 'RequestResponse' });
 
@@ -141,7 +164,9 @@ describe('turbo dlq', () => {
     expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1 + MAXIMUM_RETRY_ATTEMPTS + 1);
     expect(new Set(sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name)).size).toBe(1);
     expect(cloud.records.get('alice')!.audit).toEqual([{ at: upRequest.requestedAt, by: upRequest.requestedBy, action: 'up' }]);
-    expect(cloud.outbox.map((message) => [message.to.user, message.text])).toEqual([[alice.slackUserId, expect.stringContaining("Starting alice's cluster")]]);
+    expect(cloud.outbox.map((message) => [message.to.user, message.text])).toEqual([
+      [alice.slackUserId, expect.stringContaining("Starting alice's cluster")],
+    ]);
 
     const again = await turbo(['dlq', '--redrive', '--stage', 'dev']);
     expect([again.code, again.stdout]).toEqual([0, 'turbo-dev-async-failures is empty.\n']);
@@ -152,13 +177,19 @@ describe('turbo dlq', () => {
     await new LambdaAsyncWork(new LambdaClient({ region: 'eu-west-1' }), FUNCTION).enqueue(upRequest);
     const replayed = await turbo(['dlq', '--redrive', '--stage', 'dev']);
     expect(replayed.code).toBe(1);
-    expect(replayed.stdout).toMatch(/^ {2}still failing turbo-dev-slackWork \(2026-11-24T10:03:00.000Z\): Unhandled .*invalid_auth.*; left in the queue\nReplayed 0 of 1 message\(s\); 1 left in turbo-dev-async-failures\.\n$/);
+    expect(replayed.stdout).toMatch(
+      /^ {2}still failing turbo-dev-slackWork \(2026-11-24T10:03:00.000Z\): Unhandled .*invalid_auth.*; left in the queue\nReplayed 0 of 1 message\(s\); 1 left in turbo-dev-async-failures\.\n$/,
+    );
     expect(queue).toHaveLength(1);
     expect(sqs).not.toHaveReceivedCommand(DeleteMessageCommand);
   });
 
   it('refuses to replay another stage’s function, and blanks secret-looking fields in a listing', async () => {
-    const record = { timestamp: '2026-11-24T10:03:00.000Z', requestContext: { functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:turbo-prod-slackWork', condition: 'EventAgeExceeded' }, requestPayload: { developer: 'alice', token: 'xoxb-not-for-your-eyes' } };
+    const record = {
+      timestamp: '2026-11-24T10:03:00.000Z',
+      requestContext: { functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:turbo-prod-slackWork', condition: 'EventAgeExceeded' },
+      requestPayload: { developer: 'alice', token: 'xoxb-not-for-your-eyes' },
+    };
     queue.push({ message: { MessageId: 'msg-9', Body: JSON.stringify(record) }, hiddenUntil: 0 });
     const listed = await turbo(['dlq', '--stage', 'dev']);
     expect(listed.stdout).toContain('turbo-prod-slackWork  EventAgeExceeded\n    {"developer":"alice","token":"[redacted]"}\n');
@@ -173,6 +204,9 @@ describe('turbo dlq', () => {
   it('says so when the stage has no queue', async () => {
     sqs.on(GetQueueUrlCommand).rejects(new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: {} }));
     const result = await turbo(['dlq', '--stage', 'dev']);
-    expect([result.code, result.stderr]).toEqual([1, 'turbo dlq: stage "dev" in eu-west-1 has no queue turbo-dev-async-failures (check --stage and --region)\n']);
+    expect([result.code, result.stderr]).toEqual([
+      1,
+      'turbo dlq: stage "dev" in eu-west-1 has no queue turbo-dev-async-failures (check --stage and --region)\n',
+    ]);
   });
 });

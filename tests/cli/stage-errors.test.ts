@@ -39,7 +39,8 @@ describe('no AWS credentials', () => {
 
 describe('a stage that is not deployed in the region', () => {
   const noTable = 'stage "prod" in eu-west-1 was not found: there is no table turbo-prod-environments (check --stage and --region)';
-  const noMachines = 'stage "prod" in eu-west-1 was not found: there is no state machine turbo-prod-environment or turbo-prod-reconcile (check --stage and --region)';
+  const noMachines =
+    'stage "prod" in eu-west-1 was not found: there is no state machine turbo-prod-environment or turbo-prod-reconcile (check --stage and --region)';
 
   beforeEach(() => {
     const missingTable = new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: { httpStatusCode: 400 } });
@@ -65,15 +66,21 @@ describe('a stage that is not deployed in the region', () => {
   it('a state machine that exists in another region only is not found in this one', async () => {
     sfn.on(ListStateMachinesCommand).resolves({ stateMachines: [] });
     const result = await turbo(['runs', '--stage', 'dev', '--region', 'us-east-1']);
-    expect(result.stderr).toBe('turbo runs: stage "dev" in us-east-1 was not found: there is no state machine turbo-dev-environment or turbo-dev-reconcile (check --stage and --region)\n');
+    expect(result.stderr).toBe(
+      'turbo runs: stage "dev" in us-east-1 was not found: there is no state machine turbo-dev-environment or turbo-dev-reconcile (check --stage and --region)\n',
+    );
   });
 
   it('a half-deployed stage names the machine that is missing', async () => {
     sfn.on(ListStateMachinesCommand).resolves({
-      stateMachines: [{ name: 'turbo-dev-reconcile', stateMachineArn: machineArn('turbo-dev-reconcile'), type: 'STANDARD', creationDate: new Date() }],
+      stateMachines: [
+        { name: 'turbo-dev-reconcile', stateMachineArn: machineArn('turbo-dev-reconcile'), type: 'STANDARD', creationDate: new Date() },
+      ],
     });
     const result = await turbo(['redrive', 'bob-up-20261124', '--stage', 'dev']);
-    expect(result.stderr).toBe('turbo redrive: stage "dev" in eu-west-1 was not found: there is no state machine turbo-dev-environment (check --stage and --region)\n');
+    expect(result.stderr).toBe(
+      'turbo redrive: stage "dev" in eu-west-1 was not found: there is no state machine turbo-dev-environment (check --stage and --region)\n',
+    );
   });
 });
 
@@ -100,14 +107,25 @@ describe('bad flags: the usage, exit 2, and no AWS call', () => {
   ])('turbo %j', async (argv, message) => {
     const result = await turbo(argv);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^turbo ${argv[0]}: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\n]*\nUsage: turbo ${argv[0]} .*--stage <stage> \\[--config <file>\\] \\[--region <region>\\]\n$`));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^turbo ${argv[0]}: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\n]*\nUsage: turbo ${argv[0]} .*--stage <stage> \\[--config <file>\\] \\[--region <region>\\]\n$`,
+      ),
+    );
     expect([...dynamo.calls(), ...sfn.calls(), ...sts.calls()]).toHaveLength(0);
   });
 });
 
 describe('other failures are said, never taken for success', () => {
   it('AWS refusing the caller names the refusal', async () => {
-    dynamo.on(ScanCommand).rejects(Object.assign(new Error('User: arn:aws:iam::123456789012:user/intern is not authorized to perform: dynamodb:Scan'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    dynamo
+      .on(ScanCommand)
+      .rejects(
+        Object.assign(new Error('User: arn:aws:iam::123456789012:user/intern is not authorized to perform: dynamodb:Scan'), {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
     const result = await turbo(['status', '--stage', 'dev']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
@@ -116,14 +134,25 @@ describe('other failures are said, never taken for success', () => {
   });
 
   it('throttling that outlasted the SDK’s retries', async () => {
-    dynamo.on(ScanCommand).rejects(Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    dynamo
+      .on(ScanCommand)
+      .rejects(
+        Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+          name: 'ThrottlingException',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
     const result = await turbo(['status', '--stage', 'dev']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^turbo status: DynamoDB Scan of turbo-dev-environments failed after the SDK's retries \(ThrottlingException/);
+    expect(result.stderr).toMatch(
+      /^turbo status: DynamoDB Scan of turbo-dev-environments failed after the SDK's retries \(ThrottlingException/,
+    );
   });
 
   it('an invalid config lists its problems and asks AWS nothing', async () => {
-    const result = await turbo(['status', '--stage', 'dev'], { 'turbo.config.yml': EXAMPLE_CONFIG.replace('maxKeepUntil: "23:00"', 'maxKeepUntil: "late"') });
+    const result = await turbo(['status', '--stage', 'dev'], {
+      'turbo.config.yml': EXAMPLE_CONFIG.replace('maxKeepUntil: "23:00"', 'maxKeepUntil: "late"'),
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^turbo\.config\.yml: 1 problem\n {2}maxKeepUntil: /);
     expect(dynamo.calls()).toHaveLength(0);

@@ -13,7 +13,8 @@ export const CALLER_ARN = `arn:aws:iam::${ACCOUNT}:user/ops-lead`;
 export const machineArn = (machine: string, region = 'eu-west-1') => `arn:aws:states:${region}:${ACCOUNT}:stateMachine:${machine}`;
 export const ENVIRONMENT_MACHINE = machineArn('turbo-dev-environment');
 export const RECONCILE_MACHINE = machineArn('turbo-dev-reconcile');
-export const executionArn = (name: string, machine = 'turbo-dev-environment') => `arn:aws:states:eu-west-1:${ACCOUNT}:execution:${machine}:${name}`;
+export const executionArn = (name: string, machine = 'turbo-dev-environment') =>
+  `arn:aws:states:eu-west-1:${ACCOUNT}:execution:${machine}:${name}`;
 
 export const dynamo = mockClient(DynamoDBDocumentClient);
 export const sfn = mockClient(SFNClient);
@@ -24,7 +25,12 @@ export function deployDevStage(): void {
   dynamo.reset();
   sfn.reset();
   sts.reset();
-  const machine = (name: string) => ({ name, stateMachineArn: machineArn(name), type: 'STANDARD' as const, creationDate: new Date('2026-11-01T00:00:00Z') });
+  const machine = (name: string) => ({
+    name,
+    stateMachineArn: machineArn(name),
+    type: 'STANDARD' as const,
+    creationDate: new Date('2026-11-01T00:00:00Z'),
+  });
   sfn
     .on(ListStateMachinesCommand)
     .resolvesOnce({ stateMachines: [machine('billing-nightly'), machine('turbo-dev-reconcile')], nextToken: 'page-2' })
@@ -46,7 +52,18 @@ export async function turbo(argv: string[], files: Record<string, string> = {}) 
 export function freezeDate(iso: string): void {
   jest.useFakeTimers({
     now: new Date(iso),
-    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
   });
 }
 

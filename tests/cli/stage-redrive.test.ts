@@ -11,7 +11,9 @@ describe('turbo redrive', () => {
     const result = await turbo(['redrive', 'bob-up-20261124', '--stage', 'dev']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`Redriven ${executionArn('bob-up-20261124')} at 2026-11-24T09:12:00.000Z: it resumes from the step that failed.\n`);
+    expect(result.stdout).toBe(
+      `Redriven ${executionArn('bob-up-20261124')} at 2026-11-24T09:12:00.000Z: it resumes from the step that failed.\n`,
+    );
     expect(sfn).toHaveReceivedCommandTimes(RedriveExecutionCommand, 1);
     expect(sfn).toHaveReceivedCommandWith(RedriveExecutionCommand, { executionArn: executionArn('bob-up-20261124') });
   });
@@ -27,19 +29,27 @@ describe('turbo redrive', () => {
     const staging = executionArn('bob-up-20261124', 'turbo-staging-environment');
     const result = await turbo(['redrive', staging, '--stage', 'dev']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`turbo redrive: ${staging} is not an execution of stage "dev" in eu-west-1 (turbo-dev-environment or turbo-dev-reconcile)\n`);
+    expect(result.stderr).toBe(
+      `turbo redrive: ${staging} is not an execution of stage "dev" in eu-west-1 (turbo-dev-environment or turbo-dev-reconcile)\n`,
+    );
     expect(sfn).not.toHaveReceivedCommand(RedriveExecutionCommand);
   });
 
   it('says clearly when the execution cannot be redriven', async () => {
-    sfn.on(RedriveExecutionCommand).rejects(new ExecutionNotRedrivable({ message: 'Execution is SUCCEEDED and cannot be redriven.', $metadata: { httpStatusCode: 400 } }));
+    sfn
+      .on(RedriveExecutionCommand)
+      .rejects(
+        new ExecutionNotRedrivable({ message: 'Execution is SUCCEEDED and cannot be redriven.', $metadata: { httpStatusCode: 400 } }),
+      );
     const result = await turbo(['redrive', 'alice-up-20261124', '--stage', 'dev']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('turbo redrive: alice-up-20261124 cannot be redriven: Execution is SUCCEEDED and cannot be redriven.\n');
   });
 
   it('says so when there is no such execution', async () => {
-    sfn.on(RedriveExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution does not exist', $metadata: { httpStatusCode: 400 } }));
+    sfn
+      .on(RedriveExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution does not exist', $metadata: { httpStatusCode: 400 } }));
     const result = await turbo(['redrive', 'zed-up-20261124', '--stage', 'dev']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('turbo redrive: there is no execution zed-up-20261124 in stage "dev" in eu-west-1\n');

@@ -15,11 +15,23 @@ const item = (name: string, status: ExecutionListItem['status'], start: string, 
   ...(stop ? { stopDate: at(stop) } : {}),
 });
 
-type Step = [state: string, kind: 'Task' | 'Wait' | 'Choice' | 'Fail', enter: string, exit: string, lambda?: Array<{ error: string; cause: string } | 'ok'>];
+type Step = [
+  state: string,
+  kind: 'Task' | 'Wait' | 'Choice' | 'Fail',
+  enter: string,
+  exit: string,
+  lambda?: Array<{ error: string; cause: string } | 'ok'>,
+];
 
 /** A history as GetExecutionHistory returns it: the input, each state entered and exited, each Lambda attempt, the end. */
-function history(input: Record<string, unknown>, steps: Step[], end: { type: 'ExecutionSucceeded' | 'ExecutionFailed'; at: string; error?: string; cause?: string } | undefined): HistoryEvent[] {
-  const events: Omit<HistoryEvent, 'id'>[] = [{ type: 'ExecutionStarted', timestamp: at(steps[0]![2]), executionStartedEventDetails: { input: JSON.stringify(input) } }];
+function history(
+  input: Record<string, unknown>,
+  steps: Step[],
+  end: { type: 'ExecutionSucceeded' | 'ExecutionFailed'; at: string; error?: string; cause?: string } | undefined,
+): HistoryEvent[] {
+  const events: Omit<HistoryEvent, 'id'>[] = [
+    { type: 'ExecutionStarted', timestamp: at(steps[0]![2]), executionStartedEventDetails: { input: JSON.stringify(input) } },
+  ];
   for (const [name, kind, enter, exit, attempts] of steps) {
     events.push({ type: `${kind}StateEntered`, timestamp: at(enter), stateEnteredEventDetails: { name } });
     for (const attempt of attempts ?? []) {
@@ -33,8 +45,10 @@ function history(input: Record<string, unknown>, steps: Step[], end: { type: 'Ex
     }
     if (kind !== 'Fail') events.push({ type: `${kind}StateExited`, timestamp: at(exit), stateExitedEventDetails: { name } });
   }
-  if (end?.type === 'ExecutionSucceeded') events.push({ type: end.type, timestamp: at(end.at), executionSucceededEventDetails: { output: '{}' } });
-  if (end?.type === 'ExecutionFailed') events.push({ type: end.type, timestamp: at(end.at), executionFailedEventDetails: { error: end.error, cause: end.cause } });
+  if (end?.type === 'ExecutionSucceeded')
+    events.push({ type: end.type, timestamp: at(end.at), executionSucceededEventDetails: { output: '{}' } });
+  if (end?.type === 'ExecutionFailed')
+    events.push({ type: end.type, timestamp: at(end.at), executionFailedEventDetails: { error: end.error, cause: end.cause } });
   return events.map((event, index) => ({ id: index + 1, previousEventId: index, ...event }) as HistoryEvent);
 }
 
@@ -79,7 +93,10 @@ const bobUp = history(
 
 const carolRunning = history(
   { developer: 'carol', action: 'up', runId: 'carol-up-20261124', clusterName: 'turbo-carol', expiresAt: '2026-11-24T23:00:00.000Z' },
-  [['ClaimEnvironment', 'Task', '13:05:00', '13:05:01', ['ok']], ['WaitForApplyJob', 'Wait', '13:05:01', '13:06:00']],
+  [
+    ['ClaimEnvironment', 'Task', '13:05:00', '13:05:01', ['ok']],
+    ['WaitForApplyJob', 'Wait', '13:05:01', '13:06:00'],
+  ],
   undefined,
 );
 
@@ -156,7 +173,10 @@ describe('turbo runs', () => {
 describe('turbo runs --report', () => {
   beforeEach(() => {
     // alice's history comes in two pages.
-    sfn.on(GetExecutionHistoryCommand, { executionArn: executionArn('alice-up-20261124') }).resolvesOnce({ events: aliceUp.slice(0, 20), nextToken: 'rest' }).resolvesOnce({ events: aliceUp.slice(20) });
+    sfn
+      .on(GetExecutionHistoryCommand, { executionArn: executionArn('alice-up-20261124') })
+      .resolvesOnce({ events: aliceUp.slice(0, 20), nextToken: 'rest' })
+      .resolvesOnce({ events: aliceUp.slice(20) });
     sfn.on(GetExecutionHistoryCommand, { executionArn: executionArn('bob-up-20261124') }).resolves({ events: bobUp });
     sfn.on(GetExecutionHistoryCommand, { executionArn: executionArn('carol-up-20261124') }).resolves({ events: carolRunning });
     sfn.on(GetExecutionHistoryCommand, { executionArn: executionArn('dave-down-20261123') }).resolves({
@@ -193,14 +213,23 @@ describe('turbo runs --report', () => {
     }));
     expect(rows).toEqual([
       // The throttled CheckApplyJob attempt was retried and succeeded: no failure mark.
-      { developer: 'alice up 11-24', outcome: 'ready', steps: ['claim', 'apply', 'cluster', 'deploy', 'notify'], failures: 0, end: 'ready 07:55 UTC' },
+      {
+        developer: 'alice up 11-24',
+        outcome: 'ready',
+        steps: ['claim', 'apply', 'cluster', 'deploy', 'notify'],
+        failures: 0,
+        end: 'ready 07:55 UTC',
+      },
       { developer: 'bob up 11-24', outcome: 'failed', steps: ['claim', 'apply', 'failure'], failures: 2, end: 'failed in Terraform apply' },
       { developer: 'carol up 11-24', outcome: 'running', steps: expect.any(Array), failures: 0, end: 'running' },
       { developer: 'dave down 11-24', outcome: 'destroyed', steps: ['claim', 'destroy', 'notify'], failures: 0, end: 'destroyed' },
     ]);
     expect(html).toContain('<li class="failure"><strong>bob up 11-24</strong> failed: apply job failed: quota exceeded</li>');
     expect(sfn).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 5);
-    expect(sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, { executionArn: executionArn('alice-up-20261124'), nextToken: 'rest' });
+    expect(sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, {
+      executionArn: executionArn('alice-up-20261124'),
+      nextToken: 'rest',
+    });
   });
 
   it('with --failed, only the failed runs are read and drawn', async () => {
@@ -214,7 +243,11 @@ describe('turbo runs --report', () => {
   });
 
   it('no report is written when the history cannot be read', async () => {
-    sfn.on(GetExecutionHistoryCommand).rejects(Object.assign(new Error('User is not authorized to perform: states:GetExecutionHistory'), { name: 'AccessDeniedException' }));
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .rejects(
+        Object.assign(new Error('User is not authorized to perform: states:GetExecutionHistory'), { name: 'AccessDeniedException' }),
+      );
     const result = await turbo(['runs', '--report', 'runs.html', '--stage', 'dev']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('turbo runs: User is not authorized to perform: states:GetExecutionHistory\n');
@@ -225,7 +258,14 @@ describe('turbo runs --report', () => {
 describe('executionFromHistory', () => {
   it('turns a history into visits: each state entered and exited, failed only when its last attempt failed', () => {
     const execution = executionFromHistory(runs[2]!, bobUp);
-    expect(execution).toMatchObject({ name: 'bob-up-20261124', machine: 'environment', status: 'FAILED', error: 'Turbo.JobFailed', cause: 'apply job failed: quota exceeded', input: { developer: 'bob' } });
+    expect(execution).toMatchObject({
+      name: 'bob-up-20261124',
+      machine: 'environment',
+      status: 'FAILED',
+      error: 'Turbo.JobFailed',
+      cause: 'apply job failed: quota exceeded',
+      input: { developer: 'bob' },
+    });
     expect(execution.visits.map((visit) => [visit.name, visit.failed?.error ?? null])).toEqual([
       ['ClaimEnvironment', null],
       ['StartApplyJob', null],

@@ -30,7 +30,9 @@ function startedInput(): Record<string, unknown> {
 beforeEach(() => {
   deployDevStage();
   dynamo.on(GetCommand).resolves({}); // no record, unless a test says otherwise
-  dynamo.on(UpdateCommand).callsFake((input: { Key: { developer: string } }) => ({ Attributes: { developer: input.Key.developer, status: 'ready' } }));
+  dynamo
+    .on(UpdateCommand)
+    .callsFake((input: { Key: { developer: string } }) => ({ Attributes: { developer: input.Key.developer, status: 'ready' } }));
   sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({ executionArn: executionArn(input.name), startDate: new Date() }));
 });
 afterEach(() => jest.useRealTimers());
@@ -83,7 +85,9 @@ describe('turbo keep', () => {
   ])('bad --until %j: usage, exit 2', async (flags, message) => {
     const result = await turbo(['keep', 'alice', ...flags, '--stage', 'dev']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`turbo keep: ${message}\nUsage: turbo keep <developer> --until HH:MM --stage <stage> [--config <file>] [--region <region>]\n`);
+    expect(result.stderr).toBe(
+      `turbo keep: ${message}\nUsage: turbo keep <developer> --until HH:MM --stage <stage> [--config <file>] [--region <region>]\n`,
+    );
     expect(dynamo.calls()).toHaveLength(0);
   });
 });
@@ -111,13 +115,17 @@ describe('turbo skip', () => {
   it('--date 2026-02-30 does not exist: says so, usage, exit 2', async () => {
     const result = await turbo(['skip', 'bob', '--date', '2026-02-30', '--stage', 'dev']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^turbo skip: --date 2026-02-30: that date does not exist \(February 2026 has 28 days\)\nUsage: turbo skip/);
+    expect(result.stderr).toMatch(
+      /^turbo skip: --date 2026-02-30: that date does not exist \(February 2026 has 28 days\)\nUsage: turbo skip/,
+    );
   });
 
   it.each(['tomorrow', '26.11.2026'])('--date %s is not a date: usage, exit 2', async (date) => {
     const result = await turbo(['skip', 'bob', '--date', date, '--stage', 'dev']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^turbo skip: --date needs a date YYYY-MM-DD, got "${date}"\nUsage: turbo skip <developer> --date YYYY-MM-DD`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^turbo skip: --date needs a date YYYY-MM-DD, got "${date}"\nUsage: turbo skip <developer> --date YYYY-MM-DD`),
+    );
   });
 });
 
@@ -135,17 +143,27 @@ describe('turbo up', () => {
     expect(start.stateMachineArn).toBe(ENVIRONMENT_MACHINE);
     expect(start.name).toBe('carol-up-20261124-manual-1000');
     // Teardown at 18:00 in New York.
-    expect(startedInput()).toEqual({ developer: 'carol', action: 'up', runId: 'carol-up-20261124-manual-1000', clusterName: 'turbo-carol', expiresAt: '2026-11-24T23:00:00.000Z' });
+    expect(startedInput()).toEqual({
+      developer: 'carol',
+      action: 'up',
+      runId: 'carol-up-20261124-manual-1000',
+      clusterName: 'turbo-carol',
+      expiresAt: '2026-11-24T23:00:00.000Z',
+    });
     expect(amendValues()[':audit']).toEqual([{ at: '2026-11-24T15:00:00.000Z', by: BY, action: 'up' }]);
     expect(sfn).toHaveReceivedCommandTimes(ListStateMachinesCommand, 2); // both pages, once
   });
 
   it('says so when the execution already exists (exit 0, nothing new started)', async () => {
     freezeDate('2026-11-24T15:00:00.000Z');
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: { httpStatusCode: 400 } }));
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: { httpStatusCode: 400 } }));
     const result = await turbo(['up', 'carol', '--stage', 'dev']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`Execution ${executionArn('carol-up-20261124-manual-1000')} already exists: nothing new was started.\n`);
+    expect(result.stdout).toContain(
+      `Execution ${executionArn('carol-up-20261124-manual-1000')} already exists: nothing new was started.\n`,
+    );
   });
 
   it('a cluster that is already ready is not started again', async () => {
@@ -177,7 +195,13 @@ describe('turbo down', () => {
       "Destroying alice's cluster (run alice-down-20261124-manual-1835). Today is now a skip day, so it stays down until your next working day.\n" +
         `Execution ${executionArn('alice-down-20261124-manual-1835')}\n`,
     );
-    expect(startedInput()).toEqual({ developer: 'alice', action: 'down', runId: 'alice-down-20261124-manual-1835', clusterName: 'turbo-alice', expiresAt: null });
+    expect(startedInput()).toEqual({
+      developer: 'alice',
+      action: 'down',
+      runId: 'alice-down-20261124-manual-1835',
+      clusterName: 'turbo-alice',
+      expiresAt: null,
+    });
     const values = amendValues();
     expect(values[':skipDate']).toEqual(new Set(['2026-11-24']));
     expect(values[':audit']).toEqual([{ at: '2026-11-24T17:35:00.000Z', by: BY, action: 'down' }]);

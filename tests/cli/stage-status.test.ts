@@ -34,7 +34,14 @@ const secondPage = [
     destroyedAt: '2026-11-24T13:40:00.000Z',
     updatedAt: '2026-11-24T13:40:00.000Z',
   },
-  { developer: 'eve', status: 'ready', clusterName: 'turbo-eve', runId: 'eve-up-20261120', readyAt: '2026-11-20T08:00:00.000Z', updatedAt: '2026-11-20T08:00:00.000Z' },
+  {
+    developer: 'eve',
+    status: 'ready',
+    clusterName: 'turbo-eve',
+    runId: 'eve-up-20261120',
+    readyAt: '2026-11-20T08:00:00.000Z',
+    updatedAt: '2026-11-20T08:00:00.000Z',
+  },
 ];
 
 describe('turbo status', () => {
@@ -55,10 +62,22 @@ describe('turbo status', () => {
     expect(cells(lines[2])).toEqual(['developer', 'status', 'since', 'expires', 'image version', 'last run']);
     // Ready since readyAt; it expires at the later of expiresAt (19:00) and the keep-alive (22:00), in Berlin.
     expect(cells(lines[3])).toEqual([
-      'alice', 'ready', '08:56 Europe/Berlin (Tue 24 Nov)', '22:00 Europe/Berlin (Tue 24 Nov)', 'frontend 1.4.2, mongo 7.0.14', 'alice-up-20261124',
+      'alice',
+      'ready',
+      '08:56 Europe/Berlin (Tue 24 Nov)',
+      '22:00 Europe/Berlin (Tue 24 Nov)',
+      'frontend 1.4.2, mongo 7.0.14',
+      'alice-up-20261124',
     ]);
     // A failed run shows its error on one line.
-    expect(cells(lines[4])).toEqual(['bob', 'failed', '08:15 Europe/Berlin (Tue 24 Nov)', '-', '-', 'bob-up-20261124 (failed: apply job failed: quota exceeded)']);
+    expect(cells(lines[4])).toEqual([
+      'bob',
+      'failed',
+      '08:15 Europe/Berlin (Tue 24 Nov)',
+      '-',
+      '-',
+      'bob-up-20261124 (failed: apply job failed: quota exceeded)',
+    ]);
     expect(cells(lines[5])).toEqual(['carol', 'absent', '-', '-', '-', '-']);
     // Destroyed since its destroyedAt (not the morning's readyAt), in dave's own zone; no expiry once destroyed.
     expect(cells(lines[6])).toEqual(['dave', 'destroyed', '19:10 Asia/Kolkata (Tue 24 Nov)', '-', '-', 'dave-down-20261124']);
@@ -67,7 +86,11 @@ describe('turbo status', () => {
 
     // The paginator reuses one input object, so only the last page's start key can be checked.
     expect(dynamo).toHaveReceivedCommandTimes(ScanCommand, 2);
-    expect(dynamo).toHaveReceivedNthCommandWith(2, ScanCommand, { TableName: 'turbo-dev-environments', ConsistentRead: true, ExclusiveStartKey: { developer: 'bob' } });
+    expect(dynamo).toHaveReceivedNthCommandWith(2, ScanCommand, {
+      TableName: 'turbo-dev-environments',
+      ConsistentRead: true,
+      ExclusiveStartKey: { developer: 'bob' },
+    });
   });
 
   describe('the region', () => {
@@ -93,7 +116,9 @@ describe('turbo status', () => {
 
     it('the config’s region when neither is given', async () => {
       delete process.env.AWS_REGION;
-      const result = await turbo(['status', '--stage', 'dev'], { 'turbo.config.yml': EXAMPLE_CONFIG.replace('region: eu-west-1', 'region: eu-north-1') });
+      const result = await turbo(['status', '--stage', 'dev'], {
+        'turbo.config.yml': EXAMPLE_CONFIG.replace('region: eu-west-1', 'region: eu-north-1'),
+      });
       expect(result.stdout).toContain('stage "dev" in eu-north-1');
       expect(await regionOfScan()).toBe('eu-north-1');
     });

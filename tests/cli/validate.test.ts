@@ -14,10 +14,13 @@ const realText = exampleText
 const exampleWarnings = [
   '  warning: slack.opsChannel: looks like the example\'s placeholder: put the real Slack ID (got "C0OPS00001")',
   '  warning: ops[0]: looks like the example\'s placeholder: put the real Slack ID (got "U0OPSLEAD1")',
-  ...['U0ALICE001', 'U0BOB00001', 'U0CAROL001', 'U0DAVE0001'].map((id, index) =>
-    `  warning: developers[${index}].slackUserId: looks like the example's placeholder: put the real Slack ID (got "${id}")`),
-  ...['user/alice', 'user/bob', 'role/carol-dev', 'user/dave'].map((name, index) =>
-    `  warning: developers[${index}].iamPrincipalArn: is in the example's account 123456789012: put the real ARN (got "arn:aws:iam::123456789012:${name}")`),
+  ...['U0ALICE001', 'U0BOB00001', 'U0CAROL001', 'U0DAVE0001'].map(
+    (id, index) => `  warning: developers[${index}].slackUserId: looks like the example's placeholder: put the real Slack ID (got "${id}")`,
+  ),
+  ...['user/alice', 'user/bob', 'role/carol-dev', 'user/dave'].map(
+    (name, index) =>
+      `  warning: developers[${index}].iamPrincipalArn: is in the example's account 123456789012: put the real ARN (got "arn:aws:iam::123456789012:${name}")`,
+  ),
   '  warning: leadMinutes: cannot cover jobs.applyMinutes (12) + jobs.deployMinutes (1) + one reconcile tick (15) = 28: clusters may be ready ' +
     'after readyBy; set it to 28 or more (got 25)',
   '',
@@ -28,7 +31,9 @@ describe('turbo validate', () => {
   it('accepts a valid file and prints a short summary', async () => {
     const captured = captureIn(folderWith({ 'team.yml': exampleText }));
     expect(await run(['team.yml', '--on', '2026-12-01'], captured.io)).toBe(0);
-    expect(captured.stdout()).toBe(`team.yml: OK — team payments in eu-west-1, 4 developers (alice, bob, carol, dave), runner codebuild\n${exampleWarnings}`);
+    expect(captured.stdout()).toBe(
+      `team.yml: OK — team payments in eu-west-1, 4 developers (alice, bob, carol, dave), runner codebuild\n${exampleWarnings}`,
+    );
     expect(captured.stderr()).toBe('');
   });
 
@@ -44,10 +49,14 @@ describe('turbo validate', () => {
     [45, 29, 1, false],
     [45, 29, 2, true],
   ])('leadMinutes %i against apply %i + deploy %i + one 15-minute tick: warns %s', async (lead, apply, deploy, warns) => {
-    const text = realText.replace('leadMinutes: 30', `leadMinutes: ${lead}`).replace('applyMinutes: 12', `applyMinutes: ${apply}`).replace('deployMinutes: 1', `deployMinutes: ${deploy}`);
+    const text = realText
+      .replace('leadMinutes: 30', `leadMinutes: ${lead}`)
+      .replace('applyMinutes: 12', `applyMinutes: ${apply}`)
+      .replace('deployMinutes: 1', `deployMinutes: ${deploy}`);
     const captured = captureIn(folderWith({ 'team.yml': text }));
     expect(await run(['team.yml', '--on', '2026-12-01'], captured.io)).toBe(0);
-    const warning = `  warning: leadMinutes: cannot cover jobs.applyMinutes (${apply}) + jobs.deployMinutes (${deploy}) + one reconcile tick (15) = ` +
+    const warning =
+      `  warning: leadMinutes: cannot cover jobs.applyMinutes (${apply}) + jobs.deployMinutes (${deploy}) + one reconcile tick (15) = ` +
       `${apply + deploy + 15}: clusters may be ready after readyBy; set it to ${apply + deploy + 15} or more (got ${lead})\n`;
     if (warns) expect(captured.stdout()).toContain(warning);
     else expect(captured.stdout()).not.toContain('warning');
@@ -66,16 +75,22 @@ describe('turbo validate', () => {
   it('an empty file says it is empty, exit 1', async () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': '' }));
     expect(await run(['--on', '2026-12-01'], captured.io)).toBe(1);
-    expect(captured.stderr()).toBe('turbo.config.yml: 1 problem\n  (file): is empty: copy turbo.config.example.yml and fill in the roster\n');
+    expect(captured.stderr()).toBe(
+      'turbo.config.yml: 1 problem\n  (file): is empty: copy turbo.config.example.yml and fill in the roster\n',
+    );
   });
 
   it('warns on stderr, and still exits 0, when the Kubernetes version is in or near EKS extended support', async () => {
     const old = captureIn(folderWith({ 'team.yml': exampleText.replace(/kubernetesVersion: "[^"]+"/, 'kubernetesVersion: "1.33"') }));
     expect(await run(['team.yml', '--on', '2026-12-01'], old.io)).toBe(0);
-    expect(old.stderr()).toMatch(/^team\.yml: warning: cluster\.kubernetesVersion 1\.33 is in EKS extended support since 2026-07-29: .*\n$/);
+    expect(old.stderr()).toMatch(
+      /^team\.yml: warning: cluster\.kubernetesVersion 1\.33 is in EKS extended support since 2026-07-29: .*\n$/,
+    );
     const soon = captureIn(folderWith({ 'team.yml': exampleText }));
     expect(await run(['team.yml', '--on', '2027-03-01'], soon.io)).toBe(0);
-    expect(soon.stderr()).toMatch(/^team\.yml: warning: cluster\.kubernetesVersion 1\.35 leaves EKS standard support on 2027-03-27, in 26 days/);
+    expect(soon.stderr()).toMatch(
+      /^team\.yml: warning: cluster\.kubernetesVersion 1\.35 leaves EKS standard support on 2027-03-27, in 26 days/,
+    );
     const fine = captureIn(folderWith({ 'team.yml': exampleText }));
     expect(await run(['team.yml', '--on', '2026-12-01'], fine.io)).toBe(0);
     expect(fine.stderr()).toBe('');
@@ -111,7 +126,9 @@ describe('turbo validate', () => {
     const dir = folderWith({ 'turbo.config.example.yml': exampleText });
     const captured = captureIn(dir);
     expect(await run([], captured.io)).toBe(0);
-    expect(captured.stderr()).toBe(`turbo: turbo.config.yml or turbo.config.yaml not found in ${dir}; using turbo.config.example.yml instead\n`);
+    expect(captured.stderr()).toBe(
+      `turbo: turbo.config.yml or turbo.config.yaml not found in ${dir}; using turbo.config.example.yml instead\n`,
+    );
     expect(captured.stdout()).toMatch(/^turbo\.config\.example\.yml: OK/);
   });
 

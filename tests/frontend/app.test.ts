@@ -186,7 +186,12 @@ describe.each(STORAGES)('on %s notes', (_name, create, kind) => {
       const { app } = await appWith();
       const xml = await app.inject({ method: 'POST', url: '/notes', headers: { 'content-type': 'application/xml' }, payload: '<text/>' });
       expect(xml.statusCode).toBe(415);
-      const plain = await app.inject({ method: 'POST', url: '/notes', headers: { 'content-type': 'text/plain', accept: 'application/json' }, payload: 'hi' });
+      const plain = await app.inject({
+        method: 'POST',
+        url: '/notes',
+        headers: { 'content-type': 'text/plain', accept: 'application/json' },
+        payload: 'hi',
+      });
       expect(plain.statusCode).toBe(400);
       expect(plain.json().message).toBe('the body must be a form or a JSON object with the field text, got a string');
       const missing = await app.inject({ method: 'GET', url: '/admin', headers: { accept: 'application/json' } });
@@ -195,7 +200,12 @@ describe.each(STORAGES)('on %s notes', (_name, create, kind) => {
     });
 
     it('hides the inside of a server error behind a plain message', async () => {
-      const repository = { ...storage(), list: async () => { throw new Error('connection pool for 10.0.3.7 destroyed'); } };
+      const repository = {
+        ...storage(),
+        list: async () => {
+          throw new Error('connection pool for 10.0.3.7 destroyed');
+        },
+      };
       const { app } = await appWith(repository);
       const response = await app.inject('/');
       expect(response.statusCode).toBe(500);

@@ -10,7 +10,12 @@ import { launchChromium } from '../support/chromium';
 const SCREENSHOTS = path.join(__dirname, '__screenshots__');
 
 describe('notes board in Chromium', () => {
-  const { app } = buildApp({ repository: createMemoryRepository(), version: '1.2.0', commit: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432', logLevel: 'silent' });
+  const { app } = buildApp({
+    repository: createMemoryRepository(),
+    version: '1.2.0',
+    commit: '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432',
+    logLevel: 'silent',
+  });
   let browser: Browser;
   let base: string;
 

@@ -42,9 +42,7 @@ function parseDockerfile(file: string) {
   }
   const finalStage = stages.length - 1;
   const inFinal = (keyword: string) => instructions.filter((i) => i.keyword === keyword && i.stage === finalStage);
-  const labels = Object.fromEntries(
-    inFinal('LABEL').flatMap((i) => [...i.args.matchAll(/([\w.-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]])),
-  );
+  const labels = Object.fromEntries(inFinal('LABEL').flatMap((i) => [...i.args.matchAll(/([\w.-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]])));
   const argsInFinal = inFinal('ARG').map((i) => i.args.split('=')[0]);
   return { stages, instructions, inFinal, labels, argsInFinal };
 }
@@ -60,14 +58,22 @@ function expectCommonImageRules(dockerfile: ReturnType<typeof parseDockerfile>) 
   expect(healthchecks).toHaveLength(1);
   expect(healthchecks[0].args).toMatch(/--interval=\d+s .*--timeout=\d+s .*CMD \[/);
 
-  for (const [label, arg] of [['version', 'VERSION'], ['revision', 'REVISION'], ['source', 'SOURCE'], ['created', 'CREATED']]) {
+  for (const [label, arg] of [
+    ['version', 'VERSION'],
+    ['revision', 'REVISION'],
+    ['source', 'SOURCE'],
+    ['created', 'CREATED'],
+  ]) {
     expect(dockerfile.labels[`org.opencontainers.image.${label}`]).toBe(`\${${arg}}`);
     expect(dockerfile.argsInFinal).toContain(arg);
   }
 }
 
 function dockerignore(dir: string) {
-  return readFileSync(path.join(dir, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  return readFileSync(path.join(dir, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
 }
 
 describe('frontend/Dockerfile', () => {
@@ -102,7 +108,10 @@ describe('frontend/Dockerfile', () => {
 
   it('runs as a non-root user with a HEALTHCHECK and OCI labels from build args, showing the build in the footer', () => {
     expectCommonImageRules(dockerfile);
-    const env = dockerfile.inFinal('ENV').map((i) => i.args).join(' ');
+    const env = dockerfile
+      .inFinal('ENV')
+      .map((i) => i.args)
+      .join(' ');
     expect(env).toContain('APP_VERSION=${VERSION}');
     expect(env).toContain('APP_COMMIT=${REVISION}');
     expect(dockerfile.inFinal('CMD').map((i) => i.args)).toEqual(['["node", "src/server.js"]']);

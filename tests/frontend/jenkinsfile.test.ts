@@ -11,8 +11,11 @@ describe('frontend/Jenkinsfile', () => {
   it('passes npm-groovy-lint with no errors', async () => {
     const bin = path.join(ROOT, 'node_modules/.bin/npm-groovy-lint');
     const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(bin, ['--noserver', '--failon', 'error', '--output', 'json', JENKINSFILE], { cwd: ROOT, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout || stderr }),
+      execFile(
+        bin,
+        ['--noserver', '--failon', 'error', '--output', 'json', JENKINSFILE],
+        { cwd: ROOT, maxBuffer: 16 << 20 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout || stderr }),
       );
     });
     const report = JSON.parse(output);
@@ -23,7 +26,9 @@ describe('frontend/Jenkinsfile', () => {
 
   it('runs scripts/build-images.sh on master only, with the Docker Hub token from the credential store', () => {
     expect(text).toMatch(/when \{ branch 'master' \}/);
-    expect(text).toMatch(/usernamePassword\(credentialsId: 'dockerhub',\s+usernameVariable: 'DOCKERHUB_USERNAME', passwordVariable: 'DOCKERHUB_TOKEN'\)/);
+    expect(text).toMatch(
+      /usernamePassword\(credentialsId: 'dockerhub',\s+usernameVariable: 'DOCKERHUB_USERNAME', passwordVariable: 'DOCKERHUB_TOKEN'\)/,
+    );
     expect(text).toContain("sh 'scripts/build-images.sh'");
     // Single-quoted sh: Groovy interpolates nothing into the shell.
     expect(text).not.toMatch(/sh\s+"/);

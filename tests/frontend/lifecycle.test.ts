@@ -79,7 +79,12 @@ describe('graceful shutdown', () => {
     const exited = deferred<number>();
     await createGracefulShutdown({
       app: { close: async () => undefined },
-      repository: { kind: 'mongodb', close: async () => { throw new Error('close failed'); } },
+      repository: {
+        kind: 'mongodb',
+        close: async () => {
+          throw new Error('close failed');
+        },
+      },
       readiness: { draining: false },
       delayMs: 0,
       log: { info: () => {}, error: (_obj, msg) => logged.push(String(msg)) },

@@ -29,7 +29,12 @@ describe('rolling update under load', () => {
     try {
       const roll = await rollingUpdateUnderLoad({ minRequests: 3000, shutdownDelayMs: 1000, mongodbUri: ferretdb.uri('turbo-notes-roll') });
 
-      expect({ failed: roll.failed, non2xx: roll.non2xx, errors: roll.errors, timeouts: roll.timeouts }).toEqual({ failed: 0, non2xx: 0, errors: 0, timeouts: 0 });
+      expect({ failed: roll.failed, non2xx: roll.non2xx, errors: roll.errors, timeouts: roll.timeouts }).toEqual({
+        failed: 0,
+        non2xx: 0,
+        errors: 0,
+        timeouts: 0,
+      });
       expect(roll.requests).toBeGreaterThanOrEqual(3000);
       for (const served of Object.values(roll.servedBy)) expect(served).toBeGreaterThan(0);
       // Exit 0 means the shutdown closed the MongoDB client cleanly after the drain (lifecycle.js exits 1 otherwise).

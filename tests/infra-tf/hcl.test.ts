@@ -121,12 +121,17 @@ describe('infra-tf', () => {
     expect(text.cluster).not.toMatch(/source\s*=\s*".*aws-auth/);
     expect(eks.access_entries.developer).toEqual({
       principal_arn: '${var.developer_principal_arn}',
-      policy_associations: { admin: { policy_arn: '${local.access_policy_prefix}/AmazonEKSClusterAdminPolicy', access_scope: { type: 'cluster' } } },
+      policy_associations: {
+        admin: { policy_arn: '${local.access_policy_prefix}/AmazonEKSClusterAdminPolicy', access_scope: { type: 'cluster' } },
+      },
     });
     expect(eks.access_entries.image_sync).toEqual({
       principal_arn: '${var.turbo_lambda_role_arn}',
       policy_associations: {
-        edit: { policy_arn: '${local.access_policy_prefix}/AmazonEKSEditPolicy', access_scope: { type: 'namespace', namespaces: ['${var.app_namespace}'] } },
+        edit: {
+          policy_arn: '${local.access_policy_prefix}/AmazonEKSEditPolicy',
+          access_scope: { type: 'namespace', namespaces: ['${var.app_namespace}'] },
+        },
       },
     });
     expect(hcl.cluster.variable.app_namespace[0].default).toBe('turbo-app');
@@ -148,10 +153,14 @@ describe('infra-tf', () => {
   it('installs the add-ons, the EBS CSI driver through EKS Pod Identity, and sizes the node group from the config', () => {
     const eks = hcl.cluster.module.eks[0];
     expect(Object.keys(eks.addons).sort()).toEqual(['aws-ebs-csi-driver', 'coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);
-    expect(eks.addons['aws-ebs-csi-driver'].pod_identity_association).toEqual([{ role_arn: '${aws_iam_role.ebs_csi.arn}', service_account: 'ebs-csi-controller-sa' }]);
+    expect(eks.addons['aws-ebs-csi-driver'].pod_identity_association).toEqual([
+      { role_arn: '${aws_iam_role.ebs_csi.arn}', service_account: 'ebs-csi-controller-sa' },
+    ]);
     const trust = hcl.cluster.data.aws_iam_policy_document.ebs_csi_trust[0].statement[0];
     expect(trust.principals[0].identifiers).toEqual(['pods.eks.amazonaws.com']);
-    expect(hcl.cluster.resource.aws_iam_role_policy_attachment.ebs_csi[0].policy_arn).toMatch(/policy\/service-role\/AmazonEBSCSIDriverPolicy$/);
+    expect(hcl.cluster.resource.aws_iam_role_policy_attachment.ebs_csi[0].policy_arn).toMatch(
+      /policy\/service-role\/AmazonEBSCSIDriverPolicy$/,
+    );
     expect(eks.enable_irsa).toBe(false);
     expect(eks.eks_managed_node_groups.default).toMatchObject({
       instance_types: ['${var.node_instance_type}'],
@@ -175,7 +184,9 @@ describe('infra-tf', () => {
     expect(vpc.public_subnet_tags).toEqual({ 'kubernetes.io/role/elb': '1' });
     expect(vpc.private_subnet_tags).toEqual({ 'kubernetes.io/role/internal-elb': '1' });
     const published = Object.values(hcl.network.resource.aws_ssm_parameter).map((blocks: any) => blocks[0].name);
-    const read = Object.values(hcl.cluster.data.aws_ssm_parameter).map((blocks: any) => blocks[0].name.replace('network_parameter_prefix', 'parameter_prefix'));
+    const read = Object.values(hcl.cluster.data.aws_ssm_parameter).map((blocks: any) =>
+      blocks[0].name.replace('network_parameter_prefix', 'parameter_prefix'),
+    );
     expect(published).toEqual(expect.arrayContaining(read));
     expect(hcl.network.variable.parameter_prefix[0].default).toBe(hcl.cluster.variable.network_parameter_prefix[0].default);
   });

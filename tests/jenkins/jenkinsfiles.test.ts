@@ -35,19 +35,26 @@ function javaAvailable(): boolean {
 function lint(files: string[]): Promise<{ exitCode: number; report: LintReport }> {
   const bin = join(root, 'node_modules/.bin/npm-groovy-lint');
   return new Promise((done, fail) => {
-    execFile(bin, ['--noserver', '--failon', 'error', '--output', 'json', ...files], { cwd: root, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const exitCode = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      try {
-        done({ exitCode, report: JSON.parse(stdout) as LintReport });
-      } catch {
-        fail(new Error(`npm-groovy-lint gave no JSON report (exit ${exitCode}): ${stderr || stdout}`));
-      }
-    });
+    execFile(
+      bin,
+      ['--noserver', '--failon', 'error', '--output', 'json', ...files],
+      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const exitCode = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        try {
+          done({ exitCode, report: JSON.parse(stdout) as LintReport });
+        } catch {
+          fail(new Error(`npm-groovy-lint gave no JSON report (exit ${exitCode}): ${stderr || stdout}`));
+        }
+      },
+    );
   });
 }
 
 const errorsOf = (report: LintReport) =>
-  Object.entries(report.files).flatMap(([file, { errors }]) => errors.filter((entry) => entry.severity === 'error').map((entry) => ({ file, ...entry })));
+  Object.entries(report.files).flatMap(([file, { errors }]) =>
+    errors.filter((entry) => entry.severity === 'error').map((entry) => ({ file, ...entry })),
+  );
 
 describe('npm-groovy-lint', () => {
   const hasJava = javaAvailable();
@@ -152,7 +159,9 @@ describe.each([
     () => {
       const groovyJars = join(root, 'node_modules/npm-groovy-lint/lib/java');
       if (!javaAvailable() || !existsSync(groovyJars)) {
-        console.warn(`NOTICE: java or the Groovy jars bundled with npm-groovy-lint (${groovyJars}) are missing: the Groovy check of DEVELOPER is not run.`);
+        console.warn(
+          `NOTICE: java or the Groovy jars bundled with npm-groovy-lint (${groovyJars}) are missing: the Groovy check of DEVELOPER is not run.`,
+        );
         return;
       }
       const condition = /if \((!\(params\.DEVELOPER ==~ \/.+\/\) \|\| params\.DEVELOPER\.length\(\) > \d+)\) \{/.exec(text)?.[1];
@@ -166,7 +175,9 @@ describe.each([
           script,
           `def names = new groovy.json.JsonSlurper().parseText(args[0])\nprintln(groovy.json.JsonOutput.toJson(names.collect { name -> def params = [DEVELOPER: name]; ${condition} }))\n`,
         );
-        const output = execFileSync('java', ['-cp', `${groovyJars}/*`, 'groovy.ui.GroovyMain', script, JSON.stringify(names)], { encoding: 'utf8' });
+        const output = execFileSync('java', ['-cp', `${groovyJars}/*`, 'groovy.ui.GroovyMain', script, JSON.stringify(names)], {
+          encoding: 'utf8',
+        });
         const refused = JSON.parse(output.trim().split('\n').at(-1)!) as boolean[];
 
         expect(refused).toEqual(names.map((name) => !DNS_LABEL.test(name) || name.length > 24));

@@ -19,10 +19,17 @@ function validate(list: object[]): { kind: string; name: string; error: string |
   return JSON.parse(execFileSync(process.execPath, [script], { input: JSON.stringify(list), encoding: 'utf8' }));
 }
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: any;
+};
 
 function documents(text: string): K8sObject[] {
-  return parseAllDocuments(text).map((doc) => doc.toJS()).filter(Boolean);
+  return parseAllDocuments(text)
+    .map((doc) => doc.toJS())
+    .filter(Boolean);
 }
 
 function render(dir: string): K8sObject[] {
@@ -157,7 +164,11 @@ describe('k8s base: security', () => {
     expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.spec.securityContext.runAsUser).toBeGreaterThan(0);
     expect(pod.spec.automountServiceAccountToken).toBe(false);
-    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
   });
 
   it('enforces the restricted Pod Security Standard on the namespace', () => {

@@ -2,16 +2,30 @@
 import { packagedStack } from '../support/packaged';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { pruneRedundantDependsOn } = require('../../plugins/prune-depends-on.cjs') as { pruneRedundantDependsOn: (template: unknown) => number };
+const { pruneRedundantDependsOn } = require('../../plugins/prune-depends-on.cjs') as {
+  pruneRedundantDependsOn: (template: unknown) => number;
+};
 
 describe('pruneRedundantDependsOn', () => {
   it('drops what a Ref, a GetAtt or a Fn::Sub already orders, keeps the rest, and removes an emptied DependsOn', () => {
     const template = {
       Resources: {
         Fn: { Type: 'AWS::Lambda::Function', DependsOn: ['LogGroup', 'Role'], Properties: { Role: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
-        Machine: { Type: 'AWS::StepFunctions::StateMachine', DependsOn: 'MachineRole', Properties: { RoleArn: { 'Fn::GetAtt': 'MachineRole.Arn' } } },
-        Route: { Type: 'AWS::ApiGatewayV2::Route', DependsOn: ['Integration'], Properties: { Target: { 'Fn::Join': ['/', ['integrations', { Ref: 'Integration' }]] } } },
-        Sub: { Type: 'X', DependsOn: ['Table', 'Other', 'Named'], Properties: { A: { 'Fn::Sub': ['${Table.Arn}/${x}', { x: { Ref: 'Named' } }] } } },
+        Machine: {
+          Type: 'AWS::StepFunctions::StateMachine',
+          DependsOn: 'MachineRole',
+          Properties: { RoleArn: { 'Fn::GetAtt': 'MachineRole.Arn' } },
+        },
+        Route: {
+          Type: 'AWS::ApiGatewayV2::Route',
+          DependsOn: ['Integration'],
+          Properties: { Target: { 'Fn::Join': ['/', ['integrations', { Ref: 'Integration' }]] } },
+        },
+        Sub: {
+          Type: 'X',
+          DependsOn: ['Table', 'Other', 'Named'],
+          Properties: { A: { 'Fn::Sub': ['${Table.Arn}/${x}', { x: { Ref: 'Named' } }] } },
+        },
       },
     };
     expect(pruneRedundantDependsOn(template)).toBe(5);

@@ -39,7 +39,12 @@ describe('summary line reporter', () => {
   });
 
   it('says how many test files could not run at all', () => {
-    const output = run({ numPassedTests: 1, numFailedTests: 0, numRuntimeErrorTestSuites: 2, testResults: [file('a.test.ts', { ok: 'passed' })] });
+    const output = run({
+      numPassedTests: 1,
+      numFailedTests: 0,
+      numRuntimeErrorTestSuites: 2,
+      testResults: [file('a.test.ts', { ok: 'passed' })],
+    });
     expect(output).toBe('\ntests: 1 passed, 0 failed, 0 skipped, 2 test files could not run\n');
   });
 });

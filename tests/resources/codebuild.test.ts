@@ -30,7 +30,12 @@ describe('resources/codebuild.yml', () => {
   it('is a serverless resources mapping with a top-level Resources key', () => {
     expect(Object.keys(template)).toEqual(['Resources']);
     expect(Object.keys(template.Resources).sort()).toEqual([
-      'TurboDeployLogGroup', 'TurboDeployProject', 'TurboJobRole', 'TurboStateBucket', 'TurboTerraformLogGroup', 'TurboTerraformProject',
+      'TurboDeployLogGroup',
+      'TurboDeployProject',
+      'TurboJobRole',
+      'TurboStateBucket',
+      'TurboTerraformLogGroup',
+      'TurboTerraformProject',
     ]);
   });
 
@@ -43,12 +48,15 @@ describe('resources/codebuild.yml', () => {
     expect(readFileSync(join(__dirname, '../../serverless.yml'), 'utf8')).toMatch(/^ {6}ImageSyncRole:$/m);
   });
 
-  it('names the projects from the serverless custom keys and takes each one\'s Source from them', () => {
+  it("names the projects from the serverless custom keys and takes each one's Source from them", () => {
     const terraform = template.Resources.TurboTerraformProject!.Properties;
     const deploy = template.Resources.TurboDeployProject!.Properties;
     expect(terraform.Name).toBe('${self:custom.codebuild.terraformProject}');
     expect(deploy.Name).toBe('${self:custom.codebuild.deployProject}');
-    for (const [project, kind] of [[terraform, 'terraform'], [deploy, 'deploy']] as const) {
+    for (const [project, kind] of [
+      [terraform, 'terraform'],
+      [deploy, 'deploy'],
+    ] as const) {
       expect(project.Source).toBe(`\${self:custom.codebuild.${kind}Source}`);
       expect(existsSync(join(REPO, `buildspecs/${kind}.yml`))).toBe(true);
       expect(project.SourceVersion).toBe(`\${self:custom.codebuild.${kind}SourceVersion, null}`);
@@ -64,7 +72,14 @@ describe('resources/codebuild.yml', () => {
   it('uses exactly the custom keys its header documents', () => {
     const used = new Set([...text.matchAll(/\$\{self:custom\.codebuild\.(\w+)(, null)?\}/g)].map((m) => m[1]));
     expect([...used].sort()).toEqual([
-      'deployProject', 'deploySource', 'deploySourceVersion', 'networkParameterPrefix', 'stateBucket', 'terraformProject', 'terraformSource', 'terraformSourceVersion',
+      'deployProject',
+      'deploySource',
+      'deploySourceVersion',
+      'networkParameterPrefix',
+      'stateBucket',
+      'terraformProject',
+      'terraformSource',
+      'terraformSourceVersion',
     ]);
     for (const key of used) expect(readme).toContain(`custom.codebuild.${key}`);
   });
@@ -77,9 +92,15 @@ describe('resources/codebuild.yml', () => {
   });
 
   it('scopes every mutating EKS, EC2 and IAM permission with turbo:managed-by tags, or documents why it cannot be', () => {
-    const mutating = /^(eks|ec2|iam):(Create|Delete|Update|Tag|Untag|Associate|Disassociate|Authorize|Revoke|Modify|Attach|Detach|Put|Pass)/;
+    const mutating =
+      /^(eks|ec2|iam):(Create|Delete|Update|Tag|Untag|Associate|Disassociate|Authorize|Revoke|Modify|Attach|Detach|Put|Pass)/;
     const unscoped = statements.filter((s) => actionsOf(s).some((a) => mutating.test(a)) && !isTagScoped(s));
-    expect(unscoped.map((s) => s.Sid).sort()).toEqual(['Ec2NewSecurityGroupRules', 'Ec2TagOnCreate', 'IamEksServiceLinkedRoles', 'IamPassTurboRolesToEks']);
+    expect(unscoped.map((s) => s.Sid).sort()).toEqual([
+      'Ec2NewSecurityGroupRules',
+      'Ec2TagOnCreate',
+      'IamEksServiceLinkedRoles',
+      'IamPassTurboRolesToEks',
+    ]);
     for (const statement of unscoped) {
       // Still narrowed by a condition or a resource pattern, and explained in the README.
       expect(statement.Condition !== undefined || JSON.stringify(statement.Resource).includes('security-group-rule')).toBe(true);
@@ -129,11 +150,15 @@ describe('resources/codebuild.yml', () => {
           '  - ${file(resources/codebuild.yml)}',
         ].join('\n'),
       );
-      const result = spawnSync(process.execPath, [join(REPO, 'node_modules', 'osls', 'bin', 'serverless.js'), 'print', '--stage', 'ci', '--format', 'json'], {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      });
+      const result = spawnSync(
+        process.execPath,
+        [join(REPO, 'node_modules', 'osls', 'bin', 'serverless.js'), 'print', '--stage', 'ci', '--format', 'json'],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        },
+      );
       expect(result.stderr).not.toMatch(/Error/);
       const printed = JSON.parse(result.stdout);
       const resources = printed.resources.Resources;
@@ -171,7 +196,15 @@ describe('the packaged job role and CodeBuild projects', () => {
   it('denies every IAM write on the job role itself, even one the other statements allow on turbo-* roles', () => {
     expect(ownArn).toMatch(/:role\/turbo-rehearsal-eu-west-1-jobs$/);
     expect(allowedBy(packaged, 'TurboJobRole', 'iam:AttachRolePolicy', clusterRole, eksPolicy)).toBe(true);
-    for (const action of ['iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:TagRole', 'iam:UntagRole', 'iam:DeleteRole', 'iam:PutRolePermissionsBoundary', 'iam:UpdateRole']) {
+    for (const action of [
+      'iam:AttachRolePolicy',
+      'iam:DetachRolePolicy',
+      'iam:TagRole',
+      'iam:UntagRole',
+      'iam:DeleteRole',
+      'iam:PutRolePermissionsBoundary',
+      'iam:UpdateRole',
+    ]) {
       expect([action, allowedBy(packaged, 'TurboJobRole', action, ownArn, eksPolicy)]).toEqual([action, false]);
     }
     expect(allowedBy(packaged, 'TurboJobRole', 'iam:AttachRolePolicy', clusterRole, adminPolicy)).toBe(false);
@@ -185,23 +218,31 @@ describe('the packaged job role and CodeBuild projects', () => {
     expect(allowedBy(packaged, 'TurboJobRole', 'iam:PassRole', clusterRole, { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe(false);
   });
 
-  it('gives every log group of the stack a retention, and sends each project\'s build logs to its own group', () => {
+  it("gives every log group of the stack a retention, and sends each project's build logs to its own group", () => {
     const groups = Object.entries(packaged.Resources).filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup');
     expect(groups.length).toBeGreaterThan(20);
     expect(groups.filter(([, group]) => typeof group.Properties?.RetentionInDays !== 'number').map(([id]) => id)).toEqual([]);
     for (const project of ['TurboTerraformProject', 'TurboDeployProject']) {
-      const logs = (packaged.Resources[project]!.Properties!.LogsConfig as { CloudWatchLogs: { Status: string; GroupName: unknown } }).CloudWatchLogs;
+      const logs = (packaged.Resources[project]!.Properties!.LogsConfig as { CloudWatchLogs: { Status: string; GroupName: unknown } })
+        .CloudWatchLogs;
       expect(logs.Status).toBe('ENABLED');
       const group = String(resolveValue(packaged, logs.GroupName));
       const name = String(resolveValue(packaged, packaged.Resources[project]!.Properties!.Name));
       // CodeBuild's own default group name: what the job role's BuildLogs statement names.
       expect(group).toBe(`/aws/codebuild/${name}`);
-      expect(allowedBy(packaged, 'TurboJobRole', 'logs:PutLogEvents', `arn:aws:logs:eu-west-1:123456789012:log-group:${group}:log-stream:build-1`)).toBe(true);
+      expect(
+        allowedBy(
+          packaged,
+          'TurboJobRole',
+          'logs:PutLogEvents',
+          `arn:aws:logs:eu-west-1:123456789012:log-group:${group}:log-stream:build-1`,
+        ),
+      ).toBe(true);
     }
   });
 });
 
-describe('the projects\' source: a public repository needs no credential', () => {
+describe("the projects' source: a public repository needs no credential", () => {
   const { packagedStack } = jest.requireActual('../support/packaged') as typeof import('../support/packaged');
   const packaged = packagedStack().template;
   const projects = ['TurboTerraformProject', 'TurboDeployProject'].map((id) => packaged.Resources[id]!.Properties as Record<string, any>);
@@ -219,7 +260,10 @@ describe('the projects\' source: a public repository needs no credential', () =>
   });
 
   it('runs each buildspec file as it is, after a fetch of the configured repository and branch', () => {
-    for (const [project, file] of [[projects[0]!, 'buildspecs/terraform.yml'], [projects[1]!, 'buildspecs/deploy.yml']] as const) {
+    for (const [project, file] of [
+      [projects[0]!, 'buildspecs/terraform.yml'],
+      [projects[1]!, 'buildspecs/deploy.yml'],
+    ] as const) {
       const spec = inline(project);
       const original = parseYaml(readFileSync(join(REPO, file), 'utf8'));
       const [fetch, ...rest] = spec.phases.install.commands as string[];
@@ -236,15 +280,35 @@ describe('the projects\' source: a public repository needs no credential', () =>
     const work = mkdtempSync(join(tmpdir(), 'turbo-fetch-'));
     try {
       const origin = join(work, 'origin');
-      const git = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' } });
+      const git = (cwd: string, ...args: string[]) =>
+        spawnSync('git', args, {
+          cwd,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH, HOME: work, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' },
+        });
       cpSync(join(REPO, 'scripts'), join(origin, 'scripts'), { recursive: true });
-      for (const args of [['init', '--quiet', '-b', 'main'], ['add', '.'], ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'x']]) {
+      for (const args of [
+        ['init', '--quiet', '-b', 'main'],
+        ['add', '.'],
+        ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'x'],
+      ]) {
         expect(git(origin, ...args).status).toBe(0);
       }
       const build = join(work, 'build');
       cpSync(join(REPO, 'resources'), build, { recursive: true }); // a non-empty folder, as CodeBuild's may be
       const fetch = inline(projects[0]!).phases.install.commands[0] as string;
-      const result = spawnSync('bash', ['-c', fetch], { cwd: build, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', TURBO_SOURCE_LOCATION: `file://${origin}`, TURBO_SOURCE_VERSION: 'main' } });
+      const result = spawnSync('bash', ['-c', fetch], {
+        cwd: build,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          HOME: work,
+          GIT_TERMINAL_PROMPT: '0',
+          GIT_CONFIG_NOSYSTEM: '1',
+          TURBO_SOURCE_LOCATION: `file://${origin}`,
+          TURBO_SOURCE_VERSION: 'main',
+        },
+      });
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       expect(existsSync(join(build, 'scripts/terraform.sh'))).toBe(true);
@@ -257,19 +321,41 @@ describe('the projects\' source: a public repository needs no credential', () =>
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const config = require('../../serverless-config.cjs') as (sls: unknown) => Promise<any>;
     const connectionArn = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/0b1c2d3e-0000-4000-8000-000000000004';
-    const custom: Record<string, string> = { sourceLocation: 'https://github.com/acme/private.git', sourceVersion: 'release', sourceConnectionArn: connectionArn };
+    const custom: Record<string, string> = {
+      sourceLocation: 'https://github.com/acme/private.git',
+      sourceVersion: 'release',
+      sourceConnectionArn: connectionArn,
+    };
     const previous = process.env.TURBO_CONFIG;
     process.env.TURBO_CONFIG = join(REPO, 'turbo.config.example.yml');
     try {
-      const resolved = await config({ resolveVariable: async () => 'ci', resolveConfigurationProperty: async (path: string[]) => custom[path[2]!] });
+      const resolved = await config({
+        resolveVariable: async () => 'ci',
+        resolveConfigurationProperty: async (path: string[]) => custom[path[2]!],
+      });
       expect(resolved.codebuild.terraform).toEqual({
-        source: { Type: 'GITHUB', Location: 'https://github.com/acme/private.git', GitCloneDepth: 1, BuildSpec: 'buildspecs/terraform.yml', Auth: { Type: 'CODECONNECTIONS', Resource: connectionArn } },
+        source: {
+          Type: 'GITHUB',
+          Location: 'https://github.com/acme/private.git',
+          GitCloneDepth: 1,
+          BuildSpec: 'buildspecs/terraform.yml',
+          Auth: { Type: 'CODECONNECTIONS', Resource: connectionArn },
+        },
         sourceVersion: 'release',
       });
       const policy = resolved.codebuild.connectionPolicy.Resources.TurboJobSourceConnectionPolicy.Properties;
       expect(policy.Roles).toEqual([{ Ref: 'TurboJobRole' }]);
-      expect(policy.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: ['codeconnections:GetConnectionToken', 'codeconnections:GetConnection', 'codeconnections:UseConnection'], Resource: connectionArn }]);
-      const publicRepo = await config({ resolveVariable: async () => 'ci', resolveConfigurationProperty: async (path: string[]) => ({ ...custom, sourceConnectionArn: '' })[path[2]!] });
+      expect(policy.PolicyDocument.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['codeconnections:GetConnectionToken', 'codeconnections:GetConnection', 'codeconnections:UseConnection'],
+          Resource: connectionArn,
+        },
+      ]);
+      const publicRepo = await config({
+        resolveVariable: async () => 'ci',
+        resolveConfigurationProperty: async (path: string[]) => ({ ...custom, sourceConnectionArn: '' })[path[2]!],
+      });
       expect([publicRepo.codebuild.terraform.source.Type, publicRepo.codebuild.connectionPolicy]).toEqual(['NO_SOURCE', { Resources: {} }]);
     } finally {
       if (previous === undefined) delete process.env.TURBO_CONFIG;

@@ -25,15 +25,23 @@ describe('alarms in the packaged stack', () => {
 
   it('has an Errors and a Throttles alarm on every function, by its FunctionName', () => {
     for (const fn of functions) {
-      const on = alarms.filter((alarm) => alarm.Namespace === 'AWS/Lambda' && dimensionOf(alarm) === fn.name).map((alarm) => alarm.MetricName).sort();
+      const on = alarms
+        .filter((alarm) => alarm.Namespace === 'AWS/Lambda' && dimensionOf(alarm) === fn.name)
+        .map((alarm) => alarm.MetricName)
+        .sort();
       expect([fn.name, on]).toEqual([fn.name, ['Errors', 'Throttles']]);
     }
   });
 
   it('has a failed, a timed-out and an aborted alarm on every state machine, by its ARN', () => {
     for (const machine of machines) {
-      const on = alarms.filter((alarm) => alarm.Namespace === 'AWS/States' && dimensionOf(alarm)?.Ref === machine && alarm.MetricName !== 'ExecutionsSucceeded');
-      expect([machine, on.map((alarm) => alarm.MetricName).sort()]).toEqual([machine, ['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']]);
+      const on = alarms.filter(
+        (alarm) => alarm.Namespace === 'AWS/States' && dimensionOf(alarm)?.Ref === machine && alarm.MetricName !== 'ExecutionsSucceeded',
+      );
+      expect([machine, on.map((alarm) => alarm.MetricName).sort()]).toEqual([
+        machine,
+        ['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut'],
+      ]);
     }
   });
 
@@ -76,7 +84,11 @@ describe('alarms in the packaged stack', () => {
     expect(alarms.length).toBe(22 * 2 + 3 * 3 + 1 + 1 + 1);
     for (const alarm of alarms) {
       expect([alarm.id, alarm.AlarmActions, alarm.OKActions]).toEqual([alarm.id, [{ Ref: 'AlertsTopic' }], [{ Ref: 'AlertsTopic' }]]);
-      expect([alarm.id, /^[^\n]{30,250}$/.test(alarm.AlarmDescription), /^turbo-rehearsal-[a-z0-9-]+$/.test(alarm.AlarmName)]).toEqual([alarm.id, true, true]);
+      expect([alarm.id, /^[^\n]{30,250}$/.test(alarm.AlarmDescription), /^turbo-rehearsal-[a-z0-9-]+$/.test(alarm.AlarmName)]).toEqual([
+        alarm.id,
+        true,
+        true,
+      ]);
     }
     expect(new Set(alarms.map((alarm) => alarm.AlarmName)).size).toBe(alarms.length);
   });
@@ -86,14 +98,32 @@ describe('the alert topic', () => {
   it('is subscribed to by the config’s addresses: email, never Slack', () => {
     expect(resources.AlertsTopic!.Type).toBe('AWS::SNS::Topic');
     const subscriptions = ofType('AWS::SNS::Subscription').map(([, resource]) => resource.Properties);
-    expect(subscriptions).toEqual(exampleConfig().alerts.emails.map((email) => ({ TopicArn: { Ref: 'AlertsTopic' }, Protocol: 'email', Endpoint: email })));
+    expect(subscriptions).toEqual(
+      exampleConfig().alerts.emails.map((email) => ({ TopicArn: { Ref: 'AlertsTopic' }, Protocol: 'email', Endpoint: email })),
+    );
   });
 
   it('takes a pager’s HTTPS endpoint when the config names one, and no subscription when it names none', () => {
     const shape = serverlessShapeOf(readFileSync(join(root, 'serverless.yml'), 'utf8'));
-    const generate = (alerts: unknown) => operationsResources({ service: 'turbo', stage: 'prod', alerts: loadConfigText(readFileSync(join(root, 'turbo.config.example.yml'), 'utf8').replace(/^alerts:\n(  .*\n)+/m, `alerts: ${JSON.stringify(alerts)}\n`)).alerts, shape });
-    const subscriptionsOf = (generated: Record<string, Resource>) => Object.values(generated).filter((resource) => resource.Type === 'AWS::SNS::Subscription').map((resource) => resource.Properties);
-    expect(subscriptionsOf(generate({ emails: [], httpsEndpoint: 'https://pager.example.com/sns' }))).toEqual([{ TopicArn: { Ref: 'AlertsTopic' }, Protocol: 'https', Endpoint: 'https://pager.example.com/sns' }]);
+    const generate = (alerts: unknown) =>
+      operationsResources({
+        service: 'turbo',
+        stage: 'prod',
+        alerts: loadConfigText(
+          readFileSync(join(root, 'turbo.config.example.yml'), 'utf8').replace(
+            /^alerts:\n(  .*\n)+/m,
+            `alerts: ${JSON.stringify(alerts)}\n`,
+          ),
+        ).alerts,
+        shape,
+      });
+    const subscriptionsOf = (generated: Record<string, Resource>) =>
+      Object.values(generated)
+        .filter((resource) => resource.Type === 'AWS::SNS::Subscription')
+        .map((resource) => resource.Properties);
+    expect(subscriptionsOf(generate({ emails: [], httpsEndpoint: 'https://pager.example.com/sns' }))).toEqual([
+      { TopicArn: { Ref: 'AlertsTopic' }, Protocol: 'https', Endpoint: 'https://pager.example.com/sns' },
+    ]);
     expect(subscriptionsOf(generate({}))).toEqual([]);
   });
 });
@@ -105,9 +135,18 @@ describe('asynchronous invocations and the dead-letter queue', () => {
   /** Functions invoked asynchronously: targets of EventBridge rules, and functions another role may InvokeFunction. */
   const asyncTargets = () => {
     const byId = new Map(functions.map((fn) => [fn.id, fn.name]));
-    const ruleTargets = ofType('AWS::Events::Rule').flatMap(([, rule]) => (rule.Properties.Targets as { Arn: any }[]).map((target) => target.Arn?.['Fn::GetAtt']?.[0]).filter((id: string | undefined) => id && byId.has(id)).map((id: string) => byId.get(id)!));
+    const ruleTargets = ofType('AWS::Events::Rule').flatMap(([, rule]) =>
+      (rule.Properties.Targets as { Arn: any }[])
+        .map((target) => target.Arn?.['Fn::GetAtt']?.[0])
+        .filter((id: string | undefined) => id && byId.has(id))
+        .map((id: string) => byId.get(id)!),
+    );
     const granted = ofType('AWS::IAM::Role').flatMap(([, role]) =>
-      (role.Properties.Policies ?? []).flatMap((policy: any) => policy.PolicyDocument.Statement.filter((statement: any) => [statement.Action].flat().includes('lambda:InvokeFunction')).map((statement: any) => JSON.stringify(statement.Resource))),
+      (role.Properties.Policies ?? []).flatMap((policy: any) =>
+        policy.PolicyDocument.Statement.filter((statement: any) => [statement.Action].flat().includes('lambda:InvokeFunction')).map(
+          (statement: any) => JSON.stringify(statement.Resource),
+        ),
+      ),
     );
     const grantedNames = functions.filter((fn) => granted.some((resource) => resource.includes(`:function:${fn.name}"`)));
     return [...new Set([...ruleTargets, ...grantedNames.map((fn) => fn.name)])].sort();
@@ -115,7 +154,11 @@ describe('asynchronous invocations and the dead-letter queue', () => {
 
   it('keeps failed events two weeks, encrypted', () => {
     expect(queue.Type).toBe('AWS::SQS::Queue');
-    expect(queue.Properties).toMatchObject({ QueueName: 'turbo-rehearsal-async-failures', SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    expect(queue.Properties).toMatchObject({
+      QueueName: 'turbo-rehearsal-async-failures',
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1209600,
+    });
   });
 
   it('gives every asynchronously invoked function (recordExecutionEnd, slackWork, weeklyReport) the queue as its on-failure destination', () => {
@@ -134,17 +177,32 @@ describe('asynchronous invocations and the dead-letter queue', () => {
 
   it('lets exactly those functions’ roles send to the queue (a destination is written with the function’s role)', () => {
     const senders = ofType('AWS::IAM::Role')
-      .filter(([, role]) => (role.Properties.Policies ?? []).some((policy: any) => policy.PolicyDocument.Statement.some((statement: any) => [statement.Action].flat().includes('sqs:SendMessage'))))
+      .filter(([, role]) =>
+        (role.Properties.Policies ?? []).some((policy: any) =>
+          policy.PolicyDocument.Statement.some((statement: any) => [statement.Action].flat().includes('sqs:SendMessage')),
+        ),
+      )
       .map(([id]) => id)
       .sort();
-    expect(senders).toEqual(['RecordExecutionEndIamRoleLambdaExecution', 'SlackWorkIamRoleLambdaExecution', 'WeeklyReportIamRoleLambdaExecution']);
-    const statement = resources.SlackWorkIamRoleLambdaExecution!.Properties.Policies[0].PolicyDocument.Statement.find((each: any) => [each.Action].flat().includes('sqs:SendMessage'));
+    expect(senders).toEqual([
+      'RecordExecutionEndIamRoleLambdaExecution',
+      'SlackWorkIamRoleLambdaExecution',
+      'WeeklyReportIamRoleLambdaExecution',
+    ]);
+    const statement = resources.SlackWorkIamRoleLambdaExecution!.Properties.Policies[0].PolicyDocument.Statement.find((each: any) =>
+      [each.Action].flat().includes('sqs:SendMessage'),
+    );
     expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['AsyncFailureQueue', 'Arn'] });
   });
 });
 
 describe('the dashboard', () => {
-  const body = JSON.parse((resources.OperationsDashboard!.Properties.DashboardBody['Fn::Sub'] as string).replace(/\$\{AWS::(Region|AccountId|Partition)\}/g, (_, name) => ({ Region: 'eu-west-1', AccountId: '123456789012', Partition: 'aws' })[name as string]!));
+  const body = JSON.parse(
+    (resources.OperationsDashboard!.Properties.DashboardBody['Fn::Sub'] as string).replace(
+      /\$\{AWS::(Region|AccountId|Partition)\}/g,
+      (_, name) => ({ Region: 'eu-west-1', AccountId: '123456789012', Partition: 'aws' })[name as string]!,
+    ),
+  );
   const widgets = body.widgets as { type: string; properties: { alarms?: string[]; metrics?: unknown[][] } }[];
 
   it('shows the state of every alarm in the stack', () => {
@@ -158,6 +216,10 @@ describe('the dashboard', () => {
   });
 
   it('substitutes nothing but the stack’s pseudo parameters', () => {
-    expect((resources.OperationsDashboard!.Properties.DashboardBody['Fn::Sub'] as string).match(/\$\{[^}]*\}/g)!.every((reference) => /^\$\{AWS::(Region|AccountId|Partition)\}$/.test(reference))).toBe(true);
+    expect(
+      (resources.OperationsDashboard!.Properties.DashboardBody['Fn::Sub'] as string)
+        .match(/\$\{[^}]*\}/g)!
+        .every((reference) => /^\$\{AWS::(Region|AccountId|Partition)\}$/.test(reference)),
+    ).toBe(true);
   });
 });

@@ -10,9 +10,17 @@ import { ingress, list, persistentVolume, REPO, service, StubWorld } from './har
 function documentedTools(): string[] {
   const doc = readFileSync(join(REPO, 'docs', 'jenkins.md'), 'utf8');
   const table = doc.slice(doc.indexOf('| Tool | What for |'));
-  const rows = table.split('\n').slice(2).filter((line) => line.startsWith('|'));
-  const end = table.split('\n').slice(2).findIndex((line) => !line.startsWith('|'));
-  return rows.slice(0, end < 0 ? rows.length : end).flatMap((row) => [...row.split('|')[1]!.matchAll(/`([^`]+)`/g)].map((match) => match[1]!));
+  const rows = table
+    .split('\n')
+    .slice(2)
+    .filter((line) => line.startsWith('|'));
+  const end = table
+    .split('\n')
+    .slice(2)
+    .findIndex((line) => !line.startsWith('|'));
+  return rows
+    .slice(0, end < 0 ? rows.length : end)
+    .flatMap((row) => [...row.split('|')[1]!.matchAll(/`([^`]+)`/g)].map((match) => match[1]!));
 }
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -74,9 +82,14 @@ describe('the Jenkins agent requirements in docs/jenkins.md', () => {
 
   it.each(['terraform.sh', 'deploy.sh'])('would be caught leaving a tool out: without jq, %s stops at once and names it', (script) => {
     const env = world.onlyTools(documentedTools().filter((tool) => tool !== 'jq'));
-    const result = world.run(script, script === 'deploy.sh' ? ['alice'] : ['destroy', 'alice'], { ...(script === 'deploy.sh' ? DEPLOY_ENV : TERRAFORM_ENV), ...env });
+    const result = world.run(script, script === 'deploy.sh' ? ['alice'] : ['destroy', 'alice'], {
+      ...(script === 'deploy.sh' ? DEPLOY_ENV : TERRAFORM_ENV),
+      ...env,
+    });
     expect(result.status).not.toBe(0);
-    expect(result.lastLine).toBe(`ERROR: ${script.replace('.sh', '')}: jq is not installed on this agent (or not on PATH): see the agent requirements in docs/jenkins.md`);
+    expect(result.lastLine).toBe(
+      `ERROR: ${script.replace('.sh', '')}: jq is not installed on this agent (or not on PATH): see the agent requirements in docs/jenkins.md`,
+    );
     expect(result.calls).toEqual([]);
   });
 });

@@ -11,7 +11,14 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 const ROOT = path.join(__dirname, '../..');
-const FILES = ['scripts/build-images.sh', 'scripts/lib.sh', 'frontend/package.json', 'frontend/tools/image-tags.js', 'frontend/Dockerfile', 'frontend/mongo/Dockerfile'];
+const FILES = [
+  'scripts/build-images.sh',
+  'scripts/lib.sh',
+  'frontend/package.json',
+  'frontend/tools/image-tags.js',
+  'frontend/Dockerfile',
+  'frontend/mongo/Dockerfile',
+];
 const TOKEN = 'dckr_pat_s3cr3t-token-value';
 const STUB = `#!/usr/bin/env bash
 { printf '%s' "$(basename "$0")"; printf '\\t%s' "$@"; printf '\\n'; } >>"$STUB_DIR/calls.log"
@@ -61,7 +68,10 @@ async function scratchRepo(version = '1.2.3') {
   }
   const calls = () =>
     existsSync(path.join(stubDir, 'calls.log'))
-      ? readFileSync(path.join(stubDir, 'calls.log'), 'utf8').trimEnd().split('\n').map((line) => line.split('\t'))
+      ? readFileSync(path.join(stubDir, 'calls.log'), 'utf8')
+          .trimEnd()
+          .split('\n')
+          .map((line) => line.split('\t'))
       : [];
   const buildImages = (env: Record<string, string> = {}) =>
     run('bash', ['scripts/build-images.sh'], {
@@ -138,8 +148,16 @@ describe('scripts/build-images.sh', () => {
       ]);
 
       expect(hook.received).toEqual([
-        { contentType: 'application/json', path: '/hooks/images?token=hook-secret', body: { repository: 'acme/turbo-mongo', tag: '1.2.3' } },
-        { contentType: 'application/json', path: '/hooks/images?token=hook-secret', body: { repository: 'acme/turbo-notes', tag: '1.2.3' } },
+        {
+          contentType: 'application/json',
+          path: '/hooks/images?token=hook-secret',
+          body: { repository: 'acme/turbo-mongo', tag: '1.2.3' },
+        },
+        {
+          contentType: 'application/json',
+          path: '/hooks/images?token=hook-secret',
+          body: { repository: 'acme/turbo-notes', tag: '1.2.3' },
+        },
       ]);
       for (const secret of [TOKEN, 'hook-secret', 'ghp_remotetoken']) expect(result.output).not.toContain(secret);
       expect(result.output).toContain(`pushed acme/turbo-notes and acme/turbo-mongo as 1.2.3 sha-${short}`);
@@ -167,7 +185,10 @@ describe('scripts/build-images.sh', () => {
   });
 
   it.each([
-    [{ FRONTEND_REPOSITORY: 'acme/turbo-notes:latest' }, "FRONTEND_REPOSITORY must be a Docker Hub repository such as acme/turbo-notes (no host, no tag), got 'acme/turbo-notes:latest'"],
+    [
+      { FRONTEND_REPOSITORY: 'acme/turbo-notes:latest' },
+      "FRONTEND_REPOSITORY must be a Docker Hub repository such as acme/turbo-notes (no host, no tag), got 'acme/turbo-notes:latest'",
+    ],
     [{ MONGO_REPOSITORY: '' }, 'environment variable MONGO_REPOSITORY is required'],
     [{ DOCKERHUB_TOKEN: '' }, 'environment variable DOCKERHUB_TOKEN is required'],
   ])('refuses bad settings %j with a clear reason', async (env, reason) => {
@@ -205,7 +226,9 @@ describe('scripts/build-images.sh', () => {
     try {
       const result = await repo.buildImages({ TURBO_IMAGE_WEBHOOK_URL: hook.url, STUB_FAIL: 'docker push' });
       expect(result.status).toBe(1);
-      expect(result.output.trimEnd().split('\n').pop()).toBe(`ERROR: build-images: docker push of acme/turbo-mongo:sha-${repo.commit.slice(0, 7)} failed`);
+      expect(result.output.trimEnd().split('\n').pop()).toBe(
+        `ERROR: build-images: docker push of acme/turbo-mongo:sha-${repo.commit.slice(0, 7)} failed`,
+      );
       expect(hook.received).toEqual([]);
     } finally {
       await hook.close();
@@ -220,7 +243,10 @@ describe('buildspecs/images.yml', () => {
     expect(buildspec.version).toBe(0.2);
     expect(buildspec.phases.install['runtime-versions']).toEqual({ nodejs: 22 });
     expect(buildspec.phases.build.commands).toEqual(['scripts/build-images.sh']);
-    expect(buildspec.env['parameter-store']).toEqual({ DOCKERHUB_USERNAME: '/turbo/dockerhub/username', DOCKERHUB_TOKEN: '/turbo/dockerhub/token' });
+    expect(buildspec.env['parameter-store']).toEqual({
+      DOCKERHUB_USERNAME: '/turbo/dockerhub/username',
+      DOCKERHUB_TOKEN: '/turbo/dockerhub/token',
+    });
     expect(buildspec.env.variables?.DOCKERHUB_TOKEN).toBeUndefined();
   });
 });

@@ -19,7 +19,10 @@ describe('scripts/check-tools.cjs', () => {
 
   it('lists what the issue names, with terraform and kubectl built (no Debian package), none optional', () => {
     expect(required).toEqual(expect.arrayContaining(['jq', 'zip', 'unzip', 'shellcheck', 'skopeo', 'docker-registry', 'chromium']));
-    expect(tools.filter((tool) => !tool.required).map((tool) => [tool.command, tool.debianPackage])).toEqual([['terraform', undefined], ['kubectl', undefined]]);
+    expect(tools.filter((tool) => !tool.required).map((tool) => [tool.command, tool.debianPackage])).toEqual([
+      ['terraform', undefined],
+      ['kubectl', undefined],
+    ]);
     expect(readFileSync(join(REPO, 'scripts/dev-tools.txt'), 'utf8')).not.toMatch(/ optional /);
     for (const tool of tools.filter((candidate) => candidate.required)) expect(tool.debianPackage).toMatch(/^[a-z0-9][a-z0-9.+-]+$/);
   });
@@ -29,8 +32,12 @@ describe('scripts/check-tools.cjs', () => {
     expect(report.fatal).toBe(true);
     const lines = report.message.split('\n');
     expect(lines[0]).toBe('npm test needs tools that are missing here:');
-    expect(lines.filter((line) => line.startsWith('  - ')).map((line) => line.slice(4).split(':')[0])).toEqual(required.filter((name) => !['jq', 'zip'].includes(name)));
-    expect(report.message).toContain('  - chromium: not found at /nowhere/chromium (set CHROMIUM_PATH to use another); Debian package chromium;');
+    expect(lines.filter((line) => line.startsWith('  - ')).map((line) => line.slice(4).split(':')[0])).toEqual(
+      required.filter((name) => !['jq', 'zip'].includes(name)),
+    );
+    expect(report.message).toContain(
+      '  - chromium: not found at /nowhere/chromium (set CHROMIUM_PATH to use another); Debian package chromium;',
+    );
     expect(report.message).toContain('  - skopeo: not found on PATH; Debian package skopeo;');
     expect(report.message).toContain('Install them with: sudo scripts/setup-dev.sh   (README.md, "Quick start": Prerequisites)');
     expect(report.message).not.toContain('terraform');
@@ -70,7 +77,8 @@ describe('scripts/check-tools.cjs', () => {
 
   it('as a command, exits 1 and prints the list before anything else runs', () => {
     const result = spawnSync(process.execPath, [join(REPO, 'scripts/check-tools.cjs')], {
-      encoding: 'utf8', env: { PATH: folderWith(), CHROMIUM_PATH: '/nowhere/chromium' },
+      encoding: 'utf8',
+      env: { PATH: folderWith(), CHROMIUM_PATH: '/nowhere/chromium' },
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^npm test needs tools that are missing here:\n {2}- jq: not found on PATH/);
@@ -99,10 +107,16 @@ describe('scripts/setup-dev.sh', () => {
     chmodSync(join(bin, 'id'), 0o755);
     const log = join(folderWith(), 'apt.log');
     writeFileSync(log, '');
-    const result = spawnSync('bash', [join(REPO, 'scripts/setup-dev.sh')], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin`, APT_LOG: log } });
+    const result = spawnSync('bash', [join(REPO, 'scripts/setup-dev.sh')], {
+      encoding: 'utf8',
+      env: { PATH: `${bin}:/usr/bin:/bin`, APT_LOG: log },
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const packages = devTools().flatMap((tool) => (tool.debianPackage ? [tool.debianPackage] : []));
-    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['update -qq', `install -y -qq --no-install-recommends ${packages.join(' ')}`]);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
+      'update -qq',
+      `install -y -qq --no-install-recommends ${packages.join(' ')}`,
+    ]);
   });
 });

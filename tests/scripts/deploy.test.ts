@@ -43,7 +43,15 @@ describe('scripts/deploy.sh', () => {
       'kubectl get service',
     ]);
     expect(result.calls[1]).toEqual(['aws', 'eks', 'update-kubeconfig', '--name', 'turbo-alice', '--region', 'eu-west-1']);
-    expect(result.calls[6]).toEqual(['kubectl', 'apply', '--server-side', '--force-conflicts', '--field-manager=turbo-deploy', '--filename', '-']);
+    expect(result.calls[6]).toEqual([
+      'kubectl',
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '--field-manager=turbo-deploy',
+      '--filename',
+      '-',
+    ]);
     expect(result.calls[7]).toEqual(['kubectl', 'rollout', 'status', 'deployment/frontend', '--namespace', 'turbo-app', '--timeout=600s']);
     expect(result.calls[8]).toEqual(['kubectl', 'rollout', 'status', 'statefulset/mongo', '--namespace', 'turbo-app', '--timeout=600s']);
 
@@ -82,8 +90,12 @@ describe('scripts/deploy.sh', () => {
     const applied = parseAllDocuments(world.read('applied.yaml')).map((doc) => doc.toJSON());
     const find = (kind: string, name: string) => applied.find((o) => o.kind === kind && o.metadata.name === name);
     expect(find('Deployment', 'frontend').metadata.namespace).toBe('turbo-app');
-    expect(find('Deployment', 'frontend').spec.template.spec.containers.map((c: { image: string }) => c.image)).toContain(`acme/turbo-notes:1.4.2@${DIGEST}`);
-    expect(find('StatefulSet', 'mongo').spec.template.spec.containers.map((c: { image: string }) => c.image)).toContain('acme/turbo-mongo:7.0.14');
+    expect(find('Deployment', 'frontend').spec.template.spec.containers.map((c: { image: string }) => c.image)).toContain(
+      `acme/turbo-notes:1.4.2@${DIGEST}`,
+    );
+    expect(find('StatefulSet', 'mongo').spec.template.spec.containers.map((c: { image: string }) => c.image)).toContain(
+      'acme/turbo-mongo:7.0.14',
+    );
     expect(find('Service', 'frontend-public').spec.type).toBe('LoadBalancer');
     // The Secret is the script's, never the base's.
     expect(find('Secret', 'mongo-credentials')).toBeUndefined();
@@ -129,7 +141,9 @@ describe('scripts/deploy.sh', () => {
     const result = world.run('deploy.sh', ['alice'], { ...ENV, FRONTEND_IMAGE: image });
 
     expect(result.status).not.toBe(0);
-    expect(result.lastLine).toBe(`ERROR: deploy: FRONTEND_IMAGE must be a Docker Hub reference such as acme/turbo-notes:1.4.2@sha256:<64 hex> (got '${image}')`);
+    expect(result.lastLine).toBe(
+      `ERROR: deploy: FRONTEND_IMAGE must be a Docker Hub reference such as acme/turbo-notes:1.4.2@sha256:<64 hex> (got '${image}')`,
+    );
     expect(world.calls()).toEqual([]);
   });
 
@@ -149,14 +163,18 @@ describe('scripts/deploy.sh', () => {
     const result = world.run('deploy.sh', ['alice'], { ...ENV, LB_WAIT_TIMEOUT: '0' });
 
     expect(result.status).not.toBe(0);
-    expect(result.lastLine).toBe('ERROR: deploy: timed out after 0s waiting for the load balancer address of Service turbo-app/frontend-public');
+    expect(result.lastLine).toBe(
+      'ERROR: deploy: timed out after 0s waiting for the load balancer address of Service turbo-app/frontend-public',
+    );
   });
 
   it.each(['Bob', 'bob;id', '$(id)', '-x', 'a'.repeat(25)])('refuses the developer name %j before any command runs', (name) => {
     const result = world.run('deploy.sh', [name], { ...ENV, DEVELOPER: '' });
 
     expect(result.status).not.toBe(0);
-    expect(result.lastLine).toMatch(new RegExp(`^ERROR: deploy: developer '${name.replace(/[$()]/g, '\\$&')}' (is not a DNS-1123 label|is longer than 24 characters)`));
+    expect(result.lastLine).toMatch(
+      new RegExp(`^ERROR: deploy: developer '${name.replace(/[$()]/g, '\\$&')}' (is not a DNS-1123 label|is longer than 24 characters)`),
+    );
     expect(world.calls()).toEqual([]);
   });
 });

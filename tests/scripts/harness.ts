@@ -67,7 +67,10 @@ export class StubWorld {
   calls(): string[][] {
     const file = join(this.stubDir, 'calls.log');
     if (!existsSync(file)) return [];
-    return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => line.split('\t'));
+    return readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.split('\t'));
   }
 
   /**
@@ -103,7 +106,10 @@ export class StubWorld {
   /** As run, without blocking the event loop: for scripts that wait on servers running in the test's own process. */
   runAsync(script: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
     const before = this.calls().length;
-    const child = spawn('bash', ['-c', '{ "$0" "$@"; } 2>&1', join(REPO, 'scripts', script), ...args], { cwd: this.dir, env: this.env(env) });
+    const child = spawn('bash', ['-c', '{ "$0" "$@"; } 2>&1', join(REPO, 'scripts', script), ...args], {
+      cwd: this.dir,
+      env: this.env(env),
+    });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     return new Promise((resolve, reject) => {
@@ -154,6 +160,10 @@ export function persistentVolume(name: string, namespace: string, volumeId: stri
     apiVersion: 'v1',
     kind: 'PersistentVolume',
     metadata: { name },
-    spec: { claimRef: { namespace, name: 'data-mongo-0' }, persistentVolumeReclaimPolicy: reclaimPolicy, csi: { driver: 'ebs.csi.aws.com', volumeHandle: volumeId } },
+    spec: {
+      claimRef: { namespace, name: 'data-mongo-0' },
+      persistentVolumeReclaimPolicy: reclaimPolicy,
+      csi: { driver: 'ebs.csi.aws.com', volumeHandle: volumeId },
+    },
   };
 }

@@ -8,7 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../support/realsvc/control-plane';
-import { LB_FINALIZER, loadBalancerHostname, NEVER_READY_TAG, startNodeSimulator, type NodeSimulator } from '../support/realsvc/node-simulator';
+import {
+  LB_FINALIZER,
+  loadBalancerHostname,
+  NEVER_READY_TAG,
+  startNodeSimulator,
+  type NodeSimulator,
+} from '../support/realsvc/node-simulator';
 import { realBinaries } from '../support/realsvc/binaries';
 import { REPO, StubWorld } from './harness';
 
@@ -23,7 +29,14 @@ const DEPLOY_ENV = {
   LB_WAIT_TIMEOUT: '60',
   POLL_SECONDS: '1',
 };
-const DESTROY_ENV = { DEVELOPER: 'alice', CLUSTER_NAME: 'turbo-alice', AWS_REGION: 'eu-west-1', TF_STATE_BUCKET: 'turbo-state', POLL_SECONDS: '1', NAMESPACE_DELETE_TIMEOUT: '90' };
+const DESTROY_ENV = {
+  DEVELOPER: 'alice',
+  CLUSTER_NAME: 'turbo-alice',
+  AWS_REGION: 'eu-west-1',
+  TF_STATE_BUCKET: 'turbo-state',
+  POLL_SECONDS: '1',
+  NAMESPACE_DELETE_TIMEOUT: '90',
+};
 const APP = '/apis/apps/v1/namespaces/turbo-app';
 
 let kube: ControlPlane;
@@ -67,7 +80,10 @@ describe('k8s/ on a real API server', () => {
     const namespace = rendered.split(/^---$/m).find((part) => /^kind: Namespace$/m.test(part))!;
     expect((await kubectlAsync(['apply', '--server-side', '--field-manager=turbo-test', '-f', '-'], namespace)).status).toBe(0);
 
-    const applied = await kubectlAsync(['apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=turbo-test', '-f', '-'], rendered);
+    const applied = await kubectlAsync(
+      ['apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=turbo-test', '-f', '-'],
+      rendered,
+    );
 
     expect(applied.output).not.toMatch(/warning|error|unknown field/i);
     expect(applied.status).toBe(0);
@@ -86,12 +102,17 @@ describe('scripts/deploy.sh on a real API server', () => {
     expect(result.output).toContain('deployment "frontend" successfully rolled out');
     expect(result.output).toMatch(/statefulset rolling update complete 1 pods at revision mongo-[0-9a-f]+/);
     expect(result.status).toBe(0);
-    expect(readFileSync(join(world.dir, 'turbo-output.env'), 'utf8')).toBe(`APP_URL=http://${loadBalancerHostname('turbo-app', 'frontend-public')}\nCLUSTER_NAME=turbo-alice\n`);
+    expect(readFileSync(join(world.dir, 'turbo-output.env'), 'utf8')).toBe(
+      `APP_URL=http://${loadBalancerHostname('turbo-app', 'frontend-public')}\nCLUSTER_NAME=turbo-alice\n`,
+    );
     const frontend = await get(`${APP}/deployments/frontend`);
     expect(frontend.spec.template.spec.containers[0].image).toBe(DEPLOY_ENV.FRONTEND_IMAGE);
     expect(frontend.status).toMatchObject({ observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2 });
     // The API server's defaults are in place on what was applied.
-    expect(frontend.spec.template.spec.containers[0]).toMatchObject({ imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log' });
+    expect(frontend.spec.template.spec.containers[0]).toMatchObject({
+      imagePullPolicy: 'IfNotPresent',
+      terminationMessagePath: '/dev/termination-log',
+    });
     const mongo = await get(`${APP}/statefulsets/mongo`);
     expect(mongo.spec.template.spec.containers[0].image).toBe(DEPLOY_ENV.MONGO_IMAGE);
     expect(mongo.status).toMatchObject({ readyReplicas: 1, currentRevision: mongo.status.updateRevision });
@@ -118,7 +139,11 @@ describe('scripts/deploy.sh on a real API server', () => {
   });
 
   it("fails with kubectl rollout status's reason when the new pods never become ready", async () => {
-    const result = await world.runAsync('deploy.sh', ['alice'], { ...DEPLOY_ENV, FRONTEND_IMAGE: `acme/turbo-notes:${NEVER_READY_TAG}`, ROLLOUT_TIMEOUT: '8' });
+    const result = await world.runAsync('deploy.sh', ['alice'], {
+      ...DEPLOY_ENV,
+      FRONTEND_IMAGE: `acme/turbo-notes:${NEVER_READY_TAG}`,
+      ROLLOUT_TIMEOUT: '8',
+    });
 
     expect(result.status).not.toBe(0);
     expect(result.output).toMatch(/Waiting for deployment "frontend" rollout to finish: 1 out of 2 new replicas have been updated/);
@@ -130,7 +155,10 @@ describe('scripts/deploy.sh on a real API server', () => {
 describe('scripts/terraform.sh destroy on a real API server', () => {
   it('deletes every LoadBalancer Service, waits until their finalizers let go, deletes the app namespace, then destroys', async () => {
     await kube.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ingress' } });
-    for (const [name, type] of [['edge', 'LoadBalancer'], ['internal', 'ClusterIP']]) {
+    for (const [name, type] of [
+      ['edge', 'LoadBalancer'],
+      ['internal', 'ClusterIP'],
+    ]) {
       const created = await kube.api('POST', '/api/v1/namespaces/ingress/services', {
         apiVersion: 'v1',
         kind: 'Service',

@@ -10,7 +10,11 @@ describe('scripts/*.sh', () => {
     if (!onPath('shellcheck')) {
       throw new Error('shellcheck is not on PATH: install it (apt-get update && apt-get install -y shellcheck); CI installs it');
     }
-    const result = spawnSync('shellcheck', scripts.map((name) => join('scripts', name)), { cwd: REPO, encoding: 'utf8' });
+    const result = spawnSync(
+      'shellcheck',
+      scripts.map((name) => join('scripts', name)),
+      { cwd: REPO, encoding: 'utf8' },
+    );
 
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);

@@ -37,7 +37,13 @@ describe('scripts/terraform.sh', () => {
 
     expect(result.status).toBe(0);
     const init = result.calls[indexOf(result.calls, 'terraform', 'init')]!;
-    expect(init).toEqual(expect.arrayContaining(['-backend-config=key=clusters/alice.tfstate', '-backend-config=bucket=turbo-state', '-backend-config=region=eu-west-1']));
+    expect(init).toEqual(
+      expect.arrayContaining([
+        '-backend-config=key=clusters/alice.tfstate',
+        '-backend-config=bucket=turbo-state',
+        '-backend-config=region=eu-west-1',
+      ]),
+    );
     const apply = result.calls[indexOf(result.calls, 'terraform', 'apply')]!;
     expect(apply).toEqual(
       expect.arrayContaining([
@@ -69,7 +75,11 @@ describe('scripts/terraform.sh', () => {
       .set('lb-delete-polls', '2')
       .set(
         'services.json',
-        list([service('default', 'kubernetes', 'ClusterIP'), service('turbo-app', 'frontend-public', 'LoadBalancer'), service('tools', 'grafana', 'LoadBalancer')]),
+        list([
+          service('default', 'kubernetes', 'ClusterIP'),
+          service('turbo-app', 'frontend-public', 'LoadBalancer'),
+          service('tools', 'grafana', 'LoadBalancer'),
+        ]),
       )
       .set('ingresses.json', list([ingress('turbo-app', 'web')]));
 
@@ -78,9 +88,15 @@ describe('scripts/terraform.sh', () => {
     expect(result.status).toBe(0);
     const calls = result.calls;
     const destroy = indexOf(calls, 'terraform', 'destroy');
-    const deleteFrontend = calls.findIndex((c) => c.join(' ') === 'kubectl delete service frontend-public --namespace turbo-app --ignore-not-found --wait=false');
-    const deleteGrafana = calls.findIndex((c) => c.join(' ') === 'kubectl delete service grafana --namespace tools --ignore-not-found --wait=false');
-    const deleteIngress = calls.findIndex((c) => c.join(' ') === 'kubectl delete ingress web --namespace turbo-app --ignore-not-found --wait=false');
+    const deleteFrontend = calls.findIndex(
+      (c) => c.join(' ') === 'kubectl delete service frontend-public --namespace turbo-app --ignore-not-found --wait=false',
+    );
+    const deleteGrafana = calls.findIndex(
+      (c) => c.join(' ') === 'kubectl delete service grafana --namespace tools --ignore-not-found --wait=false',
+    );
+    const deleteIngress = calls.findIndex(
+      (c) => c.join(' ') === 'kubectl delete ingress web --namespace turbo-app --ignore-not-found --wait=false',
+    );
     expect([deleteFrontend, deleteGrafana, deleteIngress].every((i) => i >= 0 && i < destroy)).toBe(true);
     // The ClusterIP Service is not a load balancer: left alone.
     expect(calls.some((c) => c.includes('kubernetes') && c[1] === 'delete')).toBe(false);
@@ -177,7 +193,9 @@ describe('scripts/terraform.sh', () => {
     expect(result.status).not.toBe(0);
     expect(result.calls[indexOf(result.calls, 'terraform', 'apply')]).toContain('-lock-timeout=5m');
     expect(result.calls.some((call) => call.includes('force-unlock'))).toBe(false);
-    expect(result.lastLine).toMatch(/^ERROR: terraform: the state lock of clusters\/alice\.tfstate was still held after 5m .*it was not broken/);
+    expect(result.lastLine).toMatch(
+      /^ERROR: terraform: the state lock of clusters\/alice\.tfstate was still held after 5m .*it was not broken/,
+    );
   });
 
   it('fails with the failing step as the last line', () => {
@@ -212,18 +230,36 @@ describe('scripts/terraform.sh', () => {
     const result = world.run('terraform.sh', ['apply', name], { ...APPLY_ENV, DEVELOPER: '' });
 
     expect(result.status).not.toBe(0);
-    expect(result.lastLine).toBe(`ERROR: terraform: developer '${name}' ${reason}${reason.startsWith('is not') ? ' (lower-case letters, digits and inner hyphens)' : ''}`);
+    expect(result.lastLine).toBe(
+      `ERROR: terraform: developer '${name}' ${reason}${reason.startsWith('is not') ? ' (lower-case letters, digits and inner hyphens)' : ''}`,
+    );
     expect(world.calls()).toEqual([]);
   });
 
   it.each([
     [['plan', 'alice'], APPLY_ENV, "ERROR: terraform: action must be apply or destroy (got 'plan')"],
     [['apply'], APPLY_ENV, 'ERROR: terraform: usage: terraform.sh apply|destroy <developer>'],
-    [['apply', 'alice'], { ...APPLY_ENV, CLUSTER_NAME: 'turbo-bob' }, "ERROR: terraform: CLUSTER_NAME='turbo-bob' does not match developer 'alice' (expected 'turbo-alice')"],
-    [['apply', 'alice'], { ...APPLY_ENV, DEVELOPER: 'bob' }, "ERROR: terraform: the argument 'alice' and DEVELOPER='bob' name different developers"],
+    [
+      ['apply', 'alice'],
+      { ...APPLY_ENV, CLUSTER_NAME: 'turbo-bob' },
+      "ERROR: terraform: CLUSTER_NAME='turbo-bob' does not match developer 'alice' (expected 'turbo-alice')",
+    ],
+    [
+      ['apply', 'alice'],
+      { ...APPLY_ENV, DEVELOPER: 'bob' },
+      "ERROR: terraform: the argument 'alice' and DEVELOPER='bob' name different developers",
+    ],
     [['apply', 'alice'], { ...APPLY_ENV, EXPIRES_AT: '' }, 'ERROR: terraform: environment variable EXPIRES_AT is required'],
-    [['apply', 'alice'], { ...APPLY_ENV, TF_LOCK_TIMEOUT: 'forever' }, "ERROR: terraform: TF_LOCK_TIMEOUT must be a duration such as 15m (got 'forever')"],
-    [['destroy', 'alice'], { ...DESTROY_ENV, PV_DELETE_TIMEOUT: '5m' }, "ERROR: terraform: PV_DELETE_TIMEOUT must be a whole number of seconds (got '5m')"],
+    [
+      ['apply', 'alice'],
+      { ...APPLY_ENV, TF_LOCK_TIMEOUT: 'forever' },
+      "ERROR: terraform: TF_LOCK_TIMEOUT must be a duration such as 15m (got 'forever')",
+    ],
+    [
+      ['destroy', 'alice'],
+      { ...DESTROY_ENV, PV_DELETE_TIMEOUT: '5m' },
+      "ERROR: terraform: PV_DELETE_TIMEOUT must be a whole number of seconds (got '5m')",
+    ],
   ])('refuses %j with a clear reason before any command runs', (args, env, lastLine) => {
     const result = world.run('terraform.sh', args, env);
 

@@ -34,14 +34,21 @@ const SECRETS = {
   kube: 'k8s-aws-v1.known-kube-token-2468',
   slack: 'xoxb-1111-2222-known-slack-token',
 };
-const leaked = (text: string) => Object.entries(SECRETS).filter(([, value]) => text.includes(value)).map(([name]) => name);
+const leaked = (text: string) =>
+  Object.entries(SECRETS)
+    .filter(([, value]) => text.includes(value))
+    .map(([name]) => name);
 
 const tally: Record<string, number> = {};
 const count = (category: string) => void (tally[category] = (tally[category] ?? 0) + 1);
 
 afterAll(() => {
   const total = Object.values(tally).reduce((sum, n) => sum + n, 0);
-  console.log(`bad-input cases by category: ${Object.entries(tally).map(([category, n]) => `${category} ${n}`).join(', ')}; total ${total}`);
+  console.log(
+    `bad-input cases by category: ${Object.entries(tally)
+      .map(([category, n]) => `${category} ${n}`)
+      .join(', ')}; total ${total}`,
+  );
 });
 
 const EXAMPLE = readFileSync(join(root, 'turbo.config.example.yml'), 'utf8');
@@ -53,13 +60,21 @@ describe('config files', () => {
     ['a truncated file', EXAMPLE.slice(0, Math.floor(EXAMPLE.length / 3)), /is required/],
     ['a developer name with a shell metacharacter', EXAMPLE.replace('name: bob', 'name: "bob;rm -rf /"'), /developers\[1\]\.name/],
     ['an upper-case developer name', EXAMPLE.replace('name: bob', 'name: Bob'), /developers\[1\]\.name/],
-    ['a developer name longer than a cluster name allows', EXAMPLE.replace('name: bob', `name: ${'b'.repeat(70)}`), /developers\[1\]\.name/],
+    [
+      'a developer name longer than a cluster name allows',
+      EXAMPLE.replace('name: bob', `name: ${'b'.repeat(70)}`),
+      /developers\[1\]\.name/,
+    ],
     ['a duplicate developer', EXAMPLE.replace('name: bob', 'name: alice'), /alice/],
     ['an unknown time zone', EXAMPLE.replace('timezone: Europe/Berlin', 'timezone: Mars/Olympus'), /timezone/],
     ['a readyBy that is no time', EXAMPLE.replace('readyBy: "09:00"', 'readyBy: "25:61"'), /readyBy/],
     ['a number where a list of days belongs', EXAMPLE.replace('workingDays: [mon, tue, wed, thu, fri]', 'workingDays: 5'), /workingDays/],
     ['an unknown runner type', EXAMPLE.replace('type: codebuild', 'type: gitlab'), /runner/],
-    ['a Slack token pasted where its parameter name belongs', EXAMPLE.replace('tokenParameter: /turbo/slack/bot-token', `tokenParameter: ${SECRETS.slack}`), /slack\.tokenParameter/],
+    [
+      'a Slack token pasted where its parameter name belongs',
+      EXAMPLE.replace('tokenParameter: /turbo/slack/bot-token', `tokenParameter: ${SECRETS.slack}`),
+      /slack\.tokenParameter/,
+    ],
     ['a misspelt field', EXAMPLE.replace('leadMinutes:', 'leadMinuts:'), /leadMinuts: is not a known field/],
     ['a file of 200 kB of nonsense', `team: x\n${'garbage: ['.repeat(1)}${'a,'.repeat(100_000)}`, /./],
   ];
@@ -81,18 +96,58 @@ describe('command lines', () => {
     ['an unknown command', ['destroy-everything'], 2, /unknown command "destroy-everything"/],
     ['an unknown flag', ['plan', '--yes-really'], 2, /yes-really/],
     ['a flag without its value', ['plan', '--at'], 2, /--at/],
-    ['an instant without a zone', ['plan', '--at', '2026-11-24T08:00'], 2, /--at "2026-11-24T08:00" is not an ISO 8601 instant with a zone/],
+    [
+      'an instant without a zone',
+      ['plan', '--at', '2026-11-24T08:00'],
+      2,
+      /--at "2026-11-24T08:00" is not an ISO 8601 instant with a zone/,
+    ],
     ['two files to validate', ['validate', 'a.yml', 'b.yml'], 2, /at most one file/],
     ['a config file that does not exist', ['validate', 'nowhere.yml'], 1, /nowhere\.yml/],
     ['a config with a bad name', ['validate', 'bad.yml'], 1, /developers\[1\]\.name.*Bob Smith/],
-    ['a rehearsal date that is no date', ['rehearse', '--config', 'turbo.yml', '--date', '2026-13-45', '--quiet'], 2, /--date 2026-13-45: that date does not exist \(there is no month 13\)/],
-    ['a rehearsal date that is no day', ['rehearse', '--config', 'turbo.yml', '--date', '2026-02-30', '--quiet'], 2, /--date 2026-02-30: that date does not exist \(February 2026 has 28 days\)/],
-    ['a rehearsal date in another format', ['rehearse', '--config', 'turbo.yml', '--date', '30.02.2026', '--quiet'], 2, /--date needs a date YYYY-MM-DD, got "30.02.2026"/],
+    [
+      'a rehearsal date that is no date',
+      ['rehearse', '--config', 'turbo.yml', '--date', '2026-13-45', '--quiet'],
+      2,
+      /--date 2026-13-45: that date does not exist \(there is no month 13\)/,
+    ],
+    [
+      'a rehearsal date that is no day',
+      ['rehearse', '--config', 'turbo.yml', '--date', '2026-02-30', '--quiet'],
+      2,
+      /--date 2026-02-30: that date does not exist \(February 2026 has 28 days\)/,
+    ],
+    [
+      'a rehearsal date in another format',
+      ['rehearse', '--config', 'turbo.yml', '--date', '30.02.2026', '--quiet'],
+      2,
+      /--date needs a date YYYY-MM-DD, got "30.02.2026"/,
+    ],
     ['an unknown fault point', ['rehearse', '--config', 'turbo.yml', '--fail', 'bob:meteor', '--quiet'], 2, /unknown fault point "meteor"/],
-    ['a fault for someone not in the roster', ['rehearse', '--config', 'turbo.yml', '--fail', 'mallory:apply', '--quiet'], 2, /"mallory" is not in the roster/],
-    ['a roster size of zero', ['rehearse', '--config', 'turbo.yml', '--developers', '0', '--quiet'], 2, /--developers must be a whole number/],
-    ['a fault-matrix target not in the roster', ['faults', '--config', 'turbo.yml', '--target', 'mallory'], 2, /--target "mallory" is not in the roster/],
-    ['a fault-matrix fault that does not exist', ['faults', '--config', 'turbo.yml', '--only', 'meteor'], 2, /--only meteor: not a fault of the matrix/],
+    [
+      'a fault for someone not in the roster',
+      ['rehearse', '--config', 'turbo.yml', '--fail', 'mallory:apply', '--quiet'],
+      2,
+      /"mallory" is not in the roster/,
+    ],
+    [
+      'a roster size of zero',
+      ['rehearse', '--config', 'turbo.yml', '--developers', '0', '--quiet'],
+      2,
+      /--developers must be a whole number/,
+    ],
+    [
+      'a fault-matrix target not in the roster',
+      ['faults', '--config', 'turbo.yml', '--target', 'mallory'],
+      2,
+      /--target "mallory" is not in the roster/,
+    ],
+    [
+      'a fault-matrix fault that does not exist',
+      ['faults', '--config', 'turbo.yml', '--only', 'meteor'],
+      2,
+      /--only meteor: not a fault of the matrix/,
+    ],
   ];
 
   it.each(cases)('refuses %s with a clear message, writes nothing', async (_name, argv, code, expected) => {
@@ -111,12 +166,15 @@ describe('image webhook requests', () => {
   const started: string[] = [];
   beforeEach(() => {
     started.length = 0;
-    bindDeps(async () => ({
-      config,
-      region: 'eu-west-1',
-      secrets: { get: async () => SECRETS.webhook },
-      workflows: { start: async (name: string) => (started.push(name), { executionArn: name, alreadyStarted: false }) },
-    }) as unknown as Deps);
+    bindDeps(
+      async () =>
+        ({
+          config,
+          region: 'eu-west-1',
+          secrets: { get: async () => SECRETS.webhook },
+          workflows: { start: async (name: string) => (started.push(name), { executionArn: name, alreadyStarted: false }) },
+        }) as unknown as Deps,
+    );
   });
   const push = JSON.stringify({ push_data: { tag: '1.3.0' }, repository: { repo_name: 'acme/turbo-notes' } });
   const cases: [string, Record<string, unknown>, number][] = [
@@ -127,11 +185,40 @@ describe('image webhook requests', () => {
     ['a body that is not JSON', { pathParameters: { token: SECRETS.webhook }, body: 'repository=acme/turbo-notes' }, 400],
     ['a truncated body', { pathParameters: { token: SECRETS.webhook }, body: push.slice(0, 30) }, 400],
     ['a JSON array', { pathParameters: { token: SECRETS.webhook }, body: '[1,2,3]' }, 400],
-    ['a tag of the wrong type', { pathParameters: { token: SECRETS.webhook }, body: JSON.stringify({ push_data: { tag: 130 }, repository: { repo_name: 'acme/turbo-notes' } }) }, 400],
-    ['a tag with a shell metacharacter', { pathParameters: { token: SECRETS.webhook }, body: JSON.stringify({ push_data: { tag: '1.3.0;reboot' }, repository: { repo_name: 'acme/turbo-notes' } }) }, 400],
-    ['a body of 2 MB', { pathParameters: { token: SECRETS.webhook }, body: JSON.stringify({ repository: 'acme/turbo-notes', tag: '1.3.0', pad: 'x'.repeat(2_000_000) }) }, 413],
-    ['base64 that is not JSON', { pathParameters: { token: SECRETS.webhook }, body: Buffer.from('\u0000\u0001garbage').toString('base64'), isBase64Encoded: true }, 400],
-    ['a push for an image that is not the app\'s', { pathParameters: { token: SECRETS.webhook }, body: JSON.stringify({ repository: 'evil/miner', tag: '1.0.0' }) }, 202],
+    [
+      'a tag of the wrong type',
+      {
+        pathParameters: { token: SECRETS.webhook },
+        body: JSON.stringify({ push_data: { tag: 130 }, repository: { repo_name: 'acme/turbo-notes' } }),
+      },
+      400,
+    ],
+    [
+      'a tag with a shell metacharacter',
+      {
+        pathParameters: { token: SECRETS.webhook },
+        body: JSON.stringify({ push_data: { tag: '1.3.0;reboot' }, repository: { repo_name: 'acme/turbo-notes' } }),
+      },
+      400,
+    ],
+    [
+      'a body of 2 MB',
+      {
+        pathParameters: { token: SECRETS.webhook },
+        body: JSON.stringify({ repository: 'acme/turbo-notes', tag: '1.3.0', pad: 'x'.repeat(2_000_000) }),
+      },
+      413,
+    ],
+    [
+      'base64 that is not JSON',
+      { pathParameters: { token: SECRETS.webhook }, body: Buffer.from('\u0000\u0001garbage').toString('base64'), isBase64Encoded: true },
+      400,
+    ],
+    [
+      "a push for an image that is not the app's",
+      { pathParameters: { token: SECRETS.webhook }, body: JSON.stringify({ repository: 'evil/miner', tag: '1.0.0' }) },
+      202,
+    ],
   ];
 
   it.each(cases)('refuses %s and starts nothing', async (_name, request, status) => {
@@ -158,11 +245,38 @@ describe('Slack interaction requests', () => {
     ['no signature headers', { headers: {}, body: command('down'), isBase64Encoded: false }, 401, /invalid Slack signature/],
     ['a signature made with another secret', signed(command('down'), timestamp, 'not-the-signing-secret'), 401, /invalid Slack signature/],
     ['a request replayed after 10 minutes', signed(command('down'), String(Number(timestamp) - 600)), 401, /invalid Slack signature/],
-    ['a timestamp that is no number', { ...signed(command('down')), headers: { 'x-slack-request-timestamp': 'yesterday', 'x-slack-signature': slackSignature(SECRETS.signing, 'yesterday', command('down')) } }, 401, /invalid Slack signature/],
-    ['a body changed after signing', { ...signed(command('keep until 20:00')), body: command('down', 'U0BOB00001') }, 401, /invalid Slack signature/],
-    ['a signature of another version', { ...signed(command('down')), headers: { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': slackSignature(SECRETS.signing, timestamp, command('down')).replace('v0=', 'v1=') } }, 401, /invalid Slack signature/],
+    [
+      'a timestamp that is no number',
+      {
+        ...signed(command('down')),
+        headers: {
+          'x-slack-request-timestamp': 'yesterday',
+          'x-slack-signature': slackSignature(SECRETS.signing, 'yesterday', command('down')),
+        },
+      },
+      401,
+      /invalid Slack signature/,
+    ],
+    [
+      'a body changed after signing',
+      { ...signed(command('keep until 20:00')), body: command('down', 'U0BOB00001') },
+      401,
+      /invalid Slack signature/,
+    ],
+    [
+      'a signature of another version',
+      {
+        ...signed(command('down')),
+        headers: {
+          'x-slack-request-timestamp': timestamp,
+          'x-slack-signature': slackSignature(SECRETS.signing, timestamp, command('down')).replace('v0=', 'v1='),
+        },
+      },
+      401,
+      /invalid Slack signature/,
+    ],
     ['a signed command from a user not in the roster', signed(command('down', 'U0MALLORY1')), 200, /no Turbo environment/],
-    ['a signed command on someone else\'s cluster', signed(command('down bob')), 200, /bob|only/i],
+    ["a signed command on someone else's cluster", signed(command('down bob')), 200, /bob|only/i],
     ['a signed keep-alive at an impossible time', signed(command('keep until 27:99')), 200, /27:99|time/i],
     ['a signed command Turbo does not know', signed(command('sudo make me a sandwich')), 200, /sudo|usage|know/i],
     ['a signed body that is not a form', signed('{"type":"block_actions"'), 200, /./],
@@ -171,7 +285,12 @@ describe('Slack interaction requests', () => {
   it.each(cases)('refuses %s and queues nothing', async (_name, request, status, expected) => {
     count('Slack interaction requests');
     const queued: unknown[] = [];
-    const answer = (await interact(request, { config, signingSecret: async () => SECRETS.signing, work: { enqueue: async (task) => void queued.push(task) }, now: () => now })) as {
+    const answer = (await interact(request, {
+      config,
+      signingSecret: async () => SECRETS.signing,
+      work: { enqueue: async (task) => void queued.push(task) },
+      now: () => now,
+    })) as {
       statusCode: number;
       body: string;
     };
@@ -198,14 +317,34 @@ type Answer = { status?: number; type?: string; body: string; truncate?: boolean
 const MALFORMED: [string, Answer][] = [
   ['malformed JSON', { body: '{"crumb": "abc", ' }],
   // Each service's own fields, with the wrong types: Jenkins' build, Docker Hub's tag page, a Deployment, Slack's answer.
-  ['JSON of the wrong types', { body: JSON.stringify({ number: 'seven', building: false, result: 42, results: 'none', next: 3, kind: 'Deployment', metadata: 7, spec: 'x', status: 5, ok: 'yes', channel: 9 }) }],
+  [
+    'JSON of the wrong types',
+    {
+      body: JSON.stringify({
+        number: 'seven',
+        building: false,
+        result: 42,
+        results: 'none',
+        next: 3,
+        kind: 'Deployment',
+        metadata: 7,
+        spec: 'x',
+        status: 5,
+        ok: 'yes',
+        channel: 9,
+      }),
+    },
+  ],
   ['a 5 MB body', { body: `{"pad":"${'x'.repeat(5_000_000)}"` }],
   ['a body cut off mid-way', { body: '{"results":[{"name":"1.2.0"},', truncate: true }],
 ];
 
 function serve(answer: Answer) {
   return (_request: IncomingMessage, response: ServerResponse) => {
-    response.writeHead(answer.status ?? 200, { 'content-type': answer.type ?? 'application/json', ...(answer.truncate ? { 'content-length': String(answer.body.length + 100) } : {}) });
+    response.writeHead(answer.status ?? 200, {
+      'content-type': answer.type ?? 'application/json',
+      ...(answer.truncate ? { 'content-length': String(answer.body.length + 100) } : {}),
+    });
     if (answer.truncate) {
       response.write(answer.body);
       response.socket?.destroy();
@@ -226,7 +365,15 @@ describe('answers from Jenkins, the registry, Kubernetes and Slack', () => {
     [
       'Jenkins',
       () =>
-        new JenkinsJobRunner({ baseUrl: `${url}/`, terraformJob: 'turbo-terraform', deployJob: 'turbo-deploy', user: 'turbo', token: SECRETS.jenkins, retry: noSleep, timeoutMs: 2000 }).status({
+        new JenkinsJobRunner({
+          baseUrl: `${url}/`,
+          terraformJob: 'turbo-terraform',
+          deployJob: 'turbo-deploy',
+          user: 'turbo',
+          token: SECRETS.jenkins,
+          retry: noSleep,
+          timeoutMs: 2000,
+        }).status({
           runner: 'jenkins',
           kind: 'apply',
           developer: 'alice',
@@ -240,30 +387,52 @@ describe('answers from Jenkins, the registry, Kubernetes and Slack', () => {
     ],
     [
       'the registry',
-      () => new ContainerRegistry({ hubApiUrl: url, registryUrl: url, credentials: { username: 'robot', password: SECRETS.registry }, retry: noSleep, timeoutMs: 2000 }).listTags('acme/turbo-notes'),
+      () =>
+        new ContainerRegistry({
+          hubApiUrl: url,
+          registryUrl: url,
+          credentials: { username: 'robot', password: SECRETS.registry },
+          retry: noSleep,
+          timeoutMs: 2000,
+        }).listTags('acme/turbo-notes'),
       (methods) => methods.filter((method) => !method.startsWith('GET') && !method.startsWith('POST /v2/auth/token')),
     ],
     [
       'Kubernetes',
-      () => new KubeApi({ cluster: { name: 'turbo-alice', endpoint: url, certificateAuthority: '' }, token: async () => SECRETS.kube, retry: noSleep, timeoutMs: 2000 }).getWorkload(APP_WORKLOADS.frontend),
+      () =>
+        new KubeApi({
+          cluster: { name: 'turbo-alice', endpoint: url, certificateAuthority: '' },
+          token: async () => SECRETS.kube,
+          retry: noSleep,
+          timeoutMs: 2000,
+        }).getWorkload(APP_WORKLOADS.frontend),
       (methods) => methods.filter((method) => !method.startsWith('GET')),
     ],
     [
       'Slack',
-      () => new SlackNotifier(SECRETS.slack, { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 }, timeoutMs: 2000 }).sendToUser('U0ALICE001', { text: 'hello', blocks: [] }),
+      () =>
+        new SlackNotifier(SECRETS.slack, { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 }, timeoutMs: 2000 }).sendToUser(
+          'U0ALICE001',
+          { text: 'hello', blocks: [] },
+        ),
       // conversations.open is asked once; a malformed answer must not be followed by a post.
       (methods) => methods.filter((method) => method.includes('chat.postMessage')),
     ],
   ];
 
-  const matrix = clients.flatMap(([service, call, writes]) => MALFORMED.map(([what, answer]) => [service, what, answer, call, writes] as const));
+  const matrix = clients.flatMap(([service, call, writes]) =>
+    MALFORMED.map(([what, answer]) => [service, what, answer, call, writes] as const),
+  );
 
   it.each(matrix)('%s answering with %s: a clear error, nothing written, no secret', async (service, _what, answer, call, writes) => {
     count(`answers from ${service}`);
     fake.script(serve(answer));
     // A job status that comes back `failed` is a refusal too: the run takes its failure path, never success.
     const error = await call().then(
-      (value) => ((value as { state?: string }).state === 'failed' ? new Error((value as { reason: string }).reason) : new Error(`accepted: ${JSON.stringify(value)?.slice(0, 200)}`)),
+      (value) =>
+        (value as { state?: string }).state === 'failed'
+          ? new Error((value as { reason: string }).reason)
+          : new Error(`accepted: ${JSON.stringify(value)?.slice(0, 200)}`),
       (failure: unknown) => failure,
     );
     expect(error).toBeInstanceOf(Error);
@@ -282,7 +451,9 @@ it('bounds the error of a Slack answer of 5 MB', async () => {
   const { url, close } = await listenOnLoopback(fake.server);
   try {
     fake.script(serve(MALFORMED.find(([what]) => what === 'a 5 MB body')![1]));
-    const error = (await new SlackNotifier(SECRETS.slack, { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 } }).sendToChannel('C0OPS00001', { text: 'x', blocks: [] }).catch((failure: unknown) => failure)) as Error;
+    const error = (await new SlackNotifier(SECRETS.slack, { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 } })
+      .sendToChannel('C0OPS00001', { text: 'x', blocks: [] })
+      .catch((failure: unknown) => failure)) as Error;
     expect(error.message.length).toBeLessThan(2000);
   } finally {
     await close();
@@ -293,7 +464,16 @@ describe('the count', () => {
   it('covers at least 40 malformed inputs over every category', () => {
     // Runs last in this file: every case above has been counted.
     expect(Object.keys(tally).sort()).toEqual(
-      ['CLI arguments', 'Slack interaction requests', 'answers from Jenkins', 'answers from Kubernetes', 'answers from Slack', 'answers from the registry', 'config files', 'image webhook requests'].sort(),
+      [
+        'CLI arguments',
+        'Slack interaction requests',
+        'answers from Jenkins',
+        'answers from Kubernetes',
+        'answers from Slack',
+        'answers from the registry',
+        'config files',
+        'image webhook requests',
+      ].sort(),
     );
     expect(Object.values(tally).reduce((sum, n) => sum + n, 0)).toBeGreaterThanOrEqual(40);
   });

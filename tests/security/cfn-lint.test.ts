@@ -10,7 +10,10 @@ import { packagedStack, root } from '../support/packaged';
 describe('cfn-lint on the packaged template', () => {
   it('reports nothing at all', () => {
     packagedStack();
-    const result = spawnSync(join(root, '.ci/cfn-lint.sh'), ['--format', 'parseable', '--', join(root, TEMPLATE_FILE)], { encoding: 'utf8', timeout: 300_000 });
+    const result = spawnSync(join(root, '.ci/cfn-lint.sh'), ['--format', 'parseable', '--', join(root, TEMPLATE_FILE)], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     if (result.error || result.status === 127) {
       throw new Error(`cfn-lint could not run (.ci/cfn-lint.sh): ${result.error?.message ?? result.stderr.trim()}`);
     }

@@ -52,13 +52,28 @@ function runCheckov(args: string[]): Finding[] {
     stdout = (error as { stdout?: string }).stdout ?? '';
     if (!stdout.trim().startsWith('[') && !stdout.trim().startsWith('{')) throw error;
   }
-  const reports = [JSON.parse(stdout)].flat() as Array<{ check_type: string; results: { failed_checks: any[] }; summary: { parsing_errors: number } }>;
-  for (const report of reports) expect({ framework: report.check_type, parsingErrors: report.summary.parsing_errors }).toEqual({ framework: report.check_type, parsingErrors: 0 });
-  return reports.flatMap((report) => report.results.failed_checks.map((check) => ({ check: check.check_id, resource: check.resource, name: check.check_name })));
+  const reports = [JSON.parse(stdout)].flat() as Array<{
+    check_type: string;
+    results: { failed_checks: any[] };
+    summary: { parsing_errors: number };
+  }>;
+  for (const report of reports)
+    expect({ framework: report.check_type, parsingErrors: report.summary.parsing_errors }).toEqual({
+      framework: report.check_type,
+      parsingErrors: 0,
+    });
+  return reports.flatMap((report) =>
+    report.results.failed_checks.map((check) => ({ check: check.check_id, resource: check.resource, name: check.check_name })),
+  );
 }
 
 const matches = (pattern: string, resource: string) =>
-  new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(resource);
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(resource);
 const accepted = (finding: Finding) => BASELINE[finding.check]?.resources.some((pattern) => matches(pattern, finding.resource)) ?? false;
 
 describe('checkov on the infrastructure code', () => {
@@ -69,7 +84,20 @@ describe('checkov on the infrastructure code', () => {
     dir = mkdtempSync(join(tmpdir(), 'turbo-checkov-'));
     findings = [
       ...runCheckov(['--framework', 'terraform', '-d', 'infra-tf']),
-      ...runCheckov(['--framework', 'kubernetes', 'dockerfile', 'cloudformation', '-f', renderK8s(dir), '-f', 'frontend/Dockerfile', '-f', 'frontend/mongo/Dockerfile', '-f', TEMPLATE]),
+      ...runCheckov([
+        '--framework',
+        'kubernetes',
+        'dockerfile',
+        'cloudformation',
+        '-f',
+        renderK8s(dir),
+        '-f',
+        'frontend/Dockerfile',
+        '-f',
+        'frontend/mongo/Dockerfile',
+        '-f',
+        TEMPLATE,
+      ]),
     ];
   }, 600_000);
   afterAll(() => dir && rmSync(dir, { recursive: true, force: true }));
@@ -77,13 +105,20 @@ describe('checkov on the infrastructure code', () => {
   it('scanned every kind of file', () => {
     const resources = findings.map((finding) => finding.resource);
     // Each input has accepted findings, so an input that checkov silently skipped shows up here.
-    for (const sample of ['aws_ssm_parameter.vpc_id', 'Deployment.turbo-app.frontend', 'frontend/Dockerfile.FROM', 'AWS::DynamoDB::Table.EnvironmentsTable']) {
+    for (const sample of [
+      'aws_ssm_parameter.vpc_id',
+      'Deployment.turbo-app.frontend',
+      'frontend/Dockerfile.FROM',
+      'AWS::DynamoDB::Table.EnvironmentsTable',
+    ]) {
       expect(resources).toContain(sample);
     }
   });
 
   it('finds nothing that is not fixed or accepted with a reason in security/checkov-baseline.yml', () => {
-    const unexplained = findings.filter((finding) => !accepted(finding)).map((finding) => `${finding.check} ${finding.resource}: ${finding.name}`);
+    const unexplained = findings
+      .filter((finding) => !accepted(finding))
+      .map((finding) => `${finding.check} ${finding.resource}: ${finding.name}`);
     expect(unexplained).toEqual([]);
   });
 
@@ -91,7 +126,11 @@ describe('checkov on the infrastructure code', () => {
     for (const [check, entry] of Object.entries(BASELINE)) {
       expect({ check, why: entry.why.length > 40 }).toEqual({ check, why: true });
       for (const pattern of entry.resources) {
-        expect({ check, pattern, matched: findings.some((finding) => finding.check === check && matches(pattern, finding.resource)) }).toEqual({ check, pattern, matched: true });
+        expect({
+          check,
+          pattern,
+          matched: findings.some((finding) => finding.check === check && matches(pattern, finding.resource)),
+        }).toEqual({ check, pattern, matched: true });
       }
     }
   });

@@ -21,7 +21,13 @@ import { createHmac } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { BatchGetBuildsCommand, CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient, ListClustersCommand, ListNodegroupsCommand } from '@aws-sdk/client-eks';
+import {
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+  ListClustersCommand,
+  ListNodegroupsCommand,
+} from '@aws-sdk/client-eks';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -35,7 +41,16 @@ import { startSlackServer, type SlackServer } from '../support/slack-server';
 
 const stack = packagedStack(FAKE_ENV.region);
 const template = stack.template as unknown as Template;
-const aws = recordAwsCalls([DynamoDBDocumentClient, EKSClient, CodeBuildClient, SFNClient, SSMClient, SecretsManagerClient, LambdaClient, S3Client]);
+const aws = recordAwsCalls([
+  DynamoDBDocumentClient,
+  EKSClient,
+  CodeBuildClient,
+  SFNClient,
+  SSMClient,
+  SecretsManagerClient,
+  LambdaClient,
+  S3Client,
+]);
 const context = {} as Context;
 let slack: SlackServer;
 
@@ -50,9 +65,13 @@ afterAll(async () => {
 
 /** The handler of a packaged function, with the environment the template gives it and the real AWS adapters. */
 async function packagedHandler(name: string): Promise<(event: unknown, context: Context) => Promise<any>> {
-  const fn = [...stack.functions.values()].find((candidate) => candidate.logicalId === `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`);
+  const fn = [...stack.functions.values()].find(
+    (candidate) => candidate.logicalId === `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`,
+  );
   if (!fn) throw new Error(`no packaged function ${name}`);
-  const variables = resolveValue(template, template.Resources[fn.logicalId]!.Properties!.Environment, FAKE_ENV) as { Variables: Record<string, string> };
+  const variables = resolveValue(template, template.Resources[fn.logicalId]!.Properties!.Environment, FAKE_ENV) as {
+    Variables: Record<string, string>;
+  };
   // Quiet logs: the template's POWERTOOLS_LOG_LEVEL would print every step.
   Object.assign(process.env, variables.Variables, { LAMBDA_TASK_ROOT: root, AWS_REGION: FAKE_ENV.region, POWERTOOLS_LOG_LEVEL: 'SILENT' });
   unbindDeps();
@@ -62,10 +81,21 @@ async function packagedHandler(name: string): Promise<(event: unknown, context: 
 const PROJECT = String(resolveValue(template, { Ref: 'TurboTerraformProject' }));
 const NOW = new Date().toISOString();
 const handle = (kind: 'apply' | 'deploy', id = `${PROJECT}:0b1c2d3e-0000-4000-8000-000000000001`) => ({
-  runner: 'codebuild' as const, kind, developer: 'alice', runId: 'alice-up-20261124', id, startedAt: NOW,
+  runner: 'codebuild' as const,
+  kind,
+  developer: 'alice',
+  runId: 'alice-up-20261124',
+  id,
+  startedAt: NOW,
 });
 const record = (patch: Partial<EnvironmentRecord> = {}): EnvironmentRecord => ({
-  developer: 'alice', status: 'provisioning', clusterName: 'turbo-alice', runId: 'alice-up-20261124', action: 'up', updatedAt: NOW, ...patch,
+  developer: 'alice',
+  status: 'provisioning',
+  clusterName: 'turbo-alice',
+  runId: 'alice-up-20261124',
+  action: 'up',
+  updatedAt: NOW,
+  ...patch,
 });
 
 function scriptAws(item: EnvironmentRecord | undefined, build: { buildStatus: string } = { buildStatus: 'IN_PROGRESS' }) {
@@ -75,15 +105,39 @@ function scriptAws(item: EnvironmentRecord | undefined, build: { buildStatus: st
   dynamo.on(UpdateCommand).resolves({ Attributes: { ...record(), ...item } });
   dynamo.on(PutCommand).resolves({});
   dynamo.on(ScanCommand).resolves({ Items: item ? [item] : [] });
-  aws.mock(CodeBuildClient).on(StartBuildCommand).resolves({ build: { id: `${PROJECT}:0b1c2d3e-0000-4000-8000-000000000002`, startTime: new Date() } });
-  aws.mock(CodeBuildClient).on(BatchGetBuildsCommand).callsFake(async ({ ids }) => ({ builds: ids.map((id: string) => ({ id, ...build, currentPhase: 'BUILD' })) }));
+  aws
+    .mock(CodeBuildClient)
+    .on(StartBuildCommand)
+    .resolves({ build: { id: `${PROJECT}:0b1c2d3e-0000-4000-8000-000000000002`, startTime: new Date() } });
+  aws
+    .mock(CodeBuildClient)
+    .on(BatchGetBuildsCommand)
+    .callsFake(async ({ ids }) => ({ builds: ids.map((id: string) => ({ id, ...build, currentPhase: 'BUILD' })) }));
   const eks = aws.mock(EKSClient);
-  eks.on(DescribeClusterCommand).callsFake(async ({ name }) => ({ cluster: { name, status: 'ACTIVE', endpoint: 'https://127.0.0.1:1', tags: name.startsWith('turbo-') && name !== 'turbo-lookalike' ? { 'turbo:owner': 'alice' } : {} } }));
+  eks
+    .on(DescribeClusterCommand)
+    .callsFake(async ({ name }) => ({
+      cluster: {
+        name,
+        status: 'ACTIVE',
+        endpoint: 'https://127.0.0.1:1',
+        tags: name.startsWith('turbo-') && name !== 'turbo-lookalike' ? { 'turbo:owner': 'alice' } : {},
+      },
+    }));
   eks.on(ListNodegroupsCommand).resolves({ nodegroups: ['default'] });
   eks.on(DescribeNodegroupCommand).resolves({ nodegroup: { status: 'ACTIVE' } });
   eks.on(ListClustersCommand).resolves({ clusters: ['turbo-alice', 'turbo-lookalike'] });
-  aws.mock(SSMClient).on(GetParameterCommand).callsFake(async ({ Name }) => ({ Parameter: { Name, Value: `value-of-${Name}-0123456789abcdef0123456789abcdef` } }));
-  aws.mock(SFNClient).on(StartExecutionCommand).callsFake(async ({ stateMachineArn, name }) => ({ executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date() }));
+  aws
+    .mock(SSMClient)
+    .on(GetParameterCommand)
+    .callsFake(async ({ Name }) => ({ Parameter: { Name, Value: `value-of-${Name}-0123456789abcdef0123456789abcdef` } }));
+  aws
+    .mock(SFNClient)
+    .on(StartExecutionCommand)
+    .callsFake(async ({ stateMachineArn, name }) => ({
+      executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+      startDate: new Date(),
+    }));
   aws.mock(LambdaClient).on(InvokeCommand).resolves({ StatusCode: 202 });
 }
 
@@ -106,12 +160,26 @@ describe('every AWS call a handler makes is allowed by its own role', () => {
   it('startJob, replay of an apply still running: looks at the build and at the cluster, starts nothing', async () => {
     scriptAws(record({ jobs: { apply: handle('apply') }, jobAttempts: { apply: 1 } }));
     const result = await run('startJob', { developer: 'alice', runId: 'alice-up-20261124', kind: 'apply' });
-    expect(result.actions).toEqual(['codebuild:BatchGetBuilds', 'dynamodb:GetItem', 'eks:DescribeCluster', 'eks:DescribeNodegroup', 'eks:ListNodegroups']);
+    expect(result.actions).toEqual([
+      'codebuild:BatchGetBuilds',
+      'dynamodb:GetItem',
+      'eks:DescribeCluster',
+      'eks:DescribeNodegroup',
+      'eks:ListNodegroups',
+    ]);
     expect(result.denied).toEqual([]);
   });
 
   it('startJob, redrive after a failed deploy: looks at the failed build, then starts a new one', async () => {
-    scriptAws(record({ jobs: { deploy: handle('deploy', `${String(resolveValue(template, { Ref: 'TurboDeployProject' }))}:0b1c2d3e-0000-4000-8000-000000000003`) }, jobAttempts: { deploy: 1 } }), { buildStatus: 'FAILED' });
+    scriptAws(
+      record({
+        jobs: {
+          deploy: handle('deploy', `${String(resolveValue(template, { Ref: 'TurboDeployProject' }))}:0b1c2d3e-0000-4000-8000-000000000003`),
+        },
+        jobAttempts: { deploy: 1 },
+      }),
+      { buildStatus: 'FAILED' },
+    );
     const result = await run('startJob', { developer: 'alice', runId: 'alice-up-20261124', kind: 'deploy' });
     expect(result.actions).toEqual(['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(result.denied).toEqual([]);
@@ -133,14 +201,25 @@ describe('every AWS call a handler makes is allowed by its own role', () => {
 
   it('claimEnvironment: the conditional claim', async () => {
     scriptAws(undefined);
-    const result = await run('claimEnvironment', { developer: 'alice', action: 'up', runId: 'alice-up-20261124', executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:x:alice-up-20261124' });
+    const result = await run('claimEnvironment', {
+      developer: 'alice',
+      action: 'up',
+      runId: 'alice-up-20261124',
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:x:alice-up-20261124',
+    });
     expect(result.actions.length).toBeGreaterThan(0);
     expect(result.denied).toEqual([]);
   });
 
   it('recordOutcome: the ready outcome', async () => {
     scriptAws(record());
-    const result = await run('recordOutcome', { outcome: 'ready', developer: 'alice', runId: 'alice-up-20261124', endpoint: 'https://x', outputs: { APP_URL: 'http://app.example' } });
+    const result = await run('recordOutcome', {
+      outcome: 'ready',
+      developer: 'alice',
+      runId: 'alice-up-20261124',
+      endpoint: 'https://x',
+      outputs: { APP_URL: 'http://app.example' },
+    });
     expect(result.actions).toContain('dynamodb:UpdateItem');
     expect(result.denied).toEqual([]);
   });
@@ -174,14 +253,26 @@ describe('every AWS call a handler makes is allowed by its own role', () => {
 
   it('notify: the ready message, with the Slack token read from SSM', async () => {
     scriptAws(record({ status: 'ready', endpoint: 'https://x', appUrl: 'http://app.example', readyAt: NOW, expiresAt: NOW }));
-    const result = await run('notify', { kind: 'ready', developer: 'alice', runId: 'alice-up-20261124', action: 'up', executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:x:y' });
+    const result = await run('notify', {
+      kind: 'ready',
+      developer: 'alice',
+      runId: 'alice-up-20261124',
+      action: 'up',
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:x:y',
+    });
     expect(result.actions).toEqual(expect.arrayContaining(['ssm:GetParameter']));
     expect(result.denied).toEqual([]);
   });
 
   it('notify: the failure path, which tells the developer and the ops channel', async () => {
     scriptAws(record({ status: 'failed', lastError: 'apply failed' }));
-    const result = await run('notify', { kind: 'failed', developer: 'alice', runId: 'alice-up-20261124', action: 'up', executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:x:y' });
+    const result = await run('notify', {
+      kind: 'failed',
+      developer: 'alice',
+      runId: 'alice-up-20261124',
+      action: 'up',
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:x:y',
+    });
     expect(result.actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'ssm:GetParameter']));
     expect(result.denied).toEqual([]);
   });
@@ -201,21 +292,36 @@ describe('every AWS call a handler makes is allowed by its own role', () => {
   it('warnBeforeTeardown, weeklyReport and reportFailure: the record or the table, the Slack token, Slack', async () => {
     const teardownAt = new Date(Date.now() + 30 * 60_000).toISOString();
     scriptAws(record({ status: 'ready', clusterSince: NOW }));
-    const warned = await run('warnBeforeTeardown', { developer: 'alice', runId: 'alice-up-20261124', clusterName: 'turbo-alice', teardownAt, keepOffer: '21:00' });
+    const warned = await run('warnBeforeTeardown', {
+      developer: 'alice',
+      runId: 'alice-up-20261124',
+      clusterName: 'turbo-alice',
+      teardownAt,
+      keepOffer: '21:00',
+    });
     expect(warned.denied).toEqual([]);
     scriptAws(record({ status: 'ready', clusterSince: NOW }));
     const weekly = await run('weeklyReport', { time: NOW });
     expect(weekly.actions).toEqual(['dynamodb:Scan', 'ssm:GetParameter']);
     expect(weekly.denied).toEqual([]);
     scriptAws(undefined);
-    const reported = await run('reportFailure', { error: { Error: 'States.Timeout', Cause: 'x' }, executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:x:y' });
+    const reported = await run('reportFailure', {
+      error: { Error: 'States.Timeout', Cause: 'x' },
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:x:y',
+    });
     expect(reported.actions).toEqual(['ssm:GetParameter']);
     expect(reported.denied).toEqual([]);
   });
 
   it('slackWork: an up request starts an environment execution and answers by DM', async () => {
     scriptAws(record({ status: 'destroyed', runId: 'alice-down-20261123' }));
-    const result = await run('slackWork', { developer: 'alice', request: { verb: 'up' }, requestedBy: 'slack:U0ALICE001', replyTo: 'U0ALICE001', requestedAt: NOW });
+    const result = await run('slackWork', {
+      developer: 'alice',
+      request: { verb: 'up' },
+      requestedBy: 'slack:U0ALICE001',
+      replyTo: 'U0ALICE001',
+      requestedAt: NOW,
+    });
     expect(result.actions).toEqual(expect.arrayContaining(['ssm:GetParameter', 'states:StartExecution']));
     expect(result.denied).toEqual([]);
   });
@@ -235,7 +341,11 @@ describe('every AWS call a handler makes is allowed by its own role', () => {
     const body = new URLSearchParams({ command: '/turbo', text: 'status', user_id: 'U0ALICE001' }).toString();
     const timestamp = String(Math.floor(Date.now() / 1000));
     const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-    const result = await run('slackInteraction', { headers: { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature }, body, isBase64Encoded: false });
+    const result = await run('slackInteraction', {
+      headers: { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature },
+      body,
+      isBase64Encoded: false,
+    });
     expect(result.actions).toEqual(['lambda:InvokeFunction', 'ssm:GetParameter']);
     expect(result.denied).toEqual([]);
   });

@@ -25,7 +25,10 @@ interface AllowEntry {
 }
 
 const stack = packagedStack();
-const template = stack.template as { Resources: Record<string, Resource>; Parameters?: Record<string, { NoEcho?: boolean | string; Default?: unknown }> };
+const template = stack.template as {
+  Resources: Record<string, Resource>;
+  Parameters?: Record<string, { NoEcho?: boolean | string; Default?: unknown }>;
+};
 const codebuild = parse(readFileSync(join(root, 'resources/codebuild.yml'), 'utf8')) as { Resources: Record<string, Resource> };
 const allowlist = (parse(readFileSync(join(root, 'security/iam-allowlist.yml'), 'utf8')) as { statements: AllowEntry[] }).statements;
 
@@ -46,7 +49,9 @@ function statementsOf(resources: Record<string, Resource>): { role: string; stat
   });
 }
 
-const statements = [...statementsOf(template.Resources), ...statementsOf(codebuild.Resources)].filter(({ statement }) => statement.Effect === 'Allow');
+const statements = [...statementsOf(template.Resources), ...statementsOf(codebuild.Resources)].filter(
+  ({ statement }) => statement.Effect === 'Allow',
+);
 const actionsOf = (statement: Statement) => [statement.Action].flat();
 const grantsEverything = (statement: Statement) => [statement.Resource].flat().includes('*');
 
@@ -54,11 +59,22 @@ describe('IAM in the packaged stack and the CodeBuild role', () => {
   it('finds the roles it checks (each function, both state machines, the CodeBuild jobs)', () => {
     const roles = new Set(statements.map(({ role }) => role));
     expect(roles.size).toBeGreaterThan(10);
-    expect([...roles]).toEqual(expect.arrayContaining(['ReconcileStateMachineRole', 'EnvironmentStateMachineRole', 'PlanActionsIamRoleLambdaExecution', 'TurboJobRole']));
+    expect([...roles]).toEqual(
+      expect.arrayContaining([
+        'ReconcileStateMachineRole',
+        'EnvironmentStateMachineRole',
+        'PlanActionsIamRoleLambdaExecution',
+        'TurboJobRole',
+      ]),
+    );
   });
 
   it('grants no wildcard action: neither "*" nor "service:*"', () => {
-    const wildcards = statements.flatMap(({ role, statement }) => actionsOf(statement).filter((action) => action === '*' || /^[a-z0-9-]+:\*$/i.test(action)).map((action) => `${role}: ${action}`));
+    const wildcards = statements.flatMap(({ role, statement }) =>
+      actionsOf(statement)
+        .filter((action) => action === '*' || /^[a-z0-9-]+:\*$/i.test(action))
+        .map((action) => `${role}: ${action}`),
+    );
     expect(wildcards).toEqual([]);
   });
 
@@ -87,7 +103,15 @@ describe('IAM in the packaged stack and the CodeBuild role', () => {
 
 describe('secrets in the packaged template', () => {
   const text = JSON.stringify(template);
-  const TOKEN_SHAPES = [/xox[abprs]-[A-Za-z0-9-]{10,}/, /xapp-[A-Za-z0-9-]{10,}/, /\b(AKIA|ASIA)[A-Z0-9]{16}\b/, /\bghp_[A-Za-z0-9]{20,}/, /\bdckr_pat_[A-Za-z0-9_-]{10,}/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, /Bearer [A-Za-z0-9._~+/=-]{16,}/];
+  const TOKEN_SHAPES = [
+    /xox[abprs]-[A-Za-z0-9-]{10,}/,
+    /xapp-[A-Za-z0-9-]{10,}/,
+    /\b(AKIA|ASIA)[A-Z0-9]{16}\b/,
+    /\bghp_[A-Za-z0-9]{20,}/,
+    /\bdckr_pat_[A-Za-z0-9_-]{10,}/,
+    /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+    /Bearer [A-Za-z0-9._~+/=-]{16,}/,
+  ];
 
   it('carries no token-looking string', () => {
     expect(TOKEN_SHAPES.filter((shape) => shape.test(text)).map(String)).toEqual([]);
@@ -96,7 +120,8 @@ describe('secrets in the packaged template', () => {
   it('creates no SSM parameter or secret with its value in the template', () => {
     const withValues = Object.entries(template.Resources).filter(
       ([, resource]) =>
-        (resource.Type === 'AWS::SSM::Parameter' && (resource.Properties?.Type === 'SecureString' || resource.Properties?.Value !== undefined)) ||
+        (resource.Type === 'AWS::SSM::Parameter' &&
+          (resource.Properties?.Type === 'SecureString' || resource.Properties?.Value !== undefined)) ||
         (resource.Type === 'AWS::SecretsManager::Secret' && resource.Properties?.SecretString !== undefined),
     );
     expect(withValues.map(([id]) => id)).toEqual([]);
@@ -105,26 +130,38 @@ describe('secrets in the packaged template', () => {
   it('passes functions the names of secrets (SSM paths), never values', () => {
     const environments = Object.entries(template.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
-      .flatMap(([id, resource]) => Object.entries(((resource.Properties?.Environment as { Variables?: Record<string, unknown> }) ?? {}).Variables ?? {}).map(([name, value]) => [id, name, value] as const));
+      .flatMap(([id, resource]) =>
+        Object.entries(((resource.Properties?.Environment as { Variables?: Record<string, unknown> }) ?? {}).Variables ?? {}).map(
+          ([name, value]) => [id, name, value] as const,
+        ),
+      );
     expect(environments.length).toBeGreaterThan(0);
-    const secretLooking = environments.filter(([, name, value]) => /token|secret|password|key/i.test(name) && !(typeof value === 'string' && /^(\/|secretsmanager:)/.test(value)));
+    const secretLooking = environments.filter(
+      ([, name, value]) => /token|secret|password|key/i.test(name) && !(typeof value === 'string' && /^(\/|secretsmanager:)/.test(value)),
+    );
     expect(secretLooking).toEqual([]);
   });
 
   it('marks every secret-looking stack parameter NoEcho, with no default', () => {
     const parameters = Object.entries(template.Parameters ?? {}).filter(([name]) => /token|secret|password/i.test(name));
-    expect(parameters.filter(([, parameter]) => String(parameter.NoEcho) !== 'true' || parameter.Default !== undefined).map(([name]) => name)).toEqual([]);
+    expect(
+      parameters.filter(([, parameter]) => String(parameter.NoEcho) !== 'true' || parameter.Default !== undefined).map(([name]) => name),
+    ).toEqual([]);
   });
 
   it('reads secrets only from the SSM parameters the config names', () => {
     const config = exampleConfig();
-    const reads = statements.filter(({ statement }) => actionsOf(statement).some((action) => action === 'ssm:GetParameter' || action === 'secretsmanager:GetSecretValue'));
+    const reads = statements.filter(({ statement }) =>
+      actionsOf(statement).some((action) => action === 'ssm:GetParameter' || action === 'secretsmanager:GetSecretValue'),
+    );
     const lambdaReads = reads.filter(({ role }) => role.endsWith('IamRoleLambdaExecution'));
     expect(lambdaReads.length).toBeGreaterThan(0);
     // Every `...Parameter` value of the config (Slack, Jenkins, image-sync, registry credentials).
     const named: string[] = [];
     const collect = (node: unknown): void => {
-      if (node && typeof node === 'object') for (const [key, value] of Object.entries(node)) typeof value === 'string' && key.endsWith('Parameter') ? named.push(value) : collect(value);
+      if (node && typeof node === 'object')
+        for (const [key, value] of Object.entries(node))
+          typeof value === 'string' && key.endsWith('Parameter') ? named.push(value) : collect(value);
     };
     collect(config);
     expect(named).toContain(config.slack.tokenParameter);
@@ -144,12 +181,15 @@ const VERIFYING_HANDLERS: Record<string, () => Promise<void>> = {
   'functions/handlers/imageWebhook.handler': async () => {
     const started: string[] = [];
     const token = 'b7e2c4d6f8a0b1c3d5e7f9a1b3c5d7e9f1a3b5c7d9e1f3a5';
-    bindDeps(async () => ({
-      config: exampleConfig(),
-      region: 'eu-west-1',
-      secrets: { get: async () => token },
-      workflows: { start: async (name: string) => (started.push(name), { executionArn: name, alreadyStarted: false }) },
-    }) as unknown as Deps);
+    bindDeps(
+      async () =>
+        ({
+          config: exampleConfig(),
+          region: 'eu-west-1',
+          secrets: { get: async () => token },
+          workflows: { start: async (name: string) => (started.push(name), { executionArn: name, alreadyStarted: false }) },
+        }) as unknown as Deps,
+    );
     const body = JSON.stringify({ push_data: { tag: '1.3.0' }, repository: { repo_name: 'acme/turbo-notes' } });
     for (const pathParameters of [undefined, { token: 'not-the-token' }, { token: token.slice(0, -1) }]) {
       const answer = (await imageWebhook({ pathParameters, body, isBase64Encoded: false }, {} as Context)) as { statusCode: number };
@@ -159,7 +199,12 @@ const VERIFYING_HANDLERS: Record<string, () => Promise<void>> = {
   },
   'functions/handlers/slackInteraction.handler': async () => {
     const queued: unknown[] = [];
-    const ports = { config: exampleConfig(), signingSecret: async () => 'signing-secret-0123456789', work: { enqueue: async (task: unknown) => void queued.push(task) }, now: () => new Date() };
+    const ports = {
+      config: exampleConfig(),
+      signingSecret: async () => 'signing-secret-0123456789',
+      work: { enqueue: async (task: unknown) => void queued.push(task) },
+      now: () => new Date(),
+    };
     const body = new URLSearchParams({ command: '/turbo', text: 'down', user_id: 'U0ALICE001' }).toString();
     const timestamp = String(Math.floor(Date.now() / 1000));
     for (const headers of [{}, { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': `v0=${'0'.repeat(64)}` }]) {
@@ -174,19 +219,29 @@ function publicEndpoints(): { endpoint: string; handler: string }[] {
   const resources = template.Resources;
   const functionHandler = (node: unknown): string | undefined => {
     const text = JSON.stringify(node);
-    const id = Object.keys(resources).find((candidate) => resources[candidate]!.Type === 'AWS::Lambda::Function' && text.includes(`"${candidate}"`));
+    const id = Object.keys(resources).find(
+      (candidate) => resources[candidate]!.Type === 'AWS::Lambda::Function' && text.includes(`"${candidate}"`),
+    );
     return id ? String(resources[id]!.Properties?.Handler) : undefined;
   };
   const routes = Object.entries(resources)
     .filter(([, resource]) => resource.Type === 'AWS::ApiGatewayV2::Route' || resource.Type === 'AWS::ApiGateway::Method')
     .map(([id, resource]) => {
       const target = JSON.stringify(resource.Properties?.Target ?? resource.Properties?.Integration ?? '');
-      const integration = Object.keys(resources).find((candidate) => resources[candidate]!.Type === 'AWS::ApiGatewayV2::Integration' && target.includes(`"${candidate}"`));
-      return { endpoint: String(resource.Properties?.RouteKey ?? id), handler: functionHandler(integration ? resources[integration] : resource.Properties) ?? `(no function found for ${id})` };
+      const integration = Object.keys(resources).find(
+        (candidate) => resources[candidate]!.Type === 'AWS::ApiGatewayV2::Integration' && target.includes(`"${candidate}"`),
+      );
+      return {
+        endpoint: String(resource.Properties?.RouteKey ?? id),
+        handler: functionHandler(integration ? resources[integration] : resource.Properties) ?? `(no function found for ${id})`,
+      };
     });
   const urls = Object.entries(resources)
     .filter(([, resource]) => resource.Type === 'AWS::Lambda::Url')
-    .map(([id, resource]) => ({ endpoint: `function URL ${id} (AuthType ${String(resource.Properties?.AuthType)})`, handler: functionHandler(resource.Properties?.TargetFunctionArn) ?? id }));
+    .map(([id, resource]) => ({
+      endpoint: `function URL ${id} (AuthType ${String(resource.Properties?.AuthType)})`,
+      handler: functionHandler(resource.Properties?.TargetFunctionArn) ?? id,
+    }));
   return [...routes, ...urls];
 }
 
@@ -210,8 +265,14 @@ describe('state machines and data', () => {
   it('logs every state machine to a log group, with execution data left out', () => {
     expect(machines.length).toBeGreaterThanOrEqual(2);
     for (const [id, machine] of machines) {
-      const logging = machine.Properties?.LoggingConfiguration as { Level?: string; IncludeExecutionData?: boolean; Destinations?: unknown[] } | undefined;
-      expect([id, logging?.Level !== undefined && logging.Level !== 'OFF', (logging?.Destinations ?? []).length > 0]).toEqual([id, true, true]);
+      const logging = machine.Properties?.LoggingConfiguration as
+        | { Level?: string; IncludeExecutionData?: boolean; Destinations?: unknown[] }
+        | undefined;
+      expect([id, logging?.Level !== undefined && logging.Level !== 'OFF', (logging?.Destinations ?? []).length > 0]).toEqual([
+        id,
+        true,
+        true,
+      ]);
       // Execution data would copy every state's input into CloudWatch; nothing secret is there, but nothing needs it.
       expect([id, logging?.IncludeExecutionData]).toEqual([id, false]);
     }
@@ -222,7 +283,11 @@ describe('state machines and data', () => {
     expect(tables.length).toBeGreaterThan(0);
     for (const [id, table] of tables) {
       const pitr = table.Properties?.PointInTimeRecoverySpecification as { PointInTimeRecoveryEnabled?: boolean } | undefined;
-      expect([id, pitr?.PointInTimeRecoveryEnabled, (table.Properties?.SSESpecification as { SSEEnabled?: boolean })?.SSEEnabled]).toEqual([id, true, true]);
+      expect([id, pitr?.PointInTimeRecoveryEnabled, (table.Properties?.SSESpecification as { SSEEnabled?: boolean })?.SSEEnabled]).toEqual([
+        id,
+        true,
+        true,
+      ]);
     }
   });
 });

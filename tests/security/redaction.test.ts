@@ -20,11 +20,24 @@ const SLACK_TOKEN = 'xoxb-2222-3333-redaction-test-token';
 const leakyRunner: JobRunner = {
   start: async (job) => {
     if (job.developer === 'bob') {
-      throw new Error(`POST https://turbo:${JENKINS_TOKEN}@ci.example.test/job/turbo-terraform/buildWithParameters failed (Authorization: Bearer ${SLACK_TOKEN})`);
+      throw new Error(
+        `POST https://turbo:${JENKINS_TOKEN}@ci.example.test/job/turbo-terraform/buildWithParameters failed (Authorization: Bearer ${SLACK_TOKEN})`,
+      );
     }
-    return { runner: 'jenkins', kind: job.kind, developer: job.developer, runId: job.runId, id: `job-${job.kind}-${job.developer}`, startedAt: new Date().toISOString() };
+    return {
+      runner: 'jenkins',
+      kind: job.kind,
+      developer: job.developer,
+      runId: job.runId,
+      id: `job-${job.kind}-${job.developer}`,
+      startedAt: new Date().toISOString(),
+    };
   },
-  status: async (handle) => ({ state: 'succeeded', outputs: { APP_URL: `http://${handle.developer}.apps.example.test` }, logUrl: `https://ci.example.test/${handle.id}` }),
+  status: async (handle) => ({
+    state: 'succeeded',
+    outputs: { APP_URL: `http://${handle.developer}.apps.example.test` },
+    logUrl: `https://ci.example.test/${handle.id}`,
+  }),
 };
 
 it('never shows a known token in logs, Slack messages, executions, records or reports', async () => {
@@ -36,7 +49,9 @@ it('never shows a known token in logs, Slack messages, executions, records or re
   const spies = [
     jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (capture(chunk), true)),
     jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (capture(chunk), true)),
-    ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((method) => jest.spyOn(console, method).mockImplementation((...args) => capture(args.join(' ')))),
+    ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
+      jest.spyOn(console, method).mockImplementation((...args) => capture(args.join(' '))),
+    ),
   ];
   const config = exampleConfig();
   const window = dayWindow(config, DATE);
@@ -66,7 +81,9 @@ it('never shows a known token in logs, Slack messages, executions, records or re
   const places: Record<string, string> = {
     logs: printed.join('\n'),
     'Slack messages': JSON.stringify(cloud.outbox),
-    'execution input, output and errors': JSON.stringify(executions.map(({ input, output, error, cause, visits }) => ({ input, output, error, cause, visits }))),
+    'execution input, output and errors': JSON.stringify(
+      executions.map(({ input, output, error, cause, visits }) => ({ input, output, error, cause, visits })),
+    ),
     records: JSON.stringify([...cloud.records.values()]),
     reports: formatSummaryTable(rows) + JSON.stringify(rows) + JSON.stringify(timelineOf(executions)),
   };

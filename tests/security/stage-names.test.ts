@@ -11,7 +11,17 @@ import { TEMPLATE_FILE } from '../../cli/rehearsal/packaged';
 import { packagedStack, root, EXAMPLE } from '../support/packaged';
 import { resolveValue, FAKE_ENV, type Template } from '../support/iam';
 
-const SOURCES = ['serverless.yml', 'serverless-config.cjs', 'package.json', 'tsconfig.json', 'statemachines', 'resources', 'plugins', 'functions', 'buildspecs'];
+const SOURCES = [
+  'serverless.yml',
+  'serverless-config.cjs',
+  'package.json',
+  'tsconfig.json',
+  'statemachines',
+  'resources',
+  'plugins',
+  'functions',
+  'buildspecs',
+];
 /** The properties that carry a name AWS makes unique, by resource type. */
 const NAME_PROPERTY: Record<string, string> = {
   'AWS::IAM::Role': 'RoleName',
@@ -75,7 +85,14 @@ describe('names across stages and regions', () => {
 
   it('finds the named resources: roles, the bucket, functions, log groups, the table, machines, projects', () => {
     const types = new Set(base.map(({ type }) => type));
-    for (const type of ['AWS::IAM::Role', 'AWS::S3::Bucket', 'AWS::CodeBuild::Project', 'AWS::DynamoDB::Table', 'AWS::StepFunctions::StateMachine']) expect(types).toContain(type);
+    for (const type of [
+      'AWS::IAM::Role',
+      'AWS::S3::Bucket',
+      'AWS::CodeBuild::Project',
+      'AWS::DynamoDB::Table',
+      'AWS::StepFunctions::StateMachine',
+    ])
+      expect(types).toContain(type);
   });
 
   it('shares no name with a second stage in the same region', () => {

@@ -7,7 +7,12 @@ import { taskStates } from '../../cli/rehearsal/packaged';
 import { RECONCILE_TICK_MINUTES } from '../../functions/core/plan';
 import { packagedStack } from '../support/packaged';
 
-const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+const LAMBDA_TRANSIENT = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
 /** The last step of the failure path fails the execution on purpose (so a redrive restarts there): no Catch. */
 const ENDS_OF_FAILURE_PATH = new Set(['FailOrResume']);
 
@@ -48,16 +53,21 @@ describe('packaged state machines', () => {
       for (const { name, state } of tasks) expect([name, typeof state.TimeoutSeconds]).toEqual([name, 'number']);
     });
 
-    it('retries every Lambda Task on the Lambda service\'s transient errors, with backoff and full jitter', () => {
+    it("retries every Lambda Task on the Lambda service's transient errors, with backoff and full jitter", () => {
       for (const { name, state } of tasks.filter((task) => String(task.state.Resource).startsWith('arn:aws:lambda:'))) {
         const retries = state.Retry as { ErrorEquals: string[]; BackoffRate?: number; JitterStrategy?: string; MaxAttempts?: number }[];
         const transient = retries.find((retry) => LAMBDA_TRANSIENT.every((error) => retry.ErrorEquals.includes(error)));
         expect([name, Boolean(transient)]).toEqual([name, true]);
-        expect([name, transient!.BackoffRate! > 1, transient!.JitterStrategy, transient!.MaxAttempts! >= 2]).toEqual([name, true, 'FULL', true]);
+        expect([name, transient!.BackoffRate! > 1, transient!.JitterStrategy, transient!.MaxAttempts! >= 2]).toEqual([
+          name,
+          true,
+          'FULL',
+          true,
+        ]);
       }
     });
 
-    it('catches every error of every Task into a failure path, except the failure path\'s own end', () => {
+    it("catches every error of every Task into a failure path, except the failure path's own end", () => {
       for (const { name, state } of tasks) {
         if (ENDS_OF_FAILURE_PATH.has(name)) continue;
         const catchers = (state.Catch ?? []) as { ErrorEquals: string[]; Next: string }[];
@@ -80,24 +90,33 @@ describe('packaged state machines', () => {
       const names = new Set(all.map(([name]) => name));
       for (const [name, state] of all) {
         expect(name).toMatch(/^[A-Z][a-z]+[A-Za-z]*$/);
-        const targets = [state.Next, state.Default, ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next), ...((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next)];
+        const targets = [
+          state.Next,
+          state.Default,
+          ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+          ...((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+        ];
         for (const target of targets.filter(Boolean)) expect([name, names.has(String(target))]).toEqual([name, true]);
       }
     });
   });
 
-  it('gives every Lambda Task a TimeoutSeconds longer than its function\'s timeout, so Lambda ends a slow call first', () => {
-    const timeoutOf = new Map([...stack.functions.values()].map((fn) => {
-      const props = stack.template.Resources[fn.logicalId]!.Properties as { Timeout?: number };
-      return [fn.arn, props.Timeout] as const;
-    }));
+  it("gives every Lambda Task a TimeoutSeconds longer than its function's timeout, so Lambda ends a slow call first", () => {
+    const timeoutOf = new Map(
+      [...stack.functions.values()].map((fn) => {
+        const props = stack.template.Resources[fn.logicalId]!.Properties as { Timeout?: number };
+        return [fn.arn, props.Timeout] as const;
+      }),
+    );
     const tasks = machines.flatMap(([machine, { definition }]) => taskStates(definition).map((task) => ({ machine, ...task })));
     const lambdaTasks = tasks.filter(({ state }) => String(state.Resource).startsWith('arn:aws:lambda:'));
     expect(lambdaTasks.length).toBeGreaterThan(10);
     const tooShort = lambdaTasks.flatMap(({ machine, name, state }) => {
       const timeout = timeoutOf.get(String(state.Resource));
       if (typeof timeout !== 'number') return [`${machine}.${name}: no Timeout on ${String(state.Resource)}`];
-      return Number(state.TimeoutSeconds) > timeout ? [] : [`${machine}.${name}: Task ${String(state.TimeoutSeconds)} s <= Lambda ${timeout} s`];
+      return Number(state.TimeoutSeconds) > timeout
+        ? []
+        : [`${machine}.${name}: Task ${String(state.TimeoutSeconds)} s <= Lambda ${timeout} s`];
     });
     expect(tooShort).toEqual([]);
   });
@@ -111,7 +130,7 @@ describe('packaged state machines', () => {
     expect(found.ref.filter((target) => !resources.has(target) && !pseudo(target))).toEqual([]);
   });
 
-  it('gives each function its own IAM role (image-sync\'s two Kubernetes callers share one), with no wildcard action', () => {
+  it("gives each function its own IAM role (image-sync's two Kubernetes callers share one), with no wildcard action", () => {
     const functions = Object.entries(stack.template.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
     const roles = functions.map(([, fn]) => JSON.stringify((fn.Properties as { Role: unknown }).Role));
     const shared = roles.filter((role) => role.includes('ImageSyncRole'));
@@ -119,7 +138,9 @@ describe('packaged state machines', () => {
     expect(new Set(roles).size).toBe(functions.length - 1);
     const statements = Object.values(stack.template.Resources)
       .filter((resource) => resource.Type === 'AWS::IAM::Role')
-      .flatMap((role) => ((role.Properties as { Policies?: { PolicyDocument: { Statement: { Action: string | string[] }[] } }[] }).Policies ?? []))
+      .flatMap(
+        (role) => (role.Properties as { Policies?: { PolicyDocument: { Statement: { Action: string | string[] }[] } }[] }).Policies ?? [],
+      )
       .flatMap((policy) => policy.PolicyDocument.Statement);
     const actions = statements.flatMap((statement) => [statement.Action].flat());
     expect(actions.length).toBeGreaterThan(10);
@@ -140,18 +161,25 @@ describe('packaged state machines', () => {
   });
 
   it('rolls image-sync out in a Distributed Map of child executions, allowed to start only its own', () => {
-    const stage = stack.stateMachines.imageSync!.definition.States.RollOutStage as unknown as State & { ItemProcessor: { ProcessorConfig: unknown } };
+    const stage = stack.stateMachines.imageSync!.definition.States.RollOutStage as unknown as State & {
+      ItemProcessor: { ProcessorConfig: unknown };
+    };
     expect(stage.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
     expect(stage.MaxConcurrency).toBe(1000);
-    const role = stack.template.Resources.ImageSyncStateMachineRole!.Properties as { Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[] };
+    const role = stack.template.Resources.ImageSyncStateMachineRole!.Properties as {
+      Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[];
+    };
     const statements = role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
     const starts = statements.filter((statement) => statement.Action.some((action) => action.startsWith('states:')));
-    expect(JSON.stringify(starts.find((statement) => statement.Action.includes('states:StartExecution'))?.Resource)).toMatch(/:stateMachine:turbo-rehearsal-imageSync"/);
+    expect(JSON.stringify(starts.find((statement) => statement.Action.includes('states:StartExecution'))?.Resource)).toMatch(
+      /:stateMachine:turbo-rehearsal-imageSync"/,
+    );
     expect(JSON.stringify(starts)).not.toMatch(/stateMachine:\*|execution:\*|"\*"/);
   });
 
   it("reads reconcile's plan from the plan bucket in batches, which is private, encrypted and expires in a day", () => {
-    const start = stack.stateMachines.reconcile!.definition.States.StartEnvironments as unknown as State & Record<string, Record<string, unknown>>;
+    const start = stack.stateMachines.reconcile!.definition.States.StartEnvironments as unknown as State &
+      Record<string, Record<string, unknown>>;
     expect(start.ItemProcessor!.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
     expect(start.ItemReader).toEqual({
       Resource: 'arn:aws:states:::s3:getObject',
@@ -161,19 +189,34 @@ describe('packaged state machines', () => {
     // 100 items a batch: one child's history stays far below 25,000 events (about 10 per item).
     expect(start.ItemBatcher).toEqual({ MaxItemsPerBatch: 100 });
     const bucket = stack.template.Resources.PlanBucket!.Properties as Record<string, unknown>;
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(JSON.stringify(bucket.BucketEncryption)).toContain('AES256');
     expect(bucket.LifecycleConfiguration).toEqual({ Rules: [{ Id: 'expire-plans', Status: 'Enabled', ExpirationInDays: 1 }] });
     const statementsOf = (role: string) =>
-      (stack.template.Resources[role]!.Properties as { Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[] }).Policies.flatMap(
-        (policy) => policy.PolicyDocument.Statement,
-      );
-    const reconcileS3 = statementsOf('ReconcileStateMachineRole').filter((statement) => statement.Action.some((action) => action.startsWith('s3:')));
-    expect(reconcileS3.map((statement) => [statement.Action, JSON.stringify(statement.Resource)])).toEqual([[['s3:GetObject'], expect.stringContaining('{"bucket":{"Ref":"PlanBucket"}}')]]);
-    const planS3 = statementsOf('PlanActionsIamRoleLambdaExecution').filter((statement) => statement.Action.some((action) => action.startsWith('s3:')));
+      (
+        stack.template.Resources[role]!.Properties as {
+          Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[];
+        }
+      ).Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+    const reconcileS3 = statementsOf('ReconcileStateMachineRole').filter((statement) =>
+      statement.Action.some((action) => action.startsWith('s3:')),
+    );
+    expect(reconcileS3.map((statement) => [statement.Action, JSON.stringify(statement.Resource)])).toEqual([
+      [['s3:GetObject'], expect.stringContaining('{"bucket":{"Ref":"PlanBucket"}}')],
+    ]);
+    const planS3 = statementsOf('PlanActionsIamRoleLambdaExecution').filter((statement) =>
+      statement.Action.some((action) => action.startsWith('s3:')),
+    );
     expect(planS3).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: { 'Fn::Sub': '${PlanBucket.Arn}/reconcile/*' } }]);
     // The environment starts keep their Describe/Stop scope to environment executions (no "*").
-    const states = statementsOf('ReconcileStateMachineRole').filter((statement) => statement.Action.some((action) => action.startsWith('states:')));
+    const states = statementsOf('ReconcileStateMachineRole').filter((statement) =>
+      statement.Action.some((action) => action.startsWith('states:')),
+    );
     expect(JSON.stringify(states)).not.toMatch(/"\*"/);
   });
 
@@ -186,7 +229,9 @@ describe('packaged state machines', () => {
   });
 
   it('routes an environment execution that timed out, was aborted or failed to RecordExecutionEnd, and nothing else', () => {
-    const rules = Object.values(stack.template.Resources).filter((resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties?.EventPattern);
+    const rules = Object.values(stack.template.Resources).filter(
+      (resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties?.EventPattern,
+    );
     const ends = rules.filter((rule) => JSON.stringify(rule.Properties?.Targets).includes('RecordExecutionEndLambdaFunction'));
     expect(ends).toHaveLength(1);
     expect(ends[0]!.Properties?.EventPattern).toEqual({

@@ -55,7 +55,11 @@ export async function startDockerHubServer(options: DockerHubOptions): Promise<D
       response.end(JSON.stringify(body));
     };
     const target = new URL(request.url ?? '/', url);
-    requests.push({ method: request.method ?? 'GET', path: `${target.pathname}${target.search}`, authorization: request.headers.authorization });
+    requests.push({
+      method: request.method ?? 'GET',
+      path: `${target.pathname}${target.search}`,
+      authorization: request.headers.authorization,
+    });
     const fault = faults.shift();
     if (fault) return reply(fault.status, { message: 'fault' }, fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter });
 

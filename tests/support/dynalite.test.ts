@@ -20,6 +20,9 @@ describe('startDynalite', () => {
     // An item call on a CREATING table is ResourceNotFoundException: this is what a test would have seen.
     const documents = dynamo.documentClient();
     await documents.send(new PutCommand({ TableName: 'turbo-slow', Item: { developer: 'alice', status: 'ready' } }));
-    expect((await documents.send(new GetCommand({ TableName: 'turbo-slow', Key: { developer: 'alice' } }))).Item).toEqual({ developer: 'alice', status: 'ready' });
+    expect((await documents.send(new GetCommand({ TableName: 'turbo-slow', Key: { developer: 'alice' } }))).Item).toEqual({
+      developer: 'alice',
+      status: 'ready',
+    });
   });
 });

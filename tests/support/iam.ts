@@ -62,7 +62,10 @@ function physicalName(template: Template, id: string, env: AwsEnv): { ref: strin
     case 'AWS::CodeBuild::Project':
       return { ref: name('Name'), arn: `arn:${partition}:codebuild:${region}:${account}:project/${name('Name')}` };
     case 'AWS::SQS::Queue': // Ref is the queue URL; Fn::GetAtt Arn is what policies name
-      return { ref: `https://sqs.${region}.amazonaws.com/${account}/${name('QueueName')}`, arn: `arn:${partition}:sqs:${region}:${account}:${name('QueueName')}` };
+      return {
+        ref: `https://sqs.${region}.amazonaws.com/${account}/${name('QueueName')}`,
+        arn: `arn:${partition}:sqs:${region}:${account}:${name('QueueName')}`,
+      };
     case 'AWS::SNS::Topic': {
       const arn = `arn:${partition}:sns:${region}:${account}:${name('TopicName')}`;
       return { ref: arn, arn };
@@ -73,7 +76,9 @@ function physicalName(template: Template, id: string, env: AwsEnv): { ref: strin
 }
 
 function pseudo(name: string, env: AwsEnv): string | undefined {
-  return { 'AWS::Region': env.region, 'AWS::AccountId': env.accountId, 'AWS::Partition': env.partition, 'AWS::URLSuffix': 'amazonaws.com' }[name];
+  return { 'AWS::Region': env.region, 'AWS::AccountId': env.accountId, 'AWS::Partition': env.partition, 'AWS::URLSuffix': 'amazonaws.com' }[
+    name
+  ];
 }
 
 /** A template value with Ref, Fn::GetAtt (Arn), Fn::Sub and Fn::Join resolved; plain values as they are. */
@@ -102,7 +107,9 @@ export function resolveValue(template: Template, value: unknown, env: AwsEnv = F
       const [id, attribute] = name.split('.');
       const known = pseudo(name, env);
       if (known !== undefined) return known;
-      return attribute ? String(resolveValue(template, { 'Fn::GetAtt': [id, attribute] }, env)) : String(resolveValue(template, { Ref: id }, env));
+      return attribute
+        ? String(resolveValue(template, { 'Fn::GetAtt': [id, attribute] }, env))
+        : String(resolveValue(template, { Ref: id }, env));
     });
   }
   return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, resolveValue(template, item, env)]));
@@ -127,7 +134,9 @@ export function roleOf(template: Template, principal: string): string {
 /** Every statement that applies to the role: its inline policies and the AWS::IAM::Policy resources attached to it. */
 export function statementsOf(template: Template, roleId: string, env: AwsEnv = FAKE_ENV): Statement[] {
   const role = template.Resources[roleId]!;
-  const inline = ((role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((policy) => policy.PolicyDocument.Statement);
+  const inline = ((role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (policy) => policy.PolicyDocument.Statement,
+  );
   const attached = Object.values(template.Resources)
     .filter((resource) => resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy')
     .filter((resource) => JSON.stringify(resource.Properties?.Roles ?? []).includes(`"${roleId}"`))
@@ -139,7 +148,10 @@ export function statementsOf(template: Template, roleId: string, env: AwsEnv = F
 
 /** IAM's wildcard match: `*` any run of characters, `?` any one; actions ignore case, ARNs do not. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
 }
 
@@ -179,21 +191,32 @@ function conditionHolds(operator: string, key: string, expected: string[], conte
 }
 
 function statementApplies(statement: Statement, action: string, resource: string, context: RequestContext): boolean {
-  const actionMatches = statement.Action !== undefined
-    ? list(statement.Action).some((pattern) => wildcardMatch(pattern, action, true))
-    : !list(statement.NotAction).some((pattern) => wildcardMatch(pattern, action, true));
-  const resourceMatches = statement.Resource !== undefined
-    ? list(statement.Resource).some((pattern) => wildcardMatch(pattern, resource))
-    : !list(statement.NotResource).some((pattern) => wildcardMatch(pattern, resource));
+  const actionMatches =
+    statement.Action !== undefined
+      ? list(statement.Action).some((pattern) => wildcardMatch(pattern, action, true))
+      : !list(statement.NotAction).some((pattern) => wildcardMatch(pattern, action, true));
+  const resourceMatches =
+    statement.Resource !== undefined
+      ? list(statement.Resource).some((pattern) => wildcardMatch(pattern, resource))
+      : !list(statement.NotResource).some((pattern) => wildcardMatch(pattern, resource));
   if (!actionMatches || !resourceMatches) return false;
   return Object.entries(statement.Condition ?? {}).every(([operator, keys]) =>
     Object.entries(keys).every(([key, expected]) => conditionHolds(operator, key, list(expected), context)),
   );
 }
 
-export type Decision = { allowed: true; by: Statement } | { allowed: false; reason: 'explicit deny' | 'no statement allows it'; by?: Statement };
+export type Decision =
+  | { allowed: true; by: Statement }
+  | { allowed: false; reason: 'explicit deny' | 'no statement allows it'; by?: Statement };
 
-export function decide(template: Template, principal: string, action: string, resource: string, context: RequestContext = {}, env = FAKE_ENV): Decision {
+export function decide(
+  template: Template,
+  principal: string,
+  action: string,
+  resource: string,
+  context: RequestContext = {},
+  env = FAKE_ENV,
+): Decision {
   const statements = statementsOf(template, roleOf(template, principal), env);
   const deny = statements.find((statement) => statement.Effect === 'Deny' && statementApplies(statement, action, resource, context));
   if (deny) return { allowed: false, reason: 'explicit deny', by: deny };
@@ -201,7 +224,14 @@ export function decide(template: Template, principal: string, action: string, re
   return allow ? { allowed: true, by: allow } : { allowed: false, reason: 'no statement allows it' };
 }
 
-export function allowedBy(template: Template, principal: string, action: string, resource: string, context: RequestContext = {}, env = FAKE_ENV): boolean {
+export function allowedBy(
+  template: Template,
+  principal: string,
+  action: string,
+  resource: string,
+  context: RequestContext = {},
+  env = FAKE_ENV,
+): boolean {
   return decide(template, principal, action, resource, context, env).allowed;
 }
 
@@ -241,7 +271,11 @@ export interface AwsRequest {
 }
 
 /** The IAM action and the resource ARNs one SDK command asks for. Unknown commands fail: add them here. */
-export function iamRequestOf(clientName: string, command: { constructor: { name: string }; input: Record<string, any> }, env = FAKE_ENV): AwsRequest {
+export function iamRequestOf(
+  clientName: string,
+  command: { constructor: { name: string }; input: Record<string, any> },
+  env = FAKE_ENV,
+): AwsRequest {
   const service = SERVICE_OF_CLIENT[clientName];
   if (!service) throw new Error(`no IAM service prefix for SDK client ${clientName}: add it to tests/support/iam.ts`);
   const name = command.constructor.name.replace(/Command$/, '');
@@ -331,11 +365,20 @@ export function recordAwsCalls(clients: ClientClass[], env = FAKE_ENV): AwsRecor
 }
 
 /** `AccessDenied: ...` for each request the principal's role does not allow; empty when every call is allowed. */
-export function deniedCalls(template: Template, principal: string, requests: AwsRequest[], context: RequestContext = {}, env = FAKE_ENV): string[] {
+export function deniedCalls(
+  template: Template,
+  principal: string,
+  requests: AwsRequest[],
+  context: RequestContext = {},
+  env = FAKE_ENV,
+): string[] {
   return requests.flatMap((request) =>
     request.resources
       .map((resource) => ({ resource, decision: decide(template, principal, request.action, resource, context, env) }))
       .filter(({ decision }) => !decision.allowed)
-      .map(({ resource, decision }) => `AccessDenied: ${principal} may not ${request.action} on ${resource} (${(decision as { reason: string }).reason}; ${request.call})`),
+      .map(
+        ({ resource, decision }) =>
+          `AccessDenied: ${principal} may not ${request.action} on ${resource} (${(decision as { reason: string }).reason}; ${request.call})`,
+      ),
   );
 }

@@ -108,13 +108,18 @@ export const DEFAULT_JOBS = { 'team/turbo-terraform': {}, 'team/turbo-deploy': {
 
 /** The parameter names a Jenkinsfile declares (`string(name: 'X'`, `choice(name: 'X'`), to serve jobs as Jenkins would. */
 export function jenkinsfileParameters(path: string): string[] {
-  return [...readFileSync(path, 'utf8').matchAll(/\b(?:string|choice|booleanParam|text)\(\s*name:\s*'([A-Z][A-Z0-9_]*)'/g)].map((match) => match[1]!);
+  return [...readFileSync(path, 'utf8').matchAll(/\b(?:string|choice|booleanParam|text)\(\s*name:\s*'([A-Z][A-Z0-9_]*)'/g)].map(
+    (match) => match[1]!,
+  );
 }
 
 /** DEFAULT_JOBS' two jobs, each keeping only the parameters its Jenkinsfile declares: a parameter sent but not declared is lost. */
 export function jenkinsfileJobs(): Record<keyof typeof DEFAULT_JOBS, { parameters: string[] }> {
   const declared = (file: string) => jenkinsfileParameters(join(__dirname, '../../jenkins', file));
-  return { 'team/turbo-terraform': { parameters: declared('Jenkinsfile.terraform') }, 'team/turbo-deploy': { parameters: declared('Jenkinsfile.deploy') } };
+  return {
+    'team/turbo-terraform': { parameters: declared('Jenkinsfile.terraform') },
+    'team/turbo-deploy': { parameters: declared('Jenkinsfile.deploy') },
+  };
 }
 
 export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promise<FakeJenkins> {
@@ -128,7 +133,11 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
   let nextQueueId = 1;
   let ownUrl = '';
   const rootUrl = () => options.rootUrl ?? ownUrl;
-  const jobUrl = (jobPath: string) => `${rootUrl()}${jobPath.split('/').map((segment) => `job/${segment}/`).join('')}`;
+  const jobUrl = (jobPath: string) =>
+    `${rootUrl()}${jobPath
+      .split('/')
+      .map((segment) => `job/${segment}/`)
+      .join('')}`;
 
   const state: FakeJenkins = {
     url: '',
@@ -164,8 +173,19 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     fullDisplayName: `${build.jobPath.replaceAll('/', ' » ')} #${build.number}`,
   });
   const queueItemJson = (item: FakeQueueItem) => {
-    const task = { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob', name: item.jobPath.split('/').pop(), url: jobUrl(item.jobPath), color: 'blue' };
-    const common = { actions: [parametersAction(item.parameters), causeAction], id: item.id, task, url: `queue/item/${item.id}/`, inQueueSince: 1_760_000_000_000 };
+    const task = {
+      _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob',
+      name: item.jobPath.split('/').pop(),
+      url: jobUrl(item.jobPath),
+      color: 'blue',
+    };
+    const common = {
+      actions: [parametersAction(item.parameters), causeAction],
+      id: item.id,
+      task,
+      url: `queue/item/${item.id}/`,
+      inQueueSince: 1_760_000_000_000,
+    };
     if (item.cancelled || item.buildNumber !== undefined) {
       const build = state.builds.find((candidate) => candidate.queueId === item.id);
       return {
@@ -178,7 +198,14 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
         executable: build ? { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun', number: build.number, url: buildUrl(build) } : null,
       };
     }
-    return { _class: 'hudson.model.Queue$WaitingItem', ...common, blocked: false, buildable: false, stuck: false, why: 'In the quiet period. Expires in 4.9 sec' };
+    return {
+      _class: 'hudson.model.Queue$WaitingItem',
+      ...common,
+      blocked: false,
+      buildable: false,
+      stuck: false,
+      why: 'In the quiet period. Expires in 4.9 sec',
+    };
   };
 
   const leaveQueue = (item: FakeQueueItem) => {
@@ -193,7 +220,8 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
   };
 
   const artifactFor =
-    options.artifactFor ?? ((build: FakeBuild) => (build.parameters.ACTION === 'deploy' ? `APP_URL=http://${build.parameters.DEVELOPER}.app.test/\n` : undefined));
+    options.artifactFor ??
+    ((build: FakeBuild) => (build.parameters.ACTION === 'deploy' ? `APP_URL=http://${build.parameters.DEVELOPER}.app.test/\n` : undefined));
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
@@ -202,7 +230,9 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     if (!url.pathname.startsWith(contextPath)) return send(response, 404, 'Not Found');
     const path = url.pathname.slice(contextPath.length);
 
-    const fault = faults.find((candidate) => candidate.times > 0 && candidate.path.test(path) && (!candidate.method || candidate.method === method));
+    const fault = faults.find(
+      (candidate) => candidate.times > 0 && candidate.path.test(path) && (!candidate.method || candidate.method === method),
+    );
     if (fault) {
       fault.times -= 1;
       if (fault.reset) return void request.socket.destroy();
@@ -217,7 +247,10 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
 
     const body = method === 'POST' ? await readBody(request) : '';
     const tree = url.searchParams.get('tree');
-    const json = (status: number, value: unknown) => send(response, status, JSON.stringify(tree ? applyTree(value, parseTree(tree)) : value), { 'content-type': 'application/json;charset=utf-8' });
+    const json = (status: number, value: unknown) =>
+      send(response, status, JSON.stringify(tree ? applyTree(value, parseTree(tree)) : value), {
+        'content-type': 'application/json;charset=utf-8',
+      });
 
     if (path === 'crumbIssuer/api/json' && method === 'GET') {
       if (!options.crumbRequired) return send(response, 404, 'Not Found');
@@ -264,7 +297,11 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
       const parameters = Object.fromEntries([...form].filter(([name]) => !declared || declared.includes(name)));
       const location = (item: FakeQueueItem) => ({ location: `${ownUrl}queue/item/${item.id}/` });
       const duplicate = state.queue.find(
-        (item) => item.jobPath === jobPath && !item.cancelled && item.buildNumber === undefined && JSON.stringify(item.parameters) === JSON.stringify(parameters),
+        (item) =>
+          item.jobPath === jobPath &&
+          !item.cancelled &&
+          item.buildNumber === undefined &&
+          JSON.stringify(item.parameters) === JSON.stringify(parameters),
       );
       if (duplicate) return send(response, options.coalescedStatus ?? 303, '', location(duplicate));
       const item: FakeQueueItem = { id: nextQueueId++, jobPath, parameters, reads: 0, cancelled: false, forgotten: false };
@@ -274,7 +311,12 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     }
     if (rest.join('/') === 'api/json' && method === 'GET') {
       const builds = state.builds.filter((build) => build.jobPath === jobPath).reverse();
-      return json(200, { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob', name: jobSegments.at(-1), url: jobUrl(jobPath), builds: builds.map(buildJson) });
+      return json(200, {
+        _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob',
+        name: jobSegments.at(-1),
+        url: jobUrl(jobPath),
+        builds: builds.map(buildJson),
+      });
     }
     const build = state.builds.find((candidate) => candidate.jobPath === jobPath && String(candidate.number) === rest[0]);
     if (!build || method !== 'GET') return send(response, 404, 'Not Found');
@@ -288,7 +330,8 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
       const artifact = build.result === null ? undefined : artifactFor(build);
       return artifact === undefined ? send(response, 404, 'Not Found') : send(response, 200, artifact, { 'content-type': 'text/plain' });
     }
-    if (within === 'console') return send(response, 200, `<html>console of ${jobPath} #${build.number}</html>`, { 'content-type': 'text/html' });
+    if (within === 'console')
+      return send(response, 200, `<html>console of ${jobPath} #${build.number}</html>`, { 'content-type': 'text/html' });
     return send(response, 404, 'Not Found');
   }
 

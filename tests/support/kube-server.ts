@@ -35,14 +35,31 @@ const PLURAL = { Deployment: 'deployments', StatefulSet: 'statefulsets' } as con
 
 /** A settled workload with one container, as the API returns it. */
 export function workload(kind: 'Deployment' | 'StatefulSet', name: string, image: string, replicas = 2): Record<string, any> {
-  const status: Record<string, unknown> = { observedGeneration: 3, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas };
+  const status: Record<string, unknown> = {
+    observedGeneration: 3,
+    replicas,
+    updatedReplicas: replicas,
+    readyReplicas: replicas,
+    availableReplicas: replicas,
+  };
   if (kind === 'StatefulSet') Object.assign(status, { currentRevision: `${name}-aaa`, updateRevision: `${name}-aaa` });
-  if (kind === 'Deployment') status.conditions = [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }];
+  if (kind === 'Deployment')
+    status.conditions = [
+      { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' },
+      { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+    ];
   return {
     apiVersion: 'apps/v1',
     kind,
     metadata: { name, namespace: 'turbo-app', generation: 3, resourceVersion: '100' },
-    spec: { replicas, template: { spec: { containers: [{ name, image, ports: [{ containerPort: 3000 }], readinessProbe: { httpGet: { path: '/readyz', port: 3000 } } }] } } },
+    spec: {
+      replicas,
+      template: {
+        spec: {
+          containers: [{ name, image, ports: [{ containerPort: 3000 }], readinessProbe: { httpGet: { path: '/readyz', port: 3000 } } }],
+        },
+      },
+    },
     status,
   };
 }
@@ -53,7 +70,10 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startKubeServer(options: { objects: Array<Record<string, any>>; acceptToken: (token: string) => boolean }): Promise<KubeServer> {
+export async function startKubeServer(options: {
+  objects: Array<Record<string, any>>;
+  acceptToken: (token: string) => boolean;
+}): Promise<KubeServer> {
   const requests: KubeRequest[] = [];
   const faults: Array<{ status: number; retryAfter?: string }> = [];
   const stuck = new Set<string>();
@@ -71,7 +91,14 @@ export async function startKubeServer(options: { objects: Array<Record<string, a
     }
     if (stuck.has(key)) {
       if (object.kind === 'Deployment') {
-        status.conditions = [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${object.metadata.name}-x" has timed out progressing.` }];
+        status.conditions = [
+          {
+            type: 'Progressing',
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: `ReplicaSet "${object.metadata.name}-x" has timed out progressing.`,
+          },
+        ];
       }
       return;
     }
@@ -88,7 +115,13 @@ export async function startKubeServer(options: { objects: Array<Record<string, a
   const server = createServer(async (request, response) => {
     const text = await readBody(request);
     const path = new URL(request.url ?? '/', url).pathname;
-    requests.push({ method: request.method ?? 'GET', path, contentType: request.headers['content-type'], authorization: request.headers.authorization, body: text ? JSON.parse(text) : undefined });
+    requests.push({
+      method: request.method ?? 'GET',
+      path,
+      contentType: request.headers['content-type'],
+      authorization: request.headers.authorization,
+      body: text ? JSON.parse(text) : undefined,
+    });
     const reply = (code: number, body: unknown, headers: Record<string, string> = {}) => {
       response.writeHead(code, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(body));
@@ -98,7 +131,13 @@ export async function startKubeServer(options: { objects: Array<Record<string, a
     const token = request.headers.authorization?.replace(/^Bearer /, '');
     if (!token || !options.acceptToken(token)) return status(401, 'Unauthorized', 'Unauthorized');
     const fault = faults.shift();
-    if (fault) return status(fault.status, fault.status === 429 ? 'TooManyRequests' : 'InternalError', 'injected fault', fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
+    if (fault)
+      return status(
+        fault.status,
+        fault.status === 429 ? 'TooManyRequests' : 'InternalError',
+        'injected fault',
+        fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
+      );
     const object = objects.get(path);
     if (!object) {
       const [, , , , , resource, name] = path.split('/');
@@ -108,9 +147,14 @@ export async function startKubeServer(options: { objects: Array<Record<string, a
       reconcile(path, object);
       return reply(200, object);
     }
-    if (request.method !== 'PATCH') return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    if (request.method !== 'PATCH')
+      return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     if (request.headers['content-type'] !== 'application/strategic-merge-patch+json') {
-      return status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+      return status(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+      );
     }
     const patch = JSON.parse(text) as { spec?: { template?: { spec?: { containers?: Array<Record<string, unknown>> } } } };
     const before = JSON.stringify(object.spec);

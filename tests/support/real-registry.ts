@@ -81,7 +81,12 @@ export function writeOciLayout(dir: string, repository: string, tags: string[]):
     const tar = tarOf('version.txt', Buffer.from(`${repository} ${tag}\n`));
     const layer = blob(gzipSync(tar));
     const config = blob(
-      JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { version: tag } }, rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(tar)}`] } }),
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        config: { Labels: { version: tag } },
+        rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(tar)}`] },
+      }),
     );
     const manifest = blob(
       JSON.stringify({
@@ -92,7 +97,11 @@ export function writeOciLayout(dir: string, repository: string, tags: string[]):
       }),
     );
     digests[tag] = manifest.digest;
-    return { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } };
+    return {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...manifest,
+      annotations: { 'org.opencontainers.image.ref.name': tag },
+    };
   });
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
@@ -155,12 +164,28 @@ export async function startRealRegistry(): Promise<RealRegistry> {
       const layout = join(work, `layout-${(layouts += 1)}`);
       const digests = writeOciLayout(layout, repository, tags);
       for (const tag of tags) {
-        await run('skopeo', ['--policy', policy, 'copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:${tag}`, `docker://127.0.0.1:${port}/${repository}:${tag}`]);
+        await run('skopeo', [
+          '--policy',
+          policy,
+          'copy',
+          '--quiet',
+          '--dest-tls-verify=false',
+          `oci:${layout}:${tag}`,
+          `docker://127.0.0.1:${port}/${repository}:${tag}`,
+        ]);
       }
       return digests;
     },
     async inspectDigest(repository, tag) {
-      const { stdout } = await run('skopeo', ['--policy', policy, 'inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://127.0.0.1:${port}/${repository}:${tag}`]);
+      const { stdout } = await run('skopeo', [
+        '--policy',
+        policy,
+        'inspect',
+        '--tls-verify=false',
+        '--format',
+        '{{.Digest}}',
+        `docker://127.0.0.1:${port}/${repository}:${tag}`,
+      ]);
       return stdout.trim();
     },
     stop,

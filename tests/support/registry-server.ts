@@ -64,13 +64,25 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
 
   const server = createServer((request, response) => {
     const target = new URL(request.url ?? '/', url);
-    requests.push({ method: request.method ?? 'GET', path: `${target.pathname}${target.search}`, authorization: request.headers.authorization, accept: request.headers.accept });
+    requests.push({
+      method: request.method ?? 'GET',
+      path: `${target.pathname}${target.search}`,
+      authorization: request.headers.authorization,
+      accept: request.headers.accept,
+    });
     const end = (status: number, headers: Record<string, string> = {}, body?: unknown) => {
-      response.writeHead(status, { 'docker-distribution-api-version': 'registry/2.0', ...(body ? { 'content-type': 'application/json' } : {}), ...headers });
+      response.writeHead(status, {
+        'docker-distribution-api-version': 'registry/2.0',
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      });
       response.end(body && request.method !== 'HEAD' ? JSON.stringify(body) : undefined);
     };
     const fault = faults.shift();
-    if (fault) return end(fault.status, fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }, { errors: [{ code: 'TOOMANYREQUESTS' }] });
+    if (fault)
+      return end(fault.status, fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }, {
+        errors: [{ code: 'TOOMANYREQUESTS' }],
+      });
 
     if (target.pathname === '/token') {
       const { credentials } = options;
@@ -95,7 +107,11 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     } else {
       const granted = tokens.get(request.headers.authorization?.replace(/^Bearer /, '') ?? '');
       if (!granted || granted.scope !== scope || granted.expiresAt <= now()) {
-        return end(401, { 'www-authenticate': `Bearer realm="${url}/token",service="fake-registry",scope="${scope}"` }, { errors: [{ code: 'UNAUTHORIZED' }] });
+        return end(
+          401,
+          { 'www-authenticate': `Bearer realm="${url}/token",service="fake-registry",scope="${scope}"` },
+          { errors: [{ code: 'UNAUTHORIZED' }] },
+        );
       }
     }
     if (tag === undefined) {

@@ -63,7 +63,9 @@ export async function startSlackServer({ token }: { token: string }): Promise<Sl
 
   const methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
     'conversations.open': (args) => {
-      const users = String(args.users ?? '').split(',').filter(Boolean);
+      const users = String(args.users ?? '')
+        .split(',')
+        .filter(Boolean);
       if (users.length === 0) return { ok: false, error: 'users_list_not_supplied' };
       if (!users.every((user) => KNOWN_USER.test(user))) return { ok: false, error: 'user_not_found' };
       return { ok: true, channel: { id: `D${users[0].slice(1)}` } };

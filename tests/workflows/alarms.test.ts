@@ -11,7 +11,8 @@ import { exampleConfig, packagedStack, root } from '../support/packaged';
 const DATE = '2026-11-24'; // a Tuesday
 const config = exampleConfig();
 const stack = packagedStack(config.region);
-const firedIn = (alerts: { subject: string }[]) => [...new Set(alerts.filter((alert) => alert.subject.startsWith('ALARM')).map((alert) => alert.subject))].sort();
+const firedIn = (alerts: { subject: string }[]) =>
+  [...new Set(alerts.filter((alert) => alert.subject.startsWith('ALARM')).map((alert) => alert.subject))].sort();
 /** Reconcile's own alarms are left out here: see the lead's note on CountStartFailures in aws-local-stepfunctions. */
 const notReconcile = (subjects: string[]) => subjects.filter((subject) => !subject.includes('-reconcile-'));
 
@@ -19,13 +20,18 @@ describe('alarms in a rehearsal', () => {
   it('evaluates the same rules the template is generated from', () => {
     const { rules, topic } = rehearsalAlarmRules(stack);
     const alarms = Object.values(stack.template.Resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
-    expect(rules.map((rule) => `turbo-rehearsal-${rule.name}`).sort()).toEqual(alarms.map((alarm) => String(alarm.Properties!.AlarmName)).sort());
+    expect(rules.map((rule) => `turbo-rehearsal-${rule.name}`).sort()).toEqual(
+      alarms.map((alarm) => String(alarm.Properties!.AlarmName)).sort(),
+    );
     expect(topic).toBe(stack.template.Resources.AlertsTopic!.Properties!.TopicName);
   });
 
   it('records the business metrics of a clean morning, and fires no alarm on an environment, a function or Slack', async () => {
     const day = await rehearseDay({ config, stack, root, date: DATE, until: 'ready' });
-    const count = (metric: string) => day.cloud.metricPoints.filter((point) => point.metric === metric && point.namespace === 'Turbo/rehearsal').reduce((sum, point) => sum + point.value, 0);
+    const count = (metric: string) =>
+      day.cloud.metricPoints
+        .filter((point) => point.metric === metric && point.namespace === 'Turbo/rehearsal')
+        .reduce((sum, point) => sum + point.value, 0);
     expect(count(METRIC.clustersReadyOnTime)).toBe(config.developers.length);
     expect(count(METRIC.clustersReadyLate) + count(METRIC.clustersFailed)).toBe(0);
     expect(count(METRIC.slackMessagesSent)).toBeGreaterThanOrEqual(config.developers.length);
@@ -51,7 +57,14 @@ describe('alarms in a rehearsal', () => {
   });
 
   it('a throttled Lambda fires that function’s Throttles alarm', async () => {
-    const day = await rehearseDay({ config, stack, root, date: DATE, faults: [{ developer: 'bob', point: 'lambda-transient' }], until: 'ready' });
+    const day = await rehearseDay({
+      config,
+      stack,
+      root,
+      date: DATE,
+      faults: [{ developer: 'bob', point: 'lambda-transient' }],
+      until: 'ready',
+    });
     expect(notReconcile(firedIn(day.cloud.alertOutbox))).toEqual(['ALARM: "turbo-rehearsal-claim-environment-throttles"']);
   });
 });

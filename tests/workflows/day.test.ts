@@ -35,9 +35,13 @@ describe('a rehearsed working day', () => {
       expect([dev.name, Date.parse(row.readyAt!) <= readyBy.toMillis()]).toEqual([dev.name, true]);
       expect(row.up!.transitions).toBeLessThanOrEqual(30);
       const dms = dmsTo(day.cloud.outbox, dev.name);
-      expect(dms.map((message) => message.text.includes('is ready') ? 'ready' : 'other')).toContain('ready');
+      expect(dms.map((message) => (message.text.includes('is ready') ? 'ready' : 'other'))).toContain('ready');
       // ready, the warning half an hour before teardown (once, whatever the ticks), then destroyed
-      expect(dms.map((message) => (message.text.includes('is ready') ? 'ready' : message.text.includes('will be destroyed') ? 'warning' : 'destroyed'))).toEqual(['ready', 'warning', 'destroyed']);
+      expect(
+        dms.map((message) =>
+          message.text.includes('is ready') ? 'ready' : message.text.includes('will be destroyed') ? 'warning' : 'destroyed',
+        ),
+      ).toEqual(['ready', 'warning', 'destroyed']);
       // The ready message carries the kubeconfig command and no secret.
       const ready = JSON.stringify(dms[0]);
       expect(ready).toContain(`aws eks update-kubeconfig --name turbo-${dev.name} --region ${config.region}`);
@@ -59,7 +63,9 @@ describe('a rehearsed working day', () => {
     expect(config.developers.every((dev) => day.cloud.records.get(dev.name)?.images === undefined)).toBe(true);
     for (const dev of IN_THEIR_DAY) {
       const kube = day.cloud.kube.kubeFor({ name: `turbo-${dev.name}`, endpoint: 'x', certificateAuthority: 'x' });
-      const running = await Promise.all([APP_WORKLOADS.frontend, APP_WORKLOADS.mongo].map(async (ref) => (await kube.getWorkload(ref))?.image));
+      const running = await Promise.all(
+        [APP_WORKLOADS.frontend, APP_WORKLOADS.mongo].map(async (ref) => (await kube.getWorkload(ref))?.image),
+      );
       expect([dev.name, ...running]).toEqual([
         dev.name,
         `${config.images.frontend}:${INITIAL_TAGS.frontend}@${fakeDigest(config.images.frontend, INITIAL_TAGS.frontend)}`,
@@ -76,7 +82,11 @@ describe('a rehearsed working day', () => {
     const window = dayWindow(config, DATE);
     const rehearsal = startRehearsal({ config, stack, root }, window.start);
     try {
-      const frontend = { repository: config.images.frontend, tag: INITIAL_TAGS.frontend, digest: fakeDigest(config.images.frontend, INITIAL_TAGS.frontend) };
+      const frontend = {
+        repository: config.images.frontend,
+        tag: INITIAL_TAGS.frontend,
+        digest: fakeDigest(config.images.frontend, INITIAL_TAGS.frontend),
+      };
       const audit = { at: new Date(window.start).toISOString(), by: 'image-sync', action: 'images' };
       await rehearsal.cloud.store.amend('bob', { clusterName: 'turbo-bob', images: { frontend }, audit });
       for (let at = window.start; at <= window.readyBy; at += 15 * 60_000) {
@@ -86,7 +96,9 @@ describe('a rehearsed working day', () => {
       await rehearsal.advance(window.readyBy + 15 * 60_000);
       expect([rehearsal.cloud.records.get('bob')?.status, rehearsal.cloud.records.get('bob')?.lastError]).toEqual(['ready', undefined]);
       const kube = rehearsal.cloud.kube.kubeFor({ name: 'turbo-bob', endpoint: 'x', certificateAuthority: 'x' });
-      expect((await kube.getWorkload(APP_WORKLOADS.mongo))?.image).toBe(`${config.images.mongo}:${INITIAL_TAGS.mongo}@${fakeDigest(config.images.mongo, INITIAL_TAGS.mongo)}`);
+      expect((await kube.getWorkload(APP_WORKLOADS.mongo))?.image).toBe(
+        `${config.images.mongo}:${INITIAL_TAGS.mongo}@${fakeDigest(config.images.mongo, INITIAL_TAGS.mongo)}`,
+      );
     } finally {
       rehearsal.stop();
     }
@@ -149,7 +161,9 @@ describe('a rehearsed working day', () => {
     expect(JSON.stringify(dms[0]!.blocks)).toContain('type `/turbo up` to try again now');
     expect(JSON.stringify(dms[0]!.blocks)).not.toBe(JSON.stringify(ops[0]!.blocks));
     // The evening's down destroyed what the apply had built, and said nothing: bob never had a cluster today.
-    expect(day.executions.filter((execution) => execution.name === `bob-down-${DATE.replace(/-/g, '')}`).map((execution) => execution.status)).toEqual(['SUCCEEDED']);
+    expect(
+      day.executions.filter((execution) => execution.name === `bob-down-${DATE.replace(/-/g, '')}`).map((execution) => execution.status),
+    ).toEqual(['SUCCEEDED']);
     expect(day.cloud.records.get('bob')?.status).toBe('destroyed');
     expect(dms.some((message) => message.text.includes('was destroyed'))).toBe(false);
     expect(dmsTo(day.cloud.outbox, 'alice').filter((message) => message.text.includes('was destroyed'))).toHaveLength(1);
@@ -161,7 +175,10 @@ describe('a rehearsed working day', () => {
       stack,
       root,
       date: DATE,
-      faults: [{ developer: 'alice', point: 'lambda-transient' }, { developer: 'carol', point: 'apply-hang' }],
+      faults: [
+        { developer: 'alice', point: 'lambda-transient' },
+        { developer: 'carol', point: 'apply-hang' },
+      ],
       until: 'ready',
     });
     const rows = summarise(config, day.executions, DATE);
@@ -174,12 +191,20 @@ describe('a rehearsed working day', () => {
 
 describe('what the summary says happened', () => {
   it('shows a failed up as failed in its step with no ready time, and its evening clean-up as such (not "destroyed, ready")', async () => {
-    const faults = [{ developer: 'bob', point: 'apply' as const }, { developer: 'carol', point: 'slack' as const }];
+    const faults = [
+      { developer: 'bob', point: 'apply' as const },
+      { developer: 'carol', point: 'slack' as const },
+    ];
     const day = await rehearseDay({ config, stack, root, date: DATE, faults });
     const rows = summarise(config, day.executions, DATE, day.cloud.records);
     const bob = rows.find((row) => row.developer === 'bob')!;
-    expect([bob.result, bob.readyAt, bob.up?.status, bob.up?.failedIn, bob.down?.status])
-      .toEqual(['failed', undefined, 'FAILED', 'apply', 'SUCCEEDED']);
+    expect([bob.result, bob.readyAt, bob.up?.status, bob.up?.failedIn, bob.down?.status]).toEqual([
+      'failed',
+      undefined,
+      'FAILED',
+      'apply',
+      'SUCCEEDED',
+    ]);
     expect(bob.happened).toMatch(/^the up failed in Terraform apply at 08:\d\d, then destroyed \d\d:\d\d$/);
     // carol's cluster was ready, then the ready DM failed: both are said, in that order.
     const carol = rows.find((row) => row.developer === 'carol')!;
@@ -196,8 +221,9 @@ describe('a one-day rehearsal across many zones', () => {
     const day = await rehearseDay({ config: roster, stack, root, date: DATE });
     const environment = day.executions.filter((execution) => execution.machine === 'environment');
     expect(environment.filter((execution) => !execution.name.endsWith('-20261124')).map((execution) => execution.name)).toEqual([]);
-    expect(day.heldBack.map((start) => [start.name, start.reason]))
-      .toEqual([['dev-0003-up-20261125', 'beyond the rehearsed day: it is 2026-11-25 in Asia/Kolkata']]);
+    expect(day.heldBack.map((start) => [start.name, start.reason])).toEqual([
+      ['dev-0003-up-20261125', 'beyond the rehearsed day: it is 2026-11-25 in Asia/Kolkata'],
+    ]);
     const rows = summarise(roster, day.executions, DATE, day.cloud.records);
     expect(rows.map((row) => row.result)).toEqual(Array(5).fill('destroyed'));
     expect(environment).toHaveLength(10);
@@ -277,7 +303,9 @@ describe('idempotency', () => {
       await rehearsal.advance(Date.now() + 20 * 60_000);
       expect([redriven.arn, redriven.status, redriven.redriveCount]).toEqual([run.arn, 'SUCCEEDED', 1]);
       // As RedriveExecution does: it continues at the state that failed (FailOrResume, which then resumes from the claim).
-      const afterRedrive = redriven.visits.slice(redriven.visits.findIndex((visit) => visit.name === '(redrive)') + 1).map((visit) => visit.name);
+      const afterRedrive = redriven.visits
+        .slice(redriven.visits.findIndex((visit) => visit.name === '(redrive)') + 1)
+        .map((visit) => visit.name);
       expect(afterRedrive.slice(0, 2)).toEqual(['FailOrResume', 'ClaimEnvironment']);
       expect(cloud.records.get('bob')?.status).toBe('ready');
       expect([cloud.jobsStarted('bob', 'apply'), cloud.jobsStarted('bob', 'deploy')]).toEqual([1, 2]);

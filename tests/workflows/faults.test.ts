@@ -68,7 +68,9 @@ describe('the fault matrix', () => {
 
   it('two claimers: one wins, the other stops touching nothing, and the day does nothing twice', () => {
     const result = row('second-claimer');
-    expect(result.reason).toMatch(/bob-up-20261124-manual-\d{4}: claim lost to bob-up-20261124, stopped touching nothing|bob-up-20261124: claim lost to bob-up-20261124-manual-\d{4}/);
+    expect(result.reason).toMatch(
+      /bob-up-20261124-manual-\d{4}: claim lost to bob-up-20261124, stopped touching nothing|bob-up-20261124: claim lost to bob-up-20261124-manual-\d{4}/,
+    );
     expect([result.affected, result.opsTold, result.othersUnaffected, result.duplicatesInDay]).toEqual([[], false, true, 0]);
     expect(result.converged).toBe(true);
   });

@@ -15,7 +15,10 @@ import { exampleConfig, packagedStack, root } from '../support/packaged';
 const DATE = '2026-11-24';
 const base = exampleConfig();
 // Three developers in one zone, so that all three are ready at the same time.
-const baseConfig: TurboConfig = { ...base, developers: base.developers.slice(0, 3).map((dev) => ({ ...dev, timezone: 'Europe/Berlin', readyBy: '09:00' })) };
+const baseConfig: TurboConfig = {
+  ...base,
+  developers: base.developers.slice(0, 3).map((dev) => ({ ...dev, timezone: 'Europe/Berlin', readyBy: '09:00' })),
+};
 const config = baseConfig;
 const stack = packagedStack(config.region);
 const REPO = config.images.frontend;
@@ -34,7 +37,8 @@ async function morning(faults: { developer: string; point: 'rollout-timeout' }[]
   return rehearsal;
 }
 
-const imageSyncRuns = (rehearsal: Rehearsal) => [...rehearsal.sfn.executions.values()].filter((execution) => execution.machine === 'imageSync');
+const imageSyncRuns = (rehearsal: Rehearsal) =>
+  [...rehearsal.sfn.executions.values()].filter((execution) => execution.machine === 'imageSync');
 
 describe('image-sync', () => {
   it('leaves a current environment alone, rolls one, reports one that timed out, and asks the registry once', async () => {
@@ -54,18 +58,26 @@ describe('image-sync', () => {
 
       const [run] = imageSyncRuns(rehearsal);
       expect(run!.status).toBe('SUCCEEDED');
-      expect({ listTags: cloud.registry.calls.listTags - callsBefore.listTags, digest: cloud.registry.calls.digest - callsBefore.digest }).toEqual({ listTags: 1, digest: 1 });
+      expect({
+        listTags: cloud.registry.calls.listTags - callsBefore.listTags,
+        digest: cloud.registry.calls.digest - callsBefore.digest,
+      }).toEqual({ listTags: 1, digest: 1 });
       expect(cloud.kube.patches.slice(patchesBefore).map((patch) => [patch.cluster, patch.image])).toEqual([
         ['turbo-bob', NEW],
         ['turbo-carol', NEW],
       ]);
-      const dmsOf = (dev: string) => cloud.outbox.filter((message) => message.to.user === config.developers.find((d) => d.name === dev)!.slackUserId && message.text.includes('rolled'));
+      const dmsOf = (dev: string) =>
+        cloud.outbox.filter(
+          (message) => message.to.user === config.developers.find((d) => d.name === dev)!.slackUserId && message.text.includes('rolled'),
+        );
       expect(dmsOf('alice')).toHaveLength(0);
       expect(dmsOf('bob')).toHaveLength(1);
       expect(JSON.stringify(dmsOf('bob')[0]!.blocks)).toMatch(/1\.2\.0.*→.*1\.3\.0/);
       expect(dmsOf('carol')).toHaveLength(0);
       const summary = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
-      expect(summary.map((message) => message.text)).toEqual(['Image sync to frontend 1.3.0: 1 rolled, 1 already current, 0 skipped, 1 failed']);
+      expect(summary.map((message) => message.text)).toEqual([
+        'Image sync to frontend 1.3.0: 1 rolled, 1 already current, 0 skipped, 1 failed',
+      ]);
       expect(JSON.stringify(summary[0]!.blocks)).toMatch(/carol.*(progress deadline|ProgressDeadlineExceeded)/);
       // One child execution per environment, and a failed one carries a short reason, not the whole Cause.
       const children = [...rehearsal.sfn.executions.values()].filter((execution) => execution.machine === 'imageSync/RollOutStage');
@@ -81,7 +93,10 @@ describe('image-sync', () => {
   });
 
   it('stops a release that fails its canary beyond the budget: the rest are not rolled, ops hears once', async () => {
-    const canaryOfOne: TurboConfig = { ...baseConfig, imageSync: { ...baseConfig.imageSync, canary: { clusters: 1, toleratedFailures: 0 } } };
+    const canaryOfOne: TurboConfig = {
+      ...baseConfig,
+      imageSync: { ...baseConfig.imageSync, canary: { clusters: 1, toleratedFailures: 0 } },
+    };
     const rehearsal = await morning([{ developer: 'alice', point: 'rollout-timeout' }], canaryOfOne);
     try {
       const { cloud } = rehearsal;
@@ -94,7 +109,9 @@ describe('image-sync', () => {
       expect(cloud.kube.patches.slice(patchesBefore).map((patch) => patch.cluster)).toEqual(['turbo-alice']);
       const summary = cloud.outbox.filter((message) => message.to.channel === canaryOfOne.slack.opsChannel);
       expect(summary).toHaveLength(1);
-      expect(summary[0]!.text).toMatch(/stopped: the canary failed beyond its budget \(0 rolled.*1 failed\); 2 environment\(s\) not rolled/);
+      expect(summary[0]!.text).toMatch(
+        /stopped: the canary failed beyond its budget \(0 rolled.*1 failed\); 2 environment\(s\) not rolled/,
+      );
     } finally {
       rehearsal.stop();
     }
@@ -136,7 +153,10 @@ describe('image-sync', () => {
       ]);
       expect(answers.map((answer) => JSON.parse(String((answer as { body: string }).body)))).toEqual([
         { outcome: 'ignored', message: 'tag sha-1a2b3c4 is not a SemVer version such as 1.4.2: image-sync rolls only releases' },
-        { outcome: 'ignored', message: 'acme/turbo-mongo is left alone by image-sync (imageSync.mongoPolicy is manual): update it by hand' },
+        {
+          outcome: 'ignored',
+          message: 'acme/turbo-mongo is left alone by image-sync (imageSync.mongoPolicy is manual): update it by hand',
+        },
       ]);
       await rehearsal.advance(Date.now() + 10 * 60_000);
       expect(imageSyncRuns(rehearsal)).toHaveLength(6);

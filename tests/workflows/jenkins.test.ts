@@ -25,7 +25,13 @@ function jenkinsConfig(url: string): TurboConfig {
     ...example,
     runner: {
       type: 'jenkins',
-      jenkins: { url, terraformJob: TERRAFORM_JOB, deployJob: DEPLOY_JOB, userParameter: '/turbo/jenkins/user', tokenParameter: '/turbo/jenkins/token' },
+      jenkins: {
+        url,
+        terraformJob: TERRAFORM_JOB,
+        deployJob: DEPLOY_JOB,
+        userParameter: '/turbo/jenkins/user',
+        tokenParameter: '/turbo/jenkins/token',
+      },
     },
     developers: example.developers.filter((dev) => dev.name === 'alice'),
   });
@@ -51,7 +57,10 @@ async function startJenkinsDay(options: Partial<FakeJenkinsOptions> = {}): Promi
   const jenkins = await startFakeJenkins({
     crumbRequired: true,
     jobs: jenkinsfileJobs(),
-    artifactFor: (build) => (build.parameters.ACTION === 'deploy' ? `# written by scripts/deploy.sh\nAPP_URL=http://${build.parameters.DEVELOPER}.notes.test/\n` : undefined),
+    artifactFor: (build) =>
+      build.parameters.ACTION === 'deploy'
+        ? `# written by scripts/deploy.sh\nAPP_URL=http://${build.parameters.DEVELOPER}.notes.test/\n`
+        : undefined,
     ...options,
   });
   const sent: Record<string, string>[] = [];
@@ -123,10 +132,17 @@ describe('an environment on Jenkins, through the packaged state machines', () =>
       DEVELOPER_PRINCIPAL_ARN: alice.iamPrincipalArn,
     });
     expect(Date.parse(apply!.parameters.EXPIRES_AT!)).toBe(at('19:00'));
-    expect(deploy!.parameters).toMatchObject({ ACTION: 'deploy', DEVELOPER: 'alice', TURBO_RUN_ID: 'alice-up-20261124', CLUSTER_NAME: 'turbo-alice' });
+    expect(deploy!.parameters).toMatchObject({
+      ACTION: 'deploy',
+      DEVELOPER: 'alice',
+      TURBO_RUN_ID: 'alice-up-20261124',
+      CLUSTER_NAME: 'turbo-alice',
+    });
     // The token travels only as Basic authentication: never in a parameter, never in what the state machine keeps.
     expect(JSON.stringify(jenkins.builds)).not.toContain(jenkins.token);
-    expect(JSON.stringify([...sfn.executions.values()].map((execution) => [execution.input, execution.output]))).not.toContain(jenkins.token);
+    expect(JSON.stringify([...sfn.executions.values()].map((execution) => [execution.input, execution.output]))).not.toContain(
+      jenkins.token,
+    );
     expect(JSON.stringify(cloud.records.get('alice'))).not.toContain(jenkins.token);
 
     // A replay from the console, after Jenkins has forgotten the queue items: the builds are found by TURBO_RUN_ID.
@@ -160,12 +176,18 @@ describe('an environment on Jenkins, through the packaged state machines', () =>
     expect(jenkins.builds.map((build) => build.parameters)).toEqual(day.sent);
     expect(cloud.records.get('alice')?.status).toBe('destroyed');
     expect(cloud.clusterMap.get('turbo-alice')?.goneAt).toBeDefined();
-    expect(summarise(config, [...sfn.executions.values()], DATE).map((row) => [row.developer, row.result])).toEqual([['alice', 'destroyed']]);
+    expect(summarise(config, [...sfn.executions.values()], DATE).map((row) => [row.developer, row.result])).toEqual([
+      ['alice', 'destroyed'],
+    ]);
     // Only the adapter's own crumb and session went with each POST.
-    expect(jenkins.requests.filter((request) => request.method === 'POST').every((request) => typeof request.headers['jenkins-crumb'] === 'string')).toBe(true);
+    expect(
+      jenkins.requests
+        .filter((request) => request.method === 'POST')
+        .every((request) => typeof request.headers['jenkins-crumb'] === 'string'),
+    ).toBe(true);
   });
 
-  it('reports a failed Jenkins build as alice\'s failure, with FAILURE and the console URL', async () => {
+  it("reports a failed Jenkins build as alice's failure, with FAILURE and the console URL", async () => {
     const day = await startJenkinsDay({ resultFor: (build) => (build.parameters.ACTION === 'apply' ? 'FAILURE' : 'SUCCESS') });
     const { jenkins, config, rehearsal } = day;
     const { cloud, sfn } = rehearsal;

@@ -56,12 +56,17 @@ describe('reconcile at every tick', () => {
     // aws-local-stepfunctions reports a Fail state as `<Error>: <Cause>`.
     for (const tick of failed) {
       const [error, cause] = tick.cause!.split(/: (.*)/s);
-      expect([error, JSON.parse(cause!)]).toEqual(['Turbo.StartFailed', { count: 1, failed: [expect.stringMatching(/^bob-up-\d{8}: StepFunctions\.InvalidExecutionInput$/)] }]);
+      expect([error, JSON.parse(cause!)]).toEqual([
+        'Turbo.StartFailed',
+        { count: 1, failed: [expect.stringMatching(/^bob-up-\d{8}: StepFunctions\.InvalidExecutionInput$/)] },
+      ]);
     }
     const ops = rehearsal.cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
     expect(ops.length).toBe(failed.length);
     expect(ops[0]!.text + JSON.stringify(ops[0]!.blocks)).toContain('bob-up-');
-    const started = [...sfn.executions.values()].filter((execution) => execution.machine === 'environment').map((execution) => String(execution.input.developer));
+    const started = [...sfn.executions.values()]
+      .filter((execution) => execution.machine === 'environment')
+      .map((execution) => String(execution.input.developer));
     expect(new Set(started)).toEqual(new Set(config.developers.map((dev) => dev.name).filter((name) => name !== 'bob')));
   });
 });

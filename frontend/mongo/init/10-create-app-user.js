@@ -18,7 +18,9 @@ function readSecretFile(fs, path, what) {
   try {
     value = fs.readFileSync(path, 'utf8').replace(/\r?\n$/, '');
   } catch (error) {
-    throw new Error(`cannot read the app's ${what} from ${path} (is the mongo-credentials Secret mounted?): ${error.code || error.message}`);
+    throw new Error(
+      `cannot read the app's ${what} from ${path} (is the mongo-credentials Secret mounted?): ${error.code || error.message}`,
+    );
   }
   if (value === '') throw new Error(`the app's ${what} file ${path} is empty`);
   return value;

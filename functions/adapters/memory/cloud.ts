@@ -3,7 +3,17 @@
  * Date.now() gives (the rehearsal installs a virtual one), with realistic durations and fault injection.
  * It is never a replacement for the real adapters, which are tested against the real services' documented behaviour.
  */
-import type { ClaimRequest, ClaimResult, ClusterInfo, EnvironmentRecord, JobHandle, JobKind, JobRequest, JobStatus, Message } from '../../core/types';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  ClusterInfo,
+  EnvironmentRecord,
+  JobHandle,
+  JobKind,
+  JobRequest,
+  JobStatus,
+  Message,
+} from '../../core/types';
 import type { Clusters, EnvironmentStore, JobRunner, Notifier, SecretStore } from '../../core/ports';
 import { AuthenticationError, ConfigurationError, OwnershipLostError, TransientError } from '../../core/errors';
 import { clusterNameOf, OWNER_TAG } from '../../core/config';
@@ -206,7 +216,10 @@ export class MemoryCloud {
   }
 
   private endpointOf(clusterName: string): string {
-    const id = Math.abs(Math.round(spread(clusterName) * 1e12)).toString(16).toUpperCase().padStart(10, '0');
+    const id = Math.abs(Math.round(spread(clusterName) * 1e12))
+      .toString(16)
+      .toUpperCase()
+      .padStart(10, '0');
     return `https://${id}.gr7.${this.region}.eks.amazonaws.com`;
   }
 
@@ -215,7 +228,9 @@ export class MemoryCloud {
   }
 
   jobsStarted(developer?: string, kind?: JobKind): number {
-    return [...this.jobs.values()].filter((job) => (!developer || job.handle.developer === developer) && (!kind || job.handle.kind === kind)).length;
+    return [...this.jobs.values()].filter(
+      (job) => (!developer || job.handle.developer === developer) && (!kind || job.handle.kind === kind),
+    ).length;
   }
 
   /** Virtual milliseconds between each finished job's end and the first check that saw it. */
@@ -237,8 +252,12 @@ export class MemoryCloud {
     },
     claim: async (request: ClaimRequest): Promise<ClaimResult> => {
       const current = this.records.get(request.developer);
-      const stale = current && (current.status === 'provisioning' || current.status === 'destroying') && current.updatedAt < request.staleBefore;
-      const busy = current && !stale && (current.status === 'provisioning' || current.status === 'destroying' || (request.action === 'up' && current.status === 'ready'));
+      const stale =
+        current && (current.status === 'provisioning' || current.status === 'destroying') && current.updatedAt < request.staleBefore;
+      const busy =
+        current &&
+        !stale &&
+        (current.status === 'provisioning' || current.status === 'destroying' || (request.action === 'up' && current.status === 'ready'));
       if (current && (busy || current.runId === request.runId)) {
         return { outcome: current.runId === request.runId ? 'already-owned' : 'lost', record: current };
       }
@@ -265,7 +284,8 @@ export class MemoryCloud {
         throw new OwnershipLostError(`${developer} is owned by ${current?.runId ?? 'nobody'}, not by ${runId}: the update was not applied`);
       }
       const next = { ...current, ...clone(patch), updatedAt: patch.updatedAt ?? new Date().toISOString() } as EnvironmentRecord;
-      for (const [field, value] of Object.entries(patch)) if (value === undefined) delete (next as unknown as Record<string, unknown>)[field];
+      for (const [field, value] of Object.entries(patch))
+        if (value === undefined) delete (next as unknown as Record<string, unknown>)[field];
       this.writeRecord('update', next);
       return next;
     },
@@ -279,7 +299,8 @@ export class MemoryCloud {
     },
     unmarkNotified: async (developer, key) => {
       const current = this.records.get(developer);
-      if (current?.notified) this.records.set(developer, frozen({ ...current, notified: current.notified.filter((existing) => existing !== key) }));
+      if (current?.notified)
+        this.records.set(developer, frozen({ ...current, notified: current.notified.filter((existing) => existing !== key) }));
     },
     amend: async (developer, patch) => {
       const now = new Date().toISOString();
@@ -320,11 +341,14 @@ export class MemoryCloud {
     if (!slots) return;
     const memoryJob = this.jobs.get(id)!;
     const endsAt = memoryJob.outcome === 'hang' ? Date.now() + this.jobTimeoutMs : memoryJob.finishAt;
-    setTimeout(() => {
-      const next = slots.release(id);
-      const queued = next === undefined ? undefined : this.jobs.get(next);
-      if (next !== undefined && queued?.queued) this.launch(next, queued.queued, queued.handle);
-    }, Math.max(0, endsAt - Date.now()));
+    setTimeout(
+      () => {
+        const next = slots.release(id);
+        const queued = next === undefined ? undefined : this.jobs.get(next);
+        if (next !== undefined && queued?.queued) this.launch(next, queued.queued, queued.handle);
+      },
+      Math.max(0, endsAt - Date.now()),
+    );
   }
 
   /** How long CodeBuild lets a build run before it stops it (the buildspec's timeout). */
@@ -336,7 +360,14 @@ export class MemoryCloud {
       if (this.hasFault(job.developer, 'runner-down')) throw new TransientError('runner unreachable: connect ECONNREFUSED');
       const now = Date.now();
       const id = `mem-${job.kind}-${job.developer}-${++this.jobCounter}`;
-      const handle: JobHandle = { runner: 'memory', kind: job.kind, developer: job.developer, runId: job.runId, id, startedAt: new Date(now).toISOString() };
+      const handle: JobHandle = {
+        runner: 'memory',
+        kind: job.kind,
+        developer: job.developer,
+        runId: job.runId,
+        id,
+        startedAt: new Date(now).toISOString(),
+      };
       if (this.jobSlots?.admit(id) === 'queued') {
         this.jobs.set(id, { handle, finishAt: Number.POSITIVE_INFINITY, outcome: 'succeeded', outputs: {}, queued: job });
       } else {
@@ -360,12 +391,23 @@ export class MemoryCloud {
 
   /** A job as it runs from `now`: its outcome, its end, and what it does to the simulated EKS and app. */
   private startJob(job: JobRequest, handle: JobHandle, now: number): MemoryJob {
-    const seconds = { apply: this.durations.applySeconds, deploy: this.durations.deploySeconds, destroy: this.durations.destroySeconds }[job.kind];
-    const memoryJob: MemoryJob = { handle, finishAt: now + this.duration(seconds, `${job.developer}:${job.kind}`), outcome: 'succeeded', outputs: {} };
+    const seconds = { apply: this.durations.applySeconds, deploy: this.durations.deploySeconds, destroy: this.durations.destroySeconds }[
+      job.kind
+    ];
+    const memoryJob: MemoryJob = {
+      handle,
+      finishAt: now + this.duration(seconds, `${job.developer}:${job.kind}`),
+      outcome: 'succeeded',
+      outputs: {},
+    };
     const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
     if (job.kind === 'apply') {
       if (this.takeFault(job.developer, 'apply')) {
-        Object.assign(memoryJob, { outcome: 'failed', finishAt: now + 180_000, reason: `FAILED in phase BUILD: terraform apply exited 1 (Error: creating EKS Node Group: AccessDenied)` });
+        Object.assign(memoryJob, {
+          outcome: 'failed',
+          finishAt: now + 180_000,
+          reason: `FAILED in phase BUILD: terraform apply exited 1 (Error: creating EKS Node Group: AccessDenied)`,
+        });
       } else if (this.takeFault(job.developer, 'apply-hang')) {
         memoryJob.outcome = 'hang';
       } else {
@@ -376,16 +418,25 @@ export class MemoryCloud {
       if (unpinned) {
         Object.assign(memoryJob, { outcome: 'failed', finishAt: now + 5_000, reason: `FAILED in phase BUILD: ${unpinned}` });
       } else if (this.takeFault(job.developer, 'deploy')) {
-        Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out' });
+        Object.assign(memoryJob, {
+          outcome: 'failed',
+          reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out',
+        });
       } else if (!this.kube.has(clusterName) && ![job.params.FRONTEND_IMAGE, job.params.MONGO_IMAGE].every(() => this.registry.pull())) {
         // A new cluster's nodes pull both images through the shared NAT's one IP: Docker Hub's pull limit applies to it.
-        Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: kubectl rollout status timed out: ImagePullBackOff (Docker Hub 429 toomanyrequests)' });
+        Object.assign(memoryJob, {
+          outcome: 'failed',
+          reason: 'FAILED in phase BUILD: kubectl rollout status timed out: ImagePullBackOff (Docker Hub 429 toomanyrequests)',
+        });
       } else {
         memoryJob.outputs = { APP_URL: `http://${clusterName}-frontend.elb.${this.region}.amazonaws.com` };
         this.deployApp(clusterName, job.developer, job.params);
       }
     } else if (this.takeFault(job.developer, 'destroy')) {
-      Object.assign(memoryJob, { outcome: 'failed', reason: 'FAILED in phase BUILD: terraform destroy exited 1 (DependencyViolation: subnet has dependencies)' });
+      Object.assign(memoryJob, {
+        outcome: 'failed',
+        reason: 'FAILED in phase BUILD: terraform destroy exited 1 (DependencyViolation: subnet has dependencies)',
+      });
     } else {
       const cluster = this.clusterMap.get(clusterName);
       if (cluster) Object.assign(cluster, { deletingFrom: now, goneAt: memoryJob.finishAt });
@@ -407,7 +458,11 @@ export class MemoryCloud {
         if (job.kind === 'apply') this.provisionCluster(clusterName, job.developer, now, false);
         if (job.kind === 'destroy') {
           const cluster = this.clusterMap.get(clusterName);
-          if (cluster) Object.assign(cluster, { deletingFrom: now, goneAt: now + this.duration(this.durations.destroySeconds, `${job.developer}:destroy`) });
+          if (cluster)
+            Object.assign(cluster, {
+              deletingFrom: now,
+              goneAt: now + this.duration(this.durations.destroySeconds, `${job.developer}:destroy`),
+            });
         }
         return handle;
       },
@@ -435,9 +490,15 @@ export class MemoryCloud {
 
   private clusterInfo(cluster: MemoryCluster, now: number): ClusterInfo {
     const tags = { [OWNER_TAG]: cluster.owner, 'turbo:managed-by': 'turbo' };
-    const base = { name: cluster.name, endpoint: cluster.endpoint, certificateAuthority: Buffer.from(`fake CA of ${cluster.name}`).toString('base64'), tags };
+    const base = {
+      name: cluster.name,
+      endpoint: cluster.endpoint,
+      certificateAuthority: Buffer.from(`fake CA of ${cluster.name}`).toString('base64'),
+      tags,
+    };
     if (cluster.goneAt !== undefined && now >= cluster.goneAt) return { ...base, status: 'ABSENT', nodegroupStatus: 'ABSENT' };
-    if (cluster.deletingFrom !== undefined && now >= cluster.deletingFrom) return { ...base, status: 'DELETING', nodegroupStatus: 'DELETING' };
+    if (cluster.deletingFrom !== undefined && now >= cluster.deletingFrom)
+      return { ...base, status: 'DELETING', nodegroupStatus: 'DELETING' };
     if (cluster.failsAt !== undefined && now >= cluster.failsAt) return { ...base, status: 'ACTIVE', nodegroupStatus: 'CREATE_FAILED' };
     if (now < cluster.activeAt) return { ...base, status: 'CREATING', nodegroupStatus: 'CREATING' };
     return { ...base, status: 'ACTIVE', nodegroupStatus: now < cluster.activeAt + 60_000 ? 'CREATING' : 'ACTIVE' };
@@ -454,7 +515,9 @@ export class MemoryCloud {
     },
     listTurboClusters: async () => {
       this.onAwsCall('eks:ListClusters', '*');
-      return [...this.clusterMap.values()].map((cluster) => this.clusterInfo(cluster, Date.now())).filter((info) => info.status !== 'ABSENT');
+      return [...this.clusterMap.values()]
+        .map((cluster) => this.clusterInfo(cluster, Date.now()))
+        .filter((info) => info.status !== 'ABSENT');
     },
     listClusterNames: async () => [...(await this.clusters.listTurboClusters()).map((info) => info.name), ...this.untaggedClusters],
   };
@@ -486,7 +549,11 @@ export class MemoryCloud {
 
   /** Slack's 429 and Retry-After, waited out as the Slack adapter does (adapters/slack.ts); counted for the soak. */
   private async waitForSlack(channel: string): Promise<void> {
-    for (let retryAfter = this.slackRate?.retryAfter(channel, Date.now()) ?? 0; retryAfter > 0; retryAfter = this.slackRate!.retryAfter(channel, Date.now())) {
+    for (
+      let retryAfter = this.slackRate?.retryAfter(channel, Date.now()) ?? 0;
+      retryAfter > 0;
+      retryAfter = this.slackRate!.retryAfter(channel, Date.now())
+    ) {
       this.slackRateLimited += 1;
       await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
     }

@@ -48,10 +48,11 @@ export function dynamoValueSize(value: unknown): number {
     if (known !== undefined) return known;
     let size = 3;
     if (Array.isArray(value)) for (const element of value) size += 1 + dynamoValueSize(element);
-    else for (const name in value) {
-      const element = (value as Record<string, unknown>)[name];
-      if (element !== undefined) size += 1 + utf8(name) + dynamoValueSize(element);
-    }
+    else
+      for (const name in value) {
+        const element = (value as Record<string, unknown>)[name];
+        if (element !== undefined) size += 1 + utf8(name) + dynamoValueSize(element);
+      }
     if (Object.isFrozen(value)) frozenSizes.set(value, size);
     return size;
   }
@@ -120,7 +121,9 @@ export class DataLimitExceeded extends Error {
 export function assertPayloadFits(state: string, direction: 'input' | 'output', value: unknown): number {
   const size = payloadSize(value);
   if (size > SFN_PAYLOAD_LIMIT_BYTES) {
-    throw new DataLimitExceeded(`The state/task '${state}' returned a result with a size exceeding the maximum number of bytes service limit (${direction} ${size} bytes > ${SFN_PAYLOAD_LIMIT_BYTES})`);
+    throw new DataLimitExceeded(
+      `The state/task '${state}' returned a result with a size exceeding the maximum number of bytes service limit (${direction} ${size} bytes > ${SFN_PAYLOAD_LIMIT_BYTES})`,
+    );
   }
   return size;
 }
@@ -165,7 +168,10 @@ export function historyEventsOf(event: { type: string; state?: { type: string } 
 /** StartExecution's name check: InvalidName, as the service answers. */
 export function assertExecutionName(name: string): void {
   if (name.length < 1 || name.length > SFN_NAME_MAX || SFN_NAME_FORBIDDEN.test(name)) {
-    throw awsServiceError('InvalidName', `Invalid Name: '${name}' (1 to ${SFN_NAME_MAX} characters, none of whitespace ? * < > { } [ ] " # % \\ ^ | ~ \` $ & , ; : / or control characters)`);
+    throw awsServiceError(
+      'InvalidName',
+      `Invalid Name: '${name}' (1 to ${SFN_NAME_MAX} characters, none of whitespace ? * < > { } [ ] " # % \\ ^ | ~ \` $ & , ; : / or control characters)`,
+    );
   }
 }
 
@@ -174,7 +180,11 @@ export class TokenBucket {
   private tokens: number;
   private at: number;
 
-  constructor(readonly capacity: number, readonly refillPerSecond: number, now: number) {
+  constructor(
+    readonly capacity: number,
+    readonly refillPerSecond: number,
+    now: number,
+  ) {
     this.tokens = capacity;
     this.at = now;
   }
@@ -215,7 +225,10 @@ export class JobSlots {
   private readonly queue: string[] = [];
   peakQueued = 0;
 
-  constructor(readonly slots: number, readonly maxQueued = slots * 5) {}
+  constructor(
+    readonly slots: number,
+    readonly maxQueued = slots * 5,
+  ) {}
 
   /** 'running' when a slot is free, 'queued' otherwise; a full queue refuses, as StartBuild does (AccountLimitExceededException). */
   admit(id: string): 'running' | 'queued' {
@@ -223,7 +236,8 @@ export class JobSlots {
       this.running.add(id);
       return 'running';
     }
-    if (this.queue.length >= this.maxQueued) throw awsServiceError('AccountLimitExceededException', `Cannot have more than ${this.maxQueued} builds in queue for the account`);
+    if (this.queue.length >= this.maxQueued)
+      throw awsServiceError('AccountLimitExceededException', `Cannot have more than ${this.maxQueued} builds in queue for the account`);
     this.queue.push(id);
     this.peakQueued = Math.max(this.peakQueued, this.queue.length);
     return 'queued';
@@ -289,7 +303,10 @@ export class HourlyWindow {
   peak = 0;
   refused = 0;
 
-  constructor(readonly limit: number, readonly windowMs = 3_600_000) {}
+  constructor(
+    readonly limit: number,
+    readonly windowMs = 3_600_000,
+  ) {}
 
   /** Counts one request; false when it is over the limit (the service's 429 TOOMANYREQUESTS). */
   take(now: number): boolean {

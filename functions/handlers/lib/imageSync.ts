@@ -12,7 +12,10 @@ export const environmentFields = {
 };
 
 /** The Kubernetes API of a cluster, or why there is none (the cluster is gone or not ACTIVE). */
-export async function kubeOf(deps: Pick<Deps, 'clusters' | 'kubeFor'>, clusterName: string): Promise<{ kube: Kube } | { unavailable: string }> {
+export async function kubeOf(
+  deps: Pick<Deps, 'clusters' | 'kubeFor'>,
+  clusterName: string,
+): Promise<{ kube: Kube } | { unavailable: string }> {
   const cluster = await deps.clusters.describe(clusterName);
   if (cluster.status !== 'ACTIVE' || !cluster.endpoint || !cluster.certificateAuthority) {
     return { unavailable: `cluster ${clusterName} is ${cluster.status}${cluster.endpoint ? '' : ' with no endpoint'}` };

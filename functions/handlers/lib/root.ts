@@ -34,14 +34,16 @@ export function requiredEnv(name: string): string {
 function onFirstUse<Port extends object>(build: () => Promise<Port>): Port {
   let port: Promise<Port> | undefined;
   return new Proxy({} as Port, {
-    get: (_target, method) => async (...args: unknown[]) => {
-      port ??= build().catch((error: unknown) => {
-        port = undefined;
-        throw error;
-      });
-      const built = (await port) as Record<PropertyKey, (...a: unknown[]) => unknown>;
-      return built[method]!(...args);
-    },
+    get:
+      (_target, method) =>
+      async (...args: unknown[]) => {
+        port ??= build().catch((error: unknown) => {
+          port = undefined;
+          throw error;
+        });
+        const built = (await port) as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        return built[method]!(...args);
+      },
   });
 }
 
@@ -76,7 +78,8 @@ export const kubeFor = (base: Base) => eksKubeConnector(base.region, eksClient(b
 export const runner = (base: Base): JobRunner => {
   const { config, region } = base;
   const jenkins = config.runner.type === 'jenkins' ? config.runner.jenkins : undefined;
-  if (!jenkins) return new CodeBuildJobRunner(createCodeBuildClient(region), codebuildProjectsOf(config.runner.codebuild, requiredEnv('TURBO_STAGE')));
+  if (!jenkins)
+    return new CodeBuildJobRunner(createCodeBuildClient(region), codebuildProjectsOf(config.runner.codebuild, requiredEnv('TURBO_STAGE')));
   return onFirstUse(async () => {
     const [user, token] = await Promise.all([secrets(base).get(jenkins.userParameter), secrets(base).get(jenkins.tokenParameter)]);
     return new JenkinsJobRunner({ baseUrl: jenkins.url, terraformJob: jenkins.terraformJob, deployJob: jenkins.deployJob, user, token });
@@ -87,7 +90,8 @@ export const notifier = (base: Base) => onFirstUse(() => createSlackNotifier(sec
 export const registry = (base: Base) => onFirstUse(() => createContainerRegistry(secrets(base), base.config.imageSync));
 
 /** Starts image-sync executions (the image webhook). */
-export const workflows = ({ region }: Base) => new StepFunctionsWorkflows(createSfnClient(region), requiredEnv('IMAGE_SYNC_STATE_MACHINE_ARN'));
+export const workflows = ({ region }: Base) =>
+  new StepFunctionsWorkflows(createSfnClient(region), requiredEnv('IMAGE_SYNC_STATE_MACHINE_ARN'));
 
 /** Reconcile's plan, for its Distributed Map to read (planActions). */
 export const plans = ({ region }: Base) => new S3PlanStore(createS3Client(region), requiredEnv('TURBO_PLAN_BUCKET'));

@@ -6,7 +6,12 @@ import type { EnvironmentStore } from '../../core/ports';
 import { OPS_RECORD } from '../../core/types';
 import { failureKeysToRelease } from '../../core/opsReport';
 
-export async function sendOnce(store: EnvironmentStore, developer: string, key: string, send: () => Promise<unknown>): Promise<'sent' | 'already-sent'> {
+export async function sendOnce(
+  store: EnvironmentStore,
+  developer: string,
+  key: string,
+  send: () => Promise<unknown>,
+): Promise<'sent' | 'already-sent'> {
   if (!(await store.markNotified(developer, key))) return 'already-sent';
   try {
     await send();

@@ -22,7 +22,10 @@ describe('Progress on output that is not a terminal', () => {
       ['StartApplyJob', '2026-11-24T07:45:10Z'],
       ['NotifyReady', '2026-11-24T07:58:00Z'],
     ]);
-    feed(progress, 'dev-0002', 'up', [['ClaimEnvironment', '2026-11-24T08:15:00Z'], ['RecordFailure', '2026-11-24T08:26:00Z']]);
+    feed(progress, 'dev-0002', 'up', [
+      ['ClaimEnvironment', '2026-11-24T08:15:00Z'],
+      ['RecordFailure', '2026-11-24T08:26:00Z'],
+    ]);
     feed(progress, 'dev-0003', 'up', [['ClaimEnvironment', '2026-11-24T09:05:00Z']]);
     progress.stop();
     expect(captured.stdout().split('\n').filter(Boolean)).toEqual([
@@ -39,7 +42,10 @@ describe('Progress on output that is not a terminal', () => {
     const progress = new Progress(config, captured.io, { live: true, tty: false });
     feed(progress, 'dave', 'up', [['StartApplyJob', '2026-11-24T03:15:00Z']]);
     feed(progress, 'carol', 'up', [['StartApplyJob', '2026-11-24T14:15:00Z']]);
-    const lines = captured.stdout().split('\n').filter((line) => line.includes('StartApplyJob'));
+    const lines = captured
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('StartApplyJob'));
     expect(lines).toEqual([
       expect.stringMatching(/^ {2}03:15 UTC {2}08:45 Asia\/Kolkata +dave +up +StartApplyJob \(apply\)$/),
       expect.stringMatching(/^ {2}14:15 UTC {2}09:15 America\/New_York +carol +up +StartApplyJob \(apply\)$/),

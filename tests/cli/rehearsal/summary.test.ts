@@ -24,8 +24,11 @@ describe('summarise, for a developer with no run that day', () => {
 
   it('marks readyBy and the teardown as instants of the developer zone', () => {
     const carol = summarise(config, [], '2026-11-24').find((row) => row.developer === 'carol')!;
-    expect([carol.readyBy, carol.readyByLocal, carol.teardownAt])
-      .toEqual(['2026-11-24T14:30:00.000Z', '09:30', '2026-11-24T23:00:00.000Z']);
+    expect([carol.readyBy, carol.readyByLocal, carol.teardownAt]).toEqual([
+      '2026-11-24T14:30:00.000Z',
+      '09:30',
+      '2026-11-24T23:00:00.000Z',
+    ]);
   });
 });
 

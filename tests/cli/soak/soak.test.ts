@@ -26,7 +26,16 @@ describe('a 7-day soak of 50 developers', () => {
   beforeAll(async () => {
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     const config = exampleConfig();
-    result = await runSoak({ config, stack: packagedStack(config.region), root, days: 7, developers: 50, seed: 1, faultRate: 0.02, start: '2027-03-01' });
+    result = await runSoak({
+      config,
+      stack: packagedStack(config.region),
+      root,
+      days: 7,
+      developers: 50,
+      seed: 1,
+      faultRate: 0.02,
+      start: '2027-03-01',
+    });
   });
 
   it('keeps records, payloads, histories and IAM inside AWS limits all week', () => {

@@ -32,7 +32,9 @@ describe('imageTags', () => {
 
   it('reads its command-line arguments strictly', () => {
     expect(parseArgs(['--version', '1.0.0', '--commit', SHA, '--dirty', 'false'])).toEqual({ version: '1.0.0', commit: SHA, dirty: false });
-    expect(() => parseArgs(['--version', '1.0.0', '--commit', SHA, '--dirty', 'maybe'])).toThrow('--dirty must be true or false, got "maybe"');
+    expect(() => parseArgs(['--version', '1.0.0', '--commit', SHA, '--dirty', 'maybe'])).toThrow(
+      '--dirty must be true or false, got "maybe"',
+    );
     expect(() => parseArgs(['--tag', 'x'])).toThrow('usage: image-tags.js');
   });
 

@@ -86,9 +86,7 @@ describe('CodeBuildJobRunner with a mocked client', () => {
     await expect(runner.start({ ...applyJob, params: { 'cluster-name': 'x' } })).rejects.toThrow(
       'job.params key "cluster-name" is not an environment variable name',
     );
-    await expect(runner.start({ ...applyJob, params: { DEVELOPER: 'mallory' } })).rejects.toThrow(
-      'job.params key "DEVELOPER" is reserved',
-    );
+    await expect(runner.start({ ...applyJob, params: { DEVELOPER: 'mallory' } })).rejects.toThrow('job.params key "DEVELOPER" is reserved');
     expect(codebuild).not.toHaveReceivedCommand(StartBuildCommand);
   });
 
@@ -138,29 +136,37 @@ describe('CodeBuildJobRunner with a mocked client', () => {
     });
   });
 
-  it.each(['FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT'] as const)('reports %s with the failing phase and its message', async (buildStatus) => {
-    const status = await statusFor({
-      buildStatus,
-      logs: { deepLink },
-      phases: [
-        { phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED' },
-        { phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED' },
-        {
-          phaseType: 'BUILD',
-          phaseStatus: buildStatus,
-          contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: ./scripts/terraform.sh. Reason: exit status 1' }],
-        },
-        { phaseType: 'FINALIZING' },
-        { phaseType: 'COMPLETED' },
-      ],
-    });
+  it.each(['FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT'] as const)(
+    'reports %s with the failing phase and its message',
+    async (buildStatus) => {
+      const status = await statusFor({
+        buildStatus,
+        logs: { deepLink },
+        phases: [
+          { phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED' },
+          { phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED' },
+          {
+            phaseType: 'BUILD',
+            phaseStatus: buildStatus,
+            contexts: [
+              {
+                statusCode: 'COMMAND_EXECUTION_ERROR',
+                message: 'Error while executing command: ./scripts/terraform.sh. Reason: exit status 1',
+              },
+            ],
+          },
+          { phaseType: 'FINALIZING' },
+          { phaseType: 'COMPLETED' },
+        ],
+      });
 
-    expect(status).toEqual({
-      state: 'failed',
-      logUrl: deepLink,
-      reason: `CodeBuild build ${buildId} ${buildStatus} in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: ./scripts/terraform.sh. Reason: exit status 1`,
-    });
-  });
+      expect(status).toEqual({
+        state: 'failed',
+        logUrl: deepLink,
+        reason: `CodeBuild build ${buildId} ${buildStatus} in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: ./scripts/terraform.sh. Reason: exit status 1`,
+      });
+    },
+  );
 
   it('still names the status when no phase explains the failure', async () => {
     await expect(statusFor({ buildStatus: 'STOPPED' })).resolves.toEqual({
@@ -191,7 +197,9 @@ describe('CodeBuildJobRunner against a local CodeBuild endpoint (the SDK retries
       const failure = runner.start(applyJob);
 
       await expect(failure).rejects.toBeInstanceOf(TransientError);
-      await expect(failure).rejects.toThrow(/CodeBuild StartBuild on project turbo-terraform for alice failed after the SDK's retries \(ThrottlingException, HTTP 400: Rate exceeded\)/);
+      await expect(failure).rejects.toThrow(
+        /CodeBuild StartBuild on project turbo-terraform for alice failed after the SDK's retries \(ThrottlingException, HTTP 400: Rate exceeded\)/,
+      );
       expect(server.calls.length).toBe(3);
       expect(server.calls.every((call) => call.target === 'CodeBuild_20161006.StartBuild')).toBe(true);
     } finally {
@@ -219,7 +227,11 @@ describe('CodeBuildJobRunner against a local CodeBuild endpoint (the SDK retries
 
   it('turns AccessDenied into AuthenticationError without retrying', async () => {
     const server = await startAwsJsonServer(() =>
-      awsError(400, 'AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/turbo is not authorized to perform: codebuild:StartBuild'),
+      awsError(
+        400,
+        'AccessDeniedException',
+        'User: arn:aws:sts::123456789012:assumed-role/turbo is not authorized to perform: codebuild:StartBuild',
+      ),
     );
     try {
       const runner = new CodeBuildJobRunner(new CodeBuildClient(localClientConfig(server.endpoint)), projects);

@@ -37,17 +37,30 @@ describe('DynamoEnvironmentStore.amend against dynalite (a real DynamoDB API)', 
   it('changes a record owned by a run without taking its claim, status or jobs', async () => {
     await local.store.claim(claimUp);
     const record = await local.store.amend('alice', patch({ addSkipDate: '2026-11-25', audit: audit('skip 2026-11-25') }));
-    expect(record).toMatchObject({ status: 'provisioning', runId: 'alice-up-20261124', skipDates: ['2026-11-25'], audit: [audit('skip 2026-11-25')] });
+    expect(record).toMatchObject({
+      status: 'provisioning',
+      runId: 'alice-up-20261124',
+      skipDates: ['2026-11-25'],
+      audit: [audit('skip 2026-11-25')],
+    });
     // The owning run can still write: amend did not take ownership.
-    await expect(local.store.update('alice', 'alice-up-20261124', { endpoint: 'https://x' })).resolves.toMatchObject({ skipDates: ['2026-11-25'] });
+    await expect(local.store.update('alice', 'alice-up-20261124', { endpoint: 'https://x' })).resolves.toMatchObject({
+      skipDates: ['2026-11-25'],
+    });
   });
 
   it('keeps skip dates as a set: adding one twice keeps one, removing takes it out, in date order', async () => {
     await local.store.amend('alice', patch({ addSkipDate: '2026-11-27', audit: audit('skip 2026-11-27', '2026-11-24T10:00:00.000Z') }));
     await local.store.amend('alice', patch({ addSkipDate: '2026-11-25', audit: audit('skip 2026-11-25', '2026-11-24T10:01:00.000Z') }));
-    const twice = await local.store.amend('alice', patch({ addSkipDate: '2026-11-25', audit: audit('skip 2026-11-25', '2026-11-24T10:02:00.000Z') }));
+    const twice = await local.store.amend(
+      'alice',
+      patch({ addSkipDate: '2026-11-25', audit: audit('skip 2026-11-25', '2026-11-24T10:02:00.000Z') }),
+    );
     expect(twice.skipDates).toEqual(['2026-11-25', '2026-11-27']);
-    const removed = await local.store.amend('alice', patch({ removeSkipDate: '2026-11-25', audit: audit('up', '2026-11-24T10:03:00.000Z') }));
+    const removed = await local.store.amend(
+      'alice',
+      patch({ removeSkipDate: '2026-11-25', audit: audit('up', '2026-11-24T10:03:00.000Z') }),
+    );
     expect(removed.skipDates).toEqual(['2026-11-27']);
     // The second `skip 2026-11-25` changed nothing, so it wrote nothing.
     expect(removed.audit?.map((entry) => entry.action)).toEqual(['skip 2026-11-27', 'skip 2026-11-25', 'up']);
@@ -71,7 +84,9 @@ describe('DynamoEnvironmentStore.amend against dynalite (a real DynamoDB API)', 
   });
 
   it('refuses bad values, naming the field and the value, before writing anything', async () => {
-    await expect(local.store.amend('alice', patch({ addSkipDate: 'tomorrow' }))).rejects.toThrow('addSkipDate "tomorrow" is not a date YYYY-MM-DD');
+    await expect(local.store.amend('alice', patch({ addSkipDate: 'tomorrow' }))).rejects.toThrow(
+      'addSkipDate "tomorrow" is not a date YYYY-MM-DD',
+    );
     await expect(local.store.amend('alice', patch({ keepUntil: '22:00' }))).rejects.toThrow('keepUntil "22:00" is not an ISO 8601 instant');
     await expect(local.store.amend('alice', patch({ addSkipDate: '2026-11-25', removeSkipDate: '2026-11-26' }))).rejects.toThrow(
       'addSkipDate and removeSkipDate cannot be given together',
@@ -87,15 +102,23 @@ describe('DynamoEnvironmentStore.amend against dynalite (a real DynamoDB API)', 
 
   describe('a bounded record (image-sync amends every developer every 10 minutes)', () => {
     const DIGEST = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
-    const images = (n: number): Record<string, ImageRef> => ({ frontend: { repository: 'acme/turbo-notes', tag: `1.${n}.0`, digest: DIGEST(n) } });
+    const images = (n: number): Record<string, ImageRef> => ({
+      frontend: { repository: 'acme/turbo-notes', tag: `1.${n}.0`, digest: DIGEST(n) },
+    });
     /** Image-sync's amend for the run that started at minute `run` * 10, desiring release `release`. */
     const imageSync = (run: number, release: number): AmendPatch => ({
       clusterName: 'turbo-alice',
       images: images(release),
-      audit: { at: new Date(Date.UTC(2026, 10, 1) + run * 600_000).toISOString(), by: 'image-sync', action: `desired images frontend:1.${release}.0` },
+      audit: {
+        at: new Date(Date.UTC(2026, 10, 1) + run * 600_000).toISOString(),
+        by: 'image-sync',
+        action: `desired images frontend:1.${release}.0`,
+      },
     });
     const rawItem = async () => {
-      const { Item } = await local.dynamo.documentClient().send(new GetItemCommand({ TableName: local.store.tableName, Key: marshall({ developer: 'alice' }) }));
+      const { Item } = await local.dynamo
+        .documentClient()
+        .send(new GetItemCommand({ TableName: local.store.tableName, Key: marshall({ developer: 'alice' }) }));
       return Item!;
     };
 
@@ -115,7 +138,11 @@ describe('DynamoEnvironmentStore.amend against dynalite (a real DynamoDB API)', 
 
     it('writes nothing at all when the images are already recorded', async () => {
       await local.store.amend('alice', imageSync(0, 1));
-      const later = new DynamoEnvironmentStore(local.dynamo.documentClient(), local.store.tableName, () => new Date('2026-11-25T09:00:00.000Z'));
+      const later = new DynamoEnvironmentStore(
+        local.dynamo.documentClient(),
+        local.store.tableName,
+        () => new Date('2026-11-25T09:00:00.000Z'),
+      );
       const before = await rawItem();
       const unchanged = await later.amend('alice', imageSync(1, 1));
       expect(await rawItem()).toEqual(before);
@@ -127,7 +154,13 @@ describe('DynamoEnvironmentStore.amend against dynalite (a real DynamoDB API)', 
 
     it('trims a record written by the old store: its audit keys go, its trail is cut to the bound', async () => {
       const entries = Array.from({ length: 400 }, (_, run) => imageSync(run, 1).audit);
-      const legacy = { developer: 'alice', status: 'ready', clusterName: 'turbo-alice', updatedAt: '2026-11-20T00:00:00.000Z', audit: entries };
+      const legacy = {
+        developer: 'alice',
+        status: 'ready',
+        clusterName: 'turbo-alice',
+        updatedAt: '2026-11-20T00:00:00.000Z',
+        audit: entries,
+      };
       await local.dynamo.documentClient().send(
         new PutItemCommand({
           TableName: local.store.tableName,

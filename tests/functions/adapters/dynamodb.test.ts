@@ -63,16 +63,23 @@ describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => 
   it('lets a run take over a claim that a dead run left behind, and only once it is stale', async () => {
     await local.store.claim(claimUp('alice-up-20261124'));
     // The owner died outside its failure path (aborted): the record stays provisioning, last written at 05:30.
-    const early = await local.store.claim(claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T09:00:00.000Z', staleBefore: '2026-11-24T05:00:00.000Z' }));
+    const early = await local.store.claim(
+      claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T09:00:00.000Z', staleBefore: '2026-11-24T05:00:00.000Z' }),
+    );
     expect(early.outcome).toBe('lost');
-    const late = await local.store.claim(claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T10:00:00.000Z', staleBefore: '2026-11-24T06:00:00.000Z' }));
+    const late = await local.store.claim(
+      claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T10:00:00.000Z', staleBefore: '2026-11-24T06:00:00.000Z' }),
+    );
     expect(late).toMatchObject({ outcome: 'claimed', record: { status: 'destroying', runId: 'alice-down-20261124' } });
   });
 
   it('refuses an up on a ready record: another run already made the cluster', async () => {
     await local.store.claim(claimUp('alice-up-20261124'));
     await local.store.update('alice', 'alice-up-20261124', { status: 'ready' });
-    await expect(local.store.claim(claimUp('alice-up-20261124-manual-0815'))).resolves.toMatchObject({ outcome: 'lost', record: { runId: 'alice-up-20261124' } });
+    await expect(local.store.claim(claimUp('alice-up-20261124-manual-0815'))).resolves.toMatchObject({
+      outcome: 'lost',
+      record: { runId: 'alice-up-20261124' },
+    });
   });
 
   it('answers a replayed claim with already-owned and leaves the record untouched', async () => {
@@ -86,7 +93,7 @@ describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => 
     expect(replay.record.startedAt).toBe('2026-11-24T05:30:00.000Z');
   });
 
-  it('lets a down claim take over a ready record, clearing the last run\'s error and jobs', async () => {
+  it("lets a down claim take over a ready record, clearing the last run's error and jobs", async () => {
     await local.store.claim(claimUp('alice-up-20261124'));
     await local.store.update('alice', 'alice-up-20261124', { status: 'ready', jobs: { apply: jobHandle }, lastError: 'an old hiccup' });
 
@@ -305,14 +312,20 @@ describe('DynamoEnvironmentStore with a mocked DocumentClient', () => {
     dynamo.on(UpdateCommand).rejects(awsSdkError('ValidationException', 400, 'Invalid UpdateExpression'));
     const failure = store.markNotified('alice', 'k');
     await expect(failure).rejects.not.toBeInstanceOf(TransientError);
-    await expect(failure).rejects.toThrow('DynamoDB UpdateItem (recording notification k for alice) in turbo-environments failed (ValidationException');
+    await expect(failure).rejects.toThrow(
+      'DynamoDB UpdateItem (recording notification k for alice) in turbo-environments failed (ValidationException',
+    );
   });
 });
 
 describe('DynamoEnvironmentStore against a throttling DynamoDB endpoint (the SDK retries for real)', () => {
   it('surfaces throttling as TransientError after the SDK retried it', async () => {
     const server = await startAwsJsonServer(() =>
-      awsError(400, 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.'),
+      awsError(
+        400,
+        'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+        'The level of configured provisioned throughput for the table was exceeded.',
+      ),
     );
     const client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(server.endpoint)));
     try {
@@ -331,7 +344,9 @@ describe('DynamoEnvironmentStore against a throttling DynamoDB endpoint (the SDK
   });
 
   it('surfaces a lasting 500 as TransientError', async () => {
-    const server = await startAwsJsonServer(() => awsError(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal server error'));
+    const server = await startAwsJsonServer(() =>
+      awsError(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal server error'),
+    );
     const client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(server.endpoint)));
     try {
       await expect(new DynamoEnvironmentStore(client, 'turbo-environments').list()).rejects.toBeInstanceOf(TransientError);

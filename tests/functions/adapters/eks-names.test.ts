@@ -26,8 +26,12 @@ describe('EksClusters.listClusterNames', () => {
 
   it('together with the tagged list, finds the look-alike that lacks turbo:owner', async () => {
     eks.on(ListClustersCommand).resolves({ clusters: ['turbo-alice', 'turbo-handmade', 'prod-main'] });
-    eks.on(DescribeClusterCommand, { name: 'turbo-alice' }).resolves({ cluster: { name: 'turbo-alice', status: 'ACTIVE', tags: { 'turbo:owner': 'alice' } } });
-    eks.on(DescribeClusterCommand, { name: 'turbo-handmade' }).resolves({ cluster: { name: 'turbo-handmade', status: 'ACTIVE', tags: { team: 'x' } } });
+    eks
+      .on(DescribeClusterCommand, { name: 'turbo-alice' })
+      .resolves({ cluster: { name: 'turbo-alice', status: 'ACTIVE', tags: { 'turbo:owner': 'alice' } } });
+    eks
+      .on(DescribeClusterCommand, { name: 'turbo-handmade' })
+      .resolves({ cluster: { name: 'turbo-handmade', status: 'ACTIVE', tags: { team: 'x' } } });
     eks.on(DescribeClusterCommand, { name: 'prod-main' }).resolves({ cluster: { name: 'prod-main', status: 'ACTIVE', tags: {} } });
 
     const [names, tagged] = await Promise.all([clusters.listClusterNames(), clusters.listTurboClusters()]);

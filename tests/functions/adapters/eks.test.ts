@@ -12,7 +12,8 @@ import { EksClusters, aggregateNodegroupStatus } from '../../../functions/adapte
 import { AuthenticationError, TransientError } from '../../../functions/core/errors';
 import { awsSdkError } from './aws-json-server';
 
-const notFound = (what: string) => new ResourceNotFoundException({ message: `No cluster found for name: ${what}.`, $metadata: { httpStatusCode: 404 } });
+const notFound = (what: string) =>
+  new ResourceNotFoundException({ message: `No cluster found for name: ${what}.`, $metadata: { httpStatusCode: 404 } });
 
 const activeCluster = {
   name: 'turbo-alice',
@@ -109,7 +110,7 @@ describe('EksClusters', () => {
 
       const failure = clusters.describe('turbo-alice');
       await expect(failure).rejects.toBeInstanceOf(TransientError);
-      await expect(failure).rejects.toThrow('EKS DescribeCluster turbo-alice failed after the SDK\'s retries');
+      await expect(failure).rejects.toThrow("EKS DescribeCluster turbo-alice failed after the SDK's retries");
     });
 
     it('surfaces a 5xx on a node group as TransientError naming it', async () => {
@@ -118,7 +119,10 @@ describe('EksClusters', () => {
       eks.on(DescribeNodegroupCommand).rejects(awsSdkError('ServerException', 500));
 
       await expect(clusters.describe('turbo-alice')).rejects.toThrow(
-        expect.objectContaining({ name: 'Turbo.TransientError', message: expect.stringContaining('EKS DescribeNodegroup turbo-alice/ng-a') }),
+        expect.objectContaining({
+          name: 'Turbo.TransientError',
+          message: expect.stringContaining('EKS DescribeNodegroup turbo-alice/ng-a'),
+        }),
       );
     });
 
@@ -162,7 +166,9 @@ describe('EksClusters', () => {
 
     it('surfaces a failing ListClusters as TransientError', async () => {
       eks.on(ListClustersCommand).rejects(awsSdkError('ServiceUnavailableException', 503));
-      await expect(clusters.listTurboClusters()).rejects.toThrow(expect.objectContaining({ name: 'Turbo.TransientError', message: expect.stringContaining('EKS ListClusters') }));
+      await expect(clusters.listTurboClusters()).rejects.toThrow(
+        expect.objectContaining({ name: 'Turbo.TransientError', message: expect.stringContaining('EKS ListClusters') }),
+      );
     });
   });
 });

@@ -1,10 +1,4 @@
-import {
-  JenkinsJobRunner,
-  jenkinsJobPath,
-  jobUrlPath,
-  parseOutputs,
-  type JenkinsRunnerOptions,
-} from '../../../functions/adapters/jenkins';
+import { JenkinsJobRunner, jenkinsJobPath, jobUrlPath, parseOutputs, type JenkinsRunnerOptions } from '../../../functions/adapters/jenkins';
 import type { JobHandle, JobRequest, JobStatus } from '../../../functions/core/types';
 import { AuthenticationError, ConfigurationError, TransientError } from '../../../functions/core/errors';
 import { startFakeJenkins, type BuildResult, type FakeJenkins, type FakeJenkinsOptions } from '../../support/jenkins-server';
@@ -174,7 +168,13 @@ describe('start', () => {
   it('refuses a base URL that carries credentials without echoing them', () => {
     const error = (() => {
       try {
-        new JenkinsJobRunner({ baseUrl: 'https://turbo:s3cr3t-token@ci.example.test/', terraformJob: 't', deployJob: 'd', user: 'turbo', token: 'x' });
+        new JenkinsJobRunner({
+          baseUrl: 'https://turbo:s3cr3t-token@ci.example.test/',
+          terraformJob: 't',
+          deployJob: 'd',
+          user: 'turbo',
+          token: 'x',
+        });
       } catch (caught) {
         return caught as Error;
       }
@@ -222,7 +222,10 @@ describe('status', () => {
 
     const { final } = await follow(runner, await runner.start(apply));
 
-    expect(final).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^CANCELLED: Jenkins queue item 1 of job team\/turbo-terraform was cancelled/) });
+    expect(final).toMatchObject({
+      state: 'failed',
+      reason: expect.stringMatching(/^CANCELLED: Jenkins queue item 1 of job team\/turbo-terraform was cancelled/),
+    });
     expect(jenkins.builds).toHaveLength(0);
   });
 
@@ -264,7 +267,10 @@ describe('status', () => {
 
     const status = await runner.status(handle);
 
-    expect(status).toMatchObject({ state: 'failed', reason: expect.stringContaining('no recent build carries TURBO_RUN_ID=alice-up-20261124') });
+    expect(status).toMatchObject({
+      state: 'failed',
+      reason: expect.stringContaining('no recent build carries TURBO_RUN_ID=alice-up-20261124'),
+    });
   });
 
   it('reports the build URL that Jenkins gives as the log link, but sends every request to the configured URL', async () => {
@@ -283,7 +289,8 @@ describe('status', () => {
 describe('deploy outputs', () => {
   it('reads KEY=value pairs from the archived turbo-output.env', async () => {
     const { runner } = await setup({
-      artifactFor: () => '# written by scripts/deploy.sh\nAPP_URL=http://alice.app.test/\n\nFRONTEND_IMAGE=acme/turbo-notes:1.4.2@sha256:abc\n',
+      artifactFor: () =>
+        '# written by scripts/deploy.sh\nAPP_URL=http://alice.app.test/\n\nFRONTEND_IMAGE=acme/turbo-notes:1.4.2@sha256:abc\n',
     });
 
     const { final } = await follow(runner, await runner.start(deploy));
@@ -348,15 +355,18 @@ describe('idempotent start', () => {
     expect(jenkins.queue).toHaveLength(3);
   });
 
-  it.each([201, 303] as const)('two racing starts share the queue item that Jenkins coalesces them into (answering %i)', async (coalescedStatus) => {
-    const { jenkins, runner } = await setup({ coalescedStatus });
+  it.each([201, 303] as const)(
+    'two racing starts share the queue item that Jenkins coalesces them into (answering %i)',
+    async (coalescedStatus) => {
+      const { jenkins, runner } = await setup({ coalescedStatus });
 
-    const [one, two] = await Promise.all([runner.start(apply), runner.start(apply)]);
+      const [one, two] = await Promise.all([runner.start(apply), runner.start(apply)]);
 
-    expect(posts(jenkins)).toHaveLength(2);
-    expect(jenkins.queue).toHaveLength(1);
-    expect(two.id).toBe(one.id);
-  });
+      expect(posts(jenkins)).toHaveLength(2);
+      expect(jenkins.queue).toHaveLength(1);
+      expect(two.id).toBe(one.id);
+    },
+  );
 });
 
 describe('errors', () => {
@@ -406,9 +416,13 @@ describe('errors', () => {
   });
 
   it('gives up after bounded retries when Jenkins stays at 503', async () => {
-    const { jenkins, runner, sleeps } = await setup({ faults: [{ path: /\/1\/api\/json$/, status: 503, times: Number.POSITIVE_INFINITY }] });
+    const { jenkins, runner, sleeps } = await setup({
+      faults: [{ path: /\/1\/api\/json$/, status: 503, times: Number.POSITIVE_INFINITY }],
+    });
 
-    const error = await failureOf(runner.status({ runner: 'jenkins', kind: 'apply', developer: 'alice', runId: apply.runId, id: 'x', buildNumber: 1, startedAt: '' }));
+    const error = await failureOf(
+      runner.status({ runner: 'jenkins', kind: 'apply', developer: 'alice', runId: apply.runId, id: 'x', buildNumber: 1, startedAt: '' }),
+    );
 
     expect(error).toBeInstanceOf(TransientError);
     expect(error.message).toMatch(/after 4 attempts: Jenkins answered HTTP 503 to GET \/job\/team\/job\/turbo-terraform\/1\/api\/json/);
@@ -428,7 +442,10 @@ describe('errors', () => {
   });
 
   it('retries a request that times out, then fails clearly when every attempt does', async () => {
-    const { runner, sleeps } = await setup({ faults: [{ path: /^crumbIssuer/, hang: true, times: Number.POSITIVE_INFINITY }] }, { timeoutMs: 50 });
+    const { runner, sleeps } = await setup(
+      { faults: [{ path: /^crumbIssuer/, hang: true, times: Number.POSITIVE_INFINITY }] },
+      { timeoutMs: 50 },
+    );
 
     const error = await failureOf(runner.start(apply));
 

@@ -70,7 +70,10 @@ async function deploymentIn(namespace: string, name: string, spec: Record<string
 }
 
 /** Reads the workload through the adapter until the verdict is no longer `waiting` (or `settled` says stop). */
-async function watchRollout(ref: WorkloadRef, settled: (state: WorkloadState, verdict: RolloutVerdict) => boolean = (_s, v) => v.state !== 'waiting') {
+async function watchRollout(
+  ref: WorkloadRef,
+  settled: (state: WorkloadState, verdict: RolloutVerdict) => boolean = (_s, v) => v.state !== 'waiting',
+) {
   const seen: WorkloadState[] = [];
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -78,7 +81,8 @@ async function watchRollout(ref: WorkloadRef, settled: (state: WorkloadState, ve
     seen.push(state);
     const verdict = rolloutVerdict(state, 0, DEADLINE_SECONDS);
     if (settled(state, verdict)) return { state, verdict, seen };
-    if (Date.now() > deadline) throw new Error(`rollout of ${ref.name} did not settle: ${JSON.stringify(verdict)} ${JSON.stringify(state)}`);
+    if (Date.now() > deadline)
+      throw new Error(`rollout of ${ref.name} did not settle: ${JSON.stringify(verdict)} ${JSON.stringify(state)}`);
     await new Promise((done) => setTimeout(done, 150));
   }
 }
@@ -97,8 +101,18 @@ describe('Kube adapter on a real kube-apiserver', () => {
 
     const { state, verdict } = await watchRollout(ref);
 
-    expect(verdict).toEqual({ state: 'done', detail: `Deployment ${namespace}/frontend rolled out: 3 of 3 replicas updated and available` });
-    expect(state).toMatchObject({ image: 'acme/turbo-notes:1.0.0', generation: 1, observedGeneration: 1, desiredReplicas: 3, updatedReplicas: 3, availableReplicas: 3 });
+    expect(verdict).toEqual({
+      state: 'done',
+      detail: `Deployment ${namespace}/frontend rolled out: 3 of 3 replicas updated and available`,
+    });
+    expect(state).toMatchObject({
+      image: 'acme/turbo-notes:1.0.0',
+      generation: 1,
+      observedGeneration: 1,
+      desiredReplicas: 3,
+      updatedReplicas: 3,
+      availableReplicas: 3,
+    });
     expect(state.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Available', status: 'True' })]));
     expect(await adapter.getWorkload({ ...ref, name: 'absent' })).toBeUndefined();
   });
@@ -110,7 +124,12 @@ describe('Kube adapter on a real kube-apiserver', () => {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
       metadata: { name: 'mongo' },
-      spec: { replicas: 1, serviceName: 'mongo', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'mongo', image: 'acme/turbo-mongo:7.0.14' }] } } },
+      spec: {
+        replicas: 1,
+        serviceName: 'mongo',
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'mongo', image: 'acme/turbo-mongo:7.0.14' }] } },
+      },
     });
     const ref: WorkloadRef = { kind: 'StatefulSet', namespace, name: 'mongo', container: 'mongo' };
 
@@ -146,7 +165,12 @@ describe('Kube adapter on a real kube-apiserver', () => {
       { image: 'acme/turbo-notes:1.1.0', replicas: 3 },
     ]);
     const object = (await kube.api('GET', `/apis/apps/v1/namespaces/${namespace}/deployments/frontend`)).body;
-    expect(object.spec.template.spec.containers[1]).toMatchObject({ name: 'sidecar', image: 'acme/log-shipper:2.1.0', env: [{ name: 'LEVEL', value: 'info' }], args: ['--flush=5s'] });
+    expect(object.spec.template.spec.containers[1]).toMatchObject({
+      name: 'sidecar',
+      image: 'acme/log-shipper:2.1.0',
+      env: [{ name: 'LEVEL', value: 'info' }],
+      args: ['--flush=5s'],
+    });
     expect(object.spec.template.spec.containers[0].ports).toEqual([{ containerPort: 3000, protocol: 'TCP' }]);
 
     // The same image again changes nothing: no new generation, no rollout.
@@ -159,7 +183,10 @@ describe('Kube adapter on a real kube-apiserver', () => {
     await watchRollout(ref);
 
     await adapter.setImage(ref, `acme/turbo-notes:${NEVER_READY_TAG}`);
-    const { state, verdict } = await watchRollout(ref, (read) => (read.observedGeneration ?? 0) >= 2 && read.updatedReplicas === 1 && read.replicas === 4);
+    const { state, verdict } = await watchRollout(
+      ref,
+      (read) => (read.observedGeneration ?? 0) >= 2 && read.updatedReplicas === 1 && read.replicas === 4,
+    );
 
     expect(verdict).toEqual({ state: 'waiting', detail: `Deployment ${namespace}/frontend: 1 of 3 replicas updated` });
     expect(state.availableReplicas).toBe(3);
@@ -180,17 +207,30 @@ describe('Kube adapter on a real kube-apiserver', () => {
 
     expect(verdict.state).toBe('failed');
     expect(verdict.detail).toContain(`Deployment ${namespace}/frontend exceeded its progress deadline: `);
-    expect(state.conditions).toEqual(expect.arrayContaining([{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: expect.stringContaining('has timed out progressing') }]));
+    expect(state.conditions).toEqual(
+      expect.arrayContaining([
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: expect.stringContaining('has timed out progressing'),
+        },
+      ]),
+    );
   });
 
   it('reports a missing Deployment on patch as a configuration error, and a refused token as an authentication error', async () => {
     const namespace = await freshNamespace();
-    await expect(adapter.setImage({ kind: 'Deployment', namespace, name: 'absent', container: 'frontend' }, 'acme/turbo-notes:1.1.0')).rejects.toThrow(ConfigurationError);
+    await expect(
+      adapter.setImage({ kind: 'Deployment', namespace, name: 'absent', container: 'frontend' }, 'acme/turbo-notes:1.1.0'),
+    ).rejects.toThrow(ConfigurationError);
 
     const stranger = new KubeApi({
       cluster: { name: 'turbo-alice', endpoint: kube.url, certificateAuthority: Buffer.from(kube.caPem).toString('base64') },
       token: async () => 'not-a-token-of-this-cluster',
     });
-    await expect(stranger.getWorkload({ kind: 'Deployment', namespace, name: 'frontend', container: 'frontend' })).rejects.toThrow(AuthenticationError);
+    await expect(stranger.getWorkload({ kind: 'Deployment', namespace, name: 'frontend', container: 'frontend' })).rejects.toThrow(
+      AuthenticationError,
+    );
   });
 });

@@ -44,7 +44,11 @@ describe('eksToken', () => {
 });
 
 describe('connectionFor', () => {
-  const cluster = { name: 'turbo-alice', endpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com', certificateAuthority: Buffer.from(PEM).toString('base64') };
+  const cluster = {
+    name: 'turbo-alice',
+    endpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com',
+    certificateAuthority: Buffer.from(PEM).toString('base64'),
+  };
 
   it('trusts only the cluster CA over https, with hostname checks', () => {
     const { url, tls } = connectionFor(cluster);
@@ -54,7 +58,9 @@ describe('connectionFor', () => {
 
   it('allows plain http on loopback only, and refuses a CA that is not PEM', () => {
     expect(connectionFor({ ...cluster, endpoint: 'http://127.0.0.1:8080' }).tls).toBeUndefined();
-    expect(() => connectionFor({ ...cluster, endpoint: 'http://10.0.0.5' })).toThrow(new ConfigurationError("cluster turbo-alice's endpoint must be https (got http://10.0.0.5)"));
+    expect(() => connectionFor({ ...cluster, endpoint: 'http://10.0.0.5' })).toThrow(
+      new ConfigurationError("cluster turbo-alice's endpoint must be https (got http://10.0.0.5)"),
+    );
     expect(() => connectionFor({ ...cluster, certificateAuthority: 'bm90IGEgY2VydA==' })).toThrow(/not base64 of a PEM certificate/);
   });
 });
@@ -72,7 +78,10 @@ describe('KubeApi against a local Kubernetes API', () => {
   beforeEach(async () => {
     sleeps.length = 0;
     kube = await startKubeServer({
-      objects: [workload('Deployment', 'frontend', 'acme/turbo-notes:1.2.0'), workload('StatefulSet', 'mongo', 'acme/turbo-mongo:1.2.0', 1)],
+      objects: [
+        workload('Deployment', 'frontend', 'acme/turbo-notes:1.2.0'),
+        workload('StatefulSet', 'mongo', 'acme/turbo-mongo:1.2.0', 1),
+      ],
       acceptToken: (token) => token === TOKEN,
     });
   });
@@ -82,8 +91,18 @@ describe('KubeApi against a local Kubernetes API', () => {
 
   it('reads a Deployment with the bearer token', async () => {
     const state = await api().getWorkload(APP_WORKLOADS.frontend);
-    expect(state).toMatchObject({ image: 'acme/turbo-notes:1.2.0', generation: 3, observedGeneration: 3, desiredReplicas: 2, availableReplicas: 2 });
-    expect(kube.requests[0]).toMatchObject({ method: 'GET', path: '/apis/apps/v1/namespaces/turbo-app/deployments/frontend', authorization: `Bearer ${TOKEN}` });
+    expect(state).toMatchObject({
+      image: 'acme/turbo-notes:1.2.0',
+      generation: 3,
+      observedGeneration: 3,
+      desiredReplicas: 2,
+      availableReplicas: 2,
+    });
+    expect(kube.requests[0]).toMatchObject({
+      method: 'GET',
+      path: '/apis/apps/v1/namespaces/turbo-app/deployments/frontend',
+      authorization: `Bearer ${TOKEN}`,
+    });
     expect(rolloutVerdict(state!, 0, 600).state).toBe('done');
   });
 
@@ -119,7 +138,12 @@ describe('KubeApi against a local Kubernetes API', () => {
     await client.setImage(APP_WORKLOADS.frontend, 'acme/turbo-notes:1.3.0');
     await client.getWorkload(APP_WORKLOADS.frontend);
     const verdict = rolloutVerdict((await client.getWorkload(APP_WORKLOADS.frontend))!, 30, 600);
-    expect(verdict).toEqual({ state: 'failed', detail: expect.stringMatching(/Deployment turbo-app\/frontend exceeded its progress deadline: ReplicaSet .* has timed out progressing/) });
+    expect(verdict).toEqual({
+      state: 'failed',
+      detail: expect.stringMatching(
+        /Deployment turbo-app\/frontend exceeded its progress deadline: ReplicaSet .* has timed out progressing/,
+      ),
+    });
   });
 
   it('follows a StatefulSet until its pods run the update revision', async () => {
@@ -135,14 +159,19 @@ describe('KubeApi against a local Kubernetes API', () => {
   });
 
   it('fails at once on 401 without the token in the error, and names a missing workload on PATCH', async () => {
-    const wrong = new KubeApi({ cluster: { name: 'turbo-alice', endpoint: kube.url, certificateAuthority: '' }, token: async () => 'k8s-aws-v1.wrong-secret-token' });
+    const wrong = new KubeApi({
+      cluster: { name: 'turbo-alice', endpoint: kube.url, certificateAuthority: '' },
+      token: async () => 'k8s-aws-v1.wrong-secret-token',
+    });
     const error = await wrong.getWorkload(APP_WORKLOADS.frontend).catch((failure: unknown) => failure as Error);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toMatch(/HTTP 401: Unauthorized.*EKS access entry/);
     expect(inspect(error)).not.toContain('wrong-secret-token');
     expect(kube.requests).toHaveLength(1);
 
-    await expect(api().setImage({ ...APP_WORKLOADS.frontend, name: 'backend' }, 'x:1')).rejects.toThrow(new ConfigurationError('Deployment turbo-app/backend does not exist in cluster turbo-alice'));
+    await expect(api().setImage({ ...APP_WORKLOADS.frontend, name: 'backend' }, 'x:1')).rejects.toThrow(
+      new ConfigurationError('Deployment turbo-app/backend does not exist in cluster turbo-alice'),
+    );
   });
 
   it('retries 429 (honouring Retry-After) and 5xx, then gives up with a TransientError', async () => {

@@ -88,7 +88,9 @@ describe('ContainerRegistry against a local Docker Hub API and registry', () => 
   });
 
   it('names an unknown repository, and a private one it may not read', async () => {
-    expect(await failureOf(adapter().listTags('acme/nothing'))).toEqual(new ConfigurationError('Docker Hub has no repository acme/nothing (HTTP 404 on GET /v2/namespaces/acme/repositories/nothing/tags)'));
+    expect(await failureOf(adapter().listTags('acme/nothing'))).toEqual(
+      new ConfigurationError('Docker Hub has no repository acme/nothing (HTTP 404 on GET /v2/namespaces/acme/repositories/nothing/tags)'),
+    );
     expect(await failureOf(adapter().listTags('acme/private'))).toBeInstanceOf(AuthenticationError);
     expect(await failureOf(adapter().listTags('Acme/Bad'))).toBeInstanceOf(ConfigurationError);
   });
@@ -99,11 +101,17 @@ describe('ContainerRegistry against a local Docker Hub API and registry', () => 
     expect(await withCredentials.listTags('acme/private')).toEqual(['1.0.0']);
 
     expect(hub.requests.filter((request) => request.path === '/v2/auth/token')).toHaveLength(1);
-    expect(hub.requests.filter((request) => request.path.includes('/tags')).every((request) => /^Bearer [0-9a-f]{48}$/.test(request.authorization ?? ''))).toBe(true);
+    expect(
+      hub.requests
+        .filter((request) => request.path.includes('/tags'))
+        .every((request) => /^Bearer [0-9a-f]{48}$/.test(request.authorization ?? '')),
+    ).toBe(true);
   });
 
   it('refuses wrong credentials without showing the password', async () => {
-    const error = await failureOf(adapter({ credentials: { username: 'robot', password: 'dckr_pat_wrong_value_999' } }).listTags('acme/private'));
+    const error = await failureOf(
+      adapter({ credentials: { username: 'robot', password: 'dckr_pat_wrong_value_999' } }).listTags('acme/private'),
+    );
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(everything(error)).not.toContain('dckr_pat_wrong_value_999');
   });
@@ -148,7 +156,9 @@ describe('ContainerRegistry against a local Docker Hub API and registry', () => 
     expect(await good.digest('acme/turbo-notes', '1.3.0')).toBe(digestOf(1));
     expect(registry.requests[1]!.authorization).toBe(`Basic ${Buffer.from('robot:dckr_pat_secret_value_123').toString('base64')}`);
 
-    const error = await failureOf(adapter({ credentials: { username: 'robot', password: 'dckr_pat_wrong_value_999' } }).digest('acme/turbo-notes', '1.3.0'));
+    const error = await failureOf(
+      adapter({ credentials: { username: 'robot', password: 'dckr_pat_wrong_value_999' } }).digest('acme/turbo-notes', '1.3.0'),
+    );
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).toMatch(/token service refused user robot for acme\/turbo-notes \(HTTP 401\)/);
     expect(everything(error)).not.toContain('dckr_pat');
@@ -173,7 +183,13 @@ describe('ContainerRegistry against a local Docker Hub API and registry', () => 
         return name.endsWith('user') ? 'robot' : 'dckr_pat_secret_value_123';
       },
     };
-    const imageSync = { ...config.imageSync, hubApiUrl: hub.url, registryUrl: registry.url, registryUserParameter: '/t/user', registryTokenParameter: '/t/token' };
+    const imageSync = {
+      ...config.imageSync,
+      hubApiUrl: hub.url,
+      registryUrl: registry.url,
+      registryUserParameter: '/t/user',
+      registryTokenParameter: '/t/token',
+    };
     const built = await createContainerRegistry(secrets, imageSync);
     expect(await built.listTags('acme/private')).toEqual(['1.0.0']);
     expect(read).toEqual(['/t/user', '/t/token']);
@@ -248,7 +264,9 @@ describe('ContainerRegistry listing tags with the registry API (hubApiUrl null) 
     registry.fail({ status: 503 }, 4);
     const error = await failureOf(listing.listTags('acme/turbo-notes'));
     expect(error).toBeInstanceOf(TransientError);
-    expect(error.message).toBe('listing the tags of acme/turbo-notes failed after 4 attempts: HTTP 503 on GET /v2/acme/turbo-notes/tags/list');
+    expect(error.message).toBe(
+      'listing the tags of acme/turbo-notes failed after 4 attempts: HTTP 503 on GET /v2/acme/turbo-notes/tags/list',
+    );
   });
 
   it('names an unknown repository, and a registry that sends a tags value that is not a list', async () => {
@@ -300,11 +318,17 @@ describe('ContainerRegistry listing tags with the registry API (hubApiUrl null) 
 
     const error = await failureOf(adapter().listTags('acme/turbo-notes'));
     expect(error).toEqual(
-      new AuthenticationError('the registry wants basic credentials for acme/turbo-notes: set registryUserParameter and registryTokenParameter'),
+      new AuthenticationError(
+        'the registry wants basic credentials for acme/turbo-notes: set registryUserParameter and registryTokenParameter',
+      ),
     );
     const wrongCredentials = adapter({ credentials: { username: 'robot', password: 'registry_wrong_value_999' } });
     const wrong = await failureOf(wrongCredentials.listTags('acme/turbo-notes'));
-    expect(wrong).toEqual(new AuthenticationError('the registry refused the credentials of user robot for acme/turbo-notes (HTTP 401 on GET /v2/acme/turbo-notes/tags/list)'));
+    expect(wrong).toEqual(
+      new AuthenticationError(
+        'the registry refused the credentials of user robot for acme/turbo-notes (HTTP 401 on GET /v2/acme/turbo-notes/tags/list)',
+      ),
+    );
     expect(everything(wrong)).not.toContain('registry_wrong_value_999');
   });
 
@@ -320,7 +344,9 @@ describe('ContainerRegistry listing tags with the registry API (hubApiUrl null) 
 
 describe('registry header parsing', () => {
   it('reads the next link of an RFC 5988 Link header, relative or absolute, among other links', () => {
-    expect(nextLink('</v2/acme/turbo-notes/tags/list?n=100&last=1.2.0>; rel="next"')).toBe('/v2/acme/turbo-notes/tags/list?n=100&last=1.2.0');
+    expect(nextLink('</v2/acme/turbo-notes/tags/list?n=100&last=1.2.0>; rel="next"')).toBe(
+      '/v2/acme/turbo-notes/tags/list?n=100&last=1.2.0',
+    );
     expect(nextLink('<https://r.example/v2/a/b/tags/list?last=x&n=2>; rel=next')).toBe('https://r.example/v2/a/b/tags/list?last=x&n=2');
     expect(nextLink('</first>; rel="first", </page2>; title="p, 2"; rel="prev next"')).toBe('/page2');
     expect(nextLink('</prev>; rel="prev"')).toBeUndefined();
@@ -328,7 +354,9 @@ describe('registry header parsing', () => {
   });
 
   it('reads a Bearer challenge and refuses anything else', () => {
-    expect(parseBearerChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"')).toEqual({
+    expect(
+      parseBearerChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"'),
+    ).toEqual({
       realm: 'https://auth.example/token',
       service: 'registry.example',
       scope: 'repository:a/b:pull',

@@ -3,7 +3,10 @@ import { backoffDelayMs, translateAwsError, withRetry, type RetryOptions } from 
 import { awsSdkError } from './aws-json-server';
 
 class HttpFailure extends Error {
-  constructor(readonly status: number, readonly retryAfterMs?: number) {
+  constructor(
+    readonly status: number,
+    readonly retryAfterMs?: number,
+  ) {
     super(`HTTP ${status}`);
   }
 }
@@ -127,13 +130,16 @@ describe('translateAwsError', () => {
     expect(translateAwsError(reset, 'DynamoDB GetItem')).toBeInstanceOf(TransientError);
   });
 
-  it.each(['AccessDeniedException', 'UnrecognizedClientException', 'ExpiredTokenException'])('treats %s as an authentication failure', (name) => {
-    const original = awsSdkError(name, 400);
-    const translated = translateAwsError(original, 'SSM GetParameter /turbo/slack');
-    expect(translated).toBeInstanceOf(AuthenticationError);
-    expect(translated.cause).toBe(original);
-    expect(translated.message).toBe(`SSM GetParameter /turbo/slack was refused (${name}, HTTP 400: ${name} happened)`);
-  });
+  it.each(['AccessDeniedException', 'UnrecognizedClientException', 'ExpiredTokenException'])(
+    'treats %s as an authentication failure',
+    (name) => {
+      const original = awsSdkError(name, 400);
+      const translated = translateAwsError(original, 'SSM GetParameter /turbo/slack');
+      expect(translated).toBeInstanceOf(AuthenticationError);
+      expect(translated.cause).toBe(original);
+      expect(translated.message).toBe(`SSM GetParameter /turbo/slack was refused (${name}, HTTP 400: ${name} happened)`);
+    },
+  );
 
   it('keeps any other failure as a plain error that says what was attempted and keeps the cause', () => {
     const original = awsSdkError('ValidationException', 400);

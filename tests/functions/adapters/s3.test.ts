@@ -3,7 +3,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { TransientError } from '../../../functions/core/errors';
 import { S3PlanStore } from '../../../functions/adapters/s3';
 
-const sdkError = (name: string, status: number) => Object.assign(new Error(`${name} happened`), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+const sdkError = (name: string, status: number) =>
+  Object.assign(new Error(`${name} happened`), {
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
 
 describe('S3PlanStore', () => {
   const s3 = mockClient(S3Client);
@@ -13,7 +18,10 @@ describe('S3PlanStore', () => {
   it('writes the items as one JSON array under the key, and answers where the ItemReader finds them', async () => {
     s3.on(PutObjectCommand).resolves({});
     const items = [{ developer: 'alice', action: 'up', runId: 'alice-up-20261124' }];
-    await expect(store().put('reconcile/tick-1.json', items)).resolves.toEqual({ bucket: 'turbo-prod-planbucket-1a2b', key: 'reconcile/tick-1.json' });
+    await expect(store().put('reconcile/tick-1.json', items)).resolves.toEqual({
+      bucket: 'turbo-prod-planbucket-1a2b',
+      key: 'reconcile/tick-1.json',
+    });
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
       Bucket: 'turbo-prod-planbucket-1a2b',
       Key: 'reconcile/tick-1.json',

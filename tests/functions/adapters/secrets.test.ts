@@ -37,7 +37,10 @@ describe('AwsSecretStore', () => {
   });
 
   it('caches a value for the TTL, then reads it again (a rotated secret is picked up)', async () => {
-    ssm.on(GetParameterCommand).resolvesOnce({ Parameter: { Value: 'old' } }).resolves({ Parameter: { Value: 'rotated' } });
+    ssm
+      .on(GetParameterCommand)
+      .resolvesOnce({ Parameter: { Value: 'old' } })
+      .resolves({ Parameter: { Value: 'rotated' } });
     const store = newStore();
 
     await expect(store.get('/turbo/slack/bot-token')).resolves.toBe('old');
@@ -75,7 +78,9 @@ describe('AwsSecretStore', () => {
   });
 
   it('names a missing Secrets Manager secret', async () => {
-    secretsManager.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
 
     await expect(newStore().get('secretsmanager:turbo/gone')).rejects.toThrow(
       new ConfigurationError('Secrets Manager secret "secretsmanager:turbo/gone" does not exist'),
@@ -86,7 +91,9 @@ describe('AwsSecretStore', () => {
     secretsManager.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1, 2, 3]) });
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '' } });
 
-    await expect(newStore().get('secretsmanager:turbo/binary')).rejects.toThrow('Secrets Manager secret "secretsmanager:turbo/binary" has no string value');
+    await expect(newStore().get('secretsmanager:turbo/binary')).rejects.toThrow(
+      'Secrets Manager secret "secretsmanager:turbo/binary" has no string value',
+    );
     await expect(newStore().get('/turbo/empty')).rejects.toThrow('SSM parameter "/turbo/empty" has no string value');
   });
 

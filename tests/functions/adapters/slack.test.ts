@@ -104,7 +104,9 @@ describe('SlackNotifier against a local Slack Web API', () => {
   it('gives TransientError when 5xx outlasts the bounded retries', async () => {
     slack.fail('chat.postMessage', { kind: 'http', status: 500 }, 10);
 
-    const error = await failureOf(notifier({ retryConfig: { retries: 2, minTimeout: 1, maxTimeout: 5 } }).sendToChannel('C0OPS1234', message));
+    const error = await failureOf(
+      notifier({ retryConfig: { retries: 2, minTimeout: 1, maxTimeout: 5 } }).sendToChannel('C0OPS1234', message),
+    );
 
     expect(error).toBeInstanceOf(TransientError);
     expect(error.message).toBe('Slack chat.postMessage failed after retries: HTTP 500');

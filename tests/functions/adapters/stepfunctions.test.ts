@@ -4,7 +4,12 @@ import { TransientError } from '../../../functions/core/errors';
 import { executionArnOf, StepFunctionsWorkflows } from '../../../functions/adapters/stepfunctions';
 
 const stateMachineArn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:turbo-image-sync';
-const sdkError = (name: string, status: number) => Object.assign(new Error(`${name} happened`), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+const sdkError = (name: string, status: number) =>
+  Object.assign(new Error(`${name} happened`), {
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
 
 describe('StepFunctionsWorkflows', () => {
   const sfn = mockClient(SFNClient);
@@ -15,7 +20,10 @@ describe('StepFunctionsWorkflows', () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${executionArnOf(stateMachineArn, 'push-a')}`, startDate: new Date() });
     const started = await workflows().start('push-a', { trigger: 'push', push: { repository: 'acme/turbo-notes', tag: '1.3.0' } });
 
-    expect(started).toEqual({ executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:turbo-image-sync:push-a', alreadyStarted: false });
+    expect(started).toEqual({
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:turbo-image-sync:push-a',
+      alreadyStarted: false,
+    });
     expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn,
       name: 'push-a',
@@ -35,6 +43,8 @@ describe('StepFunctionsWorkflows', () => {
     sfn.on(StartExecutionCommand).rejects(sdkError('ThrottlingException', 400));
     await expect(workflows().start('push-a', {})).rejects.toThrow(TransientError);
     sfn.on(StartExecutionCommand).rejects(sdkError('StateMachineDoesNotExist', 400));
-    await expect(workflows().start('push-a', {})).rejects.toThrow(/Step Functions StartExecution push-a failed \(StateMachineDoesNotExist, HTTP 400/);
+    await expect(workflows().start('push-a', {})).rejects.toThrow(
+      /Step Functions StartExecution push-a failed \(StateMachineDoesNotExist, HTTP 400/,
+    );
   });
 });

@@ -1,11 +1,23 @@
 import { alarmRules, evaluateAlarm, type AlarmRule } from '../../../functions/core/alarms';
 import type { MetricPoint } from '../../../functions/core/metrics';
 
-const rules = alarmRules({ stage: 'dev', functions: ['planActions', 'slackWork'], stateMachines: ['reconcile', 'environment'], queues: ['asyncFailureQueue'], heartbeat: 'reconcile' });
+const rules = alarmRules({
+  stage: 'dev',
+  functions: ['planActions', 'slackWork'],
+  stateMachines: ['reconcile', 'environment'],
+  queues: ['asyncFailureQueue'],
+  heartbeat: 'reconcile',
+});
 const rule = (key: string): AlarmRule => rules.find((each) => each.key === key)!;
 const MIN = 60_000;
 const START = Date.UTC(2026, 10, 24, 6, 0);
-const point = (metric: string, dimensions: Record<string, string>, at: number, value = 1, namespace = 'AWS/States'): MetricPoint => ({ namespace, metric, dimensions, value, at });
+const point = (metric: string, dimensions: Record<string, string>, at: number, value = 1, namespace = 'AWS/States'): MetricPoint => ({
+  namespace,
+  metric,
+  dimensions,
+  value,
+  at,
+});
 const reconcile = { StateMachineArn: 'arn:reconcile' };
 
 describe('alarmRules', () => {
@@ -35,23 +47,44 @@ describe('evaluateAlarm', () => {
     const failed = rule('EnvironmentExecutionsFailed');
     const dims = { StateMachineArn: 'arn:environment' };
     const transitions = evaluateAlarm(failed, dims, [point('ExecutionsFailed', dims, START + 22 * MIN)], START, START + 60 * MIN);
-    expect(transitions.map((each) => [each.state, (each.at - START) / MIN])).toEqual([['ALARM', 25], ['OK', 30]]);
+    expect(transitions.map((each) => [each.state, (each.at - START) / MIN])).toEqual([
+      ['ALARM', 25],
+      ['OK', 30],
+    ]);
   });
 
   it('counts only points with exactly the rule’s dimensions', () => {
     const errors = rule('SlackWorkErrors');
     const mine = { FunctionName: 'turbo-dev-slackWork' };
-    const points = [0, 1, 2].map((index) => point('Errors', { FunctionName: 'turbo-dev-planActions' }, START + index * MIN, 1, 'AWS/Lambda'));
+    const points = [0, 1, 2].map((index) =>
+      point('Errors', { FunctionName: 'turbo-dev-planActions' }, START + index * MIN, 1, 'AWS/Lambda'),
+    );
     expect(evaluateAlarm(errors, mine, points, START, START + 60 * MIN)).toEqual([]);
     const twoErrors = points.slice(0, 2).map((each) => ({ ...each, dimensions: mine }));
     expect(evaluateAlarm(errors, mine, twoErrors, START, START + 60 * MIN)).toEqual([]);
-    expect(evaluateAlarm(errors, mine, points.map((each) => ({ ...each, dimensions: mine })), START, START + 60 * MIN).map((each) => each.state)).toEqual(['ALARM', 'OK']);
+    expect(
+      evaluateAlarm(
+        errors,
+        mine,
+        points.map((each) => ({ ...each, dimensions: mine })),
+        START,
+        START + 60 * MIN,
+      ).map((each) => each.state),
+    ).toEqual(['ALARM', 'OK']);
   });
 
   it('the dead-letter alarm takes the queue depth’s maximum: any message is too many', () => {
     const queue = rule('AsyncFailureQueueMessages');
     const dims = { QueueName: 'turbo-dev-async-failures' };
     const depth = (at: number, value: number) => point('ApproximateNumberOfMessagesVisible', dims, at, value, 'AWS/SQS');
-    expect(evaluateAlarm(queue, dims, [depth(START + 2 * MIN, 0), depth(START + 7 * MIN, 1)], START, START + 15 * MIN).map((each) => [each.state, (each.at - START) / MIN])).toEqual([['ALARM', 10], ['OK', 15]]);
+    expect(
+      evaluateAlarm(queue, dims, [depth(START + 2 * MIN, 0), depth(START + 7 * MIN, 1)], START, START + 15 * MIN).map((each) => [
+        each.state,
+        (each.at - START) / MIN,
+      ]),
+    ).toEqual([
+      ['ALARM', 10],
+      ['OK', 15],
+    ]);
   });
 });

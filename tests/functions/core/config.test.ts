@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { MAX_DEVELOPER_NAME, clusterNameOf, describeProblem, loadConfigText, parseConfig, scheduleOf, validateConfig, type ConfigProblem } from '../../../functions/core/config';
+import {
+  MAX_DEVELOPER_NAME,
+  clusterNameOf,
+  describeProblem,
+  loadConfigText,
+  parseConfig,
+  scheduleOf,
+  validateConfig,
+  type ConfigProblem,
+} from '../../../functions/core/config';
 import { InvalidConfigError } from '../../../functions/core/errors';
 
 const exampleText = readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8');
@@ -31,7 +40,12 @@ describe('the example config', () => {
   it('fills defaults for the optional sections', () => {
     const { jobs, ops, leadMinutes, maxKeepUntil, ...required } = example;
     const result = validateConfig(required);
-    expect(result.ok && result.config).toMatchObject({ leadMinutes: 25, maxKeepUntil: '23:00', ops: [], jobs: { applyMinutes: 12, timeoutMinutes: 60 } });
+    expect(result.ok && result.config).toMatchObject({
+      leadMinutes: 25,
+      maxKeepUntil: '23:00',
+      ops: [],
+      jobs: { applyMinutes: 12, timeoutMinutes: 60 },
+    });
   });
 });
 
@@ -107,16 +121,18 @@ describe('refusals name the field path and the bad value', () => {
     ]);
   });
 
-  it.each([
-    'arn:aws:iam::12345:user/alice',
-    'arn:aws:s3:::bucket',
-    'arn:aws:iam::123456789012:group/devs',
-    'alice',
-  ])('a malformed IAM principal ARN %s', (arn) => {
-    expect(problemsAfter((c) => (c.developers[0].iamPrincipalArn = arn))).toEqual([
-      expect.objectContaining({ path: 'developers[0].iamPrincipalArn', value: arn, message: expect.stringMatching(/^must be an IAM user or role ARN/) }),
-    ]);
-  });
+  it.each(['arn:aws:iam::12345:user/alice', 'arn:aws:s3:::bucket', 'arn:aws:iam::123456789012:group/devs', 'alice'])(
+    'a malformed IAM principal ARN %s',
+    (arn) => {
+      expect(problemsAfter((c) => (c.developers[0].iamPrincipalArn = arn))).toEqual([
+        expect.objectContaining({
+          path: 'developers[0].iamPrincipalArn',
+          value: arn,
+          message: expect.stringMatching(/^must be an IAM user or role ARN/),
+        }),
+      ]);
+    },
+  );
 
   it.each([
     ['developers[0].slackUserId', (c: any) => (c.developers[0].slackUserId = 'alice'), 'alice', /^must be a Slack user ID/],
@@ -144,10 +160,12 @@ describe('refusals name the field path and the bad value', () => {
   });
 
   it('alert subscriptions: an address that is not one, a pager endpoint that is not https', () => {
-    const problems = problemsAfter((c) => (c.alerts = { emails: ['oncall@example.com', 'not-an-address'], httpsEndpoint: 'http://pager.example.com/x' }));
+    const problems = problemsAfter(
+      (c) => (c.alerts = { emails: ['oncall@example.com', 'not-an-address'], httpsEndpoint: 'http://pager.example.com/x' }),
+    );
     expect(problems.map(describeProblem)).toEqual([
       'alerts.emails[1]: must be an email address such as ops@example.com (got "not-an-address")',
-      "alerts.httpsEndpoint: must be an https:// URL (a pager's SNS endpoint) (got \"http://pager.example.com/x\")",
+      'alerts.httpsEndpoint: must be an https:// URL (a pager\'s SNS endpoint) (got "http://pager.example.com/x")',
     ]);
   });
 
@@ -158,34 +176,67 @@ describe('refusals name the field path and the bad value', () => {
   });
 
   it.each([
-    ['timzone', (c: any) => { c.timzone = c.timezone; delete c.timezone; }, 'timzone', 'timezone'],
-    ['TimeZone', (c: any) => { c.TimeZone = c.timezone; delete c.timezone; }, 'TimeZone', 'timezone'],
+    [
+      'timzone',
+      (c: any) => {
+        c.timzone = c.timezone;
+        delete c.timezone;
+      },
+      'timzone',
+      'timezone',
+    ],
+    [
+      'TimeZone',
+      (c: any) => {
+        c.TimeZone = c.timezone;
+        delete c.timezone;
+      },
+      'TimeZone',
+      'timezone',
+    ],
     ['leadMinuts', (c: any) => Object.assign(c, { leadMinuts: 30 }), 'leadMinuts', 'leadMinutes'],
     ['jobs.applyMinute', (c: any) => (c.jobs = { applyMinute: 20 }), 'jobs.applyMinute', 'applyMinutes'],
     ['developers[0].readyby', (c: any) => (c.developers[0].readyby = '09:00'), 'developers[0].readyby', 'readyBy'],
     ['imageSync.mongoPolcy', (c: any) => (c.imageSync = { mongoPolcy: 'follow' }), 'imageSync.mongoPolcy', 'mongoPolicy'],
   ])('an unknown field %s suggests the nearest known one', (_name, change, path, suggestion) => {
-    expect(problemsAfter(change)).toContainEqual(expect.objectContaining({ path, message: `is not a known field; did you mean ${suggestion}?` }));
+    expect(problemsAfter(change)).toContainEqual(
+      expect.objectContaining({ path, message: `is not a known field; did you mean ${suggestion}?` }),
+    );
   });
 
   it('suggests nothing for a field that is no near miss of any', () => {
     expect(problemsAfter((c) => (c.developers[0].favouriteColour = 'red'))[0]!.message).toBe('is not a known field');
   });
 
-  it.each([['an empty file', ''], ['a file of comments only', '# roster\n# to do\n'], ['only a document marker', '---\n']])('%s says it is empty', (_name, text) => {
+  it.each([
+    ['an empty file', ''],
+    ['a file of comments only', '# roster\n# to do\n'],
+    ['only a document marker', '---\n'],
+  ])('%s says it is empty', (_name, text) => {
     expect(parseConfig(text)).toEqual({
-      ok: false, problems: [{ path: '(file)', message: 'is empty: copy turbo.config.example.yml and fill in the roster' }],
+      ok: false,
+      problems: [{ path: '(file)', message: 'is empty: copy turbo.config.example.yml and fill in the roster' }],
     });
   });
 
   it('a jenkins runner without its block', () => {
     expect(problemsAfter((c) => (c.runner = { type: 'jenkins' }))).toEqual([
-      { path: 'runner.jenkins', message: 'runner.type is jenkins, so runner.jenkins (url, jobs, credential parameters) is required', value: undefined },
+      {
+        path: 'runner.jenkins',
+        message: 'runner.type is jenkins, so runner.jenkins (url, jobs, credential parameters) is required',
+        value: undefined,
+      },
     ]);
   });
 
   it('a jenkins block is accepted when it is complete, and its URL is checked', () => {
-    const jenkins = { url: 'https://jenkins.example.test', terraformJob: 'team/turbo-terraform', deployJob: 'team/turbo-deploy', userParameter: '/turbo/jenkins/user', tokenParameter: '/turbo/jenkins/token' };
+    const jenkins = {
+      url: 'https://jenkins.example.test',
+      terraformJob: 'team/turbo-terraform',
+      deployJob: 'team/turbo-deploy',
+      userParameter: '/turbo/jenkins/user',
+      tokenParameter: '/turbo/jenkins/token',
+    };
     expect(validateConfig({ ...example, runner: { type: 'jenkins', jenkins } }).ok).toBe(true);
     expect(problemsAfter((c) => (c.runner = { type: 'jenkins', jenkins: { ...jenkins, url: 'ftp://jenkins' } }))).toEqual([
       expect.objectContaining({ path: 'runner.jenkins.url', value: 'ftp://jenkins' }),
@@ -225,7 +276,9 @@ describe('imageSync: which API lists the tags', () => {
     expect(imageSyncOf({ registryUrl: 'https://registry.example.com' }).hubApiUrl).toBeNull();
     expect(imageSyncOf({ hubApiUrl: null }).hubApiUrl).toBeNull();
     // A local Hub API (tests, rehearsals) with a local registry stays as set.
-    expect(imageSyncOf({ hubApiUrl: 'http://127.0.0.1:8080', registryUrl: 'http://127.0.0.1:5000' }).hubApiUrl).toBe('http://127.0.0.1:8080');
+    expect(imageSyncOf({ hubApiUrl: 'http://127.0.0.1:8080', registryUrl: 'http://127.0.0.1:5000' }).hubApiUrl).toBe(
+      'http://127.0.0.1:8080',
+    );
   });
 
   it('refuses a hubApiUrl that is neither an http(s) URL nor null, naming it', () => {
@@ -245,7 +298,9 @@ describe('YAML text', () => {
 
   it('refuses duplicate keys rather than keeping the last one', () => {
     const result = parseConfig(`${exampleText}\nteam: other\n`);
-    expect(result.ok ? [] : result.problems.map(describeProblem)).toEqual([expect.stringMatching(/^\(file\): is not valid YAML: Map keys must be unique/)]);
+    expect(result.ok ? [] : result.problems.map(describeProblem)).toEqual([
+      expect.stringMatching(/^\(file\): is not valid YAML: Map keys must be unique/),
+    ]);
   });
 
   it('an empty file or a list is not a config', () => {
@@ -267,6 +322,8 @@ describe('YAML text', () => {
     const error = thrown as InvalidConfigError;
     expect(error.name).toBe('Turbo.InvalidConfig');
     expect(error.problems.map((p) => p.path).sort()).toEqual(['developers[0].name', 'slack.opsChannel']);
-    expect(error.message).toContain('developers[0].name: must be a DNS-1123 label: lower-case letters, digits and inner hyphens (got "Alice")');
+    expect(error.message).toContain(
+      'developers[0].name: must be a DNS-1123 label: lower-case letters, digits and inner hyphens (got "Alice")',
+    );
   });
 });

@@ -15,7 +15,9 @@ describe('the price table', () => {
     expect(PRICE_TABLE.checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(PRICE_TABLE.source).toContain('https://aws.amazon.com/ec2/pricing/on-demand/');
     for (const region of ['eu-west-1', 'us-east-1', 'eu-central-1']) {
-      expect(Object.keys(PRICE_TABLE.regions[region]!.instancesPerHour)).toEqual(expect.arrayContaining(['t3.medium', 't3.large', 'm6i.large']));
+      expect(Object.keys(PRICE_TABLE.regions[region]!.instancesPerHour)).toEqual(
+        expect.arrayContaining(['t3.medium', 't3.large', 'm6i.large']),
+      );
     }
   });
 
@@ -57,8 +59,12 @@ describe('dailyCosts', () => {
   });
 
   it('names an unknown region or instance type and what the table has', () => {
-    expect(() => dailyCosts(configSchema.parse({ ...example, region: 'ap-south-2' }), DAY)).toThrow('region "ap-south-2" is not in the price table (core/prices.json has eu-west-1, us-east-1, eu-central-1)');
-    expect(() => dailyCosts(configSchema.parse({ ...example, cluster: { ...example.cluster, instanceType: 'c7g.large' } }), DAY)).toThrow('instance type "c7g.large" has no eu-west-1 price');
+    expect(() => dailyCosts(configSchema.parse({ ...example, region: 'ap-south-2' }), DAY)).toThrow(
+      'region "ap-south-2" is not in the price table (core/prices.json has eu-west-1, us-east-1, eu-central-1)',
+    );
+    expect(() => dailyCosts(configSchema.parse({ ...example, cluster: { ...example.cluster, instanceType: 'c7g.large' } }), DAY)).toThrow(
+      'instance type "c7g.large" has no eu-west-1 price',
+    );
   });
 });
 
@@ -79,14 +85,28 @@ describe('weeklySummary from recorded lifetimes', () => {
     );
     const natShare = (0.048 * 168) / 4;
     const rate = hourlyRates(config, DAY).clusterPerHour;
-    expect(lines.map((line) => [line.developer, line.hours])).toEqual([['alice', 12.5], ['bob', 12], ['carol', 0], ['dave', 0]]);
-    expect(lines[0]).toMatchObject({ cost: Math.round((12.5 * rate + natShare) * 100) / 100, alwaysOn: Math.round((168 * rate + natShare) * 100) / 100 });
+    expect(lines.map((line) => [line.developer, line.hours])).toEqual([
+      ['alice', 12.5],
+      ['bob', 12],
+      ['carol', 0],
+      ['dave', 0],
+    ]);
+    expect(lines[0]).toMatchObject({
+      cost: Math.round((12.5 * rate + natShare) * 100) / 100,
+      alwaysOn: Math.round((168 * rate + natShare) * 100) / 100,
+    });
     expect(lines[0]!.savings).toBeCloseTo(lines[0]!.alwaysOn - lines[0]!.cost, 2);
   });
 
   it('includes developers who left the roster but ran clusters, and refuses bad input', () => {
-    expect(weeklySummary(config, [{ developer: 'zed', startedAt: '2026-11-24T00:00:00Z', destroyedAt: '2026-11-24T01:00:00Z' }], from, to).map((l) => l.developer)).toContain('zed');
-    expect(() => weeklySummary(config, [{ developer: 'alice', startedAt: 'monday' }], from, to)).toThrow('lifetime of alice has a time that is not ISO 8601');
+    expect(
+      weeklySummary(config, [{ developer: 'zed', startedAt: '2026-11-24T00:00:00Z', destroyedAt: '2026-11-24T01:00:00Z' }], from, to).map(
+        (l) => l.developer,
+      ),
+    ).toContain('zed');
+    expect(() => weeklySummary(config, [{ developer: 'alice', startedAt: 'monday' }], from, to)).toThrow(
+      'lifetime of alice has a time that is not ISO 8601',
+    );
     expect(() => weeklySummary(config, [], to, from)).toThrow('is empty');
   });
 });

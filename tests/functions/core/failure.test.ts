@@ -2,13 +2,23 @@ import { RUN_FAILED_ERROR, unreportedEnd } from '../../../functions/core/failure
 
 describe('unreportedEnd: an environment execution that ended where its failure path could not run', () => {
   it('is a failure to record and tell when the run timed out or was aborted', () => {
-    expect(unreportedEnd({ status: 'TIMED_OUT', error: null, cause: null }, 4)).toEqual({ Error: 'States.Timeout', Cause: 'the run did not finish within 4 h and was stopped' });
-    expect(unreportedEnd({ status: 'ABORTED' }, 4)).toEqual({ Error: 'States.Aborted', Cause: 'the run was aborted (stopped by hand or by a deployment)' });
-    expect(unreportedEnd({ status: 'ABORTED', cause: 'stopped by ops-lead' }, 4)?.Cause).toBe('the run was aborted (stopped by hand or by a deployment): stopped by ops-lead');
+    expect(unreportedEnd({ status: 'TIMED_OUT', error: null, cause: null }, 4)).toEqual({
+      Error: 'States.Timeout',
+      Cause: 'the run did not finish within 4 h and was stopped',
+    });
+    expect(unreportedEnd({ status: 'ABORTED' }, 4)).toEqual({
+      Error: 'States.Aborted',
+      Cause: 'the run was aborted (stopped by hand or by a deployment)',
+    });
+    expect(unreportedEnd({ status: 'ABORTED', cause: 'stopped by ops-lead' }, 4)?.Cause).toBe(
+      'the run was aborted (stopped by hand or by a deployment): stopped by ops-lead',
+    );
   });
 
   it('is a failure when the run failed other than through FailOrResume (a States.Runtime error, say)', () => {
-    expect(unreportedEnd({ status: 'FAILED', error: 'States.Runtime', cause: "The JSONPath '$.job.handle' could not be found" }, 4)).toEqual({
+    expect(
+      unreportedEnd({ status: 'FAILED', error: 'States.Runtime', cause: "The JSONPath '$.job.handle' could not be found" }, 4),
+    ).toEqual({
       Error: 'States.Runtime',
       Cause: "the run failed outside its failure path: The JSONPath '$.job.handle' could not be found",
     });

@@ -42,7 +42,19 @@ describe('SemVer', () => {
   });
 
   it('orders by SemVer 2.0.0 precedence', () => {
-    const ordered = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.10.0', '2.0.0'];
+    const ordered = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '1.0.1',
+      '1.10.0',
+      '2.0.0',
+    ];
     const shuffled = [...ordered].reverse();
     expect(shuffled.sort((a, b) => compareSemver(parseSemver(a)!, parseSemver(b)!))).toEqual(ordered);
   });
@@ -58,7 +70,9 @@ describe('SemVer', () => {
 describe('image references', () => {
   it('pins the tag to its digest, and refuses a digest that is not sha256', () => {
     expect(imageReference(desired)).toBe(`acme/turbo-notes:1.3.0@${digest}`);
-    expect(() => imageReference({ ...desired, digest: 'md5:abc' })).toThrow('image digest must be sha256:<64 hex> (got "md5:abc" for acme/turbo-notes:1.3.0)');
+    expect(() => imageReference({ ...desired, digest: 'md5:abc' })).toThrow(
+      'image digest must be sha256:<64 hex> (got "md5:abc" for acme/turbo-notes:1.3.0)',
+    );
   });
 
   it('reads the tag and digest back, with or without a host with a port', () => {
@@ -71,15 +85,30 @@ describe('image references', () => {
 
 describe('decideRollout', () => {
   it('patches a workload on another image, and leaves one on the exact reference alone', () => {
-    expect(decideRollout('frontend', desired, settled())).toEqual({ image: 'frontend', action: 'patch', from: 'acme/turbo-notes:1.2.0', to: imageReference(desired) });
-    expect(decideRollout('frontend', desired, settled({ image: imageReference(desired) }))).toEqual({ image: 'frontend', action: 'current', to: imageReference(desired) });
+    expect(decideRollout('frontend', desired, settled())).toEqual({
+      image: 'frontend',
+      action: 'patch',
+      from: 'acme/turbo-notes:1.2.0',
+      to: imageReference(desired),
+    });
+    expect(decideRollout('frontend', desired, settled({ image: imageReference(desired) }))).toEqual({
+      image: 'frontend',
+      action: 'current',
+      to: imageReference(desired),
+    });
     // The same tag re-pushed: the digest differs, so it rolls.
     expect(decideRollout('frontend', desired, settled({ image: `acme/turbo-notes:1.3.0@sha256:${'c'.repeat(64)}` })).action).toBe('patch');
   });
 
   it('names a missing workload or container', () => {
-    expect(decideRollout('frontend', desired, undefined)).toMatchObject({ action: 'missing', reason: 'Deployment turbo-app/frontend does not exist' });
-    expect(decideRollout('frontend', desired, settled({ image: undefined }))).toMatchObject({ action: 'missing', reason: 'Deployment turbo-app/frontend has no container frontend' });
+    expect(decideRollout('frontend', desired, undefined)).toMatchObject({
+      action: 'missing',
+      reason: 'Deployment turbo-app/frontend does not exist',
+    });
+    expect(decideRollout('frontend', desired, settled({ image: undefined }))).toMatchObject({
+      action: 'missing',
+      reason: 'Deployment turbo-app/frontend has no container frontend',
+    });
   });
 
   it('rolls MongoDB only when the policy follows', () => {
@@ -90,24 +119,51 @@ describe('decideRollout', () => {
 
 describe('rolloutVerdict', () => {
   it('follows a Deployment as kubectl rollout status does', () => {
-    expect(rolloutVerdict(settled({ observedGeneration: 3 }), 0, 600)).toMatchObject({ state: 'waiting', detail: expect.stringContaining('controller to see the new spec') });
-    expect(rolloutVerdict(settled({ updatedReplicas: 1, replicas: 3 }), 0, 600)).toMatchObject({ state: 'waiting', detail: expect.stringContaining('1 of 2 replicas updated') });
-    expect(rolloutVerdict(settled({ replicas: 3 }), 0, 600)).toMatchObject({ state: 'waiting', detail: expect.stringContaining('1 old replicas pending termination') });
-    expect(rolloutVerdict(settled({ availableReplicas: 1 }), 0, 600)).toMatchObject({ state: 'waiting', detail: expect.stringContaining('1 of 2 updated replicas available') });
+    expect(rolloutVerdict(settled({ observedGeneration: 3 }), 0, 600)).toMatchObject({
+      state: 'waiting',
+      detail: expect.stringContaining('controller to see the new spec'),
+    });
+    expect(rolloutVerdict(settled({ updatedReplicas: 1, replicas: 3 }), 0, 600)).toMatchObject({
+      state: 'waiting',
+      detail: expect.stringContaining('1 of 2 replicas updated'),
+    });
+    expect(rolloutVerdict(settled({ replicas: 3 }), 0, 600)).toMatchObject({
+      state: 'waiting',
+      detail: expect.stringContaining('1 old replicas pending termination'),
+    });
+    expect(rolloutVerdict(settled({ availableReplicas: 1 }), 0, 600)).toMatchObject({
+      state: 'waiting',
+      detail: expect.stringContaining('1 of 2 updated replicas available'),
+    });
     expect(rolloutVerdict(settled(), 0, 600).state).toBe('done');
   });
 
   it('fails on ProgressDeadlineExceeded at once, and on our own deadline', () => {
-    const stuck = settled({ updatedReplicas: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'timed out' }] });
-    expect(rolloutVerdict(stuck, 10, 600)).toEqual({ state: 'failed', detail: 'Deployment turbo-app/frontend exceeded its progress deadline: timed out' });
-    expect(rolloutVerdict(settled({ updatedReplicas: 1 }), 601, 600)).toMatchObject({ state: 'failed', detail: expect.stringContaining('(deadline 600 s): 1 of 2 replicas updated') });
+    const stuck = settled({
+      updatedReplicas: 1,
+      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'timed out' }],
+    });
+    expect(rolloutVerdict(stuck, 10, 600)).toEqual({
+      state: 'failed',
+      detail: 'Deployment turbo-app/frontend exceeded its progress deadline: timed out',
+    });
+    expect(rolloutVerdict(settled({ updatedReplicas: 1 }), 601, 600)).toMatchObject({
+      state: 'failed',
+      detail: expect.stringContaining('(deadline 600 s): 1 of 2 replicas updated'),
+    });
     expect(rolloutVerdict(settled(), 601, 600).state).toBe('done');
   });
 
   it('follows a StatefulSet to its update revision', () => {
-    const mongo = (overrides: Partial<WorkloadState>) => settled({ ref: APP_WORKLOADS.mongo, desiredReplicas: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, ...overrides });
-    expect(rolloutVerdict(mongo({ currentRevision: 'mongo-1', updateRevision: 'mongo-2' }), 0, 600)).toMatchObject({ state: 'waiting', detail: expect.stringContaining('from revision mongo-1 to mongo-2') });
-    expect(rolloutVerdict(mongo({ readyReplicas: 0, currentRevision: 'mongo-2', updateRevision: 'mongo-2' }), 0, 600).state).toBe('waiting');
+    const mongo = (overrides: Partial<WorkloadState>) =>
+      settled({ ref: APP_WORKLOADS.mongo, desiredReplicas: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, ...overrides });
+    expect(rolloutVerdict(mongo({ currentRevision: 'mongo-1', updateRevision: 'mongo-2' }), 0, 600)).toMatchObject({
+      state: 'waiting',
+      detail: expect.stringContaining('from revision mongo-1 to mongo-2'),
+    });
+    expect(rolloutVerdict(mongo({ readyReplicas: 0, currentRevision: 'mongo-2', updateRevision: 'mongo-2' }), 0, 600).state).toBe(
+      'waiting',
+    );
     expect(rolloutVerdict(mongo({ currentRevision: 'mongo-2', updateRevision: 'mongo-2' }), 0, 600).state).toBe('done');
   });
 
@@ -123,7 +179,12 @@ describe('the imageSync config block', () => {
   it('is optional, with defaults', () => {
     const { imageSync: _omitted, ...withoutBlock } = example;
     const result = validateConfig(withoutBlock);
-    expect(result.ok && result.config.imageSync).toMatchObject({ includePrerelease: false, mongoPolicy: 'manual', rolloutDeadlineSeconds: 900, webhookTokenParameter: '/turbo/image-sync/webhook-token' });
+    expect(result.ok && result.config.imageSync).toMatchObject({
+      includePrerelease: false,
+      mongoPolicy: 'manual',
+      rolloutDeadlineSeconds: 900,
+      webhookTokenParameter: '/turbo/image-sync/webhook-token',
+    });
   });
 
   it('refuses a bad policy, a URL that is not http(s), and half a credential pair, naming the field', () => {
@@ -136,7 +197,10 @@ describe('the imageSync config block', () => {
     expect(paths).toEqual(expect.arrayContaining(['imageSync.mongoPolicy', 'imageSync.registryUrl']));
     const pair = validateConfig({ ...example, imageSync: { registryUserParameter: '/turbo/registry/user' } });
     expect(pair.ok ? [] : pair.problems).toEqual([
-      expect.objectContaining({ path: 'imageSync.registryTokenParameter', message: 'registryUserParameter and registryTokenParameter go together (both or neither)' }),
+      expect.objectContaining({
+        path: 'imageSync.registryTokenParameter',
+        message: 'registryUserParameter and registryTokenParameter go together (both or neither)',
+      }),
     ]);
   });
 });

@@ -5,7 +5,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const config = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
-const handle: JobHandle = { runner: 'memory', kind: 'apply', developer: 'alice', runId: 'alice-up-20261124', id: 'job-1', startedAt: '2026-11-24T08:00:00.000Z' };
+const handle: JobHandle = {
+  runner: 'memory',
+  kind: 'apply',
+  developer: 'alice',
+  runId: 'alice-up-20261124',
+  id: 'job-1',
+  startedAt: '2026-11-24T08:00:00.000Z',
+};
 const at = (iso: string) => new Date(iso);
 
 describe('isReusable: what a replayed or redriven run does with the job it started before', () => {
@@ -24,7 +31,11 @@ describe('isReusable: what a replayed or redriven run does with the job it start
 
 describe('jobParams: what the scripts are told', () => {
   it('gives apply the cluster sizes, the principal and the expiry, and deploy only the pinned images', () => {
-    const apply = jobParams(config, 'apply', { developer: 'alice', iamPrincipalArn: 'arn:aws:iam::123456789012:user/alice', expiresAt: '2026-11-24T18:00:00.000Z' });
+    const apply = jobParams(config, 'apply', {
+      developer: 'alice',
+      iamPrincipalArn: 'arn:aws:iam::123456789012:user/alice',
+      expiresAt: '2026-11-24T18:00:00.000Z',
+    });
     expect(apply).toEqual({
       CLUSTER_NAME: 'turbo-alice',
       AWS_REGION: 'eu-west-1',
@@ -42,14 +53,25 @@ describe('jobParams: what the scripts are told', () => {
   });
 
   it('expects each job to last what the config says', () => {
-    expect([expectedJobSeconds(config, 'apply'), expectedJobSeconds(config, 'deploy'), expectedJobSeconds(config, 'destroy')]).toEqual([720, 60, 600]);
+    expect([expectedJobSeconds(config, 'apply'), expectedJobSeconds(config, 'deploy'), expectedJobSeconds(config, 'destroy')]).toEqual([
+      720, 60, 600,
+    ]);
   });
 });
 
 describe('clusterHasFailed', () => {
   it('is true for a FAILED control plane or a failed or degraded node group, false while creating or healthy', () => {
-    const cluster = (status: 'ACTIVE' | 'FAILED' | 'CREATING', nodegroupStatus?: 'ACTIVE' | 'CREATE_FAILED' | 'DEGRADED' | 'CREATING') => ({ name: 'turbo-alice', status, nodegroupStatus, tags: {} });
-    expect([cluster('FAILED'), cluster('ACTIVE', 'CREATE_FAILED'), cluster('ACTIVE', 'DEGRADED')].map(clusterHasFailed)).toEqual([true, true, true]);
+    const cluster = (status: 'ACTIVE' | 'FAILED' | 'CREATING', nodegroupStatus?: 'ACTIVE' | 'CREATE_FAILED' | 'DEGRADED' | 'CREATING') => ({
+      name: 'turbo-alice',
+      status,
+      nodegroupStatus,
+      tags: {},
+    });
+    expect([cluster('FAILED'), cluster('ACTIVE', 'CREATE_FAILED'), cluster('ACTIVE', 'DEGRADED')].map(clusterHasFailed)).toEqual([
+      true,
+      true,
+      true,
+    ]);
     expect([cluster('CREATING', 'CREATING'), cluster('ACTIVE', 'ACTIVE')].map(clusterHasFailed)).toEqual([false, false]);
   });
 });
@@ -58,7 +80,11 @@ describe('placeholderImageProblem', () => {
   it('names the image a deploy would leave on the base’s placeholder, as scripts/deploy.sh does', () => {
     const pinned = { FRONTEND_IMAGE: 'acme/turbo-notes:1.3.0@sha256:ab', MONGO_IMAGE: 'acme/turbo-mongo:8.0.3@sha256:cd' };
     expect(placeholderImageProblem(pinned)).toBeUndefined();
-    expect(placeholderImageProblem({ ...pinned, MONGO_IMAGE: '' })).toBe("MONGO_IMAGE is not set: the base's placeholder image turbo-mongo cannot be pulled");
-    expect(placeholderImageProblem({ CLUSTER_NAME: 'turbo-alice' })).toBe("FRONTEND_IMAGE is not set: the base's placeholder image turbo-frontend cannot be pulled");
+    expect(placeholderImageProblem({ ...pinned, MONGO_IMAGE: '' })).toBe(
+      "MONGO_IMAGE is not set: the base's placeholder image turbo-mongo cannot be pulled",
+    );
+    expect(placeholderImageProblem({ CLUSTER_NAME: 'turbo-alice' })).toBe(
+      "FRONTEND_IMAGE is not set: the base's placeholder image turbo-frontend cannot be pulled",
+    );
   });
 });

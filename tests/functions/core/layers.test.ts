@@ -15,7 +15,11 @@ function sources(dir: string): string[] {
 
 /** Every module a file names: static imports and re-exports, dynamic import() and require(). */
 function specifiers(text: string): string[] {
-  const found = [...text.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)];
+  const found = [
+    ...text.matchAll(
+      /\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm,
+    ),
+  ];
   return found.map((match) => match[1] ?? match[2] ?? match[3] ?? match[4]!);
 }
 

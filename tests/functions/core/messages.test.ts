@@ -50,13 +50,15 @@ describe('executionConsoleUrl', () => {
   });
 
   it('refuses what is not an execution ARN or a region, naming the value', () => {
-    expect(() => executionConsoleUrl('alice-up-20261124', 'eu-west-1')).toThrow('executionArn "alice-up-20261124" is not a Step Functions execution ARN');
+    expect(() => executionConsoleUrl('alice-up-20261124', 'eu-west-1')).toThrow(
+      'executionArn "alice-up-20261124" is not a Step Functions execution ARN',
+    );
     expect(() => executionConsoleUrl(executionArn, 'Frankfurt')).toThrow('region "Frankfurt" is not an AWS region');
   });
 });
 
 describe('formatLocalTime', () => {
-  it('shows the time, the zone and the day in the developer\'s time zone', () => {
+  it("shows the time, the zone and the day in the developer's time zone", () => {
     expect(formatLocalTime('2026-11-24T18:00:00.000Z', 'Europe/Berlin')).toBe('19:00 Europe/Berlin (Tue 24 Nov)');
     expect(formatLocalTime('2026-11-25T02:30:00Z', 'America/Los_Angeles')).toBe('18:30 America/Los_Angeles (Tue 24 Nov)');
   });
@@ -72,7 +74,7 @@ describe('formatLocalTime', () => {
 });
 
 describe('escapeMrkdwn and redactSecrets', () => {
-  it('escapes Slack\'s three control characters', () => {
+  it("escapes Slack's three control characters", () => {
     expect(escapeMrkdwn('<!channel> & <@U123|x>')).toBe('&lt;!channel&gt; &amp; &lt;@U123|x&gt;');
   });
 
@@ -111,19 +113,34 @@ describe('readyMessage', () => {
 
   it('shows the version of the app it runs, or that none was pinned yet', () => {
     expect(body).toContain('*App version*\\n`1.4.0` (acme/turbo-notes, 3f2a3f2a3f2a)');
-    expect(rendered(readyMessage({ ...ready, image: undefined }))).toContain('*App version*\\n_no version pinned yet (the first image-sync pins one)_');
+    expect(rendered(readyMessage({ ...ready, image: undefined }))).toContain(
+      '*App version*\\n_no version pinned yet (the first image-sync pins one)_',
+    );
   });
 
   it('offers the Keep button of the pre-teardown warning, which the Slack endpoint reads as a keep', () => {
-    const actions = (message.blocks as { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[]).find((block) => block.type === 'actions');
+    const actions = (message.blocks as { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[]).find(
+      (block) => block.type === 'actions',
+    );
     expect(actions!.elements!.map((button) => [button.text.text, button.action_id, JSON.parse(button.value)])).toEqual([
       ['Keep until 22:00', WARNING_ACTIONS.keep, { developer: 'alice', until: '22:00' }],
     ]);
-    const warningKeep = (warningMessage({ developer: 'alice', clusterName: 'turbo-alice', teardownAt: ready.expiresAt, timezone: ready.timezone, keepOffer: '22:00' })
-      .blocks as { type: string; elements?: object[] }[]).find((block) => block.type === 'actions')!.elements![0];
+    const warningKeep = (
+      warningMessage({
+        developer: 'alice',
+        clusterName: 'turbo-alice',
+        teardownAt: ready.expiresAt,
+        timezone: ready.timezone,
+        keepOffer: '22:00',
+      }).blocks as { type: string; elements?: object[] }[]
+    ).find((block) => block.type === 'actions')!.elements![0];
     expect(actions!.elements![0]).toEqual(warningKeep);
     const click = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: 'U0ALICE001' }, actions: [actions!.elements![0]] }))}`;
-    expect(parseInteraction(click)).toEqual({ kind: 'action', userId: 'U0ALICE001', command: { verb: 'keep', until: '22:00', target: { name: 'alice' } } });
+    expect(parseInteraction(click)).toEqual({
+      kind: 'action',
+      userId: 'U0ALICE001',
+      command: { verb: 'keep', until: '22:00', target: { name: 'alice' } },
+    });
   });
 
   it('has no Keep button when the day cannot be extended', () => {
@@ -144,9 +161,13 @@ describe('readyMessage', () => {
   });
 
   it('refuses names that would break the copy-paste command', () => {
-    expect(() => readyMessage({ ...ready, clusterName: 'turbo-alice; rm -rf ~' })).toThrow('clusterName "turbo-alice; rm -rf ~" is not an EKS cluster name');
+    expect(() => readyMessage({ ...ready, clusterName: 'turbo-alice; rm -rf ~' })).toThrow(
+      'clusterName "turbo-alice; rm -rf ~" is not an EKS cluster name',
+    );
     expect(() => readyMessage({ ...ready, clusterName: '' })).toThrow('clusterName "" is not an EKS cluster name');
-    expect(() => readyMessage({ ...ready, region: 'eu-west-1 --profile x' })).toThrow('region "eu-west-1 --profile x" is not an AWS region');
+    expect(() => readyMessage({ ...ready, region: 'eu-west-1 --profile x' })).toThrow(
+      'region "eu-west-1 --profile x" is not an AWS region',
+    );
   });
 
   it('never carries a token, even one passed in by mistake', () => {
@@ -186,7 +207,7 @@ describe('failureMessage', () => {
     expect(body).toContain('&lt;@here&gt; &amp; token=[redacted]');
   });
 
-  it('cuts a very long reason so the section stays within Slack\'s limit', () => {
+  it("cuts a very long reason so the section stays within Slack's limit", () => {
     const message = failureMessage({ ...failure, reason: 'x'.repeat(10_000) });
     for (const block of message.blocks as { text?: { text: string } }[]) {
       expect((block.text?.text ?? '').length).toBeLessThanOrEqual(3000);
@@ -205,7 +226,7 @@ describe('failureMessage', () => {
   });
 });
 
-describe('failureDmMessage: the developer\'s failure DM', () => {
+describe("failureDmMessage: the developer's failure DM", () => {
   const dm = (input: Partial<FailureMessageInput> = {}) => failureDmMessage({ ...failure, clusterName: 'turbo-alice', ...input });
 
   it('is not the ops message', () => {
@@ -213,9 +234,11 @@ describe('failureDmMessage: the developer\'s failure DM', () => {
     expect(dm().text).not.toBe(failureMessage(failure).text);
   });
 
-  it('a failed up: what happened in the developer\'s terms, that ops has been told, and the next step', () => {
+  it("a failed up: what happened in the developer's terms, that ops has been told, and the next step", () => {
     const body = rendered(dm());
-    expect(dm().text).toBe('Your Turbo cluster is not ready: :warning: Turbo could not create your cluster `turbo-alice` today: it stopped at Terraform apply. It is not ready.');
+    expect(dm().text).toBe(
+      'Your Turbo cluster is not ready: :warning: Turbo could not create your cluster `turbo-alice` today: it stopped at Terraform apply. It is not ready.',
+    );
     expect(body).toContain('The ops channel has been told, with a link to the run.');
     expect(body).toContain('*Next step:* type `/turbo up` to try again now. Or wait: when ops has fixed the cause and redriven the run');
     expect(body).toContain('CodeBuild build turbo-terraform:1 FAILED');
@@ -238,7 +261,12 @@ describe('failureDmMessage: the developer\'s failure DM', () => {
 describe('saidHelloTo: no goodbye without a hello', () => {
   const destroyedAt = '2026-11-24T18:00:00.000Z';
   const record = (patch: Partial<EnvironmentRecord>): EnvironmentRecord => ({
-    developer: 'alice', clusterName: 'turbo-alice', status: 'destroyed', updatedAt: destroyedAt, destroyedAt, ...patch,
+    developer: 'alice',
+    clusterName: 'turbo-alice',
+    status: 'destroyed',
+    updatedAt: destroyedAt,
+    destroyedAt,
+    ...patch,
   });
 
   it('is true when this destroy ended a cluster that had been ready (MarkDestroyed closed its lifetime)', () => {
@@ -247,7 +275,10 @@ describe('saidHelloTo: no goodbye without a hello', () => {
 
   it.each([
     ['the up failed half-way and no lifetime was ever opened', record({ lifetimes: [] })],
-    ['the last lifetime ended on an earlier day', record({ lifetimes: [{ startedAt: '2026-11-23T07:35:00.000Z', destroyedAt: '2026-11-23T18:00:00.000Z' }] })],
+    [
+      'the last lifetime ended on an earlier day',
+      record({ lifetimes: [{ startedAt: '2026-11-23T07:35:00.000Z', destroyedAt: '2026-11-23T18:00:00.000Z' }] }),
+    ],
     ['the record is not destroyed', record({ status: 'failed', lifetimes: [{ startedAt: '2026-11-24T07:35:00.000Z', destroyedAt }] })],
     ['there is no record', undefined],
   ])('is false when %s', (_why, given) => {
@@ -277,7 +308,13 @@ describe('destroyedMessage', () => {
 });
 
 describe('warningMessage', () => {
-  const warning = { developer: 'alice', clusterName: 'turbo-alice', teardownAt: '2026-11-24T18:00:00.000Z', timezone: 'Europe/Berlin', keepOffer: '22:00' };
+  const warning = {
+    developer: 'alice',
+    clusterName: 'turbo-alice',
+    teardownAt: '2026-11-24T18:00:00.000Z',
+    timezone: 'Europe/Berlin',
+    keepOffer: '22:00',
+  };
   type Button = { type: string; text: { text: string }; action_id: string; value: string; style: string; confirm?: unknown };
   const buttonsOf = (message: Message) =>
     (message.blocks as { type: string; elements?: Button[] }[]).find((block) => block.type === 'actions')?.elements ?? [];

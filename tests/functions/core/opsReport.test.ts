@@ -1,10 +1,21 @@
-import { decideSummary, failureKeysToRelease, failureReportKey, IMAGE_SYNC_FAILURE_KEY_PREFIX, MAX_FAILURE_KEYS } from '../../../functions/core/opsReport';
+import {
+  decideSummary,
+  failureKeysToRelease,
+  failureReportKey,
+  IMAGE_SYNC_FAILURE_KEY_PREFIX,
+  MAX_FAILURE_KEYS,
+} from '../../../functions/core/opsReport';
 
 const images = ['frontend 1.3.0'];
 
 describe('decideSummary: what image-sync tells the ops channel', () => {
   it('posts nothing when nothing rolled or failed, and says why', () => {
-    expect(decideSummary(images, [{ developer: 'alice', outcome: 'current' }, { developer: 'bob', outcome: 'skipped' }])).toEqual({
+    expect(
+      decideSummary(images, [
+        { developer: 'alice', outcome: 'current' },
+        { developer: 'bob', outcome: 'skipped' },
+      ]),
+    ).toEqual({
       post: 'never',
       why: 'nothing changed: 1 environment(s) already run frontend 1.3.0, 1 skipped',
     });
@@ -14,8 +25,14 @@ describe('decideSummary: what image-sync tells the ops channel', () => {
   it('always posts a roll; failures alone are posted once per failure key', () => {
     expect(decideSummary(images, [{ developer: 'alice', outcome: 'rolled' }])).toEqual({ post: 'always' });
     const failed = decideSummary(images, [{ developer: 'carol', outcome: 'failed', reason: 'progress deadline exceeded after 901 s' }]);
-    expect(failed).toEqual({ post: 'once', failureKey: expect.stringMatching(new RegExp(`^${IMAGE_SYNC_FAILURE_KEY_PREFIX}[0-9a-f]{16}$`)) });
-    const withRoll = decideSummary(images, [{ developer: 'alice', outcome: 'rolled' }, { developer: 'carol', outcome: 'failed', reason: 'progress deadline exceeded after 901 s' }]);
+    expect(failed).toEqual({
+      post: 'once',
+      failureKey: expect.stringMatching(new RegExp(`^${IMAGE_SYNC_FAILURE_KEY_PREFIX}[0-9a-f]{16}$`)),
+    });
+    const withRoll = decideSummary(images, [
+      { developer: 'alice', outcome: 'rolled' },
+      { developer: 'carol', outcome: 'failed', reason: 'progress deadline exceeded after 901 s' },
+    ]);
     expect(withRoll).toEqual({ post: 'always', failureKey: (failed as { failureKey: string }).failureKey });
   });
 

@@ -5,7 +5,20 @@ import { parse } from 'yaml';
 import type { ClusterInfo, EnvironmentRecord } from '../../../functions/core/types';
 import { atLocalTime } from '../../../functions/core/clock';
 import { configSchema, scheduleOf, type TurboConfig } from '../../../functions/core/config';
-import { isStaleClaim, manualRunIdFor, MAX_EXECUTION_NAME, plan, RECONCILE_TICK_MINUTES, RUN_LIFETIME_HOURS, takeoverRunIdFor, runIdFor, scheduledDesire, teardownInstant, untaggedLookalikes, type PlannedAction } from '../../../functions/core/plan';
+import {
+  isStaleClaim,
+  manualRunIdFor,
+  MAX_EXECUTION_NAME,
+  plan,
+  RECONCILE_TICK_MINUTES,
+  RUN_LIFETIME_HOURS,
+  takeoverRunIdFor,
+  runIdFor,
+  scheduledDesire,
+  teardownInstant,
+  untaggedLookalikes,
+  type PlannedAction,
+} from '../../../functions/core/plan';
 
 const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 
@@ -155,7 +168,14 @@ describe('daylight saving time: readyBy 09:00 and teardownAt 19:00 are local on 
   it.each([
     ['Europe/Berlin spring forward', 'berta', '2026-03-29', '2026-03-28T22:00:00Z', '2026-03-29T06:30:00.000Z', '2026-03-29T17:00:00.000Z'],
     ['Europe/Berlin fall back', 'berta', '2026-10-25', '2026-10-24T22:00:00Z', '2026-10-25T07:30:00.000Z', '2026-10-25T18:00:00.000Z'],
-    ['America/New_York spring forward', 'nora', '2026-03-08', '2026-03-08T05:00:00Z', '2026-03-08T12:30:00.000Z', '2026-03-08T23:00:00.000Z'],
+    [
+      'America/New_York spring forward',
+      'nora',
+      '2026-03-08',
+      '2026-03-08T05:00:00Z',
+      '2026-03-08T12:30:00.000Z',
+      '2026-03-08T23:00:00.000Z',
+    ],
     ['America/New_York fall back', 'nora', '2026-11-01', '2026-11-01T04:00:00Z', '2026-11-01T13:30:00.000Z', '2026-11-02T00:00:00.000Z'],
   ])('%s (%s on %s): one up at 08:30 local, one down at 19:00 local', (_label, developer, date, localMidnightUtc, upAt, downAt) => {
     const started = reconcileOnGrid(config, localMidnightUtc, 24).filter((s) => s.developer === developer);
@@ -199,7 +219,9 @@ describe('daylight saving time: readyBy 09:00 and teardownAt 19:00 are local on 
 
   it('a readyBy in the repeated hour of fall-back counts from its first occurrence, and starts once', () => {
     // 02:30 happens at 00:30Z (CEST) and again at 01:30Z (CET) in Berlin on 2026-10-25.
-    const started = reconcileOnGrid(dstConfig('02:30'), '2026-10-24T22:00:00Z', 24).filter((s) => s.developer === 'berta' && s.action === 'up');
+    const started = reconcileOnGrid(dstConfig('02:30'), '2026-10-24T22:00:00Z', 24).filter(
+      (s) => s.developer === 'berta' && s.action === 'up',
+    );
     expect(started).toEqual([{ at: '2026-10-25T00:00:00.000Z', developer: 'berta', action: 'up', runId: 'berta-up-20261025' }]);
   });
 
@@ -207,7 +229,10 @@ describe('daylight saving time: readyBy 09:00 and teardownAt 19:00 are local on 
     const config = configWith({ readyBy: '00:10', developers: [example.developers[0]] });
     expect(actionOf(plan(at('2026-11-24T22:59:00Z'), config, [], []), 'alice')).toBeUndefined(); // 23:59 on the 24th
     const p = plan(at('2026-11-24T23:00:00Z'), config, [], []); // 00:00 on the 25th
-    expect(actionOf(p, 'alice')).toMatchObject({ runId: 'alice-up-20261125', reason: expect.stringContaining('start at 00:00 Europe/Berlin') });
+    expect(actionOf(p, 'alice')).toMatchObject({
+      runId: 'alice-up-20261125',
+      reason: expect.stringContaining('start at 00:00 Europe/Berlin'),
+    });
   });
 });
 
@@ -217,7 +242,11 @@ describe('days off', () => {
 
   it('team holidays: nobody in the team zone goes up, and a running cluster goes down', () => {
     const p = plan(at('2026-12-24T09:00:00Z'), config, [readyAlice], []); // Thursday, 10:00 Berlin
-    expect(actionOf(p, 'alice')).toMatchObject({ action: 'down', runId: 'alice-down-20261224', reason: 'holiday 2026-12-24; the record is ready (run alice-up-20261223)' });
+    expect(actionOf(p, 'alice')).toMatchObject({
+      action: 'down',
+      runId: 'alice-down-20261224',
+      reason: 'holiday 2026-12-24; the record is ready (run alice-up-20261223)',
+    });
     expect(idleOf(p, 'bob')?.reason).toBe('holiday 2026-12-24; nothing is running');
   });
 
@@ -226,7 +255,9 @@ describe('days off', () => {
     const p = plan(at('2026-12-24T09:00:00Z'), configWith({ developers }), [], []);
     expect(actionOf(p, 'alice')?.action).toBe('up');
     expect(actionOf(p, 'bob')).toBeUndefined();
-    expect(idleOf(plan(at('2026-11-24T09:00:00Z'), configWith({ developers }), [], []), 'alice')?.reason).toBe('holiday 2026-11-24; nothing is running');
+    expect(idleOf(plan(at('2026-11-24T09:00:00Z'), configWith({ developers }), [], []), 'alice')?.reason).toBe(
+      'holiday 2026-11-24; nothing is running',
+    );
   });
 
   it('weekends, and per-developer working days (dave works Monday to Thursday)', () => {
@@ -239,9 +270,15 @@ describe('days off', () => {
 
   it('skip dates on the record: down that day, up again the next', () => {
     const skipping = record('alice', { status: 'ready', runId: 'alice-up-20261123', skipDates: ['2026-11-24'] });
-    expect(actionOf(plan(at('2026-11-24T09:00:00Z'), config, [skipping], []), 'alice')).toMatchObject({ action: 'down', reason: expect.stringMatching(/^skip date 2026-11-24;/) });
+    expect(actionOf(plan(at('2026-11-24T09:00:00Z'), config, [skipping], []), 'alice')).toMatchObject({
+      action: 'down',
+      reason: expect.stringMatching(/^skip date 2026-11-24;/),
+    });
     const destroyed = { ...skipping, status: 'destroyed' as const, runId: 'alice-down-20261124' };
-    expect(actionOf(plan(at('2026-11-25T09:00:00Z'), config, [destroyed], []), 'alice')).toMatchObject({ action: 'up', runId: 'alice-up-20261125' });
+    expect(actionOf(plan(at('2026-11-25T09:00:00Z'), config, [destroyed], []), 'alice')).toMatchObject({
+      action: 'up',
+      runId: 'alice-up-20261125',
+    });
   });
 });
 
@@ -250,7 +287,9 @@ describe('keep-alive (record.keepUntil)', () => {
   const kept = record('alice', { status: 'ready', runId: 'alice-up-20261124', keepUntil: '2026-11-24T20:00:00.000Z' }); // 21:00 Berlin
 
   it('keeps a ready cluster past teardownAt, then takes it down at keepUntil', () => {
-    expect(idleOf(plan(at('2026-11-24T19:45:00Z'), config, [kept], []), 'alice')?.reason).toBe('kept until 21:00 Europe/Berlin; already up (run alice-up-20261124)');
+    expect(idleOf(plan(at('2026-11-24T19:45:00Z'), config, [kept], []), 'alice')?.reason).toBe(
+      'kept until 21:00 Europe/Berlin; already up (run alice-up-20261124)',
+    );
     expect(actionOf(plan(at('2026-11-24T20:00:00Z'), config, [kept], []), 'alice')).toMatchObject({
       action: 'down',
       reason: 'after the keep-alive until 21:00 Europe/Berlin; the record is ready (run alice-up-20261124)',
@@ -387,7 +426,9 @@ describe('orphans: clusters and records that nobody in the roster owns', () => {
   it.each(['Bob;rm -rf /', '$(id)', '-bob', ''])('an owner tag that is not a DNS-1123 label (%j) is reported, never acted on', (owner) => {
     const p = plan(now, config, [], [cluster('odd-cluster', owner)]);
     expect(p.actions.filter((a) => a.orphan)).toEqual([]);
-    expect(idleOf(p, owner)?.reason).toBe(`cluster odd-cluster has turbo:owner ${JSON.stringify(owner)}, which is not a DNS-1123 label: not acted on, check it by hand`);
+    expect(idleOf(p, owner)?.reason).toBe(
+      `cluster odd-cluster has turbo:owner ${JSON.stringify(owner)}, which is not a DNS-1123 label: not acted on, check it by hand`,
+    );
   });
 });
 
@@ -445,7 +486,9 @@ describe('pre-teardown warning (warnMinutesBeforeTeardown, default 30)', () => {
   });
 
   it('gives the same run ID on every tick of the window, so it is sent once per day', () => {
-    const ticks = ['2026-11-24T17:30:00Z', '2026-11-24T17:45:00Z'].map((iso) => warningOf(plan(at(iso), config, [ready], []), 'alice')?.runId);
+    const ticks = ['2026-11-24T17:30:00Z', '2026-11-24T17:45:00Z'].map(
+      (iso) => warningOf(plan(at(iso), config, [ready], []), 'alice')?.runId,
+    );
     expect(ticks).toEqual(['alice-warn-20261124', 'alice-warn-20261124']);
   });
 
@@ -477,7 +520,10 @@ describe('pre-teardown warning (warnMinutesBeforeTeardown, default 30)', () => {
   it('uses each developer’s own zone: carol in New York is warned at 17:30 EST', () => {
     const carol = record('carol', { status: 'ready', runId: 'carol-up-20261124' });
     expect(warningOf(plan(at('2026-11-24T22:29:00Z'), config, [carol], []), 'carol')).toBeUndefined();
-    expect(warningOf(plan(at('2026-11-24T22:30:00Z'), config, [carol], []), 'carol')).toMatchObject({ runId: 'carol-warn-20261124', teardownAt: '2026-11-24T23:00:00.000Z' });
+    expect(warningOf(plan(at('2026-11-24T22:30:00Z'), config, [carol], []), 'carol')).toMatchObject({
+      runId: 'carol-warn-20261124',
+      teardownAt: '2026-11-24T23:00:00.000Z',
+    });
   });
 
   it('refuses a warning lead outside 5..240 minutes, naming the field', () => {
@@ -494,10 +540,18 @@ describe('manual run IDs and the scheduled desire', () => {
   });
 
   it('scheduledDesire is the plan’s own view, with the keep-alive and skip dates of the record', () => {
-    expect(scheduledDesire(at('2026-11-24T12:00:00Z'), config, 'alice')).toMatchObject({ action: 'up', expiresAt: '2026-11-24T18:00:00.000Z' });
-    expect(scheduledDesire(at('2026-11-24T12:00:00Z'), config, 'alice', record('alice', { skipDates: ['2026-11-24'] })).action).toBe('down');
+    expect(scheduledDesire(at('2026-11-24T12:00:00Z'), config, 'alice')).toMatchObject({
+      action: 'up',
+      expiresAt: '2026-11-24T18:00:00.000Z',
+    });
+    expect(scheduledDesire(at('2026-11-24T12:00:00Z'), config, 'alice', record('alice', { skipDates: ['2026-11-24'] })).action).toBe(
+      'down',
+    );
     const kept = record('alice', { keepUntil: '2026-11-24T21:00:00.000Z', status: 'ready' });
-    expect(scheduledDesire(at('2026-11-24T20:00:00Z'), config, 'alice', kept)).toMatchObject({ action: 'up', expiresAt: '2026-11-24T21:00:00.000Z' });
+    expect(scheduledDesire(at('2026-11-24T20:00:00Z'), config, 'alice', kept)).toMatchObject({
+      action: 'up',
+      expiresAt: '2026-11-24T21:00:00.000Z',
+    });
     expect(() => scheduledDesire(at('2026-11-24T12:00:00Z'), config, 'zed')).toThrow('developer "zed" is not in the roster');
   });
 });
@@ -507,8 +561,14 @@ describe('untaggedLookalikes: clusters named like Turbo’s without its tag', ()
     const tagged = [cluster('turbo-alice', 'alice')];
     const names = ['turbo-zed', 'turbo-alice', 'prod-main', 'turbo-bob', 'turbo-zed', 'Turbo-Upper', 'turbo-', 'turbo-bad-'];
     expect(untaggedLookalikes(names, tagged)).toEqual([
-      { name: 'turbo-bob', reason: 'cluster turbo-bob is named like a Turbo cluster but has no turbo:owner tag: not touched, check it by hand' },
-      { name: 'turbo-zed', reason: 'cluster turbo-zed is named like a Turbo cluster but has no turbo:owner tag: not touched, check it by hand' },
+      {
+        name: 'turbo-bob',
+        reason: 'cluster turbo-bob is named like a Turbo cluster but has no turbo:owner tag: not touched, check it by hand',
+      },
+      {
+        name: 'turbo-zed',
+        reason: 'cluster turbo-zed is named like a Turbo cluster but has no turbo:owner tag: not touched, check it by hand',
+      },
     ]);
   });
 
@@ -528,7 +588,10 @@ describe('stale claims', () => {
     const stuck = record('alice', { status: 'provisioning', runId: 'alice-up-20261124', updatedAt: '2026-11-24T07:40:00.000Z' });
     // 19:00 Berlin: teardown. The owner last wrote at 08:40 Berlin, more than RUN_LIFETIME_HOURS ago.
     expect(isStaleClaim(stuck, at('2026-11-24T18:00:00Z'))).toBe(true);
-    expect(actionOf(plan(at('2026-11-24T18:00:00Z'), config, [stuck], [cluster('turbo-alice', 'alice')]), 'alice')).toMatchObject({ action: 'down', runId: 'alice-down-20261124' });
+    expect(actionOf(plan(at('2026-11-24T18:00:00Z'), config, [stuck], [cluster('turbo-alice', 'alice')]), 'alice')).toMatchObject({
+      action: 'down',
+      runId: 'alice-down-20261124',
+    });
     // Within the run's lifetime it is left to its owner.
     const fresh = { ...stuck, updatedAt: '2026-11-24T16:30:00.000Z' };
     expect(isStaleClaim(fresh, at('2026-11-24T18:00:00Z'))).toBe(false);
@@ -541,7 +604,11 @@ describe('stale claims', () => {
     const noon = at('2026-11-24T12:00:00Z');
     const takeovers = [noon, at('2026-11-24T12:15:00Z')].map((now) => actionOf(plan(now, config, [stuck], []), 'alice'));
     expect(takeovers).toEqual([
-      expect.objectContaining({ action: 'up', runId: 'alice-up-20261124-t1', reason: expect.stringContaining('taking over the stale provisioning claim of run alice-up-20261124') }),
+      expect.objectContaining({
+        action: 'up',
+        runId: 'alice-up-20261124-t1',
+        reason: expect.stringContaining('taking over the stale provisioning claim of run alice-up-20261124'),
+      }),
       expect.objectContaining({ runId: 'alice-up-20261124-t1' }),
     ]);
     // The takeover died too: the next one is -t2.
@@ -552,7 +619,10 @@ describe('stale claims', () => {
     expect(actionOf(plan(noon, config, [yesterday], []), 'alice')?.runId).toBe('alice-up-20261124');
     // A down that died while destroying is taken over under its own name too.
     const dying = record('alice', { status: 'destroying', runId: 'alice-down-20261124', updatedAt: '2026-11-24T18:00:00.000Z' });
-    expect(actionOf(plan(at('2026-11-24T22:15:00Z'), config, [dying], []), 'alice')).toMatchObject({ action: 'down', runId: 'alice-down-20261124-t1' });
+    expect(actionOf(plan(at('2026-11-24T22:15:00Z'), config, [dying], []), 'alice')).toMatchObject({
+      action: 'down',
+      runId: 'alice-down-20261124-t1',
+    });
   });
 
   it('keeps takeover names within the 80 characters and the characters an execution name allows', () => {

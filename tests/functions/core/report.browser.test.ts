@@ -33,7 +33,11 @@ describe('run report in Chromium', () => {
   }
 
   const count = (page: Page, key: string) => page.locator(`[data-count="${key}"] b`).textContent();
-  const left = (page: Page, selector: string) => page.locator(selector).first().evaluate((element) => element.getBoundingClientRect().left);
+  const left = (page: Page, selector: string) =>
+    page
+      .locator(selector)
+      .first()
+      .evaluate((element) => element.getBoundingClientRect().left);
 
   it('at 4 developers: header counts, late and failed rows coloured, the alive bar, hourly ticks, both views', async () => {
     const { page, requests, dialogs } = await open(sampleReport);
@@ -54,10 +58,13 @@ describe('run report in Chromium', () => {
     // alice's cluster is alive from her ready time to the start of her destroy, and the marks sit on the row.
     const alice = '.row[data-developer="alice"]';
     const box = (selector: string, nth = 0) =>
-      page.locator(selector).nth(nth).evaluate((element) => {
-        const r = element.getBoundingClientRect();
-        return { left: r.left, right: r.right, width: r.width };
-      });
+      page
+        .locator(selector)
+        .nth(nth)
+        .evaluate((element) => {
+          const r = element.getBoundingClientRect();
+          return { left: r.left, right: r.right, width: r.width };
+        });
     const alive = await box(`${alice} .alive`);
     const notifyUp = await box(`${alice} .seg[data-step="notify"]`);
     const destroy = await box(`${alice} .seg[data-step="destroy"]`);
@@ -83,8 +90,9 @@ describe('run report in Chromium', () => {
       expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThan(8);
     }
     // In UTC, carol (New York) moves right of alice (Berlin) by the six hours between them.
-    const hour = await page.locator('.axis-utc .tick').evaluateAll((ticks) =>
-      ticks[1]!.getBoundingClientRect().left - ticks[0]!.getBoundingClientRect().left);
+    const hour = await page
+      .locator('.axis-utc .tick')
+      .evaluateAll((ticks) => ticks[1]!.getBoundingClientRect().left - ticks[0]!.getBoundingClientRect().left);
     const shift = (await left(page, '.row[data-developer="carol"] .seg')) - (await left(page, `${alice} .seg`));
     expect(Math.abs(shift - 6.17 * hour)).toBeLessThan(hour / 4); // 13:45 against 07:35 UTC
     await expect(page.locator(`${alice} .end .t-u`).isVisible()).resolves.toBe(true);

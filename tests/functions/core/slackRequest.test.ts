@@ -28,7 +28,9 @@ const docNow = new Date(Number(DOC_TIMESTAMP) * 1000 + 60_000);
 describe('verifySlackRequest', () => {
   it('accepts Slack’s documented example request', () => {
     expect(slackSignature(DOC_SECRET, DOC_TIMESTAMP, DOC_BODY)).toBe(DOC_SIGNATURE);
-    expect(verifySlackRequest({ timestamp: DOC_TIMESTAMP, signature: DOC_SIGNATURE, rawBody: DOC_BODY }, DOC_SECRET, docNow)).toEqual({ ok: true });
+    expect(verifySlackRequest({ timestamp: DOC_TIMESTAMP, signature: DOC_SIGNATURE, rawBody: DOC_BODY }, DOC_SECRET, docNow)).toEqual({
+      ok: true,
+    });
   });
 
   it('refuses a body changed by one character, another secret, or a signature of another scheme', () => {
@@ -38,7 +40,10 @@ describe('verifySlackRequest', () => {
       reason: 'X-Slack-Signature does not match the request',
     });
     expect(verifySlackRequest(base, 'another-secret', docNow).ok).toBe(false);
-    expect(verifySlackRequest({ ...base, signature: DOC_SIGNATURE.replace('v0=', 'v1=') }, DOC_SECRET, docNow)).toMatchObject({ ok: false, reason: expect.stringContaining('not a v0 signature') });
+    expect(verifySlackRequest({ ...base, signature: DOC_SIGNATURE.replace('v0=', 'v1=') }, DOC_SECRET, docNow)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('not a v0 signature'),
+    });
     expect(verifySlackRequest({ ...base, signature: undefined }, DOC_SECRET, docNow).ok).toBe(false);
   });
 
@@ -50,25 +55,42 @@ describe('verifySlackRequest', () => {
     const now = new Date('2026-11-24T17:00:00Z');
     const nowSeconds = now.getTime() / 1000;
     expect(verifySlackRequest(signedAt(nowSeconds - 300), 's3cret', now)).toEqual({ ok: true });
-    expect(verifySlackRequest(signedAt(nowSeconds - 301), 's3cret', now)).toMatchObject({ ok: false, reason: expect.stringContaining('more than 5 minutes') });
+    expect(verifySlackRequest(signedAt(nowSeconds - 301), 's3cret', now)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('more than 5 minutes'),
+    });
     expect(verifySlackRequest(signedAt(nowSeconds + 301), 's3cret', now).ok).toBe(false);
-    expect(verifySlackRequest({ ...signedAt(nowSeconds), timestamp: '17:00' }, 's3cret', now)).toMatchObject({ ok: false, reason: expect.stringContaining('not Unix seconds') });
+    expect(verifySlackRequest({ ...signedAt(nowSeconds), timestamp: '17:00' }, 's3cret', now)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('not Unix seconds'),
+    });
   });
 
   it('never puts the secret or the expected signature into its reason', () => {
-    const result = verifySlackRequest({ timestamp: DOC_TIMESTAMP, signature: `v0=${'0'.repeat(64)}`, rawBody: DOC_BODY }, DOC_SECRET, docNow);
+    const result = verifySlackRequest(
+      { timestamp: DOC_TIMESTAMP, signature: `v0=${'0'.repeat(64)}`, rawBody: DOC_BODY },
+      DOC_SECRET,
+      docNow,
+    );
     expect(JSON.stringify(result)).not.toContain(DOC_SECRET);
     expect(JSON.stringify(result)).not.toContain(DOC_SIGNATURE.slice(3));
   });
 
   it('refuses everything when no secret is configured', () => {
-    expect(verifySlackRequest({ timestamp: DOC_TIMESTAMP, signature: slackSignature('', DOC_TIMESTAMP, DOC_BODY), rawBody: DOC_BODY }, '', docNow).ok).toBe(false);
+    expect(
+      verifySlackRequest(
+        { timestamp: DOC_TIMESTAMP, signature: slackSignature('', DOC_TIMESTAMP, DOC_BODY), rawBody: DOC_BODY },
+        '',
+        docNow,
+      ).ok,
+    ).toBe(false);
   });
 });
 
 describe('requestIdOf', () => {
   it('is the same for every delivery of one request body, and differs between requests', () => {
-    const body = (trigger: string) => new URLSearchParams({ command: '/turbo', text: 'down', user_id: 'U0ALICE001', trigger_id: trigger }).toString();
+    const body = (trigger: string) =>
+      new URLSearchParams({ command: '/turbo', text: 'down', user_id: 'U0ALICE001', trigger_id: trigger }).toString();
     expect(requestIdOf(body('1337.42.a'))).toMatch(/^[0-9a-f]{32}$/);
     expect(requestIdOf(body('1337.42.a'))).toBe(requestIdOf(body('1337.42.a')));
     expect(requestIdOf(body('1337.42.b'))).not.toBe(requestIdOf(body('1337.42.a')));
@@ -106,30 +128,52 @@ describe('parseCommand: the /turbo grammar', () => {
 
 describe('parseInteraction: the two body formats', () => {
   it('reads a slash command form body', () => {
-    const body = new URLSearchParams({ command: '/turbo', text: 'keep until 22:00', user_id: 'U0ALICE001', response_url: 'https://hooks.example/x' }).toString();
-    expect(parseInteraction(body)).toEqual({ kind: 'command', userId: 'U0ALICE001', command: { verb: 'keep', until: '22:00', target: undefined } });
+    const body = new URLSearchParams({
+      command: '/turbo',
+      text: 'keep until 22:00',
+      user_id: 'U0ALICE001',
+      response_url: 'https://hooks.example/x',
+    }).toString();
+    expect(parseInteraction(body)).toEqual({
+      kind: 'command',
+      userId: 'U0ALICE001',
+      command: { verb: 'keep', until: '22:00', target: undefined },
+    });
   });
 
   it('reads the warning’s buttons from a block_actions payload', () => {
     const payload = (actionId: string, value: object) =>
       new URLSearchParams({
-        payload: JSON.stringify({ type: 'block_actions', user: { id: 'U0OPSLEAD1' }, actions: [{ action_id: actionId, value: JSON.stringify(value), type: 'button' }] }),
+        payload: JSON.stringify({
+          type: 'block_actions',
+          user: { id: 'U0OPSLEAD1' },
+          actions: [{ action_id: actionId, value: JSON.stringify(value), type: 'button' }],
+        }),
       }).toString();
     expect(parseInteraction(payload(WARNING_ACTIONS.keep, { developer: 'alice', until: '22:00' }))).toEqual({
       kind: 'action',
       userId: 'U0OPSLEAD1',
       command: { verb: 'keep', until: '22:00', target: { name: 'alice' } },
     });
-    expect(parseInteraction(payload(WARNING_ACTIONS.destroy, { developer: 'alice' })).command).toEqual({ verb: 'down', target: { name: 'alice' } });
-    expect(() => parseInteraction(payload('someone_elses_button', { developer: 'alice' }))).toThrow("action someone_elses_button is not one of Turbo's buttons");
+    expect(parseInteraction(payload(WARNING_ACTIONS.destroy, { developer: 'alice' })).command).toEqual({
+      verb: 'down',
+      target: { name: 'alice' },
+    });
+    expect(() => parseInteraction(payload('someone_elses_button', { developer: 'alice' }))).toThrow(
+      "action someone_elses_button is not one of Turbo's buttons",
+    );
     expect(() => parseInteraction(payload(WARNING_ACTIONS.keep, { developer: 'alice', until: 'late' }))).toThrow('is not one of Turbo');
   });
 
   it('names what is missing or malformed', () => {
     expect(() => parseInteraction('text=up')).toThrow('the slash command has no user_id');
     expect(() => parseInteraction('payload=%7Bnot')).toThrow('the payload field is not JSON');
-    expect(() => parseInteraction(`payload=${encodeURIComponent('{"type":"view_submission"}')}`)).toThrow('payload type "view_submission" is not handled');
-    expect(() => parseInteraction(`payload=${encodeURIComponent('{"type":"block_actions","user":{"id":"U1"},"actions":[]}')}`)).toThrow('has no action');
+    expect(() => parseInteraction(`payload=${encodeURIComponent('{"type":"view_submission"}')}`)).toThrow(
+      'payload type "view_submission" is not handled',
+    );
+    expect(() => parseInteraction(`payload=${encodeURIComponent('{"type":"block_actions","user":{"id":"U1"},"actions":[]}')}`)).toThrow(
+      'has no action',
+    );
   });
 });
 
@@ -149,8 +193,14 @@ describe('authorize: self, ops, or a polite no', () => {
       ok: false,
       message: "Sorry, you can only act on your own environment, not bob's. Ops (<@U0OPSLEAD1>) can help.",
     });
-    expect(authorize(config, 'U0STRANGER', undefined)).toMatchObject({ ok: false, message: expect.stringMatching(/^Sorry, you have no Turbo environment/) });
-    expect(authorize(config, 'U0OPSLEAD1', { name: 'zed' })).toMatchObject({ ok: false, message: expect.stringContaining('"zed" is not in Turbo\'s roster') });
+    expect(authorize(config, 'U0STRANGER', undefined)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^Sorry, you have no Turbo environment/),
+    });
+    expect(authorize(config, 'U0OPSLEAD1', { name: 'zed' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('"zed" is not in Turbo\'s roster'),
+    });
   });
 });
 
@@ -162,7 +212,9 @@ describe('resolveRequest: words become the developer’s own dates and instants'
       ok: true,
       request: { verb: 'keep', until: '2026-11-24T21:00:00.000Z', capped: false },
     });
-    expect(resolveRequest(config, dev('carol'), { verb: 'keep', until: '22:00' }, tuesdayEvening)).toMatchObject({ request: { until: '2026-11-25T03:00:00.000Z' } });
+    expect(resolveRequest(config, dev('carol'), { verb: 'keep', until: '22:00' }, tuesdayEvening)).toMatchObject({
+      request: { until: '2026-11-25T03:00:00.000Z' },
+    });
   });
 
   it('caps a keep-alive at maxKeepUntil and says so', () => {
@@ -181,16 +233,29 @@ describe('resolveRequest: words become the developer’s own dates and instants'
   });
 
   it('skip tomorrow is the developer’s tomorrow: Wednesday in Berlin, already Thursday in Kolkata late on Wednesday UTC', () => {
-    expect(resolveRequest(config, dev('alice'), { verb: 'skip', when: 'tomorrow' }, tuesdayEvening)).toEqual({ ok: true, request: { verb: 'skip', date: '2026-11-25' } });
-    expect(resolveRequest(config, dev('dave'), { verb: 'skip', when: 'tomorrow' }, new Date('2026-11-25T20:00:00Z'))).toMatchObject({ request: { date: '2026-11-27' } });
+    expect(resolveRequest(config, dev('alice'), { verb: 'skip', when: 'tomorrow' }, tuesdayEvening)).toEqual({
+      ok: true,
+      request: { verb: 'skip', date: '2026-11-25' },
+    });
+    expect(resolveRequest(config, dev('dave'), { verb: 'skip', when: 'tomorrow' }, new Date('2026-11-25T20:00:00Z'))).toMatchObject({
+      request: { date: '2026-11-27' },
+    });
   });
 
   it('refuses to skip a past date, but today is fine', () => {
-    expect(resolveRequest(config, dev('alice'), { verb: 'skip', when: { date: '2026-11-23' } }, tuesdayEvening)).toMatchObject({ ok: false, message: expect.stringContaining('in the past') });
-    expect(resolveRequest(config, dev('alice'), { verb: 'skip', when: { date: '2026-11-24' } }, tuesdayEvening)).toMatchObject({ ok: true });
+    expect(resolveRequest(config, dev('alice'), { verb: 'skip', when: { date: '2026-11-23' } }, tuesdayEvening)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('in the past'),
+    });
+    expect(resolveRequest(config, dev('alice'), { verb: 'skip', when: { date: '2026-11-24' } }, tuesdayEvening)).toMatchObject({
+      ok: true,
+    });
   });
 
   it('help answers with the usage', () => {
-    expect(resolveRequest(config, dev('alice'), { verb: 'help' }, tuesdayEvening)).toMatchObject({ ok: false, message: expect.stringContaining('Usage: /turbo') });
+    expect(resolveRequest(config, dev('alice'), { verb: 'help' }, tuesdayEvening)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('Usage: /turbo'),
+    });
   });
 });

@@ -1,10 +1,28 @@
-import { executionNameFor, MAX_WEBHOOK_BODY_BYTES, parseWebhookBody, pushChangesNothing, tokenMatches } from '../../../functions/core/webhook';
+import {
+  executionNameFor,
+  MAX_WEBHOOK_BODY_BYTES,
+  parseWebhookBody,
+  pushChangesNothing,
+  tokenMatches,
+} from '../../../functions/core/webhook';
 
 /** A Docker Hub push payload as documented (docs.docker.com/docker-hub/repos/manage/webhooks/). */
 const dockerHubPayload = {
   callback_url: 'https://registry.hub.example/u/acme/turbo-notes/hook/2141b5bi5i5b02bec211i4eeih0242eg11000a/',
   push_data: { pushed_at: 1764064800, pusher: 'acme-ci', tag: '1.3.0' },
-  repository: { comment_count: 0, date_created: 1700000000, description: '', is_official: false, is_private: false, name: 'turbo-notes', namespace: 'acme', owner: 'acme', repo_name: 'acme/turbo-notes', star_count: 0, status: 'Active' },
+  repository: {
+    comment_count: 0,
+    date_created: 1700000000,
+    description: '',
+    is_official: false,
+    is_private: false,
+    name: 'turbo-notes',
+    namespace: 'acme',
+    owner: 'acme',
+    repo_name: 'acme/turbo-notes',
+    star_count: 0,
+    status: 'Active',
+  },
 };
 
 /**
@@ -60,7 +78,10 @@ describe('parseWebhookBody', () => {
       ok: true,
       push: { repository: 'acme/turbo-notes', tag: '1.3.0', pushed: '1764064800', source: 'dockerhub' },
     });
-    expect(parseWebhookBody('{"repository":"acme/turbo-mongo","tag":"1.3.0"}', false)).toEqual({ ok: true, push: { repository: 'acme/turbo-mongo', tag: '1.3.0', source: 'pipeline' } });
+    expect(parseWebhookBody('{"repository":"acme/turbo-mongo","tag":"1.3.0"}', false)).toEqual({
+      ok: true,
+      push: { repository: 'acme/turbo-mongo', tag: '1.3.0', source: 'pipeline' },
+    });
     const base64 = Buffer.from('{"repository":"acme/turbo-mongo","tag":"1.3.0"}').toString('base64');
     expect(parseWebhookBody(base64, true)).toMatchObject({ ok: true, push: { repository: 'acme/turbo-mongo' } });
   });
@@ -117,8 +138,16 @@ describe('parseWebhookBody', () => {
   });
 
   it('refuses malformed or misshapen bodies with 400, naming the field and the value', () => {
-    expect(parseWebhookBody(undefined, false)).toMatchObject({ ok: false, status: 400, message: expect.stringContaining('the body is empty') });
-    expect(parseWebhookBody('{"repository": ', false)).toMatchObject({ ok: false, status: 400, message: expect.stringMatching(/^the body is not valid JSON \(/) });
+    expect(parseWebhookBody(undefined, false)).toMatchObject({
+      ok: false,
+      status: 400,
+      message: expect.stringContaining('the body is empty'),
+    });
+    expect(parseWebhookBody('{"repository": ', false)).toMatchObject({
+      ok: false,
+      status: 400,
+      message: expect.stringMatching(/^the body is not valid JSON \(/),
+    });
     expect(parseWebhookBody('[1,2]', false)).toMatchObject({ status: 400, message: 'the body must be a JSON object (got [1,2])' });
     expect(parseWebhookBody('{"repository":"docker.example/acme/x","tag":"1.0.0"}', false)).toMatchObject({
       status: 400,
@@ -164,18 +193,28 @@ describe('executionNameFor', () => {
 });
 
 describe('pushChangesNothing', () => {
-  const settings = { images: { frontend: 'acme/turbo-notes', mongo: 'acme/turbo-mongo' }, mongoPolicy: 'manual' as const, includePrerelease: false };
+  const settings = {
+    images: { frontend: 'acme/turbo-notes', mongo: 'acme/turbo-mongo' },
+    mongoPolicy: 'manual' as const,
+    includePrerelease: false,
+  };
 
   it('lets a release of a synced image through', () => {
     expect(pushChangesNothing({ repository: 'acme/turbo-notes', tag: '1.4.2' }, settings)).toBeUndefined();
     expect(pushChangesNothing({ repository: 'acme/turbo-mongo', tag: '7.0.15' }, { ...settings, mongoPolicy: 'follow' })).toBeUndefined();
-    expect(pushChangesNothing({ repository: 'acme/turbo-notes', tag: '1.5.0-rc.1' }, { ...settings, includePrerelease: true })).toBeUndefined();
+    expect(
+      pushChangesNothing({ repository: 'acme/turbo-notes', tag: '1.5.0-rc.1' }, { ...settings, includePrerelease: true }),
+    ).toBeUndefined();
   });
 
   it.each([
     ['acme/turbo-notes', 'sha-1a2b3c4', 'tag sha-1a2b3c4 is not a SemVer version such as 1.4.2: image-sync rolls only releases'],
     ['acme/turbo-notes', 'latest', 'tag latest is not a SemVer version such as 1.4.2: image-sync rolls only releases'],
-    ['acme/turbo-notes', '1.5.0-rc.1', 'tag 1.5.0-rc.1 is a pre-release and imageSync.includePrerelease is false: image-sync rolls only releases'],
+    [
+      'acme/turbo-notes',
+      '1.5.0-rc.1',
+      'tag 1.5.0-rc.1 is a pre-release and imageSync.includePrerelease is false: image-sync rolls only releases',
+    ],
     ['acme/turbo-mongo', '7.0.15', 'acme/turbo-mongo is left alone by image-sync (imageSync.mongoPolicy is manual): update it by hand'],
   ])('says why a push of %s:%s changes nothing', (repository, tag, why) => {
     expect(pushChangesNothing({ repository, tag }, settings)).toBe(why);

@@ -64,14 +64,33 @@ function bind(overrides: Partial<Deps> & { config?: TurboConfig }) {
   bindTestDeps(config, ports);
 }
 
-const activeCluster = (name: string): ClusterInfo => ({ name, status: 'ACTIVE', endpoint: `https://${name}.example`, certificateAuthority: 'Q0E=', nodegroupStatus: 'ACTIVE', tags: {} });
+const activeCluster = (name: string): ClusterInfo => ({
+  name,
+  status: 'ACTIVE',
+  endpoint: `https://${name}.example`,
+  certificateAuthority: 'Q0E=',
+  nodegroupStatus: 'ACTIVE',
+  tags: {},
+});
 
 describe('ListReadyEnvironments', () => {
   it('lists only ready environments, by developer, the first imageSync.canary.clusters of them as the canary', async () => {
-    const record = (developer: string, status: EnvironmentRecord['status']): EnvironmentRecord => ({ developer, status, clusterName: `turbo-${developer}`, updatedAt: '2026-11-25T08:00:00Z' });
-    bind({ store: { list: async () => [record('carol', 'ready'), record('bob', 'destroyed'), record('alice', 'ready'), record('dave', 'provisioning')] } as unknown as Deps['store'] });
+    const record = (developer: string, status: EnvironmentRecord['status']): EnvironmentRecord => ({
+      developer,
+      status,
+      clusterName: `turbo-${developer}`,
+      updatedAt: '2026-11-25T08:00:00Z',
+    });
+    bind({
+      store: {
+        list: async () => [record('carol', 'ready'), record('bob', 'destroyed'), record('alice', 'ready'), record('dave', 'provisioning')],
+      } as unknown as Deps['store'],
+    });
     await expect(listReadyEnvironments({}, context)).resolves.toEqual({
-      canary: [{ developer: 'alice', clusterName: 'turbo-alice' }, { developer: 'carol', clusterName: 'turbo-carol' }],
+      canary: [
+        { developer: 'alice', clusterName: 'turbo-alice' },
+        { developer: 'carol', clusterName: 'turbo-carol' },
+      ],
       rest: [],
       count: 2,
     });
@@ -99,7 +118,10 @@ describe('ResolveImages', () => {
   it('resolves MongoDB too when it follows, and fails clearly when an image has no release', async () => {
     const { registry } = registryWith({ 'acme/turbo-notes': ['1.3.0'], 'acme/turbo-mongo': ['sha-abcdef1'] });
     bind({ registry, config: { ...baseConfig, imageSync: { ...baseConfig.imageSync, mongoPolicy: 'follow' } } });
-    await expect(resolveImages({}, context)).rejects.toMatchObject({ name: 'Turbo.NoRelease', message: 'acme/turbo-mongo has no released SemVer tag among its 1 tags' });
+    await expect(resolveImages({}, context)).rejects.toMatchObject({
+      name: 'Turbo.NoRelease',
+      message: 'acme/turbo-mongo has no released SemVer tag among its 1 tags',
+    });
   });
 });
 
@@ -117,8 +139,16 @@ describe('RollOut and CheckRollout', () => {
     bind({ clusters, kubeFor });
 
     const rolled = (await rollOut(input, context)) as Record<string, any>;
-    expect(rolled).toMatchObject({ state: 'rolling', watch: ['frontend'], attempt: 0, waitSeconds: 15, changes: [{ image: 'frontend', from: 'acme/turbo-notes:1.2.0', fromTag: '1.2.0', to: NEW_REF, toTag: '1.3.0' }] });
-    expect(patches).toEqual([{ ref: expect.objectContaining({ kind: 'Deployment', name: 'frontend', container: 'frontend' }), image: NEW_REF }]);
+    expect(rolled).toMatchObject({
+      state: 'rolling',
+      watch: ['frontend'],
+      attempt: 0,
+      waitSeconds: 15,
+      changes: [{ image: 'frontend', from: 'acme/turbo-notes:1.2.0', fromTag: '1.2.0', to: NEW_REF, toTag: '1.3.0' }],
+    });
+    expect(patches).toEqual([
+      { ref: expect.objectContaining({ kind: 'Deployment', name: 'frontend', container: 'frontend' }), image: NEW_REF },
+    ]);
     expect(connected[0]).toEqual({ name: 'turbo-alice', endpoint: 'https://turbo-alice.example', certificateAuthority: 'Q0E=' });
 
     const check = { developer: 'alice', clusterName: 'turbo-alice', watch: rolled.watch, since: rolled.since };
@@ -147,7 +177,9 @@ describe('RollOut and CheckRollout', () => {
     bind({ clusters, kubeFor: connectTo(kube).kubeFor });
     await rollOut(input, context);
     const since = new Date(Date.now() - 901_000).toISOString();
-    await expect(checkRollout({ developer: 'alice', clusterName: 'turbo-alice', watch: ['frontend'], since, attempt: 3 }, context)).rejects.toMatchObject({
+    await expect(
+      checkRollout({ developer: 'alice', clusterName: 'turbo-alice', watch: ['frontend'], since, attempt: 3 }, context),
+    ).rejects.toMatchObject({
       name: 'Turbo.RolloutFailed',
       message: expect.stringContaining('(deadline 900 s): 1 of 2 replicas updated'),
     });
@@ -156,7 +188,11 @@ describe('RollOut and CheckRollout', () => {
   it('skips an environment whose cluster is not ACTIVE, touching nothing', async () => {
     const { kube, patches } = fakeKube('acme/turbo-notes:1.2.0');
     bind({ clusters: { ...clusters, describe: async (name) => ({ name, status: 'ABSENT', tags: {} }) }, kubeFor: connectTo(kube).kubeFor });
-    await expect(rollOut(input, context)).resolves.toMatchObject({ state: 'skipped', reason: 'cluster turbo-alice is ABSENT with no endpoint', watch: [] });
+    await expect(rollOut(input, context)).resolves.toMatchObject({
+      state: 'skipped',
+      reason: 'cluster turbo-alice is ABSENT with no endpoint',
+      watch: [],
+    });
     expect(patches).toHaveLength(0);
   });
 

@@ -48,7 +48,8 @@ describe('ImageWebhook', () => {
     bindTestDeps(config, { workflows: fake.workflows, secrets: { get: async (name) => (secretReads.push(name), TOKEN) } });
   });
 
-  const call = (token: string | undefined, body: string | undefined) => handler(event(token, body), context) as Promise<{ statusCode: number; body: string }>;
+  const call = (token: string | undefined, body: string | undefined) =>
+    handler(event(token, body), context) as Promise<{ statusCode: number; body: string }>;
 
   const dockerHubPush = (pushedAt: number) =>
     JSON.stringify({ push_data: { tag: '1.3.0', pusher: 'ci', pushed_at: pushedAt }, repository: { repo_name: 'acme/turbo-notes' } });
@@ -117,12 +118,19 @@ describe('ImageWebhook', () => {
   it('ignores a push of an image that is not in the config', async () => {
     const answer = await call(TOKEN, '{"repository":"other/thing","tag":"1.0.0"}');
     expect(answer.statusCode).toBe(202);
-    expect(JSON.parse(answer.body)).toEqual({ outcome: 'ignored', message: 'other/thing is not one of the configured images (acme/turbo-notes, acme/turbo-mongo)' });
+    expect(JSON.parse(answer.body)).toEqual({
+      outcome: 'ignored',
+      message: 'other/thing is not one of the configured images (acme/turbo-notes, acme/turbo-mongo)',
+    });
     expect(executions.size).toBe(0);
   });
 
   it('never puts the token in its answers', async () => {
-    const answers = await Promise.all([call(TOKEN, '{"repository":"acme/turbo-notes","tag":"1.3.0"}'), call(TOKEN, '{}'), call('nope', '{}')]);
+    const answers = await Promise.all([
+      call(TOKEN, '{"repository":"acme/turbo-notes","tag":"1.3.0"}'),
+      call(TOKEN, '{}'),
+      call('nope', '{}'),
+    ]);
     for (const answer of answers) expect(JSON.stringify(answer)).not.toContain(TOKEN);
     expect(JSON.stringify([...executions.values()])).not.toContain(TOKEN);
   });

@@ -21,7 +21,13 @@ function itemsOf(cloud: MemoryCloud, result: { key: string | null }): { develope
 function cloudWithoutNetwork(): MemoryCloud {
   const cloud = new MemoryCloud(config.region);
   cloud.secretValues.delete(NETWORK_VPC_PARAMETER);
-  bindTestDeps(config, { store: cloud.store, clusters: cloud.clusters, notifier: cloud.notifier, secrets: cloud.secrets, plans: cloud.plans });
+  bindTestDeps(config, {
+    store: cloud.store,
+    clusters: cloud.clusters,
+    notifier: cloud.notifier,
+    secrets: cloud.secrets,
+    plans: cloud.plans,
+  });
   return cloud;
 }
 
@@ -46,7 +52,13 @@ describe('PlanActions without the shared network', () => {
 
   it('still destroys: a down needs no network', async () => {
     const cloud = cloudWithoutNetwork();
-    cloud.records.set('alice', { developer: 'alice', clusterName: 'turbo-alice', status: 'ready', runId: 'alice-up-20261124', updatedAt: MORNING });
+    cloud.records.set('alice', {
+      developer: 'alice',
+      clusterName: 'turbo-alice',
+      status: 'ready',
+      runId: 'alice-up-20261124',
+      updatedAt: MORNING,
+    });
     const result = await handler({ time: '2026-11-24T18:30:00Z', execution: 'reconcile-test' }, context);
     expect(itemsOf(cloud, result).map((action) => [action.developer, action.action])).toContainEqual(['alice', 'down']);
   });
@@ -60,9 +72,11 @@ describe('PlanActions without the shared network', () => {
   });
 
   it('reads the parameter that infra-tf/network publishes, under the prefix serverless.yml grants', () => {
-    const prefix = parse(readFileSync(join(__dirname, '../../../serverless.yml'), 'utf8').replace(/!(Sub|GetAtt|Ref)\b/g, ''))
-      .custom.codebuild.networkParameterPrefix as string;
+    const prefix = parse(readFileSync(join(__dirname, '../../../serverless.yml'), 'utf8').replace(/!(Sub|GetAtt|Ref)\b/g, '')).custom
+      .codebuild.networkParameterPrefix as string;
     expect(NETWORK_VPC_PARAMETER).toBe(`${prefix}/vpc-id`);
-    expect(readFileSync(join(__dirname, '../../../infra-tf/network/main.tf'), 'utf8')).toMatch(/name += "\$\{var\.parameter_prefix\}\/vpc-id"/);
+    expect(readFileSync(join(__dirname, '../../../infra-tf/network/main.tf'), 'utf8')).toMatch(
+      /name += "\$\{var\.parameter_prefix\}\/vpc-id"/,
+    );
   });
 });

@@ -33,7 +33,13 @@ function statusChange(status: string, fields: Record<string, unknown> = {}) {
       status,
       startDate: 1795505700000,
       stopDate: 1795520100000,
-      input: JSON.stringify({ developer: 'alice', action: 'up', runId: 'alice-up-20261124', clusterName: 'turbo-alice', expiresAt: '2026-11-24T18:00:00.000Z' }),
+      input: JSON.stringify({
+        developer: 'alice',
+        action: 'up',
+        runId: 'alice-up-20261124',
+        clusterName: 'turbo-alice',
+        expiresAt: '2026-11-24T18:00:00.000Z',
+      }),
       inputDetails: { included: true },
       output: null,
       error: null,
@@ -51,7 +57,15 @@ describe('RecordExecutionEnd', () => {
     cloud = new MemoryCloud(config.region);
     cloud.knowSlackUser(alice.slackUserId, 'alice');
     bindTestDeps(config, { store: cloud.store, notifier: cloud.notifier });
-    await cloud.store.claim({ developer: 'alice', clusterName: 'turbo-alice', action: 'up', runId: 'alice-up-20261124', executionArn: ARN, now: '2026-11-24T07:35:00.000Z', staleBefore: '2026-11-24T03:35:00.000Z' });
+    await cloud.store.claim({
+      developer: 'alice',
+      clusterName: 'turbo-alice',
+      action: 'up',
+      runId: 'alice-up-20261124',
+      executionArn: ARN,
+      now: '2026-11-24T07:35:00.000Z',
+      staleBefore: '2026-11-24T03:35:00.000Z',
+    });
   });
 
   it('records a timed-out run as failed and tells ops and the developer once, however often the event comes', async () => {
@@ -60,7 +74,11 @@ describe('RecordExecutionEnd', () => {
     expect(first).toMatchObject({ reported: true, status: 'TIMED_OUT', ops: 'sent', developer: 'sent' });
     expect(again).toMatchObject({ reported: true, ops: 'already-sent', developer: 'already-sent' });
     const record = await cloud.store.get('alice');
-    expect(record).toMatchObject({ status: 'failed', runId: 'alice-up-20261124', lastError: 'States.Timeout: the run did not finish within 4 h and was stopped' });
+    expect(record).toMatchObject({
+      status: 'failed',
+      runId: 'alice-up-20261124',
+      lastError: 'States.Timeout: the run did not finish within 4 h and was stopped',
+    });
     expect(opsMessages()).toHaveLength(1);
     expect(dms()).toHaveLength(1);
     expect(JSON.stringify(opsMessages()[0]!.blocks)).toContain('did not finish within 4 h');
@@ -82,14 +100,24 @@ describe('RecordExecutionEnd', () => {
 
   it('does not touch a record another run has taken over', async () => {
     await cloud.store.update('alice', 'alice-up-20261124', { updatedAt: '2026-11-24T07:40:00.000Z' });
-    await cloud.store.claim({ developer: 'alice', clusterName: 'turbo-alice', action: 'up', runId: 'alice-up-20261124-t1', executionArn: `${ARN}-t1`, now: '2026-11-24T12:00:00.000Z', staleBefore: '2026-11-24T08:00:00.000Z' });
+    await cloud.store.claim({
+      developer: 'alice',
+      clusterName: 'turbo-alice',
+      action: 'up',
+      runId: 'alice-up-20261124-t1',
+      executionArn: `${ARN}-t1`,
+      now: '2026-11-24T12:00:00.000Z',
+      staleBefore: '2026-11-24T08:00:00.000Z',
+    });
     const answer = await handler(statusChange('TIMED_OUT'), context);
     expect(answer).toEqual({ reported: false, why: "another run owns alice's record" });
-    expect((await cloud.store.get('alice'))).toMatchObject({ status: 'provisioning', runId: 'alice-up-20261124-t1' });
+    expect(await cloud.store.get('alice')).toMatchObject({ status: 'provisioning', runId: 'alice-up-20261124-t1' });
     expect(cloud.outbox).toEqual([]);
   });
 
   it('refuses an event without the run in its input, naming the field', async () => {
-    await expect(handler(statusChange('TIMED_OUT', { input: JSON.stringify({ developer: 'Alice!' }) }), context)).rejects.toThrow(/developer: must be a DNS-1123 label/);
+    await expect(handler(statusChange('TIMED_OUT', { input: JSON.stringify({ developer: 'Alice!' }) }), context)).rejects.toThrow(
+      /developer: must be a DNS-1123 label/,
+    );
   });
 });

@@ -34,7 +34,8 @@ describe('image-sync reports to the ops channel', () => {
 
   it('tells NoRelease once, not on every 10-minute run before the first release', async () => {
     const answers = [];
-    for (let run = 0; run < 6; run += 1) answers.push(await reportFailure({ error: noRelease(run), executionArn: executionArn(run), workflow: 'image-sync' }, context));
+    for (let run = 0; run < 6; run += 1)
+      answers.push(await reportFailure({ error: noRelease(run), executionArn: executionArn(run), workflow: 'image-sync' }, context));
     expect(ops()).toHaveLength(1);
     expect(ops()[0]!.text).toContain('The image-sync run failed');
     expect(JSON.stringify(ops()[0]!.blocks)).toContain('no released SemVer tag');
@@ -42,7 +43,10 @@ describe('image-sync reports to the ops channel', () => {
   });
 
   it('posts nothing for a run that changed nothing, and says why', async () => {
-    const answer = await summary(1, [{ developer: 'alice', outcome: 'current' }, { developer: 'bob', outcome: 'current' }]);
+    const answer = await summary(1, [
+      { developer: 'alice', outcome: 'current' },
+      { developer: 'bob', outcome: 'current' },
+    ]);
     expect(answer).toEqual({ reported: false, why: 'nothing changed: 2 environment(s) already run frontend 1.3.0, 0 skipped' });
     expect(ops()).toEqual([]);
   });
@@ -50,11 +54,17 @@ describe('image-sync reports to the ops channel', () => {
   it('posts every roll, and the same rollout failure once until a run without failures', async () => {
     const stuck: Outcome = { developer: 'carol', outcome: 'failed', reason: 'rollout of frontend stuck after 901 s' };
     await summary(1, [{ developer: 'alice', outcome: 'rolled' }, stuck]);
-    await summary(2, [{ developer: 'alice', outcome: 'current' }, { ...stuck, reason: 'rollout of frontend stuck after 1501 s' }]);
+    await summary(2, [
+      { developer: 'alice', outcome: 'current' },
+      { ...stuck, reason: 'rollout of frontend stuck after 1501 s' },
+    ]);
     await summary(3, [{ developer: 'alice', outcome: 'current' }, stuck]);
     expect(ops()).toHaveLength(1);
     // carol recovers, then fails again: that is news.
-    await summary(4, [{ developer: 'alice', outcome: 'current' }, { developer: 'carol', outcome: 'current' }]);
+    await summary(4, [
+      { developer: 'alice', outcome: 'current' },
+      { developer: 'carol', outcome: 'current' },
+    ]);
     await summary(5, [{ developer: 'alice', outcome: 'current' }, stuck]);
     expect(ops()).toHaveLength(2);
     // A reconcile failure is told every time, as before.
@@ -65,7 +75,14 @@ describe('image-sync reports to the ops channel', () => {
 
   it(`remembers at most ${MAX_FAILURE_KEYS} distinct failures, and never lists the ops record as a developer`, async () => {
     for (let run = 0; run < 3 * MAX_FAILURE_KEYS; run += 1) {
-      await reportFailure({ error: { Error: 'Turbo.TransientError', Cause: `Docker Hub answered 503 (${'x'.repeat(run)})` }, executionArn: executionArn(run), workflow: 'image-sync' }, context);
+      await reportFailure(
+        {
+          error: { Error: 'Turbo.TransientError', Cause: `Docker Hub answered 503 (${'x'.repeat(run)})` },
+          executionArn: executionArn(run),
+          workflow: 'image-sync',
+        },
+        context,
+      );
       expect((await cloud.store.get(OPS_RECORD))?.notified?.length ?? 0).toBeLessThanOrEqual(MAX_FAILURE_KEYS);
     }
     expect(ops()).toHaveLength(3 * MAX_FAILURE_KEYS);

@@ -25,13 +25,18 @@ function ports(): InteractionPorts & { queued: SelfServiceTask[] } {
 function signed(body: string, overrides: { secret?: string; timestamp?: string; base64?: boolean } = {}) {
   const timestamp = overrides.timestamp ?? nowSeconds;
   return {
-    headers: { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': slackSignature(overrides.secret ?? SECRET, timestamp, body), 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': slackSignature(overrides.secret ?? SECRET, timestamp, body),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: overrides.base64 ? Buffer.from(body).toString('base64') : body,
     isBase64Encoded: overrides.base64 ?? false,
   };
 }
 
-const command = (text: string, userId = 'U0ALICE001') => new URLSearchParams({ command: '/turbo', text, user_id: userId, response_url: 'https://hooks.example/r' }).toString();
+const command = (text: string, userId = 'U0ALICE001') =>
+  new URLSearchParams({ command: '/turbo', text, user_id: userId, response_url: 'https://hooks.example/r' }).toString();
 const ephemeralText = (response: unknown) => JSON.parse((response as { body: string }).body).text as string;
 
 describe('SlackInteraction', () => {
@@ -53,7 +58,10 @@ describe('SlackInteraction', () => {
     const p = ports();
     const response = await interact(signed(command('keep until 22:00'), { base64: true }), p);
     expect(response).toMatchObject({ statusCode: 200 });
-    expect(JSON.parse((response as { body: string }).body)).toEqual({ response_type: 'ephemeral', text: "On it: keep for alice. I'll send you a DM when it is done." });
+    expect(JSON.parse((response as { body: string }).body)).toEqual({
+      response_type: 'ephemeral',
+      text: "On it: keep for alice. I'll send you a DM when it is done.",
+    });
     expect(p.queued).toEqual([
       {
         developer: 'alice',
@@ -75,7 +83,11 @@ describe('SlackInteraction', () => {
 
   it('lets ops act on anyone, including by the warning’s Destroy now button (empty 200)', async () => {
     const p = ports();
-    const payload = JSON.stringify({ type: 'block_actions', user: { id: 'U0OPSLEAD1' }, actions: [{ action_id: WARNING_ACTIONS.destroy, value: JSON.stringify({ developer: 'bob' }) }] });
+    const payload = JSON.stringify({
+      type: 'block_actions',
+      user: { id: 'U0OPSLEAD1' },
+      actions: [{ action_id: WARNING_ACTIONS.destroy, value: JSON.stringify({ developer: 'bob' }) }],
+    });
     const response = await interact(signed(new URLSearchParams({ payload }).toString()), p);
     expect(response).toEqual({ statusCode: 200, body: '' });
     expect(p.queued).toEqual([expect.objectContaining({ developer: 'bob', request: { verb: 'down' }, requestedBy: 'slack:U0OPSLEAD1' })]);
@@ -84,7 +96,9 @@ describe('SlackInteraction', () => {
   it('answers a malformed command with what was wrong and the usage, queuing nothing', async () => {
     const p = ports();
     expect(ephemeralText(await interact(signed(command('keep 22:00')), p))).toMatch(/^"keep" needs "until HH:MM".*Usage: \/turbo/);
-    expect(ephemeralText(await interact(signed(command('keep until 17:00')), p))).toBe('It is already past 17:00 in Europe/Berlin: nothing to keep until today.');
+    expect(ephemeralText(await interact(signed(command('keep until 17:00')), p))).toBe(
+      'It is already past 17:00 in Europe/Berlin: nothing to keep until today.',
+    );
     expect(p.queued).toEqual([]);
   });
 

@@ -62,8 +62,20 @@ describe('SlackWork against a real DynamoDB API (dynalite)', () => {
   });
 
   const readyRecord = async () => {
-    await ports.store.claim({ developer: 'alice', clusterName: 'turbo-alice', action: 'up', runId: 'alice-up-20261124', executionArn: 'x', now: '2026-11-24T07:35:00.000Z', staleBefore: '2026-11-24T03:35:00.000Z' });
-    await ports.store.update('alice', 'alice-up-20261124', { status: 'ready', readyAt: '2026-11-24T07:55:00.000Z', expiresAt: '2026-11-24T18:00:00.000Z' });
+    await ports.store.claim({
+      developer: 'alice',
+      clusterName: 'turbo-alice',
+      action: 'up',
+      runId: 'alice-up-20261124',
+      executionArn: 'x',
+      now: '2026-11-24T07:35:00.000Z',
+      staleBefore: '2026-11-24T03:35:00.000Z',
+    });
+    await ports.store.update('alice', 'alice-up-20261124', {
+      status: 'ready',
+      readyAt: '2026-11-24T07:55:00.000Z',
+      expiresAt: '2026-11-24T18:00:00.000Z',
+    });
   };
 
   it('keep: writes the keep-alive with who asked and when, and answers by DM in the developer’s zone', async () => {
@@ -72,8 +84,12 @@ describe('SlackWork against a real DynamoDB API (dynalite)', () => {
     expect(result.outcome).toBe('done');
     const record = await ports.store.get('alice');
     expect(record).toMatchObject({ keepUntil: '2026-11-24T21:00:00.000Z', status: 'ready', runId: 'alice-up-20261124' });
-    expect(record?.audit).toEqual([{ at: '2026-11-24T17:35:00.000Z', by: 'slack:U0ALICE001', action: 'keep until 2026-11-24T21:00:00.000Z' }]);
-    expect(dms).toEqual([{ to: 'U0ALICE001', message: expect.objectContaining({ text: "Kept alice's cluster until 22:00 Europe/Berlin (Tue 24 Nov)." }) }]);
+    expect(record?.audit).toEqual([
+      { at: '2026-11-24T17:35:00.000Z', by: 'slack:U0ALICE001', action: 'keep until 2026-11-24T21:00:00.000Z' },
+    ]);
+    expect(dms).toEqual([
+      { to: 'U0ALICE001', message: expect.objectContaining({ text: "Kept alice's cluster until 22:00 Europe/Berlin (Tue 24 Nov)." }) },
+    ]);
   });
 
   it('a retried invocation of the same task changes nothing twice and starts nothing twice', async () => {
@@ -87,8 +103,12 @@ describe('SlackWork against a real DynamoDB API (dynalite)', () => {
   it('Destroy now during working hours: a manual down run, and today becomes a skip day so reconcile does not bring it back', async () => {
     await readyRecord();
     const result = await work(task({ verb: 'down' }), ports);
-    expect(started).toEqual([{ developer: 'alice', action: 'down', runId: 'alice-down-20261124-manual-1835', clusterName: 'turbo-alice', expiresAt: null }]);
-    expect(result.executionArn).toBe('arn:aws:states:eu-west-1:123456789012:execution:turbo-ci-environment:alice-down-20261124-manual-1835');
+    expect(started).toEqual([
+      { developer: 'alice', action: 'down', runId: 'alice-down-20261124-manual-1835', clusterName: 'turbo-alice', expiresAt: null },
+    ]);
+    expect(result.executionArn).toBe(
+      'arn:aws:states:eu-west-1:123456789012:execution:turbo-ci-environment:alice-down-20261124-manual-1835',
+    );
     expect((await ports.store.get('alice'))?.skipDates).toEqual(['2026-11-24']);
   });
 
@@ -99,10 +119,22 @@ describe('SlackWork against a real DynamoDB API (dynalite)', () => {
   });
 
   it('up inside the day starts a manual run with today’s expiry, and un-skips today', async () => {
-    await ports.store.amend('alice', { clusterName: 'turbo-alice', addSkipDate: '2026-11-24', audit: { at: '2026-11-24T06:00:00.000Z', by: 'slack:U0ALICE001', action: 'skip 2026-11-24' } });
+    await ports.store.amend('alice', {
+      clusterName: 'turbo-alice',
+      addSkipDate: '2026-11-24',
+      audit: { at: '2026-11-24T06:00:00.000Z', by: 'slack:U0ALICE001', action: 'skip 2026-11-24' },
+    });
     const result = await work(task({ verb: 'up' }, '2026-11-24T12:00:00.000Z'), ports);
     expect(result.outcome).toBe('done');
-    expect(started).toEqual([{ developer: 'alice', action: 'up', runId: 'alice-up-20261124-manual-1300', clusterName: 'turbo-alice', expiresAt: '2026-11-24T18:00:00.000Z' }]);
+    expect(started).toEqual([
+      {
+        developer: 'alice',
+        action: 'up',
+        runId: 'alice-up-20261124-manual-1300',
+        clusterName: 'turbo-alice',
+        expiresAt: '2026-11-24T18:00:00.000Z',
+      },
+    ]);
     expect((await ports.store.get('alice'))?.skipDates ?? []).toEqual([]);
   });
 
@@ -118,7 +150,9 @@ describe('SlackWork against a real DynamoDB API (dynalite)', () => {
     await readyRecord();
     await work(task({ verb: 'skip', date: '2026-11-25' }), ports);
     const status = await work(task({ verb: 'status' }, '2026-11-24T17:36:00.000Z'), ports);
-    expect(status.message).toBe('alice: *ready* since 08:55 Europe/Berlin (Tue 24 Nov); destroyed at 19:00 Europe/Berlin (Tue 24 Nov); skipping 2026-11-25');
+    expect(status.message).toBe(
+      'alice: *ready* since 08:55 Europe/Berlin (Tue 24 Nov); destroyed at 19:00 Europe/Berlin (Tue 24 Nov); skipping 2026-11-25',
+    );
   });
 
   it('replies once to a Slack request delivered twice (the second with X-Slack-Retry-Num: 1), however often it runs', async () => {

@@ -9,7 +9,7 @@ const config = loadConfigText(readFileSync(join(__dirname, '../../../turbo.confi
 const context = { functionName: 'weeklyReport', awsRequestId: 'test' } as never;
 
 describe('WeeklyCostReport', () => {
-  it('adds up each developer\'s recorded cluster lives over the past week and tells the ops channel', async () => {
+  it("adds up each developer's recorded cluster lives over the past week and tells the ops channel", async () => {
     const cloud = new MemoryCloud(config.region);
     bindTestDeps(config, { store: cloud.store, notifier: cloud.notifier });
     cloud.records.set('alice', {
@@ -24,14 +24,22 @@ describe('WeeklyCostReport', () => {
       ],
     });
     // bob's cluster is up now: it counts until the end of the window.
-    cloud.records.set('bob', { developer: 'bob', clusterName: 'turbo-bob', status: 'ready', updatedAt: '2026-11-30T06:00:00.000Z', clusterSince: '2026-11-30T05:00:00.000Z' });
+    cloud.records.set('bob', {
+      developer: 'bob',
+      clusterName: 'turbo-bob',
+      status: 'ready',
+      updatedAt: '2026-11-30T06:00:00.000Z',
+      clusterSince: '2026-11-30T05:00:00.000Z',
+    });
 
     const result = await handler({ time: '2026-11-30T07:00:00Z', source: 'aws.events', 'detail-type': 'Scheduled Event' }, context);
 
     expect(result.developers).toBe(4);
     const [message] = cloud.outbox;
     expect(message!.to).toEqual({ channel: config.slack.opsChannel });
-    expect(message!.text).toMatch(/^Turbo's week 2026-11-23 to 2026-11-30: [\d.]+ USD for 4 developers, [\d.]+ USD saved against always-on clusters$/);
+    expect(message!.text).toMatch(
+      /^Turbo's week 2026-11-23 to 2026-11-30: [\d.]+ USD for 4 developers, [\d.]+ USD saved against always-on clusters$/,
+    );
     const body = JSON.stringify(message!.blocks);
     expect(body).toContain('alice: 21 h');
     expect(body).toContain('bob: 2 h');

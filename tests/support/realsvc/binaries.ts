@@ -90,9 +90,11 @@ export function startDaemon(name: string, command: string, args: string[], dir: 
 export async function waitUntilReady(daemon: Daemon, what: string, ready: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (daemon.child.exitCode !== null) throw new Error(`${daemon.name} exited (${daemon.child.exitCode}) before ${what}: ${await tail(daemon.log)}`);
+    if (daemon.child.exitCode !== null)
+      throw new Error(`${daemon.name} exited (${daemon.child.exitCode}) before ${what}: ${await tail(daemon.log)}`);
     if (await ready().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${daemon.name}: ${what} did not happen within ${timeoutMs / 1000} s: ${await tail(daemon.log)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${daemon.name}: ${what} did not happen within ${timeoutMs / 1000} s: ${await tail(daemon.log)}`);
     await new Promise((done) => setTimeout(done, 200));
   }
 }

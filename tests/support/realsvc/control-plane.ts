@@ -44,14 +44,46 @@ function openssl(dir: string, ...args: string[]): void {
 }
 
 function makeCertificates(dir: string): void {
-  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=turbo-test-ca');
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=turbo-test-ca',
+  );
   writeFileSync(
     join(dir, 'server.ext'),
     'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' +
       'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1\n',
   );
   openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver');
-  openssl(dir, 'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext');
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+  );
   openssl(dir, 'genrsa', '-out', 'sa.key', '2048');
   openssl(dir, 'rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
 }
@@ -76,7 +108,10 @@ export async function startControlPlane(): Promise<ControlPlane> {
   makeCertificates(dir);
   const token = `admin-${Date.now().toString(36)}`;
   const controllerToken = `kcm-${Date.now().toString(36)}`;
-  writeFileSync(join(dir, 'tokens.csv'), `${token},turbo-test-admin,1,"system:masters"\n${controllerToken},system:kube-controller-manager,2,"system:masters"\n`);
+  writeFileSync(
+    join(dir, 'tokens.csv'),
+    `${token},turbo-test-admin,1,"system:masters"\n${controllerToken},system:kube-controller-manager,2,"system:masters"\n`,
+  );
   const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
   const url = `https://127.0.0.1:${apiPort}`;
   const caPem = readFileSync(join(dir, 'ca.crt'), 'utf8');
@@ -120,60 +155,75 @@ export async function startControlPlane(): Promise<ControlPlane> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const etcd = startDaemon('etcd', bin.etcd, [
-      '--name=default',
-      `--data-dir=${join(dir, 'etcd')}`,
-      `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
-      `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
-      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
-      // A throwaway store: no fsync keeps the tests off the disk's latency.
-      '--unsafe-no-fsync',
-      '--log-level=warn',
-    ], dir);
+    const etcd = startDaemon(
+      'etcd',
+      bin.etcd,
+      [
+        '--name=default',
+        `--data-dir=${join(dir, 'etcd')}`,
+        `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+        `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
+        // A throwaway store: no fsync keeps the tests off the disk's latency.
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ],
+      dir,
+    );
     daemons.push(etcd);
     await waitUntilReady(etcd, 'etcd /health answered', async () => {
       const answer = await fetch(`http://127.0.0.1:${etcdClient}/health`);
       return answer.ok;
     });
 
-    const apiserver = startDaemon('kube-apiserver', bin.kubeApiserver, [
-      `--etcd-servers=http://127.0.0.1:${etcdClient}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${apiPort}`,
-      `--cert-dir=${dir}`,
-      `--tls-cert-file=${join(dir, 'server.crt')}`,
-      `--tls-private-key-file=${join(dir, 'server.key')}`,
-      `--client-ca-file=${join(dir, 'ca.crt')}`,
-      `--token-auth-file=${join(dir, 'tokens.csv')}`,
-      '--authorization-mode=Node,RBAC',
-      '--service-account-issuer=https://kubernetes.default.svc',
-      `--service-account-key-file=${join(dir, 'sa.pub')}`,
-      `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-      '--service-cluster-ip-range=10.96.0.0/16',
-      '--profiling=false',
-      '--v=0',
-    ], dir);
+    const apiserver = startDaemon(
+      'kube-apiserver',
+      bin.kubeApiserver,
+      [
+        `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        `--cert-dir=${dir}`,
+        `--tls-cert-file=${join(dir, 'server.crt')}`,
+        `--tls-private-key-file=${join(dir, 'server.key')}`,
+        `--client-ca-file=${join(dir, 'ca.crt')}`,
+        `--token-auth-file=${join(dir, 'tokens.csv')}`,
+        '--authorization-mode=Node,RBAC',
+        '--service-account-issuer=https://kubernetes.default.svc',
+        `--service-account-key-file=${join(dir, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+        '--service-cluster-ip-range=10.96.0.0/16',
+        '--profiling=false',
+        '--v=0',
+      ],
+      dir,
+    );
     daemons.push(apiserver);
     await waitUntilReady(apiserver, '/readyz answered ok', async () => {
       const answer = await api('GET', '/readyz');
       return answer.status === 200;
     });
 
-    const controllerManager = startDaemon('kube-controller-manager', bin.kubeControllerManager, [
-      `--kubeconfig=${join(dir, 'kcm.kubeconfig')}`,
-      `--authentication-kubeconfig=${join(dir, 'kcm.kubeconfig')}`,
-      `--authorization-kubeconfig=${join(dir, 'kcm.kubeconfig')}`,
-      '--secure-port=0',
-      '--leader-elect=false',
-      `--controllers=${CONTROLLERS.join(',')}`,
-      `--service-account-private-key-file=${join(dir, 'sa.key')}`,
-      `--root-ca-file=${join(dir, 'ca.crt')}`,
-      '--use-service-account-credentials=false',
-      '--v=0',
-    ], dir);
+    const controllerManager = startDaemon(
+      'kube-controller-manager',
+      bin.kubeControllerManager,
+      [
+        `--kubeconfig=${join(dir, 'kcm.kubeconfig')}`,
+        `--authentication-kubeconfig=${join(dir, 'kcm.kubeconfig')}`,
+        `--authorization-kubeconfig=${join(dir, 'kcm.kubeconfig')}`,
+        '--secure-port=0',
+        '--leader-elect=false',
+        `--controllers=${CONTROLLERS.join(',')}`,
+        `--service-account-private-key-file=${join(dir, 'sa.key')}`,
+        `--root-ca-file=${join(dir, 'ca.crt')}`,
+        '--use-service-account-credentials=false',
+        '--v=0',
+      ],
+      dir,
+    );
     daemons.push(controllerManager);
     // The ServiceAccount controller making `default` in `default` shows that the controllers are running.
     await waitUntilReady(controllerManager, 'ServiceAccount default/default was made', async () => {

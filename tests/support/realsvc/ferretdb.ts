@@ -19,24 +19,35 @@ export async function startFerretDB(): Promise<FerretDB> {
   const dir = mkdtempSync(join(tmpdir(), 'turbo-ferretdb-'));
   mkdirSync(join(dir, 'data'));
   const port = await freePort();
-  const daemon = startDaemon('ferretdb', realBinaries('ferretdb').ferretdb, [
-    `--listen-addr=127.0.0.1:${port}`,
-    '--handler=sqlite',
-    `--sqlite-url=file:${join(dir, 'data')}/`,
-    `--state-dir=${dir}`,
-    '--debug-addr=-',
-    '--telemetry=disable',
-    '--log-level=WARN',
-  ], dir);
+  const daemon = startDaemon(
+    'ferretdb',
+    realBinaries('ferretdb').ferretdb,
+    [
+      `--listen-addr=127.0.0.1:${port}`,
+      '--handler=sqlite',
+      `--sqlite-url=file:${join(dir, 'data')}/`,
+      `--state-dir=${dir}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=WARN',
+    ],
+    dir,
+  );
   const stop = async () => {
     await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitUntilReady(daemon, `it listened on port ${port}`, () => new Promise<boolean>((done) => {
-      const socket = connect(port, '127.0.0.1', () => (socket.destroy(), done(true)));
-      socket.on('error', () => done(false));
-    }), 30_000);
+    await waitUntilReady(
+      daemon,
+      `it listened on port ${port}`,
+      () =>
+        new Promise<boolean>((done) => {
+          const socket = connect(port, '127.0.0.1', () => (socket.destroy(), done(true)));
+          socket.on('error', () => done(false));
+        }),
+      30_000,
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -26,17 +26,38 @@ export interface NodeSimulator {
 }
 
 export async function startNodeSimulator(kube: ControlPlane): Promise<NodeSimulator> {
-  await must(kube.api('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE, labels: { 'kubernetes.io/hostname': NODE } } }), 'create Node');
+  await must(
+    kube.api('POST', '/api/v1/nodes', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: NODE, labels: { 'kubernetes.io/hostname': NODE } },
+    }),
+    'create Node',
+  );
   const now = new Date().toISOString();
   await must(
-    kube.api('PATCH', `/api/v1/nodes/${NODE}/status`, {
-      status: {
-        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'simulated', lastHeartbeatTime: now, lastTransitionTime: now }],
-        capacity: { cpu: '8', memory: '32Gi', pods: '110' },
-        allocatable: { cpu: '8', memory: '32Gi', pods: '110' },
-        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+    kube.api(
+      'PATCH',
+      `/api/v1/nodes/${NODE}/status`,
+      {
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'KubeletReady',
+              message: 'simulated',
+              lastHeartbeatTime: now,
+              lastTransitionTime: now,
+            },
+          ],
+          capacity: { cpu: '8', memory: '32Gi', pods: '110' },
+          allocatable: { cpu: '8', memory: '32Gi', pods: '110' },
+          addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+        },
       },
-    }, 'application/merge-patch+json'),
+      'application/merge-patch+json',
+    ),
     'report Node status',
   );
 
@@ -50,30 +71,45 @@ export async function startNodeSimulator(kube: ControlPlane): Promise<NodeSimula
       if (pod.metadata.deletionTimestamp) {
         await kube.api('DELETE', `${path}?gracePeriodSeconds=0`);
       } else if (!pod.spec.nodeName) {
-        await kube.api('POST', `${path}/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: NODE } });
+        await kube.api('POST', `${path}/binding`, {
+          apiVersion: 'v1',
+          kind: 'Binding',
+          metadata: { name },
+          target: { kind: 'Node', name: NODE },
+        });
       } else if (pod.status.phase !== 'Running') {
         const containers: Array<{ name: string; image: string }> = pod.spec.containers;
         const ready = !containers.some((container) => neverReady(container.image));
         const at = new Date().toISOString();
         const condition = (type: string, status: boolean) => ({ type, status: status ? 'True' : 'False', lastTransitionTime: at });
-        await kube.api('PATCH', `${path}/status`, {
-          status: {
-            phase: 'Running',
-            hostIP: '127.0.0.1',
-            podIP: `10.244.0.${podIp++ % 250}`,
-            startTime: at,
-            conditions: [condition('PodScheduled', true), condition('Initialized', true), condition('ContainersReady', ready), condition('Ready', ready)],
-            containerStatuses: containers.map((container) => ({
-              name: container.name,
-              image: container.image,
-              imageID: `docker.io/${container.image}`,
-              ready,
-              started: true,
-              restartCount: 0,
-              state: { running: { startedAt: at } },
-            })),
+        await kube.api(
+          'PATCH',
+          `${path}/status`,
+          {
+            status: {
+              phase: 'Running',
+              hostIP: '127.0.0.1',
+              podIP: `10.244.0.${podIp++ % 250}`,
+              startTime: at,
+              conditions: [
+                condition('PodScheduled', true),
+                condition('Initialized', true),
+                condition('ContainersReady', ready),
+                condition('Ready', ready),
+              ],
+              containerStatuses: containers.map((container) => ({
+                name: container.name,
+                image: container.image,
+                imageID: `docker.io/${container.image}`,
+                ready,
+                started: true,
+                restartCount: 0,
+                state: { running: { startedAt: at } },
+              })),
+            },
           },
-        }, 'application/merge-patch+json');
+          'application/merge-patch+json',
+        );
       }
     }
     const services = (await kube.api('GET', '/api/v1/services')).body.items ?? [];
@@ -83,12 +119,18 @@ export async function startNodeSimulator(kube: ControlPlane): Promise<NodeSimula
       const path = `/api/v1/namespaces/${namespace}/services/${name}`;
       if (service.metadata.deletionTimestamp) {
         const rest = finalizers.filter((finalizer: string) => finalizer !== LB_FINALIZER);
-        if (rest.length !== finalizers.length) await kube.api('PATCH', path, { metadata: { finalizers: rest } }, 'application/merge-patch+json');
+        if (rest.length !== finalizers.length)
+          await kube.api('PATCH', path, { metadata: { finalizers: rest } }, 'application/merge-patch+json');
       } else if (!service.status?.loadBalancer?.ingress?.length) {
         if (!finalizers.includes(LB_FINALIZER)) {
           await kube.api('PATCH', path, { metadata: { finalizers: [...finalizers, LB_FINALIZER] } }, 'application/merge-patch+json');
         }
-        await kube.api('PATCH', `${path}/status`, { status: { loadBalancer: { ingress: [{ hostname: loadBalancerHostname(namespace, name) }] } } }, 'application/merge-patch+json');
+        await kube.api(
+          'PATCH',
+          `${path}/status`,
+          { status: { loadBalancer: { ingress: [{ hostname: loadBalancerHostname(namespace, name) }] } } },
+          'application/merge-patch+json',
+        );
       }
     }
   };
@@ -109,5 +151,6 @@ export async function startNodeSimulator(kube: ControlPlane): Promise<NodeSimula
 
 async function must(call: Promise<{ status: number; body: any }>, what: string): Promise<void> {
   const answer = await call;
-  if (answer.status >= 300) throw new Error(`node simulator: ${what} failed: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+  if (answer.status >= 300)
+    throw new Error(`node simulator: ${what} failed: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
 }

@@ -11,7 +11,10 @@ import { REPO, StubWorld } from '../../scripts/harness';
 
 const MODULES = join(REPO, 'tools/realsvc');
 /** The version a tools module requires of the module it builds (its first one-line require, as build.sh reads it). */
-const pinned = (module: string) => readFileSync(join(MODULES, module, 'go.mod'), 'utf8').match(/^require (\S+) (v\S+)$/m)!.slice(1);
+const pinned = (module: string) =>
+  readFileSync(join(MODULES, module, 'go.mod'), 'utf8')
+    .match(/^require (\S+) (v\S+)$/m)!
+    .slice(1);
 const run = (command: string, args: string[]) => execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 
 describe('tools/realsvc/build.sh', () => {
@@ -34,7 +37,10 @@ describe('tools/realsvc/build.sh', () => {
     type Replace = { Old: { Path: string }; New: { Path: string; Version?: string } };
     const replaces = (file: string): Replace[] => JSON.parse(run(go, ['mod', 'edit', '-json', file])).Replace;
     const upstream = join(run(go, ['env', 'GOMODCACHE']).trim(), 'cache/download/github.com/hashicorp/terraform/@v', `${version}.mod`);
-    const nested = replaces(upstream).filter((r) => r.New.Path.startsWith('./')).map((r) => r.Old.Path).sort();
+    const nested = replaces(upstream)
+      .filter((r) => r.New.Path.startsWith('./'))
+      .map((r) => r.Old.Path)
+      .sort();
     const pseudoVersion = /^v0\.0\.0-\d{14}-[0-9a-f]{12}$/;
     const ours = replaces(join(MODULES, 'terraform', 'go.mod')).map((r) => [r.Old.Path, r.New.Path, pseudoVersion.test(r.New.Version!)]);
     expect(nested).toHaveLength(9);

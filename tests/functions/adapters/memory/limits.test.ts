@@ -27,7 +27,11 @@ import { useDynaliteStore } from '../../../support/dynalite';
 // dynalite's sizing, the one it refuses items with (no types are shipped).
 const dynaliteDb = require('dynalite/db') as { itemSize(item: unknown): number };
 
-const audit = (i: number) => ({ at: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00.000Z`, by: 'image-sync', action: `desired images frontend:1.${i}.0 mongo:8.0.3` });
+const audit = (i: number) => ({
+  at: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00.000Z`,
+  by: 'image-sync',
+  action: `desired images frontend:1.${i}.0 mongo:8.0.3`,
+});
 const record = (entries: number) => ({
   developer: 'alice',
   clusterName: 'turbo-alice',
@@ -93,7 +97,9 @@ describe('DynamoDB item size', () => {
     const size = dynamoItemSize(items[0]!);
     const pages = scanPages(items, 'developer');
     const perPage = Math.floor((1024 * 1024) / size);
-    expect(pages.map((page) => page.items.length)).toEqual([...Array(Math.floor(30 / perPage)).fill(perPage), 30 % perPage].filter((n) => n > 0));
+    expect(pages.map((page) => page.items.length)).toEqual(
+      [...Array(Math.floor(30 / perPage)).fill(perPage), 30 % perPage].filter((n) => n > 0),
+    );
     expect(pages.slice(0, -1).every((page, i) => page.lastEvaluatedKey === page.items.at(-1)!.developer && i >= 0)).toBe(true);
     expect(pages.at(-1)!.lastEvaluatedKey).toBeUndefined();
   });

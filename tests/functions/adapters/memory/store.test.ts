@@ -5,8 +5,14 @@ import { MAX_AUDIT_ENTRIES } from '../../../../functions/core/audit';
 
 const imageSync = (run: number, release: number): AmendPatch => ({
   clusterName: 'turbo-alice',
-  images: { frontend: { repository: 'acme/turbo-notes', tag: `1.${release}.0`, digest: `sha256:${release.toString(16).padStart(64, '0')}` } },
-  audit: { at: new Date(Date.UTC(2026, 10, 1) + run * 600_000).toISOString(), by: 'image-sync', action: `desired images frontend:1.${release}.0` },
+  images: {
+    frontend: { repository: 'acme/turbo-notes', tag: `1.${release}.0`, digest: `sha256:${release.toString(16).padStart(64, '0')}` },
+  },
+  audit: {
+    at: new Date(Date.UTC(2026, 10, 1) + run * 600_000).toISOString(),
+    by: 'image-sync',
+    action: `desired images frontend:1.${release}.0`,
+  },
 });
 
 describe('MemoryCloud store.amend', () => {
@@ -22,8 +28,14 @@ describe('MemoryCloud store.amend', () => {
 
   it('still records an up or down request, which sets no field: it says who asked', async () => {
     const { store } = new MemoryCloud('eu-west-1');
-    await store.amend('alice', { clusterName: 'turbo-alice', audit: { at: '2026-11-24T08:00:00.000Z', by: 'slack:U0ALICE001', action: 'up' } });
-    const record = await store.amend('alice', { clusterName: 'turbo-alice', audit: { at: '2026-11-24T17:00:00.000Z', by: 'slack:U0ALICE001', action: 'down' } });
+    await store.amend('alice', {
+      clusterName: 'turbo-alice',
+      audit: { at: '2026-11-24T08:00:00.000Z', by: 'slack:U0ALICE001', action: 'up' },
+    });
+    const record = await store.amend('alice', {
+      clusterName: 'turbo-alice',
+      audit: { at: '2026-11-24T17:00:00.000Z', by: 'slack:U0ALICE001', action: 'down' },
+    });
     expect(record.audit?.map((entry) => entry.action)).toEqual(['up', 'down']);
   });
 });

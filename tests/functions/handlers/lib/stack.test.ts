@@ -22,7 +22,9 @@ describe('normaliseError: the error names the state machines route on', () => {
 
   it('keeps Turbo errors and other errors by their own name', () => {
     expect(normaliseError(named('Turbo.JobFailed')).name).toBe('Turbo.JobFailed');
-    expect(normaliseError(named('ValidationException', 'x', { $fault: 'client', $metadata: { httpStatusCode: 400 } })).name).toBe('ValidationException');
+    expect(normaliseError(named('ValidationException', 'x', { $fault: 'client', $metadata: { httpStatusCode: 400 } })).name).toBe(
+      'ValidationException',
+    );
   });
 
   it('never carries a secret fetched in this process', () => {
@@ -44,7 +46,7 @@ describe('lambda: a failed step logs the real error', () => {
     ];
     const socket = Object.assign(new Error('connect ECONNRESET 10.0.0.1:443 token=ghp-cause-secret-123'), { name: 'SocketError' });
     const handler = lambda('Probe', z.object({}), {}, async () => {
-      throw new TransientError('CodeBuild StartBuild failed after the SDK\'s retries', { cause: socket });
+      throw new TransientError("CodeBuild StartBuild failed after the SDK's retries", { cause: socket });
     });
     let thrown: Error | undefined;
     try {
@@ -60,7 +62,11 @@ describe('lambda: a failed step logs the real error', () => {
     expect(line.error).toMatchObject({
       name: 'Turbo.TransientError',
       stack: expect.stringContaining('stack.test.ts'),
-      cause: { name: 'SocketError', message: 'connect ECONNRESET 10.0.0.1:443 token=[redacted]', stack: expect.stringContaining('stack.test.ts') },
+      cause: {
+        name: 'SocketError',
+        message: 'connect ECONNRESET 10.0.0.1:443 token=[redacted]',
+        stack: expect.stringContaining('stack.test.ts'),
+      },
     });
     expect(printed.join('\n')).not.toContain('ghp-cause-secret-123');
   });
