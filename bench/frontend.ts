@@ -202,7 +202,7 @@ export async function rollingUpdateUnderLoad({
     startInstance({ version, shutdownDelayMs, mongodbUri }).then((instance) => (instances.push(instance), instance));
   try {
     const olds = await Promise.all([start(fromVersion), start(fromVersion)]);
-    olds.forEach((old) => proxy.add(old));
+    for (const old of olds) proxy.add(old);
     await Promise.all(olds.map((old) => proxy.untilReady(old)));
 
     let responses = 0;
@@ -234,7 +234,7 @@ export async function rollingUpdateUnderLoad({
 
     const finalPage = (await get(`${proxy.url}/`, 2000)).body;
     const servedBy: Record<string, number> = {};
-    proxy.backends.forEach((backend, index) => (servedBy[`${backend.instance.version}#${index + 1}`] = backend.served));
+    for (const [index, backend] of proxy.backends.entries()) servedBy[`${backend.instance.version}#${index + 1}`] = backend.served;
     return {
       requests: load.requests.total,
       failed: load.non2xx + load.errors + load.timeouts,

@@ -4,7 +4,7 @@
  * the extended-support control-plane price.
  */
 import { parseArgs } from 'node:util';
-import { dailyCosts, hourlyRates, PRICE_TABLE } from '../../functions/core/cost';
+import { type DailyCost, dailyCosts, hourlyRates, PRICE_TABLE } from '../../functions/core/cost';
 import type { CommandIo } from '../io';
 import { formatTable } from '../table';
 import { loadValidConfig, pricedDay } from './validate';
@@ -22,8 +22,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const loaded = await loadValidConfig(values.config, io);
   if (!loaded) return 1;
   const { config } = loaded;
-  let lines;
-  let extendedSupport;
+  let lines: DailyCost[];
+  let extendedSupport: boolean;
   try {
     lines = dailyCosts(config, day);
     ({ extendedSupport } = hourlyRates(config, day));

@@ -259,7 +259,7 @@ export async function runWindow(
   try {
     await rehearsal.advance(until);
   } finally {
-    timers.forEach((timer) => clearInterval(timer));
+    for (const timer of timers) clearInterval(timer);
   }
 }
 

@@ -493,7 +493,7 @@ export class LocalStepFunctions {
    */
   redrive(arn: string): LocalExecution {
     const execution = this.executions.get(arn);
-    if (!execution || execution.status !== 'FAILED')
+    if (execution?.status !== 'FAILED')
       throw new ExecutionNotRedrivable(`Execution is ${execution?.status ?? 'unknown'} and cannot be redriven: ${arn}`);
     if (execution.historyEvents > SFN_HISTORY_LIMIT_EVENTS) {
       throw new ExecutionNotRedrivable(`Execution history event limit exceeded: ${arn}`);

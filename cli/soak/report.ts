@@ -1,6 +1,7 @@
 /** What a soak writes: the table per day on stdout, and .turbo/soak/ as JSON and a self-contained HTML report with inline SVG plots. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapeHtml } from '../../functions/core/report';
 import { formatTable } from '../table';
 import type { SoakResult } from './run';
 
@@ -37,8 +38,6 @@ export function formatBroken(result: SoakResult, limit = 20): string {
   return `${lines.join('\n')}\n`;
 }
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[char]!);
-
 /** A line or bar plot as inline SVG: x is the day index, y the value. */
 function plot(title: string, values: number[], unit: string, kind: 'line' | 'bar'): string {
   const width = 640;
@@ -55,8 +54,8 @@ function plot(title: string, values: number[], unit: string, kind: 'line' | 'bar
               `<rect x="${i * step + 1}" y="${y(value)}" width="${Math.max(1, step - 2)}" height="${height - y(value)}" fill="#1f6feb"/>`,
           )
           .join('');
-  return `<h2>${escape(title)}</h2><svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 20}" role="img" aria-label="${escape(title)}">
-<text x="0" y="12" font-size="11">max ${escape(String(max))} ${escape(unit)}</text>${marks}</svg>`;
+  return `<h2>${escapeHtml(title)}</h2><svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 20}" role="img" aria-label="${escapeHtml(title)}">
+<text x="0" y="12" font-size="11">max ${escapeHtml(String(max))} ${escapeHtml(unit)}</text>${marks}</svg>`;
 }
 
 export function renderHtml(result: SoakResult): string {
@@ -69,14 +68,14 @@ export function renderHtml(result: SoakResult): string {
   const rows = result.rows
     .map(
       (row) =>
-        `<tr><td>${row.day}</td><td>${row.ups}</td><td>${row.downs}</td><td>${row.failures}</td><td>${row.redrives}</td><td>${row.messages}</td><td>${row.opsMessages}</td><td>${kb(row.peakRecordBytes)}</td><td>${kb(row.peakPayload.bytes)} ${escape(row.peakPayload.state)}</td><td>${row.peakHistory.events}</td></tr>`,
+        `<tr><td>${row.day}</td><td>${row.ups}</td><td>${row.downs}</td><td>${row.failures}</td><td>${row.redrives}</td><td>${row.messages}</td><td>${row.opsMessages}</td><td>${kb(row.peakRecordBytes)}</td><td>${kb(row.peakPayload.bytes)} ${escapeHtml(row.peakPayload.state)}</td><td>${row.peakHistory.events}</td></tr>`,
     )
     .join('\n');
   const broken = result.broken
     .slice(0, 500)
     .map(
       (entry) =>
-        `<li><b>${escape(entry.invariant)}</b> ${entry.day} ${escape(entry.developer ?? '-')} ${escape(entry.execution ?? '-')}: ${escape(entry.detail)}</li>`,
+        `<li><b>${escapeHtml(entry.invariant)}</b> ${entry.day} ${escapeHtml(entry.developer ?? '-')} ${escapeHtml(entry.execution ?? '-')}: ${escapeHtml(entry.detail)}</li>`,
     )
     .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Turbo soak</title>

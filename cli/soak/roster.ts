@@ -4,7 +4,7 @@
  * manual ups and downs from Slack and the CLI, image pushes several times a week, and faults.
  */
 import { DateTime } from 'luxon';
-import { WEEKDAYS, type TurboConfig } from '../../functions/core/config';
+import type { WEEKDAYS, TurboConfig } from '../../functions/core/config';
 import { FAULT_POINTS, type FaultPoint } from '../../functions/adapters/memory/cloud';
 import { Prng } from './prng';
 

@@ -356,7 +356,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       .filter((execution) => execution.status === 'FAILED')
       .reduce<Record<string, number>>((kinds, execution) => {
         const kind = `${execution.machine} ${execution.error}: ${String(execution.cause).slice(0, 120)}`;
-        return { ...kinds, [kind]: (kinds[kind] ?? 0) + 1 };
+        kinds[kind] = (kinds[kind] ?? 0) + 1;
+        return kinds;
       }, {}),
     slackRateLimited: cloud.slackRateLimited,
     peakQueuedJobs: cloud.jobSlots.peakQueued,

@@ -371,8 +371,8 @@ function validateRequest(job: JobRequest): void {
 
 function carriesRun(item: WithParameters, action: JobKind, runId: string): boolean {
   const parameters = (item.actions ?? []).flatMap((entry) => entry?.parameters ?? []);
-  const valueOf = (name: string) => parameters.find((parameter) => parameter.name === name)?.value;
-  return valueOf('TURBO_RUN_ID') === runId && valueOf('ACTION') === action;
+  const parameter = (name: string) => parameters.find((candidate) => candidate.name === name)?.value;
+  return parameter('TURBO_RUN_ID') === runId && parameter('ACTION') === action;
 }
 
 function queueItemIdOf(url: string | null): number | undefined {

@@ -219,9 +219,21 @@ export function eksKubeConnector(region: string, credentials: AwsCredentialIdent
 
 const describe = (ref: WorkloadRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
 
-function parse(body: string, what: string): Record<string, any> {
+/** The fields of a Deployment or StatefulSet that the rollout decisions read; the API may leave any of them out. */
+interface WorkloadObject {
+  kind?: string;
+  metadata?: { generation?: number };
+  spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ name?: string; image?: string }> } } };
+  /** The same fields as WorkloadState's, before defaults; conditions as the API sends them. */
+  status?: Pick<
+    WorkloadState,
+    'observedGeneration' | 'replicas' | 'updatedReplicas' | 'readyReplicas' | 'availableReplicas' | 'currentRevision' | 'updateRevision'
+  > & { conditions?: Array<Record<string, unknown>> };
+}
+
+function parse(body: string, what: string): WorkloadObject {
   try {
-    return JSON.parse(body) as Record<string, any>;
+    return JSON.parse(body) as WorkloadObject;
   } catch {
     throw new Error(`the Kubernetes API answered ${what} with something that is not JSON`);
   }
@@ -239,11 +251,11 @@ function statusMessage(body: string): string {
 }
 
 /** The part of a Deployment or StatefulSet that the rollout decisions read. */
-export function workloadStateOf(ref: WorkloadRef, object: Record<string, any>): WorkloadState {
+export function workloadStateOf(ref: WorkloadRef, object: WorkloadObject): WorkloadState {
   if (object.kind !== ref.kind || typeof object.metadata?.generation !== 'number') {
     throw new Error(`the Kubernetes API answered ${describe(ref)} with a ${JSON.stringify(object.kind)} without metadata.generation`);
   }
-  const containers: Array<{ name?: string; image?: string }> = object.spec?.template?.spec?.containers ?? [];
+  const containers = object.spec?.template?.spec?.containers ?? [];
   const status = object.status ?? {};
   return {
     ref,
@@ -258,7 +270,7 @@ export function workloadStateOf(ref: WorkloadRef, object: Record<string, any>): 
     availableReplicas: status.availableReplicas,
     currentRevision: status.currentRevision,
     updateRevision: status.updateRevision,
-    conditions: (status.conditions ?? []).map((condition: Record<string, unknown>) => ({
+    conditions: (status.conditions ?? []).map((condition) => ({
       type: String(condition.type),
       status: String(condition.status),
       ...(typeof condition.reason === 'string' ? { reason: condition.reason } : {}),

@@ -33,11 +33,11 @@ const developerName = z
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{6,20}$/, { message: 'must be a Slack user ID such as U0123ABCD' });
 const slackChannelId = z.string().regex(/^[CG][A-Z0-9]{6,20}$/, { message: 'must be a Slack channel ID such as C0123ABCD' });
-const iamPrincipalArn = z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(user|role|assumed-role)\/[\w+=,.@\/-]{1,512}$/, {
+const iamPrincipalArn = z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(user|role|assumed-role)\/[\w+=,.@/-]{1,512}$/, {
   message: 'must be an IAM user or role ARN such as arn:aws:iam::123456789012:user/alice',
 });
 /** SSM parameter names or Secrets Manager names: never the secret itself. */
-const secretName = z.string().regex(/^(\/[\w.\-]+)+$|^secretsmanager:[\w\/+=.@-]+$/, {
+const secretName = z.string().regex(/^(\/[\w.-]+)+$|^secretsmanager:[\w/+=.@-]+$/, {
   message: 'must be an SSM parameter name such as /turbo/slack/bot-token, or secretsmanager:<name>',
 });
 

@@ -8,7 +8,7 @@
  */
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { authorize, parseInteraction, requestIdOf, resolveRequest, verifySlackRequest } from '../core/slackRequest';
+import { authorize, parseInteraction, requestIdOf, resolveRequest, type SlackInteraction, verifySlackRequest } from '../core/slackRequest';
 import type { TurboConfig } from '../core/config';
 import type { AsyncWork } from '../core/ports';
 import { secrets, work } from './lib/root';
@@ -46,7 +46,7 @@ export async function interact(event: z.output<typeof httpEvent>, ports: Interac
     logger.warn('refused a request that is not from Slack', { reason: verified.reason });
     return { statusCode: 401, body: 'invalid Slack signature' };
   }
-  let interaction;
+  let interaction: SlackInteraction;
   try {
     interaction = parseInteraction(rawBody);
   } catch (error) {

@@ -118,14 +118,12 @@ describe('bad flags: the usage, exit 2, and no AWS call', () => {
 
 describe('other failures are said, never taken for success', () => {
   it('AWS refusing the caller names the refusal', async () => {
-    dynamo
-      .on(ScanCommand)
-      .rejects(
-        Object.assign(new Error('User: arn:aws:iam::123456789012:user/intern is not authorized to perform: dynamodb:Scan'), {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    dynamo.on(ScanCommand).rejects(
+      Object.assign(new Error('User: arn:aws:iam::123456789012:user/intern is not authorized to perform: dynamodb:Scan'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const result = await turbo(['status', '--stage', 'dev']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
@@ -134,14 +132,12 @@ describe('other failures are said, never taken for success', () => {
   });
 
   it('throttling that outlasted the SDK’s retries', async () => {
-    dynamo
-      .on(ScanCommand)
-      .rejects(
-        Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
-          name: 'ThrottlingException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    dynamo.on(ScanCommand).rejects(
+      Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const result = await turbo(['status', '--stage', 'dev']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(

@@ -111,7 +111,7 @@ describe('the alert topic', () => {
         stage: 'prod',
         alerts: loadConfigText(
           readFileSync(join(root, 'turbo.config.example.yml'), 'utf8').replace(
-            /^alerts:\n(  .*\n)+/m,
+            /^alerts:\n( {2}.*\n)+/m,
             `alerts: ${JSON.stringify(alerts)}\n`,
           ),
         ).alerts,

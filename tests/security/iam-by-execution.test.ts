@@ -114,16 +114,14 @@ function scriptAws(item: EnvironmentRecord | undefined, build: { buildStatus: st
     .on(BatchGetBuildsCommand)
     .callsFake(async ({ ids }) => ({ builds: ids.map((id: string) => ({ id, ...build, currentPhase: 'BUILD' })) }));
   const eks = aws.mock(EKSClient);
-  eks
-    .on(DescribeClusterCommand)
-    .callsFake(async ({ name }) => ({
-      cluster: {
-        name,
-        status: 'ACTIVE',
-        endpoint: 'https://127.0.0.1:1',
-        tags: name.startsWith('turbo-') && name !== 'turbo-lookalike' ? { 'turbo:owner': 'alice' } : {},
-      },
-    }));
+  eks.on(DescribeClusterCommand).callsFake(async ({ name }) => ({
+    cluster: {
+      name,
+      status: 'ACTIVE',
+      endpoint: 'https://127.0.0.1:1',
+      tags: name.startsWith('turbo-') && name !== 'turbo-lookalike' ? { 'turbo:owner': 'alice' } : {},
+    },
+  }));
   eks.on(ListNodegroupsCommand).resolves({ nodegroups: ['default'] });
   eks.on(DescribeNodegroupCommand).resolves({ nodegroup: { status: 'ACTIVE' } });
   eks.on(ListClustersCommand).resolves({ clusters: ['turbo-alice', 'turbo-lookalike'] });

@@ -13,7 +13,7 @@ import { handler as checkRollout } from '../../../functions/handlers/checkRollou
 import { handler as listReadyEnvironments } from '../../../functions/handlers/listReadyEnvironments';
 import { handler as resolveImages } from '../../../functions/handlers/resolveImages';
 import { handler as rollOut } from '../../../functions/handlers/rollOut';
-import { type Deps } from '../../../functions/handlers/lib/deps';
+import type { Deps } from '../../../functions/handlers/lib/deps';
 import { bindTestDeps } from '../../support/deps';
 
 const baseConfig = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
