@@ -2,7 +2,7 @@
  * The in-memory Notifier: Slack as the Slack adapter (adapters/slack.ts) reports it. Every message lands in the
  * outbox; Slack's per-channel rate is waited out, and faults answer as the adapter does once its retries are spent.
  */
-import type { Message } from '../../core/types';
+import type { Message, MessageKind } from '../../core/types';
 import type { Notifier } from '../../core/ports';
 import { AuthenticationError, TransientError } from '../../core/errors';
 import type { FaultPlan } from './faults';
@@ -12,6 +12,7 @@ export interface SentMessage {
   at: string;
   to: { user?: string; channel?: string };
   developer?: string;
+  kind: MessageKind;
   text: string;
   blocks: unknown[];
 }
@@ -36,7 +37,7 @@ export class MemoryChat implements Notifier {
 
   async sendToUser(slackUserId: string, message: Message): Promise<string> {
     const developer = this.slackUsers.get(slackUserId);
-    if (developer && message.text.includes('is ready') && this.faults.take(developer, 'slack')) {
+    if (developer && message.kind === 'ready' && this.faults.take(developer, 'slack')) {
       throw new AuthenticationError('Slack chat.postMessage failed: invalid_blocks');
     }
     if (developer && this.faults.has(developer, 'slack-429-500-invalid-auth')) throw this.refusal(developer);
