@@ -1,7 +1,7 @@
 /** The in-memory SecretStore: SSM and Secrets Manager as the rehearsal sees them, names to values. */
 import type { SecretStore } from '../../core/ports';
-import { ConfigurationError } from '../../core/errors';
 import { NETWORK_VPC_PARAMETER } from '../../core/plan';
+import { missingSecret, secretSource } from '../secrets';
 import type { AwsCallListener } from './simulation';
 
 export class MemorySecrets implements SecretStore {
@@ -12,8 +12,9 @@ export class MemorySecrets implements SecretStore {
 
   async get(name: string): Promise<string> {
     this.onAwsCall(name.startsWith('secretsmanager:') ? 'secretsmanager:GetSecretValue' : 'ssm:GetParameter', name);
+    const source = secretSource(name);
     const value = this.values.get(name);
-    if (value === undefined) throw new ConfigurationError(`SSM parameter ${name} not found`);
+    if (value === undefined) throw missingSecret(name, source);
     return value;
   }
 }
