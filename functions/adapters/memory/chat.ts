@@ -79,6 +79,7 @@ export class MemoryChat implements Notifier {
     };
     this.outbox.push(sent);
     this.onMessage(sent);
-    return `${Date.now() / 1000}`;
+    // Slack's ts: the second, then a sequence that makes it unique (the message's ID in its channel).
+    return `${Math.floor(Date.now() / 1000)}.${String(this.outbox.length).padStart(6, '0')}`;
   }
 }
