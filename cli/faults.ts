@@ -70,12 +70,12 @@ export interface FaultMatrixOptions {
   cases?: FaultCase[];
 }
 
-type MessageKind = 'ready' | 'destroyed' | 'failure' | 'other';
+/** What the matrix tells apart: a failure report, to ops or to the developer, is one kind. */
+type OutcomeKind = 'ready' | 'destroyed' | 'failure' | 'other';
 
-function kindOf(message: SentMessage): MessageKind {
-  if (message.text.includes('is ready')) return 'ready';
-  if (message.text.includes('was destroyed')) return 'destroyed';
-  if (message.text.includes('Turbo could')) return 'failure';
+function kindOf(message: SentMessage): OutcomeKind {
+  if (message.kind === 'ready' || message.kind === 'destroyed') return message.kind;
+  if (message.kind === 'failure' || message.kind === 'failure-dm') return 'failure';
   return 'other';
 }
 

@@ -190,7 +190,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   io.stdout(`Summary, timeline and report: ${join(out, 'summary.json')}, ${join(out, 'timeline.json')}, ${join(out, 'report.html')}\n`);
   if (push) {
     const syncs = result.executions.filter((execution) => execution.machine === 'imageSync');
-    const reports = result.cloud.outbox.filter((message) => message.text.startsWith('Image sync'));
+    const reports = result.cloud.outbox.filter((message) => message.kind === 'image-sync-summary');
     io.stdout(
       `Pushed ${push.image}:${push.tag}: ${syncs.length} image-sync run(s), ${result.cloud.registry.calls.listTags} tag listing(s) and ` +
         `${result.cloud.registry.calls.digest} digest lookup(s) at the registry; ${reports.map((message) => message.text).join('; ') || 'no report'}\n`,

@@ -288,7 +288,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         const readyBy = DateTime.fromISO(`${day}T${schedule.readyBy}`, { zone: schedule.timezone }).toMillis();
         const ready = outbox.find(
           (message) =>
-            message.developer === dev.name && message.text.includes('is ready') && dayOf(Date.parse(message.at), schedule.timezone) === day,
+            message.developer === dev.name && message.kind === 'ready' && dayOf(Date.parse(message.at), schedule.timezone) === day,
         );
         const readyAt = ready ? Date.parse(ready.at) : undefined;
         lateness.push({ developer: dev.name, day, minutes: readyAt === undefined ? null : Math.round((readyAt - readyBy) / 60_000) });

@@ -7,9 +7,10 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand, paginateScan, type U
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { OPS_RECORD, type AmendPatch, type ClaimRequest, type ClaimResult, type EnvironmentRecord } from '../core/types';
 import type { EnvironmentStore } from '../core/ports';
-import { OwnershipLostError, TransientError } from '../core/errors';
+import { TransientError } from '../core/errors';
 import { awsErrorName, translateAwsError } from './retry';
 import { decideAmend } from '../core/audit';
+import { assertUpdatable, ownershipLost } from '../core/storeRules';
 
 /** The table's keys and billing, for serverless.yml to mirror and tests to create the table with. */
 export const ENVIRONMENT_TABLE_SCHEMA: Required<Pick<CreateTableCommandInput, 'AttributeDefinitions' | 'KeySchema' | 'BillingMode'>> = {
@@ -18,8 +19,6 @@ export const ENVIRONMENT_TABLE_SCHEMA: Required<Pick<CreateTableCommandInput, 'A
   BillingMode: 'PAY_PER_REQUEST',
 };
 
-/** Fields only the store itself writes: the key, the owner (claim), the notification keys (markNotified), and amend's. */
-const STORE_OWNED_FIELDS = ['developer', 'runId', 'notified', 'skipDates', 'audit', 'auditKeys', 'auditVersion'];
 /** Amends that race each other re-read and try again this often before the caller is told to retry. */
 const MAX_AMEND_ATTEMPTS = 5;
 /** String sets in the table (ADD and DELETE are idempotent on them); the port speaks sorted arrays. */
@@ -151,10 +150,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
   }
 
   async update(developer: string, runId: string, patch: Partial<EnvironmentRecord>): Promise<EnvironmentRecord> {
-    const forbidden = Object.keys(patch).filter((field) => STORE_OWNED_FIELDS.includes(field));
-    if (forbidden.length > 0) {
-      throw new Error(`update of ${developer} may not set ${forbidden.join(', ')}: claim and markNotified own those fields`);
-    }
+    assertUpdatable(developer, patch);
     const update = assignments({ ...patch, updatedAt: patch.updatedAt ?? this.now().toISOString() });
     const result = await this.write(
       {
@@ -166,10 +162,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       },
       `update of ${developer} by ${runId}`,
     );
-    if ('refused' in result) {
-      const owner = result.current ? `run ${result.current.runId ?? '(none)'}` : 'nobody (there is no record)';
-      throw new OwnershipLostError(`${developer} is owned by ${owner}, not by ${runId}: the update was not applied`);
-    }
+    if ('refused' in result) throw ownershipLost(developer, runId, result.current);
     return result;
   }
 

@@ -13,6 +13,26 @@ export const DEFAULT_SECRET_TTL_MS = 5 * 60_000;
 const SECRETS_MANAGER_PREFIX = 'secretsmanager:';
 const NOT_FOUND = new Set(['ParameterNotFound', 'ResourceNotFoundException']);
 
+/** Where a secret name points: an SSM parameter (`/…`) or a Secrets Manager secret (`secretsmanager:<id>`). */
+export interface SecretSource {
+  what: 'SSM parameter' | 'Secrets Manager secret';
+  id: string;
+}
+
+/** The source a name points at; a name of neither shape is a configuration error. The in-memory fake applies it too. */
+export function secretSource(name: string): SecretSource {
+  if (name.startsWith('/')) return { what: 'SSM parameter', id: name };
+  if (name.startsWith(SECRETS_MANAGER_PREFIX) && name.length > SECRETS_MANAGER_PREFIX.length) {
+    return { what: 'Secrets Manager secret', id: name.slice(SECRETS_MANAGER_PREFIX.length) };
+  }
+  throw new ConfigurationError(`secret name "${name}" must be an SSM parameter name starting with / or secretsmanager:<id>`);
+}
+
+/** A secret that is not there: the stage is not set up (README, Deploying), so retrying will not help. */
+export function missingSecret(name: string, source: SecretSource): ConfigurationError {
+  return new ConfigurationError(`${source.what} "${name}" does not exist`);
+}
+
 export interface SecretStoreOptions {
   ttlMs?: number;
   now?: () => number;
@@ -49,32 +69,29 @@ export class AwsSecretStore implements SecretStore {
   }
 
   private async fetch(name: string): Promise<string> {
-    if (name.startsWith('/')) {
-      return this.read(name, 'SSM parameter', async () => {
-        const { Parameter } = await this.clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const source = secretSource(name);
+    if (source.what === 'SSM parameter') {
+      return this.read(name, source, async () => {
+        const { Parameter } = await this.clients.ssm.send(new GetParameterCommand({ Name: source.id, WithDecryption: true }));
         return Parameter?.Value;
       });
     }
-    if (name.startsWith(SECRETS_MANAGER_PREFIX) && name.length > SECRETS_MANAGER_PREFIX.length) {
-      const secretId = name.slice(SECRETS_MANAGER_PREFIX.length);
-      return this.read(name, 'Secrets Manager secret', async () => {
-        const { SecretString } = await this.clients.secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
-        return SecretString;
-      });
-    }
-    throw new ConfigurationError(`secret name "${name}" must be an SSM parameter name starting with / or secretsmanager:<id>`);
+    return this.read(name, source, async () => {
+      const { SecretString } = await this.clients.secretsManager.send(new GetSecretValueCommand({ SecretId: source.id }));
+      return SecretString;
+    });
   }
 
-  private async read(name: string, kind: string, request: () => Promise<string | undefined>): Promise<string> {
+  private async read(name: string, source: SecretSource, request: () => Promise<string | undefined>): Promise<string> {
     let value: string | undefined;
     try {
       value = await request();
     } catch (error) {
-      if (NOT_FOUND.has(awsErrorName(error))) throw new ConfigurationError(`${kind} "${name}" does not exist`);
-      throw translateAwsError(error, `reading ${kind} "${name}"`);
+      if (NOT_FOUND.has(awsErrorName(error))) throw missingSecret(name, source);
+      throw translateAwsError(error, `reading ${source.what} "${name}"`);
     }
     // A binary secret or an empty parameter is not a usable token.
-    if (!value) throw new ConfigurationError(`${kind} "${name}" has no string value`);
+    if (!value) throw new ConfigurationError(`${source.what} "${name}" has no string value`);
     return value;
   }
 }

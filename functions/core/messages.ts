@@ -5,7 +5,7 @@
  */
 import { DateTime, IANAZone } from 'luxon';
 import { CLOCK_TIME } from './clock';
-import type { EnvironmentRecord, ImageRef, Message } from './types';
+import type { EnvironmentRecord, ImageRef, Message, MessageKind } from './types';
 
 /** Slack's three control characters in mrkdwn text (and link URLs): https://docs.slack.dev/messaging/formatting-message-text */
 export function escapeMrkdwn(value: string): string {
@@ -117,6 +117,7 @@ export function readyMessage(input: ReadyMessageInput): Message {
   const appLine = input.appUrl ? link(input.appUrl, input.appUrl) : '_not published yet_';
   const keep = keepButtons(input.developer, input.keepOffer);
   return {
+    kind: 'ready',
     text: `Your Turbo cluster ${escapeMrkdwn(clusterName)} is ready. It will be destroyed at ${escapeMrkdwn(expiry)}.`,
     blocks: [
       header('Your Turbo cluster is ready'),
@@ -155,8 +156,9 @@ function executionLine(executionArn: string, region: string): string {
   return `${link(executionConsoleUrl(executionArn, region), 'Open the execution in the Step Functions console')} (it can be redriven from there).`;
 }
 
-function failureReport(title: string, lines: string[], executionArn: string, region: string): Message {
+function failureReport(kind: MessageKind, title: string, lines: string[], executionArn: string, region: string): Message {
   return {
+    kind,
     text: `${title}: ${lines[0]}`,
     blocks: [header(title), ...lines.map(section), section(executionLine(executionArn, region))],
   };
@@ -169,6 +171,7 @@ export function failureMessage(input: FailureMessageInput): Message {
   const reason = reasonQuote(input.reason);
   if (input.action === 'down') {
     return failureReport(
+      'failure',
       ':rotating_light: Turbo could NOT destroy a cluster',
       [
         `:rotating_light: *Destroying ${who}'s cluster failed at ${step}. The cluster may still be running and costing money every hour* until someone destroys it.`,
@@ -180,6 +183,7 @@ export function failureMessage(input: FailureMessageInput): Message {
     );
   }
   return failureReport(
+    'failure',
     ':warning: Turbo could not create a cluster',
     [`:warning: Creating ${who}'s cluster failed at ${step}. It is not ready.`, reason],
     input.executionArn,
@@ -212,6 +216,7 @@ export function failureDmMessage(input: FailureMessageInput & { clusterName: str
         ];
   const title = input.action === 'up' ? 'Your Turbo cluster is not ready' : 'Your Turbo cluster was not destroyed';
   return {
+    kind: 'failure-dm',
     text: `${title}: ${lines[0]}`,
     blocks: [header(title), ...lines.map(section), context(executionLine(input.executionArn, input.region))],
   };
@@ -226,6 +231,7 @@ export interface ReconcileFailureMessageInput {
 /** For the ops channel: without a reconcile, nobody's cluster is created or destroyed on time. */
 export function reconcileFailureMessage(input: ReconcileFailureMessageInput): Message {
   return failureReport(
+    'reconcile-failure',
     ':rotating_light: Turbo reconcile failed',
     [
       ':rotating_light: *The reconcile run failed: clusters may not be created or destroyed on time, and some may keep costing money.*',
@@ -239,6 +245,7 @@ export function reconcileFailureMessage(input: ReconcileFailureMessageInput): Me
 /** For the ops channel: image-sync could not resolve, record or list; running clusters keep the images they run. */
 export function imageSyncFailureMessage(input: ReconcileFailureMessageInput): Message {
   return failureReport(
+    'image-sync-failure',
     ':warning: Turbo image-sync failed',
     [':warning: *The image-sync run failed: no cluster was rolled; each keeps the images it runs.*', reasonQuote(input.reason)],
     input.executionArn,
@@ -262,7 +269,7 @@ export function saidHelloTo(record: EnvironmentRecord | undefined): boolean {
 
 export function destroyedMessage(input: DestroyedMessageInput): Message {
   const text = `Your Turbo cluster ${code(input.clusterName)} was destroyed for the day. Goodbye, ${escapeMrkdwn(input.developer)}!`;
-  return { text, blocks: [section(`:wave: ${text}`)] };
+  return { kind: 'destroyed', text, blocks: [section(`:wave: ${text}`)] };
 }
 
 export interface WarningMessageInput {
@@ -291,6 +298,7 @@ export function warningMessage(input: WarningMessageInput): Message {
   };
   const text = `Your Turbo cluster ${code(clusterName)} will be destroyed at ${escapeMrkdwn(when)}.`;
   return {
+    kind: 'teardown-warning',
     text,
     blocks: [
       section(`:hourglass_flowing_sand: ${text}`),
@@ -302,7 +310,7 @@ export function warningMessage(input: WarningMessageInput): Message {
 
 /** A short answer to a `/turbo` command or a button; `text` is mrkdwn the caller has escaped. */
 export function replyMessage(text: string): Message {
-  return { text, blocks: [section(text)] };
+  return { kind: 'reply', text, blocks: [section(text)] };
 }
 
 export interface ImageChange {
@@ -327,6 +335,7 @@ export function rolloutMessage(input: { developer: string; clusterName: string; 
   );
   const text = `Your Turbo cluster ${input.clusterName} rolled to new images, with no downtime.`;
   return {
+    kind: 'rollout',
     text,
     blocks: [
       section(`:arrows_counterclockwise: Your Turbo cluster ${code(input.clusterName)} rolled to new images, with no downtime:`),
@@ -372,7 +381,7 @@ export function imageSyncSummaryMessage(input: {
     blocks.push(section(named.join('\n')));
     blocks.push(section(`<${executionConsoleUrl(input.executionArn, input.region)}|Open the execution>`));
   }
-  return { text, blocks };
+  return { kind: 'image-sync-summary', text, blocks };
 }
 
 /** For the ops channel, weekly: hours, cost and savings per developer, and the team's totals. */
@@ -389,7 +398,7 @@ export function weeklyCostMessage(input: {
     (line) =>
       `• ${escapeMrkdwn(line.developer)}: ${line.hours} h, ${money(line.cost)} (always-on ${money(line.alwaysOn)}, saved ${money(line.savings)})`,
   );
-  return { text, blocks: [section(`:moneybag: ${escapeMrkdwn(text)}`), section(rows.join('\n') || 'No developers.')] };
+  return { kind: 'weekly-cost', text, blocks: [section(`:moneybag: ${escapeMrkdwn(text)}`), section(rows.join('\n') || 'No developers.')] };
 }
 
 /** For the ops channel, daily while it lasts: reconcile holds every up until the shared network exists. */
@@ -397,11 +406,15 @@ export function networkMissingMessage(input: { parameter: string; held: number }
   const text = `Turbo is holding ${input.held} cluster(s): the shared network is not applied yet (no SSM parameter ${input.parameter})`;
   const how =
     "Apply `infra-tf/network` (README, Deploying, step 4); the next reconcile tick then starts the clusters. Nobody's run has failed.";
-  return { text, blocks: [section(`:construction: ${escapeMrkdwn(text)}`), section(how)] };
+  return { kind: 'network-missing', text, blocks: [section(`:construction: ${escapeMrkdwn(text)}`), section(how)] };
 }
 
 /** For the ops channel, daily: clusters named like Turbo's that lack its tag. Turbo leaves them alone. */
 export function lookalikesMessage(lookalikes: { name: string; reason: string }[]): Message {
   const text = `${lookalikes.length} cluster(s) named like Turbo's have no turbo:owner tag; Turbo will not touch them: check them by hand`;
-  return { text, blocks: [section(`:mag: ${escapeMrkdwn(text)}`), section(lookalikes.map((entry) => `• ${code(entry.name)}`).join('\n'))] };
+  return {
+    kind: 'lookalikes',
+    text,
+    blocks: [section(`:mag: ${escapeMrkdwn(text)}`), section(lookalikes.map((entry) => `• ${code(entry.name)}`).join('\n'))],
+  };
 }

@@ -162,7 +162,27 @@ export interface EnvironmentRunRequest {
 }
 
 /** A Slack-ready message: plain text for notifications and Block Kit blocks for the body. */
+/**
+ * What a message is about, set where core/messages builds it: fakes and tests tell messages apart by it, never by
+ * their wording. It never reaches Slack (adapters/slack.ts sends text and blocks only).
+ */
+export type MessageKind =
+  | 'ready'
+  | 'failure'
+  | 'failure-dm'
+  | 'reconcile-failure'
+  | 'image-sync-failure'
+  | 'destroyed'
+  | 'teardown-warning'
+  | 'reply'
+  | 'rollout'
+  | 'image-sync-summary'
+  | 'weekly-cost'
+  | 'network-missing'
+  | 'lookalikes';
+
 export interface Message {
+  kind: MessageKind;
   text: string;
   blocks: unknown[];
 }

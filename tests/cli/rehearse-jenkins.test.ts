@@ -113,8 +113,8 @@ describe('turbo rehearse --runner jenkins', () => {
     const outbox = readFileSync(join(out, 'outbox.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { text: string; blocks: unknown[] });
-    const ready = outbox.find((message) => message.text.includes('is ready'));
+      .map((line) => JSON.parse(line) as { kind: string; text: string; blocks: unknown[] });
+    const ready = outbox.find((message) => message.kind === 'ready');
     expect(JSON.stringify(ready?.blocks)).toContain('http://alice.app.test/');
     // The token never leaves the environment variable for anything the rehearsal writes.
     for (const file of ['summary.json', 'timeline.json', 'outbox.jsonl'])

@@ -413,7 +413,7 @@ describe('answers from Jenkins, the registry, Kubernetes and Slack', () => {
       () =>
         new SlackNotifier(SECRETS.slack, { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 }, timeoutMs: 2000 }).sendToUser(
           'U0ALICE001',
-          { text: 'hello', blocks: [] },
+          { kind: 'reply', text: 'hello', blocks: [] },
         ),
       // conversations.open is asked once; a malformed answer must not be followed by a post.
       (methods) => methods.filter((method) => method.includes('chat.postMessage')),
@@ -452,7 +452,7 @@ it('bounds the error of a Slack answer of 5 MB', async () => {
   try {
     fake.script(serve(MALFORMED.find(([what]) => what === 'a 5 MB body')![1]));
     const error = (await new SlackNotifier(SECRETS.slack, { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 } })
-      .sendToChannel('C0OPS00001', { text: 'x', blocks: [] })
+      .sendToChannel('C0OPS00001', { kind: 'reply', text: 'x', blocks: [] })
       .catch((failure: unknown) => failure)) as Error;
     expect(error.message.length).toBeLessThan(2000);
   } finally {

@@ -35,13 +35,9 @@ describe('a rehearsed working day', () => {
       expect([dev.name, Date.parse(row.readyAt!) <= readyBy.toMillis()]).toEqual([dev.name, true]);
       expect(row.up!.transitions).toBeLessThanOrEqual(30);
       const dms = dmsTo(day.cloud.outbox, dev.name);
-      expect(dms.map((message) => (message.text.includes('is ready') ? 'ready' : 'other'))).toContain('ready');
+      expect(dms.map((message) => message.kind)).toContain('ready');
       // ready, the warning half an hour before teardown (once, whatever the ticks), then destroyed
-      expect(
-        dms.map((message) =>
-          message.text.includes('is ready') ? 'ready' : message.text.includes('will be destroyed') ? 'warning' : 'destroyed',
-        ),
-      ).toEqual(['ready', 'warning', 'destroyed']);
+      expect(dms.map((message) => message.kind)).toEqual(['ready', 'teardown-warning', 'destroyed']);
       // The ready message carries the kubeconfig command and no secret.
       const ready = JSON.stringify(dms[0]);
       expect(ready).toContain(`aws eks update-kubeconfig --name turbo-${dev.name} --region ${config.region}`);
@@ -149,7 +145,7 @@ describe('a rehearsed working day', () => {
     expect(ops).toHaveLength(1);
     expect(ops[0]!.text).toContain('bob');
     expect(JSON.stringify(ops[0]!.blocks)).toContain('/states/home?region=eu-west-1#/v2/executions/details/');
-    const bobFailures = dmsTo(day.cloud.outbox, 'bob').filter((message) => !message.text.includes('is ready'));
+    const bobFailures = dmsTo(day.cloud.outbox, 'bob').filter((message) => message.kind !== 'ready');
     expect(bobFailures).toHaveLength(1);
   });
 
@@ -157,7 +153,7 @@ describe('a rehearsed working day', () => {
     const day = await rehearseDay({ config, stack, root, date: DATE, faults: [{ developer: 'bob', point: 'apply' }] });
     const ops = day.cloud.outbox.filter((message) => message.to.channel === OPS);
     const dms = dmsTo(day.cloud.outbox, 'bob');
-    expect(dms.map((message) => message.text.split(':')[0])).toEqual(['Your Turbo cluster is not ready']);
+    expect(dms.map((message) => message.kind)).toEqual(['failure-dm']);
     expect(JSON.stringify(dms[0]!.blocks)).toContain('type `/turbo up` to try again now');
     expect(JSON.stringify(dms[0]!.blocks)).not.toBe(JSON.stringify(ops[0]!.blocks));
     // The evening's down destroyed what the apply had built, and said nothing: bob never had a cluster today.
@@ -165,8 +161,8 @@ describe('a rehearsed working day', () => {
       day.executions.filter((execution) => execution.name === `bob-down-${DATE.replace(/-/g, '')}`).map((execution) => execution.status),
     ).toEqual(['SUCCEEDED']);
     expect(day.cloud.records.get('bob')?.status).toBe('destroyed');
-    expect(dms.some((message) => message.text.includes('was destroyed'))).toBe(false);
-    expect(dmsTo(day.cloud.outbox, 'alice').filter((message) => message.text.includes('was destroyed'))).toHaveLength(1);
+    expect(dms.some((message) => message.kind === 'destroyed')).toBe(false);
+    expect(dmsTo(day.cloud.outbox, 'alice').filter((message) => message.kind === 'destroyed')).toHaveLength(1);
   });
 
   it('absorbs two transient Lambda errors with Retry, and stops a hung apply at its bound', async () => {
@@ -245,7 +241,7 @@ describe('clusters Turbo does not know', () => {
       const zed = [...sfn.executions.values()].filter((execution) => execution.input.developer === 'zed');
       expect(zed.map((execution) => [execution.input.action, execution.status])).toEqual([['down', 'SUCCEEDED']]);
       expect(cloud.clusterMap.get('turbo-zed')?.goneAt).toBeDefined();
-      const reports = cloud.outbox.filter((message) => message.to.channel === OPS && message.text.includes('no turbo:owner tag'));
+      const reports = cloud.outbox.filter((message) => message.to.channel === OPS && message.kind === 'lookalikes');
       expect(reports).toHaveLength(1);
       expect(JSON.stringify(reports[0]!.blocks)).toContain('turbo-legacy');
       expect(cloud.untaggedClusters).toEqual(['turbo-legacy']);
@@ -310,7 +306,7 @@ describe('idempotency', () => {
       expect(cloud.records.get('bob')?.status).toBe('ready');
       expect([cloud.jobsStarted('bob', 'apply'), cloud.jobsStarted('bob', 'deploy')]).toEqual([1, 2]);
       const dms = dmsTo(cloud.outbox, 'bob');
-      expect(dms.filter((message) => message.text.includes('is ready'))).toHaveLength(1);
+      expect(dms.filter((message) => message.kind === 'ready')).toHaveLength(1);
     } finally {
       rehearsal.stop();
     }

@@ -68,7 +68,7 @@ describe('image-sync', () => {
       ]);
       const dmsOf = (dev: string) =>
         cloud.outbox.filter(
-          (message) => message.to.user === config.developers.find((d) => d.name === dev)!.slackUserId && message.text.includes('rolled'),
+          (message) => message.to.user === config.developers.find((d) => d.name === dev)!.slackUserId && message.kind === 'rollout',
         );
       expect(dmsOf('alice')).toHaveLength(0);
       expect(dmsOf('bob')).toHaveLength(1);

@@ -108,7 +108,7 @@ describe('an environment on Jenkins, through the packaged state machines', () =>
     expect([record.status, record.appUrl]).toEqual(['ready', 'http://alice.notes.test/']);
     const ready = cloud.outbox.filter((message) => message.to.user === alice.slackUserId);
     expect(ready).toHaveLength(1);
-    expect(ready[0]!.text).toContain('is ready');
+    expect(ready[0]!.kind).toBe('ready');
     expect(JSON.stringify(ready[0]!.blocks)).toContain('http://alice.notes.test/');
     expect(jenkins.builds.map(summary)).toEqual([
       [TERRAFORM_JOB, 1, 'apply', 'alice-up-20261124', 'SUCCESS'],
@@ -206,7 +206,7 @@ describe('an environment on Jenkins, through the packaged state machines', () =>
     expect(jenkins.builds.map(summary)).toEqual([[TERRAFORM_JOB, 1, 'apply', 'alice-up-20261124', 'FAILURE']]);
     const toAlice = cloud.outbox.filter((message) => message.to.user === config.developers[0]!.slackUserId);
     expect(toAlice).toHaveLength(1);
-    expect(toAlice[0]!.text).not.toContain('is ready');
+    expect(toAlice[0]!.kind).not.toBe('ready');
     const toOps = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
     expect(toOps).toHaveLength(1);
     expect(JSON.stringify(toOps[0])).toContain('alice');

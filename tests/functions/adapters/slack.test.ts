@@ -7,6 +7,7 @@ import { startSlackServer, type SlackServer } from '../../support/slack-server';
 
 const token = 'xoxb-000000000000-1111111111111-abcdefghijklmnopqrstuvwx';
 const message: Message = {
+  kind: 'ready',
   text: 'Your Turbo cluster turbo-alice is ready.',
   blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Your Turbo cluster `turbo-alice` is ready.' } }],
 };
@@ -47,6 +48,18 @@ describe('SlackNotifier against a local Slack Web API', () => {
       expect(call.authorization).toBe(`Bearer ${token}`);
       expect(call.contentType).toBe('application/x-www-form-urlencoded');
       expect(call.args).not.toHaveProperty('token');
+    }
+  });
+
+  it("never sends the message's kind to Slack: it is Turbo's own label, for fakes and tests", async () => {
+    await notifier().sendToUser('U0123ABCD', message);
+    await notifier().sendToChannel('C0OPS1234', message);
+
+    const posts = slack.calls.filter((call) => call.method === 'chat.postMessage');
+    expect(posts).toHaveLength(2);
+    for (const post of posts) {
+      expect(post.args).not.toHaveProperty('kind');
+      expect(Object.values(post.args)).not.toContain(message.kind);
     }
   });
 

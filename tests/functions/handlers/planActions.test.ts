@@ -45,7 +45,7 @@ describe('PlanActions without the shared network', () => {
     const cloud = cloudWithoutNetwork();
     await handler({ time: '2026-11-24T06:00:00Z', execution: 'reconcile-test' }, context);
     await handler({ time: '2026-11-24T06:15:00Z', execution: 'reconcile-test' }, context);
-    const notices = cloud.outbox.filter((message) => message.text.includes('shared network is not applied yet'));
+    const notices = cloud.outbox.filter((message) => message.kind === 'network-missing');
     expect(notices.map((message) => message.to)).toEqual([{ channel: config.slack.opsChannel }]);
     expect(notices[0]!.text).toContain(NETWORK_VPC_PARAMETER);
   });

@@ -37,7 +37,7 @@ describe('image-sync reports to the ops channel', () => {
     for (let run = 0; run < 6; run += 1)
       answers.push(await reportFailure({ error: noRelease(run), executionArn: executionArn(run), workflow: 'image-sync' }, context));
     expect(ops()).toHaveLength(1);
-    expect(ops()[0]!.text).toContain('The image-sync run failed');
+    expect(ops()[0]!.kind).toBe('image-sync-failure');
     expect(JSON.stringify(ops()[0]!.blocks)).toContain('no released SemVer tag');
     expect(answers.map((answer) => answer.reported)).toEqual([true, false, false, false, false, false]);
   });

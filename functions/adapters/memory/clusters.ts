@@ -1,0 +1,103 @@
+/**
+ * The in-memory EKS: each developer's cluster and its node group, moving through CREATING, ACTIVE and DELETING on
+ * the (virtual) clock as the runner's jobs create and destroy them.
+ */
+import type { ClusterInfo } from '../../core/types';
+import type { Clusters } from '../../core/ports';
+import { OWNER_TAG } from '../../core/config';
+import { type AwsCallListener, type Durations, jitteredMs, spread } from './simulation';
+
+export interface MemoryCluster {
+  name: string;
+  owner: string;
+  createdAt: number;
+  activeAt: number;
+  failsAt?: number;
+  deletingFrom?: number;
+  goneAt?: number;
+  endpoint: string;
+}
+
+export class MemoryClusters implements Clusters {
+  readonly clusterMap = new Map<string, MemoryCluster>();
+  /** Clusters in the account that Turbo did not tag (made by hand): listed, never described or touched. */
+  readonly untaggedClusters: string[] = [];
+
+  constructor(
+    readonly region: string,
+    private readonly durations: Durations,
+    private readonly onAwsCall: AwsCallListener = () => {},
+  ) {}
+
+  /** An existing cluster, e.g. an orphan left by someone who left the team. */
+  add(name: string, owner: string, createdAt = Date.now()): void {
+    this.clusterMap.set(name, { name, owner, createdAt, activeAt: createdAt, endpoint: this.endpointOf(name) });
+  }
+
+  /** What an apply does to EKS: a new cluster, or convergence of a live one. `fails`: its node group fails to create. */
+  provision(name: string, owner: string, now: number, fails: boolean): void {
+    const existing = this.clusterMap.get(name);
+    if (existing && existing.goneAt === undefined) {
+      // apply converges on a live cluster; a failed node group is replaced, which takes a few minutes
+      if (existing.failsAt !== undefined) Object.assign(existing, { failsAt: undefined, activeAt: now + 5 * 60_000 });
+      return;
+    }
+    const activeAt = now + jitteredMs(this.durations, this.durations.clusterReadySeconds, `${owner}:cluster`);
+    this.clusterMap.set(name, {
+      name,
+      owner,
+      createdAt: now,
+      activeAt,
+      failsAt: fails ? activeAt - 120_000 : undefined,
+      endpoint: this.endpointOf(name),
+    });
+  }
+
+  /** What a destroy does to EKS: the cluster is DELETING from `now` and gone at `goneAt`. */
+  delete(name: string, now: number, goneAt: number): void {
+    const cluster = this.clusterMap.get(name);
+    if (cluster) Object.assign(cluster, { deletingFrom: now, goneAt });
+  }
+
+  async describe(name: string): Promise<ClusterInfo> {
+    this.onAwsCall('eks:DescribeCluster', name);
+    this.onAwsCall('eks:ListNodegroups', name);
+    this.onAwsCall('eks:DescribeNodegroup', name);
+    const cluster = this.clusterMap.get(name);
+    if (!cluster) return { name, status: 'ABSENT', tags: {} };
+    return this.info(cluster, Date.now());
+  }
+
+  async listTurboClusters(): Promise<ClusterInfo[]> {
+    this.onAwsCall('eks:ListClusters', '*');
+    return [...this.clusterMap.values()].map((cluster) => this.info(cluster, Date.now())).filter((info) => info.status !== 'ABSENT');
+  }
+
+  async listClusterNames(): Promise<string[]> {
+    return [...(await this.listTurboClusters()).map((info) => info.name), ...this.untaggedClusters];
+  }
+
+  private endpointOf(clusterName: string): string {
+    const id = Math.abs(Math.round(spread(clusterName) * 1e12))
+      .toString(16)
+      .toUpperCase()
+      .padStart(10, '0');
+    return `https://${id}.gr7.${this.region}.eks.amazonaws.com`;
+  }
+
+  private info(cluster: MemoryCluster, now: number): ClusterInfo {
+    const tags = { [OWNER_TAG]: cluster.owner, 'turbo:managed-by': 'turbo' };
+    const base = {
+      name: cluster.name,
+      endpoint: cluster.endpoint,
+      certificateAuthority: Buffer.from(`fake CA of ${cluster.name}`).toString('base64'),
+      tags,
+    };
+    if (cluster.goneAt !== undefined && now >= cluster.goneAt) return { ...base, status: 'ABSENT', nodegroupStatus: 'ABSENT' };
+    if (cluster.deletingFrom !== undefined && now >= cluster.deletingFrom)
+      return { ...base, status: 'DELETING', nodegroupStatus: 'DELETING' };
+    if (cluster.failsAt !== undefined && now >= cluster.failsAt) return { ...base, status: 'ACTIVE', nodegroupStatus: 'CREATE_FAILED' };
+    if (now < cluster.activeAt) return { ...base, status: 'CREATING', nodegroupStatus: 'CREATING' };
+    return { ...base, status: 'ACTIVE', nodegroupStatus: now < cluster.activeAt + 60_000 ? 'CREATING' : 'ACTIVE' };
+  }
+}

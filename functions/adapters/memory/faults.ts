@@ -1,0 +1,57 @@
+/**
+ * The in-memory cloud's fault plan: which faults are armed for which developer. Every fake asks it at the point
+ * where the real service would fail; a one-shot fault is taken (consumed) there, a lasting one stays until cleared.
+ */
+
+/** Where a fault can be injected for one developer. */
+export const FAULT_POINTS = [
+  'apply',
+  'apply-hang',
+  'cluster',
+  'deploy',
+  'destroy',
+  'slack',
+  'runner-down',
+  'lambda-transient',
+  /** The developer's DMs: Slack answers 429, then 500, then invalid_auth until the fault is cleared (a revoked token). */
+  'slack-429-500-invalid-auth',
+  /** The next image rollout on the developer's cluster never becomes available (ProgressDeadlineExceeded). */
+  'rollout-timeout',
+] as const;
+export type FaultPoint = (typeof FAULT_POINTS)[number];
+
+export class FaultPlan {
+  private readonly armed = new Map<string, Set<FaultPoint>>();
+  /** How often each lasting fault has answered, per developer: where in its sequence the next answer is. */
+  private readonly answered = new Map<string, number>();
+
+  inject(developer: string, point: FaultPoint): void {
+    const points = this.armed.get(developer) ?? new Set<FaultPoint>();
+    points.add(point);
+    this.armed.set(developer, points);
+  }
+
+  /** The fault is fixed (the runner is back, the token replaced): what an operator does before a redrive. */
+  clear(developer: string, point: FaultPoint): void {
+    this.armed.get(developer)?.delete(point);
+  }
+
+  has(developer: string, point: FaultPoint): boolean {
+    return this.armed.get(developer)?.has(point) ?? false;
+  }
+
+  /** Consumes a one-shot fault: true the first time it is asked. */
+  take(developer: string, point: FaultPoint): boolean {
+    const had = this.has(developer, point);
+    if (had) this.clear(developer, point);
+    return had;
+  }
+
+  /** For a lasting fault whose answers change (429, then 500, then a refusal): how many times it has answered before. */
+  nextAnswer(developer: string, point: FaultPoint): number {
+    const key = `${developer}\u0000${point}`;
+    const count = this.answered.get(key) ?? 0;
+    this.answered.set(key, count + 1);
+    return count;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The in-memory JobRunner: CodeBuild as the runner adapters use it. Each job runs on the (virtual) clock for a
+ * realistic duration and does to the simulated EKS and app what its script would; faults make it fail or hang.
+ */
+import type { JobHandle, JobKind, JobRequest, JobStatus } from '../../core/types';
+import type { JobRunner } from '../../core/ports';
+import { TransientError } from '../../core/errors';
+import { clusterNameOf } from '../../core/config';
+import { APP_WORKLOADS } from '../../core/images';
+import { placeholderImageProblem } from '../../core/jobs';
+import type { MemoryClusters } from './clusters';
+import type { FaultPlan } from './faults';
+import type { MemoryKube, MemoryRegistry } from './images';
+import type { JobSlots } from './limits';
+import { type AwsCallListener, type Durations, jitteredMs } from './simulation';
+
+export interface MemoryJob {
+  handle: JobHandle;
+  finishAt: number;
+  outcome: 'succeeded' | 'failed' | 'hang';
+  reason?: string;
+  outputs: Record<string, string>;
+  /** When a status check first saw the job finished: the workflow's detection delay. */
+  observedAt?: number;
+  /** Waiting for a runner slot (runner.maxConcurrentJobs): started for real when one frees. */
+  queued?: JobRequest;
+}
+
+/** The simulated services a job acts on. */
+export interface JobWorld {
+  region: string;
+  durations: Durations;
+  faults: FaultPlan;
+  clusters: MemoryClusters;
+  kube: MemoryKube;
+  registry: MemoryRegistry;
+  onAwsCall: AwsCallListener;
+}
+
+export class MemoryRunner implements JobRunner {
+  readonly jobs = new Map<string, MemoryJob>();
+  /** The runner's concurrency quota; unset, jobs never queue. */
+  jobSlots?: JobSlots;
+  /** How long CodeBuild lets a build run before it stops it (the buildspec's timeout). */
+  jobTimeoutMs = 60 * 60_000;
+  private jobCounter = 0;
+
+  constructor(private readonly world: JobWorld) {}
+
+  async start(job: JobRequest): Promise<JobHandle> {
+    this.world.onAwsCall('codebuild:StartBuild', job.kind);
+    this.refuseWhenDown(job.developer);
+    const now = Date.now();
+    const id = `mem-${job.kind}-${job.developer}-${++this.jobCounter}`;
+    const handle: JobHandle = {
+      runner: 'memory',
+      kind: job.kind,
+      developer: job.developer,
+      runId: job.runId,
+      id,
+      startedAt: new Date(now).toISOString(),
+    };
+    if (this.jobSlots?.admit(id) === 'queued') {
+      this.jobs.set(id, { handle, finishAt: Number.POSITIVE_INFINITY, outcome: 'succeeded', outputs: {}, queued: job });
+    } else {
+      this.launch(id, job, handle);
+    }
+    return handle;
+  }
+
+  async status(handle: JobHandle): Promise<JobStatus> {
+    this.world.onAwsCall('codebuild:BatchGetBuilds', handle.kind);
+    this.refuseWhenDown(handle.developer);
+    const job = this.jobs.get(handle.id);
+    if (!job) return { state: 'failed', reason: `job ${handle.id} not found` };
+    const logUrl = `memory://jobs/${handle.id}/log`;
+    if (job.queued) return { state: 'running', detail: 'QUEUED', logUrl };
+    if (job.outcome === 'hang' || Date.now() < job.finishAt) return { state: 'running', detail: 'BUILD', logUrl };
+    job.observedAt ??= Date.now();
+    if (job.outcome === 'failed') return { state: 'failed', reason: job.reason ?? 'no reason recorded', logUrl };
+    return { state: 'succeeded', outputs: job.outputs, logUrl };
+  }
+
+  jobsStarted(developer?: string, kind?: JobKind): number {
+    return [...this.jobs.values()].filter(
+      (job) => (!developer || job.handle.developer === developer) && (!kind || job.handle.kind === kind),
+    ).length;
+  }
+
+  /** Virtual milliseconds between each finished job's end and the first check that saw it. */
+  detectionDelays(): { developer: string; kind: JobKind; delayMs: number }[] {
+    return [...this.jobs.values()].flatMap((job) =>
+      job.observedAt === undefined || job.outcome === 'hang'
+        ? []
+        : [{ developer: job.handle.developer, kind: job.handle.kind, delayMs: job.observedAt - job.finishAt }],
+    );
+  }
+
+  /**
+   * A real runner (a team's Jenkins, say) with the simulated EKS following its jobs: an apply creates the
+   * developer's cluster on the virtual clock, a destroy deletes it. Everything else stays in memory.
+   */
+  observing(inner: JobRunner): JobRunner {
+    return {
+      start: async (job) => {
+        const handle = await inner.start(job);
+        const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
+        const now = Date.now();
+        if (job.kind === 'apply') this.world.clusters.provision(clusterName, job.developer, now, false);
+        if (job.kind === 'destroy') {
+          this.world.clusters.delete(
+            clusterName,
+            now,
+            now + this.duration(this.world.durations.destroySeconds, `${job.developer}:destroy`),
+          );
+        }
+        return handle;
+      },
+      status: (handle) => inner.status(handle),
+    };
+  }
+
+  private refuseWhenDown(developer: string): void {
+    if (this.world.faults.has(developer, 'runner-down')) throw new TransientError('runner unreachable: connect ECONNREFUSED');
+  }
+
+  private duration(seconds: number, key: string): number {
+    return jitteredMs(this.world.durations, seconds, key);
+  }
+
+  /** A job whose slot is free starts now; CodeBuild frees the slot when the build ends or its timeout stops it. */
+  private launch(id: string, job: JobRequest, handle: JobHandle): void {
+    const started = this.run(job, handle, Date.now());
+    this.jobs.set(id, started);
+    const slots = this.jobSlots;
+    if (!slots) return;
+    const endsAt = started.outcome === 'hang' ? Date.now() + this.jobTimeoutMs : started.finishAt;
+    setTimeout(
+      () => {
+        const next = slots.release(id);
+        const queued = next === undefined ? undefined : this.jobs.get(next);
+        if (next !== undefined && queued?.queued) this.launch(next, queued.queued, queued.handle);
+      },
+      Math.max(0, endsAt - Date.now()),
+    );
+  }
+
+  /** A job as it runs from `now`: its outcome, its end, and what it does to the simulated EKS and app. */
+  private run(job: JobRequest, handle: JobHandle, now: number): MemoryJob {
+    const { durations, faults, clusters, kube, registry } = this.world;
+    const seconds = { apply: durations.applySeconds, deploy: durations.deploySeconds, destroy: durations.destroySeconds }[job.kind];
+    const memoryJob: MemoryJob = {
+      handle,
+      finishAt: now + this.duration(seconds, `${job.developer}:${job.kind}`),
+      outcome: 'succeeded',
+      outputs: {},
+    };
+    const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
+    if (job.kind === 'apply') {
+      if (faults.take(job.developer, 'apply')) {
+        Object.assign(memoryJob, {
+          outcome: 'failed',
+          finishAt: now + 180_000,
+          reason: `FAILED in phase BUILD: terraform apply exited 1 (Error: creating EKS Node Group: AccessDenied)`,
+        });
+      } else if (faults.take(job.developer, 'apply-hang')) {
+        memoryJob.outcome = 'hang';
+      } else {
+        clusters.provision(clusterName, job.developer, now, faults.take(job.developer, 'cluster'));
+      }
+    } else if (job.kind === 'deploy') {
+      const unpinned = placeholderImageProblem(job.params);
+      if (unpinned) {
+        Object.assign(memoryJob, { outcome: 'failed', finishAt: now + 5_000, reason: `FAILED in phase BUILD: ${unpinned}` });
+      } else if (faults.take(job.developer, 'deploy')) {
+        Object.assign(memoryJob, {
+          outcome: 'failed',
+          reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out',
+        });
+      } else if (!kube.has(clusterName) && ![job.params.FRONTEND_IMAGE, job.params.MONGO_IMAGE].every(() => registry.pull())) {
+        // A new cluster's nodes pull both images through the shared NAT's one IP: Docker Hub's pull limit applies to it.
+        Object.assign(memoryJob, {
+          outcome: 'failed',
+          reason: 'FAILED in phase BUILD: kubectl rollout status timed out: ImagePullBackOff (Docker Hub 429 toomanyrequests)',
+        });
+      } else {
+        memoryJob.outputs = { APP_URL: `http://${clusterName}-frontend.elb.${this.world.region}.amazonaws.com` };
+        this.deployApp(clusterName, job.developer, job.params);
+      }
+    } else if (faults.take(job.developer, 'destroy')) {
+      Object.assign(memoryJob, {
+        outcome: 'failed',
+        reason: 'FAILED in phase BUILD: terraform destroy exited 1 (DependencyViolation: subnet has dependencies)',
+      });
+    } else {
+      clusters.delete(clusterName, now, memoryJob.finishAt);
+      kube.remove(clusterName);
+    }
+    return memoryJob;
+  }
+
+  /** The app's workloads as the deploy job leaves them: the job's pinned images (placeholderImageProblem checked them). */
+  private deployApp(clusterName: string, developer: string, params: Record<string, string>): void {
+    this.world.kube.deploy(clusterName, [
+      { ref: APP_WORKLOADS.frontend, image: params.FRONTEND_IMAGE ?? '', replicas: 2 },
+      { ref: APP_WORKLOADS.mongo, image: params.MONGO_IMAGE ?? '', replicas: 1 },
+    ]);
+    if (this.world.faults.take(developer, 'rollout-timeout')) this.world.kube.failNextRollout(clusterName);
+  }
+}

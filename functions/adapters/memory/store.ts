@@ -1,0 +1,134 @@
+/**
+ * The in-memory EnvironmentStore: DynamoDB's table as the store adapter (adapters/dynamodb.ts) uses it, with the same
+ * claim rule, ownership checks, item size limit and amend rules. tests/functions/adapters/contracts holds it to that.
+ */
+import type { AmendPatch, ClaimRequest, ClaimResult, EnvironmentRecord } from '../../core/types';
+import type { EnvironmentStore } from '../../core/ports';
+import { OPS_RECORD } from '../../core/types';
+import { decideAmend } from '../../core/audit';
+import { assertUpdatable, ownershipLost } from '../../core/storeRules';
+import { translateAwsError } from '../retry';
+import { assertItemFits } from './limits';
+import type { AwsCallListener } from './simulation';
+
+/** A copy of plain JSON data (a caller's patch): a walk is several times cheaper than structuredClone's serialisation. */
+function clone<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(clone) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key in value) copy[key] = clone((value as Record<string, unknown>)[key]);
+  return copy as T;
+}
+
+/**
+ * A stored record is frozen, deeply, and handed out as it is: nothing can change it but a write, so a read copies
+ * nothing (a soak reads every record on every tick), and what an earlier write froze is shared, not walked again.
+ */
+function frozen<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  for (const element of Object.values(value)) frozen(element);
+  return Object.freeze(value);
+}
+
+export class MemoryStore implements EnvironmentStore {
+  readonly records = new Map<string, EnvironmentRecord>();
+  /** Each record's DynamoDB item size at its last write (limits.ts): the soak's record-size invariant reads it. */
+  readonly recordBytes = new Map<string, number>();
+
+  constructor(private readonly onAwsCall: AwsCallListener = () => {}) {}
+
+  async get(developer: string): Promise<EnvironmentRecord | undefined> {
+    this.onAwsCall('dynamodb:GetItem', developer);
+    return this.records.get(developer);
+  }
+
+  async list(): Promise<EnvironmentRecord[]> {
+    this.onAwsCall('dynamodb:Scan', '*');
+    return [...this.records.values()].filter((record) => record.developer !== OPS_RECORD);
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const current = this.records.get(request.developer);
+    const stale =
+      current && (current.status === 'provisioning' || current.status === 'destroying') && current.updatedAt < request.staleBefore;
+    const busy =
+      current &&
+      !stale &&
+      (current.status === 'provisioning' || current.status === 'destroying' || (request.action === 'up' && current.status === 'ready'));
+    if (current && (busy || current.runId === request.runId)) {
+      return { outcome: current.runId === request.runId ? 'already-owned' : 'lost', record: current };
+    }
+    const record: EnvironmentRecord = {
+      ...current,
+      developer: request.developer,
+      clusterName: request.clusterName,
+      status: request.action === 'up' ? 'provisioning' : 'destroying',
+      runId: request.runId,
+      action: request.action,
+      executionArn: request.executionArn,
+      startedAt: request.now,
+      updatedAt: request.now,
+    };
+    delete record.lastError;
+    delete record.jobs;
+    delete record.jobAttempts;
+    this.write('claim', record);
+    return { outcome: 'claimed', record };
+  }
+
+  async update(developer: string, runId: string, patch: Partial<EnvironmentRecord>): Promise<EnvironmentRecord> {
+    assertUpdatable(developer, patch);
+    const current = this.records.get(developer);
+    if (!current || current.runId !== runId) throw ownershipLost(developer, runId, current);
+    const next = { ...current, ...clone(patch), updatedAt: patch.updatedAt ?? new Date().toISOString() } as EnvironmentRecord;
+    for (const [field, value] of Object.entries(patch)) if (value === undefined) delete (next as unknown as Record<string, unknown>)[field];
+    this.write('update', next);
+    return next;
+  }
+
+  async markNotified(developer: string, key: string): Promise<boolean> {
+    if (developer === OPS_RECORD && !this.records.has(developer)) this.records.set(developer, { developer } as EnvironmentRecord);
+    const current = this.records.get(developer);
+    if (!current) throw new Error(`there is no environment record for ${developer}: cannot record notification ${key}`);
+    if (current.notified?.includes(key)) return false;
+    this.write('markNotified', { ...current, notified: [...(current.notified ?? []), key].sort() });
+    return true;
+  }
+
+  async unmarkNotified(developer: string, key: string): Promise<void> {
+    const current = this.records.get(developer);
+    if (current?.notified)
+      this.records.set(developer, frozen({ ...current, notified: current.notified.filter((existing) => existing !== key) }));
+  }
+
+  async amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord> {
+    const now = new Date().toISOString();
+    const current = this.records.get(developer) ?? { developer, clusterName: patch.clusterName, status: 'absent', updatedAt: now };
+    const decision = decideAmend(this.records.get(developer), patch);
+    if (!decision.write) return current;
+    const skipDates = new Set(current.skipDates ?? []);
+    if (patch.addSkipDate) skipDates.add(patch.addSkipDate);
+    if (patch.removeSkipDate) skipDates.delete(patch.removeSkipDate);
+    const next: EnvironmentRecord = {
+      ...current,
+      ...(patch.keepUntil ? { keepUntil: patch.keepUntil } : {}),
+      ...(patch.images ? { images: clone(patch.images) } : {}),
+      skipDates: [...skipDates].sort(),
+      audit: decision.audit,
+      updatedAt: now,
+    };
+    this.write('amend', next);
+    return next;
+  }
+
+  /** Every write of a record goes through DynamoDB's item size limit, failing as the store adapter reports it. */
+  private write(doing: string, record: EnvironmentRecord): void {
+    this.onAwsCall('dynamodb:UpdateItem', record.developer);
+    try {
+      this.recordBytes.set(record.developer, assertItemFits(record as unknown as Record<string, unknown>));
+    } catch (error) {
+      throw translateAwsError(error, `DynamoDB UpdateItem (${doing} ${record.developer})`);
+    }
+    this.records.set(record.developer, frozen(record));
+  }
+}
