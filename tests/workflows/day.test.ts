@@ -285,17 +285,25 @@ describe('idempotency', () => {
     }
   });
 
+  /** bob's up, failed at its deploy job: what a redrive starts from. */
+  async function failedDeploy() {
+    const rehearsal = startRehearsal(
+      { config, stack, root, faults: [{ developer: 'bob', point: 'deploy' }] },
+      dayWindow(config, DATE).start,
+    );
+    tickReconcile(rehearsal.sfn);
+    const bobStart = DateTime.fromISO(`${DATE}T08:05`, { zone: 'Europe/Berlin' }).toMillis();
+    await rehearsal.advance(bobStart);
+    tickReconcile(rehearsal.sfn);
+    await rehearsal.advance(bobStart + 40 * 60_000);
+    const run = [...rehearsal.sfn.executions.values()].find((execution) => execution.name === 'bob-up-20261124')!;
+    return { rehearsal, run };
+  }
+
   it('a redrive of a failed run resumes it: the failed job runs again, nothing done before is repeated', async () => {
-    const window = dayWindow(config, DATE);
-    const rehearsal = startRehearsal({ config, stack, root, faults: [{ developer: 'bob', point: 'deploy' }] }, window.start);
+    const { rehearsal, run } = await failedDeploy();
     try {
       const { sfn, cloud } = rehearsal;
-      tickReconcile(sfn);
-      const bobStart = DateTime.fromISO(`${DATE}T08:05`, { zone: 'Europe/Berlin' }).toMillis();
-      await rehearsal.advance(bobStart);
-      tickReconcile(sfn);
-      await rehearsal.advance(bobStart + 40 * 60_000);
-      const run = [...sfn.executions.values()].find((execution) => execution.name === 'bob-up-20261124')!;
       expect(run.status).toBe('FAILED');
       expect([cloud.jobsStarted('bob', 'apply'), cloud.jobsStarted('bob', 'deploy')]).toEqual([1, 1]);
 
@@ -311,6 +319,34 @@ describe('idempotency', () => {
       expect([cloud.jobsStarted('bob', 'apply'), cloud.jobsStarted('bob', 'deploy')]).toEqual([1, 2]);
       const dms = dmsTo(cloud.outbox, 'bob');
       expect(dms.filter((message) => message.text.includes('is ready'))).toHaveLength(1);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
+  it('a redriven run that fails again at the same step tells ops and the developer once, not once per redrive', async () => {
+    const { rehearsal, run } = await failedDeploy();
+    try {
+      const { sfn, cloud } = rehearsal;
+      expect(run.status).toBe('FAILED');
+      const failureReports = () => ({
+        ops: cloud.outbox.filter((message) => message.to.channel === OPS && message.text.includes("bob's cluster failed")).length,
+        dm: dmsTo(cloud.outbox, 'bob').filter((message) => message.text.includes('not ready')).length,
+      });
+      expect(failureReports()).toEqual({ ops: 1, dm: 1 });
+
+      // The cause is not fixed: the redrive fails again at the same step, which is no news to anyone.
+      cloud.injectFault('bob', 'deploy');
+      sfn.redrive(run.arn);
+      await rehearsal.advance(Date.now() + 20 * 60_000);
+      expect([sfn.executions.get(run.arn)?.status, cloud.jobsStarted('bob', 'deploy')]).toEqual(['FAILED', 2]);
+      expect(failureReports()).toEqual({ ops: 1, dm: 1 });
+
+      // Fixed now: the next redrive makes the cluster ready, and says so once.
+      sfn.redrive(run.arn);
+      await rehearsal.advance(Date.now() + 20 * 60_000);
+      expect(sfn.executions.get(run.arn)?.status).toBe('SUCCEEDED');
+      expect(dmsTo(cloud.outbox, 'bob').filter((message) => message.text.includes('is ready'))).toHaveLength(1);
     } finally {
       rehearsal.stop();
     }
