@@ -50,7 +50,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   );
   const hub = result.dockerHub;
   io.stdout(
-    `Docker Hub: peak ${hub.peakPullsPerHour} pulls an hour through the NAT (${hub.refusedPulls} refused), peak ${hub.peakApiRequestsPerMinute} API requests a minute (${hub.refusedApiRequests} refused).\n`,
+    `Docker Hub: peak ${hub.peakPullsPerHour} pulls an hour through the NAT (${hub.refusedPulls} refused), ` +
+      `peak ${hub.peakCachePullsPerHour} an hour from the pull-through cache (${hub.refusedCachePulls} refused), ` +
+      `peak ${hub.peakApiRequestsPerMinute} API requests a minute (${hub.refusedApiRequests} refused).\n`,
   );
   const kinds = Object.entries(result.failureKinds)
     .sort(([, a], [, b]) => b - a)

@@ -8,7 +8,7 @@ import type { TurboConfig } from '../../functions/core/config';
 import { memberOf, scheduleOf } from '../../functions/core/config';
 import { work } from '../../functions/handlers/lib/selfService';
 import { dailyCosts } from '../../functions/core/cost';
-import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR, JobSlots } from '../../functions/adapters/memory/limits';
+import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR, HourlyWindow, JobSlots } from '../../functions/adapters/memory/limits';
 import { dockerHubMeter } from '../../functions/adapters/memory/images';
 import type { SentMessage } from '../../functions/adapters/memory/cloud';
 import type { SelfServiceTask } from '../../functions/core/types';
@@ -77,7 +77,15 @@ export interface SoakResult {
   slackRateLimited: number;
   peakQueuedJobs: number;
   /** Docker Hub: the most pulls in an hour through the shared NAT's one IP, and the pulls and API requests it refused. */
-  dockerHub: { peakPullsPerHour: number; refusedPulls: number; peakApiRequestsPerMinute: number; refusedApiRequests: number };
+  dockerHub: {
+    peakPullsPerHour: number;
+    refusedPulls: number;
+    /** The pull-through cache's pulls of Docker Hub (zero without a cache). */
+    peakCachePullsPerHour: number;
+    refusedCachePulls: number;
+    peakApiRequestsPerMinute: number;
+    refusedApiRequests: number;
+  };
   awsCalls: Record<string, number>;
 }
 
@@ -156,8 +164,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const { cloud, sfn } = rehearsal;
   cloud.jobSlots = new JobSlots(config.runner.maxConcurrentJobs);
   cloud.slackRate = new ChannelRate();
-  // Every cluster's nodes pull anonymously (no imagePullSecrets) through the shared network's one NAT gateway.
+  // Nodes pull through the ECR pull-through cache when the config names one (Docker Hub then counts the cache's
+  // authenticated pulls), and otherwise anonymously through the shared network's one NAT gateway.
   cloud.registry.meter = dockerHubMeter(DOCKER_HUB_PULLS_PER_HOUR.anonymous);
+  const cachePrefix = config.cluster.pullThroughCache;
+  if (cachePrefix) {
+    cloud.registry.pullThroughCache = {
+      prefix: cachePrefix,
+      upstreamPulls: new HourlyWindow(DOCKER_HUB_PULLS_PER_HOUR.authenticated),
+      cached: new Set(),
+    };
+  }
   const awsCalls: Record<string, number> = {};
   cloud.onAwsCall = (action) => void (awsCalls[action] = (awsCalls[action] ?? 0) + 1);
 
@@ -338,11 +355,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   });
   broken.push(...costs(world.dates.at(-1)!, measured));
   const { pulls, api } = cloud.registry.meter;
-  if (pulls.refused > 0 || api.refused > 0) {
+  const upstream = cloud.registry.pullThroughCache?.upstreamPulls;
+  if (pulls.refused > 0 || api.refused > 0 || (upstream?.refused ?? 0) > 0) {
     broken.push({
       invariant: 'docker-hub-limit',
       day: world.dates.at(-1)!,
-      detail: `Docker Hub refused ${pulls.refused} pull(s) (peak ${pulls.peak} an hour, limit ${pulls.limit} per IP) and ${api.refused} API request(s)`,
+      detail:
+        `Docker Hub refused ${pulls.refused} anonymous pull(s) (peak ${pulls.peak} an hour, limit ${pulls.limit} per IP), ` +
+        `${upstream?.refused ?? 0} pull-through cache pull(s) (peak ${upstream?.peak ?? 0} an hour, limit ${upstream?.limit ?? 0}) ` +
+        `and ${api.refused} API request(s)`,
     });
   }
 
@@ -363,6 +384,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     dockerHub: {
       peakPullsPerHour: pulls.peak,
       refusedPulls: pulls.refused,
+      peakCachePullsPerHour: upstream?.peak ?? 0,
+      refusedCachePulls: upstream?.refused ?? 0,
       peakApiRequestsPerMinute: api.peak,
       refusedApiRequests: api.refused,
     },

@@ -22,10 +22,10 @@ import { APP_WORKLOADS } from '../../core/images';
 import { NETWORK_VPC_PARAMETER } from '../../core/plan';
 import { placeholderImageProblem } from '../../core/jobs';
 import { decideAmend } from '../../core/audit';
-import { MemoryKube, MemoryRegistry } from './images';
+import { deployedImage, MemoryKube, MemoryRegistry } from './images';
 import { MemoryPlanStore } from './objects';
 import { translateAwsError } from '../retry';
-import { assertItemFits, ChannelRate, JobSlots } from './limits';
+import { assertItemFits, type ChannelRate, type JobSlots } from './limits';
 import type { MetricPoint } from '../../core/metrics';
 
 /** The app's images as the in-memory Docker Hub has them before any push. */
@@ -142,7 +142,7 @@ export class MemoryCloud {
   /** SSM as the rehearsal sees it: names to values, which never leave the ports. */
   /** The shared network is applied in a rehearsal (reconcile holds every up until it is: core/plan holdUpsWithoutNetwork). */
   readonly secretValues = new Map<string, string>([[NETWORK_VPC_PARAMETER, 'vpc-0rehearsal']]);
-  readonly kube = new MemoryKube(() => this.registry.pull());
+  readonly kube = new MemoryKube((image) => this.registry.pull(image));
   /** S3's plan bucket: reconcile's plan, read back by its ItemReader. */
   readonly plans = new MemoryPlanStore(undefined, (action, resource) => this.onAwsCall(action, resource));
   /** CloudWatch as the rehearsal sees it: every metric value the handlers and the simulated services emitted. */
@@ -177,8 +177,8 @@ export class MemoryCloud {
   /** The app's workloads as the deploy job leaves them: the job's pinned images. */
   private deployApp(clusterName: string, developer: string, params: Record<string, string>): void {
     this.kube.deploy(clusterName, [
-      { ref: APP_WORKLOADS.frontend, image: params.FRONTEND_IMAGE!, replicas: 2 },
-      { ref: APP_WORKLOADS.mongo, image: params.MONGO_IMAGE!, replicas: 1 },
+      { ref: APP_WORKLOADS.frontend, image: deployedImage(params, 'FRONTEND_IMAGE'), replicas: 2 },
+      { ref: APP_WORKLOADS.mongo, image: deployedImage(params, 'MONGO_IMAGE'), replicas: 1 },
     ]);
     if (this.takeFault(developer, 'rollout-timeout')) this.kube.failNextRollout(clusterName);
   }
@@ -422,8 +422,11 @@ export class MemoryCloud {
           outcome: 'failed',
           reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out',
         });
-      } else if (!this.kube.has(clusterName) && ![job.params.FRONTEND_IMAGE, job.params.MONGO_IMAGE].every(() => this.registry.pull())) {
-        // A new cluster's nodes pull both images through the shared NAT's one IP: Docker Hub's pull limit applies to it.
+      } else if (
+        !this.kube.has(clusterName) &&
+        !(['FRONTEND_IMAGE', 'MONGO_IMAGE'] as const).every((variable) => this.registry.pull(deployedImage(job.params, variable)))
+      ) {
+        // A new cluster's nodes pull both images: through the pull-through cache, or anonymously through the shared NAT's one IP.
         Object.assign(memoryJob, {
           outcome: 'failed',
           reason: 'FAILED in phase BUILD: kubectl rollout status timed out: ImagePullBackOff (Docker Hub 429 toomanyrequests)',
