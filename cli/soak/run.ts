@@ -181,7 +181,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const broken: Broken[] = [];
   const skips = new Set<string>();
   const excusedOn = new Map<string, Set<string>>();
-  const excuse = (developer: string, day: string) => (excusedOn.get(day) ?? excusedOn.set(day, new Set()).get(day)!).add(developer);
+  /** A developer's own date at an instant: their day, which is what a fault or a manual action excuses. */
+  const localDayOf = (developer: string, at: number) => dayOf(at, scheduleOf(config, memberOf(config, developer)!).timezone);
+  const excuse = (developer: string, at: number) => {
+    const day = localDayOf(developer, at);
+    (excusedOn.get(day) ?? excusedOn.set(day, new Set()).get(day)!).add(developer);
+  };
   const firstPassed: SoakResult['firstPassed'] = { '64 KB': undefined, '400 KB': undefined };
   const peakBytes = new Map<string, number>();
 
@@ -209,12 +214,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           if (!dev) return undefined;
           const schedule = scheduleOf(config, dev);
           const today = dayOf(now, schedule.timezone);
-          return DateTime.fromISO(`${today}T${schedule.teardownAt}`, { zone: schedule.timezone }).toMillis();
+          const scheduled = DateTime.fromISO(`${today}T${schedule.teardownAt}`, { zone: schedule.timezone }).toMillis();
+          // A keep-alive moves the teardown: a kept cluster is late only 30 minutes past its keep.
+          const keepUntil = cloud.records.get(owner)?.keepUntil;
+          return Math.max(scheduled, keepUntil === undefined ? 0 : Date.parse(keepUntil));
         },
         (owner) => {
           const record = cloud.records.get(owner);
-          const kept = record?.keepUntil !== undefined && Date.parse(record.keepUntil) > now;
-          return kept || (excusedOn.get(day)?.has(owner) ?? false) || record?.status === 'failed' || record?.status === 'destroying';
+          const excused = memberOf(config, owner) !== undefined && (excusedOn.get(localDayOf(owner, now))?.has(owner) ?? false);
+          return excused || record?.status === 'failed' || record?.status === 'destroying';
         },
       ),
     );
@@ -226,11 +234,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const day = dayOf(event.at, zone);
       if (event.kind === 'push') return void deliverPush(rehearsal, config, event);
       if (event.kind === 'fault') {
-        excuse(event.developer, day);
+        excuse(event.developer, event.at);
         return cloud.injectFault(event.developer, event.point);
       }
       if (event.kind === 'skip') skips.add(`${event.developer}:${event.date}`);
-      if (event.kind === 'up' || event.kind === 'down' || event.kind === 'keep') excuse(event.developer, day);
+      if (event.kind === 'up' || event.kind === 'down' || event.kind === 'keep') excuse(event.developer, event.at);
       void selfService(rehearsal, config, event).catch((error: Error) =>
         broken.push({
           invariant: 'self-service',
@@ -283,6 +291,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const ops = config.slack.opsChannel;
   const sent: MessageSeen[] = outbox.map((message) => ({
     day: dayOf(Date.parse(message.at), zone),
+    // A DM belongs to its developer's own day ("destroyed for the day" on two evenings is two events); the channel's to the team's.
+    recipientDay:
+      message.to.user !== undefined && message.developer !== undefined && memberOf(config, message.developer)
+        ? localDayOf(message.developer, Date.parse(message.at))
+        : dayOf(Date.parse(message.at), zone),
     to: message.to.channel ?? message.to.user ?? '',
     ops: message.to.channel === ops,
     developer: message.developer,
@@ -346,7 +359,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const expected = new Map(dailyCosts(config, options.start).map((line) => [line.developer, line.clusterHours]));
   const measured = config.developers.flatMap((dev) => {
     const lifetimes = (cloud.records.get(dev.name)?.lifetimes ?? []).filter(
-      (life) => life.destroyedAt && !excusedOn.get(dayOf(Date.parse(life.startedAt), zone))?.has(dev.name),
+      (life) => life.destroyedAt && !excusedOn.get(localDayOf(dev.name, Date.parse(life.startedAt)))?.has(dev.name),
     );
     if (lifetimes.length === 0) return [];
     const hours =
