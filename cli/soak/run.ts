@@ -13,7 +13,6 @@ import { dockerHubMeter } from '../../functions/adapters/memory/images';
 import type { SentMessage } from '../../functions/adapters/memory/cloud';
 import type { SelfServiceTask } from '../../functions/core/types';
 import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile, type Rehearsal } from '../rehearsal/day';
-import type { LocalExecution } from '../rehearsal/local-sfn';
 import type { PackagedStack } from '../rehearsal/packaged';
 import {
   costs,
@@ -137,7 +136,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const first = DateTime.fromISO(world.dates[0]!, { zone: 'Pacific/Auckland' }).toMillis();
   const last = DateTime.fromISO(world.dates.at(-1)!, { zone: 'America/Los_Angeles' }).endOf('day').toMillis();
   const outbox: SentMessage[] = [];
-  const ended: LocalExecution[] = [];
   const redrivesOf = new Map<string, number>();
   const rehearsal = startRehearsal(
     {
@@ -146,7 +144,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       root: options.root,
       onMessage: (message) => outbox.push(message),
       onExecutionEnded: (execution) => {
-        ended.push(execution);
+        if (execution.status === 'SUCCEEDED') {
+          // A finished run's state-by-state trail and output are read by nothing the soak checks (its history count
+          // and peak payload stay): over weeks of 10-minute image-syncs they are what would fill the memory.
+          execution.visits = [];
+          execution.output = undefined;
+        }
         if (execution.machine !== 'environment' || execution.status !== 'FAILED' || options.faultRate <= 0) return;
         // A person redrives a run that failed again once more at most, then looks into it instead.
         if ((redrivesOf.get(execution.name) ?? 0) >= OPERATOR_REDRIVES) return;
@@ -390,7 +393,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       .filter((execution) => execution.status === 'FAILED')
       .reduce<Record<string, number>>((kinds, execution) => {
         const kind = `${execution.machine} ${execution.error}: ${String(execution.cause).slice(0, 120)}`;
-        return { ...kinds, [kind]: (kinds[kind] ?? 0) + 1 };
+        kinds[kind] = (kinds[kind] ?? 0) + 1;
+        return kinds;
       }, {}),
     slackRateLimited: cloud.slackRateLimited,
     peakQueuedJobs: cloud.jobSlots.peakQueued,
