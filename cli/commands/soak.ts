@@ -42,7 +42,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   ensurePackaged(root, (line) => io.stderr(`${line}\n`));
   const stack = loadPackagedStack(root, loaded.config.region);
   io.stderr(`Soaking ${days} day(s) × ${developers} developer(s), seed ${seed}, fault rate ${faultRate}...\n`);
-  const result = await runSoak({ config: loaded.config, stack, root, days, developers, seed, faultRate, start });
+  const log = (line: string) => io.stderr(`${line}\n`);
+  const result = await runSoak({ config: loaded.config, stack, root, days, developers, seed, faultRate, start, log });
   io.stdout(formatDays(result));
   const passed = Object.entries(result.firstPassed).map(([size, at]) => `${size}: ${at ? `${at.day} (${at.developer})` : 'never'}`);
   io.stdout(

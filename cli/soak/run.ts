@@ -137,6 +137,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const last = DateTime.fromISO(world.dates.at(-1)!, { zone: 'America/Los_Angeles' }).endOf('day').toMillis();
   const outbox: SentMessage[] = [];
   const redrivesOf = new Map<string, number>();
+  const failedAttemptsOn = new Map<string, number>();
   const rehearsal = startRehearsal(
     {
       config,
@@ -144,6 +145,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       root: options.root,
       onMessage: (message) => outbox.push(message),
       onExecutionEnded: (execution) => {
+        // Every failed attempt counts on the day it failed, also when a redrive later makes the run succeed.
+        if (execution.status === 'FAILED') {
+          const day = dayOf(Date.now(), config.timezone);
+          failedAttemptsOn.set(day, (failedAttemptsOn.get(day) ?? 0) + 1);
+        }
         if (execution.status === 'SUCCEEDED') {
           // A finished run's state-by-state trail and output are read by nothing the soak checks (its history count
           // and peak payload stay): over weeks of 10-minute image-syncs they are what would fill the memory.
@@ -193,9 +199,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const firstPassed: SoakResult['firstPassed'] = { '64 KB': undefined, '400 KB': undefined };
   const peakBytes = new Map<string, number>();
 
+  let loggedDay = '';
   const hourly = () => {
     const now = Date.now();
     const day = dayOf(now, zone);
+    if (day !== loggedDay) {
+      loggedDay = day;
+      const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
+      options.log?.(`${day}: ${sfn.executions.size} executions so far, ${broken.length} broken, ${rss} MB resident`);
+    }
     for (const [developer, bytes] of cloud.recordBytes) {
       peakBytes.set(day, Math.max(peakBytes.get(day) ?? 0, bytes));
       if (bytes > 64 * 1024) firstPassed['64 KB'] ??= { day, developer };
@@ -309,10 +321,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   broken.push(...failuresReported(failedEnvironments, sent));
 
   const lateness: SoakResult['lateness'] = [];
+  const byDay = <T extends { day: string }>(items: T[]) => {
+    const days = new Map<string, T[]>();
+    for (const item of items) (days.get(item.day) ?? days.set(item.day, []).get(item.day)!).push(item);
+    return days;
+  };
+  const executionsOn = byDay(seen);
+  const messagesOn = byDay(sent);
   const rows: DayRow[] = world.dates.map((day) => {
-    const today = seen.filter((execution) => execution.day === day);
-    const failures = today.filter((execution) => execution.status === 'FAILED').length;
-    const todaysMessages = sent.filter((message) => message.day === day);
+    const today = executionsOn.get(day) ?? [];
+    // A day without failures has no failed attempt at all: a run that failed and was redriven to success still failed that day.
+    const failures = failedAttemptsOn.get(day) ?? 0;
+    const todaysMessages = messagesOn.get(day) ?? [];
     broken.push(...messages(day, todaysMessages, failures));
     const due = config.developers
       .filter((dev) => ownerIsDue(config, dev.name, day, skips))
