@@ -150,12 +150,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           const day = dayOf(Date.now(), config.timezone);
           failedAttemptsOn.set(day, (failedAttemptsOn.get(day) ?? 0) + 1);
         }
-        if (execution.status === 'SUCCEEDED') {
-          // A finished run's state-by-state trail and output are read by nothing the soak checks (its history count
-          // and peak payload stay): over weeks of 10-minute image-syncs they are what would fill the memory.
-          execution.visits = [];
-          execution.output = undefined;
-        }
+        // A finished run's state-by-state trail is read by nothing the soak checks (its history count and peak
+        // payload stay): over weeks of 10-minute image-syncs it is what would fill the memory. (Its output stays: a
+        // Map Run reads its children's.)
+        if (execution.status === 'SUCCEEDED') execution.visits = [];
         if (execution.machine !== 'environment' || execution.status !== 'FAILED' || options.faultRate <= 0) return;
         // A person redrives a run that failed again once more at most, then looks into it instead.
         if ((redrivesOf.get(execution.name) ?? 0) >= OPERATOR_REDRIVES) return;
