@@ -348,7 +348,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           ? 'fault or manual action'
           : up && up.status === 'FAILED'
             ? `failed: ${up.error}`
-            : undefined;
+            : up && up.redrives > 0
+              ? // It failed, was told, and an operator redrove it: late by the redrive, for a reason the report names.
+                `failed, then redriven ${up.redrives}×`
+              : undefined;
         return { developer: dev.name, readyBy, readyAt, reason, execution: up?.name };
       });
     broken.push(...readiness(day, due));
