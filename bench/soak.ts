@@ -51,7 +51,7 @@ async function main() {
       `${(Math.max(...record) / 1024).toFixed(1)} KB (+${(growth / 1024).toFixed(2)} KB/day)`,
       `${(payload.bytes / 1024).toFixed(1)} KB ${payload.execution} ${payload.state}`,
       `${history.events} ${history.execution}`,
-      `${result.dockerHub.peakPullsPerHour}/h (${result.dockerHub.refusedPulls} refused)`,
+      `NAT ${result.dockerHub.peakPullsPerHour}/h, cache ${result.dockerHub.peakCachePullsPerHour}/h (${result.dockerHub.refusedPulls + result.dockerHub.refusedCachePulls} refused)`,
       broken.join(' ') || 'none',
     ]);
     console.log(

@@ -8,7 +8,9 @@
 # MongoDB's credentials (Secret mongo-credentials) are generated once per cluster and never printed.
 #
 # Environment: AWS_REGION, FRONTEND_IMAGE, MONGO_IMAGE. Optional: CLUSTER_NAME, DEVELOPER (checked against
-# the argument), K8S_BASE, ROLLOUT_TIMEOUT and LB_WAIT_TIMEOUT (seconds), POLL_SECONDS.
+# the argument), K8S_BASE, ROLLOUT_TIMEOUT and LB_WAIT_TIMEOUT (seconds), POLL_SECONDS, and PULL_THROUGH_CACHE (the
+# account's ECR pull-through cache for Docker Hub, <account>.dkr.ecr.<region>.amazonaws.com/<prefix>: the nodes then
+# pull each image through it, so Docker Hub sees one authenticated pull per image instead of one per cluster).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,6 +21,7 @@ readonly APP_NAMESPACE=turbo-app
 readonly CREDENTIALS_SECRET=mongo-credentials
 # A Docker Hub reference without a host: namespace/name, then :tag and/or @sha256:digest.
 readonly IMAGE_PATTERN='^([a-z0-9]+([._-][a-z0-9]+)*/[a-z0-9]+([._-][a-z0-9]+)*)(:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@(sha256:[a-f0-9]{64}))?$'
+readonly PULL_THROUGH_CACHE_PATTERN='^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9][a-z0-9._-]*$'
 
 # Appends to IMAGE_ENTRIES the kustomize `images:` entry that swaps the base's image name for the
 # pinned reference held in the named variable. Unset, the base's placeholder would be deployed: no
@@ -32,7 +35,8 @@ add_image_entry() {
   if ! [[ "$reference" =~ $IMAGE_PATTERN ]] || [[ -z "${BASH_REMATCH[5]}${BASH_REMATCH[7]}" ]]; then
     fail "$variable must be a Docker Hub reference such as acme/turbo-notes:1.4.2@sha256:<64 hex> (got '$reference')"
   fi
-  IMAGE_ENTRIES+="  - name: $base_name"$'\n'"    newName: ${BASH_REMATCH[1]}"$'\n'
+  # Through the pull-through cache, the same repository lives under the cache's prefix (same tag, same digest).
+  IMAGE_ENTRIES+="  - name: $base_name"$'\n'"    newName: ${PULL_THROUGH_CACHE:+$PULL_THROUGH_CACHE/}${BASH_REMATCH[1]}"$'\n'
   if [[ -n "${BASH_REMATCH[5]}" ]]; then IMAGE_ENTRIES+="    newTag: \"${BASH_REMATCH[5]}\""$'\n'; fi
   if [[ -n "${BASH_REMATCH[7]}" ]]; then IMAGE_ENTRIES+="    digest: \"${BASH_REMATCH[7]}\""$'\n'; fi
 }
@@ -42,6 +46,9 @@ write_overlay() {
   local overlay="$WORKDIR/overlay" base
   [[ -f "$K8S_BASE/kustomization.yaml" ]] || fail "K8S_BASE=$K8S_BASE holds no kustomization.yaml"
   IMAGE_ENTRIES=""
+  if [[ -n "${PULL_THROUGH_CACHE:-}" ]] && ! [[ "$PULL_THROUGH_CACHE" =~ $PULL_THROUGH_CACHE_PATTERN ]]; then
+    fail "PULL_THROUGH_CACHE must be an ECR pull-through cache such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub (got '$PULL_THROUGH_CACHE')"
+  fi
   add_image_entry turbo-frontend FRONTEND_IMAGE
   add_image_entry turbo-mongo MONGO_IMAGE
   mkdir -p "$overlay"

@@ -42,7 +42,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   ensurePackaged(root, (line) => io.stderr(`${line}\n`));
   const stack = loadPackagedStack(root, loaded.config.region);
   io.stderr(`Soaking ${days} day(s) × ${developers} developer(s), seed ${seed}, fault rate ${faultRate}...\n`);
-  const result = await runSoak({ config: loaded.config, stack, root, days, developers, seed, faultRate, start });
+  const log = (line: string) => io.stderr(`${line}\n`);
+  const result = await runSoak({ config: loaded.config, stack, root, days, developers, seed, faultRate, start, log });
   io.stdout(formatDays(result));
   const passed = Object.entries(result.firstPassed).map(([size, at]) => `${size}: ${at ? `${at.day} (${at.developer})` : 'never'}`);
   io.stdout(
@@ -50,7 +51,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   );
   const hub = result.dockerHub;
   io.stdout(
-    `Docker Hub: peak ${hub.peakPullsPerHour} pulls an hour through the NAT (${hub.refusedPulls} refused), peak ${hub.peakApiRequestsPerMinute} API requests a minute (${hub.refusedApiRequests} refused).\n`,
+    `Docker Hub: peak ${hub.peakPullsPerHour} pulls an hour through the NAT (${hub.refusedPulls} refused), ` +
+      `peak ${hub.peakCachePullsPerHour} an hour from the pull-through cache (${hub.refusedCachePulls} refused), ` +
+      `peak ${hub.peakApiRequestsPerMinute} API requests a minute (${hub.refusedApiRequests} refused).\n`,
   );
   const kinds = Object.entries(result.failureKinds)
     .sort(([, a], [, b]) => b - a)

@@ -14,6 +14,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import Module from 'node:module';
 import { join } from 'node:path';
 import { ACCOUNT_ID, taskStates, type PackagedStack } from './packaged';
+import { useUnwrappedJsonPath } from './scalar-jsonpath';
 import {
   assertExecutionName,
   DataLimitExceeded,
@@ -180,6 +181,7 @@ export class LocalStepFunctions {
 
   constructor(private readonly options: LocalSfnOptions) {
     if (!options.loadHandler) allowRequireOfMiddy(options.root);
+    useUnwrappedJsonPath();
     this.limits = options.limits ?? true;
     this.lambdaTimeouts = options.lambdaTimeouts ?? this.limits;
   }

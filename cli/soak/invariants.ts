@@ -34,6 +34,8 @@ export interface ExecutionSeen {
 
 export interface MessageSeen {
   day: string;
+  /** The recipient's own date: a daily message on two of their days is two events, not a duplicate. */
+  recipientDay: string;
   to: string;
   ops: boolean;
   developer?: string;
@@ -101,12 +103,12 @@ export function readiness(
     }));
 }
 
-/** Per day: no message twice to the same recipient; a quiet ops channel on a day without failures. */
+/** Per day: no message twice to the same recipient on the same day of theirs; a quiet ops channel on a day without failures. */
 export function messages(day: string, sent: MessageSeen[], failures: number): Broken[] {
   const broken: Broken[] = [];
   const seen = new Set<string>();
   for (const message of sent) {
-    const key = `${message.to}\u0000${message.text}`;
+    const key = `${message.to}\u0000${message.recipientDay}\u0000${message.text}`;
     if (seen.has(key))
       broken.push({
         invariant: 'duplicate-message',

@@ -8,12 +8,11 @@ import type { TurboConfig } from '../../functions/core/config';
 import { memberOf, scheduleOf } from '../../functions/core/config';
 import { work } from '../../functions/handlers/lib/selfService';
 import { dailyCosts } from '../../functions/core/cost';
-import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR, JobSlots } from '../../functions/adapters/memory/limits';
+import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR, HourlyWindow, JobSlots } from '../../functions/adapters/memory/limits';
 import { dockerHubMeter } from '../../functions/adapters/memory/images';
 import type { SentMessage } from '../../functions/adapters/memory/cloud';
 import type { SelfServiceTask } from '../../functions/core/types';
 import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile, type Rehearsal } from '../rehearsal/day';
-import type { LocalExecution } from '../rehearsal/local-sfn';
 import type { PackagedStack } from '../rehearsal/packaged';
 import {
   costs,
@@ -77,7 +76,15 @@ export interface SoakResult {
   slackRateLimited: number;
   peakQueuedJobs: number;
   /** Docker Hub: the most pulls in an hour through the shared NAT's one IP, and the pulls and API requests it refused. */
-  dockerHub: { peakPullsPerHour: number; refusedPulls: number; peakApiRequestsPerMinute: number; refusedApiRequests: number };
+  dockerHub: {
+    peakPullsPerHour: number;
+    refusedPulls: number;
+    /** The pull-through cache's pulls of Docker Hub (zero without a cache). */
+    peakCachePullsPerHour: number;
+    refusedCachePulls: number;
+    peakApiRequestsPerMinute: number;
+    refusedApiRequests: number;
+  };
   awsCalls: Record<string, number>;
 }
 
@@ -129,8 +136,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const first = DateTime.fromISO(world.dates[0]!, { zone: 'Pacific/Auckland' }).toMillis();
   const last = DateTime.fromISO(world.dates.at(-1)!, { zone: 'America/Los_Angeles' }).endOf('day').toMillis();
   const outbox: SentMessage[] = [];
-  const ended: LocalExecution[] = [];
   const redrivesOf = new Map<string, number>();
+  const failedAttemptsOn = new Map<string, number>();
   const rehearsal = startRehearsal(
     {
       config,
@@ -138,7 +145,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       root: options.root,
       onMessage: (message) => outbox.push(message),
       onExecutionEnded: (execution) => {
-        ended.push(execution);
+        // Every failed attempt counts on the day it failed, also when a redrive later makes the run succeed.
+        if (execution.status === 'FAILED') {
+          const day = dayOf(Date.now(), config.timezone);
+          failedAttemptsOn.set(day, (failedAttemptsOn.get(day) ?? 0) + 1);
+        }
+        // A finished run's state-by-state trail is read by nothing the soak checks (its history count and peak
+        // payload stay): over weeks of 10-minute image-syncs it is what would fill the memory. (Its output stays: a
+        // Map Run reads its children's.)
+        if (execution.status === 'SUCCEEDED') execution.visits = [];
         if (execution.machine !== 'environment' || execution.status !== 'FAILED' || options.faultRate <= 0) return;
         // A person redrives a run that failed again once more at most, then looks into it instead.
         if ((redrivesOf.get(execution.name) ?? 0) >= OPERATOR_REDRIVES) return;
@@ -156,21 +171,41 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const { cloud, sfn } = rehearsal;
   cloud.jobSlots = new JobSlots(config.runner.maxConcurrentJobs);
   cloud.slackRate = new ChannelRate();
-  // Every cluster's nodes pull anonymously (no imagePullSecrets) through the shared network's one NAT gateway.
+  // Nodes pull through the ECR pull-through cache when the config names one (Docker Hub then counts the cache's
+  // authenticated pulls), and otherwise anonymously through the shared network's one NAT gateway.
   cloud.registry.meter = dockerHubMeter(DOCKER_HUB_PULLS_PER_HOUR.anonymous);
+  const cachePrefix = config.cluster.pullThroughCache;
+  if (cachePrefix) {
+    cloud.registry.pullThroughCache = {
+      prefix: cachePrefix,
+      upstreamPulls: new HourlyWindow(DOCKER_HUB_PULLS_PER_HOUR.authenticated),
+      cached: new Set(),
+    };
+  }
   const awsCalls: Record<string, number> = {};
   cloud.onAwsCall = (action) => void (awsCalls[action] = (awsCalls[action] ?? 0) + 1);
 
   const broken: Broken[] = [];
   const skips = new Set<string>();
   const excusedOn = new Map<string, Set<string>>();
-  const excuse = (developer: string, day: string) => (excusedOn.get(day) ?? excusedOn.set(day, new Set()).get(day)!).add(developer);
+  /** A developer's own date at an instant: their day, which is what a fault or a manual action excuses. */
+  const localDayOf = (developer: string, at: number) => dayOf(at, scheduleOf(config, memberOf(config, developer)!).timezone);
+  const excuse = (developer: string, at: number) => {
+    const day = localDayOf(developer, at);
+    (excusedOn.get(day) ?? excusedOn.set(day, new Set()).get(day)!).add(developer);
+  };
   const firstPassed: SoakResult['firstPassed'] = { '64 KB': undefined, '400 KB': undefined };
   const peakBytes = new Map<string, number>();
 
+  let loggedDay = '';
   const hourly = () => {
     const now = Date.now();
     const day = dayOf(now, zone);
+    if (day !== loggedDay) {
+      loggedDay = day;
+      const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
+      options.log?.(`${day}: ${sfn.executions.size} executions so far, ${broken.length} broken, ${rss} MB resident`);
+    }
     for (const [developer, bytes] of cloud.recordBytes) {
       peakBytes.set(day, Math.max(peakBytes.get(day) ?? 0, bytes));
       if (bytes > 64 * 1024) firstPassed['64 KB'] ??= { day, developer };
@@ -192,12 +227,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           if (!dev) return undefined;
           const schedule = scheduleOf(config, dev);
           const today = dayOf(now, schedule.timezone);
-          return DateTime.fromISO(`${today}T${schedule.teardownAt}`, { zone: schedule.timezone }).toMillis();
+          const scheduled = DateTime.fromISO(`${today}T${schedule.teardownAt}`, { zone: schedule.timezone }).toMillis();
+          // A keep-alive moves the teardown: a kept cluster is late only 30 minutes past its keep.
+          const keepUntil = cloud.records.get(owner)?.keepUntil;
+          return Math.max(scheduled, keepUntil === undefined ? 0 : Date.parse(keepUntil));
         },
         (owner) => {
           const record = cloud.records.get(owner);
-          const kept = record?.keepUntil !== undefined && Date.parse(record.keepUntil) > now;
-          return kept || (excusedOn.get(day)?.has(owner) ?? false) || record?.status === 'failed' || record?.status === 'destroying';
+          const excused = memberOf(config, owner) !== undefined && (excusedOn.get(localDayOf(owner, now))?.has(owner) ?? false);
+          return excused || record?.status === 'failed' || record?.status === 'destroying';
         },
       ),
     );
@@ -209,11 +247,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const day = dayOf(event.at, zone);
       if (event.kind === 'push') return void deliverPush(rehearsal, config, event);
       if (event.kind === 'fault') {
-        excuse(event.developer, day);
+        excuse(event.developer, event.at);
         return cloud.injectFault(event.developer, event.point);
       }
       if (event.kind === 'skip') skips.add(`${event.developer}:${event.date}`);
-      if (event.kind === 'up' || event.kind === 'down' || event.kind === 'keep') excuse(event.developer, day);
+      if (event.kind === 'up' || event.kind === 'down' || event.kind === 'keep') excuse(event.developer, event.at);
       void selfService(rehearsal, config, event).catch((error: Error) =>
         broken.push({
           invariant: 'self-service',
@@ -266,6 +304,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const ops = config.slack.opsChannel;
   const sent: MessageSeen[] = outbox.map((message) => ({
     day: dayOf(Date.parse(message.at), zone),
+    // A DM belongs to its developer's own day ("destroyed for the day" on two evenings is two events); the channel's to the team's.
+    recipientDay:
+      message.to.user !== undefined && message.developer !== undefined && memberOf(config, message.developer)
+        ? localDayOf(message.developer, Date.parse(message.at))
+        : dayOf(Date.parse(message.at), zone),
     to: message.to.channel ?? message.to.user ?? '',
     ops: message.to.channel === ops,
     developer: message.developer,
@@ -276,10 +319,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   broken.push(...failuresReported(failedEnvironments, sent));
 
   const lateness: SoakResult['lateness'] = [];
+  const byDay = <T extends { day: string }>(items: T[]) => {
+    const days = new Map<string, T[]>();
+    for (const item of items) (days.get(item.day) ?? days.set(item.day, []).get(item.day)!).push(item);
+    return days;
+  };
+  const executionsOn = byDay(seen);
+  const messagesOn = byDay(sent);
   const rows: DayRow[] = world.dates.map((day) => {
-    const today = seen.filter((execution) => execution.day === day);
-    const failures = today.filter((execution) => execution.status === 'FAILED').length;
-    const todaysMessages = sent.filter((message) => message.day === day);
+    const today = executionsOn.get(day) ?? [];
+    // A day without failures has no failed attempt at all: a run that failed and was redriven to success still failed that day.
+    const failures = failedAttemptsOn.get(day) ?? 0;
+    const todaysMessages = messagesOn.get(day) ?? [];
     broken.push(...messages(day, todaysMessages, failures));
     const due = config.developers
       .filter((dev) => ownerIsDue(config, dev.name, day, skips))
@@ -297,7 +348,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           ? 'fault or manual action'
           : up && up.status === 'FAILED'
             ? `failed: ${up.error}`
-            : undefined;
+            : up && up.redrives > 0
+              ? // It failed, was told, and an operator redrove it: late by the redrive, for a reason the report names.
+                `failed, then redriven ${up.redrives}×`
+              : undefined;
         return { developer: dev.name, readyBy, readyAt, reason, execution: up?.name };
       });
     broken.push(...readiness(day, due));
@@ -329,7 +383,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const expected = new Map(dailyCosts(config, options.start).map((line) => [line.developer, line.clusterHours]));
   const measured = config.developers.flatMap((dev) => {
     const lifetimes = (cloud.records.get(dev.name)?.lifetimes ?? []).filter(
-      (life) => life.destroyedAt && !excusedOn.get(dayOf(Date.parse(life.startedAt), zone))?.has(dev.name),
+      (life) => life.destroyedAt && !excusedOn.get(localDayOf(dev.name, Date.parse(life.startedAt)))?.has(dev.name),
     );
     if (lifetimes.length === 0) return [];
     const hours =
@@ -338,11 +392,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   });
   broken.push(...costs(world.dates.at(-1)!, measured));
   const { pulls, api } = cloud.registry.meter;
-  if (pulls.refused > 0 || api.refused > 0) {
+  const upstream = cloud.registry.pullThroughCache?.upstreamPulls;
+  if (pulls.refused > 0 || api.refused > 0 || (upstream?.refused ?? 0) > 0) {
     broken.push({
       invariant: 'docker-hub-limit',
       day: world.dates.at(-1)!,
-      detail: `Docker Hub refused ${pulls.refused} pull(s) (peak ${pulls.peak} an hour, limit ${pulls.limit} per IP) and ${api.refused} API request(s)`,
+      detail:
+        `Docker Hub refused ${pulls.refused} anonymous pull(s) (peak ${pulls.peak} an hour, limit ${pulls.limit} per IP), ` +
+        `${upstream?.refused ?? 0} pull-through cache pull(s) (peak ${upstream?.peak ?? 0} an hour, limit ${upstream?.limit ?? 0}) ` +
+        `and ${api.refused} API request(s)`,
     });
   }
 
@@ -364,6 +422,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     dockerHub: {
       peakPullsPerHour: pulls.peak,
       refusedPulls: pulls.refused,
+      peakCachePullsPerHour: upstream?.peak ?? 0,
+      refusedCachePulls: upstream?.refused ?? 0,
       peakApiRequestsPerMinute: api.peak,
       refusedApiRequests: api.refused,
     },

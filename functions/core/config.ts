@@ -215,6 +215,18 @@ export const configSchema = z
           })
           .strict()
           .refine((n) => n.min <= n.desired && n.desired <= n.max, { message: 'must satisfy min <= desired <= max' }),
+        /**
+         * The account's ECR pull-through cache for Docker Hub (infra-tf/network creates it, with the Docker Hub
+         * token in Secrets Manager that only ECR reads): `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>`. The
+         * nodes pull every image through it, so Docker Hub sees one authenticated pull per image, not one anonymous
+         * pull per cluster through the NAT's one address. Unset: the nodes pull from Docker Hub anonymously.
+         */
+        pullThroughCache: z
+          .string()
+          .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9][a-z0-9._-]*$/, {
+            message: 'must be an ECR pull-through cache such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub',
+          })
+          .optional(),
       })
       .strict(),
     /** The app's two images, as Docker Hub repositories (namespace/name), without a tag. */
@@ -431,6 +443,23 @@ export function configWarnings(config: TurboConfig): ConfigProblem[] {
       });
     }
   });
+  const cache = config.cluster.pullThroughCache;
+  const [cacheAccount, , , cacheRegion] = cache?.split('.') ?? [];
+  if (cache && cacheAccount === EXAMPLE_ACCOUNT) {
+    warnings.push({
+      path: 'cluster.pullThroughCache',
+      message: `is in the example's account ${EXAMPLE_ACCOUNT}: put the real one`,
+      value: cache,
+    });
+  }
+  if (cache && cacheRegion !== config.region) {
+    // It works, but every node's pulls then cross regions: slower, and billed as inter-region transfer.
+    warnings.push({
+      path: 'cluster.pullThroughCache',
+      message: `is in ${cacheRegion}, not the clusters' region ${config.region}: every pull crosses regions`,
+      value: cache,
+    });
+  }
   const needed = config.jobs.applyMinutes + config.jobs.deployMinutes + RECONCILE_TICK_MINUTES;
   if (config.leadMinutes < needed) {
     warnings.push({

@@ -1,3 +1,5 @@
+import { blurredDigest } from './opsReport';
+
 /**
  * Turns what a Catch hands over ({ Error, Cause }) into one readable line. Lambda puts a JSON document with
  * errorMessage into Cause; other errors give plain text.
@@ -27,6 +29,14 @@ export function describeFailure(caught: CaughtError, maxLength = MAX_REASON): st
 export function lastStartedStep(action: 'up' | 'down', startedJobs: string[]): string {
   const steps = action === 'up' ? ['deploy', 'apply'] : ['destroy'];
   return steps.find((step) => startedJobs.includes(step)) ?? 'claim';
+}
+
+/**
+ * The notified key of a run's failure notice: its step and reason, numbers blurred. A redriven run that fails the
+ * same way again is no news to ops or the developer; one that fails at another step, or for another reason, is.
+ */
+export function failureNoticeKey(runId: string, step: string, reason: string): string {
+  return `${runId}:failed:${blurredDigest([step, reason])}`;
 }
 
 /** The error FailOrResume ends a run with: the failure path has recorded it and told everyone. */

@@ -66,6 +66,14 @@ export function imageReference(image: ResolvedImage): string {
   return `${image.repository}:${image.tag}@${image.digest}`;
 }
 
+/**
+ * What the nodes pull: the reference through the ECR pull-through cache when there is one (the same repository
+ * under the cache's prefix, the same tag and digest), else the Docker Hub reference itself.
+ */
+export function pullReference(image: ResolvedImage, pullThroughCache: string | undefined): string {
+  return pullThroughCache === undefined ? imageReference(image) : `${pullThroughCache}/${imageReference(image)}`;
+}
+
 /** The tag and digest of an image reference, for telling people what a cluster ran before (either may be absent). */
 export function describeImage(image: string | undefined): { tag?: string; digest?: string } {
   if (!image) return {};
@@ -97,8 +105,13 @@ export type RolloutDecision =
  * What to do with one workload: patch it when its container runs anything but the exact desired reference.
  * An exact comparison keeps a second run from patching again, and moves a cluster off a tag that was re-pushed.
  */
-export function decideRollout(image: AppImage, desired: ResolvedImage, workload: WorkloadState | undefined): RolloutDecision {
-  const to = imageReference(desired);
+export function decideRollout(
+  image: AppImage,
+  desired: ResolvedImage,
+  workload: WorkloadState | undefined,
+  pullThroughCache?: string,
+): RolloutDecision {
+  const to = pullReference(desired, pullThroughCache);
   const ref = APP_WORKLOADS[image];
   if (!workload) return { image, action: 'missing', to, reason: `${ref.kind} ${ref.namespace}/${ref.name} does not exist` };
   if (workload.image === undefined) {

@@ -43,6 +43,7 @@ export function jobParams(config: TurboConfig, kind: JobKind, context: JobContex
   if (kind === 'deploy') {
     if (context.images?.frontend) params.FRONTEND_IMAGE = context.images.frontend;
     if (context.images?.mongo) params.MONGO_IMAGE = context.images.mongo;
+    if (config.cluster.pullThroughCache) params.PULL_THROUGH_CACHE = config.cluster.pullThroughCache;
   }
   return params;
 }

@@ -15,8 +15,13 @@ export const MAX_FAILURE_KEYS = 20;
  * that "among its 3 tags" and "after 901 s" do not make a persisting failure look new on every run.
  */
 export function failureReportKey(parts: string[]): string {
+  return `${IMAGE_SYNC_FAILURE_KEY_PREFIX}${blurredDigest(parts)}`;
+}
+
+/** A short digest of a failure's parts with numbers blurred: the same failure again gives the same digest. */
+export function blurredDigest(parts: string[]): string {
   const blurred = parts.map((part) => part.replace(/\d+/g, '#')).join('\n');
-  return `${IMAGE_SYNC_FAILURE_KEY_PREFIX}${createHash('sha256').update(blurred).digest('hex').slice(0, 16)}`;
+  return createHash('sha256').update(blurred).digest('hex').slice(0, 16);
 }
 
 export interface SyncOutcome {

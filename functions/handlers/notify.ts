@@ -1,12 +1,13 @@
 /**
- * NotifyReady / NotifyDestroyed / NotifyFailure: the Slack messages of a run, each sent at most once per run.
+ * NotifyReady / NotifyDestroyed / NotifyFailure: the Slack messages of a run, each sent at most once per run (a
+ * failure once per step and reason, so that a redrive failing the same way again tells nobody twice).
  * The key is reserved in the record before sending and released if the send fails, so a retry or a replay
  * sends it exactly once.
  */
 import * as z from 'zod';
 import { clusterNameOf, memberOf, scheduleOf } from '../core/config';
 import { keepOfferBeyond } from '../core/plan';
-import { lastStartedStep } from '../core/failure';
+import { failureNoticeKey, lastStartedStep } from '../core/failure';
 import { destroyedMessage, failureDmMessage, failureMessage, readyMessage, saidHelloTo } from '../core/messages';
 import type { Message } from '../core/types';
 import { sendOnce } from './lib/sendOnce';
@@ -21,8 +22,6 @@ const input = z.object({
   runId: runIdSchema,
   action: z.enum(['up', 'down']),
   executionArn: z.string().min(1),
-  /** A redriven run that fails again tells people again: its failure is a new one. */
-  redriveCount: z.number().int().min(0).default(0),
 });
 
 type Delivery = 'sent' | 'already-sent' | 'not-in-roster' | 'never-ready' | `failed: ${string}`;
@@ -33,8 +32,7 @@ export async function notify(
 ) {
   const record = await store.get(event.developer);
   const member = memberOf(config, event.developer);
-  const key = `${event.runId}:${event.kind}${event.redriveCount > 0 ? `:r${event.redriveCount}` : ''}`;
-  const toDeveloper = (message: Message) =>
+  const toDeveloper = (message: Message, key = `${event.runId}:${event.kind}`) =>
     member
       ? sendOnce(store, event.developer, key, () => notifier.sendToUser(member.slackUserId, message))
       : Promise.resolve<Delivery>('not-in-roster');
@@ -69,11 +67,15 @@ export async function notify(
     region,
   };
   const message = failureMessage(failure);
+  const key = failureNoticeKey(event.runId, failure.step, failure.reason);
   // The ops channel is told first: it is the one that must hear about a failure even when the DM cannot be sent.
   const ops = await sendOnce(store, event.developer, `${key}:ops`, () => notifier.sendToChannel(config.slack.opsChannel, message));
   let developer: Delivery;
   try {
-    developer = await toDeveloper(failureDmMessage({ ...failure, clusterName: record?.clusterName ?? clusterNameOf(event.developer) }));
+    developer = await toDeveloper(
+      failureDmMessage({ ...failure, clusterName: record?.clusterName ?? clusterNameOf(event.developer) }),
+      key,
+    );
   } catch (error) {
     developer = `failed: ${error instanceof Error ? error.name : 'Error'}`;
     logger.warn('failure DM could not be sent; the ops channel has it', { error: developer });

@@ -26,7 +26,6 @@ const event = z.object({
     cause: z.string().nullish(),
     /** A string of JSON; absent when the input was too large to include (never for Turbo's small inputs). */
     input: z.string().nullish(),
-    redriveCount: z.number().int().min(0).nullish(),
   }),
 });
 
@@ -48,7 +47,6 @@ export const handler = lambda('RecordExecutionEnd', event, { store, notifier }, 
       runId: run.runId,
       action: run.action,
       executionArn: detail.executionArn,
-      redriveCount: detail.redriveCount ?? 0,
     },
     deps,
   );

@@ -49,7 +49,7 @@ export const handler = lambda('RollOut', input, { clusters, kubeFor }, async ({ 
     const desired = images[name];
     if (!desired) continue;
     const workload = await kube.getWorkload(APP_WORKLOADS[name]);
-    const decision = decideRollout(name, desired, workload);
+    const decision = decideRollout(name, desired, workload, deps.config.cluster.pullThroughCache);
     if (decision.action === 'missing') throw new WorkloadMissingError(`${decision.reason} in cluster ${clusterName}`);
     if (decision.action === 'patch') {
       await kube.setImage(APP_WORKLOADS[name], decision.to);

@@ -57,3 +57,25 @@ variable "parameter_prefix" {
     error_message = "parameter_prefix must be an SSM path such as /turbo/network (leading slash, no trailing slash)."
   }
 }
+
+variable "pull_through_cache_prefix" {
+  description = "ECR repository prefix of the Docker Hub pull-through cache (the last part of Turbo's cluster.pullThroughCache)."
+  type        = string
+  default     = "docker-hub"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9._-]{1,29}$", var.pull_through_cache_prefix))
+    error_message = "pull_through_cache_prefix must be 2 to 30 lowercase letters, digits, dots, hyphens or underscores, starting with a letter or digit."
+  }
+}
+
+variable "pull_through_cache_images_kept" {
+  description = "How many images each cached repository keeps (older releases expire from the cache; Docker Hub keeps them)."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.pull_through_cache_images_kept >= 5 && var.pull_through_cache_images_kept <= 1000
+    error_message = "pull_through_cache_images_kept must be from 5 to 1000."
+  }
+}

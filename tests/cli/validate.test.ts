@@ -21,6 +21,8 @@ const exampleWarnings = [
     (name, index) =>
       `  warning: developers[${index}].iamPrincipalArn: is in the example's account 123456789012: put the real ARN (got "arn:aws:iam::123456789012:${name}")`,
   ),
+  "  warning: cluster.pullThroughCache: is in the example's account 123456789012: put the real one " +
+    '(got "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub")',
   '  warning: leadMinutes: cannot cover jobs.applyMinutes (12) + jobs.deployMinutes (1) + one reconcile tick (15) = 28: clusters may be ready ' +
     'after readyBy; set it to 28 or more (got 25)',
   '',

@@ -190,4 +190,24 @@ describe('infra-tf', () => {
     expect(published).toEqual(expect.arrayContaining(read));
     expect(hcl.network.variable.parameter_prefix[0].default).toBe(hcl.cluster.variable.network_parameter_prefix[0].default);
   });
+
+  it('pulls Docker Hub through an ECR pull-through cache: credentials in an empty Secrets Manager secret ECR can read, the nodes allowed to fill it, its repositories bounded', () => {
+    const secret = hcl.network.resource.aws_secretsmanager_secret.docker_hub[0];
+    expect(secret.name).toMatch(/^ecr-pullthroughcache\//);
+    expect(hcl.network.resource.aws_secretsmanager_secret_version).toBeUndefined();
+    expect(hcl.network.resource.aws_ecr_pull_through_cache_rule.docker_hub[0]).toEqual({
+      ecr_repository_prefix: '${var.pull_through_cache_prefix}',
+      upstream_registry_url: 'registry-1.docker.io',
+      credential_arn: '${aws_secretsmanager_secret.docker_hub.arn}',
+    });
+    const policy = hcl.network.resource.aws_ecr_registry_policy.pull_through[0].policy as string;
+    expect(policy).toContain('"ecr:CreateRepository", "ecr:BatchImportUpstreamImage"');
+    expect(policy).toContain('role/turbo-*-node');
+    // The node role the registry policy names is the one the cluster stack gives its node group.
+    expect(hcl.cluster.module.eks[0].eks_managed_node_groups.default.iam_role_name).toBe('${local.cluster_name}-node');
+    const template = hcl.network.resource.aws_ecr_repository_creation_template.pull_through[0];
+    expect(template.applied_for).toEqual(['PULL_THROUGH_CACHE']);
+    expect(template.lifecycle_policy).toContain('imageCountMoreThan');
+    expect(hcl.network.output.pull_through_cache[0].value).toMatch(/\.dkr\.ecr\.\$\{var\.region\}\.amazonaws\.com\//);
+  });
 });

@@ -121,7 +121,7 @@ describe.each([
     job: 'deploy' as const,
     script: `sh 'scripts/deploy.sh "$DEVELOPER"'`,
     actions: ['deploy'],
-    parameters: ['CLUSTER_NAME', 'AWS_REGION', 'FRONTEND_IMAGE', 'MONGO_IMAGE'],
+    parameters: ['CLUSTER_NAME', 'AWS_REGION', 'FRONTEND_IMAGE', 'MONGO_IMAGE', 'PULL_THROUGH_CACHE'],
   },
 ])('Jenkinsfile.$job', ({ job, script, actions, parameters }) => {
   const path = JENKINSFILES[job];

@@ -77,6 +77,33 @@ describe('scripts/deploy.sh', () => {
     expect(applied.every((o) => o.metadata.namespace === 'turbo-app')).toBe(true);
   });
 
+  it('pulls through the ECR pull-through cache when there is one: each image under its prefix, tag and digest kept', () => {
+    const cache = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub';
+    const result = world.run('deploy.sh', ['alice'], { ...ENV, PULL_THROUGH_CACHE: cache });
+
+    expect(result.status).toBe(0);
+    const applied = parseAllDocuments(world.read('applied.yaml')).map((doc) => doc.toJSON());
+    const imageOf = (name: string) => applied.find((o) => o.metadata.name === name).spec.template.spec.containers[0].image;
+    expect([imageOf('frontend'), imageOf('mongo')]).toEqual([
+      `${cache}/acme/turbo-notes:1.4.2@${DIGEST}`,
+      `${cache}/acme/turbo-mongo:7.0.14`,
+    ]);
+  });
+
+  it.each([
+    ['registry-1.docker.io/v2', 'not ECR'],
+    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com', 'no prefix'],
+    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub;id', 'shell syntax'],
+  ])('refuses PULL_THROUGH_CACHE=%j (%s) before touching the cluster', (cache) => {
+    const result = world.run('deploy.sh', ['alice'], { ...ENV, PULL_THROUGH_CACHE: cache });
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe(
+      `ERROR: deploy: PULL_THROUGH_CACHE must be an ECR pull-through cache such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub (got '${cache}')`,
+    );
+    expect(world.calls()).toEqual([]);
+  });
+
   it("renders the app's own base (k8s/) by default, with the names of the contract", () => {
     const { K8S_BASE: _fixture, ...env } = ENV;
     const result = world.run('deploy.sh', ['alice'], env);

@@ -150,6 +150,19 @@ describe('scripts/deploy.sh on a real API server', () => {
     expect(result.output).toMatch(/error: timed out waiting for the condition/);
     expect(existsSync(join(world.dir, 'turbo-output.env'))).toBe(false);
   });
+
+  it('through the ECR pull-through cache, both workloads roll to the same images under its prefix', async () => {
+    const cache = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub';
+    const result = await world.runAsync('deploy.sh', ['alice'], { ...DEPLOY_ENV, PULL_THROUGH_CACHE: cache });
+
+    expect(result.status).toBe(0);
+    const frontend = await get(`${APP}/deployments/frontend`);
+    expect(frontend.spec.template.spec.containers[0].image).toBe(`${cache}/${DEPLOY_ENV.FRONTEND_IMAGE}`);
+    expect(frontend.status).toMatchObject({ updatedReplicas: 2, availableReplicas: 2, replicas: 2 });
+    const mongo = await get(`${APP}/statefulsets/mongo`);
+    expect(mongo.spec.template.spec.containers[0].image).toBe(`${cache}/${DEPLOY_ENV.MONGO_IMAGE}`);
+    expect(mongo.status).toMatchObject({ readyReplicas: 1, currentRevision: mongo.status.updateRevision });
+  });
 });
 
 describe('scripts/terraform.sh destroy on a real API server', () => {

@@ -9,7 +9,7 @@ import { summarise } from '../../cli/rehearsal/summary';
 import { syntheticRoster } from '../../cli/commands/rehearse';
 import { INITIAL_TAGS, type FaultPoint } from '../../functions/adapters/memory/cloud';
 import { fakeDigest } from '../../functions/adapters/memory/images';
-import { APP_WORKLOADS } from '../../functions/core/images';
+import { APP_WORKLOADS, pullReference } from '../../functions/core/images';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
 
 const DATE = '2026-11-24'; // a Tuesday
@@ -18,6 +18,15 @@ const stack = packagedStack(config.region);
 const OPS = config.slack.opsChannel;
 /** Once the last developer is ready, dave's day in Kolkata is over: his cluster is gone again. */
 const IN_THEIR_DAY = config.developers.filter((dev) => dev.name !== 'dave');
+
+/** An initial release as the nodes pull it: through the config's ECR pull-through cache. */
+function pulled(image: 'frontend' | 'mongo'): string {
+  const repository = config.images[image];
+  return pullReference(
+    { repository, tag: INITIAL_TAGS[image], digest: fakeDigest(repository, INITIAL_TAGS[image]) },
+    config.cluster.pullThroughCache,
+  );
+}
 
 function dmsTo<M extends { to: { user?: string; channel?: string }; text: string }>(outbox: M[], developer: string): M[] {
   const user = config.developers.find((dev) => dev.name === developer)!.slackUserId;
@@ -62,11 +71,7 @@ describe('a rehearsed working day', () => {
       const running = await Promise.all(
         [APP_WORKLOADS.frontend, APP_WORKLOADS.mongo].map(async (ref) => (await kube.getWorkload(ref))?.image),
       );
-      expect([dev.name, ...running]).toEqual([
-        dev.name,
-        `${config.images.frontend}:${INITIAL_TAGS.frontend}@${fakeDigest(config.images.frontend, INITIAL_TAGS.frontend)}`,
-        `${config.images.mongo}:${INITIAL_TAGS.mongo}@${fakeDigest(config.images.mongo, INITIAL_TAGS.mongo)}`,
-      ]);
+      expect([dev.name, ...running]).toEqual([dev.name, pulled('frontend'), pulled('mongo')]);
     }
     // Resolved once per up, for the two images its record lacked.
     // Each first deploy pulls both images once (Docker Hub's pull meter).
@@ -92,9 +97,7 @@ describe('a rehearsed working day', () => {
       await rehearsal.advance(window.readyBy + 15 * 60_000);
       expect([rehearsal.cloud.records.get('bob')?.status, rehearsal.cloud.records.get('bob')?.lastError]).toEqual(['ready', undefined]);
       const kube = rehearsal.cloud.kube.kubeFor({ name: 'turbo-bob', endpoint: 'x', certificateAuthority: 'x' });
-      expect((await kube.getWorkload(APP_WORKLOADS.mongo))?.image).toBe(
-        `${config.images.mongo}:${INITIAL_TAGS.mongo}@${fakeDigest(config.images.mongo, INITIAL_TAGS.mongo)}`,
-      );
+      expect((await kube.getWorkload(APP_WORKLOADS.mongo))?.image).toBe(pulled('mongo'));
     } finally {
       rehearsal.stop();
     }
@@ -281,17 +284,25 @@ describe('idempotency', () => {
     }
   });
 
+  /** bob's up, failed at its deploy job: what a redrive starts from. */
+  async function failedDeploy() {
+    const rehearsal = startRehearsal(
+      { config, stack, root, faults: [{ developer: 'bob', point: 'deploy' }] },
+      dayWindow(config, DATE).start,
+    );
+    tickReconcile(rehearsal.sfn);
+    const bobStart = DateTime.fromISO(`${DATE}T08:05`, { zone: 'Europe/Berlin' }).toMillis();
+    await rehearsal.advance(bobStart);
+    tickReconcile(rehearsal.sfn);
+    await rehearsal.advance(bobStart + 40 * 60_000);
+    const run = [...rehearsal.sfn.executions.values()].find((execution) => execution.name === 'bob-up-20261124')!;
+    return { rehearsal, run };
+  }
+
   it('a redrive of a failed run resumes it: the failed job runs again, nothing done before is repeated', async () => {
-    const window = dayWindow(config, DATE);
-    const rehearsal = startRehearsal({ config, stack, root, faults: [{ developer: 'bob', point: 'deploy' }] }, window.start);
+    const { rehearsal, run } = await failedDeploy();
     try {
       const { sfn, cloud } = rehearsal;
-      tickReconcile(sfn);
-      const bobStart = DateTime.fromISO(`${DATE}T08:05`, { zone: 'Europe/Berlin' }).toMillis();
-      await rehearsal.advance(bobStart);
-      tickReconcile(sfn);
-      await rehearsal.advance(bobStart + 40 * 60_000);
-      const run = [...sfn.executions.values()].find((execution) => execution.name === 'bob-up-20261124')!;
       expect(run.status).toBe('FAILED');
       expect([cloud.jobsStarted('bob', 'apply'), cloud.jobsStarted('bob', 'deploy')]).toEqual([1, 1]);
 
@@ -307,6 +318,34 @@ describe('idempotency', () => {
       expect([cloud.jobsStarted('bob', 'apply'), cloud.jobsStarted('bob', 'deploy')]).toEqual([1, 2]);
       const dms = dmsTo(cloud.outbox, 'bob');
       expect(dms.filter((message) => message.kind === 'ready')).toHaveLength(1);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
+  it('a redriven run that fails again at the same step tells ops and the developer once, not once per redrive', async () => {
+    const { rehearsal, run } = await failedDeploy();
+    try {
+      const { sfn, cloud } = rehearsal;
+      expect(run.status).toBe('FAILED');
+      const failureReports = () => ({
+        ops: cloud.outbox.filter((message) => message.to.channel === OPS && message.text.includes("bob's cluster failed")).length,
+        dm: dmsTo(cloud.outbox, 'bob').filter((message) => message.text.includes('not ready')).length,
+      });
+      expect(failureReports()).toEqual({ ops: 1, dm: 1 });
+
+      // The cause is not fixed: the redrive fails again at the same step, which is no news to anyone.
+      cloud.injectFault('bob', 'deploy');
+      sfn.redrive(run.arn);
+      await rehearsal.advance(Date.now() + 20 * 60_000);
+      expect([sfn.executions.get(run.arn)?.status, cloud.jobsStarted('bob', 'deploy')]).toEqual(['FAILED', 2]);
+      expect(failureReports()).toEqual({ ops: 1, dm: 1 });
+
+      // Fixed now: the next redrive makes the cluster ready, and says so once.
+      sfn.redrive(run.arn);
+      await rehearsal.advance(Date.now() + 20 * 60_000);
+      expect(sfn.executions.get(run.arn)?.status).toBe('SUCCEEDED');
+      expect(dmsTo(cloud.outbox, 'bob').filter((message) => message.text.includes('is ready'))).toHaveLength(1);
     } finally {
       rehearsal.stop();
     }

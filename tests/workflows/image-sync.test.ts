@@ -22,7 +22,8 @@ const baseConfig: TurboConfig = {
 const config = baseConfig;
 const stack = packagedStack(config.region);
 const REPO = config.images.frontend;
-const NEW = `${REPO}:1.3.0@${fakeDigest(REPO, '1.3.0')}`;
+/** 1.3.0 as the nodes pull it: through the config's ECR pull-through cache. */
+const NEW = `${config.cluster.pullThroughCache}/${REPO}:1.3.0@${fakeDigest(REPO, '1.3.0')}`;
 
 async function morning(faults: { developer: string; point: 'rollout-timeout' }[] = [], config = baseConfig): Promise<Rehearsal> {
   const window = dayWindow(config, DATE);

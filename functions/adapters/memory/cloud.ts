@@ -46,7 +46,7 @@ export class MemoryCloud {
   readonly secrets = new MemorySecrets(this.awsCall);
   readonly notifier: MemoryChat;
   readonly registry = new MemoryRegistry();
-  readonly kube = new MemoryKube(() => this.registry.pull());
+  readonly kube = new MemoryKube((image) => this.registry.pull(image));
   readonly runner: MemoryRunner;
   /** S3's plan bucket: reconcile's plan, read back by its ItemReader. */
   readonly plans = new MemoryPlanStore(undefined, this.awsCall);

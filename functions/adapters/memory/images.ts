@@ -26,11 +26,28 @@ export function dockerHubMeter(pullsPerHour: number = DOCKER_HUB_PULLS_PER_HOUR.
   return { api: new HourlyWindow(DOCKER_HUB_API_REQUESTS_PER_MINUTE, 60_000), pulls: new HourlyWindow(pullsPerHour) };
 }
 
+/** What scripts/deploy.sh puts in the pod spec for a deploy job's image: under the pull-through cache when the job names one. */
+export function deployedImage(params: Record<string, string>, variable: 'FRONTEND_IMAGE' | 'MONGO_IMAGE'): string {
+  const cache = params.PULL_THROUGH_CACHE;
+  return cache ? `${cache}/${params[variable]}` : params[variable]!;
+}
+
+/**
+ * An ECR pull-through cache for Docker Hub: a node's pull of an image it holds never reaches Docker Hub; one it
+ * lacks, ECR fetches once with the account's credentials (Docker Hub's authenticated limit), then holds.
+ */
+export interface PullThroughCache {
+  prefix: string;
+  upstreamPulls: HourlyWindow;
+  cached: Set<string>;
+}
+
 export class MemoryRegistry implements Registry {
   private readonly tags = new Map<string, string[]>();
   readonly calls = { listTags: 0, digest: 0, pulls: 0 };
   /** Docker Hub's limits; unset, nothing is metered. HEADs (digest) are never charged, as Docker Hub does not. */
   meter?: DockerHubMeter;
+  pullThroughCache?: PullThroughCache;
 
   push(repository: string, tag: string): void {
     const tags = this.tags.get(repository) ?? [];
@@ -56,11 +73,20 @@ export class MemoryRegistry implements Registry {
   }
 
   /**
-   * A node pulling `repository:tag` (a GET of its manifest): charged against the pull limit of the cluster's
-   * egress IP. False when Docker Hub refuses it (429 toomanyrequests: the pod sits in ImagePullBackOff).
+   * A node pulling an image (a GET of its manifest). Through the pull-through cache, Docker Hub is asked only for
+   * an image the cache lacks, under the account's authenticated limit; otherwise the pull is anonymous, charged
+   * against the pull limit of the cluster's egress IP. False when Docker Hub refuses it (429 toomanyrequests: the
+   * pod sits in ImagePullBackOff).
    */
-  pull(): boolean {
+  pull(image: string): boolean {
     this.calls.pulls += 1;
+    const cache = this.pullThroughCache;
+    if (cache && image.startsWith(`${cache.prefix}/`)) {
+      if (cache.cached.has(image)) return true;
+      if (!cache.upstreamPulls.take(Date.now())) return false;
+      cache.cached.add(image);
+      return true;
+    }
     return this.meter?.pulls.take(Date.now()) ?? true;
   }
 
@@ -86,7 +112,7 @@ export class MemoryKube {
   readonly patches: { cluster: string; workload: string; image: string }[] = [];
 
   /** `pull` is the registry's: false when a node's pull of a new image is refused (its rollout then never completes). */
-  constructor(private readonly pull: () => boolean = () => true) {}
+  constructor(private readonly pull: (image: string) => boolean = () => true) {}
 
   has(clusterName: string): boolean {
     return this.clusters.has(clusterName);
@@ -145,7 +171,7 @@ export class MemoryKube {
       if (!workload) throw new Error(`${ref.kind} ${ref.namespace}/${ref.name} not found in ${cluster.name}`);
       if (workload.image !== image) {
         Object.assign(workload, { image, generation: workload.generation + 1, patchedAt: Date.now() });
-        if (!this.pull()) this.stuck.add(cluster.name); // ImagePullBackOff: the new pods never become ready
+        if (!this.pull(image)) this.stuck.add(cluster.name); // ImagePullBackOff: the new pods never become ready
         this.patches.push({ cluster: cluster.name, workload: `${ref.kind}/${ref.name}`, image });
       }
       return this.state(cluster.name, workload);

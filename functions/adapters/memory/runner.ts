@@ -10,7 +10,7 @@ import { APP_WORKLOADS } from '../../core/images';
 import { placeholderImageProblem } from '../../core/jobs';
 import type { MemoryClusters } from './clusters';
 import type { FaultPlan } from './faults';
-import type { MemoryKube, MemoryRegistry } from './images';
+import { deployedImage, type MemoryKube, type MemoryRegistry } from './images';
 import type { JobSlots } from './limits';
 import { type AwsCallListener, type Durations, jitteredMs } from './simulation';
 
@@ -177,8 +177,11 @@ export class MemoryRunner implements JobRunner {
           outcome: 'failed',
           reason: 'FAILED in phase BUILD: kubectl rollout status deployment/frontend timed out',
         });
-      } else if (!kube.has(clusterName) && ![job.params.FRONTEND_IMAGE, job.params.MONGO_IMAGE].every(() => registry.pull())) {
-        // A new cluster's nodes pull both images through the shared NAT's one IP: Docker Hub's pull limit applies to it.
+      } else if (
+        !kube.has(clusterName) &&
+        !(['FRONTEND_IMAGE', 'MONGO_IMAGE'] as const).every((variable) => registry.pull(deployedImage(job.params, variable)))
+      ) {
+        // A new cluster's nodes pull both images: through the pull-through cache, or anonymously through the shared NAT's one IP.
         Object.assign(memoryJob, {
           outcome: 'failed',
           reason: 'FAILED in phase BUILD: kubectl rollout status timed out: ImagePullBackOff (Docker Hub 429 toomanyrequests)',
@@ -202,8 +205,8 @@ export class MemoryRunner implements JobRunner {
   /** The app's workloads as the deploy job leaves them: the job's pinned images (placeholderImageProblem checked them). */
   private deployApp(clusterName: string, developer: string, params: Record<string, string>): void {
     this.world.kube.deploy(clusterName, [
-      { ref: APP_WORKLOADS.frontend, image: params.FRONTEND_IMAGE ?? '', replicas: 2 },
-      { ref: APP_WORKLOADS.mongo, image: params.MONGO_IMAGE ?? '', replicas: 1 },
+      { ref: APP_WORKLOADS.frontend, image: deployedImage(params, 'FRONTEND_IMAGE'), replicas: 2 },
+      { ref: APP_WORKLOADS.mongo, image: deployedImage(params, 'MONGO_IMAGE'), replicas: 1 },
     ]);
     if (this.world.faults.take(developer, 'rollout-timeout')) this.world.kube.failNextRollout(clusterName);
   }

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import {
   MAX_DEVELOPER_NAME,
   clusterNameOf,
+  configWarnings,
   describeProblem,
   loadConfigText,
   parseConfig,
@@ -68,6 +69,33 @@ describe('refusals name the field path and the bad value', () => {
     const [problem] = problemsAfter((c) => (c.developers[0].name = name));
     expect(describeProblem(problem!)).toBe(`developers[0].name: must be at most 24 characters (it becomes a cluster name) (got "${name}")`);
     expect(validateConfig({ ...example, developers: [{ ...example.developers[0], name: 'a'.repeat(MAX_DEVELOPER_NAME) }] }).ok).toBe(true);
+  });
+
+  it('a pull-through cache that is not ECR, or is in another region than the clusters', () => {
+    expect(problemsAfter((c) => (c.cluster.pullThroughCache = 'registry-1.docker.io/library'))).toEqual([
+      {
+        path: 'cluster.pullThroughCache',
+        message: 'must be an ECR pull-through cache such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub',
+        value: 'registry-1.docker.io/library',
+      },
+    ]);
+    // Valid, but worth a warning: the example's account, or another region than the clusters'.
+    const elsewhere = '210987654321.dkr.ecr.us-east-1.amazonaws.com/docker-hub';
+    const warned = (cache: string) =>
+      configWarnings(loadConfigText(exampleText.replace(/pullThroughCache: .*/, `pullThroughCache: ${cache}`))).filter(
+        (warning) => warning.path === 'cluster.pullThroughCache',
+      );
+    expect(warned(elsewhere)).toEqual([
+      {
+        path: 'cluster.pullThroughCache',
+        message: "is in us-east-1, not the clusters' region eu-west-1: every pull crosses regions",
+        value: elsewhere,
+      },
+    ]);
+    expect(warned('123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub')).toEqual([
+      expect.objectContaining({ message: "is in the example's account 123456789012: put the real one" }),
+    ]);
+    expect(warned('210987654321.dkr.ecr.eu-west-1.amazonaws.com/docker-hub')).toEqual([]);
   });
 
   it('a non-DNS team name', () => {

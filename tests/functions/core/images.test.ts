@@ -100,6 +100,19 @@ describe('decideRollout', () => {
     expect(decideRollout('frontend', desired, settled({ image: `acme/turbo-notes:1.3.0@sha256:${'c'.repeat(64)}` })).action).toBe('patch');
   });
 
+  it('through a pull-through cache, rolls to the same image under its prefix: a cluster on the Docker Hub reference rolls once', () => {
+    const cache = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub';
+    const cached = `${cache}/${imageReference(desired)}`;
+    expect(decideRollout('frontend', desired, settled({ image: imageReference(desired) }), cache)).toEqual({
+      image: 'frontend',
+      action: 'patch',
+      from: imageReference(desired),
+      to: cached,
+    });
+    expect(decideRollout('frontend', desired, settled({ image: cached }), cache).action).toBe('current');
+    expect(describeImage(cached)).toEqual({ tag: desired.tag, digest: desired.digest });
+  });
+
   it('names a missing workload or container', () => {
     expect(decideRollout('frontend', desired, undefined)).toMatchObject({
       action: 'missing',

@@ -48,7 +48,14 @@ describe('jobParams: what the scripts are told', () => {
       EXPIRES_AT: '2026-11-24T18:00:00.000Z',
     });
     const deploy = jobParams(config, 'deploy', { developer: 'alice', images: { frontend: 'acme/turbo-notes:1.3.0@sha256:ab' } });
-    expect(deploy).toEqual({ CLUSTER_NAME: 'turbo-alice', AWS_REGION: 'eu-west-1', FRONTEND_IMAGE: 'acme/turbo-notes:1.3.0@sha256:ab' });
+    expect(deploy).toEqual({
+      CLUSTER_NAME: 'turbo-alice',
+      AWS_REGION: 'eu-west-1',
+      FRONTEND_IMAGE: 'acme/turbo-notes:1.3.0@sha256:ab',
+      PULL_THROUGH_CACHE: config.cluster.pullThroughCache,
+    });
+    const { pullThroughCache: _none, ...direct } = config.cluster;
+    expect(jobParams({ ...config, cluster: direct }, 'deploy', { developer: 'alice' })).not.toHaveProperty('PULL_THROUGH_CACHE');
     expect(jobParams(config, 'destroy', { developer: 'zed' })).toEqual({ CLUSTER_NAME: 'turbo-zed', AWS_REGION: 'eu-west-1' });
   });
 

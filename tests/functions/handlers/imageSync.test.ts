@@ -21,6 +21,8 @@ const context = { functionName: 'imageSync', awsRequestId: 'req-1' } as Context;
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 const NEW = { repository: 'acme/turbo-notes', tag: '1.3.0', digest: DIGEST };
 const NEW_REF = `acme/turbo-notes:1.3.0@${DIGEST}`;
+/** What the nodes pull: the same image through the config's ECR pull-through cache. */
+const PULLED_REF = `${baseConfig.cluster.pullThroughCache}/${NEW_REF}`;
 
 /** A cluster's two workloads; a patch starts a rollout that finishes after `checksToFinish` reads. */
 function fakeKube(image: string, checksToFinish = 2) {
@@ -144,10 +146,10 @@ describe('RollOut and CheckRollout', () => {
       watch: ['frontend'],
       attempt: 0,
       waitSeconds: 15,
-      changes: [{ image: 'frontend', from: 'acme/turbo-notes:1.2.0', fromTag: '1.2.0', to: NEW_REF, toTag: '1.3.0' }],
+      changes: [{ image: 'frontend', from: 'acme/turbo-notes:1.2.0', fromTag: '1.2.0', to: PULLED_REF, toTag: '1.3.0' }],
     });
     expect(patches).toEqual([
-      { ref: expect.objectContaining({ kind: 'Deployment', name: 'frontend', container: 'frontend' }), image: NEW_REF },
+      { ref: expect.objectContaining({ kind: 'Deployment', name: 'frontend', container: 'frontend' }), image: PULLED_REF },
     ]);
     expect(connected[0]).toEqual({ name: 'turbo-alice', endpoint: 'https://turbo-alice.example', certificateAuthority: 'Q0E=' });
 
@@ -157,7 +159,7 @@ describe('RollOut and CheckRollout', () => {
   });
 
   it('sends no PATCH to a Deployment already on the image, and has nothing to watch', async () => {
-    const { kube, patches } = fakeKube(NEW_REF);
+    const { kube, patches } = fakeKube(PULLED_REF);
     bind({ clusters, kubeFor: connectTo(kube).kubeFor });
     await expect(rollOut(input, context)).resolves.toMatchObject({ state: 'current', changes: [], watch: [] });
     await expect(rollOut(input, context)).resolves.toMatchObject({ state: 'current' });

@@ -9,6 +9,7 @@ import {
   assertItemFits,
   assertPayloadFits,
   ChannelRate,
+  DOCKER_HUB_PULLS_PER_HOUR,
   DYNAMODB_ITEM_LIMIT_BYTES,
   dynamoItemSize,
   historyEventsOf,
@@ -182,13 +183,38 @@ describe('runner, Slack and Docker Hub limits', () => {
     registry.meter = dockerHubMeter();
     registry.push('acme/app', '1.0.0');
     for (let i = 0; i < 50; i++) await expect(registry.digest('acme/app', '1.0.0')).resolves.toMatch(/^sha256:/);
-    expect(Array.from({ length: 11 }, () => registry.pull())).toEqual([...Array(10).fill(true), false]);
+    expect(Array.from({ length: 11 }, () => registry.pull('acme/app:1.0.0'))).toEqual([...Array(10).fill(true), false]);
     expect([registry.meter.pulls.peak, registry.meter.pulls.refused, registry.meter.api.peak]).toEqual([10, 1, 0]);
     for (let i = 1; i < 250; i++) registry.push('acme/app', `1.0.${i}`);
     await registry.listTags('acme/app');
     expect(registry.meter.api.peak).toBe(3); // 250 tags: three pages of 100
     for (let i = 0; i < 332; i++) await registry.listTags('acme/app');
     await expect(registry.listTags('acme/app')).rejects.toThrow(/429 Too Many Requests/);
+  });
+
+  it('through the ECR pull-through cache, asks Docker Hub once per image, under the authenticated limit, and never from the NAT', () => {
+    const registry = new MemoryRegistry();
+    registry.meter = dockerHubMeter();
+    const cache = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub';
+    registry.pullThroughCache = {
+      prefix: cache,
+      upstreamPulls: new HourlyWindow(DOCKER_HUB_PULLS_PER_HOUR.authenticated),
+      cached: new Set(),
+    };
+    // 1,000 clusters pulling one release: one upstream pull.
+    expect(Array.from({ length: 1000 }, () => registry.pull(`${cache}/acme/app:1.0.0@sha256:a`)).every(Boolean)).toBe(true);
+    expect([registry.pullThroughCache.upstreamPulls.peak, registry.meter.pulls.peak]).toEqual([1, 0]);
+    // Past the authenticated limit in one hour, an image the cache lacks is refused (and not cached).
+    const images = Array.from({ length: 100 }, (_, i) => `${cache}/acme/app:2.0.${i}@sha256:b`);
+    expect(images.map((image) => registry.pull(image)).filter(Boolean)).toHaveLength(99);
+    expect([registry.pull(images[99]!), registry.pull(images[0]!), registry.pullThroughCache.upstreamPulls.refused]).toEqual([
+      false,
+      true,
+      2,
+    ]);
+    // A pull that names no cache still goes to Docker Hub anonymously.
+    expect(registry.pull('acme/app:1.0.0')).toBe(true);
+    expect(registry.meter.pulls.peak).toBe(1);
   });
 
   it('leaves a rollout whose pull Docker Hub refused in ImagePullBackOff, until its progress deadline', async () => {

@@ -1,0 +1,32 @@
+/** The soak's invariants are pure: each one trips on what it guards against, and only on that. */
+import { messages, type MessageSeen } from '../../../cli/soak/invariants';
+
+const dm = (recipientDay: string, text: string): MessageSeen => ({
+  day: '2027-03-04',
+  recipientDay,
+  to: 'U0DEV0023',
+  ops: false,
+  developer: 'dev-0023',
+  text,
+  body: text,
+});
+
+describe('messages', () => {
+  const goodbye = 'Your Turbo cluster `turbo-dev-0023` was destroyed for the day. Goodbye, dev-0023!';
+
+  it('a daily message on two of its recipient’s days is two events, even on one team day', () => {
+    expect(messages('2027-03-04', [dm('2027-03-03', goodbye), dm('2027-03-04', goodbye)], 0)).toEqual([]);
+  });
+
+  it('the same message twice on one of the recipient’s days is a duplicate', () => {
+    expect(messages('2027-03-04', [dm('2027-03-04', goodbye), dm('2027-03-04', goodbye)], 0)).toEqual([
+      expect.objectContaining({ invariant: 'duplicate-message', developer: 'dev-0023' }),
+    ]);
+  });
+
+  it('more than five ops messages on a day without failures break quiet-ops; with a failure they do not', () => {
+    const ops = Array.from({ length: 6 }, (_, i): MessageSeen => ({ ...dm('2027-03-04', `m${i}`), to: 'C0OPS', ops: true }));
+    expect(messages('2027-03-04', ops, 0).map((broken) => broken.invariant)).toEqual(['quiet-ops']);
+    expect(messages('2027-03-04', ops, 1)).toEqual([]);
+  });
+});
