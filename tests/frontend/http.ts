@@ -17,7 +17,7 @@ export interface Answer {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
-  json(): any;
+  json(): Record<string, unknown>;
 }
 
 export async function listen(app: FastifyInstance): Promise<(sent: Sent | string) => Promise<Answer>> {
@@ -34,7 +34,9 @@ export async function listen(app: FastifyInstance): Promise<(sent: Sent | string
     });
     const body = await response.text();
     const responseHeaders: Record<string, string> = {};
-    response.headers.forEach((value, name) => (responseHeaders[name] = value));
+    response.headers.forEach((value, name) => {
+      responseHeaders[name] = value;
+    });
     return {
       statusCode: response.status,
       headers: responseHeaders,

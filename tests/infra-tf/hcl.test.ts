@@ -14,9 +14,29 @@ const INFRA = join(REPO, 'infra-tf');
 const STACKS = ['network', 'cluster'] as const;
 type Stack = (typeof STACKS)[number];
 
-// hcl2json's JSON: blocks are arrays of bodies keyed by type and label.
-type Body = Record<string, any>;
-const hcl: Record<Stack, Body> = { network: {}, cluster: {} };
+// hcl2json's JSON: blocks are arrays of bodies keyed by type and label; an expression stays a `${...}` string.
+// The types name what these tests read; any other attribute is unknown.
+type Attributes = Record<string, unknown>;
+type Labelled<T> = Record<string, T[]>;
+type ModuleBody = { source: string; version: string } & Attributes;
+type StackBody = {
+  terraform: {
+    required_version: string;
+    required_providers: Record<string, { version: string }>[];
+    backend: { s3: Attributes[] };
+  }[];
+  locals: ({ tags: Record<string, string> } & Attributes)[];
+  provider: Labelled<{ default_tags: { tags: string }[] } & Attributes>;
+  variable: Labelled<{ type?: string; default?: unknown; validation?: { condition: string }[] }>;
+  module: {
+    eks: (ModuleBody & { addons: Record<string, Attributes>; access_entries: Attributes; eks_managed_node_groups: Attributes })[];
+    vpc: ModuleBody[];
+  };
+  resource: Record<string, Labelled<Attributes>>;
+  data: Record<string, Labelled<{ name: string; statement: { principals: { identifiers: string[] }[] }[] } & Attributes>>;
+  output: Labelled<Attributes>;
+};
+const hcl = { network: {}, cluster: {} } as Record<Stack, StackBody>;
 const text: Record<Stack, string> = { network: '', cluster: '' };
 
 function tfFiles(stack: Stack): string[] {
@@ -24,10 +44,10 @@ function tfFiles(stack: Stack): string[] {
 }
 
 /** Merges the parsed files of one stack into one body (each top-level key is a map of blocks). */
-function merge(target: Body, source: Body): void {
+function merge(target: Attributes, source: Attributes): void {
   for (const [key, value] of Object.entries(source)) {
-    if (Array.isArray(value)) target[key] = [...(target[key] ?? []), ...value];
-    else target[key] = { ...(target[key] ?? {}), ...value };
+    if (Array.isArray(value)) target[key] = [...((target[key] as unknown[]) ?? []), ...value];
+    else target[key] = { ...(target[key] ?? {}), ...(value as Attributes) };
   }
 }
 
@@ -36,7 +56,7 @@ beforeAll(async () => {
     for (const file of tfFiles(stack)) {
       const content = readFileSync(join(INFRA, stack, file), 'utf8');
       text[stack] += content;
-      merge(hcl[stack], (await parse(file, content)) as Body);
+      merge(hcl[stack], (await parse(file, content)) as Attributes);
     }
   }
 });
@@ -50,7 +70,7 @@ describe('infra-tf', () => {
   });
 
   it('pins the major version of every registry module', () => {
-    const modules = STACKS.flatMap((stack) => Object.values(hcl[stack].module ?? {}).flat() as Body[]);
+    const modules = STACKS.flatMap((stack) => Object.values(hcl[stack].module ?? {}).flat() as ModuleBody[]);
     expect(modules.map((m) => m.source).sort()).toEqual(['terraform-aws-modules/eks/aws', 'terraform-aws-modules/vpc/aws']);
     for (const module of modules) expect(module.version).toMatch(/^~> \d+\.\d+$/);
     const versionOf = (source: string) => modules.find((m) => m.source === source)!.version;
@@ -88,8 +108,8 @@ describe('infra-tf', () => {
 
   it('validates every variable (a bool is held by its type alone)', () => {
     const unvalidated = STACKS.flatMap((stack) =>
-      Object.entries(hcl[stack].variable as Record<string, Body[]>)
-        .filter(([, [variable]]) => variable!.type !== '${bool}' && !(variable!.validation?.length > 0))
+      Object.entries(hcl[stack].variable)
+        .filter(([, [variable]]) => variable!.type !== '${bool}' && !((variable!.validation?.length ?? 0) > 0))
         .map(([name]) => `${stack}.${name}`),
     );
     expect(unvalidated).toEqual([]);
@@ -97,7 +117,7 @@ describe('infra-tf', () => {
   });
 
   it('holds developer names to the config schema: a DNS-1123 label of at most 24 characters', () => {
-    const condition: string = hcl.cluster.variable.developer[0].validation[0].condition;
+    const condition = hcl.cluster.variable.developer[0].validation![0].condition;
     const pattern = /regex\("(.+?)", var\.developer\)/.exec(condition)![1]!.replace(/\\\\/g, '\\');
     expect(pattern).toBe(DNS_LABEL.source);
     expect(condition).toContain(`length(var.developer) <= ${MAX_DEVELOPER_NAME}`);
@@ -179,12 +199,12 @@ describe('infra-tf', () => {
   it('shares one VPC: 2+ AZs, one NAT gateway by default, load balancer subnet tags, IDs published where the cluster reads them', () => {
     const vpc = hcl.network.module.vpc[0];
     expect(hcl.network.variable.single_nat_gateway[0].default).toBe(true);
-    expect(hcl.network.variable.az_count[0].validation[0].condition).toContain('var.az_count >= 2');
+    expect(hcl.network.variable.az_count[0].validation![0].condition).toContain('var.az_count >= 2');
     expect(vpc).toMatchObject({ enable_nat_gateway: true, single_nat_gateway: '${var.single_nat_gateway}' });
     expect(vpc.public_subnet_tags).toEqual({ 'kubernetes.io/role/elb': '1' });
     expect(vpc.private_subnet_tags).toEqual({ 'kubernetes.io/role/internal-elb': '1' });
-    const published = Object.values(hcl.network.resource.aws_ssm_parameter).map((blocks: any) => blocks[0].name);
-    const read = Object.values(hcl.cluster.data.aws_ssm_parameter).map((blocks: any) =>
+    const published = Object.values(hcl.network.resource.aws_ssm_parameter).map((blocks) => blocks[0].name);
+    const read = Object.values(hcl.cluster.data.aws_ssm_parameter).map((blocks) =>
       blocks[0].name.replace('network_parameter_prefix', 'parameter_prefix'),
     );
     expect(published).toEqual(expect.arrayContaining(read));

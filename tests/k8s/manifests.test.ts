@@ -7,7 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { IDeployment, IStatefulSet } from 'kubernetes-models/apps/v1';
+import type { INamespace, IService } from 'kubernetes-models/v1';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import type { IStorageClass } from 'kubernetes-models/storage.k8s.io/v1';
 import { parseAllDocuments } from 'yaml';
+import type { Complete } from '../support/k8s';
 import { realBinaries } from '../support/realsvc/binaries';
 
 const BASE = path.join(__dirname, '../../k8s');
@@ -23,8 +29,17 @@ type K8sObject = {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [key: string]: any;
 };
+
+interface Kinds {
+  Deployment: IDeployment;
+  StatefulSet: IStatefulSet;
+  Service: IService;
+  PodDisruptionBudget: IPodDisruptionBudget;
+  NetworkPolicy: INetworkPolicy;
+  Namespace: INamespace;
+  StorageClass: IStorageClass;
+}
 
 function documents(text: string): K8sObject[] {
   return parseAllDocuments(text)
@@ -38,10 +53,10 @@ function render(dir: string): K8sObject[] {
 
 const objects = render(BASE);
 
-function find(kind: string, name: string): K8sObject {
-  const object = objects.find((o) => o.kind === kind && o.metadata.name === name);
+function find<Kind extends keyof Kinds>(kind: Kind, name: string, among = objects): Complete<Kinds[Kind]> {
+  const object = among.find((o) => o.kind === kind && o.metadata.name === name);
   if (!object) throw new Error(`the base has no ${kind} ${name}`);
-  return object;
+  return object as unknown as Complete<Kinds[Kind]>;
 }
 
 const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
@@ -49,10 +64,10 @@ const selects = (selector: Record<string, string>, labels: Record<string, string
 
 const deployment = find('Deployment', 'frontend');
 const frontendPod = deployment.spec.template;
-const frontend = frontendPod.spec.containers.find((c: { name: string }) => c.name === 'frontend');
+const frontend = frontendPod.spec.containers.find((c) => c.name === 'frontend')!;
 const statefulSet = find('StatefulSet', 'mongo');
 const mongoPod = statefulSet.spec.template;
-const mongo = mongoPod.spec.containers.find((c: { name: string }) => c.name === 'mongo');
+const mongo = mongoPod.spec.containers.find((c) => c.name === 'mongo')!;
 const envOf = (container: { env: { name: string; value?: string }[] }, name: string) => container.env.find((e) => e.name === name);
 
 describe('k8s base: objects', () => {
@@ -85,7 +100,7 @@ describe('k8s base: objects', () => {
       ...objects.map((o) => o.metadata),
       frontendPod.metadata,
       mongoPod.metadata,
-      ...statefulSet.spec.volumeClaimTemplates.map((t: K8sObject) => t.metadata),
+      ...statefulSet.spec.volumeClaimTemplates.map((t) => t.metadata),
     ];
     for (const metadata of labelled) {
       expect(metadata.labels).toMatchObject({
@@ -98,7 +113,7 @@ describe('k8s base: objects', () => {
   });
 
   it('validation catches a broken object (the schemas are really checked)', () => {
-    const broken = structuredClone(deployment);
+    const broken = structuredClone(deployment) as { spec: Record<string, unknown> };
     broken.spec.replicas = 'two';
     delete broken.spec.selector;
     const [verdict] = validate([broken]);
@@ -119,7 +134,7 @@ describe('k8s base: the frontend rolls with zero downtime', () => {
     expect(frontend.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect(frontend.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(portNames).toContain('http');
-    expect(frontend.ports.find((p: { name: string }) => p.name === 'http').containerPort).toBe(Number(envOf(frontend, 'PORT')!.value));
+    expect(frontend.ports.find((p) => p.name === 'http')!.containerPort).toBe(Number(envOf(frontend, 'PORT')!.value));
   });
 
   it('sleeps in preStop, and the grace period outlasts the sleep plus the app drain delay', () => {
@@ -190,18 +205,18 @@ describe('k8s base: security', () => {
   });
 
   it('takes every credential from the mongo-credentials Secret, by its four keys', () => {
-    const secretKeys = frontend.env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => [e.name, e.valueFrom.secretKeyRef]);
+    const secretKeys = frontend.env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, e.valueFrom.secretKeyRef]);
     expect(secretKeys).toEqual([
       ['MONGODB_USERNAME', { name: 'mongo-credentials', key: 'username' }],
       ['MONGODB_PASSWORD', { name: 'mongo-credentials', key: 'password' }],
     ]);
     expect(envOf(frontend, 'MONGODB_URI')!.value).not.toMatch(/@/);
 
-    const secretVolume = mongoPod.spec.volumes.find((v: any) => v.secret);
+    const secretVolume = mongoPod.spec.volumes.find((v) => v.secret)!;
     expect(secretVolume.secret.secretName).toBe('mongo-credentials');
-    const mount = mongo.volumeMounts.find((m: any) => m.name === secretVolume.name);
+    const mount = mongo.volumeMounts.find((m) => m.name === secretVolume.name)!;
     expect(mount.readOnly).toBe(true);
-    const files = Object.fromEntries(mongo.env.filter((e: any) => e.name.endsWith('_FILE')).map((e: any) => [e.name, e.value]));
+    const files = Object.fromEntries(mongo.env.filter((e) => e.name.endsWith('_FILE')).map((e) => [e.name, e.value]));
     expect(files).toEqual({
       MONGO_INITDB_ROOT_USERNAME_FILE: `${mount.mountPath}/root-username`,
       MONGO_INITDB_ROOT_PASSWORD_FILE: `${mount.mountPath}/root-password`,
@@ -255,8 +270,7 @@ describe('k8s base: the deploy script pins images with kustomize images', () => 
       ].join('\n'),
     );
     const rendered = render(overlay);
-    const image = (kind: string, name: string) =>
-      rendered.find((o) => o.kind === kind && o.metadata.name === name)!.spec.template.spec.containers[0].image;
+    const image = (kind: 'Deployment' | 'StatefulSet', name: string) => find(kind, name, rendered).spec.template.spec.containers[0]!.image;
     expect(image('Deployment', 'frontend')).toBe(`acme/turbo-notes:1.4.0@${digest}`);
     expect(image('StatefulSet', 'mongo')).toBe(`acme/turbo-mongo:1.4.0@${digest}`);
   });

@@ -1,7 +1,6 @@
 /** plugins/prune-depends-on.cjs: only DependsOn entries that a Ref, Fn::GetAtt or Fn::Sub already enforces go. */
 import { packagedStack } from '../support/packaged';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { pruneRedundantDependsOn } = require('../../plugins/prune-depends-on.cjs') as {
   pruneRedundantDependsOn: (template: unknown) => number;
 };

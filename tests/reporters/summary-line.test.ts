@@ -1,4 +1,3 @@
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const SummaryLineReporter = require('./summary-line.cjs');
 
 function run(results: object): string {

@@ -7,24 +7,42 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { actionsOf, inlineStatementsOf, type CfnResource, type CfnTemplate, type PolicyStatement } from '../support/cfn';
 
 const REPO = resolve(__dirname, '../..');
 const text = readFileSync(join(REPO, 'resources', 'codebuild.yml'), 'utf8');
-const template = parseYaml(text) as { Resources: Record<string, { Type: string; Properties: any }> };
+const template = parseYaml(text) as CfnTemplate;
 const readme = readFileSync(join(REPO, 'infra-tf', 'README.md'), 'utf8');
 
-interface Statement {
-  Sid: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
+/** A project as resources/codebuild.yml writes it: its source and version are serverless variables, still text here. */
+interface ProjectInYaml {
+  Name: string;
+  Source: string;
+  SourceVersion: string;
+  ServiceRole: unknown;
+  Environment: { EnvironmentVariables: unknown[] };
 }
-const allStatements: Statement[] = template.Resources.TurboJobRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+/** A project as `serverless package` resolves it. */
+interface PackagedProject {
+  Source: { Type: string; Auth?: unknown; BuildSpec: string };
+  SourceVersion?: string;
+}
+interface Buildspec {
+  phases: Record<string, { commands: string[] }>;
+  env: { variables: Record<string, string> };
+}
+/** What serverless-config.cjs resolves for the CodeBuild resources. */
+interface ResolvedCodebuild {
+  codebuild: {
+    terraform: { source: { Type: string } };
+    connectionPolicy: { Resources: Record<string, CfnResource<{ Roles: unknown[]; PolicyDocument: { Statement: PolicyStatement[] } }>> };
+  };
+}
+
+const allStatements = inlineStatementsOf(template.Resources.TurboJobRole!);
 const statements = allStatements.filter((s) => s.Effect === 'Allow');
-const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-const conditionKeys = (s: Statement) => Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c));
-const isTagScoped = (s: Statement) => conditionKeys(s).some((key) => /^aws:(Resource|Request)Tag\/turbo:managed-by$/.test(key));
+const conditionKeys = (s: PolicyStatement) => Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c));
+const isTagScoped = (s: PolicyStatement) => conditionKeys(s).some((key) => /^aws:(Resource|Request)Tag\/turbo:managed-by$/.test(key));
 
 describe('resources/codebuild.yml', () => {
   it('is a serverless resources mapping with a top-level Resources key', () => {
@@ -49,8 +67,8 @@ describe('resources/codebuild.yml', () => {
   });
 
   it("names the projects from the serverless custom keys and takes each one's Source from them", () => {
-    const terraform = template.Resources.TurboTerraformProject!.Properties;
-    const deploy = template.Resources.TurboDeployProject!.Properties;
+    const terraform = template.Resources.TurboTerraformProject!.Properties as unknown as ProjectInYaml;
+    const deploy = template.Resources.TurboDeployProject!.Properties as unknown as ProjectInYaml;
     expect(terraform.Name).toBe('${self:custom.codebuild.terraformProject}');
     expect(deploy.Name).toBe('${self:custom.codebuild.deployProject}');
     for (const [project, kind] of [
@@ -127,7 +145,10 @@ describe('resources/codebuild.yml', () => {
   });
 
   it('keeps the state bucket private, versioned and out of stack deletion', () => {
-    const bucket = template.Resources.TurboStateBucket as any;
+    const bucket = template.Resources.TurboStateBucket as CfnResource<{
+      VersioningConfiguration: { Status: string };
+      PublicAccessBlockConfiguration: Record<string, boolean>;
+    }>;
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties.VersioningConfiguration.Status).toBe('Enabled');
     expect(Object.values(bucket.Properties.PublicAccessBlockConfiguration).every((v) => v === true)).toBe(true);
@@ -245,8 +266,10 @@ describe('the packaged job role and CodeBuild projects', () => {
 describe("the projects' source: a public repository needs no credential", () => {
   const { packagedStack } = jest.requireActual('../support/packaged') as typeof import('../support/packaged');
   const packaged = packagedStack().template;
-  const projects = ['TurboTerraformProject', 'TurboDeployProject'].map((id) => packaged.Resources[id]!.Properties as Record<string, any>);
-  const inline = (project: Record<string, any>) => parseYaml(project.Source.BuildSpec as string);
+  const projects = ['TurboTerraformProject', 'TurboDeployProject'].map(
+    (id) => packaged.Resources[id]!.Properties as unknown as PackagedProject,
+  );
+  const inline = (project: PackagedProject) => parseYaml(project.Source.BuildSpec) as Buildspec;
 
   it('packages, by default, source-less projects with no credential, no connection and no source version', () => {
     for (const project of projects) {
@@ -318,8 +341,7 @@ describe("the projects' source: a public repository needs no credential", () => 
   });
 
   it('uses a CodeConnections connection for a private repository, and lets the job role use that connection only', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const config = require('../../serverless-config.cjs') as (sls: unknown) => Promise<any>;
+    const config = require('../../serverless-config.cjs') as (sls: unknown) => Promise<ResolvedCodebuild>;
     const connectionArn = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/0b1c2d3e-0000-4000-8000-000000000004';
     const custom: Record<string, string> = {
       sourceLocation: 'https://github.com/acme/private.git',

@@ -9,11 +9,24 @@ import { operationsResources, serverlessShapeOf, MAXIMUM_EVENT_AGE_SECONDS, MAXI
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
+import { actionsOf, inlineStatementsOf, type CfnResource, type CfnTemplate, type InlinePolicy } from '../support/cfn';
 
-type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
-const resources = packagedStack().template.Resources as unknown as Record<string, Resource>;
+/** The alarm properties these tests read. */
+interface Alarm {
+  id: string;
+  Namespace: string;
+  MetricName: string;
+  AlarmName: string;
+  AlarmDescription: string;
+  TreatMissingData?: string;
+  AlarmActions: unknown[];
+  OKActions: unknown[];
+  Dimensions: { Name: string; Value: unknown }[];
+}
+
+const resources = (packagedStack().template as unknown as CfnTemplate).Resources;
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
-const alarms = ofType('AWS::CloudWatch::Alarm').map(([id, resource]): Record<string, any> => ({ id, ...resource.Properties }));
+const alarms = ofType('AWS::CloudWatch::Alarm').map(([id, resource]) => ({ id, ...resource.Properties }) as Alarm);
 const functions = ofType('AWS::Lambda::Function').map(([id, resource]) => ({ id, name: resource.Properties.FunctionName as string }));
 const machines = ofType('AWS::StepFunctions::StateMachine').map(([id]) => id);
 const dimensionOf = (alarm: (typeof alarms)[number]) => alarm.Dimensions[0].Value;
@@ -36,7 +49,10 @@ describe('alarms in the packaged stack', () => {
   it('has a failed, a timed-out and an aborted alarm on every state machine, by its ARN', () => {
     for (const machine of machines) {
       const on = alarms.filter(
-        (alarm) => alarm.Namespace === 'AWS/States' && dimensionOf(alarm)?.Ref === machine && alarm.MetricName !== 'ExecutionsSucceeded',
+        (alarm) =>
+          alarm.Namespace === 'AWS/States' &&
+          (dimensionOf(alarm) as { Ref?: string } | undefined)?.Ref === machine &&
+          alarm.MetricName !== 'ExecutionsSucceeded',
       );
       expect([machine, on.map((alarm) => alarm.MetricName).sort()]).toEqual([
         machine,
@@ -117,7 +133,7 @@ describe('the alert topic', () => {
         ).alerts,
         shape,
       });
-    const subscriptionsOf = (generated: Record<string, Resource>) =>
+    const subscriptionsOf = (generated: Record<string, CfnResource>) =>
       Object.values(generated)
         .filter((resource) => resource.Type === 'AWS::SNS::Subscription')
         .map((resource) => resource.Properties);
@@ -136,17 +152,15 @@ describe('asynchronous invocations and the dead-letter queue', () => {
   const asyncTargets = () => {
     const byId = new Map(functions.map((fn) => [fn.id, fn.name]));
     const ruleTargets = ofType('AWS::Events::Rule').flatMap(([, rule]) =>
-      (rule.Properties.Targets as { Arn: any }[])
+      (rule.Properties.Targets as { Arn?: { 'Fn::GetAtt'?: string[] } }[])
         .map((target) => target.Arn?.['Fn::GetAtt']?.[0])
-        .filter((id: string | undefined) => id && byId.has(id))
-        .map((id: string) => byId.get(id)!),
+        .filter((id): id is string => id !== undefined && byId.has(id))
+        .map((id) => byId.get(id)!),
     );
     const granted = ofType('AWS::IAM::Role').flatMap(([, role]) =>
-      (role.Properties.Policies ?? []).flatMap((policy: any) =>
-        policy.PolicyDocument.Statement.filter((statement: any) => [statement.Action].flat().includes('lambda:InvokeFunction')).map(
-          (statement: any) => JSON.stringify(statement.Resource),
-        ),
-      ),
+      inlineStatementsOf(role)
+        .filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'))
+        .map((statement) => JSON.stringify(statement.Resource)),
     );
     const grantedNames = functions.filter((fn) => granted.some((resource) => resource.includes(`:function:${fn.name}"`)));
     return [...new Set([...ruleTargets, ...grantedNames.map((fn) => fn.name)])].sort();
@@ -177,11 +191,7 @@ describe('asynchronous invocations and the dead-letter queue', () => {
 
   it('lets exactly those functions’ roles send to the queue (a destination is written with the function’s role)', () => {
     const senders = ofType('AWS::IAM::Role')
-      .filter(([, role]) =>
-        (role.Properties.Policies ?? []).some((policy: any) =>
-          policy.PolicyDocument.Statement.some((statement: any) => [statement.Action].flat().includes('sqs:SendMessage')),
-        ),
-      )
+      .filter(([, role]) => inlineStatementsOf(role).some((statement) => actionsOf(statement).includes('sqs:SendMessage')))
       .map(([id]) => id)
       .sort();
     expect(senders).toEqual([
@@ -189,16 +199,16 @@ describe('asynchronous invocations and the dead-letter queue', () => {
       'SlackWorkIamRoleLambdaExecution',
       'WeeklyReportIamRoleLambdaExecution',
     ]);
-    const statement = resources.SlackWorkIamRoleLambdaExecution!.Properties.Policies[0].PolicyDocument.Statement.find((each: any) =>
-      [each.Action].flat().includes('sqs:SendMessage'),
-    );
-    expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['AsyncFailureQueue', 'Arn'] });
+    const [policy] = resources.SlackWorkIamRoleLambdaExecution!.Properties.Policies as InlinePolicy[];
+    const statement = policy!.PolicyDocument.Statement.find((each) => actionsOf(each).includes('sqs:SendMessage'));
+    expect(statement!.Resource).toEqual({ 'Fn::GetAtt': ['AsyncFailureQueue', 'Arn'] });
   });
 });
 
 describe('the dashboard', () => {
+  const template = (resources.OperationsDashboard!.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
   const body = JSON.parse(
-    (resources.OperationsDashboard!.Properties.DashboardBody['Fn::Sub'] as string).replace(
+    template.replace(
       /\$\{AWS::(Region|AccountId|Partition)\}/g,
       (_, name) => ({ Region: 'eu-west-1', AccountId: '123456789012', Partition: 'aws' })[name as string]!,
     ),
@@ -216,10 +226,6 @@ describe('the dashboard', () => {
   });
 
   it('substitutes nothing but the stack’s pseudo parameters', () => {
-    expect(
-      (resources.OperationsDashboard!.Properties.DashboardBody['Fn::Sub'] as string)
-        .match(/\$\{[^}]*\}/g)!
-        .every((reference) => /^\$\{AWS::(Region|AccountId|Partition)\}$/.test(reference)),
-    ).toBe(true);
+    expect(template.match(/\$\{[^}]*\}/g)!.every((reference) => /^\$\{AWS::(Region|AccountId|Partition)\}$/.test(reference))).toBe(true);
   });
 });

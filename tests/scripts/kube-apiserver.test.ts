@@ -7,6 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import type { IDeployment, IStatefulSet } from 'kubernetes-models/apps/v1';
+import type { ISecret, IService } from 'kubernetes-models/v1';
+import type { Complete } from '../support/k8s';
 import { startControlPlane, type ControlPlane } from '../support/realsvc/control-plane';
 import {
   LB_FINALIZER,
@@ -60,7 +63,8 @@ beforeEach(() => {
 });
 afterEach(() => world.cleanup());
 
-const get = async (path: string) => (await kube.api('GET', path)).body;
+/** The object at `path`, read as a `Kind`. */
+const get = async <Kind>(path: string) => (await kube.api<Complete<Kind>>('GET', path)).body;
 
 async function kubectlAsync(args: string[], input: string): Promise<{ status: number | null; output: string }> {
   const { spawn } = await import('node:child_process');
@@ -105,7 +109,7 @@ describe('scripts/deploy.sh on a real API server', () => {
     expect(readFileSync(join(world.dir, 'turbo-output.env'), 'utf8')).toBe(
       `APP_URL=http://${loadBalancerHostname('turbo-app', 'frontend-public')}\nCLUSTER_NAME=turbo-alice\n`,
     );
-    const frontend = await get(`${APP}/deployments/frontend`);
+    const frontend = await get<IDeployment>(`${APP}/deployments/frontend`);
     expect(frontend.spec.template.spec.containers[0].image).toBe(DEPLOY_ENV.FRONTEND_IMAGE);
     expect(frontend.status).toMatchObject({ observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2 });
     // The API server's defaults are in place on what was applied.
@@ -113,26 +117,26 @@ describe('scripts/deploy.sh on a real API server', () => {
       imagePullPolicy: 'IfNotPresent',
       terminationMessagePath: '/dev/termination-log',
     });
-    const mongo = await get(`${APP}/statefulsets/mongo`);
+    const mongo = await get<IStatefulSet>(`${APP}/statefulsets/mongo`);
     expect(mongo.spec.template.spec.containers[0].image).toBe(DEPLOY_ENV.MONGO_IMAGE);
     expect(mongo.status).toMatchObject({ readyReplicas: 1, currentRevision: mongo.status.updateRevision });
-    const secret = await get('/api/v1/namespaces/turbo-app/secrets/mongo-credentials');
+    const secret = await get<ISecret>('/api/v1/namespaces/turbo-app/secrets/mongo-credentials');
     expect(Object.keys(secret.data).sort()).toEqual(['password', 'root-password', 'root-username', 'username']);
     expect(result.output).not.toContain(Buffer.from(secret.data.password, 'base64').toString('utf8'));
   });
 
   it('redeploys the same images without a rollout or new credentials, and rolls a new frontend image', async () => {
-    const secretBefore = await get('/api/v1/namespaces/turbo-app/secrets/mongo-credentials');
+    const secretBefore = await get<ISecret>('/api/v1/namespaces/turbo-app/secrets/mongo-credentials');
 
     const again = await world.runAsync('deploy.sh', ['alice'], DEPLOY_ENV);
     expect(again.status).toBe(0);
-    expect((await get(`${APP}/deployments/frontend`)).metadata.generation).toBe(1);
-    expect((await get('/api/v1/namespaces/turbo-app/secrets/mongo-credentials')).metadata.uid).toBe(secretBefore.metadata.uid);
+    expect((await get<IDeployment>(`${APP}/deployments/frontend`)).metadata.generation).toBe(1);
+    expect((await get<ISecret>('/api/v1/namespaces/turbo-app/secrets/mongo-credentials')).metadata.uid).toBe(secretBefore.metadata.uid);
 
     const newer = `acme/turbo-notes:1.5.0@sha256:${'cd'.repeat(32)}`;
     const rolled = await world.runAsync('deploy.sh', ['alice'], { ...DEPLOY_ENV, FRONTEND_IMAGE: newer });
     expect(rolled.status).toBe(0);
-    const frontend = await get(`${APP}/deployments/frontend`);
+    const frontend = await get<IDeployment>(`${APP}/deployments/frontend`);
     expect(frontend.metadata.generation).toBe(2);
     expect(frontend.status).toMatchObject({ observedGeneration: 2, updatedReplicas: 2, availableReplicas: 2, replicas: 2 });
     expect(frontend.spec.template.spec.containers[0].image).toBe(newer);
@@ -182,11 +186,11 @@ describe('scripts/terraform.sh destroy on a real API server', () => {
     }
     // The cloud controller (simulated) has given both load balancers an address and its cleanup finalizer.
     for (const path of ['/api/v1/namespaces/ingress/services/edge', '/api/v1/namespaces/turbo-app/services/frontend-public']) {
-      for (let tries = 0; !(await get(path)).status?.loadBalancer?.ingress; tries += 1) {
+      for (let tries = 0; !(await get<IService>(path)).status?.loadBalancer?.ingress; tries += 1) {
         if (tries > 100) throw new Error(`${path} got no load balancer`);
         await new Promise((done) => setTimeout(done, 100));
       }
-      expect((await get(path)).metadata.finalizers).toEqual([LB_FINALIZER]);
+      expect((await get<IService>(path)).metadata.finalizers).toEqual([LB_FINALIZER]);
     }
 
     const result = await world.runAsync('terraform.sh', ['destroy', 'alice'], DESTROY_ENV);

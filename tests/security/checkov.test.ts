@@ -54,7 +54,7 @@ function runCheckov(args: string[]): Finding[] {
   }
   const reports = [JSON.parse(stdout)].flat() as Array<{
     check_type: string;
-    results: { failed_checks: any[] };
+    results: { failed_checks: { check_id: string; check_name: string; resource: string }[] };
     summary: { parsing_errors: number };
   }>;
   for (const report of reports)

@@ -131,7 +131,7 @@ describe('secrets in the packaged template', () => {
     const environments = Object.entries(template.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
       .flatMap(([id, resource]) =>
-        Object.entries(((resource.Properties?.Environment as { Variables?: Record<string, unknown> }) ?? {}).Variables ?? {}).map(
+        Object.entries((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}).map(
           ([name, value]) => [id, name, value] as const,
         ),
       );

@@ -63,7 +63,7 @@ it('never shows a known token in logs, Slack messages, executions, records or re
     clearInterval(schedule);
   } finally {
     rehearsal.stop();
-    spies.forEach((spy) => spy.mockRestore());
+    for (const spy of spies) spy.mockRestore();
     logger.setLogLevel('SILENT');
   }
 

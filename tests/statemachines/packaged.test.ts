@@ -27,7 +27,7 @@ function allStates(states: Record<string, unknown>): [string, State][] {
 }
 
 function references(node: unknown, found: { getAtt: string[]; ref: string[] } = { getAtt: [], ref: [] }) {
-  if (Array.isArray(node)) node.forEach((item) => references(item, found));
+  if (Array.isArray(node)) for (const item of node) references(item, found);
   else if (node && typeof node === 'object') {
     for (const [key, value] of Object.entries(node)) {
       if (key === 'Fn::GetAtt') found.getAtt.push(Array.isArray(value) ? String(value[0]) : String(value).split('.')[0]!);

@@ -72,7 +72,7 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Loca
       await waitUntilTableExists({ client, minDelay: 0.02, maxDelay: 0.5, maxWaitTime: 30 }, { TableName: input.TableName });
     },
     stop: async () => {
-      clients.forEach((client) => client.destroy());
+      for (const client of clients) client.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },

@@ -11,6 +11,7 @@
  * workload is `stuck`, when the Deployment's Progressing condition turns ProgressDeadlineExceeded.
  */
 import { createServer, type IncomingMessage } from 'node:http';
+import type { WorkloadKind } from '../../functions/core/types';
 import { listenOnLoopback } from './local-server';
 
 export interface KubeRequest {
@@ -21,12 +22,32 @@ export interface KubeRequest {
   body?: unknown;
 }
 
+type Container = { name: string; image?: string } & Record<string, unknown>;
+
+/** A Deployment or StatefulSet as this server keeps it: what the API answers and what a rollout moves. */
+export interface Workload {
+  apiVersion: 'apps/v1';
+  kind: WorkloadKind;
+  metadata: { name: string; namespace: string; generation: number; resourceVersion: string };
+  spec: { replicas: number; template: { spec: { containers: Container[] } } };
+  status: {
+    observedGeneration: number;
+    replicas: number;
+    updatedReplicas: number;
+    readyReplicas: number;
+    availableReplicas: number;
+    currentRevision?: string;
+    updateRevision?: string;
+    conditions?: Array<{ type: string; status: string; reason: string; message?: string }>;
+  };
+}
+
 export interface KubeServer {
   url: string;
   requests: KubeRequest[];
-  objects: Map<string, Record<string, any>>;
+  objects: Map<string, Workload>;
   /** The workload never finishes its rollout. */
-  stick(kind: 'Deployment' | 'StatefulSet', name: string): void;
+  stick(kind: WorkloadKind, name: string): void;
   fail(fault: { status: number; retryAfter?: string }, times?: number): void;
   close(): Promise<void>;
 }
@@ -34,8 +55,8 @@ export interface KubeServer {
 const PLURAL = { Deployment: 'deployments', StatefulSet: 'statefulsets' } as const;
 
 /** A settled workload with one container, as the API returns it. */
-export function workload(kind: 'Deployment' | 'StatefulSet', name: string, image: string, replicas = 2): Record<string, any> {
-  const status: Record<string, unknown> = {
+export function workload(kind: WorkloadKind, name: string, image: string, replicas = 2): Workload {
+  const status: Workload['status'] = {
     observedGeneration: 3,
     replicas,
     updatedReplicas: replicas,
@@ -70,18 +91,15 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startKubeServer(options: {
-  objects: Array<Record<string, any>>;
-  acceptToken: (token: string) => boolean;
-}): Promise<KubeServer> {
+export async function startKubeServer(options: { objects: Workload[]; acceptToken: (token: string) => boolean }): Promise<KubeServer> {
   const requests: KubeRequest[] = [];
   const faults: Array<{ status: number; retryAfter?: string }> = [];
   const stuck = new Set<string>();
-  const keyOf = (kind: 'Deployment' | 'StatefulSet', name: string) => `/apis/apps/v1/namespaces/turbo-app/${PLURAL[kind]}/${name}`;
+  const keyOf = (kind: WorkloadKind, name: string) => `/apis/apps/v1/namespaces/turbo-app/${PLURAL[kind]}/${name}`;
   const objects = new Map(options.objects.map((object) => [keyOf(object.kind, object.metadata.name), structuredClone(object)]));
 
   /** One step of the controller's rolling update. */
-  const reconcile = (key: string, object: Record<string, any>) => {
+  const reconcile = (key: string, object: Workload) => {
     const status = object.status;
     const desired = object.spec.replicas;
     if (status.observedGeneration < object.metadata.generation) {
@@ -156,10 +174,10 @@ export async function startKubeServer(options: {
         `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
       );
     }
-    const patch = JSON.parse(text) as { spec?: { template?: { spec?: { containers?: Array<Record<string, unknown>> } } } };
+    const patch = JSON.parse(text) as { spec?: { template?: { spec?: { containers?: Container[] } } } };
     const before = JSON.stringify(object.spec);
     for (const change of patch.spec?.template?.spec?.containers ?? []) {
-      const container = object.spec.template.spec.containers.find((existing: { name: string }) => existing.name === change.name);
+      const container = object.spec.template.spec.containers.find((existing) => existing.name === change.name);
       if (container) Object.assign(container, change);
       else object.spec.template.spec.containers.push(change);
     }

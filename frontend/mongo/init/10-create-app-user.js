@@ -53,7 +53,7 @@ function createAppUser({ db, fs, env }) {
 }
 
 if (typeof db !== 'undefined' && typeof db.getSiblingDB === 'function') {
-  const result = createAppUser({ db, fs: require('fs'), env: process.env });
+  const result = createAppUser({ db, fs: require('node:fs'), env: process.env });
   print(`turbo-notes: ${result.created ? 'created' : 'updated'} user ${result.user} on database ${result.database}`);
 } else {
   module.exports = { createAppUser, appUserSpec, readSecretFile };

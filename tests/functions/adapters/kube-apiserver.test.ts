@@ -7,6 +7,8 @@ import { KubeApi } from '../../../functions/adapters/kube';
 import type { WorkloadRef, WorkloadState } from '../../../functions/core/types';
 import { AuthenticationError, ConfigurationError } from '../../../functions/core/errors';
 import { rolloutVerdict, type RolloutVerdict } from '../../../functions/core/images';
+import type { IDeployment, IReplicaSet } from 'kubernetes-models/apps/v1';
+import type { Complete } from '../../support/k8s';
 import { startControlPlane, type ControlPlane } from '../../support/realsvc/control-plane';
 import { NEVER_READY_TAG, startNodeSimulator, type NodeSimulator } from '../../support/realsvc/node-simulator';
 
@@ -88,10 +90,10 @@ async function watchRollout(
 }
 
 async function replicaSets(namespace: string): Promise<Array<{ image: string; replicas: number }>> {
-  const answer = await kube.api('GET', `/apis/apps/v1/namespaces/${namespace}/replicasets`);
+  const answer = await kube.api<{ items: Complete<IReplicaSet>[] }>('GET', `/apis/apps/v1/namespaces/${namespace}/replicasets`);
   return answer.body.items
-    .map((set: any) => ({ image: set.spec.template.spec.containers[0].image, replicas: set.status.replicas ?? 0 }))
-    .sort((a: { image: string }, b: { image: string }) => a.image.localeCompare(b.image));
+    .map((set) => ({ image: set.spec.template.spec.containers[0]!.image, replicas: set.status.replicas ?? 0 }))
+    .sort((a, b) => a.image.localeCompare(b.image));
 }
 
 describe('Kube adapter on a real kube-apiserver', () => {
@@ -164,7 +166,7 @@ describe('Kube adapter on a real kube-apiserver', () => {
       { image: 'acme/turbo-notes:1.0.0', replicas: 0 },
       { image: 'acme/turbo-notes:1.1.0', replicas: 3 },
     ]);
-    const object = (await kube.api('GET', `/apis/apps/v1/namespaces/${namespace}/deployments/frontend`)).body;
+    const object = (await kube.api<Complete<IDeployment>>('GET', `/apis/apps/v1/namespaces/${namespace}/deployments/frontend`)).body;
     expect(object.spec.template.spec.containers[1]).toMatchObject({
       name: 'sidecar',
       image: 'acme/log-shipper:2.1.0',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import type { z } from 'zod';
 import {
   MAX_DEVELOPER_NAME,
   clusterNameOf,
@@ -11,14 +12,23 @@ import {
   scheduleOf,
   validateConfig,
   type ConfigProblem,
+  type configSchema,
 } from '../../../functions/core/config';
 import { InvalidConfigError } from '../../../functions/core/errors';
 
 const exampleText = readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8');
-const example = parse(exampleText) as Record<string, any>;
+/** A config as written, open at every level so that a test can add the unknown fields the schema must refuse. */
+type Draft<T> = T extends readonly (infer U)[]
+  ? Draft<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Draft<T[K]> } & Record<string, unknown>
+    : T;
+type ConfigDraft = Draft<z.input<typeof configSchema>>;
+
+const example = parse(exampleText) as ConfigDraft;
 
 /** The problems of the example config after `change` edits a copy of it. */
-function problemsAfter(change: (config: Record<string, any>) => void): ConfigProblem[] {
+function problemsAfter(change: (config: ConfigDraft) => void): ConfigProblem[] {
   const config = structuredClone(example);
   change(config);
   const result = validateConfig(config);
@@ -109,8 +119,8 @@ describe('refusals name the field path and the bad value', () => {
   });
 
   it.each([
-    ['timezone', (c: any) => (c.timezone = 'Mars/Olympus'), 'Mars/Olympus'],
-    ['developers[2].timezone', (c: any) => (c.developers[2].timezone = 'CEST+2'), 'CEST+2'],
+    ['timezone', (c: ConfigDraft) => (c.timezone = 'Mars/Olympus'), 'Mars/Olympus'],
+    ['developers[2].timezone', (c: ConfigDraft) => (c.developers[2].timezone = 'CEST+2'), 'CEST+2'],
   ])('an unknown time zone at %s', (path, change, value) => {
     expect(problemsAfter(change)).toEqual([{ path, message: 'must be an IANA time zone such as Europe/Berlin', value }]);
   });
@@ -163,10 +173,15 @@ describe('refusals name the field path and the bad value', () => {
   );
 
   it.each([
-    ['developers[0].slackUserId', (c: any) => (c.developers[0].slackUserId = 'alice'), 'alice', /^must be a Slack user ID/],
-    ['developers[0].slackUserId', (c: any) => (c.developers[0].slackUserId = 'C0CHANNEL1'), 'C0CHANNEL1', /^must be a Slack user ID/],
-    ['slack.opsChannel', (c: any) => (c.slack.opsChannel = '#ops'), '#ops', /^must be a Slack channel ID/],
-    ['ops[0]', (c: any) => (c.ops = ['u0lower001']), 'u0lower001', /^must be a Slack user ID/],
+    ['developers[0].slackUserId', (c: ConfigDraft) => (c.developers[0].slackUserId = 'alice'), 'alice', /^must be a Slack user ID/],
+    [
+      'developers[0].slackUserId',
+      (c: ConfigDraft) => (c.developers[0].slackUserId = 'C0CHANNEL1'),
+      'C0CHANNEL1',
+      /^must be a Slack user ID/,
+    ],
+    ['slack.opsChannel', (c: ConfigDraft) => (c.slack.opsChannel = '#ops'), '#ops', /^must be a Slack channel ID/],
+    ['ops[0]', (c: ConfigDraft) => (c.ops = ['u0lower001']), 'u0lower001', /^must be a Slack user ID/],
   ])('a bad Slack ID at %s', (path, change, value, message) => {
     expect(problemsAfter(change)).toEqual([{ path, value, message: expect.stringMatching(message) }]);
   });
@@ -206,26 +221,26 @@ describe('refusals name the field path and the bad value', () => {
   it.each([
     [
       'timzone',
-      (c: any) => {
+      (c: ConfigDraft) => {
         c.timzone = c.timezone;
-        delete c.timezone;
+        Reflect.deleteProperty(c, 'timezone');
       },
       'timzone',
       'timezone',
     ],
     [
       'TimeZone',
-      (c: any) => {
+      (c: ConfigDraft) => {
         c.TimeZone = c.timezone;
-        delete c.timezone;
+        Reflect.deleteProperty(c, 'timezone');
       },
       'TimeZone',
       'timezone',
     ],
-    ['leadMinuts', (c: any) => Object.assign(c, { leadMinuts: 30 }), 'leadMinuts', 'leadMinutes'],
-    ['jobs.applyMinute', (c: any) => (c.jobs = { applyMinute: 20 }), 'jobs.applyMinute', 'applyMinutes'],
-    ['developers[0].readyby', (c: any) => (c.developers[0].readyby = '09:00'), 'developers[0].readyby', 'readyBy'],
-    ['imageSync.mongoPolcy', (c: any) => (c.imageSync = { mongoPolcy: 'follow' }), 'imageSync.mongoPolcy', 'mongoPolicy'],
+    ['leadMinuts', (c: ConfigDraft) => Object.assign(c, { leadMinuts: 30 }), 'leadMinuts', 'leadMinutes'],
+    ['jobs.applyMinute', (c: ConfigDraft) => (c.jobs = { applyMinute: 20 }), 'jobs.applyMinute', 'applyMinutes'],
+    ['developers[0].readyby', (c: ConfigDraft) => (c.developers[0].readyby = '09:00'), 'developers[0].readyby', 'readyBy'],
+    ['imageSync.mongoPolcy', (c: ConfigDraft) => (c.imageSync = { mongoPolcy: 'follow' }), 'imageSync.mongoPolcy', 'mongoPolicy'],
   ])('an unknown field %s suggests the nearest known one', (_name, change, path, suggestion) => {
     expect(problemsAfter(change)).toContainEqual(
       expect.objectContaining({ path, message: `is not a known field; did you mean ${suggestion}?` }),
@@ -279,7 +294,9 @@ describe('refusals name the field path and the bad value', () => {
   });
 
   it('a missing required section says it is required', () => {
-    expect(problemsAfter((c) => delete c.slack)).toEqual([{ path: 'slack', message: 'is required (object)', value: undefined }]);
+    expect(problemsAfter((c) => Reflect.deleteProperty(c, 'slack'))).toEqual([
+      { path: 'slack', message: 'is required (object)', value: undefined },
+    ]);
   });
 
   it('reports every problem at once, not only the first', () => {

@@ -187,7 +187,7 @@ describe('rolloutVerdict', () => {
 });
 
 describe('the imageSync config block', () => {
-  const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8')) as Record<string, any>;
+  const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8')) as Record<string, unknown>;
 
   it('is optional, with defaults', () => {
     const { imageSync: _omitted, ...withoutBlock } = example;

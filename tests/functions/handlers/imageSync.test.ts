@@ -140,7 +140,7 @@ describe('RollOut and CheckRollout', () => {
     const { kubeFor, connected } = connectTo(kube);
     bind({ clusters, kubeFor });
 
-    const rolled = (await rollOut(input, context)) as Record<string, any>;
+    const rolled = (await rollOut(input, context)) as Record<string, unknown>;
     expect(rolled).toMatchObject({
       state: 'rolling',
       watch: ['frontend'],

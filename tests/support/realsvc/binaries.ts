@@ -61,7 +61,9 @@ export interface Daemon {
 
 const running = new Set<ChildProcess>();
 // A crashed or interrupted test file must not leave servers behind.
-process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** Starts a server process with its output in `<dir>/<name>.log` (shown when it fails to become ready). */
 export function startDaemon(name: string, command: string, args: string[], dir: string, env: NodeJS.ProcessEnv = process.env): Daemon {

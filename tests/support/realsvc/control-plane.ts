@@ -24,7 +24,8 @@ export interface ControlPlane {
   dir: string;
   /** Milliseconds from the first process start to /readyz answering ok (printed, never asserted). */
   startedInMs: number;
-  api<T = any>(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: T }>;
+  /** `T` names what the caller reads of the answer's body (JSON, or the text of a plain answer). */
+  api<T = unknown>(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
 }
 
@@ -118,8 +119,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
   writeFileSync(join(dir, 'kubeconfig'), kubeconfigFor(url, caPem, token));
   writeFileSync(join(dir, 'kcm.kubeconfig'), kubeconfigFor(url, caPem, controllerToken));
 
-  const api: ControlPlane['api'] = (method, path, body, contentType = 'application/json') =>
-    new Promise((resolve, reject) => {
+  const api = <T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json') =>
+    new Promise<{ status: number; body: T }>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const sent = request(
         `${url}${path}`,
@@ -134,13 +135,13 @@ export async function startControlPlane(): Promise<ControlPlane> {
           answer.setEncoding('utf8');
           answer.on('data', (chunk) => (text += chunk));
           answer.on('end', () => {
-            let parsed: any = text;
+            let parsed: unknown = text;
             try {
               parsed = JSON.parse(text);
             } catch {
               // /readyz and friends answer plain text
             }
-            resolve({ status: answer.statusCode ?? 0, body: parsed });
+            resolve({ status: answer.statusCode ?? 0, body: parsed as T });
           });
         },
       );

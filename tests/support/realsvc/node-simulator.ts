@@ -8,6 +8,8 @@
  *   removes the finalizer once the Service is being deleted (the cloud load balancer is gone).
  * It polls every 200 ms. Rollout decisions stay with the real Deployment and ReplicaSet controllers.
  */
+import type { IPod, IService } from 'kubernetes-models/v1';
+import type { Complete } from '../k8s';
 import type { ControlPlane } from './control-plane';
 
 export const NODE = 'sim-node';
@@ -64,7 +66,7 @@ export async function startNodeSimulator(kube: ControlPlane): Promise<NodeSimula
   let stopped = false;
   let podIp = 1;
   const tick = async () => {
-    const pods = (await kube.api('GET', '/api/v1/pods')).body.items ?? [];
+    const pods = (await kube.api<{ items?: Complete<IPod>[] }>('GET', '/api/v1/pods')).body.items ?? [];
     for (const pod of pods) {
       const { namespace, name } = pod.metadata;
       const path = `/api/v1/namespaces/${namespace}/pods/${name}`;
@@ -112,7 +114,7 @@ export async function startNodeSimulator(kube: ControlPlane): Promise<NodeSimula
         );
       }
     }
-    const services = (await kube.api('GET', '/api/v1/services')).body.items ?? [];
+    const services = (await kube.api<{ items?: Complete<IService>[] }>('GET', '/api/v1/services')).body.items ?? [];
     for (const service of services) {
       if (service.spec.type !== 'LoadBalancer') continue;
       const { namespace, name, finalizers = [] } = service.metadata;
@@ -149,7 +151,7 @@ export async function startNodeSimulator(kube: ControlPlane): Promise<NodeSimula
   };
 }
 
-async function must(call: Promise<{ status: number; body: any }>, what: string): Promise<void> {
+async function must(call: Promise<{ status: number; body: unknown }>, what: string): Promise<void> {
   const answer = await call;
   if (answer.status >= 300)
     throw new Error(`node simulator: ${what} failed: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);

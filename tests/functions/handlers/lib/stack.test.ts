@@ -54,7 +54,7 @@ describe('lambda: a failed step logs the real error', () => {
     } catch (error) {
       thrown = error as Error;
     } finally {
-      spies.forEach((spy) => spy.mockRestore());
+      for (const spy of spies) spy.mockRestore();
       logger.setLogLevel('SILENT');
     }
     expect(thrown).toMatchObject({ name: 'Turbo.TransientError', message: "CodeBuild StartBuild failed after the SDK's retries" });

@@ -1,0 +1,37 @@
+/** The parts of a CloudFormation template that the stack tests read; a resource's other properties stay unknown. */
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: unknown;
+  NotResource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+export interface InlinePolicy {
+  PolicyName: string;
+  PolicyDocument: { Version?: string; Statement: PolicyStatement[] };
+}
+
+export interface CfnResource<Properties = Record<string, unknown>> {
+  Type: string;
+  Properties: Properties;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+}
+
+/** The statements of a role's inline policies, in order. */
+export function inlineStatementsOf(role: CfnResource): PolicyStatement[] {
+  const policies = (role.Properties.Policies ?? []) as InlinePolicy[];
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+/** A statement's actions as a list (IAM allows one string or a list). */
+export const actionsOf = (statement: PolicyStatement): string[] => [statement.Action ?? []].flat();
