@@ -10,7 +10,7 @@ import { clusterHasFailed } from '../functions/core/jobs';
 import type { FaultPoint, MemoryCloud, SentMessage } from '../functions/adapters/memory/cloud';
 import type { EnvironmentStatus, JobKind } from '../functions/core/types';
 import { dayWindow, RECONCILE_EVERY_MS, startRehearsal, tickReconcile, type Rehearsal } from './rehearsal/day';
-import type { LocalExecution } from './rehearsal/local-sfn';
+import { asOperator, type LocalExecution } from './rehearsal/local-sfn';
 import type { PackagedStack } from './rehearsal/packaged';
 import { formatTable } from './table';
 
@@ -92,11 +92,11 @@ async function jobLedger(cloud: MemoryCloud, developer: string): Promise<{ start
   const started = { apply: 0, deploy: 0, destroy: 0 };
   const succeeded = new Set<JobKind>();
   // An apply whose cluster then failed did not do its job: applying again is the fix, not a duplicate.
-  const clusterFailed = clusterHasFailed(await cloud.clusters.describe(clusterNameOf(developer)));
+  const clusterFailed = clusterHasFailed(await asOperator(() => cloud.clusters.describe(clusterNameOf(developer))));
   for (const job of cloud.jobs.values()) {
     if (job.handle.developer !== developer) continue;
     started[job.handle.kind] += 1;
-    const done = (await cloud.runner.status(job.handle)).state === 'succeeded';
+    const done = (await asOperator(() => cloud.runner.status(job.handle))).state === 'succeeded';
     if (done && !(job.handle.kind === 'apply' && clusterFailed)) succeeded.add(job.handle.kind);
   }
   return { started, succeeded };
@@ -120,7 +120,7 @@ async function duplicatesOf(cloud: MemoryCloud, developer: string): Promise<numb
   const succeeded = new Set<JobKind>();
   for (const job of jobs) {
     if (succeeded.has(job.handle.kind)) duplicates += 1;
-    if ((await cloud.runner.status(job.handle)).state === 'succeeded') succeeded.add(job.handle.kind);
+    if ((await asOperator(() => cloud.runner.status(job.handle))).state === 'succeeded') succeeded.add(job.handle.kind);
   }
   const dmKinds = cloud.outbox
     .filter((message) => message.developer === developer)

@@ -118,7 +118,7 @@ function selfService(
     ...(event.via === 'slack' ? { replyTo: dev.slackUserId } : {}),
     requestedAt: now,
   };
-  return work(task, rehearsal.deps);
+  return rehearsal.sfn.invokeAs('slackWork', () => work(task, rehearsal.deps));
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
@@ -159,7 +159,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   // Every cluster's nodes pull anonymously (no imagePullSecrets) through the shared network's one NAT gateway.
   cloud.registry.meter = dockerHubMeter(DOCKER_HUB_PULLS_PER_HOUR.anonymous);
   const awsCalls: Record<string, number> = {};
-  cloud.onAwsCall = (action) => void (awsCalls[action] = (awsCalls[action] ?? 0) + 1);
+  const enforce = cloud.onAwsCall;
+  cloud.onAwsCall = (action, resource) => {
+    awsCalls[action] = (awsCalls[action] ?? 0) + 1;
+    enforce(action, resource);
+  };
 
   const broken: Broken[] = [];
   const skips = new Set<string>();
@@ -258,6 +262,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     redrives: redrivesOf.get(execution.name) ?? 0,
   }));
   broken.push(...executionLimits(seen));
+  // A denied call whose error a handler absorbed (a retry, a fallback) fails no execution: each is reported itself.
+  broken.push(
+    ...rehearsal.iam.denied.map((denied) => ({
+      invariant: 'access-denied',
+      day: dayOf(denied.at, zone),
+      developer: denied.developer,
+      execution: denied.execution,
+      detail: `${denied.principal} may not ${denied.action} on ${denied.resource} (${denied.reason})`,
+    })),
+  );
   // A write refused at DynamoDB's item limit fails the run that made it: the first such run is the day a record passed 400 KB.
   const refused = seen
     .filter((execution) => /Item size has exceeded/.test(String(execution.cause)))
