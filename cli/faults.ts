@@ -12,6 +12,7 @@ import type { EnvironmentStatus, JobKind } from '../functions/core/types';
 import { dayWindow, RECONCILE_EVERY_MS, startRehearsal, tickReconcile, type Rehearsal } from './rehearsal/day';
 import { asOperator, type LocalExecution } from './rehearsal/local-sfn';
 import type { PackagedStack } from './rehearsal/packaged';
+import type { DeniedCall } from './rehearsal/enforce';
 import { formatTable } from './table';
 
 export interface FaultCase {
@@ -58,6 +59,10 @@ export interface FaultRow {
   duplicatesInDay: number;
   /** Every other developer ended as a fault-free day leaves them (ready, or destroyed after their teardown). */
   othersUnaffected: boolean;
+  /** AWS calls a role refused, in the day and its replay (IAM enforced by execution: cli/rehearsal/enforce.ts). */
+  accessDenied: DeniedCall[];
+  /** AWS calls made with no function or operator to hold them to: a lost invocation context. */
+  unattributedCalls: number;
 }
 
 export interface FaultMatrixOptions {
@@ -249,6 +254,8 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
       duplicateMessages,
       duplicatesInDay,
       othersUnaffected,
+      accessDenied: rehearsal.iam.denied,
+      unattributedCalls: rehearsal.iam.unattributed.length,
     };
   } finally {
     rehearsal.stop();

@@ -26,6 +26,8 @@ export function brokenPromises(row: FaultRow): string[] {
   if (!row.converged) problems.push('the replay did not converge');
   if (row.duplicateJobs > 0 || row.duplicateMessages > 0)
     problems.push(`the replay repeated ${row.duplicateJobs} job(s) and ${row.duplicateMessages} message(s)`);
+  for (const denied of row.accessDenied) problems.push(`AccessDenied: ${denied.principal} may not ${denied.action} on ${denied.resource}`);
+  if (row.unattributedCalls > 0) problems.push(`${row.unattributedCalls} AWS call(s) made by no function the rehearsal knows`);
   return problems;
 }
 

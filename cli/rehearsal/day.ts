@@ -88,6 +88,8 @@ export interface DayResult {
   alarms: AlarmTransition[];
   /** Environment runs reconcile asked for on another local day (the next day east of UTC, the day before west). */
   heldBack: HeldBackStart[];
+  /** The IAM check of every AWS call: what was denied (function or machine, action, resource, execution). */
+  iam: IamEnforcer;
 }
 
 /**
@@ -291,7 +293,8 @@ export async function rehearseDay(options: DayOptions): Promise<DayResult> {
     await runWindow(rehearsal, until, [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(sfn) }], events);
     const alarms = evaluateRehearsalAlarms(cloud, options.stack, window.start, rehearsal.clock.now);
     const executions = [...sfn.executions.values()];
-    return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions, alarms, heldBack: [...sfn.heldBack.values()] };
+    const heldBack = [...sfn.heldBack.values()];
+    return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions, alarms, heldBack, iam: rehearsal.iam };
   } finally {
     rehearsal.stop();
   }
