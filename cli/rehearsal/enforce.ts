@@ -24,6 +24,12 @@ export interface DeniedCall {
   reason: string;
 }
 
+/** One denied call in words, for the rehearsal's output, the fault matrix and the soak's findings. */
+export function describeDenied(denied: DeniedCall): string {
+  const execution = denied.execution ? `, in ${denied.execution.split(':').pop()}` : '';
+  return `AccessDenied: ${denied.principal} may not ${denied.action} on ${denied.resource} (${denied.reason}${execution})`;
+}
+
 const SECRETS_MANAGER_PREFIX = 'secretsmanager:';
 
 /** What IAM says when no statement allows a call, as the SDK's error carries it. */

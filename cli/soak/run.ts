@@ -15,6 +15,7 @@ import type { SelfServiceTask } from '../../functions/core/types';
 import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile, type Rehearsal } from '../rehearsal/day';
 import type { LocalExecution } from '../rehearsal/local-sfn';
 import type { PackagedStack } from '../rehearsal/packaged';
+import { describeDenied } from '../rehearsal/enforce';
 import {
   costs,
   dayOf,
@@ -269,7 +270,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       day: dayOf(denied.at, zone),
       developer: denied.developer,
       execution: denied.execution,
-      detail: `${denied.principal} may not ${denied.action} on ${denied.resource} (${denied.reason})`,
+      detail: describeDenied(denied),
     })),
   );
   // A write refused at DynamoDB's item limit fails the run that made it: the first such run is the day a record passed 400 KB.

@@ -7,6 +7,7 @@
 import { rehearseDay } from '../../../cli/rehearsal/day';
 import { asOperator, currentInvocation, LocalStepFunctions, VirtualClock } from '../../../cli/rehearsal/local-sfn';
 import { roleOf, type Template } from '../../../cli/rehearsal/iam';
+import { describeDenied } from '../../../cli/rehearsal/enforce';
 import type { PackagedStack } from '../../../cli/rehearsal/packaged';
 import { exampleConfig, packagedStack, root } from '../../support/packaged';
 
@@ -57,6 +58,12 @@ describe('IAM enforced by execution', () => {
         resource: project,
         execution: expect.stringMatching(/:execution:turbo-rehearsal-environment:\w+-(up|down)-20261124$/),
       }),
+    );
+    // What `turbo rehearse`, the fault matrix and the soak print for it.
+    expect(describeDenied(day.iam.denied[0]!)).toMatch(
+      new RegExp(
+        `^AccessDenied: turbo-rehearsal-startJob may not codebuild:StartBuild on ${project} \\(no statement allows it, in \\w+-(up|down)-20261124\\)$`,
+      ),
     );
     // The workflow behaves as on AWS: every run fails through its failure path, and each developer's record says why.
     const runs = day.executions.filter((execution) => execution.machine === 'environment');
