@@ -146,13 +146,21 @@ export function statementsOf(template: Template, roleId: string, env: AwsEnv = F
 
 // --- IAM's evaluation ---------------------------------------------------------------------------------------------
 
+/** Compiled wildcard patterns: the template's (and the tests') patterns, a bounded set, each compiled once. */
+const compiledPatterns = new Map<string, RegExp>();
+
 /** IAM's wildcard match: `*` any run of characters, `?` any one; actions ignore case, ARNs do not. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
+  const key = `${ignoreCase ? 'i' : 's'}${pattern}`;
+  let compiled = compiledPatterns.get(key);
+  if (!compiled) {
+    const source = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
+    compiledPatterns.set(key, (compiled = new RegExp(`^${source}$`, ignoreCase ? 'i' : '')));
+  }
+  return compiled.test(value);
 }
 
 const list = (value: unknown): string[] => (value === undefined ? [] : [value].flat().map(String));

@@ -273,6 +273,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       detail: describeDenied(denied),
     })),
   );
+  // A call no function or operator made cannot be held to a role: a lost invocation context, as serious as a denial.
+  const { unattributed } = rehearsal.iam;
+  if (unattributed.length > 0) {
+    const calls = unattributed.slice(0, 5).map((call) => `${call.action} on ${call.resource}`);
+    broken.push({
+      invariant: 'access-denied',
+      day: world.dates.at(-1)!,
+      detail: `${unattributed.length} unattributed AWS call(s): ${calls.join(', ')}`,
+    });
+  }
   // A write refused at DynamoDB's item limit fails the run that made it: the first such run is the day a record passed 400 KB.
   const refused = seen
     .filter((execution) => /Item size has exceeded/.test(String(execution.cause)))
