@@ -39,10 +39,22 @@ function accessDenied(role: string, session: string, action: string, resource: s
   return Object.assign(new Error(message), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
 }
 
+/** Enforcers whose findings nobody has read yet: the tests' setup fails a test that leaves a denial unread. */
+const unread = new Set<IamEnforcer>();
+
+/** The denied and unattributed calls of every enforcer whose findings were not read (then forgets them all). */
+export function unreadIamFindings(): string[] {
+  const findings = [...unread].flatMap((enforcer) => [
+    ...enforcer.denied.map(describeDenied),
+    ...enforcer.unattributed.map((call) => `unattributed: ${call.action} on ${call.resource}`),
+  ]);
+  unread.clear();
+  return findings;
+}
+
 export class IamEnforcer {
-  readonly denied: DeniedCall[] = [];
-  /** AWS calls made with no Lambda running and no operator named: a lost invocation context, which a test shows is none. */
-  readonly unattributed: { action: string; resource: string }[] = [];
+  private readonly deniedCalls: DeniedCall[] = [];
+  private readonly unattributedCalls: { action: string; resource: string }[] = [];
   private readonly env: AwsEnv;
   private readonly template: Template;
   private readonly environments = new Map<string, Record<string, string>>();
@@ -52,6 +64,7 @@ export class IamEnforcer {
     private readonly stack: PackagedStack,
     private readonly config: TurboConfig,
   ) {
+    unread.add(this);
     this.env = { region: stack.region, accountId: ACCOUNT_ID, partition: 'aws' };
     this.template = stack.template as unknown as Template;
     for (const [key, machine] of Object.entries(stack.stateMachines)) {
@@ -62,6 +75,18 @@ export class IamEnforcer {
       if (!role) throw new Error(`state machine ${machine.name} names its role as no GetAtt of a role in the template`);
       this.machineRoles.set(key, role);
     }
+  }
+
+  /** The calls a role refused, each with who made it, where, in which execution (reading them is heeding them). */
+  get denied(): DeniedCall[] {
+    unread.delete(this);
+    return this.deniedCalls;
+  }
+
+  /** AWS calls made with no Lambda running and no operator named: a lost invocation context, which a test shows is none. */
+  get unattributed(): { action: string; resource: string }[] {
+    unread.delete(this);
+    return this.unattributedCalls;
   }
 
   /** A function's environment as the template gives it: the names its real adapters would use. */
@@ -103,7 +128,7 @@ export class IamEnforcer {
    */
   lambdaCall(caller: Invocation | undefined, action: string, name: string): void {
     if (!caller) {
-      this.unattributed.push({ action, resource: name });
+      this.unattributedCalls.push({ action, resource: name });
       return;
     }
     // The operator's own credentials (the console, the CLI) are no role of the stack.
@@ -132,7 +157,7 @@ export class IamEnforcer {
     const decision = decide(this.template, principal, action, resource, {}, this.env);
     if (decision.allowed) return undefined;
     const developer = execution?.input.developer;
-    this.denied.push({
+    this.deniedCalls.push({
       principal: name,
       action,
       resource,

@@ -7,7 +7,7 @@
 import { rehearseDay } from '../../../cli/rehearsal/day';
 import { asOperator, currentInvocation, LocalStepFunctions, VirtualClock } from '../../../cli/rehearsal/local-sfn';
 import { roleOf, type Template } from '../../../cli/rehearsal/iam';
-import { describeDenied } from '../../../cli/rehearsal/enforce';
+import { describeDenied, unreadIamFindings } from '../../../cli/rehearsal/enforce';
 import type { PackagedStack } from '../../../cli/rehearsal/packaged';
 import { exampleConfig, packagedStack, root } from '../../support/packaged';
 
@@ -117,6 +117,14 @@ describe('IAM enforced by execution', () => {
       'states:StartExecution',
     ]);
     expect(day.executions.filter((execution) => execution.machine === 'environment')).toEqual([]);
+  });
+
+  it("a denial a test does not look at is still found: the tests' setup fails the test that left it", async () => {
+    await rehearseDay({ config, stack: without('ReconcileStateMachineRole', 'states:StartExecution'), root, date: DATE, until: 'ready' });
+    const findings = unreadIamFindings();
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings[0]).toMatch(/^AccessDenied: turbo-rehearsal-reconcile may not states:StartExecution on arn:aws:states:/);
+    expect(unreadIamFindings()).toEqual([]);
   });
 
   it("the invocation a port call comes from holds across the virtual clock's timers (a retry's backoff)", async () => {
