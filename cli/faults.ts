@@ -10,8 +10,9 @@ import { clusterHasFailed } from '../functions/core/jobs';
 import type { FaultPoint, MemoryCloud, SentMessage } from '../functions/adapters/memory/cloud';
 import type { EnvironmentStatus, JobKind } from '../functions/core/types';
 import { dayWindow, RECONCILE_EVERY_MS, startRehearsal, tickReconcile, type Rehearsal } from './rehearsal/day';
-import type { LocalExecution } from './rehearsal/local-sfn';
+import { asOperator, type LocalExecution } from './rehearsal/local-sfn';
 import type { PackagedStack } from './rehearsal/packaged';
+import type { DeniedCall } from './rehearsal/enforce';
 import { formatTable } from './table';
 
 export interface FaultCase {
@@ -58,6 +59,10 @@ export interface FaultRow {
   duplicatesInDay: number;
   /** Every other developer ended as a fault-free day leaves them (ready, or destroyed after their teardown). */
   othersUnaffected: boolean;
+  /** AWS calls a role refused, in the day and its replay (IAM enforced by execution: cli/rehearsal/enforce.ts). */
+  accessDenied: DeniedCall[];
+  /** AWS calls made with no function or operator to hold them to: a lost invocation context. */
+  unattributedCalls: number;
 }
 
 export interface FaultMatrixOptions {
@@ -92,11 +97,11 @@ async function jobLedger(cloud: MemoryCloud, developer: string): Promise<{ start
   const started = { apply: 0, deploy: 0, destroy: 0 };
   const succeeded = new Set<JobKind>();
   // An apply whose cluster then failed did not do its job: applying again is the fix, not a duplicate.
-  const clusterFailed = clusterHasFailed(await cloud.clusters.describe(clusterNameOf(developer)));
+  const clusterFailed = clusterHasFailed(await asOperator(() => cloud.clusters.describe(clusterNameOf(developer))));
   for (const job of cloud.jobs.values()) {
     if (job.handle.developer !== developer) continue;
     started[job.handle.kind] += 1;
-    const done = (await cloud.runner.status(job.handle)).state === 'succeeded';
+    const done = (await asOperator(() => cloud.runner.status(job.handle))).state === 'succeeded';
     if (done && !(job.handle.kind === 'apply' && clusterFailed)) succeeded.add(job.handle.kind);
   }
   return { started, succeeded };
@@ -120,7 +125,7 @@ async function duplicatesOf(cloud: MemoryCloud, developer: string): Promise<numb
   const succeeded = new Set<JobKind>();
   for (const job of jobs) {
     if (succeeded.has(job.handle.kind)) duplicates += 1;
-    if ((await cloud.runner.status(job.handle)).state === 'succeeded') succeeded.add(job.handle.kind);
+    if ((await asOperator(() => cloud.runner.status(job.handle))).state === 'succeeded') succeeded.add(job.handle.kind);
   }
   const dmKinds = cloud.outbox
     .filter((message) => message.developer === developer)
@@ -249,6 +254,8 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
       duplicateMessages,
       duplicatesInDay,
       othersUnaffected,
+      accessDenied: rehearsal.iam.denied,
+      unattributedCalls: rehearsal.iam.unattributed.length,
     };
   } finally {
     rehearsal.stop();

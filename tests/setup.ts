@@ -1,4 +1,11 @@
 import 'aws-sdk-client-mock-jest';
+import { unreadIamFindings } from '../cli/rehearsal/enforce';
+
+// IAM enforced by execution: a rehearsal in any test that met an AccessDenied (or a call held to no role) and did
+// not look at it fails that test, so every workflow test is held to the packaged roles.
+afterEach(() => {
+  expect(unreadIamFindings()).toEqual([]);
+});
 
 // Handlers log through Powertools; keep test output readable.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

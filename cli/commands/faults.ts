@@ -12,6 +12,7 @@ import { FAULT_CASES, formatFaultTable, runFaultMatrix, type FaultRow } from '..
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
 import { nextWorkingDay } from './rehearse';
 import { loadValidConfig } from './validate';
+import { describeDenied } from '../rehearsal/enforce';
 
 /** A row keeps every promise of the issue; a fault that absorbs itself (Retry) has no failure to tell or keep. */
 export function brokenPromises(row: FaultRow): string[] {
@@ -26,6 +27,8 @@ export function brokenPromises(row: FaultRow): string[] {
   if (!row.converged) problems.push('the replay did not converge');
   if (row.duplicateJobs > 0 || row.duplicateMessages > 0)
     problems.push(`the replay repeated ${row.duplicateJobs} job(s) and ${row.duplicateMessages} message(s)`);
+  problems.push(...row.accessDenied.map(describeDenied));
+  if (row.unattributedCalls > 0) problems.push(`${row.unattributedCalls} AWS call(s) made by no function the rehearsal knows`);
   return problems;
 }
 

@@ -12,6 +12,7 @@ import { JenkinsJobRunner } from '../../functions/adapters/jenkins';
 import { UsageError, wholeNumberFlag, type CommandIo } from '../io';
 import { parseDateFlag } from '../flags';
 import { rehearseDay, type DayResult } from '../rehearsal/day';
+import { describeDenied } from '../rehearsal/enforce';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
 import { Progress } from '../rehearsal/progress';
 import { formatAggregates, formatSummaryTable, isFailure, metricsOf, reportRows, summarise } from '../rehearsal/summary';
@@ -169,7 +170,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
 
   const rows = summarise(config, result.executions, date, result.cloud.records);
   const metrics = metricsOf(result);
-  const summary = { date, team: config.team, developers: rows, heldBack: result.heldBack };
+  const summary = { date, team: config.team, developers: rows, heldBack: result.heldBack, accessDenied: result.iam.denied };
   writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const timeline = timelineOf(result.executions);
   writeFileSync(join(out, 'timeline.json'), `${JSON.stringify(timeline, null, 2)}\n`);
@@ -216,5 +217,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (failed.length > 0) {
     io.stdout(`FAILED: ${failed.map((row) => `${row.developer} (${row.reason ?? 'no reason recorded'})`).join('; ')}\n`);
   }
-  return failed.length > 0 ? 1 : 0;
+  // IAM enforced by execution: a call a role refuses fails the rehearsal, as it would fail on AWS.
+  for (const denied of result.iam.denied) io.stdout(`${describeDenied(denied)}\n`);
+  return failed.length > 0 || result.iam.denied.length > 0 ? 1 : 0;
 }

@@ -13,6 +13,7 @@ import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type
 import type { JobRunner } from '../../functions/core/ports';
 import { localDate, localNow } from '../../functions/core/clock';
 import {
+  currentInvocation,
   ExecutionAlreadyExists,
   lambdaContext,
   LocalStepFunctions,
@@ -23,6 +24,7 @@ import {
   type StateVisit,
 } from './local-sfn';
 import type { PackagedStack } from './packaged';
+import { IamEnforcer } from './enforce';
 import { evaluateRehearsalAlarms, recordMetrics } from './alarms';
 import type { AlarmTransition } from '../../functions/core/alarms';
 
@@ -68,9 +70,11 @@ export async function deliverPush(
   rehearsal.cloud.registry.push(repository, push.tag);
   const { handler } = require('../../functions/handlers/imageWebhook') as typeof import('../../functions/handlers/imageWebhook');
   const body = JSON.stringify({ push_data: { tag: push.tag, pusher: 'ci' }, repository: { repo_name: repository } });
-  return handler(
-    { pathParameters: { token }, body, isBase64Encoded: false, requestContext: { http: { method: 'POST' } } },
-    lambdaContext('imageWebhook', config.region),
+  return rehearsal.sfn.invokeAs('imageWebhook', () =>
+    handler(
+      { pathParameters: { token }, body, isBase64Encoded: false, requestContext: { http: { method: 'POST' } } },
+      lambdaContext('imageWebhook', config.region),
+    ),
   );
 }
 
@@ -84,6 +88,8 @@ export interface DayResult {
   alarms: AlarmTransition[];
   /** Environment runs reconcile asked for on another local day (the next day east of UTC, the day before west). */
   heldBack: HeldBackStart[];
+  /** The IAM check of every AWS call: what was denied (function or machine, action, resource, execution). */
+  iam: IamEnforcer;
 }
 
 /**
@@ -128,6 +134,8 @@ export interface Rehearsal {
   clock: VirtualClock;
   /** The ports bound to the handlers. */
   deps: Deps;
+  /** Every AWS call held to the caller's role in the packaged template; what was denied. */
+  iam: IamEnforcer;
   /** Runs virtual time forward until `until` (epoch ms) and until no execution is left running. */
   advance(until: number): Promise<void>;
   stop(): void;
@@ -143,7 +151,11 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
   for (const fault of options.faults ?? []) cloud.injectFault(fault.developer, fault.point);
   for (const cluster of options.clusters ?? []) cloud.addCluster(cluster.name, cluster.owner);
   cloud.plans.bucket = stack.buckets.PlanBucket ?? cloud.plans.bucket;
+  const iam = new IamEnforcer(stack, config);
+  cloud.onAwsCall = (action, resource) => iam.lambdaCall(currentInvocation(), action, resource);
   const startLocal = (machine: 'imageSync' | 'environment', name: string, input: Record<string, unknown>) => {
+    // The Step Functions adapter's StartExecution, made with the calling function's role.
+    iam.lambdaCall(currentInvocation(), 'states:StartExecution', stack.stateMachines[machine]!.arn);
     try {
       return { executionArn: sfn.startExecution(machine, name, input).arn, alreadyStarted: false };
     } catch (error) {
@@ -169,8 +181,13 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
     workflows: { start: async (name, input) => startLocal('imageSync', name, input) },
     // Self-service's port: environment executions, named by their run ID as reconcile's Map names them.
     runs: { start: async ({ runId, ...run }) => startLocal('environment', runId, { ...run, runId }) },
-    // SlackWork's queue: in a rehearsal the work is done at once, with these same ports.
-    work: { enqueue: async (task) => void (await performWork(task, deps)) },
+    // SlackWork's queue: in a rehearsal the work is done at once, as slackWork, with these same ports.
+    work: {
+      enqueue: async (task) => {
+        iam.lambdaCall(currentInvocation(), 'lambda:InvokeFunction', sfn.packagedFunction('slackWork').arn);
+        await sfn.invokeAs('slackWork', () => performWork(task, deps));
+      },
+    },
   };
   bindDeps(async () => deps);
   // The handlers' metrics as Lambda would publish them (EMF) are observed, not printed, in a rehearsal.
@@ -191,6 +208,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
       options.onExecutionEnded?.(execution);
     },
     readObject: (bucket, key) => cloud.plans.read(bucket, key),
+    authorize: (execution, action, resource, errorName) => iam.machineCall(execution, action, resource, errorName),
     holdBack: options.onlyDate === undefined ? undefined : outsideTheDay(config, options.onlyDate),
     beforeInvoke: (execution) => {
       // The Lambda service failing twice for this developer: Retry must absorb it.
@@ -210,6 +228,7 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
     sfn,
     clock,
     deps,
+    iam,
     advance: (until) =>
       clock.runUntil(
         until,
@@ -274,7 +293,8 @@ export async function rehearseDay(options: DayOptions): Promise<DayResult> {
     await runWindow(rehearsal, until, [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(sfn) }], events);
     const alarms = evaluateRehearsalAlarms(cloud, options.stack, window.start, rehearsal.clock.now);
     const executions = [...sfn.executions.values()];
-    return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions, alarms, heldBack: [...sfn.heldBack.values()] };
+    const heldBack = [...sfn.heldBack.values()];
+    return { start: window.start, end: rehearsal.clock.now, cloud, sfn, executions, alarms, heldBack, iam: rehearsal.iam };
   } finally {
     rehearsal.stop();
   }

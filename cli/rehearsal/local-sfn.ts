@@ -13,7 +13,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import Module from 'node:module';
 import { join } from 'node:path';
-import { ACCOUNT_ID, taskStates, type PackagedStack } from './packaged';
+import { ACCOUNT_ID, taskStates, type PackagedFunction, type PackagedStack } from './packaged';
 import { useUnwrappedJsonPath } from './scalar-jsonpath';
 import {
   assertExecutionName,
@@ -67,18 +67,32 @@ export interface LocalExecution {
 /** The Lambda function an in-memory port call is made from: where an IAM check of that call looks up the role. */
 export interface Invocation {
   functionName: string;
-  logicalId: string;
-  execution: LocalExecution;
+  /** The function's logical ID in the template; none for the operator (the console or the CLI, on their own credentials). */
+  logicalId?: string;
+  /** The execution that invoked it; none for a function invoked by something else (API Gateway, an async invocation). */
+  execution?: LocalExecution;
 }
 
 const invocations = new AsyncLocalStorage<Invocation>();
 
 /**
- * The invocation whose handler is running now, for ports that want to know who calls them. (A port call made
- * after the handler awaited a fake timer, e.g. a retry backoff, runs outside it and sees undefined.)
+ * The invocation whose handler is running now, for ports that want to know who calls them. It holds across the
+ * handler's awaits and across the virtual clock's timers (a retry's backoff): VirtualClock binds each timer to it.
  */
 export function currentInvocation(): Invocation | undefined {
   return invocations.getStore();
+}
+
+/** Runs `run` as the operator: what a person does from the console or the CLI, on their own credentials. */
+export function asOperator<T>(run: () => T): T {
+  return invocations.run({ functionName: 'operator' }, run);
+}
+
+/** A timer callback bound to the invocation that set the timer: fake timers fire from the clock's own context. */
+function keepInvocation<Callback>(callback: Callback): Callback {
+  const invocation = invocations.getStore();
+  if (!invocation || typeof callback !== 'function') return callback;
+  return ((...args: unknown[]) => invocations.run(invocation, () => callback(...args))) as Callback;
 }
 
 export interface LocalSfnOptions {
@@ -108,6 +122,11 @@ export interface LocalSfnOptions {
   holdBack?: (machine: string, name: string, input: Record<string, unknown>) => string | undefined;
   /** The objects an ItemReader (`s3:getObject`) reads: the in-memory S3. */
   readObject?: (bucket: string, key: string) => string | undefined;
+  /**
+   * IAM for the machine's service integrations: throws (with the error the state fails with, named `errorName`)
+   * when the execution's role may not make this call.
+   */
+  authorize?: (execution: LocalExecution, action: string, resource: string, errorName: string) => void;
 }
 
 /** A child execution the parent started but the rehearsal did not run: it lies beyond the rehearsed day. */
@@ -239,11 +258,13 @@ export class LocalStepFunctions {
       }
       if (resource === 'arn:aws:states:::states:startExecution') {
         overrides[name] = async (input) =>
-          this.startChild(input as { StateMachineArn: string; Name: string; Input: Record<string, unknown> });
+          this.startChild(input as { StateMachineArn: string; Name: string; Input: Record<string, unknown> }, execution);
         continue;
       }
       const { handler, name: functionName, logicalId, timeoutSeconds } = this.handlerFor(resource);
       overrides[name] = async (input) => {
+        // Step Functions invokes the function with the machine's role; a refusal is the Lambda service's exception.
+        this.options.authorize?.(execution, 'lambda:InvokeFunction', resource, 'Lambda.AWSLambdaException');
         execution.lambdaInvocations += 1;
         this.inFlightInvocations += 1;
         try {
@@ -265,7 +286,8 @@ export class LocalStepFunctions {
     return overrides;
   }
 
-  private async startChild(input: { StateMachineArn: string; Name: string; Input: Record<string, unknown> }) {
+  private async startChild(input: { StateMachineArn: string; Name: string; Input: Record<string, unknown> }, parent: LocalExecution) {
+    this.options.authorize?.(parent, 'states:StartExecution', input.StateMachineArn, 'StepFunctions.AccessDeniedException');
     const machine = Object.entries(this.options.stack.stateMachines).find(([, sm]) => sm.arn === input.StateMachineArn)?.[0];
     if (!machine) throw new Error(`StateMachineDoesNotExist: ${input.StateMachineArn}`);
     const reason = this.options.holdBack?.(machine, input.Name, input.Input);
@@ -298,7 +320,10 @@ export class LocalStepFunctions {
   private async distributedMap(key: string, input: unknown, parent: LocalExecution): Promise<unknown[]> {
     const state = this.distributedMaps.get(key)!;
     const context = this.contextOf(parent);
-    const items = await this.batched(state, await this.mapItems(state, input, context), input, context);
+    const items = await this.batched(state, await this.mapItems(state, input, context, parent), input, context);
+    // The Map Run starts each child as an execution of the parent machine: the parent's role needs states:StartExecution on it.
+    const machineArn = this.machineOf(parent.machine)!.arn;
+    if (items.length > 0) this.options.authorize?.(parent, 'states:StartExecution', machineArn, 'States.ExceedToleratedFailureThreshold');
     const selector = state.ItemBatcher === undefined ? (state.ItemSelector as Json | undefined) : undefined;
     const limit = Number(state.MaxConcurrency ?? 0) || DISTRIBUTED_MAX_CONCURRENCY;
     const toleratedCount = state.ToleratedFailureCount === undefined ? Number.POSITIVE_INFINITY : Number(state.ToleratedFailureCount);
@@ -355,7 +380,12 @@ export class LocalStepFunctions {
     return batches;
   }
 
-  private async mapItems(state: StateDefinition, input: unknown, context: Record<string, unknown>): Promise<unknown[]> {
+  private async mapItems(
+    state: StateDefinition,
+    input: unknown,
+    context: Record<string, unknown>,
+    parent: LocalExecution,
+  ): Promise<unknown[]> {
     const reader = state.ItemReader as { Resource: string; Parameters: Json; ReaderConfig?: { InputType?: string } } | undefined;
     let items: unknown;
     if (reader) {
@@ -365,6 +395,7 @@ export class LocalStepFunctions {
         );
       }
       const { Bucket, Key } = (await evaluate(reader.Parameters, input, context)) as { Bucket: string; Key: string };
+      this.options.authorize?.(parent, 's3:GetObject', `arn:aws:s3:::${Bucket}/${Key}`, 'States.ItemReaderFailed');
       const text = this.options.readObject?.(Bucket, Key);
       if (text === undefined)
         throw Object.assign(new Error(`The specified key does not exist: s3://${Bucket}/${Key}`), { name: 'States.ItemReaderFailed' });
@@ -452,10 +483,13 @@ export class LocalStepFunctions {
     const definition = this.localDefinition(machine, sm.definition as Definition);
     const stateMachine = this.stateMachineFor(machine, definition, resume?.state);
     const context = this.contextOf(execution);
-    const run = stateMachine.run((resume ? resume.input : input) as never, {
-      overrides: { taskResourceLocalHandlers: this.localHandlers(machine, definition, execution) as never },
-      context: context as never,
-    });
+    // The execution is the service's work, not the work of a Lambda that started it (slackWork, the image webhook).
+    const run = invocations.exit(() =>
+      stateMachine.run((resume ? resume.input : input) as never, {
+        overrides: { taskResourceLocalHandlers: this.localHandlers(machine, definition, execution) as never },
+        context: context as never,
+      }),
+    );
     const limitHit: { error?: Error } = {};
     const events = this.follow(execution, run.eventLogs, (error) => {
       // What the service does at a hard limit: the execution fails there, whatever Catch says.
@@ -573,6 +607,20 @@ export class LocalStepFunctions {
     return this.pending.size;
   }
 
+  /** The packaged function of a serverless function name (e.g. `slackWork`). */
+  packagedFunction(name: string): PackagedFunction {
+    const logicalId = `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`;
+    const fn = [...this.options.stack.functions.values()].find((candidate) => candidate.logicalId === logicalId);
+    if (!fn) throw new Error(`no packaged function ${name} (${logicalId})`);
+    return fn;
+  }
+
+  /** Runs `run` as the packaged function `name` invoked by something other than a state machine (API Gateway, an async call). */
+  invokeAs<T>(name: string, run: () => T): T {
+    const fn = this.packagedFunction(name);
+    return invocations.run({ functionName: fn.name, logicalId: fn.logicalId }, run);
+  }
+
   get invocationsInFlight(): number {
     return this.inFlightInvocations;
   }
@@ -638,6 +686,17 @@ export class VirtualClock {
 
   constructor(start: Date) {
     this.clock = FakeTimers.install({ now: start, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    // A callback runs in the invocation that set its timer (uninstall puts the real functions back).
+    const fakeSetTimeout = globalThis.setTimeout;
+    const fakeSetInterval = globalThis.setInterval;
+    globalThis.setTimeout = Object.assign(
+      (callback: unknown, ms?: number, ...args: unknown[]) => fakeSetTimeout(keepInvocation(callback) as () => void, ms, ...args),
+      fakeSetTimeout,
+    ) as typeof setTimeout;
+    globalThis.setInterval = Object.assign(
+      (callback: unknown, ms?: number, ...args: unknown[]) => fakeSetInterval(keepInvocation(callback) as () => void, ms, ...args),
+      fakeSetInterval,
+    ) as typeof setInterval;
   }
 
   get now(): number {

@@ -78,6 +78,11 @@ function resolveSub(value: Json, variables: Record<string, string>): string {
   });
 }
 
+/** The name a bucket without a BucketName has in a rehearsal (CloudFormation would generate one). */
+export function standInBucketName(logicalId: string): string {
+  return `rehearsal-${logicalId.toLowerCase()}`;
+}
+
 /** `region` stands in for AWS::Region, which only CloudFormation knows. */
 export function loadPackagedStack(root: string, region: string): PackagedStack {
   const template = JSON.parse(readFileSync(join(root, TEMPLATE_FILE), 'utf8')) as PackagedStack['template'];
@@ -105,7 +110,7 @@ export function loadPackagedStack(root: string, region: string): PackagedStack {
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::S3::Bucket') continue;
     const name = resource.Properties?.BucketName;
-    buckets[logicalId] = typeof name === 'string' ? name : `rehearsal-${logicalId.toLowerCase()}`;
+    buckets[logicalId] = typeof name === 'string' ? name : standInBucketName(logicalId);
     variables[logicalId] = buckets[logicalId];
   }
   const stateMachines: PackagedStack['stateMachines'] = {};

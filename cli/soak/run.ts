@@ -14,6 +14,7 @@ import type { SentMessage } from '../../functions/adapters/memory/cloud';
 import type { SelfServiceTask } from '../../functions/core/types';
 import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile, type Rehearsal } from '../rehearsal/day';
 import type { PackagedStack } from '../rehearsal/packaged';
+import { describeDenied } from '../rehearsal/enforce';
 import {
   costs,
   dayOf,
@@ -125,7 +126,7 @@ function selfService(
     ...(event.via === 'slack' ? { replyTo: dev.slackUserId } : {}),
     requestedAt: now,
   };
-  return work(task, rehearsal.deps);
+  return rehearsal.sfn.invokeAs('slackWork', () => work(task, rehearsal.deps));
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
@@ -183,7 +184,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     };
   }
   const awsCalls: Record<string, number> = {};
-  cloud.onAwsCall = (action) => void (awsCalls[action] = (awsCalls[action] ?? 0) + 1);
+  const enforce = cloud.onAwsCall;
+  cloud.onAwsCall = (action, resource) => {
+    awsCalls[action] = (awsCalls[action] ?? 0) + 1;
+    enforce(action, resource);
+  };
 
   const broken: Broken[] = [];
   const skips = new Set<string>();
@@ -296,6 +301,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     redrives: redrivesOf.get(execution.name) ?? 0,
   }));
   broken.push(...executionLimits(seen));
+  // A denied call whose error a handler absorbed (a retry, a fallback) fails no execution: each is reported itself.
+  broken.push(
+    ...rehearsal.iam.denied.map((denied) => ({
+      invariant: 'access-denied',
+      day: dayOf(denied.at, zone),
+      developer: denied.developer,
+      execution: denied.execution,
+      detail: describeDenied(denied),
+    })),
+  );
+  // A call no function or operator made cannot be held to a role: a lost invocation context, as serious as a denial.
+  const { unattributed } = rehearsal.iam;
+  if (unattributed.length > 0) {
+    const calls = unattributed.slice(0, 5).map((call) => `${call.action} on ${call.resource}`);
+    broken.push({
+      invariant: 'access-denied',
+      day: world.dates.at(-1)!,
+      detail: `${unattributed.length} unattributed AWS call(s): ${calls.join(', ')}`,
+    });
+  }
   // A write refused at DynamoDB's item limit fails the run that made it: the first such run is the day a record passed 400 KB.
   const refused = seen
     .filter((execution) => /Item size has exceeded/.test(String(execution.cause)))

@@ -29,7 +29,11 @@ type StackBody = {
   provider: Labelled<{ default_tags: { tags: string }[] } & Attributes>;
   variable: Labelled<{ type?: string; default?: unknown; validation?: { condition: string }[] }>;
   module: {
-    eks: (ModuleBody & { addons: Record<string, Attributes>; access_entries: Attributes; eks_managed_node_groups: Attributes })[];
+    eks: (ModuleBody & {
+      addons: Record<string, Attributes>;
+      access_entries: Attributes;
+      eks_managed_node_groups: Record<string, Attributes>;
+    })[];
     vpc: ModuleBody[];
   };
   resource: Record<string, Labelled<Attributes>>;

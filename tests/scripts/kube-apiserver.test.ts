@@ -160,10 +160,10 @@ describe('scripts/deploy.sh on a real API server', () => {
     const result = await world.runAsync('deploy.sh', ['alice'], { ...DEPLOY_ENV, PULL_THROUGH_CACHE: cache });
 
     expect(result.status).toBe(0);
-    const frontend = await get(`${APP}/deployments/frontend`);
+    const frontend = await get<IDeployment>(`${APP}/deployments/frontend`);
     expect(frontend.spec.template.spec.containers[0].image).toBe(`${cache}/${DEPLOY_ENV.FRONTEND_IMAGE}`);
     expect(frontend.status).toMatchObject({ updatedReplicas: 2, availableReplicas: 2, replicas: 2 });
-    const mongo = await get(`${APP}/statefulsets/mongo`);
+    const mongo = await get<IStatefulSet>(`${APP}/statefulsets/mongo`);
     expect(mongo.spec.template.spec.containers[0].image).toBe(`${cache}/${DEPLOY_ENV.MONGO_IMAGE}`);
     expect(mongo.status).toMatchObject({ readyReplicas: 1, currentRevision: mongo.status.updateRevision });
   });

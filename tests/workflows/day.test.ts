@@ -89,7 +89,10 @@ describe('a rehearsed working day', () => {
         digest: fakeDigest(config.images.frontend, INITIAL_TAGS.frontend),
       };
       const audit = { at: new Date(window.start).toISOString(), by: 'image-sync', action: 'images' };
-      await rehearsal.cloud.store.amend('bob', { clusterName: 'turbo-bob', images: { frontend }, audit });
+      // What recordImages writes, held to its role.
+      await rehearsal.sfn.invokeAs('recordImages', () =>
+        rehearsal.cloud.store.amend('bob', { clusterName: 'turbo-bob', images: { frontend }, audit }),
+      );
       for (let at = window.start; at <= window.readyBy; at += 15 * 60_000) {
         await rehearsal.advance(at);
         tickReconcile(rehearsal.sfn);

@@ -25,6 +25,12 @@ describe('the fault matrix', () => {
     expect(rows.map((candidate) => candidate.fault)).toEqual(FAULT_CASES.map((faultCase) => faultCase.fault));
   });
 
+  it('makes no AWS call that its role refuses, in the day, the fix or the redrive or replay, and none unattributed', () => {
+    expect(rows.map((candidate) => [candidate.fault, candidate.accessDenied, candidate.unattributedCalls])).toEqual(
+      FAULT_CASES.map((faultCase) => [faultCase.fault, [], 0]),
+    );
+  });
+
   const failing: [string, RegExp][] = [
     ['apply', /apply job failed: FAILED in phase BUILD: terraform apply exited 1/],
     ['apply-hang', /apply job timed out: still running after 6\d min \(limit 60\)/],
