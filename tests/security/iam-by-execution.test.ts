@@ -64,7 +64,7 @@ afterAll(async () => {
 });
 
 /** The handler of a packaged function, with the environment the template gives it and the real AWS adapters. */
-async function packagedHandler(name: string): Promise<(event: unknown, context: Context) => Promise<any>> {
+async function packagedHandler(name: string): Promise<(event: unknown, context: Context) => Promise<unknown>> {
   const fn = [...stack.functions.values()].find(
     (candidate) => candidate.logicalId === `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`,
   );
