@@ -1,10 +1,13 @@
 import { clusterHasFailed, isReusable, jobParams, expectedJobSeconds, placeholderImageProblem } from '../../../functions/core/jobs';
 import type { JobHandle } from '../../../functions/core/types';
-import { loadConfigText } from '../../../functions/core/config';
+import { configSchema, loadConfigText } from '../../../functions/core/config';
+import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const config = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
+const exampleText = readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8');
+const config = loadConfigText(exampleText);
+const example = parse(exampleText);
 const handle: JobHandle = {
   runner: 'memory',
   kind: 'apply',
@@ -40,7 +43,10 @@ describe('jobParams: what the scripts are told', () => {
       CLUSTER_NAME: 'turbo-alice',
       AWS_REGION: 'eu-west-1',
       KUBERNETES_VERSION: '1.35',
-      NODE_INSTANCE_TYPE: 't3.medium',
+      NODE_INSTANCE_TYPES: 't3.medium',
+      NODE_CAPACITY_TYPE: 'ON_DEMAND',
+      NODE_ARCH: 'amd64',
+      NODE_SPOT_WAIT_MINUTES: '10',
       NODE_MIN_SIZE: '1',
       NODE_DESIRED_SIZE: '2',
       NODE_MAX_SIZE: '3',
@@ -50,6 +56,35 @@ describe('jobParams: what the scripts are told', () => {
     const deploy = jobParams(config, 'deploy', { developer: 'alice', images: { frontend: 'acme/turbo-notes:1.3.0@sha256:ab' } });
     expect(deploy).toEqual({ CLUSTER_NAME: 'turbo-alice', AWS_REGION: 'eu-west-1', FRONTEND_IMAGE: 'acme/turbo-notes:1.3.0@sha256:ab' });
     expect(jobParams(config, 'destroy', { developer: 'zed' })).toEqual({ CLUSTER_NAME: 'turbo-zed', AWS_REGION: 'eu-west-1' });
+  });
+
+  it('asks for Spot across every same-size type of the developer’s arch, and for On-Demand of the first type on fallback', () => {
+    const spot = configSchema.parse({
+      ...example,
+      cluster: {
+        ...example.cluster,
+        instanceTypes: { amd64: ['t3.medium', 't3a.medium'], arm64: ['t4g.medium', 'c7g.large'] },
+        nodes: { ...example.cluster.nodes, capacity: 'spot' },
+      },
+      developers: example.developers.map((dev: { name: string }) => (dev.name === 'bob' ? { ...dev, nodes: { arch: 'arm64' } } : dev)),
+    });
+    const nodeParams = (params: Record<string, string>) =>
+      Object.fromEntries(Object.entries(params).filter(([name]) => /^NODE_(INSTANCE_TYPES|CAPACITY_TYPE|ARCH)$/.test(name)));
+    expect(nodeParams(jobParams(spot, 'apply', { developer: 'alice' }))).toEqual({
+      NODE_INSTANCE_TYPES: 't3.medium,t3a.medium',
+      NODE_CAPACITY_TYPE: 'SPOT',
+      NODE_ARCH: 'amd64',
+    });
+    expect(nodeParams(jobParams(spot, 'apply', { developer: 'bob' }))).toEqual({
+      NODE_INSTANCE_TYPES: 't4g.medium,c7g.large',
+      NODE_CAPACITY_TYPE: 'SPOT',
+      NODE_ARCH: 'arm64',
+    });
+    expect(nodeParams(jobParams(spot, 'apply', { developer: 'bob', capacity: 'on-demand' }))).toEqual({
+      NODE_INSTANCE_TYPES: 't4g.medium',
+      NODE_CAPACITY_TYPE: 'ON_DEMAND',
+      NODE_ARCH: 'arm64',
+    });
   });
 
   it('expects each job to last what the config says', () => {
