@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { CLOCK_TIME } from './clock';
 import { InvalidConfigError } from './errors';
 import instanceSpecs from './instance-types.json';
+import prices from './prices.json';
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** `turbo-<name>` must fit EKS, IAM role name prefixes (38) and execution names: keep names short. */
@@ -179,7 +180,13 @@ const alerts = z
 export const configSchema = z
   .object({
     team: developerName,
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be an AWS region such as eu-west-1' }),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be an AWS region such as eu-west-1' })
+      // turbo cost and the weekly report price every cluster: a region without prices cannot be reported on.
+      .refine((region) => region in prices.regions, {
+        message: `has no prices in core/prices.json (the EKS regions it prices: ${Object.keys(prices.regions).join(', ')})`,
+      }),
     ...schedule,
     holidays: schedule.holidays.default([]),
     /** Expected minutes from `up` to a ready cluster: reconcile starts this long before readyBy. */

@@ -389,8 +389,18 @@ export function weeklyCostMessage(input: {
     (line) =>
       `• ${escapeMrkdwn(line.developer)}: ${line.hours} h, ${money(line.cost)} (always-on ${money(line.alwaysOn)}, saved ${money(line.savings)})`,
   );
-  return { text, blocks: [section(`:moneybag: ${escapeMrkdwn(text)}`), section(rows.join('\n') || 'No developers.')] };
+  return {
+    text,
+    blocks: [section(`:moneybag: ${escapeMrkdwn(text)}`), section(rows.join('\n') || 'No developers.'), section(WEEK_ARITHMETIC)],
+  };
 }
+
+/** How the weekly lines add up, and how they relate to `turbo cost`'s per-day figures. */
+export const WEEK_ARITHMETIC =
+  "_How it adds up:_ each developer's cost is the hours their cluster ran × its hourly price (control plane, NLB, " +
+  'nodes and their volumes; Spot at the typical discount in core/prices.json) + an equal share of the NAT gateway for ' +
+  "all 168 h. Always-on is the same cluster for 168 h plus the same share. The team's figures are the sums of the " +
+  "lines. `turbo cost` estimates a day from the schedule; its week is the working days' cluster hours + 7 days of NAT share.";
 
 /** For the ops channel, daily while it lasts: reconcile holds every up until the shared network exists. */
 export function networkMissingMessage(input: { parameter: string; held: number }): Message {

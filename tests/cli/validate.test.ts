@@ -37,6 +37,12 @@ describe('turbo validate', () => {
     expect(captured.stderr()).toBe('');
   });
 
+  it('refuses a region with no prices, naming the field and the value', async () => {
+    const captured = captureIn(folderWith({ 'turbo.config.yml': realText.replace('region: eu-west-1', 'region: cn-northwest-1') }));
+    expect(await run(['--on', '2026-12-01'], captured.io)).toBe(1);
+    expect(captured.stdout() + captured.stderr()).toMatch(/region: has no prices in core\/prices\.json .*\(got "cn-northwest-1"\)/);
+  });
+
   it('a config without placeholders and with enough lead has no warnings', async () => {
     const captured = captureIn(folderWith({ 'team.yml': realText }));
     expect(await run(['team.yml', '--on', '2026-12-01'], captured.io)).toBe(0);
