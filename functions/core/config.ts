@@ -565,6 +565,20 @@ export function configWarnings(config: TurboConfig): ConfigProblem[] {
     });
   }
   const needed = config.jobs.applyMinutes + config.jobs.deployMinutes + RECONCILE_TICK_MINUTES;
+  const spotNeeded = needed + config.cluster.nodes.spotWaitMinutes;
+  if (
+    config.leadMinutes >= needed &&
+    config.leadMinutes < spotNeeded &&
+    config.developers.some((dev) => nodesOf(config, dev).capacity === 'spot')
+  ) {
+    warnings.push({
+      path: 'leadMinutes',
+      message:
+        `cannot cover a Spot fallback: ${needed} min for the jobs and one tick + cluster.nodes.spotWaitMinutes ` +
+        `(${config.cluster.nodes.spotWaitMinutes}) = ${spotNeeded}; on a day without Spot capacity, Spot clusters may be ready after readyBy`,
+      value: config.leadMinutes,
+    });
+  }
   if (config.leadMinutes < needed) {
     warnings.push({
       path: 'leadMinutes',

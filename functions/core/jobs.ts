@@ -59,6 +59,21 @@ export function jobParams(config: TurboConfig, kind: JobKind, context: JobContex
 }
 
 /**
+ * EKS and Auto Scaling's words for "no Spot capacity" in a node group's health issues, as terraform reports them,
+ * and terraform's own timeout on a node group that never became ACTIVE (the Spot deadline, spot_wait_minutes).
+ */
+const SPOT_SHORTAGE =
+  /UnfulfillableCapacity|InsufficientInstanceCapacity|MaxSpotInstanceCountExceeded|Could not launch Spot Instances|waiting for EKS Node Group .* (to create|to become available)|timeout while waiting for state to become 'ACTIVE'/i;
+
+/**
+ * Whether a failed apply should be run again On-Demand: only an apply that asked for Spot, and only when it failed
+ * for want of Spot capacity or ran out of its Spot deadline. Any other failure takes the failure path.
+ */
+export function shouldFallBackToOnDemand(capacity: CapacityType | null | undefined, reason: string): boolean {
+  return capacity === 'spot' && SPOT_SHORTAGE.test(reason);
+}
+
+/**
  * The CodeBuild projects of one stage. Project names are unique per account and region, so the stack names them
  * `<configured name>-<stage>`: a second stage in the same region gets its own.
  */

@@ -79,7 +79,14 @@ export interface ReadyMessageInput {
   image?: ImageRef;
   /** The local HH:MM the Keep button offers, or null for no button (the day cannot be extended). */
   keepOffer: string | null;
+  /** The developer asked for Spot nodes, none could be had by the deadline, and the nodes are On-Demand. */
+  spotFellBack?: boolean;
 }
+
+/** The ready DM's note when Spot could not be had: the day costs more, and nothing else changes. */
+export const SPOT_FELL_BACK =
+  ':information_source: No Spot capacity by the deadline, so your nodes are On-Demand today (same size, higher price). ' +
+  'Tomorrow asks for Spot again.';
 
 /** The action_ids of the warning's buttons; core/slackRequest maps them back to commands. */
 export const WARNING_ACTIONS = { keep: 'turbo_keep_until', destroy: 'turbo_destroy_now' } as const;
@@ -132,6 +139,7 @@ export function readyMessage(input: ReadyMessageInput): Message {
       },
       section(`Get a kubeconfig:\n\`\`\`${escapeMrkdwn(command)}\`\`\``),
       section(`It will be destroyed at *${escapeMrkdwn(expiry)}*. Hello, ${escapeMrkdwn(input.developer)}!`),
+      ...(input.spotFellBack ? [context(SPOT_FELL_BACK)] : []),
       ...(keep.length ? [{ type: 'actions', block_id: 'turbo_ready', elements: keep }, context('Or type `/turbo keep until HH:MM`.')] : []),
     ],
   };

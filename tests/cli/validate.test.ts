@@ -10,7 +10,9 @@ const realText = exampleText
   .replace(/123456789012/g, '210987654321')
   .replace(/U0([A-Z]+)0*1\b/g, 'UA7$1X')
   .replace('C0OPS00001', 'C07QPS2KM')
-  .replace('leadMinutes: 25', 'leadMinutes: 30');
+  .replace('leadMinutes: 25', 'leadMinutes: 30')
+  // On-Demand for everyone: the lead's Spot-fallback warning has its own test (tests/functions/core/config.test.ts).
+  .replace(/^ {4}nodes: \{ capacity: spot, arch: arm64 \}.*\n/m, '');
 const exampleWarnings = [
   '  warning: slack.opsChannel: looks like the example\'s placeholder: put the real Slack ID (got "C0OPS00001")',
   '  warning: ops[0]: looks like the example\'s placeholder: put the real Slack ID (got "U0OPSLEAD1")',

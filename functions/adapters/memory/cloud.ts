@@ -25,7 +25,7 @@ import { decideAmend } from '../../core/audit';
 import { MemoryKube, MemoryRegistry } from './images';
 import { MemoryPlanStore } from './objects';
 import { translateAwsError } from '../retry';
-import { assertItemFits, ChannelRate, JobSlots } from './limits';
+import { assertItemFits, type ChannelRate, type JobSlots } from './limits';
 import type { MetricPoint } from '../../core/metrics';
 
 /** The app's images as the in-memory Docker Hub has them before any push. */
@@ -45,6 +45,8 @@ export const FAULT_POINTS = [
   'slack-429-500-invalid-auth',
   /** The next image rollout on the developer's cluster never becomes available (ProgressDeadlineExceeded). */
   'rollout-timeout',
+  /** No Spot capacity in any of the developer's pools: every Spot apply fails at its deadline until cleared. */
+  'spot-capacity',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
@@ -275,6 +277,7 @@ export class MemoryCloud {
       delete record.lastError;
       delete record.jobs;
       delete record.jobAttempts;
+      delete record.nodeCapacity;
       this.writeRecord('claim', record);
       return { outcome: 'claimed', record };
     },
@@ -407,6 +410,19 @@ export class MemoryCloud {
           outcome: 'failed',
           finishAt: now + 180_000,
           reason: `FAILED in phase BUILD: terraform apply exited 1 (Error: creating EKS Node Group: AccessDenied)`,
+        });
+      } else if (job.params.NODE_CAPACITY_TYPE === 'SPOT' && this.hasFault(job.developer, 'spot-capacity')) {
+        // terraform gives up on the node group at its create timeout (spot_wait_minutes); the control plane stays.
+        Object.assign(memoryJob, {
+          outcome: 'failed',
+          finishAt:
+            now +
+            this.duration(this.durations.clusterReadySeconds, `${job.developer}:cluster`) +
+            Number(job.params.NODE_SPOT_WAIT_MINUTES ?? 10) * 60_000,
+          reason:
+            'FAILED in phase BUILD: terraform apply exited 1 (Error: waiting for EKS Node Group (turbo-' +
+            `${job.developer}:default) create: unexpected state 'CREATE_FAILED'. AsgInstanceLaunchFailures: Could not launch Spot Instances. ` +
+            'UnfulfillableCapacity - Unable to fulfill capacity due to your request configuration)',
         });
       } else if (this.takeFault(job.developer, 'apply-hang')) {
         memoryJob.outcome = 'hang';

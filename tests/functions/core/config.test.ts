@@ -396,6 +396,19 @@ describe('nodes: Spot capacity and Graviton (arm64), per team and per developer'
     ]);
   });
 
+  it('warns when the lead covers the jobs but not a Spot fallback, and only when someone is on Spot', () => {
+    const config = loadConfigText(exampleText.replace('leadMinutes: 25', 'leadMinutes: 30'));
+    expect(configWarnings(config).filter((w) => w.path === 'leadMinutes')).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining('cannot cover a Spot fallback: 28 min for the jobs and one tick'),
+        value: 30,
+      }),
+    ]);
+    const onDemand = { ...config, developers: config.developers.map(({ nodes: _, ...dev }) => dev) };
+    expect(configWarnings(onDemand).filter((w) => w.path === 'leadMinutes')).toEqual([]);
+    expect(configWarnings({ ...config, leadMinutes: 38 }).filter((w) => w.path === 'leadMinutes')).toEqual([]);
+  });
+
   it('warns when Spot has a single instance type to draw on', () => {
     const config = loadConfigText(exampleText);
     const spot = {

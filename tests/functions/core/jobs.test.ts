@@ -1,4 +1,11 @@
-import { clusterHasFailed, isReusable, jobParams, expectedJobSeconds, placeholderImageProblem } from '../../../functions/core/jobs';
+import {
+  clusterHasFailed,
+  expectedJobSeconds,
+  isReusable,
+  jobParams,
+  placeholderImageProblem,
+  shouldFallBackToOnDemand,
+} from '../../../functions/core/jobs';
 import type { JobHandle } from '../../../functions/core/types';
 import { configSchema, loadConfigText } from '../../../functions/core/config';
 import { parse } from 'yaml';
@@ -91,6 +98,21 @@ describe('jobParams: what the scripts are told', () => {
     expect([expectedJobSeconds(config, 'apply'), expectedJobSeconds(config, 'deploy'), expectedJobSeconds(config, 'destroy')]).toEqual([
       720, 60, 600,
     ]);
+  });
+});
+
+describe('shouldFallBackToOnDemand', () => {
+  const spotFailure =
+    "Error: waiting for EKS Node Group (turbo-bob:default) create: unexpected state 'CREATE_FAILED'. AsgInstanceLaunchFailures: " +
+    'Could not launch Spot Instances. UnfulfillableCapacity - Unable to fulfill capacity due to your request configuration';
+  const timeout =
+    "Error: waiting for EKS Node Group (turbo-bob:default) create: timeout while waiting for state to become 'ACTIVE' (last state: 'CREATING', timeout: 10m0s)";
+
+  it('falls back only for a Spot apply that found no capacity or ran out of its deadline', () => {
+    expect([shouldFallBackToOnDemand('spot', spotFailure), shouldFallBackToOnDemand('spot', timeout)]).toEqual([true, true]);
+    expect(shouldFallBackToOnDemand('spot', 'InsufficientInstanceCapacity: no t3a.medium in eu-west-1b')).toBe(true);
+    expect([shouldFallBackToOnDemand('on-demand', spotFailure), shouldFallBackToOnDemand(null, timeout)]).toEqual([false, false]);
+    expect(shouldFallBackToOnDemand('spot', 'Error: creating EKS Node Group: AccessDenied')).toBe(false);
   });
 });
 
