@@ -24,6 +24,8 @@ describe('turbo cost', () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText }));
     expect(await main(['cost', '--on', '2026-12-01'], captured.io)).toBe(0);
     const out = captured.stdout();
+    // The README shows this very output for the example roster.
+    expect(readFileSync(join(__dirname, '../../README.md'), 'utf8')).toContain(`\`\`\`\n${out.trimEnd()}\n\`\`\``);
     expect(out).toContain("Nodes compared for alice's day, each against an always-on On-Demand amd64 cluster (Spot at 60% off On-Demand");
     const rows = out
       .split('\n')
