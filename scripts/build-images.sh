@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the app's two images (frontend/ and frontend/mongo/), tags each with the semantic version from
+# Builds the app's two images (frontend/ and frontend/mongo/) for linux/amd64 and linux/arm64 (Graviton nodes),
+# each as one multi-arch tag (a manifest list / OCI index), tags each with the semantic version from
 # frontend/package.json and sha-<short commit>, pushes them to Docker Hub and tells Turbo's image webhook.
+# The agent needs docker buildx and arm64 emulation (QEMU binfmt) or a native arm64 builder node.
 # Shared by frontend/Jenkinsfile (master) and buildspecs/images.yml. Environment:
 #   FRONTEND_REPOSITORY, MONGO_REPOSITORY  Docker Hub repositories (config images.frontend / images.mongo)
 #   DOCKERHUB_USERNAME, DOCKERHUB_TOKEN    from the CI's credential store; the token reaches docker on stdin
@@ -41,23 +43,40 @@ source_url() {
   printf '%s' "${url:-unknown}" | sed -E 's#^([a-z+]+://)[^@/]+@#\1#'
 }
 
-build_image() {
-  local repository="$1" context="$2" tag
-  local args=(build --pull --file "$context/Dockerfile"
-    --build-arg "VERSION=${TAGS[0]}" --build-arg "REVISION=$COMMIT"
-    --build-arg "SOURCE=$SOURCE_URL" --build-arg "CREATED=$CREATED")
-  for tag in "${TAGS[@]}"; do
-    args+=(--tag "$repository:$tag")
+readonly PLATFORMS=linux/amd64,linux/arm64
+# One builder per job (its container is named after it): two jobs on one agent never share one.
+readonly BUILDER="turbo-multiarch-$$"
+
+# A builder of this job's own (in its private DOCKER_CONFIG) that can build every platform, or a clear failure.
+make_builder() {
+  local platforms
+  docker buildx create --name "$BUILDER" --driver docker-container >/dev/null ||
+    fail "docker buildx create failed: this agent needs docker buildx"
+  platforms="$(docker buildx inspect --builder "$BUILDER" --bootstrap | sed -n 's/^Platforms:[[:space:]]*//p')"
+  local platform
+  for platform in ${PLATFORMS//,/ }; do
+    [[ ", $platforms," == *", $platform"[,*]* ]] ||
+      fail "the buildx builder cannot build $platform (it has: ${platforms:-none}); install QEMU binfmt (docker run --privileged --rm tonistiigi/binfmt --install arm64) or add a native node"
   done
-  docker "${args[@]}" "$context" || fail "docker build of $repository from $context failed"
 }
 
-push_image() {
-  local repository="$1" index
-  # The semver tag last: once image-sync can see it, the whole image is there.
-  for ((index = ${#TAGS[@]} - 1; index >= 0; index--)); do
-    docker push "$repository:${TAGS[index]}" || fail "docker push of $repository:${TAGS[index]} failed"
+# Builds and pushes every platform under the sha tags: a multi-platform build is pushed as one manifest list.
+build_image() {
+  local repository="$1" context="$2" tag
+  local args=(buildx build --builder "$BUILDER" --platform "$PLATFORMS" --pull --push --file "$context/Dockerfile"
+    --build-arg "VERSION=${TAGS[0]}" --build-arg "REVISION=$COMMIT"
+    --build-arg "SOURCE=$SOURCE_URL" --build-arg "CREATED=$CREATED")
+  for tag in "${TAGS[@]:1}"; do
+    args+=(--tag "$repository:$tag")
   done
+  docker "${args[@]}" "$context" || fail "docker buildx build (push) of $repository:${TAGS[1]} from $context failed"
+}
+
+# The semver tag last, onto the index already pushed: once image-sync can see it, every platform is there.
+tag_release() {
+  local repository="$1"
+  docker buildx imagetools create --builder "$BUILDER" --tag "$repository:${TAGS[0]}" "$repository:${TAGS[1]}" ||
+    fail "docker buildx imagetools create of $repository:${TAGS[0]} failed"
 }
 
 notify_webhook() {
@@ -80,6 +99,7 @@ step "computing the image tags"
 COMMIT="${GIT_COMMIT:-${CODEBUILD_RESOLVED_SOURCE_VERSION:-$(git rev-parse HEAD)}}"
 tags_output="$(compute_tags "$COMMIT")" || fail "cannot tag the images (see the reason above)"
 mapfile -t TAGS <<<"$tags_output"
+((${#TAGS[@]} >= 2)) || fail "expected a semver tag and a sha tag, got: ${TAGS[*]}"
 log "tags: ${TAGS[*]}"
 
 step "installing and testing"
@@ -88,21 +108,25 @@ ${IMAGE_TEST_COMMAND:-npm run test:app}
 # The tests must not have changed the tree that the images are built from.
 [[ "$(compute_tags "$COMMIT")" == "$tags_output" ]] || fail "the tests left the work tree dirty"
 
-step "building the images"
-SOURCE_URL="$(source_url)"
-CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-build_image "$FRONTEND_REPOSITORY" frontend
-build_image "$MONGO_REPOSITORY" frontend/mongo
-
-step "pushing to Docker Hub"
+step "logging in to Docker Hub"
 make_workdir
-# A private docker config for this job: the login never outlives it on a shared agent.
+# A private docker config for this job: the login (and the builder) never outlive it on a shared agent.
 export DOCKER_CONFIG="$WORKDIR/docker"
 mkdir -p "$DOCKER_CONFIG"
 printf '%s' "$DOCKERHUB_TOKEN" | docker login --username "$DOCKERHUB_USERNAME" --password-stdin >/dev/null ||
   fail "docker login as $DOCKERHUB_USERNAME failed"
-push_image "$MONGO_REPOSITORY"
-push_image "$FRONTEND_REPOSITORY"
+
+step "building and pushing the images for $PLATFORMS"
+make_builder
+SOURCE_URL="$(source_url)"
+CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+build_image "$MONGO_REPOSITORY" frontend/mongo
+build_image "$FRONTEND_REPOSITORY" frontend
+
+step "tagging the release"
+tag_release "$MONGO_REPOSITORY"
+tag_release "$FRONTEND_REPOSITORY"
+docker buildx rm "$BUILDER" >/dev/null || log "WARNING: could not remove the buildx builder $BUILDER"
 
 step "notifying Turbo"
 if [[ -n "${TURBO_IMAGE_WEBHOOK_URL:-}" ]]; then

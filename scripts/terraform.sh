@@ -9,7 +9,8 @@
 # The state (clusters/<developer>.tfstate) is locked in S3; a held lock is waited on for
 # TF_LOCK_TIMEOUT, never broken.
 #
-# Environment: AWS_REGION, TF_STATE_BUCKET, and for apply KUBERNETES_VERSION, NODE_INSTANCE_TYPE,
+# Environment: AWS_REGION, TF_STATE_BUCKET, and for apply KUBERNETES_VERSION, NODE_INSTANCE_TYPES (comma-separated,
+# one size), NODE_CAPACITY_TYPE (ON_DEMAND or SPOT), NODE_ARCH (amd64 or arm64), NODE_SPOT_WAIT_MINUTES,
 # NODE_MIN_SIZE, NODE_DESIRED_SIZE, NODE_MAX_SIZE, DEVELOPER_PRINCIPAL_ARN, EXPIRES_AT, TURBO_LAMBDA_ROLE_ARN.
 # Optional: CLUSTER_NAME, DEVELOPER (checked against the argument), TF_LOCK_TIMEOUT (default 15m),
 # LB_DELETE_TIMEOUT, NAMESPACE_DELETE_TIMEOUT and PV_DELETE_TIMEOUT (seconds), POLL_SECONDS, APP_NAMESPACE,
@@ -20,13 +21,15 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
-readonly APPLY_VARIABLES=(KUBERNETES_VERSION NODE_INSTANCE_TYPE NODE_MIN_SIZE NODE_DESIRED_SIZE NODE_MAX_SIZE
-  DEVELOPER_PRINCIPAL_ARN EXPIRES_AT TURBO_LAMBDA_ROLE_ARN)
+readonly APPLY_VARIABLES=(KUBERNETES_VERSION NODE_INSTANCE_TYPES NODE_CAPACITY_TYPE NODE_ARCH NODE_SPOT_WAIT_MINUTES
+  NODE_MIN_SIZE NODE_DESIRED_SIZE NODE_MAX_SIZE DEVELOPER_PRINCIPAL_ARN EXPIRES_AT TURBO_LAMBDA_ROLE_ARN)
+readonly INSTANCE_TYPES_PATTERN='^[a-z][a-z0-9-]*\.[a-z0-9]+(,[a-z][a-z0-9-]*\.[a-z0-9]+)*$'
 
 # Terraform evaluates every declared variable even to destroy. A destroy job (an orphan's, say) may not
 # know the developer's settings, so it may use these stand-ins: destroy does not read them.
 destroy_defaults() {
-  : "${KUBERNETES_VERSION:=1.35}" "${NODE_INSTANCE_TYPE:=t3.medium}"
+  : "${KUBERNETES_VERSION:=1.35}" "${NODE_INSTANCE_TYPES:=t3.medium}" "${NODE_CAPACITY_TYPE:=ON_DEMAND}"
+  : "${NODE_ARCH:=amd64}" "${NODE_SPOT_WAIT_MINUTES:=10}"
   : "${NODE_MIN_SIZE:=1}" "${NODE_DESIRED_SIZE:=1}" "${NODE_MAX_SIZE:=1}"
   : "${DEVELOPER_PRINCIPAL_ARN:=arn:aws:iam::000000000000:role/turbo-destroy-placeholder}"
   : "${TURBO_LAMBDA_ROLE_ARN:=arn:aws:iam::000000000000:role/turbo-destroy-placeholder}"
@@ -34,11 +37,18 @@ destroy_defaults() {
 }
 
 set_terraform_variables() {
+  local LC_ALL=C
+  # The list becomes HCL: only instance-type characters may reach it.
+  [[ "$NODE_INSTANCE_TYPES" =~ $INSTANCE_TYPES_PATTERN ]] ||
+    fail "NODE_INSTANCE_TYPES must be comma-separated EC2 instance types such as t3.medium,t3a.medium, got '$NODE_INSTANCE_TYPES'"
   TF_VARIABLES=(
     "-var=developer=$DEVELOPER_ARG"
     "-var=region=$AWS_REGION"
     "-var=kubernetes_version=$KUBERNETES_VERSION"
-    "-var=node_instance_type=$NODE_INSTANCE_TYPE"
+    "-var=node_instance_types=[\"${NODE_INSTANCE_TYPES//,/\",\"}\"]"
+    "-var=node_capacity_type=$NODE_CAPACITY_TYPE"
+    "-var=node_arch=$NODE_ARCH"
+    "-var=spot_wait_minutes=$NODE_SPOT_WAIT_MINUTES"
     "-var=node_min_size=$NODE_MIN_SIZE"
     "-var=node_desired_size=$NODE_DESIRED_SIZE"
     "-var=node_max_size=$NODE_MAX_SIZE"

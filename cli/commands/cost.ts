@@ -4,7 +4,7 @@
  * the extended-support control-plane price.
  */
 import { parseArgs } from 'node:util';
-import { type DailyCost, dailyCosts, hourlyRates, PRICE_TABLE } from '../../functions/core/cost';
+import { type DailyCost, dailyCosts, hourlyRates, nodeOptions, PRICE_TABLE } from '../../functions/core/cost';
 import type { CommandIo } from '../io';
 import { formatTable } from '../table';
 import { loadValidConfig, pricedDay } from './validate';
@@ -32,16 +32,38 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     return 1;
   }
   const header = values.week
-    ? ['developer', 'hours/day', 'turbo/week', 'always-on/week', 'saved/week']
-    : ['developer', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day'];
-  const rows = lines.map((line) =>
-    values.week
-      ? [line.developer, line.clusterHours.toFixed(1), money(line.weekTurbo), money(line.weekAlwaysOn), money(line.weekSavings)]
-      : [line.developer, line.clusterHours.toFixed(1), money(line.turbo), money(line.alwaysOn), money(line.savings)],
-  );
-  io.stdout(`${formatTable(header, rows, { alignRight: [1, 2, 3, 4] })}\n\n`);
+    ? ['developer', 'nodes', 'hours/day', 'turbo/week', 'always-on/week', 'saved/week']
+    : ['developer', 'nodes', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day'];
+  const figures = (line: DailyCost) =>
+    values.week ? [line.weekTurbo, line.weekAlwaysOn, line.weekSavings] : [line.turbo, line.alwaysOn, line.savings];
+  const rows = lines.map((line) => [line.developer, line.nodes, line.clusterHours.toFixed(1), ...figures(line).map(money)]);
+  const total = (column: number) => lines.reduce((sum, line) => sum + figures(line)[column]!, 0);
+  rows.push(['team', '', '', ...[0, 1, 2].map((column) => money(total(column)))]);
+  io.stdout(`${formatTable(header, rows, { alignRight: [2, 3, 4, 5] })}\n\n`);
   io.stdout(
-    `${config.region}, ${config.cluster.nodes.desired} × ${config.cluster.instanceType}; prices in ${PRICE_TABLE.currency} checked ${PRICE_TABLE.checked} (core/prices.json names the source)\n`,
+    `${config.region}, ${config.cluster.nodes.desired} nodes per cluster (On-Demand ${config.cluster.instanceType} unless its nodes say otherwise); prices in ${PRICE_TABLE.currency} checked ${PRICE_TABLE.checked} (core/prices.json names the source)\n`,
+  );
+  // The comparison for the first developer's schedule: which nodes to choose, against an always-on On-Demand cluster.
+  const first = config.developers[0]!;
+  const percent = (share: number) => `${Math.round(share * 100)}%`;
+  const options = nodeOptions(config, day, first).map((option) => [
+    option.nodes,
+    option.instanceType,
+    money(option.day),
+    percent(option.dayShare),
+    money(option.nodesDay),
+    percent(option.nodesDayShare),
+    money(option.week),
+    percent(option.weekShare),
+  ]);
+  io.stdout(
+    `\nNodes compared for ${first.name}'s day, each against an always-on On-Demand amd64 cluster (Spot at ${percent(PRICE_TABLE.spot.typicalDiscount)} ` +
+      `off On-Demand: a typical figure, see spot.source in core/prices.json):\n`,
+  );
+  io.stdout(
+    `${formatTable(['nodes', 'type', 'day', 'of always-on', 'nodes/day', 'of always-on nodes', 'week', 'of always-on week'], options, {
+      alignRight: [2, 3, 4, 5, 6, 7],
+    })}\n`,
   );
   if (extendedSupport) {
     io.stdout(

@@ -21,8 +21,13 @@ export const SOAK_ZONES = [
 
 const READY_TIMES = ['08:00', '08:30', '09:00', '09:30', '10:00'];
 const TEARDOWN_TIMES = ['17:00', '18:00', '19:00', '20:00'];
-/** Faults a soak draws from; 'slack-429-500-invalid-auth' needs an operator to replace the token, so it is left out. */
-export const SOAK_FAULTS: FaultPoint[] = FAULT_POINTS.filter((point) => point !== 'slack-429-500-invalid-auth');
+/**
+ * Faults a soak draws from; 'slack-429-500-invalid-auth' needs an operator to replace the token, so it is left out,
+ * and 'spot-capacity' is no failure (the run falls back to On-Demand) and only bites a roster on Spot.
+ */
+export const SOAK_FAULTS: FaultPoint[] = FAULT_POINTS.filter(
+  (point) => point !== 'slack-429-500-invalid-auth' && point !== 'spot-capacity',
+);
 
 export type SoakEvent =
   | { at: number; kind: 'keep'; developer: string; until: string; via: 'slack' | 'cli' }

@@ -121,6 +121,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       lastError: undefined,
       jobs: undefined,
       jobAttempts: undefined,
+      nodeCapacity: undefined,
     });
     const result = await this.write(
       {

@@ -9,6 +9,8 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import * as z from 'zod';
 import { CLOCK_TIME } from './clock';
 import { InvalidConfigError } from './errors';
+import instanceSpecs from './instance-types.json';
+import prices from './prices.json';
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** `turbo-<name>` must fit EKS, IAM role name prefixes (38) and execution names: keep names short. */
@@ -58,6 +60,23 @@ const schedule = {
   holidays: z.array(isoDate),
 };
 
+/** Node options (capacity, architecture) a developer may set apart from the team's. */
+export const CAPACITY_TYPES = ['on-demand', 'spot'] as const;
+export const NODE_ARCHES = ['amd64', 'arm64'] as const;
+export type CapacityType = (typeof CAPACITY_TYPES)[number];
+export type NodeArch = (typeof NODE_ARCHES)[number];
+const nodeChoice = {
+  /** spot: the node group asks for Spot capacity across the arch's instance types, and falls back to On-Demand. */
+  capacity: z.enum(CAPACITY_TYPES),
+  /** arm64: Graviton nodes (the images are multi-arch). */
+  arch: z.enum(NODE_ARCHES),
+};
+export const INSTANCE_SPECS: Record<string, { arch: NodeArch; vcpus: number; memoryGiB: number }> = instanceSpecs.types as Record<
+  string,
+  { arch: NodeArch; vcpus: number; memoryGiB: number }
+>;
+const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'must be an EC2 instance type such as t3.medium' });
+
 const developer = z
   .object({
     name: developerName,
@@ -68,6 +87,7 @@ const developer = z
     readyBy: schedule.readyBy.optional(),
     teardownAt: schedule.teardownAt.optional(),
     holidays: schedule.holidays.optional(),
+    nodes: z.object({ capacity: nodeChoice.capacity.optional(), arch: nodeChoice.arch.optional() }).strict().optional(),
   })
   .strict();
 
@@ -160,7 +180,13 @@ const alerts = z
 export const configSchema = z
   .object({
     team: developerName,
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be an AWS region such as eu-west-1' }),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be an AWS region such as eu-west-1' })
+      // turbo cost and the weekly report price every cluster: a region without prices cannot be reported on.
+      .refine((region) => region in prices.regions, {
+        message: `has no prices in core/prices.json (the EKS regions it prices: ${Object.keys(prices.regions).join(', ')})`,
+      }),
     ...schedule,
     holidays: schedule.holidays.default([]),
     /** Expected minutes from `up` to a ready cluster: reconcile starts this long before readyBy. */
@@ -206,12 +232,22 @@ export const configSchema = z
     cluster: z
       .object({
         kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { message: 'must be a Kubernetes minor version such as 1.35' }),
-        instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'must be an EC2 instance type such as t3.medium' }),
+        /** The amd64 node type (On-Demand), and the first of instanceTypes.amd64 when that is unset. */
+        instanceType,
+        /** Per architecture, types of one size: Spot draws on all of them (more pools, fewer shortages), On-Demand on the first. */
+        instanceTypes: z
+          .object({ amd64: z.array(instanceType).min(1).optional(), arm64: z.array(instanceType).min(1).optional() })
+          .strict()
+          .default({}),
         nodes: z
           .object({
             min: z.number().int().min(1).max(20),
             desired: z.number().int().min(1).max(20),
             max: z.number().int().min(1).max(20),
+            capacity: nodeChoice.capacity.default('on-demand'),
+            arch: nodeChoice.arch.default('amd64'),
+            /** A Spot node group not ACTIVE this long after its creation began falls back to On-Demand. */
+            spotWaitMinutes: z.number().int().min(3).max(60).default(10),
           })
           .strict()
           .refine((n) => n.min <= n.desired && n.desired <= n.max, { message: 'must satisfy min <= desired <= max' }),
@@ -264,6 +300,7 @@ export const configSchema = z
         dev.teardownAt !== undefined,
       );
     });
+    for (const problem of nodeProblems(config)) ctx.addIssue({ code: 'custom', ...problem });
     const seen = new Map<string, number>();
     config.developers.forEach((dev, index) => {
       const first = seen.get(dev.name);
@@ -282,6 +319,92 @@ export const configSchema = z
 
 export type TurboConfig = z.output<typeof configSchema>;
 export type DeveloperConfig = TurboConfig['developers'][number];
+
+type NodeSettings = Pick<TurboConfig['cluster'], 'instanceType' | 'instanceTypes' | 'nodes'>;
+
+/** The instance types of `arch`, first the On-Demand one; undefined when the config names none for it. */
+function instanceTypesOf(cluster: NodeSettings, arch: NodeArch): string[] | undefined {
+  return cluster.instanceTypes[arch] ?? (arch === 'amd64' ? [cluster.instanceType] : undefined);
+}
+
+/**
+ * Node types must exist in INSTANCE_SPECS, match their architecture and share one size (vCPUs and memory), so a
+ * Spot shortage of one type never leaves a developer on a smaller node. Every arch someone uses needs its types.
+ */
+function nodeProblems(config: Pick<TurboConfig, 'cluster' | 'developers'>): { path: PropertyKey[]; message: string; input: unknown }[] {
+  const cluster = config.cluster;
+  const problems: { path: PropertyKey[]; message: string; input: unknown }[] = [];
+  // Zod may run this refinement over a cluster that failed its own checks: those are reported on their own.
+  if (!cluster?.instanceTypes || !cluster.nodes || !Array.isArray(config.developers)) return problems;
+  const explicitAmd64 = cluster.instanceTypes.amd64;
+  if (explicitAmd64 && explicitAmd64[0] !== cluster.instanceType) {
+    problems.push({
+      path: ['cluster', 'instanceTypes', 'amd64', 0],
+      message: `must be cluster.instanceType (${cluster.instanceType}), the On-Demand type`,
+      input: explicitAmd64[0],
+    });
+  }
+  for (const arch of NODE_ARCHES) {
+    const types = instanceTypesOf(cluster, arch);
+    const path: PropertyKey[] = cluster.instanceTypes[arch] ? ['cluster', 'instanceTypes', arch] : ['cluster', 'instanceType'];
+    types?.forEach((type, index) => {
+      const at = cluster.instanceTypes[arch] ? [...path, index] : path;
+      const spec = INSTANCE_SPECS[type];
+      const first = INSTANCE_SPECS[types[0]!];
+      if (!spec) {
+        problems.push({
+          path: at,
+          message: `is not a known instance type (core/instance-types.json has ${Object.keys(INSTANCE_SPECS).join(', ')})`,
+          input: type,
+        });
+      } else if (spec.arch !== arch) {
+        const hint = arch === 'arm64' ? 'a Graviton type such as t4g.medium or m7g.large' : 'an x86_64 type such as t3.medium';
+        problems.push({ path: at, message: `is an ${spec.arch} type: ${arch} nodes need ${hint}`, input: type });
+      } else if (first && (spec.vcpus !== first.vcpus || spec.memoryGiB !== first.memoryGiB)) {
+        problems.push({
+          path: at,
+          message: `has ${spec.vcpus} vCPUs and ${spec.memoryGiB} GiB, but ${types[0]} has ${first.vcpus} and ${first.memoryGiB}: one size for all`,
+          input: type,
+        });
+      }
+    });
+  }
+  const users: [PropertyKey[], NodeArch][] = [
+    [['cluster', 'nodes', 'arch'], cluster.nodes.arch],
+    ...config.developers.map((dev, index): [PropertyKey[], NodeArch] => [
+      ['developers', index, 'nodes', 'arch'],
+      dev.nodes?.arch ?? cluster.nodes.arch,
+    ]),
+  ];
+  for (const arch of NODE_ARCHES) {
+    const user = users.find(([, used]) => used === arch);
+    if (user && !instanceTypesOf(cluster, arch)) {
+      problems.push({
+        path: ['cluster', 'instanceTypes', arch],
+        message: `is required: ${formatPath(user[0])} is ${arch} (list Graviton types of one size, such as [t4g.medium, c7g.large])`,
+        input: undefined,
+      });
+    }
+  }
+  return problems;
+}
+
+/** A developer's nodes: the team's choice unless they override it, and the instance types of their arch. */
+export interface DeveloperNodes {
+  capacity: CapacityType;
+  arch: NodeArch;
+  /** The On-Demand type first; Spot uses all of them. */
+  instanceTypes: string[];
+}
+
+export function nodesOf(config: Pick<TurboConfig, 'cluster'>, dev: Pick<DeveloperConfig, 'nodes'> | undefined): DeveloperNodes {
+  const capacity = dev?.nodes?.capacity ?? config.cluster.nodes.capacity;
+  const arch = dev?.nodes?.arch ?? config.cluster.nodes.arch;
+  const instanceTypes = instanceTypesOf(config.cluster, arch);
+  if (!instanceTypes)
+    throw new Error(`cluster.instanceTypes.${arch} is not set, but ${arch} nodes are asked for (the schema refuses this)`);
+  return { capacity, arch, instanceTypes };
+}
 
 /** A developer's schedule with the team defaults filled in. */
 export interface DeveloperSchedule {
@@ -460,7 +583,31 @@ export function configWarnings(config: TurboConfig): ConfigProblem[] {
       value: cache,
     });
   }
+  const spotTypes = NODE_ARCHES.filter((arch) =>
+    config.developers.some((dev) => nodesOf(config, dev).capacity === 'spot' && nodesOf(config, dev).arch === arch),
+  ).filter((arch) => nodesOf(config, { nodes: { arch } }).instanceTypes.length === 1);
+  for (const arch of spotTypes) {
+    warnings.push({
+      path: config.cluster.instanceTypes[arch] ? `cluster.instanceTypes.${arch}` : 'cluster.instanceType',
+      message: `Spot nodes with one ${arch} instance type: add types of the same size, so a shortage of one does not force On-Demand`,
+      value: nodesOf(config, { nodes: { arch } }).instanceTypes,
+    });
+  }
   const needed = config.jobs.applyMinutes + config.jobs.deployMinutes + RECONCILE_TICK_MINUTES;
+  const spotNeeded = needed + config.cluster.nodes.spotWaitMinutes;
+  if (
+    config.leadMinutes >= needed &&
+    config.leadMinutes < spotNeeded &&
+    config.developers.some((dev) => nodesOf(config, dev).capacity === 'spot')
+  ) {
+    warnings.push({
+      path: 'leadMinutes',
+      message:
+        `cannot cover a Spot fallback: ${needed} min for the jobs and one tick + cluster.nodes.spotWaitMinutes ` +
+        `(${config.cluster.nodes.spotWaitMinutes}) = ${spotNeeded}; on a day without Spot capacity, Spot clusters may be ready after readyBy`,
+      value: config.leadMinutes,
+    });
+  }
   if (config.leadMinutes < needed) {
     warnings.push({
       path: 'leadMinutes',

@@ -6,7 +6,7 @@
  */
 import { DateTime } from 'luxon';
 import prices from './prices.json';
-import { scheduleOf, type TurboConfig } from './config';
+import { type CapacityType, type DeveloperConfig, memberOf, type NodeArch, nodesOf, scheduleOf, type TurboConfig } from './config';
 import { supportPhase } from './eksVersions';
 import { UnknownPriceError } from './errors';
 
@@ -14,10 +14,15 @@ import { UnknownPriceError } from './errors';
 const NODE_VOLUME_GB = 20;
 
 export interface RegionPrices {
+  /** When and from where this region's figures were taken (some are estimates: the source says which). */
+  checked: string;
+  source: string;
   eksControlPlanePerHour: number;
   /** What the control plane costs while its Kubernetes version is in EKS extended support. */
   eksControlPlaneExtendedSupportPerHour: number;
   natGatewayPerHour: number;
+  /** The app's public Service is one Network Load Balancer per cluster (its LCUs are negligible here). */
+  nlbPerHour: number;
   ebsGp3PerGbMonth: number;
   instancesPerHour: Record<string, number>;
 }
@@ -27,36 +32,61 @@ export const PRICE_TABLE = prices as {
   checked: string;
   source: string;
   hoursPerMonth: number;
+  /** Spot is priced at On-Demand × (1 − typicalDiscount): a documented typical figure, since Spot prices move. */
+  spot: { typicalDiscount: number; checked: string; source: string };
   regions: Record<string, RegionPrices>;
 };
 
+/** The nodes a cluster is priced with: a developer's (nodesOf), or any capacity and arch for a comparison. */
+export interface PricedNodes {
+  capacity: CapacityType;
+  arch: NodeArch;
+  instanceTypes: string[];
+}
+
 /**
- * The hourly price of one running cluster (control plane, nodes and their volumes) on `day` (YYYY-MM-DD), and the
- * team's NAT gateway. The control plane costs the extended-support price once the version left standard support.
+ * The hourly price of one running cluster (control plane, its NLB, nodes and their volumes) on `day` (YYYY-MM-DD),
+ * and the team's NAT gateway. The control plane costs the extended-support price once the version left standard
+ * support. Nodes are `developer`'s (the team's when absent), or `nodes` when given; Spot at its typical discount.
  */
-export function hourlyRates(config: TurboConfig, day: string): { clusterPerHour: number; natPerHour: number; extendedSupport: boolean } {
+export function hourlyRates(
+  config: TurboConfig,
+  day: string,
+  developer?: Pick<DeveloperConfig, 'nodes'>,
+  nodes: PricedNodes = nodesOf(config, developer),
+): { clusterPerHour: number; nodePerHour: number; natPerHour: number; extendedSupport: boolean } {
   const region = PRICE_TABLE.regions[config.region];
   if (!region)
     throw new UnknownPriceError(
       `region "${config.region}" is not in the price table (core/prices.json has ${Object.keys(PRICE_TABLE.regions).join(', ')})`,
     );
-  const instance = region.instancesPerHour[config.cluster.instanceType];
+  // On-Demand runs the first type; Spot is priced as that type at the typical discount (the pools are of one size).
+  const instanceType = nodes.instanceTypes[0]!;
+  const instance = region.instancesPerHour[instanceType];
   if (instance === undefined) {
     throw new UnknownPriceError(
-      `instance type "${config.cluster.instanceType}" has no ${config.region} price in core/prices.json (known: ${Object.keys(region.instancesPerHour).join(', ')})`,
+      `instance type "${instanceType}" has no ${config.region} price in core/prices.json (known: ${Object.keys(region.instancesPerHour).join(', ')})`,
     );
   }
-  const nodes = config.cluster.nodes.desired;
+  const instancePerHour = nodes.capacity === 'spot' ? instance * (1 - PRICE_TABLE.spot.typicalDiscount) : instance;
   const volumePerHour = (NODE_VOLUME_GB * region.ebsGp3PerGbMonth) / PRICE_TABLE.hoursPerMonth;
+  const nodePerHour = config.cluster.nodes.desired * (instancePerHour + volumePerHour);
   const extendedSupport = supportPhase(config.cluster.kubernetesVersion, day) === 'extended';
   const controlPlane = extendedSupport ? region.eksControlPlaneExtendedSupportPerHour : region.eksControlPlanePerHour;
-  return { clusterPerHour: controlPlane + nodes * (instance + volumePerHour), natPerHour: region.natGatewayPerHour, extendedSupport };
+  return {
+    clusterPerHour: controlPlane + region.nlbPerHour + nodePerHour,
+    nodePerHour,
+    natPerHour: region.natGatewayPerHour,
+    extendedSupport,
+  };
 }
 
 const cents = (dollars: number) => Math.round(dollars * 100) / 100;
 
 export interface DailyCost {
   developer: string;
+  /** The developer's nodes, such as `spot arm64`. */
+  nodes: string;
   clusterHours: number;
   /** A working day with Turbo: the cluster's hours plus the NAT share. */
   turbo: number;
@@ -72,20 +102,74 @@ export interface DailyCost {
 /** Minutes between two local HH:MM times of the same day. */
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
+/** A working day's cluster hours: from readyBy − leadMinutes to teardownAt. */
+function scheduledHours(config: TurboConfig, dev: DeveloperConfig): number {
+  const schedule = scheduleOf(config, dev);
+  return Math.max(0, minutesOf(schedule.teardownAt) - Math.max(0, minutesOf(schedule.readyBy) - config.leadMinutes)) / 60;
+}
+
+/** One way to run the nodes, priced for a developer's working day against an always-on On-Demand amd64 cluster. */
+export interface NodeOption {
+  nodes: string;
+  instanceType: string;
+  /** The working day with Turbo, and its share of the always-on On-Demand day (NAT share included in both). */
+  day: number;
+  dayShare: number;
+  /** The same for the nodes alone (what Spot and Graviton change). */
+  nodesDay: number;
+  nodesDayShare: number;
+  /** A week of working days with Turbo, and its share of a week always on. */
+  week: number;
+  weekShare: number;
+}
+
+/**
+ * Each of On-Demand and Spot, amd64 and arm64 (where the config names arm64 types), for `dev`'s schedule: how a
+ * developer-day compares with an always-on On-Demand amd64 cluster, for the whole cluster and for its nodes alone.
+ */
+export function nodeOptions(config: TurboConfig, day: string, dev: DeveloperConfig): NodeOption[] {
+  const baseline = hourlyRates(config, day, dev, { ...nodesOf(config, { nodes: { arch: 'amd64' } }), capacity: 'on-demand' });
+  const natShare = (baseline.natPerHour * 24) / config.developers.length;
+  const alwaysOnDay = 24 * baseline.clusterPerHour + natShare;
+  const hours = scheduledHours(config, dev);
+  const workingDays = scheduleOf(config, dev).workingDays.length;
+  const arches = (['amd64', 'arm64'] as const).filter((arch) => arch === 'amd64' || config.cluster.instanceTypes.arm64);
+  return arches.flatMap((arch) =>
+    (['on-demand', 'spot'] as const).map((capacity) => {
+      const nodes = { ...nodesOf(config, { nodes: { arch } }), capacity };
+      const rates = hourlyRates(config, day, dev, nodes);
+      const turboDay = hours * rates.clusterPerHour + natShare;
+      const week = workingDays * hours * rates.clusterPerHour + 7 * natShare;
+      return {
+        nodes: `${capacity} ${arch}`,
+        instanceType: nodes.instanceTypes[0]!,
+        day: cents(turboDay),
+        dayShare: turboDay / alwaysOnDay,
+        nodesDay: cents(hours * rates.nodePerHour),
+        nodesDayShare: (hours * rates.nodePerHour) / (24 * baseline.nodePerHour),
+        week: cents(week),
+        weekShare: week / (7 * alwaysOnDay),
+      };
+    }),
+  );
+}
+
 /** The costs of a working day priced as on `day` (YYYY-MM-DD): the day decides the control plane's price. */
 export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
-  const { clusterPerHour, natPerHour } = hourlyRates(config, day);
-  const natShare = (natPerHour * 24) / config.developers.length;
   return config.developers.map((dev) => {
+    const { clusterPerHour, natPerHour } = hourlyRates(config, day, dev);
+    const natShare = (natPerHour * 24) / config.developers.length;
     const schedule = scheduleOf(config, dev);
-    const clusterHours = Math.max(0, minutesOf(schedule.teardownAt) - Math.max(0, minutesOf(schedule.readyBy) - config.leadMinutes)) / 60;
+    const clusterHours = scheduledHours(config, dev);
     const turbo = clusterHours * clusterPerHour + natShare;
     const alwaysOn = 24 * clusterPerHour + natShare;
     const workingDays = schedule.workingDays.length;
     const weekTurbo = workingDays * clusterHours * clusterPerHour + 7 * natShare;
     const weekAlwaysOn = 7 * alwaysOn;
+    const nodes = nodesOf(config, dev);
     return {
       developer: dev.name,
+      nodes: `${nodes.capacity} ${nodes.arch}`,
       clusterHours: Math.round(clusterHours * 100) / 100,
       turbo: cents(turbo),
       alwaysOn: cents(alwaysOn),
@@ -117,10 +201,12 @@ export function weeklySummary(config: TurboConfig, lifetimes: Lifetime[], from: 
   const windowHours = (to.getTime() - from.getTime()) / 3_600_000;
   if (!(windowHours > 0)) throw new Error(`the summary window ${from.toISOString()} .. ${to.toISOString()} is empty`);
   // Priced as on the window's last day: the report is about the week that just ended.
-  const { clusterPerHour, natPerHour } = hourlyRates(config, new Date(to.getTime() - 1).toISOString().slice(0, 10));
-  const natShare = (natPerHour * windowHours) / config.developers.length;
+  const lastDay = new Date(to.getTime() - 1).toISOString().slice(0, 10);
   const names = [...new Set([...config.developers.map((dev) => dev.name), ...lifetimes.map((life) => life.developer)])].sort();
   return names.map((developer) => {
+    // Someone who left the roster is priced with the team's nodes.
+    const { clusterPerHour, natPerHour } = hourlyRates(config, lastDay, memberOf(config, developer));
+    const natShare = (natPerHour * windowHours) / config.developers.length;
     const hours = lifetimes
       .filter((life) => life.developer === developer)
       .reduce((sum, life) => {

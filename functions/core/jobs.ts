@@ -2,7 +2,7 @@
  * What each job is told: the environment variables that scripts/*.sh read, the same on CodeBuild and Jenkins.
  */
 import type { ClusterInfo, JobHandle, JobKind, JobStatus } from './types';
-import { clusterNameOf, type TurboConfig } from './config';
+import { type CapacityType, clusterNameOf, memberOf, nodesOf, type TurboConfig } from './config';
 
 export interface JobContext {
   developer: string;
@@ -11,7 +11,12 @@ export interface JobContext {
   expiresAt?: string;
   /** Full image references (`repo:tag@digest`) recorded by image-sync, when known. */
   images?: { frontend?: string; mongo?: string };
+  /** The capacity this apply asks for, when it is not the developer's configured one (the Spot fallback's). */
+  capacity?: CapacityType;
 }
+
+/** EKS's names for a node group's capacity type. */
+export const EKS_CAPACITY_TYPE: Record<CapacityType, string> = { 'on-demand': 'ON_DEMAND', spot: 'SPOT' };
 
 /** Variables every job gets from the runner itself; a job's params may not set them. */
 export const RESERVED_JOB_PARAMS: readonly string[] = ['ACTION', 'DEVELOPER', 'TURBO_RUN_ID'];
@@ -30,9 +35,15 @@ export function jobParams(config: TurboConfig, kind: JobKind, context: JobContex
     AWS_REGION: config.region,
   };
   if (kind === 'apply') {
+    const nodes = nodesOf(config, memberOf(config, context.developer));
+    const capacity = context.capacity ?? nodes.capacity;
     Object.assign(params, {
       KUBERNETES_VERSION: config.cluster.kubernetesVersion,
-      NODE_INSTANCE_TYPE: config.cluster.instanceType,
+      // On-Demand takes the first type only, the one cost.ts prices; Spot draws on every pool of the same size.
+      NODE_INSTANCE_TYPES: (capacity === 'spot' ? nodes.instanceTypes : nodes.instanceTypes.slice(0, 1)).join(','),
+      NODE_CAPACITY_TYPE: EKS_CAPACITY_TYPE[capacity],
+      NODE_ARCH: nodes.arch,
+      NODE_SPOT_WAIT_MINUTES: String(config.cluster.nodes.spotWaitMinutes),
       NODE_MIN_SIZE: String(config.cluster.nodes.min),
       NODE_DESIRED_SIZE: String(config.cluster.nodes.desired),
       NODE_MAX_SIZE: String(config.cluster.nodes.max),
@@ -46,6 +57,21 @@ export function jobParams(config: TurboConfig, kind: JobKind, context: JobContex
     if (config.cluster.pullThroughCache) params.PULL_THROUGH_CACHE = config.cluster.pullThroughCache;
   }
   return params;
+}
+
+/**
+ * EKS and Auto Scaling's words for "no Spot capacity" in a node group's health issues, as terraform reports them,
+ * and terraform's own timeout on a node group that never became ACTIVE (the Spot deadline, spot_wait_minutes).
+ */
+const SPOT_SHORTAGE =
+  /UnfulfillableCapacity|InsufficientInstanceCapacity|MaxSpotInstanceCountExceeded|Could not launch Spot Instances|waiting for EKS Node Group .* (to create|to become available)|timeout while waiting for state to become 'ACTIVE'/i;
+
+/**
+ * Whether a failed apply should be run again On-Demand: only an apply that asked for Spot, and only when it failed
+ * for want of Spot capacity or ran out of its Spot deadline. Any other failure takes the failure path.
+ */
+export function shouldFallBackToOnDemand(capacity: CapacityType | null | undefined, reason: string): boolean {
+  return capacity === 'spot' && SPOT_SHORTAGE.test(reason);
 }
 
 /**

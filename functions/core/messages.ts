@@ -79,7 +79,14 @@ export interface ReadyMessageInput {
   image?: ImageRef;
   /** The local HH:MM the Keep button offers, or null for no button (the day cannot be extended). */
   keepOffer: string | null;
+  /** The developer asked for Spot nodes, none could be had by the deadline, and the nodes are On-Demand. */
+  spotFellBack?: boolean;
 }
+
+/** The ready DM's note when Spot could not be had: the day costs more, and nothing else changes. */
+export const SPOT_FELL_BACK =
+  ':information_source: No Spot capacity by the deadline, so your nodes are On-Demand today (same size, higher price). ' +
+  'Tomorrow asks for Spot again.';
 
 /** The action_ids of the warning's buttons; core/slackRequest maps them back to commands. */
 export const WARNING_ACTIONS = { keep: 'turbo_keep_until', destroy: 'turbo_destroy_now' } as const;
@@ -133,6 +140,7 @@ export function readyMessage(input: ReadyMessageInput): Message {
       },
       section(`Get a kubeconfig:\n\`\`\`${escapeMrkdwn(command)}\`\`\``),
       section(`It will be destroyed at *${escapeMrkdwn(expiry)}*. Hello, ${escapeMrkdwn(input.developer)}!`),
+      ...(input.spotFellBack ? [context(SPOT_FELL_BACK)] : []),
       ...(keep.length ? [{ type: 'actions', block_id: 'turbo_ready', elements: keep }, context('Or type `/turbo keep until HH:MM`.')] : []),
     ],
   };
@@ -398,8 +406,19 @@ export function weeklyCostMessage(input: {
     (line) =>
       `• ${escapeMrkdwn(line.developer)}: ${line.hours} h, ${money(line.cost)} (always-on ${money(line.alwaysOn)}, saved ${money(line.savings)})`,
   );
-  return { kind: 'weekly-cost', text, blocks: [section(`:moneybag: ${escapeMrkdwn(text)}`), section(rows.join('\n') || 'No developers.')] };
+  return {
+    kind: 'weekly-cost',
+    text,
+    blocks: [section(`:moneybag: ${escapeMrkdwn(text)}`), section(rows.join('\n') || 'No developers.'), section(WEEK_ARITHMETIC)],
+  };
 }
+
+/** How the weekly lines add up, and how they relate to `turbo cost`'s per-day figures. */
+export const WEEK_ARITHMETIC =
+  "_How it adds up:_ each developer's cost is the hours their cluster ran × its hourly price (control plane, NLB, " +
+  'nodes and their volumes; Spot at the typical discount in core/prices.json) + an equal share of the NAT gateway for ' +
+  "all 168 h. Always-on is the same cluster for 168 h plus the same share. The team's figures are the sums of the " +
+  "lines. `turbo cost` estimates a day from the schedule; its week is the working days' cluster hours + 7 days of NAT share.";
 
 /** For the ops channel, daily while it lasts: reconcile holds every up until the shared network exists. */
 export function networkMissingMessage(input: { parameter: string; held: number }): Message {

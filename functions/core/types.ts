@@ -97,6 +97,8 @@ export interface EnvironmentRecord {
   jobs?: Partial<Record<JobKind, JobHandle>>;
   /** How many jobs of each kind this run has started: a job that failed is replaced by a new attempt. */
   jobAttempts?: Partial<Record<JobKind, number>>;
+  /** The capacity the run's latest apply asked for: on-demand on a spot developer means Spot fell back. */
+  nodeCapacity?: 'on-demand' | 'spot';
   /** Keys of the notifications already sent (e.g. `alice-up-20261124:ready`): a replay sends none twice. */
   notified?: string[];
   audit?: AuditEntry[];

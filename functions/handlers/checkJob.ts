@@ -11,22 +11,30 @@ import { lambda } from './lib/stack';
 import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
 import { WaitExhaustedError, JobFailedError } from '../core/errors';
+import { CAPACITY_TYPES } from '../core/config';
+import { shouldFallBackToOnDemand } from '../core/jobs';
 
 const input = z.object({
   handle: jobHandleSchema,
   attempt: z.number().int().min(0),
+  /** An apply's node capacity (StartJob's answer), so that a Spot shortage can fall back to On-Demand. */
+  capacity: z.enum(CAPACITY_TYPES).nullish(),
 });
 
-export const handler = lambda('CheckJob', input, { runner }, async ({ handle: given, attempt }, { config, runner }) => {
+export const handler = lambda('CheckJob', input, { runner }, async ({ handle: given, attempt, capacity = null }, { config, runner }) => {
   const status = await runner.status(given);
   const handle = status.handle ?? given;
   const logUrl = status.logUrl ?? null;
+  if (status.state === 'failed' && handle.kind === 'apply' && shouldFallBackToOnDemand(capacity, status.reason)) {
+    // The state machine starts the same apply On-Demand; the reason goes with it, for the log and the record.
+    return { handle, state: 'spot-unavailable', attempt: attempt + 1, waitSeconds: 0, capacity, reason: status.reason, logUrl };
+  }
   if (status.state === 'failed') {
     throw new JobFailedError(`${handle.kind} job failed: ${status.reason}${logUrl ? ` (log: ${logUrl})` : ''}`);
   }
   if (status.state === 'succeeded') {
     emit(METRIC.stepMinutes, elapsedSeconds(handle.startedAt, new Date()) / 60, 'None', { step: handle.kind });
-    return { handle, state: 'succeeded', attempt: attempt + 1, waitSeconds: 0, outputs: status.outputs, logUrl };
+    return { handle, state: 'succeeded', attempt: attempt + 1, waitSeconds: 0, outputs: status.outputs, logUrl, capacity };
   }
   const elapsed = elapsedSeconds(handle.startedAt, new Date());
   if (elapsed > config.jobs.timeoutMinutes * 60) {
@@ -38,5 +46,5 @@ export const handler = lambda('CheckJob', input, { runner }, async ({ handle: gi
     throw new WaitExhaustedError(`${handle.kind} job still running after ${attempt + 1} checks${logUrl ? ` (log: ${logUrl})` : ''}`);
   }
   const waitSeconds = nextWaitSeconds(elapsed, expectedJobSeconds(config, handle.kind));
-  return { handle, state: 'running', attempt: attempt + 1, waitSeconds, detail: status.detail ?? null, logUrl };
+  return { handle, state: 'running', attempt: attempt + 1, waitSeconds, detail: status.detail ?? null, logUrl, capacity };
 });

@@ -5,7 +5,7 @@
  * sends it exactly once.
  */
 import * as z from 'zod';
-import { clusterNameOf, memberOf, scheduleOf } from '../core/config';
+import { clusterNameOf, memberOf, nodesOf, scheduleOf } from '../core/config';
 import { keepOfferBeyond } from '../core/plan';
 import { failureNoticeKey, lastStartedStep } from '../core/failure';
 import { destroyedMessage, failureDmMessage, failureMessage, readyMessage, saidHelloTo } from '../core/messages';
@@ -50,6 +50,7 @@ export async function notify(
       timezone,
       image: record?.images?.frontend,
       keepOffer: record?.expiresAt ? keepOfferBeyond(config, timezone, record.expiresAt) : null,
+      spotFellBack: nodesOf(config, member).capacity === 'spot' && record?.nodeCapacity === 'on-demand',
     });
     return { developer: await toDeveloper(message) };
   }

@@ -9,7 +9,7 @@ import type { Clusters } from '../core/ports';
 import { OwnershipLostError } from '../core/errors';
 import { clusterHasFailed, isReusable } from '../core/jobs';
 import { developerNameSchema, jobKindSchema, runIdSchema } from '../core/types';
-import { memberOf } from '../core/config';
+import { CAPACITY_TYPES, memberOf, nodesOf } from '../core/config';
 import { store, runner, clusters } from './lib/root';
 import { appImageField } from './lib/imageSync';
 import { resolvedImageSchema } from '../core/types';
@@ -22,6 +22,8 @@ const input = z.object({
   expiresAt: z.string().nullish(),
   /** The up's resolved images (ResolveMissingImages) for those its record does not hold. */
   images: z.partialRecord(appImageField, resolvedImageSchema).optional(),
+  /** An apply's capacity when it is not the developer's configured one: on-demand after Spot could not be had. */
+  capacity: z.enum(CAPACITY_TYPES).optional(),
 });
 
 /** An apply whose cluster ended FAILED did not do its job: a redrive must apply again. */
@@ -36,17 +38,21 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
     throw new OwnershipLostError(`${event.developer} is no longer owned by ${event.runId} (owner: ${record?.runId ?? 'none'})`);
   }
   let handle = record.jobs?.[event.kind];
+  const developer = memberOf(config, event.developer);
+  const capacity = event.kind === 'apply' ? (event.capacity ?? nodesOf(config, developer).capacity) : null;
+  // An apply of another capacity (the On-Demand fallback) is a new job, never the Spot one it replaces.
+  const sameCapacity = event.capacity === undefined || record.nodeCapacity === event.capacity;
   // A replay or redrive reuses the job this run started, unless that job is no good: then it gets a fresh one.
   const previous = handle && (await runner.status(handle));
   if (
     handle &&
     previous &&
+    sameCapacity &&
     isReusable(previous, handle, event.kind, config.jobs.timeoutMinutes, await clusterHealthy(event.kind, record.clusterName, clusters))
   ) {
     logger.info('job already started by this run; reusing it', { jobId: handle.id });
   } else {
     const attempt = (record.jobAttempts?.[event.kind] ?? 0) + 1;
-    const developer = memberOf(config, event.developer);
     // What image-sync recorded wins; the up resolved the rest.
     const images = Object.fromEntries(
       Object.entries({ ...event.images, ...record.images }).map(([name, ref]) => [
@@ -64,14 +70,17 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
         iamPrincipalArn: developer?.iamPrincipalArn,
         expiresAt: event.expiresAt ?? record.expiresAt ?? undefined,
         images,
+        capacity: capacity ?? undefined,
       }),
     });
     await store.update(event.developer, event.runId, {
       jobs: { ...record.jobs, [event.kind]: handle },
       jobAttempts: { ...record.jobAttempts, [event.kind]: attempt },
+      ...(capacity ? { nodeCapacity: capacity } : {}),
     });
     logger.info('job started', { kind: event.kind, jobId: handle.id, attempt });
   }
   const elapsed = (Date.now() - Date.parse(handle.startedAt)) / 1000;
-  return { handle, state: 'running', attempt: 0, waitSeconds: nextWaitSeconds(elapsed, expectedJobSeconds(config, event.kind)) };
+  const waitSeconds = nextWaitSeconds(elapsed, expectedJobSeconds(config, event.kind));
+  return { handle, state: 'running', attempt: 0, waitSeconds, capacity: capacity && (record.nodeCapacity ?? capacity) };
 });

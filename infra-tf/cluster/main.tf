@@ -94,10 +94,14 @@ module "eks" {
 
   eks_managed_node_groups = {
     default = {
-      instance_types = [var.node_instance_type]
-      min_size       = var.node_min_size
-      desired_size   = var.node_desired_size
-      max_size       = var.node_max_size
+      instance_types = var.node_capacity_type == "SPOT" ? var.node_instance_types : [var.node_instance_types[0]]
+      capacity_type  = var.node_capacity_type
+      ami_type       = var.node_arch == "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD"
+      # A Spot shortage leaves the node group CREATING; failing the apply at the deadline lets Turbo retry On-Demand.
+      timeouts     = { create = var.node_capacity_type == "SPOT" ? "${var.spot_wait_minutes}m" : null }
+      min_size     = var.node_min_size
+      desired_size = var.node_desired_size
+      max_size     = var.node_max_size
 
       iam_role_name            = "${local.cluster_name}-node"
       iam_role_use_name_prefix = false

@@ -28,14 +28,53 @@ variable "kubernetes_version" {
   }
 }
 
-variable "node_instance_type" {
-  description = "EC2 instance type of the managed node group."
-  type        = string
-  default     = "t3.medium"
+variable "node_instance_types" {
+  description = "EC2 instance types of the managed node group, all of one size; On-Demand uses the first, Spot draws on all."
+  type        = list(string)
+  default     = ["t3.medium"]
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.node_instance_type))
-    error_message = "node_instance_type must be an EC2 instance type such as t3.medium."
+    condition     = length(var.node_instance_types) >= 1 && alltrue([for type in var.node_instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", type))])
+    error_message = "node_instance_types must be a non-empty list of EC2 instance types such as [\"t3.medium\", \"t3a.medium\"]."
+  }
+
+  validation {
+    # Graviton families carry a "g" after their generation (t4g, m7g, c6gn); x86 families never do.
+    condition     = alltrue([for type in var.node_instance_types : can(regex("^[a-z]+[0-9]+g[a-z]*\\.", type)) == (var.node_arch == "arm64")])
+    error_message = "node_instance_types must match node_arch: Graviton types (t4g, m7g, c7g) for arm64, x86_64 types (t3, m6i) for amd64."
+  }
+}
+
+variable "node_capacity_type" {
+  description = "ON_DEMAND or SPOT (EKS's capacity types)."
+  type        = string
+  default     = "ON_DEMAND"
+
+  validation {
+    condition     = contains(["ON_DEMAND", "SPOT"], var.node_capacity_type)
+    error_message = "node_capacity_type must be ON_DEMAND or SPOT."
+  }
+}
+
+variable "node_arch" {
+  description = "CPU architecture of the nodes: amd64 (x86_64) or arm64 (Graviton)."
+  type        = string
+  default     = "amd64"
+
+  validation {
+    condition     = contains(["amd64", "arm64"], var.node_arch)
+    error_message = "node_arch must be amd64 or arm64."
+  }
+}
+
+variable "spot_wait_minutes" {
+  description = "How long a Spot node group may take to become ACTIVE before the apply fails, so that Turbo falls back to On-Demand."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.spot_wait_minutes >= 3 && var.spot_wait_minutes <= 60 && floor(var.spot_wait_minutes) == var.spot_wait_minutes
+    error_message = "spot_wait_minutes must be a whole number from 3 to 60."
   }
 }
 

@@ -10,35 +10,59 @@ describe('turbo cost', () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText }));
     expect(await main(['cost', '--on', '2026-12-01'], captured.io)).toBe(0);
     const lines = captured.stdout().split('\n');
-    expect(lines[0]!.split(/ {2,}/)).toEqual(['developer', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day']);
-    expect(lines[1]!.split(/ {2,}/)).toEqual(['alice', '10.4', '$2.33', '$4.99', '$2.66']);
-    expect(captured.stdout()).toContain('eu-west-1, 2 × t3.medium; prices in USD checked 2026-11-25');
+    expect(lines[0]!.split(/ {2,}/)).toEqual(['developer', 'nodes', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day']);
+    expect(lines[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.4', '$2.59', '$5.60', '$3.00']);
+    expect(lines[4]!.split(/ {2,}/)).toEqual(['dave', 'spot arm64', '10.4', '$1.95', '$4.12', '$2.17']);
+    // The team's totals are the sum of its developers' figures.
+    expect(lines[5]!.split(/ {2,}/)).toEqual(['team', '$9.50', '$20.92', '$11.40']);
+    expect(captured.stdout()).toContain(
+      'eu-west-1, 2 nodes per cluster (On-Demand t3.medium unless its nodes say otherwise); prices in USD checked 2026-11-25',
+    );
+  });
+
+  it('prints the comparison of node options for the example roster, Spot and Graviton priced', async () => {
+    const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText }));
+    expect(await main(['cost', '--on', '2026-12-01'], captured.io)).toBe(0);
+    const out = captured.stdout();
+    // The README shows this very output for the example roster.
+    expect(readFileSync(join(__dirname, '../../README.md'), 'utf8')).toContain(`\`\`\`\n${out.trimEnd()}\n\`\`\``);
+    expect(out).toContain("Nodes compared for alice's day, each against an always-on On-Demand amd64 cluster (Spot at 60% off On-Demand");
+    const rows = out
+      .split('\n')
+      .filter((line) => /^(on-demand|spot) (amd64|arm64) /.test(line))
+      .map((line) => line.split(/ {2,}/));
+    expect(rows).toEqual([
+      ['on-demand amd64', 't3.medium', '$2.59', '46%', '$1.00', '43%', '$13.54', '35%'],
+      ['spot amd64', 't3.medium', '$2.02', '36%', '$0.43', '19%', '$10.69', '27%'],
+      ['on-demand arm64', 't4g.medium', '$2.41', '43%', '$0.82', '35%', '$12.62', '32%'],
+      ['spot arm64', 't4g.medium', '$1.95', '35%', '$0.36', '15%', '$10.32', '26%'],
+    ]);
   });
 
   it('--week prints the week: working days with Turbo against seven days always on', async () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText }));
     expect(await main(['cost', '--week', '--on', '2026-12-01'], captured.io)).toBe(0);
-    expect(captured.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual(['alice', '10.4', '$12.23', '$34.95', '$22.72']);
+    expect(captured.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.4', '$13.54', '$39.18', '$25.64']);
   });
 
   it('prices a control plane in EKS extended support at the extended rate on the priced day, and says so', async () => {
     const text = exampleText.replace(/kubernetesVersion: "[^"]+"/, 'kubernetesVersion: "1.33"');
     const before = captureIn(folderWith({ 'turbo.config.yml': text }));
     expect(await main(['cost', '--on', '2026-07-28'], before.io)).toBe(0);
-    expect(before.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual(['alice', '10.4', '$2.33', '$4.99', '$2.66']);
+    expect(before.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.4', '$2.59', '$5.60', '$3.00']);
     expect(before.stdout()).not.toContain('extended support');
     const after = captureIn(folderWith({ 'turbo.config.yml': text }));
     expect(await main(['cost', '--on', '2026-07-29'], after.io)).toBe(0);
     // 10.4 h × $0.50 more per hour for the control plane.
-    expect(after.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual(['alice', '10.4', '$7.54', '$16.99', '$9.45']);
+    expect(after.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.4', '$7.80', '$17.60', '$9.80']);
     expect(after.stdout()).toContain(
       'Kubernetes 1.33 is in EKS extended support on 2026-07-29: the control plane is priced at the extended-support rate',
     );
   });
 
-  it('names a region the price table does not know', async () => {
-    const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText.replace('region: eu-west-1', 'region: ap-south-2') }));
+  it('refuses a region the price table does not have, naming the field and the value', async () => {
+    const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText.replace('region: eu-west-1', 'region: cn-north-1') }));
     expect(await main(['cost'], captured.io)).toBe(1);
-    expect(captured.stderr()).toContain('region "ap-south-2" is not in the price table');
+    expect(captured.stderr()).toMatch(/region: has no prices in core\/prices.json \(the EKS regions it prices: .*\(got "cn-north-1"\)/);
   });
 });

@@ -10,7 +10,9 @@ const realText = exampleText
   .replace(/123456789012/g, '210987654321')
   .replace(/U0([A-Z]+)0*1\b/g, 'UA7$1X')
   .replace('C0OPS00001', 'C07QPS2KM')
-  .replace('leadMinutes: 25', 'leadMinutes: 30');
+  .replace('leadMinutes: 25', 'leadMinutes: 30')
+  // On-Demand for everyone: the lead's Spot-fallback warning has its own test (tests/functions/core/config.test.ts).
+  .replace(/^ {4}nodes: \{ capacity: spot, arch: arm64 \}.*\n/m, '');
 const exampleWarnings = [
   '  warning: slack.opsChannel: looks like the example\'s placeholder: put the real Slack ID (got "C0OPS00001")',
   '  warning: ops[0]: looks like the example\'s placeholder: put the real Slack ID (got "U0OPSLEAD1")',
@@ -37,6 +39,12 @@ describe('turbo validate', () => {
       `team.yml: OK — team payments in eu-west-1, 4 developers (alice, bob, carol, dave), runner codebuild\n${exampleWarnings}`,
     );
     expect(captured.stderr()).toBe('');
+  });
+
+  it('refuses a region with no prices, naming the field and the value', async () => {
+    const captured = captureIn(folderWith({ 'turbo.config.yml': realText.replace('region: eu-west-1', 'region: cn-northwest-1') }));
+    expect(await run(['--on', '2026-12-01'], captured.io)).toBe(1);
+    expect(captured.stdout() + captured.stderr()).toMatch(/region: has no prices in core\/prices\.json .*\(got "cn-northwest-1"\)/);
   });
 
   it('a config without placeholders and with enough lead has no warnings', async () => {

@@ -3,7 +3,8 @@
  * parsed with @cdktf/hcl2json (terraform init/validate need the registry, which tests cannot reach).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { DNS_LABEL, MAX_DEVELOPER_NAME } from '../../functions/core/config';
@@ -53,6 +54,16 @@ function merge(target: Attributes, source: Attributes): void {
     if (Array.isArray(value)) target[key] = [...((target[key] as unknown[]) ?? []), ...value];
     else target[key] = { ...(target[key] ?? {}), ...(value as Attributes) };
   }
+}
+
+/** The real terraform in `dir`, with no CLI config of the user's (nothing to download). */
+function terraformIn(dir: string, args: string[]) {
+  const { terraform } = realBinaries('terraform');
+  return spawnSync(terraform, args, {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', TF_IN_AUTOMATION: '1' },
+  });
 }
 
 beforeAll(async () => {
@@ -187,13 +198,55 @@ describe('infra-tf', () => {
     );
     expect(eks.enable_irsa).toBe(false);
     expect(eks.eks_managed_node_groups.default).toMatchObject({
-      instance_types: ['${var.node_instance_type}'],
+      instance_types: '${var.node_capacity_type == "SPOT" ? var.node_instance_types : [var.node_instance_types[0]]}',
+      capacity_type: '${var.node_capacity_type}',
+      ami_type: '${var.node_arch == "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD"}',
+      timeouts: { create: '${var.node_capacity_type == "SPOT" ? "${var.spot_wait_minutes}m" : null}' },
       min_size: '${var.node_min_size}',
       desired_size: '${var.node_desired_size}',
       max_size: '${var.node_max_size}',
     });
     expect(eks).toMatchObject({ name: '${local.cluster_name}', kubernetes_version: '${var.kubernetes_version}' });
     expect(hcl.cluster.locals[0].cluster_name).toBe('turbo-${var.developer}');
+  });
+
+  describe('node variables, checked by the real terraform (plan of variables.tf alone: no provider to download)', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'turbo-tfvars-'));
+      copyFileSync(join(INFRA, 'cluster', 'variables.tf'), join(dir, 'variables.tf'));
+      expect(terraformIn(dir, ['init', '-input=false']).status).toBe(0);
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const REQUIRED = [
+      '-var=developer=alice',
+      '-var=region=eu-west-1',
+      '-var=kubernetes_version=1.35',
+      '-var=developer_principal_arn=arn:aws:iam::123456789012:user/alice',
+      '-var=turbo_lambda_role_arn=arn:aws:iam::123456789012:role/turbo-prod-lambda',
+      '-var=expires_at=2026-11-24T18:00:00Z',
+    ];
+    const plan = (...vars: string[]) => terraformIn(dir, ['plan', '-input=false', '-no-color', ...REQUIRED, ...vars]);
+
+    it('accepts Spot Graviton nodes and On-Demand x86 nodes', () => {
+      expect(
+        plan('-var=node_instance_types=["t4g.medium","c7g.large"]', '-var=node_arch=arm64', '-var=node_capacity_type=SPOT').status,
+      ).toBe(0);
+      expect(plan('-var=node_instance_types=["t3.medium"]').status).toBe(0);
+    });
+
+    it.each([
+      [['-var=node_instance_types=["t4g.medium","t3.medium"]', '-var=node_arch=arm64'], 'node_instance_types must match node_arch'],
+      [['-var=node_instance_types=["m7g.large"]'], 'node_instance_types must match node_arch'],
+      [['-var=node_capacity_type=spot'], 'node_capacity_type must be ON_DEMAND or SPOT'],
+      [['-var=node_arch=x86_64'], 'node_arch must be amd64 or arm64'],
+      [['-var=node_instance_types=[]'], 'node_instance_types must be a non-empty list'],
+      [['-var=spot_wait_minutes=2'], 'spot_wait_minutes must be a whole number from 3 to 60'],
+    ])('refuses %j', (vars, message) => {
+      const result = plan(...vars);
+      expect(result.status).not.toBe(0);
+      expect(result.stdout + result.stderr).toContain(message);
+    });
   });
 
   it('outputs the cluster name, endpoint and CA', () => {

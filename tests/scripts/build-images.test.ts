@@ -26,7 +26,11 @@ if [[ "$(basename "$0") $1" == "docker login" ]]; then
   cat >"$STUB_DIR/login-stdin"
   printf '%s' "$DOCKER_CONFIG" >"$STUB_DIR/docker-config"
 fi
-if [[ -n "\${STUB_FAIL:-}" && "$(basename "$0") $1" == "\${STUB_FAIL}" ]]; then echo "stub: $1 failed" >&2; exit 1; fi
+if [[ "$(basename "$0") $1 $2" == "docker buildx inspect" ]]; then
+  echo "Name: $4"
+  echo "Platforms: \${STUB_PLATFORMS:-linux/amd64, linux/amd64/v2, linux/arm64, linux/386}"
+fi
+if [[ -n "\${STUB_FAIL:-}" && "$(basename "$0") $1 $2" == "\${STUB_FAIL}"* ]]; then echo "stub: $1 failed" >&2; exit 1; fi
 `;
 
 function git(cwd: string, ...args: string[]) {
@@ -107,7 +111,7 @@ async function webhook(status = 202) {
 }
 
 describe('scripts/build-images.sh', () => {
-  it('installs and tests, builds both images with both tags and OCI build args, pushes them, and notifies Turbo', async () => {
+  it('installs and tests, builds both images for amd64 and arm64 as one multi-arch tag each, tags the release, notifies Turbo', async () => {
     const repo = await scratchRepo('1.2.3');
     const hook = await webhook();
     try {
@@ -120,15 +124,20 @@ describe('scripts/build-images.sh', () => {
         ['npm', 'run', 'test:app'],
       ]);
 
-      const builds = calls.filter((call) => call[1] === 'build');
+      const builds = calls.filter((call) => call[1] === 'buildx' && call[2] === 'build');
       expect(builds).toHaveLength(2);
+      const builder = calls.find((call) => call[1] === 'buildx' && call[2] === 'create')![4]!;
+      expect(builder).toMatch(/^turbo-multiarch-\d+$/);
       for (const [build, repository, context] of [
-        [builds[0], 'acme/turbo-notes', 'frontend'],
-        [builds[1], 'acme/turbo-mongo', 'frontend/mongo'],
+        [builds[0], 'acme/turbo-mongo', 'frontend/mongo'],
+        [builds[1], 'acme/turbo-notes', 'frontend'],
       ] as const) {
         const args = build.join(' ');
+        // Both platforms in one build: pushed as one manifest list under the sha tag.
+        expect(args).toContain(`buildx build --builder ${builder} --platform linux/amd64,linux/arm64 --pull --push`);
         expect(args).toContain(`--file ${context}/Dockerfile`);
-        expect(args).toContain(`--tag ${repository}:1.2.3 --tag ${repository}:sha-${short}`);
+        expect(args).toContain(`--tag ${repository}:sha-${short}`);
+        expect(args).not.toContain(`--tag ${repository}:1.2.3`);
         expect(args).toContain(`--build-arg VERSION=1.2.3 --build-arg REVISION=${repo.commit}`);
         // The remote's credentials never reach an image label.
         expect(args).toContain('--build-arg SOURCE=https://git.example.invalid/acme/turbo.git');
@@ -140,12 +149,25 @@ describe('scripts/build-images.sh', () => {
       expect(readFileSync(path.join(repo.stubDir, 'login-stdin'), 'utf8')).toBe(TOKEN);
       // The login went to a private docker config that is gone after the job.
       expect(existsSync(readFileSync(path.join(repo.stubDir, 'docker-config'), 'utf8'))).toBe(false);
-      expect(calls.filter((call) => call[1] === 'push').map((call) => call[2])).toEqual([
-        `acme/turbo-mongo:sha-${short}`,
-        'acme/turbo-mongo:1.2.3',
-        `acme/turbo-notes:sha-${short}`,
-        'acme/turbo-notes:1.2.3',
-      ]);
+      expect(calls.findIndex((call) => call[1] === 'login')).toBeLessThan(calls.indexOf(builds[0]!));
+      // The semver tag last, onto the index already pushed, once both images are there.
+      const releases = calls.filter((call) => call[1] === 'buildx' && call[2] === 'imagetools');
+      expect(releases).toEqual(
+        ['acme/turbo-mongo', 'acme/turbo-notes'].map((repository) => [
+          'docker',
+          'buildx',
+          'imagetools',
+          'create',
+          '--builder',
+          builder,
+          '--tag',
+          `${repository}:1.2.3`,
+          `${repository}:sha-${short}`,
+        ]),
+      );
+      expect(calls.indexOf(releases[0]!)).toBeGreaterThan(calls.indexOf(builds[1]!));
+      expect(calls.filter((call) => call[1] === 'push')).toEqual([]);
+      expect(calls.at(-1)).toEqual(['docker', 'buildx', 'rm', builder]);
 
       expect(hook.received).toEqual([
         {
@@ -207,7 +229,7 @@ describe('scripts/build-images.sh', () => {
       expect(result.status).toBe(0);
       expect(result.output).toContain("WARNING: Turbo's image webhook did not take acme/turbo-notes:1.2.3");
       expect(result.output).not.toContain('hook-secret');
-      expect(repo.calls().filter((call) => call[1] === 'push')).toHaveLength(4);
+      expect(repo.calls().filter((call) => call[2] === 'build' || call[2] === 'imagetools')).toHaveLength(4);
     } finally {
       await hook.close();
     }
@@ -224,15 +246,27 @@ describe('scripts/build-images.sh', () => {
     const repo = await scratchRepo();
     const hook = await webhook();
     try {
-      const result = await repo.buildImages({ TURBO_IMAGE_WEBHOOK_URL: hook.url, STUB_FAIL: 'docker push' });
+      const result = await repo.buildImages({ TURBO_IMAGE_WEBHOOK_URL: hook.url, STUB_FAIL: 'docker buildx build' });
       expect(result.status).toBe(1);
       expect(result.output.trimEnd().split('\n').pop()).toBe(
-        `ERROR: build-images: docker push of acme/turbo-mongo:sha-${repo.commit.slice(0, 7)} failed`,
+        `ERROR: build-images: docker buildx build (push) of acme/turbo-mongo:sha-${repo.commit.slice(0, 7)} from frontend/mongo failed`,
       );
       expect(hook.received).toEqual([]);
+      expect(repo.calls().filter((call) => call[2] === 'imagetools')).toEqual([]);
     } finally {
       await hook.close();
     }
+  });
+
+  it('refuses a builder that cannot build arm64, before building anything, and says how to get one', async () => {
+    const repo = await scratchRepo();
+    const result = await repo.buildImages({ STUB_PLATFORMS: 'linux/amd64, linux/amd64/v2, linux/386' });
+    expect(result.status).toBe(1);
+    expect(result.output.trimEnd().split('\n').pop()).toBe(
+      'ERROR: build-images: the buildx builder cannot build linux/arm64 (it has: linux/amd64, linux/amd64/v2, linux/386); ' +
+        'install QEMU binfmt (docker run --privileged --rm tonistiigi/binfmt --install arm64) or add a native node',
+    );
+    expect(repo.calls().filter((call) => call[2] === 'build')).toEqual([]);
   });
 });
 

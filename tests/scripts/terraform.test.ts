@@ -7,7 +7,10 @@ const APPLY_ENV = {
   AWS_REGION: 'eu-west-1',
   TF_STATE_BUCKET: 'turbo-state',
   KUBERNETES_VERSION: '1.35',
-  NODE_INSTANCE_TYPE: 't3.medium',
+  NODE_INSTANCE_TYPES: 't3.medium',
+  NODE_CAPACITY_TYPE: 'ON_DEMAND',
+  NODE_ARCH: 'amd64',
+  NODE_SPOT_WAIT_MINUTES: '10',
   NODE_MIN_SIZE: '1',
   NODE_DESIRED_SIZE: '2',
   NODE_MAX_SIZE: '3',
@@ -57,6 +60,24 @@ describe('scripts/terraform.sh', () => {
       ]),
     );
     expect(result.calls.map((call) => call[0])).toEqual(['terraform', 'terraform']);
+  });
+
+  it('passes the node types as an HCL list with the capacity type and arch, and refuses a list that is not instance types', () => {
+    const spot = { ...APPLY_ENV, NODE_INSTANCE_TYPES: 't4g.medium,c7g.large', NODE_CAPACITY_TYPE: 'SPOT', NODE_ARCH: 'arm64' };
+    const result = world.run('terraform.sh', ['apply', 'alice'], spot);
+    expect(result.status).toBe(0);
+    expect(result.calls[indexOf(result.calls, 'terraform', 'apply')]).toEqual(
+      expect.arrayContaining([
+        '-var=node_instance_types=["t4g.medium","c7g.large"]',
+        '-var=node_capacity_type=SPOT',
+        '-var=node_arch=arm64',
+        '-var=spot_wait_minutes=10',
+      ]),
+    );
+    const injected = world.run('terraform.sh', ['apply', 'alice'], { ...spot, NODE_INSTANCE_TYPES: 't4g.medium"] -var=x=["y' });
+    expect(injected.status).not.toBe(0);
+    expect(injected.output).toContain('NODE_INSTANCE_TYPES must be comma-separated EC2 instance types');
+    expect(injected.calls.filter((call) => call.includes('apply'))).toEqual([]);
   });
 
   it('issues exactly the same commands when apply runs twice (it converges, it does not branch on state)', () => {

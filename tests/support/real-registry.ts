@@ -20,8 +20,12 @@ const POLICY = JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] })
 
 export interface RealRegistry {
   url: string;
-  /** Pushes `repository` under each tag (each tag a different image); returns the manifest digest of each tag. */
-  push(repository: string, tags: string[]): Promise<Record<string, string>>;
+  /**
+   * Pushes `repository` under each tag (each tag a different image); returns the manifest digest of each tag. With
+   * `platforms`, each tag is a multi-arch image (an OCI image index of one manifest per architecture, as
+   * `docker buildx build --platform` pushes it), and the digest is the index's.
+   */
+  push(repository: string, tags: string[], options?: { platforms?: string[] }): Promise<Record<string, string>>;
   /** The digest skopeo reads back from the registry. */
   inspectDigest(repository: string, tag: string): Promise<string>;
   stop(): Promise<void>;
@@ -67,8 +71,8 @@ function tarOf(name: string, content: Buffer): Buffer {
   return Buffer.concat([header, content, padding, Buffer.alloc(1024)]);
 }
 
-/** An OCI layout in `dir` with one image per tag; returns each tag's manifest digest. */
-export function writeOciLayout(dir: string, repository: string, tags: string[]): Record<string, string> {
+/** An OCI layout in `dir` with one image per tag (an index of one per platform, with `platforms`); returns each tag's digest. */
+export function writeOciLayout(dir: string, repository: string, tags: string[], platforms?: string[]): Record<string, string> {
   const blobs = join(dir, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
   const blob = (data: Buffer | string) => {
@@ -77,12 +81,12 @@ export function writeOciLayout(dir: string, repository: string, tags: string[]):
     return { digest: `sha256:${hex}`, size: Buffer.byteLength(data) };
   };
   const digests: Record<string, string> = {};
-  const manifests = tags.map((tag) => {
-    const tar = tarOf('version.txt', Buffer.from(`${repository} ${tag}\n`));
+  const image = (tag: string, architecture: string) => {
+    const tar = tarOf('version.txt', Buffer.from(`${repository} ${tag} ${architecture}\n`));
     const layer = blob(gzipSync(tar));
     const config = blob(
       JSON.stringify({
-        architecture: 'amd64',
+        architecture,
         os: 'linux',
         config: { Labels: { version: tag } },
         rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(tar)}`] },
@@ -96,12 +100,28 @@ export function writeOciLayout(dir: string, repository: string, tags: string[]):
         layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
       }),
     );
-    digests[tag] = manifest.digest;
-    return {
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      ...manifest,
-      annotations: { 'org.opencontainers.image.ref.name': tag },
-    };
+    return manifest;
+  };
+  const manifests = tags.map((tag) => {
+    const ref = { annotations: { 'org.opencontainers.image.ref.name': tag } };
+    if (!platforms) {
+      const manifest = image(tag, 'amd64');
+      digests[tag] = manifest.digest;
+      return { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, ...ref };
+    }
+    const index = blob(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: platforms.map((architecture) => ({
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...image(tag, architecture),
+          platform: { os: 'linux', architecture },
+        })),
+      }),
+    );
+    digests[tag] = index.digest;
+    return { mediaType: 'application/vnd.oci.image.index.v1+json', ...index, ...ref };
   });
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
@@ -160,15 +180,17 @@ export async function startRealRegistry(): Promise<RealRegistry> {
   let layouts = 0;
   return {
     url,
-    async push(repository, tags) {
+    async push(repository, tags, options = {}) {
       const layout = join(work, `layout-${(layouts += 1)}`);
-      const digests = writeOciLayout(layout, repository, tags);
+      const digests = writeOciLayout(layout, repository, tags, options.platforms);
       for (const tag of tags) {
         await run('skopeo', [
           '--policy',
           policy,
           'copy',
           '--quiet',
+          // Every image of an index, not only this machine's platform.
+          '--all',
           '--dest-tls-verify=false',
           `oci:${layout}:${tag}`,
           `docker://127.0.0.1:${port}/${repository}:${tag}`,

@@ -17,6 +17,8 @@ export const FAULT_POINTS = [
   'slack-429-500-invalid-auth',
   /** The next image rollout on the developer's cluster never becomes available (ProgressDeadlineExceeded). */
   'rollout-timeout',
+  /** No Spot capacity in any of the developer's pools: every Spot apply fails at its deadline until cleared. */
+  'spot-capacity',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 

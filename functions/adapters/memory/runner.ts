@@ -163,6 +163,19 @@ export class MemoryRunner implements JobRunner {
           finishAt: now + 180_000,
           reason: `FAILED in phase BUILD: terraform apply exited 1 (Error: creating EKS Node Group: AccessDenied)`,
         });
+      } else if (job.params.NODE_CAPACITY_TYPE === 'SPOT' && faults.has(job.developer, 'spot-capacity')) {
+        // terraform gives up on the node group at its create timeout (spot_wait_minutes); the control plane stays.
+        Object.assign(memoryJob, {
+          outcome: 'failed',
+          finishAt:
+            now +
+            this.duration(durations.clusterReadySeconds, `${job.developer}:cluster`) +
+            Number(job.params.NODE_SPOT_WAIT_MINUTES ?? 10) * 60_000,
+          reason:
+            'FAILED in phase BUILD: terraform apply exited 1 (Error: waiting for EKS Node Group (turbo-' +
+            `${job.developer}:default) create: unexpected state 'CREATE_FAILED'. AsgInstanceLaunchFailures: Could not launch Spot Instances. ` +
+            'UnfulfillableCapacity - Unable to fulfill capacity due to your request configuration)',
+        });
       } else if (faults.take(job.developer, 'apply-hang')) {
         memoryJob.outcome = 'hang';
       } else {

@@ -72,6 +72,7 @@ export class MemoryStore implements EnvironmentStore {
     delete record.lastError;
     delete record.jobs;
     delete record.jobAttempts;
+    delete record.nodeCapacity;
     this.write('claim', record);
     return { outcome: 'claimed', record };
   }

@@ -415,4 +415,19 @@ describe('ContainerRegistry against a real registry (docker-registry + skopeo)',
     expect([...listed.tags].sort()).toEqual([...tags].sort());
     await expect(adapter.digest('acme/turbo-notes', '9.9.9')).rejects.toThrow(ConfigurationError);
   }, 60_000);
+
+  it('resolves a multi-arch tag (amd64 and arm64, as the image pipeline pushes it) to the digest of its index', async () => {
+    const pushed = await real.push('acme/turbo-multiarch', ['1.4.0'], { platforms: ['amd64', 'arm64'] });
+    const adapter = new ContainerRegistry({ hubApiUrl: 'http://127.0.0.1:9', registryUrl: real.url });
+    const digest = await adapter.digest('acme/turbo-multiarch', '1.4.0');
+    // The index, not one platform's manifest: a pin by it pulls the right image on amd64 and on Graviton nodes.
+    expect(digest).toBe(pushed['1.4.0']);
+    expect(digest).toBe(await real.inspectDigest('acme/turbo-multiarch', '1.4.0'));
+    const index = await fetch(`${real.url}/v2/acme/turbo-multiarch/manifests/${digest}`, {
+      headers: { accept: 'application/vnd.oci.image.index.v1+json' },
+    });
+    expect(index.headers.get('content-type')).toBe('application/vnd.oci.image.index.v1+json');
+    const body = (await index.json()) as { manifests: { platform: { architecture: string } }[] };
+    expect(body.manifests.map((manifest) => manifest.platform.architecture)).toEqual(['amd64', 'arm64']);
+  }, 60_000);
 });

@@ -6,6 +6,7 @@ import {
   MAX_DEVELOPER_NAME,
   clusterNameOf,
   configWarnings,
+  nodesOf,
   describeProblem,
   loadConfigText,
   parseConfig,
@@ -370,5 +371,99 @@ describe('YAML text', () => {
     expect(error.message).toContain(
       'developers[0].name: must be a DNS-1123 label: lower-case letters, digits and inner hyphens (got "Alice")',
     );
+  });
+});
+
+/** What problemsAfter's callback edits. */
+type Editable = Parameters<Parameters<typeof problemsAfter>[0]>[0];
+
+describe('nodes: Spot capacity and Graviton (arm64), per team and per developer', () => {
+  const graviton = { amd64: ['t3.medium', 't3a.medium'], arm64: ['t4g.medium', 'c7g.large'] };
+
+  it('defaults to On-Demand amd64 nodes of cluster.instanceType, and lets a developer override capacity and arch', () => {
+    const config = loadConfigText(exampleText);
+    expect(nodesOf(config, undefined)).toMatchObject({ capacity: 'on-demand', arch: 'amd64' });
+    expect(config.cluster.nodes.spotWaitMinutes).toBe(10);
+    const spot = validateConfig({
+      ...example,
+      cluster: { ...example.cluster, instanceTypes: graviton, nodes: { ...example.cluster.nodes, capacity: 'spot' } },
+      developers: [{ ...example.developers[0], nodes: { arch: 'arm64' } }, example.developers[1]],
+    });
+    if (!spot.ok) throw new Error(spot.problems.map(describeProblem).join('; '));
+    expect(spot.config.developers.map((dev) => nodesOf(spot.config, dev))).toEqual([
+      { capacity: 'spot', arch: 'arm64', instanceTypes: ['t4g.medium', 'c7g.large'] },
+      { capacity: 'spot', arch: 'amd64', instanceTypes: ['t3.medium', 't3a.medium'] },
+    ]);
+  });
+
+  it('refuses a capacity or arch that is not one, naming the field and value', () => {
+    expect(problemsAfter((c) => Object.assign(c.cluster.nodes, { capacity: 'preemptible' })).map(describeProblem)).toEqual([
+      'cluster.nodes.capacity: Invalid option: expected one of "on-demand"|"spot" (got "preemptible")',
+    ]);
+    expect(problemsAfter((c) => Object.assign(c.developers[1], { nodes: { arch: 'x86_64' } })).map(describeProblem)).toEqual([
+      'developers[1].nodes.arch: Invalid option: expected one of "amd64"|"arm64" (got "x86_64")',
+    ]);
+  });
+
+  it('refuses instance types that do not match their arch, differ in size, or are unknown', () => {
+    const problems = problemsAfter((c) => {
+      c.cluster.instanceTypes = { amd64: ['t3.medium', 't3.large', 't9.huge'], arm64: ['t4g.medium', 't3a.medium'] };
+    });
+    expect(problems.map(describeProblem)).toEqual([
+      'cluster.instanceTypes.amd64[1]: has 2 vCPUs and 8 GiB, but t3.medium has 2 and 4: one size for all (got "t3.large")',
+      expect.stringMatching(
+        /^cluster\.instanceTypes\.amd64\[2\]: is not a known instance type \(core\/instance-types\.json has t3\.medium, /,
+      ),
+      'cluster.instanceTypes.arm64[1]: is an amd64 type: arm64 nodes need a Graviton type such as t4g.medium or m7g.large (got "t3a.medium")',
+    ]);
+    const onlyInstanceType = (c: Editable, type: string) => {
+      c.cluster.instanceType = type;
+      c.cluster.instanceTypes = { arm64: c.cluster.instanceTypes?.arm64 };
+    };
+    expect(problemsAfter((c) => onlyInstanceType(c, 'm7g.large')).map(describeProblem)).toEqual([
+      'cluster.instanceType: is an arm64 type: amd64 nodes need an x86_64 type such as t3.medium (got "m7g.large")',
+    ]);
+    expect(
+      problemsAfter((c) => (c.cluster.instanceTypes = { ...c.cluster.instanceTypes, amd64: ['t3a.medium', 't3.medium'] })).map(
+        describeProblem,
+      ),
+    ).toEqual(['cluster.instanceTypes.amd64[0]: must be cluster.instanceType (t3.medium), the On-Demand type (got "t3a.medium")']);
+  });
+
+  it('requires arm64 types when the team or any developer runs arm64 nodes', () => {
+    const withoutArm64 = (c: Editable) => delete c.cluster.instanceTypes?.arm64;
+    expect(
+      problemsAfter((c) => {
+        withoutArm64(c);
+        c.developers[2].nodes = { arch: 'arm64' };
+      }).map(describeProblem),
+    ).toEqual([
+      'cluster.instanceTypes.arm64: is required: developers[2].nodes.arch is arm64 (list Graviton types of one size, such as [t4g.medium, c7g.large])',
+    ]);
+  });
+
+  it('warns when the lead covers the jobs but not a Spot fallback, and only when someone is on Spot', () => {
+    const config = loadConfigText(exampleText.replace('leadMinutes: 25', 'leadMinutes: 30'));
+    expect(configWarnings(config).filter((w) => w.path === 'leadMinutes')).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining('cannot cover a Spot fallback: 28 min for the jobs and one tick'),
+        value: 30,
+      }),
+    ]);
+    const onDemand = { ...config, developers: config.developers.map(({ nodes: _, ...dev }) => dev) };
+    expect(configWarnings(onDemand).filter((w) => w.path === 'leadMinutes')).toEqual([]);
+    expect(configWarnings({ ...config, leadMinutes: 38 }).filter((w) => w.path === 'leadMinutes')).toEqual([]);
+  });
+
+  it('warns when Spot has a single instance type to draw on', () => {
+    const config = loadConfigText(exampleText);
+    const spot = {
+      ...config,
+      cluster: { ...config.cluster, instanceTypes: {}, nodes: { ...config.cluster.nodes, capacity: 'spot' as const } },
+      developers: config.developers.map(({ nodes: _, ...dev }) => dev),
+    };
+    expect(configWarnings(spot).filter((w) => w.message.includes('Spot'))).toEqual([
+      expect.objectContaining({ path: 'cluster.instanceType', value: ['t3.medium'] }),
+    ]);
   });
 });

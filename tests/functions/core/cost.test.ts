@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { configSchema } from '../../../functions/core/config';
-import { dailyCosts, hourlyRates, PRICE_TABLE, weeklySummary } from '../../../functions/core/cost';
+import { configSchema, describeProblem, INSTANCE_SPECS, validateConfig } from '../../../functions/core/config';
+import { dailyCosts, hourlyRates, nodeOptions, PRICE_TABLE, weeklySummary } from '../../../functions/core/cost';
 
 const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 const config = configSchema.parse(example);
@@ -31,20 +31,21 @@ describe('the price table', () => {
 });
 
 describe('dailyCosts', () => {
-  it('prices alice’s default day (08:35–19:00, 2 × t3.medium in eu-west-1, a quarter of the NAT)', () => {
+  it('prices alice’s default day (08:35–19:00, 2 × t3.medium in eu-west-1, its NLB, a quarter of the NAT)', () => {
     const [alice] = dailyCosts(config, DAY);
-    // cluster: 0.10 + 2 × (0.0456 + 20 × 0.088 / 730) = 0.196022 $/h; NAT share: 0.048 × 24 / 4 = 0.288 $/day
+    // cluster: 0.10 + 0.0252 NLB + 2 × (0.0456 + 20 × 0.088 / 730) = 0.221222 $/h; NAT share: 0.048 × 24 / 4 = 0.288 $/day
     expect(alice).toEqual({
       developer: 'alice',
+      nodes: 'on-demand amd64',
       clusterHours: 10.42,
-      turbo: 2.33, // 10.4167 h × 0.196022 + 0.288
-      alwaysOn: 4.99, // 24 h × 0.196022 + 0.288
-      savings: 2.66,
-      weekTurbo: 12.23, // 5 × 2.0419 + 7 × 0.288
-      weekAlwaysOn: 34.95,
-      weekSavings: 22.72,
+      turbo: 2.59, // 10.4167 h × 0.221222 + 0.288
+      alwaysOn: 5.6, // 24 h × 0.221222 + 0.288
+      savings: 3,
+      weekTurbo: 13.54, // 5 × 2.3044 + 7 × 0.288
+      weekAlwaysOn: 39.18,
+      weekSavings: 25.64,
     });
-    expect(hourlyRates(config, DAY).clusterPerHour).toBeCloseTo(0.196022, 6);
+    expect(hourlyRates(config, DAY).clusterPerHour).toBeCloseTo(0.221222, 6);
   });
 
   it('follows per-developer schedules: dave works four days, carol ends earlier', () => {
@@ -54,17 +55,80 @@ describe('dailyCosts', () => {
   });
 
   it('scales with the region and instance type', () => {
-    const bigger = configSchema.parse({ ...example, region: 'us-east-1', cluster: { ...example.cluster, instanceType: 'm6i.large' } });
-    expect(hourlyRates(bigger, DAY).clusterPerHour).toBeCloseTo(0.1 + 2 * (0.096 + (20 * 0.08) / 730), 6);
+    const bigger = configSchema.parse({
+      ...example,
+      region: 'us-east-1',
+      cluster: { ...example.cluster, instanceType: 'm6i.large', instanceTypes: { arm64: ['m7g.large'] } },
+    });
+    expect(hourlyRates(bigger, DAY).clusterPerHour).toBeCloseTo(0.1 + 0.0225 + 2 * (0.096 + (20 * 0.08) / 730), 6);
   });
 
-  it('names an unknown region or instance type and what the table has', () => {
-    expect(() => dailyCosts(configSchema.parse({ ...example, region: 'ap-south-2' }), DAY)).toThrow(
-      'region "ap-south-2" is not in the price table (core/prices.json has eu-west-1, us-east-1, eu-central-1)',
-    );
-    expect(() => dailyCosts(configSchema.parse({ ...example, cluster: { ...example.cluster, instanceType: 'c7g.large' } }), DAY)).toThrow(
-      'instance type "c7g.large" has no eu-west-1 price',
-    );
+  it('names a region or instance type the table does not have, and what it has', () => {
+    const table = structuredClone(PRICE_TABLE.regions);
+    try {
+      delete PRICE_TABLE.regions['ap-south-2'];
+      expect(() => hourlyRates({ ...config, region: 'ap-south-2' }, DAY)).toThrow(
+        /^region "ap-south-2" is not in the price table \(core\/prices.json has us-east-1, /,
+      );
+      delete PRICE_TABLE.regions['eu-west-1']!.instancesPerHour['c7g.large'];
+      expect(() =>
+        hourlyRates(config, DAY, { nodes: { arch: 'arm64' } }, { capacity: 'spot', arch: 'arm64', instanceTypes: ['c7g.large'] }),
+      ).toThrow('instance type "c7g.large" has no eu-west-1 price');
+    } finally {
+      Object.assign(PRICE_TABLE.regions, table);
+    }
+  });
+
+  it('prices Spot at the typical discount of its source, and Graviton at its own list price', () => {
+    expect(PRICE_TABLE.spot.typicalDiscount).toBe(0.6);
+    expect(PRICE_TABLE.spot.source).toContain('https://aws.amazon.com/ec2/spot/instance-advisor/');
+    const dave = config.developers.find((dev) => dev.name === 'dave')!;
+    // dave: Spot t4g.medium at 0.0368 × 0.4; the rest as alice's
+    const volume = (20 * 0.088) / 730;
+    expect(hourlyRates(config, DAY, dave).nodePerHour).toBeCloseTo(2 * (0.0368 * 0.4 + volume), 6);
+    expect(dailyCosts(config, DAY).find((line) => line.developer === 'dave')!.nodes).toBe('spot arm64');
+  });
+
+  it('compares each node option with an always-on On-Demand cluster: the nodes of a Spot or Graviton day cost ≤ 20% of it', () => {
+    const alice = config.developers[0]!;
+    const options = nodeOptions(config, DAY, alice);
+    expect(options.map((option) => [option.nodes, option.instanceType])).toEqual([
+      ['on-demand amd64', 't3.medium'],
+      ['spot amd64', 't3.medium'],
+      ['on-demand arm64', 't4g.medium'],
+      ['spot arm64', 't4g.medium'],
+    ]);
+    const byNodes = Object.fromEntries(options.map((option) => [option.nodes, option]));
+    // On-Demand amd64 nodes for 10.42 of 24 hours are 43% of always-on; Spot cuts them to 0.4 × that, Graviton to 0.81 × that.
+    expect(byNodes['on-demand amd64']!.nodesDayShare).toBeCloseTo(10.4167 / 24, 3);
+    expect(byNodes['spot amd64']!.nodesDayShare).toBeLessThanOrEqual(0.2);
+    expect(byNodes['spot arm64']!.nodesDayShare).toBeLessThanOrEqual(0.2);
+    expect(byNodes['on-demand arm64']!.nodesDayShare).toBeLessThan(byNodes['on-demand amd64']!.nodesDayShare);
+    // The control plane, NLB and NAT share do not get cheaper: the whole cluster's day stays above 20%.
+    expect(byNodes['spot arm64']!.dayShare).toBeGreaterThan(0.2);
+    expect(byNodes['spot arm64']!.weekShare).toBeLessThan(byNodes['spot arm64']!.dayShare);
+  });
+});
+
+describe('every region where EKS runs', () => {
+  it('has every priced item, with its date and source, for every instance type the config may name', () => {
+    const regions = Object.entries(PRICE_TABLE.regions);
+    expect(regions.length).toBeGreaterThanOrEqual(35);
+    for (const [name, region] of regions) {
+      expect([name, region.checked]).toEqual([name, expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/)]);
+      expect(region.source.length).toBeGreaterThan(20);
+      for (const price of [region.eksControlPlanePerHour, region.natGatewayPerHour, region.nlbPerHour, region.ebsGp3PerGbMonth]) {
+        expect(price).toBeGreaterThan(0);
+      }
+      expect(Object.keys(region.instancesPerHour).sort()).toEqual(Object.keys(INSTANCE_SPECS).sort());
+    }
+  });
+
+  it('is what the schema accepts: a region with no prices is refused, naming the field and the value', () => {
+    const result = validateConfig({ ...example, region: 'cn-north-1' });
+    expect(result.ok ? [] : result.problems.map(describeProblem)).toEqual([
+      expect.stringMatching(/^region: has no prices in core\/prices.json \(the EKS regions it prices: us-east-1, .*\(got "cn-north-1"\)$/),
+    ]);
   });
 });
 

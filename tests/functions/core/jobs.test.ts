@@ -1,10 +1,20 @@
-import { clusterHasFailed, isReusable, jobParams, expectedJobSeconds, placeholderImageProblem } from '../../../functions/core/jobs';
+import {
+  clusterHasFailed,
+  expectedJobSeconds,
+  isReusable,
+  jobParams,
+  placeholderImageProblem,
+  shouldFallBackToOnDemand,
+} from '../../../functions/core/jobs';
 import type { JobHandle } from '../../../functions/core/types';
-import { loadConfigText } from '../../../functions/core/config';
+import { configSchema, loadConfigText } from '../../../functions/core/config';
+import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const config = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
+const exampleText = readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8');
+const config = loadConfigText(exampleText);
+const example = parse(exampleText);
 const handle: JobHandle = {
   runner: 'memory',
   kind: 'apply',
@@ -40,7 +50,10 @@ describe('jobParams: what the scripts are told', () => {
       CLUSTER_NAME: 'turbo-alice',
       AWS_REGION: 'eu-west-1',
       KUBERNETES_VERSION: '1.35',
-      NODE_INSTANCE_TYPE: 't3.medium',
+      NODE_INSTANCE_TYPES: 't3.medium',
+      NODE_CAPACITY_TYPE: 'ON_DEMAND',
+      NODE_ARCH: 'amd64',
+      NODE_SPOT_WAIT_MINUTES: '10',
       NODE_MIN_SIZE: '1',
       NODE_DESIRED_SIZE: '2',
       NODE_MAX_SIZE: '3',
@@ -59,10 +72,54 @@ describe('jobParams: what the scripts are told', () => {
     expect(jobParams(config, 'destroy', { developer: 'zed' })).toEqual({ CLUSTER_NAME: 'turbo-zed', AWS_REGION: 'eu-west-1' });
   });
 
+  it('asks for Spot across every same-size type of the developer’s arch, and for On-Demand of the first type on fallback', () => {
+    const spot = configSchema.parse({
+      ...example,
+      cluster: {
+        ...example.cluster,
+        instanceTypes: { amd64: ['t3.medium', 't3a.medium'], arm64: ['t4g.medium', 'c7g.large'] },
+        nodes: { ...example.cluster.nodes, capacity: 'spot' },
+      },
+      developers: example.developers.map((dev: { name: string }) => (dev.name === 'bob' ? { ...dev, nodes: { arch: 'arm64' } } : dev)),
+    });
+    const nodeParams = (params: Record<string, string>) =>
+      Object.fromEntries(Object.entries(params).filter(([name]) => /^NODE_(INSTANCE_TYPES|CAPACITY_TYPE|ARCH)$/.test(name)));
+    expect(nodeParams(jobParams(spot, 'apply', { developer: 'alice' }))).toEqual({
+      NODE_INSTANCE_TYPES: 't3.medium,t3a.medium',
+      NODE_CAPACITY_TYPE: 'SPOT',
+      NODE_ARCH: 'amd64',
+    });
+    expect(nodeParams(jobParams(spot, 'apply', { developer: 'bob' }))).toEqual({
+      NODE_INSTANCE_TYPES: 't4g.medium,c7g.large',
+      NODE_CAPACITY_TYPE: 'SPOT',
+      NODE_ARCH: 'arm64',
+    });
+    expect(nodeParams(jobParams(spot, 'apply', { developer: 'bob', capacity: 'on-demand' }))).toEqual({
+      NODE_INSTANCE_TYPES: 't4g.medium',
+      NODE_CAPACITY_TYPE: 'ON_DEMAND',
+      NODE_ARCH: 'arm64',
+    });
+  });
+
   it('expects each job to last what the config says', () => {
     expect([expectedJobSeconds(config, 'apply'), expectedJobSeconds(config, 'deploy'), expectedJobSeconds(config, 'destroy')]).toEqual([
       720, 60, 600,
     ]);
+  });
+});
+
+describe('shouldFallBackToOnDemand', () => {
+  const spotFailure =
+    "Error: waiting for EKS Node Group (turbo-bob:default) create: unexpected state 'CREATE_FAILED'. AsgInstanceLaunchFailures: " +
+    'Could not launch Spot Instances. UnfulfillableCapacity - Unable to fulfill capacity due to your request configuration';
+  const timeout =
+    "Error: waiting for EKS Node Group (turbo-bob:default) create: timeout while waiting for state to become 'ACTIVE' (last state: 'CREATING', timeout: 10m0s)";
+
+  it('falls back only for a Spot apply that found no capacity or ran out of its deadline', () => {
+    expect([shouldFallBackToOnDemand('spot', spotFailure), shouldFallBackToOnDemand('spot', timeout)]).toEqual([true, true]);
+    expect(shouldFallBackToOnDemand('spot', 'InsufficientInstanceCapacity: no t3a.medium in eu-west-1b')).toBe(true);
+    expect([shouldFallBackToOnDemand('on-demand', spotFailure), shouldFallBackToOnDemand(null, timeout)]).toEqual([false, false]);
+    expect(shouldFallBackToOnDemand('spot', 'Error: creating EKS Node Group: AccessDenied')).toBe(false);
   });
 });
 

@@ -2,6 +2,7 @@ import { handler } from '../../../functions/handlers/weeklyReport';
 import { bindTestDeps } from '../../support/deps';
 import { MemoryCloud } from '../../../functions/adapters/memory/cloud';
 import { loadConfigText } from '../../../functions/core/config';
+import { WEEK_ARITHMETIC } from '../../../functions/core/messages';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -44,5 +45,9 @@ describe('WeeklyCostReport', () => {
     expect(body).toContain('alice: 21 h');
     expect(body).toContain('bob: 2 h');
     expect(body).toContain('carol: 0 h');
+    // It explains how the lines add up, and how they relate to turbo cost's per-day figures.
+    expect(body).toContain(JSON.stringify(WEEK_ARITHMETIC).slice(1, -1));
+    expect(WEEK_ARITHMETIC).toContain('+ an equal share of the NAT gateway for all 168 h');
+    expect(WEEK_ARITHMETIC).toContain("its week is the working days' cluster hours + 7 days of NAT share");
   });
 });
