@@ -4,10 +4,10 @@
  * held to DNS-1123 and a length that fits every name derived from them.
  */
 import { closest, distance } from 'fastest-levenshtein';
-import { IANAZone, DateTime } from 'luxon';
+import { DateTime } from 'luxon';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import * as z from 'zod';
-import { CLOCK_TIME } from './clock';
+import { CLOCK_TIME, isTimeZone } from './clock';
 import { InvalidConfigError } from './errors';
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -22,7 +22,7 @@ const isoDate = z.string().refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value) &
   message: 'must be a calendar date YYYY-MM-DD',
 });
 
-const timeZone = z.string().refine((value) => IANAZone.isValidZone(value), {
+const timeZone = z.string().refine(isTimeZone, {
   message: 'must be an IANA time zone such as Europe/Berlin',
 });
 
@@ -33,11 +33,11 @@ const developerName = z
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{6,20}$/, { message: 'must be a Slack user ID such as U0123ABCD' });
 const slackChannelId = z.string().regex(/^[CG][A-Z0-9]{6,20}$/, { message: 'must be a Slack channel ID such as C0123ABCD' });
-const iamPrincipalArn = z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(user|role|assumed-role)\/[\w+=,.@\/-]{1,512}$/, {
+const iamPrincipalArn = z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(user|role|assumed-role)\/[\w+=,.@/-]{1,512}$/, {
   message: 'must be an IAM user or role ARN such as arn:aws:iam::123456789012:user/alice',
 });
 /** SSM parameter names or Secrets Manager names: never the secret itself. */
-const secretName = z.string().regex(/^(\/[\w.\-]+)+$|^secretsmanager:[\w\/+=.@-]+$/, {
+const secretName = z.string().regex(/^(\/[\w.-]+)+$|^secretsmanager:[\w/+=.@-]+$/, {
   message: 'must be an SSM parameter name such as /turbo/slack/bot-token, or secretsmanager:<name>',
 });
 
