@@ -8,7 +8,7 @@
  *   npm run bench            (or: node --import tsx bench/workflow.ts 1 100 1000 5000)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTable } from '../cli/table';
@@ -43,29 +43,38 @@ type Peak = { executions: number; payloadBytes: number; payloadState: string; hi
 for (const developers of rosters) {
   const out = mkdtempSync(join(tmpdir(), 'turbo-bench-'));
   const timing = `${out}.time`; // outside `out`: the rehearsal empties its output folder first
-  execFileSync(
-    '/usr/bin/time',
-    [
-      '-f',
-      '%e %M',
-      '-o',
-      timing,
-      process.execPath,
-      join(root, 'bin/turbo.mjs'),
-      'rehearse',
-      '--developers',
-      String(developers),
-      '--date',
-      '2026-11-24',
-      '--quiet',
-      '--out',
-      out,
-    ],
-    {
-      cwd: root,
-      stdio: 'ignore',
-    },
-  );
+  try {
+    execFileSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        '%e %M',
+        '-o',
+        timing,
+        process.execPath,
+        join(root, 'bin/turbo.mjs'),
+        'rehearse',
+        '--developers',
+        String(developers),
+        '--date',
+        '2026-11-24',
+        '--quiet',
+        '--out',
+        out,
+      ],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+  } catch (error) {
+    // A day with a failed developer exits 1 and still writes its figures; without them the row says why, and the others run.
+    if (!existsSync(join(out, 'metrics.json'))) {
+      const lines = String((error as { stderr?: Buffer }).stderr ?? error)
+        .trim()
+        .split('\n');
+      const reason = lines.find((line) => /^turbo [a-z]+: /.test(line)) ?? lines.at(-1);
+      rows.push([String(developers), `failed: ${reason}`, ...Array<string>(8).fill('')]);
+      continue;
+    }
+  }
   const [seconds, maxKb] = readFileSync(timing, 'utf8').trim().split(/\s+/).map(Number) as [number, number];
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { developers: { result: string }[] };

@@ -24,6 +24,9 @@ import { UnknownPriceError } from '../../functions/core/errors';
 
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/London', 'America/Los_Angeles'];
 
+/** The largest synthetic roster: twice the 5,000 developers the workflow benchmark rehearses. */
+export const MAX_SYNTHETIC_DEVELOPERS = 10_000;
+
 /** A roster of `count` made-up developers spread over several time zones, on the example's team settings. */
 export function syntheticRoster(config: TurboConfig, count: number): TurboConfig {
   const developers = Array.from({ length: count }, (_, index) => {
@@ -120,7 +123,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (!loaded) return 1;
   let config = loaded.config;
   if (values.developers !== undefined) {
-    config = syntheticRoster(config, wholeNumberFlag('developers', values.developers, 1, 2000));
+    config = syntheticRoster(config, wholeNumberFlag('developers', values.developers, 1, MAX_SYNTHETIC_DEVELOPERS));
   }
   const date = values.date === undefined ? nextWorkingDay(config, DateTime.now()) : parseDateFlag('--date', values.date);
   const faults = (values.fail ?? []).map((spec) => parseFault(spec, config));

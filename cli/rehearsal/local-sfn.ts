@@ -173,6 +173,26 @@ export function allowRequireOfMiddy(root: string): void {
     /^@middy\/[a-z-]+$/.test(request) ? join(root, 'node_modules', request, 'index.js') : resolve(request, ...rest);
 }
 
+/**
+ * aws-local-stepfunctions calls jsonpath-plus's JSONPath() without `new` for every path it evaluates. For a scalar
+ * result, JSONPath() then throws an Error (stack trace and all) to itself and catches it: at thousands of developers
+ * that was the rehearsal's costliest single function. The same evaluation, constructed with `new` and not autostarted,
+ * returns its result with no throw. (The library reads the export at each call, so rebinding it takes effect.)
+ */
+const jsonPathPlus = require(require.resolve('jsonpath-plus', { paths: [require.resolve('aws-local-stepfunctions')] })) as {
+  JSONPath: JsonPathFunction;
+};
+type JsonPathFunction = {
+  (options: Record<string, unknown>): unknown;
+  new (options: Record<string, unknown>): { evaluate(args: Record<string, unknown>): unknown };
+};
+const LibraryJSONPath = jsonPathPlus.JSONPath;
+jsonPathPlus.JSONPath = ((options: Record<string, unknown>) => {
+  const args: Record<string, unknown> = { path: options.path };
+  if ('json' in options) args.json = options.json;
+  return new LibraryJSONPath({ ...options, autostart: false }).evaluate(args);
+}) as JsonPathFunction;
+
 const requireHandler: HandlerLoader = (modulePath, exportName) => {
   const loaded = require(modulePath) as Record<string, Handler>;
   const handler = loaded[exportName];

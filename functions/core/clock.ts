@@ -19,6 +19,13 @@ function remembered<T>(cache: Map<string, T>, key: string, compute: () => T): T 
   return value;
 }
 
+const zoneValidity = new Map<string, boolean>();
+
+/** Whether `name` is an IANA time zone: luxon asks Intl for a formatter each time, and configs and messages ask often. */
+export function isTimeZone(name: string): boolean {
+  return remembered(zoneValidity, name, () => IANAZone.isValidZone(name));
+}
+
 const localNowCache = new Map<string, DateTime>();
 const describedCache = new Map<string, string>();
 

@@ -4,10 +4,10 @@
  * held to DNS-1123 and a length that fits every name derived from them.
  */
 import { closest, distance } from 'fastest-levenshtein';
-import { IANAZone, DateTime } from 'luxon';
+import { DateTime } from 'luxon';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import * as z from 'zod';
-import { CLOCK_TIME } from './clock';
+import { CLOCK_TIME, isTimeZone } from './clock';
 import { InvalidConfigError } from './errors';
 import instanceSpecs from './instance-types.json';
 import prices from './prices.json';
@@ -24,7 +24,7 @@ const isoDate = z.string().refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value) &
   message: 'must be a calendar date YYYY-MM-DD',
 });
 
-const timeZone = z.string().refine((value) => IANAZone.isValidZone(value), {
+const timeZone = z.string().refine(isTimeZone, {
   message: 'must be an IANA time zone such as Europe/Berlin',
 });
 

@@ -3,8 +3,8 @@
  * Pure: no I/O. Every interpolated value goes through `escapeMrkdwn`, and free text (failure reasons) also through
  * `redactSecrets`, so neither a crafted value nor an error that quotes a credential can reach Slack.
  */
-import { DateTime, IANAZone } from 'luxon';
-import { CLOCK_TIME } from './clock';
+import { DateTime } from 'luxon';
+import { CLOCK_TIME, isTimeZone } from './clock';
 import type { EnvironmentRecord, ImageRef, Message, MessageKind } from './types';
 
 /** Slack's three control characters in mrkdwn text (and link URLs): https://docs.slack.dev/messaging/formatting-message-text */
@@ -45,7 +45,7 @@ export function executionConsoleUrl(executionArn: string, region: string): strin
 
 /** "19:00 Europe/Berlin (Tue 24 Nov)": the expiry as the developer reads a clock. */
 export function formatLocalTime(iso: string, timezone: string): string {
-  if (!IANAZone.isValidZone(timezone)) throw new Error(`timezone "${timezone}" is not an IANA time zone such as Europe/Berlin`);
+  if (!isTimeZone(timezone)) throw new Error(`timezone "${timezone}" is not an IANA time zone such as Europe/Berlin`);
   const time = DateTime.fromISO(iso, { setZone: true });
   if (!time.isValid) throw new Error(`expiresAt "${iso}" is not an ISO 8601 timestamp`);
   const local = time.setZone(timezone).setLocale('en-GB');

@@ -43,4 +43,11 @@ describe('turbo rehearse and readyBy', () => {
     expect(captured.stdout()).toMatch(/Up time \(start to ready\): p50 1\d min, p95 1\d min over 1 cluster\(s\)/);
     expect(captured.stdout()).toMatch(/Per up: \d+ transitions \(max \d+\), \d+(\.\d)? Lambda calls; per down: /);
   });
+
+  it('rehearses synthetic rosters up to 10,000 developers (the benchmark runs 5,000) and refuses more, naming the bound', async () => {
+    const captured = captureIn(folderWith({ 'team.yml': configText({}) }));
+    await expect(run(['--config', 'team.yml', '--developers', '10001', '--date', '2026-11-24', '--quiet'], captured.io)).rejects.toThrow(
+      '--developers must be a whole number from 1 to 10000, got "10001"',
+    );
+  });
 });
