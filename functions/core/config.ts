@@ -33,11 +33,11 @@ const developerName = z
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{6,20}$/, { message: 'must be a Slack user ID such as U0123ABCD' });
 const slackChannelId = z.string().regex(/^[CG][A-Z0-9]{6,20}$/, { message: 'must be a Slack channel ID such as C0123ABCD' });
-const iamPrincipalArn = z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(user|role|assumed-role)\/[\w+=,.@\/-]{1,512}$/, {
+const iamPrincipalArn = z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(user|role|assumed-role)\/[\w+=,.@/-]{1,512}$/, {
   message: 'must be an IAM user or role ARN such as arn:aws:iam::123456789012:user/alice',
 });
 /** SSM parameter names or Secrets Manager names: never the secret itself. */
-const secretName = z.string().regex(/^(\/[\w.\-]+)+$|^secretsmanager:[\w\/+=.@-]+$/, {
+const secretName = z.string().regex(/^(\/[\w.-]+)+$|^secretsmanager:[\w/+=.@-]+$/, {
   message: 'must be an SSM parameter name such as /turbo/slack/bot-token, or secretsmanager:<name>',
 });
 
@@ -58,9 +58,18 @@ const schedule = {
   holidays: z.array(isoDate),
 };
 
+/**
+ * What the evening does to a developer's cluster: `destroy` removes it (cheapest, about 15 minutes to get back);
+ * `hibernate` scales its node group to zero and keeps the control plane and the app's data (a few minutes back).
+ */
+export const MODES = ['destroy', 'hibernate'] as const;
+export type Mode = (typeof MODES)[number];
+const mode = z.enum(MODES, { message: `must be one of ${MODES.join(', ')}` });
+
 const developer = z
   .object({
     name: developerName,
+    mode: mode.optional(),
     slackUserId,
     iamPrincipalArn,
     timezone: schedule.timezone.optional(),
@@ -167,6 +176,10 @@ export const configSchema = z
     leadMinutes: z.number().int().min(5).max(180).default(25),
     /** The latest local time a keep-alive may reach. */
     maxKeepUntil: clockTime.default('23:00'),
+    /** The team's mode; a developer's own `mode` wins. */
+    mode: mode.default('destroy'),
+    /** A hibernated cluster not woken for this many days (a holiday) is destroyed: its control plane costs all day. */
+    hibernateIdleDays: z.number().int().min(1).max(30).default(3),
     /** The pre-teardown warning (with "keep" and "destroy now" buttons) goes out this long before teardown. */
     warnMinutesBeforeTeardown: z.number().int().min(5).max(240).default(30),
     runner: z
@@ -191,10 +204,14 @@ export const configSchema = z
         applyMinutes: z.number().min(1).max(120).default(12),
         deployMinutes: z.number().min(0.5).max(60).default(1),
         destroyMinutes: z.number().min(1).max(120).default(10),
+        /** Hibernate: the node group scaled to zero and its instances terminated. */
+        hibernateMinutes: z.number().min(0.5).max(60).default(3),
+        /** Wake: the node group scaled up and its nodes Ready (the deploy job follows). */
+        wakeMinutes: z.number().min(0.5).max(60).default(3),
         timeoutMinutes: z.number().int().min(5).max(480).default(60),
       })
       .strict()
-      .default({ applyMinutes: 12, deployMinutes: 1, destroyMinutes: 10, timeoutMinutes: 60 }),
+      .prefault({}),
     slack: z
       .object({
         tokenParameter: secretName,
@@ -281,6 +298,7 @@ export interface DeveloperSchedule {
   readyBy: string;
   teardownAt: string;
   holidays: string[];
+  mode: Mode;
 }
 
 export function scheduleOf(config: TurboConfig, dev: DeveloperConfig): DeveloperSchedule {
@@ -293,6 +311,7 @@ export function scheduleOf(config: TurboConfig, dev: DeveloperConfig): Developer
     readyBy: dev.readyBy ?? config.readyBy,
     teardownAt: dev.teardownAt ?? config.teardownAt,
     holidays: dev.holidays ?? config.holidays,
+    mode: dev.mode ?? config.mode,
   };
 }
 

@@ -3,6 +3,7 @@
  */
 import type { ClusterInfo, JobHandle, JobKind, JobStatus } from './types';
 import { clusterNameOf, type TurboConfig } from './config';
+import { hibernatedScaling } from './hibernate';
 
 export interface JobContext {
   developer: string;
@@ -29,13 +30,19 @@ export function jobParams(config: TurboConfig, kind: JobKind, context: JobContex
     CLUSTER_NAME: clusterNameOf(context.developer),
     AWS_REGION: config.region,
   };
+  // Wake restores the configured sizes; hibernate scales to zero (hibernatedScaling) and keeps max, which EKS needs.
+  const nodes = kind === 'hibernate' ? hibernatedScaling(config.cluster.nodes) : config.cluster.nodes;
+  if (kind === 'apply' || kind === 'hibernate' || kind === 'wake') {
+    Object.assign(params, {
+      NODE_MIN_SIZE: String(nodes.min),
+      NODE_DESIRED_SIZE: String(nodes.desired),
+      NODE_MAX_SIZE: String(nodes.max),
+    });
+  }
   if (kind === 'apply') {
     Object.assign(params, {
       KUBERNETES_VERSION: config.cluster.kubernetesVersion,
       NODE_INSTANCE_TYPE: config.cluster.instanceType,
-      NODE_MIN_SIZE: String(config.cluster.nodes.min),
-      NODE_DESIRED_SIZE: String(config.cluster.nodes.desired),
-      NODE_MAX_SIZE: String(config.cluster.nodes.max),
     });
     if (context.iamPrincipalArn) params.DEVELOPER_PRINCIPAL_ARN = context.iamPrincipalArn;
     if (context.expiresAt) params.EXPIRES_AT = context.expiresAt;
@@ -74,7 +81,14 @@ export function placeholderImageProblem(params: Record<string, string>): string 
 }
 
 export function expectedJobSeconds(config: TurboConfig, kind: JobKind): number {
-  const minutes = { apply: config.jobs.applyMinutes, deploy: config.jobs.deployMinutes, destroy: config.jobs.destroyMinutes }[kind];
+  const { jobs } = config;
+  const minutes = {
+    apply: jobs.applyMinutes,
+    deploy: jobs.deployMinutes,
+    destroy: jobs.destroyMinutes,
+    hibernate: jobs.hibernateMinutes,
+    wake: jobs.wakeMinutes,
+  }[kind];
   return Math.round(minutes * 60);
 }
 

@@ -24,8 +24,9 @@ import { placeholderImageProblem } from '../../core/jobs';
 import { decideAmend } from '../../core/audit';
 import { MemoryKube, MemoryRegistry } from './images';
 import { MemoryPlanStore } from './objects';
+import { MemoryNodegroups, type Scaling } from './nodegroups';
 import { translateAwsError } from '../retry';
-import { assertItemFits, ChannelRate, JobSlots } from './limits';
+import { assertItemFits, type ChannelRate, type JobSlots } from './limits';
 import type { MetricPoint } from '../../core/metrics';
 
 /** The app's images as the in-memory Docker Hub has them before any push. */
@@ -45,6 +46,10 @@ export const FAULT_POINTS = [
   'slack-429-500-invalid-auth',
   /** The next image rollout on the developer's cluster never becomes available (ProgressDeadlineExceeded). */
   'rollout-timeout',
+  /** The next hibernate leaves an instance running: the job's own check fails it. */
+  'hibernate',
+  /** The next hibernate job reports success but the node group keeps its nodes: only the workflow's check sees it. */
+  'hibernate-silent',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
@@ -105,6 +110,16 @@ export interface PublishedAlert {
   message: string;
 }
 
+/** A CodeBuild build's (or a Jenkins agent's) start before its script runs. */
+const RUNNER_START_MS = 30_000;
+/** The node-group script's last look (DescribeNodegroup, DescribeInstances) after the group settles. */
+const SCRIPT_CHECK_MS = 10_000;
+
+/** The node group sizes a job was given (jobParams' NODE_*_SIZE). */
+function scalingOf(params: Record<string, string>): Scaling {
+  return { min: Number(params.NODE_MIN_SIZE ?? 1), desired: Number(params.NODE_DESIRED_SIZE ?? 1), max: Number(params.NODE_MAX_SIZE ?? 1) };
+}
+
 /** A deterministic fraction in [-1, 1] from a string, so that rehearsals are repeatable. */
 function spread(key: string): number {
   let hash = 2166136261;
@@ -143,6 +158,8 @@ export class MemoryCloud {
   /** The shared network is applied in a rehearsal (reconcile holds every up until it is: core/plan holdUpsWithoutNetwork). */
   readonly secretValues = new Map<string, string>([[NETWORK_VPC_PARAMETER, 'vpc-0rehearsal']]);
   readonly kube = new MemoryKube(() => this.registry.pull());
+  /** Each cluster's managed node group: its scaling and instances on the virtual clock (hibernate and wake). */
+  readonly nodegroups = new MemoryNodegroups();
   /** S3's plan bucket: reconcile's plan, read back by its ItemReader. */
   readonly plans = new MemoryPlanStore(undefined, (action, resource) => this.onAwsCall(action, resource));
   /** CloudWatch as the rehearsal sees it: every metric value the handlers and the simulated services emitted. */
@@ -391,6 +408,8 @@ export class MemoryCloud {
 
   /** A job as it runs from `now`: its outcome, its end, and what it does to the simulated EKS and app. */
   private startJob(job: JobRequest, handle: JobHandle, now: number): MemoryJob {
+    const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
+    if (job.kind === 'hibernate' || job.kind === 'wake') return this.scaleNodegroup(job, handle, clusterName, now);
     const seconds = { apply: this.durations.applySeconds, deploy: this.durations.deploySeconds, destroy: this.durations.destroySeconds }[
       job.kind
     ];
@@ -400,7 +419,6 @@ export class MemoryCloud {
       outcome: 'succeeded',
       outputs: {},
     };
-    const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
     if (job.kind === 'apply') {
       if (this.takeFault(job.developer, 'apply')) {
         Object.assign(memoryJob, {
@@ -412,6 +430,8 @@ export class MemoryCloud {
         memoryJob.outcome = 'hang';
       } else {
         this.provisionCluster(clusterName, job.developer, now, this.takeFault(job.developer, 'cluster'));
+        const cluster = this.clusterMap.get(clusterName)!;
+        this.nodegroups.create(clusterName, scalingOf(job.params), cluster.activeAt + 60_000);
       }
     } else if (job.kind === 'deploy') {
       const unpinned = placeholderImageProblem(job.params);
@@ -441,6 +461,32 @@ export class MemoryCloud {
       const cluster = this.clusterMap.get(clusterName);
       if (cluster) Object.assign(cluster, { deletingFrom: now, goneAt: memoryJob.finishAt });
       this.kube.remove(clusterName);
+      this.nodegroups.forget(clusterName);
+    }
+    return memoryJob;
+  }
+
+  /**
+   * scripts/terraform.sh hibernate|wake: the runner starts (RUNNER_START_MS), the script calls UpdateNodegroupConfig,
+   * waits until the node group settles (wake: nodes Ready; hibernate: no instance left) and checks it.
+   */
+  private scaleNodegroup(job: JobRequest, handle: JobHandle, clusterName: string, now: number): MemoryJob {
+    const memoryJob: MemoryJob = { handle, finishAt: now + RUNNER_START_MS, outcome: 'succeeded', outputs: {} };
+    const scaleAt = now + RUNNER_START_MS;
+    if (job.kind === 'hibernate' && this.takeFault(job.developer, 'hibernate-silent')) return memoryJob;
+    const stuck = job.kind === 'hibernate' && this.takeFault(job.developer, 'hibernate') ? 1 : 0;
+    try {
+      memoryJob.finishAt = this.nodegroups.scale(clusterName, scalingOf(job.params), scaleAt, { stuck }) + SCRIPT_CHECK_MS;
+    } catch (error) {
+      return {
+        ...memoryJob,
+        outcome: 'failed',
+        reason: `FAILED in phase BUILD: aws eks update-nodegroup-config: ${(error as Error).message}`,
+      };
+    }
+    if (stuck > 0) {
+      memoryJob.outcome = 'failed';
+      memoryJob.reason = `FAILED in phase BUILD: node group of ${clusterName} scaled to 0 but instance i-0stuck${job.developer} is still running`;
     }
     return memoryJob;
   }
@@ -501,7 +547,9 @@ export class MemoryCloud {
       return { ...base, status: 'DELETING', nodegroupStatus: 'DELETING' };
     if (cluster.failsAt !== undefined && now >= cluster.failsAt) return { ...base, status: 'ACTIVE', nodegroupStatus: 'CREATE_FAILED' };
     if (now < cluster.activeAt) return { ...base, status: 'CREATING', nodegroupStatus: 'CREATING' };
-    return { ...base, status: 'ACTIVE', nodegroupStatus: now < cluster.activeAt + 60_000 ? 'CREATING' : 'ACTIVE' };
+    if (now < cluster.activeAt + 60_000) return { ...base, status: 'ACTIVE', nodegroupStatus: 'CREATING' };
+    const nodes = this.nodegroups.view(cluster.name, now);
+    return { ...base, status: 'ACTIVE', nodegroupStatus: nodes.status, nodegroupDesired: nodes.desired };
   }
 
   readonly clusters: Clusters = {
