@@ -1,5 +1,5 @@
 /**
- * NotifyReady / NotifyDestroyed / NotifyFailure: the Slack messages of a run, each sent at most once per run.
+ * NotifyReady / NotifyDestroyed / NotifyHibernated / NotifyFailure: the Slack messages of a run, each sent at most once per run.
  * The key is reserved in the record before sending and released if the send fails, so a retry or a replay
  * sends it exactly once.
  */
@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { clusterNameOf, memberOf, scheduleOf } from '../core/config';
 import { keepOfferBeyond } from '../core/plan';
 import { lastStartedStep } from '../core/failure';
-import { destroyedMessage, failureDmMessage, failureMessage, readyMessage, saidHelloTo } from '../core/messages';
+import { destroyedMessage, failureDmMessage, failureMessage, hibernatedMessage, readyMessage, saidHelloTo } from '../core/messages';
 import type { Message } from '../core/types';
 import { sendOnce } from './lib/sendOnce';
 import { developerNameSchema, runIdSchema } from '../core/types';
@@ -16,7 +16,7 @@ import { store, notifier } from './lib/root';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
-  kind: z.enum(['ready', 'destroyed', 'failed']),
+  kind: z.enum(['ready', 'destroyed', 'hibernated', 'failed']),
   developer: developerNameSchema,
   runId: runIdSchema,
   action: z.enum(['up', 'down']),
@@ -55,9 +55,10 @@ export async function notify(
     });
     return { developer: await toDeveloper(message) };
   }
-  if (event.kind === 'destroyed') {
+  if (event.kind === 'destroyed' || event.kind === 'hibernated') {
     if (!saidHelloTo(record)) return { developer: 'never-ready' satisfies Delivery };
-    return { developer: await toDeveloper(destroyedMessage({ developer: event.developer, clusterName: record?.clusterName ?? '' })) };
+    const message = event.kind === 'destroyed' ? destroyedMessage : hibernatedMessage;
+    return { developer: await toDeveloper(message({ developer: event.developer, clusterName: record?.clusterName ?? '' })) };
   }
 
   const failure = {
