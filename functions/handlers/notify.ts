@@ -56,7 +56,8 @@ export async function notify(
     return { developer: await toDeveloper(message) };
   }
   if (event.kind === 'destroyed' || event.kind === 'hibernated') {
-    if (!saidHelloTo(record)) return { developer: 'never-ready' satisfies Delivery };
+    // MarkHibernated has just written the record; a destroy says goodbye only to a cluster that was up (saidHelloTo).
+    if (event.kind === 'destroyed' && !saidHelloTo(record)) return { developer: 'never-ready' satisfies Delivery };
     const message = event.kind === 'destroyed' ? destroyedMessage : hibernatedMessage;
     return { developer: await toDeveloper(message({ developer: event.developer, clusterName: record?.clusterName ?? '' })) };
   }

@@ -77,11 +77,18 @@ describe('hibernate mode, rehearsed over two days', () => {
 
     const down = executions.find((execution) => execution.name === `${alice.name}-down-20261124`)!;
     expect(down.status).toBe('FAILED');
-    expect(cloud.records.get(alice.name)?.lastError).toMatch(reason);
+    expect(down.cause).toMatch(reason);
     const ops = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
     expect(ops).toHaveLength(1);
+    expect(ops[0]!.text).toMatch(/could NOT destroy a cluster/);
     expect(Date.parse(ops[0]!.at)).toBeLessThan(at(WEDNESDAY, '00:00'));
-    // Told once, whatever the ticks after it.
+    // Told once, whatever the ticks after it; the next local day's first tick destroys the cluster, which stops the cost.
     expect(cloud.jobsStarted(alice.name, 'hibernate')).toBe(1);
+    expect(executions.map((execution) => [execution.name, execution.input.path, execution.status]).at(-1)).toEqual([
+      `${alice.name}-down-20261125`,
+      null,
+      'SUCCEEDED',
+    ]);
+    expect(cloud.records.get(alice.name)?.status).toBe('destroyed');
   });
 });
