@@ -32,14 +32,21 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     return 1;
   }
   const header = values.week
-    ? ['developer', 'hours/day', 'turbo/week', 'always-on/week', 'saved/week']
-    : ['developer', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day'];
+    ? ['developer', 'hours/day', 'turbo/week', 'always-on/week', 'saved/week', 'mode', 'hibernate/week']
+    : ['developer', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day', 'mode', 'hibernate/day'];
   const rows = lines.map((line) =>
     values.week
-      ? [line.developer, line.clusterHours.toFixed(1), money(line.weekTurbo), money(line.weekAlwaysOn), money(line.weekSavings)]
-      : [line.developer, line.clusterHours.toFixed(1), money(line.turbo), money(line.alwaysOn), money(line.savings)],
+      ? [
+          ...[line.developer, line.clusterHours.toFixed(1), money(line.weekTurbo), money(line.weekAlwaysOn), money(line.weekSavings)],
+          ...[line.mode, money(line.weekHibernate)],
+        ]
+      : [
+          ...[line.developer, line.clusterHours.toFixed(1), money(line.turbo), money(line.alwaysOn), money(line.savings)],
+          ...[line.mode, money(line.hibernate)],
+        ],
   );
-  io.stdout(`${formatTable(header, rows, { alignRight: [1, 2, 3, 4] })}\n\n`);
+  io.stdout(`${formatTable(header, rows, { alignRight: [1, 2, 3, 4, 6] })}\n\n`);
+  io.stdout('turbo: destroyed every evening; hibernate: nodes off at night, the control plane paid all night and weekend\n');
   io.stdout(
     `${config.region}, ${config.cluster.nodes.desired} × ${config.cluster.instanceType}; prices in ${PRICE_TABLE.currency} checked ${PRICE_TABLE.checked} (core/prices.json names the source)\n`,
   );

@@ -6,7 +6,8 @@
  */
 import { DateTime } from 'luxon';
 import prices from './prices.json';
-import { scheduleOf, type TurboConfig } from './config';
+import { scheduleOf, type Mode, type TurboConfig } from './config';
+import { wakeLeadMinutes } from './hibernate';
 import { supportPhase } from './eksVersions';
 import { UnknownPriceError } from './errors';
 
@@ -34,7 +35,10 @@ export const PRICE_TABLE = prices as {
  * The hourly price of one running cluster (control plane, nodes and their volumes) on `day` (YYYY-MM-DD), and the
  * team's NAT gateway. The control plane costs the extended-support price once the version left standard support.
  */
-export function hourlyRates(config: TurboConfig, day: string): { clusterPerHour: number; natPerHour: number; extendedSupport: boolean } {
+export function hourlyRates(
+  config: TurboConfig,
+  day: string,
+): { clusterPerHour: number; controlPlanePerHour: number; natPerHour: number; extendedSupport: boolean } {
   const region = PRICE_TABLE.regions[config.region];
   if (!region)
     throw new UnknownPriceError(
@@ -50,7 +54,12 @@ export function hourlyRates(config: TurboConfig, day: string): { clusterPerHour:
   const volumePerHour = (NODE_VOLUME_GB * region.ebsGp3PerGbMonth) / PRICE_TABLE.hoursPerMonth;
   const extendedSupport = supportPhase(config.cluster.kubernetesVersion, day) === 'extended';
   const controlPlane = extendedSupport ? region.eksControlPlaneExtendedSupportPerHour : region.eksControlPlanePerHour;
-  return { clusterPerHour: controlPlane + nodes * (instance + volumePerHour), natPerHour: region.natGatewayPerHour, extendedSupport };
+  return {
+    clusterPerHour: controlPlane + nodes * (instance + volumePerHour),
+    controlPlanePerHour: controlPlane,
+    natPerHour: region.natGatewayPerHour,
+    extendedSupport,
+  };
 }
 
 const cents = (dollars: number) => Math.round(dollars * 100) / 100;
@@ -67,6 +76,10 @@ export interface DailyCost {
   weekTurbo: number;
   weekAlwaysOn: number;
   weekSavings: number;
+  /** The developer's mode, and the same day and week in hibernate mode: nodes for the day, the control plane all the time. */
+  mode: Mode;
+  hibernate: number;
+  weekHibernate: number;
 }
 
 /** Minutes between two local HH:MM times of the same day. */
@@ -74,7 +87,8 @@ const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.
 
 /** The costs of a working day priced as on `day` (YYYY-MM-DD): the day decides the control plane's price. */
 export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
-  const { clusterPerHour, natPerHour } = hourlyRates(config, day);
+  const { clusterPerHour, controlPlanePerHour, natPerHour } = hourlyRates(config, day);
+  const nodesPerHour = clusterPerHour - controlPlanePerHour;
   const natShare = (natPerHour * 24) / config.developers.length;
   return config.developers.map((dev) => {
     const schedule = scheduleOf(config, dev);
@@ -84,6 +98,10 @@ export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
     const workingDays = schedule.workingDays.length;
     const weekTurbo = workingDays * clusterHours * clusterPerHour + 7 * natShare;
     const weekAlwaysOn = 7 * alwaysOn;
+    // Hibernated, the nodes run from the wake's short lead to teardown; the control plane runs all night and all weekend.
+    const nodeHours = Math.max(0, minutesOf(schedule.teardownAt) - Math.max(0, minutesOf(schedule.readyBy) - wakeLeadMinutes(config))) / 60;
+    const hibernate = nodeHours * nodesPerHour + 24 * controlPlanePerHour + natShare;
+    const weekHibernate = workingDays * nodeHours * nodesPerHour + 7 * (24 * controlPlanePerHour + natShare);
     return {
       developer: dev.name,
       clusterHours: Math.round(clusterHours * 100) / 100,
@@ -93,6 +111,9 @@ export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
       weekTurbo: cents(weekTurbo),
       weekAlwaysOn: cents(weekAlwaysOn),
       weekSavings: cents(weekAlwaysOn - weekTurbo),
+      mode: schedule.mode,
+      hibernate: cents(hibernate),
+      weekHibernate: cents(weekHibernate),
     };
   });
 }

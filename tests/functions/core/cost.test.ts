@@ -43,6 +43,9 @@ describe('dailyCosts', () => {
       weekTurbo: 12.23, // 5 × 2.0419 + 7 × 0.288
       weekAlwaysOn: 34.95,
       weekSavings: 22.72,
+      mode: 'destroy',
+      hibernate: 3.65, // 10.0667 h × 0.096022 (nodes) + 24 h × 0.10 (control plane) + 0.288
+      weekHibernate: 23.65,
     });
     expect(hourlyRates(config, DAY).clusterPerHour).toBeCloseTo(0.196022, 6);
   });

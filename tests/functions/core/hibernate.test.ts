@@ -5,6 +5,7 @@ import { configSchema, describeProblem, validateConfig, type TurboConfig } from 
 import { hibernatedScaling, leadMinutesFor, pathFor, wakeLeadMinutes } from '../../../functions/core/hibernate';
 import { jobParams } from '../../../functions/core/jobs';
 import { plan } from '../../../functions/core/plan';
+import { dailyCosts, hourlyRates } from '../../../functions/core/cost';
 import type { ClusterInfo, EnvironmentRecord } from '../../../functions/core/types';
 
 const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
@@ -130,5 +131,25 @@ describe('plan in hibernate mode', () => {
     });
     const wake = alice(plan(new Date('2026-11-25T07:45:00Z'), team, [hibernated], [cluster]));
     expect(wake.action).toMatchObject({ action: 'up', path: 'wake', runId: 'alice-up-20261125' });
+  });
+});
+
+describe('cost: destroy and hibernate side by side', () => {
+  it('prices hibernate as nodes from the wake lead to teardown plus the control plane all day and all week', () => {
+    const team = config();
+    const { clusterPerHour, controlPlanePerHour, natPerHour } = hourlyRates(team, '2026-11-24');
+    const [alice] = dailyCosts(team, '2026-11-24');
+    // alice: 09:00 - 4 min wake lead to 19:00.
+    const nodeHours = (19 * 60 - (9 * 60 - 4)) / 60;
+    const natShare = (natPerHour * 24) / team.developers.length;
+    const cents = (value: number) => Math.round(value * 100) / 100;
+    expect(alice!.mode).toBe('destroy');
+    expect(alice!.hibernate).toBe(cents(nodeHours * (clusterPerHour - controlPlanePerHour) + 24 * controlPlanePerHour + natShare));
+    expect(alice!.weekHibernate).toBe(
+      cents(5 * nodeHours * (clusterPerHour - controlPlanePerHour) + 7 * (24 * controlPlanePerHour + natShare)),
+    );
+    // Hibernate pays the control plane all night: dearer than destroying, cheaper than always on.
+    expect(alice!.turbo).toBeLessThan(alice!.hibernate);
+    expect(alice!.hibernate).toBeLessThan(alice!.alwaysOn);
   });
 });
