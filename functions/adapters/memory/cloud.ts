@@ -502,6 +502,8 @@ export class MemoryCloud {
         const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
         const now = Date.now();
         if (job.kind === 'apply') this.provisionCluster(clusterName, job.developer, now, false);
+        // The real job's UpdateNodegroupConfig, as the simulated node group sees it.
+        if (job.kind === 'hibernate' || job.kind === 'wake') this.nodegroups.scale(clusterName, scalingOf(job.params), now);
         if (job.kind === 'destroy') {
           const cluster = this.clusterMap.get(clusterName);
           if (cluster)
