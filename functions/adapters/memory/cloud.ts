@@ -501,7 +501,10 @@ export class MemoryCloud {
         const handle = await inner.start(job);
         const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
         const now = Date.now();
-        if (job.kind === 'apply') this.provisionCluster(clusterName, job.developer, now, false);
+        if (job.kind === 'apply') {
+          this.provisionCluster(clusterName, job.developer, now, false);
+          this.nodegroups.create(clusterName, scalingOf(job.params), this.clusterMap.get(clusterName)!.activeAt + 60_000);
+        }
         // The real job's UpdateNodegroupConfig, as the simulated node group sees it.
         if (job.kind === 'hibernate' || job.kind === 'wake') this.nodegroups.scale(clusterName, scalingOf(job.params), now);
         if (job.kind === 'destroy') {
