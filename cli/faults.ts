@@ -94,7 +94,7 @@ function runsOf(executions: Iterable<LocalExecution>, developer: string, date: s
 
 /** Jobs started per kind for the developer, and which kinds have succeeded at least once. */
 async function jobLedger(cloud: MemoryCloud, developer: string): Promise<{ started: Record<JobKind, number>; succeeded: Set<JobKind> }> {
-  const started = { apply: 0, deploy: 0, destroy: 0 };
+  const started = { apply: 0, deploy: 0, destroy: 0, hibernate: 0, wake: 0 };
   const succeeded = new Set<JobKind>();
   // An apply whose cluster then failed did not do its job: applying again is the fix, not a duplicate.
   const clusterFailed = clusterHasFailed(await asOperator(() => cloud.clusters.describe(clusterNameOf(developer))));

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# One developer's cluster: scripts/terraform.sh apply|destroy <developer>
+# One developer's cluster: scripts/terraform.sh apply|destroy|hibernate|wake <developer>
 #
 # apply   converges infra-tf/cluster (a second run changes nothing).
+# hibernate scales every managed node group of the cluster to NODE_MIN_SIZE/NODE_DESIRED_SIZE (0) and
+#         NODE_MAX_SIZE (EKS refuses 0), waits for the update, then fails unless EKS reports desired 0 and no
+#         instance of the cluster is left within NODE_SCALE_TIMEOUT. The control plane, the state and the
+#         app's EBS volume stay. No Terraform runs: the node group module ignores desired_size changes.
+# wake    scales them back to the configured sizes and waits until that many nodes are Ready.
+#         A group already at the sizes is not updated, so a replayed job changes nothing.
 # destroy first deletes the cluster's LoadBalancer Services and Ingresses and waits (bounded) until they
 #         are gone, so that no load balancer or ENI keeps the shared VPC's subnets busy; then it deletes the
 #         app's namespace and waits (bounded) until the EBS CSI driver has deleted its PersistentVolumes, so
@@ -12,7 +18,9 @@
 # Environment: AWS_REGION, TF_STATE_BUCKET, and for apply KUBERNETES_VERSION, NODE_INSTANCE_TYPES (comma-separated,
 # one size), NODE_CAPACITY_TYPE (ON_DEMAND or SPOT), NODE_ARCH (amd64 or arm64), NODE_SPOT_WAIT_MINUTES,
 # NODE_MIN_SIZE, NODE_DESIRED_SIZE, NODE_MAX_SIZE, DEVELOPER_PRINCIPAL_ARN, EXPIRES_AT, TURBO_LAMBDA_ROLE_ARN.
+# hibernate and wake read NODE_MIN_SIZE, NODE_DESIRED_SIZE and NODE_MAX_SIZE only.
 # Optional: CLUSTER_NAME, DEVELOPER (checked against the argument), TF_LOCK_TIMEOUT (default 15m),
+# NODE_SCALE_TIMEOUT (seconds, default 600),
 # LB_DELETE_TIMEOUT, NAMESPACE_DELETE_TIMEOUT and PV_DELETE_TIMEOUT (seconds), POLL_SECONDS, APP_NAMESPACE,
 # TF_DIR.
 set -euo pipefail
@@ -165,19 +173,124 @@ release_cloud_resources() {
   fi
 }
 
+# Sets NODEGROUPS to the cluster's managed node groups, one a line.
+list_node_groups() {
+  local names
+  names="$(aws eks list-nodegroups --cluster-name "$CLUSTER" --region "$AWS_REGION" --query 'nodegroups[]' --output text)" ||
+    fail "could not list the node groups of $CLUSTER"
+  NODEGROUPS="$(tr -s '\t ' '\n\n' <<<"$names" | sed '/^$/d')"
+  [[ -n "$NODEGROUPS" ]] || fail "cluster $CLUSTER has no managed node group"
+}
+
+# "min desired max" of one node group, as EKS reports them.
+node_group_sizes() {
+  aws eks describe-nodegroup --cluster-name "$CLUSTER" --nodegroup-name "$1" --region "$AWS_REGION" \
+    --query '[nodegroup.scalingConfig.minSize, nodegroup.scalingConfig.desiredSize, nodegroup.scalingConfig.maxSize]' \
+    --output text | tr -s '\t ' '  ' || fail "could not describe node group $1 of $CLUSTER"
+}
+
+scale_node_group() {
+  local name="$1" wanted="$NODE_MIN_SIZE $NODE_DESIRED_SIZE $NODE_MAX_SIZE" current output status=0
+  current="$(node_group_sizes "$name")"
+  if [[ "$current" == "$wanted" ]]; then
+    log "node group $name is already at min/desired/max $wanted"
+  else
+    log "node group $name: min/desired/max $current -> $wanted"
+    output="$(aws eks update-nodegroup-config --cluster-name "$CLUSTER" --nodegroup-name "$name" --region "$AWS_REGION" \
+      --scaling-config "minSize=$NODE_MIN_SIZE,maxSize=$NODE_MAX_SIZE,desiredSize=$NODE_DESIRED_SIZE" 2>&1)" || status=$?
+    ((status == 0)) || fail "could not scale node group $name of $CLUSTER to $wanted: ${output##*$'\n'}"
+  fi
+  aws eks wait nodegroup-active --cluster-name "$CLUSTER" --nodegroup-name "$name" --region "$AWS_REGION" >&2 ||
+    fail "node group $name of $CLUSTER did not become ACTIVE after its scaling update"
+}
+
+# Sets NODE_INSTANCES to the IDs of the cluster's node instances that are not terminated yet.
+find_node_instances() {
+  NODE_INSTANCES="$(aws ec2 describe-instances --region "$AWS_REGION" \
+    --filters "Name=tag:eks:cluster-name,Values=$CLUSTER" "Name=instance-state-name,Values=pending,running,shutting-down,stopping,stopped" \
+    --query 'Reservations[].Instances[].InstanceId' --output text)" || fail "could not list the instances of $CLUSTER"
+  NODE_INSTANCES="$(tr -s '\t\n' '  ' <<<"$NODE_INSTANCES" | sed 's/^ *//; s/ *$//')"
+}
+
+no_node_instances_left() {
+  find_node_instances
+  [[ -z "$NODE_INSTANCES" ]] && return 0
+  log "instances still running: $NODE_INSTANCES"
+  return 1
+}
+
+ready_node_count() {
+  kubectl get nodes --output json |
+    jq '[.items[] | select(any(.status.conditions[]; .type == "Ready" and .status == "True"))] | length'
+}
+
+enough_nodes_ready() {
+  local ready
+  ready="$(ready_node_count)" || fail "could not list the nodes of $CLUSTER"
+  ((ready >= NODE_DESIRED_SIZE)) && return 0
+  log "$ready of $NODE_DESIRED_SIZE nodes Ready"
+  return 1
+}
+
+# hibernate|wake: the node groups' sizes, and the proof that they took effect.
+scale_cluster() {
+  local action="$1" name sizes variable
+  for variable in NODE_MIN_SIZE NODE_DESIRED_SIZE NODE_MAX_SIZE; do
+    [[ "${!variable}" =~ ^[0-9]+$ ]] || fail "$variable must be a whole number (got '${!variable}')"
+  done
+  ((NODE_MAX_SIZE >= 1)) || fail "NODE_MAX_SIZE must be at least 1: EKS refuses a node group with maxSize 0 (got '$NODE_MAX_SIZE')"
+  ((NODE_MIN_SIZE <= NODE_DESIRED_SIZE && NODE_DESIRED_SIZE <= NODE_MAX_SIZE)) ||
+    fail "node sizes must satisfy min <= desired <= max (got $NODE_MIN_SIZE/$NODE_DESIRED_SIZE/$NODE_MAX_SIZE)"
+  read_cluster_status
+  [[ "$CLUSTER_STATUS" == ACTIVE ]] || fail "cannot $action cluster $CLUSTER: it is $CLUSTER_STATUS, not ACTIVE"
+  list_node_groups
+  while read -r name; do
+    step "scaling node group $name of $CLUSTER"
+    scale_node_group "$name"
+  done <<<"$NODEGROUPS"
+  if [[ "$action" == hibernate ]]; then
+    while read -r name; do
+      sizes="$(node_group_sizes "$name")"
+      [[ "$sizes" == "0 0 $NODE_MAX_SIZE" ]] || fail "node group $name of $CLUSTER reports min/desired/max $sizes after scaling to 0"
+    done <<<"$NODEGROUPS"
+    step "waiting up to ${NODE_SCALE_TIMEOUT}s until no instance of $CLUSTER is left"
+    poll_until "$NODE_SCALE_TIMEOUT" no_node_instances_left ||
+      fail "node groups of $CLUSTER are at 0 but instances are still running after ${NODE_SCALE_TIMEOUT}s (and costing): $NODE_INSTANCES"
+  else
+    step "connecting to cluster $CLUSTER"
+    aws eks update-kubeconfig --name "$CLUSTER" --region "$AWS_REGION" >&2
+    step "waiting up to ${NODE_SCALE_TIMEOUT}s for $NODE_DESIRED_SIZE nodes to be Ready"
+    wait_until "$NODE_DESIRED_SIZE Ready nodes in $CLUSTER" "$NODE_SCALE_TIMEOUT" enough_nodes_ready
+  fi
+}
+
 main() {
   if (($# != 2)); then
-    fail "usage: terraform.sh apply|destroy <developer>"
+    fail "usage: terraform.sh apply|destroy|hibernate|wake <developer>"
   fi
   local action="$1"
   DEVELOPER_ARG="$2"
   case "$action" in
-    apply | destroy) ;;
-    *) fail "action must be apply or destroy (got '$action')" ;;
+    apply | destroy | hibernate | wake) ;;
+    *) fail "action must be apply, destroy, hibernate or wake (got '$action')" ;;
   esac
   validate_developer "$DEVELOPER_ARG"
   set_cluster_name "$DEVELOPER_ARG"
   STATE_KEY="clusters/$DEVELOPER_ARG.tfstate"
+
+  if [[ "$action" == hibernate || "$action" == wake ]]; then
+    require_env AWS_REGION NODE_MIN_SIZE NODE_DESIRED_SIZE NODE_MAX_SIZE
+    require_tools aws kubectl jq
+    NODE_SCALE_TIMEOUT="${NODE_SCALE_TIMEOUT:-600}"
+    require_seconds NODE_SCALE_TIMEOUT
+    make_workdir
+    export KUBECONFIG="$WORKDIR/kubeconfig"
+    log "$action $CLUSTER (run ${TURBO_RUN_ID:-unknown})"
+    scale_cluster "$action"
+    step "done"
+    log "$action of $CLUSTER succeeded"
+    return
+  fi
 
   require_env AWS_REGION TF_STATE_BUCKET
   require_tools terraform aws kubectl jq

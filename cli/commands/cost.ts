@@ -32,14 +32,21 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     return 1;
   }
   const header = values.week
-    ? ['developer', 'nodes', 'hours/day', 'turbo/week', 'always-on/week', 'saved/week']
-    : ['developer', 'nodes', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day'];
+    ? ['developer', 'nodes', 'hours/day', 'turbo/week', 'always-on/week', 'saved/week', 'mode', 'hibernate/week']
+    : ['developer', 'nodes', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day', 'mode', 'hibernate/day'];
   const figures = (line: DailyCost) =>
-    values.week ? [line.weekTurbo, line.weekAlwaysOn, line.weekSavings] : [line.turbo, line.alwaysOn, line.savings];
-  const rows = lines.map((line) => [line.developer, line.nodes, line.clusterHours.toFixed(1), ...figures(line).map(money)]);
+    values.week
+      ? [line.weekTurbo, line.weekAlwaysOn, line.weekSavings, line.weekHibernate]
+      : [line.turbo, line.alwaysOn, line.savings, line.hibernate];
+  const row = (name: string, nodes: string, hours: string, [turbo, alwaysOn, saved, hibernate]: number[], mode: string) => [
+    ...[name, nodes, hours, money(turbo!), money(alwaysOn!), money(saved!)],
+    ...[mode, money(hibernate!)],
+  ];
+  const rows = lines.map((line) => row(line.developer, line.nodes, line.clusterHours.toFixed(1), figures(line), line.mode));
   const total = (column: number) => lines.reduce((sum, line) => sum + figures(line)[column]!, 0);
-  rows.push(['team', '', '', ...[0, 1, 2].map((column) => money(total(column)))]);
-  io.stdout(`${formatTable(header, rows, { alignRight: [2, 3, 4, 5] })}\n\n`);
+  rows.push(row('team', '', '', [0, 1, 2, 3].map(total), ''));
+  io.stdout(`${formatTable(header, rows, { alignRight: [2, 3, 4, 5, 7] })}\n\n`);
+  io.stdout('turbo: destroyed every evening; hibernate: nodes off at night, the control plane and NLB paid all night and weekend\n');
   io.stdout(
     `${config.region}, ${config.cluster.nodes.desired} nodes per cluster (On-Demand ${config.cluster.instanceType} unless its nodes say otherwise); prices in ${PRICE_TABLE.currency} checked ${PRICE_TABLE.checked} (core/prices.json names the source)\n`,
   );

@@ -17,6 +17,7 @@ const SINCE: Record<EnvironmentRecord['status'], keyof EnvironmentRecord> = {
   destroying: 'startedAt',
   destroyed: 'destroyedAt',
   failed: 'updatedAt',
+  hibernated: 'hibernatedAt',
 };
 
 /** When a live cluster goes away: its expiry, or a later keep-alive. */

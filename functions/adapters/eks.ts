@@ -8,6 +8,7 @@ import {
   paginateListClusters,
   paginateListNodegroups,
   type Cluster,
+  type Nodegroup,
   type NodegroupStatus as EksNodegroupStatus,
 } from '@aws-sdk/client-eks';
 import { OWNER_TAG } from '../core/config';
@@ -53,11 +54,13 @@ export class EksClusters implements Clusters {
       if (isNotFound(error)) return absent(name);
       throw translateAwsError(error, `EKS ListNodegroups for ${name}`);
     }
-    const statuses = await Promise.all(nodegroupNames.map((nodegroupName) => this.nodegroupStatus(name, nodegroupName)));
+    const nodegroups = await Promise.all(nodegroupNames.map((nodegroupName) => this.nodegroup(name, nodegroupName)));
+    // A node group deleted between the list and its describe no longer counts.
+    const found = nodegroups.filter((nodegroup) => nodegroup !== 'GONE');
     return {
       ...infoOf(cluster, name),
-      // A node group deleted between the list and its describe no longer counts.
-      nodegroupStatus: aggregateNodegroupStatus(statuses.filter((status) => status !== 'GONE')),
+      nodegroupStatus: aggregateNodegroupStatus(found.map((nodegroup) => nodegroup?.status)),
+      nodegroupDesired: found.reduce((sum, nodegroup) => sum + (nodegroup?.scalingConfig?.desiredSize ?? Number.NaN), 0),
     };
   }
 
@@ -89,10 +92,10 @@ export class EksClusters implements Clusters {
     }
   }
 
-  private async nodegroupStatus(clusterName: string, nodegroupName: string): Promise<EksNodegroupStatus | 'GONE' | undefined> {
+  private async nodegroup(clusterName: string, nodegroupName: string): Promise<Nodegroup | 'GONE' | undefined> {
     try {
       const { nodegroup } = await this.client.send(new DescribeNodegroupCommand({ clusterName, nodegroupName }));
-      return nodegroup?.status;
+      return nodegroup;
     } catch (error) {
       if (isNotFound(error)) return 'GONE';
       throw translateAwsError(error, `EKS DescribeNodegroup ${clusterName}/${nodegroupName}`);

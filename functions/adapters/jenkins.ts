@@ -14,7 +14,7 @@
  * for people, so the API token is never sent to another host.
  */
 import { DNS_LABEL, MAX_DEVELOPER_NAME } from '../core/config';
-import type { JobHandle, JobKind, JobRequest, JobStatus } from '../core/types';
+import { jobKindSchema, type JobHandle, type JobKind, type JobRequest, type JobStatus } from '../core/types';
 import type { JobRunner } from '../core/ports';
 import { AuthenticationError, ConfigurationError, TransientError } from '../core/errors';
 import { JOB_PARAM_NAME, jobParamProblem } from '../core/jobs';
@@ -350,8 +350,8 @@ export class JenkinsJobRunner implements JobRunner {
 }
 
 function validateRequest(job: JobRequest): void {
-  if (!['apply', 'destroy', 'deploy'].includes(job.kind))
-    throw new ConfigurationError(`job kind must be apply, destroy or deploy (got ${JSON.stringify(job.kind)})`);
+  if (!jobKindSchema.options.includes(job.kind))
+    throw new ConfigurationError(`job kind must be one of ${jobKindSchema.options.join(', ')} (got ${JSON.stringify(job.kind)})`);
   if (!DNS_LABEL.test(job.developer) || job.developer.length > MAX_DEVELOPER_NAME) {
     throw new ConfigurationError(
       `job developer must be a DNS-1123 label of at most ${MAX_DEVELOPER_NAME} characters (got ${JSON.stringify(job.developer)})`,

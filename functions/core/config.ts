@@ -76,10 +76,18 @@ export const INSTANCE_SPECS: Record<string, { arch: NodeArch; vcpus: number; mem
   { arch: NodeArch; vcpus: number; memoryGiB: number }
 >;
 const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'must be an EC2 instance type such as t3.medium' });
+/**
+ * What the evening does to a developer's cluster: `destroy` removes it (cheapest, about 15 minutes to get back);
+ * `hibernate` scales its node group to zero and keeps the control plane and the app's data (a few minutes back).
+ */
+export const MODES = ['destroy', 'hibernate'] as const;
+export type Mode = (typeof MODES)[number];
+const mode = z.enum(MODES, { message: `must be one of ${MODES.join(', ')}` });
 
 const developer = z
   .object({
     name: developerName,
+    mode: mode.optional(),
     slackUserId,
     iamPrincipalArn,
     timezone: schedule.timezone.optional(),
@@ -193,6 +201,10 @@ export const configSchema = z
     leadMinutes: z.number().int().min(5).max(180).default(25),
     /** The latest local time a keep-alive may reach. */
     maxKeepUntil: clockTime.default('23:00'),
+    /** The team's mode; a developer's own `mode` wins. */
+    mode: mode.default('destroy'),
+    /** A hibernated cluster not woken for this many days (a holiday) is destroyed: its control plane costs all day. */
+    hibernateIdleDays: z.number().int().min(1).max(30).default(3),
     /** The pre-teardown warning (with "keep" and "destroy now" buttons) goes out this long before teardown. */
     warnMinutesBeforeTeardown: z.number().int().min(5).max(240).default(30),
     runner: z
@@ -217,10 +229,14 @@ export const configSchema = z
         applyMinutes: z.number().min(1).max(120).default(12),
         deployMinutes: z.number().min(0.5).max(60).default(1),
         destroyMinutes: z.number().min(1).max(120).default(10),
+        /** Hibernate: the node group scaled to zero and its instances terminated. */
+        hibernateMinutes: z.number().min(0.5).max(60).default(3),
+        /** Wake: the node group scaled up and its nodes Ready (the deploy job follows). */
+        wakeMinutes: z.number().min(0.5).max(60).default(3),
         timeoutMinutes: z.number().int().min(5).max(480).default(60),
       })
       .strict()
-      .default({ applyMinutes: 12, deployMinutes: 1, destroyMinutes: 10, timeoutMinutes: 60 }),
+      .prefault({}),
     slack: z
       .object({
         tokenParameter: secretName,
@@ -416,6 +432,7 @@ export interface DeveloperSchedule {
   readyBy: string;
   teardownAt: string;
   holidays: string[];
+  mode: Mode;
 }
 
 export function scheduleOf(config: TurboConfig, dev: DeveloperConfig): DeveloperSchedule {
@@ -428,6 +445,7 @@ export function scheduleOf(config: TurboConfig, dev: DeveloperConfig): Developer
     readyBy: dev.readyBy ?? config.readyBy,
     teardownAt: dev.teardownAt ?? config.teardownAt,
     holidays: dev.holidays ?? config.holidays,
+    mode: dev.mode ?? config.mode,
   };
 }
 

@@ -6,7 +6,17 @@
  */
 import { DateTime } from 'luxon';
 import prices from './prices.json';
-import { type CapacityType, type DeveloperConfig, memberOf, type NodeArch, nodesOf, scheduleOf, type TurboConfig } from './config';
+import {
+  type CapacityType,
+  type DeveloperConfig,
+  memberOf,
+  type Mode,
+  type NodeArch,
+  nodesOf,
+  scheduleOf,
+  type TurboConfig,
+} from './config';
+import { wakeLeadMinutes } from './hibernate';
 import { supportPhase } from './eksVersions';
 import { UnknownPriceError } from './errors';
 
@@ -97,6 +107,10 @@ export interface DailyCost {
   weekTurbo: number;
   weekAlwaysOn: number;
   weekSavings: number;
+  /** The developer's mode, and the same day and week in hibernate mode: nodes for the day, the control plane all the time. */
+  mode: Mode;
+  hibernate: number;
+  weekHibernate: number;
 }
 
 /** Minutes between two local HH:MM times of the same day. */
@@ -157,7 +171,7 @@ export function nodeOptions(config: TurboConfig, day: string, dev: DeveloperConf
 /** The costs of a working day priced as on `day` (YYYY-MM-DD): the day decides the control plane's price. */
 export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
   return config.developers.map((dev) => {
-    const { clusterPerHour, natPerHour } = hourlyRates(config, day, dev);
+    const { clusterPerHour, nodePerHour, natPerHour } = hourlyRates(config, day, dev);
     const natShare = (natPerHour * 24) / config.developers.length;
     const schedule = scheduleOf(config, dev);
     const clusterHours = scheduledHours(config, dev);
@@ -167,6 +181,11 @@ export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
     const weekTurbo = workingDays * clusterHours * clusterPerHour + 7 * natShare;
     const weekAlwaysOn = 7 * alwaysOn;
     const nodes = nodesOf(config, dev);
+    // Hibernated, the nodes run from the wake's short lead to teardown; the control plane and the NLB all night and weekend.
+    const nodeHours = Math.max(0, minutesOf(schedule.teardownAt) - Math.max(0, minutesOf(schedule.readyBy) - wakeLeadMinutes(config))) / 60;
+    const alwaysRunningPerHour = clusterPerHour - nodePerHour;
+    const hibernate = nodeHours * nodePerHour + 24 * alwaysRunningPerHour + natShare;
+    const weekHibernate = workingDays * nodeHours * nodePerHour + 7 * (24 * alwaysRunningPerHour + natShare);
     return {
       developer: dev.name,
       nodes: `${nodes.capacity} ${nodes.arch}`,
@@ -177,6 +196,9 @@ export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
       weekTurbo: cents(weekTurbo),
       weekAlwaysOn: cents(weekAlwaysOn),
       weekSavings: cents(weekAlwaysOn - weekTurbo),
+      mode: schedule.mode,
+      hibernate: cents(hibernate),
+      weekHibernate: cents(weekHibernate),
     };
   });
 }

@@ -27,7 +27,7 @@ export function describeFailure(caught: CaughtError, maxLength = MAX_REASON): st
 
 /** The furthest step a run reached, from the jobs it started: what a failure message names. */
 export function lastStartedStep(action: 'up' | 'down', startedJobs: string[]): string {
-  const steps = action === 'up' ? ['deploy', 'apply'] : ['destroy'];
+  const steps = action === 'up' ? ['deploy', 'wake', 'apply'] : ['hibernate', 'destroy'];
   return steps.find((step) => startedJobs.includes(step)) ?? 'claim';
 }
 

@@ -3,21 +3,23 @@
  * planActions writes it as items for a Distributed Map to read (one item per environment start or warning), and the
  * starts' results come back as tallies of one shape at every level (a start, a batch, the whole run), summed here.
  */
+import type { RunPath } from './hibernate';
 import type { Plan } from './plan';
 
 /** One item of the Map: an environment execution to start, or a pre-teardown warning to send. */
 export type PlanItem =
-  | { developer: string; action: 'up' | 'down'; runId: string; clusterName: string; expiresAt: string | null }
+  | { developer: string; action: 'up' | 'down'; runId: string; clusterName: string; expiresAt: string | null; path: RunPath | null }
   | { developer: string; action: 'warn'; runId: string; clusterName: string; teardownAt: string; keepOffer: string | null };
 
 export function planItems(result: Plan): PlanItem[] {
   return [
-    ...result.actions.map(({ developer, action, runId, clusterName, expiresAt }) => ({
+    ...result.actions.map(({ developer, action, runId, clusterName, expiresAt, path }) => ({
       developer,
       action,
       runId,
       clusterName,
       expiresAt: expiresAt ?? null,
+      path: path ?? null,
     })),
     ...result.warnings.map(({ developer, runId, clusterName, teardownAt, keepOffer }) => ({
       developer,

@@ -3,6 +3,7 @@
  */
 import type { ClusterInfo, JobHandle, JobKind, JobStatus } from './types';
 import { type CapacityType, clusterNameOf, memberOf, nodesOf, type TurboConfig } from './config';
+import { hibernatedScaling } from './hibernate';
 
 export interface JobContext {
   developer: string;
@@ -34,19 +35,25 @@ export function jobParams(config: TurboConfig, kind: JobKind, context: JobContex
     CLUSTER_NAME: clusterNameOf(context.developer),
     AWS_REGION: config.region,
   };
+  // Wake restores the configured sizes; hibernate scales to zero (hibernatedScaling) and keeps max, which EKS needs.
+  const nodes = kind === 'hibernate' ? hibernatedScaling(config.cluster.nodes) : config.cluster.nodes;
+  if (kind === 'apply' || kind === 'hibernate' || kind === 'wake') {
+    Object.assign(params, {
+      NODE_MIN_SIZE: String(nodes.min),
+      NODE_DESIRED_SIZE: String(nodes.desired),
+      NODE_MAX_SIZE: String(nodes.max),
+    });
+  }
   if (kind === 'apply') {
-    const nodes = nodesOf(config, memberOf(config, context.developer));
-    const capacity = context.capacity ?? nodes.capacity;
+    const choice = nodesOf(config, memberOf(config, context.developer));
+    const capacity = context.capacity ?? choice.capacity;
     Object.assign(params, {
       KUBERNETES_VERSION: config.cluster.kubernetesVersion,
       // On-Demand takes the first type only, the one cost.ts prices; Spot draws on every pool of the same size.
-      NODE_INSTANCE_TYPES: (capacity === 'spot' ? nodes.instanceTypes : nodes.instanceTypes.slice(0, 1)).join(','),
+      NODE_INSTANCE_TYPES: (capacity === 'spot' ? choice.instanceTypes : choice.instanceTypes.slice(0, 1)).join(','),
       NODE_CAPACITY_TYPE: EKS_CAPACITY_TYPE[capacity],
-      NODE_ARCH: nodes.arch,
+      NODE_ARCH: choice.arch,
       NODE_SPOT_WAIT_MINUTES: String(config.cluster.nodes.spotWaitMinutes),
-      NODE_MIN_SIZE: String(config.cluster.nodes.min),
-      NODE_DESIRED_SIZE: String(config.cluster.nodes.desired),
-      NODE_MAX_SIZE: String(config.cluster.nodes.max),
     });
     if (context.iamPrincipalArn) params.DEVELOPER_PRINCIPAL_ARN = context.iamPrincipalArn;
     if (context.expiresAt) params.EXPIRES_AT = context.expiresAt;
@@ -101,7 +108,14 @@ export function placeholderImageProblem(params: Record<string, string>): string 
 }
 
 export function expectedJobSeconds(config: TurboConfig, kind: JobKind): number {
-  const minutes = { apply: config.jobs.applyMinutes, deploy: config.jobs.deployMinutes, destroy: config.jobs.destroyMinutes }[kind];
+  const { jobs } = config;
+  const minutes = {
+    apply: jobs.applyMinutes,
+    deploy: jobs.deployMinutes,
+    destroy: jobs.destroyMinutes,
+    hibernate: jobs.hibernateMinutes,
+    wake: jobs.wakeMinutes,
+  }[kind];
   return Math.round(minutes * 60);
 }
 

@@ -280,6 +280,14 @@ export function destroyedMessage(input: DestroyedMessageInput): Message {
   return { kind: 'destroyed', text, blocks: [section(`:wave: ${text}`)] };
 }
 
+/** The evening's DM in hibernate mode: the cluster sleeps, nothing of the developer's is lost. */
+export function hibernatedMessage(input: DestroyedMessageInput): Message {
+  const text =
+    `Your Turbo cluster ${code(input.clusterName)} is hibernating for the night: its nodes are off, its control plane and the ` +
+    `app's data are kept, and it wakes before your next working day. Good night, ${escapeMrkdwn(input.developer)}!`;
+  return { kind: 'hibernated', text, blocks: [section(`:zzz: ${text}`)] };
+}
+
 export interface WarningMessageInput {
   developer: string;
   clusterName: string;

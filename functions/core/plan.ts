@@ -6,6 +6,7 @@
  */
 import type { DateTime } from 'luxon';
 import type { ClusterInfo, EnvironmentRecord } from './types';
+import { leadMinutesFor, pathFor, type RunPath } from './hibernate';
 import { atLocalTime, describeLocal, instantIn, localDate, localDayStamp, localNow, startOfLocalDay, weekdayOf } from './clock';
 import {
   DNS_LABEL,
@@ -32,6 +33,8 @@ export interface PlannedAction {
   orphan?: boolean;
   /** For `up`: the ISO UTC instant of today's teardown, or of the keep-alive when it is later. */
   expiresAt?: string;
+  /** Hibernate or wake the node group instead of Terraform's destroy or apply (core/hibernate). */
+  path?: RunPath;
 }
 
 export interface Idle {
@@ -193,7 +196,7 @@ export function scheduledDesire(
 ): { action: Action; reason: string; expiresAt?: string } {
   const dev = memberOf(config, developer);
   if (!dev) throw new Error(`developer "${developer}" is not in the roster`);
-  return desireOf(now, scheduleOf(config, dev), config.leadMinutes, record);
+  return desireOf(now, scheduleOf(config, dev), leadMinutesFor(config, record), record);
 }
 
 /** The keep-alive the warning offers: 22:00, but never beyond maxKeepUntil, and only when it extends the day. */
@@ -206,7 +209,7 @@ function warningFor(
   record: EnvironmentRecord | undefined,
 ): PlannedWarning | undefined {
   if (record?.status !== 'ready') return undefined;
-  const desire = desireOf(now, schedule, config.leadMinutes, record);
+  const desire = desireOf(now, schedule, leadMinutesFor(config, record), record);
   if (desire.action !== 'up') return undefined;
   const local = localNow(now, schedule.timezone);
   const end = endOfDayWindow(now, schedule, record);
@@ -253,7 +256,7 @@ interface Subject {
   orphan: boolean;
 }
 
-const RUNNING_RECORD = new Set(['ready', 'failed']);
+const RUNNING_RECORD = new Set(['ready', 'failed', 'hibernated']);
 
 /**
  * An environment execution lives at most this long (the state machine's TimeoutSeconds): a record that a run
@@ -357,20 +360,23 @@ export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[
   const decisions = config.developers.map((dev) => {
     const schedule = scheduleOf(config, dev);
     const record = recordsByDeveloper.get(dev.name);
-    const desire = desireOf(now, schedule, config.leadMinutes, record);
+    const desire = desireOf(now, schedule, leadMinutesFor(config, record), record);
+    const way = pathFor(desire.action, schedule.mode, record, now, config.hibernateIdleDays);
+    if ('hold' in way) return { developer: dev.name, reason: `${desire.reason}; ${way.hold}` };
     const subject = {
       developer: dev.name,
       clusterName: clusterNameOf(dev.name),
       runId: runIdFor(dev.name, desire.action, now, schedule.timezone),
       orphan: false,
     };
-    return resolve(
+    const decision = resolve(
       now,
       subject,
-      desire,
+      way.reason ? { ...desire, reason: `${desire.reason}; ${way.reason}` } : desire,
       record,
       clusters.filter((cluster) => ownerOf(cluster) === dev.name),
     );
+    return way.path && 'action' in decision ? { ...decision, path: way.path } : decision;
   });
   const rosterNames = new Set(config.developers.map((dev) => dev.name));
   const all = [...decisions, ...orphanDecisions(now, rosterNames, recordsByDeveloper, clusters)];

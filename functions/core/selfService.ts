@@ -7,6 +7,7 @@
 import { localDate, localNow } from './clock';
 import { clusterNameOf, memberOf, scheduleOf, type TurboConfig } from './config';
 import { escapeMrkdwn, formatLocalTime } from './messages';
+import { isHibernated } from './hibernate';
 import { manualRunIdFor, scheduledDesire } from './plan';
 import type { AmendPatch, EnvironmentRecord, EnvironmentRunRequest, SelfServiceTask } from './types';
 
@@ -21,7 +22,7 @@ export interface SelfServiceDecision {
   start?: EnvironmentRunRequest;
 }
 
-const LIVE = new Set(['provisioning', 'ready', 'destroying', 'failed']);
+const LIVE = new Set(['provisioning', 'ready', 'destroying', 'failed', 'hibernated']);
 
 /** One line for `/turbo status`: status, since when, and until when. */
 export function statusLine(record: EnvironmentRecord | undefined, timezone: string): string {
@@ -88,7 +89,14 @@ export function decideSelfService(task: SelfServiceTask, record: EnvironmentReco
         outcome: 'done',
         message: `Starting ${who}'s cluster (run ${runId}); you get a message when it is ready.`,
         amend: { clusterName, ...(unskipped !== record ? { removeSkipDate: today } : {}), audit: audit('up') },
-        start: { developer: task.developer, action: 'up', runId, clusterName, expiresAt: desire.expiresAt ?? null },
+        start: {
+          developer: task.developer,
+          action: 'up',
+          runId,
+          clusterName,
+          expiresAt: desire.expiresAt ?? null,
+          path: isHibernated(record) ? 'wake' : null,
+        },
       };
     }
     case 'down': {
@@ -101,7 +109,8 @@ export function decideSelfService(task: SelfServiceTask, record: EnvironmentReco
         outcome: 'done',
         message: `Destroying ${who}'s cluster (run ${runId}).${rest}`,
         amend: { clusterName, ...(wanted ? { addSkipDate: today } : {}), audit: audit('down') },
-        start: { developer: task.developer, action: 'down', runId, clusterName: record.clusterName, expiresAt: null },
+        // "destroy now" destroys, in either mode: the developer asked for the cluster to go, not to sleep.
+        start: { developer: task.developer, action: 'down', runId, clusterName: record.clusterName, expiresAt: null, path: null },
       };
     }
   }

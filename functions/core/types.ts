@@ -16,7 +16,7 @@ export const runIdSchema = z
 /** An EKS cluster name, as EKS accepts it. */
 export const clusterNameSchema = z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { message: 'must be an EKS cluster name' });
 
-export const jobKindSchema = z.enum(['apply', 'destroy', 'deploy']);
+export const jobKindSchema = z.enum(['apply', 'destroy', 'deploy', 'hibernate', 'wake']);
 export type JobKind = z.infer<typeof jobKindSchema>;
 
 /** What a runner needs to find a job again. Plain JSON: it travels through the state machine. */
@@ -47,7 +47,7 @@ export type JobStatus =
   | { state: 'succeeded'; logUrl?: string; outputs: Record<string, string>; handle?: JobHandle }
   | { state: 'failed'; reason: string; logUrl?: string; handle?: JobHandle };
 
-export type EnvironmentStatus = 'absent' | 'provisioning' | 'ready' | 'destroying' | 'destroyed' | 'failed';
+export type EnvironmentStatus = 'absent' | 'provisioning' | 'ready' | 'destroying' | 'destroyed' | 'failed' | 'hibernated';
 
 export interface ImageRef {
   repository: string;
@@ -84,6 +84,8 @@ export interface EnvironmentRecord {
   startedAt?: string;
   readyAt?: string;
   destroyedAt?: string;
+  /** When the node group was last scaled to zero (core/hibernate); removed once the cluster is woken or destroyed. */
+  hibernatedAt?: string;
   expiresAt?: string;
   keepUntil?: string;
   skipDates?: string[];
@@ -151,6 +153,8 @@ export interface ClusterInfo {
   certificateAuthority?: string;
   /** The state of the cluster's managed node groups (ACTIVE only when all of them are). */
   nodegroupStatus?: 'ACTIVE' | 'CREATING' | 'DEGRADED' | 'CREATE_FAILED' | 'DELETING' | 'ABSENT' | 'UPDATING';
+  /** The node groups' desired sizes, added up (EKS DescribeNodegroup scalingConfig): 0 once hibernated. */
+  nodegroupDesired?: number;
   tags: Record<string, string>;
 }
 
@@ -161,6 +165,8 @@ export interface EnvironmentRunRequest {
   runId: string;
   clusterName: string;
   expiresAt: string | null;
+  /** core/hibernate RunPath: `hibernate` or `wake` move the node group; null, Terraform applies or destroys. */
+  path: 'hibernate' | 'wake' | null;
 }
 
 /** A Slack-ready message: plain text for notifications and Block Kit blocks for the body. */
@@ -175,6 +181,7 @@ export type MessageKind =
   | 'reconcile-failure'
   | 'image-sync-failure'
   | 'destroyed'
+  | 'hibernated'
   | 'teardown-warning'
   | 'reply'
   | 'rollout'

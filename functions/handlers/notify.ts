@@ -1,6 +1,6 @@
 /**
- * NotifyReady / NotifyDestroyed / NotifyFailure: the Slack messages of a run, each sent at most once per run (a
- * failure once per step and reason, so that a redrive failing the same way again tells nobody twice).
+ * NotifyReady / NotifyDestroyed / NotifyHibernated / NotifyFailure: the Slack messages of a run, each sent at most once per
+ * run (a failure once per step and reason, so that a redrive failing the same way again tells nobody twice).
  * The key is reserved in the record before sending and released if the send fails, so a retry or a replay
  * sends it exactly once.
  */
@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { clusterNameOf, memberOf, nodesOf, scheduleOf } from '../core/config';
 import { keepOfferBeyond } from '../core/plan';
 import { failureNoticeKey, lastStartedStep } from '../core/failure';
-import { destroyedMessage, failureDmMessage, failureMessage, readyMessage, saidHelloTo } from '../core/messages';
+import { destroyedMessage, failureDmMessage, failureMessage, hibernatedMessage, readyMessage, saidHelloTo } from '../core/messages';
 import type { Message } from '../core/types';
 import { sendOnce } from './lib/sendOnce';
 import { developerNameSchema, runIdSchema } from '../core/types';
@@ -17,7 +17,7 @@ import { store, notifier } from './lib/root';
 import { lambda, logger } from './lib/stack';
 
 const input = z.object({
-  kind: z.enum(['ready', 'destroyed', 'failed']),
+  kind: z.enum(['ready', 'destroyed', 'hibernated', 'failed']),
   developer: developerNameSchema,
   runId: runIdSchema,
   action: z.enum(['up', 'down']),
@@ -54,9 +54,11 @@ export async function notify(
     });
     return { developer: await toDeveloper(message) };
   }
-  if (event.kind === 'destroyed') {
-    if (!saidHelloTo(record)) return { developer: 'never-ready' satisfies Delivery };
-    return { developer: await toDeveloper(destroyedMessage({ developer: event.developer, clusterName: record?.clusterName ?? '' })) };
+  if (event.kind === 'destroyed' || event.kind === 'hibernated') {
+    // MarkHibernated has just written the record; a destroy says goodbye only to a cluster that was up (saidHelloTo).
+    if (event.kind === 'destroyed' && !saidHelloTo(record)) return { developer: 'never-ready' satisfies Delivery };
+    const message = event.kind === 'destroyed' ? destroyedMessage : hibernatedMessage;
+    return { developer: await toDeveloper(message({ developer: event.developer, clusterName: record?.clusterName ?? '' })) };
   }
 
   const failure = {

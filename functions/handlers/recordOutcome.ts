@@ -1,4 +1,4 @@
-/** MarkReady / MarkDestroyed / RecordFailure: the end of a run, written to the developer's record. */
+/** MarkReady / MarkDestroyed / MarkHibernated / RecordFailure: the end of a run, written to the developer's record. */
 import * as z from 'zod';
 import { describeFailure, type CaughtError } from '../core/failure';
 import type { EnvironmentRecord } from '../core/types';
@@ -22,6 +22,7 @@ const input = z.discriminatedUnion('outcome', [
     expiresAt: z.string().nullish(),
   }),
   z.object({ outcome: z.literal('destroyed'), developer: developerNameSchema, runId: runIdSchema }),
+  z.object({ outcome: z.literal('hibernated'), developer: developerNameSchema, runId: runIdSchema }),
   z.object({
     outcome: z.literal('failed'),
     developer: developerNameSchema,
@@ -82,6 +83,7 @@ export const handler = lambda('RecordOutcome', input, { store }, async (event, {
       appUrl: event.outputs.APP_URL,
       expiresAt: event.expiresAt ?? undefined,
       clusterSince: record?.clusterSince ?? record?.startedAt ?? now,
+      hibernatedAt: undefined,
     };
   } else if (event.outcome === 'destroyed') {
     const record = await store.get(event.developer);
@@ -91,8 +93,14 @@ export const handler = lambda('RecordOutcome', input, { store }, async (event, {
       endpoint: undefined,
       appUrl: undefined,
       clusterSince: undefined,
+      hibernatedAt: undefined,
       lifetimes: endLifetime(record, now),
     };
+  } else if (event.outcome === 'hibernated') {
+    // The control plane lives on (clusterSince stays): the cluster's lifetime ends when it is destroyed.
+    // A replay keeps the first instant, from which the idle days count.
+    const record = await store.get(event.developer);
+    patch = { status: 'hibernated', hibernatedAt: record?.status === 'hibernated' ? record.hibernatedAt : now };
   } else {
     const result = await recordFailure(store, event.developer, event.runId, event.error, now);
     if (result.status === 'failed') emit(METRIC.clustersFailed);

@@ -10,11 +10,15 @@ describe('turbo cost', () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText }));
     expect(await main(['cost', '--on', '2026-12-01'], captured.io)).toBe(0);
     const lines = captured.stdout().split('\n');
-    expect(lines[0]!.split(/ {2,}/)).toEqual(['developer', 'nodes', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day']);
-    expect(lines[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.4', '$2.59', '$5.60', '$3.00']);
-    expect(lines[4]!.split(/ {2,}/)).toEqual(['dave', 'spot arm64', '10.4', '$1.95', '$4.12', '$2.17']);
+    expect(lines[0]!.split(/ {2,}/)).toEqual([
+      ...['developer', 'nodes', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day'],
+      ...['mode', 'hibernate/day'],
+    ]);
+    expect(lines[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.4', '$2.59', '$5.60', '$3.00', 'destroy', '$4.26']);
+    expect(lines[4]!.split(/ {2,}/)).toEqual(['dave', 'spot arm64', '10.4', '$1.95', '$4.12', '$2.17', 'destroy', '$3.64']);
+    // Hibernated: the nodes from the wake's short lead to teardown, the control plane and NLB all day.
     // The team's totals are the sum of its developers' figures.
-    expect(lines[5]!.split(/ {2,}/)).toEqual(['team', '$9.50', '$20.92', '$11.40']);
+    expect(lines[5]!.split(/ {2,}/)).toEqual(['team', '$9.50', '$20.92', '$11.40', '$16.33']);
     expect(captured.stdout()).toContain(
       'eu-west-1, 2 nodes per cluster (On-Demand t3.medium unless its nodes say otherwise); prices in USD checked 2026-11-25',
     );
@@ -42,19 +46,46 @@ describe('turbo cost', () => {
   it('--week prints the week: working days with Turbo against seven days always on', async () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText }));
     expect(await main(['cost', '--week', '--on', '2026-12-01'], captured.io)).toBe(0);
-    expect(captured.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.4', '$13.54', '$39.18', '$25.64']);
+    expect(captured.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual([
+      'alice',
+      'on-demand amd64',
+      '10.4',
+      '$13.54',
+      '$39.18',
+      '$25.64',
+      'destroy',
+      '$27.88',
+    ]);
   });
 
   it('prices a control plane in EKS extended support at the extended rate on the priced day, and says so', async () => {
     const text = exampleText.replace(/kubernetesVersion: "[^"]+"/, 'kubernetesVersion: "1.33"');
     const before = captureIn(folderWith({ 'turbo.config.yml': text }));
     expect(await main(['cost', '--on', '2026-07-28'], before.io)).toBe(0);
-    expect(before.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.4', '$2.59', '$5.60', '$3.00']);
+    expect(before.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual([
+      'alice',
+      'on-demand amd64',
+      '10.4',
+      '$2.59',
+      '$5.60',
+      '$3.00',
+      'destroy',
+      '$4.26',
+    ]);
     expect(before.stdout()).not.toContain('extended support');
     const after = captureIn(folderWith({ 'turbo.config.yml': text }));
     expect(await main(['cost', '--on', '2026-07-29'], after.io)).toBe(0);
     // 10.4 h × $0.50 more per hour for the control plane.
-    expect(after.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.4', '$7.80', '$17.60', '$9.80']);
+    expect(after.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual([
+      'alice',
+      'on-demand amd64',
+      '10.4',
+      '$7.80',
+      '$17.60',
+      '$9.80',
+      'destroy',
+      '$16.26',
+    ]);
     expect(after.stdout()).toContain(
       'Kubernetes 1.33 is in EKS extended support on 2026-07-29: the control plane is priced at the extended-support rate',
     );

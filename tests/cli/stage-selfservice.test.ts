@@ -149,6 +149,7 @@ describe('turbo up', () => {
       runId: 'carol-up-20261124-manual-1000',
       clusterName: 'turbo-carol',
       expiresAt: '2026-11-24T23:00:00.000Z',
+      path: null,
     });
     expect(amendValues()[':audit']).toEqual([{ at: '2026-11-24T15:00:00.000Z', by: BY, action: 'up' }]);
     expect(sfn).toHaveReceivedCommandTimes(ListStateMachinesCommand, 2); // both pages, once
@@ -201,6 +202,7 @@ describe('turbo down', () => {
       runId: 'alice-down-20261124-manual-1835',
       clusterName: 'turbo-alice',
       expiresAt: null,
+      path: null,
     });
     const values = amendValues();
     expect(values[':skipDate']).toEqual(new Set(['2026-11-24']));

@@ -104,7 +104,7 @@ describe.each([
   {
     job: 'terraform' as const,
     script: `sh 'scripts/terraform.sh "$ACTION" "$DEVELOPER"'`,
-    actions: ['apply', 'destroy'],
+    actions: ['apply', 'destroy', 'hibernate', 'wake'],
     parameters: [
       'CLUSTER_NAME',
       'AWS_REGION',

@@ -258,8 +258,8 @@ describe('scripts/terraform.sh', () => {
   });
 
   it.each([
-    [['plan', 'alice'], APPLY_ENV, "ERROR: terraform: action must be apply or destroy (got 'plan')"],
-    [['apply'], APPLY_ENV, 'ERROR: terraform: usage: terraform.sh apply|destroy <developer>'],
+    [['plan', 'alice'], APPLY_ENV, "ERROR: terraform: action must be apply, destroy, hibernate or wake (got 'plan')"],
+    [['apply'], APPLY_ENV, 'ERROR: terraform: usage: terraform.sh apply|destroy|hibernate|wake <developer>'],
     [
       ['apply', 'alice'],
       { ...APPLY_ENV, CLUSTER_NAME: 'turbo-bob' },
@@ -287,5 +287,85 @@ describe('scripts/terraform.sh', () => {
     expect(result.status).not.toBe(0);
     expect(result.lastLine).toBe(lastLine);
     expect(world.calls()).toEqual([]);
+  });
+});
+
+describe('scripts/terraform.sh hibernate and wake', () => {
+  const SCALE_ENV = { DEVELOPER: 'alice', CLUSTER_NAME: 'turbo-alice', AWS_REGION: 'eu-west-1', TURBO_RUN_ID: 'alice-down-20261124' };
+  const HIBERNATE_ENV = { ...SCALE_ENV, NODE_MIN_SIZE: '0', NODE_DESIRED_SIZE: '0', NODE_MAX_SIZE: '3' };
+  const WAKE_ENV = { ...SCALE_ENV, NODE_MIN_SIZE: '1', NODE_DESIRED_SIZE: '2', NODE_MAX_SIZE: '3' };
+  let world: StubWorld;
+  beforeEach(() => {
+    world = new StubWorld().set('cluster-status', 'ACTIVE\n');
+  });
+  afterEach(() => world.cleanup());
+
+  const updates = (calls: string[][]) => calls.filter((call) => call[1] === 'eks' && call[2] === 'update-nodegroup-config');
+
+  it('hibernate scales to min = desired = 0 keeping max, runs no Terraform, and waits until no instance is left', () => {
+    world.set('nodegroup-sizes', '1\t2\t3\n').set('instances', 'i-0aaa\ni-0bbb\n').set('instance-polls', '2');
+
+    const result = world.run('terraform.sh', ['hibernate', 'alice'], HIBERNATE_ENV);
+
+    expect(result.status).toBe(0);
+    expect(updates(result.calls)).toEqual([expect.arrayContaining(['--scaling-config', 'minSize=0,maxSize=3,desiredSize=0'])]);
+    expect(result.calls.filter((call) => call[0] === 'terraform')).toEqual([]);
+    // Two listings still show the instances, the third none: the job waited for them.
+    expect(result.calls.filter((call) => call[2] === 'describe-instances')).toHaveLength(3);
+    expect(result.calls.find((call) => call[2] === 'describe-instances')).toEqual(
+      expect.arrayContaining(['Name=tag:eks:cluster-name,Values=turbo-alice']),
+    );
+    expect(result.lastLine).toMatch(/\[terraform\] hibernate of turbo-alice succeeded$/);
+  });
+
+  it('hibernate fails, naming the instances, when any is still running after NODE_SCALE_TIMEOUT', () => {
+    world.set('instances', 'i-0stuck\n').set('instances-stuck', '');
+
+    const result = world.run('terraform.sh', ['hibernate', 'alice'], { ...HIBERNATE_ENV, NODE_SCALE_TIMEOUT: '0' });
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe(
+      'ERROR: terraform: node groups of turbo-alice are at 0 but instances are still running after 0s (and costing): i-0stuck',
+    );
+  });
+
+  it('a replayed hibernate finds the node group at 0 and sends no second update', () => {
+    world.set('nodegroup-sizes', '0\t0\t3\n');
+
+    const result = world.run('terraform.sh', ['hibernate', 'alice'], HIBERNATE_ENV);
+
+    expect(result.status).toBe(0);
+    expect(updates(result.calls)).toEqual([]);
+  });
+
+  it('wake restores the configured sizes and waits until that many nodes are Ready', () => {
+    world.set('nodegroup-sizes', '0\t0\t3\n').set('node-polls', '2');
+
+    const result = world.run('terraform.sh', ['wake', 'alice'], WAKE_ENV);
+
+    expect(result.status).toBe(0);
+    expect(updates(result.calls)).toEqual([expect.arrayContaining(['minSize=1,maxSize=3,desiredSize=2'])]);
+    expect(result.calls.filter((call) => call[0] === 'kubectl' && call[2] === 'nodes')).toHaveLength(3);
+    expect(result.output).toContain('0 of 2 nodes Ready');
+  });
+
+  it.each([
+    [{ ...HIBERNATE_ENV, NODE_MAX_SIZE: '0' }, "NODE_MAX_SIZE must be at least 1: EKS refuses a node group with maxSize 0 (got '0')"],
+    [{ ...WAKE_ENV, NODE_DESIRED_SIZE: 'two' }, "NODE_DESIRED_SIZE must be a whole number (got 'two')"],
+    [{ ...WAKE_ENV, NODE_DESIRED_SIZE: '5' }, 'node sizes must satisfy min <= desired <= max (got 1/5/3)'],
+  ])('refuses bad sizes before scaling anything: %j', (env, reason) => {
+    const result = world.run('terraform.sh', ['wake', 'alice'], env);
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe(`ERROR: terraform: ${reason}`);
+    expect(updates(result.calls)).toEqual([]);
+  });
+
+  it('refuses to scale a cluster that is not ACTIVE', () => {
+    world.set('cluster-status', 'CREATING\n');
+
+    const result = world.run('terraform.sh', ['hibernate', 'alice'], HIBERNATE_ENV);
+
+    expect(result.lastLine).toBe('ERROR: terraform: cannot hibernate cluster turbo-alice: it is CREATING, not ACTIVE');
   });
 });

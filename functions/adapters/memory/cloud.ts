@@ -60,6 +60,8 @@ export class MemoryCloud {
   readonly recordBytes: MemoryStore['recordBytes'];
   readonly jobs: MemoryRunner['jobs'];
   readonly clusterMap: MemoryClusters['clusterMap'];
+  /** Each cluster's managed node group (hibernate and wake). */
+  readonly nodegroups: MemoryClusters['nodegroups'];
   readonly untaggedClusters: MemoryClusters['untaggedClusters'];
   readonly outbox: MemoryChat['outbox'];
   /** SSM as the rehearsal sees it: names to values, which never leave the ports. */
@@ -86,6 +88,7 @@ export class MemoryCloud {
     this.recordBytes = this.store.recordBytes;
     this.jobs = this.runner.jobs;
     this.clusterMap = this.clusters.clusterMap;
+    this.nodegroups = this.clusters.nodegroups;
     this.untaggedClusters = this.clusters.untaggedClusters;
     this.outbox = this.notifier.outbox;
     this.secretValues = this.secrets.values;

@@ -5,6 +5,7 @@
 import type { ClusterInfo } from '../../core/types';
 import type { Clusters } from '../../core/ports';
 import { OWNER_TAG } from '../../core/config';
+import { MemoryNodegroups, type Scaling } from './nodegroups';
 import { type AwsCallListener, type Durations, jitteredMs, spread } from './simulation';
 
 export interface MemoryCluster {
@@ -22,6 +23,8 @@ export class MemoryClusters implements Clusters {
   readonly clusterMap = new Map<string, MemoryCluster>();
   /** Clusters in the account that Turbo did not tag (made by hand): listed, never described or touched. */
   readonly untaggedClusters: string[] = [];
+  /** Each cluster's managed node group: its scaling and instances on the virtual clock (hibernate and wake). */
+  readonly nodegroups = new MemoryNodegroups();
 
   constructor(
     readonly region: string,
@@ -34,12 +37,16 @@ export class MemoryClusters implements Clusters {
     this.clusterMap.set(name, { name, owner, createdAt, activeAt: createdAt, endpoint: this.endpointOf(name) });
   }
 
-  /** What an apply does to EKS: a new cluster, or convergence of a live one. `fails`: its node group fails to create. */
-  provision(name: string, owner: string, now: number, fails: boolean): void {
+  /**
+   * What an apply does to EKS: a new cluster, or convergence of a live one, with its node group at `scaling`.
+   * `fails`: its node group fails to create.
+   */
+  provision(name: string, owner: string, now: number, fails: boolean, scaling: Scaling): void {
     const existing = this.clusterMap.get(name);
     if (existing && existing.goneAt === undefined) {
       // apply converges on a live cluster; a failed node group is replaced, which takes a few minutes
       if (existing.failsAt !== undefined) Object.assign(existing, { failsAt: undefined, activeAt: now + 5 * 60_000 });
+      this.nodegroups.create(name, scaling, existing.activeAt + 60_000);
       return;
     }
     const activeAt = now + jitteredMs(this.durations, this.durations.clusterReadySeconds, `${owner}:cluster`);
@@ -51,12 +58,14 @@ export class MemoryClusters implements Clusters {
       failsAt: fails ? activeAt - 120_000 : undefined,
       endpoint: this.endpointOf(name),
     });
+    this.nodegroups.create(name, scaling, activeAt + 60_000);
   }
 
   /** What a destroy does to EKS: the cluster is DELETING from `now` and gone at `goneAt`. */
   delete(name: string, now: number, goneAt: number): void {
     const cluster = this.clusterMap.get(name);
     if (cluster) Object.assign(cluster, { deletingFrom: now, goneAt });
+    this.nodegroups.forget(name);
   }
 
   async describe(name: string): Promise<ClusterInfo> {
@@ -98,6 +107,8 @@ export class MemoryClusters implements Clusters {
       return { ...base, status: 'DELETING', nodegroupStatus: 'DELETING' };
     if (cluster.failsAt !== undefined && now >= cluster.failsAt) return { ...base, status: 'ACTIVE', nodegroupStatus: 'CREATE_FAILED' };
     if (now < cluster.activeAt) return { ...base, status: 'CREATING', nodegroupStatus: 'CREATING' };
-    return { ...base, status: 'ACTIVE', nodegroupStatus: now < cluster.activeAt + 60_000 ? 'CREATING' : 'ACTIVE' };
+    if (now < cluster.activeAt + 60_000) return { ...base, status: 'ACTIVE', nodegroupStatus: 'CREATING' };
+    const nodes = this.nodegroups.view(cluster.name, now);
+    return { ...base, status: 'ACTIVE', nodegroupStatus: nodes.status, nodegroupDesired: nodes.desired };
   }
 }

@@ -19,6 +19,10 @@ export const FAULT_POINTS = [
   'rollout-timeout',
   /** No Spot capacity in any of the developer's pools: every Spot apply fails at its deadline until cleared. */
   'spot-capacity',
+  /** The next hibernate leaves an instance running: the job's own check fails it. */
+  'hibernate',
+  /** The next hibernate job reports success but the node group keeps its nodes: only the workflow's check sees it. */
+  'hibernate-silent',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 

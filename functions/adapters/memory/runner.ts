@@ -12,7 +12,13 @@ import type { MemoryClusters } from './clusters';
 import type { FaultPlan } from './faults';
 import { deployedImage, type MemoryKube, type MemoryRegistry } from './images';
 import type { JobSlots } from './limits';
+import { scalingOf } from './nodegroups';
 import { type AwsCallListener, type Durations, jitteredMs } from './simulation';
+
+/** A CodeBuild build's (or a Jenkins agent's) start before its script runs. */
+const RUNNER_START_MS = 30_000;
+/** The node-group script's last look (DescribeNodegroup, DescribeInstances) after the group settles. */
+const SCRIPT_CHECK_MS = 10_000;
 
 export interface MemoryJob {
   handle: JobHandle;
@@ -106,7 +112,9 @@ export class MemoryRunner implements JobRunner {
         const handle = await inner.start(job);
         const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
         const now = Date.now();
-        if (job.kind === 'apply') this.world.clusters.provision(clusterName, job.developer, now, false);
+        if (job.kind === 'apply') this.world.clusters.provision(clusterName, job.developer, now, false, scalingOf(job.params));
+        // The real job's UpdateNodegroupConfig, as the simulated node group sees it.
+        if (job.kind === 'hibernate' || job.kind === 'wake') this.world.clusters.nodegroups.scale(clusterName, scalingOf(job.params), now);
         if (job.kind === 'destroy') {
           this.world.clusters.delete(
             clusterName,
@@ -147,6 +155,8 @@ export class MemoryRunner implements JobRunner {
 
   /** A job as it runs from `now`: its outcome, its end, and what it does to the simulated EKS and app. */
   private run(job: JobRequest, handle: JobHandle, now: number): MemoryJob {
+    const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
+    if (job.kind === 'hibernate' || job.kind === 'wake') return this.scaleNodegroup(job, handle, clusterName, now);
     const { durations, faults, clusters, kube, registry } = this.world;
     const seconds = { apply: durations.applySeconds, deploy: durations.deploySeconds, destroy: durations.destroySeconds }[job.kind];
     const memoryJob: MemoryJob = {
@@ -155,7 +165,6 @@ export class MemoryRunner implements JobRunner {
       outcome: 'succeeded',
       outputs: {},
     };
-    const clusterName = job.params.CLUSTER_NAME ?? clusterNameOf(job.developer);
     if (job.kind === 'apply') {
       if (faults.take(job.developer, 'apply')) {
         Object.assign(memoryJob, {
@@ -179,7 +188,7 @@ export class MemoryRunner implements JobRunner {
       } else if (faults.take(job.developer, 'apply-hang')) {
         memoryJob.outcome = 'hang';
       } else {
-        clusters.provision(clusterName, job.developer, now, faults.take(job.developer, 'cluster'));
+        clusters.provision(clusterName, job.developer, now, faults.take(job.developer, 'cluster'), scalingOf(job.params));
       }
     } else if (job.kind === 'deploy') {
       const unpinned = placeholderImageProblem(job.params);
@@ -211,6 +220,32 @@ export class MemoryRunner implements JobRunner {
     } else {
       clusters.delete(clusterName, now, memoryJob.finishAt);
       kube.remove(clusterName);
+    }
+    return memoryJob;
+  }
+
+  /**
+   * scripts/terraform.sh hibernate|wake: the runner starts (RUNNER_START_MS), the script calls UpdateNodegroupConfig,
+   * waits until the node group settles (wake: nodes Ready; hibernate: no instance left) and checks it.
+   */
+  private scaleNodegroup(job: JobRequest, handle: JobHandle, clusterName: string, now: number): MemoryJob {
+    const { faults, clusters } = this.world;
+    const memoryJob: MemoryJob = { handle, finishAt: now + RUNNER_START_MS, outcome: 'succeeded', outputs: {} };
+    const scaleAt = now + RUNNER_START_MS;
+    if (job.kind === 'hibernate' && faults.take(job.developer, 'hibernate-silent')) return memoryJob;
+    const stuck = job.kind === 'hibernate' && faults.take(job.developer, 'hibernate') ? 1 : 0;
+    try {
+      memoryJob.finishAt = clusters.nodegroups.scale(clusterName, scalingOf(job.params), scaleAt, { stuck }) + SCRIPT_CHECK_MS;
+    } catch (error) {
+      return {
+        ...memoryJob,
+        outcome: 'failed',
+        reason: `FAILED in phase BUILD: aws eks update-nodegroup-config: ${(error as Error).message}`,
+      };
+    }
+    if (stuck > 0) {
+      memoryJob.outcome = 'failed';
+      memoryJob.reason = `FAILED in phase BUILD: node group of ${clusterName} scaled to 0 but instance i-0stuck${job.developer} is still running`;
     }
     return memoryJob;
   }

@@ -31,11 +31,13 @@ describe('EksClusters', () => {
   beforeEach(() => eks.reset());
 
   describe('describe', () => {
-    const withNodegroups = (statuses: NodegroupStatus[]) => {
+    const withNodegroups = (statuses: NodegroupStatus[], desired = statuses.map(() => 2)) => {
       eks.on(DescribeClusterCommand, { name: 'turbo-alice' }).resolves({ cluster: activeCluster });
       eks.on(ListNodegroupsCommand).resolves({ nodegroups: statuses.map((_, index) => `ng-${index}`) });
       statuses.forEach((status, index) => {
-        eks.on(DescribeNodegroupCommand, { clusterName: 'turbo-alice', nodegroupName: `ng-${index}` }).resolves({ nodegroup: { status } });
+        eks.on(DescribeNodegroupCommand, { clusterName: 'turbo-alice', nodegroupName: `ng-${index}` }).resolves({
+          nodegroup: { status, scalingConfig: { minSize: 0, desiredSize: desired[index], maxSize: 3 } },
+        });
       });
     };
 
@@ -49,8 +51,18 @@ describe('EksClusters', () => {
         certificateAuthority: 'LS0tLS1CRUdJTi...',
         tags: activeCluster.tags,
         nodegroupStatus: 'ACTIVE',
+        nodegroupDesired: 4,
       });
       expect(eks).toHaveReceivedCommandTimes(DescribeNodegroupCommand, 2);
+    });
+
+    it('adds up the node groups desired sizes: 0 only when every group is at 0 (hibernated), never for an unknown size', async () => {
+      withNodegroups(['ACTIVE', 'ACTIVE'], [0, 0]);
+      expect((await clusters.describe('turbo-alice')).nodegroupDesired).toBe(0);
+      withNodegroups(['ACTIVE', 'ACTIVE'], [0, 1]);
+      expect((await clusters.describe('turbo-alice')).nodegroupDesired).toBe(1);
+      eks.on(DescribeNodegroupCommand, { clusterName: 'turbo-alice', nodegroupName: 'ng-1' }).resolves({ nodegroup: { status: 'ACTIVE' } });
+      expect((await clusters.describe('turbo-alice')).nodegroupDesired).toBeNaN();
     });
 
     it.each([

@@ -44,6 +44,9 @@ describe('dailyCosts', () => {
       weekTurbo: 13.54, // 5 × 2.3044 + 7 × 0.288
       weekAlwaysOn: 39.18,
       weekSavings: 25.64,
+      mode: 'destroy',
+      hibernate: 4.26, // 10.0667 h × 0.096022 (nodes) + 24 h × 0.1252 (control plane and NLB) + 0.288
+      weekHibernate: 27.88, // 5 × 0.96663 + 7 × (24 × 0.1252 + 0.288)
     });
     expect(hourlyRates(config, DAY).clusterPerHour).toBeCloseTo(0.221222, 6);
   });

@@ -104,7 +104,14 @@ describe('SlackWork against a real DynamoDB API (dynalite)', () => {
     await readyRecord();
     const result = await work(task({ verb: 'down' }), ports);
     expect(started).toEqual([
-      { developer: 'alice', action: 'down', runId: 'alice-down-20261124-manual-1835', clusterName: 'turbo-alice', expiresAt: null },
+      {
+        developer: 'alice',
+        action: 'down',
+        runId: 'alice-down-20261124-manual-1835',
+        clusterName: 'turbo-alice',
+        expiresAt: null,
+        path: null,
+      },
     ]);
     expect(result.executionArn).toBe(
       'arn:aws:states:eu-west-1:123456789012:execution:turbo-ci-environment:alice-down-20261124-manual-1835',
@@ -133,6 +140,7 @@ describe('SlackWork against a real DynamoDB API (dynalite)', () => {
         runId: 'alice-up-20261124-manual-1300',
         clusterName: 'turbo-alice',
         expiresAt: '2026-11-24T18:00:00.000Z',
+        path: null,
       },
     ]);
     expect((await ports.store.get('alice'))?.skipDates ?? []).toEqual([]);

@@ -31,7 +31,7 @@ function memoryClusters(existing: Existing[]): Clusters {
   const clusters = new MemoryClusters('eu-west-1', REALISTIC_DURATIONS);
   for (const { name, owner, state } of existing) {
     if (owner === undefined) clusters.untaggedClusters.push(name);
-    else if (state === 'CREATING') clusters.provision(name, owner, NOW, false);
+    else if (state === 'CREATING') clusters.provision(name, owner, NOW, false, { min: 1, desired: 2, max: 3 });
     else clusters.add(name, owner, NOW - 3_600_000);
     if (state === 'DELETING') clusters.delete(name, NOW - 60_000, NOW + 600_000);
   }

@@ -1,0 +1,94 @@
+/**
+ * Hibernate mode through the packaged reconcile and environment machines, on the in-memory cloud and its node-group
+ * model: the evening scales the node group to zero and keeps the cluster; the next morning wakes it within minutes;
+ * a failed scale-down reaches ops that night; replays and duplicate ticks start nothing twice.
+ */
+import { DateTime } from 'luxon';
+import { RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile } from '../../cli/rehearsal/day';
+import type { FaultPoint } from '../../functions/adapters/memory/cloud';
+import type { TurboConfig } from '../../functions/core/config';
+import { exampleConfig, packagedStack, root } from '../support/packaged';
+
+const TUESDAY = '2026-11-24';
+const WEDNESDAY = '2026-11-25';
+const base = exampleConfig();
+const config: TurboConfig = { ...base, mode: 'hibernate', developers: base.developers.slice(0, 1) };
+const alice = config.developers[0]!;
+const stack = packagedStack(config.region);
+const zone = alice.timezone ?? config.timezone;
+const at = (date: string, time: string) => DateTime.fromISO(`${date}T${time}`, { zone }).toMillis();
+
+async function twoDays(faults: { developer: string; point: FaultPoint }[] = [], until = at(WEDNESDAY, '12:00')) {
+  const rehearsal = startRehearsal({ config, stack, root, faults }, at(TUESDAY, '05:00'));
+  try {
+    await runWindow(rehearsal, until, [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(rehearsal.sfn) }]);
+    return { cloud: rehearsal.cloud, executions: [...rehearsal.sfn.executions.values()].filter((e) => e.machine === 'environment') };
+  } finally {
+    rehearsal.stop();
+  }
+}
+
+describe('hibernate mode, rehearsed over two days', () => {
+  it('hibernates in the evening, keeps the control plane, and wakes the next morning within 5 minutes of the start', async () => {
+    const { cloud, executions } = await twoDays();
+
+    expect(executions.map((execution) => [execution.name, execution.input.path, execution.status])).toEqual([
+      [`${alice.name}-up-20261124`, null, 'SUCCEEDED'],
+      [`${alice.name}-down-20261124`, 'hibernate', 'SUCCEEDED'],
+      [`${alice.name}-up-20261125`, 'wake', 'SUCCEEDED'],
+    ]);
+    // One apply for the two days: the cluster was never destroyed.
+    expect([cloud.jobsStarted(alice.name, 'apply'), cloud.jobsStarted(alice.name, 'destroy')]).toEqual([1, 0]);
+    expect([cloud.jobsStarted(alice.name, 'hibernate'), cloud.jobsStarted(alice.name, 'wake')]).toEqual([1, 1]);
+    expect(cloud.clusterMap.get(`turbo-${alice.name}`)?.goneAt).toBeUndefined();
+
+    const wake = executions[2]!;
+    const readyAt = Date.parse(cloud.records.get(alice.name)!.readyAt!);
+    const minutes = (readyAt - wake.startedAt) / 60_000;
+    console.log(`hibernate rehearsal: woken and ready ${minutes.toFixed(1)} min after the wake started`);
+    expect(minutes).toBeLessThanOrEqual(5);
+    // The short lead: the wake started later than a full up would have (leadMinutes before readyBy, plus a tick).
+    const readyBy = at(WEDNESDAY, alice.readyBy ?? config.readyBy);
+    expect(wake.startedAt).toBeGreaterThan(readyBy - config.leadMinutes * 60_000);
+    expect(readyAt).toBeLessThanOrEqual(readyBy);
+
+    const record = cloud.records.get(alice.name)!;
+    expect([record.status, record.hibernatedAt]).toEqual(['ready', undefined]);
+    const dms = cloud.outbox.filter((message) => message.to.user === alice.slackUserId).map((message) => message.text);
+    expect(dms.filter((text) => text.includes('is hibernating'))).toHaveLength(1);
+    expect(dms.filter((text) => text.includes('is ready'))).toHaveLength(2);
+    expect(cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel)).toEqual([]);
+  });
+
+  it('records the hibernation and holds the cluster overnight: the node group is at 0 and no instance is left', async () => {
+    const { cloud } = await twoDays([], at(WEDNESDAY, '03:00'));
+
+    const record = cloud.records.get(alice.name)!;
+    expect(record.status).toBe('hibernated');
+    expect(record.hibernatedAt).toEqual(expect.any(String));
+    expect(cloud.nodegroups.view(`turbo-${alice.name}`, Date.now())).toMatchObject({ desired: 0, instances: 0 });
+  });
+
+  it.each([
+    ['hibernate', /instance i-0stuck\S+ is still running/],
+    ['hibernate-silent', /still ACTIVE with 2 desired nodes/],
+  ] as const)('a failed scale-down (%s) is told to ops the same night, with the reason', async (point, reason) => {
+    const { cloud, executions } = await twoDays([{ developer: alice.name, point }], at(WEDNESDAY, '03:00'));
+
+    const down = executions.find((execution) => execution.name === `${alice.name}-down-20261124`)!;
+    expect(down.status).toBe('FAILED');
+    expect(down.cause).toMatch(reason);
+    const ops = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
+    expect(ops).toHaveLength(1);
+    expect(ops[0]!.text).toMatch(/could NOT destroy a cluster/);
+    expect(Date.parse(ops[0]!.at)).toBeLessThan(at(WEDNESDAY, '00:00'));
+    // Told once, whatever the ticks after it; the next local day's first tick destroys the cluster, which stops the cost.
+    expect(cloud.jobsStarted(alice.name, 'hibernate')).toBe(1);
+    expect(executions.map((execution) => [execution.name, execution.input.path, execution.status]).at(-1)).toEqual([
+      `${alice.name}-down-20261125`,
+      null,
+      'SUCCEEDED',
+    ]);
+    expect(cloud.records.get(alice.name)?.status).toBe('destroyed');
+  });
+});
