@@ -23,28 +23,28 @@ describe('turbo plan', () => {
         'Tue 2026-11-24 08:35 Europe/Berlin',
         'up',
         'alice-up-20261124',
-        'working day; ready by 09:00 Europe/Berlin needs a start at 08:20 Europe/Berlin',
+        'working day; ready by 09:00 Europe/Berlin needs a start at 08:30 Europe/Berlin',
       ],
       [
         'bob',
         'Tue 2026-11-24 08:35 Europe/Berlin',
         'up',
         'bob-up-20261124',
-        'working day; ready by 08:30 Europe/Berlin needs a start at 07:50 Europe/Berlin',
+        'working day; ready by 08:30 Europe/Berlin needs a start at 08:00 Europe/Berlin',
       ],
       [
         'carol',
         'Tue 2026-11-24 02:35 America/New_York',
         '-',
         '-',
-        'before the start at 08:50 America/New_York (ready by 09:30 America/New_York); nothing is running',
+        'before the start at 09:00 America/New_York (ready by 09:30 America/New_York); nothing is running',
       ],
       [
         'dave',
         'Tue 2026-11-24 13:05 Asia/Kolkata',
         'up',
         'dave-up-20261124',
-        'working day; ready by 09:00 Asia/Kolkata needs a start at 08:20 Asia/Kolkata',
+        'working day; ready by 09:00 Asia/Kolkata needs a start at 08:30 Asia/Kolkata',
       ],
     ]);
     expect(lines.slice(8)).toEqual(['', '3 to start, 1 idle', '']);
