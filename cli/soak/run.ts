@@ -8,7 +8,7 @@ import type { TurboConfig } from '../../functions/core/config';
 import { memberOf, scheduleOf } from '../../functions/core/config';
 import { work } from '../../functions/handlers/lib/selfService';
 import { dailyCosts } from '../../functions/core/cost';
-import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR, JobSlots } from '../../functions/adapters/memory/limits';
+import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR } from '../../functions/adapters/memory/limits';
 import { dockerHubMeter } from '../../functions/adapters/memory/images';
 import type { SentMessage } from '../../functions/adapters/memory/cloud';
 import type { SelfServiceTask } from '../../functions/core/types';
@@ -154,7 +154,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     first,
   );
   const { cloud, sfn } = rehearsal;
-  cloud.jobSlots = new JobSlots(config.runner.maxConcurrentJobs);
   cloud.slackRate = new ChannelRate();
   // Every cluster's nodes pull anonymously (no imagePullSecrets) through the shared network's one NAT gateway.
   cloud.registry.meter = dockerHubMeter(DOCKER_HUB_PULLS_PER_HOUR.anonymous);
@@ -359,7 +358,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         return { ...kinds, [kind]: (kinds[kind] ?? 0) + 1 };
       }, {}),
     slackRateLimited: cloud.slackRateLimited,
-    peakQueuedJobs: cloud.jobSlots.peakQueued,
+    peakQueuedJobs: cloud.jobSlots?.peakQueued ?? 0,
     dockerHub: {
       peakPullsPerHour: pulls.peak,
       refusedPulls: pulls.refused,

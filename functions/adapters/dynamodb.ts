@@ -122,6 +122,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       lastError: undefined,
       jobs: undefined,
       jobAttempts: undefined,
+      applyFinishedAt: undefined,
     });
     const result = await this.write(
       {

@@ -22,6 +22,8 @@ const input = z.object({
   expiresAt: z.string().nullish(),
   /** The up's resolved images (ResolveMissingImages) for those its record does not hold. */
   images: z.partialRecord(appImageField, resolvedImageSchema).optional(),
+  /** StartDeployJob: when the apply job was seen finished, kept in the record for the up's duration sample. */
+  applyFinishedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 /** An apply whose cluster ended FAILED did not do its job: a redrive must apply again. */
@@ -69,6 +71,7 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
     await store.update(event.developer, event.runId, {
       jobs: { ...record.jobs, [event.kind]: handle },
       jobAttempts: { ...record.jobAttempts, [event.kind]: attempt },
+      ...(event.applyFinishedAt ? { applyFinishedAt: event.applyFinishedAt } : {}),
     });
     logger.info('job started', { kind: event.kind, jobId: handle.id, attempt });
   }

@@ -25,7 +25,7 @@ import { decideAmend } from '../../core/audit';
 import { MemoryKube, MemoryRegistry } from './images';
 import { MemoryPlanStore } from './objects';
 import { translateAwsError } from '../retry';
-import { assertItemFits, ChannelRate, JobSlots } from './limits';
+import { assertItemFits, type ChannelRate, type JobSlots } from './limits';
 import type { MetricPoint } from '../../core/metrics';
 
 /** The app's images as the in-memory Docker Hub has them before any push. */
@@ -275,6 +275,7 @@ export class MemoryCloud {
       delete record.lastError;
       delete record.jobs;
       delete record.jobAttempts;
+      delete record.applyFinishedAt;
       this.writeRecord('claim', record);
       return { outcome: 'claimed', record };
     },
