@@ -93,7 +93,8 @@ export function expectedDurations(config: TurboConfig, records: EnvironmentRecor
 export function describeDurations(durations: StepDurations): string {
   const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} min`;
   const source = durations.source === 'history' ? `p90 of the region's last ${durations.samples} ups` : 'the config, no history yet';
-  return `apply ${minutes(durations.applyMs)}, wait for the cluster ${minutes(durations.waitMs)}, deploy ${minutes(durations.deployMs)} (${source})`;
+  const { applyMs, waitMs, deployMs } = durations;
+  return `apply ${minutes(applyMs)}, wait for the cluster ${minutes(waitMs)}, deploy ${minutes(deployMs)} (${source})`;
 }
 
 /** The local day's reasons not to run a cluster at all, if any. */
@@ -219,8 +220,8 @@ export function stagger(demands: UpDemand[], durations: StepDurations, slots: nu
       latest < earliest
         ? `a lead too short: an up takes ${minutes(spanMs)} min, and the day starts at ${local(demand.earliest)}, ` +
           `${minutes(demand.readyBy - demand.earliest)} min before readyBy`
-        : `the runner quota: all ${slots} slots (runner.maxConcurrentJobs) are taken from ${local(earliest * TICK_MS)} ` +
-          `to ${local(latest * TICK_MS)}, the last start in time`;
+        : `the runner quota: every tick from ${local(earliest * TICK_MS)} to ${local(latest * TICK_MS)} (the last start in time) ` +
+          `has all ${slots} runner slots taken (runner.maxConcurrentJobs)`;
     return { ...demand, startAt, readyAt, miss };
   });
 }

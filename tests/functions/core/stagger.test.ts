@@ -89,7 +89,8 @@ describe('stagger: start ticks under the runner quota', () => {
     const late = ups.filter((up) => up.miss);
     expect(late.map((up) => [up.developer, hhmm(up.startAt), hhmm(up.readyAt)])).toEqual([['e', '01:00', '01:13']]);
     expect(late[0]!.miss).toBe(
-      'the runner quota: all 1 slots (runner.maxConcurrentJobs) are taken from 00:00 UTC to 00:45 UTC, the last start in time',
+      'the runner quota: every tick from 00:00 UTC to 00:45 UTC (the last start in time) ' +
+        'has all 1 runner slots taken (runner.maxConcurrentJobs)',
     );
     expect(
       stagger(
