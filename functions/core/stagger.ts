@@ -63,11 +63,13 @@ function p90(values: number[]): number {
 /**
  * Each step's p90 over the region's last MAX_UP_SAMPLES ups (all records pooled, newest first), or, with fewer
  * than MIN_UP_SAMPLES, the config: jobs.applyMinutes, jobs.deployMinutes, and the rest of leadMinutes as the wait.
+ * Only ups ready before `before` (epoch ms) count: a day's own ups must not move its remaining starts, or ups
+ * whose start moved into the past would all start at once and queue on the runner.
  */
-export function expectedDurations(config: TurboConfig, records: EnvironmentRecord[]): StepDurations {
+export function expectedDurations(config: TurboConfig, records: EnvironmentRecord[], before = Number.POSITIVE_INFINITY): StepDurations {
   const samples = records
     .flatMap((record) => record.upHistory ?? [])
-    .filter((sample) => sample.region === config.region)
+    .filter((sample) => sample.region === config.region && Date.parse(sample.at) < before)
     .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
     .slice(0, MAX_UP_SAMPLES);
   if (samples.length < MIN_UP_SAMPLES) {
@@ -229,10 +231,15 @@ export function stagger(demands: UpDemand[], durations: StepDurations, slots: nu
 /** A developer's local today at `now`: the day off and why, or the up with its start tick. */
 export type DayPlan = { developer: string; dayOff: string } | ScheduledUp;
 
-/** Each roster developer's local today at `now`, staggered under the quota with the learned durations. */
+/** The UTC day's start: the durations learned from ups before it hold for the whole UTC day. */
+export function learnedBefore(at: number): number {
+  return Math.floor(at / 86_400_000) * 86_400_000;
+}
+
+/** Each roster developer's local today at `now`, staggered under the quota with the durations learned before today (UTC). */
 export function staggeredDays(now: Date, config: TurboConfig, records: EnvironmentRecord[]): Map<string, DayPlan> {
   const byDeveloper = new Map(records.map((record) => [record.developer, record]));
-  const durations = expectedDurations(config, records);
+  const durations = expectedDurations(config, records, learnedBefore(now.getTime()));
   const days = new Map<string, DayPlan>();
   for (const dev of config.developers) {
     const schedule = scheduleOf(config, dev);

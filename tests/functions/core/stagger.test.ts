@@ -145,6 +145,9 @@ describe('learned durations', () => {
     const durations = expectedDurations(config(), records);
     // Nearest rank: the 18th of the 20 sorted values, 600 + 17 × 10.
     expect(durations).toEqual({ applyMs: 770_000, waitMs: 30_000, deployMs: 90_000, source: 'history', samples: MAX_UP_SAMPLES });
+    // Only ups ready before `before` count: before the 13th, 3 recent and the 5 slow ones, whose p90 is slow.
+    const fromEarlierDays = expectedDurations(config(), records, Date.parse('2026-11-13T00:00:00Z'));
+    expect(fromEarlierDays).toMatchObject({ applyMs: 3_000_000, samples: 8 });
   });
 
   it('keeps at most MAX_UP_SAMPLES ups in a record, dropping the oldest', () => {
