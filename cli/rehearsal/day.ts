@@ -7,9 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { RECONCILE_TICK_MINUTES } from '../../functions/core/plan';
+import { demandsOn, expectedDurations, learnedBefore, stagger } from '../../functions/core/stagger';
+import type { EnvironmentRecord } from '../../functions/core/types';
 import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { work as performWork } from '../../functions/handlers/lib/selfService';
 import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
+import { JobSlots } from '../../functions/adapters/memory/limits';
 import type { JobRunner } from '../../functions/core/ports';
 import { localDate, localNow } from '../../functions/core/clock';
 import {
@@ -42,6 +45,8 @@ export interface DayOptions {
   runner?: JobRunner;
   /** Let virtual time pass at real speed while a job is waited on (a real runner's jobs take real time). */
   realPace?: boolean;
+  /** Environment records at the start of the day, e.g. with the ups of past days the planner learns from. */
+  records?: EnvironmentRecord[];
   /** Existing clusters at the start of the day, e.g. an orphan. */
   clusters?: { name: string; owner: string }[];
   onStateEntered?: (execution: LocalExecution, visit: StateVisit) => void;
@@ -107,24 +112,32 @@ export function outsideTheDay(config: TurboConfig, date: string): NonNullable<Lo
   };
 }
 
-/** The UTC window that covers every developer's day: from the earliest up to after the latest teardown. */
-export function dayWindow(config: TurboConfig, date: string): { start: number; end: number; readyBy: number } {
-  const starts: number[] = [];
+/**
+ * The UTC window that covers every developer's day: from the earliest staggered start (core/stagger, with the
+ * records' history) up to after the latest teardown.
+ */
+export function dayWindow(
+  config: TurboConfig,
+  date: string,
+  records: EnvironmentRecord[] = [],
+): { start: number; end: number; readyBy: number } {
+  const durations = expectedDurations(config, records, learnedBefore(Date.parse(`${date}T00:00:00Z`)));
+  const ups = stagger(demandsOn(date, config, records), durations, config.runner.maxConcurrentJobs);
+  const starts = ups.map((up) => up.startAt - RECONCILE_EVERY_MS);
   const ends: number[] = [];
   const readies: number[] = [];
   for (const dev of config.developers) {
     const schedule = scheduleOf(config, dev);
     const at = (time: string) => DateTime.fromISO(`${date}T${time}`, { zone: schedule.timezone }).toMillis();
-    starts.push(at(schedule.readyBy) - config.leadMinutes * 60_000 - RECONCILE_EVERY_MS);
     readies.push(at(schedule.readyBy));
     ends.push(at(schedule.teardownAt));
   }
   const align = (ms: number) => Math.floor(ms / RECONCILE_EVERY_MS) * RECONCILE_EVERY_MS;
   const destroyMs = (config.jobs.destroyMinutes + 30) * 60_000;
   return {
-    start: align(Math.min(...starts)) - RECONCILE_EVERY_MS,
+    start: align(Math.min(...starts, ...readies)) - RECONCILE_EVERY_MS,
     end: Math.max(...ends) + destroyMs,
-    readyBy: Math.max(...readies) + 60 * 60_000,
+    readyBy: Math.max(...readies, ...ups.map((up) => up.readyAt)) + 60 * 60_000,
   };
 }
 
@@ -150,9 +163,12 @@ export function startRehearsal(options: Omit<DayOptions, 'date' | 'until'> & { o
   for (const dev of config.developers) cloud.knowSlackUser(dev.slackUserId, dev.name);
   for (const fault of options.faults ?? []) cloud.injectFault(fault.developer, fault.point);
   for (const cluster of options.clusters ?? []) cloud.addCluster(cluster.name, cluster.owner);
+  for (const record of options.records ?? []) cloud.records.set(record.developer, Object.freeze({ ...record }));
   cloud.plans.bucket = stack.buckets.PlanBucket ?? cloud.plans.bucket;
   const iam = new IamEnforcer(stack, config);
   cloud.onAwsCall = (action, resource) => iam.lambdaCall(currentInvocation(), action, resource);
+  // The runner's quota binds the rehearsal as it binds CodeBuild or Jenkins: jobs beyond it queue.
+  cloud.jobSlots = new JobSlots(config.runner.maxConcurrentJobs);
   const startLocal = (machine: 'imageSync' | 'environment', name: string, input: Record<string, unknown>) => {
     // The Step Functions adapter's StartExecution, made with the calling function's role.
     iam.lambdaCall(currentInvocation(), 'states:StartExecution', stack.stateMachines[machine]!.arn);
@@ -283,7 +299,7 @@ export async function runWindow(
 }
 
 export async function rehearseDay(options: DayOptions): Promise<DayResult> {
-  const window = dayWindow(options.config, options.date);
+  const window = dayWindow(options.config, options.date, options.records);
   const until = options.until === 'ready' ? window.readyBy : window.end;
   const rehearsal = startRehearsal({ ...options, onlyDate: options.date }, window.start);
   const { sfn, cloud } = rehearsal;

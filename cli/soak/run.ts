@@ -8,7 +8,7 @@ import type { TurboConfig } from '../../functions/core/config';
 import { memberOf, scheduleOf } from '../../functions/core/config';
 import { work } from '../../functions/handlers/lib/selfService';
 import { dailyCosts } from '../../functions/core/cost';
-import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR, HourlyWindow, JobSlots } from '../../functions/adapters/memory/limits';
+import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR, HourlyWindow } from '../../functions/adapters/memory/limits';
 import { dockerHubMeter } from '../../functions/adapters/memory/images';
 import type { SentMessage } from '../../functions/adapters/memory/cloud';
 import type { SelfServiceTask } from '../../functions/core/types';
@@ -170,7 +170,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     first,
   );
   const { cloud, sfn } = rehearsal;
-  cloud.jobSlots = new JobSlots(config.runner.maxConcurrentJobs);
   cloud.slackRate = new ChannelRate();
   // Nodes pull through the ECR pull-through cache when the config names one (Docker Hub then counts the cache's
   // authenticated pulls), and otherwise anonymously through the shared network's one NAT gateway.
@@ -443,7 +442,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         return kinds;
       }, {}),
     slackRateLimited: cloud.slackRateLimited,
-    peakQueuedJobs: cloud.jobSlots.peakQueued,
+    peakQueuedJobs: cloud.jobSlots?.peakQueued ?? 0,
     dockerHub: {
       peakPullsPerHour: pulls.peak,
       refusedPulls: pulls.refused,

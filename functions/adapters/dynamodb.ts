@@ -122,6 +122,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       jobs: undefined,
       jobAttempts: undefined,
       nodeCapacity: undefined,
+      applyFinishedAt: undefined,
     });
     const result = await this.write(
       {

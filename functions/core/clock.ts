@@ -44,6 +44,12 @@ export function startOfLocalDay(local: DateTime): DateTime {
   return remembered(midnightCache, `${local.toMillis()}|${local.zoneName}`, () => local.startOf('day'));
 }
 
+/** Local midnight of the calendar date `date` (YYYY-MM-DD) in `timezone`. */
+export function startOfLocalDate(date: string, timezone: string): DateTime {
+  const [year, month, day] = date.split('-').map(Number);
+  return DateTime.fromObject({ year, month, day }, { zone: zoneOf(timezone) }).startOf('day');
+}
+
 const instantCache = new Map<string, DateTime>();
 
 /** The instant `ms` (epoch milliseconds) on the wall clock of `timezone`. */

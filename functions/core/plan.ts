@@ -7,7 +7,8 @@
 import type { DateTime } from 'luxon';
 import type { ClusterInfo, EnvironmentRecord } from './types';
 import { leadMinutesFor, pathFor, type RunPath } from './hibernate';
-import { atLocalTime, describeLocal, instantIn, localDate, localDayStamp, localNow, startOfLocalDay, weekdayOf } from './clock';
+import { atLocalTime, describeLocal, instantIn, localDayStamp, localNow, startOfLocalDay } from './clock';
+import { staggeredDays, type DayPlan } from './stagger';
 import {
   DNS_LABEL,
   OWNER_TAG,
@@ -138,36 +139,29 @@ function endOfDayWindow(now: Date, schedule: DeveloperSchedule, record?: Environ
   return keepUntil?.isValid && keepUntil > teardown ? keepUntil : teardown;
 }
 
-/** The local day's reasons not to run a cluster at all, if any. */
-function dayOffReason(local: DateTime, schedule: DeveloperSchedule, record?: EnvironmentRecord): string | undefined {
-  const weekday = weekdayOf(local);
-  const date = localDate(local);
-  if (!(schedule.workingDays as string[]).includes(weekday)) return `not a working day (${weekday})`;
-  if (schedule.holidays.includes(date)) return `holiday ${date}`;
-  if (record?.skipDates?.includes(date)) return `skip date ${date}`;
-  return undefined;
-}
-
 interface Desire {
   action: Action;
   reason: string;
   expiresAt?: string;
 }
 
-/** What the developer's schedule wants right now, whatever is running. */
-function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, record?: EnvironmentRecord): Desire {
+/**
+ * What the developer's schedule wants right now, whatever is running. `day` is today's staggered up (core/stagger):
+ * it is due at its tick; a schedule whose ticks are off the quarter hours runs at most one tick earlier, so the
+ * window opens just after the tick before it.
+ */
+function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, day: DayPlan, record?: EnvironmentRecord): Desire {
+  if ('dayOff' in day) return { action: 'down', reason: day.dayOff };
   const local = localNow(now, schedule.timezone);
-  const dayOff = dayOffReason(local, schedule, record);
-  if (dayOff) return { action: 'down', reason: dayOff };
   const midnight = startOfLocalDay(local);
-  const readyBy = atLocalTime(midnight, schedule.readyBy);
-  // The lead time (plus one tick) is elapsed time, so it is taken from the instant (right across a DST change).
-  // A start that would fall on the previous day is clamped to local midnight: a day's runs belong to that day.
-  const leadStart = readyBy.toMillis() - (leadMinutes + RECONCILE_TICK_MINUTES) * 60_000;
-  const start = leadStart < midnight.toMillis() ? midnight : instantIn(leadStart, schedule.timezone);
+  const readyBy = instantIn(day.readyBy, schedule.timezone);
+  const start = instantIn(day.startAt, schedule.timezone);
+  const late = day.miss ? `; expected ready at ${describeLocal(instantIn(day.readyAt, schedule.timezone))}, late: ${day.miss}` : '';
   const teardown = atLocalTime(midnight, schedule.teardownAt);
   const end = endOfDayWindow(now, schedule, record);
-  if (local < start) return { action: 'down', reason: `before the start at ${describeLocal(start)} (ready by ${describeLocal(readyBy)})` };
+  if (now.getTime() <= day.startAt - RECONCILE_TICK_MINUTES * 60_000) {
+    return { action: 'down', reason: `before the start at ${describeLocal(start)} (ready by ${describeLocal(readyBy)}${late})` };
+  }
   if (local >= end) {
     const ended = end > teardown ? `after the keep-alive until ${describeLocal(end)}` : `after teardown at ${describeLocal(end)}`;
     return { action: 'down', reason: ended };
@@ -182,12 +176,15 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, r
   }
   const reason =
     local < teardown
-      ? `working day; ready by ${describeLocal(readyBy)} needs a start at ${describeLocal(start)}`
+      ? `working day; ready by ${describeLocal(readyBy)} needs a start at ${describeLocal(start)}${late}`
       : `kept until ${describeLocal(end)}`;
   return { action: 'up', reason, expiresAt: new Date(end.toMillis()).toISOString() };
 }
 
-/** What the developer's schedule (with the record's keep-alive and skip dates) wants at `now`. */
+/**
+ * What the developer's schedule (with the record's keep-alive and skip dates) wants at `now`. The stagger sees this
+ * one record only: its start can differ from reconcile's by what the other records' skip dates and history change.
+ */
 export function scheduledDesire(
   now: Date,
   config: TurboConfig,
@@ -196,7 +193,14 @@ export function scheduledDesire(
 ): { action: Action; reason: string; expiresAt?: string } {
   const dev = memberOf(config, developer);
   if (!dev) throw new Error(`developer "${developer}" is not in the roster`);
-  return desireOf(now, scheduleOf(config, dev), leadMinutesFor(config, record), record);
+  const records = record ? [record] : [];
+  return desireOf(
+    now,
+    scheduleOf(config, dev),
+    leadMinutesFor(config, record),
+    staggeredDays(now, config, records).get(developer)!,
+    record,
+  );
 }
 
 /** The keep-alive the warning offers: 22:00, but never beyond maxKeepUntil, and only when it extends the day. */
@@ -206,10 +210,11 @@ function warningFor(
   now: Date,
   config: TurboConfig,
   schedule: DeveloperSchedule,
+  day: DayPlan,
   record: EnvironmentRecord | undefined,
 ): PlannedWarning | undefined {
   if (record?.status !== 'ready') return undefined;
-  const desire = desireOf(now, schedule, leadMinutesFor(config, record), record);
+  const desire = desireOf(now, schedule, leadMinutesFor(config, record), day, record);
   if (desire.action !== 'up') return undefined;
   const local = localNow(now, schedule.timezone);
   const end = endOfDayWindow(now, schedule, record);
@@ -354,13 +359,14 @@ function orphanDecisions(
 
 export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[], clusters: ClusterInfo[]): Plan {
   const recordsByDeveloper = new Map(records.map((record) => [record.developer, record]));
+  const days = staggeredDays(now, config, records);
   const warnings = config.developers.flatMap(
-    (dev) => warningFor(now, config, scheduleOf(config, dev), recordsByDeveloper.get(dev.name)) ?? [],
+    (dev) => warningFor(now, config, scheduleOf(config, dev), days.get(dev.name)!, recordsByDeveloper.get(dev.name)) ?? [],
   );
   const decisions = config.developers.map((dev) => {
     const schedule = scheduleOf(config, dev);
     const record = recordsByDeveloper.get(dev.name);
-    const desire = desireOf(now, schedule, leadMinutesFor(config, record), record);
+    const desire = desireOf(now, schedule, leadMinutesFor(config, record), days.get(dev.name)!, record);
     const way = pathFor(desire.action, schedule.mode, record, now, config.hibernateIdleDays);
     if ('hold' in way) return { developer: dev.name, reason: `${desire.reason}; ${way.hold}` };
     const subject = {

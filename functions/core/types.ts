@@ -101,9 +101,26 @@ export interface EnvironmentRecord {
   jobAttempts?: Partial<Record<JobKind, number>>;
   /** The capacity the run's latest apply asked for: on-demand on a spot developer means Spot fell back. */
   nodeCapacity?: 'on-demand' | 'spot';
+  /** When this run's apply job was seen finished (StartDeployJob records it): the up's sample splits there. */
+  applyFinishedAt?: string;
+  /** The last ups of this developer as they went (newest last, at most core/stagger's MAX_UP_SAMPLES). */
+  upHistory?: UpSample[];
   /** Keys of the notifications already sent (e.g. `alice-up-20261124:ready`): a replay sends none twice. */
   notified?: string[];
   audit?: AuditEntry[];
+}
+
+/** One scheduled up as it went, in seconds from the reconcile tick that started it: what the planner learns from. */
+export interface UpSample {
+  /** When it was ready (ISO): the newest samples are the ones that count. */
+  at: string;
+  region: string;
+  /** From the tick to the apply job seen finished (the claim and the job's queue included). */
+  applySeconds: number;
+  /** From the apply's end until the cluster and its node group were ACTIVE and the deploy job was started. */
+  waitSeconds: number;
+  /** From the deploy job's start to the record marked ready. */
+  deploySeconds: number;
 }
 
 export interface ClaimRequest {

@@ -34,7 +34,9 @@ export const handler = lambda('CheckJob', input, { runner }, async ({ handle: gi
   }
   if (status.state === 'succeeded') {
     emit(METRIC.stepMinutes, elapsedSeconds(handle.startedAt, new Date()) / 60, 'None', { step: handle.kind });
-    return { handle, state: 'succeeded', attempt: attempt + 1, waitSeconds: 0, outputs: status.outputs, logUrl, capacity };
+    // When the workflow saw it finish: the planner learns the apply's duration up to here (core/stagger).
+    const finishedAt = new Date().toISOString();
+    return { handle, state: 'succeeded', attempt: attempt + 1, waitSeconds: 0, outputs: status.outputs, logUrl, capacity, finishedAt };
   }
   const elapsed = elapsedSeconds(handle.startedAt, new Date());
   if (elapsed > config.jobs.timeoutMinutes * 60) {

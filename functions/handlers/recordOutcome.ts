@@ -10,6 +10,7 @@ import { lambda, logger } from './lib/stack';
 import { emit } from './lib/metrics';
 import { METRIC, readiness } from '../core/metrics';
 import { memberOf, scheduleOf, type TurboConfig } from '../core/config';
+import { upSampleOf, withUpSample } from '../core/stagger';
 
 const input = z.discriminatedUnion('outcome', [
   z.object({
@@ -84,6 +85,8 @@ export const handler = lambda('RecordOutcome', input, { store }, async (event, {
       expiresAt: event.expiresAt ?? undefined,
       clusterSince: record?.clusterSince ?? record?.startedAt ?? now,
       hibernatedAt: undefined,
+      // The planner's history (core/stagger), bounded in the record: this up, measured from its tick.
+      upHistory: withUpSample(record?.upHistory, record && upSampleOf(record, now, config.region)),
     };
   } else if (event.outcome === 'destroyed') {
     const record = await store.get(event.developer);

@@ -24,6 +24,8 @@ const input = z.object({
   images: z.partialRecord(appImageField, resolvedImageSchema).optional(),
   /** An apply's capacity when it is not the developer's configured one: on-demand after Spot could not be had. */
   capacity: z.enum(CAPACITY_TYPES).optional(),
+  /** StartDeployJob: when the apply job was seen finished, kept in the record for the up's duration sample. */
+  applyFinishedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 /** An apply whose cluster ended FAILED did not do its job: a redrive must apply again. */
@@ -77,6 +79,7 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
       jobs: { ...record.jobs, [event.kind]: handle },
       jobAttempts: { ...record.jobAttempts, [event.kind]: attempt },
       ...(capacity ? { nodeCapacity: capacity } : {}),
+      ...(event.applyFinishedAt ? { applyFinishedAt: event.applyFinishedAt } : {}),
     });
     logger.info('job started', { kind: event.kind, jobId: handle.id, attempt });
   }

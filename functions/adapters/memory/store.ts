@@ -73,6 +73,7 @@ export class MemoryStore implements EnvironmentStore {
     delete record.jobs;
     delete record.jobAttempts;
     delete record.nodeCapacity;
+    delete record.applyFinishedAt;
     this.write('claim', record);
     return { outcome: 'claimed', record };
   }

@@ -266,7 +266,7 @@ describe('DynamoEnvironmentStore with a mocked DocumentClient', () => {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     expect(input.ConditionExpression).toContain('attribute_not_exists(#developer)');
-    expect(input.UpdateExpression).toMatch(/^SET .* REMOVE #lastError, #jobs, #jobAttempts, #nodeCapacity$/);
+    expect(input.UpdateExpression).toMatch(/^SET .* REMOVE #lastError, #jobs, #jobAttempts, #nodeCapacity, #applyFinishedAt$/);
   });
 
   it('uses the old item DynamoDB returns with the refusal, without reading again', async () => {

@@ -82,27 +82,27 @@ function reconcileOnGrid(config: TurboConfig, fromIso: string, hours: number, in
 describe('plan on an ordinary working day (Tuesday 2026-11-24)', () => {
   const config = configWith();
 
-  it('plans up for alice at readyBy − leadMinutes − one tick, with the local-date run ID, the cluster name and the expiry', () => {
-    const p = plan(at('2026-11-24T07:20:00Z'), config, [], []); // 08:20 in Berlin (CET, UTC+1)
+  it('plans up for alice once the tick before her due start has passed, with the local-date run ID, the cluster name and the expiry', () => {
+    const p = plan(at('2026-11-24T07:20:00Z'), config, [], []); // 08:20 in Berlin (CET, UTC+1); due at the 08:30 tick
     expect(actionOf(p, 'alice')).toEqual({
       developer: 'alice',
       action: 'up',
       runId: 'alice-up-20261124',
       clusterName: 'turbo-alice',
-      reason: 'working day; ready by 09:00 Europe/Berlin needs a start at 08:20 Europe/Berlin',
+      reason: 'working day; ready by 09:00 Europe/Berlin needs a start at 08:30 Europe/Berlin',
       expiresAt: '2026-11-24T18:00:00.000Z',
     });
   });
 
   it('plans nothing before the start, and says when the start is', () => {
-    const p = plan(at('2026-11-24T07:19:00Z'), config, [], []);
+    const p = plan(at('2026-11-24T07:15:00Z'), config, [], []); // the 08:15 tick, one before the due 08:30
     expect(actionOf(p, 'alice')).toBeUndefined();
-    expect(idleOf(p, 'alice')?.reason).toBe('before the start at 08:20 Europe/Berlin (ready by 09:00 Europe/Berlin); nothing is running');
+    expect(idleOf(p, 'alice')?.reason).toBe('before the start at 08:30 Europe/Berlin (ready by 09:00 Europe/Berlin); nothing is running');
   });
 
   it('honours per-developer overrides: bob starts earlier, carol follows New York hours', () => {
     const p = plan(at('2026-11-24T07:05:00Z'), config, [], []); // 08:05 Berlin, 02:05 New York
-    expect(actionOf(p, 'bob')?.reason).toBe('working day; ready by 08:30 Europe/Berlin needs a start at 07:50 Europe/Berlin');
+    expect(actionOf(p, 'bob')?.reason).toBe('working day; ready by 08:30 Europe/Berlin needs a start at 08:00 Europe/Berlin');
     expect(actionOf(p, 'alice')).toBeUndefined();
     expect(actionOf(p, 'carol')).toBeUndefined();
     const carol = actionOf(plan(at('2026-11-24T14:05:00Z'), config, [], []), 'carol'); // 09:05 New York (EST)
@@ -191,7 +191,7 @@ describe('daylight saving time: readyBy 09:00 and teardownAt 19:00 are local on 
     const after = actionOf(plan(at('2026-03-30T06:35:00Z'), config, [], []), 'berta'); // Monday, CEST
     expect(before?.runId).toBe('berta-up-20260327');
     expect(after?.runId).toBe('berta-up-20260330');
-    expect(plan(at('2026-03-30T06:19:00Z'), config, [], []).actions.map((a) => a.developer)).not.toContain('berta');
+    expect(plan(at('2026-03-30T06:15:00Z'), config, [], []).actions.map((a) => a.developer)).not.toContain('berta');
   });
 
   // A readyBy in the hour that spring-forward skips does not exist on the wall clock. Our choice (clock.ts):
@@ -211,10 +211,10 @@ describe('daylight saving time: readyBy 09:00 and teardownAt 19:00 are local on 
     expect(readyBy.toFormat('HH:mm')).toBe('03:30');
   });
 
-  it('a lead time plus a tick that spans the skipped hour is still 40 real minutes: readyBy 03:10 CEST starts at 01:30 CET', () => {
-    const p = plan(at('2026-03-29T00:30:00Z'), dstConfig('03:10'), [], []);
-    expect(actionOf(p, 'berta')?.reason).toBe('working day; ready by 03:10 Europe/Berlin needs a start at 01:30 Europe/Berlin');
-    expect(actionOf(plan(at('2026-03-29T00:29:00Z'), dstConfig('03:10'), [], []), 'berta')).toBeUndefined();
+  it('a lead time that spans the skipped hour is still 25 real minutes: readyBy 03:10 CEST is due at the 01:45 CET tick', () => {
+    const p = plan(at('2026-03-29T00:31:00Z'), dstConfig('03:10'), [], []);
+    expect(actionOf(p, 'berta')?.reason).toBe('working day; ready by 03:10 Europe/Berlin needs a start at 01:45 Europe/Berlin');
+    expect(actionOf(plan(at('2026-03-29T00:30:00Z'), dstConfig('03:10'), [], []), 'berta')).toBeUndefined();
   });
 
   it('a readyBy in the repeated hour of fall-back counts from its first occurrence, and starts once', () => {

@@ -1,0 +1,225 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { configSchema, type TurboConfig } from '../../../functions/core/config';
+import type { EnvironmentRecord, UpSample } from '../../../functions/core/types';
+import {
+  expectedDurations,
+  MAX_UP_SAMPLES,
+  MIN_UP_SAMPLES,
+  stagger,
+  upSampleOf,
+  withUpSample,
+  type ScheduledUp,
+  type StepDurations,
+  type UpDemand,
+} from '../../../functions/core/stagger';
+import { plan } from '../../../functions/core/plan';
+
+const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
+const MIN = 60_000;
+const TICK = 15 * MIN;
+
+/** 13 minutes of runner per up (apply 12, no wait, deploy 1): one up per slot per tick. */
+const learned: StepDurations = { applyMs: 12 * MIN, waitMs: 0, deployMs: 1 * MIN, source: 'history', samples: 20 };
+const midnight = Date.parse('2026-11-24T00:00:00Z');
+
+function demand(developer: string, readyByMinutes: number, earliest = midnight): UpDemand {
+  return { developer, date: '2026-11-24', timezone: 'UTC', readyBy: midnight + readyByMinutes * MIN, earliest };
+}
+
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+const startsOf = (ups: ScheduledUp[]) => Object.fromEntries(ups.map((up) => [up.developer, hhmm(up.startAt)]));
+
+/** The most jobs in flight at any instant, by a sweep over every apply and deploy job the schedule implies. */
+function peakJobs(ups: ScheduledUp[], d: StepDurations): number {
+  const edges = ups.flatMap((up) => {
+    const deploy = up.startAt + d.applyMs + d.waitMs;
+    return [
+      [up.startAt, 1],
+      [up.startAt + d.applyMs, -1],
+      [deploy, 1],
+      [deploy + d.deployMs, -1],
+    ] as const;
+  });
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, change] of edges) peak = Math.max(peak, (now += change));
+  return peak;
+}
+
+describe('stagger: start ticks under the runner quota', () => {
+  it('starts each up at the last tick that makes readyBy, and staggers the rest earlier, two per tick with a quota of 2', () => {
+    const ups = stagger(
+      ['ann', 'ben', 'cat', 'dan', 'eve'].map((name) => demand(name, 9 * 60)),
+      learned,
+      2,
+    );
+    // 09:00 − 13 min: the 08:45 tick is the last in time; earlier ticks take the rest, in name order.
+    expect(startsOf(ups)).toEqual({ ann: '08:45', ben: '08:45', cat: '08:30', dan: '08:30', eve: '08:15' });
+    expect(ups.every((up) => up.readyAt <= up.readyBy && up.miss === undefined)).toBe(true);
+  });
+
+  it('places the latest readyBy latest: an 08:30 developer goes before 09:00 ones that fill the 08:45 tick', () => {
+    const ups = stagger([demand('ann', 9 * 60), demand('ben', 9 * 60), demand('zed', 8 * 60 + 30)], learned, 2);
+    expect(startsOf(ups)).toEqual({ ann: '08:45', ben: '08:45', zed: '08:15' });
+  });
+
+  it('never has more jobs in flight than the quota, for 300 ups over five readyBy times and slow cluster waits', () => {
+    const slow: StepDurations = { applyMs: 11 * MIN, waitMs: 7 * MIN, deployMs: 4 * MIN, source: 'history', samples: 20 };
+    const demands = Array.from({ length: 300 }, (_, i) => demand(`dev-${i}`, 6 * 60 + (i % 5) * 47));
+    for (const quota of [1, 5, 20]) {
+      const ups = stagger(demands, slow, quota);
+      expect(peakJobs(ups, slow)).toBeLessThanOrEqual(quota);
+      expect(new Set(ups.map((up) => up.developer)).size).toBe(300);
+      for (const up of ups) expect(up.startAt % TICK).toBe(0);
+    }
+    // A wait that holds no slot lets an up's deploy share a slot-time with the next up's apply: 20 fits 20 per tick.
+    expect(peakJobs(stagger(demands, slow, 20), slow)).toBe(20);
+  });
+
+  it('predicts who misses readyBy under the quota, and why, with the start and ready time they get', () => {
+    // From midnight to 01:00, one slot holds the ups of the 00:00, 00:15, 00:30 and 00:45 ticks.
+    const ups = stagger(
+      ['a', 'b', 'c', 'd', 'e'].map((name) => demand(name, 60)),
+      learned,
+      1,
+    );
+    const late = ups.filter((up) => up.miss);
+    expect(late.map((up) => [up.developer, hhmm(up.startAt), hhmm(up.readyAt)])).toEqual([['e', '01:00', '01:13']]);
+    expect(late[0]!.miss).toBe(
+      'the runner quota: every tick from 00:00 UTC to 00:45 UTC (the last start in time) ' +
+        'has all 1 runner slots taken (runner.maxConcurrentJobs)',
+    );
+    expect(
+      stagger(
+        ['a', 'b', 'c', 'd'].map((name) => demand(name, 60)),
+        learned,
+        1,
+      ).filter((up) => up.miss),
+    ).toEqual([]);
+  });
+
+  it('predicts a miss from a lead too short: a readyBy too soon after the day starts at midnight', () => {
+    const [up] = stagger([demand('ann', 10)], learned, 20);
+    expect(up).toMatchObject({ startAt: midnight, readyAt: midnight + 13 * MIN });
+    expect(up!.miss).toBe('a lead too short: an up takes 13 min, and the day starts at 00:00 UTC, 10 min before readyBy');
+  });
+});
+
+function config(changes: Record<string, unknown> = {}): TurboConfig {
+  return configSchema.parse({ ...example, ...changes });
+}
+
+const sample = (at: string, applySeconds: number, region = 'eu-west-1'): UpSample => ({
+  at,
+  region,
+  applySeconds,
+  waitSeconds: 30,
+  deploySeconds: 90,
+});
+
+function withHistory(developer: string, upHistory: UpSample[]): EnvironmentRecord {
+  return { developer, status: 'destroyed', clusterName: `turbo-${developer}`, updatedAt: '2026-11-24T00:00:00Z', upHistory };
+}
+
+describe('learned durations', () => {
+  it('falls back to the config (apply, deploy, and the rest of leadMinutes as the wait) below MIN_UP_SAMPLES ups', () => {
+    const few = Array.from({ length: MIN_UP_SAMPLES - 1 }, (_, i) => sample(`2026-11-2${i}T08:00:00Z`, 600));
+    expect(expectedDurations(config(), [withHistory('alice', few)])).toEqual({
+      applyMs: 12 * MIN,
+      waitMs: 12 * MIN,
+      deployMs: 1 * MIN,
+      source: 'config',
+      samples: 0,
+    });
+  });
+
+  it('takes the p90 of the region’s last 20 ups, all records pooled: older ups and other regions do not count', () => {
+    // 25 ups over two records: the 5 oldest were slow (3,000 s), the newest 20 took 600..790 s.
+    const old = Array.from({ length: 5 }, (_, i) => sample(`2026-11-0${i + 1}T08:00:00Z`, 3000));
+    const recent = Array.from({ length: 20 }, (_, i) => sample(`2026-11-${String(10 + i).padStart(2, '0')}T08:00:00Z`, 600 + i * 10));
+    const elsewhere = [sample('2026-11-30T08:00:00Z', 9000, 'us-east-1')];
+    const records = [withHistory('alice', [...old, ...recent.slice(0, 10)]), withHistory('bob', [...recent.slice(10), ...elsewhere])];
+    const durations = expectedDurations(config(), records);
+    // Nearest rank: the 18th of the 20 sorted values, 600 + 17 × 10.
+    expect(durations).toEqual({ applyMs: 770_000, waitMs: 30_000, deployMs: 90_000, source: 'history', samples: MAX_UP_SAMPLES });
+    // Only ups ready before `before` count: before the 13th, 3 recent and the 5 slow ones, whose p90 is slow.
+    const fromEarlierDays = expectedDurations(config(), records, Date.parse('2026-11-13T00:00:00Z'));
+    expect(fromEarlierDays).toMatchObject({ applyMs: 3_000_000, samples: 8 });
+  });
+
+  it('keeps at most MAX_UP_SAMPLES ups in a record, dropping the oldest', () => {
+    let history: UpSample[] | undefined;
+    for (let i = 0; i < 25; i++) history = withUpSample(history, sample(`2026-11-24T08:${String(i).padStart(2, '0')}:00Z`, i));
+    expect(history).toHaveLength(MAX_UP_SAMPLES);
+    expect(history!.map((s) => s.applySeconds)).toEqual(Array.from({ length: 20 }, (_, i) => i + 5));
+    expect(withUpSample(history, undefined)).toBe(history);
+  });
+
+  const up: EnvironmentRecord = {
+    developer: 'alice',
+    status: 'provisioning',
+    clusterName: 'turbo-alice',
+    runId: 'alice-up-20261124',
+    updatedAt: '2026-11-24T07:43:00Z',
+    startedAt: '2026-11-24T07:30:04Z',
+    applyFinishedAt: '2026-11-24T07:42:40Z',
+    jobs: {
+      apply: {
+        runner: 'codebuild',
+        kind: 'apply',
+        developer: 'alice',
+        runId: 'alice-up-20261124',
+        id: 'b:1',
+        startedAt: '2026-11-24T07:30:06Z',
+      },
+      deploy: {
+        runner: 'codebuild',
+        kind: 'deploy',
+        developer: 'alice',
+        runId: 'alice-up-20261124',
+        id: 'b:2',
+        startedAt: '2026-11-24T07:43:10Z',
+      },
+    },
+    jobAttempts: { apply: 1, deploy: 1 },
+  };
+
+  it('measures an up from the tick that started it: apply to its end, the wait for the cluster, the deploy to ready', () => {
+    expect(upSampleOf(up, '2026-11-24T07:44:25Z', 'eu-west-1')).toEqual({
+      at: '2026-11-24T07:44:25Z',
+      region: 'eu-west-1',
+      applySeconds: 760,
+      waitSeconds: 30,
+      deploySeconds: 75,
+    });
+  });
+
+  it('learns nothing from an up started by hand, one with a retried job, or one without the apply’s end', () => {
+    expect(upSampleOf({ ...up, runId: 'alice-up-20261124-manual-0830' }, '2026-11-24T07:44:25Z', 'eu-west-1')).toBeUndefined();
+    expect(upSampleOf({ ...up, jobAttempts: { apply: 2, deploy: 1 } }, '2026-11-24T07:44:25Z', 'eu-west-1')).toBeUndefined();
+    expect(upSampleOf({ ...up, applyFinishedAt: undefined }, '2026-11-24T07:44:25Z', 'eu-west-1')).toBeUndefined();
+  });
+});
+
+describe('plan follows the stagger', () => {
+  it('with runner.maxConcurrentJobs 1 starts Berlin’s three 09:00 developers on three ticks, not all at once', () => {
+    const berlin = (name: string) => ({
+      name,
+      slackUserId: `U0${name.toUpperCase()}X01`,
+      iamPrincipalArn: `arn:aws:iam::123456789012:user/${name}`,
+    });
+    const team = config({ runner: { ...example.runner, maxConcurrentJobs: 1 }, developers: ['ann', 'ben', 'cat'].map(berlin) });
+    const history = withHistory(
+      'ann',
+      Array.from({ length: 5 }, (_, i) => ({ ...sample(`2026-11-1${i}T08:00:00Z`, 690), waitSeconds: 0 })),
+    );
+    const startedAt = (iso: string) => plan(new Date(iso), team, [history], []).actions.map((action) => action.developer);
+    // Learned: 11.5 + 0 + 1.5 = 13 min per up; the 07:45Z tick (08:45 CET) is the last for 09:00.
+    expect(startedAt('2026-11-24T07:15:00Z')).toEqual(['cat']);
+    expect(startedAt('2026-11-24T07:30:00Z')).toEqual(['ben', 'cat']);
+    expect(startedAt('2026-11-24T07:45:00Z')).toEqual(['ann', 'ben', 'cat']);
+  });
+});

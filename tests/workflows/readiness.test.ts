@@ -1,0 +1,54 @@
+/**
+ * Ready by readyBy under the runner's quota, through the packaged machines and the real handlers: reconcile
+ * staggers the ups (core/stagger), the in-memory runner queues what passes runner.maxConcurrentJobs, and each up's
+ * durations are recorded for the next day's plan.
+ */
+import { DateTime } from 'luxon';
+import { rehearseDay } from '../../cli/rehearsal/day';
+import { summarise } from '../../cli/rehearsal/summary';
+import { MAX_UP_SAMPLES } from '../../functions/core/stagger';
+import type { TurboConfig } from '../../functions/core/config';
+import { exampleConfig, packagedStack, root } from '../support/packaged';
+
+const DATE = '2026-11-24';
+const example = exampleConfig();
+const stack = packagedStack(example.region);
+
+/** Four Berlin developers ready by 09:00, one runner slot. */
+const config: TurboConfig = {
+  ...example,
+  runner: { ...example.runner, maxConcurrentJobs: 1 },
+  developers: ['ann', 'ben', 'cat', 'dan'].map((name) => ({
+    name,
+    slackUserId: `U0${name.toUpperCase()}X01`,
+    iamPrincipalArn: `arn:aws:iam::123456789012:user/${name}`,
+    timezone: 'Europe/Berlin',
+  })),
+};
+
+describe('readiness under a runner quota of 1', () => {
+  it('staggers the ups so that no job queues and everyone is ready by 09:00, and records each up for the planner', async () => {
+    const day = await rehearseDay({ config, stack, root, date: DATE, until: 'ready' });
+    const readyBy = DateTime.fromISO(`${DATE}T09:00`, { zone: 'Europe/Berlin' }).toMillis();
+    const rows = summarise(config, day.executions, DATE);
+    expect(rows.map((row) => [row.developer, Date.parse(row.readyAt!) <= readyBy])).toEqual(
+      config.developers.map((dev) => [dev.name, true]),
+    );
+    // Each up on its own tick, so the one slot never had a job waiting for it.
+    expect(new Set(rows.map((row) => row.up!.startedAt.slice(0, 16))).size).toBe(4);
+    expect(day.cloud.jobSlots?.peakQueued).toBe(0);
+    for (const dev of config.developers) {
+      const history = day.cloud.records.get(dev.name)?.upHistory ?? [];
+      expect(history).toHaveLength(1);
+      expect(history.length).toBeLessThanOrEqual(MAX_UP_SAMPLES);
+      const [sample] = history;
+      // The in-memory apply takes 12 min (±2 %), the deploy 1 min; the cluster is ACTIVE by the apply's end.
+      expect(sample).toMatchObject({ region: config.region });
+      expect(sample!.applySeconds).toBeGreaterThanOrEqual(12 * 60 * 0.98);
+      expect(sample!.applySeconds).toBeLessThan(15 * 60);
+      expect(sample!.waitSeconds).toBeLessThan(2 * 60);
+      expect(sample!.deploySeconds).toBeGreaterThanOrEqual(60 * 0.98);
+      expect(sample!.deploySeconds).toBeLessThan(5 * 60);
+    }
+  });
+});
