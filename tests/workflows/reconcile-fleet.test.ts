@@ -1,6 +1,6 @@
 /**
  * Reconcile at 5,000 developers, through the packaged machines: one tick plans an up for everyone (one time zone,
- * so every up is due at once), and neither the reconcile execution nor any batch of its Distributed Map passes Step
+ * and a runner quota that holds them all, so every up is due at once: the worst case for one tick's plan), and neither the reconcile execution nor any batch of its Distributed Map passes Step
  * Functions' limits (256 KB per state, 25,000 history events). The environment runs themselves are held back: what
  * is measured is the plan and its fan-out, and every one of the 5,000 starts is asked for exactly once.
  */
@@ -12,7 +12,11 @@ import { exampleConfig, packagedStack, root } from '../support/packaged';
 const DEVELOPERS = 5000;
 const DATE = '2026-11-24';
 const roster = syntheticRoster(exampleConfig(), DEVELOPERS);
-const config = { ...roster, developers: roster.developers.map((dev) => ({ ...dev, timezone: 'Europe/Berlin' })) };
+const config = {
+  ...roster,
+  runner: { ...roster.runner, maxConcurrentJobs: DEVELOPERS },
+  developers: roster.developers.map((dev) => ({ ...dev, timezone: 'Europe/Berlin' })),
+};
 
 jest.setTimeout(600_000);
 
