@@ -48,6 +48,8 @@ export class MemoryStore implements EnvironmentStore {
   }
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
+    // A conditional UpdateItem, sent whether or not the claim wins: the role is asked either way.
+    this.onAwsCall('dynamodb:UpdateItem', request.developer);
     const current = this.records.get(request.developer);
     const stale =
       current && (current.status === 'provisioning' || current.status === 'destroying') && current.updatedAt < request.staleBefore;
@@ -80,6 +82,7 @@ export class MemoryStore implements EnvironmentStore {
 
   async update(developer: string, runId: string, patch: Partial<EnvironmentRecord>): Promise<EnvironmentRecord> {
     assertUpdatable(developer, patch);
+    this.onAwsCall('dynamodb:UpdateItem', developer);
     const current = this.records.get(developer);
     if (!current || current.runId !== runId) throw ownershipLost(developer, runId, current);
     const next = { ...current, ...clone(patch), updatedAt: patch.updatedAt ?? new Date().toISOString() } as EnvironmentRecord;
@@ -89,6 +92,7 @@ export class MemoryStore implements EnvironmentStore {
   }
 
   async markNotified(developer: string, key: string): Promise<boolean> {
+    this.onAwsCall('dynamodb:UpdateItem', developer);
     if (developer === OPS_RECORD && !this.records.has(developer)) this.records.set(developer, { developer } as EnvironmentRecord);
     const current = this.records.get(developer);
     if (!current) throw new Error(`there is no environment record for ${developer}: cannot record notification ${key}`);
@@ -98,12 +102,15 @@ export class MemoryStore implements EnvironmentStore {
   }
 
   async unmarkNotified(developer: string, key: string): Promise<void> {
+    this.onAwsCall('dynamodb:UpdateItem', developer);
     const current = this.records.get(developer);
     if (current?.notified)
       this.records.set(developer, frozen({ ...current, notified: current.notified.filter((existing) => existing !== key) }));
   }
 
   async amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord> {
+    // The real amend reads the record, decides, and writes only when the amend changes something.
+    this.onAwsCall('dynamodb:GetItem', developer);
     const now = new Date().toISOString();
     const current = this.records.get(developer) ?? { developer, clusterName: patch.clusterName, status: 'absent', updatedAt: now };
     const decision = decideAmend(this.records.get(developer), patch);
@@ -119,13 +126,16 @@ export class MemoryStore implements EnvironmentStore {
       audit: decision.audit,
       updatedAt: now,
     };
+    this.onAwsCall('dynamodb:UpdateItem', developer);
     this.write('amend', next);
     return next;
   }
 
-  /** Every write of a record goes through DynamoDB's item size limit, failing as the store adapter reports it. */
+  /**
+   * Every write of a record goes through DynamoDB's item size limit, failing as the store adapter reports it. Its
+   * UpdateItem is reported by the caller, which makes the call whether or not the condition lets it write.
+   */
   private write(doing: string, record: EnvironmentRecord): void {
-    this.onAwsCall('dynamodb:UpdateItem', record.developer);
     try {
       this.recordBytes.set(record.developer, assertItemFits(record as unknown as Record<string, unknown>));
     } catch (error) {

@@ -39,3 +39,29 @@ describe('MemoryCloud store.amend', () => {
     expect(record.audit?.map((entry) => entry.action)).toEqual(['up', 'down']);
   });
 });
+
+describe('MemoryCloud store: the AWS calls it reports, as the DynamoDB store makes them', () => {
+  it('reports a conditional UpdateItem even when its condition writes nothing, and an amend’s read', async () => {
+    const cloud = new MemoryCloud('eu-west-1');
+    const calls: string[] = [];
+    cloud.onAwsCall = (action, resource) => void calls.push(`${action} ${resource}`);
+    const claim = { developer: 'alice', clusterName: 'turbo-alice', action: 'up' as const, now: '2026-11-24T07:00:00.000Z' };
+    const staleBefore = '2026-11-24T06:00:00.000Z';
+    await cloud.store.claim({ ...claim, runId: 'alice-up-1', executionArn: 'arn:1', staleBefore });
+    expect(await cloud.store.claim({ ...claim, runId: 'alice-up-2', executionArn: 'arn:2', staleBefore })).toMatchObject({
+      outcome: 'lost',
+    });
+    expect(await cloud.store.markNotified('alice', 'ready')).toBe(true);
+    expect(await cloud.store.markNotified('alice', 'ready')).toBe(false);
+    await cloud.store.unmarkNotified('alice', 'ready');
+    await cloud.store.amend('alice', imageSync(1, 1));
+    // The same images again: read, nothing to write (core/audit), so no UpdateItem.
+    await cloud.store.amend('alice', imageSync(2, 1));
+    expect(calls).toEqual([
+      ...['claim won', 'claim lost', 'key recorded', 'key already there', 'key released'].map(() => 'dynamodb:UpdateItem alice'),
+      'dynamodb:GetItem alice',
+      'dynamodb:UpdateItem alice',
+      'dynamodb:GetItem alice',
+    ]);
+  });
+});
