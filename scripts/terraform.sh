@@ -178,7 +178,7 @@ list_node_groups() {
   local names
   names="$(aws eks list-nodegroups --cluster-name "$CLUSTER" --region "$AWS_REGION" --query 'nodegroups[]' --output text)" ||
     fail "could not list the node groups of $CLUSTER"
-  NODEGROUPS="$(tr -s '\t ' '\n\n' <<<"$names" | sed '/^$/d')"
+  NODEGROUPS="$(tr -s '\t ' '\n' <<<"$names" | sed '/^$/d')"
   [[ -n "$NODEGROUPS" ]] || fail "cluster $CLUSTER has no managed node group"
 }
 

@@ -19,16 +19,19 @@ function configText(overrides: Record<string, unknown>): string {
 describe('turbo rehearse and readyBy', () => {
   it('counts a cluster ready after readyBy as a failure, with the margin and the reason, and exits non-zero', async () => {
     const example = parseYaml(readFileSync(join(root, EXAMPLE_CONFIG), 'utf8')) as { jobs: Record<string, number> };
-    const folder = folderWith({ 'late.yml': configText({ jobs: { ...example.jobs, applyMinutes: 35 } }) });
+    // The planner starts an up as early as its expected 35-minute apply needs; a readyBy 30 minutes after the day
+    // starts (local midnight) leaves no such start, so the cluster is late, and the plan said why.
+    const late = configText({ jobs: { ...example.jobs, applyMinutes: 35 }, readyBy: '00:30' });
+    const folder = folderWith({ 'late.yml': late });
     const captured = captureIn(folder);
     const code = await run(['--config', 'late.yml', '--date', '2026-11-24', '--quiet', '--out', 'out'], captured.io);
     const stdout = captured.stdout();
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^alice +Europe\/Berlin +late +09:00 \(\d+ min late\) +09:0\d /m);
+    expect(stdout).toMatch(/^alice +Europe\/Berlin +late +00:30 \(\d+ min late\) +00:[34]\d /m);
     expect(stdout).toContain('Ready on time 0, late 1, failed 0, skipped 0 (of 1)');
     expect(stdout).toContain('0 of 1 developer(s) ok');
-    expect(stdout).toMatch(/FAILED: alice \(late: ready at 09:0\d for readyBy 09:00 \(\d+ min late\); /);
-    expect(stdout).toMatch(/; the up started at 08:\d\d, .*and took \d+ min against a lead of 25 min\)\n/);
+    expect(stdout).toMatch(/FAILED: alice \(late: ready at 00:[34]\d for readyBy 00:30 \(\d+ min late\); /);
+    expect(stdout).toMatch(/; the up started at 00:\d\d, .*and took \d+ min against a lead of 25 min\)\n/);
     type Summary = { developers: { result: string; marginMinutes: number; reason: string }[] };
     const summary = JSON.parse(readFileSync(join(folder, 'out', 'summary.json'), 'utf8')) as Summary;
     expect(summary.developers[0]).toMatchObject({ result: 'late', reason: expect.stringMatching(/^late: /) });
