@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { CLOCK_TIME, isTimeZone } from './clock';
+import type { Mode } from './config';
 import type { EnvironmentRecord, ImageRef, Message, MessageKind } from './types';
 
 /** Slack's three control characters in mrkdwn text (and link URLs): https://docs.slack.dev/messaging/formatting-message-text */
@@ -296,6 +297,8 @@ export interface WarningMessageInput {
   timezone: string;
   /** The local HH:MM the keep button offers, or null for no keep button (the day cannot be extended). */
   keepOffer: string | null;
+  /** What the evening does to the cluster: destroys it, or hibernates it (core/hibernate). */
+  mode: Mode;
 }
 
 /** The pre-teardown DM. The buttons' values name the developer, so an ops member's click acts on the right one. */
@@ -312,7 +315,11 @@ export function warningMessage(input: WarningMessageInput): Message {
       deny: { type: 'plain_text', text: 'Keep it' },
     },
   };
-  const text = `Your Turbo cluster ${code(clusterName)} will be destroyed at ${escapeMrkdwn(when)}.`;
+  const text =
+    input.mode === 'hibernate'
+      ? `Your Turbo cluster ${code(clusterName)} will hibernate at ${escapeMrkdwn(when)}: its nodes stop, its control plane and ` +
+        `the app's data stay.`
+      : `Your Turbo cluster ${code(clusterName)} will be destroyed at ${escapeMrkdwn(when)}.`;
   return {
     kind: 'teardown-warning',
     text,

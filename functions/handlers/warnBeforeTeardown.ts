@@ -1,5 +1,5 @@
 /**
- * WarnBeforeTeardown: the DM a developer gets before their cluster is destroyed, with "Keep until 22:00" and
+ * WarnBeforeTeardown: the DM a developer gets before their cluster is destroyed (or hibernated), with "Keep until 22:00" and
  * "Destroy now" buttons. Reconcile plans it on every tick of the warning window; it is sent once a day (its run ID
  * is the key), however many ticks pass.
  */
@@ -23,12 +23,14 @@ const input = z.object({
 export const handler = lambda('WarnBeforeTeardown', input, { store, notifier }, async (event, { config, store, notifier }) => {
   const member = memberOf(config, event.developer);
   if (!member) return { sent: false, reason: 'not in the roster' };
+  const schedule = scheduleOf(config, member);
   const message = warningMessage({
     developer: event.developer,
     clusterName: event.clusterName,
     teardownAt: event.teardownAt,
-    timezone: scheduleOf(config, member).timezone,
+    timezone: schedule.timezone,
     keepOffer: event.keepOffer,
+    mode: schedule.mode,
   });
   const delivery = await sendOnce(store, event.developer, event.runId, () => notifier.sendToUser(member.slackUserId, message));
   return delivery === 'sent' ? { sent: true, reason: null } : { sent: false, reason: 'already warned today' };

@@ -56,6 +56,9 @@ describe('hibernate mode, rehearsed over two days', () => {
     expect([record.status, record.hibernatedAt]).toEqual(['ready', undefined]);
     const dms = cloud.outbox.filter((message) => message.to.user === alice.slackUserId).map((message) => message.text);
     expect(dms.filter((text) => text.includes('is hibernating'))).toHaveLength(1);
+    // The evening's warning says what the evening will do: hibernate, not destroy.
+    const warnings = cloud.outbox.filter((message) => message.to.user === alice.slackUserId && message.kind === 'teardown-warning');
+    expect(warnings.map((message) => message.text)).toEqual([expect.stringContaining('will hibernate at 19:00')]);
     expect(dms.filter((text) => text.includes('is ready'))).toHaveLength(2);
     expect(cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel)).toEqual([]);
   });

@@ -132,6 +132,7 @@ describe('readyMessage', () => {
         teardownAt: ready.expiresAt,
         timezone: ready.timezone,
         keepOffer: '22:00',
+        mode: 'destroy',
       }).blocks as { type: string; elements?: object[] }[]
     ).find((block) => block.type === 'actions')!.elements![0];
     expect(actions!.elements![0]).toEqual(warningKeep);
@@ -314,6 +315,7 @@ describe('warningMessage', () => {
     teardownAt: '2026-11-24T18:00:00.000Z',
     timezone: 'Europe/Berlin',
     keepOffer: '22:00',
+    mode: 'destroy' as const,
   };
   type Button = { type: string; text: { text: string }; action_id: string; value: string; style: string; confirm?: unknown };
   const buttonsOf = (message: Message) =>
@@ -328,6 +330,14 @@ describe('warningMessage', () => {
     expect(destroy).toMatchObject({ text: { text: 'Destroy now' }, action_id: WARNING_ACTIONS.destroy, style: 'danger' });
     expect(JSON.parse(destroy!.value)).toEqual({ developer: 'alice' });
     expect(destroy!.confirm).toMatchObject({ confirm: { text: 'Destroy' }, deny: { text: 'Keep it' } });
+  });
+
+  it('says the cluster will hibernate, not be destroyed, for a developer in hibernate mode; "Destroy now" still destroys', () => {
+    const message = warningMessage({ ...warning, mode: 'hibernate' });
+    expect(message.text).toBe(
+      "Your Turbo cluster `turbo-alice` will hibernate at 19:00 Europe/Berlin (Tue 24 Nov): its nodes stop, its control plane and the app's data stay.",
+    );
+    expect(buttonsOf(message).map((button) => button.text.text)).toEqual(['Keep until 22:00', 'Destroy now']);
   });
 
   it('has only "Destroy now" when the day cannot be extended', () => {
