@@ -21,7 +21,8 @@ export interface AwsEnv {
 /** The account and region the tests and the rehearsal's packaged stack resolve ARNs in. */
 export const FAKE_ENV: AwsEnv = { region: 'eu-west-1', accountId: ACCOUNT_ID, partition: 'aws' };
 
-interface Statement {
+/** One statement of an IAM policy, as a template writes it. */
+export interface PolicyStatement {
   Sid?: string;
   Effect: 'Allow' | 'Deny';
   Action?: string | string[];
@@ -132,16 +133,16 @@ export function roleOf(template: Template, principal: string): string {
 }
 
 /** Every statement that applies to the role: its inline policies and the AWS::IAM::Policy resources attached to it. */
-export function statementsOf(template: Template, roleId: string, env: AwsEnv = FAKE_ENV): Statement[] {
+export function statementsOf(template: Template, roleId: string, env: AwsEnv = FAKE_ENV): PolicyStatement[] {
   const role = template.Resources[roleId]!;
-  const inline = ((role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+  const inline = ((role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: PolicyStatement[] } }[]).flatMap(
     (policy) => policy.PolicyDocument.Statement,
   );
   const attached = Object.values(template.Resources)
     .filter((resource) => resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy')
     .filter((resource) => JSON.stringify(resource.Properties?.Roles ?? []).includes(`"${roleId}"`))
-    .flatMap((resource) => (resource.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
-  return [...inline, ...attached].map((statement) => resolveValue(template, statement, env) as unknown as Statement);
+    .flatMap((resource) => (resource.Properties!.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
+  return [...inline, ...attached].map((statement) => resolveValue(template, statement, env) as unknown as PolicyStatement);
 }
 
 // --- IAM's evaluation ---------------------------------------------------------------------------------------------
@@ -198,7 +199,7 @@ function conditionHolds(operator: string, key: string, expected: string[], conte
   return actual.some(one);
 }
 
-function statementApplies(statement: Statement, action: string, resource: string, context: RequestContext): boolean {
+function statementApplies(statement: PolicyStatement, action: string, resource: string, context: RequestContext): boolean {
   const actionMatches =
     statement.Action !== undefined
       ? list(statement.Action).some((pattern) => wildcardMatch(pattern, action, true))
@@ -214,13 +215,13 @@ function statementApplies(statement: Statement, action: string, resource: string
 }
 
 export type Decision =
-  | { allowed: true; by: Statement }
-  | { allowed: false; reason: 'explicit deny' | 'no statement allows it'; by?: Statement };
+  | { allowed: true; by: PolicyStatement }
+  | { allowed: false; reason: 'explicit deny' | 'no statement allows it'; by?: PolicyStatement };
 
 /** Each principal's resolved statements, per template and account: a template is read once, however many calls are judged. */
-const statementCache = new WeakMap<Template, Map<string, Statement[]>>();
+const statementCache = new WeakMap<Template, Map<string, PolicyStatement[]>>();
 
-function statementsFor(template: Template, principal: string, env: AwsEnv): Statement[] {
+function statementsFor(template: Template, principal: string, env: AwsEnv): PolicyStatement[] {
   const byPrincipal = statementCache.get(template) ?? statementCache.set(template, new Map()).get(template)!;
   const key = `${env.partition}:${env.region}:${env.accountId}:${principal}`;
   let statements = byPrincipal.get(key);

@@ -116,10 +116,10 @@ export interface DailyCost {
 /** Minutes between two local HH:MM times of the same day. */
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-/** A working day's cluster hours: from readyBy − leadMinutes to teardownAt. */
-function scheduledHours(config: TurboConfig, dev: DeveloperConfig): number {
+/** A working day's hours from readyBy − `leadMinutes` (the up's lead, or a wake's) to teardownAt. */
+function scheduledHours(config: TurboConfig, dev: DeveloperConfig, leadMinutes = config.leadMinutes): number {
   const schedule = scheduleOf(config, dev);
-  return Math.max(0, minutesOf(schedule.teardownAt) - Math.max(0, minutesOf(schedule.readyBy) - config.leadMinutes)) / 60;
+  return Math.max(0, minutesOf(schedule.teardownAt) - Math.max(0, minutesOf(schedule.readyBy) - leadMinutes)) / 60;
 }
 
 /** One way to run the nodes, priced for a developer's working day against an always-on On-Demand amd64 cluster. */
@@ -182,7 +182,7 @@ export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
     const weekAlwaysOn = 7 * alwaysOn;
     const nodes = nodesOf(config, dev);
     // Hibernated, the nodes run from the wake's short lead to teardown; the control plane and the NLB all night and weekend.
-    const nodeHours = Math.max(0, minutesOf(schedule.teardownAt) - Math.max(0, minutesOf(schedule.readyBy) - wakeLeadMinutes(config))) / 60;
+    const nodeHours = scheduledHours(config, dev, wakeLeadMinutes(config));
     const alwaysRunningPerHour = clusterPerHour - nodePerHour;
     const hibernate = nodeHours * nodePerHour + 24 * alwaysRunningPerHour + natShare;
     const weekHibernate = workingDays * nodeHours * nodePerHour + 7 * (24 * alwaysRunningPerHour + natShare);

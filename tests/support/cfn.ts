@@ -1,14 +1,8 @@
 /** The parts of a CloudFormation template that the stack tests read; a resource's other properties stay unknown. */
+import type { PolicyStatement } from '../../cli/rehearsal/iam';
 
-export interface PolicyStatement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: unknown;
-  NotResource?: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
+/** A policy statement is the IAM checker's own type. */
+export type { PolicyStatement };
 
 export interface InlinePolicy {
   PolicyName: string;

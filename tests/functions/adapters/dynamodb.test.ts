@@ -3,29 +3,11 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoEnvironmentStore } from '../../../functions/adapters/dynamodb';
-import { OPS_RECORD, type ClaimRequest, type EnvironmentRecord } from '../../../functions/core/types';
+import { OPS_RECORD, type EnvironmentRecord } from '../../../functions/core/types';
 import { AuthenticationError, OwnershipLostError, TransientError } from '../../../functions/core/errors';
 import { useDynaliteStore } from '../../support/dynalite';
 import { awsError, awsSdkError, localClientConfig, startAwsJsonServer } from './aws-json-server';
-
-const claimUp = (runId: string, overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
-  developer: 'alice',
-  clusterName: 'turbo-alice',
-  action: 'up',
-  runId,
-  executionArn: `arn:aws:states:eu-west-1:123456789012:execution:turbo-ci-environment:${runId}`,
-  now: '2026-11-24T05:30:00.000Z',
-  staleBefore: '2026-11-24T01:30:00.000Z',
-  ...overrides,
-});
-const jobHandle = {
-  runner: 'codebuild' as const,
-  kind: 'apply' as const,
-  developer: 'alice',
-  runId: 'alice-up-20261124',
-  id: 'turbo-terraform:1',
-  startedAt: '2026-11-24T05:30:05.000Z',
-};
+import { claimUp, jobHandle } from '../../support/store-fixtures';
 
 describe('DynamoEnvironmentStore against dynalite (a real DynamoDB API)', () => {
   const local = useDynaliteStore('2026-11-24T06:00:00.000Z');

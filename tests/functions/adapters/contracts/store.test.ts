@@ -4,12 +4,13 @@
  * these cases, and the whole matrix at the end, show that the two agree.
  */
 import type { EnvironmentStore } from '../../../../functions/core/ports';
-import type { ClaimRequest, EnvironmentStatus } from '../../../../functions/core/types';
+import type { EnvironmentStatus } from '../../../../functions/core/types';
 import { OPS_RECORD } from '../../../../functions/core/types';
 import { OwnershipLostError } from '../../../../functions/core/errors';
 import { DynamoEnvironmentStore, ENVIRONMENT_TABLE_SCHEMA } from '../../../../functions/adapters/dynamodb';
 import { MemoryStore } from '../../../../functions/adapters/memory/store';
 import { type LocalDynamo, startDynalite } from '../../../support/dynalite';
+import { claimUp, jobHandle } from '../../../support/store-fixtures';
 
 let dynamo: LocalDynamo;
 let tables = 0;
@@ -31,28 +32,9 @@ const STORES: [string, () => Promise<EnvironmentStore>][] = [
   ['the DynamoDB store on dynalite', dynaliteStore],
 ];
 
-const claim = (runId: string, overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
-  developer: 'alice',
-  clusterName: 'turbo-alice',
-  action: 'up',
-  runId,
-  executionArn: `arn:aws:states:eu-west-1:123456789012:execution:turbo-ci-environment:${runId}`,
-  now: '2026-11-24T05:30:00.000Z',
-  staleBefore: '2026-11-24T01:30:00.000Z',
-  ...overrides,
-});
-const jobHandle = {
-  runner: 'codebuild' as const,
-  kind: 'apply' as const,
-  developer: 'alice',
-  runId: 'alice-up-20261124',
-  id: 'turbo-terraform:1',
-  startedAt: '2026-11-24T05:30:05.000Z',
-};
-
 /** A record owned by `runId`, in `status`, last written at `updatedAt`. */
 async function recordIn(store: EnvironmentStore, runId: string, status: EnvironmentStatus, updatedAt: string): Promise<void> {
-  await store.claim(claim(runId, { now: updatedAt, staleBefore: updatedAt }));
+  await store.claim(claimUp(runId, { now: updatedAt, staleBefore: updatedAt }));
   await store.update('alice', runId, { status, updatedAt });
 }
 
@@ -63,7 +45,7 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
   });
 
   it('claims a developer that has no record', async () => {
-    const result = await store.claim(claim('alice-up-20261124'));
+    const result = await store.claim(claimUp('alice-up-20261124'));
 
     expect(result).toEqual({
       outcome: 'claimed',
@@ -73,7 +55,7 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
         status: 'provisioning',
         runId: 'alice-up-20261124',
         action: 'up',
-        executionArn: claim('alice-up-20261124').executionArn,
+        executionArn: claimUp('alice-up-20261124').executionArn,
         startedAt: '2026-11-24T05:30:00.000Z',
         updatedAt: '2026-11-24T05:30:00.000Z',
       },
@@ -82,39 +64,43 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
   });
 
   it('refuses a claim taken by another run that is still working, and leaves the record as it was', async () => {
-    const first = await store.claim(claim('alice-up-20261124'));
+    const first = await store.claim(claimUp('alice-up-20261124'));
 
-    const second = await store.claim(claim('alice-down-20261124', { action: 'down' }));
+    const second = await store.claim(claimUp('alice-down-20261124', { action: 'down' }));
 
     expect(second).toEqual({ outcome: 'lost', record: first.record });
     await expect(store.get('alice')).resolves.toEqual(first.record);
   });
 
   it('answers a replayed claim with already-owned and writes nothing', async () => {
-    await store.claim(claim('alice-up-20261124'));
+    await store.claim(claimUp('alice-up-20261124'));
     await store.update('alice', 'alice-up-20261124', { jobs: { apply: jobHandle }, updatedAt: '2026-11-24T05:31:00.000Z' });
 
-    const replay = await store.claim(claim('alice-up-20261124', { now: '2026-11-24T05:45:00.000Z' }));
+    const replay = await store.claim(claimUp('alice-up-20261124', { now: '2026-11-24T05:45:00.000Z' }));
 
     expect(replay.outcome).toBe('already-owned');
     expect(replay.record).toMatchObject({ jobs: { apply: jobHandle }, startedAt: '2026-11-24T05:30:00.000Z' });
   });
 
   it('lets a run take over a claim a dead run left behind, once it is stale, and only then', async () => {
-    await store.claim(claim('alice-up-20261124'));
-    const early = claim('alice-down-20261124', {
+    await store.claim(claimUp('alice-up-20261124'));
+    const early = claimUp('alice-down-20261124', {
       action: 'down',
       now: '2026-11-24T09:00:00.000Z',
       staleBefore: '2026-11-24T05:00:00.000Z',
     });
-    const late = claim('alice-down-20261124', { action: 'down', now: '2026-11-24T10:00:00.000Z', staleBefore: '2026-11-24T06:00:00.000Z' });
+    const late = claimUp('alice-down-20261124', {
+      action: 'down',
+      now: '2026-11-24T10:00:00.000Z',
+      staleBefore: '2026-11-24T06:00:00.000Z',
+    });
 
     await expect(store.claim(early)).resolves.toMatchObject({ outcome: 'lost' });
     await expect(store.claim(late)).resolves.toMatchObject({ outcome: 'claimed', record: { status: 'destroying', runId: late.runId } });
   });
 
   it('refuses an up on a ready record, and lets a down take it over, clearing the last run’s error and jobs', async () => {
-    await store.claim(claim('alice-up-20261124'));
+    await store.claim(claimUp('alice-up-20261124'));
     await store.update('alice', 'alice-up-20261124', {
       status: 'ready',
       jobs: { apply: jobHandle },
@@ -122,8 +108,8 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
       updatedAt: '2026-11-24T06:00:00.000Z',
     });
 
-    await expect(store.claim(claim('alice-up-20261124-manual'))).resolves.toMatchObject({ outcome: 'lost' });
-    const down = await store.claim(claim('alice-down-20261124', { action: 'down', now: '2026-11-24T17:00:00.000Z' }));
+    await expect(store.claim(claimUp('alice-up-20261124-manual'))).resolves.toMatchObject({ outcome: 'lost' });
+    const down = await store.claim(claimUp('alice-down-20261124', { action: 'down', now: '2026-11-24T17:00:00.000Z' }));
 
     expect(down).toMatchObject({ outcome: 'claimed', record: { status: 'destroying', action: 'down', runId: 'alice-down-20261124' } });
     expect(down.record.jobs).toBeUndefined();
@@ -131,13 +117,13 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
   });
 
   it('gives one claimed and one lost to two racing runs', async () => {
-    const outcomes = await Promise.all([store.claim(claim('alice-up-20261124')), store.claim(claim('alice-up-20261124-manual'))]);
+    const outcomes = await Promise.all([store.claim(claimUp('alice-up-20261124')), store.claim(claimUp('alice-up-20261124-manual'))]);
 
     expect(outcomes.map((result) => result.outcome).sort()).toEqual(['claimed', 'lost']);
   });
 
   it('applies an update by the owner, removing fields set to undefined', async () => {
-    await store.claim(claim('alice-up-20261124'));
+    await store.claim(claimUp('alice-up-20261124'));
     await store.update('alice', 'alice-up-20261124', { lastError: 'transient', updatedAt: '2026-11-24T05:40:00.000Z' });
 
     const updated = await store.update('alice', 'alice-up-20261124', {
@@ -153,7 +139,7 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
   });
 
   it('refuses an update by a run that does not own the record, or of a developer without one, with OwnershipLostError', async () => {
-    await store.claim(claim('alice-up-20261124'));
+    await store.claim(claimUp('alice-up-20261124'));
 
     await expect(store.update('alice', 'alice-up-20261123', { status: 'ready' })).rejects.toThrow(
       new OwnershipLostError('alice is owned by run alice-up-20261124, not by alice-up-20261123: the update was not applied'),
@@ -166,7 +152,7 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
   });
 
   it('refuses an update of the fields only the store writes', async () => {
-    await store.claim(claim('alice-up-20261124'));
+    await store.claim(claimUp('alice-up-20261124'));
 
     await expect(store.update('alice', 'alice-up-20261124', { runId: 'x' })).rejects.toThrow('may not set runId');
     await expect(store.update('alice', 'alice-up-20261124', { notified: [] })).rejects.toThrow('may not set notified');
@@ -174,7 +160,7 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
   });
 
   it('records a notification once, releases it for a retry, and keeps the keys sorted', async () => {
-    await store.claim(claim('alice-up-20261124'));
+    await store.claim(claimUp('alice-up-20261124'));
 
     expect(await store.markNotified('alice', 'ready:2026-11-24')).toBe(true);
     expect(await store.markNotified('alice', 'ready:2026-11-24')).toBe(false);
@@ -193,7 +179,7 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
   });
 
   it('creates the ops record with its first notification key, and never lists it', async () => {
-    await store.claim(claim('alice-up-20261124'));
+    await store.claim(claimUp('alice-up-20261124'));
 
     expect(await store.markNotified(OPS_RECORD, 'weekly:2026-11-30')).toBe(true);
     expect(await store.markNotified(OPS_RECORD, 'weekly:2026-11-30')).toBe(false);
@@ -203,7 +189,7 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
   });
 
   it('amends whatever the owner, and writes nothing for an amend already recorded', async () => {
-    await store.claim(claim('alice-up-20261124'));
+    await store.claim(claimUp('alice-up-20261124'));
     const patch = {
       clusterName: 'turbo-alice',
       keepUntil: '2026-11-24T21:00:00.000Z',
@@ -233,7 +219,7 @@ describe('the claim rule: the ConditionExpression and the in-memory store agree'
       for (const each of cases) {
         const store = await newStore();
         if (each.status !== 'none') await recordIn(store, 'alice-first', each.status, '2026-11-24T03:00:00.000Z');
-        const request = claim(each.owner === 'same' ? 'alice-first' : 'alice-second', {
+        const request = claimUp(each.owner === 'same' ? 'alice-first' : 'alice-second', {
           action: each.action,
           staleBefore: each.stale ? '2026-11-24T04:00:00.000Z' : '2026-11-24T02:00:00.000Z',
         });
