@@ -9,18 +9,11 @@
 import { DateTime } from 'luxon';
 import { syntheticRoster } from '../cli/commands/rehearse';
 import { dayWindow, deliverPush, startRehearsal, tickReconcile } from '../cli/rehearsal/day';
-import { ensurePackaged, loadPackagedStack, projectRoot } from '../cli/rehearsal/packaged';
-import { loadConfigText } from '../functions/core/config';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { packagedExample } from './setup';
 import { formatTable } from '../cli/table';
 
 async function main() {
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  const root = projectRoot(__dirname);
-  ensurePackaged(root);
-  const example = loadConfigText(readFileSync(join(root, 'turbo.config.example.yml'), 'utf8'));
-  const stack = loadPackagedStack(root, example.region);
+  const { root, example, stack } = packagedExample(__dirname);
   const sizes = process.argv
     .slice(2)
     .map(Number)

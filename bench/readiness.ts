@@ -6,24 +6,17 @@
  *
  *   npm run bench:readiness            (or: node --import tsx bench/readiness.ts 500 20 5)
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { syntheticRoster } from '../cli/commands/rehearse';
 import { rehearseDay } from '../cli/rehearsal/day';
-import { ensurePackaged, loadPackagedStack, projectRoot } from '../cli/rehearsal/packaged';
+import { packagedExample } from './setup';
 import { summarise } from '../cli/rehearsal/summary';
 import { formatTable } from '../cli/table';
-import { loadConfigText } from '../functions/core/config';
 import { demandsOn, expectedDurations, stagger } from '../functions/core/stagger';
 
 const DATE = '2026-11-24'; // a Tuesday
 
 async function main() {
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  const root = projectRoot(__dirname);
-  ensurePackaged(root);
-  const example = loadConfigText(readFileSync(join(root, 'turbo.config.example.yml'), 'utf8'));
-  const stack = loadPackagedStack(root, example.region);
+  const { root, example, stack } = packagedExample(__dirname);
   const [developers = 500, ...quotas] = process.argv.slice(2).map(Number);
   const rows: string[][] = [];
   for (const quota of quotas.length > 0 ? quotas : [20, 5]) {

@@ -5,19 +5,12 @@
  *
  *   npm run bench:soak                 (or: node --import tsx bench/soak.ts 30x200 90x1000)
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ensurePackaged, loadPackagedStack, projectRoot } from '../cli/rehearsal/packaged';
+import { packagedExample } from './setup';
 import { runSoak } from '../cli/soak/run';
 import { formatTable } from '../cli/table';
-import { loadConfigText } from '../functions/core/config';
 
 async function main() {
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  const root = projectRoot(__dirname);
-  ensurePackaged(root);
-  const config = loadConfigText(readFileSync(join(root, 'turbo.config.example.yml'), 'utf8'));
-  const stack = loadPackagedStack(root, config.region);
+  const { root, example: config, stack } = packagedExample(__dirname);
   const sizes = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['30x200', '90x1000'];
   const rows: string[][] = [];
   for (const size of sizes) {
