@@ -185,7 +185,8 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
     return false;
   }
 
-  async unmarkNotified(developer: string, key: string): Promise<void> {
+  async unmarkNotified(developer: string, ...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
     // Conditional so that releasing a key never creates a record; a missing record has nothing to release.
     await this.write(
       {
@@ -193,9 +194,9 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
         UpdateExpression: 'DELETE #notified :keys',
         ConditionExpression: 'attribute_exists(#developer)',
         ExpressionAttributeNames: { '#notified': 'notified', '#developer': 'developer' },
-        ExpressionAttributeValues: { ':keys': new Set([notificationKey(key)]) },
+        ExpressionAttributeValues: { ':keys': new Set(keys.map(notificationKey)) },
       },
-      `releasing notification ${key} for ${developer}`,
+      `releasing notification ${keys.join(', ')} for ${developer}`,
     );
   }
 

@@ -36,8 +36,11 @@ export interface EnvironmentStore {
   update(developer: string, runId: string, patch: Partial<EnvironmentRecord>): Promise<EnvironmentRecord>;
   /** Records a sent notification's key. Returns false when the key was already there (send nothing). */
   markNotified(developer: string, key: string): Promise<boolean>;
-  /** Releases a key reserved by markNotified when the send failed, so that a retry can send it. */
-  unmarkNotified(developer: string, key: string): Promise<void>;
+  /**
+   * Releases keys reserved by markNotified: one whose send failed, so that a retry can send it, or those past the
+   * redrive window (core/notified). One write, however many keys; none without a record.
+   */
+  unmarkNotified(developer: string, ...keys: string[]): Promise<void>;
   /**
    * A self-service change that no run owns (keep-alive, skip days), written whatever the record's owner and
    * status, together with its audit entry (the last MAX_AUDIT_ENTRIES are kept). Creates an `absent` record when

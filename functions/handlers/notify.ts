@@ -10,7 +10,7 @@ import { keepOfferBeyond } from '../core/plan';
 import { failureNoticeKey, lastStartedStep } from '../core/failure';
 import { destroyedMessage, failureDmMessage, failureMessage, hibernatedMessage, readyMessage, saidHelloTo } from '../core/messages';
 import type { Message } from '../core/types';
-import { sendOnce } from './lib/sendOnce';
+import { forgetExpiredKeys, sendOnce } from './lib/sendOnce';
 import { developerNameSchema, runIdSchema } from '../core/types';
 import type { Deps } from './lib/deps';
 import { store, notifier } from './lib/root';
@@ -31,6 +31,7 @@ export async function notify(
   { config, store, notifier, region }: Pick<Deps, 'config' | 'store' | 'notifier' | 'region'>,
 ) {
   const record = await store.get(event.developer);
+  await forgetExpiredKeys(store, record, new Date());
   const member = memberOf(config, event.developer);
   const toDeveloper = (message: Message, key = `${event.runId}:${event.kind}`) =>
     member

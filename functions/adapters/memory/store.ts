@@ -101,11 +101,12 @@ export class MemoryStore implements EnvironmentStore {
     return true;
   }
 
-  async unmarkNotified(developer: string, key: string): Promise<void> {
+  async unmarkNotified(developer: string, ...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
     this.onAwsCall('dynamodb:UpdateItem', developer);
     const current = this.records.get(developer);
     if (current?.notified)
-      this.records.set(developer, frozen({ ...current, notified: current.notified.filter((existing) => existing !== key) }));
+      this.records.set(developer, frozen({ ...current, notified: current.notified.filter((existing) => !keys.includes(existing)) }));
   }
 
   async amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord> {

@@ -7,6 +7,7 @@ import { decideSelfService, type SelfServiceOutcome } from '../../core/selfServi
 import type { SelfServiceTask } from '../../core/types';
 import type { Deps } from './deps';
 import { sendOnce } from './sendOnce';
+import { replyKey } from '../../core/notified';
 
 export type WorkPorts = Pick<Deps, 'config' | 'store' | 'runs' | 'notifier'>;
 
@@ -39,7 +40,8 @@ export async function work(task: SelfServiceTask, ports: WorkPorts): Promise<Wor
   const { replyTo, requestId } = task;
   if (!replyTo) return outcome;
   const reply = () => ports.notifier.sendToUser(replyTo, replyMessage(outcome.message));
-  if (requestId && (await ports.store.get(task.developer))) await sendOnce(ports.store, task.developer, `reply:${requestId}`, reply);
+  if (requestId && (await ports.store.get(task.developer)))
+    await sendOnce(ports.store, task.developer, replyKey(task.requestedAt, requestId), reply);
   else await reply();
   return outcome;
 }

@@ -3,7 +3,8 @@
  * released if the send fails, so a retry, a replay or a redrive sends it exactly once.
  */
 import type { EnvironmentStore } from '../../core/ports';
-import { OPS_RECORD } from '../../core/types';
+import { OPS_RECORD, type EnvironmentRecord } from '../../core/types';
+import { expiredNotifiedKeys } from '../../core/notified';
 import { failureKeysToRelease } from '../../core/opsReport';
 
 export async function sendOnce(
@@ -28,5 +29,10 @@ export async function sendOnce(
  */
 export async function releaseFailureReports(store: EnvironmentStore, runHadFailures: boolean): Promise<void> {
   const notified = (await store.get(OPS_RECORD))?.notified ?? [];
-  for (const key of failureKeysToRelease(notified, runHadFailures)) await store.unmarkNotified(OPS_RECORD, key);
+  await store.unmarkNotified(OPS_RECORD, ...failureKeysToRelease(notified, runHadFailures));
+}
+
+/** Drops the record's keys of messages sent before the redrive window (core/notified): one write, only when due. */
+export async function forgetExpiredKeys(store: EnvironmentStore, record: EnvironmentRecord | undefined, now: Date): Promise<void> {
+  if (record?.notified) await store.unmarkNotified(record.developer, ...expiredNotifiedKeys(record.notified, now));
 }

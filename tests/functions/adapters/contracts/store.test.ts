@@ -170,6 +170,16 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
     expect(await store.markNotified('alice', 'ready:2026-11-24')).toBe(true);
   });
 
+  it('releases several keys in one write, and nothing for none', async () => {
+    await store.claim(claimUp('alice-up-20261124'));
+    for (const key of ['a-up-20261101:ready', 'a-up-20261102:ready', 'a-up-20261124:ready']) await store.markNotified('alice', key);
+
+    await store.unmarkNotified('alice', 'a-up-20261101:ready', 'a-up-20261102:ready');
+    await store.unmarkNotified('alice');
+
+    await expect(store.get('alice')).resolves.toMatchObject({ notified: ['a-up-20261124:ready'] });
+  });
+
   it('neither records nor releases notifications of a developer without a record, and creates none', async () => {
     await expect(store.markNotified('bob', 'ready:2026-11-24')).rejects.toThrow(
       'there is no environment record for bob: cannot record notification ready:2026-11-24',
