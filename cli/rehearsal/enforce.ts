@@ -9,7 +9,7 @@
 import type { TurboConfig } from '../../functions/core/config';
 import { codebuildProjectsOf } from '../../functions/core/jobs';
 import { translateAwsError } from '../../functions/adapters/retry';
-import { decide, resolveValue, resourcesOf, roleOf, type AwsEnv, type SdkInput, type Template } from './iam';
+import { decide, type Decision, resolveValue, resourcesOf, roleOf, type AwsEnv, type SdkInput, type Template } from './iam';
 import { ACCOUNT_ID, type PackagedStack } from './packaged';
 import type { Invocation, LocalExecution } from './local-sfn';
 
@@ -59,6 +59,8 @@ export class IamEnforcer {
   private readonly template: Template;
   private readonly environments = new Map<string, Record<string, string>>();
   private readonly machineRoles = new Map<string, string>();
+  private readonly decisions = new Map<string, Decision>();
+  private readonly resources = new Map<string, string[]>();
 
   constructor(
     private readonly stack: PackagedStack,
@@ -135,7 +137,12 @@ export class IamEnforcer {
     if (caller.logicalId === undefined) return;
     // The in-memory runner stands for Jenkins too, which is HTTP with credentials, not IAM.
     if (action.startsWith('codebuild:') && this.config.runner.type !== 'codebuild') return;
-    const resources = name.startsWith('arn:') ? [name] : resourcesOf(action, this.inputOf(caller.logicalId, action, name), this.env);
+    const key = `${caller.logicalId}\n${action}\n${name}`;
+    let resources = this.resources.get(key);
+    if (!resources) {
+      resources = name.startsWith('arn:') ? [name] : resourcesOf(action, this.inputOf(caller.logicalId, action, name), this.env);
+      this.resources.set(key, resources);
+    }
     for (const resource of resources) {
       const denial = this.judge(caller.logicalId, caller.functionName, action, resource, caller.execution);
       if (denial) throw translateAwsError(denial, `${action} on ${resource}`);
@@ -154,7 +161,10 @@ export class IamEnforcer {
 
   /** The AccessDenied error for a call the principal's role does not allow (recorded), or undefined when allowed. */
   private judge(principal: string, name: string, action: string, resource: string, execution?: LocalExecution): Error | undefined {
-    const decision = decide(this.template, principal, action, resource, {}, this.env);
+    // The template and the request context are fixed, so each (role, action, resource) is decided once: a soak asks millions.
+    const key = `${principal}\n${action}\n${resource}`;
+    let decision = this.decisions.get(key);
+    if (!decision) this.decisions.set(key, (decision = decide(this.template, principal, action, resource, {}, this.env)));
     if (decision.allowed) return undefined;
     const developer = execution?.input.developer;
     this.deniedCalls.push({
