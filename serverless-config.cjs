@@ -128,6 +128,8 @@ module.exports = async ({ resolveVariable, resolveConfigurationProperty }) => {
   return {
     file,
     runtimeFile: RUNTIME_CONFIG_FILE,
+    // esbuild's define: a JavaScript expression, so the runner's name in quotes (functions/handlers/lib/root.ts).
+    bundledRunner: JSON.stringify(config.runner.type),
     region: config.region,
     // resources/operations.ts: alarms, alert subscriptions, async destinations and the dashboard.
     operations: operationsResources({ service, stage, alerts: config.alerts, shape }),
