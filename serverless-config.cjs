@@ -5,10 +5,11 @@
  * secrets it may read (by name, never by value) and what its runner needs.
  */
 require('tsx/cjs/api').register();
-const { existsSync, readFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
 const { parse: parseYaml, stringify: stringifyYaml } = require('yaml');
-const { CONFIG_FILES, describeProblem, findConfigFile, parseConfig } = require('./functions/core/config.ts');
+const { CONFIG_FILES, describeProblem, findConfigFile } = require('./functions/core/config.ts');
+const { parseConfig } = require('./functions/core/configFile.ts');
 const { codebuildProjectsOf } = require('./functions/core/jobs.ts');
 const { operationsResources, serverlessShapeOf, DEAD_LETTER_QUEUE } = require('./resources/operations.ts');
 const { RECONCILE_TICK_MINUTES } = require('./functions/core/plan.ts');
@@ -95,6 +96,12 @@ function connectionPolicy(connectionArn) {
   };
 }
 
+/**
+ * What the functions read (TURBO_CONFIG_FILE): the config validated here, as JSON, so that no bundle needs a YAML
+ * parser. The handlers validate it again with the same schema (functions/handlers/lib/deps.ts).
+ */
+const RUNTIME_CONFIG_FILE = '.turbo/package/turbo.config.json';
+
 module.exports = async ({ resolveVariable, resolveConfigurationProperty }) => {
   const repository = {
     location: await resolveConfigurationProperty(['custom', 'codebuild', 'sourceLocation']),
@@ -111,6 +118,8 @@ module.exports = async ({ resolveVariable, resolveConfigurationProperty }) => {
     throw new Error(`Turbo config ${file} is invalid:\n  ${result.problems.map(describeProblem).join('\n  ')}`);
   }
   const { config } = result;
+  mkdirSync(dirname(RUNTIME_CONFIG_FILE), { recursive: true });
+  writeFileSync(RUNTIME_CONFIG_FILE, JSON.stringify(parseYaml(readFileSync(file, 'utf8'))));
   const jenkins = config.runner.type === 'jenkins' ? config.runner.jenkins : undefined;
   const { registryUserParameter, registryTokenParameter, webhookTokenParameter } = config.imageSync;
   const projects = codebuildProjectsOf(config.runner.codebuild, stage);
@@ -118,6 +127,9 @@ module.exports = async ({ resolveVariable, resolveConfigurationProperty }) => {
   const shape = serverlessShapeOf(readFileSync(join(__dirname, 'serverless.yml'), 'utf8'));
   return {
     file,
+    runtimeFile: RUNTIME_CONFIG_FILE,
+    // esbuild's define: a JavaScript expression, so the runner's name in quotes (functions/handlers/lib/root.ts).
+    bundledRunner: JSON.stringify(config.runner.type),
     region: config.region,
     // resources/operations.ts: alarms, alert subscriptions, async destinations and the dashboard.
     operations: operationsResources({ service, stage, alerts: config.alerts, shape }),

@@ -55,6 +55,7 @@ const rows = zips.map((zip) => {
   return { row: [...row, kib(before.handler), `${before.init.toFixed(0)} ms`, `${(now.init / before.init).toFixed(2)}`], now };
 });
 
+const ratios = rows.flatMap((entry) => (entry.row.length > 4 && entry.row[6] !== '-' ? [Number(entry.row[6])] : [])).sort((a, b) => a - b);
 const headers = ['function', 'zip', 'handler.js', 'init', ...(baseline ? ['baseline handler.js', 'baseline init', 'init ratio'] : [])];
 console.log('Functions as packaged: zip size, bundled handler size (minified, without its source map), module init time (median of 3)');
 console.log(
@@ -73,3 +74,5 @@ console.log(
       .join(', ') || 'none'
   }`,
 );
+if (ratios.length)
+  console.log(`Median init ratio (now / baseline) over ${ratios.length} functions: ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)}`);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../cli/rehearsal/packaged';
-import { loadConfigText } from '../functions/core/config';
+import { loadConfigText } from '../functions/core/configFile';
 
 export function packagedExample(dir: string) {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';

@@ -11,10 +11,10 @@ import {
   configWarnings,
   describeProblem,
   findConfigFile,
-  parseConfig,
   type ConfigResult,
   type TurboConfig,
 } from '../../functions/core/config';
+import { parseConfig } from '../../functions/core/configFile';
 import { versionWarning } from '../../functions/core/eksVersions';
 import { UsageError, type CommandIo } from '../io';
 

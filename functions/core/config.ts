@@ -5,7 +5,6 @@
  */
 import { closest, distance } from 'fastest-levenshtein';
 import { DateTime } from 'luxon';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import * as z from 'zod';
 import { CLOCK_TIME, isTimeZone } from './clock';
 import { InvalidConfigError } from './errors';
@@ -517,30 +516,13 @@ export function validateConfig(raw: unknown): ConfigResult {
   return { ok: false, problems };
 }
 
-/** Parses and validates YAML text. YAML syntax errors are reported as problems too, with their line. */
-export function parseConfig(text: string): ConfigResult {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (error) {
-    const message = error instanceof YAMLParseError ? error.message.split('\n')[0]!.replace(/:$/, '') : String(error);
-    return { ok: false, problems: [{ path: '(file)', message: `is not valid YAML: ${message}` }] };
-  }
-  // An empty file (or one of comments only) parses to null: say so, rather than "expected object, received null".
-  if (raw === null || raw === undefined) {
-    return { ok: false, problems: [{ path: '(file)', message: 'is empty: copy turbo.config.example.yml and fill in the roster' }] };
-  }
-  return validateConfig(raw);
-}
-
 export function describeProblem(problem: ConfigProblem): string {
   const value = problem.value === undefined ? '' : ` (got ${JSON.stringify(problem.value)})`;
   return `${problem.path}: ${problem.message}${value}`;
 }
 
-/** Parses, validates and returns the config, or throws InvalidConfigError naming every problem. */
-export function loadConfigText(text: string): TurboConfig {
-  const result = parseConfig(text);
+/** The config of a validation, or InvalidConfigError naming every problem. */
+export function configOrThrow(result: ConfigResult): TurboConfig {
   if (!result.ok) throw new InvalidConfigError(`invalid Turbo config: ${result.problems.map(describeProblem).join('; ')}`, result.problems);
   return result.config;
 }

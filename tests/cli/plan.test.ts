@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NO_AWS_NOTICE, parseInstant, run } from '../../cli/commands/plan';
 import { main } from '../../cli/main';
-import { loadConfigText } from '../../functions/core/config';
+import { loadConfigText } from '../../functions/core/configFile';
 import { plan } from '../../functions/core/plan';
 import { captureIn, folderWith } from './capture';
 

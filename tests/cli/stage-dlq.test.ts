@@ -21,7 +21,7 @@ import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { handler as slackWork } from '../../functions/handlers/slackWork';
 import { LambdaAsyncWork } from '../../functions/adapters/lambdaInvoke';
 import { MemoryCloud } from '../../functions/adapters/memory/cloud';
-import { loadConfigText } from '../../functions/core/config';
+import { loadConfigText } from '../../functions/core/configFile';
 import { MAXIMUM_RETRY_ATTEMPTS } from '../../resources/operations';
 import { lambdaContext } from '../../cli/rehearsal/local-sfn';
 import { deployDevStage, EXAMPLE_CONFIG, ENVIRONMENT_MACHINE, sfn, turbo } from './stage-fixtures';

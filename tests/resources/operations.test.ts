@@ -4,7 +4,7 @@
  * function's destination; the dashboard. Checked on `serverless package`'s template, as the stack checks are.
  */
 import { METRIC } from '../../functions/core/metrics';
-import { loadConfigText } from '../../functions/core/config';
+import { loadConfigText } from '../../functions/core/configFile';
 import { operationsResources, serverlessShapeOf, MAXIMUM_EVENT_AGE_SECONDS, MAXIMUM_RETRY_ATTEMPTS } from '../../resources/operations';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

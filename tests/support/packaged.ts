@@ -1,5 +1,6 @@
 /** The packaged stack for workflow tests: `npm test` packages first; a lone jest run packages when stale. */
-import { loadConfigText, type TurboConfig } from '../../functions/core/config';
+import type { TurboConfig } from '../../functions/core/config';
+import { loadConfigText } from '../../functions/core/configFile';
 import { ensurePackaged, loadPackagedStack, projectRoot, type PackagedStack } from '../../cli/rehearsal/packaged';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

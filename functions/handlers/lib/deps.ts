@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfigText, type TurboConfig } from '../../core/config';
+import { configOrThrow, type TurboConfig, validateConfig } from '../../core/config';
+import { InvalidConfigError } from '../../core/errors';
 import type {
   AsyncWork,
   Clusters,
@@ -73,11 +74,25 @@ export function unbindDeps(): void {
   built.clear();
 }
 
+/** The config as `serverless package` wrote it (JSON, from the YAML it validated): no YAML parser in the bundle. */
+function readConfigJson(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidConfigError(
+      `TURBO_CONFIG_FILE ${path}: is not valid JSON (${(error as Error).message})`,
+      [{ path: '(file)', message: 'is not valid JSON' }],
+      { cause: error },
+    );
+  }
+}
+
 function lambdaBase(): Base {
   const root = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
   const file = process.env.TURBO_CONFIG_FILE;
   if (!file) throw new Error('environment variable TURBO_CONFIG_FILE is not set (serverless.yml sets it)');
-  const config = loadConfigText(readFileSync(join(root, file), 'utf8'));
+  const config = configOrThrow(validateConfig(readConfigJson(join(root, file))));
   return { config, region: process.env.AWS_REGION ?? config.region };
 }
 

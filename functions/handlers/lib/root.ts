@@ -17,6 +17,7 @@ import { createSlackNotifier } from '../../adapters/slack';
 import { createSfnClient, StepFunctionsWorkflows } from '../../adapters/stepfunctions';
 import { codebuildProjectsOf } from '../../core/jobs';
 import { createS3Client, S3PlanStore } from '../../adapters/s3';
+import { ConfigurationError } from '../../core/errors';
 import type { EnvironmentRuns, JobRunner, SecretStore } from '../../core/ports';
 import type { Base, Builder } from './deps';
 import { rememberSecret } from './redact';
@@ -75,15 +76,26 @@ export const clusters = (base: Base) => new EksClusters(eksClient(base));
 /** The Kubernetes API of one cluster, with a token signed by the function's own credentials (image-sync). */
 export const kubeFor = (base: Base) => eksKubeConnector(base.region, eksClient(base).config.credentials);
 
+/**
+ * The runner is known at package time: serverless.yml defines TURBO_BUNDLED_RUNNER (the config's runner.type) for
+ * esbuild, so that a CodeBuild bundle carries neither the Jenkins adapter nor the secret clients it needs. Unset when
+ * the handlers run from source (tests, rehearsals), where the config alone decides.
+ */
 export const runner = (base: Base): JobRunner => {
   const { config, region } = base;
+  const bundled = process.env.TURBO_BUNDLED_RUNNER;
+  if (bundled && bundled !== config.runner.type) {
+    throw new ConfigurationError(`runner.type is ${config.runner.type}, but this bundle was packaged for the ${bundled} runner`);
+  }
   const jenkins = config.runner.type === 'jenkins' ? config.runner.jenkins : undefined;
-  if (!jenkins)
-    return new CodeBuildJobRunner(createCodeBuildClient(region), codebuildProjectsOf(config.runner.codebuild, requiredEnv('TURBO_STAGE')));
-  return onFirstUse(async () => {
-    const [user, token] = await Promise.all([secrets(base).get(jenkins.userParameter), secrets(base).get(jenkins.tokenParameter)]);
-    return new JenkinsJobRunner({ baseUrl: jenkins.url, terraformJob: jenkins.terraformJob, deployJob: jenkins.deployJob, user, token });
-  });
+  // Spelt out in the condition, so that esbuild drops the branch (and what only it uses) in a CodeBuild bundle.
+  if (process.env.TURBO_BUNDLED_RUNNER !== 'codebuild' && jenkins) {
+    return onFirstUse(async () => {
+      const [user, token] = await Promise.all([secrets(base).get(jenkins.userParameter), secrets(base).get(jenkins.tokenParameter)]);
+      return new JenkinsJobRunner({ baseUrl: jenkins.url, terraformJob: jenkins.terraformJob, deployJob: jenkins.deployJob, user, token });
+    });
+  }
+  return new CodeBuildJobRunner(createCodeBuildClient(region), codebuildProjectsOf(config.runner.codebuild, requiredEnv('TURBO_STAGE')));
 };
 
 export const notifier = (base: Base) => onFirstUse(() => createSlackNotifier(secrets(base), base.config.slack.tokenParameter));

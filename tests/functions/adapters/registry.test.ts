@@ -10,7 +10,7 @@ import {
   retryAfterMs,
   type ContainerRegistryOptions,
 } from '../../../functions/adapters/registry';
-import { loadConfigText } from '../../../functions/core/config';
+import { loadConfigText } from '../../../functions/core/configFile';
 import { startDockerHubServer, type DockerHubServer } from '../../support/dockerhub-server';
 import { startRealRegistry, type RealRegistry } from '../../support/real-registry';
 import { startRegistryServer, type RegistryServer } from '../../support/registry-server';

@@ -8,13 +8,12 @@ import {
   configWarnings,
   nodesOf,
   describeProblem,
-  loadConfigText,
-  parseConfig,
   scheduleOf,
   validateConfig,
   type ConfigProblem,
   type configSchema,
 } from '../../../functions/core/config';
+import { loadConfigText, parseConfig } from '../../../functions/core/configFile';
 import { InvalidConfigError } from '../../../functions/core/errors';
 
 const exampleText = readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8');

@@ -7,7 +7,8 @@ import {
   shouldFallBackToOnDemand,
 } from '../../../functions/core/jobs';
 import type { JobHandle } from '../../../functions/core/types';
-import { configSchema, loadConfigText } from '../../../functions/core/config';
+import { configSchema } from '../../../functions/core/config';
+import { loadConfigText } from '../../../functions/core/configFile';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import type { Workflows } from '../../../functions/core/ports';
-import { loadConfigText } from '../../../functions/core/config';
+import { loadConfigText } from '../../../functions/core/configFile';
 import { handler } from '../../../functions/handlers/imageWebhook';
 import { bindTestDeps } from '../../support/deps';
 

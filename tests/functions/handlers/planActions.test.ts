@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { handler } from '../../../functions/handlers/planActions';
 import { MemoryCloud } from '../../../functions/adapters/memory/cloud';
-import { loadConfigText } from '../../../functions/core/config';
+import { loadConfigText } from '../../../functions/core/configFile';
 import { NETWORK_VPC_PARAMETER } from '../../../functions/core/plan';
 import { bindTestDeps } from '../../support/deps';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { MemoryCloud } from '../../../functions/adapters/memory/cloud';
-import { loadConfigText } from '../../../functions/core/config';
+import { loadConfigText } from '../../../functions/core/configFile';
 import { handler } from '../../../functions/handlers/recordExecutionEnd';
 import { bindTestDeps } from '../../support/deps';
 

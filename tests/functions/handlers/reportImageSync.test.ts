@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { MemoryCloud } from '../../../functions/adapters/memory/cloud';
 import { OPS_RECORD } from '../../../functions/core/types';
-import { loadConfigText } from '../../../functions/core/config';
+import { loadConfigText } from '../../../functions/core/configFile';
 import { MAX_FAILURE_KEYS } from '../../../functions/core/opsReport';
 import { handler as reportFailure } from '../../../functions/handlers/reportFailure';
 import { handler as reportImageSync } from '../../../functions/handlers/reportImageSync';

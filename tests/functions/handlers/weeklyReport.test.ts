@@ -1,7 +1,7 @@
 import { handler } from '../../../functions/handlers/weeklyReport';
 import { bindTestDeps } from '../../support/deps';
 import { MemoryCloud } from '../../../functions/adapters/memory/cloud';
-import { loadConfigText } from '../../../functions/core/config';
+import { loadConfigText } from '../../../functions/core/configFile';
 import { WEEK_ARITHMETIC } from '../../../functions/core/messages';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
