@@ -23,6 +23,22 @@ function secretArn(name) {
     : { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}` };
 }
 
+/** Where the config's secrets are: `ssm`, `secretsmanager` or `both` (functions/handlers/lib/root.ts). */
+function secretStoresOf(config) {
+  const { registryUserParameter, registryTokenParameter, webhookTokenParameter } = config.imageSync;
+  const jenkins = config.runner.type === 'jenkins' ? [config.runner.jenkins.userParameter, config.runner.jenkins.tokenParameter] : [];
+  const names = [
+    config.slack.tokenParameter,
+    config.slack.signingSecretParameter,
+    webhookTokenParameter,
+    registryUserParameter,
+    registryTokenParameter,
+    ...jenkins,
+  ].filter(Boolean);
+  const inSecretsManager = names.filter((name) => name.startsWith('secretsmanager:')).length;
+  return inSecretsManager === 0 ? 'ssm' : inSecretsManager === names.length ? 'secretsmanager' : 'both';
+}
+
 /** Read access to exactly these secrets; each action applies only to its own service's ARNs. */
 function readSecrets(names) {
   return {
@@ -130,6 +146,7 @@ module.exports = async ({ resolveVariable, resolveConfigurationProperty }) => {
     runtimeFile: RUNTIME_CONFIG_FILE,
     // esbuild's define: a JavaScript expression, so the runner's name in quotes (functions/handlers/lib/root.ts).
     bundledRunner: JSON.stringify(config.runner.type),
+    bundledSecretStores: JSON.stringify(secretStoresOf(config)),
     region: config.region,
     // resources/operations.ts: alarms, alert subscriptions, async destinations and the dashboard.
     operations: operationsResources({ service, stage, alerts: config.alerts, shape }),

@@ -3,8 +3,8 @@
  * Values are cached per name for the life of the Lambda container, up to a TTL, so a rotated secret is picked up.
  * Errors name the parameter, never its value.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { SecretStore } from '../core/ports';
 import { ConfigurationError } from '../core/errors';
 import { awsErrorName, translateAwsError } from './retry';
@@ -38,8 +38,13 @@ export interface SecretStoreOptions {
   now?: () => number;
 }
 
-export function createSecretClients(region?: string): { ssm: SSMClient; secretsManager: SecretsManagerClient } {
-  return { ssm: new SSMClient({ region }), secretsManager: new SecretsManagerClient({ region }) };
+/**
+ * The clients of the two stores. A bundle may carry only the one its config's secrets are in (functions/handlers/lib/root.ts):
+ * a name in the other is then a configuration error, never a silent miss.
+ */
+export interface SecretClients {
+  ssm?: SSMClient;
+  secretsManager?: SecretsManagerClient;
 }
 
 /** Create one per container (at module scope in the handler) so that the cache outlives an invocation. */
@@ -49,7 +54,7 @@ export class AwsSecretStore implements SecretStore {
   private readonly now: () => number;
 
   constructor(
-    private readonly clients: { ssm: SSMClient; secretsManager: SecretsManagerClient },
+    private readonly clients: SecretClients,
     options: SecretStoreOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? DEFAULT_SECRET_TTL_MS;
@@ -70,16 +75,20 @@ export class AwsSecretStore implements SecretStore {
 
   private async fetch(name: string): Promise<string> {
     const source = secretSource(name);
-    if (source.what === 'SSM parameter') {
+    const { ssm, secretsManager } = this.clients;
+    if (source.what === 'SSM parameter' && ssm) {
       return this.read(name, source, async () => {
-        const { Parameter } = await this.clients.ssm.send(new GetParameterCommand({ Name: source.id, WithDecryption: true }));
+        const { Parameter } = await ssm.send(new GetParameterCommand({ Name: source.id, WithDecryption: true }));
         return Parameter?.Value;
       });
     }
-    return this.read(name, source, async () => {
-      const { SecretString } = await this.clients.secretsManager.send(new GetSecretValueCommand({ SecretId: source.id }));
-      return SecretString;
-    });
+    if (source.what === 'Secrets Manager secret' && secretsManager) {
+      return this.read(name, source, async () => {
+        const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: source.id }));
+        return SecretString;
+      });
+    }
+    throw new ConfigurationError(`${source.what} "${name}" cannot be read: this bundle was packaged for a config with no secret there`);
   }
 
   private async read(name: string, source: SecretSource, request: () => Promise<string | undefined>): Promise<string> {

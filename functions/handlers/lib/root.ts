@@ -12,7 +12,9 @@ import { JenkinsJobRunner } from '../../adapters/jenkins';
 import { eksKubeConnector } from '../../adapters/kube';
 import { createLambdaClient, LambdaAsyncWork } from '../../adapters/lambdaInvoke';
 import { createContainerRegistry } from '../../adapters/registry';
-import { AwsSecretStore, createSecretClients } from '../../adapters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { AwsSecretStore } from '../../adapters/secrets';
 import { createSlackNotifier } from '../../adapters/slack';
 import { createSfnClient, StepFunctionsWorkflows } from '../../adapters/stepfunctions';
 import { codebuildProjectsOf } from '../../core/jobs';
@@ -57,9 +59,16 @@ function shared<Value>(build: Builder<Value>): Builder<Value> {
   };
 }
 
-/** A SecretStore whose values are also remembered, so that no error message can carry one. */
+/**
+ * A SecretStore whose values are also remembered, so that no error message can carry one. serverless.yml defines
+ * TURBO_BUNDLED_SECRET_STORES (`ssm`, `secretsmanager` or `both`: where the config's secrets are) for esbuild, and
+ * the conditions are spelt out so that a bundle drops the client of a store that holds none of them.
+ */
 export const secrets: Builder<SecretStore> = /* @__PURE__ */ shared(({ region }) => {
-  const inner = new AwsSecretStore(createSecretClients(region));
+  const inner = new AwsSecretStore({
+    ssm: process.env.TURBO_BUNDLED_SECRET_STORES !== 'secretsmanager' ? new SSMClient({ region }) : undefined,
+    secretsManager: process.env.TURBO_BUNDLED_SECRET_STORES !== 'ssm' ? new SecretsManagerClient({ region }) : undefined,
+  });
   return {
     async get(name) {
       const value = await inner.get(name);

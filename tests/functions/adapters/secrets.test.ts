@@ -36,6 +36,17 @@ describe('AwsSecretStore', () => {
     expect(ssm).not.toHaveReceivedCommand(GetParameterCommand);
   });
 
+  it('refuses, naming the secret, a store that its bundle carries no client for', async () => {
+    const ssmOnly = new AwsSecretStore({ ssm: ssmClient });
+
+    await expect(ssmOnly.get('secretsmanager:turbo/jenkins-token')).rejects.toThrow(
+      new ConfigurationError(
+        'Secrets Manager secret "secretsmanager:turbo/jenkins-token" cannot be read: this bundle was packaged for a config with no secret there',
+      ),
+    );
+    expect(secretsManager).not.toHaveReceivedCommand(GetSecretValueCommand);
+  });
+
   it('caches a value for the TTL, then reads it again (a rotated secret is picked up)', async () => {
     ssm
       .on(GetParameterCommand)

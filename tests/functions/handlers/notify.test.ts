@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import { MemoryCloud } from '../../../functions/adapters/memory/cloud';
-import { loadConfigText } from '../../../functions/core/config';
+import { loadConfigText } from '../../../functions/core/configFile';
 import { NOTIFIED_KEY_DAYS, notifiedKeyDay, replyKey } from '../../../functions/core/notified';
 import { handler as notify } from '../../../functions/handlers/notify';
 import { bindTestDeps } from '../../support/deps';
