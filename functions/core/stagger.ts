@@ -219,8 +219,8 @@ function runnerLoad(config: TurboConfig, records: EnvironmentRecord[], days: Loc
 }
 
 /**
- * The ups' start ticks around the downs. Each down first takes a slot at its tick, or queues to the first tick with
- * one, holding a slot meanwhile. Then the ups, latest readyBy first, each at the last tick from which it is ready by
+ * The ups' start ticks around the downs. The downs take the slots first: each from the first tick at its teardown,
+ * or, beyond the quota, from when the runner's queue gives it one. Then the ups, latest readyBy first, each at the last tick from which it is ready by
  * its readyBy and at which the runner's slots hold its jobs. An up that no such tick is left for starts at the first
  * tick after its earliest start that has room, and says why it is late. Placing a run only fills slots, so a tick
  * that has no room for one kind of run has none for it later either: such ticks are skipped once, not searched again.
@@ -280,11 +280,14 @@ export function stagger(demands: UpDemand[], slots: number, downs: DownDemand[] 
     for (const visited of path) skip.set(visited, tick);
     return (step < 0 ? tick >= limit : tick <= limit) ? tick : undefined;
   };
-  const byTeardown = [...downs].sort((a, b) => a.at - b.at || (a.developer < b.developer ? -1 : 1));
-  for (const down of byTeardown) {
-    const first = Math.ceil(down.at / TICK_MS);
-    const tick = free(profileOf([{ fromMs: 0, toMs: down.jobMs }]), first, 1, Number.POSITIVE_INFINITY)!;
-    place(first, profileOf([{ fromMs: 0, toMs: (tick - first) * TICK_MS + down.jobMs }]));
+  // The downs first, as the runner takes them: in teardown order, each in the first slot to free (it queues till then).
+  const slotFreeAt = Array.from({ length: slots }, () => Number.NEGATIVE_INFINITY);
+  for (const down of [...downs].sort((a, b) => a.at - b.at || (a.developer < b.developer ? -1 : 1))) {
+    const slot = slotFreeAt.indexOf(Math.min(...slotFreeAt));
+    const start = Math.max(Math.ceil(down.at / TICK_MS) * TICK_MS, slotFreeAt[slot]!);
+    slotFreeAt[slot] = start + down.jobMs;
+    const tick = Math.floor(start / TICK_MS);
+    place(tick, profileOf([{ fromMs: start - tick * TICK_MS, toMs: start - tick * TICK_MS + down.jobMs }]));
   }
   const latestFirst = [...demands].sort((a, b) => b.readyBy - a.readyBy || (a.developer < b.developer ? -1 : 1));
   return latestFirst.map((demand) => {

@@ -251,6 +251,20 @@ describe('plan follows the stagger', () => {
     expect(startOf(hibernating, 'ned')).toEqual(['13:15', '13:40']);
   });
 
+  it('models the downs beyond the quota as the runner’s queue: back to back as each slot frees, not a tick apart', () => {
+    const kolkata = ['kai', 'kim', 'kit'].map((name) => member(name, { timezone: 'Asia/Kolkata' }));
+    const team = oneSlot(...kolkata, member('ned', { timezone: 'America/New_York', readyBy: '09:25' }));
+    // Three destroys on one slot: 13:30Z to 14:00Z. ned's up (ready by 14:25Z) starts at 14:00Z, the last tick in time.
+    expect(startOf(team, 'ned')).toEqual(['14:00', '14:25']);
+    const four = oneSlot(
+      ...kolkata,
+      member('kip', { timezone: 'Asia/Kolkata' }),
+      member('ned', { timezone: 'America/New_York', readyBy: '09:25' }),
+    );
+    // A fourth destroy holds the slot until 14:10Z: ned must start before the queue, at 13:00Z (deploy 13:24Z).
+    expect(startOf(four, 'ned')).toEqual(['13:00', '13:25']);
+  });
+
   it('counts a wake (hibernate mode) against the quota: it moves off the tick another up’s apply holds', () => {
     const team = oneSlot(member('ann', { mode: 'hibernate' }), member('ben', { readyBy: '09:15' }));
     const hibernated: EnvironmentRecord = {
