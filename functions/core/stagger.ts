@@ -184,8 +184,25 @@ interface LocalDay {
   record?: EnvironmentRecord;
 }
 
-/** The days' ups (a wake when the cluster is hibernated) and downs: everything that takes the runner's slots. */
-function runnerLoad(config: TurboConfig, records: EnvironmentRecord[], days: LocalDay[]): { ups: UpDemand[]; downs: DownDemand[] } {
+/**
+ * Whether a day's down is to come, or under way, at `now`: always while its readyBy is ahead; after it, only while the
+ * record holds that day's run (its up, or its down). A day whose up never ran (no record, as on a rehearsal's first
+ * day) has no cluster to take down. A down stays counted, done or not, until the next day's up claims the record.
+ */
+function downAhead(day: LocalDay, readyBy: number, now: number): boolean {
+  if (now < readyBy) return true;
+  const stamp = localDate(day.midnight).replaceAll('-', ''); // the day in its run IDs (core/plan's runIdFor)
+  const { name } = day.schedule;
+  return [`${name}-up-${stamp}`, `${name}-down-${stamp}`].some((run) => day.record?.runId?.startsWith(run) === true);
+}
+
+/** The days' ups (a wake when the cluster is hibernated) and downs at `now`: everything that takes the runner's slots. */
+function runnerLoad(
+  config: TurboConfig,
+  records: EnvironmentRecord[],
+  days: LocalDay[],
+  now: number,
+): { ups: UpDemand[]; downs: DownDemand[] } {
   const learned = new Map<string, JobSpan[]>();
   const upJobsOn = (date: string): JobSpan[] => {
     const known = learned.get(date);
@@ -196,19 +213,15 @@ function runnerLoad(config: TurboConfig, records: EnvironmentRecord[], days: Loc
   };
   const ups: UpDemand[] = [];
   const downs: DownDemand[] = [];
-  for (const { midnight, schedule, record } of days) {
+  for (const day of days) {
+    const { midnight, schedule, record } = day;
     if (dayOffReason(midnight, schedule, record)) continue;
     const date = localDate(midnight);
     const jobs = isHibernated(record) ? wakeJobs(config) : upJobsOn(date);
     const { name: developer, timezone } = schedule;
-    ups.push({
-      developer,
-      date,
-      timezone,
-      readyBy: atLocalTime(midnight, schedule.readyBy).toMillis(),
-      earliest: midnight.toMillis(),
-      jobs,
-    });
+    const readyBy = atLocalTime(midnight, schedule.readyBy).toMillis();
+    ups.push({ developer, date, timezone, readyBy, earliest: midnight.toMillis(), jobs });
+    if (!downAhead(day, readyBy, now)) continue;
     const teardown = atLocalTime(midnight, schedule.teardownAt).toMillis();
     const keep = record?.keepUntil ? Date.parse(record.keepUntil) : Number.NaN;
     const at = keep > teardown && keep < midnight.plus({ days: 1 }).toMillis() ? keep : teardown;
@@ -314,8 +327,8 @@ export function stagger(demands: UpDemand[], slots: number, downs: DownDemand[] 
 }
 
 /** The ups of `days` staggered under the runner quota, around the downs of the same days. */
-function staggerDays(config: TurboConfig, records: EnvironmentRecord[], days: LocalDay[]): ScheduledUp[] {
-  const { ups, downs } = runnerLoad(config, records, days);
+function staggerDays(config: TurboConfig, records: EnvironmentRecord[], days: LocalDay[], now: number): ScheduledUp[] {
+  const { ups, downs } = runnerLoad(config, records, days, now);
   return stagger(ups, config.runner.maxConcurrentJobs, downs);
 }
 
@@ -325,8 +338,9 @@ function withNeighbours(midnight: DateTime, schedule: DeveloperSchedule, record:
 }
 
 /**
- * Every developer's up on their local `date`, staggered as reconcile staggers it: a roster over many zones spans
- * more than a UTC day, so one developer's morning competes for the runner with another's previous or next day.
+ * Every developer's up on their local `date`, staggered as reconcile staggers it, as planned before the date begins
+ * anywhere: a roster over many zones spans more than a UTC day, so one developer's morning competes for the runner
+ * with another's previous or next day.
  */
 export function staggeredOn(date: string, config: TurboConfig, records: EnvironmentRecord[] = []): ScheduledUp[] {
   const byDeveloper = new Map(records.map((record) => [record.developer, record]));
@@ -334,7 +348,7 @@ export function staggeredOn(date: string, config: TurboConfig, records: Environm
     const schedule = scheduleOf(config, dev);
     return withNeighbours(startOfLocalDate(date, schedule.timezone), schedule, byDeveloper.get(dev.name));
   });
-  return staggerDays(config, records, days).filter((up) => up.date === date);
+  return staggerDays(config, records, days, learnedBefore(date, config)).filter((up) => up.date === date);
 }
 
 /** A developer's local today at `now`: the day off and why, or the up with its start tick. */
@@ -355,6 +369,6 @@ export function staggeredDays(now: Date, config: TurboConfig, records: Environme
     if (dayOff) plans.set(dev.name, { developer: dev.name, dayOff });
     days.push(...withNeighbours(midnight, schedule, record));
   }
-  for (const up of staggerDays(config, records, days)) if (up.date === today.get(up.developer)) plans.set(up.developer, up);
+  for (const up of staggerDays(config, records, days, now.getTime())) if (up.date === today.get(up.developer)) plans.set(up.developer, up);
   return plans;
 }

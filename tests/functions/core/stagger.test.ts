@@ -9,6 +9,7 @@ import {
   MIN_UP_SAMPLES,
   stagger,
   staggeredDays,
+  staggeredOn,
   upJobs,
   upSampleOf,
   withUpSample,
@@ -236,33 +237,43 @@ describe('plan follows the stagger', () => {
     expect(startedAt('2026-11-24T07:45:00Z')).toEqual(['ann', 'ben', 'cat']);
   });
 
+  /** The record of a developer whose up ran today (the 24th): their cluster is up until teardown. */
+  const servedToday = (developer: string): EnvironmentRecord => ({
+    developer,
+    status: 'ready',
+    clusterName: `turbo-${developer}`,
+    runId: `${developer}-up-20261124`,
+    updatedAt: '2026-11-24T03:00:00Z',
+  });
+
   it('leaves the runner slot to a down at teardown: New York’s 09:00 up moves off Kolkata’s 19:00 destroy (13:30 UTC)', () => {
     const team = oneSlot(member('kiran', { timezone: 'Asia/Kolkata' }), member('ned', { timezone: 'America/New_York' }));
+    const kiran = [servedToday('kiran')];
     // The config's 25 min per up: the 13:30Z tick is the last for 14:00Z, and the 13:15Z up's deploy (13:39Z) would
     // meet the destroy (13:30Z to 13:40Z, destroyMinutes 10) too.
-    expect(startOf(team, 'ned')).toEqual(['13:00', '13:25']);
-    expect(upsAt('2026-11-24T12:45:00Z', team)).toEqual([]);
-    expect(upsAt('2026-11-24T13:00:00Z', team)).toEqual([['ned', 'apply']]);
+    expect(startOf(team, 'ned', kiran)).toEqual(['13:00', '13:25']);
+    expect(upsAt('2026-11-24T12:45:00Z', team, kiran)).toEqual([]);
+    expect(upsAt('2026-11-24T13:00:00Z', team, kiran)).toEqual([['ned', 'apply']]);
+    // Before kiran's readyBy the down is to come whatever the record says; after it, only a run of the day has one.
+    expect(staggeredOn('2026-11-24', team).find((up) => up.developer === 'ned')).toMatchObject({
+      startAt: Date.parse('2026-11-24T13:00Z'),
+    });
+    expect(startOf(team, 'ned')).toEqual(['13:30', '13:55']);
     // In hibernate mode the down is a 3 min hibernate job (13:30Z to 13:33Z): the 13:15Z up's deploy misses it.
     const hibernating = oneSlot(
       member('kiran', { timezone: 'Asia/Kolkata', mode: 'hibernate' }),
       member('ned', { timezone: 'America/New_York' }),
     );
-    expect(startOf(hibernating, 'ned')).toEqual(['13:15', '13:40']);
+    expect(startOf(hibernating, 'ned', kiran)).toEqual(['13:15', '13:40']);
   });
 
   it('models the downs beyond the quota as the runner’s queue: back to back as each slot frees, not a tick apart', () => {
-    const kolkata = ['kai', 'kim', 'kit'].map((name) => member(name, { timezone: 'Asia/Kolkata' }));
+    const kolkata = ['kai', 'kim', 'kit', 'kip'].map((name) => member(name, { timezone: 'Asia/Kolkata' }));
     const team = oneSlot(...kolkata, member('ned', { timezone: 'America/New_York', readyBy: '09:25' }));
     // Three destroys on one slot: 13:30Z to 14:00Z. ned's up (ready by 14:25Z) starts at 14:00Z, the last tick in time.
-    expect(startOf(team, 'ned')).toEqual(['14:00', '14:25']);
-    const four = oneSlot(
-      ...kolkata,
-      member('kip', { timezone: 'Asia/Kolkata' }),
-      member('ned', { timezone: 'America/New_York', readyBy: '09:25' }),
-    );
+    expect(startOf(team, 'ned', ['kai', 'kim', 'kit'].map(servedToday))).toEqual(['14:00', '14:25']);
     // A fourth destroy holds the slot until 14:10Z: ned must start before the queue, at 13:00Z (deploy 13:24Z).
-    expect(startOf(four, 'ned')).toEqual(['13:00', '13:25']);
+    expect(startOf(team, 'ned', ['kai', 'kim', 'kit', 'kip'].map(servedToday))).toEqual(['13:00', '13:25']);
   });
 
   it('counts a wake (hibernate mode) against the quota: it moves off the tick another up’s apply holds', () => {
