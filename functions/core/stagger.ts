@@ -170,7 +170,8 @@ export interface ScheduledUp extends UpDemand {
 
 /**
  * The start of `date` in the roster's easternmost zone. A date's ups are planned with the durations learned from
- * the ups ready before it: fixed before the first of them can start, so no up of the date moves once any has started.
+ * the ups ready before it: fixed before the first of them can start, so that learning cannot move the date's
+ * remaining starts (a start moved into the past would be taken at once, and queue).
  */
 export function learnedBefore(date: string, config: TurboConfig): number {
   const zones = new Set(config.developers.map((dev) => scheduleOf(config, dev).timezone));
@@ -232,9 +233,10 @@ function runnerLoad(
 }
 
 /**
- * The ups' start ticks around the downs. The downs take the slots first: each from the first tick at its teardown,
- * or, beyond the quota, from when the runner's queue gives it one. Then the ups, latest readyBy first, each at the last tick from which it is ready by
- * its readyBy and at which the runner's slots hold its jobs. An up that no such tick is left for starts at the first
+ * The ups' start ticks around the downs. The downs take the slots first (they start at teardown, not on a staggered
+ * tick): each from the first tick at its teardown, or, beyond the quota, from when the runner's queue gives it one.
+ * Then the ups, latest readyBy first, each at the last tick from which it is ready by its readyBy and at which the
+ * runner's slots hold its jobs. An up that no such tick is left for starts at the first
  * tick after its earliest start that has room, and says why it is late. Placing a run only fills slots, so a tick
  * that has no room for one kind of run has none for it later either: such ticks are skipped once, not searched again.
  */

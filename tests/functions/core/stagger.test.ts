@@ -259,6 +259,8 @@ describe('plan follows the stagger', () => {
       startAt: Date.parse('2026-11-24T13:00Z'),
     });
     expect(startOf(team, 'ned')).toEqual(['13:30', '13:55']);
+    // A keep-alive until 21:00 IST (15:30Z) moves the destroy off ned's morning.
+    expect(startOf(team, 'ned', [{ ...servedToday('kiran'), keepUntil: '2026-11-24T15:30:00Z' }])).toEqual(['13:30', '13:55']);
     // In hibernate mode the down is a 3 min hibernate job (13:30Z to 13:33Z): the 13:15Z up's deploy misses it.
     const hibernating = oneSlot(
       member('kiran', { timezone: 'Asia/Kolkata', mode: 'hibernate' }),
