@@ -11,7 +11,7 @@ import { rehearseDay } from '../cli/rehearsal/day';
 import { packagedExample } from './setup';
 import { summarise } from '../cli/rehearsal/summary';
 import { formatTable } from '../cli/table';
-import { demandsOn, expectedDurations, stagger } from '../functions/core/stagger';
+import { staggeredOn } from '../functions/core/stagger';
 
 const DATE = '2026-11-24'; // a Tuesday
 
@@ -22,8 +22,8 @@ async function main() {
   for (const quota of quotas.length > 0 ? quotas : [20, 5]) {
     const roster = syntheticRoster(example, developers);
     const config = { ...roster, runner: { ...roster.runner, maxConcurrentJobs: quota } };
-    // At plan time: the day's ups staggered under the quota, with the config's durations (no history yet).
-    const planned = stagger(demandsOn(DATE, config), expectedDurations(config, []), quota);
+    // At plan time, as reconcile staggers them: the day's ups under the quota, around the downs, no history yet.
+    const planned = staggeredOn(DATE, config);
     const predicted = new Set(planned.filter((up) => up.miss).map((up) => up.developer));
     const started = performance.now();
     const day = await rehearseDay({ config, stack, root, date: DATE, until: 'ready' });

@@ -79,7 +79,8 @@ function missesText(config: TurboConfig, days: Map<string, DayPlan>): string {
   const misses = [...days.values()].filter((day): day is ScheduledUp => !('dayOff' in day) && day.miss !== undefined);
   const basis =
     `Predicted with ${describeDurations(expectedDurations(config, []))}, ` +
-    `at most ${config.runner.maxConcurrentJobs} jobs at once (runner.maxConcurrentJobs), ` +
+    `at most ${config.runner.maxConcurrentJobs} jobs at once (runner.maxConcurrentJobs) ` +
+    'with the wakes and the downs at teardown counted, ' +
     `ups started on the ${RECONCILE_TICK_MINUTES}-minute ticks.`;
   if (misses.length === 0) return `${basis}\nWould miss readyBy: nobody\n`;
   const local = (ms: number, day: ScheduledUp) => describeLocal(instantIn(ms, day.timezone));

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { RECONCILE_TICK_MINUTES } from '../../functions/core/plan';
-import { demandsOn, expectedDurations, learnedBefore, stagger } from '../../functions/core/stagger';
+import { staggeredOn } from '../../functions/core/stagger';
 import type { EnvironmentRecord } from '../../functions/core/types';
 import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { work as performWork } from '../../functions/handlers/lib/selfService';
@@ -121,8 +121,7 @@ export function dayWindow(
   date: string,
   records: EnvironmentRecord[] = [],
 ): { start: number; end: number; readyBy: number } {
-  const durations = expectedDurations(config, records, learnedBefore(Date.parse(`${date}T00:00:00Z`)));
-  const ups = stagger(demandsOn(date, config, records), durations, config.runner.maxConcurrentJobs);
+  const ups = staggeredOn(date, config, records);
   const starts = ups.map((up) => up.startAt - RECONCILE_EVERY_MS);
   const ends: number[] = [];
   const readies: number[] = [];

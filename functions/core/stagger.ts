@@ -1,15 +1,16 @@
 /**
- * Ready by readyBy under the runner's quota. The day's ups are given start ticks so that at most
- * `runner.maxConcurrentJobs` jobs run at once and each up is ready by its developer's readyBy, as late as that
- * allows (a cluster started early costs money). The expected duration of each step (apply, wait for the cluster,
+ * Ready by readyBy under the runner's quota. The day's ups (a hibernated cluster's wake too) are given start ticks so
+ * that at most `runner.maxConcurrentJobs` jobs run at once, the downs at teardown (destroy or hibernate jobs)
+ * counted, and each up is ready by its developer's readyBy, as late as that allows (a cluster started early costs
+ * money). The expected duration of each step (apply, wait for the cluster,
  * deploy) is learned from the ups the records remember (p90 of the region's last 20), else taken from the config.
  * Pure: the same roster, records and instant always give the same starts, on every reconcile tick.
  */
 import type { DateTime } from 'luxon';
 import type { EnvironmentRecord, UpSample } from './types';
 import { atLocalTime, describeLocal, instantIn, localDate, localNow, startOfLocalDate, startOfLocalDay, weekdayOf } from './clock';
-import { memberOf, RECONCILE_TICK_MINUTES, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
-import { isHibernated, leadMinutesFor } from './hibernate';
+import { RECONCILE_TICK_MINUTES, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
+import { isHibernated, wakeLeadMinutes } from './hibernate';
 
 const TICK_MS = RECONCILE_TICK_MINUTES * 60_000;
 /** A record remembers its last ups, and the planner reads the region's last ones: both at most this many. */
@@ -110,6 +111,31 @@ export function dayOffReason(local: DateTime, schedule: DeveloperSchedule, recor
   return undefined;
 }
 
+/** A runner job of a run, in ms from the run's start tick: it holds one of the runner's slots from `fromMs` to `toMs`. */
+export interface JobSpan {
+  fromMs: number;
+  toMs: number;
+}
+
+/** A full up's jobs: the apply, then, after the wait for the cluster (which holds no slot), the deploy. */
+export function upJobs({ applyMs, waitMs, deployMs }: StepDurations): JobSpan[] {
+  return [
+    { fromMs: 0, toMs: applyMs },
+    { fromMs: applyMs + waitMs, toMs: applyMs + waitMs + deployMs },
+  ];
+}
+
+/** A wake's jobs (hibernate mode): the wake job (StartWakeJob), then the deploy, within the wake's lead. */
+export function wakeJobs(config: Pick<TurboConfig, 'jobs'>): JobSpan[] {
+  const wakeMs = config.jobs.wakeMinutes * 60_000;
+  return [
+    { fromMs: 0, toMs: wakeMs },
+    { fromMs: wakeMs, toMs: wakeLeadMinutes(config) * 60_000 },
+  ];
+}
+
+const spanOf = (jobs: JobSpan[]): number => Math.max(...jobs.map((job) => job.toMs));
+
 /** An up the day asks for: ready by `readyBy`, started no earlier than `earliest` (local midnight), epoch ms. */
 export interface UpDemand {
   developer: string;
@@ -118,6 +144,19 @@ export interface UpDemand {
   timezone: string;
   readyBy: number;
   earliest: number;
+  /** Its runner jobs: a full up's (upJobs), or a hibernated cluster's wake (wakeJobs). */
+  jobs: JobSpan[];
+}
+
+/**
+ * The down that ends a day: from the first tick at or after `at` (teardown, or a later keep-alive), its one job
+ * (the destroy, or the hibernate in hibernate mode) takes a runner slot. Downs are not staggered: beyond the quota
+ * they queue, so the ups must leave them room.
+ */
+export interface DownDemand {
+  developer: string;
+  at: number;
+  jobMs: number;
 }
 
 export interface ScheduledUp extends UpDemand {
@@ -129,68 +168,117 @@ export interface ScheduledUp extends UpDemand {
   miss?: string;
 }
 
-/** The developer's up on the local day that starts at `midnight`, unless the day is off. */
-function demandOn(midnight: DateTime, schedule: DeveloperSchedule, record: EnvironmentRecord | undefined): UpDemand | undefined {
-  if (dayOffReason(midnight, schedule, record)) return undefined;
-  const readyBy = atLocalTime(midnight, schedule.readyBy).toMillis();
-  return { developer: schedule.name, date: localDate(midnight), timezone: schedule.timezone, readyBy, earliest: midnight.toMillis() };
+/**
+ * The start of `date` in the roster's easternmost zone. A date's ups are planned with the durations learned from
+ * the ups ready before it: fixed before the first of them can start, so that learning cannot move the date's
+ * remaining starts (a start moved into the past would be taken at once, and queue).
+ */
+export function learnedBefore(date: string, config: TurboConfig): number {
+  const zones = new Set(config.developers.map((dev) => scheduleOf(config, dev).timezone));
+  return Math.min(...[...zones].map((zone) => startOfLocalDate(date, zone).toMillis()));
 }
 
-/** Ups of every developer on their local `date`. */
-export function demandsOn(date: string, config: TurboConfig, records: EnvironmentRecord[] = []): UpDemand[] {
-  const byDeveloper = new Map(records.map((record) => [record.developer, record]));
-  return config.developers.flatMap((dev) => {
-    const schedule = scheduleOf(config, dev);
-    const midnight = startOfLocalDate(date, schedule.timezone);
-    return demandOn(midnight, schedule, byDeveloper.get(dev.name)) ?? [];
-  });
+/** A developer's local day: its midnight, their schedule and record. */
+interface LocalDay {
+  midnight: DateTime;
+  schedule: DeveloperSchedule;
+  record?: EnvironmentRecord;
 }
 
 /**
- * Ups on each developer's local yesterday, today and tomorrow at `now`: a roster over many zones spans more than
- * a UTC day, so one developer's morning competes for the runner with another's previous or next day.
+ * Whether a day's down is to come, or under way, at `now`: always while its readyBy is ahead; after it, only while the
+ * record holds that day's run (its up, or its down). A day whose up never ran (no record, as on a rehearsal's first
+ * day) has no cluster to take down. A down stays counted, done or not, until the next day's up claims the record.
  */
-function demandsAround(now: Date, config: TurboConfig, byDeveloper: Map<string, EnvironmentRecord>): UpDemand[] {
-  return config.developers.flatMap((dev) => {
-    const schedule = scheduleOf(config, dev);
-    const today = startOfLocalDay(localNow(now, schedule.timezone));
-    return [-1, 0, 1].flatMap((days) => demandOn(days === 0 ? today : today.plus({ days }), schedule, byDeveloper.get(dev.name)) ?? []);
-  });
+function downAhead(day: LocalDay, readyBy: number, now: number): boolean {
+  if (now < readyBy) return true;
+  const stamp = localDate(day.midnight).replaceAll('-', ''); // the day in its run IDs (core/plan's runIdFor)
+  const { name } = day.schedule;
+  return [`${name}-up-${stamp}`, `${name}-down-${stamp}`].some((run) => day.record?.runId?.startsWith(run) === true);
+}
+
+/** The days' ups (a wake when the cluster is hibernated) and downs at `now`: everything that takes the runner's slots. */
+function runnerLoad(
+  config: TurboConfig,
+  records: EnvironmentRecord[],
+  days: LocalDay[],
+  now: number,
+): { ups: UpDemand[]; downs: DownDemand[] } {
+  const learned = new Map<string, JobSpan[]>();
+  const upJobsOn = (date: string): JobSpan[] => {
+    const known = learned.get(date);
+    if (known) return known;
+    const jobs = upJobs(expectedDurations(config, records, learnedBefore(date, config)));
+    learned.set(date, jobs);
+    return jobs;
+  };
+  const ups: UpDemand[] = [];
+  const downs: DownDemand[] = [];
+  for (const day of days) {
+    const { midnight, schedule, record } = day;
+    if (dayOffReason(midnight, schedule, record)) continue;
+    const date = localDate(midnight);
+    const jobs = isHibernated(record) ? wakeJobs(config) : upJobsOn(date);
+    const { name: developer, timezone } = schedule;
+    const readyBy = atLocalTime(midnight, schedule.readyBy).toMillis();
+    ups.push({ developer, date, timezone, readyBy, earliest: midnight.toMillis(), jobs });
+    if (!downAhead(day, readyBy, now)) continue;
+    const teardown = atLocalTime(midnight, schedule.teardownAt).toMillis();
+    const keep = record?.keepUntil ? Date.parse(record.keepUntil) : Number.NaN;
+    const at = keep > teardown && keep < midnight.plus({ days: 1 }).toMillis() ? keep : teardown;
+    const minutes = schedule.mode === 'hibernate' ? config.jobs.hibernateMinutes : config.jobs.destroyMinutes;
+    downs.push({ developer, at, jobMs: minutes * 60_000 });
+  }
+  return { ups, downs };
 }
 
 /**
- * The ups' start ticks: latest readyBy first, each at the last tick from which it is ready by its readyBy and at
- * which the runner's slots hold its apply and its deploy job. An up that no such tick is left for starts at the
- * first tick after its earliest start that has room, and says why it is late. All ups share one set of durations
- * (one region), so a tick that has no room for one has none for any: such ticks are skipped once, not searched again.
+ * The ups' start ticks around the downs. The downs take the slots first (they start at teardown, not on a staggered
+ * tick): each from the first tick at its teardown, or, beyond the quota, from when the runner's queue gives it one.
+ * Then the ups, latest readyBy first, each at the last tick from which it is ready by its readyBy and at which the
+ * runner's slots hold its jobs. An up that no such tick is left for starts at the first
+ * tick after its earliest start that has room, and says why it is late. Placing a run only fills slots, so a tick
+ * that has no room for one kind of run has none for it later either: such ticks are skipped once, not searched again.
  */
-export function stagger(demands: UpDemand[], durations: StepDurations, slots: number): ScheduledUp[] {
-  const { applyMs, waitMs, deployMs } = durations;
-  const spanMs = applyMs + waitMs + deployMs;
-  const reach = Math.ceil(spanMs / TICK_MS) + 1;
-  const started = new Map<number, number>();
+export function stagger(demands: UpDemand[], slots: number, downs: DownDemand[] = []): ScheduledUp[] {
+  // Runs by start tick, counted per job profile; profiles are shared arrays so that runs of one kind count together.
+  const started = new Map<number, Map<JobSpan[], number>>();
+  const profiles = new Map<string, JobSpan[]>();
+  const profileOf = (jobs: JobSpan[]): JobSpan[] => {
+    const key = jobs.map((job) => `${job.fromMs}-${job.toMs}`).join();
+    const known = profiles.get(key);
+    if (known) return known;
+    profiles.set(key, jobs);
+    return jobs;
+  };
+  let reach = 0;
+  const place = (tick: number, jobs: JobSpan[]) => {
+    const runs = started.get(tick) ?? new Map<JobSpan[], number>();
+    started.set(tick, runs.set(jobs, (runs.get(jobs) ?? 0) + 1));
+    reach = Math.max(reach, Math.ceil(spanOf(jobs) / TICK_MS));
+  };
   const jobsAt = (x: number): number => {
     let jobs = 0;
-    for (let tick = Math.floor((x - spanMs) / TICK_MS); tick <= Math.floor(x / TICK_MS); tick++) {
-      const ups = started.get(tick);
-      if (ups === undefined) continue;
+    for (let tick = Math.floor(x / TICK_MS) - reach; tick <= Math.floor(x / TICK_MS); tick++) {
       const t = tick * TICK_MS;
-      if (x >= t && x < t + applyMs) jobs += ups;
-      if (x >= t + applyMs + waitMs && x < t + spanMs) jobs += ups;
+      for (const [profile, runs] of started.get(tick) ?? [])
+        for (const job of profile) if (x >= t + job.fromMs && x < t + job.toMs) jobs += runs;
     }
     return jobs;
   };
-  const fits = (tick: number): boolean => {
+  const fits = (tick: number, jobs: JobSpan[]): boolean => {
     const t = tick * TICK_MS;
-    const holdsSlot = (x: number) => (x >= t && x < t + applyMs) || (x >= t + applyMs + waitMs && x < t + spanMs);
-    // The jobs in flight only rise where a job starts: checking those instants within the up's two jobs is enough.
-    const rises = [t, t + applyMs + waitMs];
-    for (let other = tick - reach; other <= tick + reach; other++)
-      if (started.has(other)) rises.push(other * TICK_MS, other * TICK_MS + applyMs + waitMs);
+    const holdsSlot = (x: number) => jobs.some((job) => x >= t + job.fromMs && x < t + job.toMs);
+    // The jobs in flight only rise where a job starts: checking those instants within the run's own jobs is enough.
+    const rises = jobs.map((job) => t + job.fromMs);
+    for (let other = tick - reach; other <= tick + Math.ceil(spanOf(jobs) / TICK_MS); other++)
+      for (const [profile] of started.get(other) ?? []) for (const job of profile) rises.push(other * TICK_MS + job.fromMs);
     return rises.every((x) => !holdsSlot(x) || jobsAt(x) < slots);
   };
-  const full = { down: new Map<number, number>(), up: new Map<number, number>() };
-  const free = (from: number, step: -1 | 1, limit: number): number | undefined => {
+  const fullFor = new Map<JobSpan[], { down: Map<number, number>; up: Map<number, number> }>();
+  const free = (jobs: JobSpan[], from: number, step: -1 | 1, limit: number): number | undefined => {
+    const full = fullFor.get(jobs) ?? { down: new Map<number, number>(), up: new Map<number, number>() };
+    fullFor.set(jobs, full);
     const skip = step < 0 ? full.down : full.up;
     let tick = from;
     const path: number[] = [];
@@ -200,20 +288,31 @@ export function stagger(demands: UpDemand[], durations: StepDurations, slots: nu
         tick = skip.get(tick)!;
       }
       if (step < 0 ? tick < limit : tick > limit) break;
-      if (fits(tick)) break;
+      if (fits(tick, jobs)) break;
       full.down.set(tick, tick - 1);
       full.up.set(tick, tick + 1);
     }
     for (const visited of path) skip.set(visited, tick);
     return (step < 0 ? tick >= limit : tick <= limit) ? tick : undefined;
   };
+  // The downs first, as the runner takes them: in teardown order, each in the first slot to free (it queues till then).
+  const slotFreeAt = Array.from({ length: slots }, () => Number.NEGATIVE_INFINITY);
+  for (const down of [...downs].sort((a, b) => a.at - b.at || (a.developer < b.developer ? -1 : 1))) {
+    const slot = slotFreeAt.indexOf(Math.min(...slotFreeAt));
+    const start = Math.max(Math.ceil(down.at / TICK_MS) * TICK_MS, slotFreeAt[slot]!);
+    slotFreeAt[slot] = start + down.jobMs;
+    const tick = Math.floor(start / TICK_MS);
+    place(tick, profileOf([{ fromMs: start - tick * TICK_MS, toMs: start - tick * TICK_MS + down.jobMs }]));
+  }
   const latestFirst = [...demands].sort((a, b) => b.readyBy - a.readyBy || (a.developer < b.developer ? -1 : 1));
   return latestFirst.map((demand) => {
+    const jobs = profileOf(demand.jobs);
+    const spanMs = spanOf(jobs);
     const latest = Math.floor((demand.readyBy - spanMs) / TICK_MS);
     const earliest = Math.ceil(demand.earliest / TICK_MS);
-    const onTime = latest >= earliest ? free(latest, -1, earliest) : undefined;
-    const tick = onTime ?? free(earliest, 1, Number.POSITIVE_INFINITY)!;
-    started.set(tick, (started.get(tick) ?? 0) + 1);
+    const onTime = latest >= earliest ? free(jobs, latest, -1, earliest) : undefined;
+    const tick = onTime ?? free(jobs, earliest, 1, Number.POSITIVE_INFINITY)!;
+    place(tick, jobs);
     const startAt = tick * TICK_MS;
     const readyAt = startAt + spanMs;
     if (onTime !== undefined) return { ...demand, startAt, readyAt };
@@ -229,40 +328,49 @@ export function stagger(demands: UpDemand[], durations: StepDurations, slots: nu
   });
 }
 
+/** The ups of `days` staggered under the runner quota, around the downs of the same days. */
+function staggerDays(config: TurboConfig, records: EnvironmentRecord[], days: LocalDay[], now: number): ScheduledUp[] {
+  const { ups, downs } = runnerLoad(config, records, days, now);
+  return stagger(ups, config.runner.maxConcurrentJobs, downs);
+}
+
+/** The developer's day that starts at `midnight`, with the one before and the one after. */
+function withNeighbours(midnight: DateTime, schedule: DeveloperSchedule, record: EnvironmentRecord | undefined): LocalDay[] {
+  return [-1, 0, 1].map((days) => ({ midnight: days === 0 ? midnight : startOfLocalDay(midnight.plus({ days })), schedule, record }));
+}
+
+/**
+ * Every developer's up on their local `date`, staggered as reconcile staggers it, as planned before the date begins
+ * anywhere: a roster over many zones spans more than a UTC day, so one developer's morning competes for the runner
+ * with another's previous or next day.
+ */
+export function staggeredOn(date: string, config: TurboConfig, records: EnvironmentRecord[] = []): ScheduledUp[] {
+  const byDeveloper = new Map(records.map((record) => [record.developer, record]));
+  const days = config.developers.flatMap((dev) => {
+    const schedule = scheduleOf(config, dev);
+    return withNeighbours(startOfLocalDate(date, schedule.timezone), schedule, byDeveloper.get(dev.name));
+  });
+  return staggerDays(config, records, days, learnedBefore(date, config)).filter((up) => up.date === date);
+}
+
 /** A developer's local today at `now`: the day off and why, or the up with its start tick. */
 export type DayPlan = { developer: string; dayOff: string } | ScheduledUp;
 
-/** The UTC day's start: the durations learned from ups before it hold for the whole UTC day. */
-export function learnedBefore(at: number): number {
-  return Math.floor(at / 86_400_000) * 86_400_000;
-}
-
-/** Each roster developer's local today at `now`, staggered under the quota with the durations learned before today (UTC). */
+/** Each roster developer's local today at `now`, staggered with their yesterday and tomorrow under the quota. */
 export function staggeredDays(now: Date, config: TurboConfig, records: EnvironmentRecord[]): Map<string, DayPlan> {
   const byDeveloper = new Map(records.map((record) => [record.developer, record]));
-  const durations = expectedDurations(config, records, learnedBefore(now.getTime()));
-  const days = new Map<string, DayPlan>();
+  const plans = new Map<string, DayPlan>();
+  const days: LocalDay[] = [];
+  const today = new Map<string, string>();
   for (const dev of config.developers) {
     const schedule = scheduleOf(config, dev);
-    const dayOff = dayOffReason(localNow(now, schedule.timezone), schedule, byDeveloper.get(dev.name));
-    if (dayOff) days.set(dev.name, { developer: dev.name, dayOff });
+    const record = byDeveloper.get(dev.name);
+    const midnight = startOfLocalDay(localNow(now, schedule.timezone));
+    today.set(dev.name, localDate(midnight));
+    const dayOff = dayOffReason(midnight, schedule, record);
+    if (dayOff) plans.set(dev.name, { developer: dev.name, dayOff });
+    days.push(...withNeighbours(midnight, schedule, record));
   }
-  const wakes = config.developers.filter((dev) => isHibernated(byDeveloper.get(dev.name))).map((dev) => dev.name);
-  const staggered = demandsAround(now, config, byDeveloper).filter((demand) => !wakes.includes(demand.developer));
-  for (const up of stagger(staggered, durations, config.runner.maxConcurrentJobs)) {
-    const today = localDate(localNow(now, up.timezone));
-    if (up.date === today) days.set(up.developer, up);
-  }
-  // A wake (hibernate mode) holds a runner slot for minutes, not an apply's quarter hour: it starts at the last
-  // tick that leaves its short lead, outside the quota's stagger.
-  for (const name of wakes) {
-    const schedule = scheduleOf(config, memberOf(config, name)!);
-    const record = byDeveloper.get(name);
-    const today = demandOn(startOfLocalDay(localNow(now, schedule.timezone)), schedule, record);
-    if (!today) continue;
-    const leadMs = leadMinutesFor(config, record) * 60_000;
-    const startAt = Math.max(Math.ceil(today.earliest / TICK_MS), Math.floor((today.readyBy - leadMs) / TICK_MS)) * TICK_MS;
-    days.set(name, { ...today, startAt, readyAt: startAt + leadMs });
-  }
-  return days;
+  for (const up of staggerDays(config, records, days, now.getTime())) if (up.date === today.get(up.developer)) plans.set(up.developer, up);
+  return plans;
 }

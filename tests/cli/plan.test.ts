@@ -60,7 +60,7 @@ describe('turbo plan', () => {
       '3 to start, 1 idle',
       '',
       'Predicted with apply 12 min, wait for the cluster 12 min, deploy 1 min (the config, no history yet), at most 20 jobs at once ' +
-        '(runner.maxConcurrentJobs), ups started on the 15-minute ticks.',
+        '(runner.maxConcurrentJobs) with the wakes and the downs at teardown counted, ups started on the 15-minute ticks.',
       'Would miss readyBy: nobody',
       '',
     ]);

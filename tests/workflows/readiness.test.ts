@@ -51,4 +51,20 @@ describe('readiness under a runner quota of 1', () => {
       expect(sample!.deploySeconds).toBeLessThan(5 * 60);
     }
   });
+
+  it('leaves the slot to a down: New York’s 09:00 up does not queue behind Kolkata’s 19:00 destroy (both 13:30 UTC)', async () => {
+    const zoned = (name: string, timezone: string) => ({
+      ...config.developers[0]!,
+      name,
+      slackUserId: `U0${name.toUpperCase()}X01`,
+      timezone,
+    });
+    const team: TurboConfig = { ...config, developers: [zoned('kiran', 'Asia/Kolkata'), zoned('ned', 'America/New_York')] };
+    const day = await rehearseDay({ config: team, stack, root, date: DATE, until: 'ready' });
+    const rows = summarise(team, day.executions, DATE);
+    const ned = rows.find((row) => row.developer === 'ned')!;
+    expect(Date.parse(ned.readyAt!)).toBeLessThanOrEqual(Date.parse(ned.readyBy));
+    expect(day.cloud.runner.jobsStarted('kiran', 'destroy')).toBe(1);
+    expect(day.cloud.jobSlots?.peakQueued).toBe(0);
+  });
 });

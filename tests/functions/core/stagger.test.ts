@@ -8,6 +8,9 @@ import {
   MAX_UP_SAMPLES,
   MIN_UP_SAMPLES,
   stagger,
+  staggeredDays,
+  staggeredOn,
+  upJobs,
   upSampleOf,
   withUpSample,
   type ScheduledUp,
@@ -24,8 +27,8 @@ const TICK = 15 * MIN;
 const learned: StepDurations = { applyMs: 12 * MIN, waitMs: 0, deployMs: 1 * MIN, source: 'history', samples: 20 };
 const midnight = Date.parse('2026-11-24T00:00:00Z');
 
-function demand(developer: string, readyByMinutes: number, earliest = midnight): UpDemand {
-  return { developer, date: '2026-11-24', timezone: 'UTC', readyBy: midnight + readyByMinutes * MIN, earliest };
+function demand(developer: string, readyByMinutes: number, durations = learned, earliest = midnight): UpDemand {
+  return { developer, date: '2026-11-24', timezone: 'UTC', readyBy: midnight + readyByMinutes * MIN, earliest, jobs: upJobs(durations) };
 }
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
@@ -53,7 +56,6 @@ describe('stagger: start ticks under the runner quota', () => {
   it('starts each up at the last tick that makes readyBy, and staggers the rest earlier, two per tick with a quota of 2', () => {
     const ups = stagger(
       ['ann', 'ben', 'cat', 'dan', 'eve'].map((name) => demand(name, 9 * 60)),
-      learned,
       2,
     );
     // 09:00 − 13 min: the 08:45 tick is the last in time; earlier ticks take the rest, in name order.
@@ -62,28 +64,27 @@ describe('stagger: start ticks under the runner quota', () => {
   });
 
   it('places the latest readyBy latest: an 08:30 developer goes before 09:00 ones that fill the 08:45 tick', () => {
-    const ups = stagger([demand('ann', 9 * 60), demand('ben', 9 * 60), demand('zed', 8 * 60 + 30)], learned, 2);
+    const ups = stagger([demand('ann', 9 * 60), demand('ben', 9 * 60), demand('zed', 8 * 60 + 30)], 2);
     expect(startsOf(ups)).toEqual({ ann: '08:45', ben: '08:45', zed: '08:15' });
   });
 
   it('never has more jobs in flight than the quota, for 300 ups over five readyBy times and slow cluster waits', () => {
     const slow: StepDurations = { applyMs: 11 * MIN, waitMs: 7 * MIN, deployMs: 4 * MIN, source: 'history', samples: 20 };
-    const demands = Array.from({ length: 300 }, (_, i) => demand(`dev-${i}`, 6 * 60 + (i % 5) * 47));
+    const demands = Array.from({ length: 300 }, (_, i) => demand(`dev-${i}`, 6 * 60 + (i % 5) * 47, slow));
     for (const quota of [1, 5, 20]) {
-      const ups = stagger(demands, slow, quota);
+      const ups = stagger(demands, quota);
       expect(peakJobs(ups, slow)).toBeLessThanOrEqual(quota);
       expect(new Set(ups.map((up) => up.developer)).size).toBe(300);
       for (const up of ups) expect(up.startAt % TICK).toBe(0);
     }
     // A wait that holds no slot lets an up's deploy share a slot-time with the next up's apply: 20 fits 20 per tick.
-    expect(peakJobs(stagger(demands, slow, 20), slow)).toBe(20);
+    expect(peakJobs(stagger(demands, 20), slow)).toBe(20);
   });
 
   it('predicts who misses readyBy under the quota, and why, with the start and ready time they get', () => {
     // From midnight to 01:00, one slot holds the ups of the 00:00, 00:15, 00:30 and 00:45 ticks.
     const ups = stagger(
       ['a', 'b', 'c', 'd', 'e'].map((name) => demand(name, 60)),
-      learned,
       1,
     );
     const late = ups.filter((up) => up.miss);
@@ -95,14 +96,13 @@ describe('stagger: start ticks under the runner quota', () => {
     expect(
       stagger(
         ['a', 'b', 'c', 'd'].map((name) => demand(name, 60)),
-        learned,
         1,
       ).filter((up) => up.miss),
     ).toEqual([]);
   });
 
   it('predicts a miss from a lead too short: a readyBy too soon after the day starts at midnight', () => {
-    const [up] = stagger([demand('ann', 10)], learned, 20);
+    const [up] = stagger([demand('ann', 10)], 20);
     expect(up).toMatchObject({ startAt: midnight, readyAt: midnight + 13 * MIN });
     expect(up!.miss).toBe('a lead too short: an up takes 13 min, and the day starts at 00:00 UTC, 10 min before readyBy');
   });
@@ -204,14 +204,28 @@ describe('learned durations', () => {
   });
 });
 
+/** A roster developer, in the team's zone (Berlin) unless `changes` says otherwise. */
+const member = (name: string, changes: Record<string, unknown> = {}) => ({
+  name,
+  slackUserId: `U0${name.toUpperCase()}X01`,
+  iamPrincipalArn: `arn:aws:iam::123456789012:user/${name}`,
+  ...changes,
+});
+
+/** A team on one runner slot. */
+const oneSlot = (...developers: ReturnType<typeof member>[]) => config({ runner: { ...example.runner, maxConcurrentJobs: 1 }, developers });
+const upsAt = (iso: string, team: TurboConfig, records: EnvironmentRecord[] = []) =>
+  plan(new Date(iso), team, records, [])
+    .actions.filter((action) => action.action === 'up')
+    .map((action) => [action.developer, action.path ?? 'apply']);
+const startOf = (team: TurboConfig, developer: string, records: EnvironmentRecord[] = []) => {
+  const day = staggeredDays(new Date('2026-11-24T12:00:00Z'), team, records).get(developer);
+  return day && 'startAt' in day ? [hhmm(day.startAt), hhmm(day.readyAt)] : day;
+};
+
 describe('plan follows the stagger', () => {
   it('with runner.maxConcurrentJobs 1 starts Berlin’s three 09:00 developers on three ticks, not all at once', () => {
-    const berlin = (name: string) => ({
-      name,
-      slackUserId: `U0${name.toUpperCase()}X01`,
-      iamPrincipalArn: `arn:aws:iam::123456789012:user/${name}`,
-    });
-    const team = config({ runner: { ...example.runner, maxConcurrentJobs: 1 }, developers: ['ann', 'ben', 'cat'].map(berlin) });
+    const team = oneSlot(member('ann'), member('ben'), member('cat'));
     const history = withHistory(
       'ann',
       Array.from({ length: 5 }, (_, i) => ({ ...sample(`2026-11-1${i}T08:00:00Z`, 690), waitSeconds: 0 })),
@@ -221,5 +235,66 @@ describe('plan follows the stagger', () => {
     expect(startedAt('2026-11-24T07:15:00Z')).toEqual(['cat']);
     expect(startedAt('2026-11-24T07:30:00Z')).toEqual(['ben', 'cat']);
     expect(startedAt('2026-11-24T07:45:00Z')).toEqual(['ann', 'ben', 'cat']);
+  });
+
+  /** The record of a developer whose up ran today (the 24th): their cluster is up until teardown. */
+  const servedToday = (developer: string): EnvironmentRecord => ({
+    developer,
+    status: 'ready',
+    clusterName: `turbo-${developer}`,
+    runId: `${developer}-up-20261124`,
+    updatedAt: '2026-11-24T03:00:00Z',
+  });
+
+  it('leaves the runner slot to a down at teardown: New York’s 09:00 up moves off Kolkata’s 19:00 destroy (13:30 UTC)', () => {
+    const team = oneSlot(member('kiran', { timezone: 'Asia/Kolkata' }), member('ned', { timezone: 'America/New_York' }));
+    const kiran = [servedToday('kiran')];
+    // The config's 25 min per up: the 13:30Z tick is the last for 14:00Z, and the 13:15Z up's deploy (13:39Z) would
+    // meet the destroy (13:30Z to 13:40Z, destroyMinutes 10) too.
+    expect(startOf(team, 'ned', kiran)).toEqual(['13:00', '13:25']);
+    expect(upsAt('2026-11-24T12:45:00Z', team, kiran)).toEqual([]);
+    expect(upsAt('2026-11-24T13:00:00Z', team, kiran)).toEqual([['ned', 'apply']]);
+    // Before kiran's readyBy the down is to come whatever the record says; after it, only a run of the day has one.
+    expect(staggeredOn('2026-11-24', team).find((up) => up.developer === 'ned')).toMatchObject({
+      startAt: Date.parse('2026-11-24T13:00Z'),
+    });
+    expect(startOf(team, 'ned')).toEqual(['13:30', '13:55']);
+    // A keep-alive until 21:00 IST (15:30Z) moves the destroy off ned's morning.
+    expect(startOf(team, 'ned', [{ ...servedToday('kiran'), keepUntil: '2026-11-24T15:30:00Z' }])).toEqual(['13:30', '13:55']);
+    // In hibernate mode the down is a 3 min hibernate job (13:30Z to 13:33Z): the 13:15Z up's deploy misses it.
+    const hibernating = oneSlot(
+      member('kiran', { timezone: 'Asia/Kolkata', mode: 'hibernate' }),
+      member('ned', { timezone: 'America/New_York' }),
+    );
+    expect(startOf(hibernating, 'ned', kiran)).toEqual(['13:15', '13:40']);
+  });
+
+  it('models the downs beyond the quota as the runner’s queue: back to back as each slot frees, not a tick apart', () => {
+    const kolkata = ['kai', 'kim', 'kit', 'kip'].map((name) => member(name, { timezone: 'Asia/Kolkata' }));
+    const team = oneSlot(...kolkata, member('ned', { timezone: 'America/New_York', readyBy: '09:25' }));
+    // Three destroys on one slot: 13:30Z to 14:00Z. ned's up (ready by 14:25Z) starts at 14:00Z, the last tick in time.
+    expect(startOf(team, 'ned', ['kai', 'kim', 'kit'].map(servedToday))).toEqual(['14:00', '14:25']);
+    // A fourth destroy holds the slot until 14:10Z: ned must start before the queue, at 13:00Z (deploy 13:24Z).
+    expect(startOf(team, 'ned', ['kai', 'kim', 'kit', 'kip'].map(servedToday))).toEqual(['13:00', '13:25']);
+  });
+
+  it('counts a wake (hibernate mode) against the quota: it moves off the tick another up’s apply holds', () => {
+    const team = oneSlot(member('ann', { mode: 'hibernate' }), member('ben', { readyBy: '09:15' }));
+    const hibernated: EnvironmentRecord = {
+      developer: 'ann',
+      status: 'hibernated',
+      clusterName: 'turbo-ann',
+      hibernatedAt: '2026-11-23T18:05:00Z',
+      updatedAt: '2026-11-23T18:05:00Z',
+    };
+    // ben's up (ready by 08:15Z) takes the 07:45Z tick, its apply the slot until 07:57Z; ann's wake (wake 3 min,
+    // deploy 1) would be due at 07:45Z for 08:00Z, so it wakes a tick earlier.
+    expect(startOf(team, 'ben', [hibernated])).toEqual(['07:45', '08:10']);
+    expect(startOf(team, 'ann', [hibernated])).toEqual(['07:30', '07:34']);
+    expect(upsAt('2026-11-24T07:30:00Z', team, [hibernated])).toEqual([['ann', 'wake']]);
+    expect(upsAt('2026-11-24T07:45:00Z', team, [hibernated])).toEqual([
+      ['ann', 'wake'],
+      ['ben', 'apply'],
+    ]);
   });
 });
