@@ -50,6 +50,52 @@ export function startOfLocalDate(date: string, timezone: string): DateTime {
   return DateTime.fromObject({ year, month, day }, { zone: zoneOf(timezone) }).startOf('day');
 }
 
+/** The calendar date `days` after `date` (both YYYY-MM-DD): no zone needed. */
+export function shiftDate(date: string, days: number): string {
+  return remembered(shiftedDates, `${date}|${days}`, () => {
+    const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+    return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+  });
+}
+
+const shiftedDates = new Map<string, string>();
+
+/** A local calendar date in a zone: what the planner asks of each developer's days, on every tick. */
+export interface CalendarDay {
+  /** YYYY-MM-DD. */
+  date: string;
+  /** `mon` … `sun`. */
+  weekday: string;
+  midnight: DateTime;
+  /** Its midnight and the next one, epoch ms. */
+  startMs: number;
+  endMs: number;
+  /** The instant (epoch ms) its wall clock shows `hhmm`, by atLocalTime's rules. */
+  at(hhmm: string): number;
+}
+
+const calendarDays = new Map<string, CalendarDay>();
+
+/** `date` in `timezone`, worked out once: thousands of developers ask the same few (zone, date) pairs every tick. */
+export function calendarDay(date: string, timezone: string): CalendarDay {
+  return remembered(calendarDays, `${date}|${timezone}`, () => {
+    const midnight = startOfLocalDate(date, timezone);
+    const times = new Map<string, number>();
+    return {
+      date,
+      weekday: weekdayOf(midnight),
+      midnight,
+      startMs: midnight.toMillis(),
+      endMs: startOfLocalDate(shiftDate(date, 1), timezone).toMillis(),
+      at(hhmm) {
+        let ms = times.get(hhmm);
+        if (ms === undefined) times.set(hhmm, (ms = atLocalTime(midnight, hhmm).toMillis()));
+        return ms;
+      },
+    };
+  });
+}
+
 const instantCache = new Map<string, DateTime>();
 
 /** The instant `ms` (epoch milliseconds) on the wall clock of `timezone`. */
@@ -62,6 +108,13 @@ const stampCache = new Map<string, string>();
 /** The local date of `now` in `timezone` as yyyyMMdd: the date part of run IDs. */
 export function localDayStamp(now: Date, timezone: string): string {
   return remembered(stampCache, `${now.getTime()}|${timezone}`, () => localNow(now, timezone).toFormat('yyyyMMdd'));
+}
+
+const dateCache = new Map<string, string>();
+
+/** The local date of `now` in `timezone`, YYYY-MM-DD. */
+export function localDateAt(now: Date, timezone: string): string {
+  return remembered(dateCache, `${now.getTime()}|${timezone}`, () => localDate(localNow(now, timezone)));
 }
 
 /**

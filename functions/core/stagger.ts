@@ -8,7 +8,7 @@
  */
 import type { DateTime } from 'luxon';
 import type { EnvironmentRecord, UpSample } from './types';
-import { atLocalTime, describeLocal, instantIn, localDate, localNow, startOfLocalDate, startOfLocalDay, weekdayOf } from './clock';
+import { calendarDay, describeLocal, instantIn, localDate, localDateAt, shiftDate, weekdayOf, type CalendarDay } from './clock';
 import { RECONCILE_TICK_MINUTES, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
 import { isHibernated, wakeLeadMinutes } from './hibernate';
 
@@ -103,8 +103,10 @@ export function describeDurations(durations: StepDurations): string {
 
 /** The local day's reasons not to run a cluster at all, if any. */
 export function dayOffReason(local: DateTime, schedule: DeveloperSchedule, record?: EnvironmentRecord): string | undefined {
-  const weekday = weekdayOf(local);
-  const date = localDate(local);
+  return offReason(weekdayOf(local), localDate(local), schedule, record);
+}
+
+function offReason(weekday: string, date: string, schedule: DeveloperSchedule, record?: EnvironmentRecord): string | undefined {
   if (!(schedule.workingDays as string[]).includes(weekday)) return `not a working day (${weekday})`;
   if (schedule.holidays.includes(date)) return `holiday ${date}`;
   if (record?.skipDates?.includes(date)) return `skip date ${date}`;
@@ -175,12 +177,12 @@ export interface ScheduledUp extends UpDemand {
  */
 export function learnedBefore(date: string, config: TurboConfig): number {
   const zones = new Set(config.developers.map((dev) => scheduleOf(config, dev).timezone));
-  return Math.min(...[...zones].map((zone) => startOfLocalDate(date, zone).toMillis()));
+  return Math.min(...[...zones].map((zone) => calendarDay(date, zone).startMs));
 }
 
-/** A developer's local day: its midnight, their schedule and record. */
+/** A developer's local day: the calendar day in their zone, their schedule and record. */
 interface LocalDay {
-  midnight: DateTime;
+  day: CalendarDay;
   schedule: DeveloperSchedule;
   record?: EnvironmentRecord;
 }
@@ -190,11 +192,11 @@ interface LocalDay {
  * record holds that day's run (its up, or its down). A day whose up never ran (no record, as on a rehearsal's first
  * day) has no cluster to take down. A down stays counted, done or not, until the next day's up claims the record.
  */
-function downAhead(day: LocalDay, readyBy: number, now: number): boolean {
+function downAhead({ day, schedule, record }: LocalDay, readyBy: number, now: number): boolean {
   if (now < readyBy) return true;
-  const stamp = localDate(day.midnight).replaceAll('-', ''); // the day in its run IDs (core/plan's runIdFor)
-  const { name } = day.schedule;
-  return [`${name}-up-${stamp}`, `${name}-down-${stamp}`].some((run) => day.record?.runId?.startsWith(run) === true);
+  const stamp = day.date.replaceAll('-', ''); // the day in its run IDs (core/plan's runIdFor)
+  const { name } = schedule;
+  return [`${name}-up-${stamp}`, `${name}-down-${stamp}`].some((run) => record?.runId?.startsWith(run) === true);
 }
 
 /** The days' ups (a wake when the cluster is hibernated) and downs at `now`: everything that takes the runner's slots. */
@@ -214,18 +216,18 @@ function runnerLoad(
   };
   const ups: UpDemand[] = [];
   const downs: DownDemand[] = [];
-  for (const day of days) {
-    const { midnight, schedule, record } = day;
-    if (dayOffReason(midnight, schedule, record)) continue;
-    const date = localDate(midnight);
+  for (const local of days) {
+    const { day, schedule, record } = local;
+    const { date } = day;
+    if (offReason(day.weekday, date, schedule, record)) continue;
     const jobs = isHibernated(record) ? wakeJobs(config) : upJobsOn(date);
     const { name: developer, timezone } = schedule;
-    const readyBy = atLocalTime(midnight, schedule.readyBy).toMillis();
-    ups.push({ developer, date, timezone, readyBy, earliest: midnight.toMillis(), jobs });
-    if (!downAhead(day, readyBy, now)) continue;
-    const teardown = atLocalTime(midnight, schedule.teardownAt).toMillis();
+    const readyBy = day.at(schedule.readyBy);
+    ups.push({ developer, date, timezone, readyBy, earliest: day.startMs, jobs });
+    if (!downAhead(local, readyBy, now)) continue;
+    const teardown = day.at(schedule.teardownAt);
     const keep = record?.keepUntil ? Date.parse(record.keepUntil) : Number.NaN;
-    const at = keep > teardown && keep < midnight.plus({ days: 1 }).toMillis() ? keep : teardown;
+    const at = keep > teardown && keep < day.endMs ? keep : teardown;
     const minutes = schedule.mode === 'hibernate' ? config.jobs.hibernateMinutes : config.jobs.destroyMinutes;
     downs.push({ developer, at, jobMs: minutes * 60_000 });
   }
@@ -269,11 +271,14 @@ export function stagger(demands: UpDemand[], slots: number, downs: DownDemand[] 
   const fits = (tick: number, jobs: JobSpan[]): boolean => {
     const t = tick * TICK_MS;
     const holdsSlot = (x: number) => jobs.some((job) => x >= t + job.fromMs && x < t + job.toMs);
+    const crowded = (x: number) => holdsSlot(x) && jobsAt(x) >= slots;
     // The jobs in flight only rise where a job starts: checking those instants within the run's own jobs is enough.
-    const rises = jobs.map((job) => t + job.fromMs);
-    for (let other = tick - reach; other <= tick + Math.ceil(spanOf(jobs) / TICK_MS); other++)
-      for (const [profile] of started.get(other) ?? []) for (const job of profile) rises.push(other * TICK_MS + job.fromMs);
-    return rises.every((x) => !holdsSlot(x) || jobsAt(x) < slots);
+    for (const job of jobs) if (crowded(t + job.fromMs)) return false;
+    for (let other = tick - reach; other <= tick + Math.ceil(spanOf(jobs) / TICK_MS); other++) {
+      const runs = started.get(other);
+      if (runs) for (const profile of runs.keys()) for (const job of profile) if (crowded(other * TICK_MS + job.fromMs)) return false;
+    }
+    return true;
   };
   const fullFor = new Map<JobSpan[], { down: Map<number, number>; up: Map<number, number> }>();
   const free = (jobs: JobSpan[], from: number, step: -1 | 1, limit: number): number | undefined => {
@@ -334,9 +339,9 @@ function staggerDays(config: TurboConfig, records: EnvironmentRecord[], days: Lo
   return stagger(ups, config.runner.maxConcurrentJobs, downs);
 }
 
-/** The developer's day that starts at `midnight`, with the one before and the one after. */
-function withNeighbours(midnight: DateTime, schedule: DeveloperSchedule, record: EnvironmentRecord | undefined): LocalDay[] {
-  return [-1, 0, 1].map((days) => ({ midnight: days === 0 ? midnight : startOfLocalDay(midnight.plus({ days })), schedule, record }));
+/** The developer's local `date`, with the day before and the day after. */
+function withNeighbours(date: string, schedule: DeveloperSchedule, record: EnvironmentRecord | undefined): LocalDay[] {
+  return [-1, 0, 1].map((days) => ({ day: calendarDay(shiftDate(date, days), schedule.timezone), schedule, record }));
 }
 
 /**
@@ -348,7 +353,7 @@ export function staggeredOn(date: string, config: TurboConfig, records: Environm
   const byDeveloper = new Map(records.map((record) => [record.developer, record]));
   const days = config.developers.flatMap((dev) => {
     const schedule = scheduleOf(config, dev);
-    return withNeighbours(startOfLocalDate(date, schedule.timezone), schedule, byDeveloper.get(dev.name));
+    return withNeighbours(date, schedule, byDeveloper.get(dev.name));
   });
   return staggerDays(config, records, days, learnedBefore(date, config)).filter((up) => up.date === date);
 }
@@ -365,11 +370,12 @@ export function staggeredDays(now: Date, config: TurboConfig, records: Environme
   for (const dev of config.developers) {
     const schedule = scheduleOf(config, dev);
     const record = byDeveloper.get(dev.name);
-    const midnight = startOfLocalDay(localNow(now, schedule.timezone));
-    today.set(dev.name, localDate(midnight));
-    const dayOff = dayOffReason(midnight, schedule, record);
+    const date = localDateAt(now, schedule.timezone);
+    today.set(dev.name, date);
+    const day = calendarDay(date, schedule.timezone);
+    const dayOff = offReason(day.weekday, date, schedule, record);
     if (dayOff) plans.set(dev.name, { developer: dev.name, dayOff });
-    days.push(...withNeighbours(midnight, schedule, record));
+    days.push(...withNeighbours(date, schedule, record));
   }
   for (const up of staggerDays(config, records, days, now.getTime())) if (up.date === today.get(up.developer)) plans.set(up.developer, up);
   return plans;
