@@ -90,6 +90,11 @@ export interface EnvironmentRecord {
   keepUntil?: string;
   skipDates?: string[];
   images?: Record<string, ImageRef>;
+  /**
+   * The images this cluster is known to run: set by the up's deploy and by an image-sync rollout that ended rolled
+   * or current. Image-sync's safety net rolls only the ready environments where these differ from `images`.
+   */
+  confirmedImages?: Record<string, ImageRef>;
   /** When the cluster that is up now was started (the up run's start), for cost reports. */
   clusterSince?: string;
   /** The last clusters' lives (newest last, at most MAX_LIFETIMES): the weekly cost report adds them up. */

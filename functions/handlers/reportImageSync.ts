@@ -7,17 +7,19 @@
  */
 import * as z from 'zod';
 import { describeFailure, SHORT_REASON } from '../core/failure';
-import { canaryVerdict } from '../core/images';
+import { canaryVerdict, imageRefsOf, runsImages } from '../core/images';
 import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
-import { developerNameSchema } from '../core/types';
+import { developerNameSchema, resolvedImageSchema, runIdSchema } from '../core/types';
 import { memberOf } from '../core/config';
-import { environmentFields } from './lib/imageSync';
+import { appImageField, environmentFields } from './lib/imageSync';
 import { decideSummary } from '../core/opsReport';
-import { OPS_RECORD } from '../core/types';
+import { OPS_RECORD, type ImageRef } from '../core/types';
 import { releaseFailureReports, sendOnce } from './lib/sendOnce';
 import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
 import { store, notifier } from './lib/root';
+import type { EnvironmentStore } from '../core/ports';
+import { OwnershipLostError } from '../core/errors';
 import { lambda } from './lib/stack';
 
 const change = z.object({
@@ -38,6 +40,9 @@ const input = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('environment'),
     ...environmentFields,
+    /** The run that owned the record when the environment was listed: the confirmation is written only while it does. */
+    runId: runIdSchema.nullable(),
+    images: z.partialRecord(appImageField, resolvedImageSchema),
     state: z.enum(['rolling', 'current', 'skipped']),
     reason: z.string().nullish(),
     changes: z.array(change),
@@ -60,6 +65,21 @@ const input = z.discriminatedUnion('kind', [
     startedAt: z.iso.datetime({ offset: true }).optional(),
   }),
 ]);
+
+/**
+ * Records that the cluster runs `images` (rolled or already current), so that the safety net leaves it alone until
+ * the desired images change. A cluster that another run took over since it was listed is not this cluster: nothing is written.
+ */
+async function confirmImages(store: EnvironmentStore, developer: string, runId: string, images: Record<string, ImageRef>) {
+  const record = await store.get(developer);
+  const rolled = imageRefsOf(images);
+  if (!record || runsImages(record.confirmedImages, rolled)) return;
+  try {
+    await store.update(developer, runId, { confirmedImages: { ...record.confirmedImages, ...rolled } });
+  } catch (error) {
+    if (!(error instanceof OwnershipLostError)) throw error;
+  }
+}
 
 export const handler = lambda('ReportImageSync', input, { store, notifier }, async (event, { config, store, notifier, region }) => {
   if (event.kind === 'failure')
@@ -92,6 +112,7 @@ export const handler = lambda('ReportImageSync', input, { store, notifier }, asy
     return { reported: true, why: decision.failureKey ? 'rolled, with failures' : 'rolled', stopped: event.stopped };
   }
   const outcome = event.state === 'rolling' ? 'rolled' : event.state;
+  if (outcome !== 'skipped' && event.runId) await confirmImages(store, event.developer, event.runId, event.images);
   const member = memberOf(config, event.developer);
   if (outcome !== 'rolled' || !member) return { developer: event.developer, outcome, reason: event.reason ?? null };
   const message = rolloutMessage({ developer: event.developer, clusterName: event.clusterName, changes: event.changes });

@@ -40,6 +40,13 @@ async function morning(faults: { developer: string; point: 'rollout-timeout' }[]
 
 const imageSyncRuns = (rehearsal: Rehearsal) =>
   [...rehearsal.sfn.executions.values()].filter((execution) => execution.machine === 'imageSync');
+/** The child executions (one per environment) of the image-sync run named `run`. */
+const childrenOf = (rehearsal: Rehearsal, run: string) =>
+  [...rehearsal.sfn.executions.values()].filter(
+    (execution) => execution.machine.startsWith('imageSync/') && execution.name.startsWith(`${run}-`),
+  );
+const developersOf = (executions: { input: unknown }[]) =>
+  executions.map((child) => (child.input as { developer: string }).developer).sort();
 
 describe('image-sync', () => {
   it('leaves a current environment alone, rolls one, reports one that timed out, and asks the registry once', async () => {
@@ -88,6 +95,12 @@ describe('image-sync', () => {
       expect(String((carol.output as { reason: string }).reason).length).toBeLessThanOrEqual(SHORT_REASON);
       // The desired images are recorded for everyone, so a cluster created later deploys 1.3.0 from the start.
       expect(config.developers.map((dev) => cloud.records.get(dev.name)?.images?.frontend?.tag)).toEqual(['1.3.0', '1.3.0', '1.3.0']);
+      // Rolled or current is confirmed on the record; carol's failed rollout is not.
+      expect(config.developers.map((dev) => cloud.records.get(dev.name)?.confirmedImages?.frontend?.tag)).toEqual([
+        '1.3.0',
+        '1.3.0',
+        '1.2.0',
+      ]);
     } finally {
       rehearsal.stop();
     }
@@ -138,13 +151,18 @@ describe('image-sync', () => {
       const { cloud } = rehearsal;
       const opsMessages = () => cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
       const before = opsMessages().length;
-      // The 10-minute safety net, six times (an hour): the clusters already run the newest release.
+      // The 10-minute safety net, six times (08:10 to 09:00 UTC): the clusters already run the newest release, as
+      // their deploys confirmed. Only the hour's first run (09:00) sweeps every ready environment.
+      const minutes: number[] = [];
       for (let tick = 0; tick < 6; tick += 1) {
+        minutes.push(new Date().getUTCMinutes());
         rehearsal.sfn.startExecution('imageSync', `schedule-${tick}`, {});
         await rehearsal.advance(Date.now() + 10 * 60_000);
       }
+      expect(minutes).toEqual([10, 20, 30, 40, 50, 0]);
       const runs = imageSyncRuns(rehearsal);
       expect(runs.map((run) => run.status)).toEqual(Array(6).fill('SUCCEEDED'));
+      expect(runs.map((run) => childrenOf(rehearsal, run.name).length)).toEqual([0, 0, 0, 0, 0, 3]);
       expect(opsMessages()).toHaveLength(before);
       expect(JSON.stringify(runs[5]!.output)).toContain('nothing changed: 3 environment(s) already run frontend 1.2.0');
 
@@ -162,6 +180,22 @@ describe('image-sync', () => {
       await rehearsal.advance(Date.now() + 10 * 60_000);
       expect(imageSyncRuns(rehearsal)).toHaveLength(6);
       expect(opsMessages()).toHaveLength(before);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
+  it('retries a failed rollout on the next safety-net run, and rolls nobody who is confirmed on the images', async () => {
+    const rehearsal = await morning([{ developer: 'carol', point: 'rollout-timeout' }]);
+    try {
+      await deliverPush(rehearsal, config, { image: 'frontend', tag: '1.3.0' });
+      await rehearsal.advance(Date.now() + 30 * 60_000);
+      const [push] = imageSyncRuns(rehearsal);
+      expect(developersOf(childrenOf(rehearsal, push!.name))).toEqual(['alice', 'bob', 'carol']);
+      expect(new Date().getUTCMinutes()).toBeGreaterThanOrEqual(10);
+      rehearsal.sfn.startExecution('imageSync', 'schedule-after-push', {});
+      await rehearsal.advance(Date.now() + 30 * 60_000);
+      expect(developersOf(childrenOf(rehearsal, 'schedule-after-push'))).toEqual(['carol']);
     } finally {
       rehearsal.stop();
     }

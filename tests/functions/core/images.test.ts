@@ -10,6 +10,8 @@ import {
   compareSemver,
   decideRollout,
   describeImage,
+  environmentsToRoll,
+  isFullSweep,
   imageReference,
   imagesToSync,
   newestSemverTag,
@@ -232,5 +234,38 @@ describe('the canary', () => {
     expect(canaryVerdict(outcomes(1), { toleratedFailures: 1 })).toEqual({ failures: 1, proceed: true });
     expect(canaryVerdict(outcomes(2), { toleratedFailures: 1 })).toEqual({ failures: 2, proceed: false });
     expect(canaryVerdict(outcomes(1), { toleratedFailures: 0 })).toEqual({ failures: 1, proceed: false });
+  });
+});
+
+describe('isFullSweep and environmentsToRoll', () => {
+  const IMAGE = { repository: 'acme/turbo-notes', tag: '1.3.0', digest: `sha256:${'a'.repeat(64)}` };
+  const ready = (developer: string, confirmed?: typeof IMAGE) => ({
+    developer,
+    clusterName: `turbo-${developer}`,
+    status: 'ready' as const,
+    updatedAt: '2026-11-25T08:00:00Z',
+    images: { frontend: IMAGE },
+    ...(confirmed ? { confirmedImages: { frontend: confirmed, mongo: { repository: 'acme/turbo-mongo', tag: '7.0.15' } } } : {}),
+  });
+
+  it("sweeps on the hour's first 10-minute run only", () => {
+    expect(['08:00:00', '08:09:59', '08:10:00', '08:50:00', '09:05:00'].map((t) => isFullSweep(new Date(`2026-11-25T${t}Z`)))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      true,
+    ]);
+  });
+
+  it('rolls the ready environments whose confirmed images differ (tag or digest) or are unknown, all of them on a sweep', () => {
+    const records = [
+      ready('alice', IMAGE),
+      ready('bob', { ...IMAGE, digest: `sha256:${'b'.repeat(64)}` }),
+      ready('carol'),
+      { ...ready('dave'), status: 'destroyed' as const },
+    ];
+    expect(environmentsToRoll(records, false).map((record) => record.developer)).toEqual(['bob', 'carol']);
+    expect(environmentsToRoll(records, true).map((record) => record.developer)).toEqual(['alice', 'bob', 'carol']);
   });
 });

@@ -76,26 +76,48 @@ const activeCluster = (name: string): ClusterInfo => ({
 });
 
 describe('ListReadyEnvironments', () => {
-  it('lists only ready environments, by developer, the first imageSync.canary.clusters of them as the canary', async () => {
-    const record = (developer: string, status: EnvironmentRecord['status']): EnvironmentRecord => ({
-      developer,
-      status,
-      clusterName: `turbo-${developer}`,
-      updatedAt: '2026-11-25T08:00:00Z',
-    });
-    bind({
-      store: {
-        list: async () => [record('carol', 'ready'), record('bob', 'destroyed'), record('alice', 'ready'), record('dave', 'provisioning')],
-      } as unknown as Deps['store'],
-    });
-    await expect(listReadyEnvironments({}, context)).resolves.toEqual({
-      canary: [
-        { developer: 'alice', clusterName: 'turbo-alice' },
-        { developer: 'carol', clusterName: 'turbo-carol' },
-      ],
+  const OLD = { repository: 'acme/turbo-notes', tag: '1.2.0', digest: `sha256:${'c'.repeat(64)}` };
+  const record = (developer: string, status: EnvironmentRecord['status'], confirmed = OLD): EnvironmentRecord => ({
+    developer,
+    status,
+    clusterName: `turbo-${developer}`,
+    runId: `${developer}-up-20261125`,
+    updatedAt: '2026-11-25T08:00:00Z',
+    images: { frontend: NEW },
+    confirmedImages: { frontend: confirmed },
+  });
+  const records = [
+    record('carol', 'ready'),
+    record('bob', 'destroyed'),
+    record('alice', 'ready'),
+    record('dave', 'provisioning'),
+    record('erin', 'ready', NEW),
+  ];
+  const env = (developer: string) => ({ developer, clusterName: `turbo-${developer}`, runId: `${developer}-up-20261125` });
+
+  it('lists the ready environments not confirmed on their desired images, by developer, the first of them as the canary', async () => {
+    bind({ store: { list: async () => records } as unknown as Deps['store'] });
+    await expect(listReadyEnvironments({ at: '2026-11-25T08:20:00Z' }, context)).resolves.toEqual({
+      canary: [env('alice'), env('carol')],
       rest: [],
       count: 2,
+      ready: 3,
+      sweep: false,
     });
+  });
+
+  it("lists every ready environment on the hour's first safety-net run, so that drift made by hand is corrected", async () => {
+    bind({ store: { list: async () => records } as unknown as Deps['store'] });
+    await expect(listReadyEnvironments({ at: '2026-11-25T09:04:59Z' }, context)).resolves.toMatchObject({
+      canary: [env('alice'), env('carol'), env('erin')],
+      count: 3,
+      sweep: true,
+    });
+  });
+
+  it('refuses a run without its start time, naming the field', async () => {
+    bind({ store: { list: async () => records } as unknown as Deps['store'] });
+    await expect(listReadyEnvironments({}, context)).rejects.toThrow(/at/);
   });
 });
 
