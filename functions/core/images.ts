@@ -179,20 +179,27 @@ export function rolloutPollSeconds(deadlineSeconds: number, shortPollSeconds: nu
 }
 
 /**
- * Image-sync's two stages: the first `clusters` environments (in the order given) are the canary, the others
- * roll once the canary has rolled within its budget.
+ * One run's failure budget, as keys on the ops record (conditional writes: concurrent rollouts count exactly). Every
+ * rollout starts at once; the release is proven once `canary.clusters` environments run it, and stopped when more
+ * than `canary.toleratedFailures` fail before that. At most clusters + toleratedFailures + 2 keys per run.
  */
-export function splitCanary<T>(environments: readonly T[], canary: { clusters: number }): { canary: T[]; rest: T[] } {
-  return { canary: environments.slice(0, canary.clusters), rest: environments.slice(canary.clusters) };
+export function budgetKeys(execution: string, canary: { clusters: number; toleratedFailures: number }) {
+  const prefix = `image-sync-budget:${execution}:`;
+  return {
+    prefix,
+    successes: Array.from({ length: canary.clusters }, (_, slot) => `${prefix}ok-${slot}`),
+    failures: Array.from({ length: canary.toleratedFailures + 1 }, (_, slot) => `${prefix}failed-${slot}`),
+    broken: `${prefix}broken`,
+  };
 }
 
-/** Whether the rest may roll: the canary failed no more than its budget allows. */
-export function canaryVerdict(
-  outcomes: readonly { outcome: string }[],
-  canary: { toleratedFailures: number },
-): { failures: number; proceed: boolean } {
-  const failures = outcomes.filter((entry) => entry.outcome === 'failed').length;
-  return { failures, proceed: failures <= canary.toleratedFailures };
+export type BudgetState = 'open' | 'proven' | 'broken';
+
+/** Where the run's budget stands, from the ops record's keys: a broken budget stays broken, a proven one never breaks. */
+export function budgetState(notified: readonly string[], keys: ReturnType<typeof budgetKeys>): BudgetState {
+  if (notified.includes(keys.broken)) return 'broken';
+  const lastSuccess = keys.successes.at(-1);
+  return lastSuccess === undefined || notified.includes(lastSuccess) ? 'proven' : 'open';
 }
 
 /** Whether `running` holds every image of `desired`, each with the same repository, tag and digest. */

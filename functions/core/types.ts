@@ -8,6 +8,8 @@ import * as z from 'zod';
 import { DNS_LABEL, MAX_DEVELOPER_NAME } from './config';
 
 export const developerNameSchema = z.string().max(MAX_DEVELOPER_NAME).regex(DNS_LABEL, { message: 'must be a DNS-1123 label' });
+/** A Step Functions execution's name, as it keys an object in the plan bucket. */
+export const executionNameSchema = z.string().regex(/^[^/\s]{1,80}$/, 'an execution name (at most 80 characters, no slash or space)');
 /** `<developer>-<up|down>-<yyyymmdd>`, also the environment execution's name (at most 80 characters). */
 export const runIdSchema = z
   .string()

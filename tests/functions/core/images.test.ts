@@ -4,8 +4,8 @@ import { parse } from 'yaml';
 import type { WorkloadState } from '../../../functions/core/types';
 import { validateConfig } from '../../../functions/core/config';
 import {
-  canaryVerdict,
-  splitCanary,
+  budgetKeys,
+  budgetState,
   APP_WORKLOADS,
   compareSemver,
   decideRollout,
@@ -220,20 +220,21 @@ describe('the imageSync config block', () => {
   });
 });
 
-describe('the canary', () => {
-  const envs = ['a', 'b', 'c', 'd'];
+describe('the failure budget', () => {
+  const keys = budgetKeys('push-1', { clusters: 2, toleratedFailures: 1 });
 
-  it('rolls the first clusters first and the others after them; 0 rolls everyone at once', () => {
-    expect(splitCanary(envs, { clusters: 2 })).toEqual({ canary: ['a', 'b'], rest: ['c', 'd'] });
-    expect(splitCanary(envs, { clusters: 0 })).toEqual({ canary: [], rest: envs });
-    expect(splitCanary(envs, { clusters: 9 })).toEqual({ canary: envs, rest: [] });
+  it('is a bounded set of keys per run: one per canary cluster, one per tolerated failure and the one past it', () => {
+    expect(keys.successes).toEqual(['image-sync-budget:push-1:ok-0', 'image-sync-budget:push-1:ok-1']);
+    expect(keys.failures).toEqual(['image-sync-budget:push-1:failed-0', 'image-sync-budget:push-1:failed-1']);
+    expect([...keys.successes, ...keys.failures, keys.broken].every((key) => key.startsWith(keys.prefix))).toBe(true);
   });
 
-  it('lets the rest roll only while the canary failed no more than its budget', () => {
-    const outcomes = (failed: number) => Array.from({ length: 5 }, (_, i) => ({ outcome: i < failed ? 'failed' : 'rolled' }));
-    expect(canaryVerdict(outcomes(1), { toleratedFailures: 1 })).toEqual({ failures: 1, proceed: true });
-    expect(canaryVerdict(outcomes(2), { toleratedFailures: 1 })).toEqual({ failures: 2, proceed: false });
-    expect(canaryVerdict(outcomes(1), { toleratedFailures: 0 })).toEqual({ failures: 1, proceed: false });
+  it('is open until the canary clusters run the release, proven after, broken once marked so; no canary is proven at once', () => {
+    expect(budgetState([], keys)).toBe('open');
+    expect(budgetState([keys.successes[0]!], keys)).toBe('open');
+    expect(budgetState(keys.successes, keys)).toBe('proven');
+    expect(budgetState([...keys.successes, keys.broken], keys)).toBe('broken');
+    expect(budgetState([], budgetKeys('push-1', { clusters: 0, toleratedFailures: 0 }))).toBe('proven');
   });
 });
 
