@@ -17,7 +17,8 @@ export class S3PlanStore implements PlanStore {
   ) {}
 
   async put(key: string, items: unknown[]): Promise<{ bucket: string; key: string }> {
-    if (!this.bucket) throw new Error('the plan bucket is not set (serverless.yml sets TURBO_PLAN_BUCKET for planActions)');
+    if (!this.bucket)
+      throw new Error('the plan bucket is not set (serverless.yml sets TURBO_PLAN_BUCKET for planActions and listReadyEnvironments)');
     try {
       await this.client.send(
         new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(items), ContentType: 'application/json' }),

@@ -4,6 +4,7 @@
  * change nothing writes nothing, so the 10-minute image-sync runs do not grow a record at all.
  */
 import type { AmendPatch, AuditEntry, EnvironmentRecord, ImageRef } from './types';
+import { runsImages } from './images';
 
 /** The newest entries kept in a record's audit trail: weeks of self-service, a few KB. */
 export const MAX_AUDIT_ENTRIES = 50;
@@ -11,11 +12,7 @@ export const MAX_AUDIT_ENTRIES = 50;
 const sameEntry = (a: AuditEntry, b: AuditEntry) => a.at === b.at && a.by === b.by && a.action === b.action;
 
 function sameImages(a: Record<string, ImageRef> | undefined, b: Record<string, ImageRef>): boolean {
-  const names = Object.keys(b);
-  if (!a || Object.keys(a).length !== names.length) return false;
-  return names.every(
-    (name) => a[name]?.repository === b[name]!.repository && a[name]?.tag === b[name]!.tag && a[name]?.digest === b[name]!.digest,
-  );
+  return a !== undefined && Object.keys(a).length === Object.keys(b).length && runsImages(a, b);
 }
 
 /** Whether the patch sets a field to a value the record does not have yet. */

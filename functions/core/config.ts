@@ -146,8 +146,9 @@ const imageSync = z
     /** A rollout not finished this long after its patch has failed. */
     rolloutDeadlineSeconds: z.number().int().min(60).max(3600).default(DEFAULT_IMAGE_SYNC.rolloutDeadlineSeconds),
     /**
-     * The first `clusters` ready environments roll before any other; when more than `toleratedFailures` of them
-     * fail, the release stops there. `clusters: 0` rolls everyone at once.
+     * The failure budget (core/images budgetKeys): every environment rolls at once; when more than
+     * `toleratedFailures` fail before `clusters` of them run the release, the release stops (nothing more is
+     * patched, rollouts still going are rolled back). `clusters: 0` never stops a release.
      */
     canary: z
       .object({

@@ -2,7 +2,7 @@
  * image-sync's decisions, with no I/O: which tag is the newest version, how an image is referenced, which of a
  * cluster's workloads need a rollout, and whether a rollout is done, still going, or failed.
  */
-import type { ResolvedImage, WorkloadRef, WorkloadState } from './types';
+import type { EnvironmentRecord, ImageRef, ResolvedImage, WorkloadRef, WorkloadState } from './types';
 
 /** semver.org's regular expression for SemVer 2.0.0, less build metadata (`+` is not valid in an image tag). */
 const SEMVER =
@@ -179,18 +179,63 @@ export function rolloutPollSeconds(deadlineSeconds: number, shortPollSeconds: nu
 }
 
 /**
- * Image-sync's two stages: the first `clusters` environments (in the order given) are the canary, the others
- * roll once the canary has rolled within its budget.
+ * One run's failure budget, as keys on the ops record (conditional writes: concurrent rollouts count exactly). Every
+ * rollout starts at once; the release is proven once `canary.clusters` environments run it, and stopped when more
+ * than `canary.toleratedFailures` fail before that. At most clusters + toleratedFailures + 2 keys per run.
  */
-export function splitCanary<T>(environments: readonly T[], canary: { clusters: number }): { canary: T[]; rest: T[] } {
-  return { canary: environments.slice(0, canary.clusters), rest: environments.slice(canary.clusters) };
+export function budgetKeys(execution: string, canary: { clusters: number; toleratedFailures: number }) {
+  const prefix = `image-sync-budget:${execution}:`;
+  return {
+    prefix,
+    successes: Array.from({ length: canary.clusters }, (_, slot) => `${prefix}ok-${slot}`),
+    failures: Array.from({ length: canary.toleratedFailures + 1 }, (_, slot) => `${prefix}failed-${slot}`),
+    broken: `${prefix}broken`,
+  };
 }
 
-/** Whether the rest may roll: the canary failed no more than its budget allows. */
-export function canaryVerdict(
-  outcomes: readonly { outcome: string }[],
-  canary: { toleratedFailures: number },
-): { failures: number; proceed: boolean } {
-  const failures = outcomes.filter((entry) => entry.outcome === 'failed').length;
-  return { failures, proceed: failures <= canary.toleratedFailures };
+export type BudgetState = 'open' | 'proven' | 'broken';
+
+/** Where the run's budget stands, from the ops record's keys: a broken budget stays broken, a proven one never breaks. */
+export function budgetState(notified: readonly string[], keys: ReturnType<typeof budgetKeys>): BudgetState {
+  if (notified.includes(keys.broken)) return 'broken';
+  const lastSuccess = keys.successes.at(-1);
+  return lastSuccess === undefined || notified.includes(lastSuccess) ? 'proven' : 'open';
+}
+
+/** Whether `running` holds every image of `desired`, each with the same repository, tag and digest. */
+export function runsImages(running: Record<string, ImageRef> | undefined, desired: Record<string, ImageRef>): boolean {
+  return Object.entries(desired).every(([name, image]) => {
+    const ran = running?.[name];
+    return ran?.repository === image.repository && ran.tag === image.tag && ran.digest === image.digest;
+  });
+}
+
+/** The image-sync safety net's period (serverless.yml imageSync schedule) and how often it sweeps every environment. */
+export const SAFETY_NET_MINUTES = 10;
+export const FULL_SWEEP_MINUTES = 60;
+
+/**
+ * Whether a run started at `startedAt` rolls every ready environment (the first safety-net run of each hour, by
+ * the execution's start time, so a replay decides the same), so that drift made by hand is still corrected.
+ * Every other run rolls only the environments not confirmed on the desired images.
+ */
+export function isFullSweep(startedAt: Date): boolean {
+  return (startedAt.getTime() / 60_000) % FULL_SWEEP_MINUTES < SAFETY_NET_MINUTES;
+}
+
+/** The ready environments a run rolls: all of them on a full sweep, else those not confirmed on their desired images. */
+export function environmentsToRoll(records: readonly EnvironmentRecord[], fullSweep: boolean): EnvironmentRecord[] {
+  return records.filter(
+    (record) => record.status === 'ready' && (fullSweep || !record.images || !runsImages(record.confirmedImages, record.images)),
+  );
+}
+
+/** The images as a record keeps them: repository, tag and digest (a resolved image's reference is left out). */
+export function imageRefsOf(images: Record<string, ImageRef>): Record<string, ImageRef> {
+  return Object.fromEntries(
+    Object.entries(images).map(([name, image]) => [
+      name,
+      { repository: image.repository, tag: image.tag, ...(image.digest ? { digest: image.digest } : {}) },
+    ]),
+  );
 }

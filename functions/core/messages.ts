@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { CLOCK_TIME, isTimeZone } from './clock';
 import type { Mode } from './config';
 import type { EnvironmentRecord, ImageRef, Message, MessageKind } from './types';
+import type { RolloutTally } from './opsReport';
 
 /** Slack's three control characters in mrkdwn text (and link URLs): https://docs.slack.dev/messaging/formatting-message-text */
 export function escapeMrkdwn(value: string): string {
@@ -367,40 +368,31 @@ export function rolloutMessage(input: { developer: string; clusterName: string; 
   };
 }
 
-export interface ImageSyncOutcome {
-  developer: string;
-  outcome: 'rolled' | 'current' | 'skipped' | 'failed';
-  reason?: string | null;
-}
-
-/** A Slack section holds 3,000 characters: a summary names this many failures and counts the others. */
-const MAX_NAMED_FAILURES = 20;
-
 /**
- * For the ops channel: one message per image-sync run, with the first failures named. `stopped` environments
- * were not rolled because the canary failed beyond its budget.
+ * For the ops channel: one message per image-sync run, its counts, and the first failures named (the tally names at
+ * most FAILURES_PER_SUMMARY, and counts the others).
  */
 export function imageSyncSummaryMessage(input: {
   images: string[];
-  outcomes: ImageSyncOutcome[];
-  stopped?: number;
+  tally: RolloutTally;
+  /** The release broke its failure budget: the run stopped it. */
+  broken: boolean;
   executionArn: string;
   region: string;
 }): Message {
-  const count = (outcome: ImageSyncOutcome['outcome']) => input.outcomes.filter((entry) => entry.outcome === outcome).length;
-  const failed = input.outcomes.filter((entry) => entry.outcome === 'failed');
-  const stopped = input.stopped ?? 0;
-  const counts = `${count('rolled')} rolled, ${count('current')} already current, ${count('skipped')} skipped, ${failed.length} failed`;
-  const text =
-    stopped > 0
-      ? `Image sync to ${input.images.join(', ')} stopped: the canary failed beyond its budget (${counts}); ${stopped} environment(s) not rolled`
-      : `Image sync to ${input.images.join(', ')}: ${counts}`;
-  const blocks = [section(`${stopped > 0 ? ':octagonal_sign:' : ':package:'} ${escapeMrkdwn(text)}`)];
-  if (failed.length > 0) {
-    const named = failed
-      .slice(0, MAX_NAMED_FAILURES)
-      .map((entry) => `• ${escapeMrkdwn(entry.developer)}: ${escapeMrkdwn(redactSecrets(entry.reason ?? 'unknown'))}`);
-    if (failed.length > MAX_NAMED_FAILURES) named.push(`…and ${failed.length - MAX_NAMED_FAILURES} more`);
+  const { tally } = input;
+  const counts = `${tally.rolled} rolled, ${tally.current} already current, ${tally.skipped} skipped, ${tally.failed} failed`;
+  const text = input.broken
+    ? `Image sync to ${input.images.join(', ')} stopped: it failed beyond its budget on the first clusters (${counts})${
+        tally.stopped > 0 ? `; ${tally.stopped} environment(s) not rolled or rolled back` : ''
+      }`
+    : `Image sync to ${input.images.join(', ')}: ${counts}`;
+  const blocks = [section(`${input.broken ? ':octagonal_sign:' : ':package:'} ${escapeMrkdwn(text)}`)];
+  if (tally.failed > 0) {
+    const named = tally.failures.map(
+      (entry) => `• ${escapeMrkdwn(entry.developer)}: ${escapeMrkdwn(redactSecrets(entry.reason ?? 'unknown'))}`,
+    );
+    if (tally.failed > named.length) named.push(`…and ${tally.failed - named.length} more`);
     blocks.push(section(named.join('\n')));
     blocks.push(section(`<${executionConsoleUrl(input.executionArn, input.region)}|Open the execution>`));
   }

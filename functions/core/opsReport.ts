@@ -26,8 +26,51 @@ export function blurredDigest(parts: string[]): string {
 
 export interface SyncOutcome {
   developer: string;
-  outcome: 'rolled' | 'current' | 'skipped' | 'failed';
+  /** `stopped`: not rolled, or rolled back, because the release broke its failure budget. */
+  outcome: 'rolled' | 'current' | 'skipped' | 'failed' | 'stopped';
   reason?: string | null;
+}
+
+/**
+ * A run's outcomes, counted: what a batch of rollouts returns instead of one outcome per environment, so that the
+ * run's state stays small at any number of clusters. Only the first failures are named, with their short reasons.
+ */
+export interface RolloutTally {
+  rolled: number;
+  current: number;
+  skipped: number;
+  failed: number;
+  stopped: number;
+  failures: { developer: string; reason: string | null }[];
+}
+
+/** A batch names this many failures (the run's state holds one tally per batch); the summary this many in all. */
+export const FAILURES_PER_BATCH = 3;
+export const FAILURES_PER_SUMMARY = 20;
+
+export function tallyOutcomes(outcomes: readonly SyncOutcome[], named = FAILURES_PER_BATCH): RolloutTally {
+  const count = (outcome: SyncOutcome['outcome']) => outcomes.filter((entry) => entry.outcome === outcome).length;
+  const failures = outcomes.filter((entry) => entry.outcome === 'failed');
+  return {
+    rolled: count('rolled'),
+    current: count('current'),
+    skipped: count('skipped'),
+    failed: failures.length,
+    stopped: count('stopped'),
+    failures: failures.slice(0, named).map((entry) => ({ developer: entry.developer, reason: entry.reason ?? null })),
+  };
+}
+
+export function mergeTallies(tallies: readonly RolloutTally[], named = FAILURES_PER_SUMMARY): RolloutTally {
+  const sum = (field: 'rolled' | 'current' | 'skipped' | 'failed' | 'stopped') => tallies.reduce((total, tally) => total + tally[field], 0);
+  return {
+    rolled: sum('rolled'),
+    current: sum('current'),
+    skipped: sum('skipped'),
+    failed: sum('failed'),
+    stopped: sum('stopped'),
+    failures: tallies.flatMap((tally) => tally.failures).slice(0, named),
+  };
 }
 
 export type SummaryDecision =
@@ -38,19 +81,27 @@ export type SummaryDecision =
   /** Nothing rolled or failed: post nothing, and say why. The failure keys are released. */
   | { post: 'never'; why: string };
 
-export function decideSummary(images: string[], outcomes: SyncOutcome[]): SummaryDecision {
-  const failed = outcomes.filter((entry) => entry.outcome === 'failed');
-  const rolled = outcomes.filter((entry) => entry.outcome === 'rolled').length;
+/**
+ * Post when something rolled, was stopped or failed; the same failures (the named ones, and how many) once. `ready`
+ * is how many environments were ready, for saying why nothing was posted.
+ */
+export function decideSummary(
+  images: string[],
+  tally: RolloutTally,
+  ready = tally.rolled + tally.current + tally.skipped,
+): SummaryDecision {
   const failureKey =
-    failed.length > 0
-      ? failureReportKey([...images, ...failed.map((entry) => `${entry.developer}: ${entry.reason ?? ''}`).sort()])
+    tally.failed > 0
+      ? failureReportKey([...images, ...tally.failures.map((entry) => `${entry.developer}: ${entry.reason ?? ''}`).sort()])
       : undefined;
-  if (rolled > 0) return { post: 'always', ...(failureKey ? { failureKey } : {}) };
+  if (tally.rolled > 0 || tally.stopped > 0) return { post: 'always', ...(failureKey ? { failureKey } : {}) };
   if (failureKey) return { post: 'once', failureKey };
   const target = images.join(', ');
-  if (outcomes.length === 0) return { post: 'never', why: `no environment is ready: nothing to roll to ${target}` };
-  const count = (outcome: SyncOutcome['outcome']) => outcomes.filter((entry) => entry.outcome === outcome).length;
-  return { post: 'never', why: `nothing changed: ${count('current')} environment(s) already run ${target}, ${count('skipped')} skipped` };
+  if (ready === 0) return { post: 'never', why: `no environment is ready: nothing to roll to ${target}` };
+  if (tally.current + tally.skipped === 0) {
+    return { post: 'never', why: `nothing to roll: the ${ready} ready environment(s) are confirmed on ${target}` };
+  }
+  return { post: 'never', why: `nothing changed: ${tally.current} environment(s) already run ${target}, ${tally.skipped} skipped` };
 }
 
 /**

@@ -8,6 +8,8 @@ import * as z from 'zod';
 import { DNS_LABEL, MAX_DEVELOPER_NAME } from './config';
 
 export const developerNameSchema = z.string().max(MAX_DEVELOPER_NAME).regex(DNS_LABEL, { message: 'must be a DNS-1123 label' });
+/** A Step Functions execution's name, as it keys an object in the plan bucket. */
+export const executionNameSchema = z.string().regex(/^[^/\s]{1,80}$/, 'an execution name (at most 80 characters, no slash or space)');
 /** `<developer>-<up|down>-<yyyymmdd>`, also the environment execution's name (at most 80 characters). */
 export const runIdSchema = z
   .string()
@@ -90,6 +92,11 @@ export interface EnvironmentRecord {
   keepUntil?: string;
   skipDates?: string[];
   images?: Record<string, ImageRef>;
+  /**
+   * The images this cluster is known to run: set by the up's deploy and by an image-sync rollout that ended rolled
+   * or current. Image-sync's safety net rolls only the ready environments where these differ from `images`.
+   */
+  confirmedImages?: Record<string, ImageRef>;
   /** When the cluster that is up now was started (the up run's start), for cost reports. */
   clusterSince?: string;
   /** The last clusters' lives (newest last, at most MAX_LIFETIMES): the weekly cost report adds them up. */

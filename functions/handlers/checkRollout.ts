@@ -1,13 +1,14 @@
 /**
  * CheckRollout: one look at the workloads RollOut patched. A rollout past its deadline (Kubernetes'
  * ProgressDeadlineExceeded, or imageSync.rolloutDeadlineSeconds since the patch) is an error, so that the state's
- * Catch reports it; it is not retried in a loop.
+ * Catch reports it; it is not retried in a loop. A rollout still going when the run's release has broken its
+ * failure budget is rolled back to the images it ran (Kubernetes kept the old pods serving meanwhile).
  */
 import * as z from 'zod';
 import { APP_WORKLOADS, rolloutPollSeconds, rolloutVerdict } from '../core/images';
 import { elapsedSeconds, MAX_POLL_ATTEMPTS, SHORT_POLL_SECONDS } from '../core/polling';
-import { appImageField, environmentFields, kubeOf } from './lib/imageSync';
-import { clusters, kubeFor } from './lib/root';
+import { appImageField, budgetOf, environmentFields, kubeOf } from './lib/imageSync';
+import { clusters, kubeFor, store } from './lib/root';
 import { lambda } from './lib/stack';
 import { RolloutFailedError } from '../core/errors';
 
@@ -16,14 +17,18 @@ const input = z.object({
   watch: z.array(appImageField).min(1),
   since: z.iso.datetime({ offset: true }),
   attempt: z.number().int().min(0),
+  /** What RollOut patched (`from` is what ran before): what a rollback restores. */
+  changes: z.array(z.object({ image: appImageField, from: z.string().nullable(), fromTag: z.string().nullable() })),
+  /** The image-sync run: the key of its failure budget. */
+  executionName: z.string().min(1),
 });
 
 export const handler = lambda(
   'CheckRollout',
   input,
-  { clusters, kubeFor },
-  async ({ developer, clusterName, watch, since, attempt }, deps) => {
-    const deadline = deps.config.imageSync.rolloutDeadlineSeconds;
+  { clusters, kubeFor, store },
+  async ({ developer, clusterName, watch, since, attempt, changes, executionName }, deps) => {
+    const { rolloutDeadlineSeconds: deadline, canary } = deps.config.imageSync;
     const connection = await kubeOf(deps, clusterName);
     if ('unavailable' in connection)
       throw new RolloutFailedError(`rollout on ${clusterName} cannot be followed: ${connection.unavailable}`);
@@ -46,6 +51,17 @@ export const handler = lambda(
       );
     const detail = verdicts.map((verdict) => verdict.detail).join('; ');
     if (verdicts.every((verdict) => verdict.state === 'done')) return { state: 'done', attempt: attempt + 1, waitSeconds: 0, detail };
+    if ((await budgetOf(deps.store, executionName, canary)) === 'broken') {
+      const restored = changes.filter((change) => change.from !== null);
+      for (const change of restored) await connection.kube.setImage(APP_WORKLOADS[change.image], change.from!);
+      const back = restored.map((change) => `${change.image} ${change.fromTag ?? change.from}`).join(', ');
+      return {
+        state: 'stopped',
+        attempt: attempt + 1,
+        waitSeconds: 0,
+        detail: `rolled back to ${back || 'what it ran'}: the release failed beyond its budget on the first clusters`,
+      };
+    }
     if (attempt + 1 >= MAX_POLL_ATTEMPTS)
       throw new RolloutFailedError(`${developer}'s rollout on ${clusterName} still going after ${attempt + 1} checks: ${detail}`);
     return {

@@ -10,12 +10,13 @@ import type { SecretStore } from '../core/ports';
 import { ConfigurationError } from '../core/errors';
 import { store, clusters, notifier, secrets, plans } from './lib/root';
 import { lambda, logger } from './lib/stack';
+import { executionNameSchema } from '../core/types';
 
 const input = z.object({
   /** The execution's start time: a replayed reconcile plans for the moment it was scheduled, not for now. */
   time: z.iso.datetime({ offset: true }),
   /** The execution's name keys its plan object: a replay of the same tick writes the same plan to the same key. */
-  execution: z.string().regex(/^[^/\s]{1,80}$/, 'an execution name (at most 80 characters, no slash or space)'),
+  execution: executionNameSchema,
 });
 
 /** Clusters named like Turbo's but without its tag are reported once a day, at this UTC hour's first tick. */

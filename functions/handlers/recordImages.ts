@@ -5,7 +5,8 @@
  */
 import * as z from 'zod';
 import { clusterNameOf } from '../core/config';
-import { resolvedImageSchema, type ImageRef } from '../core/types';
+import { resolvedImageSchema } from '../core/types';
+import { imageRefsOf } from '../core/images';
 import { store } from './lib/root';
 import { lambda } from './lib/stack';
 
@@ -19,9 +20,7 @@ const input = z.object({
 });
 
 export const handler = lambda('RecordDesiredImages', input, { store }, async ({ images, at }, { config, store }) => {
-  const desired: Record<string, ImageRef> = Object.fromEntries(
-    Object.entries(images).map(([name, image]) => [name, { repository: image.repository, tag: image.tag, digest: image.digest }]),
-  );
+  const desired = imageRefsOf(images);
   const action = `desired images ${Object.entries(desired)
     .map(([name, image]) => `${name}:${image.tag}`)
     .join(' ')}`;

@@ -1,23 +1,26 @@
 /**
- * TellDeveloper / RecordRolloutFailure / WeighCanary / SummarizeForOps: image-sync's outcomes and Slack messages. A
- * developer hears once per image-sync run that their environment rolled (old and new version and digest); a failed
- * environment's outcome carries a short reason, not the whole Cause. The ops channel gets a summary when something
- * rolled or failed, and the same failures only once (core/opsReport); a run that changed nothing posts nothing and
- * says why.
+ * TellDeveloper / RecordRolloutFailure / TallyBatch / SummarizeForOps: image-sync's outcomes and Slack messages. A
+ * developer hears once per image-sync run that their environment rolled (old and new version and digest), and the
+ * record is confirmed on the images; a failed environment's outcome carries a short reason, not the whole Cause, and
+ * counts against the run's failure budget. Each batch of rollouts returns one tally, and the ops channel gets one
+ * summary when something rolled, stopped or failed, the same failures only once (core/opsReport); a run that
+ * changed nothing posts nothing and says why.
  */
 import * as z from 'zod';
 import { describeFailure, SHORT_REASON } from '../core/failure';
-import { canaryVerdict } from '../core/images';
+import { imageRefsOf, runsImages } from '../core/images';
 import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
-import { developerNameSchema } from '../core/types';
+import { developerNameSchema, resolvedImageSchema, runIdSchema } from '../core/types';
 import { memberOf } from '../core/config';
-import { environmentFields } from './lib/imageSync';
-import { decideSummary } from '../core/opsReport';
-import { OPS_RECORD } from '../core/types';
+import { appImageField, countAgainstBudget, environmentFields, releaseBudget } from './lib/imageSync';
+import { decideSummary, mergeTallies, tallyOutcomes } from '../core/opsReport';
+import { OPS_RECORD, type ImageRef } from '../core/types';
 import { releaseFailureReports, sendOnce } from './lib/sendOnce';
 import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
 import { store, notifier } from './lib/root';
+import type { EnvironmentStore } from '../core/ports';
+import { OwnershipLostError } from '../core/errors';
 import { lambda } from './lib/stack';
 
 const change = z.object({
@@ -30,68 +33,105 @@ const change = z.object({
 
 const outcome = z.object({
   developer: developerNameSchema,
-  outcome: z.enum(['rolled', 'current', 'skipped', 'failed']),
+  outcome: z.enum(['rolled', 'current', 'skipped', 'failed', 'stopped']),
   reason: z.string().nullish(),
 });
+
+const count = z.number().int().min(0);
+const tally = z.object({
+  rolled: count,
+  current: count,
+  skipped: count,
+  failed: count,
+  stopped: count,
+  failures: z.array(z.object({ developer: z.string(), reason: z.string().nullable() })),
+});
+
+/** The image-sync run's name: the key of its failure budget. */
+const executionName = z.string().min(1);
 
 const input = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('environment'),
     ...environmentFields,
+    /** The run that owned the record when the environment was listed: the confirmation is written only while it does. */
+    runId: runIdSchema.nullable(),
+    images: z.partialRecord(appImageField, resolvedImageSchema),
     state: z.enum(['rolling', 'current', 'skipped']),
     reason: z.string().nullish(),
     changes: z.array(change),
-    executionName: z.string().min(1),
+    executionName,
   }),
   z.object({
     kind: z.literal('failure'),
     developer: developerNameSchema,
     error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+    executionName,
   }),
-  z.object({ kind: z.literal('canary'), outcomes: z.array(outcome) }),
+  z.object({ kind: z.literal('tally'), outcomes: z.array(outcome) }),
   z.object({
     kind: z.literal('summary'),
     images: z.record(z.string(), z.object({ tag: z.string() })),
-    canary: z.array(outcome).default([]),
-    outcomes: z.array(outcome),
-    stopped: z.number().int().min(0).default(0),
+    tallies: z.array(tally),
+    /** How many environments were ready when the run listed them. */
+    ready: count.optional(),
     executionArn: z.string().min(1),
+    executionName,
     /** When the run started (a push's webhook): how long the push took to reach every cluster. */
     startedAt: z.iso.datetime({ offset: true }).optional(),
   }),
 ]);
 
+/**
+ * Records that the cluster runs `images` (rolled or already current), so that the safety net leaves it alone until
+ * the desired images change. A cluster that another run took over since it was listed is not this cluster: nothing is written.
+ */
+async function confirmImages(store: EnvironmentStore, developer: string, runId: string, images: Record<string, ImageRef>) {
+  const record = await store.get(developer);
+  const rolled = imageRefsOf(images);
+  if (!record || runsImages(record.confirmedImages, rolled)) return;
+  try {
+    await store.update(developer, runId, { confirmedImages: { ...record.confirmedImages, ...rolled } });
+  } catch (error) {
+    if (!(error instanceof OwnershipLostError)) throw error;
+  }
+}
+
 export const handler = lambda('ReportImageSync', input, { store, notifier }, async (event, { config, store, notifier, region }) => {
-  if (event.kind === 'failure')
-    return { developer: event.developer, outcome: 'failed', reason: describeFailure(event.error, SHORT_REASON) };
-  if (event.kind === 'canary') return canaryVerdict(event.outcomes, config.imageSync.canary);
+  const { canary } = config.imageSync;
+  if (event.kind === 'failure') {
+    const budget = await countAgainstBudget(store, event.executionName, canary, 'failed');
+    return { developer: event.developer, outcome: 'failed', reason: describeFailure(event.error, SHORT_REASON), budget };
+  }
+  if (event.kind === 'tally') return tallyOutcomes(event.outcomes);
   if (event.kind === 'summary') {
     const images = Object.entries(event.images).map(([name, image]) => `${name} ${image.tag}`);
-    const outcomes = [...event.canary, ...event.outcomes];
-    const decision = decideSummary(images, outcomes);
+    const budget = await releaseBudget(store, event.executionName, canary);
+    const total = mergeTallies(event.tallies);
+    const broken = budget === 'broken';
+    const decision = decideSummary(images, total, event.ready);
     await releaseFailureReports(store, decision.post !== 'never' && decision.failureKey !== undefined);
-    if (decision.post === 'never') return { reported: false, why: decision.why };
-    const rolled = outcomes.filter((outcome) => outcome.outcome === 'rolled').length;
-    if (rolled > 0) {
-      emit(METRIC.rolloutsPerPush, rolled);
+    if (decision.post === 'never') return { reported: false, why: decision.why, broken };
+    if (total.rolled > 0) {
+      emit(METRIC.rolloutsPerPush, total.rolled);
       if (event.startedAt) emit(METRIC.rolloutMinutes, (Date.now() - Date.parse(event.startedAt)) / 60_000, 'None');
     }
-    const message = imageSyncSummaryMessage({ images, outcomes, stopped: event.stopped, executionArn: event.executionArn, region });
+    const message = imageSyncSummaryMessage({ images, tally: total, broken, executionArn: event.executionArn, region });
     const send = () => notifier.sendToChannel(config.slack.opsChannel, message);
     if (decision.post === 'once') {
       const sent = await sendOnce(store, OPS_RECORD, decision.failureKey, send);
-      return {
-        reported: sent === 'sent',
-        why: sent === 'sent' ? 'failures' : 'the same failures were reported already',
-        stopped: event.stopped,
-      };
+      return { reported: sent === 'sent', why: sent === 'sent' ? 'failures' : 'the same failures were reported already', broken };
     }
     await send();
     // Remembered, so that the same failures alone (on the next runs) are not posted again.
     if (decision.failureKey) await store.markNotified(OPS_RECORD, decision.failureKey);
-    return { reported: true, why: decision.failureKey ? 'rolled, with failures' : 'rolled', stopped: event.stopped };
+    return { reported: true, why: decision.failureKey ? 'rolled, with failures' : 'rolled', broken };
   }
   const outcome = event.state === 'rolling' ? 'rolled' : event.state;
+  if (outcome !== 'skipped') {
+    if (event.runId) await confirmImages(store, event.developer, event.runId, event.images);
+    await countAgainstBudget(store, event.executionName, canary, 'ok');
+  }
   const member = memberOf(config, event.developer);
   if (outcome !== 'rolled' || !member) return { developer: event.developer, outcome, reason: event.reason ?? null };
   const message = rolloutMessage({ developer: event.developer, clusterName: event.clusterName, changes: event.changes });

@@ -14,6 +14,7 @@ import { store, runner, clusters } from './lib/root';
 import { appImageField } from './lib/imageSync';
 import { resolvedImageSchema } from '../core/types';
 import { lambda, logger } from './lib/stack';
+import { imageRefsOf } from '../core/images';
 
 const input = z.object({
   developer: developerNameSchema,
@@ -56,11 +57,9 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
   } else {
     const attempt = (record.jobAttempts?.[event.kind] ?? 0) + 1;
     // What image-sync recorded wins; the up resolved the rest.
+    const deployed = imageRefsOf({ ...event.images, ...record.images });
     const images = Object.fromEntries(
-      Object.entries({ ...event.images, ...record.images }).map(([name, ref]) => [
-        name,
-        `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`,
-      ]),
+      Object.entries(deployed).map(([name, ref]) => [name, `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`]),
     );
     handle = await runner.start({
       kind: event.kind,
@@ -80,6 +79,8 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
       jobAttempts: { ...record.jobAttempts, [event.kind]: attempt },
       ...(capacity ? { nodeCapacity: capacity } : {}),
       ...(event.applyFinishedAt ? { applyFinishedAt: event.applyFinishedAt } : {}),
+      // The record is marked ready only once this deploy succeeded: then the cluster runs these images.
+      ...(event.kind === 'deploy' ? { confirmedImages: deployed } : {}),
     });
     logger.info('job started', { kind: event.kind, jobId: handle.id, attempt });
   }

@@ -160,12 +160,17 @@ describe('packaged state machines', () => {
     expect(reconcile?.Properties?.ScheduleExpression).toBe(`rate(${RECONCILE_TICK_MINUTES} minutes)`);
   });
 
-  it('rolls image-sync out in a Distributed Map of child executions, allowed to start only its own', () => {
-    const stage = stack.stateMachines.imageSync!.definition.States.RollOutStage as unknown as State & {
+  it('rolls image-sync out in a Distributed Map of child executions read from the plan bucket, allowed to start only its own', () => {
+    const stage = stack.stateMachines.imageSync!.definition.States.RollOutAll as unknown as State & {
       ItemProcessor: { ProcessorConfig: unknown };
+      ItemReader: { Resource: string; Parameters: Record<string, unknown> };
+      ItemBatcher: { MaxItemsPerBatch: number };
     };
     expect(stage.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
     expect(stage.MaxConcurrency).toBe(1000);
+    expect(stage.ItemReader.Resource).toBe('arn:aws:states:::s3:getObject');
+    expect(stage.ItemReader.Parameters).toEqual({ Bucket: stack.buckets.PlanBucket, 'Key.$': '$.ready.key' });
+    expect(stage.ItemBatcher.MaxItemsPerBatch).toBe(40);
     const role = stack.template.Resources.ImageSyncStateMachineRole!.Properties as {
       Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[];
     };

@@ -9,6 +9,7 @@ import { dayWindow, deliverPush, startRehearsal, tickReconcile, type Rehearsal }
 import { fakeDigest } from '../../functions/adapters/memory/images';
 import { APP_WORKLOADS } from '../../functions/core/images';
 import { SHORT_REASON } from '../../functions/core/failure';
+import { OPS_RECORD } from '../../functions/core/types';
 import type { TurboConfig } from '../../functions/core/config';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
 
@@ -40,6 +41,14 @@ async function morning(faults: { developer: string; point: 'rollout-timeout' }[]
 
 const imageSyncRuns = (rehearsal: Rehearsal) =>
   [...rehearsal.sfn.executions.values()].filter((execution) => execution.machine === 'imageSync');
+/** The child executions (one per batch of environments) of the image-sync run named `run`. */
+const childrenOf = (rehearsal: Rehearsal, run: string) =>
+  [...rehearsal.sfn.executions.values()].filter(
+    (execution) => execution.machine.startsWith('imageSync/') && execution.name.startsWith(`${run}-`),
+  );
+/** The developers whose environments these child executions rolled. */
+const developersOf = (executions: { input: unknown }[]) =>
+  executions.flatMap((child) => (child.input as { Items: { developer: string }[] }).Items.map((item) => item.developer)).sort();
 
 describe('image-sync', () => {
   it('leaves a current environment alone, rolls one, reports one that timed out, and asks the registry once', async () => {
@@ -80,39 +89,66 @@ describe('image-sync', () => {
         'Image sync to frontend 1.3.0: 1 rolled, 1 already current, 0 skipped, 1 failed',
       ]);
       expect(JSON.stringify(summary[0]!.blocks)).toMatch(/carol.*(progress deadline|ProgressDeadlineExceeded)/);
-      // One child execution per environment, and a failed one carries a short reason, not the whole Cause.
-      const children = [...rehearsal.sfn.executions.values()].filter((execution) => execution.machine === 'imageSync/RollOutStage');
-      expect(children.map((child) => (child.input as { developer: string }).developer).sort()).toEqual(['alice', 'bob', 'carol']);
-      const carol = children.find((child) => (child.input as { developer: string }).developer === 'carol')!;
-      expect(carol.output).toMatchObject({ developer: 'carol', outcome: 'failed' });
-      expect(String((carol.output as { reason: string }).reason).length).toBeLessThanOrEqual(SHORT_REASON);
+      // The environments are read from the plan bucket, rolled in batches (one child execution each), and each
+      // batch returns a tally whose failures carry a short reason, not the whole Cause.
+      const [batch] = childrenOf(rehearsal, run!.name);
+      expect(developersOf([batch!])).toEqual(['alice', 'bob', 'carol']);
+      expect(batch!.output).toMatchObject({ rolled: 1, current: 1, failed: 1, failures: [{ developer: 'carol' }] });
+      const [failure] = (batch!.output as { failures: { reason: string }[] }).failures;
+      expect(failure!.reason.length).toBeLessThanOrEqual(SHORT_REASON);
       // The desired images are recorded for everyone, so a cluster created later deploys 1.3.0 from the start.
       expect(config.developers.map((dev) => cloud.records.get(dev.name)?.images?.frontend?.tag)).toEqual(['1.3.0', '1.3.0', '1.3.0']);
+      // Rolled or current is confirmed on the record; carol's failed rollout is not.
+      expect(config.developers.map((dev) => cloud.records.get(dev.name)?.confirmedImages?.frontend?.tag)).toEqual([
+        '1.3.0',
+        '1.3.0',
+        '1.2.0',
+      ]);
     } finally {
       rehearsal.stop();
     }
   });
 
-  it('stops a release that fails its canary beyond the budget: the rest are not rolled, ops hears once', async () => {
+  it('stops a release that fails on its first clusters beyond the budget: the run is red, ops hears once', async () => {
+    const canaryOfTwo: TurboConfig = {
+      ...baseConfig,
+      imageSync: { ...baseConfig.imageSync, canary: { clusters: 2, toleratedFailures: 0 } },
+    };
+    const faults = (['alice', 'bob'] as const).map((developer) => ({ developer, point: 'rollout-timeout' as const }));
+    const rehearsal = await morning(faults, canaryOfTwo);
+    try {
+      const { cloud } = rehearsal;
+      await deliverPush(rehearsal, canaryOfTwo, { image: 'frontend', tag: '1.3.0' });
+      await rehearsal.advance(Date.now() + 60 * 60_000);
+      const [run] = imageSyncRuns(rehearsal);
+      expect(run!.status).toBe('FAILED');
+      expect(run!.cause).toMatch(/Turbo\.CanaryFailed/);
+      const summary = cloud.outbox.filter((message) => message.to.channel === canaryOfTwo.slack.opsChannel);
+      expect(summary.map((message) => message.text)).toEqual([
+        'Image sync to frontend 1.3.0 stopped: it failed beyond its budget on the first clusters (1 rolled, 0 already current, 0 skipped, 2 failed)',
+      ]);
+      // The budget's keys are gone from the ops record once the summary is made.
+      expect((cloud.records.get(OPS_RECORD)?.notified ?? []).filter((key) => key.startsWith('image-sync-budget:'))).toEqual([]);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
+  it('does not stop a release proven on its first clusters for a later failure', async () => {
     const canaryOfOne: TurboConfig = {
       ...baseConfig,
       imageSync: { ...baseConfig.imageSync, canary: { clusters: 1, toleratedFailures: 0 } },
     };
     const rehearsal = await morning([{ developer: 'alice', point: 'rollout-timeout' }], canaryOfOne);
     try {
-      const { cloud } = rehearsal;
-      const patchesBefore = cloud.kube.patches.length;
       await deliverPush(rehearsal, canaryOfOne, { image: 'frontend', tag: '1.3.0' });
       await rehearsal.advance(Date.now() + 60 * 60_000);
       const [run] = imageSyncRuns(rehearsal);
-      expect(run!.status).toBe('FAILED');
-      expect(run!.cause).toMatch(/Turbo\.CanaryFailed/);
-      expect(cloud.kube.patches.slice(patchesBefore).map((patch) => patch.cluster)).toEqual(['turbo-alice']);
-      const summary = cloud.outbox.filter((message) => message.to.channel === canaryOfOne.slack.opsChannel);
-      expect(summary).toHaveLength(1);
-      expect(summary[0]!.text).toMatch(
-        /stopped: the canary failed beyond its budget \(0 rolled.*1 failed\); 2 environment\(s\) not rolled/,
-      );
+      expect(run!.status).toBe('SUCCEEDED');
+      const summary = rehearsal.cloud.outbox.filter((message) => message.to.channel === canaryOfOne.slack.opsChannel);
+      expect(summary.map((message) => message.text)).toEqual([
+        'Image sync to frontend 1.3.0: 2 rolled, 0 already current, 0 skipped, 1 failed',
+      ]);
     } finally {
       rehearsal.stop();
     }
@@ -138,13 +174,18 @@ describe('image-sync', () => {
       const { cloud } = rehearsal;
       const opsMessages = () => cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
       const before = opsMessages().length;
-      // The 10-minute safety net, six times (an hour): the clusters already run the newest release.
+      // The 10-minute safety net, six times (08:10 to 09:00 UTC): the clusters already run the newest release, as
+      // their deploys confirmed. Only the hour's first run (09:00) sweeps every ready environment.
+      const minutes: number[] = [];
       for (let tick = 0; tick < 6; tick += 1) {
+        minutes.push(new Date().getUTCMinutes());
         rehearsal.sfn.startExecution('imageSync', `schedule-${tick}`, {});
         await rehearsal.advance(Date.now() + 10 * 60_000);
       }
+      expect(minutes).toEqual([10, 20, 30, 40, 50, 0]);
       const runs = imageSyncRuns(rehearsal);
       expect(runs.map((run) => run.status)).toEqual(Array(6).fill('SUCCEEDED'));
+      expect(runs.map((run) => developersOf(childrenOf(rehearsal, run.name)).length)).toEqual([0, 0, 0, 0, 0, 3]);
       expect(opsMessages()).toHaveLength(before);
       expect(JSON.stringify(runs[5]!.output)).toContain('nothing changed: 3 environment(s) already run frontend 1.2.0');
 
@@ -162,6 +203,22 @@ describe('image-sync', () => {
       await rehearsal.advance(Date.now() + 10 * 60_000);
       expect(imageSyncRuns(rehearsal)).toHaveLength(6);
       expect(opsMessages()).toHaveLength(before);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
+  it('retries a failed rollout on the next safety-net run, and rolls nobody who is confirmed on the images', async () => {
+    const rehearsal = await morning([{ developer: 'carol', point: 'rollout-timeout' }]);
+    try {
+      await deliverPush(rehearsal, config, { image: 'frontend', tag: '1.3.0' });
+      await rehearsal.advance(Date.now() + 30 * 60_000);
+      const [push] = imageSyncRuns(rehearsal);
+      expect(developersOf(childrenOf(rehearsal, push!.name))).toEqual(['alice', 'bob', 'carol']);
+      expect(new Date().getUTCMinutes()).toBeGreaterThanOrEqual(10);
+      rehearsal.sfn.startExecution('imageSync', 'schedule-after-push', {});
+      await rehearsal.advance(Date.now() + 30 * 60_000);
+      expect(developersOf(childrenOf(rehearsal, 'schedule-after-push'))).toEqual(['carol']);
     } finally {
       rehearsal.stop();
     }

@@ -4,12 +4,14 @@ import { parse } from 'yaml';
 import type { WorkloadState } from '../../../functions/core/types';
 import { validateConfig } from '../../../functions/core/config';
 import {
-  canaryVerdict,
-  splitCanary,
+  budgetKeys,
+  budgetState,
   APP_WORKLOADS,
   compareSemver,
   decideRollout,
   describeImage,
+  environmentsToRoll,
+  isFullSweep,
   imageReference,
   imagesToSync,
   newestSemverTag,
@@ -218,19 +220,53 @@ describe('the imageSync config block', () => {
   });
 });
 
-describe('the canary', () => {
-  const envs = ['a', 'b', 'c', 'd'];
+describe('the failure budget', () => {
+  const keys = budgetKeys('push-1', { clusters: 2, toleratedFailures: 1 });
 
-  it('rolls the first clusters first and the others after them; 0 rolls everyone at once', () => {
-    expect(splitCanary(envs, { clusters: 2 })).toEqual({ canary: ['a', 'b'], rest: ['c', 'd'] });
-    expect(splitCanary(envs, { clusters: 0 })).toEqual({ canary: [], rest: envs });
-    expect(splitCanary(envs, { clusters: 9 })).toEqual({ canary: envs, rest: [] });
+  it('is a bounded set of keys per run: one per canary cluster, one per tolerated failure and the one past it', () => {
+    expect(keys.successes).toEqual(['image-sync-budget:push-1:ok-0', 'image-sync-budget:push-1:ok-1']);
+    expect(keys.failures).toEqual(['image-sync-budget:push-1:failed-0', 'image-sync-budget:push-1:failed-1']);
+    expect([...keys.successes, ...keys.failures, keys.broken].every((key) => key.startsWith(keys.prefix))).toBe(true);
   });
 
-  it('lets the rest roll only while the canary failed no more than its budget', () => {
-    const outcomes = (failed: number) => Array.from({ length: 5 }, (_, i) => ({ outcome: i < failed ? 'failed' : 'rolled' }));
-    expect(canaryVerdict(outcomes(1), { toleratedFailures: 1 })).toEqual({ failures: 1, proceed: true });
-    expect(canaryVerdict(outcomes(2), { toleratedFailures: 1 })).toEqual({ failures: 2, proceed: false });
-    expect(canaryVerdict(outcomes(1), { toleratedFailures: 0 })).toEqual({ failures: 1, proceed: false });
+  it('is open until the canary clusters run the release, proven after, broken once marked so; no canary is proven at once', () => {
+    expect(budgetState([], keys)).toBe('open');
+    expect(budgetState([keys.successes[0]!], keys)).toBe('open');
+    expect(budgetState(keys.successes, keys)).toBe('proven');
+    expect(budgetState([...keys.successes, keys.broken], keys)).toBe('broken');
+    expect(budgetState([], budgetKeys('push-1', { clusters: 0, toleratedFailures: 0 }))).toBe('proven');
+  });
+});
+
+describe('isFullSweep and environmentsToRoll', () => {
+  const IMAGE = { repository: 'acme/turbo-notes', tag: '1.3.0', digest: `sha256:${'a'.repeat(64)}` };
+  const ready = (developer: string, confirmed?: typeof IMAGE) => ({
+    developer,
+    clusterName: `turbo-${developer}`,
+    status: 'ready' as const,
+    updatedAt: '2026-11-25T08:00:00Z',
+    images: { frontend: IMAGE },
+    ...(confirmed ? { confirmedImages: { frontend: confirmed, mongo: { repository: 'acme/turbo-mongo', tag: '7.0.15' } } } : {}),
+  });
+
+  it("sweeps on the hour's first 10-minute run only", () => {
+    expect(['08:00:00', '08:09:59', '08:10:00', '08:50:00', '09:05:00'].map((t) => isFullSweep(new Date(`2026-11-25T${t}Z`)))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      true,
+    ]);
+  });
+
+  it('rolls the ready environments whose confirmed images differ (tag or digest) or are unknown, all of them on a sweep', () => {
+    const records = [
+      ready('alice', IMAGE),
+      ready('bob', { ...IMAGE, digest: `sha256:${'b'.repeat(64)}` }),
+      ready('carol'),
+      { ...ready('dave'), status: 'destroyed' as const },
+    ];
+    expect(environmentsToRoll(records, false).map((record) => record.developer)).toEqual(['bob', 'carol']);
+    expect(environmentsToRoll(records, true).map((record) => record.developer)).toEqual(['alice', 'bob', 'carol']);
   });
 });

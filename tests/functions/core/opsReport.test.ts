@@ -1,8 +1,12 @@
 import {
   decideSummary,
+  mergeTallies,
+  tallyOutcomes,
   failureKeysToRelease,
   failureReportKey,
   IMAGE_SYNC_FAILURE_KEY_PREFIX,
+  FAILURES_PER_BATCH,
+  FAILURES_PER_SUMMARY,
   MAX_FAILURE_KEYS,
 } from '../../../functions/core/opsReport';
 
@@ -11,28 +15,40 @@ const images = ['frontend 1.3.0'];
 describe('decideSummary: what image-sync tells the ops channel', () => {
   it('posts nothing when nothing rolled or failed, and says why', () => {
     expect(
-      decideSummary(images, [
-        { developer: 'alice', outcome: 'current' },
-        { developer: 'bob', outcome: 'skipped' },
-      ]),
+      decideSummary(
+        images,
+        tallyOutcomes([
+          { developer: 'alice', outcome: 'current' },
+          { developer: 'bob', outcome: 'skipped' },
+        ]),
+      ),
     ).toEqual({
       post: 'never',
       why: 'nothing changed: 1 environment(s) already run frontend 1.3.0, 1 skipped',
     });
-    expect(decideSummary(images, [])).toEqual({ post: 'never', why: 'no environment is ready: nothing to roll to frontend 1.3.0' });
+    expect(decideSummary(images, tallyOutcomes([]))).toEqual({
+      post: 'never',
+      why: 'no environment is ready: nothing to roll to frontend 1.3.0',
+    });
   });
 
   it('always posts a roll; failures alone are posted once per failure key', () => {
-    expect(decideSummary(images, [{ developer: 'alice', outcome: 'rolled' }])).toEqual({ post: 'always' });
-    const failed = decideSummary(images, [{ developer: 'carol', outcome: 'failed', reason: 'progress deadline exceeded after 901 s' }]);
+    expect(decideSummary(images, tallyOutcomes([{ developer: 'alice', outcome: 'rolled' }]))).toEqual({ post: 'always' });
+    const failed = decideSummary(
+      images,
+      tallyOutcomes([{ developer: 'carol', outcome: 'failed', reason: 'progress deadline exceeded after 901 s' }]),
+    );
     expect(failed).toEqual({
       post: 'once',
       failureKey: expect.stringMatching(new RegExp(`^${IMAGE_SYNC_FAILURE_KEY_PREFIX}[0-9a-f]{16}$`)),
     });
-    const withRoll = decideSummary(images, [
-      { developer: 'alice', outcome: 'rolled' },
-      { developer: 'carol', outcome: 'failed', reason: 'progress deadline exceeded after 901 s' },
-    ]);
+    const withRoll = decideSummary(
+      images,
+      tallyOutcomes([
+        { developer: 'alice', outcome: 'rolled' },
+        { developer: 'carol', outcome: 'failed', reason: 'progress deadline exceeded after 901 s' },
+      ]),
+    );
     expect(withRoll).toEqual({ post: 'always', failureKey: (failed as { failureKey: string }).failureKey });
   });
 
@@ -58,5 +74,27 @@ describe('failureKeysToRelease: the remembered failure reports stay bounded', ()
   it(`releases them all once ${MAX_FAILURE_KEYS} are remembered, before the next one is added`, () => {
     expect(failureKeysToRelease(keys(MAX_FAILURE_KEYS - 1), true)).toEqual([]);
     expect(failureKeysToRelease(keys(MAX_FAILURE_KEYS), true)).toHaveLength(MAX_FAILURE_KEYS);
+  });
+});
+
+describe('tallies: a run of any size reports in a bounded state', () => {
+  const failed = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ developer: `dev-${i}`, outcome: 'failed' as const, reason: `reason ${i}` }));
+
+  it('counts each outcome and names only the first failures of a batch, and of the run', () => {
+    const batch = tallyOutcomes([...failed(10), { developer: 'x', outcome: 'rolled' }, { developer: 'y', outcome: 'stopped' }]);
+    expect(batch).toMatchObject({ rolled: 1, current: 0, skipped: 0, failed: 10, stopped: 1 });
+    expect(batch.failures).toHaveLength(FAILURES_PER_BATCH);
+    const run = mergeTallies(Array.from({ length: 125 }, () => batch));
+    expect(run).toMatchObject({ rolled: 125, failed: 1250, stopped: 125 });
+    expect(run.failures).toHaveLength(FAILURES_PER_SUMMARY);
+  });
+
+  it('says why nothing was posted when every ready environment is confirmed already', () => {
+    expect(decideSummary(images, tallyOutcomes([]), 3)).toEqual({
+      post: 'never',
+      why: 'nothing to roll: the 3 ready environment(s) are confirmed on frontend 1.3.0',
+    });
+    expect(decideSummary(images, tallyOutcomes([{ developer: 'a', outcome: 'stopped' }]))).toEqual({ post: 'always' });
   });
 });

@@ -16,6 +16,10 @@ import { handler as resolveImages } from '../../../functions/handlers/resolveIma
 import { handler as rollOut } from '../../../functions/handlers/rollOut';
 import type { Deps } from '../../../functions/handlers/lib/deps';
 import { bindTestDeps } from '../../support/deps';
+import { MemoryStore } from '../../../functions/adapters/memory/store';
+import { MemoryPlanStore } from '../../../functions/adapters/memory/objects';
+import { budgetKeys } from '../../../functions/core/images';
+import { OPS_RECORD } from '../../../functions/core/types';
 
 const baseConfig = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 const context = { functionName: 'imageSync', awsRequestId: 'req-1' } as Context;
@@ -62,9 +66,10 @@ function fakeKube(image: string, checksToFinish = 2) {
   return { kube, patches };
 }
 
+/** Every handler here may read the run's failure budget from the ops record: a fresh store unless the test gives one. */
 function bind(overrides: Partial<Deps> & { config?: TurboConfig }) {
   const { config = baseConfig, ...ports } = overrides;
-  bindTestDeps(config, ports);
+  bindTestDeps(config, { store: new MemoryStore(), ...ports });
 }
 
 const activeCluster = (name: string): ClusterInfo => ({
@@ -77,26 +82,62 @@ const activeCluster = (name: string): ClusterInfo => ({
 });
 
 describe('ListReadyEnvironments', () => {
-  it('lists only ready environments, by developer, the first imageSync.canary.clusters of them as the canary', async () => {
-    const record = (developer: string, status: EnvironmentRecord['status']): EnvironmentRecord => ({
-      developer,
-      status,
-      clusterName: `turbo-${developer}`,
-      updatedAt: '2026-11-25T08:00:00Z',
+  const OLD = { repository: 'acme/turbo-notes', tag: '1.2.0', digest: `sha256:${'c'.repeat(64)}` };
+  const record = (developer: string, status: EnvironmentRecord['status'], confirmed = OLD): EnvironmentRecord => ({
+    developer,
+    status,
+    clusterName: `turbo-${developer}`,
+    runId: `${developer}-up-20261125`,
+    updatedAt: '2026-11-25T08:00:00Z',
+    images: { frontend: NEW },
+    confirmedImages: { frontend: confirmed },
+  });
+  const records = [
+    record('carol', 'ready'),
+    record('bob', 'destroyed'),
+    record('alice', 'ready'),
+    record('dave', 'provisioning'),
+    record('erin', 'ready', NEW),
+  ];
+  const env = (developer: string) => ({ developer, clusterName: `turbo-${developer}`, runId: `${developer}-up-20261125` });
+
+  it('writes the ready environments not confirmed on their desired images to the plan store, by developer', async () => {
+    const plans = new MemoryPlanStore();
+    bind({ store: { list: async () => records } as unknown as Deps['store'], plans });
+    await expect(listReadyEnvironments({ at: '2026-11-25T08:20:00Z', execution: 'schedule-1' }, context)).resolves.toEqual({
+      items: 2,
+      key: 'image-sync/schedule-1.json',
+      ready: 3,
+      sweep: false,
     });
-    bind({
-      store: {
-        list: async () => [record('carol', 'ready'), record('bob', 'destroyed'), record('alice', 'ready'), record('dave', 'provisioning')],
-      } as unknown as Deps['store'],
+    expect(JSON.parse(plans.read('turbo-plans', 'image-sync/schedule-1.json')!)).toEqual([env('alice'), env('carol')]);
+  });
+
+  it("lists every ready environment on the hour's first safety-net run, so that drift made by hand is corrected", async () => {
+    const plans = new MemoryPlanStore();
+    bind({ store: { list: async () => records } as unknown as Deps['store'], plans });
+    await expect(listReadyEnvironments({ at: '2026-11-25T09:04:59Z', execution: 'schedule-2' }, context)).resolves.toMatchObject({
+      items: 3,
+      sweep: true,
     });
-    await expect(listReadyEnvironments({}, context)).resolves.toEqual({
-      canary: [
-        { developer: 'alice', clusterName: 'turbo-alice' },
-        { developer: 'carol', clusterName: 'turbo-carol' },
-      ],
-      rest: [],
-      count: 2,
+    expect(JSON.parse(plans.read('turbo-plans', 'image-sync/schedule-2.json')!)).toEqual([env('alice'), env('carol'), env('erin')]);
+  });
+
+  it('writes no object when nothing needs rolling', async () => {
+    const plans = new MemoryPlanStore();
+    bind({ store: { list: async () => [record('erin', 'ready', NEW)] } as unknown as Deps['store'], plans });
+    await expect(listReadyEnvironments({ at: '2026-11-25T08:20:00Z', execution: 'schedule-3' }, context)).resolves.toEqual({
+      items: 0,
+      key: null,
+      ready: 1,
+      sweep: false,
     });
+    expect(plans.objects.size).toBe(0);
+  });
+
+  it('refuses a run without its start time, naming the field', async () => {
+    bind({ store: { list: async () => records } as unknown as Deps['store'] });
+    await expect(listReadyEnvironments({ execution: 'a/b' }, context)).rejects.toThrow(/at: .*execution: an execution name/s);
   });
 });
 
@@ -134,7 +175,7 @@ describe('RollOut and CheckRollout', () => {
     return { connected, kubeFor: (cluster: KubeCluster) => (connected.push(cluster), kube) };
   };
   const clusters = { describe: async (name: string) => activeCluster(name) } as unknown as Deps['clusters'];
-  const input = { developer: 'alice', clusterName: 'turbo-alice', images: { frontend: NEW } };
+  const input = { developer: 'alice', clusterName: 'turbo-alice', images: { frontend: NEW }, executionName: 'push-1' };
 
   it('patches an outdated Deployment, then follows its rollout to done', async () => {
     const { kube, patches } = fakeKube('acme/turbo-notes:1.2.0');
@@ -154,7 +195,14 @@ describe('RollOut and CheckRollout', () => {
     ]);
     expect(connected[0]).toEqual({ name: 'turbo-alice', endpoint: 'https://turbo-alice.example', certificateAuthority: 'Q0E=' });
 
-    const check = { developer: 'alice', clusterName: 'turbo-alice', watch: rolled.watch, since: rolled.since };
+    const check = {
+      developer: 'alice',
+      clusterName: 'turbo-alice',
+      watch: rolled.watch,
+      since: rolled.since,
+      changes: rolled.changes,
+      executionName: 'push-1',
+    };
     await expect(checkRollout({ ...check, attempt: 0 }, context)).resolves.toMatchObject({ state: 'waiting', attempt: 1, waitSeconds: 15 });
     await expect(checkRollout({ ...check, attempt: 1 }, context)).resolves.toMatchObject({ state: 'done', attempt: 2 });
   });
@@ -181,11 +229,39 @@ describe('RollOut and CheckRollout', () => {
     await rollOut(input, context);
     const since = new Date(Date.now() - 901_000).toISOString();
     await expect(
-      checkRollout({ developer: 'alice', clusterName: 'turbo-alice', watch: ['frontend'], since, attempt: 3 }, context),
+      checkRollout(
+        { developer: 'alice', clusterName: 'turbo-alice', watch: ['frontend'], since, attempt: 3, changes: [], executionName: 'push-1' },
+        context,
+      ),
     ).rejects.toMatchObject({
       name: 'Turbo.RolloutFailed',
       message: expect.stringContaining('(deadline 900 s): 1 of 2 replicas updated'),
     });
+  });
+
+  it('rolls back a rollout still going once the release broke its failure budget, and patches no other cluster', async () => {
+    const { kube, patches } = fakeKube('acme/turbo-notes:1.2.0', 1000);
+    const store = new MemoryStore();
+    bind({ clusters, kubeFor: connectTo(kube).kubeFor, store });
+    const rolled = (await rollOut(input, context)) as Record<string, unknown>;
+    await store.markNotified(OPS_RECORD, budgetKeys('push-1', baseConfig.imageSync.canary).broken);
+    const check = { developer: 'alice', clusterName: 'turbo-alice', watch: rolled.watch, since: rolled.since, attempt: 0 };
+    await expect(checkRollout({ ...check, changes: rolled.changes, executionName: 'push-1' }, context)).resolves.toMatchObject({
+      state: 'stopped',
+      detail: 'rolled back to frontend 1.2.0: the release failed beyond its budget on the first clusters',
+    });
+    expect(patches.map((patch) => patch.image)).toEqual([PULLED_REF, 'acme/turbo-notes:1.2.0']);
+    // Another run's budget is its own: the same rollout under push-2 goes on.
+    await expect(checkRollout({ ...check, changes: rolled.changes, executionName: 'push-2' }, context)).resolves.toMatchObject({
+      state: 'waiting',
+    });
+    const other = fakeKube('acme/turbo-notes:1.2.0');
+    bind({ clusters, kubeFor: connectTo(other.kube).kubeFor, store });
+    await expect(rollOut({ ...input, developer: 'bob', clusterName: 'turbo-bob' }, context)).resolves.toMatchObject({
+      state: 'stopped',
+      check: { state: 'stopped', detail: 'not rolled: the release failed beyond its budget on the first clusters' },
+    });
+    expect(other.patches).toHaveLength(0);
   });
 
   it('skips an environment whose cluster is not ACTIVE, touching nothing', async () => {

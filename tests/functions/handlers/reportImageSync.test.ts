@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import { MemoryCloud } from '../../../functions/adapters/memory/cloud';
 import { OPS_RECORD } from '../../../functions/core/types';
 import { loadConfigText } from '../../../functions/core/configFile';
-import { MAX_FAILURE_KEYS } from '../../../functions/core/opsReport';
+import { MAX_FAILURE_KEYS, tallyOutcomes } from '../../../functions/core/opsReport';
 import { handler as reportFailure } from '../../../functions/handlers/reportFailure';
 import { handler as reportImageSync } from '../../../functions/handlers/reportImageSync';
 import { bindTestDeps } from '../../support/deps';
@@ -22,7 +22,16 @@ const noRelease = (tags: number) => ({
 });
 type Outcome = { developer: string; outcome: 'rolled' | 'current' | 'skipped' | 'failed'; reason?: string };
 const summary = (n: number, outcomes: Outcome[]) =>
-  reportImageSync({ kind: 'summary', images: { frontend: { tag: '1.3.0' } }, outcomes, executionArn: executionArn(n) }, context);
+  reportImageSync(
+    {
+      kind: 'summary',
+      images: { frontend: { tag: '1.3.0' } },
+      tallies: [tallyOutcomes(outcomes)],
+      executionArn: executionArn(n),
+      executionName: `run-${n}`,
+    },
+    context,
+  );
 
 describe('image-sync reports to the ops channel', () => {
   let cloud: MemoryCloud;
@@ -47,7 +56,11 @@ describe('image-sync reports to the ops channel', () => {
       { developer: 'alice', outcome: 'current' },
       { developer: 'bob', outcome: 'current' },
     ]);
-    expect(answer).toEqual({ reported: false, why: 'nothing changed: 2 environment(s) already run frontend 1.3.0, 0 skipped' });
+    expect(answer).toEqual({
+      reported: false,
+      why: 'nothing changed: 2 environment(s) already run frontend 1.3.0, 0 skipped',
+      broken: false,
+    });
     expect(ops()).toEqual([]);
   });
 
