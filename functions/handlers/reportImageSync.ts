@@ -21,6 +21,7 @@ import { METRIC } from '../core/metrics';
 import { store, notifier } from './lib/root';
 import type { EnvironmentStore } from '../core/ports';
 import { OwnershipLostError } from '../core/errors';
+import { rolloutKey } from '../core/notified';
 import { lambda } from './lib/stack';
 
 const change = z.object({
@@ -61,6 +62,8 @@ const input = z.discriminatedUnion('kind', [
     reason: z.string().nullish(),
     changes: z.array(change),
     executionName,
+    /** The run's start: the day in the key of the developer's DM (core/notified), the same on a redrive. */
+    startedAt: z.iso.datetime({ offset: true }),
   }),
   z.object({
     kind: z.literal('failure'),
@@ -135,6 +138,8 @@ export const handler = lambda('ReportImageSync', input, { store, notifier }, asy
   const member = memberOf(config, event.developer);
   if (outcome !== 'rolled' || !member) return { developer: event.developer, outcome, reason: event.reason ?? null };
   const message = rolloutMessage({ developer: event.developer, clusterName: event.clusterName, changes: event.changes });
-  await sendOnce(store, event.developer, `${event.executionName}:rolled`, () => notifier.sendToUser(member.slackUserId, message));
+  await sendOnce(store, event.developer, rolloutKey(event.startedAt, event.executionName), () =>
+    notifier.sendToUser(member.slackUserId, message),
+  );
   return { developer: event.developer, outcome, reason: null };
 });
