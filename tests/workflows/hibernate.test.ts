@@ -83,7 +83,7 @@ describe('hibernate mode, rehearsed over two days', () => {
     expect(down.cause).toMatch(reason);
     const ops = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
     expect(ops).toHaveLength(1);
-    expect(ops[0]!.text).toMatch(/could NOT destroy a cluster/);
+    expect(ops[0]!.text).toMatch(/^:rotating_light: Turbo hibernate failed: a cluster is still costing money: /);
     expect(Date.parse(ops[0]!.at)).toBeLessThan(at(WEDNESDAY, '00:00'));
     // Told once, whatever the ticks after it; the next local day's first tick destroys the cluster, which stops the cost.
     expect(cloud.jobsStarted(alice.name, 'hibernate')).toBe(1);
