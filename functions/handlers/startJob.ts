@@ -7,8 +7,8 @@ import { expectedJobSeconds, jobParams } from '../core/jobs';
 import { nextWaitSeconds } from '../core/polling';
 import type { Clusters } from '../core/ports';
 import { OwnershipLostError } from '../core/errors';
-import { clusterHasFailed, isReusable } from '../core/jobs';
-import { developerNameSchema, jobKindSchema, runIdSchema } from '../core/types';
+import { EFFECT_CHECKED_JOBS, isReusable, jobEffectHolds } from '../core/jobs';
+import { developerNameSchema, jobKindSchema, runIdSchema, type JobKind } from '../core/types';
 import { CAPACITY_TYPES, memberOf, nodesOf } from '../core/config';
 import { store, runner, clusters } from './lib/root';
 import { appImageField } from './lib/imageSync';
@@ -28,10 +28,10 @@ const input = z.object({
   applyFinishedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
-/** An apply whose cluster ended FAILED did not do its job: a redrive must apply again. */
-async function clusterHealthy(kind: string, clusterName: string, clusters: Clusters): Promise<boolean> {
-  if (kind !== 'apply') return true;
-  return !clusterHasFailed(await clusters.describe(clusterName));
+/** An apply whose cluster ended FAILED, or a hibernate that left the nodes up, did not do its job: a redrive runs it again. */
+async function effectHolds(kind: JobKind, clusterName: string, clusters: Clusters): Promise<boolean> {
+  if (!EFFECT_CHECKED_JOBS.has(kind)) return true;
+  return jobEffectHolds(kind, await clusters.describe(clusterName));
 }
 
 export const handler = lambda('StartJob', input, { store, runner, clusters }, async (event, { config, store, runner, clusters }) => {
@@ -50,7 +50,7 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
     handle &&
     previous &&
     sameCapacity &&
-    isReusable(previous, handle, event.kind, config.jobs.timeoutMinutes, await clusterHealthy(event.kind, record.clusterName, clusters))
+    isReusable(previous, handle, event.kind, config.jobs.timeoutMinutes, await effectHolds(event.kind, record.clusterName, clusters))
   ) {
     logger.info('job already started by this run; reusing it', { jobId: handle.id });
   } else {
