@@ -10,6 +10,7 @@ import { OwnershipLostError } from '../core/errors';
 import { EFFECT_CHECKED_JOBS, isReusable, jobEffectHolds } from '../core/jobs';
 import { developerNameSchema, jobKindSchema, runIdSchema, type JobKind } from '../core/types';
 import { CAPACITY_TYPES, memberOf, nodesOf } from '../core/config';
+import { isHibernated } from '../core/hibernate';
 import { store, runner, clusters } from './lib/root';
 import { appImageField } from './lib/imageSync';
 import { resolvedImageSchema } from '../core/types';
@@ -55,12 +56,10 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
     logger.info('job already started by this run; reusing it', { jobId: handle.id });
   } else {
     const attempt = (record.jobAttempts?.[event.kind] ?? 0) + 1;
-    // What image-sync recorded wins; the up resolved the rest.
+    // What image-sync recorded wins; the up resolved the rest. A wake resolved what image-sync did not roll while hibernated.
+    const recorded = isHibernated(record) ? { ...record.images, ...event.images } : { ...event.images, ...record.images };
     const images = Object.fromEntries(
-      Object.entries({ ...event.images, ...record.images }).map(([name, ref]) => [
-        name,
-        `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`,
-      ]),
+      Object.entries(recorded).map(([name, ref]) => [name, `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`]),
     );
     handle = await runner.start({
       kind: event.kind,

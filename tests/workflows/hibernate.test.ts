@@ -4,7 +4,8 @@
  * a failed scale-down reaches ops that night; replays and duplicate ticks start nothing twice.
  */
 import { DateTime } from 'luxon';
-import { RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile } from '../../cli/rehearsal/day';
+import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile } from '../../cli/rehearsal/day';
+import { APP_WORKLOADS } from '../../functions/core/images';
 import type { FaultPoint, SentMessage } from '../../functions/adapters/memory/cloud';
 import type { TurboConfig } from '../../functions/core/config';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
@@ -181,6 +182,31 @@ describe('a redrive of a failed hibernation or wake', () => {
       expect(replay.status).toBe('SUCCEEDED');
       expect(jobs()).toEqual([1, 2, 0, 1, 2]);
       expect([dms(cloud.outbox, 'ready').length - readyBefore, ops(cloud.outbox).length]).toEqual([1, 1]);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+});
+
+describe('a release pushed while the cluster hibernates', () => {
+  it('the wake deploys it: no rollout to it minutes after ready, and no image-sync summary to ops for it', async () => {
+    const tag = '1.9.0';
+    const rehearsal = startRehearsal({ config, stack, root }, at(TUESDAY, '05:00'));
+    try {
+      const push = { image: 'frontend' as const, tag };
+      await runWindow(
+        rehearsal,
+        at(WEDNESDAY, '12:00'),
+        [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(rehearsal.sfn) }],
+        [{ at: at(TUESDAY, '22:00'), fire: () => void deliverPush(rehearsal, config, push) }],
+      );
+      const { cloud } = rehearsal;
+      expect(cloud.records.get(alice.name)?.status).toBe('ready');
+      const kube = cloud.kube.kubeFor({ name: `turbo-${alice.name}`, endpoint: 'x', certificateAuthority: 'x' });
+      expect((await kube.getWorkload(APP_WORKLOADS.frontend))?.image).toContain(`:${tag}@`);
+      const wokenAt = Date.parse(cloud.records.get(alice.name)!.readyAt!);
+      const after = cloud.outbox.filter((message) => Date.parse(message.at) >= wokenAt);
+      expect(after.filter((message) => message.kind === 'rollout' || message.kind === 'image-sync-summary')).toEqual([]);
     } finally {
       rehearsal.stop();
     }
