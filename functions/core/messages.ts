@@ -389,7 +389,9 @@ export function rolloutMessage(input: { developer: string; clusterName: string; 
     (change) =>
       `• ${escapeMrkdwn(change.image)}: ${code(change.fromTag ?? 'none')} (${shortDigest(change.from)}) → ${code(change.toTag)} (${shortDigest(change.to)})`,
   );
-  const text = `Your Turbo cluster ${input.clusterName} rolled to new images, with no downtime.`;
+  // The notification names the new releases: two rollouts of one day (a wake's, then a push's) are two messages.
+  const releases = input.changes.map((change) => `${escapeMrkdwn(change.image)} ${escapeMrkdwn(change.toTag)}`).join(', ');
+  const text = `Your Turbo cluster ${input.clusterName} rolled to new images (${releases}), with no downtime.`;
   return {
     kind: 'rollout',
     text,

@@ -7,6 +7,7 @@ import {
   formatLocalTime,
   readyMessage,
   reconcileFailureMessage,
+  rolloutMessage,
   redactSecrets,
   saidHelloTo,
   WARNING_ACTIONS,
@@ -389,5 +390,22 @@ describe('warningMessage', () => {
   it('uses action_ids within Slack’s 255-character limit and distinct from each other', () => {
     expect(new Set(Object.values(WARNING_ACTIONS)).size).toBe(2);
     for (const id of Object.values(WARNING_ACTIONS)) expect(id.length).toBeLessThanOrEqual(255);
+  });
+});
+
+describe('rolloutMessage', () => {
+  const change = (toTag: string) => ({
+    image: 'frontend',
+    from: 'acme/notes:1.5.0@sha256:aa',
+    fromTag: '1.5.0',
+    to: `acme/notes:${toTag}@sha256:bb`,
+    toTag,
+  });
+
+  it('names the new release in its text, so two rollouts of one day (a wake, then a push) are two different messages', () => {
+    const first = rolloutMessage({ developer: 'alice', clusterName: 'turbo-alice', changes: [change('1.6.0')] });
+    const second = rolloutMessage({ developer: 'alice', clusterName: 'turbo-alice', changes: [change('1.7.0')] });
+    expect(first.text).toBe('Your Turbo cluster turbo-alice rolled to new images (frontend 1.6.0), with no downtime.');
+    expect(first.text).not.toBe(second.text);
   });
 });
