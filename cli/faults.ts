@@ -4,10 +4,11 @@
  * the record says, whether ops heard of it, whether the replay converged, and what the replay did twice.
  */
 import { DateTime } from 'luxon';
-import { clusterNameOf, memberOf, scheduleOf, type TurboConfig } from '../functions/core/config';
+import { clusterNameOf, memberOf, scheduleOf, WEEKDAYS, type DeveloperConfig, type TurboConfig } from '../functions/core/config';
 import { manualRunIdFor } from '../functions/core/plan';
-import { clusterHasFailed } from '../functions/core/jobs';
+import { jobEffectHolds } from '../functions/core/jobs';
 import type { FaultPoint, MemoryCloud, SentMessage } from '../functions/adapters/memory/cloud';
+import type { MemoryJob } from '../functions/adapters/memory/runner';
 import type { EnvironmentStatus, JobKind } from '../functions/core/types';
 import { dayWindow, RECONCILE_EVERY_MS, startRehearsal, tickReconcile, type Rehearsal } from './rehearsal/day';
 import { asOperator, type LocalExecution } from './rehearsal/local-sfn';
@@ -22,7 +23,13 @@ export interface FaultCase {
   inject: FaultPoint | 'second-claimer';
   /** The morning is enough for faults on the way up; a teardown fault needs the whole day. */
   until: 'ready' | 'end-of-day';
+  /** The target's own settings for the case (hibernate mode, Spot nodes); everyone else keeps the roster's. */
+  target?: Partial<Pick<DeveloperConfig, 'mode' | 'nodes'>>;
+  /** A wake needs a hibernated cluster: the rehearsal starts on the target's working day before, whose evening hibernates it. */
+  fromDayBefore?: boolean;
 }
+
+const HIBERNATE = { mode: 'hibernate' } as const;
 
 export const FAULT_CASES: FaultCase[] = [
   { fault: 'apply job fails', inject: 'apply', until: 'ready' },
@@ -34,6 +41,10 @@ export const FAULT_CASES: FaultCase[] = [
   { fault: 'DynamoDB conditional conflict, two claimers', inject: 'second-claimer', until: 'ready' },
   { fault: 'Lambda throws a transient error twice', inject: 'lambda-transient', until: 'ready' },
   { fault: 'destroy job fails', inject: 'destroy', until: 'end-of-day' },
+  { fault: 'hibernate leaves an instance running', inject: 'hibernate', until: 'end-of-day', target: HIBERNATE },
+  { fault: 'hibernate job succeeds, nodes stay up', inject: 'hibernate-silent', until: 'end-of-day', target: HIBERNATE },
+  { fault: 'wake: no node can launch', inject: 'wake', until: 'ready', target: HIBERNATE, fromDayBefore: true },
+  { fault: 'no Spot capacity: On-Demand fallback', inject: 'spot-capacity', until: 'ready', target: { nodes: { capacity: 'spot' } } },
 ];
 
 export interface FaultRow {
@@ -44,6 +55,8 @@ export interface FaultRow {
   /** The target's lastError, or what its runs ended with when nothing failed. */
   reason: string;
   opsTold: boolean;
+  /** Failure reports to ops about the target, in the day and its replay: a failure is told once. */
+  opsReports: number;
   /** A failure stays on the record, unchanged, through the next reconcile tick of the same day. */
   visibleAfterNextTick: boolean | 'n/a';
   /** What the operator did before the replay: cleared the fault, aborted a hung job, repaired a node group. */
@@ -59,6 +72,8 @@ export interface FaultRow {
   duplicatesInDay: number;
   /** Every other developer ended as a fault-free day leaves them (ready, or destroyed after their teardown). */
   othersUnaffected: boolean;
+  /** What of the target still runs after the replay and should not: a cluster not destroyed, nodes not hibernated. */
+  leftRunning: string[];
   /** AWS calls a role refused, in the day and its replay (IAM enforced by execution: cli/rehearsal/enforce.ts). */
   accessDenied: DeniedCall[];
   /** AWS calls made with no function or operator to hold them to: a lost invocation context. */
@@ -76,10 +91,11 @@ export interface FaultMatrixOptions {
 }
 
 /** What the matrix tells apart: a failure report, to ops or to the developer, is one kind. */
-type OutcomeKind = 'ready' | 'destroyed' | 'failure' | 'other';
+type OutcomeKind = 'ready' | 'destroyed' | 'hibernated' | 'failure' | 'other';
+const OUTCOME_DMS: OutcomeKind[] = ['ready', 'destroyed', 'hibernated'];
 
 function kindOf(message: SentMessage): OutcomeKind {
-  if (message.kind === 'ready' || message.kind === 'destroyed') return message.kind;
+  if (message.kind === 'ready' || message.kind === 'destroyed' || message.kind === 'hibernated') return message.kind;
   if (message.kind === 'failure' || message.kind === 'failure-dm') return 'failure';
   return 'other';
 }
@@ -92,17 +108,33 @@ function runsOf(executions: Iterable<LocalExecution>, developer: string, date: s
   );
 }
 
-/** Jobs started per kind for the developer, and which kinds have succeeded at least once. */
-async function jobLedger(cloud: MemoryCloud, developer: string): Promise<{ started: Record<JobKind, number>; succeeded: Set<JobKind> }> {
+/** The developer's jobs started since `since` (the faulted day's start), oldest first. */
+function jobsOf(cloud: MemoryCloud, developer: string, since: number): MemoryJob[] {
+  return [...cloud.jobs.values()]
+    .filter((job) => job.handle.developer === developer && Date.parse(job.handle.startedAt) >= since)
+    .sort((a, b) => Date.parse(a.handle.startedAt) - Date.parse(b.handle.startedAt));
+}
+
+/**
+ * A job that succeeded and whose effect holds: an apply whose cluster then failed, or a hibernate that left the
+ * nodes up, did not do its job (core/jobs jobEffectHolds), and running it again is the fix, not a duplicate.
+ */
+async function didItsJob(cloud: MemoryCloud, job: MemoryJob): Promise<boolean> {
+  if ((await asOperator(() => cloud.runner.status(job.handle))).state !== 'succeeded') return false;
+  return jobEffectHolds(job.handle.kind, await asOperator(() => cloud.clusters.describe(clusterNameOf(job.handle.developer))));
+}
+
+/** Jobs started per kind for the developer, and which kinds have done their job at least once. */
+async function jobLedger(
+  cloud: MemoryCloud,
+  developer: string,
+  since: number,
+): Promise<{ started: Record<JobKind, number>; succeeded: Set<JobKind> }> {
   const started = { apply: 0, deploy: 0, destroy: 0, hibernate: 0, wake: 0 };
   const succeeded = new Set<JobKind>();
-  // An apply whose cluster then failed did not do its job: applying again is the fix, not a duplicate.
-  const clusterFailed = clusterHasFailed(await asOperator(() => cloud.clusters.describe(clusterNameOf(developer))));
-  for (const job of cloud.jobs.values()) {
-    if (job.handle.developer !== developer) continue;
+  for (const job of jobsOf(cloud, developer, since)) {
     started[job.handle.kind] += 1;
-    const done = (await asOperator(() => cloud.runner.status(job.handle))).state === 'succeeded';
-    if (done && !(job.handle.kind === 'apply' && clusterFailed)) succeeded.add(job.handle.kind);
+    if (await didItsJob(cloud, job)) succeeded.add(job.handle.kind);
   }
   return { started, succeeded };
 }
@@ -116,22 +148,46 @@ function expectedStatuses(config: TurboConfig, developer: string, date: string, 
   return at >= teardown + (config.jobs.destroyMinutes + 15) * 60_000 ? ['destroyed'] : ['ready', 'destroying', 'destroyed'];
 }
 
-/** Kinds of job that succeeded and were started again, plus DMs of a kind sent more than once. */
-async function duplicatesOf(cloud: MemoryCloud, developer: string): Promise<number> {
-  const jobs = [...cloud.jobs.values()]
-    .filter((job) => job.handle.developer === developer)
-    .sort((a, b) => Date.parse(a.handle.startedAt) - Date.parse(b.handle.startedAt));
+/** Since `since`: kinds of job that did their job and were started again, plus DMs of a kind sent more than once. */
+async function duplicatesOf(cloud: MemoryCloud, developer: string, since: number): Promise<number> {
   let duplicates = 0;
   const succeeded = new Set<JobKind>();
-  for (const job of jobs) {
+  for (const job of jobsOf(cloud, developer, since)) {
     if (succeeded.has(job.handle.kind)) duplicates += 1;
-    if ((await asOperator(() => cloud.runner.status(job.handle))).state === 'succeeded') succeeded.add(job.handle.kind);
+    if (await didItsJob(cloud, job)) succeeded.add(job.handle.kind);
   }
   const dmKinds = cloud.outbox
-    .filter((message) => message.developer === developer)
+    .filter((message) => message.developer === developer && Date.parse(message.at) >= since)
     .map(kindOf)
-    .filter((kind) => kind === 'ready' || kind === 'destroyed');
+    .filter((kind) => OUTCOME_DMS.includes(kind));
   return duplicates + dmKinds.length - new Set(dmKinds).size;
+}
+
+/** What of the developer's cluster still runs once it should be destroyed (the cluster) or hibernated (instances). */
+function leftRunningOf(cloud: MemoryCloud, developer: string, wanted: EnvironmentStatus): string[] {
+  const name = clusterNameOf(developer);
+  const cluster = cloud.clusterMap.get(name);
+  if (wanted === 'destroyed') return cluster && !(cluster.goneAt !== undefined && cluster.goneAt <= Date.now()) ? [`cluster ${name}`] : [];
+  const { instances } = cloud.nodegroups.view(name, Date.now());
+  return wanted === 'hibernated' && instances > 0 ? [`${instances} instance(s) of ${name}`] : [];
+}
+
+/** The target's settings for a case: the roster with the case's own mode or nodes for the target. */
+function withTarget(config: TurboConfig, target: string, settings: FaultCase['target']): TurboConfig {
+  if (!settings) return config;
+  return { ...config, developers: config.developers.map((dev) => (dev.name === target ? { ...dev, ...settings } : dev)) };
+}
+
+/** The developer's last working day before `date` (their zone, days and holidays). */
+function workingDayBefore(config: TurboConfig, dev: DeveloperConfig, date: string): string {
+  const schedule = scheduleOf(config, dev);
+  let day = DateTime.fromISO(date, { zone: schedule.timezone });
+  for (let i = 0; i < 14; i++) {
+    day = day.minus({ days: 1 });
+    const iso = day.toISODate()!;
+    if (schedule.workingDays.includes(WEEKDAYS[day.weekday - 1]!) && !schedule.holidays.includes(iso)) return iso;
+  }
+  throw new Error(`${dev.name} has no working day in the two weeks before ${date}`);
 }
 
 /** Runs reconcile on its schedule from now until `until` (virtual time), as the cron would. */
@@ -146,11 +202,13 @@ async function reconcileUntil(rehearsal: Rehearsal, until: number): Promise<void
 const REPLAY_WINDOW_MS = 90 * 60_000;
 
 export async function runFaultCase(options: FaultMatrixOptions, faultCase: FaultCase): Promise<FaultRow> {
-  const { config, date, target } = options;
+  const { date, target } = options;
+  const config = withTarget(options.config, target, faultCase.target);
   const window = dayWindow(config, date);
   const point = faultCase.inject === 'second-claimer' ? undefined : faultCase.inject;
   const member = memberOf(config, target);
   if (!member) throw new Error(`fault target ${JSON.stringify(target)} is not in the roster`);
+  const start = faultCase.fromDayBefore ? dayWindow(config, workingDayBefore(config, member, date)).start : window.start;
   // A teardown fault is watched until the end of the target's own day: the next day's reconcile starts a new down.
   const endOfTargetDay = DateTime.fromISO(`${date}T23:59`, { zone: scheduleOf(config, member).timezone }).toMillis();
   const until = faultCase.until === 'ready' ? window.readyBy : Math.min(window.end, endOfTargetDay);
@@ -159,7 +217,7 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
   let rivalStarted = false;
   const rehearsal = startRehearsal(
     {
-      config: options.config,
+      config,
       stack: options.stack,
       root: options.root,
       faults: point ? [{ developer: target, point }] : [],
@@ -177,7 +235,7 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
         sfn!.startExecution('environment', runId, { ...execution.input, runId });
       },
     },
-    window.start,
+    start,
   );
   sfn = rehearsal.sfn;
   const { cloud } = rehearsal;
@@ -199,7 +257,7 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
     const othersUnaffected = config.developers
       .filter((dev) => dev.name !== target)
       .every((dev) => expectedStatuses(config, dev.name, date, Date.now()).includes(cloud.records.get(dev.name)?.status ?? 'absent'));
-    const duplicatesInDay = await duplicatesOf(cloud, target);
+    const duplicatesInDay = await duplicatesOf(cloud, target, window.start);
 
     // The next tick of the same day must leave a failure where it is: failed, with its reason, until someone acts.
     let visibleAfterNextTick: FaultRow['visibleAfterNextTick'] = 'n/a';
@@ -213,9 +271,14 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
     }
 
     // The fix, then the replay. A hung job and a failed node group need none: the redrive starts a new job for them.
-    const fixes = [point && cloud.hasFault(target, point) ? 'cleared the fault' : ''].filter(Boolean);
+    // An instance a scale-down left running stays until someone terminates it, as in EC2.
+    const terminated = cloud.nodegroups.terminateStuck(clusterNameOf(target));
+    const fixes = [
+      point && cloud.hasFault(target, point) ? 'cleared the fault' : '',
+      terminated ? `terminated ${terminated} instance(s) left running` : '',
+    ].filter(Boolean);
     if (point) cloud.clearFault(target, point);
-    const before = await jobLedger(cloud, target);
+    const before = await jobLedger(cloud, target, window.start);
     const outboxBefore = cloud.outbox.length;
     const replays: LocalExecution[] = [];
     for (const execution of failedRun ? [failedRun] : dayRuns) {
@@ -223,7 +286,7 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
       await rehearsal.advance(Date.now() + REPLAY_WINDOW_MS);
     }
 
-    const after = await jobLedger(cloud, target);
+    const after = await jobLedger(cloud, target, window.start);
     const duplicateJobs = (Object.keys(after.started) as JobKind[])
       .filter((kind) => before.succeeded.has(kind))
       .reduce((sum, kind) => sum + after.started[kind] - before.started[kind], 0);
@@ -233,11 +296,12 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
     const dmKindsBefore = new Set(
       cloud.outbox
         .slice(0, outboxBefore)
-        .filter((message) => message.developer === target)
+        .filter((message) => message.developer === target && Date.parse(message.at) >= window.start)
         .map(kindOf),
     );
     const duplicateMessages = sentByReplay.filter((message) => kindOf(message) === 'failure' || dmKindsBefore.has(kindOf(message))).length;
-    const wanted: EnvironmentStatus = dayRuns.some((execution) => execution.input.action === 'down') ? 'destroyed' : 'ready';
+    const down = dayRuns.find((execution) => execution.input.action === 'down');
+    const wanted: EnvironmentStatus = !down ? 'ready' : down.input.path === 'hibernate' ? 'hibernated' : 'destroyed';
     const converged = replays.every((execution) => execution.status === 'SUCCEEDED') && cloud.records.get(target)?.status === wanted;
 
     return {
@@ -246,6 +310,9 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
       affected,
       reason: record?.lastError ?? describeQuietEnd(dayRuns),
       opsTold: ops.some((message) => message.text.includes(target)),
+      opsReports: cloud.outbox.filter(
+        (message) => message.to.channel === config.slack.opsChannel && kindOf(message) === 'failure' && message.text.includes(target),
+      ).length,
       visibleAfterNextTick,
       fix: fixes.join(', ') || 'none needed',
       replay: `${failedRun ? 'redrive' : 'replay'} ${(failedRun ? [failedRun] : dayRuns).map((execution) => execution.name).join(', ')}`,
@@ -254,6 +321,7 @@ export async function runFaultCase(options: FaultMatrixOptions, faultCase: Fault
       duplicateMessages,
       duplicatesInDay,
       othersUnaffected,
+      leftRunning: leftRunningOf(cloud, target, wanted),
       accessDenied: rehearsal.iam.denied,
       unattributedCalls: rehearsal.iam.unattributed.length,
     };
@@ -296,6 +364,7 @@ export function formatFaultTable(rows: FaultRow[]): string {
     'converged',
     'dup jobs',
     'dup messages',
+    'left running',
   ];
   const yesNo = (value: boolean | 'n/a') => (value === 'n/a' ? 'n/a' : value ? 'yes' : 'NO');
   const body = rows.map((row) => [
@@ -309,6 +378,7 @@ export function formatFaultTable(rows: FaultRow[]): string {
     yesNo(row.converged),
     String(row.duplicateJobs),
     String(row.duplicateMessages),
+    row.leftRunning.join(', ') || 'nothing',
   ]);
   return formatTable(header, body, { rule: true });
 }

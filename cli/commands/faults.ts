@@ -1,8 +1,8 @@
 /**
  * `turbo faults`: the fault matrix on the packaged state machines and the in-memory cloud. One rehearsal per fault,
  * aimed at one developer, then the operator's fix and a redrive or replay; a table of what each did.
- * Exit code 1 when any row breaks a promise: someone else affected, ops not told, a failure that did not stay
- * visible, a replay that did not converge, or anything done twice.
+ * Exit code 1 when any row breaks a promise: someone else affected, ops not told (or told twice), a failure that did
+ * not stay visible, a replay that did not converge, anything done twice, or anything left running.
  */
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
@@ -23,10 +23,12 @@ export function brokenPromises(row: FaultRow): string[] {
   if (!row.othersUnaffected) problems.push('another developer did not end the day as planned');
   if (row.duplicatesInDay > 0) problems.push(`the day itself did ${row.duplicatesInDay} thing(s) twice`);
   if (failed && !row.opsTold) problems.push('ops was not told');
+  if (row.opsReports > 1) problems.push(`ops was told ${row.opsReports} times, not once`);
   if (failed && row.visibleAfterNextTick !== true) problems.push('the failure did not stay on the record through the next tick');
   if (!row.converged) problems.push('the replay did not converge');
   if (row.duplicateJobs > 0 || row.duplicateMessages > 0)
     problems.push(`the replay repeated ${row.duplicateJobs} job(s) and ${row.duplicateMessages} message(s)`);
+  if (row.leftRunning.length) problems.push(`left running after the replay: ${row.leftRunning.join(', ')}`);
   problems.push(...row.accessDenied.map(describeDenied));
   if (row.unattributedCalls > 0) problems.push(`${row.unattributedCalls} AWS call(s) made by no function the rehearsal knows`);
   return problems;

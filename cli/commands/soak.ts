@@ -49,6 +49,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   io.stdout(
     `\nRecords first passed ${passed.join(', ')}. Slack 429s: ${result.slackRateLimited}. Peak queued jobs: ${result.peakQueuedJobs}.\n`,
   );
+  const { modes } = result;
+  io.stdout(
+    `Modes: ${modes.hibernateRuns} hibernations, ${modes.wakeRuns} wakes, ${modes.spotUps} ups on Spot, ${modes.arm64Ups} on Graviton; ` +
+      `cost measured on ${modes.costDays.destroy} destroy-mode and ${modes.costDays.hibernate} hibernate-mode days.\n`,
+  );
   const hub = result.dockerHub;
   io.stdout(
     `Docker Hub: peak ${hub.peakPullsPerHour} pulls an hour through the NAT (${hub.refusedPulls} refused), ` +

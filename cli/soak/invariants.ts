@@ -56,15 +56,19 @@ export function recordSizes(day: string, bytes: Map<string, number>): Broken[] {
     }));
 }
 
-/** Hourly: a live cluster past its owner's teardown by more than the grace, unless kept (or its destroy is known to have failed). */
+/**
+ * Hourly: a live cluster past its owner's teardown by more than the grace, unless kept (or its destroy is known to
+ * have failed). A hibernated cluster is torn down once its nodes are 0: its control plane is meant to stay.
+ */
 export function lateTeardowns(
   day: string,
   now: number,
-  clusters: { name: string; owner: string; createdAt: number }[],
+  clusters: { name: string; owner: string; createdAt: number; hibernatedWithNoNodes?: boolean }[],
   teardownOf: (owner: string, createdAt: number) => number | undefined,
   excused: (owner: string) => boolean,
 ): Broken[] {
   return clusters.flatMap((cluster) => {
+    if (cluster.hibernatedWithNoNodes) return [];
     const teardown = teardownOf(cluster.owner, cluster.createdAt);
     if (teardown === undefined || now <= teardown + TEARDOWN_GRACE_MS || excused(cluster.owner)) return [];
     const late = Math.round((now - teardown) / 60_000);

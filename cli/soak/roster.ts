@@ -1,7 +1,8 @@
 /**
  * The soak's world, generated from a seed: a roster over several time zones (DST-observing ones on both
- * hemispheres included), per-developer holidays and hours, and the events of each day: keep-alives, skips,
- * manual ups and downs from Slack and the CLI, image pushes several times a week, and faults.
+ * hemispheres included), per-developer holidays, hours, modes (destroy, hibernate) and nodes (Spot, Graviton), and
+ * the events of each day: keep-alives, skips, manual ups and downs from Slack and the CLI, image pushes several
+ * times a week, and faults.
  */
 import { DateTime } from 'luxon';
 import type { WEEKDAYS, TurboConfig } from '../../functions/core/config';
@@ -23,11 +24,25 @@ const READY_TIMES = ['08:00', '08:30', '09:00', '09:30', '10:00'];
 const TEARDOWN_TIMES = ['17:00', '18:00', '19:00', '20:00'];
 /**
  * Faults a soak draws from; 'slack-429-500-invalid-auth' needs an operator to replace the token, so it is left out,
- * and 'spot-capacity' is no failure (the run falls back to On-Demand) and only bites a roster on Spot.
+ * and 'spot-capacity' lasts until cleared, so every later day's Spot apply would fall back (the fault matrix and
+ * tests/workflows/spot.test.ts cover it). 'hibernate', 'hibernate-silent' and 'wake' bite only hibernate mode.
  */
 export const SOAK_FAULTS: FaultPoint[] = FAULT_POINTS.filter(
   (point) => point !== 'slack-429-500-invalid-auth' && point !== 'spot-capacity',
 );
+
+/**
+ * Every fifth developer hibernates, every fourth has Spot nodes and every sixth Graviton (when the config has arm64
+ * types): by index, so the PRNG's draws, and so the rest of the world, stay as they were.
+ */
+export function modesOf(base: TurboConfig, index: number): Pick<TurboConfig['developers'][number], 'mode' | 'nodes'> {
+  const spot = index % 4 === 2;
+  const arm64 = index % 6 === 3 && base.cluster.instanceTypes.arm64 !== undefined;
+  return {
+    ...(index % 5 === 1 ? { mode: 'hibernate' as const } : {}),
+    ...(spot || arm64 ? { nodes: { ...(spot ? { capacity: 'spot' as const } : {}), ...(arm64 ? { arch: 'arm64' as const } : {}) } } : {}),
+  };
+}
 
 export type SoakEvent =
   | { at: number; kind: 'keep'; developer: string; until: string; via: 'slack' | 'cli' }
@@ -63,6 +78,7 @@ export function generateWorld(
       teardownAt: prng.pick(TEARDOWN_TIMES),
       holidays,
       ...(fourDays ? { workingDays: ['mon', 'tue', 'wed', 'thu'] as (typeof WEEKDAYS)[number][] } : {}),
+      ...modesOf(base, index),
     };
   });
   const config: TurboConfig = { ...base, developers };

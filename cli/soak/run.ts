@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import type { TurboConfig } from '../../functions/core/config';
-import { memberOf, scheduleOf } from '../../functions/core/config';
+import { memberOf, nodesOf, scheduleOf, type DeveloperNodes } from '../../functions/core/config';
 import { work } from '../../functions/handlers/lib/selfService';
 import { dailyCosts } from '../../functions/core/cost';
 import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR, HourlyWindow } from '../../functions/adapters/memory/limits';
@@ -87,6 +87,8 @@ export interface SoakResult {
     refusedApiRequests: number;
   };
   awsCalls: Record<string, number>;
+  /** What each mode did: environment runs that hibernated or woke, ups on Spot and on Graviton, the days the cost invariant measured. */
+  modes: { hibernateRuns: number; wakeRuns: number; spotUps: number; arm64Ups: number; costDays: { destroy: number; hibernate: number } };
 }
 
 function ownerIsDue(config: TurboConfig, developer: string, date: string, skips: Set<string>): boolean {
@@ -162,6 +164,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         setTimeout(() => {
           const developer = String(execution.input.developer);
           for (const point of ['runner-down', 'lambda-transient'] as const) rehearsal.cloud.clearFault(developer, point);
+          // An instance a scale-down left running is terminated by hand (EC2) before the redrive, as turbo faults does.
+          rehearsal.cloud.nodegroups.terminateStuck(String(execution.input.clusterName));
           redrivesOf.set(execution.name, (redrivesOf.get(execution.name) ?? 0) + 1);
           rehearsal.sfn.redrive(execution.arn);
         }, prng.int(20, 180) * 60_000);
@@ -221,11 +225,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     );
     const alive = [...cloud.clusterMap.values()].filter((cluster) => cluster.goneAt === undefined || cluster.goneAt > now);
     broken.push(...orphans(day, alive, (owner) => cloud.records.has(owner)));
+    const hibernated = (cluster: { name: string; owner: string }) =>
+      cloud.records.get(cluster.owner)?.status === 'hibernated' && cloud.nodegroups.view(cluster.name, now).instances === 0;
     broken.push(
       ...lateTeardowns(
         day,
         now,
-        alive,
+        alive.map((cluster) => ({ ...cluster, hibernatedWithNoNodes: hibernated(cluster) })),
         (owner) => {
           const dev = memberOf(config, owner);
           if (!dev) return undefined;
@@ -402,17 +408,39 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     };
   });
 
-  // Cost: the recorded cluster hours of each developer's plain days (no event, no fault) against `turbo cost`.
+  // Cost: each developer's hours of a plain day (no event, no fault) against `turbo cost`'s. In destroy mode, the
+  // recorded cluster lifetimes; in hibernate mode the nodes', a wake's start to its hibernation's end: what hibernate's
+  // price varies by (its control plane and NLB are paid all day). A hibernate-mode lifetime spans nights by design.
   // Priced at the first day: a soak is shorter than the price table changes (EKS extended support moves by months).
-  const expected = new Map(dailyCosts(config, options.start).map((line) => [line.developer, line.clusterHours]));
+  const expected = new Map(dailyCosts(config, options.start).map((line) => [line.developer, line]));
+  const plainDay = (developer: string, at: number) => !excusedOn.get(localDayOf(developer, at))?.has(developer);
+  const environmentRuns = new Map(
+    [...sfn.executions.values()].filter((execution) => execution.machine === 'environment').map((execution) => [execution.name, execution]),
+  );
+  const nodeDays = (developer: string) =>
+    [...environmentRuns.values()].flatMap((down) => {
+      const up = environmentRuns.get(down.name.replace('-down-', '-up-'));
+      const clean = (run: typeof down | undefined) => run?.status === 'SUCCEEDED' && !run.redriveCount && run.input.developer === developer;
+      if (down.input.path !== 'hibernate' || up?.input.path !== 'wake' || !clean(down) || !clean(up)) return [];
+      return plainDay(developer, up.startedAt) ? [(down.endedAt! - up.startedAt) / HOUR_MS] : [];
+    });
+  const costDays = { destroy: 0, hibernate: 0 };
+  const upsOn = (nodes: (choice: DeveloperNodes) => boolean) =>
+    [...environmentRuns.values()].filter(
+      (run) => run.input.action === 'up' && nodes(nodesOf(config, memberOf(config, String(run.input.developer)))),
+    ).length;
   const measured = config.developers.flatMap((dev) => {
-    const lifetimes = (cloud.records.get(dev.name)?.lifetimes ?? []).filter(
-      (life) => life.destroyedAt && !excusedOn.get(localDayOf(dev.name, Date.parse(life.startedAt)))?.has(dev.name),
-    );
-    if (lifetimes.length === 0) return [];
-    const hours =
-      lifetimes.reduce((sum, life) => sum + (Date.parse(life.destroyedAt!) - Date.parse(life.startedAt)) / HOUR_MS, 0) / lifetimes.length;
-    return [{ developer: dev.name, hours, expectedHours: expected.get(dev.name)! }];
+    const line = expected.get(dev.name)!;
+    const days =
+      line.mode === 'hibernate'
+        ? nodeDays(dev.name)
+        : (cloud.records.get(dev.name)?.lifetimes ?? [])
+            .filter((life) => life.destroyedAt && plainDay(dev.name, Date.parse(life.startedAt)))
+            .map((life) => (Date.parse(life.destroyedAt!) - Date.parse(life.startedAt)) / HOUR_MS);
+    if (days.length === 0) return [];
+    costDays[line.mode] += days.length;
+    const hours = days.reduce((sum, day) => sum + day, 0) / days.length;
+    return [{ developer: dev.name, hours, expectedHours: line.mode === 'hibernate' ? line.nodeHours : line.clusterHours }];
   });
   broken.push(...costs(world.dates.at(-1)!, measured));
   const { pulls, api } = cloud.registry.meter;
@@ -452,5 +480,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       refusedApiRequests: api.refused,
     },
     awsCalls,
+    modes: {
+      hibernateRuns: [...environmentRuns.values()].filter((run) => run.input.path === 'hibernate').length,
+      wakeRuns: [...environmentRuns.values()].filter((run) => run.input.path === 'wake').length,
+      spotUps: upsOn((nodes) => nodes.capacity === 'spot'),
+      arm64Ups: upsOn((nodes) => nodes.arch === 'arm64'),
+      costDays,
+    },
   };
 }

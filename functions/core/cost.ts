@@ -111,6 +111,8 @@ export interface DailyCost {
   mode: Mode;
   hibernate: number;
   weekHibernate: number;
+  /** Hibernated, the nodes' hours of a working day: from the wake's short lead to teardown. */
+  nodeHours: number;
 }
 
 /** Minutes between two local HH:MM times of the same day. */
@@ -199,6 +201,7 @@ export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
       mode: schedule.mode,
       hibernate: cents(hibernate),
       weekHibernate: cents(weekHibernate),
+      nodeHours: Math.round(nodeHours * 100) / 100,
     };
   });
 }

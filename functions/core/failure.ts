@@ -1,3 +1,4 @@
+import type { RunPath } from './hibernate';
 import { blurredDigest } from './opsReport';
 
 /**
@@ -29,6 +30,12 @@ export function describeFailure(caught: CaughtError, maxLength = MAX_REASON): st
 export function lastStartedStep(action: 'up' | 'down', startedJobs: string[]): string {
   const steps = action === 'up' ? ['deploy', 'wake', 'apply'] : ['hibernate', 'destroy'];
   return steps.find((step) => startedJobs.includes(step)) ?? 'claim';
+}
+
+/** The path a failed run was on, from the jobs it started: a down that began hibernating, an up that began waking. */
+export function runPathOf(action: 'up' | 'down', startedJobs: string[]): RunPath | undefined {
+  const path = action === 'up' ? 'wake' : 'hibernate';
+  return startedJobs.includes(path) ? path : undefined;
 }
 
 /**

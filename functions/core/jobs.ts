@@ -124,20 +124,33 @@ export function clusterHasFailed(cluster: ClusterInfo): boolean {
   return cluster.status === 'FAILED' || cluster.nodegroupStatus === 'CREATE_FAILED' || cluster.nodegroupStatus === 'DEGRADED';
 }
 
+/** Jobs whose success must still show in EKS afterwards before a replay or redrive may reuse them (jobEffectHolds). */
+export const EFFECT_CHECKED_JOBS: ReadonlySet<JobKind> = new Set(['apply', 'hibernate']);
+
+/**
+ * Whether a succeeded job did its job, as EKS shows it now: an apply whose cluster ended unhealthy did not, nor a
+ * hibernate whose node group is not at desired 0 (a scale-down that reported success and left the nodes running).
+ */
+export function jobEffectHolds(kind: JobKind, cluster: ClusterInfo): boolean {
+  if (kind === 'apply') return !clusterHasFailed(cluster);
+  if (kind === 'hibernate') return cluster.nodegroupDesired === 0;
+  return true;
+}
+
 /**
  * Whether a replayed or redriven run may reuse the job it started before: not when that job failed, not when it
- * has run past the job timeout (a hung job that checks would only time out again), and not an apply whose
- * cluster ended unhealthy.
+ * has run past the job timeout (a hung job that checks would only time out again), and not an apply or a
+ * hibernate whose effect does not hold (jobEffectHolds).
  */
 export function isReusable(
   previous: JobStatus,
   handle: JobHandle,
   kind: JobKind,
   timeoutMinutes: number,
-  clusterHealthy: boolean,
+  effectHolds: boolean,
   now = new Date(),
 ): boolean {
   if (previous.state === 'failed') return false;
   if (previous.state === 'running') return now.getTime() - Date.parse(handle.startedAt) <= timeoutMinutes * 60_000;
-  return kind !== 'apply' || clusterHealthy;
+  return !EFFECT_CHECKED_JOBS.has(kind) || effectHolds;
 }

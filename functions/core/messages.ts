@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import { CLOCK_TIME, isTimeZone } from './clock';
 import type { Mode } from './config';
+import type { RunPath } from './hibernate';
 import type { EnvironmentRecord, ImageRef, Message, MessageKind } from './types';
 import type { RolloutTally } from './opsReport';
 
@@ -156,6 +157,8 @@ export interface FailureMessageInput {
   reason: string;
   executionArn: string;
   region: string;
+  /** A hibernate (down) or a wake (up) run: its failure is not a destroy's or a create's (core/failure runPathOf). */
+  path?: RunPath;
 }
 
 /** A failure report must go out even when the execution ID is odd (e.g. a local rehearsal's): then it names it, unlinked. */
@@ -174,31 +177,49 @@ function failureReport(kind: MessageKind, title: string, lines: string[], execut
   };
 }
 
-/** For the developer and the ops channel. A failed `down` is loud: the cluster may still be running and billing. */
+/**
+ * For the ops channel. A failed `down` is loud: the cluster may still be running and billing. A failed hibernate
+ * is as loud (its nodes may still run), and a failed wake says it is a hibernated cluster that is not ready.
+ */
 export function failureMessage(input: FailureMessageInput): Message {
   const who = escapeMrkdwn(input.developer);
   const step = escapeMrkdwn(input.step);
-  const reason = reasonQuote(input.reason);
-  if (input.action === 'down') {
-    return failureReport(
-      'failure',
-      ':rotating_light: Turbo could NOT destroy a cluster',
-      [
+  const reports = {
+    create: {
+      title: ':warning: Turbo could not create a cluster',
+      lines: [`:warning: Creating ${who}'s cluster failed at ${step}. It is not ready.`],
+    },
+    wake: {
+      title: ':warning: Turbo wake failed: a hibernated cluster is not ready',
+      lines: [
+        `:warning: Waking ${who}'s hibernated cluster failed at ${step}. It is not ready, and its control plane is still costing money.`,
+        'Redrive the execution to wake it again: its control plane, state and data are kept.',
+      ],
+    },
+    destroy: {
+      title: ':rotating_light: Turbo could NOT destroy a cluster',
+      lines: [
         `:rotating_light: *Destroying ${who}'s cluster failed at ${step}. The cluster may still be running and costing money every hour* until someone destroys it.`,
-        reason,
         'Redrive the execution, or run the destroy job by hand, and check the EKS console that the cluster is gone.',
       ],
-      input.executionArn,
-      input.region,
-    );
-  }
-  return failureReport(
-    'failure',
-    ':warning: Turbo could not create a cluster',
-    [`:warning: Creating ${who}'s cluster failed at ${step}. It is not ready.`, reason],
-    input.executionArn,
-    input.region,
-  );
+    },
+    hibernate: {
+      title: ':rotating_light: Turbo hibernate failed: a cluster is still costing money',
+      lines: [
+        `:rotating_light: *Hibernating ${who}'s cluster failed at ${step}. Its nodes may still be running, and the cluster is still ` +
+          'costing money every hour* until its node group is at 0 with no instance left, or it is destroyed.',
+        'Terminate any instance left running, redrive the execution, and check the EKS console that the node group is at 0.',
+      ],
+    },
+  };
+  const { title, lines } = reports[failureOf(input)];
+  const [first = '', ...next] = lines;
+  return failureReport('failure', title, [first, reasonQuote(input.reason), ...next], input.executionArn, input.region);
+}
+
+/** What a failed run was doing: creating, waking, destroying or hibernating the cluster. */
+function failureOf(input: Pick<FailureMessageInput, 'action' | 'path'>): RunPath | 'create' | 'destroy' {
+  return input.path ?? (input.action === 'up' ? 'create' : 'destroy');
 }
 
 /**
@@ -210,21 +231,33 @@ export function failureDmMessage(input: FailureMessageInput & { clusterName: str
   const cluster = code(input.clusterName);
   const step = escapeMrkdwn(input.step);
   const told = 'The ops channel has been told, with a link to the run.';
-  const lines =
-    input.action === 'up'
-      ? [
-          `:warning: Turbo could not create your cluster ${cluster} today: it stopped at ${step}. It is not ready.`,
-          reasonQuote(input.reason),
-          `${told}\n*Next step:* type \`/turbo up\` to try again now. Or wait: when ops has fixed the cause and redriven the run, ` +
-            'it goes on from where it stopped and you get the usual message when your cluster is ready.',
-        ]
-      : [
-          `:warning: Turbo could not destroy your cluster ${cluster}: it stopped at ${step}. It may still be running.`,
-          reasonQuote(input.reason),
-          `${told} They will make sure it is destroyed; you need not do anything.\n*Next step, if you are done with it:* ` +
-            'type `/turbo down` to try again now.',
-        ];
-  const title = input.action === 'up' ? 'Your Turbo cluster is not ready' : 'Your Turbo cluster was not destroyed';
+  const tryUp = '*Next step:* type `/turbo up` to try again now. Or wait: when ops has fixed the cause and redriven the run, ';
+  const dms = {
+    create: {
+      title: 'Your Turbo cluster is not ready',
+      first: `:warning: Turbo could not create your cluster ${cluster} today: it stopped at ${step}. It is not ready.`,
+      next: `${told}\n${tryUp}it goes on from where it stopped and you get the usual message when your cluster is ready.`,
+    },
+    wake: {
+      title: 'Your Turbo cluster did not wake',
+      first: `:warning: Turbo could not wake your hibernated cluster ${cluster} today: it stopped at ${step}. It is not ready.`,
+      next: `${told}\n${tryUp}it wakes again and you get the usual message when your cluster is ready.`,
+    },
+    destroy: {
+      title: 'Your Turbo cluster was not destroyed',
+      first: `:warning: Turbo could not destroy your cluster ${cluster}: it stopped at ${step}. It may still be running.`,
+      next:
+        `${told} They will make sure it is destroyed; you need not do anything.\n*Next step, if you are done with it:* ` +
+        'type `/turbo down` to try again now.',
+    },
+    hibernate: {
+      title: 'Your Turbo cluster did not hibernate',
+      first: `:warning: Turbo could not hibernate your cluster ${cluster}: it stopped at ${step}. Its nodes may still be running.`,
+      next: `${told} They will make sure it is hibernated or destroyed; you need not do anything.`,
+    },
+  };
+  const { title, first, next } = dms[failureOf(input)];
+  const lines = [first, reasonQuote(input.reason), next];
   return {
     kind: 'failure-dm',
     text: `${title}: ${lines[0]}`,
@@ -357,7 +390,9 @@ export function rolloutMessage(input: { developer: string; clusterName: string; 
     (change) =>
       `• ${escapeMrkdwn(change.image)}: ${code(change.fromTag ?? 'none')} (${shortDigest(change.from)}) → ${code(change.toTag)} (${shortDigest(change.to)})`,
   );
-  const text = `Your Turbo cluster ${input.clusterName} rolled to new images, with no downtime.`;
+  // The notification names the new releases: two rollouts of one day (a wake's, then a push's) are two messages.
+  const releases = input.changes.map((change) => `${escapeMrkdwn(change.image)} ${escapeMrkdwn(change.toTag)}`).join(', ');
+  const text = `Your Turbo cluster ${input.clusterName} rolled to new images (${releases}), with no downtime.`;
   return {
     kind: 'rollout',
     text,

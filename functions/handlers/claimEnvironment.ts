@@ -1,12 +1,15 @@
 /**
  * ClaimEnvironment: the conditional write that makes this run the only owner of the developer's environment. It
  * also names the app images the record does not hold yet (a first day, MongoDB under `mongoPolicy: manual`):
- * the up resolves them before it builds anything, so the deploy never gets a placeholder.
+ * the up resolves them before it builds anything, so the deploy never gets a placeholder. A wake also names those
+ * image-sync follows: image-sync rolls only ready clusters, so a hibernated one's record holds the releases of the
+ * evening it went to sleep, and the wake deploys the newest instead of rolling to it minutes after it is ready.
  */
 import * as z from 'zod';
 import { clusterNameOf } from '../core/config';
 import { RUN_LIFETIME_HOURS } from '../core/plan';
-import { APP_WORKLOADS, type AppImage } from '../core/images';
+import { APP_WORKLOADS, imagesToSync, type AppImage } from '../core/images';
+import { isHibernated } from '../core/hibernate';
 import { developerNameSchema, runIdSchema } from '../core/types';
 import { store } from './lib/root';
 import { lambda, logger } from './lib/stack';
@@ -19,7 +22,7 @@ const input = z.object({
   clusterName: z.string().optional(),
 });
 
-export const handler = lambda('ClaimEnvironment', input, { store }, async (event, { store }) => {
+export const handler = lambda('ClaimEnvironment', input, { store }, async (event, { store, config }) => {
   const result = await store.claim({
     developer: event.developer,
     clusterName: event.clusterName ?? clusterNameOf(event.developer),
@@ -35,6 +38,7 @@ export const handler = lambda('ClaimEnvironment', input, { store }, async (event
       status: result.record.status,
     });
   }
-  const missingImages = (Object.keys(APP_WORKLOADS) as AppImage[]).filter((name) => !result.record.images?.[name]);
+  const stale = event.action === 'up' && isHibernated(result.record) ? imagesToSync(config.imageSync.mongoPolicy) : [];
+  const missingImages = (Object.keys(APP_WORKLOADS) as AppImage[]).filter((name) => !result.record.images?.[name] || stale.includes(name));
   return { outcome: result.outcome, status: result.record.status, owner: result.record.runId ?? null, missingImages };
 });

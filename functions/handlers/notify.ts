@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { clusterNameOf, memberOf, nodesOf, scheduleOf } from '../core/config';
 import { keepOfferBeyond } from '../core/plan';
-import { failureNoticeKey, lastStartedStep } from '../core/failure';
+import { failureNoticeKey, lastStartedStep, runPathOf } from '../core/failure';
 import { destroyedMessage, failureDmMessage, failureMessage, hibernatedMessage, readyMessage, saidHelloTo } from '../core/messages';
 import type { Message } from '../core/types';
 import { forgetExpiredKeys, sendOnce } from './lib/sendOnce';
@@ -62,10 +62,12 @@ export async function notify(
     return { developer: await toDeveloper(message({ developer: event.developer, clusterName: record?.clusterName ?? '' })) };
   }
 
+  const startedJobs = Object.keys(record?.jobs ?? {});
   const failure = {
     developer: event.developer,
     action: event.action,
-    step: lastStartedStep(event.action, Object.keys(record?.jobs ?? {})),
+    step: lastStartedStep(event.action, startedJobs),
+    path: runPathOf(event.action, startedJobs),
     reason: record?.lastError ?? 'unknown error (see the execution)',
     executionArn: event.executionArn,
     region,

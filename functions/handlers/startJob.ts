@@ -7,9 +7,10 @@ import { expectedJobSeconds, jobParams } from '../core/jobs';
 import { nextWaitSeconds } from '../core/polling';
 import type { Clusters } from '../core/ports';
 import { OwnershipLostError } from '../core/errors';
-import { clusterHasFailed, isReusable } from '../core/jobs';
-import { developerNameSchema, jobKindSchema, runIdSchema } from '../core/types';
+import { EFFECT_CHECKED_JOBS, isReusable, jobEffectHolds } from '../core/jobs';
+import { developerNameSchema, jobKindSchema, runIdSchema, type JobKind } from '../core/types';
 import { CAPACITY_TYPES, memberOf, nodesOf } from '../core/config';
+import { isHibernated } from '../core/hibernate';
 import { store, runner, clusters } from './lib/root';
 import { appImageField } from './lib/imageSync';
 import { resolvedImageSchema } from '../core/types';
@@ -29,10 +30,10 @@ const input = z.object({
   applyFinishedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
-/** An apply whose cluster ended FAILED did not do its job: a redrive must apply again. */
-async function clusterHealthy(kind: string, clusterName: string, clusters: Clusters): Promise<boolean> {
-  if (kind !== 'apply') return true;
-  return !clusterHasFailed(await clusters.describe(clusterName));
+/** An apply whose cluster ended FAILED, or a hibernate that left the nodes up, did not do its job: a redrive runs it again. */
+async function effectHolds(kind: JobKind, clusterName: string, clusters: Clusters): Promise<boolean> {
+  if (!EFFECT_CHECKED_JOBS.has(kind)) return true;
+  return jobEffectHolds(kind, await clusters.describe(clusterName));
 }
 
 export const handler = lambda('StartJob', input, { store, runner, clusters }, async (event, { config, store, runner, clusters }) => {
@@ -51,13 +52,13 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
     handle &&
     previous &&
     sameCapacity &&
-    isReusable(previous, handle, event.kind, config.jobs.timeoutMinutes, await clusterHealthy(event.kind, record.clusterName, clusters))
+    isReusable(previous, handle, event.kind, config.jobs.timeoutMinutes, await effectHolds(event.kind, record.clusterName, clusters))
   ) {
     logger.info('job already started by this run; reusing it', { jobId: handle.id });
   } else {
     const attempt = (record.jobAttempts?.[event.kind] ?? 0) + 1;
-    // What image-sync recorded wins; the up resolved the rest.
-    const deployed = imageRefsOf({ ...event.images, ...record.images });
+    // What image-sync recorded wins; the up resolved the rest. A wake resolved what image-sync did not roll while hibernated.
+    const deployed = imageRefsOf(isHibernated(record) ? { ...record.images, ...event.images } : { ...event.images, ...record.images });
     const images = Object.fromEntries(
       Object.entries(deployed).map(([name, ref]) => [name, `${ref.repository}:${ref.tag}${ref.digest ? `@${ref.digest}` : ''}`]),
     );

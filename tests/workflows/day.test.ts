@@ -11,6 +11,7 @@ import { INITIAL_TAGS, type FaultPoint } from '../../functions/adapters/memory/c
 import { fakeDigest } from '../../functions/adapters/memory/images';
 import { APP_WORKLOADS, pullReference } from '../../functions/core/images';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
+import { failedRun } from '../support/failedRun';
 
 const DATE = '2026-11-24'; // a Tuesday
 const config = exampleConfig();
@@ -288,19 +289,14 @@ describe('idempotency', () => {
   });
 
   /** bob's up, failed at its deploy job: what a redrive starts from. */
-  async function failedDeploy() {
-    const rehearsal = startRehearsal(
-      { config, stack, root, faults: [{ developer: 'bob', point: 'deploy' }] },
-      dayWindow(config, DATE).start,
-    );
-    tickReconcile(rehearsal.sfn);
-    const bobStart = DateTime.fromISO(`${DATE}T08:05`, { zone: 'Europe/Berlin' }).toMillis();
-    await rehearsal.advance(bobStart);
-    tickReconcile(rehearsal.sfn);
-    await rehearsal.advance(bobStart + 40 * 60_000);
-    const run = [...rehearsal.sfn.executions.values()].find((execution) => execution.name === 'bob-up-20261124')!;
-    return { rehearsal, run };
-  }
+  const failedDeploy = () =>
+    failedRun({
+      config,
+      faults: [{ developer: 'bob', point: 'deploy' }],
+      from: dayWindow(config, DATE).start,
+      until: DateTime.fromISO(`${DATE}T09:05`, { zone: 'Europe/Berlin' }).toMillis(),
+      run: 'bob-up-20261124',
+    });
 
   it('a redrive of a failed run resumes it: the failed job runs again, nothing done before is repeated', async () => {
     const { rehearsal, run } = await failedDeploy();

@@ -18,7 +18,7 @@ beforeAll(async () => {
   rows = await runFaultMatrix({ config, stack: packagedStack(config.region), root, date: DATE, target: TARGET });
   // The table as `npm run faults` prints it, for the test log.
   console.log(formatFaultTable(rows));
-}, 60_000);
+}, 120_000);
 
 describe('the fault matrix', () => {
   it('runs every fault of the issue once', () => {
@@ -39,24 +39,71 @@ describe('the fault matrix', () => {
     ['runner-down', /Turbo\.TransientError: runner unreachable/],
     ['slack-429-500-invalid-auth', /Turbo\.AuthenticationError: .*invalid_auth/],
     ['destroy', /destroy job failed: .*terraform destroy exited 1/],
+    ['hibernate', /hibernate job failed: .*node group of turbo-bob scaled to 0 but instance i-0stuckbob is still running/],
+    ['hibernate-silent', /Turbo\.WaitExhausted: cluster turbo-bob still ACTIVE with 2 desired nodes/],
+    ['wake', /wake job failed: .*timed out after 600s waiting for 2 Ready nodes in turbo-bob/],
   ];
 
-  it.each(failing)('%s: only the target fails, with its reason recorded, and ops is told', (inject, reason) => {
+  it.each(failing)('%s: only the target fails, with its reason recorded, and ops is told once', (inject, reason) => {
     const result = row(inject);
     expect(result.affected).toEqual([TARGET]);
     expect(result.othersUnaffected).toBe(true);
     expect(result.reason).toMatch(reason);
-    expect(result.opsTold).toBe(true);
+    expect([result.opsTold, result.opsReports]).toEqual([true, 1]);
   });
 
   it.each(failing)('%s: the failure stays on the record through the next tick of the same day', (inject) => {
     expect(row(inject).visibleAfterNextTick).toBe(true);
   });
 
-  it.each(failing)('%s: the fix and a redrive of the failed run converge, with nothing done twice', (inject) => {
+  it.each(failing)('%s: the fix and a redrive of the failed run converge, with nothing done twice and nothing left running', (inject) => {
     const result = row(inject);
     expect(result.replay).toMatch(/^redrive bob-(up|down)-20261124$/);
     expect([result.converged, result.duplicateJobs, result.duplicateMessages, result.duplicatesInDay]).toEqual([true, 0, 0, 0]);
+    expect(result.leftRunning).toEqual([]);
+  });
+
+  it('a scale-down that left an instance running: the fix terminates it, and the redrive hibernates with no instance left', () => {
+    const result = row('hibernate');
+    expect([result.fix, result.replay, result.converged, result.leftRunning]).toEqual([
+      'terminated 1 instance(s) left running',
+      'redrive bob-down-20261124',
+      true,
+      [],
+    ]);
+  });
+
+  it('a hibernate job that reported success with the nodes up: the redrive runs it again (not a duplicate) and hibernates', () => {
+    const result = row('hibernate-silent');
+    expect([result.fix, result.converged, result.duplicateJobs, result.leftRunning]).toEqual(['none needed', true, 0, []]);
+  });
+
+  it("a wake, the morning after the day before's hibernation: its failure is told once, and a redrive wakes the same cluster", () => {
+    const result = row('wake');
+    expect([result.replay, result.converged, result.duplicateJobs, result.duplicateMessages]).toEqual([
+      'redrive bob-up-20261124',
+      true,
+      0,
+      0,
+    ]);
+  });
+
+  it('no Spot capacity: the run falls back to On-Demand, nobody is affected or told, and a replay repeats nothing', () => {
+    const result = row('spot-capacity');
+    expect([result.affected, result.opsTold, result.othersUnaffected, result.reason]).toEqual([
+      [],
+      false,
+      true,
+      'bob-up-20261124: succeeded',
+    ]);
+    expect([result.converged, result.duplicateJobs, result.duplicateMessages, result.duplicatesInDay, result.leftRunning]).toEqual([
+      true,
+      0,
+      0,
+      0,
+      [],
+    ]);
+    expect(brokenPromises(result)).toEqual([]);
   });
 
   it('a failed teardown is loud: the record stays failed with the reason and ops hears of it, then a redrive destroys it', () => {

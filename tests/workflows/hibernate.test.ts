@@ -4,10 +4,12 @@
  * a failed scale-down reaches ops that night; replays and duplicate ticks start nothing twice.
  */
 import { DateTime } from 'luxon';
-import { RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile } from '../../cli/rehearsal/day';
-import type { FaultPoint } from '../../functions/adapters/memory/cloud';
+import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile } from '../../cli/rehearsal/day';
+import { APP_WORKLOADS } from '../../functions/core/images';
+import type { FaultPoint, SentMessage } from '../../functions/adapters/memory/cloud';
 import type { TurboConfig } from '../../functions/core/config';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
+import { failedRun } from '../support/failedRun';
 
 const TUESDAY = '2026-11-24';
 const WEDNESDAY = '2026-11-25';
@@ -83,7 +85,7 @@ describe('hibernate mode, rehearsed over two days', () => {
     expect(down.cause).toMatch(reason);
     const ops = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
     expect(ops).toHaveLength(1);
-    expect(ops[0]!.text).toMatch(/could NOT destroy a cluster/);
+    expect(ops[0]!.text).toMatch(/^:rotating_light: Turbo hibernate failed: a cluster is still costing money: /);
     expect(Date.parse(ops[0]!.at)).toBeLessThan(at(WEDNESDAY, '00:00'));
     // Told once, whatever the ticks after it; the next local day's first tick destroys the cluster, which stops the cost.
     expect(cloud.jobsStarted(alice.name, 'hibernate')).toBe(1);
@@ -93,5 +95,120 @@ describe('hibernate mode, rehearsed over two days', () => {
       'SUCCEEDED',
     ]);
     expect(cloud.records.get(alice.name)?.status).toBe('destroyed');
+  });
+});
+
+describe('a redrive of a failed hibernation or wake', () => {
+  const cluster = `turbo-${alice.name}`;
+  const ops = (outbox: SentMessage[]) => outbox.filter((message) => message.to.channel === config.slack.opsChannel);
+  const dms = (outbox: SentMessage[], kind: string) =>
+    outbox.filter((message) => message.to.user === alice.slackUserId && message.kind === kind);
+
+  it('a failed hibernation: a redrive before the fix fails again and tells nobody twice; after it, hibernates once', async () => {
+    const { rehearsal, run } = await failedRun({
+      config,
+      faults: [{ developer: alice.name, point: 'hibernate' }],
+      from: at(TUESDAY, '05:00'),
+      until: at(TUESDAY, '20:00'),
+      run: `${alice.name}-down-20261124`,
+    });
+    try {
+      const { sfn, cloud } = rehearsal;
+      expect(cloud.nodegroups.view(cluster, Date.now())).toMatchObject({ desired: 0, instances: 1 });
+      expect([ops(cloud.outbox).length, dms(cloud.outbox, 'failure-dm').length]).toEqual([1, 1]);
+
+      // Nothing fixed: the instance still runs, so the hibernate job fails again, for the same reason. No news to anyone.
+      sfn.redrive(run.arn);
+      await rehearsal.advance(Date.now() + 20 * 60_000);
+      expect([sfn.executions.get(run.arn)?.status, cloud.jobsStarted(alice.name, 'hibernate')]).toEqual(['FAILED', 2]);
+      expect(cloud.nodegroups.view(cluster, Date.now()).instances).toBe(1);
+      expect([ops(cloud.outbox).length, dms(cloud.outbox, 'failure-dm').length]).toEqual([1, 1]);
+
+      // The operator terminates the instance left running, then redrives: the hibernation completes, told once.
+      expect(cloud.nodegroups.terminateStuck(cluster)).toBe(1);
+      sfn.redrive(run.arn);
+      await rehearsal.advance(Date.now() + 20 * 60_000);
+      expect(sfn.executions.get(run.arn)?.status).toBe('SUCCEEDED');
+      expect(cloud.records.get(alice.name)).toMatchObject({ status: 'hibernated', hibernatedAt: expect.any(String) });
+      expect(cloud.nodegroups.view(cluster, Date.now())).toMatchObject({ desired: 0, instances: 0 });
+      // Nothing created twice: one cluster, never destroyed; only the failed hibernate job ran again.
+      const jobs = (['apply', 'deploy', 'destroy', 'hibernate', 'wake'] as const).map((kind) => cloud.jobsStarted(alice.name, kind));
+      expect(jobs).toEqual([1, 1, 0, 3, 0]);
+      expect(cloud.clusterMap.get(cluster)?.goneAt).toBeUndefined();
+      expect([dms(cloud.outbox, 'hibernated').length, ops(cloud.outbox).length, dms(cloud.outbox, 'failure-dm').length]).toEqual([1, 1, 1]);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
+  it('a failed wake: ops hears "wake failed" once; a redrive wakes the same cluster, says ready once, and a replay adds nothing', async () => {
+    const { rehearsal, run } = await failedRun({
+      config,
+      faults: [{ developer: alice.name, point: 'wake' }],
+      from: at(TUESDAY, '05:00'),
+      until: at(WEDNESDAY, '10:00'),
+      run: `${alice.name}-up-20261125`,
+    });
+    try {
+      const { sfn, cloud } = rehearsal;
+      expect(run.input.path).toBe('wake');
+      // Still hibernated: the control plane and the data are kept, and the next up wakes it rather than applying.
+      expect(cloud.records.get(alice.name)).toMatchObject({ status: 'failed', hibernatedAt: expect.any(String) });
+      expect(cloud.records.get(alice.name)?.lastError).toMatch(/timed out after 600s waiting for 2 Ready nodes in turbo-alice/);
+      expect(ops(cloud.outbox).map((message) => message.text)).toEqual([
+        expect.stringMatching(/^:warning: Turbo wake failed: a hibernated cluster is not ready: /),
+      ]);
+      expect(dms(cloud.outbox, 'failure-dm').map((message) => message.text)).toEqual([
+        expect.stringMatching(/^Your Turbo cluster did not wake: /),
+      ]);
+      const readyBefore = dms(cloud.outbox, 'ready').length;
+
+      sfn.redrive(run.arn);
+      await rehearsal.advance(Date.now() + 20 * 60_000);
+      expect(sfn.executions.get(run.arn)?.status).toBe('SUCCEEDED');
+      const record = cloud.records.get(alice.name);
+      expect([record?.status, record?.hibernatedAt]).toEqual(['ready', undefined]);
+      expect(cloud.nodegroups.view(cluster, Date.now())).toMatchObject({ desired: 2, readyNodes: 2 });
+      const jobs = () => (['apply', 'deploy', 'destroy', 'hibernate', 'wake'] as const).map((kind) => cloud.jobsStarted(alice.name, kind));
+      // The same cluster woken: no second apply; the failed wake ran again, then today's one deploy.
+      expect(jobs()).toEqual([1, 2, 0, 1, 2]);
+      expect([dms(cloud.outbox, 'ready').length - readyBefore, ops(cloud.outbox).length, dms(cloud.outbox, 'failure-dm').length]).toEqual([
+        1, 1, 1,
+      ]);
+
+      // A replay from the console with the same input: it finds the cluster ready and starts nothing, tells nobody.
+      const replay = sfn.startExecution('environment', `${run.name}-replay`, run.input);
+      await rehearsal.advance(Date.now() + 20 * 60_000);
+      expect(replay.status).toBe('SUCCEEDED');
+      expect(jobs()).toEqual([1, 2, 0, 1, 2]);
+      expect([dms(cloud.outbox, 'ready').length - readyBefore, ops(cloud.outbox).length]).toEqual([1, 1]);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+});
+
+describe('a release pushed while the cluster hibernates', () => {
+  it('the wake deploys it: no rollout to it minutes after ready, and no image-sync summary to ops for it', async () => {
+    const tag = '1.9.0';
+    const rehearsal = startRehearsal({ config, stack, root }, at(TUESDAY, '05:00'));
+    try {
+      const push = { image: 'frontend' as const, tag };
+      await runWindow(
+        rehearsal,
+        at(WEDNESDAY, '12:00'),
+        [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(rehearsal.sfn) }],
+        [{ at: at(TUESDAY, '22:00'), fire: () => void deliverPush(rehearsal, config, push) }],
+      );
+      const { cloud } = rehearsal;
+      expect(cloud.records.get(alice.name)?.status).toBe('ready');
+      const kube = cloud.kube.kubeFor({ name: `turbo-${alice.name}`, endpoint: 'x', certificateAuthority: 'x' });
+      expect((await kube.getWorkload(APP_WORKLOADS.frontend))?.image).toContain(`:${tag}@`);
+      const wokenAt = Date.parse(cloud.records.get(alice.name)!.readyAt!);
+      const after = cloud.outbox.filter((message) => Date.parse(message.at) >= wokenAt);
+      expect(after.filter((message) => message.kind === 'rollout' || message.kind === 'image-sync-summary')).toEqual([]);
+    } finally {
+      rehearsal.stop();
+    }
   });
 });

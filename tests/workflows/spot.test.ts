@@ -4,11 +4,12 @@
  * a redrive after that repeats neither apply, and sends the DM once.
  */
 import { DateTime } from 'luxon';
-import { dayWindow, rehearseDay, startRehearsal, tickReconcile } from '../../cli/rehearsal/day';
+import { dayWindow, rehearseDay } from '../../cli/rehearsal/day';
 import { summarise } from '../../cli/rehearsal/summary';
 import { configSchema, type TurboConfig } from '../../functions/core/config';
 import { SPOT_FELL_BACK } from '../../functions/core/messages';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
+import { failedRun } from '../support/failedRun';
 
 const DATE = '2026-11-24'; // a Tuesday
 const example = exampleConfig();
@@ -61,21 +62,18 @@ describe('Spot nodes that cannot be had', () => {
   });
 
   it('a failure after the fallback, then a redrive: no third apply, one ready DM, still saying On-Demand', async () => {
-    const window = dayWindow(config, DATE);
-    const faults = [
-      { developer: 'bob', point: 'spot-capacity' as const },
-      { developer: 'bob', point: 'deploy' as const },
-    ];
-    const rehearsal = startRehearsal({ config, stack, root, faults }, window.start);
+    const { rehearsal, run } = await failedRun({
+      config,
+      faults: [
+        { developer: 'bob', point: 'spot-capacity' },
+        { developer: 'bob', point: 'deploy' },
+      ],
+      from: dayWindow(config, DATE).start,
+      until: DateTime.fromISO(`${DATE}T09:05`, { zone: 'Europe/Berlin' }).toMillis(),
+      run: 'bob-up-20261124',
+    });
     try {
       const { sfn, cloud } = rehearsal;
-      tickReconcile(sfn);
-      const bobStart = DateTime.fromISO(`${DATE}T08:05`, { zone: 'Europe/Berlin' }).toMillis();
-      await rehearsal.advance(bobStart);
-      tickReconcile(sfn);
-      await rehearsal.advance(bobStart + 60 * 60_000);
-      const run = [...sfn.executions.values()].find((execution) => execution.name === 'bob-up-20261124')!;
-      expect(run.status).toBe('FAILED');
       expect([cloud.jobsStarted('bob', 'apply'), cloud.jobsStarted('bob', 'deploy')]).toEqual([2, 1]);
 
       const redriven = sfn.redrive(run.arn);

@@ -23,6 +23,8 @@ export const FAULT_POINTS = [
   'hibernate',
   /** The next hibernate job reports success but the node group keeps its nodes: only the workflow's check sees it. */
   'hibernate-silent',
+  /** The next wake's instances fail to launch (no capacity): no node becomes Ready, and the job times out. */
+  'wake',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 

@@ -121,7 +121,15 @@ export class MemoryKube {
   /** The deploy job's result: the app's workloads on their first images. */
   deploy(clusterName: string, workloads: { ref: WorkloadRef; image: string; replicas: number }[]): void {
     const existing = this.clusters.get(clusterName);
-    if (existing) return; // deploy converges: a re-run leaves a live app as it is
+    if (existing) {
+      // kubectl apply converges: a re-run with the same images leaves the live app as it is; newer ones roll it (a wake's).
+      for (const w of workloads) {
+        const workload = existing.get(`${w.ref.kind}/${w.ref.name}`);
+        if (workload && workload.image !== w.image)
+          Object.assign(workload, { image: w.image, generation: workload.generation + 1, patchedAt: Date.now() });
+      }
+      return;
+    }
     this.clusters.set(clusterName, new Map(workloads.map((w) => [`${w.ref.kind}/${w.ref.name}`, { ...w, generation: 1, patchedAt: 0 }])));
   }
 

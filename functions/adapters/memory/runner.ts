@@ -234,8 +234,11 @@ export class MemoryRunner implements JobRunner {
     const scaleAt = now + RUNNER_START_MS;
     if (job.kind === 'hibernate' && faults.take(job.developer, 'hibernate-silent')) return memoryJob;
     const stuck = job.kind === 'hibernate' && faults.take(job.developer, 'hibernate') ? 1 : 0;
+    const launchFails = job.kind === 'wake' && faults.take(job.developer, 'wake');
+    const scaling = scalingOf(job.params);
+    let settlesAt: number;
     try {
-      memoryJob.finishAt = clusters.nodegroups.scale(clusterName, scalingOf(job.params), scaleAt, { stuck }) + SCRIPT_CHECK_MS;
+      settlesAt = clusters.nodegroups.scale(clusterName, scaling, scaleAt, { stuck, launchFails });
     } catch (error) {
       return {
         ...memoryJob,
@@ -243,9 +246,22 @@ export class MemoryRunner implements JobRunner {
         reason: `FAILED in phase BUILD: aws eks update-nodegroup-config: ${(error as Error).message}`,
       };
     }
-    if (stuck > 0) {
+    memoryJob.finishAt = settlesAt + SCRIPT_CHECK_MS;
+    // The script's own proof, on the node group as it is once settled: no instance left, or enough nodes Ready.
+    const settled = clusters.nodegroups.view(clusterName, settlesAt);
+    if (job.kind === 'hibernate' && settled.instances > 0) {
       memoryJob.outcome = 'failed';
       memoryJob.reason = `FAILED in phase BUILD: node group of ${clusterName} scaled to 0 but instance i-0stuck${job.developer} is still running`;
+    }
+    if (job.kind === 'wake' && settled.readyNodes < scaling.desired) {
+      const timeout = Number(job.params.NODE_SCALE_TIMEOUT ?? 600);
+      Object.assign(memoryJob, {
+        outcome: 'failed',
+        finishAt: scaleAt + timeout * 1000,
+        reason:
+          `FAILED in phase BUILD: timed out after ${timeout}s waiting for ${scaling.desired} Ready nodes in ${clusterName} ` +
+          '(AsgInstanceLaunchFailures: InsufficientInstanceCapacity)',
+      });
     }
     return memoryJob;
   }

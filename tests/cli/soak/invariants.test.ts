@@ -1,5 +1,5 @@
 /** The soak's invariants are pure: each one trips on what it guards against, and only on that. */
-import { messages, type MessageSeen } from '../../../cli/soak/invariants';
+import { lateTeardowns, messages, type MessageSeen } from '../../../cli/soak/invariants';
 
 const dm = (recipientDay: string, text: string): MessageSeen => ({
   day: '2027-03-04',
@@ -28,5 +28,28 @@ describe('messages', () => {
     const ops = Array.from({ length: 6 }, (_, i): MessageSeen => ({ ...dm('2027-03-04', `m${i}`), to: 'C0OPS', ops: true }));
     expect(messages('2027-03-04', ops, 0).map((broken) => broken.invariant)).toEqual(['quiet-ops']);
     expect(messages('2027-03-04', ops, 1)).toEqual([]);
+  });
+});
+
+describe('lateTeardowns', () => {
+  const teardown = Date.parse('2027-03-04T18:00:00Z');
+  const now = teardown + 2 * 3_600_000;
+  const cluster = { name: 'turbo-dev-0002', owner: 'dev-0002', createdAt: teardown - 10 * 3_600_000 };
+  const late = (clusters: Parameters<typeof lateTeardowns>[2]) =>
+    lateTeardowns(
+      '2027-03-04',
+      now,
+      clusters,
+      () => teardown,
+      () => false,
+    ).map((broken) => broken.detail);
+
+  it('a cluster alive two hours past its teardown is late', () => {
+    expect(late([cluster])).toEqual(['turbo-dev-0002 is alive 120 min past its teardown']);
+  });
+
+  it('a hibernated cluster whose nodes are 0 is torn down: its control plane is meant to stay; with nodes left, it is late', () => {
+    expect(late([{ ...cluster, hibernatedWithNoNodes: true }])).toEqual([]);
+    expect(late([{ ...cluster, hibernatedWithNoNodes: false }])).toHaveLength(1);
   });
 });

@@ -37,6 +37,11 @@ describe('a 7-day soak of 50 developers', () => {
     expect(result.firstPassed['64 KB']).toBeUndefined();
   });
 
+  it('exercises every mode: hibernations and wakes, Spot and Graviton ups, and prices hibernate-mode days too', () => {
+    const { modes } = result;
+    expect(Math.min(modes.hibernateRuns, modes.wakeRuns, modes.spotUps, modes.arm64Ups, modes.costDays.hibernate)).toBeGreaterThan(0);
+  });
+
   it('pulls through the pull-through cache: Docker Hub sees a few authenticated pulls, none from the NAT', () => {
     expect(result.dockerHub).toMatchObject({ peakPullsPerHour: 0, refusedPulls: 0, refusedCachePulls: 0 });
     expect(result.dockerHub.peakCachePullsPerHour).toBeGreaterThan(0);

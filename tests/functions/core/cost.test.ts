@@ -47,6 +47,7 @@ describe('dailyCosts', () => {
       mode: 'destroy',
       hibernate: 4.26, // 10.0667 h × 0.096022 (nodes) + 24 h × 0.1252 (control plane and NLB) + 0.288
       weekHibernate: 27.88, // 5 × 0.96663 + 7 × (24 × 0.1252 + 0.288)
+      nodeHours: 10.07, // hibernated: 08:56 (the wake's 4-minute lead) to 19:00
     });
     expect(hourlyRates(config, DAY).clusterPerHour).toBeCloseTo(0.221222, 6);
   });

@@ -1,4 +1,19 @@
-import { RUN_FAILED_ERROR, unreportedEnd } from '../../../functions/core/failure';
+import { RUN_FAILED_ERROR, runPathOf, unreportedEnd } from '../../../functions/core/failure';
+
+describe('runPathOf: the path a failed run was on, from the jobs it started', () => {
+  it('is hibernate for a down that started its hibernate job, wake for an up that started its wake job (even past its deploy)', () => {
+    expect(runPathOf('down', ['hibernate'])).toBe('hibernate');
+    expect(runPathOf('up', ['wake', 'deploy'])).toBe('wake');
+  });
+
+  it('is none for a destroy, an apply, or a run that failed before starting a job', () => {
+    expect([runPathOf('down', ['destroy']), runPathOf('up', ['apply', 'deploy']), runPathOf('down', [])]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+});
 
 describe('unreportedEnd: an environment execution that ended where its failure path could not run', () => {
   it('is a failure to record and tell when the run timed out or was aborted', () => {

@@ -144,7 +144,7 @@ describe('cost: destroy and hibernate side by side', () => {
     const nodeHours = (19 * 60 - (9 * 60 - 4)) / 60;
     const natShare = (natPerHour * 24) / team.developers.length;
     const cents = (value: number) => Math.round(value * 100) / 100;
-    expect(alice!.mode).toBe('destroy');
+    expect([alice!.mode, alice!.nodeHours]).toEqual(['destroy', Math.round(nodeHours * 100) / 100]);
     expect(alice!.hibernate).toBe(cents(nodeHours * nodePerHour + 24 * alwaysRunning + natShare));
     expect(alice!.weekHibernate).toBe(cents(5 * nodeHours * nodePerHour + 7 * (24 * alwaysRunning + natShare)));
     // Hibernate pays the control plane all night: dearer than destroying, cheaper than always on.

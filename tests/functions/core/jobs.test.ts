@@ -2,6 +2,7 @@ import {
   clusterHasFailed,
   expectedJobSeconds,
   isReusable,
+  jobEffectHolds,
   jobParams,
   placeholderImageProblem,
   shouldFallBackToOnDemand,
@@ -37,6 +38,14 @@ describe('isReusable: what a replayed or redriven run does with the job it start
     expect(isReusable({ state: 'succeeded', outputs: {} }, handle, 'apply', 60, true)).toBe(true);
     expect(isReusable({ state: 'succeeded', outputs: {} }, handle, 'apply', 60, false)).toBe(false);
     expect(isReusable({ state: 'succeeded', outputs: {} }, { ...handle, kind: 'deploy' }, 'deploy', 60, false)).toBe(true);
+  });
+
+  it('replaces a succeeded hibernate whose node group is not at desired 0: it reported success and left the nodes up', () => {
+    const cluster = (nodegroupDesired: number) => ({ name: 'turbo-alice', status: 'ACTIVE' as const, nodegroupDesired, tags: {} });
+    expect([jobEffectHolds('hibernate', cluster(0)), jobEffectHolds('hibernate', cluster(2))]).toEqual([true, false]);
+    expect([jobEffectHolds('wake', cluster(0)), jobEffectHolds('deploy', cluster(2))]).toEqual([true, true]);
+    const hibernate = { ...handle, kind: 'hibernate' as const };
+    expect(isReusable({ state: 'succeeded', outputs: {} }, hibernate, 'hibernate', 60, false)).toBe(false);
   });
 });
 

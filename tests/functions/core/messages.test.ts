@@ -7,6 +7,7 @@ import {
   formatLocalTime,
   readyMessage,
   reconcileFailureMessage,
+  rolloutMessage,
   redactSecrets,
   saidHelloTo,
   WARNING_ACTIONS,
@@ -200,6 +201,28 @@ describe('failureMessage', () => {
     expect(rendered(message)).toContain(url);
   });
 
+  it('a failed hibernate has its own words: hibernate failed, and the cluster is still costing money', () => {
+    const message = failureMessage({ ...failure, action: 'down', step: 'hibernate', path: 'hibernate' });
+    expect(message.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: ':rotating_light: Turbo hibernate failed: a cluster is still costing money' },
+    });
+    expect(message.text).toContain("Hibernating alice's cluster failed at hibernate. Its nodes may still be running");
+    expect(rendered(message)).not.toMatch(/could NOT destroy|Destroying/);
+    expect(rendered(message)).toContain(url);
+  });
+
+  it('a failed wake says a hibernated cluster is not ready, not that a cluster could not be created', () => {
+    const message = failureMessage({ ...failure, step: 'wake', path: 'wake' });
+    expect(message.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: ':warning: Turbo wake failed: a hibernated cluster is not ready' },
+    });
+    expect(message.text).toContain("Waking alice's hibernated cluster failed at wake. It is not ready");
+    expect(rendered(message)).not.toMatch(/[Cc]reat/);
+    expect(rendered(message)).toContain('exit status 1');
+  });
+
   it('redacts credentials quoted in the reason and escapes it', () => {
     const message = failureMessage({ ...failure, reason: 'invalid_auth for xoxb-9999-abc <@here> & token=abc123' });
     const body = rendered(message);
@@ -250,6 +273,20 @@ describe("failureDmMessage: the developer's failure DM", () => {
     expect(body).toContain('Turbo could not destroy your cluster `turbo-alice`: it stopped at Terraform destroy. It may still be running.');
     expect(body).toContain('They will make sure it is destroyed; you need not do anything.');
     expect(body).toContain('type `/turbo down` to try again now');
+  });
+
+  it('a failed hibernate or wake: the DM says which, in its title and first line', () => {
+    const hibernate = dm({ action: 'down', step: 'hibernate', path: 'hibernate' });
+    expect(hibernate.text).toBe(
+      'Your Turbo cluster did not hibernate: :warning: Turbo could not hibernate your cluster `turbo-alice`: it stopped at hibernate. ' +
+        'Its nodes may still be running.',
+    );
+    const wake = dm({ step: 'wake', path: 'wake' });
+    expect(wake.text).toBe(
+      'Your Turbo cluster did not wake: :warning: Turbo could not wake your hibernated cluster `turbo-alice` today: it stopped at wake. ' +
+        'It is not ready.',
+    );
+    expect(rendered(wake)).toContain('type `/turbo up` to try again now');
   });
 
   it('redacts and escapes the reason like the ops message', () => {
@@ -353,5 +390,22 @@ describe('warningMessage', () => {
   it('uses action_ids within Slack’s 255-character limit and distinct from each other', () => {
     expect(new Set(Object.values(WARNING_ACTIONS)).size).toBe(2);
     for (const id of Object.values(WARNING_ACTIONS)) expect(id.length).toBeLessThanOrEqual(255);
+  });
+});
+
+describe('rolloutMessage', () => {
+  const change = (toTag: string) => ({
+    image: 'frontend',
+    from: 'acme/notes:1.5.0@sha256:aa',
+    fromTag: '1.5.0',
+    to: `acme/notes:${toTag}@sha256:bb`,
+    toTag,
+  });
+
+  it('names the new release in its text, so two rollouts of one day (a wake, then a push) are two different messages', () => {
+    const first = rolloutMessage({ developer: 'alice', clusterName: 'turbo-alice', changes: [change('1.6.0')] });
+    const second = rolloutMessage({ developer: 'alice', clusterName: 'turbo-alice', changes: [change('1.7.0')] });
+    expect(first.text).toBe('Your Turbo cluster turbo-alice rolled to new images (frontend 1.6.0), with no downtime.');
+    expect(first.text).not.toBe(second.text);
   });
 });
