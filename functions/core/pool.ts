@@ -14,6 +14,9 @@ import type { ClusterInfo, EnvironmentRecord } from './types';
 export const POOL_PATHS = ['pool', 'take'] as const;
 export type PoolPath = (typeof POOL_PATHS)[number];
 
+/** The name the pool's cost goes under in `turbo cost` and the weekly report: not a DNS label, so never a developer. */
+export const POOL_LINE = '(warm pool)';
+
 export function poolMemberName(n: number): string {
   return `pool-${n}`;
 }
