@@ -7,6 +7,7 @@
 import { DateTime } from 'luxon';
 import { RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile, type Rehearsal } from '../../cli/rehearsal/day';
 import { describeDenied } from '../../cli/rehearsal/enforce';
+import type { FaultPoint } from '../../functions/adapters/memory/cloud';
 import type { TurboConfig } from '../../functions/core/config';
 import type { SelfServiceTask } from '../../functions/core/types';
 import { performSelfService } from '../../functions/handlers/lib/selfService';
@@ -30,8 +31,12 @@ function daveUp(at: number): SelfServiceTask {
   };
 }
 
-async function rehearse(until: number, events: { at: number; fire: (rehearsal: Rehearsal) => void }[] = []) {
-  const rehearsal = startRehearsal({ config, stack, root }, utc('05:00:00'));
+async function rehearse(
+  until: number,
+  events: { at: number; fire: (rehearsal: Rehearsal) => void }[] = [],
+  faults: { developer: string; point: FaultPoint }[] = [],
+) {
+  const rehearsal = startRehearsal({ config, stack, root, faults }, utc('05:00:00'));
   try {
     const timed = events.map((event) => ({ at: event.at, fire: () => event.fire(rehearsal) }));
     await runWindow(rehearsal, until, [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(rehearsal.sfn) }], timed);
@@ -109,6 +114,42 @@ describe('the warm pool, rehearsed', () => {
     console.log(`warm pool rehearsal: dave's ready DM ${readyMinutes.toFixed(1)} min after his up (target: 2 min)`);
     expect(readyMinutes).toBeLessThanOrEqual(2);
     expect(cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel)).toEqual([]);
+    expect(rehearsal.iam.denied.map(describeDenied)).toEqual([]);
+  });
+
+  it('a take whose deploy fails tells ops and the taker once; a redrive deploys on the same member, and nothing twice', async () => {
+    const asked = utc('15:00:00');
+    const take = 'pool-1-take-dave-20261124-2030';
+    const rehearsal = await rehearse(
+      utc('20:00:00'),
+      [
+        { at: asked, fire: (r) => void r.sfn.invokeAs('slackInteraction', () => r.deps.work.enqueue(daveUp(asked))) },
+        {
+          at: asked + 30 * 60_000,
+          fire: (r) => {
+            const failed = [...r.sfn.executions.values()].find((execution) => execution.name === take)!;
+            expect([failed.status, r.cloud.records.get('pool-1')?.status]).toEqual(['FAILED', 'failed']);
+            r.sfn.redrive(failed.arn);
+          },
+        },
+      ],
+      [{ developer: 'pool-1', point: 'deploy' }],
+    );
+    const { cloud } = rehearsal;
+
+    expect(pool(rehearsal)).toEqual([
+      ['pool-1-up-20261124', 'pool', 'SUCCEEDED'],
+      [take, 'take', 'SUCCEEDED'],
+      ['pool-2-up-20261124', 'pool', 'SUCCEEDED'],
+      ['pool-1-down-20261124', null, 'SUCCEEDED'],
+      ['pool-2-down-20261124', null, 'SUCCEEDED'],
+    ]);
+    // One apply of the member; the failed deploy and the redriven one.
+    expect([cloud.jobsStarted('pool-1', 'apply'), cloud.jobsStarted('pool-1', 'deploy')]).toEqual([1, 2]);
+    const kinds = cloud.outbox.filter((message) => message.to.user === dave.slackUserId && Date.parse(message.at) >= asked);
+    expect(kinds.map((message) => message.kind)).toEqual(['reply', 'failure-dm', 'ready', 'destroyed']);
+    const ops = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
+    expect(ops.map((message) => message.kind)).toEqual(['failure']);
     expect(rehearsal.iam.denied.map(describeDenied)).toEqual([]);
   });
 });
