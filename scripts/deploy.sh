@@ -11,6 +11,8 @@
 # the argument), K8S_BASE, ROLLOUT_TIMEOUT and LB_WAIT_TIMEOUT (seconds), POLL_SECONDS, and PULL_THROUGH_CACHE (the
 # account's ECR pull-through cache for Docker Hub, <account>.dkr.ecr.<region>.amazonaws.com/<prefix>: the nodes then
 # pull each image through it, so Docker Hub sees one authenticated pull per image instead of one per cluster).
+# DEVELOPER_PRINCIPAL_ARN (optional): on a warm pool cluster taken by a developer (core/pool), the taker's IAM user
+# or role, given the cluster-admin access entry that infra-tf/cluster gives a developer's own cluster.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,6 +23,7 @@ readonly APP_NAMESPACE=turbo-app
 readonly CREDENTIALS_SECRET=mongo-credentials
 # A Docker Hub reference without a host: namespace/name, then :tag and/or @sha256:digest.
 readonly IMAGE_PATTERN='^([a-z0-9]+([._-][a-z0-9]+)*/[a-z0-9]+([._-][a-z0-9]+)*)(:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@(sha256:[a-f0-9]{64}))?$'
+readonly PRINCIPAL_PATTERN='^arn:(aws[a-z-]*):iam::[0-9]{12}:(user|role)/[A-Za-z0-9+=,.@_/-]{1,512}$'
 readonly PULL_THROUGH_CACHE_PATTERN='^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9][a-z0-9._-]*$'
 
 # Appends to IMAGE_ENTRIES the kustomize `images:` entry that swaps the base's image name for the
@@ -59,6 +62,24 @@ write_overlay() {
     printf 'images:\n%s' "$IMAGE_ENTRIES"
   } >"$overlay/kustomization.yaml"
   OVERLAY="$overlay"
+}
+
+# A pool cluster was applied with no developer's access entry: the taker's is added, with a developer's policy.
+# An entry that exists already (a replayed job) is kept; associating the same policy again changes nothing.
+grant_access() {
+  local output status=0 LC_ALL=C
+  [[ "$DEVELOPER_PRINCIPAL_ARN" =~ $PRINCIPAL_PATTERN ]] ||
+    fail "DEVELOPER_PRINCIPAL_ARN must be an IAM user or role ARN such as arn:aws:iam::123456789012:user/alice (got '$DEVELOPER_PRINCIPAL_ARN')"
+  local policy="arn:${BASH_REMATCH[1]}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+  # The tag is what the jobs role may create EKS resources with (resources/codebuild.yml, EksCreateTagged).
+  output="$(aws eks create-access-entry --cluster-name "$CLUSTER" --principal-arn "$DEVELOPER_PRINCIPAL_ARN" \
+    --tags turbo:managed-by=turbo --region "$AWS_REGION" 2>&1)" || status=$?
+  if ((status != 0)) && [[ "$output" != *ResourceInUseException* ]]; then
+    fail "could not create the access entry of $DEVELOPER_PRINCIPAL_ARN on $CLUSTER: ${output##*$'\n'}"
+  fi
+  aws eks associate-access-policy --cluster-name "$CLUSTER" --principal-arn "$DEVELOPER_PRINCIPAL_ARN" --policy-arn "$policy" \
+    --access-scope type=cluster --region "$AWS_REGION" >&2 ||
+    fail "could not give $DEVELOPER_PRINCIPAL_ARN the cluster-admin access policy on $CLUSTER"
 }
 
 random_secret() {
@@ -131,6 +152,11 @@ main() {
   step "rendering $K8S_BASE for $CLUSTER"
   write_overlay
   kubectl kustomize "$OVERLAY" >"$WORKDIR/manifests.yaml"
+
+  if [[ -n "${DEVELOPER_PRINCIPAL_ARN:-}" ]]; then
+    step "giving $DEVELOPER_PRINCIPAL_ARN access to $CLUSTER"
+    grant_access
+  fi
 
   step "connecting to cluster $CLUSTER"
   aws eks update-kubeconfig --name "$CLUSTER" --region "$AWS_REGION" >&2

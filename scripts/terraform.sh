@@ -18,6 +18,8 @@
 # Environment: AWS_REGION, TF_STATE_BUCKET, and for apply KUBERNETES_VERSION, NODE_INSTANCE_TYPES (comma-separated,
 # one size), NODE_CAPACITY_TYPE (ON_DEMAND or SPOT), NODE_ARCH (amd64 or arm64), NODE_SPOT_WAIT_MINUTES,
 # NODE_MIN_SIZE, NODE_DESIRED_SIZE, NODE_MAX_SIZE, DEVELOPER_PRINCIPAL_ARN, EXPIRES_AT, TURBO_LAMBDA_ROLE_ARN.
+# A warm pool member (pool-<n>, core/pool) has no developer: its apply takes no DEVELOPER_PRINCIPAL_ARN and gives
+# nobody an access entry (the deploy of a take adds the taker's).
 # hibernate and wake read NODE_MIN_SIZE, NODE_DESIRED_SIZE and NODE_MAX_SIZE only.
 # Optional: CLUSTER_NAME, DEVELOPER (checked against the argument), TF_LOCK_TIMEOUT (default 15m),
 # NODE_SCALE_TIMEOUT (seconds, default 600),
@@ -294,7 +296,12 @@ main() {
 
   require_env AWS_REGION TF_STATE_BUCKET
   require_tools terraform aws kubectl jq
-  if [[ "$action" == apply ]]; then
+  if [[ "$action" == apply && "$DEVELOPER_ARG" =~ ^pool-[1-9][0-9]*$ ]]; then
+    [[ -z "${DEVELOPER_PRINCIPAL_ARN:-}" ]] || fail "$DEVELOPER_ARG is a warm pool member: it gets no DEVELOPER_PRINCIPAL_ARN (a take's deploy adds one)"
+    DEVELOPER_PRINCIPAL_ARN=""
+    local name
+    for name in "${APPLY_VARIABLES[@]}"; do [[ "$name" == DEVELOPER_PRINCIPAL_ARN ]] || require_env "$name"; done
+  elif [[ "$action" == apply ]]; then
     require_env "${APPLY_VARIABLES[@]}"
   else
     destroy_defaults

@@ -4,7 +4,8 @@
  * the extended-support control-plane price.
  */
 import { parseArgs } from 'node:util';
-import { type DailyCost, dailyCosts, hourlyRates, nodeOptions, PRICE_TABLE } from '../../functions/core/cost';
+import { type DailyCost, dailyCosts, hourlyRates, nodeOptions, PRICE_TABLE, poolCost } from '../../functions/core/cost';
+import { POOL_LINE } from '../../functions/core/pool';
 import type { CommandIo } from '../io';
 import { formatTable } from '../table';
 import { loadValidConfig, pricedDay } from './validate';
@@ -24,9 +25,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const { config } = loaded;
   let lines: DailyCost[];
   let extendedSupport: boolean;
+  let pool: ReturnType<typeof poolCost>;
   try {
     lines = dailyCosts(config, day);
     ({ extendedSupport } = hourlyRates(config, day));
+    pool = poolCost(config, day);
   } catch (error) {
     io.stderr(`turbo cost: ${(error as Error).message}\n`);
     return 1;
@@ -44,9 +47,31 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   ];
   const rows = lines.map((line) => row(line.developer, line.nodes, line.clusterHours.toFixed(1), figures(line), line.mode));
   const total = (column: number) => lines.reduce((sum, line) => sum + figures(line)[column]!, 0);
-  rows.push(row('team', '', '', [0, 1, 2, 3].map(total), ''));
+  // The warm pool's members, as the pool's: destroyed every evening whatever the mode, so it costs the same in both.
+  const poolTurbo = pool && (values.week ? pool.week : pool.day);
+  const poolAlwaysOn = pool && (values.week ? pool.weekAlwaysOn : pool.alwaysOn);
+  const poolRow = pool ? [poolTurbo!, poolAlwaysOn!, poolAlwaysOn! - poolTurbo!, poolTurbo!] : [0, 0, 0, 0];
+  if (pool) {
+    const nodes = `${config.cluster.nodes.capacity} ${config.cluster.nodes.arch}`;
+    rows.push(row(`${POOL_LINE} x ${pool.size}`, nodes, pool.hoursPerMember.toFixed(1), poolRow, 'pool'));
+  }
+  rows.push(
+    row(
+      'team',
+      '',
+      '',
+      [0, 1, 2, 3].map((column) => total(column) + poolRow[column]!),
+      '',
+    ),
+  );
   io.stdout(`${formatTable(header, rows, { alignRight: [2, 3, 4, 5, 7] })}\n\n`);
   io.stdout('turbo: destroyed every evening; hibernate: nodes off at night, the control plane and NLB paid all night and weekend\n');
+  if (pool) {
+    io.stdout(
+      `${POOL_LINE}: pool.size ${pool.size} clusters with the team's nodes, ${pool.hoursPerMember.toFixed(1)} h each on a working day ` +
+        '(its hours and the apply before them); each take is replaced by a new one, so a day of takes costs more\n',
+    );
+  }
   io.stdout(
     `${config.region}, ${config.cluster.nodes.desired} nodes per cluster (On-Demand ${config.cluster.instanceType} unless its nodes say otherwise); prices in ${PRICE_TABLE.currency} checked ${PRICE_TABLE.checked} (core/prices.json names the source)\n`,
   );

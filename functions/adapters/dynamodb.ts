@@ -123,22 +123,25 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       jobAttempts: undefined,
       nodeCapacity: undefined,
       applyFinishedAt: undefined,
+      // An up takes a pool member for a developer, or fills it for nobody; a down keeps the taker to tell.
+      ...(request.action === 'up' ? { takenBy: request.takenBy } : {}),
     });
+    const take = request.takenBy !== undefined;
     const result = await this.write(
       {
         Key: { developer: request.developer },
         ...update,
         // An up on a ready record has nothing to do: another run already made the cluster (a replayed loser).
         // A run that died outside its failure path leaves a stale claim behind: another run may take it over.
-        ConditionExpression:
-          `attribute_not_exists(#developer) OR (NOT (#status IN (:provisioning, :destroying${request.action === 'up' ? ', :ready' : ''})) AND (attribute_not_exists(#runId) OR #runId <> :runId))` +
-          ' OR (#status IN (:provisioning, :destroying) AND #updatedAt < :staleBefore AND #runId <> :runId)',
-        ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#developer': 'developer' },
+        // A take is the other way round: only a ready pool member that nobody has taken yet.
+        ConditionExpression: take
+          ? '#status = :ready AND attribute_not_exists(#takenBy) AND #runId <> :runId'
+          : `attribute_not_exists(#developer) OR (NOT (#status IN (:provisioning, :destroying${request.action === 'up' ? ', :ready' : ''})) AND (attribute_not_exists(#runId) OR #runId <> :runId))` +
+            ' OR (#status IN (:provisioning, :destroying) AND #updatedAt < :staleBefore AND #runId <> :runId)',
+        ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...(take ? {} : { '#developer': 'developer' }) },
         ExpressionAttributeValues: {
           ...update.ExpressionAttributeValues,
-          ':provisioning': 'provisioning',
-          ':destroying': 'destroying',
-          ':staleBefore': request.staleBefore,
+          ...(take ? {} : { ':provisioning': 'provisioning', ':destroying': 'destroying', ':staleBefore': request.staleBefore }),
           ...(request.action === 'up' ? { ':ready': 'ready' } : {}),
         },
       },

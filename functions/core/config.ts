@@ -98,6 +98,20 @@ const developer = z
   })
   .strict();
 
+/** A warm pool's member is named `pool-<n>` (core/pool): with a pool, no developer may take such a name. */
+export const POOL_MEMBER_NAME = /^pool-([1-9]\d*)$/;
+/** The most clusters a warm pool keeps ready (each costs a control plane and its nodes all day). */
+export const MAX_POOL_SIZE = 20;
+
+const pool = z
+  .object({
+    /** Clusters kept created and ready, with no developer and no app, during the pool's hours (0: no pool). */
+    size: z.number().int().min(0).max(MAX_POOL_SIZE).default(0),
+    /** In the team's timezone; default: the team's earliest readyBy to its latest teardownAt. */
+    hours: z.object({ start: clockTime, end: clockTime }).strict().optional(),
+  })
+  .strict();
+
 const codebuildRunner = z
   .object({
     terraformProject: z.string().min(2).max(150).default('turbo-terraform'),
@@ -207,6 +221,8 @@ export const configSchema = z
     hibernateIdleDays: z.number().int().min(1).max(30).default(3),
     /** The pre-teardown warning (with "keep" and "destroy now" buttons) goes out this long before teardown. */
     warnMinutesBeforeTeardown: z.number().int().min(5).max(240).default(30),
+    /** The warm pool (core/pool): ready clusters that `up` outside a developer's schedule takes in minutes. */
+    pool: pool.prefault({}),
     runner: z
       .object({
         type: z.enum(['codebuild', 'jenkins']),
@@ -317,6 +333,24 @@ export const configSchema = z
       );
     });
     for (const problem of nodeProblems(config)) ctx.addIssue({ code: 'custom', ...problem });
+    const hours = config.pool.hours;
+    if (hours && CLOCK_TIME.test(hours.start) && CLOCK_TIME.test(hours.end) && hours.end <= hours.start) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pool', 'hours', 'end'],
+        message: `must be later than pool.hours.start (${hours.start})`,
+        input: hours.end,
+      });
+    }
+    config.developers.forEach((dev, index) => {
+      if (config.pool.size === 0 || !POOL_MEMBER_NAME.test(dev.name)) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['developers', index, 'name'],
+        message: "is a warm pool member's name (pool-<n>) and pool.size is not 0: choose another name",
+        input: dev.name,
+      });
+    });
     const seen = new Map<string, number>();
     config.developers.forEach((dev, index) => {
       const first = seen.get(dev.name);

@@ -19,6 +19,7 @@ import {
 import { wakeLeadMinutes } from './hibernate';
 import { supportPhase } from './eksVersions';
 import { UnknownPriceError } from './errors';
+import { isPoolMember, poolHours, POOL_LINE } from './pool';
 
 /** Each node's root volume (infra-tf/cluster: 20 GB gp3), billed while the node exists. */
 const NODE_VOLUME_GB = 20;
@@ -206,6 +207,41 @@ export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
   });
 }
 
+/** The warm pool's day (core/pool): `size` members from one lead before the pool's hours to their end, team nodes. */
+export interface PoolCost {
+  size: number;
+  /** Each member's hours on a working day: the pool's hours and the apply's lead before them. */
+  hoursPerMember: number;
+  day: number;
+  /** The same members left running all day. */
+  alwaysOn: number;
+  week: number;
+  weekAlwaysOn: number;
+}
+
+/**
+ * What the warm pool adds to a working day and a week, priced as on `day`: at least this, since every take is
+ * replaced by a new member. Undefined without a pool. The pool's hours are those of the next team working day.
+ */
+export function poolCost(config: TurboConfig, day: string): PoolCost | undefined {
+  if (config.pool.size === 0) return undefined;
+  const noon = Date.parse(`${day}T12:00:00Z`);
+  const open = [0, 1, 2, 3, 4, 5, 6].map((days) => poolHours(new Date(noon + days * 86_400_000), config)).find((h) => !('closed' in h));
+  if (!open || 'closed' in open) return undefined;
+  const { clusterPerHour } = hourlyRates(config, day);
+  const hoursPerMember = (open.end.toMillis() - open.start.toMillis()) / 3_600_000 + config.leadMinutes / 60;
+  const perDay = config.pool.size * hoursPerMember * clusterPerHour;
+  const alwaysOn = config.pool.size * 24 * clusterPerHour;
+  return {
+    size: config.pool.size,
+    hoursPerMember: Math.round(hoursPerMember * 100) / 100,
+    day: cents(perDay),
+    alwaysOn: cents(alwaysOn),
+    week: cents(config.workingDays.length * perDay),
+    weekAlwaysOn: cents(7 * alwaysOn),
+  };
+}
+
 /** One cluster's life as recorded: from its run's start to its destroy (absent while it still runs). */
 export interface Lifetime {
   developer: string;
@@ -221,8 +257,13 @@ export interface WeeklyLine {
   savings: number;
 }
 
-/** Hours, cost and savings per developer between `from` and `to`, from the recorded lifetimes (clipped to the window). */
-export function weeklySummary(config: TurboConfig, lifetimes: Lifetime[], from: Date, to: Date): WeeklyLine[] {
+/**
+ * Hours, cost and savings per developer between `from` and `to`, from the recorded lifetimes (clipped to the window).
+ * The warm pool's members add up to one line, POOL_LINE: the pool's cost, taken or not, with no share of the NAT
+ * (the developers carry it all), against `pool.size` clusters always on.
+ */
+export function weeklySummary(config: TurboConfig, recorded: Lifetime[], from: Date, to: Date): WeeklyLine[] {
+  const lifetimes = recorded.map((life) => (isPoolMember(life.developer) ? { ...life, developer: POOL_LINE } : life));
   const windowHours = (to.getTime() - from.getTime()) / 3_600_000;
   if (!(windowHours > 0)) throw new Error(`the summary window ${from.toISOString()} .. ${to.toISOString()} is empty`);
   // Priced as on the window's last day: the report is about the week that just ended.
@@ -241,8 +282,9 @@ export function weeklySummary(config: TurboConfig, lifetimes: Lifetime[], from: 
           throw new Error(`lifetime of ${developer} has a time that is not ISO 8601: ${JSON.stringify(life)}`);
         return sum + Math.max(0, end - start) / 3_600_000;
       }, 0);
-    const cost = hours * clusterPerHour + natShare;
-    const alwaysOn = windowHours * clusterPerHour + natShare;
+    const pool = developer === POOL_LINE;
+    const cost = hours * clusterPerHour + (pool ? 0 : natShare);
+    const alwaysOn = pool ? Math.max(1, config.pool.size) * windowHours * clusterPerHour : windowHours * clusterPerHour + natShare;
     return { developer, hours: Math.round(hours * 10) / 10, cost: cents(cost), alwaysOn: cents(alwaysOn), savings: cents(alwaysOn - cost) };
   });
 }

@@ -5,10 +5,18 @@
  */
 import type { RunPath } from './hibernate';
 import type { Plan } from './plan';
+import type { PoolPath } from './pool';
 
 /** One item of the Map: an environment execution to start, or a pre-teardown warning to send. */
 export type PlanItem =
-  | { developer: string; action: 'up' | 'down'; runId: string; clusterName: string; expiresAt: string | null; path: RunPath | null }
+  | {
+      developer: string;
+      action: 'up' | 'down';
+      runId: string;
+      clusterName: string;
+      expiresAt: string | null;
+      path: RunPath | PoolPath | null;
+    }
   | { developer: string; action: 'warn'; runId: string; clusterName: string; teardownAt: string; keepOffer: string | null };
 
 export function planItems(result: Plan): PlanItem[] {

@@ -14,6 +14,8 @@ export interface JobContext {
   images?: { frontend?: string; mongo?: string };
   /** The capacity this apply asks for, when it is not the developer's configured one (the Spot fallback's). */
   capacity?: CapacityType;
+  /** A deploy on a taken warm pool cluster (core/pool): its taker's IAM principal, whose EKS access entry it adds. */
+  accessFor?: string;
 }
 
 /** EKS's names for a node group's capacity type. */
@@ -62,6 +64,7 @@ export function jobParams(config: TurboConfig, kind: JobKind, context: JobContex
     if (context.images?.frontend) params.FRONTEND_IMAGE = context.images.frontend;
     if (context.images?.mongo) params.MONGO_IMAGE = context.images.mongo;
     if (config.cluster.pullThroughCache) params.PULL_THROUGH_CACHE = config.cluster.pullThroughCache;
+    if (context.accessFor) params.DEVELOPER_PRINCIPAL_ARN = context.accessFor;
   }
   return params;
 }

@@ -9,6 +9,7 @@ import type { ClusterInfo, EnvironmentRecord } from './types';
 import { leadMinutesFor, pathFor, type RunPath } from './hibernate';
 import { atLocalTime, describeLocal, instantIn, localDayStamp, localNow, startOfLocalDay } from './clock';
 import { staggeredDays, type DayPlan } from './stagger';
+import { isPoolMember, membersHeld, poolDesires, type PoolPath } from './pool';
 import {
   DNS_LABEL,
   OWNER_TAG,
@@ -34,8 +35,8 @@ export interface PlannedAction {
   orphan?: boolean;
   /** For `up`: the ISO UTC instant of today's teardown, or of the keep-alive when it is later. */
   expiresAt?: string;
-  /** Hibernate or wake the node group instead of Terraform's destroy or apply (core/hibernate). */
-  path?: RunPath;
+  /** Hibernate or wake the node group instead of Terraform's destroy or apply (core/hibernate); fill a pool member. */
+  path?: RunPath | PoolPath;
 }
 
 export interface Idle {
@@ -336,9 +337,16 @@ function orphanDecisions(
   clusters: ClusterInfo[],
 ): (PlannedAction | Idle)[] {
   const owners = new Set<string>();
-  for (const cluster of clusters) if (!rosterNames.has(ownerOf(cluster))) owners.add(ownerOf(cluster));
+  // Pool members are nobody's on the roster, and the pool's own decisions (poolDecisions) own them.
+  for (const cluster of clusters) if (!rosterNames.has(ownerOf(cluster)) && !isPoolMember(ownerOf(cluster))) owners.add(ownerOf(cluster));
   for (const record of records.values()) {
-    if (!rosterNames.has(record.developer) && record.status !== 'absent' && record.status !== 'destroyed') owners.add(record.developer);
+    if (
+      !rosterNames.has(record.developer) &&
+      !isPoolMember(record.developer) &&
+      record.status !== 'absent' &&
+      record.status !== 'destroyed'
+    )
+      owners.add(record.developer);
   }
   return [...owners].map((owner) => {
     const owned = clusters.filter((cluster) => ownerOf(cluster) === owner).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -357,9 +365,30 @@ function orphanDecisions(
   });
 }
 
+/** The warm pool's members (core/pool): filled inside the pool's hours, destroyed outside them, like a developer's. */
+function poolDecisions(now: Date, config: TurboConfig, records: Map<string, EnvironmentRecord>, clusters: ClusterInfo[]) {
+  return poolDesires(now, config, records, clusters, MIN_USEFUL_MINUTES).map((desire): PlannedAction | Idle => {
+    if (desire.want === 'keep') return { developer: desire.member, reason: desire.reason };
+    const subject = {
+      developer: desire.member,
+      clusterName: clusterNameOf(desire.member),
+      runId: runIdFor(desire.member, desire.want, now, config.timezone),
+      orphan: false,
+    };
+    const want =
+      desire.want === 'up'
+        ? { action: 'up' as const, reason: desire.reason, expiresAt: desire.expiresAt }
+        : { action: 'down' as const, reason: desire.reason };
+    const owned = clusters.filter((cluster) => ownerOf(cluster) === desire.member);
+    const decision = resolve(now, subject, want, records.get(desire.member), owned);
+    return 'action' in decision && decision.action === 'up' ? { ...decision, path: 'pool' } : decision;
+  });
+}
+
 export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[], clusters: ClusterInfo[]): Plan {
   const recordsByDeveloper = new Map(records.map((record) => [record.developer, record]));
   const days = staggeredDays(now, config, records);
+  const heldMembers = membersHeld(records);
   const warnings = config.developers.flatMap(
     (dev) => warningFor(now, config, scheduleOf(config, dev), days.get(dev.name)!, recordsByDeveloper.get(dev.name)) ?? [],
   );
@@ -367,6 +396,8 @@ export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[
     const schedule = scheduleOf(config, dev);
     const record = recordsByDeveloper.get(dev.name);
     const desire = desireOf(now, schedule, leadMinutesFor(config, record), days.get(dev.name)!, record);
+    const held = desire.action === 'up' ? heldMembers.get(dev.name) : undefined;
+    if (held) return { developer: dev.name, reason: `${desire.reason}; working on pool cluster ${held.clusterName} (${held.status})` };
     const way = pathFor(desire.action, schedule.mode, record, now, config.hibernateIdleDays);
     if ('hold' in way) return { developer: dev.name, reason: `${desire.reason}; ${way.hold}` };
     const subject = {
@@ -385,7 +416,11 @@ export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[
     return way.path && 'action' in decision ? { ...decision, path: way.path } : decision;
   });
   const rosterNames = new Set(config.developers.map((dev) => dev.name));
-  const all = [...decisions, ...orphanDecisions(now, rosterNames, recordsByDeveloper, clusters)];
+  const all = [
+    ...decisions,
+    ...poolDecisions(now, config, recordsByDeveloper, clusters),
+    ...orphanDecisions(now, rosterNames, recordsByDeveloper, clusters),
+  ];
   return {
     at: now.toISOString(),
     actions: all.filter((decision): decision is PlannedAction => 'action' in decision).sort(byName),

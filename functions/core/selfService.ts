@@ -8,7 +8,8 @@ import { localDate, localNow } from './clock';
 import { clusterNameOf, memberOf, scheduleOf, type TurboConfig } from './config';
 import { escapeMrkdwn, formatLocalTime } from './messages';
 import { isHibernated } from './hibernate';
-import { manualRunIdFor, scheduledDesire } from './plan';
+import { MIN_USEFUL_MINUTES, manualRunIdFor, scheduledDesire } from './plan';
+import { membersHeld, takeableMembers, takeRunIdFor } from './pool';
 import type { AmendPatch, EnvironmentRecord, EnvironmentRunRequest, SelfServiceTask } from './types';
 
 export type SelfServiceOutcome = 'done' | 'refused' | 'already';
@@ -20,7 +21,22 @@ export interface SelfServiceDecision {
   amend?: AmendPatch;
   /** An execution to start; an execution that already exists makes the outcome `already`. */
   start?: EnvironmentRunRequest;
+  /**
+   * Warm pool members (core/pool) to claim in turn for an up the schedule refuses: the first one claimed is amended
+   * and started, with its own answer. When every claim is lost, the decision stands as it is.
+   */
+  take?: TakeCandidate[];
 }
+
+export interface TakeCandidate {
+  member: string;
+  message: string;
+  amend: AmendPatch;
+  start: EnvironmentRunRequest;
+}
+
+/** The self-service verbs that need the warm pool's records (to take a member, or to act on the one held). */
+export const POOL_VERBS: ReadonlySet<SelfServiceTask['request']['verb']> = new Set(['status', 'up', 'down']);
 
 const LIVE = new Set(['provisioning', 'ready', 'destroying', 'failed', 'hibernated']);
 
@@ -37,8 +53,16 @@ export function statusLine(record: EnvironmentRecord | undefined, timezone: stri
   return escapeMrkdwn(parts.join('; '));
 }
 
-/** What `task` does to the developer whose record is `record` (undefined: none yet). */
-export function decideSelfService(task: SelfServiceTask, record: EnvironmentRecord | undefined, config: TurboConfig): SelfServiceDecision {
+/**
+ * What `task` does to the developer whose record is `record` (undefined: none yet). `pool` holds the warm pool's
+ * records for the POOL_VERBS when there is a pool.
+ */
+export function decideSelfService(
+  task: SelfServiceTask,
+  record: EnvironmentRecord | undefined,
+  config: TurboConfig,
+  pool: EnvironmentRecord[] = [],
+): SelfServiceDecision {
   const member = memberOf(config, task.developer);
   if (!member) throw new Error(`developer "${task.developer}" is not in the roster`);
   const { timezone } = scheduleOf(config, member);
@@ -48,10 +72,13 @@ export function decideSelfService(task: SelfServiceTask, record: EnvironmentReco
   const who = escapeMrkdwn(task.developer);
   const audit = (action: string) => ({ at: task.requestedAt, by: task.requestedBy, action });
   const request = task.request;
+  const held = membersHeld(pool).get(task.developer);
 
   switch (request.verb) {
-    case 'status':
-      return { outcome: 'done', message: `${who}: ${statusLine(record, timezone)}` };
+    case 'status': {
+      const onPool = held ? `; on warm pool cluster ${escapeMrkdwn(held.clusterName)}: ${statusLine(held, timezone)}` : '';
+      return { outcome: 'done', message: `${who}: ${statusLine(record, timezone)}${onPool}` };
+    }
     case 'keep': {
       const until = formatLocalTime(request.until, timezone);
       const cap = request.capped ? ` (capped at maxKeepUntil ${config.maxKeepUntil})` : '';
@@ -74,14 +101,24 @@ export function decideSelfService(task: SelfServiceTask, record: EnvironmentReco
       if (record && (record.status === 'ready' || record.status === 'provisioning')) {
         return { outcome: 'already', message: `${who}'s cluster is already ${record.status}.` };
       }
+      // A retried request finds the member it took, under its own run ID, and starts that run again (once).
+      const retried = held && held.runId === takeRunIdFor(held.developer, task.developer, asked, timezone);
+      if (held && !retried) {
+        return {
+          outcome: 'already',
+          message: `${who} is already on warm pool cluster ${escapeMrkdwn(held.clusterName)} (${held.status}).`,
+        };
+      }
       const unskipped = record?.skipDates?.includes(today)
         ? { ...record, skipDates: record.skipDates.filter((date) => date !== today) }
         : record;
       const desire = scheduledDesire(asked, config, task.developer, unskipped);
       if (desire.action !== 'up') {
+        const members = held ? [held] : takeableMembers(pool, asked, MIN_USEFUL_MINUTES);
         return {
           outcome: 'refused',
           message: `Not now: ${escapeMrkdwn(desire.reason)}. Use \`/turbo keep until HH:MM\` first to extend today.`,
+          ...(members.length > 0 ? { take: members.map((member) => takeOf(task, member, timezone)) } : {}),
         };
       }
       const runId = manualRunIdFor(task.developer, 'up', asked, timezone);
@@ -100,6 +137,15 @@ export function decideSelfService(task: SelfServiceTask, record: EnvironmentReco
       };
     }
     case 'down': {
+      if (held && (!record || !LIVE.has(record.status))) {
+        const runId = manualRunIdFor(held.developer, 'down', asked, timezone);
+        return {
+          outcome: 'done',
+          message: `Destroying warm pool cluster ${escapeMrkdwn(held.clusterName)}, ${who}'s (run ${runId}).`,
+          amend: { clusterName, audit: audit(`down: pool cluster ${held.clusterName}`) },
+          start: { developer: held.developer, action: 'down', runId, clusterName: held.clusterName, expiresAt: null, path: null },
+        };
+      }
       if (!record || !LIVE.has(record.status)) return { outcome: 'already', message: `${who} has no cluster to destroy.` };
       // Today is skipped too: otherwise the next reconcile, still inside working hours, would bring it back.
       const wanted = scheduledDesire(asked, config, task.developer, record).action === 'up';
@@ -114,4 +160,28 @@ export function decideSelfService(task: SelfServiceTask, record: EnvironmentReco
       };
     }
   }
+}
+
+/** Taking `member` for the task's developer: its run, answer and audit entry, all from the time of asking. */
+function takeOf(task: SelfServiceTask, member: EnvironmentRecord, timezone: string): TakeCandidate {
+  const runId = takeRunIdFor(member.developer, task.developer, new Date(task.requestedAt), timezone);
+  const until = member.expiresAt ? ` until ${formatLocalTime(member.expiresAt, timezone)}` : '';
+  return {
+    member: member.developer,
+    message:
+      `Taking warm pool cluster ${escapeMrkdwn(member.clusterName)} for ${escapeMrkdwn(task.developer)}${escapeMrkdwn(until)} ` +
+      `(run ${runId}); you get a message when the app is deployed on it, in about 2 minutes.`,
+    amend: {
+      clusterName: clusterNameOf(task.developer),
+      audit: { at: task.requestedAt, by: task.requestedBy, action: `up: took pool cluster ${member.clusterName}` },
+    },
+    start: {
+      developer: member.developer,
+      action: 'up',
+      runId,
+      clusterName: member.clusterName,
+      expiresAt: member.expiresAt ?? null,
+      path: 'take',
+    },
+  };
 }

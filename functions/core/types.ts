@@ -102,6 +102,8 @@ export interface EnvironmentRecord {
   /** The last clusters' lives (newest last, at most MAX_LIFETIMES): the weekly cost report adds them up. */
   lifetimes?: { startedAt: string; destroyedAt: string }[];
   lastError?: string;
+  /** A warm pool member (core/pool) taken by this developer: the take's run deploys for them and DMs them. */
+  takenBy?: string;
   /** Jobs started by the owning run, by kind: a replayed StartJob finds its job here. */
   jobs?: Partial<Record<JobKind, JobHandle>>;
   /** How many jobs of each kind this run has started: a job that failed is replaced by a new attempt. */
@@ -139,6 +141,11 @@ export interface ClaimRequest {
   now: string;
   /** A provisioning or destroying record last written before this instant was left by a dead run: take it over. */
   staleBefore: string;
+  /**
+   * A take of a ready warm pool member (core/pool) by this developer: claimed only while the member is ready and
+   * nobody's. Any other up claim clears the mark (a member filled again is nobody's).
+   */
+  takenBy?: string;
 }
 
 export type ClaimResult =
@@ -189,8 +196,11 @@ export interface EnvironmentRunRequest {
   runId: string;
   clusterName: string;
   expiresAt: string | null;
-  /** core/hibernate RunPath: `hibernate` or `wake` move the node group; null, Terraform applies or destroys. */
-  path: 'hibernate' | 'wake' | null;
+  /**
+   * core/hibernate RunPath: `hibernate` or `wake` move the node group; core/pool PoolPath: `pool` fills a member
+   * (no app), `take` deploys on one for its taker; null, Terraform applies or destroys.
+   */
+  path: 'hibernate' | 'wake' | 'pool' | 'take' | null;
 }
 
 /** A Slack-ready message: plain text for notifications and Block Kit blocks for the body. */

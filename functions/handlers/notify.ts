@@ -32,7 +32,8 @@ export async function notify(
 ) {
   const record = await store.get(event.developer);
   await forgetExpiredKeys(store, record, new Date());
-  const member = memberOf(config, event.developer);
+  // A taken warm pool cluster's messages go to its taker (core/pool); an untaken one tells nobody.
+  const member = memberOf(config, event.developer) ?? (record?.takenBy ? memberOf(config, record.takenBy) : undefined);
   const toDeveloper = (message: Message, key = `${event.runId}:${event.kind}`) =>
     member
       ? sendOnce(store, event.developer, key, () => notifier.sendToUser(member.slackUserId, message))
@@ -42,7 +43,7 @@ export async function notify(
     const schedule = member && scheduleOf(config, member);
     const timezone = schedule?.timezone ?? config.timezone;
     const message = readyMessage({
-      developer: event.developer,
+      developer: member?.name ?? event.developer,
       clusterName: record?.clusterName ?? '',
       region,
       endpoint: record?.endpoint ?? '',
@@ -50,7 +51,8 @@ export async function notify(
       expiresAt: record?.expiresAt ?? '',
       timezone,
       image: record?.images?.frontend,
-      keepOffer: record?.expiresAt ? keepOfferBeyond(config, timezone, record.expiresAt) : null,
+      // A pool cluster ends with the pool's day: a keep-alive of the taker's own record would not keep it.
+      keepOffer: record?.expiresAt && !record.takenBy ? keepOfferBeyond(config, timezone, record.expiresAt) : null,
       spotFellBack: nodesOf(config, member).capacity === 'spot' && record?.nodeCapacity === 'on-demand',
     });
     return { developer: await toDeveloper(message) };

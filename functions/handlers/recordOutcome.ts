@@ -11,6 +11,7 @@ import { emit } from './lib/metrics';
 import { METRIC, readiness } from '../core/metrics';
 import { memberOf, scheduleOf, type TurboConfig } from '../core/config';
 import { upSampleOf, withUpSample } from '../core/stagger';
+import { isPoolMember } from '../core/pool';
 
 const input = z.discriminatedUnion('outcome', [
   z.object({
@@ -20,6 +21,14 @@ const input = z.discriminatedUnion('outcome', [
     endpoint: z.string().nullish(),
     /** The deploy job's outputs: APP_URL is the one the developer needs. */
     outputs: z.object({ APP_URL: z.url({ protocol: /^https?$/ }) }).passthrough(),
+    expiresAt: z.string().nullish(),
+  }),
+  /** A warm pool member (core/pool) applied and ACTIVE, with no app: ready to be taken. */
+  z.object({
+    outcome: z.literal('pooled'),
+    developer: developerNameSchema,
+    runId: runIdSchema,
+    endpoint: z.string().nullish(),
     expiresAt: z.string().nullish(),
   }),
   z.object({ outcome: z.literal('destroyed'), developer: developerNameSchema, runId: runIdSchema }),
@@ -75,18 +84,21 @@ export async function recordFailure(
 export const handler = lambda('RecordOutcome', input, { store }, async (event, { store, config }) => {
   const now = new Date().toISOString();
   let patch: Partial<EnvironmentRecord>;
-  if (event.outcome === 'ready') {
+  if (event.outcome === 'ready' || event.outcome === 'pooled') {
     const record = await store.get(event.developer);
     patch = {
       status: 'ready',
       readyAt: now,
       endpoint: event.endpoint ?? undefined,
-      appUrl: event.outputs.APP_URL,
+      appUrl: event.outcome === 'ready' ? event.outputs.APP_URL : undefined,
       expiresAt: event.expiresAt ?? undefined,
       clusterSince: record?.clusterSince ?? record?.startedAt ?? now,
       hibernatedAt: undefined,
-      // The planner's history (core/stagger), bounded in the record: this up, measured from its tick.
-      upHistory: withUpSample(record?.upHistory, record && upSampleOf(record, now, config.region)),
+      // The planner's history (core/stagger), bounded in the record: this up, measured from its tick. A pool
+      // member's fill (no deploy) and take (no apply) are not a developer's up, and would teach it wrong durations.
+      ...(isPoolMember(event.developer)
+        ? {}
+        : { upHistory: withUpSample(record?.upHistory, record && upSampleOf(record, now, config.region)) }),
     };
   } else if (event.outcome === 'destroyed') {
     const record = await store.get(event.developer);

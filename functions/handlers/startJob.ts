@@ -70,6 +70,8 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
       params: jobParams(config, event.kind, {
         developer: event.developer,
         iamPrincipalArn: developer?.iamPrincipalArn,
+        // A pool member has no principal of its own: its apply grants nobody, and a take's deploy grants the taker.
+        accessFor: event.kind === 'deploy' && record.takenBy ? memberOf(config, record.takenBy)?.iamPrincipalArn : undefined,
         expiresAt: event.expiresAt ?? record.expiresAt ?? undefined,
         images,
         capacity: capacity ?? undefined,

@@ -9,6 +9,7 @@ import { store, notifier } from './lib/root';
 import { lambda } from './lib/stack';
 import { emit } from './lib/metrics';
 import { developerDays, METRIC } from '../core/metrics';
+import { isPoolMember } from '../core/pool';
 
 const WEEK_MS = 7 * 24 * 3_600_000;
 
@@ -29,7 +30,12 @@ export const handler = lambda('WeeklyCostReport', input, { store, notifier }, as
     weeklyCostMessage({ from: from.toISOString(), to: to.toISOString(), lines, currency: 'USD' }),
   );
   const cost = lines.reduce((sum, line) => sum + line.cost, 0);
-  const days = developerDays(lifetimes, from, to);
+  // The warm pool's members are nobody's days (core/pool): the cost per developer-day carries them.
+  const days = developerDays(
+    lifetimes.filter((life) => !isPoolMember(life.developer)),
+    from,
+    to,
+  );
   if (days > 0) emit(METRIC.costPerDeveloperDay, cost / days, 'None');
   return { developers: lines.length, cost };
 });

@@ -45,7 +45,8 @@ module "eks" {
   # the pre-destroy cleanup with kubectl, so it gets an admin access entry.
   enable_cluster_creator_admin_permissions = true
 
-  access_entries = {
+  # A warm pool member (developer_principal_arn "") has no developer: a take's deploy adds the taker's entry.
+  access_entries = merge(var.developer_principal_arn == "" ? {} : {
     developer = {
       principal_arn = var.developer_principal_arn
       policy_associations = {
@@ -55,6 +56,7 @@ module "eks" {
         }
       }
     }
+    }, {
     image_sync = {
       principal_arn = var.turbo_lambda_role_arn
       policy_associations = {
@@ -68,7 +70,7 @@ module "eks" {
         }
       }
     }
-  }
+  })
 
   # STANDARD: a version that leaves standard support is upgraded by EKS instead of billed at the
   # extended-support price ($0.60/h rather than $0.10/h).

@@ -112,12 +112,12 @@ variable "node_max_size" {
 }
 
 variable "developer_principal_arn" {
-  description = "The developer's IAM user or role: it gets cluster-admin on this cluster through an EKS access entry."
+  description = "The developer's IAM user or role: it gets cluster-admin on this cluster through an EKS access entry. Empty for a warm pool member."
   type        = string
 
   validation {
-    # Access entries take IAM users and roles, not STS assumed-role session ARNs.
-    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)/[A-Za-z0-9+=,.@_/-]{1,512}$", var.developer_principal_arn))
+    # Access entries take IAM users and roles, not STS assumed-role session ARNs. A warm pool member has none.
+    condition     = var.developer_principal_arn == "" || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)/[A-Za-z0-9+=,.@_/-]{1,512}$", var.developer_principal_arn))
     error_message = "developer_principal_arn must be an IAM user or role ARN such as arn:aws:iam::123456789012:user/alice."
   }
 }

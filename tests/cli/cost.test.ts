@@ -24,6 +24,30 @@ describe('turbo cost', () => {
     );
   });
 
+  it("reports the warm pool's cost as the pool's, in the team's totals", async () => {
+    const withPool = exampleText.replace(/^hibernateIdleDays: .*$/m, '$&\npool: { size: 2, hours: { start: "08:00", end: "20:00" } }');
+    const captured = captureIn(folderWith({ 'turbo.config.yml': withPool }));
+    expect(await main(['cost', '--on', '2026-12-01'], captured.io)).toBe(0);
+    const lines = captured.stdout().split('\n');
+    // 08:00 to 20:00 and the 25-minute lead: 12.4 h each, priced as a team-nodes cluster without a NAT share.
+    expect(lines[5]!.split(/ {2,}/)).toEqual(['(warm pool) x 2', 'on-demand amd64', '12.4', '$5.49', '$10.62', '$5.13', 'pool', '$5.49']);
+    expect(lines[6]!.split(/ {2,}/)).toEqual(['team', '$14.99', '$31.54', '$16.53', '$21.82']);
+    expect(captured.stdout()).toContain("(warm pool): pool.size 2 clusters with the team's nodes, 12.4 h each on a working day");
+
+    const week = captureIn(folderWith({ 'turbo.config.yml': withPool }));
+    expect(await main(['cost', '--week', '--on', '2026-12-01'], week.io)).toBe(0);
+    expect(week.stdout().split('\n')[5]!.split(/ {2,}/)).toEqual([
+      '(warm pool) x 2',
+      'on-demand amd64',
+      '12.4',
+      '$27.47',
+      '$74.33',
+      '$46.86',
+      'pool',
+      '$27.47',
+    ]);
+  });
+
   it('prints the comparison of node options for the example roster, Spot and Graviton priced', async () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText }));
     expect(await main(['cost', '--on', '2026-12-01'], captured.io)).toBe(0);

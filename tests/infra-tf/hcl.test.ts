@@ -3,7 +3,7 @@
  * parsed with @cdktf/hcl2json (terraform init/validate need the registry, which tests cannot reach).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
@@ -57,6 +57,15 @@ function merge(target: Attributes, source: Attributes): void {
 }
 
 /** The real terraform in `dir`, with no CLI config of the user's (nothing to download). */
+/** The cluster stack's required variables but the developer's principal, for terraform console. */
+const CONSOLE_VARS = [
+  '-var=developer=pool-1',
+  '-var=region=eu-west-1',
+  '-var=kubernetes_version=1.35',
+  '-var=turbo_lambda_role_arn=arn:aws:iam::123456789012:role/turbo-prod-lambda',
+  '-var=expires_at=2026-11-24T18:00:00Z',
+];
+
 function terraformIn(dir: string, args: string[]) {
   const { terraform } = realBinaries('terraform');
   return spawnSync(terraform, args, {
@@ -149,26 +158,57 @@ describe('infra-tf', () => {
     }
   });
 
-  it('gives the cluster API-only access entries: the developer as cluster admin, image-sync edit on turbo-app', () => {
+  it('gives the cluster API-only access entries: the developer as cluster admin (a pool member none), image-sync edit on turbo-app', () => {
     const eks = hcl.cluster.module.eks[0];
     expect(eks.authentication_mode).toBe('API');
     expect(Object.keys(eks).filter((input) => /aws_auth/.test(input))).toEqual([]);
     expect(text.cluster).not.toMatch(/source\s*=\s*".*aws-auth/);
-    expect(eks.access_entries.developer).toEqual({
-      principal_arn: '${var.developer_principal_arn}',
-      policy_associations: {
-        admin: { policy_arn: '${local.access_policy_prefix}/AmazonEKSClusterAdminPolicy', access_scope: { type: 'cluster' } },
-      },
-    });
-    expect(eks.access_entries.image_sync).toEqual({
-      principal_arn: '${var.turbo_lambda_role_arn}',
-      policy_associations: {
-        edit: {
-          policy_arn: '${local.access_policy_prefix}/AmazonEKSEditPolicy',
-          access_scope: { type: 'namespace', namespaces: ['${var.app_namespace}'] },
+    // The entries are an expression (a warm pool member has no developer): the real terraform evaluates it.
+    const expression = String(eks.access_entries).replace(/^\$\{([\s\S]*)\}$/, '$1');
+    const dir = mkdtempSync(join(tmpdir(), 'turbo-access-'));
+    try {
+      copyFileSync(join(INFRA, 'cluster', 'variables.tf'), join(dir, 'variables.tf'));
+      writeFileSync(
+        join(dir, 'entries.tf'),
+        `locals {\n  access_policy_prefix = "arn:aws:eks::aws:cluster-access-policy"\n  access_entries = ${expression}\n}\n`,
+      );
+      expect(terraformIn(dir, ['init', '-input=false']).status).toBe(0);
+      const entriesFor = (principal: string) => {
+        const result = spawnSync(
+          realBinaries('terraform').terraform,
+          ['console', ...CONSOLE_VARS, `-var=developer_principal_arn=${principal}`],
+          {
+            cwd: dir,
+            encoding: 'utf8',
+            input: 'jsonencode(local.access_entries)\n',
+            env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', TF_IN_AUTOMATION: '1' },
+          },
+        );
+        expect(result.stderr).toBe('');
+        return JSON.parse(JSON.parse(result.stdout.trim()));
+      };
+      const imageSync = {
+        principal_arn: 'arn:aws:iam::123456789012:role/turbo-prod-lambda',
+        policy_associations: {
+          edit: {
+            policy_arn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy',
+            access_scope: { type: 'namespace', namespaces: ['turbo-app'] },
+          },
         },
-      },
-    });
+      };
+      expect(entriesFor('arn:aws:iam::123456789012:user/alice')).toEqual({
+        developer: {
+          principal_arn: 'arn:aws:iam::123456789012:user/alice',
+          policy_associations: {
+            admin: { policy_arn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy', access_scope: { type: 'cluster' } },
+          },
+        },
+        image_sync: imageSync,
+      });
+      expect(entriesFor('')).toEqual({ image_sync: imageSync });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(hcl.cluster.variable.app_namespace[0].default).toBe('turbo-app');
   });
 

@@ -124,7 +124,7 @@ describe.each([
     job: 'deploy' as const,
     script: `sh 'scripts/deploy.sh "$DEVELOPER"'`,
     actions: ['deploy'],
-    parameters: ['CLUSTER_NAME', 'AWS_REGION', 'FRONTEND_IMAGE', 'MONGO_IMAGE', 'PULL_THROUGH_CACHE'],
+    parameters: ['CLUSTER_NAME', 'AWS_REGION', 'FRONTEND_IMAGE', 'MONGO_IMAGE', 'PULL_THROUGH_CACHE', 'DEVELOPER_PRINCIPAL_ARN'],
   },
 ])('Jenkinsfile.$job', ({ job, script, actions, parameters }) => {
   const path = JENKINSFILES[job];

@@ -60,6 +60,73 @@ describe('scripts/deploy.sh', () => {
     expect(result.output).toContain(`APP_URL=http://${HOSTNAME}\n`);
   });
 
+  it("gives a taken pool cluster's taker the cluster-admin access entry before connecting, and keeps one already there", () => {
+    const env = {
+      ...ENV,
+      DEVELOPER: 'pool-1',
+      CLUSTER_NAME: 'turbo-pool-1',
+      DEVELOPER_PRINCIPAL_ARN: 'arn:aws:iam::123456789012:user/alice',
+    };
+    const grant = [
+      [
+        'aws',
+        'eks',
+        'create-access-entry',
+        '--cluster-name',
+        'turbo-pool-1',
+        '--principal-arn',
+        env.DEVELOPER_PRINCIPAL_ARN,
+        // The jobs role creates EKS resources only with this tag (resources/codebuild.yml, EksCreateTagged).
+        '--tags',
+        'turbo:managed-by=turbo',
+        '--region',
+        'eu-west-1',
+      ],
+      [
+        'aws',
+        'eks',
+        'associate-access-policy',
+        '--cluster-name',
+        'turbo-pool-1',
+        '--principal-arn',
+        env.DEVELOPER_PRINCIPAL_ARN,
+        '--policy-arn',
+        'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+        '--access-scope',
+        'type=cluster',
+        '--region',
+        'eu-west-1',
+      ],
+    ];
+    const result = world.run('deploy.sh', ['pool-1'], env);
+    expect(result.status).toBe(0);
+    expect(result.calls.slice(1, 4)).toEqual([
+      ...grant,
+      ['aws', 'eks', 'update-kubeconfig', '--name', 'turbo-pool-1', '--region', 'eu-west-1'],
+    ]);
+
+    // A replayed job: the entry exists (ResourceInUseException), the policy is associated again, the deploy goes on.
+    const replay = world.set('access-entry-exists', '').run('deploy.sh', ['pool-1'], env);
+    expect(replay.status).toBe(0);
+    expect(replay.calls.slice(1, 3)).toEqual(grant);
+  });
+
+  it('refuses a taker principal that is not an IAM user or role ARN, naming it, and grants nothing without one', () => {
+    const bad = world.run('deploy.sh', ['pool-1'], {
+      ...ENV,
+      DEVELOPER: 'pool-1',
+      CLUSTER_NAME: 'turbo-pool-1',
+      DEVELOPER_PRINCIPAL_ARN: 'alice',
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.lastLine).toContain(
+      "DEVELOPER_PRINCIPAL_ARN must be an IAM user or role ARN such as arn:aws:iam::123456789012:user/alice (got 'alice')",
+    );
+    expect(bad.calls.some((call) => call[2] === 'create-access-entry')).toBe(false);
+    const own = world.run('deploy.sh', ['alice'], ENV);
+    expect(own.calls.some((call) => call[2] === 'create-access-entry' || call[2] === 'associate-access-policy')).toBe(false);
+  });
+
   it('pins the images through a temporary overlay of the base, tag and digest kept', () => {
     const result = world.run('deploy.sh', ['alice'], ENV);
 

@@ -62,6 +62,25 @@ describe('scripts/terraform.sh', () => {
     expect(result.calls.map((call) => call[0])).toEqual(['terraform', 'terraform']);
   });
 
+  it("applies a warm pool member with no developer's principal, and refuses one given to it", () => {
+    const { DEVELOPER_PRINCIPAL_ARN, ...poolEnv } = { ...APPLY_ENV, DEVELOPER: 'pool-2', CLUSTER_NAME: 'turbo-pool-2' };
+    const result = world.run('terraform.sh', ['apply', 'pool-2'], poolEnv);
+
+    expect(result.status).toBe(0);
+    const apply = result.calls[indexOf(result.calls, 'terraform', 'apply')]!;
+    expect(apply).toEqual(expect.arrayContaining(['-var=developer=pool-2', '-var=developer_principal_arn=']));
+    const given = world.run('terraform.sh', ['apply', 'pool-2'], { ...poolEnv, DEVELOPER_PRINCIPAL_ARN });
+    expect(given.status).not.toBe(0);
+    expect(given.lastLine).toBe(
+      "ERROR: terraform: pool-2 is a warm pool member: it gets no DEVELOPER_PRINCIPAL_ARN (a take's deploy adds one)",
+    );
+    // A developer's apply still needs one.
+    const { DEVELOPER_PRINCIPAL_ARN: _arn, ...withoutPrincipal } = APPLY_ENV;
+    expect(world.run('terraform.sh', ['apply', 'alice'], withoutPrincipal).lastLine).toBe(
+      'ERROR: terraform: environment variable DEVELOPER_PRINCIPAL_ARN is required',
+    );
+  });
+
   it('passes the node types as an HCL list with the capacity type and arch, and refuses a list that is not instance types', () => {
     const spot = { ...APPLY_ENV, NODE_INSTANCE_TYPES: 't4g.medium,c7g.large', NODE_CAPACITY_TYPE: 'SPOT', NODE_ARCH: 'arm64' };
     const result = world.run('terraform.sh', ['apply', 'alice'], spot);

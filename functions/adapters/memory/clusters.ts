@@ -25,6 +25,8 @@ export class MemoryClusters implements Clusters {
   readonly untaggedClusters: string[] = [];
   /** Each cluster's managed node group: its scaling and instances on the virtual clock (hibernate and wake). */
   readonly nodegroups = new MemoryNodegroups();
+  /** The IAM principals a deploy gave an EKS access entry, by cluster (a taken warm pool cluster's taker). */
+  readonly accessEntries = new Map<string, Set<string>>();
 
   constructor(
     readonly region: string,
@@ -61,11 +63,18 @@ export class MemoryClusters implements Clusters {
     this.nodegroups.create(name, scaling, activeAt + 60_000);
   }
 
+  /** CreateAccessEntry (and its policy): a second one for the same principal changes nothing. */
+  grantAccess(name: string, principalArn: string): void {
+    const entries = this.accessEntries.get(name) ?? new Set<string>();
+    this.accessEntries.set(name, entries.add(principalArn));
+  }
+
   /** What a destroy does to EKS: the cluster is DELETING from `now` and gone at `goneAt`. */
   delete(name: string, now: number, goneAt: number): void {
     const cluster = this.clusterMap.get(name);
     if (cluster) Object.assign(cluster, { deletingFrom: now, goneAt });
     this.nodegroups.forget(name);
+    this.accessEntries.delete(name);
   }
 
   async describe(name: string): Promise<ClusterInfo> {

@@ -210,6 +210,8 @@ export class MemoryRunner implements JobRunner {
         });
       } else {
         memoryJob.outputs = { APP_URL: `http://${clusterName}-frontend.elb.${this.world.region}.amazonaws.com` };
+        // scripts/deploy.sh on a taken warm pool cluster: the taker's access entry first.
+        if (job.params.DEVELOPER_PRINCIPAL_ARN) clusters.grantAccess(clusterName, job.params.DEVELOPER_PRINCIPAL_ARN);
         this.deployApp(clusterName, job.developer, job.params);
       }
     } else if (faults.take(job.developer, 'destroy')) {

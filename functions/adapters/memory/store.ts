@@ -8,6 +8,7 @@ import { OPS_RECORD } from '../../core/types';
 import { decideAmend } from '../../core/audit';
 import { assertUpdatable, ownershipLost } from '../../core/storeRules';
 import { translateAwsError } from '../retry';
+import { TransientError } from '../../core/errors';
 import { assertItemFits } from './limits';
 import type { AwsCallListener } from './simulation';
 
@@ -57,7 +58,11 @@ export class MemoryStore implements EnvironmentStore {
       current &&
       !stale &&
       (current.status === 'provisioning' || current.status === 'destroying' || (request.action === 'up' && current.status === 'ready'));
-    if (current && (busy || current.runId === request.runId)) {
+    // A take (core/pool) is the other way round: only a ready pool member that nobody has taken yet.
+    const taken = request.takenBy !== undefined && (current?.status !== 'ready' || current.takenBy !== undefined);
+    if (current?.runId === request.runId || (current && request.takenBy === undefined && busy) || taken) {
+      if (!current)
+        throw new TransientError(`claim of ${request.developer} by ${request.runId} was refused, but the record is gone: retry the claim`);
       return { outcome: current.runId === request.runId ? 'already-owned' : 'lost', record: current };
     }
     const record: EnvironmentRecord = {
@@ -76,6 +81,10 @@ export class MemoryStore implements EnvironmentStore {
     delete record.jobAttempts;
     delete record.nodeCapacity;
     delete record.applyFinishedAt;
+    if (request.action === 'up') {
+      if (request.takenBy === undefined) delete record.takenBy;
+      else record.takenBy = request.takenBy;
+    }
     this.write('claim', record);
     return { outcome: 'claimed', record };
   }

@@ -248,7 +248,8 @@ describe('DynamoEnvironmentStore with a mocked DocumentClient', () => {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     expect(input.ConditionExpression).toContain('attribute_not_exists(#developer)');
-    expect(input.UpdateExpression).toMatch(/^SET .* REMOVE #lastError, #jobs, #jobAttempts, #nodeCapacity, #applyFinishedAt$/);
+    // An up also clears a pool member's take mark (core/pool): a member filled again is nobody's.
+    expect(input.UpdateExpression).toMatch(/^SET .* REMOVE #lastError, #jobs, #jobAttempts, #nodeCapacity, #applyFinishedAt, #takenBy$/);
   });
 
   it('uses the old item DynamoDB returns with the refusal, without reading again', async () => {

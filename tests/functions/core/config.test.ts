@@ -466,3 +466,29 @@ describe('nodes: Spot capacity and Graviton (arm64), per team and per developer'
     ]);
   });
 });
+
+describe('pool: the warm pool (core/pool)', () => {
+  it('defaults to size 0 (no pool) and takes hours in the team timezone', () => {
+    expect(loadConfigText(exampleText).pool).toEqual({ size: 0 });
+    const result = validateConfig({ ...structuredClone(example), pool: { size: 2, hours: { start: '07:00', end: '21:00' } } });
+    expect(result.ok && result.config.pool).toEqual({ size: 2, hours: { start: '07:00', end: '21:00' } });
+  });
+
+  it('refuses a size out of range, end not after start, and a developer named like a member, naming field and value', () => {
+    expect(problemsAfter((c) => Object.assign(c, { pool: { size: 21 } })).map(describeProblem)).toEqual([
+      'pool.size: Too big: expected number to be <=20 (got 21)',
+    ]);
+    expect(problemsAfter((c) => Object.assign(c, { pool: { size: -1 } })).map(describeProblem)).toEqual([
+      'pool.size: Too small: expected number to be >=0 (got -1)',
+    ]);
+    expect(
+      problemsAfter((c) => Object.assign(c, { pool: { size: 1, hours: { start: '18:00', end: '08:00' } } })).map(describeProblem),
+    ).toEqual(['pool.hours.end: must be later than pool.hours.start (18:00) (got "08:00")']);
+    expect(
+      problemsAfter((c) => {
+        Object.assign(c, { pool: { size: 1 } });
+        c.developers[1]!.name = 'pool-2';
+      }).map(describeProblem),
+    ).toEqual(['developers[1].name: is a warm pool member\'s name (pool-<n>) and pool.size is not 0: choose another name (got "pool-2")']);
+  });
+});

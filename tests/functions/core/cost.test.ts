@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { configSchema, describeProblem, INSTANCE_SPECS, validateConfig } from '../../../functions/core/config';
-import { dailyCosts, hourlyRates, nodeOptions, PRICE_TABLE, weeklySummary } from '../../../functions/core/cost';
+import { dailyCosts, hourlyRates, nodeOptions, poolCost, PRICE_TABLE, weeklySummary } from '../../../functions/core/cost';
 
 const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 const config = configSchema.parse(example);
@@ -193,5 +193,48 @@ describe('extended support', () => {
   it('keeps the example config in standard support on 2026-12-01, with the extended price in every region', () => {
     expect(hourlyRates(config, DAY).extendedSupport).toBe(false);
     for (const region of Object.values(PRICE_TABLE.regions)) expect(region.eksControlPlaneExtendedSupportPerHour).toBe(0.6);
+  });
+});
+
+describe('the warm pool (core/pool) is priced as the pool', () => {
+  const pooled = configSchema.parse({ ...example, pool: { size: 2, hours: { start: '08:00', end: '20:00' } } });
+
+  it("prices pool.size team-nodes clusters for the pool's hours and the lead before them, and nothing without a pool", () => {
+    const rate = hourlyRates(pooled, DAY).clusterPerHour;
+    const hours = 12 + 25 / 60;
+    expect(poolCost(pooled, DAY)).toEqual({
+      size: 2,
+      hoursPerMember: 12.42,
+      day: Math.round(2 * hours * rate * 100) / 100,
+      alwaysOn: Math.round(2 * 24 * rate * 100) / 100,
+      week: Math.round(5 * 2 * hours * rate * 100) / 100,
+      weekAlwaysOn: Math.round(7 * 2 * 24 * rate * 100) / 100,
+    });
+    // A Saturday prices the next working day's hours.
+    expect(poolCost(pooled, '2026-11-28')?.hoursPerMember).toBe(12.42);
+    expect(poolCost(config, DAY)).toBeUndefined();
+  });
+
+  it("adds every member's lifetimes to one pool line with no NAT share, against pool.size clusters always on", () => {
+    const from = new Date('2026-11-23T00:00:00Z');
+    const to = new Date('2026-11-30T00:00:00Z');
+    const lines = weeklySummary(
+      pooled,
+      [
+        { developer: 'pool-1', startedAt: '2026-11-23T06:20:00Z', destroyedAt: '2026-11-23T19:05:00Z' }, // 12.75 h
+        { developer: 'pool-3', startedAt: '2026-11-23T15:15:00Z', destroyedAt: '2026-11-23T19:05:00Z' }, // 3.83 h
+        { developer: 'alice', startedAt: '2026-11-23T07:35:00Z', destroyedAt: '2026-11-23T18:05:00Z' },
+      ],
+      from,
+      to,
+    );
+    const rate = hourlyRates(pooled, DAY).clusterPerHour;
+    const pool = lines.find((line) => line.developer === '(warm pool)')!;
+    expect(lines.map((line) => line.developer)).toEqual(['(warm pool)', 'alice', 'bob', 'carol', 'dave']);
+    expect(pool.hours).toBe(16.6);
+    expect(pool.cost).toBeCloseTo((12.75 + 23 / 6) * rate, 2);
+    expect(pool.alwaysOn).toBeCloseTo(2 * 168 * rate, 2);
+    // The developers still carry the whole NAT among them.
+    expect(lines.find((line) => line.developer === 'bob')!.cost).toBeCloseTo((0.048 * 168) / 4, 2);
   });
 });

@@ -122,6 +122,34 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
     expect(outcomes.map((result) => result.outcome).sort()).toEqual(['claimed', 'lost']);
   });
 
+  it('takes a ready pool member for one developer only: a replay is already-owned, a second taker loses', async () => {
+    await store.claim(claimUp('pool-1-up-20261124', { developer: 'pool-1', clusterName: 'turbo-pool-1' }));
+    const take = (runId: string, takenBy: string) => claimUp(runId, { developer: 'pool-1', clusterName: 'turbo-pool-1', takenBy });
+    // Being filled: not takeable yet.
+    await expect(store.claim(take('pool-1-take-alice-20261124-1500', 'alice'))).resolves.toMatchObject({ outcome: 'lost' });
+    await store.update('pool-1', 'pool-1-up-20261124', { status: 'ready', expiresAt: '2026-11-24T19:00:00.000Z' });
+
+    const racing = await Promise.all([
+      store.claim(take('pool-1-take-alice-20261124-1500', 'alice')),
+      store.claim(take('pool-1-take-bob-20261124-1500', 'bob')),
+    ]);
+    expect(racing.map((result) => result.outcome).sort()).toEqual(['claimed', 'lost']);
+    const winner = racing.find((result) => result.outcome === 'claimed')!.record;
+    expect(winner).toMatchObject({ status: 'provisioning', action: 'up', expiresAt: '2026-11-24T19:00:00.000Z' });
+    await expect(store.claim(take(winner.runId!, winner.takenBy!))).resolves.toMatchObject({ outcome: 'already-owned' });
+    // Ready again after the take's deploy: still taken, so nobody else gets it.
+    await store.update('pool-1', winner.runId!, { status: 'ready' });
+    await expect(store.claim(take('pool-1-take-carol-20261124-1510', 'carol'))).resolves.toMatchObject({ outcome: 'lost' });
+
+    // A down keeps the taker (the goodbye goes to them); the next fill is nobody's.
+    await store.claim(claimUp('pool-1-down-20261124', { developer: 'pool-1', action: 'down' }));
+    await expect(store.get('pool-1')).resolves.toMatchObject({ takenBy: winner.takenBy });
+    await store.update('pool-1', 'pool-1-down-20261124', { status: 'destroyed' });
+    const refill = await store.claim(claimUp('pool-1-up-20261125', { developer: 'pool-1', clusterName: 'turbo-pool-1' }));
+    expect(refill.outcome).toBe('claimed');
+    expect(refill.record.takenBy).toBeUndefined();
+  });
+
   it('applies an update by the owner, removing fields set to undefined', async () => {
     await store.claim(claimUp('alice-up-20261124'));
     await store.update('alice', 'alice-up-20261124', { lastError: 'transient', updatedAt: '2026-11-24T05:40:00.000Z' });
@@ -219,10 +247,12 @@ const STATUSES: EnvironmentStatus[] = ['absent', 'provisioning', 'ready', 'destr
 
 describe('the claim rule: the ConditionExpression and the in-memory store agree', () => {
   it('on every status, owner, staleness and action', async () => {
-    const cases: { status: EnvironmentStatus | 'none'; owner: string; stale: boolean; action: 'up' | 'down' }[] = [];
+    const cases: { status: EnvironmentStatus | 'none'; owner: string; stale: boolean; action: 'up' | 'down' | 'take' }[] = [];
     for (const status of ['none' as const, ...STATUSES])
       for (const owner of ['same', 'other'])
-        for (const stale of [false, true]) for (const action of ['up', 'down'] as const) cases.push({ status, owner, stale, action });
+        for (const stale of [false, true])
+          for (const action of ['up', 'down', 'take'] as const)
+            if (status !== 'none' || action !== 'take') cases.push({ status, owner, stale, action });
 
     const outcomes = async (newStore: () => Promise<EnvironmentStore>) => {
       const seen: string[] = [];
@@ -230,7 +260,8 @@ describe('the claim rule: the ConditionExpression and the in-memory store agree'
         const store = await newStore();
         if (each.status !== 'none') await recordIn(store, 'alice-first', each.status, '2026-11-24T03:00:00.000Z');
         const request = claimUp(each.owner === 'same' ? 'alice-first' : 'alice-second', {
-          action: each.action,
+          action: each.action === 'take' ? 'up' : each.action,
+          ...(each.action === 'take' ? { takenBy: 'bob' } : {}),
           staleBefore: each.stale ? '2026-11-24T04:00:00.000Z' : '2026-11-24T02:00:00.000Z',
         });
         const result = await store.claim(request);
