@@ -319,7 +319,8 @@ describe('every AWS call a handler makes is allowed by its own role', () => {
       request: { verb: 'up' },
       requestedBy: 'slack:U0ALICE001',
       replyTo: 'U0ALICE001',
-      requestedAt: NOW,
+      // Inside alice's day (a Tuesday, 10:00 in Berlin): outside it the up is refused, whatever time the test runs at.
+      requestedAt: '2026-11-24T09:00:00.000Z',
     });
     expect(result.actions).toEqual(expect.arrayContaining(['ssm:GetParameter', 'states:StartExecution']));
     expect(result.denied).toEqual([]);
