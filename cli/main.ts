@@ -59,11 +59,12 @@ export const commands: Command[] = [
     name: 'rehearse',
     summary: 'Run a whole working day of the packaged state machines locally, on the in-memory cloud',
     usage:
-      'turbo rehearse [--config <file>] [--date YYYY-MM-DD] [--developers N] [--fail dev:point ...] [--runner memory|jenkins --jenkins-url <url> [--pace real|virtual]] [--push frontend:<tag>] [--out <dir>] [--quiet] [--verbose]',
+      'turbo rehearse [--config <file>] [--date YYYY-MM-DD] [--developers N] [--quota N] [--fail dev:point ...] [--runner memory|jenkins --jenkins-url <url> [--pace real|virtual]] [--push frontend:<tag>] [--out <dir>] [--quiet] [--verbose]',
     options: {
       ...CONFIG,
       ...DATE,
-      '--developers N': "a made-up roster of N developers (1 to 2000) over five time zones (default: the config's roster)",
+      '--developers N': "a made-up roster of N developers (1 to 10000) over five time zones (default: the config's roster)",
+      '--quota N': "the runner's concurrent jobs: what if CodeBuild's quota were N (default: runner.maxConcurrentJobs)",
       '--fail dev:point ...': 'inject a fault for a developer; repeatable (default: none; the points are below)',
       '--runner memory|jenkins': 'where jobs run (default: memory, the in-memory cloud)',
       '--jenkins-url <url>': 'the Jenkins of --runner jenkins (JENKINS_USER and JENKINS_TOKEN in the environment)',

@@ -107,6 +107,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       config: { type: 'string' },
       date: { type: 'string' },
       developers: { type: 'string' },
+      quota: { type: 'string' },
       fail: { type: 'string', multiple: true },
       runner: { type: 'string' },
       'jenkins-url': { type: 'string' },
@@ -124,6 +125,10 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   let config = loaded.config;
   if (values.developers !== undefined) {
     config = syntheticRoster(config, wholeNumberFlag('developers', values.developers, 1, MAX_SYNTHETIC_DEVELOPERS));
+  }
+  if (values.quota !== undefined) {
+    const maxConcurrentJobs = wholeNumberFlag('quota', values.quota, 1, MAX_SYNTHETIC_DEVELOPERS);
+    config = { ...config, runner: { ...config.runner, maxConcurrentJobs } };
   }
   const date = values.date === undefined ? nextWorkingDay(config, DateTime.now()) : parseDateFlag('--date', values.date);
   const faults = (values.fail ?? []).map((spec) => parseFault(spec, config));

@@ -53,4 +53,11 @@ describe('turbo rehearse and readyBy', () => {
       '--developers must be a whole number from 1 to 10000, got "10001"',
     );
   });
+
+  it('refuses a runner quota that is no whole number of jobs, naming the flag', async () => {
+    const captured = captureIn(folderWith({ 'team.yml': configText({}) }));
+    await expect(run(['--config', 'team.yml', '--quota', '0', '--date', '2026-11-24', '--quiet'], captured.io)).rejects.toThrow(
+      '--quota must be a whole number from 1 to 10000, got "0"',
+    );
+  });
 });
