@@ -1,6 +1,7 @@
 /** Flag values that more than one command takes. */
 import { DateTime } from 'luxon';
-import { UsageError } from './io';
+import type { TurboConfig } from '../functions/core/config';
+import { UsageError, wholeNumberFlag } from './io';
 
 /** A calendar date YYYY-MM-DD that exists: "2026-02-30" is refused as a day that does not exist, not as a format. */
 export function parseDateFlag(flag: string, value: string | undefined): string {
@@ -15,4 +16,13 @@ export function parseDateFlag(flag: string, value: string | undefined): string {
     );
   }
   return value!;
+}
+
+/** The largest --quota: CodeBuild's concurrent builds can be raised, but not past a job per developer of a 10,000 roster. */
+const MAX_QUOTA = 10_000;
+
+/** `config` with --quota N as its runner's concurrent jobs (what if CodeBuild's quota were N); as it is without one. */
+export function withQuotaFlag(config: TurboConfig, value: string | undefined): TurboConfig {
+  if (value === undefined) return config;
+  return { ...config, runner: { ...config.runner, maxConcurrentJobs: wholeNumberFlag('quota', value, 1, MAX_QUOTA) } };
 }

@@ -156,10 +156,12 @@ export const commands: Command[] = [
   {
     name: 'soak',
     summary: "Rehearse weeks for a generated roster inside AWS's documented limits, checking the invariants every simulated hour",
-    usage: 'turbo soak [--days 30] [--developers 200] [--seed N] [--fault-rate 0.02] [--start YYYY-MM-DD] [--config <file>] [--out <dir>]',
+    usage:
+      'turbo soak [--days 30] [--developers 200] [--quota N] [--seed N] [--fault-rate 0.02] [--start YYYY-MM-DD] [--config <file>] [--out <dir>]',
     options: {
       '--days N': 'how many consecutive days (default: 30)',
       '--developers N': 'the size of the generated roster, over at least five time zones (default: 200)',
+      '--quota N': "the runner's concurrent jobs, as a team of that size would raise it (default: runner.maxConcurrentJobs)",
       '--seed N': 'makes the soak repeatable (default: 1)',
       '--fault-rate F': 'the chance of a fault at each port call, 0 to 1; failed runs are redriven later (default: 0)',
       '--start YYYY-MM-DD': 'the first day (default: 2027-03-01, a Monday before the DST changes)',

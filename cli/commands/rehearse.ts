@@ -10,7 +10,7 @@ import { DNS_LABEL, WEEKDAYS, type TurboConfig } from '../../functions/core/conf
 import { FAULT_POINTS, type FaultPoint } from '../../functions/adapters/memory/cloud';
 import { JenkinsJobRunner } from '../../functions/adapters/jenkins';
 import { UsageError, wholeNumberFlag, type CommandIo } from '../io';
-import { parseDateFlag } from '../flags';
+import { parseDateFlag, withQuotaFlag } from '../flags';
 import { rehearseDay, type DayResult } from '../rehearsal/day';
 import { describeDenied } from '../rehearsal/enforce';
 import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/packaged';
@@ -126,10 +126,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (values.developers !== undefined) {
     config = syntheticRoster(config, wholeNumberFlag('developers', values.developers, 1, MAX_SYNTHETIC_DEVELOPERS));
   }
-  if (values.quota !== undefined) {
-    const maxConcurrentJobs = wholeNumberFlag('quota', values.quota, 1, MAX_SYNTHETIC_DEVELOPERS);
-    config = { ...config, runner: { ...config.runner, maxConcurrentJobs } };
-  }
+  config = withQuotaFlag(config, values.quota);
   const date = values.date === undefined ? nextWorkingDay(config, DateTime.now()) : parseDateFlag('--date', values.date);
   const faults = (values.fail ?? []).map((spec) => parseFault(spec, config));
   const push = values.push === undefined ? undefined : parsePush(values.push);

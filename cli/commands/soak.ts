@@ -10,6 +10,7 @@ import { ensurePackaged, loadPackagedStack, projectRoot } from '../rehearsal/pac
 import { formatBroken, formatDays, writeSoak } from '../soak/report';
 import { runSoak } from '../soak/run';
 import { loadValidConfig } from './validate';
+import { withQuotaFlag } from '../flags';
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
@@ -19,6 +20,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       config: { type: 'string' },
       days: { type: 'string' },
       developers: { type: 'string' },
+      quota: { type: 'string' },
       seed: { type: 'string' },
       'fault-rate': { type: 'string' },
       start: { type: 'string' },
@@ -38,12 +40,14 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (!DateTime.fromISO(start).isValid) throw new UsageError(`--start must be YYYY-MM-DD, got ${JSON.stringify(start)}`);
   const loaded = await loadValidConfig(values.config, io);
   if (!loaded) return 1;
+  withQuotaFlag(loaded.config, values.quota); // a bad --quota fails before the packaging
   const root = projectRoot();
   ensurePackaged(root, (line) => io.stderr(`${line}\n`));
   const stack = loadPackagedStack(root, loaded.config.region);
   io.stderr(`Soaking ${days} day(s) × ${developers} developer(s), seed ${seed}, fault rate ${faultRate}...\n`);
   const log = (line: string) => io.stderr(`${line}\n`);
-  const result = await runSoak({ config: loaded.config, stack, root, days, developers, seed, faultRate, start, log });
+  const config = withQuotaFlag(loaded.config, values.quota);
+  const result = await runSoak({ config, stack, root, days, developers, seed, faultRate, start, log });
   io.stdout(formatDays(result));
   const passed = Object.entries(result.firstPassed).map(([size, at]) => `${size}: ${at ? `${at.day} (${at.developer})` : 'never'}`);
   io.stdout(
