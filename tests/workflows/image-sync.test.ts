@@ -174,8 +174,9 @@ describe('image-sync', () => {
       const { cloud } = rehearsal;
       const opsMessages = () => cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
       const before = opsMessages().length;
-      // The 10-minute safety net, six times (08:10 to 09:00 UTC): the clusters already run the newest release, as
-      // their deploys confirmed. Only the hour's first run (09:00) sweeps every ready environment.
+      // The 10-minute safety net, six times (11:10 to 12:00 UTC): the clusters already run the newest release, as
+      // their deploys confirmed. Only 12:00, the first run of a sixth hour, sweeps every ready environment.
+      await rehearsal.advance(Date.parse(`${DATE}T11:10:00Z`));
       const minutes: number[] = [];
       for (let tick = 0; tick < 6; tick += 1) {
         minutes.push(new Date().getUTCMinutes());

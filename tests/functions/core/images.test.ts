@@ -249,14 +249,9 @@ describe('isFullSweep and environmentsToRoll', () => {
     ...(confirmed ? { confirmedImages: { frontend: confirmed, mongo: { repository: 'acme/turbo-mongo', tag: '7.0.15' } } } : {}),
   });
 
-  it("sweeps on the hour's first 10-minute run only", () => {
-    expect(['08:00:00', '08:09:59', '08:10:00', '08:50:00', '09:05:00'].map((t) => isFullSweep(new Date(`2026-11-25T${t}Z`)))).toEqual([
-      true,
-      true,
-      false,
-      false,
-      true,
-    ]);
+  it('sweeps on the first 10-minute run of every sixth hour only', () => {
+    const times = ['06:00:00', '06:09:59', '06:10:00', '09:00:00', '11:50:00', '12:05:00', '00:00:00'];
+    expect(times.map((t) => isFullSweep(new Date(`2026-11-25T${t}Z`)))).toEqual([true, true, false, false, false, true, true]);
   });
 
   it('rolls the ready environments whose confirmed images differ (tag or digest) or are unknown, all of them on a sweep', () => {

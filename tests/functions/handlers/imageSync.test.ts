@@ -113,10 +113,10 @@ describe('ListReadyEnvironments', () => {
     expect(JSON.parse(plans.read('turbo-plans', 'image-sync/schedule-1.json')!)).toEqual([env('alice'), env('carol')]);
   });
 
-  it("lists every ready environment on the hour's first safety-net run, so that drift made by hand is corrected", async () => {
+  it('lists every ready environment on the first safety-net run of every sixth hour, so that drift made by hand is corrected', async () => {
     const plans = new MemoryPlanStore();
     bind({ store: { list: async () => records } as unknown as Deps['store'], plans });
-    await expect(listReadyEnvironments({ at: '2026-11-25T09:04:59Z', execution: 'schedule-2' }, context)).resolves.toMatchObject({
+    await expect(listReadyEnvironments({ at: '2026-11-25T12:04:59Z', execution: 'schedule-2' }, context)).resolves.toMatchObject({
       items: 3,
       sweep: true,
     });
