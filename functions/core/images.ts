@@ -3,6 +3,7 @@
  * cluster's workloads need a rollout, and whether a rollout is done, still going, or failed.
  */
 import type { EnvironmentRecord, ImageRef, ResolvedImage, WorkloadRef, WorkloadState } from './types';
+import { isPoolMember } from './pool';
 
 /** semver.org's regular expression for SemVer 2.0.0, less build metadata (`+` is not valid in an image tag). */
 const SEMVER =
@@ -227,10 +228,14 @@ export function isFullSweep(startedAt: Date): boolean {
   return (startedAt.getTime() / 60_000) % FULL_SWEEP_MINUTES < SAFETY_NET_MINUTES;
 }
 
-/** The ready environments a run rolls: all of them on a full sweep, else those not confirmed on their desired images. */
+/** The ready environments a run rolls (a pool member once taken): all on a full sweep, else those not confirmed on their desired images. */
 export function environmentsToRoll(records: readonly EnvironmentRecord[], fullSweep: boolean): EnvironmentRecord[] {
   return records.filter(
-    (record) => record.status === 'ready' && (fullSweep || !record.images || !runsImages(record.confirmedImages, record.images)),
+    (record) =>
+      record.status === 'ready' &&
+      // A warm pool member runs no app until a developer takes it (core/pool): there is nothing to roll.
+      (!isPoolMember(record.developer) || record.takenBy !== undefined) &&
+      (fullSweep || !record.images || !runsImages(record.confirmedImages, record.images)),
   );
 }
 

@@ -82,7 +82,7 @@ export type SummaryDecision =
   | { post: 'never'; why: string };
 
 /**
- * Post when something rolled, was stopped or failed; the same failures (the named ones, and how many) once. `ready`
+ * Post when something rolled; a stop or failures (the named ones, and how many) once. `ready`
  * is how many environments were ready, for saying why nothing was posted.
  */
 export function decideSummary(
@@ -94,8 +94,10 @@ export function decideSummary(
     tally.failed > 0
       ? failureReportKey([...images, ...tally.failures.map((entry) => `${entry.developer}: ${entry.reason ?? ''}`).sort()])
       : undefined;
-  if (tally.rolled > 0 || tally.stopped > 0) return { post: 'always', ...(failureKey ? { failureKey } : {}) };
-  if (failureKey) return { post: 'once', failureKey };
+  if (tally.rolled > 0) return { post: 'always', ...(failureKey ? { failureKey } : {}) };
+  // A stopped release is not confirmed anywhere, so every safety-net run tries it again and stops it again: the
+  // same stop, with the same failures, is news once.
+  if (failureKey || tally.stopped > 0) return { post: 'once', failureKey: failureKey ?? failureReportKey([...images, 'stopped']) };
   const target = images.join(', ');
   if (ready === 0) return { post: 'never', why: `no environment is ready: nothing to roll to ${target}` };
   if (tally.current + tally.skipped === 0) {

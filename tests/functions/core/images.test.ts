@@ -264,4 +264,9 @@ describe('isFullSweep and environmentsToRoll', () => {
     expect(environmentsToRoll(records, false).map((record) => record.developer)).toEqual(['bob', 'carol']);
     expect(environmentsToRoll(records, true).map((record) => record.developer)).toEqual(['alice', 'bob', 'carol']);
   });
+
+  it('leaves an untaken warm pool member alone (it runs no app), and rolls one that a developer took', () => {
+    const records = [ready('pool-1'), { ...ready('pool-2'), takenBy: 'alice' }];
+    expect(environmentsToRoll(records, true).map((record) => record.developer)).toEqual(['pool-2']);
+  });
 });

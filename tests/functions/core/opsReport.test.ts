@@ -95,6 +95,21 @@ describe('tallies: a run of any size reports in a bounded state', () => {
       post: 'never',
       why: 'nothing to roll: the 3 ready environment(s) are confirmed on frontend 1.3.0',
     });
-    expect(decideSummary(images, tallyOutcomes([{ developer: 'a', outcome: 'stopped' }]))).toEqual({ post: 'always' });
+    expect(decideSummary(images, tallyOutcomes([{ developer: 'a', outcome: 'rolled' }]))).toEqual({ post: 'always' });
+  });
+
+  it('tells a stopped release once: every safety-net run tries it again and is stopped by the same failures', () => {
+    const stop = (run: number) =>
+      decideSummary(
+        images,
+        tallyOutcomes([
+          { developer: 'a', outcome: 'failed', reason: `rollout of frontend stuck after ${run}01 s` },
+          { developer: 'b', outcome: 'failed', reason: 'frontend has no workload' },
+          { developer: 'c', outcome: 'stopped' },
+        ]),
+      );
+    expect(stop(1)).toMatchObject({ post: 'once' });
+    expect(stop(2)).toEqual(stop(1));
+    expect(decideSummary(images, tallyOutcomes([{ developer: 'c', outcome: 'stopped' }]))).toMatchObject({ post: 'once' });
   });
 });
