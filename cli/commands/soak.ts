@@ -55,7 +55,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   );
   const { modes } = result;
   io.stdout(
-    `Modes: ${modes.hibernateRuns} hibernations, ${modes.wakeRuns} wakes, ${modes.spotUps} ups on Spot, ${modes.arm64Ups} on Graviton; ` +
+    `Modes: ${modes.hibernateRuns} hibernations, ${modes.wakeRuns} wakes, ${modes.poolFills} warm pool fills and ${modes.poolTakes} takes, ${modes.spotUps} ups on Spot, ${modes.arm64Ups} on Graviton; ` +
       `cost measured on ${modes.costDays.destroy} destroy-mode and ${modes.costDays.hibernate} hibernate-mode days.\n`,
   );
   const hub = result.dockerHub;

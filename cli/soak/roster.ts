@@ -51,6 +51,9 @@ export type SoakEvent =
   | { at: number; kind: 'push'; image: 'frontend' | 'mongo'; tag: string }
   | { at: number; kind: 'fault'; developer: string; point: FaultPoint };
 
+/** The warm pool the soak keeps when the config keeps none. */
+export const SOAK_POOL_SIZE = 2;
+
 export interface SoakWorld {
   config: TurboConfig;
   /** Local dates (team zone) of the soak, in order. */
@@ -63,6 +66,7 @@ export function generateWorld(
   options: { developers: number; days: number; start: string; seed: number; faultRate: number },
 ): SoakWorld {
   const prng = new Prng(options.seed);
+  const evenings = new Prng(options.seed ^ 0xe7e);
   const start = DateTime.fromISO(options.start, { zone: base.timezone });
   const dates = Array.from({ length: options.days }, (_, i) => start.plus({ days: i }).toISODate()!);
   const developers = Array.from({ length: options.developers }, (_, index) => {
@@ -81,7 +85,8 @@ export function generateWorld(
       ...modesOf(base, index),
     };
   });
-  const config: TurboConfig = { ...base, developers };
+  // A warm pool of two unless the config has one, so that the soak's ups outside a schedule take from it.
+  const config: TurboConfig = { ...base, developers, pool: base.pool.size > 0 ? base.pool : { ...base.pool, size: SOAK_POOL_SIZE } };
   const events: SoakEvent[] = [];
   let release = 3;
   for (const date of dates) {
@@ -108,6 +113,9 @@ export function generateWorld(
       if (options.faultRate > 0 && prng.chance(options.faultRate)) {
         events.push({ at: at(prng.int(5, 7)), kind: 'fault', developer: dev.name, point: prng.pick(SOAK_FAULTS) });
       }
+      // An up in the evening, after the day's teardown: outside the schedule, so it takes a warm pool cluster. Drawn
+      // apart, so that the rest of the world is what it was before the pool.
+      if (evenings.chance(0.01)) events.push({ at: at(20, evenings.int(0, 59)), kind: 'up', developer: dev.name, via });
     }
   }
   events.sort((a, b) => a.at - b.at);

@@ -88,7 +88,16 @@ export interface SoakResult {
   };
   awsCalls: Record<string, number>;
   /** What each mode did: environment runs that hibernated or woke, ups on Spot and on Graviton, the days the cost invariant measured. */
-  modes: { hibernateRuns: number; wakeRuns: number; spotUps: number; arm64Ups: number; costDays: { destroy: number; hibernate: number } };
+  modes: {
+    hibernateRuns: number;
+    wakeRuns: number;
+    /** Warm pool members filled, and taken by an up outside a schedule. */
+    poolFills: number;
+    poolTakes: number;
+    spotUps: number;
+    arm64Ups: number;
+    costDays: { destroy: number; hibernate: number };
+  };
 }
 
 function ownerIsDue(config: TurboConfig, developer: string, date: string, skips: Set<string>): boolean {
@@ -483,6 +492,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     modes: {
       hibernateRuns: [...environmentRuns.values()].filter((run) => run.input.path === 'hibernate').length,
       wakeRuns: [...environmentRuns.values()].filter((run) => run.input.path === 'wake').length,
+      poolFills: [...environmentRuns.values()].filter((run) => run.input.path === 'pool').length,
+      poolTakes: [...environmentRuns.values()].filter((run) => run.input.path === 'take').length,
       spotUps: upsOn((nodes) => nodes.capacity === 'spot'),
       arm64Ups: upsOn((nodes) => nodes.arch === 'arm64'),
       costDays,

@@ -162,6 +162,10 @@ export function poolDesires(
     if (surplus.has(member)) {
       return { member, want: 'down', reason: `pool: ${free.length} free members, more than pool.size ${config.pool.size}` };
     }
-    return { member, want: 'keep', reason: keepReason(records.get(member)) };
+    const record = records.get(member);
+    if (record?.takenBy && record.status === 'ready' && record.expiresAt && now.getTime() >= Date.parse(record.expiresAt)) {
+      return { member, want: 'down', reason: `pool: ${record.takenBy}'s day on it ended at ${record.expiresAt}` };
+    }
+    return { member, want: 'keep', reason: keepReason(record) };
   });
 }

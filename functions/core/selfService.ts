@@ -4,7 +4,7 @@
  * Every change carries its audit entry (who asked, and when). The audit entry and the manual run ID both come from
  * the time of asking, not from now, so that a retried request does nothing twice.
  */
-import { localDate, localNow } from './clock';
+import { calendarDay, localDate, localDateAt, localNow } from './clock';
 import { clusterNameOf, memberOf, scheduleOf, type TurboConfig } from './config';
 import { escapeMrkdwn, formatLocalTime } from './messages';
 import { isHibernated } from './hibernate';
@@ -164,8 +164,12 @@ export function decideSelfService(
 
 /** Taking `member` for the task's developer: its run, answer and audit entry, all from the time of asking. */
 function takeOf(task: SelfServiceTask, member: EnvironmentRecord, timezone: string): TakeCandidate {
-  const runId = takeRunIdFor(member.developer, task.developer, new Date(task.requestedAt), timezone);
-  const until = member.expiresAt ? ` until ${formatLocalTime(member.expiresAt, timezone)}` : '';
+  const asked = new Date(task.requestedAt);
+  const runId = takeRunIdFor(member.developer, task.developer, asked, timezone);
+  // Like any cluster, a taken one ends with its developer's day: at their midnight, or at the pool's end if sooner.
+  const endOfDay = calendarDay(localDateAt(asked, timezone), timezone).endMs;
+  const expiresAt = new Date(Math.min(endOfDay, member.expiresAt ? Date.parse(member.expiresAt) : endOfDay)).toISOString();
+  const until = ` until ${formatLocalTime(expiresAt, timezone)}`;
   return {
     member: member.developer,
     message:
@@ -180,7 +184,7 @@ function takeOf(task: SelfServiceTask, member: EnvironmentRecord, timezone: stri
       action: 'up',
       runId,
       clusterName: member.clusterName,
-      expiresAt: member.expiresAt ?? null,
+      expiresAt,
       path: 'take',
     },
   };

@@ -108,7 +108,7 @@ describe('the warm pool, rehearsed', () => {
     const dms = cloud.outbox.filter((message) => message.to.user === dave.slackUserId);
     const afterAsking = dms.filter((message) => Date.parse(message.at) >= asked);
     expect(afterAsking.map((message) => message.kind)).toEqual(['reply', 'ready', 'destroyed']);
-    expect(afterAsking[0]!.text).toContain('Taking warm pool cluster turbo-pool-1 for dave until 00:30 Asia/Kolkata (Wed 25 Nov)');
+    expect(afterAsking[0]!.text).toContain('Taking warm pool cluster turbo-pool-1 for dave until 00:00 Asia/Kolkata (Wed 25 Nov)');
     expect(afterAsking[1]!.text).toContain('turbo-pool-1');
     const readyMinutes = (Date.parse(afterAsking[1]!.at) - asked) / 60_000;
     console.log(`warm pool rehearsal: dave's ready DM ${readyMinutes.toFixed(1)} min after his up (target: 2 min)`);

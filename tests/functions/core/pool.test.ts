@@ -141,6 +141,16 @@ describe('taking a member', () => {
     expect(result.actions.find((action) => action.developer === 'bob')).toMatchObject({ action: 'up' });
   });
 
+  it("takes a taken member down when its developer's day on it ends, within the pool's hours", () => {
+    const config = poolConfig();
+    const taken = member(1, { status: 'ready', takenBy: 'alice', expiresAt: '2026-11-24T15:00:00.000Z' });
+    const pool1 = (p: ReturnType<typeof plan>) => poolActions(p).filter((action) => action.developer === 'pool-1');
+    expect(pool1(plan(at('2026-11-24T14:45:00Z'), config, [taken], []))).toEqual([]);
+    expect(pool1(plan(at('2026-11-24T15:00:00Z'), config, [taken], []))).toEqual([
+      expect.objectContaining({ action: 'down', runId: 'pool-1-down-20261124' }),
+    ]);
+  });
+
   it('offers ready members nobody has taken that do not end soon, lowest number first', () => {
     const records = [
       member(10, { status: 'ready' }),

@@ -36,7 +36,8 @@ describe('an up outside the schedule, with a warm pool', () => {
         action: 'up',
         runId: 'pool-1-take-dave-20261124-2030',
         clusterName: 'turbo-pool-1',
-        expiresAt: '2026-11-24T19:00:00.000Z',
+        // dave's midnight in Kolkata, before the pool's end (19:00 UTC): a taken cluster ends with its developer's day.
+        expiresAt: '2026-11-24T18:30:00.000Z',
         path: 'take',
       },
       expect.objectContaining({ developer: 'pool-2', runId: 'pool-2-take-dave-20261124-2030' }),
@@ -45,7 +46,7 @@ describe('an up outside the schedule, with a warm pool', () => {
       clusterName: 'turbo-dave',
       audit: { at: '2026-11-24T15:00:00.000Z', by: 'slack:U0DAVE0001', action: 'up: took pool cluster turbo-pool-1' },
     });
-    expect(decision.take?.[0]?.message).toContain('Taking warm pool cluster turbo-pool-1 for dave until 00:30 Asia/Kolkata');
+    expect(decision.take?.[0]?.message).toContain('Taking warm pool cluster turbo-pool-1 for dave until 00:00 Asia/Kolkata (Wed 25 Nov)');
   });
 
   it('offers nothing without a free member (the plain refusal), and never takes inside the schedule', () => {
