@@ -366,7 +366,13 @@ function orphanDecisions(
 }
 
 /** The warm pool's members (core/pool): filled inside the pool's hours, destroyed outside them, like a developer's. */
-function poolDecisions(now: Date, config: TurboConfig, records: Map<string, EnvironmentRecord>, clusters: ClusterInfo[]) {
+function poolDecisions(
+  now: Date,
+  config: TurboConfig,
+  records: Map<string, EnvironmentRecord>,
+  clusters: ClusterInfo[],
+  clustersOf: (owner: string) => ClusterInfo[],
+) {
   return poolDesires(now, config, records, clusters, MIN_USEFUL_MINUTES).map((desire): PlannedAction | Idle => {
     if (desire.want === 'keep') return { developer: desire.member, reason: desire.reason };
     const subject = {
@@ -379,14 +385,17 @@ function poolDecisions(now: Date, config: TurboConfig, records: Map<string, Envi
       desire.want === 'up'
         ? { action: 'up' as const, reason: desire.reason, expiresAt: desire.expiresAt }
         : { action: 'down' as const, reason: desire.reason };
-    const owned = clusters.filter((cluster) => ownerOf(cluster) === desire.member);
-    const decision = resolve(now, subject, want, records.get(desire.member), owned);
+    const decision = resolve(now, subject, want, records.get(desire.member), clustersOf(desire.member));
     return 'action' in decision && decision.action === 'up' ? { ...decision, path: 'pool' } : decision;
   });
 }
 
 export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[], clusters: ClusterInfo[]): Plan {
   const recordsByDeveloper = new Map(records.map((record) => [record.developer, record]));
+  // Grouped once: looking a roster of thousands up in thousands of clusters, developer by developer, was most of a tick.
+  const byOwner = new Map<string, ClusterInfo[]>();
+  for (const cluster of clusters) byOwner.set(ownerOf(cluster), [...(byOwner.get(ownerOf(cluster)) ?? []), cluster]);
+  const clustersOf = (owner: string) => byOwner.get(owner) ?? [];
   const days = staggeredDays(now, config, records);
   const heldMembers = membersHeld(records);
   const warnings = config.developers.flatMap(
@@ -411,14 +420,14 @@ export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[
       subject,
       way.reason ? { ...desire, reason: `${desire.reason}; ${way.reason}` } : desire,
       record,
-      clusters.filter((cluster) => ownerOf(cluster) === dev.name),
+      clustersOf(dev.name),
     );
     return way.path && 'action' in decision ? { ...decision, path: way.path } : decision;
   });
   const rosterNames = new Set(config.developers.map((dev) => dev.name));
   const all = [
     ...decisions,
-    ...poolDecisions(now, config, recordsByDeveloper, clusters),
+    ...poolDecisions(now, config, recordsByDeveloper, clusters, clustersOf),
     ...orphanDecisions(now, rosterNames, recordsByDeveloper, clusters),
   ];
   return {

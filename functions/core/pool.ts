@@ -131,6 +131,8 @@ export function poolDesires(
   for (const name of records.keys()) if (isPoolMember(name)) names.add(name);
   for (const cluster of clusters) if (isPoolMember(cluster.tags[OWNER_TAG] ?? '')) names.add(cluster.tags[OWNER_TAG]!);
   const members = [...names].sort((a, b) => memberNumber(a) - memberNumber(b));
+  // No pool and nothing left of one: no need to work out the pool's hours over the whole roster.
+  if (members.length === 0) return [];
   const hours = poolHours(now, config);
   const fillFrom = 'closed' in hours ? 0 : hours.start.toMillis() - (config.leadMinutes + RECONCILE_TICK_MINUTES) * 60_000;
   const closed =
