@@ -135,8 +135,17 @@ export function messages(day: string, sent: MessageSeen[], failures: number): Br
 
 /** Per failed environment execution: its developer and ops heard of it, once per failed attempt at most. */
 export function failuresReported(failed: ExecutionSeen[], sent: MessageSeen[]): Broken[] {
+  // Only the ops channel's messages and the developer's own DMs can count, so only those are searched: over months,
+  // scanning every message for every failure is what made the soak's accounting quadratic.
+  const opsMessages = sent.filter((message) => message.ops);
+  const dmsOf = new Map<string, MessageSeen[]>();
+  for (const message of sent) {
+    if (message.ops || message.developer === undefined) continue;
+    (dmsOf.get(message.developer) ?? dmsOf.set(message.developer, []).get(message.developer)!).push(message);
+  }
   return failed.flatMap((execution) => {
-    const about = sent.filter((message) => message.body.includes(execution.name));
+    const candidates = [...opsMessages, ...(execution.developer === undefined ? [] : (dmsOf.get(execution.developer) ?? []))];
+    const about = candidates.filter((message) => message.body.includes(execution.name));
     const ops = about.filter((message) => message.ops).length;
     const dm = about.filter((message) => !message.ops && message.developer === execution.developer).length;
     const attempts = execution.redrives + 1;

@@ -206,7 +206,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const skips = new Set<string>();
   const excusedOn = new Map<string, Set<string>>();
   /** A developer's own date at an instant: their day, which is what a fault or a manual action excuses. */
-  const localDayOf = (developer: string, at: number) => dayOf(at, scheduleOf(config, memberOf(config, developer)!).timezone);
+  const members = new Map(config.developers.map((dev) => [dev.name, dev]));
+  const zoneOf = new Map(config.developers.map((dev) => [dev.name, scheduleOf(config, dev).timezone]));
+  const localDayOf = (developer: string, at: number) => dayOf(at, zoneOf.get(developer)!);
   const excuse = (developer: string, at: number) => {
     const day = localDayOf(developer, at);
     (excusedOn.get(day) ?? excusedOn.set(day, new Set()).get(day)!).add(developer);
@@ -301,6 +303,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     rehearsal.stop();
   }
 
+  options.log?.(`accounting for ${sfn.executions.size} executions and ${outbox.length} messages`);
   // What each execution was, by team day.
   const seen: ExecutionSeen[] = [...sfn.executions.values()].map((execution) => ({
     name: execution.name,
@@ -345,7 +348,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     day: dayOf(Date.parse(message.at), zone),
     // A DM belongs to its developer's own day ("destroyed for the day" on two evenings is two events); the channel's to the team's.
     recipientDay:
-      message.to.user !== undefined && message.developer !== undefined && memberOf(config, message.developer)
+      message.to.user !== undefined && message.developer !== undefined && zoneOf.has(message.developer)
         ? localDayOf(message.developer, Date.parse(message.at))
         : dayOf(Date.parse(message.at), zone),
     to: message.to.channel ?? message.to.user ?? '',
@@ -365,8 +368,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   };
   const executionsOn = byDay(seen);
   const messagesOn = byDay(sent);
+  // Each developer's first ready DM on each of their own days, found once rather than by scanning every message.
+  const firstReady = new Map<string, number>();
+  for (const message of outbox) {
+    if (message.kind !== 'ready' || message.developer === undefined || !zoneOf.has(message.developer)) continue;
+    const key = `${message.developer}\u0000${localDayOf(message.developer, Date.parse(message.at))}`;
+    if (!firstReady.has(key)) firstReady.set(key, Date.parse(message.at));
+  }
   const rows: DayRow[] = world.dates.map((day) => {
     const today = executionsOn.get(day) ?? [];
+    const upOf = new Map<string, ExecutionSeen>();
+    for (const execution of today) {
+      if (execution.developer !== undefined && execution.name.includes('-up-') && !upOf.has(execution.developer))
+        upOf.set(execution.developer, execution);
+    }
     // A day without failures has no failed attempt at all: a run that failed and was redriven to success still failed that day.
     const failures = failedAttemptsOn.get(day) ?? 0;
     const todaysMessages = messagesOn.get(day) ?? [];
@@ -376,13 +391,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       .map((dev) => {
         const schedule = scheduleOf(config, dev);
         const readyBy = DateTime.fromISO(`${day}T${schedule.readyBy}`, { zone: schedule.timezone }).toMillis();
-        const ready = outbox.find(
-          (message) =>
-            message.developer === dev.name && message.kind === 'ready' && dayOf(Date.parse(message.at), schedule.timezone) === day,
-        );
-        const readyAt = ready ? Date.parse(ready.at) : undefined;
+        const readyAt = firstReady.get(`${dev.name}\u0000${day}`);
         lateness.push({ developer: dev.name, day, minutes: readyAt === undefined ? null : Math.round((readyAt - readyBy) / 60_000) });
-        const up = today.find((execution) => execution.developer === dev.name && execution.name.includes('-up-'));
+        const up = upOf.get(dev.name);
         const reason = excusedOn.get(day)?.has(dev.name)
           ? 'fault or manual action'
           : up && up.status === 'FAILED'
@@ -423,21 +434,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   // Priced at the first day: a soak is shorter than the price table changes (EKS extended support moves by months).
   const expected = new Map(dailyCosts(config, options.start).map((line) => [line.developer, line]));
   const plainDay = (developer: string, at: number) => !excusedOn.get(localDayOf(developer, at))?.has(developer);
-  const environmentRuns = new Map(
-    [...sfn.executions.values()].filter((execution) => execution.machine === 'environment').map((execution) => [execution.name, execution]),
-  );
+  const environmentRuns = [...sfn.executions.values()].filter((execution) => execution.machine === 'environment');
+  const runNamed = new Map(environmentRuns.map((run) => [run.name, run]));
+  const hibernationsOf = new Map<string, typeof environmentRuns>();
+  for (const run of environmentRuns) {
+    if (run.input.path !== 'hibernate') continue;
+    const developer = String(run.input.developer);
+    (hibernationsOf.get(developer) ?? hibernationsOf.set(developer, []).get(developer)!).push(run);
+  }
   const nodeDays = (developer: string) =>
-    [...environmentRuns.values()].flatMap((down) => {
-      const up = environmentRuns.get(down.name.replace('-down-', '-up-'));
+    (hibernationsOf.get(developer) ?? []).flatMap((down) => {
+      const up = runNamed.get(down.name.replace('-down-', '-up-'));
       const clean = (run: typeof down | undefined) => run?.status === 'SUCCEEDED' && !run.redriveCount && run.input.developer === developer;
-      if (down.input.path !== 'hibernate' || up?.input.path !== 'wake' || !clean(down) || !clean(up)) return [];
+      if (up?.input.path !== 'wake' || !clean(down) || !clean(up)) return [];
       return plainDay(developer, up.startedAt) ? [(down.endedAt! - up.startedAt) / HOUR_MS] : [];
     });
   const costDays = { destroy: 0, hibernate: 0 };
   const upsOn = (nodes: (choice: DeveloperNodes) => boolean) =>
-    [...environmentRuns.values()].filter(
-      (run) => run.input.action === 'up' && nodes(nodesOf(config, memberOf(config, String(run.input.developer)))),
-    ).length;
+    environmentRuns.filter((run) => run.input.action === 'up' && nodes(nodesOf(config, members.get(String(run.input.developer))))).length;
   const measured = config.developers.flatMap((dev) => {
     const line = expected.get(dev.name)!;
     const days =
@@ -490,10 +504,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     },
     awsCalls,
     modes: {
-      hibernateRuns: [...environmentRuns.values()].filter((run) => run.input.path === 'hibernate').length,
-      wakeRuns: [...environmentRuns.values()].filter((run) => run.input.path === 'wake').length,
-      poolFills: [...environmentRuns.values()].filter((run) => run.input.path === 'pool').length,
-      poolTakes: [...environmentRuns.values()].filter((run) => run.input.path === 'take').length,
+      hibernateRuns: environmentRuns.filter((run) => run.input.path === 'hibernate').length,
+      wakeRuns: environmentRuns.filter((run) => run.input.path === 'wake').length,
+      poolFills: environmentRuns.filter((run) => run.input.path === 'pool').length,
+      poolTakes: environmentRuns.filter((run) => run.input.path === 'take').length,
       spotUps: upsOn((nodes) => nodes.capacity === 'spot'),
       arm64Ups: upsOn((nodes) => nodes.arch === 'arm64'),
       costDays,
