@@ -78,7 +78,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   // The comparison for the first developer's schedule: which nodes to choose, against an always-on On-Demand cluster.
   const first = config.developers[0]!;
   const percent = (share: number) => `${Math.round(share * 100)}%`;
-  const options = nodeOptions(config, day, first).map((option) => [
+  const compared = nodeOptions(config, day, first);
+  const options = compared.map((option) => [
     option.nodes,
     option.instanceType,
     money(option.day),
@@ -96,6 +97,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     `${formatTable(['nodes', 'type', 'day', 'of always-on', 'nodes/day', 'of always-on nodes', 'week', 'of always-on week'], options, {
       alignRight: [2, 3, 4, 5, 6, 7],
     })}\n`,
+  );
+  const floor = compared[0]!.fixedDayShare;
+  io.stdout(
+    `Whatever its nodes, ${first.name}'s day costs at least ${percent(floor)} of the always-on cluster: its control plane ` +
+      'and NLB for its hours and its share of the NAT gateway cost the same on any nodes\n',
   );
   if (extendedSupport) {
     io.stdout(

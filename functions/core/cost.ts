@@ -135,6 +135,8 @@ export interface NodeOption {
   /** The same for the nodes alone (what Spot and Graviton change). */
   nodesDay: number;
   nodesDayShare: number;
+  /** The share of the always-on day that the working day costs whatever its nodes: control plane, NLB, NAT share. */
+  fixedDayShare: number;
   /** A week of working days with Turbo, and its share of a week always on. */
   week: number;
   weekShare: number;
@@ -164,6 +166,7 @@ export function nodeOptions(config: TurboConfig, day: string, dev: DeveloperConf
         dayShare: turboDay / alwaysOnDay,
         nodesDay: cents(hours * rates.nodePerHour),
         nodesDayShare: (hours * rates.nodePerHour) / (24 * baseline.nodePerHour),
+        fixedDayShare: (turboDay - hours * rates.nodePerHour) / alwaysOnDay,
         week: cents(week),
         weekShare: week / (7 * alwaysOnDay),
       };

@@ -54,6 +54,7 @@ describe('turbo cost', () => {
     const out = captured.stdout();
     // The README shows this very output for the example roster.
     expect(readFileSync(join(__dirname, '../../README.md'), 'utf8')).toContain(`\`\`\`\n${out.trimEnd()}\n\`\`\``);
+    expect(out).toContain("Whatever its nodes, alice's day costs at least 28% of the always-on cluster");
     expect(out).toContain("Nodes compared for alice's day, each against an always-on On-Demand amd64 cluster (Spot at 60% off On-Demand");
     const rows = out
       .split('\n')

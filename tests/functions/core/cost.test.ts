@@ -110,6 +110,11 @@ describe('dailyCosts', () => {
     expect(byNodes['on-demand arm64']!.nodesDayShare).toBeLessThan(byNodes['on-demand amd64']!.nodesDayShare);
     // The control plane, NLB and NAT share do not get cheaper: the whole cluster's day stays above 20%.
     expect(byNodes['spot arm64']!.dayShare).toBeGreaterThan(0.2);
+    // That floor is the same for every option, and it alone is over 20%: no node choice can reach the target.
+    const floors = new Set(options.map((option) => option.fixedDayShare.toFixed(6)));
+    expect(floors.size).toBe(1);
+    for (const option of options) expect(option.fixedDayShare).toBeLessThan(option.dayShare);
+    expect(byNodes['spot arm64']!.fixedDayShare).toBeGreaterThan(0.2);
     expect(byNodes['spot arm64']!.weekShare).toBeLessThan(byNodes['spot arm64']!.dayShare);
   });
 });
