@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { atLocalTime } from '../../functions/core/clock';
-import { memberOf, scheduleOf, type TurboConfig } from '../../functions/core/config';
+import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { scheduledDesire } from '../../functions/core/plan';
 import { formatMargin, marginMinutes, type RunReportInput } from '../../functions/core/report';
 import { executionConsoleUrl } from '../../functions/core/messages';
@@ -98,14 +98,20 @@ export function summarise(
     ...config.developers.map((dev) => dev.name),
     ...environment.map((execution) => String(execution.input.developer)),
   ]);
+  const members = new Map(config.developers.map((dev) => [dev.name, dev]));
+  const runsOf = new Map<string, LocalExecution[]>();
+  for (const execution of environment) {
+    const developer = String(execution.input.developer);
+    (runsOf.get(developer) ?? runsOf.set(developer, []).get(developer)!).push(execution);
+  }
   return [...owners].sort().map((developer) => {
-    const member = memberOf(config, developer);
+    const member = members.get(developer);
     const schedule = member ? scheduleOf(config, member) : { timezone: 'UTC', readyBy: config.readyBy, teardownAt: config.teardownAt };
     const midnight = DateTime.fromISO(date, { zone: schedule.timezone });
     const readyBy = atLocalTime(midnight, schedule.readyBy);
     const teardown = atLocalTime(midnight, schedule.teardownAt);
     const local = (millis: number) => DateTime.fromMillis(millis, { zone: schedule.timezone }).toFormat('HH:mm');
-    const mine = environment.filter((execution) => execution.input.developer === developer).sort((a, b) => a.startedAt - b.startedAt);
+    const mine = (runsOf.get(developer) ?? []).sort((a, b) => a.startedAt - b.startedAt);
     const up = mine.find((execution) => execution.input.action === 'up');
     const down = mine.find((execution) => execution.input.action === 'down');
     const ready = up && readyAt(up);
@@ -285,8 +291,10 @@ export function formatAggregates(rows: DeveloperSummary[], metrics: Metrics): st
 
 /** The run report's rows: one per developer, the day's up and down side by side on one line. */
 export function reportRows(summary: DeveloperSummary[], timeline: TimelineRow[], region: string): RunReportInput['rows'] {
+  const segmentsOf = new Map<string, TimelineRow['segments']>();
+  for (const entry of timeline) segmentsOf.set(entry.runId, [...(segmentsOf.get(entry.runId) ?? []), ...entry.segments]);
   return summary.map((row) => {
-    const runs = new Set([row.up?.runId, row.down?.runId].filter(Boolean));
+    const runs = [...new Set([row.up?.runId, row.down?.runId])].filter((run): run is string => run !== undefined);
     const failed = [row.up, row.down].find((run) => run?.status === 'FAILED') ?? (row.result === 'late' ? row.up : undefined);
     return {
       developer: row.developer,
@@ -297,7 +305,7 @@ export function reportRows(summary: DeveloperSummary[], timeline: TimelineRow[],
       teardownAt: row.teardownAt,
       reason: row.reason,
       executionUrl: failed && executionConsoleUrl(failed.executionArn, region),
-      segments: timeline.filter((entry) => runs.has(entry.runId)).flatMap((entry) => entry.segments),
+      segments: runs.flatMap((run) => segmentsOf.get(run) ?? []),
     };
   });
 }

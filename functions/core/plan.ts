@@ -335,6 +335,7 @@ function orphanDecisions(
   rosterNames: Set<string>,
   records: Map<string, EnvironmentRecord>,
   clusters: ClusterInfo[],
+  clustersOf: (owner: string) => ClusterInfo[],
 ): (PlannedAction | Idle)[] {
   const owners = new Set<string>();
   // Pool members are nobody's on the roster, and the pool's own decisions (poolDecisions) own them.
@@ -349,7 +350,7 @@ function orphanDecisions(
       owners.add(record.developer);
   }
   return [...owners].map((owner) => {
-    const owned = clusters.filter((cluster) => ownerOf(cluster) === owner).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const owned = [...clustersOf(owner)].sort((a, b) => (a.name < b.name ? -1 : 1));
     if (!DNS_LABEL.test(owner) || owner.length > MAX_DNS_LABEL) {
       const names = owned.map((cluster) => cluster.name).join(', ');
       return {
@@ -394,7 +395,10 @@ export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[
   const recordsByDeveloper = new Map(records.map((record) => [record.developer, record]));
   // Grouped once: looking a roster of thousands up in thousands of clusters, developer by developer, was most of a tick.
   const byOwner = new Map<string, ClusterInfo[]>();
-  for (const cluster of clusters) byOwner.set(ownerOf(cluster), [...(byOwner.get(ownerOf(cluster)) ?? []), cluster]);
+  for (const cluster of clusters) {
+    const owner = ownerOf(cluster);
+    (byOwner.get(owner) ?? byOwner.set(owner, []).get(owner)!).push(cluster);
+  }
   const clustersOf = (owner: string) => byOwner.get(owner) ?? [];
   const days = staggeredDays(now, config, records);
   const heldMembers = membersHeld(records);
@@ -428,7 +432,7 @@ export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[
   const all = [
     ...decisions,
     ...poolDecisions(now, config, recordsByDeveloper, clusters, clustersOf),
-    ...orphanDecisions(now, rosterNames, recordsByDeveloper, clusters),
+    ...orphanDecisions(now, rosterNames, recordsByDeveloper, clusters, clustersOf),
   ];
   return {
     at: now.toISOString(),

@@ -235,6 +235,50 @@ function runnerLoad(
 }
 
 /**
+ * The runner's slots by when each frees, soonest first: a binary min-heap, because a quota of thousands searched
+ * for its first free slot once per down was quadratic in the roster. Slots never used free at -Infinity.
+ */
+class FreeSlots {
+  private readonly heap: number[] = [];
+  private unused: number;
+  constructor(slots: number) {
+    this.unused = slots;
+  }
+  /** Takes the slot that frees first, and returns when it does. */
+  takeFirst(): number {
+    if (this.unused > 0) {
+      this.unused -= 1;
+      return Number.NEGATIVE_INFINITY;
+    }
+    const { heap } = this;
+    const first = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length === 0) return first;
+    heap[0] = last;
+    for (let at = 0; ; ) {
+      const [left, right] = [2 * at + 1, 2 * at + 2];
+      let least = at;
+      if (left < heap.length && heap[left]! < heap[least]!) least = left;
+      if (right < heap.length && heap[right]! < heap[least]!) least = right;
+      if (least === at) return first;
+      [heap[at], heap[least]] = [heap[least]!, heap[at]!];
+      at = least;
+    }
+  }
+  /** Gives back the slot just taken, busy until `freeAt`. */
+  release(freeAt: number): void {
+    const { heap } = this;
+    heap.push(freeAt);
+    for (let at = heap.length - 1; at > 0; ) {
+      const parent = (at - 1) >> 1;
+      if (heap[parent]! <= heap[at]!) return;
+      [heap[at], heap[parent]] = [heap[parent]!, heap[at]!];
+      at = parent;
+    }
+  }
+}
+
+/**
  * The ups' start ticks around the downs. The downs take the slots first (they start at teardown, not on a staggered
  * tick): each from the first tick at its teardown, or, beyond the quota, from when the runner's queue gives it one.
  * Then the ups, latest readyBy first, each at the last tick from which it is ready by its readyBy and at which the
@@ -301,11 +345,10 @@ export function stagger(demands: UpDemand[], slots: number, downs: DownDemand[] 
     return (step < 0 ? tick >= limit : tick <= limit) ? tick : undefined;
   };
   // The downs first, as the runner takes them: in teardown order, each in the first slot to free (it queues till then).
-  const slotFreeAt = Array.from({ length: slots }, () => Number.NEGATIVE_INFINITY);
+  const slotFreeAt = new FreeSlots(slots);
   for (const down of [...downs].sort((a, b) => a.at - b.at || (a.developer < b.developer ? -1 : 1))) {
-    const slot = slotFreeAt.indexOf(Math.min(...slotFreeAt));
-    const start = Math.max(Math.ceil(down.at / TICK_MS) * TICK_MS, slotFreeAt[slot]!);
-    slotFreeAt[slot] = start + down.jobMs;
+    const start = Math.max(Math.ceil(down.at / TICK_MS) * TICK_MS, slotFreeAt.takeFirst());
+    slotFreeAt.release(start + down.jobMs);
     const tick = Math.floor(start / TICK_MS);
     place(tick, profileOf([{ fromMs: start - tick * TICK_MS, toMs: start - tick * TICK_MS + down.jobMs }]));
   }
