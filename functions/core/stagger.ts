@@ -69,11 +69,17 @@ function p90(values: number[]): number {
  * whose start moved into the past would all start at once and queue on the runner.
  */
 export function expectedDurations(config: TurboConfig, records: EnvironmentRecord[], before = Number.POSITIVE_INFINITY): StepDurations {
-  const samples = records
-    .flatMap((record) => record.upHistory ?? [])
-    .filter((sample) => sample.region === config.region && Date.parse(sample.at) < before)
-    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
-    .slice(0, MAX_UP_SAMPLES);
+  // The newest MAX_UP_SAMPLES, kept newest first in one pass: sorting every record's samples was a large part of a tick.
+  const samples: UpSample[] = [];
+  for (const record of records) {
+    for (const sample of record.upHistory ?? []) {
+      if (sample.region !== config.region || Date.parse(sample.at) >= before) continue;
+      if (samples.length === MAX_UP_SAMPLES && sample.at <= samples.at(-1)!.at) continue;
+      const at = samples.findIndex((kept) => sample.at > kept.at);
+      samples.splice(at === -1 ? samples.length : at, 0, sample);
+      if (samples.length > MAX_UP_SAMPLES) samples.pop();
+    }
+  }
   if (samples.length < MIN_UP_SAMPLES) {
     const { applyMinutes, deployMinutes } = config.jobs;
     return {
@@ -290,18 +296,26 @@ export function stagger(demands: UpDemand[], slots: number, downs: DownDemand[] 
   // Runs by start tick, counted per job profile; profiles are shared arrays so that runs of one kind count together.
   const started = new Map<number, Map<JobSpan[], number>>();
   const profiles = new Map<string, JobSpan[]>();
+  // Most demands share their jobs array (a date's ups, say): known arrays are not keyed again. Each profile's span is kept.
+  const profileOfArray = new Map<JobSpan[], JobSpan[]>();
+  const spans = new Map<JobSpan[], number>();
   const profileOf = (jobs: JobSpan[]): JobSpan[] => {
+    const seen = profileOfArray.get(jobs);
+    if (seen) return seen;
     const key = jobs.map((job) => `${job.fromMs}-${job.toMs}`).join();
-    const known = profiles.get(key);
-    if (known) return known;
-    profiles.set(key, jobs);
-    return jobs;
+    const profile = profiles.get(key) ?? profiles.set(key, jobs).get(key)!;
+    profileOfArray.set(jobs, profile);
+    spans.set(profile, spanOf(profile));
+    return profile;
   };
+  const spanOfProfile = (profile: JobSpan[]): number => spans.get(profile)!;
   let reach = 0;
+  const runsFrom = new Map<number, number>();
   const place = (tick: number, jobs: JobSpan[]) => {
+    runsFrom.set(tick, (runsFrom.get(tick) ?? 0) + 1);
     const runs = started.get(tick) ?? new Map<JobSpan[], number>();
     started.set(tick, runs.set(jobs, (runs.get(jobs) ?? 0) + 1));
-    reach = Math.max(reach, Math.ceil(spanOf(jobs) / TICK_MS));
+    reach = Math.max(reach, Math.ceil(spanOfProfile(jobs) / TICK_MS));
   };
   const jobsAt = (x: number): number => {
     let jobs = 0;
@@ -313,12 +327,18 @@ export function stagger(demands: UpDemand[], slots: number, downs: DownDemand[] 
     return jobs;
   };
   const fits = (tick: number, jobs: JobSpan[]): boolean => {
+    // A run's jobs follow one another, so it holds one slot at most: fewer runs started within its reach than slots
+    // cannot fill them, and the instant-by-instant count is needed only when the quota is near.
+    const last = tick + Math.ceil(spanOfProfile(jobs) / TICK_MS);
+    let near = 0;
+    for (let other = tick - reach; other <= last; other++) near += runsFrom.get(other) ?? 0;
+    if (near < slots) return true;
     const t = tick * TICK_MS;
     const holdsSlot = (x: number) => jobs.some((job) => x >= t + job.fromMs && x < t + job.toMs);
     const crowded = (x: number) => holdsSlot(x) && jobsAt(x) >= slots;
     // The jobs in flight only rise where a job starts: checking those instants within the run's own jobs is enough.
     for (const job of jobs) if (crowded(t + job.fromMs)) return false;
-    for (let other = tick - reach; other <= tick + Math.ceil(spanOf(jobs) / TICK_MS); other++) {
+    for (let other = tick - reach; other <= last; other++) {
       const runs = started.get(other);
       if (runs) for (const profile of runs.keys()) for (const job of profile) if (crowded(other * TICK_MS + job.fromMs)) return false;
     }
@@ -355,7 +375,7 @@ export function stagger(demands: UpDemand[], slots: number, downs: DownDemand[] 
   const latestFirst = [...demands].sort((a, b) => b.readyBy - a.readyBy || (a.developer < b.developer ? -1 : 1));
   return latestFirst.map((demand) => {
     const jobs = profileOf(demand.jobs);
-    const spanMs = spanOf(jobs);
+    const spanMs = spanOfProfile(jobs);
     const latest = Math.floor((demand.readyBy - spanMs) / TICK_MS);
     const earliest = Math.ceil(demand.earliest / TICK_MS);
     const onTime = latest >= earliest ? free(jobs, latest, -1, earliest) : undefined;
@@ -382,9 +402,14 @@ function staggerDays(config: TurboConfig, records: EnvironmentRecord[], days: Lo
   return stagger(ups, config.runner.maxConcurrentJobs, downs);
 }
 
+/** The calendar days of `date` in `timezone`, with the day before and the day after. */
+function aroundDate(date: string, timezone: string): CalendarDay[] {
+  return [-1, 0, 1].map((days) => calendarDay(shiftDate(date, days), timezone));
+}
+
 /** The developer's local `date`, with the day before and the day after. */
-function withNeighbours(date: string, schedule: DeveloperSchedule, record: EnvironmentRecord | undefined): LocalDay[] {
-  return [-1, 0, 1].map((days) => ({ day: calendarDay(shiftDate(date, days), schedule.timezone), schedule, record }));
+function withNeighbours(around: CalendarDay[], schedule: DeveloperSchedule, record: EnvironmentRecord | undefined): LocalDay[] {
+  return around.map((day) => ({ day, schedule, record }));
 }
 
 /**
@@ -394,9 +419,12 @@ function withNeighbours(date: string, schedule: DeveloperSchedule, record: Envir
  */
 export function staggeredOn(date: string, config: TurboConfig, records: EnvironmentRecord[] = []): ScheduledUp[] {
   const byDeveloper = new Map(records.map((record) => [record.developer, record]));
+  const aroundIn = new Map<string, CalendarDay[]>();
   const days = config.developers.flatMap((dev) => {
     const schedule = scheduleOf(config, dev);
-    return withNeighbours(date, schedule, byDeveloper.get(dev.name));
+    const { timezone } = schedule;
+    const around = aroundIn.get(timezone) ?? aroundIn.set(timezone, aroundDate(date, timezone)).get(timezone)!;
+    return withNeighbours(around, schedule, byDeveloper.get(dev.name));
   });
   return staggerDays(config, records, days, learnedBefore(date, config)).filter((up) => up.date === date);
 }
@@ -410,15 +438,18 @@ export function staggeredDays(now: Date, config: TurboConfig, records: Environme
   const plans = new Map<string, DayPlan>();
   const days: LocalDay[] = [];
   const today = new Map<string, string>();
+  // A roster of thousands lives in a handful of zones: each zone's today and its neighbours are worked out once.
+  const aroundIn = new Map<string, CalendarDay[]>();
   for (const dev of config.developers) {
     const schedule = scheduleOf(config, dev);
     const record = byDeveloper.get(dev.name);
-    const date = localDateAt(now, schedule.timezone);
-    today.set(dev.name, date);
-    const day = calendarDay(date, schedule.timezone);
-    const dayOff = offReason(day.weekday, date, schedule, record);
+    const { timezone } = schedule;
+    const around = aroundIn.get(timezone) ?? aroundIn.set(timezone, aroundDate(localDateAt(now, timezone), timezone)).get(timezone)!;
+    const day = around[1]!;
+    today.set(dev.name, day.date);
+    const dayOff = offReason(day.weekday, day.date, schedule, record);
     if (dayOff) plans.set(dev.name, { developer: dev.name, dayOff });
-    days.push(...withNeighbours(date, schedule, record));
+    days.push(...withNeighbours(around, schedule, record));
   }
   for (const up of staggerDays(config, records, days, now.getTime())) if (up.date === today.get(up.developer)) plans.set(up.developer, up);
   return plans;
