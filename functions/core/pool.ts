@@ -48,9 +48,12 @@ export interface PoolHours {
  * teardownAt (each developer's in their own zone, on the team's date). Closed on the team's days off and holidays.
  */
 export function poolHours(now: Date, config: TurboConfig): PoolHours | { closed: string } {
-  const local = localNow(now, config.timezone);
-  const date = localDate(local);
-  const weekday = weekdayOf(local) as Weekday;
+  return poolHoursOn(localDate(localNow(now, config.timezone)), config);
+}
+
+/** The pool's hours on the team's date `date` (YYYY-MM-DD), as poolHours. */
+export function poolHoursOn(date: string, config: TurboConfig): PoolHours | { closed: string } {
+  const weekday = weekdayOf(startOfLocalDate(date, config.timezone)) as Weekday;
   if (!config.workingDays.includes(weekday)) return { closed: `${weekday} is not one of the team's workingDays` };
   if (config.holidays.includes(date)) return { closed: `${date} is one of the team's holidays` };
   const { hours } = config.pool;
@@ -64,6 +67,11 @@ export function poolHours(now: Date, config: TurboConfig): PoolHours | { closed:
     start: instantIn(Math.min(...schedules.map((s) => at(s.timezone, s.readyBy))), config.timezone),
     end: instantIn(Math.max(...schedules.map((s) => at(s.timezone, s.teardownAt))), config.timezone),
   };
+}
+
+/** When the day's fills may start: a lead (and a tick) before the pool's hours, so that its members are ready by then. */
+export function poolFillFrom(hours: PoolHours, config: Pick<TurboConfig, 'leadMinutes'>): number {
+  return hours.start.toMillis() - (config.leadMinutes + RECONCILE_TICK_MINUTES) * 60_000;
 }
 
 /** A member in the pool: ready or being filled, and nobody's yet. */
@@ -134,7 +142,7 @@ export function poolDesires(
   // No pool and nothing left of one: no need to work out the pool's hours over the whole roster.
   if (members.length === 0) return [];
   const hours = poolHours(now, config);
-  const fillFrom = 'closed' in hours ? 0 : hours.start.toMillis() - (config.leadMinutes + RECONCILE_TICK_MINUTES) * 60_000;
+  const fillFrom = 'closed' in hours ? 0 : poolFillFrom(hours, config);
   const closed =
     'closed' in hours
       ? hours.closed

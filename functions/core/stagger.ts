@@ -1,7 +1,7 @@
 /**
  * Ready by readyBy under the runner's quota. The day's ups (a hibernated cluster's wake too) are given start ticks so
- * that at most `runner.maxConcurrentJobs` jobs run at once, the downs at teardown (destroy or hibernate jobs)
- * counted, and each up is ready by its developer's readyBy, as late as that allows (a cluster started early costs
+ * that at most `runner.maxConcurrentJobs` jobs run at once, the downs at teardown (destroy or hibernate jobs) and the
+ * warm pool's fills counted, and each up is ready by its developer's readyBy, as late as that allows (a cluster started early costs
  * money). The expected duration of each step (apply, wait for the cluster,
  * deploy) is learned from the ups the records remember (p90 of the region's last 20), else taken from the config.
  * Pure: the same roster, records and instant always give the same starts, on every reconcile tick.
@@ -11,6 +11,7 @@ import type { EnvironmentRecord, UpSample } from './types';
 import { calendarDay, describeLocal, instantIn, localDate, localDateAt, shiftDate, weekdayOf, type CalendarDay } from './clock';
 import { RECONCILE_TICK_MINUTES, scheduleOf, type DeveloperSchedule, type TurboConfig } from './config';
 import { isHibernated, wakeLeadMinutes } from './hibernate';
+import { poolFillFrom, poolHoursOn, poolMemberName } from './pool';
 
 const TICK_MS = RECONCILE_TICK_MINUTES * 60_000;
 /** A record remembers its last ups, and the planner reads the region's last ones: both at most this many. */
@@ -157,11 +158,11 @@ export interface UpDemand {
 }
 
 /**
- * The down that ends a day: from the first tick at or after `at` (teardown, or a later keep-alive), its one job
- * (the destroy, or the hibernate in hibernate mode) takes a runner slot. Downs are not staggered: beyond the quota
- * they queue, so the ups must leave them room.
+ * A run the stagger does not move, with one job: from the first tick at or after `at` it takes a runner slot, and
+ * beyond the quota it queues, so the ups must leave it room. The down that ends a developer's day (at teardown, or a
+ * later keep-alive: the destroy, or the hibernate in hibernate mode), and the warm pool's fills and teardown.
  */
-export interface DownDemand {
+export interface FixedRun {
   developer: string;
   at: number;
   jobMs: number;
@@ -205,13 +206,16 @@ function downAhead({ day, schedule, record }: LocalDay, readyBy: number, now: nu
   return [`${name}-up-${stamp}`, `${name}-down-${stamp}`].some((run) => record?.runId?.startsWith(run) === true);
 }
 
-/** The days' ups (a wake when the cluster is hibernated) and downs at `now`: everything that takes the runner's slots. */
+/**
+ * The days' ups (a wake when the cluster is hibernated), downs and warm pool at `now`: everything that takes the
+ * runner's slots.
+ */
 function runnerLoad(
   config: TurboConfig,
   records: EnvironmentRecord[],
   days: LocalDay[],
   now: number,
-): { ups: UpDemand[]; downs: DownDemand[] } {
+): { ups: UpDemand[]; fixed: FixedRun[] } {
   const learned = new Map<string, JobSpan[]>();
   const upJobsOn = (date: string): JobSpan[] => {
     const known = learned.get(date);
@@ -221,7 +225,7 @@ function runnerLoad(
     return jobs;
   };
   const ups: UpDemand[] = [];
-  const downs: DownDemand[] = [];
+  const fixed: FixedRun[] = [];
   for (const local of days) {
     const { day, schedule, record } = local;
     const { date } = day;
@@ -235,9 +239,26 @@ function runnerLoad(
     const keep = record?.keepUntil ? Date.parse(record.keepUntil) : Number.NaN;
     const at = keep > teardown && keep < day.endMs ? keep : teardown;
     const minutes = schedule.mode === 'hibernate' ? config.jobs.hibernateMinutes : config.jobs.destroyMinutes;
-    downs.push({ developer, at, jobMs: minutes * 60_000 });
+    fixed.push({ developer, at, jobMs: minutes * 60_000 });
   }
-  return { ups, downs };
+  fixed.push(...poolRuns(config, new Set(days.map((local) => local.day.date)), (date) => upJobsOn(date)[0]!.toMs));
+  return { ups, fixed };
+}
+
+/**
+ * The warm pool's planned runs on the team's `dates`: its pool.size fills (their apply) from a lead before its
+ * hours, and their destroys at its end. The refills after takes are not planned: nobody knows when a take comes.
+ */
+function poolRuns(config: TurboConfig, dates: Set<string>, applyMsOn: (date: string) => number): FixedRun[] {
+  if (config.pool.size === 0) return [];
+  return [...dates].flatMap((date) => {
+    const hours = poolHoursOn(date, config);
+    if ('closed' in hours) return [];
+    return Array.from({ length: config.pool.size }, (_, index) => [
+      { developer: poolMemberName(index + 1), at: poolFillFrom(hours, config), jobMs: applyMsOn(date) },
+      { developer: poolMemberName(index + 1), at: hours.end.toMillis(), jobMs: config.jobs.destroyMinutes * 60_000 },
+    ]).flat();
+  });
 }
 
 /**
@@ -285,14 +306,14 @@ class FreeSlots {
 }
 
 /**
- * The ups' start ticks around the downs. The downs take the slots first (they start at teardown, not on a staggered
- * tick): each from the first tick at its teardown, or, beyond the quota, from when the runner's queue gives it one.
+ * The ups' start ticks around the fixed runs. Those take the slots first (a down starts at teardown, not on a staggered
+ * tick): each from the first tick at its time, or, beyond the quota, from when the runner's queue gives it one.
  * Then the ups, latest readyBy first, each at the last tick from which it is ready by its readyBy and at which the
  * runner's slots hold its jobs. An up that no such tick is left for starts at the first
  * tick after its earliest start that has room, and says why it is late. Placing a run only fills slots, so a tick
  * that has no room for one kind of run has none for it later either: such ticks are skipped once, not searched again.
  */
-export function stagger(demands: UpDemand[], slots: number, downs: DownDemand[] = []): ScheduledUp[] {
+export function stagger(demands: UpDemand[], slots: number, fixed: FixedRun[] = []): ScheduledUp[] {
   // Runs by start tick, counted per job profile; profiles are shared arrays so that runs of one kind count together.
   const started = new Map<number, Map<JobSpan[], number>>();
   const profiles = new Map<string, JobSpan[]>();
@@ -364,13 +385,13 @@ export function stagger(demands: UpDemand[], slots: number, downs: DownDemand[] 
     for (const visited of path) skip.set(visited, tick);
     return (step < 0 ? tick >= limit : tick <= limit) ? tick : undefined;
   };
-  // The downs first, as the runner takes them: in teardown order, each in the first slot to free (it queues till then).
+  // The fixed runs first, as the runner takes them: in time order, each in the first slot to free (it queues till then).
   const slotFreeAt = new FreeSlots(slots);
-  for (const down of [...downs].sort((a, b) => a.at - b.at || (a.developer < b.developer ? -1 : 1))) {
-    const start = Math.max(Math.ceil(down.at / TICK_MS) * TICK_MS, slotFreeAt.takeFirst());
-    slotFreeAt.release(start + down.jobMs);
+  for (const run of [...fixed].sort((a, b) => a.at - b.at || (a.developer < b.developer ? -1 : 1))) {
+    const start = Math.max(Math.ceil(run.at / TICK_MS) * TICK_MS, slotFreeAt.takeFirst());
+    slotFreeAt.release(start + run.jobMs);
     const tick = Math.floor(start / TICK_MS);
-    place(tick, profileOf([{ fromMs: start - tick * TICK_MS, toMs: start - tick * TICK_MS + down.jobMs }]));
+    place(tick, profileOf([{ fromMs: start - tick * TICK_MS, toMs: start - tick * TICK_MS + run.jobMs }]));
   }
   const latestFirst = [...demands].sort((a, b) => b.readyBy - a.readyBy || (a.developer < b.developer ? -1 : 1));
   return latestFirst.map((demand) => {
@@ -398,8 +419,8 @@ export function stagger(demands: UpDemand[], slots: number, downs: DownDemand[] 
 
 /** The ups of `days` staggered under the runner quota, around the downs of the same days. */
 function staggerDays(config: TurboConfig, records: EnvironmentRecord[], days: LocalDay[], now: number): ScheduledUp[] {
-  const { ups, downs } = runnerLoad(config, records, days, now);
-  return stagger(ups, config.runner.maxConcurrentJobs, downs);
+  const { ups, fixed } = runnerLoad(config, records, days, now);
+  return stagger(ups, config.runner.maxConcurrentJobs, fixed);
 }
 
 /** The calendar days of `date` in `timezone`, with the day before and the day after. */

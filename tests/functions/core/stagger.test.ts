@@ -278,6 +278,23 @@ describe('plan follows the stagger', () => {
     expect(startOf(team, 'ned', ['kai', 'kim', 'kit', 'kip'].map(servedToday))).toEqual(['13:00', '13:25']);
   });
 
+  it('counts the warm pool’s fills against the quota: an up moves off the ticks a fill’s apply holds', () => {
+    const alone = oneSlot(member('ann'));
+    // ann's up (apply 12, wait 12, deploy 1) for 09:00 CET (08:00Z): the 07:30Z tick is the last in time.
+    expect(startOf(alone, 'ann')).toEqual(['07:30', '07:55']);
+    // A pool of one opening at 09:00 CET starts its fill a lead and a tick before, on the 07:30Z tick (apply to 07:42Z).
+    // ann cannot share the slot: at 07:15Z her deploy (07:39Z) would queue behind the fill, so she starts at 07:00Z.
+    const pooled = config({ ...alone, pool: { size: 1, hours: { start: '09:00', end: '20:00' } } });
+    expect(startOf(pooled, 'ann')).toEqual(['07:00', '07:25']);
+    // On a day the pool is closed (a Saturday, outside the team's workingDays but in ann's), there is no fill to make room for.
+    const weekend = config({
+      ...oneSlot(member('ann', { workingDays: ['sat'] })),
+      pool: { size: 1, hours: { start: '09:00', end: '20:00' } },
+    });
+    const saturday = staggeredDays(new Date('2026-11-28T12:00:00Z'), weekend, []).get('ann');
+    expect(saturday && 'startAt' in saturday ? hhmm(saturday.startAt) : saturday).toBe('07:30');
+  });
+
   it('counts a wake (hibernate mode) against the quota: it moves off the tick another up’s apply holds', () => {
     const team = oneSlot(member('ann', { mode: 'hibernate' }), member('ben', { readyBy: '09:15' }));
     const hibernated: EnvironmentRecord = {
