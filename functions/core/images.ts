@@ -3,6 +3,7 @@
  * cluster's workloads need a rollout, and whether a rollout is done, still going, or failed.
  */
 import type { EnvironmentRecord, ImageRef, ResolvedImage, WorkloadRef, WorkloadState } from './types';
+import { createHash } from 'node:crypto';
 import { isPoolMember } from './pool';
 
 /** semver.org's regular expression for SemVer 2.0.0, less build metadata (`+` is not valid in an image tag). */
@@ -228,14 +229,71 @@ export function isFullSweep(startedAt: Date): boolean {
   return (startedAt.getTime() / 60_000) % FULL_SWEEP_MINUTES < SAFETY_NET_MINUTES;
 }
 
-/** The ready environments a run rolls (a pool member once taken): all on a full sweep, else those not confirmed on their desired images. */
-export function environmentsToRoll(records: readonly EnvironmentRecord[], fullSweep: boolean): EnvironmentRecord[] {
+/** The ops record's keys of the releases stopped by their failure budget (core/types OPS_RECORD). */
+export const STOPPED_RELEASE_PREFIX = 'image-sync-stopped:';
+/** How many stopped releases the ops record remembers: the newest ones; an older bad release is long superseded. */
+export const MAX_STOPPED_RELEASES = 10;
+
+/**
+ * A release's identity, by its images' names and tags (`{ frontend: '1.4.0', mongo: '7.0.14' }`): the pipeline tags
+ * every build anew (a version and the commit), so a fixed release is a new one.
+ */
+export function releaseDigest(tags: Record<string, string>): string {
+  const release = Object.entries(tags)
+    .map(([name, tag]) => `${name}=${tag}`)
+    .sort()
+    .join('\n');
+  return createHash('sha256').update(release).digest('hex').slice(0, 16);
+}
+
+/** The ops record's key of a release stopped at `at`: the time orders them (the record's keys are a set). */
+export function stoppedReleaseKey(tags: Record<string, string>, at: Date): string {
+  return `${STOPPED_RELEASE_PREFIX}${releaseDigest(tags)}@${at.toISOString()}`;
+}
+
+const parseStopped = (key: string) => {
+  const [digest = '', at = ''] = key.slice(STOPPED_RELEASE_PREFIX.length).split('@');
+  return { key, digest, at };
+};
+
+/** The releases (their digests) that the ops record's keys say were stopped. */
+export function stoppedReleases(notified: readonly string[]): Set<string> {
+  return new Set(notified.filter((key) => key.startsWith(STOPPED_RELEASE_PREFIX)).map((key) => parseStopped(key).digest));
+}
+
+/**
+ * The stopped-release keys to drop once `key` is remembered: the same release's older keys (a replay, a later stop),
+ * and the oldest beyond MAX_STOPPED_RELEASES.
+ */
+export function stoppedReleasesToForget(notified: readonly string[], key: string): string[] {
+  const added = parseStopped(key);
+  const others = notified.filter((known) => known.startsWith(STOPPED_RELEASE_PREFIX) && known !== key).map(parseStopped);
+  const sameRelease = others.filter((other) => other.digest === added.digest);
+  const rest = others.filter((other) => other.digest !== added.digest).sort((a, b) => (a.at < b.at ? 1 : -1));
+  return [...sameRelease, ...rest.slice(MAX_STOPPED_RELEASES - 1)].map((other) => other.key);
+}
+
+/**
+ * The ready environments a run rolls (a pool member once taken): all on a full sweep, else those not confirmed on
+ * their desired images; never one whose desired release was stopped (`stopped`, by releaseDigest) until a push changes it:
+ * the safety net would roll the same bad release every ten minutes and stop it again.
+ */
+export function environmentsToRoll(
+  records: readonly EnvironmentRecord[],
+  fullSweep: boolean,
+  stopped: ReadonlySet<string> = new Set(),
+): EnvironmentRecord[] {
+  const isStopped = (record: EnvironmentRecord) =>
+    stopped.size > 0 &&
+    record.images !== undefined &&
+    stopped.has(releaseDigest(Object.fromEntries(Object.entries(record.images).map(([name, image]) => [name, image.tag]))));
   return records.filter(
     (record) =>
       record.status === 'ready' &&
       // A warm pool member runs no app until a developer takes it (core/pool): there is nothing to roll.
       (!isPoolMember(record.developer) || record.takenBy !== undefined) &&
-      (fullSweep || !record.images || !runsImages(record.confirmedImages, record.images)),
+      (fullSweep || !record.images || !runsImages(record.confirmedImages, record.images)) &&
+      !isStopped(record),
   );
 }
 

@@ -2,9 +2,11 @@
  * ListReadyEnvironments: the environments image-sync maps over, from the store: the ready ones not confirmed on
  * their desired images, or every ready one on a full sweep (core/images isFullSweep). They go to the plan store
  * (S3), read back by the Map's ItemReader, not into the state: at 5,000 clusters they outgrow a state's 256 KB.
+ * An environment whose desired release was stopped by its failure budget is left alone until a push changes it.
  */
 import * as z from 'zod';
-import { environmentsToRoll, isFullSweep } from '../core/images';
+import { environmentsToRoll, isFullSweep, stoppedReleases } from '../core/images';
+import { OPS_RECORD } from '../core/types';
 import { plans, store } from './lib/root';
 import { lambda } from './lib/stack';
 import { executionNameSchema } from '../core/types';
@@ -19,7 +21,8 @@ const input = z.object({
 export const handler = lambda('ListReadyEnvironments', input, { store, plans }, async ({ at, execution }, { store, plans }) => {
   const records = await store.list();
   const sweep = isFullSweep(new Date(at));
-  const environments = environmentsToRoll(records, sweep)
+  const stopped = stoppedReleases((await store.get(OPS_RECORD))?.notified ?? []);
+  const environments = environmentsToRoll(records, sweep, stopped)
     // The owning run's ID: a rollout confirms its images on this cluster only while that run still owns the record.
     .map(({ developer, clusterName, runId }) => ({ developer, clusterName, runId: runId ?? null }))
     .sort((a, b) => a.developer.localeCompare(b.developer));

@@ -8,7 +8,7 @@
  */
 import * as z from 'zod';
 import { describeFailure, SHORT_REASON } from '../core/failure';
-import { imageRefsOf, runsImages } from '../core/images';
+import { imageRefsOf, runsImages, stoppedReleaseKey, stoppedReleasesToForget } from '../core/images';
 import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
 import { developerNameSchema, resolvedImageSchema, runIdSchema } from '../core/types';
 import { memberOf } from '../core/config';
@@ -100,6 +100,13 @@ async function confirmImages(store: EnvironmentStore, developer: string, runId: 
   }
 }
 
+async function rememberStoppedRelease(store: EnvironmentStore, tags: Record<string, string>) {
+  const key = stoppedReleaseKey(tags, new Date());
+  await store.markNotified(OPS_RECORD, key);
+  const notified = (await store.get(OPS_RECORD))?.notified ?? [];
+  await store.unmarkNotified(OPS_RECORD, ...stoppedReleasesToForget(notified, key));
+}
+
 export const handler = lambda('ReportImageSync', input, { store, notifier }, async (event, { config, store, notifier, region }) => {
   const { canary } = config.imageSync;
   if (event.kind === 'failure') {
@@ -112,6 +119,9 @@ export const handler = lambda('ReportImageSync', input, { store, notifier }, asy
     const budget = await releaseBudget(store, event.executionName, canary);
     const total = mergeTallies(event.tallies);
     const broken = budget === 'broken';
+    // A stopped release is not rolled again by the safety net (ListReadyEnvironments) until a push changes it.
+    if (broken)
+      await rememberStoppedRelease(store, Object.fromEntries(Object.entries(event.images).map(([name, image]) => [name, image.tag])));
     const decision = decideSummary(images, total, event.ready);
     await releaseFailureReports(store, decision.post !== 'never' && decision.failureKey !== undefined);
     if (decision.post === 'never') return { reported: false, why: decision.why, broken };

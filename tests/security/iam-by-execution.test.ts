@@ -224,9 +224,9 @@ describe('every AWS call a handler makes is allowed by its own role', () => {
 
   it('listReadyEnvironments and recordImages: scan and amend the records', async () => {
     scriptAws(record({ status: 'ready' }));
-    // A ready environment not confirmed on its desired images is listed, and the list written to the plan bucket.
+    // A ready environment not confirmed on its desired images is listed (the ops record says no release is stopped), and the list written to the plan bucket.
     const listed = await run('listReadyEnvironments', { at: NOW, execution: 'push-1' });
-    expect(listed.actions).toEqual(['dynamodb:Scan', 's3:PutObject']);
+    expect(listed.actions).toEqual(['dynamodb:GetItem', 'dynamodb:Scan', 's3:PutObject']);
     expect(listed.denied).toEqual([]);
     scriptAws(record({ status: 'ready' }));
     const image = { repository: 'acme/turbo-notes', tag: '1.3.0', digest: `sha256:${'a'.repeat(64)}` };

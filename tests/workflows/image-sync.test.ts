@@ -7,7 +7,7 @@
 import { DateTime } from 'luxon';
 import { dayWindow, deliverPush, startRehearsal, tickReconcile, type Rehearsal } from '../../cli/rehearsal/day';
 import { fakeDigest } from '../../functions/adapters/memory/images';
-import { APP_WORKLOADS } from '../../functions/core/images';
+import { APP_WORKLOADS, STOPPED_RELEASE_PREFIX } from '../../functions/core/images';
 import { SHORT_REASON } from '../../functions/core/failure';
 import { OPS_RECORD } from '../../functions/core/types';
 import type { TurboConfig } from '../../functions/core/config';
@@ -39,6 +39,8 @@ async function morning(faults: { developer: string; point: 'rollout-timeout' }[]
   return rehearsal;
 }
 
+const summaryTexts = (cloud: Rehearsal['cloud'], config: TurboConfig) =>
+  cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel).map((message) => message.text);
 const imageSyncRuns = (rehearsal: Rehearsal) =>
   [...rehearsal.sfn.executions.values()].filter((execution) => execution.machine === 'imageSync');
 /** The child executions (one per batch of environments) of the image-sync run named `run`. */
@@ -123,12 +125,27 @@ describe('image-sync', () => {
       const [run] = imageSyncRuns(rehearsal);
       expect(run!.status).toBe('FAILED');
       expect(run!.cause).toMatch(/Turbo\.CanaryFailed/);
-      const summary = cloud.outbox.filter((message) => message.to.channel === canaryOfTwo.slack.opsChannel);
-      expect(summary.map((message) => message.text)).toEqual([
+      expect(summaryTexts(cloud, canaryOfTwo)).toEqual([
         'Image sync to frontend 1.3.0 stopped: it failed beyond its budget on the first clusters (1 rolled, 0 already current, 0 skipped, 2 failed)',
       ]);
-      // The budget's keys are gone from the ops record once the summary is made.
-      expect((cloud.records.get(OPS_RECORD)?.notified ?? []).filter((key) => key.startsWith('image-sync-budget:'))).toEqual([]);
+      // The budget's keys are gone from the ops record once the summary is made; the stopped release is remembered.
+      const opsKeys = () => cloud.records.get(OPS_RECORD)?.notified ?? [];
+      expect(opsKeys().filter((key) => key.startsWith('image-sync-budget:'))).toEqual([]);
+      expect(opsKeys().filter((key) => key.startsWith(STOPPED_RELEASE_PREFIX))).toHaveLength(1);
+
+      // The safety net does not roll the stopped release again (ten minutes later, and every ten after that).
+      const patches = () => cloud.kube.patches.map((patch) => `${patch.cluster} ${patch.image.split('@')[0]!.split(':').at(-1)}`);
+      const before = patches().length;
+      const safetyNet = rehearsal.sfn.startExecution('imageSync', 'schedule-after-stop', {});
+      await rehearsal.advance(Date.now() + 30 * 60_000);
+      expect(safetyNet.status).toBe('SUCCEEDED');
+      expect(patches().slice(before)).toEqual([]);
+      expect(summaryTexts(cloud, canaryOfTwo)).toHaveLength(1);
+
+      // A push of a new release rolls again: alice and bob (still failing) are patched to 1.3.1.
+      await deliverPush(rehearsal, canaryOfTwo, { image: 'frontend', tag: '1.3.1' });
+      await rehearsal.advance(Date.now() + 60 * 60_000);
+      expect(patches().slice(before)).toEqual(expect.arrayContaining(['turbo-alice 1.3.1', 'turbo-bob 1.3.1']));
     } finally {
       rehearsal.stop();
     }

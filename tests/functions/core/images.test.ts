@@ -16,8 +16,13 @@ import {
   imagesToSync,
   newestSemverTag,
   parseSemver,
+  MAX_STOPPED_RELEASES,
+  releaseDigest,
   rolloutPollSeconds,
   rolloutVerdict,
+  stoppedReleaseKey,
+  stoppedReleases,
+  stoppedReleasesToForget,
 } from '../../../functions/core/images';
 
 const digest = `sha256:${'b'.repeat(64)}`;
@@ -268,5 +273,37 @@ describe('isFullSweep and environmentsToRoll', () => {
   it('leaves an untaken warm pool member alone (it runs no app), and rolls one that a developer took', () => {
     const records = [ready('pool-1'), { ...ready('pool-2'), takenBy: 'alice' }];
     expect(environmentsToRoll(records, true).map((record) => record.developer)).toEqual(['pool-2']);
+  });
+
+  it('leaves the environments of a stopped release alone, even on a sweep, and rolls them again for a new release', () => {
+    const stopped = stoppedReleases([stoppedReleaseKey({ frontend: '1.3.0' }, new Date('2026-11-25T08:00:00Z')), 'reply:x']);
+    expect(stopped).toEqual(new Set([releaseDigest({ frontend: '1.3.0' })]));
+    const records = [ready('alice'), { ...ready('bob'), images: { frontend: { ...IMAGE, tag: '1.3.1' } } }];
+    expect(environmentsToRoll(records, false, stopped).map((record) => record.developer)).toEqual(['bob']);
+    expect(environmentsToRoll(records, true, stopped).map((record) => record.developer)).toEqual(['bob']);
+    // The release is its images' names and tags, in any order.
+    expect(releaseDigest({ frontend: '1.3.0', mongo: '7.0' })).toBe(releaseDigest({ mongo: '7.0', frontend: '1.3.0' }));
+    expect(releaseDigest({ frontend: '1.3.0', mongo: '7.0' })).not.toBe(releaseDigest({ frontend: '1.3.1', mongo: '7.0' }));
+  });
+
+  it('remembers at most MAX_STOPPED_RELEASES stopped releases, the newest, and one key per release', () => {
+    const at = (day: number) => new Date(Date.UTC(2026, 10, day, 8));
+    let notified: string[] = ['reply:20261125:x'];
+    const stop = (tag: string, day: number) => {
+      const key = stoppedReleaseKey({ frontend: tag }, at(day));
+      const forget = new Set(stoppedReleasesToForget(notified, key));
+      notified = [...notified.filter((known) => !forget.has(known)), ...(notified.includes(key) ? [] : [key])];
+    };
+    // Sixty bad releases over sixty days, each stopped twice (a replay, or the same release stopped again a day later).
+    for (let day = 1; day <= 60; day++) {
+      stop(`1.${day}.0`, day);
+      stop(`1.${day}.0`, day + 1);
+    }
+    const kept = notified.filter((key) => key.startsWith('image-sync-stopped:'));
+    expect(kept).toHaveLength(MAX_STOPPED_RELEASES);
+    expect(stoppedReleases(notified)).toEqual(
+      new Set(Array.from({ length: MAX_STOPPED_RELEASES }, (_, i) => releaseDigest({ frontend: `1.${60 - i}.0` }))),
+    );
+    expect(notified).toContain('reply:20261125:x');
   });
 });

@@ -18,7 +18,7 @@ import type { Deps } from '../../../functions/handlers/lib/deps';
 import { bindTestDeps } from '../../support/deps';
 import { MemoryStore } from '../../../functions/adapters/memory/store';
 import { MemoryPlanStore } from '../../../functions/adapters/memory/objects';
-import { budgetKeys } from '../../../functions/core/images';
+import { budgetKeys, stoppedReleaseKey } from '../../../functions/core/images';
 import { OPS_RECORD } from '../../../functions/core/types';
 
 const baseConfig = loadConfigText(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
@@ -103,7 +103,7 @@ describe('ListReadyEnvironments', () => {
 
   it('writes the ready environments not confirmed on their desired images to the plan store, by developer', async () => {
     const plans = new MemoryPlanStore();
-    bind({ store: { list: async () => records } as unknown as Deps['store'], plans });
+    bind({ store: { list: async () => records, get: async () => undefined } as unknown as Deps['store'], plans });
     await expect(listReadyEnvironments({ at: '2026-11-25T08:20:00Z', execution: 'schedule-1' }, context)).resolves.toEqual({
       items: 2,
       key: 'image-sync/schedule-1.json',
@@ -115,7 +115,7 @@ describe('ListReadyEnvironments', () => {
 
   it('lists every ready environment on the first safety-net run of every sixth hour, so that drift made by hand is corrected', async () => {
     const plans = new MemoryPlanStore();
-    bind({ store: { list: async () => records } as unknown as Deps['store'], plans });
+    bind({ store: { list: async () => records, get: async () => undefined } as unknown as Deps['store'], plans });
     await expect(listReadyEnvironments({ at: '2026-11-25T12:04:59Z', execution: 'schedule-2' }, context)).resolves.toMatchObject({
       items: 3,
       sweep: true,
@@ -123,9 +123,22 @@ describe('ListReadyEnvironments', () => {
     expect(JSON.parse(plans.read('turbo-plans', 'image-sync/schedule-2.json')!)).toEqual([env('alice'), env('carol'), env('erin')]);
   });
 
+  it('leaves out the environments whose desired release was stopped, named by the ops record', async () => {
+    const plans = new MemoryPlanStore();
+    const ops = { developer: OPS_RECORD, notified: [stoppedReleaseKey({ frontend: NEW.tag }, new Date('2026-11-25T07:00:00Z'))] };
+    const get = async (developer: string) => (developer === OPS_RECORD ? ops : undefined);
+    bind({ store: { list: async () => records, get } as unknown as Deps['store'], plans });
+    await expect(listReadyEnvironments({ at: '2026-11-25T12:04:59Z', execution: 'schedule-4' }, context)).resolves.toEqual({
+      items: 0,
+      key: null,
+      ready: 3,
+      sweep: true,
+    });
+  });
+
   it('writes no object when nothing needs rolling', async () => {
     const plans = new MemoryPlanStore();
-    bind({ store: { list: async () => [record('erin', 'ready', NEW)] } as unknown as Deps['store'], plans });
+    bind({ store: { list: async () => [record('erin', 'ready', NEW)], get: async () => undefined } as unknown as Deps['store'], plans });
     await expect(listReadyEnvironments({ at: '2026-11-25T08:20:00Z', execution: 'schedule-3' }, context)).resolves.toEqual({
       items: 0,
       key: null,
@@ -136,7 +149,7 @@ describe('ListReadyEnvironments', () => {
   });
 
   it('refuses a run without its start time, naming the field', async () => {
-    bind({ store: { list: async () => records } as unknown as Deps['store'] });
+    bind({ store: { list: async () => records, get: async () => undefined } as unknown as Deps['store'] });
     await expect(listReadyEnvironments({ execution: 'a/b' }, context)).rejects.toThrow(/at: .*execution: an execution name/s);
   });
 });
