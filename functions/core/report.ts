@@ -268,7 +268,10 @@ export function renderRunReport(input: RunReportInput): string {
     body = parsed.map(rowOf).join('');
   } else {
     const groups = new Map<string, Parsed[]>();
-    for (const p of parsed) groups.set(p.row.group ?? p.zone, [...(groups.get(p.row.group ?? p.zone) ?? []), p]);
+    for (const p of parsed) {
+      const group = p.row.group ?? p.zone;
+      (groups.get(group) ?? groups.set(group, []).get(group)!).push(p);
+    }
     body = [...groups]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, members]) => {

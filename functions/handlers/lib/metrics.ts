@@ -42,10 +42,23 @@ export function emit(name: MetricName, value = 1, unit: Unit = 'Count', dimensio
     metrics().addMetric(name, MetricUnit[unit === 'Count' ? 'Count' : 'NoUnit'], value);
     return;
   }
-  const single = new Metrics({ serviceName: SERVICE_DIMENSION.service, defaultDimensions: dimensions });
+  const key = JSON.stringify(dimensions);
+  let single = withDimensions.get(key);
+  if (!single) {
+    if (withDimensions.size >= MAX_DIMENSION_SETS) withDimensions.clear();
+    single = new Metrics({ serviceName: SERVICE_DIMENSION.service, defaultDimensions: dimensions });
+    withDimensions.set(key, single);
+  }
   single.addMetric(name, MetricUnit[unit === 'Count' ? 'Count' : 'NoUnit'], value);
   flush(single);
 }
+
+/**
+ * One Metrics per set of dimensions, kept for the container's life: a flush empties it, and making one reads the
+ * environment and builds its defaults on every call. The sets are few (a failed step's name), and bounded anyway.
+ */
+const withDimensions = new Map<string, Metrics>();
+const MAX_DIMENSION_SETS = 50;
 
 /** A notifier that counts what it sent and what it could not send (the alarm on failures reaches ops by email). */
 export function countingNotifier(inner: Notifier, counted: { sent: MetricName; failed: MetricName }): Notifier {
