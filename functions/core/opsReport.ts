@@ -18,6 +18,26 @@ export function failureReportKey(parts: string[]): string {
   return `${IMAGE_SYNC_FAILURE_KEY_PREFIX}${blurredDigest(parts)}`;
 }
 
+export const RECONCILE_FAILURE_KEY_PREFIX = 'reconcile-failure:';
+
+const utcDay = (now: Date) => now.toISOString().slice(0, 10).replaceAll('-', '');
+
+/**
+ * The key of a reconcile failure's report on `now`'s UTC day: reconcile runs every 15 minutes, and a failure that
+ * persists (a runner's credentials gone, say) is told once a day, not 96 times; a new failure is told at once.
+ */
+export function reconcileFailureKey(reason: string, now: Date): string {
+  return `${RECONCILE_FAILURE_KEY_PREFIX}${utcDay(now)}:${blurredDigest([reason])}`;
+}
+
+/** The reconcile failure keys to forget at `now`: other days' (they can stop nothing again), and all past the bound. */
+export function reconcileFailureKeysToForget(notified: readonly string[], now: Date): string[] {
+  const keys = notified.filter((key) => key.startsWith(RECONCILE_FAILURE_KEY_PREFIX));
+  const today = `${RECONCILE_FAILURE_KEY_PREFIX}${utcDay(now)}:`;
+  const old = keys.filter((key) => !key.startsWith(today));
+  return keys.length - old.length >= MAX_FAILURE_KEYS ? keys : old;
+}
+
 /** A short digest of a failure's parts with numbers blurred: the same failure again gives the same digest. */
 export function blurredDigest(parts: string[]): string {
   const blurred = parts.map((part) => part.replace(/\d+/g, '#')).join('\n');

@@ -30,7 +30,7 @@ describe('reconcile at every tick', () => {
     expect(day.cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel)).toEqual([]);
   });
 
-  it('tallies a failed start, starts the others, and tells the ops channel which run failed', async () => {
+  it('tallies a failed start, starts the others, and tells the ops channel which run failed, once for the day', async () => {
     const window = dayWindow(config, DATE);
     const rehearsal = startRehearsal({ config, stack, root }, window.start);
     const { sfn } = rehearsal;
@@ -62,7 +62,9 @@ describe('reconcile at every tick', () => {
       ]);
     }
     const ops = rehearsal.cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
-    expect(ops.length).toBe(failed.length);
+    // Every tick fails the same way until someone fixes bob's input: ops hears once that day, not once a tick.
+    expect(failed.length).toBeGreaterThan(1);
+    expect(ops.length).toBe(1);
     expect(ops[0]!.text + JSON.stringify(ops[0]!.blocks)).toContain('bob-up-');
     const started = [...sfn.executions.values()]
       .filter((execution) => execution.machine === 'environment')

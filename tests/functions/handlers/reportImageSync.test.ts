@@ -80,10 +80,36 @@ describe('image-sync reports to the ops channel', () => {
     ]);
     await summary(5, [{ developer: 'alice', outcome: 'current' }, stuck]);
     expect(ops()).toHaveLength(2);
-    // A reconcile failure is told every time, as before.
+    // A reconcile failure is told apart from image-sync's: its own keys.
     await reportFailure({ error: noRelease(0), executionArn: executionArn(6) }, context);
-    await reportFailure({ error: noRelease(0), executionArn: executionArn(7) }, context);
-    expect(ops()).toHaveLength(4);
+    expect(ops()).toHaveLength(3);
+  });
+
+  it('tells the same reconcile failure once a day, a new one at once, and forgets the days before', async () => {
+    const tick = (at: string, error = noRelease(0)) => {
+      jest.setSystemTime(new Date(at));
+      return reportFailure({ error, executionArn: executionArn(Date.parse(at)) }, context);
+    };
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'queueMicrotask', 'hrtime', 'performance'],
+    });
+    try {
+      // Every 15 minutes for two days, the same failure (its numbers differ: blurred), and one other on the first day.
+      const answers = [];
+      for (let minutes = 0; minutes < 2 * 24 * 60; minutes += 15) {
+        answers.push(await tick(new Date(Date.parse('2026-11-24T00:00:00Z') + minutes * 60_000).toISOString(), noRelease(minutes)));
+      }
+      await tick('2026-11-24T12:00:00Z', { Error: 'Turbo.TransientError', Cause: 'the plan bucket answered 503' });
+      expect(answers.filter((answer) => answer.reported)).toHaveLength(2);
+      expect(ops().map((message) => message.kind)).toEqual(['reconcile-failure', 'reconcile-failure', 'reconcile-failure']);
+      // On the 26th only the 26th's keys are kept.
+      await tick('2026-11-26T00:05:00Z');
+      const keys = (await cloud.store.get(OPS_RECORD))?.notified ?? [];
+      expect(keys).toEqual([expect.stringMatching(/^reconcile-failure:20261126:/)]);
+      expect(ops()).toHaveLength(4);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it(`remembers at most ${MAX_FAILURE_KEYS} distinct failures, and never lists the ops record as a developer`, async () => {
