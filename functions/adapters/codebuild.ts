@@ -101,8 +101,17 @@ function environmentFor(job: JobRequest): EnvironmentVariable[] {
 function statusOf(build: Build): JobStatus {
   const logUrl = build.logs?.deepLink;
   switch (build.buildStatus) {
-    case 'IN_PROGRESS':
-      return { state: 'running', detail: `phase ${build.currentPhase ?? 'unknown'}`, logUrl };
+    case 'IN_PROGRESS': {
+      // SUBMITTED, then QUEUED while the account's concurrent-build quota is full; the build timeout starts after.
+      const queued = build.currentPhase === 'SUBMITTED' || build.currentPhase === 'QUEUED';
+      const left = build.phases?.find((phase) => phase.phaseType === 'QUEUED')?.endTime;
+      return {
+        state: 'running',
+        detail: `phase ${build.currentPhase ?? 'unknown'}`,
+        logUrl,
+        ...(queued ? { queued } : left ? { runningSince: new Date(left).toISOString() } : {}),
+      };
+    }
     case 'SUCCEEDED':
       return {
         state: 'succeeded',

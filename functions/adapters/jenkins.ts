@@ -80,6 +80,8 @@ interface Build extends WithParameters {
   number: number;
   url?: string;
   building?: boolean;
+  /** When the build started, epoch ms. */
+  timestamp?: number;
   result?: string | null;
 }
 
@@ -198,15 +200,22 @@ export class JenkinsJobRunner implements JobRunner {
       };
     }
     if (typeof item.executable?.number === 'number') return { buildNumber: item.executable.number };
-    return { state: 'running', detail: `waiting in the Jenkins queue: ${item.why ?? 'no reason given'}`, handle };
+    return { state: 'running', detail: `waiting in the Jenkins queue: ${item.why ?? 'no reason given'}`, handle, queued: true };
   }
 
   private async buildStatus(handle: JobHandle, jobPath: string, buildNumber: number): Promise<JobStatus> {
     const buildPath = `${jobUrlPath(jobPath)}${buildNumber}/`;
     const what = `build #${buildNumber} of job ${jobPath}`;
-    const build = (await readJson(await this.request(`${buildPath}api/json?tree=number,url,building,result`, what), what)) as Build;
+    const build = (await readJson(
+      await this.request(`${buildPath}api/json?tree=number,url,building,result,timestamp`, what),
+      what,
+    )) as Build;
     const logUrl = `${build.url ?? this.url(buildPath)}console`;
-    if (build.building || !build.result) return { state: 'running', detail: `${what} is running`, logUrl, handle };
+    if (build.building || !build.result) {
+      // `timestamp`: when the build left the queue and began (ms): the job's timeout counts from there.
+      const runningSince = typeof build.timestamp === 'number' ? { runningSince: new Date(build.timestamp).toISOString() } : {};
+      return { state: 'running', detail: `${what} is running`, logUrl, handle, ...runningSince };
+    }
     if (build.result !== 'SUCCESS') return { state: 'failed', reason: `${build.result}: ${what}`, logUrl, handle };
     const required = REQUIRED_OUTPUTS[handle.kind];
     if (!required) return { state: 'succeeded', outputs: {}, logUrl, handle };

@@ -157,3 +157,14 @@ export function isReusable(
   if (previous.state === 'running') return now.getTime() - Date.parse(handle.startedAt) <= timeoutMinutes * 60_000;
   return !EFFECT_CHECKED_JOBS.has(kind) || effectHolds;
 }
+
+/**
+ * How long a job has run, for its timeout (jobs.timeoutMinutes), in seconds at `now`: from when it left the runner's
+ * queue, and nothing while it waits there. CodeBuild starts a build's timeout when the build leaves the queue (a
+ * queued build has its own queue timeout, 8 hours by default), so a queue that backs up under the quota must not
+ * fail the jobs waiting in it. A runner that does not say falls back to the job's start.
+ */
+export function runningSeconds(status: { queued?: boolean; runningSince?: string }, startedAt: string, now: Date): number {
+  if (status.queued) return 0;
+  return Math.max(0, (now.getTime() - Date.parse(status.runningSince ?? startedAt)) / 1000);
+}

@@ -45,7 +45,16 @@ export interface JobRequest {
 }
 
 export type JobStatus =
-  | { state: 'running'; detail?: string; logUrl?: string; handle?: JobHandle }
+  | {
+      state: 'running';
+      detail?: string;
+      logUrl?: string;
+      handle?: JobHandle;
+      /** Waiting for a runner slot (CodeBuild's QUEUED phase, the Jenkins queue): its build timeout has not begun. */
+      queued?: boolean;
+      /** When it left the runner's queue and began to run (ISO): its build timeout counts from here. */
+      runningSince?: string;
+    }
   | { state: 'succeeded'; logUrl?: string; outputs: Record<string, string>; handle?: JobHandle }
   | { state: 'failed'; reason: string; logUrl?: string; handle?: JobHandle };
 

@@ -12,7 +12,7 @@ import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
 import { WaitExhaustedError, JobFailedError } from '../core/errors';
 import { CAPACITY_TYPES } from '../core/config';
-import { shouldFallBackToOnDemand } from '../core/jobs';
+import { runningSeconds, shouldFallBackToOnDemand } from '../core/jobs';
 
 const input = z.object({
   handle: jobHandleSchema,
@@ -38,10 +38,12 @@ export const handler = lambda('CheckJob', input, { runner }, async ({ handle: gi
     const finishedAt = new Date().toISOString();
     return { handle, state: 'succeeded', attempt: attempt + 1, waitSeconds: 0, outputs: status.outputs, logUrl, capacity, finishedAt };
   }
-  const elapsed = elapsedSeconds(handle.startedAt, new Date());
-  if (elapsed > config.jobs.timeoutMinutes * 60) {
+  const now = new Date();
+  const elapsed = elapsedSeconds(handle.startedAt, now);
+  const running = runningSeconds(status, handle.startedAt, now);
+  if (running > config.jobs.timeoutMinutes * 60) {
     throw new JobFailedError(
-      `${handle.kind} job timed out: still running after ${Math.round(elapsed / 60)} min (limit ${config.jobs.timeoutMinutes})${logUrl ? ` (log: ${logUrl})` : ''}`,
+      `${handle.kind} job timed out: still running after ${Math.round(running / 60)} min (limit ${config.jobs.timeoutMinutes})${logUrl ? ` (log: ${logUrl})` : ''}`,
     );
   }
   if (attempt + 1 >= MAX_POLL_ATTEMPTS) {

@@ -43,6 +43,8 @@ export interface FakeBuild {
   queueId: number;
   reads: number;
   result: BuildResult | null;
+  /** When it left the queue, epoch ms (Jenkins's `timestamp`). */
+  startedAt: number;
 }
 
 export interface FakeFault {
@@ -170,6 +172,8 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     url: buildUrl(build),
     building: build.result === null,
     result: build.result,
+    // When the build left the queue and started, in epoch ms, as Jenkins gives it.
+    timestamp: build.startedAt,
     fullDisplayName: `${build.jobPath.replaceAll('/', ' » ')} #${build.number}`,
   });
   const queueItemJson = (item: FakeQueueItem) => {
@@ -216,7 +220,15 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     const number = nextBuildNumber.get(item.jobPath) ?? 1;
     nextBuildNumber.set(item.jobPath, number + 1);
     item.buildNumber = number;
-    state.builds.push({ jobPath: item.jobPath, number, parameters: item.parameters, queueId: item.id, reads: 0, result: null });
+    state.builds.push({
+      jobPath: item.jobPath,
+      number,
+      parameters: item.parameters,
+      queueId: item.id,
+      reads: 0,
+      result: null,
+      startedAt: Date.now(),
+    });
   };
 
   const artifactFor =

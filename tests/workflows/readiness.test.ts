@@ -4,7 +4,8 @@
  * durations are recorded for the next day's plan.
  */
 import { DateTime } from 'luxon';
-import { rehearseDay } from '../../cli/rehearsal/day';
+import { dayWindow, rehearseDay, startRehearsal } from '../../cli/rehearsal/day';
+import { JobSlots } from '../../functions/adapters/memory/limits';
 import { summarise } from '../../cli/rehearsal/summary';
 import { MAX_UP_SAMPLES } from '../../functions/core/stagger';
 import type { TurboConfig } from '../../functions/core/config';
@@ -25,6 +26,37 @@ const config: TurboConfig = {
     timezone: 'Europe/Berlin',
   })),
 };
+
+describe('a runner queue longer than the job timeout', () => {
+  it('fails no job for the time it waited for a slot: the timeout counts from when the job left the queue', async () => {
+    // The config says four slots (the stagger starts all four on one tick), the account has one: three applies queue,
+    // the last for about 36 min, longer than the 30-min timeout, then runs its 12.
+    const tight: TurboConfig = {
+      ...config,
+      runner: { ...config.runner, maxConcurrentJobs: 4 },
+      jobs: { ...config.jobs, timeoutMinutes: 30 },
+    };
+    const window = dayWindow(tight, DATE);
+    const rehearsal = startRehearsal({ config: tight, stack, root }, window.start);
+    rehearsal.cloud.jobSlots = new JobSlots(1);
+    try {
+      // One tick a quarter-hour, named by its slot: a busy clock may have run past the next one already.
+      for (let at = window.start, tick = 0; at <= window.readyBy + 60 * 60_000; at += 15 * 60_000, tick++) {
+        await rehearsal.advance(at);
+        rehearsal.sfn.startExecution('reconcile', `reconcile-tick-${tick}`, {});
+      }
+      await rehearsal.advance(window.readyBy + 90 * 60_000);
+      expect(rehearsal.cloud.jobSlots.peakQueued).toBe(3);
+      expect(tight.developers.map((dev) => [dev.name, rehearsal.cloud.records.get(dev.name)?.status])).toEqual(
+        tight.developers.map((dev) => [dev.name, 'ready']),
+      );
+      const failed = [...rehearsal.sfn.executions.values()].filter((execution) => execution.status === 'FAILED');
+      expect(failed.map((execution) => execution.cause)).toEqual([]);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+});
 
 describe('readiness under a runner quota of 1', () => {
   it('staggers the ups so that no job queues and everyone is ready by 09:00, and records each up for the planner', async () => {

@@ -30,6 +30,8 @@ export interface MemoryJob {
   observedAt?: number;
   /** Waiting for a runner slot (runner.maxConcurrentJobs): started for real when one frees. */
   queued?: JobRequest;
+  /** When it left the queue and began to run (epoch ms). */
+  launchedAt?: number;
 }
 
 /** The simulated services a job acts on. */
@@ -80,8 +82,11 @@ export class MemoryRunner implements JobRunner {
     const job = this.jobs.get(handle.id);
     if (!job) return { state: 'failed', reason: `job ${handle.id} not found` };
     const logUrl = `memory://jobs/${handle.id}/log`;
-    if (job.queued) return { state: 'running', detail: 'QUEUED', logUrl };
-    if (job.outcome === 'hang' || Date.now() < job.finishAt) return { state: 'running', detail: 'BUILD', logUrl };
+    if (job.queued) return { state: 'running', detail: 'QUEUED', logUrl, queued: true };
+    if (job.outcome === 'hang' || Date.now() < job.finishAt) {
+      const runningSince = job.launchedAt === undefined ? {} : { runningSince: new Date(job.launchedAt).toISOString() };
+      return { state: 'running', detail: 'BUILD', logUrl, ...runningSince };
+    }
     job.observedAt ??= Date.now();
     if (job.outcome === 'failed') return { state: 'failed', reason: job.reason ?? 'no reason recorded', logUrl };
     return { state: 'succeeded', outputs: job.outputs, logUrl };
@@ -138,7 +143,7 @@ export class MemoryRunner implements JobRunner {
 
   /** A job whose slot is free starts now; CodeBuild frees the slot when the build ends or its timeout stops it. */
   private launch(id: string, job: JobRequest, handle: JobHandle): void {
-    const started = this.run(job, handle, Date.now());
+    const started = { ...this.run(job, handle, Date.now()), launchedAt: Date.now() };
     this.jobs.set(id, started);
     const slots = this.jobSlots;
     if (!slots) return;

@@ -119,6 +119,24 @@ describe('CodeBuildJobRunner with a mocked client', () => {
     });
   });
 
+  it('reports a build waiting in the queue as queued, and a running one with when it left the queue', async () => {
+    await expect(statusFor({ buildStatus: 'IN_PROGRESS', currentPhase: 'QUEUED', logs: { deepLink } })).resolves.toEqual({
+      state: 'running',
+      detail: 'phase QUEUED',
+      logUrl: deepLink,
+      queued: true,
+    });
+    const phases = [
+      { phaseType: 'SUBMITTED' as const, startTime: new Date('2026-11-24T06:00:00Z'), endTime: new Date('2026-11-24T06:00:01Z') },
+      { phaseType: 'QUEUED' as const, startTime: new Date('2026-11-24T06:00:01Z'), endTime: new Date('2026-11-24T07:40:00Z') },
+      { phaseType: 'PROVISIONING' as const, startTime: new Date('2026-11-24T07:40:00Z') },
+    ];
+    await expect(statusFor({ buildStatus: 'IN_PROGRESS', currentPhase: 'PROVISIONING', phases })).resolves.toMatchObject({
+      state: 'running',
+      runningSince: '2026-11-24T07:40:00.000Z',
+    });
+  });
+
   it('reports success with the exported variables as outputs', async () => {
     const status = await statusFor({
       buildStatus: 'SUCCEEDED',

@@ -193,7 +193,10 @@ describe('status', () => {
     const { final, seen } = await follow(runner, handle);
 
     expect(seen.map((status) => status.state)).toEqual(['running', 'running', 'running', 'running', 'succeeded']);
-    expect(seen[0]).toMatchObject({ state: 'running', detail: expect.stringContaining('In the quiet period') });
+    // Waiting in the queue does not count against the job's timeout; a running build says when it started.
+    expect(seen[0]).toMatchObject({ state: 'running', detail: expect.stringContaining('In the quiet period'), queued: true });
+    expect(seen[2]).toMatchObject({ runningSince: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
+    expect(seen[2]!.state === 'running' && seen[2]!.queued).toBeFalsy();
     expect(seen[0]!.handle?.buildNumber).toBeUndefined();
     expect(seen[2]).toMatchObject({ detail: expect.stringContaining('build #1 of job team/turbo-terraform is running') });
     expect(seen[2]!.handle?.buildNumber).toBe(1);

@@ -1,4 +1,5 @@
 import {
+  runningSeconds,
   clusterHasFailed,
   expectedJobSeconds,
   isReusable,
@@ -160,5 +161,19 @@ describe('placeholderImageProblem', () => {
     expect(placeholderImageProblem({ CLUSTER_NAME: 'turbo-alice' })).toBe(
       "FRONTEND_IMAGE is not set: the base's placeholder image turbo-frontend cannot be pulled",
     );
+  });
+});
+
+describe('runningSeconds: what counts against a job’s timeout', () => {
+  const startedAt = '2026-11-24T06:00:00Z';
+  const now = new Date('2026-11-24T08:00:00Z');
+  it('counts nothing while the job waits in the runner’s queue, however long since it was started', () => {
+    expect(runningSeconds({ queued: true }, startedAt, now)).toBe(0);
+  });
+  it('counts from when the job left the queue, not from its start', () => {
+    expect(runningSeconds({ runningSince: '2026-11-24T07:50:00Z' }, startedAt, now)).toBe(600);
+  });
+  it('counts from the start when the runner does not say', () => {
+    expect(runningSeconds({}, startedAt, now)).toBe(7200);
   });
 });
