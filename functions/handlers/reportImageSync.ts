@@ -15,7 +15,7 @@ import { memberOf } from '../core/config';
 import { appImageField, countAgainstBudget, environmentFields, releaseBudget } from './lib/imageSync';
 import { decideSummary, mergeTallies, tallyOutcomes } from '../core/opsReport';
 import { OPS_RECORD, type ImageRef } from '../core/types';
-import { releaseFailureReports, sendOnce } from './lib/sendOnce';
+import { forgetExpiredKeys, releaseFailureReports, sendOnce } from './lib/sendOnce';
 import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
 import { store, notifier } from './lib/root';
@@ -135,10 +135,15 @@ export const handler = lambda('ReportImageSync', input, { store, notifier }, asy
       const sent = await sendOnce(store, OPS_RECORD, decision.failureKey, send);
       return { reported: sent === 'sent', why: sent === 'sent' ? 'failures' : 'the same failures were reported already', broken };
     }
-    await send();
+    // Once per run: a SummarizeForOps that runs again (a retry after the post, a redrive) posts nothing twice. The
+    // key carries the run's day, so the ops record drops it after the redrive window.
+    const now = new Date();
+    await forgetExpiredKeys(store, await store.get(OPS_RECORD), now);
+    const sent = await sendOnce(store, OPS_RECORD, rolloutKey(event.startedAt ?? now.toISOString(), event.executionName), send);
     // Remembered, so that the same failures alone (on the next runs) are not posted again.
     if (decision.failureKey) await store.markNotified(OPS_RECORD, decision.failureKey);
-    return { reported: true, why: decision.failureKey ? 'rolled, with failures' : 'rolled', broken };
+    const why = decision.failureKey ? 'rolled, with failures' : 'rolled';
+    return { reported: sent === 'sent', why: sent === 'sent' ? why : 'the run’s summary was posted already', broken };
   }
   const outcome = event.state === 'rolling' ? 'rolled' : event.state;
   if (outcome !== 'skipped') {

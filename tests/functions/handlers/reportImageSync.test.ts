@@ -64,6 +64,20 @@ describe('image-sync reports to the ops channel', () => {
     expect(ops()).toEqual([]);
   });
 
+  it('posts a run’s summary once, however often its SummarizeForOps runs (a retry after the post, a redrive)', async () => {
+    const outcomes: Outcome[] = [
+      { developer: 'alice', outcome: 'rolled' },
+      { developer: 'carol', outcome: 'failed', reason: 'rollout of frontend stuck after 901 s' },
+    ];
+    const first = await summary(1, outcomes);
+    const again = await summary(1, outcomes);
+    expect([first.reported, again.reported]).toEqual([true, false]);
+    expect(ops()).toHaveLength(1);
+    // Another run of the same push and the same result is news of its own.
+    await summary(2, [{ developer: 'bob', outcome: 'rolled' }]);
+    expect(ops()).toHaveLength(2);
+  });
+
   it('posts every roll, and the same rollout failure once until a run without failures', async () => {
     const stuck: Outcome = { developer: 'carol', outcome: 'failed', reason: 'rollout of frontend stuck after 901 s' };
     await summary(1, [{ developer: 'alice', outcome: 'rolled' }, stuck]);
