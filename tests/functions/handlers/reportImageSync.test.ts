@@ -69,8 +69,8 @@ describe('image-sync reports to the ops channel', () => {
       { developer: 'alice', outcome: 'rolled' },
       { developer: 'carol', outcome: 'failed', reason: 'rollout of frontend stuck after 901 s' },
     ];
-    const first = await summary(1, outcomes);
-    const again = await summary(1, outcomes);
+    const first = (await summary(1, outcomes)) as { reported: boolean };
+    const again = (await summary(1, outcomes)) as { reported: boolean };
     expect([first.reported, again.reported]).toEqual([true, false]);
     expect(ops()).toHaveLength(1);
     // Another run of the same push and the same result is news of its own.
