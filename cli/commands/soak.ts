@@ -40,13 +40,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (!DateTime.fromISO(start).isValid) throw new UsageError(`--start must be YYYY-MM-DD, got ${JSON.stringify(start)}`);
   const loaded = await loadValidConfig(values.config, io);
   if (!loaded) return 1;
-  withQuotaFlag(loaded.config, values.quota); // a bad --quota fails before the packaging
+  const config = withQuotaFlag(loaded.config, values.quota); // a bad --quota fails before the packaging
   const root = projectRoot();
   ensurePackaged(root, (line) => io.stderr(`${line}\n`));
-  const stack = loadPackagedStack(root, loaded.config.region);
+  const stack = loadPackagedStack(root, config.region);
   io.stderr(`Soaking ${days} day(s) × ${developers} developer(s), seed ${seed}, fault rate ${faultRate}...\n`);
   const log = (line: string) => io.stderr(`${line}\n`);
-  const config = withQuotaFlag(loaded.config, values.quota);
   const result = await runSoak({ config, stack, root, days, developers, seed, faultRate, start, log });
   io.stdout(formatDays(result));
   const passed = Object.entries(result.firstPassed).map(([size, at]) => `${size}: ${at ? `${at.day} (${at.developer})` : 'never'}`);

@@ -99,11 +99,7 @@ export function summarise(
     ...environment.map((execution) => String(execution.input.developer)),
   ]);
   const members = new Map(config.developers.map((dev) => [dev.name, dev]));
-  const runsOf = new Map<string, LocalExecution[]>();
-  for (const execution of environment) {
-    const developer = String(execution.input.developer);
-    (runsOf.get(developer) ?? runsOf.set(developer, []).get(developer)!).push(execution);
-  }
+  const runsOf = Map.groupBy(environment, (execution) => String(execution.input.developer));
   return [...owners].sort().map((developer) => {
     const member = members.get(developer);
     const schedule = member ? scheduleOf(config, member) : { timezone: 'UTC', readyBy: config.readyBy, teardownAt: config.teardownAt };
@@ -291,8 +287,7 @@ export function formatAggregates(rows: DeveloperSummary[], metrics: Metrics): st
 
 /** The run report's rows: one per developer, the day's up and down side by side on one line. */
 export function reportRows(summary: DeveloperSummary[], timeline: TimelineRow[], region: string): RunReportInput['rows'] {
-  const segmentsOf = new Map<string, TimelineRow['segments']>();
-  for (const entry of timeline) segmentsOf.set(entry.runId, [...(segmentsOf.get(entry.runId) ?? []), ...entry.segments]);
+  const entriesOf = Map.groupBy(timeline, (entry) => entry.runId);
   return summary.map((row) => {
     const runs = [...new Set([row.up?.runId, row.down?.runId])].filter((run): run is string => run !== undefined);
     const failed = [row.up, row.down].find((run) => run?.status === 'FAILED') ?? (row.result === 'late' ? row.up : undefined);
@@ -305,7 +300,7 @@ export function reportRows(summary: DeveloperSummary[], timeline: TimelineRow[],
       teardownAt: row.teardownAt,
       reason: row.reason,
       executionUrl: failed && executionConsoleUrl(failed.executionArn, region),
-      segments: runs.flatMap((run) => segmentsOf.get(run) ?? []),
+      segments: runs.flatMap((run) => (entriesOf.get(run) ?? []).flatMap((entry) => entry.segments)),
     };
   });
 }

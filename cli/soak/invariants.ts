@@ -138,11 +138,10 @@ export function failuresReported(failed: ExecutionSeen[], sent: MessageSeen[]): 
   // Only the ops channel's messages and the developer's own DMs can count, so only those are searched: over months,
   // scanning every message for every failure is what made the soak's accounting quadratic.
   const opsMessages = sent.filter((message) => message.ops);
-  const dmsOf = new Map<string, MessageSeen[]>();
-  for (const message of sent) {
-    if (message.ops || message.developer === undefined) continue;
-    (dmsOf.get(message.developer) ?? dmsOf.set(message.developer, []).get(message.developer)!).push(message);
-  }
+  const dmsOf = Map.groupBy(
+    sent.filter((message) => !message.ops && message.developer !== undefined),
+    (message) => message.developer!,
+  );
   return failed.flatMap((execution) => {
     const candidates = [...opsMessages, ...(execution.developer === undefined ? [] : (dmsOf.get(execution.developer) ?? []))];
     const about = candidates.filter((message) => message.body.includes(execution.name));

@@ -361,11 +361,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   broken.push(...failuresReported(failedEnvironments, sent));
 
   const lateness: SoakResult['lateness'] = [];
-  const byDay = <T extends { day: string }>(items: T[]) => {
-    const days = new Map<string, T[]>();
-    for (const item of items) (days.get(item.day) ?? days.set(item.day, []).get(item.day)!).push(item);
-    return days;
-  };
+  const byDay = <T extends { day: string }>(items: T[]) => Map.groupBy(items, (item) => item.day);
   const executionsOn = byDay(seen);
   const messagesOn = byDay(sent);
   // Each developer's first ready DM on each of their own days, found once rather than by scanning every message.
@@ -436,12 +432,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const plainDay = (developer: string, at: number) => !excusedOn.get(localDayOf(developer, at))?.has(developer);
   const environmentRuns = [...sfn.executions.values()].filter((execution) => execution.machine === 'environment');
   const runNamed = new Map(environmentRuns.map((run) => [run.name, run]));
-  const hibernationsOf = new Map<string, typeof environmentRuns>();
-  for (const run of environmentRuns) {
-    if (run.input.path !== 'hibernate') continue;
-    const developer = String(run.input.developer);
-    (hibernationsOf.get(developer) ?? hibernationsOf.set(developer, []).get(developer)!).push(run);
-  }
+  const hibernationsOf = Map.groupBy(
+    environmentRuns.filter((run) => run.input.path === 'hibernate'),
+    (run) => String(run.input.developer),
+  );
   const nodeDays = (developer: string) =>
     (hibernationsOf.get(developer) ?? []).flatMap((down) => {
       const up = runNamed.get(down.name.replace('-down-', '-up-'));

@@ -394,11 +394,7 @@ function poolDecisions(
 export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[], clusters: ClusterInfo[]): Plan {
   const recordsByDeveloper = new Map(records.map((record) => [record.developer, record]));
   // Grouped once: looking a roster of thousands up in thousands of clusters, developer by developer, was most of a tick.
-  const byOwner = new Map<string, ClusterInfo[]>();
-  for (const cluster of clusters) {
-    const owner = ownerOf(cluster);
-    (byOwner.get(owner) ?? byOwner.set(owner, []).get(owner)!).push(cluster);
-  }
+  const byOwner = Map.groupBy(clusters, ownerOf);
   const clustersOf = (owner: string) => byOwner.get(owner) ?? [];
   const days = staggeredDays(now, config, records);
   const heldMembers = membersHeld(records);

@@ -267,11 +267,7 @@ export function renderRunReport(input: RunReportInput): string {
   if (parsed.length <= GROUP_ABOVE_ROWS) {
     body = parsed.map(rowOf).join('');
   } else {
-    const groups = new Map<string, Parsed[]>();
-    for (const p of parsed) {
-      const group = p.row.group ?? p.zone;
-      (groups.get(group) ?? groups.set(group, []).get(group)!).push(p);
-    }
+    const groups = Map.groupBy(parsed, (p) => p.row.group ?? p.zone);
     body = [...groups]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, members]) => {

@@ -423,9 +423,21 @@ function staggerDays(config: TurboConfig, records: EnvironmentRecord[], days: Lo
   return stagger(ups, config.runner.maxConcurrentJobs, fixed);
 }
 
-/** The calendar days of `date` in `timezone`, with the day before and the day after. */
-function aroundDate(date: string, timezone: string): CalendarDay[] {
-  return [-1, 0, 1].map((days) => calendarDay(shiftDate(date, days), timezone));
+/**
+ * Each zone's local date (`dateIn`), with the day before and the day after, worked out once per zone: a roster of
+ * thousands lives in a handful of zones.
+ */
+function daysAroundByZone(dateIn: (timezone: string) => string): (timezone: string) => CalendarDay[] {
+  const byZone = new Map<string, CalendarDay[]>();
+  return (timezone) => {
+    let around = byZone.get(timezone);
+    if (!around) {
+      const date = dateIn(timezone);
+      around = [-1, 0, 1].map((days) => calendarDay(shiftDate(date, days), timezone));
+      byZone.set(timezone, around);
+    }
+    return around;
+  };
 }
 
 /** The developer's local `date`, with the day before and the day after. */
@@ -440,12 +452,10 @@ function withNeighbours(around: CalendarDay[], schedule: DeveloperSchedule, reco
  */
 export function staggeredOn(date: string, config: TurboConfig, records: EnvironmentRecord[] = []): ScheduledUp[] {
   const byDeveloper = new Map(records.map((record) => [record.developer, record]));
-  const aroundIn = new Map<string, CalendarDay[]>();
+  const aroundIn = daysAroundByZone(() => date);
   const days = config.developers.flatMap((dev) => {
     const schedule = scheduleOf(config, dev);
-    const { timezone } = schedule;
-    const around = aroundIn.get(timezone) ?? aroundIn.set(timezone, aroundDate(date, timezone)).get(timezone)!;
-    return withNeighbours(around, schedule, byDeveloper.get(dev.name));
+    return withNeighbours(aroundIn(schedule.timezone), schedule, byDeveloper.get(dev.name));
   });
   return staggerDays(config, records, days, learnedBefore(date, config)).filter((up) => up.date === date);
 }
@@ -459,13 +469,11 @@ export function staggeredDays(now: Date, config: TurboConfig, records: Environme
   const plans = new Map<string, DayPlan>();
   const days: LocalDay[] = [];
   const today = new Map<string, string>();
-  // A roster of thousands lives in a handful of zones: each zone's today and its neighbours are worked out once.
-  const aroundIn = new Map<string, CalendarDay[]>();
+  const aroundIn = daysAroundByZone((timezone) => localDateAt(now, timezone));
   for (const dev of config.developers) {
     const schedule = scheduleOf(config, dev);
     const record = byDeveloper.get(dev.name);
-    const { timezone } = schedule;
-    const around = aroundIn.get(timezone) ?? aroundIn.set(timezone, aroundDate(localDateAt(now, timezone), timezone)).get(timezone)!;
+    const around = aroundIn(schedule.timezone);
     const day = around[1]!;
     today.set(dev.name, day.date);
     const dayOff = offReason(day.weekday, day.date, schedule, record);
