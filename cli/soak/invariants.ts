@@ -42,6 +42,8 @@ export interface MessageSeen {
   text: string;
   /** The message's text and blocks, for finding the execution it is about. */
   body: string;
+  /** The execution whose Lambda sent it (none for a message sent outside one, as by Slack self-service). */
+  execution?: string;
 }
 
 /** Hourly: no record above the budget. */
@@ -110,17 +112,20 @@ export function readiness(
 /** Per day: no message twice to the same recipient on the same day of theirs; a quiet ops channel on a day without failures. */
 export function messages(day: string, sent: MessageSeen[], failures: number): Broken[] {
   const broken: Broken[] = [];
-  const seen = new Set<string>();
+  const first = new Map<string, MessageSeen>();
   for (const message of sent) {
     const key = `${message.to}\u0000${message.recipientDay}\u0000${message.text}`;
-    if (seen.has(key))
+    const earlier = first.get(key);
+    if (earlier) {
+      const by = `by ${earlier.execution ?? 'no execution'}, then by ${message.execution ?? 'no execution'}`;
       broken.push({
         invariant: 'duplicate-message',
         day,
         developer: message.developer,
-        detail: `sent twice to ${message.to}: ${message.text.slice(0, 100)}`,
+        execution: message.execution,
+        detail: `sent twice to ${message.to} (${by}): ${message.text.slice(0, 100)}`,
       });
-    seen.add(key);
+    } else first.set(key, message);
   }
   const ops = sent.filter((message) => message.ops).length;
   if (failures === 0 && ops > OPS_MESSAGES_ON_A_QUIET_DAY) {

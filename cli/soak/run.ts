@@ -15,6 +15,7 @@ import type { SelfServiceTask } from '../../functions/core/types';
 import { deliverPush, RECONCILE_EVERY_MS, runWindow, startRehearsal, tickReconcile, type Rehearsal } from '../rehearsal/day';
 import type { PackagedStack } from '../rehearsal/packaged';
 import { describeDenied } from '../rehearsal/enforce';
+import { currentInvocation } from '../rehearsal/local-sfn';
 import {
   costs,
   dayOf,
@@ -147,7 +148,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const prng = new Prng(options.seed ^ 0x5eed);
   const first = DateTime.fromISO(world.dates[0]!, { zone: 'Pacific/Auckland' }).toMillis();
   const last = DateTime.fromISO(world.dates.at(-1)!, { zone: 'America/Los_Angeles' }).endOf('day').toMillis();
-  const outbox: SentMessage[] = [];
+  const outbox: (SentMessage & { execution?: string })[] = [];
   const redrivesOf = new Map<string, number>();
   const failedAttemptsOn = new Map<string, number>();
   const rehearsal = startRehearsal(
@@ -155,7 +156,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       config,
       stack: options.stack,
       root: options.root,
-      onMessage: (message) => outbox.push(message),
+      // The sending execution, so that a duplicate is traced to the runs that sent it.
+      onMessage: (message) => outbox.push({ ...message, execution: currentInvocation()?.execution?.name }),
       onExecutionEnded: (execution) => {
         // Every failed attempt counts on the day it failed, also when a redrive later makes the run succeed.
         if (execution.status === 'FAILED') {
@@ -356,6 +358,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     developer: message.developer,
     text: message.text,
     body: `${message.text} ${JSON.stringify(message.blocks)}`,
+    execution: message.execution,
   }));
   const failedEnvironments = seen.filter((execution) => execution.machine === 'environment' && execution.status === 'FAILED');
   broken.push(...failuresReported(failedEnvironments, sent));

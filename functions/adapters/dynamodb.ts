@@ -5,7 +5,7 @@
 import { DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand, paginateScan, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { OPS_RECORD, type AmendPatch, type ClaimRequest, type ClaimResult, type EnvironmentRecord } from '../core/types';
+import { OPS_RECORD, type AmendPatch, type ClaimRequest, type ClaimResult, type EnvironmentRecord, type RolloutLease } from '../core/types';
 import type { EnvironmentStore } from '../core/ports';
 import { TransientError } from '../core/errors';
 import { awsErrorName, translateAwsError } from './retry';
@@ -288,6 +288,39 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
         ...(skipDate !== undefined ? { ':skipDate': new Set([skipDate]) } : {}),
       },
     };
+  }
+
+  /** core/storeRules rolloutLeaseRefused, negated, as a ConditionExpression. */
+  async takeRolloutLease(lease: RolloutLease, now: string): Promise<{ taken: true } | { taken: false; holder: RolloutLease }> {
+    const result = await this.write(
+      {
+        Key: { developer: OPS_RECORD },
+        UpdateExpression: 'SET #lease = :lease',
+        ConditionExpression:
+          'attribute_not_exists(#lease) OR #lease.#execution = :execution OR #lease.#release <> :release OR #lease.#until <= :now',
+        ExpressionAttributeNames: { '#lease': 'rolloutLease', '#execution': 'execution', '#release': 'release', '#until': 'until' },
+        ExpressionAttributeValues: { ':lease': lease, ':execution': lease.execution, ':release': lease.release, ':now': now },
+      },
+      `rollout lease of ${lease.release} for ${lease.execution}`,
+    );
+    if (!('refused' in result)) return { taken: true };
+    const holder = result.current?.rolloutLease;
+    if (!holder) throw new TransientError(`the rollout lease for ${lease.execution} was refused, but nobody holds it: retry`);
+    return { taken: false, holder };
+  }
+
+  async releaseRolloutLease(execution: string): Promise<void> {
+    // Refused when another run holds the lease (or none does): then there is nothing of this run's to give up.
+    await this.write(
+      {
+        Key: { developer: OPS_RECORD },
+        UpdateExpression: 'REMOVE #lease',
+        ConditionExpression: '#lease.#execution = :execution',
+        ExpressionAttributeNames: { '#lease': 'rolloutLease', '#execution': 'execution' },
+        ExpressionAttributeValues: { ':execution': execution },
+      },
+      `release of the rollout lease by ${execution}`,
+    );
   }
 
   /** A conditional UpdateItem. A refusal comes back with the current record: from the error where DynamoDB sends it, else read. */

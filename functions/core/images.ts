@@ -2,7 +2,7 @@
  * image-sync's decisions, with no I/O: which tag is the newest version, how an image is referenced, which of a
  * cluster's workloads need a rollout, and whether a rollout is done, still going, or failed.
  */
-import type { EnvironmentRecord, ImageRef, ResolvedImage, WorkloadRef, WorkloadState } from './types';
+import type { EnvironmentRecord, ImageRef, ResolvedImage, RolloutLease, WorkloadRef, WorkloadState } from './types';
 import { createHash } from 'node:crypto';
 import { isPoolMember } from './pool';
 
@@ -246,6 +246,28 @@ export function releaseDigest(tags: Record<string, string>): string {
   return createHash('sha256').update(release).digest('hex').slice(0, 16);
 }
 
+/** The tags of a release's images, by image name: what releaseDigest digests. */
+export function tagsOf(images: Readonly<Record<string, { tag: string }>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(images).map(([name, image]) => [name, image.tag]));
+}
+
+/**
+ * Past the rollout deadline, what one run still needs before it gives its lease up: the Map's start, a rollout's
+ * retries, the developers' DMs, the tallies and the summary. A run that died is waited for this long at most.
+ */
+export const ROLLOUT_LEASE_MARGIN_SECONDS = 600;
+
+/** The lease an image-sync run takes on its release before it rolls (EnvironmentStore.takeRolloutLease). */
+export function rolloutLease(
+  images: Readonly<Record<string, { tag: string }>>,
+  execution: string,
+  now: Date,
+  rolloutDeadlineSeconds: number,
+): RolloutLease {
+  const until = new Date(now.getTime() + (rolloutDeadlineSeconds + ROLLOUT_LEASE_MARGIN_SECONDS) * 1000);
+  return { release: releaseDigest(tagsOf(images)), execution, until: until.toISOString() };
+}
+
 /** The ops record's key of a release stopped at `at`: the time orders them (the record's keys are a set). */
 export function stoppedReleaseKey(tags: Record<string, string>, at: Date): string {
   return `${STOPPED_RELEASE_PREFIX}${releaseDigest(tags)}@${at.toISOString()}`;
@@ -284,9 +306,7 @@ export function environmentsToRoll(
   stopped: ReadonlySet<string> = new Set(),
 ): EnvironmentRecord[] {
   const isStopped = (record: EnvironmentRecord) =>
-    stopped.size > 0 &&
-    record.images !== undefined &&
-    stopped.has(releaseDigest(Object.fromEntries(Object.entries(record.images).map(([name, image]) => [name, image.tag]))));
+    stopped.size > 0 && record.images !== undefined && stopped.has(releaseDigest(tagsOf(record.images)));
   return records.filter(
     (record) =>
       record.status === 'ready' &&

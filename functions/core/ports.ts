@@ -13,6 +13,7 @@ import type {
   JobRequest,
   JobStatus,
   Message,
+  RolloutLease,
   SelfServiceTask,
   WorkloadRef,
   WorkloadState,
@@ -48,6 +49,13 @@ export interface EnvironmentStore {
    * already have its values, writes nothing and returns the record as it is (core/audit decideAmend).
    */
   amend(developer: string, patch: AmendPatch): Promise<EnvironmentRecord>;
+  /**
+   * Conditional write of the ops record's rollout lease: taken unless another run holds the same release and its
+   * lease has not lapsed at `now` (core/storeRules rolloutLeaseRefused). The holder taking it again renews it.
+   */
+  takeRolloutLease(lease: RolloutLease, now: string): Promise<{ taken: true } | { taken: false; holder: RolloutLease }>;
+  /** Gives the lease up if `execution` still holds it; another run's lease is left alone. */
+  releaseRolloutLease(execution: string): Promise<void>;
 }
 
 export interface Clusters {

@@ -126,6 +126,21 @@ export interface EnvironmentRecord {
   /** Keys of the notifications already sent (e.g. `alice-up-20261124:ready`): a replay sends none twice. */
   notified?: string[];
   audit?: AuditEntry[];
+  /** The ops record only: the image-sync run rolling a release now (EnvironmentStore.takeRolloutLease). */
+  rolloutLease?: RolloutLease;
+}
+
+/**
+ * An image-sync run's hold on rolling one release. A second run of the same release (the safety net ticking while a
+ * push's run is still rolling) rolls nothing, so that no cluster is rolled, and nobody told, twice for one push.
+ */
+export interface RolloutLease {
+  /** core/images releaseOf: the release's tags, digested. */
+  release: string;
+  /** The image-sync execution's name; a replay or a redrive of it takes the lease again. */
+  execution: string;
+  /** When it lapses (ISO): a run that died without giving the lease up no longer holds the release back. */
+  until: string;
 }
 
 /** One scheduled up as it went, in seconds from the reconcile tick that started it: what the planner learns from. */

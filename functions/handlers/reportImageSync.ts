@@ -8,7 +8,7 @@
  */
 import * as z from 'zod';
 import { describeFailure, SHORT_REASON } from '../core/failure';
-import { imageRefsOf, runsImages, stoppedReleaseKey, stoppedReleasesToForget } from '../core/images';
+import { imageRefsOf, runsImages, stoppedReleaseKey, stoppedReleasesToForget, tagsOf } from '../core/images';
 import { imageSyncSummaryMessage, rolloutMessage } from '../core/messages';
 import { developerNameSchema, resolvedImageSchema, runIdSchema } from '../core/types';
 import { memberOf } from '../core/config';
@@ -117,11 +117,12 @@ export const handler = lambda('ReportImageSync', input, { store, notifier }, asy
   if (event.kind === 'summary') {
     const images = Object.entries(event.images).map(([name, image]) => `${name} ${image.tag}`);
     const budget = await releaseBudget(store, event.executionName, canary);
+    // Every rollout of the run has ended: another run may roll this release now.
+    await store.releaseRolloutLease(event.executionName);
     const total = mergeTallies(event.tallies);
     const broken = budget === 'broken';
     // A stopped release is not rolled again by the safety net (ListReadyEnvironments) until a push changes it.
-    if (broken)
-      await rememberStoppedRelease(store, Object.fromEntries(Object.entries(event.images).map(([name, image]) => [name, image.tag])));
+    if (broken) await rememberStoppedRelease(store, tagsOf(event.images));
     const decision = decideSummary(images, total, event.ready);
     await releaseFailureReports(store, decision.post !== 'never' && decision.failureKey !== undefined);
     if (decision.post === 'never') return { reported: false, why: decision.why, broken };

@@ -225,11 +225,12 @@ describe('every AWS call a handler makes is allowed by its own role', () => {
   it('listReadyEnvironments and recordImages: scan and amend the records', async () => {
     scriptAws(record({ status: 'ready' }));
     // A ready environment not confirmed on its desired images is listed (the ops record says no release is stopped), and the list written to the plan bucket.
-    const listed = await run('listReadyEnvironments', { at: NOW, execution: 'push-1' });
-    expect(listed.actions).toEqual(['dynamodb:GetItem', 'dynamodb:Scan', 's3:PutObject']);
+    const image = { repository: 'acme/turbo-notes', tag: '1.3.0', digest: `sha256:${'a'.repeat(64)}` };
+    // ...under the release's rollout lease, a conditional write of the ops record.
+    const listed = await run('listReadyEnvironments', { at: NOW, execution: 'push-1', images: { frontend: image } });
+    expect(listed.actions).toEqual(['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem', 's3:PutObject']);
     expect(listed.denied).toEqual([]);
     scriptAws(record({ status: 'ready' }));
-    const image = { repository: 'acme/turbo-notes', tag: '1.3.0', digest: `sha256:${'a'.repeat(64)}` };
     const recorded = await run('recordImages', { images: { frontend: image }, at: NOW });
     expect(recorded.actions.length).toBeGreaterThan(0);
     expect(recorded.denied).toEqual([]);

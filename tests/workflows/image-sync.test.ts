@@ -185,6 +185,35 @@ describe('image-sync', () => {
     }
   });
 
+  it('rolls a push once when the safety net ticks while the push’s run is rolling: one DM each, one summary', async () => {
+    const rehearsal = await morning();
+    try {
+      const { cloud } = rehearsal;
+      await deliverPush(rehearsal, config, { image: 'frontend', tag: '1.3.0' });
+      const [push] = imageSyncRuns(rehearsal);
+      // The safety net ticks 30 s later, while the push's rollouts (90 s) are going: it lists the same clusters, not
+      // yet confirmed on 1.3.0, but the push's run holds the release.
+      const pushState = new Promise<string>((resolve) =>
+        setTimeout(() => {
+          resolve(push!.status);
+          rehearsal.sfn.startExecution('imageSync', 'schedule-while-rolling', {});
+        }, 30_000),
+      );
+      await rehearsal.advance(Date.now() + 30 * 60_000);
+      await expect(pushState).resolves.toBe('RUNNING');
+      expect(imageSyncRuns(rehearsal).map((run) => run.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+      expect(developersOf(childrenOf(rehearsal, push!.name))).toEqual(['alice', 'bob', 'carol']);
+      expect(childrenOf(rehearsal, 'schedule-while-rolling')).toEqual([]);
+      const rolloutDms = cloud.outbox.filter((message) => message.kind === 'rollout' && message.to.user !== undefined);
+      expect(rolloutDms.map((message) => message.developer).sort()).toEqual(['alice', 'bob', 'carol']);
+      expect(summaryTexts(cloud, config).filter((text) => text.includes('1.3.0'))).toHaveLength(1);
+      // The push's run gave its lease up when it reported.
+      expect(cloud.records.get(OPS_RECORD)?.rolloutLease).toBeUndefined();
+    } finally {
+      rehearsal.stop();
+    }
+  });
+
   it('posts nothing to ops while every environment is current, and a push that changes nothing says why and starts nothing', async () => {
     const rehearsal = await morning();
     try {

@@ -2,11 +2,11 @@
  * The in-memory EnvironmentStore: DynamoDB's table as the store adapter (adapters/dynamodb.ts) uses it, with the same
  * claim rule, ownership checks, item size limit and amend rules. tests/functions/adapters/contracts holds it to that.
  */
-import type { AmendPatch, ClaimRequest, ClaimResult, EnvironmentRecord } from '../../core/types';
+import type { AmendPatch, ClaimRequest, ClaimResult, EnvironmentRecord, RolloutLease } from '../../core/types';
 import type { EnvironmentStore } from '../../core/ports';
 import { OPS_RECORD } from '../../core/types';
 import { decideAmend } from '../../core/audit';
-import { assertUpdatable, ownershipLost } from '../../core/storeRules';
+import { assertUpdatable, ownershipLost, rolloutLeaseRefused } from '../../core/storeRules';
 import { translateAwsError } from '../retry';
 import { TransientError } from '../../core/errors';
 import { assertItemFits } from './limits';
@@ -139,6 +139,22 @@ export class MemoryStore implements EnvironmentStore {
     this.onAwsCall('dynamodb:UpdateItem', developer);
     this.write('amend', next);
     return next;
+  }
+
+  async takeRolloutLease(lease: RolloutLease, now: string): Promise<{ taken: true } | { taken: false; holder: RolloutLease }> {
+    this.onAwsCall('dynamodb:UpdateItem', OPS_RECORD);
+    const current = this.records.get(OPS_RECORD) ?? ({ developer: OPS_RECORD } as EnvironmentRecord);
+    if (rolloutLeaseRefused(current.rolloutLease, lease, now)) return { taken: false, holder: current.rolloutLease! };
+    this.write('takeRolloutLease', { ...current, rolloutLease: clone(lease) });
+    return { taken: true };
+  }
+
+  async releaseRolloutLease(execution: string): Promise<void> {
+    this.onAwsCall('dynamodb:UpdateItem', OPS_RECORD);
+    const current = this.records.get(OPS_RECORD);
+    if (current?.rolloutLease?.execution !== execution) return;
+    const { rolloutLease: _released, ...rest } = current;
+    this.write('releaseRolloutLease', rest);
   }
 
   /**

@@ -18,9 +18,16 @@ describe('messages', () => {
     expect(messages('2027-03-04', [dm('2027-03-03', goodbye), dm('2027-03-04', goodbye)], 0)).toEqual([]);
   });
 
-  it('the same message twice on one of the recipient’s days is a duplicate', () => {
-    expect(messages('2027-03-04', [dm('2027-03-04', goodbye), dm('2027-03-04', goodbye)], 0)).toEqual([
-      expect.objectContaining({ invariant: 'duplicate-message', developer: 'dev-0023' }),
+  it('the same message twice on one of the recipient’s days is a duplicate, named with the executions that sent it', () => {
+    const sentBy = (execution: string) => ({ ...dm('2027-03-04', goodbye), execution });
+    expect(messages('2027-03-04', [sentBy('down-1'), sentBy('down-2')], 0)).toEqual([
+      {
+        invariant: 'duplicate-message',
+        day: '2027-03-04',
+        developer: 'dev-0023',
+        execution: 'down-2',
+        detail: `sent twice to U0DEV0023 (by down-1, then by down-2): ${goodbye}`,
+      },
     ]);
   });
 

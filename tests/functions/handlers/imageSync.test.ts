@@ -100,23 +100,32 @@ describe('ListReadyEnvironments', () => {
     record('erin', 'ready', NEW),
   ];
   const env = (developer: string) => ({ developer, clusterName: `turbo-${developer}`, runId: `${developer}-up-20261125` });
+  /** A store holding `listed`, and the ops record when one is given. */
+  const storeWith = (listed: EnvironmentRecord[], ops?: EnvironmentRecord) => {
+    const store = new MemoryStore();
+    for (const entry of [...listed, ...(ops ? [ops] : [])]) store.records.set(entry.developer, entry);
+    return store;
+  };
+  const images = { frontend: NEW };
+  const list = (at: string, execution: string) => listReadyEnvironments({ at, execution, images }, context);
 
   it('writes the ready environments not confirmed on their desired images to the plan store, by developer', async () => {
     const plans = new MemoryPlanStore();
-    bind({ store: { list: async () => records, get: async () => undefined } as unknown as Deps['store'], plans });
-    await expect(listReadyEnvironments({ at: '2026-11-25T08:20:00Z', execution: 'schedule-1' }, context)).resolves.toEqual({
+    bind({ store: storeWith(records), plans });
+    await expect(list('2026-11-25T08:20:00Z', 'schedule-1')).resolves.toEqual({
       items: 2,
       key: 'image-sync/schedule-1.json',
       ready: 3,
       sweep: false,
+      rolledBy: 'schedule-1',
     });
     expect(JSON.parse(plans.read('turbo-plans', 'image-sync/schedule-1.json')!)).toEqual([env('alice'), env('carol')]);
   });
 
   it('lists every ready environment on the first safety-net run of every sixth hour, so that drift made by hand is corrected', async () => {
     const plans = new MemoryPlanStore();
-    bind({ store: { list: async () => records, get: async () => undefined } as unknown as Deps['store'], plans });
-    await expect(listReadyEnvironments({ at: '2026-11-25T12:04:59Z', execution: 'schedule-2' }, context)).resolves.toMatchObject({
+    bind({ store: storeWith(records), plans });
+    await expect(list('2026-11-25T12:04:59Z', 'schedule-2')).resolves.toMatchObject({
       items: 3,
       sweep: true,
     });
@@ -126,31 +135,78 @@ describe('ListReadyEnvironments', () => {
   it('leaves out the environments whose desired release was stopped, named by the ops record', async () => {
     const plans = new MemoryPlanStore();
     const ops = { developer: OPS_RECORD, notified: [stoppedReleaseKey({ frontend: NEW.tag }, new Date('2026-11-25T07:00:00Z'))] };
-    const get = async (developer: string) => (developer === OPS_RECORD ? ops : undefined);
-    bind({ store: { list: async () => records, get } as unknown as Deps['store'], plans });
-    await expect(listReadyEnvironments({ at: '2026-11-25T12:04:59Z', execution: 'schedule-4' }, context)).resolves.toEqual({
+    bind({ store: storeWith(records, ops as EnvironmentRecord), plans });
+    await expect(list('2026-11-25T12:04:59Z', 'schedule-4')).resolves.toEqual({
       items: 0,
       key: null,
       ready: 3,
       sweep: true,
+      rolledBy: null,
     });
   });
 
   it('writes no object when nothing needs rolling', async () => {
     const plans = new MemoryPlanStore();
-    bind({ store: { list: async () => [record('erin', 'ready', NEW)], get: async () => undefined } as unknown as Deps['store'], plans });
-    await expect(listReadyEnvironments({ at: '2026-11-25T08:20:00Z', execution: 'schedule-3' }, context)).resolves.toEqual({
+    const store = storeWith([record('erin', 'ready', NEW)]);
+    bind({ store, plans });
+    await expect(list('2026-11-25T08:20:00Z', 'schedule-3')).resolves.toEqual({
       items: 0,
       key: null,
       ready: 1,
       sweep: false,
+      rolledBy: null,
     });
     expect(plans.objects.size).toBe(0);
+    // Nor a lease: a safety-net run with nothing to roll holds nobody back.
+    expect(store.records.get(OPS_RECORD)).toBeUndefined();
+  });
+
+  it('lists nothing while another run rolls the same release, and lists again once that run gives its lease up', async () => {
+    const plans = new MemoryPlanStore();
+    const store = storeWith(records);
+    bind({ store, plans });
+    await expect(list('2026-11-25T08:20:00Z', 'push-1')).resolves.toMatchObject({ items: 2, rolledBy: 'push-1' });
+    // The safety net ticks while the push's run is rolling: the same clusters are not rolled twice.
+    await expect(list('2026-11-25T08:30:00Z', 'schedule-5')).resolves.toEqual({
+      items: 0,
+      key: null,
+      ready: 3,
+      sweep: false,
+      rolledBy: 'push-1',
+    });
+    expect(plans.objects.has('turbo-plans/image-sync/schedule-5.json')).toBe(false);
+    // A replay or a redrive of the push's own run lists them again, under the same lease.
+    await expect(list('2026-11-25T08:20:00Z', 'push-1')).resolves.toMatchObject({ items: 2, rolledBy: 'push-1' });
+    await store.releaseRolloutLease('push-1');
+    await expect(list('2026-11-25T08:40:00Z', 'schedule-6')).resolves.toMatchObject({ items: 2, rolledBy: 'schedule-6' });
+  });
+
+  it('lists a release that a dead run held once its lease lapses, and a newer release at once', async () => {
+    const store = storeWith(records);
+    bind({ store, plans: new MemoryPlanStore() });
+    await list('2026-11-25T08:20:00Z', 'push-1');
+    const { until } = store.records.get(OPS_RECORD)!.rolloutLease!;
+    // The lease lasts the rollout deadline and the margin for the run's last steps, from when it was taken.
+    expect(Date.parse(until) - Date.now()).toBeGreaterThan((baseConfig.imageSync.rolloutDeadlineSeconds + 500) * 1000);
+    await expect(list('2026-11-25T08:30:00Z', 'schedule-7')).resolves.toMatchObject({ items: 0, rolledBy: 'push-1' });
+    jest.useFakeTimers({ now: Date.parse(until) + 1000, doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      await expect(list('2026-11-25T09:00:00Z', 'schedule-8')).resolves.toMatchObject({ items: 2, rolledBy: 'schedule-8' });
+    } finally {
+      jest.useRealTimers();
+    }
+    // A push of a newer release is rolled at once: only a run of the same release waits.
+    const newer = { frontend: { ...NEW, tag: '1.4.0' } };
+    await expect(listReadyEnvironments({ at: '2026-11-25T09:01:00Z', execution: 'push-2', images: newer }, context)).resolves.toMatchObject(
+      {
+        rolledBy: 'push-2',
+      },
+    );
   });
 
   it('refuses a run without its start time, naming the field', async () => {
-    bind({ store: { list: async () => records, get: async () => undefined } as unknown as Deps['store'] });
-    await expect(listReadyEnvironments({ execution: 'a/b' }, context)).rejects.toThrow(/at: .*execution: an execution name/s);
+    bind({ store: storeWith(records) });
+    await expect(listReadyEnvironments({ execution: 'a/b' }, context)).rejects.toThrow(/at: .*execution: an execution name.*images/s);
   });
 });
 

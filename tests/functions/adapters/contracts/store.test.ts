@@ -226,6 +226,29 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
     await expect(store.get(OPS_RECORD)).resolves.toMatchObject({ notified: ['weekly:2026-11-30'] });
   });
 
+  it('gives the rollout lease of a release to one run until it gives it up or it lapses, and a newer release at once', async () => {
+    const lease = (execution: string, release = 'r1', until = '2026-11-24T09:25:00.000Z') => ({ release, execution, until });
+    const now = '2026-11-24T09:00:00.000Z';
+
+    await expect(store.takeRolloutLease(lease('push-1'), now)).resolves.toEqual({ taken: true });
+    // The safety net's run of the same release is refused and told who rolls it; a replay of the holder renews it.
+    await expect(store.takeRolloutLease(lease('schedule-1'), now)).resolves.toEqual({ taken: false, holder: lease('push-1') });
+    await expect(store.takeRolloutLease(lease('push-1', 'r1', '2026-11-24T09:30:00.000Z'), now)).resolves.toEqual({ taken: true });
+    // Only the holder gives it up.
+    await store.releaseRolloutLease('schedule-1');
+    await expect(store.get(OPS_RECORD)).resolves.toMatchObject({ rolloutLease: lease('push-1', 'r1', '2026-11-24T09:30:00.000Z') });
+    await store.releaseRolloutLease('push-1');
+    await expect(store.get(OPS_RECORD)).resolves.not.toHaveProperty('rolloutLease');
+    await store.releaseRolloutLease('push-1');
+
+    await store.takeRolloutLease(lease('push-2'), now);
+    // A newer release does not wait for the older one's run.
+    await expect(store.takeRolloutLease(lease('push-3', 'r2'), now)).resolves.toEqual({ taken: true });
+    // A lease that lapsed (its run died) no longer holds the release back.
+    await expect(store.takeRolloutLease(lease('schedule-2', 'r2'), '2026-11-24T09:25:00.000Z')).resolves.toEqual({ taken: true });
+    expect((await store.list()).map((record) => record.developer)).toEqual([]);
+  });
+
   it('amends whatever the owner, and writes nothing for an amend already recorded', async () => {
     await store.claim(claimUp('alice-up-20261124'));
     const patch = {
