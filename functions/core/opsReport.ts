@@ -109,6 +109,8 @@ export function decideSummary(
   images: string[],
   tally: RolloutTally,
   ready = tally.rolled + tally.current + tally.skipped,
+  /** Another run that held the release's rollout lease when this one listed, so that this one rolled nothing. */
+  rolledByAnother?: string,
 ): SummaryDecision {
   const failureKey =
     tally.failed > 0
@@ -119,6 +121,7 @@ export function decideSummary(
   // same stop, with the same failures, is news once.
   if (failureKey || tally.stopped > 0) return { post: 'once', failureKey: failureKey ?? failureReportKey([...images, 'stopped']) };
   const target = images.join(', ');
+  if (rolledByAnother) return { post: 'never', why: `${rolledByAnother} is rolling ${target}: this run rolled nothing` };
   if (ready === 0) return { post: 'never', why: `no environment is ready: nothing to roll to ${target}` };
   if (tally.current + tally.skipped === 0) {
     return { post: 'never', why: `nothing to roll: the ${ready} ready environment(s) are confirmed on ${target}` };

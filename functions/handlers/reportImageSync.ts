@@ -78,6 +78,8 @@ const input = z.discriminatedUnion('kind', [
     tallies: z.array(tally),
     /** How many environments were ready when the run listed them. */
     ready: count.optional(),
+    /** The run that held the release's rollout lease when this one listed (ListReadyEnvironments). */
+    rolledBy: z.string().nullish(),
     executionArn: z.string().min(1),
     executionName,
     /** When the run started (a push's webhook): how long the push took to reach every cluster. */
@@ -123,7 +125,8 @@ export const handler = lambda('ReportImageSync', input, { store, notifier }, asy
     const broken = budget === 'broken';
     // A stopped release is not rolled again by the safety net (ListReadyEnvironments) until a push changes it.
     if (broken) await rememberStoppedRelease(store, tagsOf(event.images));
-    const decision = decideSummary(images, total, event.ready);
+    const rolledByAnother = event.rolledBy && event.rolledBy !== event.executionName ? event.rolledBy : undefined;
+    const decision = decideSummary(images, total, event.ready, rolledByAnother);
     await releaseFailureReports(store, decision.post !== 'never' && decision.failureKey !== undefined);
     if (decision.post === 'never') return { reported: false, why: decision.why, broken };
     if (total.rolled > 0) {

@@ -204,6 +204,8 @@ describe('image-sync', () => {
       expect(imageSyncRuns(rehearsal).map((run) => run.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
       expect(developersOf(childrenOf(rehearsal, push!.name))).toEqual(['alice', 'bob', 'carol']);
       expect(childrenOf(rehearsal, 'schedule-while-rolling')).toEqual([]);
+      const waited = imageSyncRuns(rehearsal).find((run) => run.name === 'schedule-while-rolling');
+      expect(JSON.stringify(waited!.output)).toContain(`${push!.name} is rolling frontend 1.3.0: this run rolled nothing`);
       const rolloutDms = cloud.outbox.filter((message) => message.kind === 'rollout' && message.to.user !== undefined);
       expect(rolloutDms.map((message) => message.developer).sort()).toEqual(['alice', 'bob', 'carol']);
       expect(summaryTexts(cloud, config).filter((text) => text.includes('1.3.0'))).toHaveLength(1);

@@ -98,6 +98,13 @@ describe('tallies: a run of any size reports in a bounded state', () => {
     expect(decideSummary(images, tallyOutcomes([{ developer: 'a', outcome: 'rolled' }]))).toEqual({ post: 'always' });
   });
 
+  it('names the run that rolls the release when another one held its lease', () => {
+    expect(decideSummary(images, tallyOutcomes([]), 3, 'push-1')).toEqual({
+      post: 'never',
+      why: 'push-1 is rolling frontend 1.3.0: this run rolled nothing',
+    });
+  });
+
   it('tells a stopped release once: every safety-net run tries it again and is stopped by the same failures', () => {
     const stop = (run: number) =>
       decideSummary(
