@@ -160,7 +160,14 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, d
   const late = day.miss ? `; expected ready at ${describeLocal(instantIn(day.readyAt, schedule.timezone))}, late: ${day.miss}` : '';
   const teardown = atLocalTime(midnight, schedule.teardownAt);
   const end = endOfDayWindow(now, schedule, record);
-  if (now.getTime() <= day.startAt - RECONCILE_TICK_MINUTES * 60_000) {
+  // Today's up already ran: the stagger may have moved today's start since (the runner's load changes during the day,
+  // under a tight quota most), and a cluster that is up, or coming up, is not torn down for a start it is past.
+  const upToday =
+    (record?.status === 'ready' || record?.status === 'provisioning') &&
+    record.action === 'up' &&
+    record.startedAt !== undefined &&
+    Date.parse(record.startedAt) >= midnight.toMillis();
+  if (!upToday && now.getTime() <= day.startAt - RECONCILE_TICK_MINUTES * 60_000) {
     return { action: 'down', reason: `before the start at ${describeLocal(start)} (ready by ${describeLocal(readyBy)}${late})` };
   }
   if (local >= end) {

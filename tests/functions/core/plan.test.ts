@@ -100,6 +100,17 @@ describe('plan on an ordinary working day (Tuesday 2026-11-24)', () => {
     expect(idleOf(p, 'alice')?.reason).toBe('before the start at 08:30 Europe/Berlin (ready by 09:00 Europe/Berlin); nothing is running');
   });
 
+  it('leaves today’s cluster up when the stagger moves today’s start past it, and takes yesterday’s down', () => {
+    // alice's up ran at 07:00 Berlin (an earlier tick's stagger); the 08:15 tick's stagger starts her at 08:30.
+    const todays = record('alice', { status: 'ready', action: 'up', runId: 'alice-up-20261124', startedAt: '2026-11-24T06:00:00Z' });
+    const p = plan(at('2026-11-24T07:15:00Z'), config, [todays], [cluster('turbo-alice', 'alice')]);
+    expect(actionOf(p, 'alice')).toBeUndefined();
+    expect(idleOf(p, 'alice')?.reason).toMatch(/^working day; .*; already up \(run alice-up-20261124\)$/);
+    const yesterdays = { ...todays, runId: 'alice-up-20261123', startedAt: '2026-11-23T07:30:00Z' };
+    const before = plan(at('2026-11-24T07:15:00Z'), config, [yesterdays], [cluster('turbo-alice', 'alice')]);
+    expect(actionOf(before, 'alice')).toMatchObject({ action: 'down', reason: expect.stringMatching(/^before the start at 08:30 /) });
+  });
+
   it('honours per-developer overrides: bob starts earlier, carol follows New York hours', () => {
     const p = plan(at('2026-11-24T07:05:00Z'), config, [], []); // 08:05 Berlin, 02:05 New York
     expect(actionOf(p, 'bob')?.reason).toBe('working day; ready by 08:30 Europe/Berlin needs a start at 08:00 Europe/Berlin');
