@@ -32,6 +32,7 @@ import {
 } from './invariants';
 import { Prng } from './prng';
 import { generateWorld, type SoakEvent, type SoakWorld } from './roster';
+import { learnedBefore, staggeredOn } from '../../functions/core/stagger';
 
 export const IMAGE_SYNC_EVERY_MS = 10 * 60_000;
 /** How many times the soak's operator redrives one execution. */
@@ -264,6 +265,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     );
   };
 
+  // What the planner predicts for each date as the date begins anywhere (core/stagger learnedBefore), when its
+  // durations are fixed: a developer it predicts late for the quota is excused by the quota, and only then.
+  const predictedMisses = new Map<string, string>();
+  const predictions = world.dates.map((date) => ({
+    at: learnedBefore(date, config),
+    fire: () => {
+      for (const up of staggeredOn(date, config, [...cloud.records.values()]))
+        if (up.miss) predictedMisses.set(`${up.developer}\u0000${date}`, up.miss);
+    },
+  }));
   const events = world.events.map((event) => ({
     at: event.at,
     fire: () => {
@@ -299,7 +310,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         },
         { everyMs: HOUR_MS, fire: hourly },
       ],
-      events,
+      [...events, ...predictions],
     );
   } finally {
     rehearsal.stop();
@@ -400,7 +411,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
             : up && up.redrives > 0
               ? // It failed, was told, and an operator redrove it: late by the redrive, for a reason the report names.
                 `failed, then redriven ${up.redrives}×`
-              : undefined;
+              : predictedMisses.has(`${dev.name}\u0000${day}`)
+                ? `predicted at plan time: ${predictedMisses.get(`${dev.name}\u0000${day}`)}`
+                : undefined;
         return { developer: dev.name, readyBy, readyAt, reason, execution: up?.name };
       });
     broken.push(...readiness(day, due));
