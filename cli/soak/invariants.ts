@@ -109,6 +109,25 @@ export function readiness(
     }));
 }
 
+/**
+ * Why a developer may be late, as the report gives it: a fault or a manual action that day, their up failed (or
+ * failed and was redriven), or the planner predicted the miss as the date began (the runner quota, or a lead too
+ * short). Undefined when nothing explains a miss.
+ */
+export function lateReason(known: {
+  excused: boolean;
+  up?: Pick<ExecutionSeen, 'status' | 'error' | 'redrives'>;
+  predictedMiss?: string;
+}): string | undefined {
+  const { excused, up, predictedMiss } = known;
+  if (excused) return 'fault or manual action';
+  if (up?.status === 'FAILED') return `failed: ${up.error}`;
+  // It failed, was told, and an operator redrove it: late by the redrive, for a reason the report names.
+  if (up && up.redrives > 0) return `failed, then redriven ${up.redrives}×`;
+  if (predictedMiss) return `predicted at plan time: ${predictedMiss}`;
+  return undefined;
+}
+
 /** Per day: no message twice to the same recipient on the same day of theirs; a quiet ops channel on a day without failures. */
 export function messages(day: string, sent: MessageSeen[], failures: number): Broken[] {
   const broken: Broken[] = [];

@@ -29,6 +29,7 @@ import {
   type Broken,
   type ExecutionSeen,
   type MessageSeen,
+  lateReason,
 } from './invariants';
 import { Prng } from './prng';
 import { generateWorld, type SoakEvent, type SoakWorld } from './roster';
@@ -404,16 +405,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         const readyAt = firstReady.get(`${dev.name}\u0000${day}`);
         lateness.push({ developer: dev.name, day, minutes: readyAt === undefined ? null : Math.round((readyAt - readyBy) / 60_000) });
         const up = upOf.get(dev.name);
-        const reason = excusedOn.get(day)?.has(dev.name)
-          ? 'fault or manual action'
-          : up && up.status === 'FAILED'
-            ? `failed: ${up.error}`
-            : up && up.redrives > 0
-              ? // It failed, was told, and an operator redrove it: late by the redrive, for a reason the report names.
-                `failed, then redriven ${up.redrives}×`
-              : predictedMisses.has(`${dev.name}\u0000${day}`)
-                ? `predicted at plan time: ${predictedMisses.get(`${dev.name}\u0000${day}`)}`
-                : undefined;
+        const reason = lateReason({
+          excused: excusedOn.get(day)?.has(dev.name) ?? false,
+          up,
+          predictedMiss: predictedMisses.get(`${dev.name}\u0000${day}`),
+        });
         return { developer: dev.name, readyBy, readyAt, reason, execution: up?.name };
       });
     broken.push(...readiness(day, due));

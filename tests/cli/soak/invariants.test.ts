@@ -1,5 +1,5 @@
 /** The soak's invariants are pure: each one trips on what it guards against, and only on that. */
-import { lateTeardowns, messages, type MessageSeen } from '../../../cli/soak/invariants';
+import { lateReason, lateTeardowns, messages, readiness, type MessageSeen } from '../../../cli/soak/invariants';
 
 const dm = (recipientDay: string, text: string): MessageSeen => ({
   day: '2027-03-04',
@@ -58,5 +58,29 @@ describe('lateTeardowns', () => {
   it('a hibernated cluster whose nodes are 0 is torn down: its control plane is meant to stay; with nodes left, it is late', () => {
     expect(late([{ ...cluster, hibernatedWithNoNodes: true }])).toEqual([]);
     expect(late([{ ...cluster, hibernatedWithNoNodes: false }])).toHaveLength(1);
+  });
+});
+
+describe('readiness', () => {
+  const readyBy = Date.parse('2027-03-04T08:00:00Z');
+  const miss = 'the runner quota: every tick from 00:00 Europe/Berlin to 08:45 Europe/Berlin has all 5 runner slots taken';
+
+  it('excuses a developer late by the quota only when the planner predicted the miss as the date began', () => {
+    const late = { developer: 'dev-0001', readyBy, readyAt: readyBy + 40 * 60_000 };
+    const predicted = lateReason({ excused: false, predictedMiss: miss });
+    expect(predicted).toBe(`predicted at plan time: ${miss}`);
+    expect(readiness('2027-03-04', [{ ...late, reason: predicted }])).toEqual([]);
+    // Never ready at all (no slot in time to be of use), predicted: excused too.
+    expect(readiness('2027-03-04', [{ developer: 'dev-0002', readyBy, reason: predicted }])).toEqual([]);
+    // Late without a prediction is the planner's miss: broken.
+    expect(readiness('2027-03-04', [{ ...late, reason: lateReason({ excused: false }) }])).toEqual([
+      expect.objectContaining({ invariant: 'ready-by', developer: 'dev-0001', detail: 'ready 40 min late, unexplained' }),
+    ]);
+  });
+
+  it('names a fault, a manual action or a failed run before a prediction', () => {
+    expect(lateReason({ excused: true, predictedMiss: miss })).toBe('fault or manual action');
+    expect(lateReason({ excused: false, up: { status: 'FAILED', error: 'Turbo.JobFailed', redrives: 0 } })).toBe('failed: Turbo.JobFailed');
+    expect(lateReason({ excused: false, up: { status: 'SUCCEEDED', redrives: 2 }, predictedMiss: miss })).toBe('failed, then redriven 2×');
   });
 });
