@@ -662,9 +662,22 @@ export function clusterNameOf(developer: string): string {
   return `turbo-${developer}`;
 }
 
-/** The roster entry of `name`, if it is on the roster. */
+/**
+ * Each roster's entries by name, built once per roster (and again if it grew or shrank): handlers look one developer
+ * up in thousands on every call.
+ */
+const rosterIndexes = new WeakMap<readonly DeveloperConfig[], { size: number; byName: Map<string, DeveloperConfig> }>();
+
+/** The roster entry of `name`, if it is on the roster (the first, as the roster is read). */
 export function memberOf(config: Pick<TurboConfig, 'developers'>, name: string): DeveloperConfig | undefined {
-  return config.developers.find((dev) => dev.name === name);
+  let index = rosterIndexes.get(config.developers);
+  if (index?.size !== config.developers.length) {
+    const byName = new Map<string, DeveloperConfig>();
+    for (const dev of config.developers) if (!byName.has(dev.name)) byName.set(dev.name, dev);
+    index = { size: config.developers.length, byName };
+    rosterIndexes.set(config.developers, index);
+  }
+  return index.byName.get(name);
 }
 
 /** The roster entry whose Slack user is `slackUserId`, if any. */

@@ -6,12 +6,14 @@ import {
   MAX_DEVELOPER_NAME,
   clusterNameOf,
   configWarnings,
+  memberOf,
   nodesOf,
   describeProblem,
   scheduleOf,
   validateConfig,
   type ConfigProblem,
   type configSchema,
+  type TurboConfig,
 } from '../../../functions/core/config';
 import { loadConfigText, parseConfig } from '../../../functions/core/configFile';
 import { InvalidConfigError } from '../../../functions/core/errors';
@@ -490,5 +492,23 @@ describe('pool: the warm pool (core/pool)', () => {
         c.developers[1]!.name = 'pool-2';
       }).map(describeProblem),
     ).toEqual(['developers[1].name: is a warm pool member\'s name (pool-<n>) and pool.size is not 0: choose another name (got "pool-2")']);
+  });
+});
+
+describe('memberOf', () => {
+  const dev = (name: string, slackUserId: string) => ({ name, slackUserId }) as TurboConfig['developers'][number];
+
+  it('finds a developer by name, the first of two with one name, and none for a name off the roster', () => {
+    const config = { developers: [dev('alice', 'U1'), dev('bob', 'U2'), dev('alice', 'U3')] };
+    expect(memberOf(config, 'alice')?.slackUserId).toBe('U1');
+    expect(memberOf(config, 'bob')?.slackUserId).toBe('U2');
+    expect(memberOf(config, 'pool-1')).toBeUndefined();
+  });
+
+  it('sees a developer added to a roster it has looked in before', () => {
+    const config = { developers: [dev('alice', 'U1')] };
+    expect(memberOf(config, 'carol')).toBeUndefined();
+    config.developers.push(dev('carol', 'U4'));
+    expect(memberOf(config, 'carol')?.slackUserId).toBe('U4');
   });
 });
