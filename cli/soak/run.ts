@@ -217,6 +217,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const day = localDayOf(developer, at);
     (excusedOn.get(day) ?? excusedOn.set(day, new Set()).get(day)!).add(developer);
   };
+  // A fault excuses the day it strikes too, not only the day it was injected: it waits for its point's next use.
+  cloud.faults.onStrike = (developer) => excuse(developer, Date.now());
   const firstPassed: SoakResult['firstPassed'] = { '64 KB': undefined, '400 KB': undefined };
   const peakBytes = new Map<string, number>();
 
@@ -386,13 +388,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const key = `${message.developer}\u0000${localDayOf(message.developer, Date.parse(message.at))}`;
     if (!firstReady.has(key)) firstReady.set(key, Date.parse(message.at));
   }
+  const seenByName = new Map(seen.map((execution) => [execution.name, execution]));
   const rows: DayRow[] = world.dates.map((day) => {
     const today = executionsOn.get(day) ?? [];
-    const upOf = new Map<string, ExecutionSeen>();
-    for (const execution of today) {
-      if (execution.developer !== undefined && execution.name.includes('-up-') && !upOf.has(execution.developer))
-        upOf.set(execution.developer, execution);
-    }
     // A day without failures has no failed attempt at all: a run that failed and was redriven to success still failed that day.
     const failures = failedAttemptsOn.get(day) ?? 0;
     const todaysMessages = messagesOn.get(day) ?? [];
@@ -404,7 +402,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         const readyBy = DateTime.fromISO(`${day}T${schedule.readyBy}`, { zone: schedule.timezone }).toMillis();
         const readyAt = firstReady.get(`${dev.name}\u0000${day}`);
         lateness.push({ developer: dev.name, day, minutes: readyAt === undefined ? null : Math.round((readyAt - readyBy) / 60_000) });
-        const up = upOf.get(dev.name);
+        // The developer's own day's scheduled up, by its run ID (core/plan runIdFor): an eastern zone's Monday up
+        // starts on the team's Sunday.
+        const up = seenByName.get(`${dev.name}-up-${day.replaceAll('-', '')}`);
         const reason = lateReason({
           excused: excusedOn.get(day)?.has(dev.name) ?? false,
           up,

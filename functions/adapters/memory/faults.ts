@@ -32,6 +32,11 @@ export class FaultPlan {
   private readonly armed = new Map<string, Set<FaultPoint>>();
   /** How often each lasting fault has answered, per developer: where in its sequence the next answer is. */
   private readonly answered = new Map<string, number>();
+  /**
+   * Told each time a fault strikes: a fault waits for the next use of its point, which can be days after it was
+   * injected (a developer off on Friday meets Thursday's fault on Monday).
+   */
+  onStrike: (developer: string, point: FaultPoint) => void = () => {};
 
   inject(developer: string, point: FaultPoint): void {
     const points = this.armed.get(developer) ?? new Set<FaultPoint>();
@@ -51,7 +56,10 @@ export class FaultPlan {
   /** Consumes a one-shot fault: true the first time it is asked. */
   take(developer: string, point: FaultPoint): boolean {
     const had = this.has(developer, point);
-    if (had) this.clear(developer, point);
+    if (had) {
+      this.clear(developer, point);
+      this.onStrike(developer, point);
+    }
     return had;
   }
 
@@ -60,6 +68,7 @@ export class FaultPlan {
     const key = `${developer}\u0000${point}`;
     const count = this.answered.get(key) ?? 0;
     this.answered.set(key, count + 1);
+    this.onStrike(developer, point);
     return count;
   }
 }
