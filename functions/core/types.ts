@@ -75,6 +75,9 @@ export const resolvedImageSchema = z.object({
 });
 export type ResolvedImage = z.infer<typeof resolvedImageSchema>;
 
+/** A release as image-sync resolves it (ResolveImages): the frontend always, MongoDB when it follows releases too. */
+export const resolvedImagesSchema = z.object({ frontend: resolvedImageSchema, mongo: resolvedImageSchema.optional() });
+
 export interface AuditEntry {
   at: string;
   by: string;
@@ -135,7 +138,7 @@ export interface EnvironmentRecord {
  * push's run is still rolling) rolls nothing, so that no cluster is rolled, and nobody told, twice for one push.
  */
 export interface RolloutLease {
-  /** core/images releaseOf: the release's tags, digested. */
+  /** core/images releaseDigest of the release's tags (tagsOf). */
   release: string;
   /** The image-sync execution's name; a replay or a redrive of it takes the lease again. */
   execution: string;

@@ -8,10 +8,9 @@
  */
 import * as z from 'zod';
 import { environmentsToRoll, isFullSweep, rolloutLease, stoppedReleases } from '../core/images';
-import { OPS_RECORD, resolvedImageSchema } from '../core/types';
+import { executionNameSchema, OPS_RECORD, resolvedImagesSchema } from '../core/types';
 import { plans, store } from './lib/root';
 import { lambda, logger } from './lib/stack';
-import { executionNameSchema } from '../core/types';
 
 const input = z.object({
   /** The image-sync execution's start time: whether this run is a full sweep, the same on a replay. */
@@ -19,7 +18,7 @@ const input = z.object({
   /** The execution's name keys its list: a replay writes the same list to the same key. */
   execution: executionNameSchema,
   /** The run's resolved release: the one its lease is on. */
-  images: z.object({ frontend: resolvedImageSchema, mongo: resolvedImageSchema.optional() }),
+  images: resolvedImagesSchema,
 });
 
 export const handler = lambda('ListReadyEnvironments', input, { store, plans }, async ({ at, execution, images }, deps) => {
@@ -34,8 +33,9 @@ export const handler = lambda('ListReadyEnvironments', input, { store, plans }, 
   const ready = records.filter((record) => record.status === 'ready').length;
   // No work, no lease and no object: most safety-net runs have nothing to roll.
   if (environments.length === 0) return { items: 0, key: null, ready, sweep, rolledBy: null };
-  const lease = rolloutLease(images, execution, new Date(), config.imageSync.rolloutDeadlineSeconds);
-  const leased = await store.takeRolloutLease(lease, new Date().toISOString());
+  const now = new Date();
+  const lease = rolloutLease(images, execution, now, config.imageSync.rolloutDeadlineSeconds);
+  const leased = await store.takeRolloutLease(lease, now.toISOString());
   if (!leased.taken) {
     logger.info('release is being rolled by another run', { rolledBy: leased.holder.execution, until: leased.holder.until });
     return { items: 0, key: null, ready, sweep, rolledBy: leased.holder.execution };

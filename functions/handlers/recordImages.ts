@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { clusterNameOf } from '../core/config';
-import { resolvedImageSchema } from '../core/types';
+import { resolvedImagesSchema } from '../core/types';
 import { imageRefsOf } from '../core/images';
 import { store } from './lib/root';
 import { lambda } from './lib/stack';
@@ -14,7 +14,7 @@ import { lambda } from './lib/stack';
 const CONCURRENT_WRITES = 16;
 
 const input = z.object({
-  images: z.object({ frontend: resolvedImageSchema, mongo: resolvedImageSchema.optional() }),
+  images: resolvedImagesSchema,
   /** The image-sync execution's start time: the audit entry's time, the same on a replay. */
   at: z.iso.datetime({ offset: true }),
 });

@@ -15,7 +15,7 @@ import {
   type AppImage,
 } from '../core/images';
 import { MAX_POLL_ATTEMPTS, SHORT_POLL_SECONDS } from '../core/polling';
-import { resolvedImageSchema } from '../core/types';
+import { resolvedImagesSchema } from '../core/types';
 import { budgetOf, environmentFields, kubeOf } from './lib/imageSync';
 import { clusters, kubeFor, store } from './lib/root';
 import { lambda, logger } from './lib/stack';
@@ -23,7 +23,7 @@ import { WorkloadMissingError } from '../core/errors';
 
 const input = z.object({
   ...environmentFields,
-  images: z.object({ frontend: resolvedImageSchema, mongo: resolvedImageSchema.optional() }),
+  images: resolvedImagesSchema,
   /** The image-sync run: the key of its failure budget. */
   executionName: z.string().min(1),
 });
