@@ -40,8 +40,10 @@ export interface MessageSeen {
   ops: boolean;
   developer?: string;
   text: string;
-  /** The message's text and blocks, for finding the execution it is about. */
+  /** The message's text and blocks: what says which event it is about (its reason, its execution's link). */
   body: string;
+  /** A reply to a self-service request: the same reply to two requests is two events. */
+  reply?: boolean;
   /** The execution whose Lambda sent it (none for a message sent outside one, as by Slack self-service). */
   execution?: string;
 }
@@ -128,23 +130,34 @@ export function lateReason(known: {
   return undefined;
 }
 
-/** Per day: no message twice to the same recipient on the same day of theirs; a quiet ops channel on a day without failures. */
-export function messages(day: string, sent: MessageSeen[], failures: number): Broken[] {
+/**
+ * Per day: no message twice to the same recipient on the same day of theirs, compared whole (two failures at one step
+ * differ by reason, two runs by their link); a reply at most once per request that day (`requestsOf`); a quiet ops
+ * channel on a day without failures.
+ */
+export function messages(
+  day: string,
+  sent: MessageSeen[],
+  failures: number,
+  requestsOf: (developer: string | undefined, recipientDay: string) => number = () => 0,
+): Broken[] {
   const broken: Broken[] = [];
-  const first = new Map<string, MessageSeen>();
+  const earlier = new Map<string, MessageSeen[]>();
   for (const message of sent) {
-    const key = `${message.to}\u0000${message.recipientDay}\u0000${message.text}`;
-    const earlier = first.get(key);
-    if (earlier) {
-      const by = `by ${earlier.execution ?? 'no execution'}, then by ${message.execution ?? 'no execution'}`;
-      broken.push({
-        invariant: 'duplicate-message',
-        day,
-        developer: message.developer,
-        execution: message.execution,
-        detail: `sent twice to ${message.to} (${by}): ${message.text.slice(0, 100)}`,
-      });
-    } else first.set(key, message);
+    const key = `${message.to}\u0000${message.recipientDay}\u0000${message.body}`;
+    const same = earlier.get(key) ?? earlier.set(key, []).get(key)!;
+    same.push(message);
+    const allowed = message.reply ? Math.max(1, requestsOf(message.developer, message.recipientDay)) : 1;
+    if (same.length <= allowed) continue;
+    const by = `by ${same[0]!.execution ?? 'no execution'}, then by ${message.execution ?? 'no execution'}`;
+    const what = message.reply ? `replied ${same.length} times to ${allowed} request(s)` : 'sent twice';
+    broken.push({
+      invariant: 'duplicate-message',
+      day,
+      developer: message.developer,
+      execution: message.execution,
+      detail: `${what} to ${message.to} (${by}): ${message.text.slice(0, 100)}`,
+    });
   }
   const ops = sent.filter((message) => message.ops).length;
   if (failures === 0 && ops > OPS_MESSAGES_ON_A_QUIET_DAY) {

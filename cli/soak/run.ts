@@ -209,6 +209,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const broken: Broken[] = [];
   const skips = new Set<string>();
   const excusedOn = new Map<string, Set<string>>();
+  /** Slack requests per developer and day of theirs: each is answered with a reply of its own. */
+  const slackRequests = new Map<string, number>();
   /** A developer's own date at an instant: their day, which is what a fault or a manual action excuses. */
   const members = new Map(config.developers.map((dev) => [dev.name, dev]));
   const zoneOf = new Map(config.developers.map((dev) => [dev.name, scheduleOf(config, dev).timezone]));
@@ -289,6 +291,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }
       if (event.kind === 'skip') skips.add(`${event.developer}:${event.date}`);
       if (event.kind === 'up' || event.kind === 'down' || event.kind === 'keep') excuse(event.developer, event.at);
+      if (event.via === 'slack') {
+        const key = `${event.developer}\u0000${localDayOf(event.developer, event.at)}`;
+        slackRequests.set(key, (slackRequests.get(key) ?? 0) + 1);
+      }
       void selfService(rehearsal, config, event).catch((error: Error) =>
         broken.push({
           invariant: 'self-service',
@@ -373,6 +379,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     text: message.text,
     body: `${message.text} ${JSON.stringify(message.blocks)}`,
     execution: message.execution,
+    reply: message.kind === 'reply',
   }));
   const failedEnvironments = seen.filter((execution) => execution.machine === 'environment' && execution.status === 'FAILED');
   broken.push(...failuresReported(failedEnvironments, sent));
@@ -394,7 +401,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // A day without failures has no failed attempt at all: a run that failed and was redriven to success still failed that day.
     const failures = failedAttemptsOn.get(day) ?? 0;
     const todaysMessages = messagesOn.get(day) ?? [];
-    broken.push(...messages(day, todaysMessages, failures));
+    broken.push(
+      ...messages(day, todaysMessages, failures, (developer, recipientDay) => slackRequests.get(`${developer}\u0000${recipientDay}`) ?? 0),
+    );
     const due = config.developers
       .filter((dev) => ownerIsDue(config, dev.name, day, skips))
       .map((dev) => {

@@ -31,6 +31,23 @@ describe('messages', () => {
     ]);
   });
 
+  it('two messages that share their text but not their blocks are two events: another reason, another run', () => {
+    const failed = ':warning: Turbo could not create a cluster: Creating dev-0023’s cluster failed at apply.';
+    const about = (reason: string, run: string) => ({ ...dm('2027-03-04', failed), body: `${failed} ${reason} ${run}`, execution: run });
+    expect(messages('2027-03-04', [about('HTTP 503', 'up-1'), about('job hung', 'up-1'), about('job hung', 'up-2')], 1)).toEqual([]);
+    expect(messages('2027-03-04', [about('HTTP 503', 'up-1'), about('HTTP 503', 'up-1')], 1)).toHaveLength(1);
+  });
+
+  it('the same reply is one event per request that day: a third to two requests is a duplicate', () => {
+    const reply = { ...dm('2027-03-04', 'Your cluster is on its way.'), reply: true };
+    const twoRequests = () => 2;
+    expect(messages('2027-03-04', [reply, reply], 0, twoRequests)).toEqual([]);
+    expect(messages('2027-03-04', [reply, reply, reply], 0, twoRequests)).toEqual([
+      expect.objectContaining({ invariant: 'duplicate-message', detail: expect.stringContaining('replied 3 times to 2 request(s)') }),
+    ]);
+    expect(messages('2027-03-04', [reply, reply], 0)).toHaveLength(1);
+  });
+
   it('more than five ops messages on a day without failures break quiet-ops; with a failure they do not', () => {
     const ops = Array.from({ length: 6 }, (_, i): MessageSeen => ({ ...dm('2027-03-04', `m${i}`), to: 'C0OPS', ops: true }));
     expect(messages('2027-03-04', ops, 0).map((broken) => broken.invariant)).toEqual(['quiet-ops']);
