@@ -14,6 +14,8 @@ import prices from './prices.json';
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** `turbo-<name>` must fit EKS, IAM role name prefixes (38) and execution names: keep names short. */
 export const MAX_DEVELOPER_NAME = 24;
+/** CodeBuild's concurrent-build quota at its lowest, for a new account (its quotas page): the unstated runner quota. */
+export const NEW_ACCOUNT_CONCURRENT_BUILDS = 5;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
@@ -229,10 +231,11 @@ export const configSchema = z
         codebuild: codebuildRunner.default({ terraformProject: 'turbo-terraform', deployProject: 'turbo-deploy' }),
         jenkins: jenkinsRunner.optional(),
         /**
-         * Jobs that run at once: CodeBuild's concurrent-build quota (20 for a new account's Linux small builds) or
-         * Jenkins's executors. Jobs beyond it queue, as both runners queue them.
+         * Jobs that run at once: CodeBuild's concurrent-build quota or Jenkins's executors. Jobs beyond it queue, as
+         * both runners queue them. Unstated, it is what a new account can get ("as low as 5", CodeBuild's quotas
+         * page), so that an unstated quota is never one the planner overestimates.
          */
-        maxConcurrentJobs: z.number().int().min(1).max(10_000).default(20),
+        maxConcurrentJobs: z.number().int().min(1).max(10_000).default(NEW_ACCOUNT_CONCURRENT_BUILDS),
       })
       .strict()
       .refine((runner) => runner.type !== 'jenkins' || runner.jenkins !== undefined, {

@@ -86,7 +86,7 @@ describe('turbo plan', () => {
 
   it('names who would miss readyBy and why: the runner quota, a lead too short', async () => {
     const text = exampleText
-      .replace('  type: codebuild', '  maxConcurrentJobs: 1\n  type: codebuild')
+      .replace(/maxConcurrentJobs: 20\b/, 'maxConcurrentJobs: 1')
       .replace('readyBy: "09:00"', 'readyBy: "00:40"')
       .replace('readyBy: "08:30"', 'readyBy: "00:40"')
       .replace('readyBy: "09:30"', 'readyBy: "00:20"');

@@ -60,6 +60,13 @@ describe('the example config', () => {
       jobs: { applyMinutes: 12, timeoutMinutes: 60 },
     });
   });
+
+  it("states its runner quota; unstated, the quota is a new account's 5, never more", () => {
+    expect(example.runner).toMatchObject({ maxConcurrentJobs: 20 });
+    const { maxConcurrentJobs: _stated, ...runner } = example.runner as Record<string, unknown>;
+    const result = validateConfig({ ...example, runner });
+    expect(result.ok && result.config.runner.maxConcurrentJobs).toBe(5);
+  });
 });
 
 describe('refusals name the field path and the bad value', () => {
