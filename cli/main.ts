@@ -91,8 +91,13 @@ export const commands: Command[] = [
   {
     name: 'cost',
     summary: "Show each developer's cluster cost per working day or week, and the savings against always-on",
-    usage: 'turbo cost [--week] [--config <file>]',
-    options: { '--week': 'per working week (default: per working day)', ...CONFIG },
+    usage: 'turbo cost [--week] [--on <YYYY-MM-DD>] [--config <file>] [--stage <stage> [--region <region>]]',
+    options: {
+      '--week': 'per working week (default: per working day)',
+      '--on <YYYY-MM-DD>': 'the day whose prices (and, with --stage, whose plan) to use (default: today)',
+      ...STAGE_OPTIONS,
+      '--stage <stage>': "price the hours the planner expects that day from the stage's records (default: the schedule's hours)",
+    },
     run: lazy((): typeof import('./commands/cost') => require('./commands/cost')),
   },
   {

@@ -1,44 +1,62 @@
 /**
- * `turbo cost [--week] [--on YYYY-MM-DD]`: what each developer's cluster costs per working day (or week), and the
- * savings against always-on, at the prices of that day (today by default): a version in EKS extended support costs
- * the extended-support control-plane price.
+ * `turbo cost [--week] [--on YYYY-MM-DD] [--stage <stage>]`: what each developer's cluster costs per working day (or
+ * week), and the savings against always-on, at the prices of that day (today by default): a version in EKS extended
+ * support costs the extended-support control-plane price. The hours are the schedule's; with `--stage`, the planner's
+ * for that day from the stage's records (core/stagger plannedDaysOn): each up from its start under the runner quota,
+ * with the recorded durations, to its down's end, queued beyond the quota.
  */
 import { parseArgs } from 'node:util';
+import type { TurboConfig } from '../../functions/core/config';
 import { type DailyCost, dailyCosts, hourlyRates, nodeOptions, PRICE_TABLE, poolCost } from '../../functions/core/cost';
 import { POOL_LINE } from '../../functions/core/pool';
+import { plannedDaysOn, type PlannedDay } from '../../functions/core/stagger';
 import type { CommandIo } from '../io';
 import { formatTable } from '../table';
+import { parseStageArgs, runOnStage } from './stage';
 import { loadValidConfig, pricedDay } from './validate';
 
 const money = (value: number) => `$${value.toFixed(2)}`;
+const OWN_OPTIONS = { week: { type: 'boolean', default: false }, on: { type: 'string' } } as const;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
+  if (argv.some((arg) => arg === '--stage' || arg.startsWith('--stage='))) {
+    const { values, flags } = parseStageArgs(argv, OWN_OPTIONS);
+    const day = pricedDay(values.on as string | undefined);
+    return runOnStage('cost', flags, io, async (stage) => {
+      const planned = plannedDaysOn(day, stage.config, await stage.store.list());
+      io.stdout(`Hours planned for ${day} on ${stage.describe()}: each up's start under the runner quota to its down's end\n\n`);
+      return report(stage.config, day, Boolean(values.week), io, planned);
+    });
+  }
   const { values } = parseArgs({
     args: argv,
-    options: { week: { type: 'boolean', default: false }, config: { type: 'string' }, on: { type: 'string' } },
+    options: { ...OWN_OPTIONS, config: { type: 'string' } },
     strict: true,
     allowPositionals: false,
   });
   const day = pricedDay(values.on);
   const loaded = await loadValidConfig(values.config, io);
   if (!loaded) return 1;
-  const { config } = loaded;
+  return report(loaded.config, day, values.week, io);
+}
+
+function report(config: TurboConfig, day: string, week: boolean, io: CommandIo, planned?: ReadonlyMap<string, PlannedDay>): number {
   let lines: DailyCost[];
   let extendedSupport: boolean;
   let pool: ReturnType<typeof poolCost>;
   try {
-    lines = dailyCosts(config, day);
+    lines = dailyCosts(config, day, planned);
     ({ extendedSupport } = hourlyRates(config, day));
     pool = poolCost(config, day);
   } catch (error) {
     io.stderr(`turbo cost: ${(error as Error).message}\n`);
     return 1;
   }
-  const header = values.week
+  const header = week
     ? ['developer', 'nodes', 'hours/day', 'turbo/week', 'always-on/week', 'saved/week', 'mode', 'hibernate/week']
     : ['developer', 'nodes', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day', 'mode', 'hibernate/day'];
   const figures = (line: DailyCost) =>
-    values.week
+    week
       ? [line.weekTurbo, line.weekAlwaysOn, line.weekSavings, line.weekHibernate]
       : [line.turbo, line.alwaysOn, line.savings, line.hibernate];
   const row = (name: string, nodes: string, hours: string, [turbo, alwaysOn, saved, hibernate]: number[], mode: string) => [
@@ -48,8 +66,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const rows = lines.map((line) => row(line.developer, line.nodes, line.clusterHours.toFixed(1), figures(line), line.mode));
   const total = (column: number) => lines.reduce((sum, line) => sum + figures(line)[column]!, 0);
   // The warm pool's members, as the pool's: destroyed every evening whatever the mode, so it costs the same in both.
-  const poolTurbo = pool && (values.week ? pool.week : pool.day);
-  const poolAlwaysOn = pool && (values.week ? pool.weekAlwaysOn : pool.alwaysOn);
+  const poolTurbo = pool && (week ? pool.week : pool.day);
+  const poolAlwaysOn = pool && (week ? pool.weekAlwaysOn : pool.alwaysOn);
   const poolRow = pool ? [poolTurbo!, poolAlwaysOn!, poolAlwaysOn! - poolTurbo!, poolTurbo!] : [0, 0, 0, 0];
   if (pool) {
     const nodes = `${config.cluster.nodes.capacity} ${config.cluster.nodes.arch}`;

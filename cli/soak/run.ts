@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import type { TurboConfig } from '../../functions/core/config';
 import { memberOf, nodesOf, scheduleOf, type DeveloperNodes } from '../../functions/core/config';
 import { work } from '../../functions/handlers/lib/selfService';
-import { dailyCosts } from '../../functions/core/cost';
+import { dailyCosts, type DailyCost } from '../../functions/core/cost';
 import { ChannelRate, DOCKER_HUB_PULLS_PER_HOUR, HourlyWindow } from '../../functions/adapters/memory/limits';
 import { dockerHubMeter } from '../../functions/adapters/memory/images';
 import type { SentMessage } from '../../functions/adapters/memory/cloud';
@@ -33,7 +33,7 @@ import {
 } from './invariants';
 import { Prng } from './prng';
 import { generateWorld, type SoakEvent, type SoakWorld } from './roster';
-import { learnedBefore, staggeredOn } from '../../functions/core/stagger';
+import { learnedBefore, staggeredOn, type PlannedDay } from '../../functions/core/stagger';
 
 export const IMAGE_SYNC_EVERY_MS = 10 * 60_000;
 /** How many times the soak's operator redrives one execution. */
@@ -272,12 +272,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
   // What the planner predicts for each date as the date begins anywhere (core/stagger learnedBefore), when its
   // durations are fixed: a developer it predicts late for the quota is excused by the quota, and only then.
+  // Its days (start to down's end) are what `turbo cost --stage` prices that date's hours by.
   const predictedMisses = new Map<string, string>();
+  const plannedDays = new Map<string, Map<string, PlannedDay>>();
   const predictions = world.dates.map((date) => ({
     at: learnedBefore(date, config),
     fire: () => {
-      for (const up of staggeredOn(date, config, [...cloud.records.values()]))
-        if (up.miss) predictedMisses.set(`${up.developer}\u0000${date}`, up.miss);
+      const ups = staggeredOn(date, config, [...cloud.records.values()]);
+      for (const up of ups) if (up.miss) predictedMisses.set(`${up.developer}\u0000${date}`, up.miss);
+      plannedDays.set(date, new Map(ups.map((up) => [up.developer, up])));
     },
   }));
   const events = world.events.map((event) => ({
@@ -445,11 +448,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     };
   });
 
-  // Cost: each developer's hours of a plain day (no event, no fault) against `turbo cost`'s. In destroy mode, the
-  // recorded cluster lifetimes; in hibernate mode the nodes', a wake's start to its hibernation's end: what hibernate's
-  // price varies by (its control plane and NLB are paid all day). A hibernate-mode lifetime spans nights by design.
-  // Priced at the first day: a soak is shorter than the price table changes (EKS extended support moves by months).
-  const expected = new Map(dailyCosts(config, options.start).map((line) => [line.developer, line]));
+  // Cost: each developer's hours of a plain day (no event, no fault) against `turbo cost --stage`'s for that date, which
+  // prices the planner's start (the date's prediction above) to teardownAt. In destroy mode, the recorded cluster
+  // lifetimes; in hibernate mode the nodes', a wake's start to its hibernation's end: what hibernate's price varies by
+  // (its control plane and NLB are paid all day). A hibernate-mode lifetime spans nights by design.
+  const linesOn = new Map<string, Map<string, DailyCost>>();
+  const expectedOn = (date: string, developer: string) => {
+    const lines =
+      linesOn.get(date) ??
+      linesOn.set(date, new Map(dailyCosts(config, date, plannedDays.get(date)).map((line) => [line.developer, line]))).get(date)!;
+    const line = lines.get(developer)!;
+    return line.mode === 'hibernate' ? line.nodeHours : line.clusterHours;
+  };
   const plainDay = (developer: string, at: number) => !excusedOn.get(localDayOf(developer, at))?.has(developer);
   const environmentRuns = [...sfn.executions.values()].filter((execution) => execution.machine === 'environment');
   const runNamed = new Map(environmentRuns.map((run) => [run.name, run]));
@@ -457,28 +467,37 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     environmentRuns.filter((run) => run.input.path === 'hibernate'),
     (run) => String(run.input.developer),
   );
+  /** A plain day's hours, from `startedAt` to `endedAt`, with the date they are the developer's hours of. */
+  const dayFrom = (developer: string, startedAt: number, endedAt: number) =>
+    plainDay(developer, startedAt) ? [{ date: localDayOf(developer, startedAt), hours: (endedAt - startedAt) / HOUR_MS }] : [];
   const nodeDays = (developer: string) =>
     (hibernationsOf.get(developer) ?? []).flatMap((down) => {
       const up = runNamed.get(down.name.replace('-down-', '-up-'));
       const clean = (run: typeof down | undefined) => run?.status === 'SUCCEEDED' && !run.redriveCount && run.input.developer === developer;
       if (up?.input.path !== 'wake' || !clean(down) || !clean(up)) return [];
-      return plainDay(developer, up.startedAt) ? [(down.endedAt! - up.startedAt) / HOUR_MS] : [];
+      return dayFrom(developer, up.startedAt, down.endedAt!);
     });
   const costDays = { destroy: 0, hibernate: 0 };
   const upsOn = (nodes: (choice: DeveloperNodes) => boolean) =>
     environmentRuns.filter((run) => run.input.action === 'up' && nodes(nodesOf(config, members.get(String(run.input.developer))))).length;
   const measured = config.developers.flatMap((dev) => {
-    const line = expected.get(dev.name)!;
+    const { mode } = scheduleOf(config, dev);
     const days =
-      line.mode === 'hibernate'
+      mode === 'hibernate'
         ? nodeDays(dev.name)
         : (cloud.records.get(dev.name)?.lifetimes ?? [])
-            .filter((life) => life.destroyedAt && plainDay(dev.name, Date.parse(life.startedAt)))
-            .map((life) => (Date.parse(life.destroyedAt!) - Date.parse(life.startedAt)) / HOUR_MS);
+            .filter((life) => life.destroyedAt)
+            .flatMap((life) => dayFrom(dev.name, Date.parse(life.startedAt), Date.parse(life.destroyedAt!)));
     if (days.length === 0) return [];
-    costDays[line.mode] += days.length;
-    const hours = days.reduce((sum, day) => sum + day, 0) / days.length;
-    return [{ developer: dev.name, hours, expectedHours: line.mode === 'hibernate' ? line.nodeHours : line.clusterHours }];
+    costDays[mode] += days.length;
+    const mean = (hours: number[]) => hours.reduce((sum, day) => sum + day, 0) / hours.length;
+    return [
+      {
+        developer: dev.name,
+        hours: mean(days.map((day) => day.hours)),
+        expectedHours: mean(days.map((day) => expectedOn(day.date, dev.name))),
+      },
+    ];
   });
   broken.push(...costs(world.dates.at(-1)!, measured));
   const { pulls, api } = cloud.registry.meter;

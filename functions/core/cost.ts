@@ -17,6 +17,7 @@ import {
   type TurboConfig,
 } from './config';
 import { wakeLeadMinutes } from './hibernate';
+import type { PlannedDay } from './stagger';
 import { supportPhase } from './eksVersions';
 import { UnknownPriceError } from './errors';
 import { isPoolMember, poolHours, POOL_LINE } from './pool';
@@ -174,13 +175,21 @@ export function nodeOptions(config: TurboConfig, day: string, dev: DeveloperConf
   );
 }
 
-/** The costs of a working day priced as on `day` (YYYY-MM-DD): the day decides the control plane's price. */
-export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
+/**
+ * The costs of a working day priced as on `day` (YYYY-MM-DD): the day decides the control plane's price. With the
+ * planner's days for `day` (core/stagger plannedDaysOn), a developer's hours run from their up's start to their
+ * down's end (teardownAt, if the planner has no down for the day): under a runner quota the planner starts ups
+ * earlier than readyBy − the lead, and the evening's downs queue. Without, the schedule's hours.
+ */
+export function dailyCosts(config: TurboConfig, day: string, plannedDays?: ReadonlyMap<string, PlannedDay>): DailyCost[] {
   return config.developers.map((dev) => {
     const { clusterPerHour, nodePerHour, natPerHour } = hourlyRates(config, day, dev);
     const natShare = (natPerHour * 24) / config.developers.length;
     const schedule = scheduleOf(config, dev);
-    const clusterHours = scheduledHours(config, dev);
+    const plannedDay = plannedDays?.get(dev.name);
+    const teardown = () => DateTime.fromISO(`${day}T${schedule.teardownAt}`, { zone: schedule.timezone }).toMillis();
+    const planned = plannedDay && Math.max(0, (plannedDay.downEndsAt ?? teardown()) - plannedDay.startAt) / 3_600_000;
+    const clusterHours = planned ?? scheduledHours(config, dev);
     const turbo = clusterHours * clusterPerHour + natShare;
     const alwaysOn = 24 * clusterPerHour + natShare;
     const workingDays = schedule.workingDays.length;
@@ -188,7 +197,8 @@ export function dailyCosts(config: TurboConfig, day: string): DailyCost[] {
     const weekAlwaysOn = 7 * alwaysOn;
     const nodes = nodesOf(config, dev);
     // Hibernated, the nodes run from the wake's short lead to teardown; the control plane and the NLB all night and weekend.
-    const nodeHours = scheduledHours(config, dev, wakeLeadMinutes(config));
+    // The planner's start of a hibernate-mode day is its wake's.
+    const nodeHours = planned ?? scheduledHours(config, dev, wakeLeadMinutes(config));
     const alwaysRunningPerHour = clusterPerHour - nodePerHour;
     const hibernate = nodeHours * nodePerHour + 24 * alwaysRunningPerHour + natShare;
     const weekHibernate = workingDays * nodeHours * nodePerHour + 7 * (24 * alwaysRunningPerHour + natShare);

@@ -166,6 +166,8 @@ export interface FixedRun {
   developer: string;
   at: number;
   jobMs: number;
+  /** The developer's local date it ends, for a day's down: its up (the same developer and date) is told when it ends. */
+  date?: string;
 }
 
 export interface ScheduledUp extends UpDemand {
@@ -175,6 +177,8 @@ export interface ScheduledUp extends UpDemand {
   readyAt: number;
   /** Why it is expected after readyBy; absent when it is expected in time. */
   miss?: string;
+  /** When the day's down (its destroy or hibernate, queued beyond the quota) is expected to end; absent once it is past. */
+  downEndsAt?: number;
 }
 
 /**
@@ -239,7 +243,7 @@ function runnerLoad(
     const keep = record?.keepUntil ? Date.parse(record.keepUntil) : Number.NaN;
     const at = keep > teardown && keep < day.endMs ? keep : teardown;
     const minutes = schedule.mode === 'hibernate' ? config.jobs.hibernateMinutes : config.jobs.destroyMinutes;
-    fixed.push({ developer, at, jobMs: minutes * 60_000 });
+    fixed.push({ developer, at, jobMs: minutes * 60_000, date });
   }
   fixed.push(...poolRuns(config, new Set(days.map((local) => local.day.date)), (date) => upJobsOn(date)[0]!.toMs));
   return { ups, fixed };
@@ -387,9 +391,11 @@ export function stagger(demands: UpDemand[], slots: number, fixed: FixedRun[] = 
   };
   // The fixed runs first, as the runner takes them: in time order, each in the first slot to free (it queues till then).
   const slotFreeAt = new FreeSlots(slots);
+  const downEnds = new Map<string, number>();
   for (const run of [...fixed].sort((a, b) => a.at - b.at || (a.developer < b.developer ? -1 : 1))) {
     const start = Math.max(Math.ceil(run.at / TICK_MS) * TICK_MS, slotFreeAt.takeFirst());
     slotFreeAt.release(start + run.jobMs);
+    if (run.date) downEnds.set(`${run.developer}\u0000${run.date}`, start + run.jobMs);
     const tick = Math.floor(start / TICK_MS);
     place(tick, profileOf([{ fromMs: start - tick * TICK_MS, toMs: start - tick * TICK_MS + run.jobMs }]));
   }
@@ -404,7 +410,9 @@ export function stagger(demands: UpDemand[], slots: number, fixed: FixedRun[] = 
     place(tick, jobs);
     const startAt = tick * TICK_MS;
     const readyAt = startAt + spanMs;
-    if (onTime !== undefined) return { ...demand, startAt, readyAt };
+    const downEndsAt = downEnds.get(`${demand.developer}\u0000${demand.date}`);
+    const planned = { ...demand, startAt, readyAt, ...(downEndsAt === undefined ? {} : { downEndsAt }) };
+    if (onTime !== undefined) return planned;
     const local = (ms: number) => describeLocal(instantIn(ms, demand.timezone));
     const minutes = (ms: number) => Math.round(ms / 60_000);
     const miss =
@@ -413,7 +421,7 @@ export function stagger(demands: UpDemand[], slots: number, fixed: FixedRun[] = 
           `${minutes(demand.readyBy - demand.earliest)} min before readyBy`
         : `the runner quota: every tick from ${local(earliest * TICK_MS)} to ${local(latest * TICK_MS)} (the last start in time) ` +
           `has all ${slots} runner slots taken (runner.maxConcurrentJobs)`;
-    return { ...demand, startAt, readyAt, miss };
+    return { ...planned, miss };
   });
 }
 
@@ -458,6 +466,14 @@ export function staggeredOn(date: string, config: TurboConfig, records: Environm
     return withNeighbours(aroundIn(schedule.timezone), schedule, byDeveloper.get(dev.name));
   });
   return staggerDays(config, records, days, learnedBefore(date, config)).filter((up) => up.date === date);
+}
+
+/** A developer's day as the planner expects it: from its up's start (an apply, or a wake) to its down's end. */
+export type PlannedDay = Pick<ScheduledUp, 'startAt' | 'downEndsAt'>;
+
+/** Each developer's planned day on their `date`, by name: what `turbo cost --stage` prices. */
+export function plannedDaysOn(date: string, config: TurboConfig, records: EnvironmentRecord[] = []): Map<string, PlannedDay> {
+  return new Map(staggeredOn(date, config, records).map((up) => [up.developer, up]));
 }
 
 /** A developer's local today at `now`: the day off and why, or the up with its start tick. */

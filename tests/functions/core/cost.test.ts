@@ -52,6 +52,20 @@ describe('dailyCosts', () => {
     expect(hourlyRates(config, DAY).clusterPerHour).toBeCloseTo(0.221222, 6);
   });
 
+  it("prices the planner's day when it has one: from the up's start to its down's end, or to teardownAt", () => {
+    // alice is in Europe/Berlin (UTC+1 in December): started at 06:00 under a quota, her down queued until 21:30.
+    const planned = new Map([
+      ['alice', { startAt: Date.parse('2026-12-01T05:00:00Z'), downEndsAt: Date.parse('2026-12-01T20:30:00Z') }],
+      ['bob', { startAt: Date.parse('2026-12-01T07:00:00Z') }],
+    ]);
+    const byName = Object.fromEntries(dailyCosts(config, DAY, planned).map((line) => [line.developer, line]));
+    expect(byName.alice).toMatchObject({ clusterHours: 15.5, nodeHours: 15.5 });
+    expect(byName.bob!.clusterHours).toBe(11); // 08:00 to the team's teardown at 19:00, Berlin time
+    // Without a plan for the day, the schedule's hours: carol's 09:05–18:00.
+    expect(byName.carol!.clusterHours).toBeCloseTo(8.92, 2);
+    expect(byName.alice!.turbo).toBeGreaterThan(dailyCosts(config, DAY)[0]!.turbo);
+  });
+
   it('follows per-developer schedules: dave works four days, carol ends earlier', () => {
     const byName = Object.fromEntries(dailyCosts(config, DAY).map((line) => [line.developer, line]));
     expect(byName.carol!.clusterHours).toBeCloseTo(8.92, 2); // 09:05–18:00

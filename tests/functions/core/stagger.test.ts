@@ -101,6 +101,16 @@ describe('stagger: start ticks under the runner quota', () => {
     ).toEqual([]);
   });
 
+  it("tells each up when its day's down is expected to end: at teardown, or later where the downs queue for the quota", () => {
+    const teardown = midnight + 18 * 60 * MIN;
+    const down = (developer: string) => ({ developer, at: teardown, jobMs: 10 * MIN, date: '2026-11-24' });
+    const ups = stagger([demand('ann', 9 * 60), demand('ben', 9 * 60), demand('cat', 9 * 60)], 2, [down('ann'), down('ben'), down('cat')]);
+    const ends = Object.fromEntries(ups.map((up) => [up.developer, up.downEndsAt && hhmm(up.downEndsAt)]));
+    // Two slots: ann's and ben's destroys run at 18:00, cat's waits for the first to end.
+    expect(ends).toEqual({ ann: '18:10', ben: '18:10', cat: '18:20' });
+    expect(stagger([demand('ann', 9 * 60)], 2)[0]!.downEndsAt).toBeUndefined();
+  });
+
   it('predicts a miss from a lead too short: a readyBy too soon after the day starts at midnight', () => {
     const [up] = stagger([demand('ann', 10)], 20);
     expect(up).toMatchObject({ startAt: midnight, readyAt: midnight + 13 * MIN });
