@@ -124,6 +124,15 @@ export function runIdFor(developer: string, action: Action, now: Date, timezone:
   return `${developer}-${action}-${localDayStamp(now, timezone)}`;
 }
 
+/**
+ * A down before the day's start tears down what the night left (a failed run's cluster, drift): its own name keeps
+ * the day's own down, at teardown, free. With one name for both, the evening's down was refused as a duplicate and
+ * the day's cluster ran until the next local midnight.
+ */
+export function beforeStartRunIdFor(developer: string, now: Date, timezone: string): string {
+  return `${runIdFor(developer, 'down', now, timezone)}-before-start`;
+}
+
 /** A run started by hand (Slack, CLI): the minute in its name keeps it apart from the day's scheduled run. */
 export function manualRunIdFor(developer: string, action: Action, now: Date, timezone: string): string {
   return `${developer}-${action}-${localNow(now, timezone).toFormat('yyyyMMdd')}-manual-${localNow(now, timezone).toFormat('HHmm')}`;
@@ -144,6 +153,8 @@ interface Desire {
   action: Action;
   reason: string;
   expiresAt?: string;
+  /** A down wanted before the day's start: it is named apart from the day's own down (beforeStartRunIdFor). */
+  beforeStart?: true;
 }
 
 /**
@@ -168,7 +179,11 @@ function desireOf(now: Date, schedule: DeveloperSchedule, leadMinutes: number, d
     record.startedAt !== undefined &&
     Date.parse(record.startedAt) >= midnight.toMillis();
   if (!upToday && now.getTime() <= day.startAt - RECONCILE_TICK_MINUTES * 60_000) {
-    return { action: 'down', reason: `before the start at ${describeLocal(start)} (ready by ${describeLocal(readyBy)}${late})` };
+    return {
+      action: 'down',
+      reason: `before the start at ${describeLocal(start)} (ready by ${describeLocal(readyBy)}${late})`,
+      beforeStart: true,
+    };
   }
   if (local >= end) {
     const ended = end > teardown ? `after the keep-alive until ${describeLocal(end)}` : `after teardown at ${describeLocal(end)}`;
@@ -419,7 +434,9 @@ export function plan(now: Date, config: TurboConfig, records: EnvironmentRecord[
     const subject = {
       developer: dev.name,
       clusterName: clusterNameOf(dev.name),
-      runId: runIdFor(dev.name, desire.action, now, schedule.timezone),
+      runId: desire.beforeStart
+        ? beforeStartRunIdFor(dev.name, now, schedule.timezone)
+        : runIdFor(dev.name, desire.action, now, schedule.timezone),
       orphan: false,
     };
     const decision = resolve(

@@ -88,13 +88,27 @@ describe('hibernate mode, rehearsed over two days', () => {
     expect(ops[0]!.text).toMatch(/^:rotating_light: Turbo hibernate failed: a cluster is still costing money: /);
     expect(Date.parse(ops[0]!.at)).toBeLessThan(at(WEDNESDAY, '00:00'));
     // Told once, whatever the ticks after it; the next local day's first tick destroys the cluster, which stops the cost.
+    // It is named apart from that day's own down, which must stay free for the evening's teardown.
     expect(cloud.jobsStarted(alice.name, 'hibernate')).toBe(1);
     expect(executions.map((execution) => [execution.name, execution.input.path, execution.status]).at(-1)).toEqual([
-      `${alice.name}-down-20261125`,
+      `${alice.name}-down-20261125-before-start`,
       null,
       'SUCCEEDED',
     ]);
     expect(cloud.records.get(alice.name)?.status).toBe('destroyed');
+  });
+
+  it('after the morning’s down of a failed hibernation, the day’s cluster still hibernates at its teardown', async () => {
+    const { cloud, executions } = await twoDays([{ developer: alice.name, point: 'hibernate' }], at(WEDNESDAY, '20:00'));
+    // Before, the morning's down took the day's name, the evening's was refused as a duplicate, and the cluster ran
+    // with its nodes until the next local midnight.
+    expect(executions.map((execution) => [execution.name, execution.input.path, execution.status]).slice(-3)).toEqual([
+      [`${alice.name}-down-20261125-before-start`, null, 'SUCCEEDED'],
+      [`${alice.name}-up-20261125`, null, 'SUCCEEDED'],
+      [`${alice.name}-down-20261125`, 'hibernate', 'SUCCEEDED'],
+    ]);
+    expect(cloud.records.get(alice.name)?.status).toBe('hibernated');
+    expect(cloud.nodegroups.view(`turbo-${alice.name}`, Date.now())).toMatchObject({ desired: 0, instances: 0 });
   });
 });
 

@@ -111,6 +111,17 @@ describe('plan on an ordinary working day (Tuesday 2026-11-24)', () => {
     expect(actionOf(before, 'alice')).toMatchObject({ action: 'down', reason: expect.stringMatching(/^before the start at 08:30 /) });
   });
 
+  it('names a down before the start apart from the day’s own down, which then still runs at teardown', () => {
+    // Last night's hibernation failed (its run told ops); before today's start, reconcile takes the cluster down.
+    const failed = record('alice', { status: 'failed', action: 'down', runId: 'alice-down-20261123', startedAt: '2026-11-23T18:00:00Z' });
+    const morning = plan(at('2026-11-24T05:00:00Z'), config, [failed], [cluster('turbo-alice', 'alice')]);
+    expect(actionOf(morning, 'alice')).toMatchObject({ action: 'down', runId: 'alice-down-20261124-before-start' });
+    // Today's up ran after it; at teardown the day's down has its own name, unused.
+    const todays = record('alice', { status: 'ready', action: 'up', runId: 'alice-up-20261124', startedAt: '2026-11-24T07:30:00Z' });
+    const evening = plan(at('2026-11-24T18:00:00Z'), config, [todays], [cluster('turbo-alice', 'alice')]);
+    expect(actionOf(evening, 'alice')).toMatchObject({ action: 'down', runId: 'alice-down-20261124' });
+  });
+
   it('honours per-developer overrides: bob starts earlier, carol follows New York hours', () => {
     const p = plan(at('2026-11-24T07:05:00Z'), config, [], []); // 08:05 Berlin, 02:05 New York
     expect(actionOf(p, 'bob')?.reason).toBe('working day; ready by 08:30 Europe/Berlin needs a start at 08:00 Europe/Berlin');
