@@ -44,7 +44,10 @@ export interface LocalExecution {
   name: string;
   machine: string;
   input: Record<string, unknown>;
+  /** When its latest attempt started. */
   startedAt: number;
+  /** When it first started, for a redriven execution: its $$.Execution.StartTime. */
+  firstStartedAt?: number;
   endedAt?: number;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
   output?: unknown;
@@ -192,6 +195,28 @@ jsonPathPlus.JSONPath = ((options: Record<string, unknown>) => {
   if ('json' in options) args.json = options.json;
   return new LibraryJSONPath({ ...options, autostart: false }).evaluate(args);
 }) as JsonPathFunction;
+
+/**
+ * aws-local-stepfunctions sets $$.Execution.StartTime to `new Date()` as a run begins, before its first await. The
+ * run is begun with a Date whose `new Date()` is `at`, for that synchronous call only: a redrive's StartTime is the
+ * execution's first start, as on the service.
+ */
+function startedAt<T>(at: number, begin: () => T): T {
+  const CurrentDate = globalThis.Date;
+  if (CurrentDate.now() === at) return begin();
+  class StartDate extends CurrentDate {
+    constructor(...args: ConstructorParameters<DateConstructor> | []) {
+      if (args.length === 0) super(at);
+      else super(...(args as ConstructorParameters<DateConstructor>));
+    }
+  }
+  globalThis.Date = StartDate as DateConstructor;
+  try {
+    return begin();
+  } finally {
+    globalThis.Date = CurrentDate;
+  }
+}
 
 const requireHandler: HandlerLoader = (modulePath, exportName) => {
   const loaded = require(modulePath) as Record<string, Handler>;
@@ -491,6 +516,7 @@ export class LocalStepFunctions {
       machine,
       input,
       startedAt: Date.now(),
+      firstStartedAt: previous?.firstStartedAt ?? previous?.startedAt,
       status: 'RUNNING',
       transitions: previous?.transitions ?? 0,
       lambdaInvocations: previous?.lambdaInvocations ?? 0,
@@ -504,11 +530,14 @@ export class LocalStepFunctions {
     const stateMachine = this.stateMachineFor(machine, definition, resume?.state);
     const context = this.contextOf(execution);
     // The execution is the service's work, not the work of a Lambda that started it (slackWork, the image webhook).
+    // A redrive keeps the execution's first $$.Execution.StartTime, as the service does.
     const run = invocations.exit(() =>
-      stateMachine.run((resume ? resume.input : input) as never, {
-        overrides: { taskResourceLocalHandlers: this.localHandlers(machine, definition, execution) as never },
-        context: context as never,
-      }),
+      startedAt(execution.firstStartedAt ?? execution.startedAt, () =>
+        stateMachine.run((resume ? resume.input : input) as never, {
+          overrides: { taskResourceLocalHandlers: this.localHandlers(machine, definition, execution) as never },
+          context: context as never,
+        }),
+      ),
     );
     const limitHit: { error?: Error } = {};
     const events = this.follow(execution, run.eventLogs, (error) => {
@@ -544,8 +573,8 @@ export class LocalStepFunctions {
    * RedriveExecution: a failed (timed-out, aborted) execution continues from the top-level state it failed in,
    * with the input that state had, $$.Execution.RedriveCount one higher; the states that succeeded do not run
    * again. As the service does, it refuses an execution that passed the history limit. (Locally, a Map state is
-   * run again whole, where the service reruns only its failed iterations, and $$.Execution.StartTime and Input
-   * read as the redrive's time and the state's input, which the library sets: the environment machine reads neither.)
+   * run again whole, where the service reruns only its failed iterations, and $$.Execution.Input reads as the state's
+   * input, which the library sets: the environment machine does not read it.)
    */
   redrive(arn: string): LocalExecution {
     const execution = this.executions.get(arn);

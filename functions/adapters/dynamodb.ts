@@ -134,14 +134,17 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
         // An up on a ready record has nothing to do: another run already made the cluster (a replayed loser).
         // A run that died outside its failure path leaves a stale claim behind: another run may take it over.
         // A take is the other way round: only a ready pool member that nobody has taken yet.
+        // A record claimed since by a run that started after this one is that run's (ClaimRequest.runStartedAt).
         ConditionExpression: take
           ? '#status = :ready AND attribute_not_exists(#takenBy) AND #runId <> :runId'
-          : `attribute_not_exists(#developer) OR (NOT (#status IN (:provisioning, :destroying${request.action === 'up' ? ', :ready' : ''})) AND (attribute_not_exists(#runId) OR #runId <> :runId))` +
-            ' OR (#status IN (:provisioning, :destroying) AND #updatedAt < :staleBefore AND #runId <> :runId)',
+          : `(attribute_not_exists(#developer) OR (NOT (#status IN (:provisioning, :destroying${request.action === 'up' ? ', :ready' : ''})) AND (attribute_not_exists(#runId) OR #runId <> :runId))` +
+            ' OR (#status IN (:provisioning, :destroying) AND #updatedAt < :staleBefore AND #runId <> :runId))' +
+            (request.runStartedAt === undefined ? '' : ' AND (attribute_not_exists(#startedAt) OR #startedAt <= :runStartedAt)'),
         ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...(take ? {} : { '#developer': 'developer' }) },
         ExpressionAttributeValues: {
           ...update.ExpressionAttributeValues,
           ...(take ? {} : { ':provisioning': 'provisioning', ':destroying': 'destroying', ':staleBefore': request.staleBefore }),
+          ...(take || request.runStartedAt === undefined ? {} : { ':runStartedAt': request.runStartedAt }),
           ...(request.action === 'up' ? { ':ready': 'ready' } : {}),
         },
       },

@@ -169,6 +169,12 @@ export interface ClaimRequest {
   /** A provisioning or destroying record last written before this instant was left by a dead run: take it over. */
   staleBefore: string;
   /**
+   * When the claiming execution first started ($$.Execution.StartTime, the same on every redrive): a record that a
+   * run started after it has claimed since is not this run's to act on. A redrive of yesterday's failed down would
+   * otherwise destroy today's cluster, and one of a hibernation whose cluster was since destroyed alarms ops for nothing.
+   */
+  runStartedAt?: string;
+  /**
    * A take of a ready warm pool member (core/pool) by this developer: claimed only while the member is ready and
    * nobody's. Any other up claim clears the mark (a member filled again is nobody's).
    */

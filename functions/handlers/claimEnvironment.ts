@@ -20,6 +20,8 @@ const input = z.object({
   runId: runIdSchema,
   executionArn: z.string().min(1),
   clusterName: z.string().optional(),
+  /** $$.Execution.StartTime: unchanged by a redrive (ClaimRequest.runStartedAt). */
+  runStartedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 export const handler = lambda('ClaimEnvironment', input, { store }, async (event, { store, config }) => {
@@ -31,6 +33,7 @@ export const handler = lambda('ClaimEnvironment', input, { store }, async (event
     executionArn: event.executionArn,
     now: new Date().toISOString(),
     staleBefore: new Date(Date.now() - RUN_LIFETIME_HOURS * 3_600_000).toISOString(),
+    ...(event.runStartedAt === undefined ? {} : { runStartedAt: new Date(event.runStartedAt).toISOString() }),
   });
   if (result.outcome === 'lost') {
     logger.warn('another run owns this environment; stopping without side effects', {

@@ -20,13 +20,15 @@ const stack = packagedStack(config.region);
 const zone = alice.timezone ?? config.timezone;
 const at = (date: string, time: string) => DateTime.fromISO(`${date}T${time}`, { zone }).toMillis();
 
-async function twoDays(faults: { developer: string; point: FaultPoint }[] = [], until = at(WEDNESDAY, '12:00')) {
+/** Two rehearsed days; `keep` leaves the rehearsal running, for the caller to go on with and stop. */
+async function twoDays(faults: { developer: string; point: FaultPoint }[] = [], until = at(WEDNESDAY, '12:00'), keep = false) {
   const rehearsal = startRehearsal({ config, stack, root, faults }, at(TUESDAY, '05:00'));
   try {
     await runWindow(rehearsal, until, [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(rehearsal.sfn) }]);
-    return { cloud: rehearsal.cloud, executions: [...rehearsal.sfn.executions.values()].filter((e) => e.machine === 'environment') };
+    const executions = [...rehearsal.sfn.executions.values()].filter((e) => e.machine === 'environment');
+    return { cloud: rehearsal.cloud, executions, rehearsal: keep ? rehearsal : undefined };
   } finally {
-    rehearsal.stop();
+    if (!keep) rehearsal.stop();
   }
 }
 
@@ -98,8 +100,8 @@ describe('hibernate mode, rehearsed over two days', () => {
     expect(cloud.records.get(alice.name)?.status).toBe('destroyed');
   });
 
-  it('after the morning’s down of a failed hibernation, the day’s cluster still hibernates at its teardown', async () => {
-    const { cloud, executions } = await twoDays([{ developer: alice.name, point: 'hibernate' }], at(WEDNESDAY, '20:00'));
+  it('after the morning’s down of a failed hibernation, the day’s cluster still hibernates at its teardown; a late redrive of the failed one touches nothing', async () => {
+    const { cloud, executions, rehearsal } = await twoDays([{ developer: alice.name, point: 'hibernate' }], at(WEDNESDAY, '20:00'), true);
     // Before, the morning's down took the day's name, the evening's was refused as a duplicate, and the cluster ran
     // with its nodes until the next local midnight.
     expect(executions.map((execution) => [execution.name, execution.input.path, execution.status]).slice(-3)).toEqual([
@@ -109,6 +111,22 @@ describe('hibernate mode, rehearsed over two days', () => {
     ]);
     expect(cloud.records.get(alice.name)?.status).toBe('hibernated');
     expect(cloud.nodegroups.view(`turbo-${alice.name}`, Date.now())).toMatchObject({ desired: 0, instances: 0 });
+    // The operator redrives Tuesday's failed hibernation late: runs started after it have had the record since.
+    try {
+      const failed = executions.find((execution) => execution.name === `${alice.name}-down-20261124`)!;
+      const alarms = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel).length;
+      rehearsal!.sfn.redrive(failed.arn);
+      await rehearsal!.advance(Date.now() + 20 * 60_000);
+      expect(rehearsal!.sfn.executions.get(failed.arn)).toMatchObject({
+        status: 'SUCCEEDED',
+        output: expect.objectContaining({ claim: expect.objectContaining({ outcome: 'lost' }) }),
+      });
+      expect(cloud.jobsStarted(alice.name, 'hibernate')).toBe(2); // the failed one and the evening's: none for the redrive
+      expect(cloud.records.get(alice.name)).toMatchObject({ status: 'hibernated', runId: `${alice.name}-down-20261125` });
+      expect(cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel)).toHaveLength(alarms);
+    } finally {
+      rehearsal!.stop();
+    }
   });
 });
 

@@ -60,7 +60,12 @@ export class MemoryStore implements EnvironmentStore {
       (current.status === 'provisioning' || current.status === 'destroying' || (request.action === 'up' && current.status === 'ready'));
     // A take (core/pool) is the other way round: only a ready pool member that nobody has taken yet.
     const taken = request.takenBy !== undefined && (current?.status !== 'ready' || current.takenBy !== undefined);
-    if (current?.runId === request.runId || (current && request.takenBy === undefined && busy) || taken) {
+    const superseded =
+      request.takenBy === undefined &&
+      request.runStartedAt !== undefined &&
+      current?.startedAt !== undefined &&
+      current.startedAt > request.runStartedAt;
+    if (current?.runId === request.runId || (current && request.takenBy === undefined && busy) || taken || superseded) {
       if (!current)
         throw new TransientError(`claim of ${request.developer} by ${request.runId} was refused, but the record is gone: retry the claim`);
       return { outcome: current.runId === request.runId ? 'already-owned' : 'lost', record: current };

@@ -116,6 +116,27 @@ describe.each(STORES)('EnvironmentStore contract: %s', (_name, newStore) => {
     expect(down.record.lastError).toBeUndefined();
   });
 
+  it('refuses a run whose record a run started after it has claimed since (a late redrive), and writes nothing', async () => {
+    // Monday's down failed; Tuesday's up claimed the record and is ready. Monday's down is redriven on Tuesday.
+    await store.claim(claimUp('alice-down-20261123', { action: 'down', now: '2026-11-23T17:00:00.000Z' }));
+    await store.claim(claimUp('alice-up-20261124', { now: '2026-11-24T07:30:00.000Z' }));
+    await store.update('alice', 'alice-up-20261124', { status: 'ready', updatedAt: '2026-11-24T07:55:00.000Z' });
+    const redrive = claimUp('alice-down-20261123', {
+      action: 'down',
+      now: '2026-11-24T10:00:00.000Z',
+      runStartedAt: '2026-11-23T17:00:00.000Z',
+    });
+    await expect(store.claim(redrive)).resolves.toMatchObject({ outcome: 'lost', record: { status: 'ready', runId: 'alice-up-20261124' } });
+    expect(await store.get('alice')).toMatchObject({ status: 'ready', runId: 'alice-up-20261124', updatedAt: '2026-11-24T07:55:00.000Z' });
+    // The evening's own down started after the up did: it claims as before.
+    const evening = claimUp('alice-down-20261124', {
+      action: 'down',
+      now: '2026-11-24T17:00:05.000Z',
+      runStartedAt: '2026-11-24T17:00:00.000Z',
+    });
+    await expect(store.claim(evening)).resolves.toMatchObject({ outcome: 'claimed', record: { status: 'destroying' } });
+  });
+
   it('gives one claimed and one lost to two racing runs', async () => {
     const outcomes = await Promise.all([store.claim(claimUp('alice-up-20261124')), store.claim(claimUp('alice-up-20261124-manual'))]);
 
