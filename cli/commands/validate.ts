@@ -100,7 +100,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     `${loaded.shownPath}: OK — team ${config.team} in ${config.region}, ${config.developers.length} developers (${names}), runner ${config.runner.type}\n`,
   );
   // Warnings do not fail validation: the example itself is valid, and a short lead is a choice.
-  const warnings = configWarnings(config);
+  const warnings = configWarnings(config, loaded.result.unstatedQuota);
   if (warnings.length) io.stdout(`${warnings.map((warning) => `  warning: ${describeProblem(warning)}\n`).join('')}`);
   const warning = versionWarning(config.cluster.kubernetesVersion, day);
   if (warning) io.stderr(`${loaded.shownPath}: warning: ${warning}\n`);

@@ -494,7 +494,8 @@ export interface ConfigProblem {
   value?: unknown;
 }
 
-export type ConfigResult = { ok: true; config: TurboConfig } | { ok: false; problems: ConfigProblem[] };
+/** A valid config, and whether it left the runner's quota unstated (configWarnings says what that assumes). */
+export type ConfigResult = { ok: true; config: TurboConfig; unstatedQuota?: true } | { ok: false; problems: ConfigProblem[] };
 
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
@@ -537,7 +538,10 @@ function didYouMean(key: string, known: string[]): string {
 /** Validates a parsed config object, reporting every problem with its field path and the bad value. */
 export function validateConfig(raw: unknown): ConfigResult {
   const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return { ok: true, config: parsed.data };
+  if (parsed.success) {
+    const unstatedQuota = valueAt(raw, ['runner', 'maxConcurrentJobs']) === undefined;
+    return unstatedQuota ? { ok: true, config: parsed.data, unstatedQuota } : { ok: true, config: parsed.data };
+  }
   const problems = parsed.error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const known = knownFieldsAt(issue.path);
@@ -584,8 +588,16 @@ const EXAMPLE_SLACK_ID = /^[UWCG]0[A-Z]+0*1$/;
  * What is valid but probably wrong: placeholders left from turbo.config.example.yml, and a lead time too short to
  * cover the apply and deploy jobs plus the wait for the next reconcile tick (so clusters would be ready late).
  */
-export function configWarnings(config: TurboConfig): ConfigProblem[] {
+export function configWarnings(config: TurboConfig, unstatedQuota = false): ConfigProblem[] {
   const warnings: ConfigProblem[] = [];
+  if (unstatedQuota) {
+    warnings.push({
+      path: 'runner.maxConcurrentJobs',
+      message:
+        `is not set: the planner staggers the day's ups for ${NEW_ACCOUNT_CONCURRENT_BUILDS} jobs at once, the lowest concurrent-build ` +
+        "quota CodeBuild gives a new account; set your account's quota (Service Quotas), or Jenkins's executors",
+    });
+  }
   const slackIds: [PropertyKey[], string][] = [
     [['slack', 'opsChannel'], config.slack.opsChannel],
     ...config.ops.map((id, index): [PropertyKey[], string] => [['ops', index], id]),

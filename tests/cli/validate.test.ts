@@ -53,6 +53,15 @@ describe('turbo validate', () => {
     expect(captured.stdout()).toBe('team.yml: OK — team payments in eu-west-1, 4 developers (alice, bob, carol, dave), runner codebuild\n');
   });
 
+  it("warns when the runner's quota is unstated, naming what the planner then assumes", async () => {
+    const captured = captureIn(folderWith({ 'team.yml': realText.replace(/^ {2}maxConcurrentJobs: 20\b.*\n/m, '') }));
+    expect(await run(['team.yml', '--on', '2026-12-01'], captured.io)).toBe(0);
+    expect(captured.stdout()).toContain(
+      "  warning: runner.maxConcurrentJobs: is not set: the planner staggers the day's ups for 5 jobs at once, the lowest " +
+        "concurrent-build quota CodeBuild gives a new account; set your account's quota (Service Quotas), or Jenkins's executors\n",
+    );
+  });
+
   it.each([
     [28, 12, 1, false],
     [27, 12, 1, true],
