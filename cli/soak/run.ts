@@ -449,7 +449,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   });
 
   // Cost: each developer's hours of a plain day (no event, no fault) against `turbo cost --stage`'s for that date, which
-  // prices the planner's start (the date's prediction above) to teardownAt. In destroy mode, the recorded cluster
+  // prices the planner's day (the date's prediction above): its start to its down's end. In destroy mode, the recorded cluster
   // lifetimes; in hibernate mode the nodes', a wake's start to its hibernation's end: what hibernate's price varies by
   // (its control plane and NLB are paid all day). A hibernate-mode lifetime spans nights by design.
   const linesOn = new Map<string, Map<string, DailyCost>>();

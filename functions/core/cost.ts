@@ -16,6 +16,7 @@ import {
   scheduleOf,
   type TurboConfig,
 } from './config';
+import { calendarDay } from './clock';
 import { wakeLeadMinutes } from './hibernate';
 import type { PlannedDay } from './stagger';
 import { supportPhase } from './eksVersions';
@@ -187,8 +188,9 @@ export function dailyCosts(config: TurboConfig, day: string, plannedDays?: Reado
     const natShare = (natPerHour * 24) / config.developers.length;
     const schedule = scheduleOf(config, dev);
     const plannedDay = plannedDays?.get(dev.name);
-    const teardown = () => DateTime.fromISO(`${day}T${schedule.teardownAt}`, { zone: schedule.timezone }).toMillis();
-    const planned = plannedDay && Math.max(0, (plannedDay.downEndsAt ?? teardown()) - plannedDay.startAt) / 3_600_000;
+    // Without a down of the day, to its teardown, as the planner reckons it (core/stagger runnerLoad).
+    const endsAt = () => plannedDay?.downEndsAt ?? calendarDay(day, schedule.timezone).at(schedule.teardownAt);
+    const planned = plannedDay && Math.max(0, endsAt() - plannedDay.startAt) / 3_600_000;
     const clusterHours = planned ?? scheduledHours(config, dev);
     const turbo = clusterHours * clusterPerHour + natShare;
     const alwaysOn = 24 * clusterPerHour + natShare;
