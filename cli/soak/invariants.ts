@@ -111,22 +111,69 @@ export function readiness(
     }));
 }
 
+/** A runner job as the soak saw it: its run ID, when it was asked for, when it left the queue, when it freed its slot. */
+export interface RunnerJobSeen {
+  runId: string;
+  requestedAt: number;
+  launchedAt?: number;
+  endsAt: number;
+}
+
+/** What a run's runner jobs waited in the runner's queue, from when the first that waited asked. */
+export interface QueueWait {
+  waitedMs: number;
+  firstAskedAt: number;
+}
+
+/** A retried job is its run's: `<run ID>-retry<n>` (StartJob's attempts). */
+const runOfJob = (runId: string) => runId.replace(/-retry\d+$/, '');
+
+/** Each run's wait in the runner's queue, by run ID (its retries' jobs counted with it). */
+export function queueWaits(jobs: RunnerJobSeen[]): Map<string, QueueWait> {
+  const waits = new Map<string, QueueWait>();
+  for (const job of jobs) {
+    if (job.launchedAt === undefined || job.launchedAt <= job.requestedAt) continue;
+    const run = runOfJob(job.runId);
+    const wait = waits.get(run) ?? waits.set(run, { waitedMs: 0, firstAskedAt: job.requestedAt }).get(run)!;
+    wait.waitedMs += job.launchedAt - job.requestedAt;
+    wait.firstAskedAt = Math.min(wait.firstAskedAt, job.requestedAt);
+  }
+  return waits;
+}
+
+/** Up to 3 jobs of other runs, asked for before `at`, that held runner slots at `at`: what a run waited behind. */
+export function slotHolders(jobs: RunnerJobSeen[], run: string, at: number): string[] {
+  return jobs
+    .filter((job) => job.requestedAt < at && job.launchedAt !== undefined && job.launchedAt <= at && job.endsAt > at)
+    .map((job) => job.runId)
+    .filter((holder) => runOfJob(holder) !== run)
+    .slice(0, 3);
+}
+
 /**
  * Why a developer may be late, as the report gives it: a fault or a manual action that day, their up failed (or
- * failed and was redriven), or the planner predicted the miss as the date began (the runner quota, or a lead too
- * short). Undefined when nothing explains a miss.
+ * failed and was redriven), the planner predicted the miss as the date began (the runner quota, or a lead too
+ * short), or their jobs waited for a runner slot at least as long as they were late: the quota, filled by what the
+ * day's plan did not hold (a manual run, a retry, a job running past its expected end). Undefined when nothing
+ * explains a miss.
  */
 export function lateReason(known: {
   excused: boolean;
   up?: Pick<ExecutionSeen, 'status' | 'error' | 'redrives'>;
   predictedMiss?: string;
+  lateMs?: number;
+  queued?: { waitedMs: number; behind: string[] };
 }): string | undefined {
-  const { excused, up, predictedMiss } = known;
+  const { excused, up, predictedMiss, lateMs, queued } = known;
   if (excused) return 'fault or manual action';
   if (up?.status === 'FAILED') return `failed: ${up.error}`;
   // It failed, was told, and an operator redrove it: late by the redrive, for a reason the report names.
   if (up && up.redrives > 0) return `failed, then redriven ${up.redrives}×`;
   if (predictedMiss) return `predicted at plan time: ${predictedMiss}`;
+  if (lateMs !== undefined && queued && queued.waitedMs >= lateMs) {
+    const behind = queued.behind.length > 0 ? ` behind ${queued.behind.join(', ')}` : '';
+    return `the runner quota: its jobs waited ${Math.ceil(queued.waitedMs / 60_000)} min for a slot${behind}`;
+  }
   return undefined;
 }
 

@@ -30,10 +30,12 @@ import {
   type ExecutionSeen,
   type MessageSeen,
   lateReason,
+  queueWaits,
+  slotHolders,
 } from './invariants';
 import { Prng } from './prng';
 import { generateWorld, type SoakEvent, type SoakWorld } from './roster';
-import { learnedBefore, staggeredOn, type PlannedDay } from '../../functions/core/stagger';
+import { expectedDurations, learnedBefore, staggeredOn, type PlannedDay } from '../../functions/core/stagger';
 
 export const IMAGE_SYNC_EVERY_MS = 10 * 60_000;
 /** How many times the soak's operator redrives one execution. */
@@ -272,15 +274,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
   // What the planner predicts for each date as the date begins anywhere (core/stagger learnedBefore), when its
   // durations are fixed: a developer it predicts late for the quota is excused by the quota, and only then.
-  // Its days (start to down's end) are what `turbo cost --stage` prices that date's hours by.
+  // Its days (start to down's end) are what `turbo cost --stage` prices that date's hours by, once it plans from history:
+  // a date planned before any up was learned is planned with the config's durations, and the planner learns during
+  // that date (its first zones' ups), so its later zones' starts, and the next date's, move with what it learned.
   const predictedMisses = new Map<string, string>();
   const plannedDays = new Map<string, Map<string, PlannedDay>>();
+  const plannedFromHistory = new Set<string>();
   const predictions = world.dates.map((date) => ({
     at: learnedBefore(date, config),
     fire: () => {
-      const ups = staggeredOn(date, config, [...cloud.records.values()]);
+      const records = [...cloud.records.values()];
+      const ups = staggeredOn(date, config, records);
       for (const up of ups) if (up.miss) predictedMisses.set(`${up.developer}\u0000${date}`, up.miss);
       plannedDays.set(date, new Map(ups.map((up) => [up.developer, up])));
+      if (expectedDurations(config, records, learnedBefore(date, config)).source === 'history') plannedFromHistory.add(date);
     },
   }));
   const events = world.events.map((event) => ({
@@ -399,6 +406,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     if (!firstReady.has(key)) firstReady.set(key, Date.parse(message.at));
   }
   const seenByName = new Map(seen.map((execution) => [execution.name, execution]));
+  // What each run's jobs waited for a runner slot: under a tight quota, a manual run or a retry the plan did not hold
+  // takes a slot an up was planned into.
+  const runnerJobs = [...cloud.runner.jobs.values()].map((job) => ({
+    runId: job.handle.runId,
+    requestedAt: Date.parse(job.handle.startedAt),
+    launchedAt: job.launchedAt,
+    endsAt: job.finishAt,
+  }));
+  const waits = queueWaits(runnerJobs);
   const rows: DayRow[] = world.dates.map((day) => {
     const today = executionsOn.get(day) ?? [];
     // A day without failures has no failed attempt at all: a run that failed and was redriven to success still failed that day.
@@ -417,10 +433,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         // The developer's own day's scheduled up, by its run ID (core/plan runIdFor): an eastern zone's Monday up
         // starts on the team's Sunday.
         const up = seenByName.get(`${dev.name}-up-${day.replaceAll('-', '')}`);
+        // Named only for a late up: finding what held the slots scans every job.
+        const wait = up && (readyAt === undefined || readyAt > readyBy) ? waits.get(up.name) : undefined;
         const reason = lateReason({
           excused: excusedOn.get(day)?.has(dev.name) ?? false,
           up,
           predictedMiss: predictedMisses.get(`${dev.name}\u0000${day}`),
+          lateMs: readyAt === undefined ? undefined : readyAt - readyBy,
+          queued: up && wait && { waitedMs: wait.waitedMs, behind: slotHolders(runnerJobs, up.name, wait.firstAskedAt) },
         });
         return { developer: dev.name, readyBy, readyAt, reason, execution: up?.name };
       });
@@ -467,9 +487,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     environmentRuns.filter((run) => run.input.path === 'hibernate'),
     (run) => String(run.input.developer),
   );
-  /** A plain day's hours, from `startedAt` to `endedAt`, with the date they are the developer's hours of. */
-  const dayFrom = (developer: string, startedAt: number, endedAt: number) =>
-    plainDay(developer, startedAt) ? [{ date: localDayOf(developer, startedAt), hours: (endedAt - startedAt) / HOUR_MS }] : [];
+  /** A plain day's hours (of a date planned from history), from `startedAt` to `endedAt`, with the date they are the developer's hours of. */
+  const dayFrom = (developer: string, startedAt: number, endedAt: number) => {
+    const date = localDayOf(developer, startedAt);
+    return plainDay(developer, startedAt) && plannedFromHistory.has(date) ? [{ date, hours: (endedAt - startedAt) / HOUR_MS }] : [];
+  };
   const nodeDays = (developer: string) =>
     (hibernationsOf.get(developer) ?? []).flatMap((down) => {
       const up = runNamed.get(down.name.replace('-down-', '-up-'));

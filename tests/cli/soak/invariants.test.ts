@@ -1,5 +1,5 @@
 /** The soak's invariants are pure: each one trips on what it guards against, and only on that. */
-import { lateReason, lateTeardowns, messages, readiness, type MessageSeen } from '../../../cli/soak/invariants';
+import { lateReason, lateTeardowns, messages, queueWaits, readiness, slotHolders, type MessageSeen } from '../../../cli/soak/invariants';
 
 const dm = (recipientDay: string, text: string): MessageSeen => ({
   day: '2027-03-04',
@@ -93,6 +93,34 @@ describe('readiness', () => {
     expect(readiness('2027-03-04', [{ ...late, reason: lateReason({ excused: false }) }])).toEqual([
       expect.objectContaining({ invariant: 'ready-by', developer: 'dev-0001', detail: 'ready 40 min late, unexplained' }),
     ]);
+  });
+
+  it('excuses a developer late by no more than their jobs waited for a runner slot, naming what held the slots', () => {
+    const min = 60_000;
+    const tick = Date.parse('2027-03-04T07:30:00Z');
+    const jobs = [
+      // A manual down the plan did not hold, asked for 7 min before the tick, holds a slot past it.
+      { runId: 'dev-0089-down-20270304-manual-0823', requestedAt: tick - 7 * min, launchedAt: tick - 7 * min, endsAt: tick + 3 * min },
+      // An up planned on the same tick: it asked at the same instant, so it is the plan's, not in the way.
+      { runId: 'dev-0006-up-20270304', requestedAt: tick, launchedAt: tick, endsAt: tick + 12 * min },
+      // The late developer's apply waited 3 min, its retried deploy 2 more.
+      { runId: 'dev-0090-up-20270304', requestedAt: tick, launchedAt: tick + 3 * min, endsAt: tick + 15 * min },
+      { runId: 'dev-0090-up-20270304-retry2', requestedAt: tick + 15 * min, launchedAt: tick + 17 * min, endsAt: tick + 18 * min },
+    ];
+    const wait = queueWaits(jobs).get('dev-0090-up-20270304')!;
+    expect(wait).toEqual({ waitedMs: 5 * min, firstAskedAt: tick });
+    expect(queueWaits(jobs).has('dev-0006-up-20270304')).toBe(false);
+    const behind = slotHolders(jobs, 'dev-0090-up-20270304', wait.firstAskedAt);
+    expect(behind).toEqual(['dev-0089-down-20270304-manual-0823']);
+
+    const queued = { waitedMs: wait.waitedMs, behind };
+    expect(lateReason({ excused: false, lateMs: 5 * min, queued })).toBe(
+      'the runner quota: its jobs waited 5 min for a slot behind dev-0089-down-20270304-manual-0823',
+    );
+    // Later than its wait explains: the queue is not the reason, and the miss is the planner's.
+    expect(lateReason({ excused: false, lateMs: 6 * min, queued })).toBeUndefined();
+    // Never ready: no wait explains it.
+    expect(lateReason({ excused: false, queued })).toBeUndefined();
   });
 
   it('names a fault, a manual action or a failed run before a prediction', () => {
