@@ -100,22 +100,19 @@ function environmentFor(job: JobRequest): EnvironmentVariable[] {
 
 function statusOf(build: Build): JobStatus {
   const logUrl = build.logs?.deepLink;
+  const left = build.phases?.find((phase) => phase.phaseType === 'QUEUED')?.endTime;
+  const runningSince = left ? { runningSince: new Date(left).toISOString() } : {};
   switch (build.buildStatus) {
     case 'IN_PROGRESS': {
       // SUBMITTED, then QUEUED while the account's concurrent-build quota is full; the build timeout starts after.
       const queued = build.currentPhase === 'SUBMITTED' || build.currentPhase === 'QUEUED';
-      const left = build.phases?.find((phase) => phase.phaseType === 'QUEUED')?.endTime;
-      return {
-        state: 'running',
-        detail: `phase ${build.currentPhase ?? 'unknown'}`,
-        logUrl,
-        ...(queued ? { queued } : left ? { runningSince: new Date(left).toISOString() } : {}),
-      };
+      return { state: 'running', detail: `phase ${build.currentPhase ?? 'unknown'}`, logUrl, ...(queued ? { queued } : runningSince) };
     }
     case 'SUCCEEDED':
       return {
         state: 'succeeded',
         logUrl,
+        ...runningSince,
         outputs: Object.fromEntries(
           (build.exportedEnvironmentVariables ?? []).map((variable) => [variable.name ?? '', variable.value ?? '']),
         ),

@@ -123,6 +123,7 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
       jobAttempts: undefined,
       nodeCapacity: undefined,
       applyFinishedAt: undefined,
+      applyQueuedSeconds: undefined,
       // An up takes a pool member for a developer, or fills it for nobody; a down keeps the taker to tell.
       ...(request.action === 'up' ? { takenBy: request.takenBy } : {}),
     });

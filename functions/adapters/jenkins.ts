@@ -211,18 +211,16 @@ export class JenkinsJobRunner implements JobRunner {
       what,
     )) as Build;
     const logUrl = `${build.url ?? this.url(buildPath)}console`;
-    if (build.building || !build.result) {
-      // `timestamp`: when the build left the queue and began (ms): the job's timeout counts from there.
-      const runningSince = typeof build.timestamp === 'number' ? { runningSince: new Date(build.timestamp).toISOString() } : {};
-      return { state: 'running', detail: `${what} is running`, logUrl, handle, ...runningSince };
-    }
+    // `timestamp`: when the build left the queue and began (ms): the job's timeout counts from there.
+    const runningSince = typeof build.timestamp === 'number' ? { runningSince: new Date(build.timestamp).toISOString() } : {};
+    if (build.building || !build.result) return { state: 'running', detail: `${what} is running`, logUrl, handle, ...runningSince };
     if (build.result !== 'SUCCESS') return { state: 'failed', reason: `${build.result}: ${what}`, logUrl, handle };
     const required = REQUIRED_OUTPUTS[handle.kind];
-    if (!required) return { state: 'succeeded', outputs: {}, logUrl, handle };
+    if (!required) return { state: 'succeeded', outputs: {}, logUrl, handle, ...runningSince };
     const outputs = await this.readOutputs(`${buildPath}artifact/${OUTPUT_ARTIFACT}`, what, required);
     return 'problem' in outputs
       ? { state: 'failed', reason: outputs.problem, logUrl, handle }
-      : { state: 'succeeded', outputs: outputs.values, logUrl, handle };
+      : { state: 'succeeded', outputs: outputs.values, logUrl, handle, ...runningSince };
   }
 
   private async readOutputs(

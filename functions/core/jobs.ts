@@ -164,6 +164,12 @@ export function isReusable(
  * queued build has its own queue timeout, 8 hours by default), so a queue that backs up under the quota must not
  * fail the jobs waiting in it. A runner that does not say falls back to the job's start.
  */
+/** How long a job waited in the runner's queue, in seconds: from its start to when it began to run, 0 when the runner does not say. */
+export function queuedSecondsOf(startedAt: string, runningSince: string | undefined): number {
+  if (runningSince === undefined) return 0;
+  return Math.max(0, Math.round((Date.parse(runningSince) - Date.parse(startedAt)) / 1000));
+}
+
 export function runningSeconds(status: { queued?: boolean; runningSince?: string }, startedAt: string, now: Date): number {
   if (status.queued) return 0;
   return Math.max(0, (now.getTime() - Date.parse(status.runningSince ?? startedAt)) / 1000);

@@ -32,10 +32,13 @@ export interface StepDurations {
 /**
  * The sample of an up that has just become ready, from its record (the claim, the jobs' starts and the apply's
  * end). Undefined for what would mislead the planner: an up started by hand (not on a tick), one whose jobs were
- * retried (a redrive's hours), or one whose timestamps do not line up.
+ * retried (a redrive's hours), or one whose timestamps do not line up. The time its apply (`record.applyQueuedSeconds`)
+ * and its deploy (`deployQueuedSeconds`) waited in the runner's queue is not learned: the planner models the queue
+ * itself, and a morning of queueing learned as job time made it plan every next day's ups longer, start them earlier
+ * and queue them more, with misses predicted for half the roster.
  */
-export function upSampleOf(record: EnvironmentRecord, readyAt: string, region: string): UpSample | undefined {
-  const { startedAt, jobs, applyFinishedAt, runId } = record;
+export function upSampleOf(record: EnvironmentRecord, readyAt: string, region: string, deployQueuedSeconds = 0): UpSample | undefined {
+  const { startedAt, jobs, applyFinishedAt, applyQueuedSeconds = 0, runId } = record;
   if (!startedAt || !jobs?.apply || !jobs.deploy || !applyFinishedAt || runId?.includes('-manual-')) return undefined;
   if (Object.values(record.jobAttempts ?? {}).some((attempts) => attempts > 1)) return undefined;
   const tick = Math.floor(Date.parse(startedAt) / TICK_MS) * TICK_MS;
@@ -45,9 +48,9 @@ export function upSampleOf(record: EnvironmentRecord, readyAt: string, region: s
   return {
     at: readyAt,
     region,
-    applySeconds: seconds(applyEnd - tick),
+    applySeconds: Math.max(0, seconds(applyEnd - tick) - Math.round(applyQueuedSeconds)),
     waitSeconds: seconds(deployStart - applyEnd),
-    deploySeconds: seconds(ready - deployStart),
+    deploySeconds: Math.max(0, seconds(ready - deployStart) - Math.round(deployQueuedSeconds)),
   };
 }
 

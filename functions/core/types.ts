@@ -55,7 +55,14 @@ export type JobStatus =
       /** When it left the runner's queue and began to run (ISO): its build timeout counts from here. */
       runningSince?: string;
     }
-  | { state: 'succeeded'; logUrl?: string; outputs: Record<string, string>; handle?: JobHandle }
+  | {
+      state: 'succeeded';
+      logUrl?: string;
+      outputs: Record<string, string>;
+      handle?: JobHandle;
+      /** When it left the runner's queue (ISO), where the runner says: the planner learns how long jobs run, not wait. */
+      runningSince?: string;
+    }
   | { state: 'failed'; reason: string; logUrl?: string; handle?: JobHandle };
 
 export type EnvironmentStatus = 'absent' | 'provisioning' | 'ready' | 'destroying' | 'destroyed' | 'failed' | 'hibernated';
@@ -124,6 +131,8 @@ export interface EnvironmentRecord {
   nodeCapacity?: 'on-demand' | 'spot';
   /** When this run's apply job was seen finished (StartDeployJob records it): the up's sample splits there. */
   applyFinishedAt?: string;
+  /** How long this run's apply waited in the runner's queue, in seconds (StartDeployJob records it): not learned as its duration. */
+  applyQueuedSeconds?: number;
   /** The last ups of this developer as they went (newest last, at most core/stagger's MAX_UP_SAMPLES). */
   upHistory?: UpSample[];
   /** Keys of the notifications already sent (e.g. `alice-up-20261124:ready`): a replay sends none twice. */

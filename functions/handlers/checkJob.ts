@@ -12,7 +12,7 @@ import { emit } from './lib/metrics';
 import { METRIC } from '../core/metrics';
 import { WaitExhaustedError, JobFailedError } from '../core/errors';
 import { CAPACITY_TYPES } from '../core/config';
-import { runningSeconds, shouldFallBackToOnDemand } from '../core/jobs';
+import { queuedSecondsOf, runningSeconds, shouldFallBackToOnDemand } from '../core/jobs';
 
 const input = z.object({
   handle: jobHandleSchema,
@@ -34,9 +34,21 @@ export const handler = lambda('CheckJob', input, { runner }, async ({ handle: gi
   }
   if (status.state === 'succeeded') {
     emit(METRIC.stepMinutes, elapsedSeconds(handle.startedAt, new Date()) / 60, 'None', { step: handle.kind });
-    // When the workflow saw it finish: the planner learns the apply's duration up to here (core/stagger).
+    // When the workflow saw it finish, and how long it waited for a runner slot first: the planner learns the job's
+    // duration from these (core/stagger upSampleOf), without the queue, which it models itself.
     const finishedAt = new Date().toISOString();
-    return { handle, state: 'succeeded', attempt: attempt + 1, waitSeconds: 0, outputs: status.outputs, logUrl, capacity, finishedAt };
+    const queuedSeconds = queuedSecondsOf(handle.startedAt, status.runningSince);
+    return {
+      handle,
+      state: 'succeeded',
+      attempt: attempt + 1,
+      waitSeconds: 0,
+      outputs: status.outputs,
+      logUrl,
+      capacity,
+      finishedAt,
+      queuedSeconds,
+    };
   }
   const now = new Date();
   const elapsed = elapsedSeconds(handle.startedAt, now);

@@ -22,6 +22,8 @@ const input = z.discriminatedUnion('outcome', [
     /** The deploy job's outputs: APP_URL is the one the developer needs. */
     outputs: z.object({ APP_URL: z.url({ protocol: /^https?$/ }) }).passthrough(),
     expiresAt: z.string().nullish(),
+    /** How long the deploy waited in the runner's queue (CheckDeployJob's answer): not learned as its duration. */
+    deployQueuedSeconds: z.number().nonnegative().optional(),
   }),
   /** A warm pool member (core/pool) applied and ACTIVE, with no app: ready to be taken. */
   z.object({
@@ -98,7 +100,12 @@ export const handler = lambda('RecordOutcome', input, { store }, async (event, {
       // member's fill (no deploy) and take (no apply) are not a developer's up, and would teach it wrong durations.
       ...(isPoolMember(event.developer)
         ? {}
-        : { upHistory: withUpSample(record?.upHistory, record && upSampleOf(record, now, config.region)) }),
+        : {
+            upHistory: withUpSample(
+              record?.upHistory,
+              record && upSampleOf(record, now, config.region, event.outcome === 'ready' ? event.deployQueuedSeconds : undefined),
+            ),
+          }),
     };
   } else if (event.outcome === 'destroyed') {
     const record = await store.get(event.developer);

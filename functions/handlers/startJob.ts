@@ -28,6 +28,8 @@ const input = z.object({
   capacity: z.enum(CAPACITY_TYPES).optional(),
   /** StartDeployJob: when the apply job was seen finished, kept in the record for the up's duration sample. */
   applyFinishedAt: z.iso.datetime({ offset: true }).optional(),
+  /** StartDeployJob: how long the apply waited in the runner's queue (CheckJob's answer), not learned as its duration. */
+  applyQueuedSeconds: z.number().nonnegative().optional(),
 });
 
 /** An apply whose cluster ended FAILED, or a hibernate that left the nodes up, did not do its job: a redrive runs it again. */
@@ -82,6 +84,7 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
       jobAttempts: { ...record.jobAttempts, [event.kind]: attempt },
       ...(capacity ? { nodeCapacity: capacity } : {}),
       ...(event.applyFinishedAt ? { applyFinishedAt: event.applyFinishedAt } : {}),
+      ...(event.applyQueuedSeconds === undefined ? {} : { applyQueuedSeconds: event.applyQueuedSeconds }),
       // The record is marked ready only once this deploy succeeded: then the cluster runs these images.
       ...(event.kind === 'deploy' ? { confirmedImages: deployed } : {}),
     });

@@ -52,6 +52,13 @@ describe('a runner queue longer than the job timeout', () => {
       );
       const failed = [...rehearsal.sfn.executions.values()].filter((execution) => execution.status === 'FAILED');
       expect(failed.map((execution) => execution.cause)).toEqual([]);
+      // The planner learns how long the applies ran (about 12 min each, and up to a check's interval more until the
+      // workflow saw them end), not how long they waited for the slot (up to 36 min): learned as job time, a queue made
+      // the next day's ups longer, started earlier and queued more.
+      const queued = tight.developers.map((dev) => rehearsal.cloud.records.get(dev.name)?.applyQueuedSeconds ?? 0);
+      expect(Math.max(...queued)).toBeGreaterThan(30 * 60);
+      const learned = tight.developers.map((dev) => rehearsal.cloud.records.get(dev.name)?.upHistory?.at(-1)?.applySeconds);
+      for (const seconds of learned) expect(seconds).toBeLessThan(15 * 60);
     } finally {
       rehearsal.stop();
     }

@@ -83,13 +83,11 @@ export class MemoryRunner implements JobRunner {
     if (!job) return { state: 'failed', reason: `job ${handle.id} not found` };
     const logUrl = `memory://jobs/${handle.id}/log`;
     if (job.queued) return { state: 'running', detail: 'QUEUED', logUrl, queued: true };
-    if (job.outcome === 'hang' || Date.now() < job.finishAt) {
-      const runningSince = job.launchedAt === undefined ? {} : { runningSince: new Date(job.launchedAt).toISOString() };
-      return { state: 'running', detail: 'BUILD', logUrl, ...runningSince };
-    }
+    const runningSince = job.launchedAt === undefined ? {} : { runningSince: new Date(job.launchedAt).toISOString() };
+    if (job.outcome === 'hang' || Date.now() < job.finishAt) return { state: 'running', detail: 'BUILD', logUrl, ...runningSince };
     job.observedAt ??= Date.now();
     if (job.outcome === 'failed') return { state: 'failed', reason: job.reason ?? 'no reason recorded', logUrl };
-    return { state: 'succeeded', outputs: job.outputs, logUrl };
+    return { state: 'succeeded', outputs: job.outputs, logUrl, ...runningSince };
   }
 
   jobsStarted(developer?: string, kind?: JobKind): number {

@@ -86,6 +86,7 @@ export class MemoryStore implements EnvironmentStore {
     delete record.jobAttempts;
     delete record.nodeCapacity;
     delete record.applyFinishedAt;
+    delete record.applyQueuedSeconds;
     if (request.action === 'up') {
       if (request.takenBy === undefined) delete record.takenBy;
       else record.takenBy = request.takenBy;

@@ -135,6 +135,11 @@ describe('CodeBuildJobRunner with a mocked client', () => {
       state: 'running',
       runningSince: '2026-11-24T07:40:00.000Z',
     });
+    // Finished, it still says when it left the queue: the planner learns the build's duration without the wait.
+    await expect(statusFor({ buildStatus: 'SUCCEEDED', phases })).resolves.toMatchObject({
+      state: 'succeeded',
+      runningSince: '2026-11-24T07:40:00.000Z',
+    });
   });
 
   it('reports success with the exported variables as outputs', async () => {

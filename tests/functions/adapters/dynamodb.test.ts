@@ -249,7 +249,9 @@ describe('DynamoEnvironmentStore with a mocked DocumentClient', () => {
     });
     expect(input.ConditionExpression).toContain('attribute_not_exists(#developer)');
     // An up also clears a pool member's take mark (core/pool): a member filled again is nobody's.
-    expect(input.UpdateExpression).toMatch(/^SET .* REMOVE #lastError, #jobs, #jobAttempts, #nodeCapacity, #applyFinishedAt, #takenBy$/);
+    expect(input.UpdateExpression).toMatch(
+      /^SET .* REMOVE #lastError, #jobs, #jobAttempts, #nodeCapacity, #applyFinishedAt, #applyQueuedSeconds, #takenBy$/,
+    );
   });
 
   it('uses the old item DynamoDB returns with the refusal, without reading again', async () => {

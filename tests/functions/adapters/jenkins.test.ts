@@ -200,11 +200,13 @@ describe('status', () => {
     expect(seen[0]!.handle?.buildNumber).toBeUndefined();
     expect(seen[2]).toMatchObject({ detail: expect.stringContaining('build #1 of job team/turbo-terraform is running') });
     expect(seen[2]!.handle?.buildNumber).toBe(1);
+    // Finished, it still says when it left the queue (the build's timestamp): the planner learns its duration without the wait.
     expect(final).toEqual({
       state: 'succeeded',
       outputs: {},
       logUrl: `${jenkins.url}job/team/job/turbo-terraform/1/console`,
       handle: { ...handle, buildNumber: 1 },
+      runningSince: (seen[2] as { runningSince?: string }).runningSince,
     });
   });
 

@@ -207,6 +207,15 @@ describe('learned durations', () => {
     });
   });
 
+  it('learns how long the jobs ran, not how long they waited for a runner slot', () => {
+    // The apply waited 5 min in the runner's queue (StartDeployJob recorded it), the deploy 40 s (MarkReady's input).
+    expect(upSampleOf({ ...up, applyQueuedSeconds: 300 }, '2026-11-24T07:44:25Z', 'eu-west-1', 40)).toMatchObject({
+      applySeconds: 460,
+      waitSeconds: 30,
+      deploySeconds: 35,
+    });
+  });
+
   it('learns nothing from an up started by hand, one with a retried job, or one without the apply’s end', () => {
     expect(upSampleOf({ ...up, runId: 'alice-up-20261124-manual-0830' }, '2026-11-24T07:44:25Z', 'eu-west-1')).toBeUndefined();
     expect(upSampleOf({ ...up, jobAttempts: { apply: 2, deploy: 1 } }, '2026-11-24T07:44:25Z', 'eu-west-1')).toBeUndefined();
