@@ -158,18 +158,18 @@ export function isReusable(
   return !EFFECT_CHECKED_JOBS.has(kind) || effectHolds;
 }
 
-/**
- * How long a job has run, for its timeout (jobs.timeoutMinutes), in seconds at `now`: from when it left the runner's
- * queue, and nothing while it waits there. CodeBuild starts a build's timeout when the build leaves the queue (a
- * queued build has its own queue timeout, 8 hours by default), so a queue that backs up under the quota must not
- * fail the jobs waiting in it. A runner that does not say falls back to the job's start.
- */
 /** How long a job waited in the runner's queue, in seconds: from its start to when it began to run, 0 when the runner does not say. */
 export function queuedSecondsOf(startedAt: string, runningSince: string | undefined): number {
   if (runningSince === undefined) return 0;
   return Math.max(0, Math.round((Date.parse(runningSince) - Date.parse(startedAt)) / 1000));
 }
 
+/**
+ * How long a job has run, for its timeout (jobs.timeoutMinutes), in seconds at `now`: from when it left the runner's
+ * queue, and nothing while it waits there. CodeBuild starts a build's timeout when the build leaves the queue (a
+ * queued build has its own queue timeout, 8 hours by default), so a queue that backs up under the quota must not
+ * fail the jobs waiting in it. A runner that does not say falls back to the job's start.
+ */
 export function runningSeconds(status: { queued?: boolean; runningSince?: string }, startedAt: string, now: Date): number {
   if (status.queued) return 0;
   return Math.max(0, (now.getTime() - Date.parse(status.runningSince ?? startedAt)) / 1000);

@@ -1,4 +1,5 @@
 import {
+  queuedSecondsOf,
   runningSeconds,
   clusterHasFailed,
   expectedJobSeconds,
@@ -175,5 +176,14 @@ describe('runningSeconds: what counts against a job’s timeout', () => {
   });
   it('counts from the start when the runner does not say', () => {
     expect(runningSeconds({}, startedAt, now)).toBe(7200);
+  });
+});
+
+describe('queuedSecondsOf: what a finished job waited for a runner slot', () => {
+  it('is the time from its start to when it left the queue, and 0 when the runner does not say', () => {
+    expect(queuedSecondsOf('2026-11-24T06:00:00Z', '2026-11-24T06:36:30Z')).toBe(2190);
+    expect(queuedSecondsOf('2026-11-24T06:00:00Z', undefined)).toBe(0);
+    // A runner clock a little behind the start's is no wait.
+    expect(queuedSecondsOf('2026-11-24T06:00:00Z', '2026-11-24T05:59:58Z')).toBe(0);
   });
 });
