@@ -61,6 +61,8 @@ export const handler = lambda('CheckJob', input, { runner }, async ({ handle: gi
   if (attempt + 1 >= MAX_POLL_ATTEMPTS) {
     throw new WaitExhaustedError(`${handle.kind} job still running after ${attempt + 1} checks${logUrl ? ` (log: ${logUrl})` : ''}`);
   }
-  const waitSeconds = nextWaitSeconds(elapsed, expectedJobSeconds(config, handle.kind));
+  // Once out of the runner's queue, the next check is timed by how long the job has run: timed from its start, a job
+  // that queued looked overdue, and its checks backed off to minutes apart just as it was about to end.
+  const waitSeconds = nextWaitSeconds(status.queued ? elapsed : running, expectedJobSeconds(config, handle.kind));
   return { handle, state: 'running', attempt: attempt + 1, waitSeconds, detail: status.detail ?? null, logUrl, capacity };
 });

@@ -34,6 +34,8 @@ export interface FakeQueueItem {
   buildNumber?: number;
   /** Jenkins no longer knows it (it answers 404). */
   forgotten: boolean;
+  /** When it was queued, epoch ms. */
+  queuedAt: number;
 }
 
 export interface FakeBuild {
@@ -74,6 +76,12 @@ export interface FakeJenkinsOptions {
   queuePolls?: number;
   /** Reads of a build that still answer `building: true` before it has its result. Default 1. */
   buildingPolls?: number;
+  /**
+   * Whether the reads that keep an item waiting stand for the client's polls only, not for time in the queue: its build
+   * then says it began when it was queued (`timestamp`), as a build with a free executor does. Default false: it began
+   * when it left the queue, at the read that let it go.
+   */
+  startsWhenQueued?: boolean;
   /** The result each build ends with. Default SUCCESS. */
   resultFor?: (build: FakeBuild) => BuildResult;
   /** Whether a queue item is cancelled instead of started when it leaves the queue. Default never. */
@@ -227,7 +235,7 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
       queueId: item.id,
       reads: 0,
       result: null,
-      startedAt: Date.now(),
+      startedAt: options.startsWhenQueued ? item.queuedAt : Date.now(),
     });
   };
 
@@ -316,7 +324,15 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
           JSON.stringify(item.parameters) === JSON.stringify(parameters),
       );
       if (duplicate) return send(response, options.coalescedStatus ?? 303, '', location(duplicate));
-      const item: FakeQueueItem = { id: nextQueueId++, jobPath, parameters, reads: 0, cancelled: false, forgotten: false };
+      const item: FakeQueueItem = {
+        id: nextQueueId++,
+        jobPath,
+        parameters,
+        reads: 0,
+        cancelled: false,
+        forgotten: false,
+        queuedAt: Date.now(),
+      };
       state.queue.push(item);
       options.onQueued?.(item);
       return send(response, 201, '', location(item));

@@ -57,6 +57,9 @@ async function startJenkinsDay(options: Partial<FakeJenkinsOptions> = {}): Promi
   const jenkins = await startFakeJenkins({
     crumbRequired: true,
     jobs: jenkinsfileJobs(),
+    // The builds end by reads, not by time: the reads that queue an item are the workflow's checks, not a wait for an
+    // executor, or each build would seem to begin only as it ends, and its checks would wait a whole job's length.
+    startsWhenQueued: true,
     artifactFor: (build) =>
       build.parameters.ACTION === 'deploy'
         ? `# written by scripts/deploy.sh\nAPP_URL=http://${build.parameters.DEVELOPER}.notes.test/\n`
