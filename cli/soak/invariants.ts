@@ -4,6 +4,7 @@
  */
 import { DateTime } from 'luxon';
 import { SFN_HISTORY_LIMIT_EVENTS, SFN_PAYLOAD_LIMIT_BYTES } from '../../functions/adapters/memory/limits';
+import { runIdOfJob } from '../../functions/core/jobs';
 
 /** A sixth of DynamoDB's 400 KB: room for a record to grow for years, not weeks. */
 export const RECORD_BUDGET_BYTES = 64 * 1024;
@@ -125,15 +126,12 @@ export interface QueueWait {
   firstAskedAt: number;
 }
 
-/** A retried job is its run's: `<run ID>-retry<n>` (StartJob's attempts). */
-const runOfJob = (runId: string) => runId.replace(/-retry\d+$/, '');
-
 /** Each run's wait in the runner's queue, by run ID (its retries' jobs counted with it). */
 export function queueWaits(jobs: RunnerJobSeen[]): Map<string, QueueWait> {
   const waits = new Map<string, QueueWait>();
   for (const job of jobs) {
     if (job.launchedAt === undefined || job.launchedAt <= job.requestedAt) continue;
-    const run = runOfJob(job.runId);
+    const run = runIdOfJob(job.runId);
     const wait = waits.get(run) ?? waits.set(run, { waitedMs: 0, firstAskedAt: job.requestedAt }).get(run)!;
     wait.waitedMs += job.launchedAt - job.requestedAt;
     wait.firstAskedAt = Math.min(wait.firstAskedAt, job.requestedAt);
@@ -146,7 +144,7 @@ export function slotHolders(jobs: RunnerJobSeen[], run: string, at: number): str
   return jobs
     .filter((job) => job.requestedAt < at && job.launchedAt !== undefined && job.launchedAt <= at && job.endsAt > at)
     .map((job) => job.runId)
-    .filter((holder) => runOfJob(holder) !== run)
+    .filter((holder) => runIdOfJob(holder) !== run)
     .slice(0, 3);
 }
 

@@ -158,6 +158,16 @@ export function isReusable(
   return !EFFECT_CHECKED_JOBS.has(kind) || effectHolds;
 }
 
+/** A job's idempotency key at the runner: its run's ID, with `-retry<n>` from a second attempt on (a replaced job is not the first). */
+export function jobRunIdFor(runId: string, attempt: number): string {
+  return attempt === 1 ? runId : `${runId}-retry${attempt}`;
+}
+
+/** The run a job belongs to, from its key (jobRunIdFor): a retried job is its run's. */
+export function runIdOfJob(jobRunId: string): string {
+  return jobRunId.replace(/-retry\d+$/, '');
+}
+
 /** How long a job waited in the runner's queue, in seconds: from its start to when it began to run, 0 when the runner does not say. */
 export function queuedSecondsOf(startedAt: string, runningSince: string | undefined): number {
   if (runningSince === undefined) return 0;

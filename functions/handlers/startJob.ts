@@ -3,11 +3,10 @@
  * A replay finds the job it started in the record and returns the same handle.
  */
 import * as z from 'zod';
-import { expectedJobSeconds, jobParams } from '../core/jobs';
 import { nextWaitSeconds } from '../core/polling';
 import type { Clusters } from '../core/ports';
 import { OwnershipLostError } from '../core/errors';
-import { EFFECT_CHECKED_JOBS, isReusable, jobEffectHolds } from '../core/jobs';
+import { EFFECT_CHECKED_JOBS, expectedJobSeconds, isReusable, jobEffectHolds, jobParams, jobRunIdFor } from '../core/jobs';
 import { developerNameSchema, jobKindSchema, runIdSchema, type JobKind } from '../core/types';
 import { CAPACITY_TYPES, memberOf, nodesOf } from '../core/config';
 import { isHibernated } from '../core/hibernate';
@@ -68,7 +67,7 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
       kind: event.kind,
       developer: event.developer,
       // The job's own idempotency key: a second attempt after a failure must not be taken for the first.
-      runId: attempt === 1 ? event.runId : `${event.runId}-retry${attempt}`,
+      runId: jobRunIdFor(event.runId, attempt),
       params: jobParams(config, event.kind, {
         developer: event.developer,
         iamPrincipalArn: developer?.iamPrincipalArn,

@@ -1,5 +1,7 @@
 import {
+  jobRunIdFor,
   queuedSecondsOf,
+  runIdOfJob,
   runningSeconds,
   clusterHasFailed,
   expectedJobSeconds,
@@ -176,6 +178,15 @@ describe('runningSeconds: what counts against a job’s timeout', () => {
   });
   it('counts from the start when the runner does not say', () => {
     expect(runningSeconds({}, startedAt, now)).toBe(7200);
+  });
+});
+
+describe('a job’s key at the runner', () => {
+  it('is its run’s ID on the first attempt and names each later one, and the run is found again from any of them', () => {
+    expect(jobRunIdFor('alice-up-20261124', 1)).toBe('alice-up-20261124');
+    expect(jobRunIdFor('alice-up-20261124', 3)).toBe('alice-up-20261124-retry3');
+    expect(runIdOfJob(jobRunIdFor('alice-up-20261124', 3))).toBe('alice-up-20261124');
+    expect(runIdOfJob('alice-up-20261124-manual-0830')).toBe('alice-up-20261124-manual-0830');
   });
 });
 
