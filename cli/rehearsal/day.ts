@@ -14,7 +14,7 @@ import { work as performWork } from '../../functions/handlers/lib/selfService';
 import { MemoryCloud, REALISTIC_DURATIONS, type Durations, type FaultPoint, type SentMessage } from '../../functions/adapters/memory/cloud';
 import { JobSlots } from '../../functions/adapters/memory/limits';
 import type { JobRunner } from '../../functions/core/ports';
-import { localDate, localNow } from '../../functions/core/clock';
+import { localDate, localNow, zoneNamed } from '../../functions/core/clock';
 import {
   currentInvocation,
   ExecutionAlreadyExists,
@@ -127,7 +127,7 @@ export function dayWindow(
   const readies: number[] = [];
   for (const dev of config.developers) {
     const schedule = scheduleOf(config, dev);
-    const at = (time: string) => DateTime.fromISO(`${date}T${time}`, { zone: schedule.timezone }).toMillis();
+    const at = (time: string) => DateTime.fromISO(`${date}T${time}`, { zone: zoneNamed(schedule.timezone) }).toMillis();
     readies.push(at(schedule.readyBy));
     ends.push(at(schedule.teardownAt));
   }

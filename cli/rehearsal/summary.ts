@@ -4,7 +4,7 @@
  * A cluster ready after readyBy is a failure of the day, as much as a failed run.
  */
 import { DateTime } from 'luxon';
-import { atLocalTime } from '../../functions/core/clock';
+import { atLocalTime, zoneNamed } from '../../functions/core/clock';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { scheduledDesire } from '../../functions/core/plan';
 import { formatMargin, marginMinutes, type RunReportInput } from '../../functions/core/report';
@@ -103,10 +103,10 @@ export function summarise(
   return [...owners].sort().map((developer) => {
     const member = members.get(developer);
     const schedule = member ? scheduleOf(config, member) : { timezone: 'UTC', readyBy: config.readyBy, teardownAt: config.teardownAt };
-    const midnight = DateTime.fromISO(date, { zone: schedule.timezone });
+    const midnight = DateTime.fromISO(date, { zone: zoneNamed(schedule.timezone) });
     const readyBy = atLocalTime(midnight, schedule.readyBy);
     const teardown = atLocalTime(midnight, schedule.teardownAt);
-    const local = (millis: number) => DateTime.fromMillis(millis, { zone: schedule.timezone }).toFormat('HH:mm');
+    const local = (millis: number) => DateTime.fromMillis(millis, { zone: zoneNamed(schedule.timezone) }).toFormat('HH:mm');
     const mine = (runsOf.get(developer) ?? []).sort((a, b) => a.startedAt - b.startedAt);
     const up = mine.find((execution) => execution.input.action === 'up');
     const down = mine.find((execution) => execution.input.action === 'down');

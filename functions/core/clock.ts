@@ -9,7 +9,7 @@ import { DateTime, IANAZone } from 'luxon';
  * same few questions every tick (a handful of zones, one instant): the answers are kept, a bounded number of them.
  * DateTimes are immutable, so sharing them is safe.
  */
-function remembered<T>(cache: Map<string, T>, key: string, compute: () => T): T {
+function remembered<K, T>(cache: Map<K, T>, key: K, compute: () => T): T {
   let value = cache.get(key);
   if (value === undefined) {
     if (cache.size >= MAX_CACHED_TIMES) cache.clear();
@@ -19,6 +19,16 @@ function remembered<T>(cache: Map<string, T>, key: string, compute: () => T): T 
   return value;
 }
 
+/**
+ * The same, for a question about an instant (epoch ms) in a zone: keyed by the zone, then the number, because a string
+ * key built for each of a tick's hundreds of thousands of questions cost more than most of the answers.
+ */
+function rememberedAt<T>(cache: Map<string, Map<number, T>>, zone: string, ms: number, compute: () => T): T {
+  let inZone = cache.get(zone);
+  if (!inZone) cache.set(zone, (inZone = new Map()));
+  return remembered(inZone, ms, compute);
+}
+
 const zoneValidity = new Map<string, boolean>();
 
 /** Whether `name` is an IANA time zone: luxon asks Intl for a formatter each time, and configs and messages ask often. */
@@ -26,22 +36,22 @@ export function isTimeZone(name: string): boolean {
   return remembered(zoneValidity, name, () => IANAZone.isValidZone(name));
 }
 
-const localNowCache = new Map<string, DateTime>();
-const describedCache = new Map<string, string>();
+const localNowCache = new Map<string, Map<number, DateTime>>();
+const describedCache = new Map<string, Map<number, string>>();
 
 /** A 24-hour wall-clock time `HH:MM`: the one rule for readyBy, teardownAt, keep-until and Slack's `until`. */
 export const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /** `now` seen on the wall clock of `timezone`. */
 export function localNow(now: Date, timezone: string): DateTime {
-  return remembered(localNowCache, `${now.getTime()}|${timezone}`, () => DateTime.fromJSDate(now, { zone: zoneOf(timezone) }));
+  return rememberedAt(localNowCache, timezone, now.getTime(), () => DateTime.fromJSDate(now, { zone: zoneOf(timezone) }));
 }
 
-const midnightCache = new Map<string, DateTime>();
+const midnightCache = new Map<string, Map<number, DateTime>>();
 
 /** Local midnight of `local`'s day, in its zone. */
 export function startOfLocalDay(local: DateTime): DateTime {
-  return remembered(midnightCache, `${local.toMillis()}|${local.zoneName}`, () => local.startOf('day'));
+  return rememberedAt(midnightCache, local.zone.name, local.toMillis(), () => local.startOf('day'));
 }
 
 /** Local midnight of the calendar date `date` (YYYY-MM-DD) in `timezone`. */
@@ -96,25 +106,25 @@ export function calendarDay(date: string, timezone: string): CalendarDay {
   });
 }
 
-const instantCache = new Map<string, DateTime>();
+const instantCache = new Map<string, Map<number, DateTime>>();
 
 /** The instant `ms` (epoch milliseconds) on the wall clock of `timezone`. */
 export function instantIn(ms: number, timezone: string): DateTime {
-  return remembered(instantCache, `${ms}|${timezone}`, () => DateTime.fromMillis(ms, { zone: zoneOf(timezone) }));
+  return rememberedAt(instantCache, timezone, ms, () => DateTime.fromMillis(ms, { zone: zoneOf(timezone) }));
 }
 
-const stampCache = new Map<string, string>();
+const stampCache = new Map<string, Map<number, string>>();
 
 /** The local date of `now` in `timezone` as yyyyMMdd: the date part of run IDs. */
 export function localDayStamp(now: Date, timezone: string): string {
-  return remembered(stampCache, `${now.getTime()}|${timezone}`, () => localNow(now, timezone).toFormat('yyyyMMdd'));
+  return rememberedAt(stampCache, timezone, now.getTime(), () => localNow(now, timezone).toFormat('yyyyMMdd'));
 }
 
-const dateCache = new Map<string, string>();
+const dateCache = new Map<string, Map<number, string>>();
 
 /** The local date of `now` in `timezone`, YYYY-MM-DD. */
 export function localDateAt(now: Date, timezone: string): string {
-  return remembered(dateCache, `${now.getTime()}|${timezone}`, () => localDate(localNow(now, timezone)));
+  return rememberedAt(dateCache, timezone, now.getTime(), () => localDate(localNow(now, timezone)));
 }
 
 /**
@@ -137,6 +147,14 @@ class RememberedZone extends IANAZone {
 }
 
 const zones = new Map<string, RememberedZone>();
+
+/**
+ * The zone `name` for luxon calls made elsewhere (`{ zone: zoneNamed(timezone) }`): the same zone with its offsets
+ * remembered. A zone passed by name asks Intl for each offset, which was most of a 5,000-developer run report.
+ */
+export function zoneNamed(name: string): IANAZone {
+  return zoneOf(name);
+}
 
 function zoneOf(name: string): RememberedZone {
   let zone = zones.get(name);
@@ -165,10 +183,13 @@ const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
  *   counts, so a cluster that must be ready "by 02:30" is ready before the clock first shows it.
  */
 export function atLocalTime(day: DateTime, hhmm: string): DateTime {
-  return remembered(atLocalTimeCache, `${day.zoneName}|${day.year}-${day.month}-${day.day}|${hhmm}`, () => computeAtLocalTime(day, hhmm));
+  let atTime = atLocalTimeCache.get(hhmm);
+  if (!atTime) atLocalTimeCache.set(hhmm, (atTime = new Map()));
+  return rememberedAt(atTime, day.zone.name, day.year * 10_000 + day.month * 100 + day.day, () => computeAtLocalTime(day, hhmm));
 }
 
-const atLocalTimeCache = new Map<string, DateTime>();
+/** By the time of day, then the zone, then the date as yyyymmdd. */
+const atLocalTimeCache = new Map<string, Map<string, Map<number, DateTime>>>();
 const MAX_CACHED_TIMES = 10_000;
 
 function computeAtLocalTime(day: DateTime, hhmm: string): DateTime {
@@ -187,5 +208,5 @@ function computeAtLocalTime(day: DateTime, hhmm: string): DateTime {
 
 /** `09:00 Europe/Berlin`-style wording for reasons and tables. */
 export function describeLocal(instant: DateTime): string {
-  return remembered(describedCache, `${instant.toMillis()}|${instant.zoneName}`, () => `${instant.toFormat('HH:mm')} ${instant.zoneName}`);
+  return rememberedAt(describedCache, instant.zone.name, instant.toMillis(), () => `${instant.toFormat('HH:mm')} ${instant.zoneName}`);
 }

@@ -4,7 +4,7 @@
  * `redactSecrets`, so neither a crafted value nor an error that quotes a credential can reach Slack.
  */
 import { DateTime } from 'luxon';
-import { CLOCK_TIME, isTimeZone } from './clock';
+import { CLOCK_TIME, isTimeZone, zoneNamed } from './clock';
 import type { Mode } from './config';
 import type { RunPath } from './hibernate';
 import type { EnvironmentRecord, ImageRef, Message, MessageKind } from './types';
@@ -51,7 +51,7 @@ export function formatLocalTime(iso: string, timezone: string): string {
   if (!isTimeZone(timezone)) throw new Error(`timezone "${timezone}" is not an IANA time zone such as Europe/Berlin`);
   const time = DateTime.fromISO(iso, { setZone: true });
   if (!time.isValid) throw new Error(`expiresAt "${iso}" is not an ISO 8601 timestamp`);
-  const local = time.setZone(timezone).setLocale('en-GB');
+  const local = time.setZone(zoneNamed(timezone)).setLocale('en-GB');
   return `${local.toFormat('HH:mm')} ${timezone} (${local.toFormat('ccc d LLL')})`;
 }
 

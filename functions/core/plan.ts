@@ -237,11 +237,11 @@ function warningFor(
   record: EnvironmentRecord | undefined,
 ): PlannedWarning | undefined {
   if (record?.status !== 'ready') return undefined;
+  // The window first: it is the cheap question, and outside it (most ticks, most developers) the answer is no.
+  const end = endOfDayWindow(now, schedule, record);
+  if (now.getTime() < end.toMillis() - config.warnMinutesBeforeTeardown * 60_000) return undefined;
   const desire = desireOf(now, schedule, leadMinutesFor(config, record), day, record);
   if (desire.action !== 'up') return undefined;
-  const local = localNow(now, schedule.timezone);
-  const end = endOfDayWindow(now, schedule, record);
-  if (local.toMillis() < end.toMillis() - config.warnMinutesBeforeTeardown * 60_000) return undefined;
   const teardownAt = new Date(end.toMillis()).toISOString();
   return {
     developer: schedule.name,

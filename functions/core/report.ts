@@ -10,6 +10,7 @@
  * Pure: every value from the input is escaped; bad times name their field.
  */
 import { DateTime } from 'luxon';
+import { isTimeZone, zoneNamed } from './clock';
 
 export type ReportStep = 'claim' | 'apply' | 'cluster' | 'deploy' | 'notify' | 'destroy' | 'failure';
 export type ReportResult = 'ready' | 'destroyed' | 'late' | 'failed' | 'skipped' | 'running';
@@ -88,8 +89,8 @@ interface Parsed {
 
 function parseRow(row: ReportRow, r: number): Parsed {
   const zone = row.timezone ?? 'UTC';
-  if (!DateTime.local().setZone(zone).isValid) throw new Error(`rows[${r}].timezone "${zone}" is not an IANA time zone`);
-  const wall = (millis: number) => millis + DateTime.fromMillis(millis, { zone }).offset * 60_000;
+  if (!isTimeZone(zone)) throw new Error(`rows[${r}].timezone "${zone}" is not an IANA time zone`);
+  const wall = (millis: number) => millis + zoneNamed(zone).offset(millis) * 60_000;
   const optional = (field: 'readyAt' | 'readyBy' | 'teardownAt') =>
     row[field] === undefined ? undefined : instant(`rows[${r}].${field}`, row[field]!);
   const segments = row.segments.map((segment, s) => ({
