@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { folderWith } from './capture';
-import { nodeVersionProblem, requiredNode } from '../../bin/node-guard.mjs';
+import { CONTEXT_FRAME_FLAG, contextFrameFlags, nodeVersionProblem, requiredNode } from '../../bin/node-guard.mjs';
 
 const bin = join(__dirname, '../../bin/turbo.mjs');
 const exampleText = readFileSync(join(__dirname, '../../turbo.config.example.yml'), 'utf8');
@@ -33,6 +33,27 @@ describe('bin/turbo.mjs', () => {
     );
   });
 
+  it('runs its command on AsyncContextFrame: on Node 22 in a second process with the flag, once, its own flags kept', () => {
+    // Every Node process of the run says its flags as it starts (a preload, through NODE_OPTIONS, which both inherit).
+    const dir = folderWith({ 'probe.cjs': 'process.stderr.write(`flags ${JSON.stringify(process.execArgv)}\\n`);' });
+    const result = spawnSync(process.execPath, ['--max-old-space-size=512', bin, '--version'], {
+      cwd: dir,
+      env: { ...env, NODE_OPTIONS: `--require ${join(dir, 'probe.cjs')}` },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^turbo \d+\.\d+\.\d+/);
+    const processes = result.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('flags '))
+      .map((line) => JSON.parse(line.slice(6)));
+    const onNode22 = Number(process.versions.node.split('.')[0]) < 24;
+    expect(processes).toEqual(
+      onNode22 ? [['--max-old-space-size=512'], [CONTEXT_FRAME_FLAG, '--max-old-space-size=512']] : [['--max-old-space-size=512']],
+    );
+  });
+
   it('is executable on its own (shebang) and exits 2 on an unknown command', () => {
     accessSync(bin, constants.X_OK);
     const result = turbo(bin, ['frobnicate'], folderWith());
@@ -57,6 +78,18 @@ describe('the Node version guard', () => {
     ['24.0.0', undefined],
   ])('Node %s: %s', (actual, expected) => {
     expect(nodeVersionProblem([22, 19, 0], actual)).toBe(expected);
+  });
+
+  it.each([
+    ['22.19.0', [], '', [CONTEXT_FRAME_FLAG]],
+    ['v22.23.5', ['--max-old-space-size=16384'], '', [CONTEXT_FRAME_FLAG, '--max-old-space-size=16384']],
+    ['23.11.0', [], '', [CONTEXT_FRAME_FLAG]],
+    ['22.23.5', [CONTEXT_FRAME_FLAG], '', undefined],
+    ['22.23.5', [], `--trace-warnings ${CONTEXT_FRAME_FLAG}`, undefined],
+    ['22.23.5', ['--no-async-context-frame'], '', undefined],
+    ['24.0.0', [], '', undefined],
+  ])('on Node %s with %j and NODE_OPTIONS %j, runs again with %j', (version, execArgv, nodeOptions, expected) => {
+    expect(contextFrameFlags(version, execArgv, nodeOptions)).toEqual(expected);
   });
 
   it('refuses an engines.node it cannot read as a lower bound', () => {
