@@ -27,6 +27,7 @@ import {
   throttled,
   type TokenBucket,
 } from '../../functions/adapters/memory/limits';
+import { copyJson } from '../../functions/adapters/memory/json';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 export type HandlerLoader = (modulePath: string, exportName: string) => Handler;
@@ -315,7 +316,7 @@ export class LocalStepFunctions {
         try {
           this.options.beforeInvoke?.(execution, functionName, input);
           const invoked = invocations.run({ functionName, logicalId, execution }, () =>
-            handler(structuredClone(input), lambdaContext(functionName, this.options.stack.region)),
+            handler(copyJson(input), lambdaContext(functionName, this.options.stack.region)),
           );
           const output = await (this.lambdaTimeouts && timeoutSeconds ? withLambdaTimeout(invoked, timeoutSeconds) : invoked);
           this.options.onInvoked?.(functionName);
@@ -608,6 +609,8 @@ export class LocalStepFunctions {
   ) {
     const open = new Map<string, StateVisit>();
     let current: { state: string; input: unknown } | undefined;
+    // A state's output is the next state's input, the same object: its size is measured once.
+    let measured: { payload: unknown; bytes: number } | undefined;
     for await (const event of events) {
       // The top-level state now running (nested Map and Parallel events carry their parentState): where a redrive resumes.
       if (event.state && !event.parentState) {
@@ -623,7 +626,8 @@ export class LocalStepFunctions {
         }
         const payload = event.type === 'StateEntered' ? event.state?.input : event.type === 'StateExited' ? event.state?.output : undefined;
         if (payload !== undefined) {
-          const bytes = payloadSize(payload);
+          const bytes = measured?.payload === payload ? measured.bytes : payloadSize(payload);
+          measured = { payload, bytes };
           if (bytes > (execution.peakPayload?.bytes ?? 0)) execution.peakPayload = { bytes, state: event.state!.name };
           if (bytes > SFN_PAYLOAD_LIMIT_BYTES) {
             const direction = event.type === 'StateEntered' ? 'input' : 'output';

@@ -401,12 +401,16 @@ export function stagger(demands: UpDemand[], slots: number, fixed: FixedRun[] = 
   };
   // The fixed runs first, as the runner takes them: in time order, each in the first slot to free (it queues till then).
   const slotFreeAt = new FreeSlots(slots);
-  const downEnds = new Map<string, number>();
+  // By developer, then date: a key string built for each of a tick's 30,000 runs cost more than placing them.
+  const downEnds = new Map<string, Map<string, number>>();
   const rank = nameRanks([...fixed, ...demands]);
   for (const run of inOrder(fixed, (run) => run.at, rank)) {
     const start = Math.max(Math.ceil(run.at / TICK_MS) * TICK_MS, slotFreeAt.takeFirst());
     slotFreeAt.release(start + run.jobMs);
-    if (run.date) downEnds.set(`${run.developer}\u0000${run.date}`, start + run.jobMs);
+    if (run.date) {
+      const ends = downEnds.get(run.developer) ?? downEnds.set(run.developer, new Map()).get(run.developer)!;
+      ends.set(run.date, start + run.jobMs);
+    }
     const tick = Math.floor(start / TICK_MS);
     place(tick, profileOf([{ fromMs: start - tick * TICK_MS, toMs: start - tick * TICK_MS + run.jobMs }]));
   }
@@ -421,7 +425,7 @@ export function stagger(demands: UpDemand[], slots: number, fixed: FixedRun[] = 
     place(tick, jobs);
     const startAt = tick * TICK_MS;
     const readyAt = startAt + spanMs;
-    const downEndsAt = downEnds.get(`${demand.developer}\u0000${demand.date}`);
+    const downEndsAt = downEnds.get(demand.developer)?.get(demand.date);
     const planned = { ...demand, startAt, readyAt, ...(downEndsAt === undefined ? {} : { downEndsAt }) };
     if (onTime !== undefined) return planned;
     const local = (ms: number) => describeLocal(instantIn(ms, demand.timezone));

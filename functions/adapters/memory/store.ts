@@ -9,17 +9,9 @@ import { decideAmend } from '../../core/audit';
 import { assertUpdatable, ownershipLost, rolloutLeaseRefused } from '../../core/storeRules';
 import { translateAwsError } from '../retry';
 import { TransientError } from '../../core/errors';
+import { copyJson } from './json';
 import { assertItemFits } from './limits';
 import type { AwsCallListener } from './simulation';
-
-/** A copy of plain JSON data (a caller's patch): a walk is several times cheaper than structuredClone's serialisation. */
-function clone<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(clone) as T;
-  const copy: Record<string, unknown> = {};
-  for (const key in value) copy[key] = clone((value as Record<string, unknown>)[key]);
-  return copy as T;
-}
 
 /**
  * A stored record is frozen, deeply, and handed out as it is: nothing can change it but a write, so a read copies
@@ -100,7 +92,7 @@ export class MemoryStore implements EnvironmentStore {
     this.onAwsCall('dynamodb:UpdateItem', developer);
     const current = this.records.get(developer);
     if (!current || current.runId !== runId) throw ownershipLost(developer, runId, current);
-    const next = { ...current, ...clone(patch), updatedAt: patch.updatedAt ?? new Date().toISOString() } as EnvironmentRecord;
+    const next = { ...current, ...copyJson(patch), updatedAt: patch.updatedAt ?? new Date().toISOString() } as EnvironmentRecord;
     for (const [field, value] of Object.entries(patch)) if (value === undefined) delete (next as unknown as Record<string, unknown>)[field];
     this.write('update', next);
     return next;
@@ -137,7 +129,7 @@ export class MemoryStore implements EnvironmentStore {
     const next: EnvironmentRecord = {
       ...current,
       ...(patch.keepUntil ? { keepUntil: patch.keepUntil } : {}),
-      ...(patch.images ? { images: clone(patch.images) } : {}),
+      ...(patch.images ? { images: copyJson(patch.images) } : {}),
       skipDates: [...skipDates].sort(),
       audit: decision.audit,
       updatedAt: now,
@@ -151,7 +143,7 @@ export class MemoryStore implements EnvironmentStore {
     this.onAwsCall('dynamodb:UpdateItem', OPS_RECORD);
     const current = this.records.get(OPS_RECORD) ?? ({ developer: OPS_RECORD } as EnvironmentRecord);
     if (rolloutLeaseRefused(current.rolloutLease, lease, now)) return { taken: false, holder: current.rolloutLease! };
-    this.write('takeRolloutLease', { ...current, rolloutLease: clone(lease) });
+    this.write('takeRolloutLease', { ...current, rolloutLease: copyJson(lease) });
     return { taken: true };
   }
 
