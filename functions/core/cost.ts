@@ -284,19 +284,19 @@ export function weeklySummary(config: TurboConfig, recorded: Lifetime[], from: D
   // Priced as on the window's last day: the report is about the week that just ended.
   const lastDay = new Date(to.getTime() - 1).toISOString().slice(0, 10);
   const names = [...new Set([...config.developers.map((dev) => dev.name), ...lifetimes.map((life) => life.developer)])].sort();
+  // Grouped once: each developer filtering every lifetime was quadratic in the roster.
+  const lifetimesOf = Map.groupBy(lifetimes, (life) => life.developer);
   return names.map((developer) => {
     // Someone who left the roster is priced with the team's nodes.
     const { clusterPerHour, natPerHour } = hourlyRates(config, lastDay, memberOf(config, developer));
     const natShare = (natPerHour * windowHours) / config.developers.length;
-    const hours = lifetimes
-      .filter((life) => life.developer === developer)
-      .reduce((sum, life) => {
-        const start = Math.max(DateTime.fromISO(life.startedAt).toMillis(), from.getTime());
-        const end = Math.min(life.destroyedAt ? DateTime.fromISO(life.destroyedAt).toMillis() : to.getTime(), to.getTime());
-        if (Number.isNaN(start) || Number.isNaN(end))
-          throw new Error(`lifetime of ${developer} has a time that is not ISO 8601: ${JSON.stringify(life)}`);
-        return sum + Math.max(0, end - start) / 3_600_000;
-      }, 0);
+    const hours = (lifetimesOf.get(developer) ?? []).reduce((sum, life) => {
+      const start = Math.max(DateTime.fromISO(life.startedAt).toMillis(), from.getTime());
+      const end = Math.min(life.destroyedAt ? DateTime.fromISO(life.destroyedAt).toMillis() : to.getTime(), to.getTime());
+      if (Number.isNaN(start) || Number.isNaN(end))
+        throw new Error(`lifetime of ${developer} has a time that is not ISO 8601: ${JSON.stringify(life)}`);
+      return sum + Math.max(0, end - start) / 3_600_000;
+    }, 0);
     const pool = developer === POOL_LINE;
     const cost = hours * clusterPerHour + (pool ? 0 : natShare);
     const alwaysOn = pool ? Math.max(1, config.pool.size) * windowHours * clusterPerHour : windowHours * clusterPerHour + natShare;
