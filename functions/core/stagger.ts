@@ -401,21 +401,21 @@ export function stagger(demands: UpDemand[], slots: number, fixed: FixedRun[] = 
   };
   // The fixed runs first, as the runner takes them: in time order, each in the first slot to free (it queues till then).
   const slotFreeAt = new FreeSlots(slots);
-  // By developer, then date: a key string built for each of a tick's 30,000 runs cost more than placing them.
-  const downEnds = new Map<string, Map<string, number>>();
+  // Each down's end by its date, then its developer's rank: a key string built for each of a tick's 30,000 runs cost
+  // more than placing them.
+  const downEnds = new Map<string, Float64Array>();
   const rank = nameRanks([...fixed, ...demands]);
-  for (const run of inOrder(fixed, (run) => run.at, rank)) {
+  for (const { run, rank: developer } of inOrder(fixed, (run) => run.at, rank)) {
     const start = Math.max(Math.ceil(run.at / TICK_MS) * TICK_MS, slotFreeAt.takeFirst());
     slotFreeAt.release(start + run.jobMs);
     if (run.date) {
-      const ends = downEnds.get(run.developer) ?? downEnds.set(run.developer, new Map()).get(run.developer)!;
-      ends.set(run.date, start + run.jobMs);
+      const ends = downEnds.get(run.date) ?? downEnds.set(run.date, new Float64Array(rank.size).fill(Number.NaN)).get(run.date)!;
+      ends[developer] = start + run.jobMs;
     }
     const tick = Math.floor(start / TICK_MS);
     place(tick, profileOf([{ fromMs: start - tick * TICK_MS, toMs: start - tick * TICK_MS + run.jobMs }]));
   }
-  const latestFirst = inOrder(demands, (demand) => -demand.readyBy, rank);
-  return latestFirst.map((demand) => {
+  return inOrder(demands, (demand) => -demand.readyBy, rank).map(({ run: demand, rank: developer }): ScheduledUp => {
     const jobs = profileOf(demand.jobs);
     const spanMs = spanOfProfile(jobs);
     const latest = Math.floor((demand.readyBy - spanMs) / TICK_MS);
@@ -425,18 +425,29 @@ export function stagger(demands: UpDemand[], slots: number, fixed: FixedRun[] = 
     place(tick, jobs);
     const startAt = tick * TICK_MS;
     const readyAt = startAt + spanMs;
-    const downEndsAt = downEnds.get(demand.developer)?.get(demand.date);
-    const planned = { ...demand, startAt, readyAt, ...(downEndsAt === undefined ? {} : { downEndsAt }) };
+    const downEndsAt = downEnds.get(demand.date)?.[developer];
+    const { timezone, readyBy } = demand;
+    const planned: ScheduledUp = {
+      developer: demand.developer,
+      date: demand.date,
+      timezone,
+      readyBy,
+      earliest: demand.earliest,
+      jobs: demand.jobs,
+      startAt,
+      readyAt,
+    };
+    if (downEndsAt !== undefined && !Number.isNaN(downEndsAt)) planned.downEndsAt = downEndsAt;
     if (onTime !== undefined) return planned;
-    const local = (ms: number) => describeLocal(instantIn(ms, demand.timezone));
+    const local = (ms: number) => describeLocal(instantIn(ms, timezone));
     const minutes = (ms: number) => Math.round(ms / 60_000);
-    const miss =
+    planned.miss =
       latest < earliest
         ? `a lead too short: an up takes ${minutes(spanMs)} min, and the day starts at ${local(demand.earliest)}, ` +
-          `${minutes(demand.readyBy - demand.earliest)} min before readyBy`
+          `${minutes(readyBy - demand.earliest)} min before readyBy`
         : `the runner quota: every tick from ${local(earliest * TICK_MS)} to ${local(latest * TICK_MS)} (the last start in time) ` +
           `has all ${slots} runner slots taken (runner.maxConcurrentJobs)`;
-    return { ...planned, miss };
+    return planned;
   });
 }
 
@@ -447,14 +458,24 @@ function nameRanks(runs: { developer: string }[]): Map<string, number> {
 }
 
 /**
- * `runs` by `time`, ties by developer name: each run's rank is looked up once, because comparing the names of a
- * fleet's thousands of runs that share a readyBy, in every comparison of the sort, was most of the stagger.
+ * `runs` by `time`, ties by developer name (their ranks). A fleet's runs share a handful of times (a readyBy, a
+ * teardown per zone and date), so they are grouped by time and only the groups' ranks are sorted: comparing names in
+ * a sort of a tick's 30,000 runs was most of the stagger.
  */
-function inOrder<Run extends { developer: string }>(runs: Run[], time: (run: Run) => number, rank: Map<string, number>): Run[] {
-  return runs
-    .map((run) => ({ run, time: time(run), rank: rank.get(run.developer)! }))
-    .sort((a, b) => a.time - b.time || a.rank - b.rank)
-    .map(({ run }) => run);
+function inOrder<Run extends { developer: string }>(
+  runs: Run[],
+  time: (run: Run) => number,
+  rank: Map<string, number>,
+): { run: Run; rank: number }[] {
+  const byTime = new Map<number, { run: Run; rank: number }[]>();
+  for (const run of runs) {
+    const at = time(run);
+    const entry = { run, rank: rank.get(run.developer)! };
+    const group = byTime.get(at);
+    if (group) group.push(entry);
+    else byTime.set(at, [entry]);
+  }
+  return [...byTime.keys()].sort((a, b) => a - b).flatMap((at) => byTime.get(at)!.sort((a, b) => a.rank - b.rank));
 }
 
 /** The ups of `days` staggered under the runner quota, around the downs of the same days. */
