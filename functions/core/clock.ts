@@ -74,6 +74,8 @@ const shiftedDates = new Map<string, string>();
 export interface CalendarDay {
   /** YYYY-MM-DD. */
   date: string;
+  /** yyyyMMdd: the date as run IDs write it. */
+  stamp: string;
   /** `mon` … `sun`. */
   weekday: string;
   midnight: DateTime;
@@ -93,6 +95,7 @@ export function calendarDay(date: string, timezone: string): CalendarDay {
     const times = new Map<string, number>();
     return {
       date,
+      stamp: date.replaceAll('-', ''),
       weekday: weekdayOf(midnight),
       midnight,
       startMs: midnight.toMillis(),

@@ -73,24 +73,42 @@ function p90(values: number[]): number {
  * whose start moved into the past would all start at once and queue on the runner.
  */
 export function expectedDurations(config: TurboConfig, records: EnvironmentRecord[], before = Number.POSITIVE_INFINITY): StepDurations {
-  // The newest MAX_UP_SAMPLES, kept newest first in one pass: sorting every record's samples was a large part of a tick.
+  return expectedDurationsBefore(config, records, [before])[0]!;
+}
+
+/**
+ * expectedDurations for each of `befores`, in one pass over the records: a tick plans three dates, and reading a
+ * fleet's records three times was most of what learning cost.
+ */
+export function expectedDurationsBefore(config: TurboConfig, records: EnvironmentRecord[], befores: number[]): StepDurations[] {
   // A sample's `at` is RecordOutcome's toISOString(), so its text orders as its instant: parsing each of a fleet's
   // 100,000 samples, three times a tick, was most of the planner's time.
-  const beforeAt = Number.isFinite(before) ? new Date(before).toISOString() : undefined;
-  const samples: UpSample[] = [];
+  const limits = befores.map((before) => (Number.isFinite(before) ? new Date(before).toISOString() : undefined));
+  const newest = befores.map((): UpSample[] => []);
   for (const record of records) {
-    const history = record.upHistory ?? [];
-    // Newest first: a record's history is newest last (withUpSample appends), so once an up is older than the twenty
-    // kept, so are the rest of that record's.
-    for (let index = history.length - 1; index >= 0; index--) {
-      const sample = history[index]!;
-      if (sample.region !== config.region || (beforeAt !== undefined && sample.at >= beforeAt)) continue;
-      if (samples.length === MAX_UP_SAMPLES && sample.at <= samples.at(-1)!.at) break;
-      const at = samples.findIndex((kept) => sample.at > kept.at);
-      samples.splice(at === -1 ? samples.length : at, 0, sample);
-      if (samples.length > MAX_UP_SAMPLES) samples.pop();
-    }
+    const history = record.upHistory;
+    if (history?.length) for (let at = 0; at < limits.length; at++) keepNewest(newest[at]!, history, config.region, limits[at]);
   }
+  return newest.map((samples) => durationsOf(config, samples));
+}
+
+/**
+ * Adds the region's ups of one record's `history` ready before `before` to `samples`, the newest MAX_UP_SAMPLES kept,
+ * newest first: sorting every record's samples was a large part of a tick. A history is newest last (withUpSample
+ * appends), so once an up is older than the twenty kept, so are the rest of that record's.
+ */
+function keepNewest(samples: UpSample[], history: UpSample[], region: string, before: string | undefined): void {
+  for (let index = history.length - 1; index >= 0; index--) {
+    const sample = history[index]!;
+    if (sample.region !== region || (before !== undefined && sample.at >= before)) continue;
+    if (samples.length === MAX_UP_SAMPLES && sample.at <= samples.at(-1)!.at) return;
+    const at = samples.findIndex((kept) => sample.at > kept.at);
+    samples.splice(at === -1 ? samples.length : at, 0, sample);
+    if (samples.length > MAX_UP_SAMPLES) samples.pop();
+  }
+}
+
+function durationsOf(config: TurboConfig, samples: UpSample[]): StepDurations {
   if (samples.length < MIN_UP_SAMPLES) {
     const { applyMinutes, deployMinutes } = config.jobs;
     return {
@@ -197,7 +215,10 @@ export interface ScheduledUp extends UpDemand {
  * remaining starts (a start moved into the past would be taken at once, and queue).
  */
 export function learnedBefore(date: string, config: TurboConfig): number {
-  const zones = new Set(config.developers.map((dev) => scheduleOf(config, dev).timezone));
+  return startInEarliestZone(date, new Set(config.developers.map((dev) => scheduleOf(config, dev).timezone)));
+}
+
+function startInEarliestZone(date: string, zones: Set<string>): number {
   return Math.min(...[...zones].map((zone) => calendarDay(date, zone).startMs));
 }
 
@@ -215,9 +236,13 @@ interface LocalDay {
  */
 function downAhead({ day, schedule, record }: LocalDay, readyBy: number, now: number): boolean {
   if (now < readyBy) return true;
-  const stamp = day.date.replaceAll('-', ''); // the day in its run IDs (core/plan's runIdFor)
+  // `<name>-up-<stamp>` or `<name>-down-<stamp>` (core/plan's runIdFor), read in place: building both names for each
+  // of a fleet's days, on every tick, cost more than the rest of the check.
   const { name } = schedule;
-  return [`${name}-up-${stamp}`, `${name}-down-${stamp}`].some((run) => record?.runId?.startsWith(run) === true);
+  const runId = record?.runId;
+  if (!runId?.startsWith(name)) return false;
+  const action = runId.startsWith('-up-', name.length) ? '-up-' : runId.startsWith('-down-', name.length) ? '-down-' : undefined;
+  return action !== undefined && runId.startsWith(day.stamp, name.length + action.length);
 }
 
 /**
@@ -230,14 +255,16 @@ function runnerLoad(
   days: LocalDay[],
   now: number,
 ): { ups: UpDemand[]; fixed: FixedRun[] } {
-  const learned = new Map<string, JobSpan[]>();
-  const upJobsOn = (date: string): JobSpan[] => {
-    const known = learned.get(date);
-    if (known) return known;
-    const jobs = upJobs(expectedDurations(config, records, learnedBefore(date, config)));
-    learned.set(date, jobs);
-    return jobs;
-  };
+  // The days hold the whole roster, so their zones are the roster's (learnedBefore).
+  const zones = new Set(days.map((local) => local.schedule.timezone));
+  const dates = [...new Set(days.map((local) => local.day.date))];
+  const durations = expectedDurationsBefore(
+    config,
+    records,
+    dates.map((date) => startInEarliestZone(date, zones)),
+  );
+  const learned = new Map(dates.map((date, at) => [date, upJobs(durations[at]!)]));
+  const upJobsOn = (date: string): JobSpan[] => learned.get(date)!;
   const ups: UpDemand[] = [];
   const fixed: FixedRun[] = [];
   for (const local of days) {
@@ -255,7 +282,7 @@ function runnerLoad(
     const minutes = schedule.mode === 'hibernate' ? config.jobs.hibernateMinutes : config.jobs.destroyMinutes;
     fixed.push({ developer, at, jobMs: minutes * 60_000, date });
   }
-  fixed.push(...poolRuns(config, new Set(days.map((local) => local.day.date)), (date) => upJobsOn(date)[0]!.toMs));
+  fixed.push(...poolRuns(config, new Set(dates), (date) => upJobsOn(date)[0]!.toMs));
   return { ups, fixed };
 }
 

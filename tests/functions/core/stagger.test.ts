@@ -5,6 +5,7 @@ import { configSchema, type TurboConfig } from '../../../functions/core/config';
 import type { EnvironmentRecord, UpSample } from '../../../functions/core/types';
 import {
   expectedDurations,
+  expectedDurationsBefore,
   MAX_UP_SAMPLES,
   MIN_UP_SAMPLES,
   stagger,
@@ -158,6 +159,13 @@ describe('learned durations', () => {
     // Only ups ready before `before` count: before the 13th, 3 recent and the 5 slow ones, whose p90 is slow.
     const fromEarlierDays = expectedDurations(config(), records, Date.parse('2026-11-13T00:00:00Z'));
     expect(fromEarlierDays).toMatchObject({ applyMs: 3_000_000, samples: 8 });
+    // Several dates in one pass: each as if asked alone, the config's below MIN_UP_SAMPLES.
+    const befores = ['2026-11-03T00:00:00Z', '2026-11-13T00:00:00Z', '2026-12-01T00:00:00Z'].map(Date.parse);
+    expect(expectedDurationsBefore(config(), records, befores)).toEqual([
+      expectedDurations(config(), []),
+      fromEarlierDays,
+      durations,
+    ]);
   });
 
   it('keeps at most MAX_UP_SAMPLES ups in a record, dropping the oldest', () => {
