@@ -2,7 +2,8 @@
 // The `turbo` command. The CLI is TypeScript: tsx compiles it on the fly, so there is no build step.
 // The project's .ts files are CommonJS, so both hooks are needed: ESM for this import, CJS for their requires.
 // The Node version is checked first, and everything else is imported only after it passed (hence the dynamic imports).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { contextFrameFlags, nodeVersionProblem, requiredNode } from './node-guard.mjs';
 
 const problem = nodeVersionProblem(requiredNode(new URL('../package.json', import.meta.url)), process.versions.node);
@@ -13,10 +14,15 @@ if (problem) {
 // On Node 22, Turbo runs itself once more with AsyncLocalStorage on AsyncContextFrame (node-guard.mjs says why).
 const flags = contextFrameFlags(process.versions.node, process.execArgv, process.env.NODE_OPTIONS);
 if (flags) {
-  const run = spawnSync(process.execPath, [...flags, ...process.argv.slice(1)], { stdio: 'inherit' });
-  if (run.error) throw run.error;
-  if (run.signal) process.kill(process.pid, run.signal);
-  process.exit(run.status ?? 1);
+  const child = spawn(process.execPath, [...flags, ...process.argv.slice(1)], { stdio: 'inherit' });
+  // Ctrl-C reaches both from the terminal; a signal sent to this process alone (a timeout, a cancelled CI job) is passed on.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  const [code, signal] = await once(child, 'exit');
+  if (signal) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
+  process.exit(code ?? 1);
 }
 const { register: registerEsm } = await import('tsx/esm/api');
 const { register: registerCjs } = await import('tsx/cjs/api');

@@ -1,5 +1,6 @@
 /** The installed command: `node bin/turbo.mjs` and the file itself as an executable, in child processes. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { folderWith } from './capture';
@@ -53,6 +54,42 @@ describe('bin/turbo.mjs', () => {
       onNode22 ? [['--max-old-space-size=512'], [CONTEXT_FRAME_FLAG, '--max-old-space-size=512']] : [['--max-old-space-size=512']],
     );
   });
+
+  (Number(process.versions.node.split('.')[0]) < 24 ? it : it.skip)(
+    'passes a signal sent to it alone on to the process that runs its command (Node 22 only: on 24 there is one process)',
+    async () => {
+      // The command's process says its pid and then stays alive, as a long rehearsal would.
+      const dir = folderWith({
+        'probe.cjs': `if (process.execArgv.includes('${CONTEXT_FRAME_FLAG}')) { process.stderr.write('child ' + process.pid + '\\n'); setInterval(() => {}, 1000); }`,
+      });
+      const parent = spawn(process.execPath, [bin, '--version'], {
+        cwd: dir,
+        env: { ...env, NODE_OPTIONS: `--require ${join(dir, 'probe.cjs')}` },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      const childPid = await new Promise<number>((resolve) =>
+        parent.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const match = /child (\d+)/.exec(stderr);
+          if (match) resolve(Number(match[1]));
+        }),
+      );
+      parent.kill('SIGTERM');
+      const [, signal] = await once(parent, 'exit');
+      expect(signal).toBe('SIGTERM');
+      // The child is gone too: signal 0 to its pid fails once it has exited (it was sent SIGTERM, which ends it).
+      for (let alive = true; alive; ) {
+        try {
+          process.kill(childPid, 0);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        } catch {
+          alive = false;
+        }
+      }
+      expect(() => process.kill(childPid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+    },
+  );
 
   it('is executable on its own (shebang) and exits 2 on an unknown command', () => {
     accessSync(bin, constants.X_OK);
