@@ -161,11 +161,7 @@ describe('learned durations', () => {
     expect(fromEarlierDays).toMatchObject({ applyMs: 3_000_000, samples: 8 });
     // Several dates in one pass: each as if asked alone, the config's below MIN_UP_SAMPLES.
     const befores = ['2026-11-03T00:00:00Z', '2026-11-13T00:00:00Z', '2026-12-01T00:00:00Z'].map(Date.parse);
-    expect(expectedDurationsBefore(config(), records, befores)).toEqual([
-      expectedDurations(config(), []),
-      fromEarlierDays,
-      durations,
-    ]);
+    expect(expectedDurationsBefore(config(), records, befores)).toEqual([expectedDurations(config(), []), fromEarlierDays, durations]);
   });
 
   it('keeps at most MAX_UP_SAMPLES ups in a record, dropping the oldest', () => {
