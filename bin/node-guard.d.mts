@@ -2,4 +2,5 @@
 export function requiredNode(packageJsonPath: string | URL): [number, number, number];
 export function nodeVersionProblem(required: readonly number[], actual: string): string | undefined;
 export const CONTEXT_FRAME_FLAG: string;
-export function contextFrameFlags(nodeVersion: string, execArgv: readonly string[], nodeOptions?: string): string[] | undefined;
+export const YOUNG_GENERATION_FLAG: string;
+export function runtimeFlags(nodeVersion: string, execArgv: readonly string[], nodeOptions?: string): string[] | undefined;

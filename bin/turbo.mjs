@@ -4,15 +4,15 @@
 // The Node version is checked first, and everything else is imported only after it passed (hence the dynamic imports).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { contextFrameFlags, nodeVersionProblem, requiredNode } from './node-guard.mjs';
+import { nodeVersionProblem, requiredNode, runtimeFlags } from './node-guard.mjs';
 
 const problem = nodeVersionProblem(requiredNode(new URL('../package.json', import.meta.url)), process.versions.node);
 if (problem) {
   process.stderr.write(`${problem}\n`);
   process.exit(1);
 }
-// On Node 22, Turbo runs itself once more with AsyncLocalStorage on AsyncContextFrame (node-guard.mjs says why).
-const flags = contextFrameFlags(process.versions.node, process.execArgv, process.env.NODE_OPTIONS);
+// Turbo runs itself once more with the runtime flags a rehearsal of thousands needs (node-guard.mjs says why).
+const flags = runtimeFlags(process.versions.node, process.execArgv, process.env.NODE_OPTIONS);
 if (flags) {
   const child = spawn(process.execPath, [...flags, ...process.argv.slice(1)], { stdio: 'inherit' });
   // Ctrl-C reaches both from the terminal; a signal sent to this process alone (a timeout, a cancelled CI job) is passed on.

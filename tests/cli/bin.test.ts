@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { folderWith } from './capture';
-import { CONTEXT_FRAME_FLAG, contextFrameFlags, nodeVersionProblem, requiredNode } from '../../bin/node-guard.mjs';
+import { CONTEXT_FRAME_FLAG, nodeVersionProblem, requiredNode, runtimeFlags, YOUNG_GENERATION_FLAG } from '../../bin/node-guard.mjs';
 
 const bin = join(__dirname, '../../bin/turbo.mjs');
 const exampleText = readFileSync(join(__dirname, '../../turbo.config.example.yml'), 'utf8');
@@ -34,7 +34,7 @@ describe('bin/turbo.mjs', () => {
     );
   });
 
-  it('runs its command on AsyncContextFrame: on Node 22 in a second process with the flag, once, its own flags kept', () => {
+  it('runs its command in a second process with its runtime flags (AsyncContextFrame on Node 22, a 64 MB young generation), once, its own flags kept', () => {
     // Every Node process of the run says its flags as it starts (a preload, through NODE_OPTIONS, which both inherit).
     const dir = folderWith({ 'probe.cjs': 'process.stderr.write(`flags ${JSON.stringify(process.execArgv)}\\n`);' });
     const result = spawnSync(process.execPath, ['--max-old-space-size=512', bin, '--version'], {
@@ -50,46 +50,42 @@ describe('bin/turbo.mjs', () => {
       .filter((line) => line.startsWith('flags '))
       .map((line) => JSON.parse(line.slice(6)));
     const onNode22 = Number(process.versions.node.split('.')[0]) < 24;
-    expect(processes).toEqual(
-      onNode22 ? [['--max-old-space-size=512'], [CONTEXT_FRAME_FLAG, '--max-old-space-size=512']] : [['--max-old-space-size=512']],
-    );
+    const added = onNode22 ? [CONTEXT_FRAME_FLAG, YOUNG_GENERATION_FLAG] : [YOUNG_GENERATION_FLAG];
+    expect(processes).toEqual([['--max-old-space-size=512'], [...added, '--max-old-space-size=512']]);
   });
 
-  (Number(process.versions.node.split('.')[0]) < 24 ? it : it.skip)(
-    'passes a signal sent to it alone on to the process that runs its command (Node 22 only: on 24 there is one process)',
-    async () => {
-      // The command's process says its pid and then stays alive, as a long rehearsal would.
-      const dir = folderWith({
-        'probe.cjs': `if (process.execArgv.includes('${CONTEXT_FRAME_FLAG}')) { process.stderr.write('child ' + process.pid + '\\n'); setInterval(() => {}, 1000); }`,
-      });
-      const parent = spawn(process.execPath, [bin, '--version'], {
-        cwd: dir,
-        env: { ...env, NODE_OPTIONS: `--require ${join(dir, 'probe.cjs')}` },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      const childPid = await new Promise<number>((resolve) =>
-        parent.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const match = /child (\d+)/.exec(stderr);
-          if (match) resolve(Number(match[1]));
-        }),
-      );
-      parent.kill('SIGTERM');
-      const [, signal] = await once(parent, 'exit');
-      expect(signal).toBe('SIGTERM');
-      // The child is gone too: signal 0 to its pid fails once it has exited (it was sent SIGTERM, which ends it).
-      for (let alive = true; alive; ) {
-        try {
-          process.kill(childPid, 0);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        } catch {
-          alive = false;
-        }
+  it('passes a signal sent to it alone on to the process that runs its command', async () => {
+    // The command's process says its pid and then stays alive, as a long rehearsal would.
+    const dir = folderWith({
+      'probe.cjs': `if (process.execArgv.includes('${YOUNG_GENERATION_FLAG}')) { process.stderr.write('child ' + process.pid + '\\n'); setInterval(() => {}, 1000); }`,
+    });
+    const parent = spawn(process.execPath, [bin, '--version'], {
+      cwd: dir,
+      env: { ...env, NODE_OPTIONS: `--require ${join(dir, 'probe.cjs')}` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const childPid = await new Promise<number>((resolve) =>
+      parent.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /child (\d+)/.exec(stderr);
+        if (match) resolve(Number(match[1]));
+      }),
+    );
+    parent.kill('SIGTERM');
+    const [, signal] = await once(parent, 'exit');
+    expect(signal).toBe('SIGTERM');
+    // The child is gone too: signal 0 to its pid fails once it has exited (it was sent SIGTERM, which ends it).
+    for (let alive = true; alive; ) {
+      try {
+        process.kill(childPid, 0);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      } catch {
+        alive = false;
       }
-      expect(() => process.kill(childPid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
-    },
-  );
+    }
+    expect(() => process.kill(childPid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  });
 
   it('is executable on its own (shebang) and exits 2 on an unknown command', () => {
     accessSync(bin, constants.X_OK);
@@ -117,16 +113,19 @@ describe('the Node version guard', () => {
     expect(nodeVersionProblem([22, 19, 0], actual)).toBe(expected);
   });
 
+  const young = YOUNG_GENERATION_FLAG;
   it.each([
-    ['22.19.0', [], '', [CONTEXT_FRAME_FLAG]],
-    ['v22.23.5', ['--max-old-space-size=16384'], '', [CONTEXT_FRAME_FLAG, '--max-old-space-size=16384']],
-    ['23.11.0', [], '', [CONTEXT_FRAME_FLAG]],
-    ['22.23.5', [CONTEXT_FRAME_FLAG], '', undefined],
-    ['22.23.5', [], `--trace-warnings ${CONTEXT_FRAME_FLAG}`, undefined],
-    ['22.23.5', ['--no-async-context-frame'], '', undefined],
-    ['24.0.0', [], '', undefined],
+    ['22.19.0', [], '', [CONTEXT_FRAME_FLAG, young]],
+    ['v22.23.5', ['--max-old-space-size=16384'], '', [CONTEXT_FRAME_FLAG, young, '--max-old-space-size=16384']],
+    ['23.11.0', [], '', [CONTEXT_FRAME_FLAG, young]],
+    ['22.23.5', [CONTEXT_FRAME_FLAG], '', [young, CONTEXT_FRAME_FLAG]],
+    ['22.23.5', [], `--trace-warnings ${CONTEXT_FRAME_FLAG}`, [young]],
+    ['22.23.5', ['--no-async-context-frame', '--max-semi-space-size=32'], '', undefined],
+    ['22.23.5', [CONTEXT_FRAME_FLAG], '--max-semi-space-size=8', undefined],
+    ['24.0.0', [], '', [young]],
+    ['24.0.0', [young], '', undefined],
   ])('on Node %s with %j and NODE_OPTIONS %j, runs again with %j', (version, execArgv, nodeOptions, expected) => {
-    expect(contextFrameFlags(version, execArgv, nodeOptions)).toEqual(expected);
+    expect(runtimeFlags(version, execArgv, nodeOptions)).toEqual(expected);
   });
 
   it('refuses an engines.node it cannot read as a lower bound', () => {
