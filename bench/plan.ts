@@ -10,7 +10,7 @@
 import { syntheticRoster } from '../cli/commands/rehearse';
 import { formatTable } from '../cli/table';
 import { plan, runIdFor } from '../functions/core/plan';
-import { clusterNameOf, RECONCILE_TICK_MINUTES, type TurboConfig } from '../functions/core/config';
+import { clusterNameOf, RECONCILE_TICK_MINUTES, scheduleOf, type TurboConfig } from '../functions/core/config';
 import { loadConfigText } from '../functions/core/configFile';
 import { MAX_UP_SAMPLES } from '../functions/core/stagger';
 import type { EnvironmentRecord } from '../functions/core/types';
@@ -24,7 +24,7 @@ const DAY_MS = 86_400_000;
 /** Every developer up since their local day began, each record remembering MAX_UP_SAMPLES ups of the days before. */
 function upRecords(config: TurboConfig): EnvironmentRecord[] {
   return config.developers.map((dev, index) => {
-    const timezone = dev.timezone ?? config.timezone;
+    const { timezone } = scheduleOf(config, dev);
     const startedAt = new Date(DAY_START - 6 * 3_600_000);
     const at = (daysAgo: number) => new Date(DAY_START - daysAgo * DAY_MS + (index % 60) * 60_000).toISOString();
     return {

@@ -4,7 +4,7 @@
  * A cluster ready after readyBy is a failure of the day, as much as a failed run.
  */
 import { DateTime } from 'luxon';
-import { atLocalTime, zoneNamed } from '../../functions/core/clock';
+import { atLocalTime, startOfLocalDate, zoneNamed } from '../../functions/core/clock';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { scheduledDesire } from '../../functions/core/plan';
 import { formatMargin, marginMinutes, type RunReportInput } from '../../functions/core/report';
@@ -103,7 +103,7 @@ export function summarise(
   return [...owners].sort().map((developer) => {
     const member = members.get(developer);
     const schedule = member ? scheduleOf(config, member) : { timezone: 'UTC', readyBy: config.readyBy, teardownAt: config.teardownAt };
-    const midnight = DateTime.fromISO(date, { zone: zoneNamed(schedule.timezone) });
+    const midnight = startOfLocalDate(date, schedule.timezone);
     const readyBy = atLocalTime(midnight, schedule.readyBy);
     const teardown = atLocalTime(midnight, schedule.teardownAt);
     const local = (millis: number) => DateTime.fromMillis(millis, { zone: zoneNamed(schedule.timezone) }).toFormat('HH:mm');

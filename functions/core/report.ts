@@ -90,7 +90,8 @@ interface Parsed {
 function parseRow(row: ReportRow, r: number): Parsed {
   const zone = row.timezone ?? 'UTC';
   if (!isTimeZone(zone)) throw new Error(`rows[${r}].timezone "${zone}" is not an IANA time zone`);
-  const wall = (millis: number) => millis + zoneNamed(zone).offset(millis) * 60_000;
+  const offsets = zoneNamed(zone);
+  const wall = (millis: number) => millis + offsets.offset(millis) * 60_000;
   const optional = (field: 'readyAt' | 'readyBy' | 'teardownAt') =>
     row[field] === undefined ? undefined : instant(`rows[${r}].${field}`, row[field]!);
   const segments = row.segments.map((segment, s) => ({
