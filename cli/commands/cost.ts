@@ -7,7 +7,16 @@
  */
 import { parseArgs } from 'node:util';
 import type { TurboConfig } from '../../functions/core/config';
-import { type DailyCost, dailyCosts, hourlyRates, nodeOptions, PRICE_TABLE, poolCost } from '../../functions/core/cost';
+import {
+  type DailyCost,
+  dailyCosts,
+  hourlyRates,
+  MAX_PRICED_NODES,
+  nodeCountForDayShare,
+  nodeOptions,
+  PRICE_TABLE,
+  poolCost,
+} from '../../functions/core/cost';
 import { POOL_LINE } from '../../functions/core/pool';
 import { plannedDaysOn, type PlannedDay } from '../../functions/core/stagger';
 import type { CommandIo } from '../io';
@@ -16,6 +25,8 @@ import { parseStageArgs, runOnStage } from './stage';
 import { loadValidConfig, pricedDay } from './validate';
 
 const money = (value: number) => `$${value.toFixed(2)}`;
+/** A developer-day at a fifth of an always-on cluster: how many nodes it takes is printed with the comparison. */
+const TARGET_DAY_SHARE = 0.2;
 const OWN_OPTIONS = { week: { type: 'boolean', default: false }, on: { type: 'string' } } as const;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
@@ -87,7 +98,7 @@ function report(config: TurboConfig, day: string, week: boolean, io: CommandIo, 
   if (pool) {
     io.stdout(
       `${POOL_LINE}: pool.size ${pool.size} clusters with the team's nodes, ${pool.hoursPerMember.toFixed(1)} h each on a working day ` +
-        '(its hours and the apply before them); each take is replaced by a new one, so a day of takes costs more\n',
+        '(its hours, the apply before them and the destroy after); each take is replaced by a new one, so a day of takes costs more\n',
     );
   }
   io.stdout(
@@ -117,9 +128,17 @@ function report(config: TurboConfig, day: string, week: boolean, io: CommandIo, 
     })}\n`,
   );
   const floor = compared[0]!.fixedDayShare;
+  const nodes = config.cluster.nodes.desired;
   io.stdout(
-    `Whatever its nodes, ${first.name}'s day costs at least ${percent(floor)} of the always-on cluster: its control plane ` +
-      'and NLB for its hours and its share of the NAT gateway cost the same on any nodes\n',
+    `On ${nodes} node${nodes === 1 ? '' : 's'} of this size, ${first.name}'s day costs at least ${percent(floor)} of the always-on ` +
+      'cluster, whatever their capacity and architecture: its control plane and NLB for its hours and its share of the NAT gateway\n',
+  );
+  const reach = nodeCountForDayShare(config, day, first, TARGET_DAY_SHARE);
+  io.stdout(
+    reach
+      ? `More nodes weigh more against that fixed part: a ${reach.option.nodes} day costs ${percent(reach.option.dayShare)} of an always-on ` +
+          `cluster of as many nodes from ${reach.desired} nodes per cluster\n`
+      : `Even on ${MAX_PRICED_NODES} nodes per cluster, no node option's day is within ${percent(TARGET_DAY_SHARE)} of the always-on cluster\n`,
   );
   if (extendedSupport) {
     io.stdout(

@@ -1,8 +1,8 @@
 /**
  * What Turbo's clusters cost, from the config and the price table (prices.json: its date and source are in it).
- * Pure. The daily estimate follows the schedule (cluster hours from readyBy − leadMinutes to teardownAt); the
- * weekly summary follows what really ran (the recorded lifetimes). The NAT gateway runs all day and is shared by the
- * team, so each developer carries an equal share of it, on every day, Turbo or not.
+ * Pure. The daily estimate follows the schedule (cluster hours from readyBy − leadMinutes to the end of the down at
+ * teardownAt); the weekly summary follows what really ran (the recorded lifetimes). The NAT gateway runs all day and
+ * is shared by the team, so each developer carries an equal share of it, on every day, Turbo or not.
  */
 import { DateTime } from 'luxon';
 import prices from './prices.json';
@@ -121,10 +121,19 @@ export interface DailyCost {
 /** Minutes between two local HH:MM times of the same day. */
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-/** A working day's hours from readyBy − `leadMinutes` (the up's lead, or a wake's) to teardownAt. */
-function scheduledHours(config: TurboConfig, dev: DeveloperConfig, leadMinutes = config.leadMinutes): number {
+/**
+ * A working day's hours from readyBy − `leadMinutes` (the up's lead, or a wake's) to the end of the down that starts at
+ * teardownAt, `downMinutes` later (the destroy's, or the hibernate's): the cluster, or its nodes, bill until the down
+ * is done, as the planner's days reckon it (core/stagger runnerLoad, `downEndsAt`).
+ */
+function scheduledHours(
+  config: TurboConfig,
+  dev: DeveloperConfig,
+  { leadMinutes = config.leadMinutes, downMinutes = config.jobs.destroyMinutes } = {},
+): number {
   const schedule = scheduleOf(config, dev);
-  return Math.max(0, minutesOf(schedule.teardownAt) - Math.max(0, minutesOf(schedule.readyBy) - leadMinutes)) / 60;
+  const start = Math.max(0, minutesOf(schedule.readyBy) - leadMinutes);
+  return Math.max(0, minutesOf(schedule.teardownAt) + downMinutes - start) / 60;
 }
 
 /** One way to run the nodes, priced for a developer's working day against an always-on On-Demand amd64 cluster. */
@@ -137,7 +146,10 @@ export interface NodeOption {
   /** The same for the nodes alone (what Spot and Graviton change). */
   nodesDay: number;
   nodesDayShare: number;
-  /** The share of the always-on day that the working day costs whatever its nodes: control plane, NLB, NAT share. */
+  /**
+   * The share of the always-on day that the working day costs on any nodes of this count and size: the control plane,
+   * the NLB and the NAT share. More or bigger nodes make it smaller (nodeCountForDayShare).
+   */
   fixedDayShare: number;
   /** A week of working days with Turbo, and its share of a week always on. */
   week: number;
@@ -176,6 +188,28 @@ export function nodeOptions(config: TurboConfig, day: string, dev: DeveloperConf
   );
 }
 
+/** The node counts nodeCountForDayShare tries: far beyond any development cluster. */
+export const MAX_PRICED_NODES = 100;
+
+/**
+ * The fewest nodes per cluster (of the config's types) at which one of `dev`'s node options costs at most `share` of
+ * an always-on On-Demand cluster with as many nodes, and that option; undefined within MAX_PRICED_NODES. The fixed
+ * part of a day (control plane, NLB, NAT share) weighs less against more nodes: this says how many it takes.
+ */
+export function nodeCountForDayShare(
+  config: TurboConfig,
+  day: string,
+  dev: DeveloperConfig,
+  share: number,
+): { desired: number; option: NodeOption } | undefined {
+  for (let desired = 1; desired <= MAX_PRICED_NODES; desired++) {
+    const sized = { ...config, cluster: { ...config.cluster, nodes: { ...config.cluster.nodes, desired } } };
+    const cheapest = nodeOptions(sized, day, dev).reduce((best, option) => (option.dayShare < best.dayShare ? option : best));
+    if (cheapest.dayShare <= share) return { desired, option: cheapest };
+  }
+  return undefined;
+}
+
 /**
  * The costs of a working day priced as on `day` (YYYY-MM-DD): the day decides the control plane's price. With the
  * planner's days for `day` (core/stagger plannedDaysOn), a developer's hours run from their up's start to their
@@ -200,7 +234,8 @@ export function dailyCosts(config: TurboConfig, day: string, plannedDays?: Reado
     const nodes = nodesOf(config, dev);
     // Hibernated, the nodes run from the wake's short lead to teardown; the control plane and the NLB all night and weekend.
     // The planner's start of a hibernate-mode day is its wake's.
-    const nodeHours = planned ?? scheduledHours(config, dev, wakeLeadMinutes(config));
+    const nodeHours =
+      planned ?? scheduledHours(config, dev, { leadMinutes: wakeLeadMinutes(config), downMinutes: config.jobs.hibernateMinutes });
     const alwaysRunningPerHour = clusterPerHour - nodePerHour;
     const hibernate = nodeHours * nodePerHour + 24 * alwaysRunningPerHour + natShare;
     const weekHibernate = workingDays * nodeHours * nodePerHour + 7 * (24 * alwaysRunningPerHour + natShare);
@@ -222,10 +257,10 @@ export function dailyCosts(config: TurboConfig, day: string, plannedDays?: Reado
   });
 }
 
-/** The warm pool's day (core/pool): `size` members from one lead before the pool's hours to their end, team nodes. */
+/** The warm pool's day (core/pool): `size` members from one lead before the pool's hours to their destroy's end, team nodes. */
 export interface PoolCost {
   size: number;
-  /** Each member's hours on a working day: the pool's hours and the apply's lead before them. */
+  /** Each member's hours on a working day: the pool's hours, the apply's lead before them and the destroy after. */
   hoursPerMember: number;
   day: number;
   /** The same members left running all day. */
@@ -244,7 +279,7 @@ export function poolCost(config: TurboConfig, day: string): PoolCost | undefined
   const open = [0, 1, 2, 3, 4, 5, 6].map((days) => poolHours(new Date(noon + days * 86_400_000), config)).find((h) => !('closed' in h));
   if (!open || 'closed' in open) return undefined;
   const { clusterPerHour } = hourlyRates(config, day);
-  const hoursPerMember = (open.end.toMillis() - open.start.toMillis()) / 3_600_000 + config.leadMinutes / 60;
+  const hoursPerMember = (open.end.toMillis() - open.start.toMillis()) / 3_600_000 + (config.leadMinutes + config.jobs.destroyMinutes) / 60;
   const perDay = config.pool.size * hoursPerMember * clusterPerHour;
   const alwaysOn = config.pool.size * 24 * clusterPerHour;
   return {

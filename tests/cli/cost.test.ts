@@ -14,11 +14,11 @@ describe('turbo cost', () => {
       ...['developer', 'nodes', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day'],
       ...['mode', 'hibernate/day'],
     ]);
-    expect(lines[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.4', '$2.59', '$5.60', '$3.00', 'destroy', '$4.26']);
-    expect(lines[4]!.split(/ {2,}/)).toEqual(['dave', 'spot arm64', '10.4', '$1.95', '$4.12', '$2.17', 'destroy', '$3.64']);
+    expect(lines[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.6', '$2.63', '$5.60', '$2.97', 'destroy', '$4.26']);
+    expect(lines[4]!.split(/ {2,}/)).toEqual(['dave', 'spot arm64', '10.6', '$1.98', '$4.12', '$2.14', 'destroy', '$3.64']);
     // Hibernated: the nodes from the wake's short lead to teardown, the control plane and NLB all day.
     // The team's totals are the sum of its developers' figures.
-    expect(lines[5]!.split(/ {2,}/)).toEqual(['team', '$9.50', '$20.92', '$11.40', '$16.33']);
+    expect(lines[5]!.split(/ {2,}/)).toEqual(['team', '$9.65', '$20.92', '$11.27', '$16.33']);
     expect(captured.stdout()).toContain(
       'eu-west-1, 2 nodes per cluster (On-Demand t3.medium unless its nodes say otherwise); prices in USD checked 2026-11-25',
     );
@@ -29,22 +29,22 @@ describe('turbo cost', () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': withPool }));
     expect(await main(['cost', '--on', '2026-12-01'], captured.io)).toBe(0);
     const lines = captured.stdout().split('\n');
-    // 08:00 to 20:00 and the 25-minute lead: 12.4 h each, priced as a team-nodes cluster without a NAT share.
-    expect(lines[5]!.split(/ {2,}/)).toEqual(['(warm pool) x 2', 'on-demand amd64', '12.4', '$5.49', '$10.62', '$5.13', 'pool', '$5.49']);
-    expect(lines[6]!.split(/ {2,}/)).toEqual(['team', '$14.99', '$31.54', '$16.53', '$21.82']);
-    expect(captured.stdout()).toContain("(warm pool): pool.size 2 clusters with the team's nodes, 12.4 h each on a working day");
+    // 08:00 to 20:00, the 25-minute lead and the 10-minute destroy: 12.6 h each, priced as a team-nodes cluster without a NAT share.
+    expect(lines[5]!.split(/ {2,}/)).toEqual(['(warm pool) x 2', 'on-demand amd64', '12.6', '$5.57', '$10.62', '$5.05', 'pool', '$5.57']);
+    expect(lines[6]!.split(/ {2,}/)).toEqual(['team', '$15.22', '$31.54', '$16.32', '$21.90']);
+    expect(captured.stdout()).toContain("(warm pool): pool.size 2 clusters with the team's nodes, 12.6 h each on a working day");
 
     const week = captureIn(folderWith({ 'turbo.config.yml': withPool }));
     expect(await main(['cost', '--week', '--on', '2026-12-01'], week.io)).toBe(0);
     expect(week.stdout().split('\n')[5]!.split(/ {2,}/)).toEqual([
       '(warm pool) x 2',
       'on-demand amd64',
-      '12.4',
-      '$27.47',
+      '12.6',
+      '$27.84',
       '$74.33',
-      '$46.86',
+      '$46.49',
       'pool',
-      '$27.47',
+      '$27.84',
     ]);
   });
 
@@ -54,17 +54,18 @@ describe('turbo cost', () => {
     const out = captured.stdout();
     // The README shows this very output for the example roster.
     expect(readFileSync(join(__dirname, '../../README.md'), 'utf8')).toContain(`\`\`\`\n${out.trimEnd()}\n\`\`\``);
-    expect(out).toContain("Whatever its nodes, alice's day costs at least 28% of the always-on cluster");
+    expect(out).toContain("On 2 nodes of this size, alice's day costs at least 29% of the always-on cluster, whatever their capacity");
+    expect(out).toContain('a spot arm64 day costs 20% of an always-on cluster of as many nodes from 20 nodes per cluster');
     expect(out).toContain("Nodes compared for alice's day, each against an always-on On-Demand amd64 cluster (Spot at 60% off On-Demand");
     const rows = out
       .split('\n')
       .filter((line) => /^(on-demand|spot) (amd64|arm64) /.test(line))
       .map((line) => line.split(/ {2,}/));
     expect(rows).toEqual([
-      ['on-demand amd64', 't3.medium', '$2.59', '46%', '$1.00', '43%', '$13.54', '35%'],
-      ['spot amd64', 't3.medium', '$2.02', '36%', '$0.43', '19%', '$10.69', '27%'],
-      ['on-demand arm64', 't4g.medium', '$2.41', '43%', '$0.82', '35%', '$12.62', '32%'],
-      ['spot arm64', 't4g.medium', '$1.95', '35%', '$0.36', '15%', '$10.32', '26%'],
+      ['on-demand amd64', 't3.medium', '$2.63', '47%', '$1.02', '44%', '$13.72', '35%'],
+      ['spot amd64', 't3.medium', '$2.05', '37%', '$0.44', '19%', '$10.83', '28%'],
+      ['on-demand arm64', 't4g.medium', '$2.44', '44%', '$0.83', '36%', '$12.79', '33%'],
+      ['spot arm64', 't4g.medium', '$1.98', '35%', '$0.36', '16%', '$10.45', '27%'],
     ]);
   });
 
@@ -74,12 +75,12 @@ describe('turbo cost', () => {
     expect(captured.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual([
       'alice',
       'on-demand amd64',
-      '10.4',
-      '$13.54',
+      '10.6',
+      '$13.72',
       '$39.18',
-      '$25.64',
+      '$25.46',
       'destroy',
-      '$27.88',
+      '$27.91',
     ]);
   });
 
@@ -90,24 +91,24 @@ describe('turbo cost', () => {
     expect(before.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual([
       'alice',
       'on-demand amd64',
-      '10.4',
-      '$2.59',
+      '10.6',
+      '$2.63',
       '$5.60',
-      '$3.00',
+      '$2.97',
       'destroy',
       '$4.26',
     ]);
     expect(before.stdout()).not.toContain('extended support');
     const after = captureIn(folderWith({ 'turbo.config.yml': text }));
     expect(await main(['cost', '--on', '2026-07-29'], after.io)).toBe(0);
-    // 10.4 h × $0.50 more per hour for the control plane.
+    // 10.6 h × $0.50 more per hour for the control plane.
     expect(after.stdout().split('\n')[1]!.split(/ {2,}/)).toEqual([
       'alice',
       'on-demand amd64',
-      '10.4',
-      '$7.80',
+      '10.6',
+      '$7.92',
       '$17.60',
-      '$9.80',
+      '$9.68',
       'destroy',
       '$16.26',
     ]);

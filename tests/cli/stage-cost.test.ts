@@ -36,9 +36,9 @@ describe('turbo cost --stage', () => {
     expect(result.stdout).toMatch(
       /^Hours planned for 2026-12-01 on stage "dev" in eu-west-1: each up's start under the runner quota to its down's end\n/,
     );
-    // Without the stage, the schedule's hours: readyBy − 25 min to teardownAt.
+    // Without the stage, the schedule's hours: readyBy − 25 min to teardownAt and the 10-minute destroy after it.
     const scheduled = hoursOf((await turbo(['cost', '--on', '2026-12-01'], { 'turbo.config.yml': oneSlot })).stdout);
-    expect(scheduled).toEqual({ alice: '10.4', bob: '10.9', carol: '8.9', dave: '10.4' });
+    expect(scheduled).toEqual({ alice: '10.6', bob: '11.1', carol: '9.1', dave: '10.6' });
     // An up takes 42 min (30 + 10 + 2): alice starts at 08:15 for 09:00; bob's 07:45 would deploy during her apply on
     // the one slot, so he starts at 07:30. Their destroys at 19:00 share the slot: alice's ends at 19:10, bob's at 19:20.
     expect(hoursOf(result.stdout)).toEqual({ alice: '10.9', bob: '11.8', carol: '9.4', dave: '10.9' });

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { configSchema, describeProblem, INSTANCE_SPECS, validateConfig } from '../../../functions/core/config';
-import { dailyCosts, hourlyRates, nodeOptions, poolCost, PRICE_TABLE, weeklySummary } from '../../../functions/core/cost';
+import {
+  dailyCosts,
+  hourlyRates,
+  nodeCountForDayShare,
+  nodeOptions,
+  poolCost,
+  PRICE_TABLE,
+  weeklySummary,
+} from '../../../functions/core/cost';
 
 const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 const config = configSchema.parse(example);
@@ -31,23 +39,23 @@ describe('the price table', () => {
 });
 
 describe('dailyCosts', () => {
-  it('prices alice’s default day (08:35–19:00, 2 × t3.medium in eu-west-1, its NLB, a quarter of the NAT)', () => {
+  it('prices alice’s default day (08:35 to her 19:00 destroy’s end, 2 × t3.medium in eu-west-1, its NLB, a quarter of the NAT)', () => {
     const [alice] = dailyCosts(config, DAY);
     // cluster: 0.10 + 0.0252 NLB + 2 × (0.0456 + 20 × 0.088 / 730) = 0.221222 $/h; NAT share: 0.048 × 24 / 4 = 0.288 $/day
     expect(alice).toEqual({
       developer: 'alice',
       nodes: 'on-demand amd64',
-      clusterHours: 10.42,
-      turbo: 2.59, // 10.4167 h × 0.221222 + 0.288
+      clusterHours: 10.58, // 08:35 to 19:10: the cluster bills until its 10-minute destroy (jobs.destroyMinutes) is done
+      turbo: 2.63, // 10.5833 h × 0.221222 + 0.288
       alwaysOn: 5.6, // 24 h × 0.221222 + 0.288
-      savings: 3,
-      weekTurbo: 13.54, // 5 × 2.3044 + 7 × 0.288
+      savings: 2.97,
+      weekTurbo: 13.72, // 5 × 2.3413 + 7 × 0.288
       weekAlwaysOn: 39.18,
-      weekSavings: 25.64,
+      weekSavings: 25.46,
       mode: 'destroy',
-      hibernate: 4.26, // 10.0667 h × 0.096022 (nodes) + 24 h × 0.1252 (control plane and NLB) + 0.288
-      weekHibernate: 27.88, // 5 × 0.96663 + 7 × (24 × 0.1252 + 0.288)
-      nodeHours: 10.07, // hibernated: 08:56 (the wake's 4-minute lead) to 19:00
+      hibernate: 4.26, // 10.1167 h × 0.096022 (nodes) + 24 h × 0.1252 (control plane and NLB) + 0.288
+      weekHibernate: 27.91, // 5 × 0.97142 + 7 × (24 × 0.1252 + 0.288)
+      nodeHours: 10.12, // hibernated: 08:56 (the wake's 4-minute lead) to 19:03 (the 3-minute scale-down, jobs.hibernateMinutes)
     });
     expect(hourlyRates(config, DAY).clusterPerHour).toBeCloseTo(0.221222, 6);
   });
@@ -61,14 +69,14 @@ describe('dailyCosts', () => {
     const byName = Object.fromEntries(dailyCosts(config, DAY, planned).map((line) => [line.developer, line]));
     expect(byName.alice).toMatchObject({ clusterHours: 15.5, nodeHours: 15.5 });
     expect(byName.bob!.clusterHours).toBe(11); // 08:00 to the team's teardown at 19:00, Berlin time
-    // Without a plan for the day, the schedule's hours: carol's 09:05–18:00.
-    expect(byName.carol!.clusterHours).toBeCloseTo(8.92, 2);
+    // Without a plan for the day, the schedule's hours: carol's 09:05 to the end of her 18:00 destroy.
+    expect(byName.carol!.clusterHours).toBeCloseTo(9.08, 2);
     expect(byName.alice!.turbo).toBeGreaterThan(dailyCosts(config, DAY)[0]!.turbo);
   });
 
   it('follows per-developer schedules: dave works four days, carol ends earlier', () => {
     const byName = Object.fromEntries(dailyCosts(config, DAY).map((line) => [line.developer, line]));
-    expect(byName.carol!.clusterHours).toBeCloseTo(8.92, 2); // 09:05–18:00
+    expect(byName.carol!.clusterHours).toBeCloseTo(9.08, 2); // 09:05 to 18:10, her 18:00 destroy's end
     expect(byName.dave!.weekTurbo).toBeLessThan(byName.alice!.weekTurbo);
   });
 
@@ -117,19 +125,35 @@ describe('dailyCosts', () => {
       ['spot arm64', 't4g.medium'],
     ]);
     const byNodes = Object.fromEntries(options.map((option) => [option.nodes, option]));
-    // On-Demand amd64 nodes for 10.42 of 24 hours are 43% of always-on; Spot cuts them to 0.4 × that, Graviton to 0.81 × that.
-    expect(byNodes['on-demand amd64']!.nodesDayShare).toBeCloseTo(10.4167 / 24, 3);
+    // On-Demand amd64 nodes for 10.58 of 24 hours are 44% of always-on; Spot cuts them to 0.4 × that, Graviton to 0.81 × that.
+    expect(byNodes['on-demand amd64']!.nodesDayShare).toBeCloseTo(10.5833 / 24, 3);
     expect(byNodes['spot amd64']!.nodesDayShare).toBeLessThanOrEqual(0.2);
     expect(byNodes['spot arm64']!.nodesDayShare).toBeLessThanOrEqual(0.2);
     expect(byNodes['on-demand arm64']!.nodesDayShare).toBeLessThan(byNodes['on-demand amd64']!.nodesDayShare);
     // The control plane, NLB and NAT share do not get cheaper: the whole cluster's day stays above 20%.
     expect(byNodes['spot arm64']!.dayShare).toBeGreaterThan(0.2);
-    // That floor is the same for every option, and it alone is over 20%: no node choice can reach the target.
+    // That part is the same for every option of 2 nodes, and it alone is over 20%: no capacity or arch of 2 nodes reaches it.
     const floors = new Set(options.map((option) => option.fixedDayShare.toFixed(6)));
     expect(floors.size).toBe(1);
     for (const option of options) expect(option.fixedDayShare).toBeLessThan(option.dayShare);
     expect(byNodes['spot arm64']!.fixedDayShare).toBeGreaterThan(0.2);
     expect(byNodes['spot arm64']!.weekShare).toBeLessThan(byNodes['spot arm64']!.dayShare);
+  });
+
+  it('says how many nodes a day on the cheapest nodes needs to cost 20% of an always-on cluster of as many nodes', () => {
+    const alice = config.developers[0]!;
+    const withNodes = (desired: number) => ({ ...config, cluster: { ...config.cluster, nodes: { ...config.cluster.nodes, desired } } });
+    const cheapestShare = (desired: number) => Math.min(...nodeOptions(withNodes(desired), DAY, alice).map((option) => option.dayShare));
+    const reach = nodeCountForDayShare(config, DAY, alice, 0.2)!;
+    expect(reach.option.nodes).toBe('spot arm64');
+    expect(reach.option.dayShare).toBeLessThanOrEqual(0.2);
+    // The fewest: one node fewer is over 20%, and the fixed part weighs less against more nodes.
+    expect(cheapestShare(reach.desired - 1)).toBeGreaterThan(0.2);
+    expect(reach.desired).toBe(20);
+    const fixedShare = (desired: number) => nodeOptions(withNodes(desired), DAY, alice)[0]!.fixedDayShare;
+    expect(fixedShare(reach.desired)).toBeLessThan(fixedShare(2));
+    // Out of reach within the counts priced: undefined, not a figure.
+    expect(nodeCountForDayShare(config, DAY, alice, 0.05)).toBeUndefined();
   });
 });
 
@@ -218,19 +242,19 @@ describe('extended support', () => {
 describe('the warm pool (core/pool) is priced as the pool', () => {
   const pooled = configSchema.parse({ ...example, pool: { size: 2, hours: { start: '08:00', end: '20:00' } } });
 
-  it("prices pool.size team-nodes clusters for the pool's hours and the lead before them, and nothing without a pool", () => {
+  it("prices pool.size team-nodes clusters for the pool's hours, the lead before them and the destroy after, and nothing without a pool", () => {
     const rate = hourlyRates(pooled, DAY).clusterPerHour;
-    const hours = 12 + 25 / 60;
+    const hours = 12 + (25 + 10) / 60;
     expect(poolCost(pooled, DAY)).toEqual({
       size: 2,
-      hoursPerMember: 12.42,
+      hoursPerMember: 12.58,
       day: Math.round(2 * hours * rate * 100) / 100,
       alwaysOn: Math.round(2 * 24 * rate * 100) / 100,
       week: Math.round(5 * 2 * hours * rate * 100) / 100,
       weekAlwaysOn: Math.round(7 * 2 * 24 * rate * 100) / 100,
     });
     // A Saturday prices the next working day's hours.
-    expect(poolCost(pooled, '2026-11-28')?.hoursPerMember).toBe(12.42);
+    expect(poolCost(pooled, '2026-11-28')?.hoursPerMember).toBe(12.58);
     expect(poolCost(config, DAY)).toBeUndefined();
   });
 

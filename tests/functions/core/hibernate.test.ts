@@ -140,8 +140,8 @@ describe('cost: destroy and hibernate side by side', () => {
     const { clusterPerHour, nodePerHour, natPerHour } = hourlyRates(team, '2026-11-24');
     const alwaysRunning = clusterPerHour - nodePerHour;
     const [alice] = dailyCosts(team, '2026-11-24');
-    // alice: 09:00 - 4 min wake lead to 19:00.
-    const nodeHours = (19 * 60 - (9 * 60 - 4)) / 60;
+    // alice: 09:00 - 4 min wake lead to 19:00 and the 3-minute scale-down after it.
+    const nodeHours = (19 * 60 + 3 - (9 * 60 - 4)) / 60;
     const natShare = (natPerHour * 24) / team.developers.length;
     const cents = (value: number) => Math.round(value * 100) / 100;
     expect([alice!.mode, alice!.nodeHours]).toEqual(['destroy', Math.round(nodeHours * 100) / 100]);
