@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { RECONCILE_TICK_MINUTES } from '../../functions/core/plan';
 import { staggeredOn } from '../../functions/core/stagger';
+import { poolFillFrom, poolHoursOn } from '../../functions/core/pool';
 import type { EnvironmentRecord } from '../../functions/core/types';
 import { bindDeps, type Deps } from '../../functions/handlers/lib/deps';
 import { work as performWork } from '../../functions/handlers/lib/selfService';
@@ -113,8 +114,9 @@ export function outsideTheDay(config: TurboConfig, date: string): NonNullable<Lo
 }
 
 /**
- * The UTC window that covers every developer's day: from the earliest staggered start (core/stagger, with the
- * records' history) up to after the latest teardown.
+ * The UTC window that covers every developer's day and the warm pool's: from the earliest staggered start (core/stagger,
+ * with the records' history) or pool fill, up to after the latest teardown or the pool's end. A pool open past every
+ * teardown (a team in one zone, the pool until 20:00) was still up when the rehearsal stopped, and its destroy never ran.
  */
 export function dayWindow(
   config: TurboConfig,
@@ -130,6 +132,11 @@ export function dayWindow(
     const at = (time: string) => DateTime.fromISO(`${date}T${time}`, { zone: zoneNamed(schedule.timezone) }).toMillis();
     readies.push(at(schedule.readyBy));
     ends.push(at(schedule.teardownAt));
+  }
+  const pool = config.pool.size > 0 ? poolHoursOn(date, config) : undefined;
+  if (pool && !('closed' in pool)) {
+    starts.push(poolFillFrom(pool, config));
+    ends.push(pool.end.toMillis());
   }
   const align = (ms: number) => Math.floor(ms / RECONCILE_EVERY_MS) * RECONCILE_EVERY_MS;
   const destroyMs = (config.jobs.destroyMinutes + 30) * 60_000;
