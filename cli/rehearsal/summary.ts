@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { atLocalTime, startOfLocalDate, zoneNamed } from '../../functions/core/clock';
 import { scheduleOf, type TurboConfig } from '../../functions/core/config';
 import { scheduledDesire } from '../../functions/core/plan';
+import { isPoolMember, poolHoursOn } from '../../functions/core/pool';
 import { formatMargin, marginMinutes, type RunReportInput } from '../../functions/core/report';
 import { executionConsoleUrl } from '../../functions/core/messages';
 import type { EnvironmentRecord } from '../../functions/core/types';
@@ -87,6 +88,14 @@ const STEP_WORDS: Record<Step, string> = {
  * another local day (see day.ts), so every environment execution belongs here. `records` (the store at the end of the
  * day) lets a skip date give its reason.
  */
+/** A warm pool member's day as a row reads it: the team's zone, ready by the pool's start and down at its end. */
+function poolScheduleOn(date: string, config: TurboConfig): { timezone: string; readyBy: string; teardownAt: string } {
+  const hours = poolHoursOn(date, config);
+  if ('closed' in hours) return { timezone: config.timezone, readyBy: config.readyBy, teardownAt: config.teardownAt };
+  const wallClock = (at: DateTime) => at.setZone(zoneNamed(config.timezone)).toFormat('HH:mm');
+  return { timezone: config.timezone, readyBy: wallClock(hours.start), teardownAt: wallClock(hours.end) };
+}
+
 export function summarise(
   config: TurboConfig,
   executions: LocalExecution[],
@@ -102,7 +111,11 @@ export function summarise(
   const runsOf = Map.groupBy(environment, (execution) => String(execution.input.developer));
   return [...owners].sort().map((developer) => {
     const member = members.get(developer);
-    const schedule = member ? scheduleOf(config, member) : { timezone: 'UTC', readyBy: config.readyBy, teardownAt: config.teardownAt };
+    const schedule = member
+      ? scheduleOf(config, member)
+      : isPoolMember(developer)
+        ? poolScheduleOn(date, config)
+        : { timezone: 'UTC', readyBy: config.readyBy, teardownAt: config.teardownAt };
     const midnight = startOfLocalDate(date, schedule.timezone);
     const readyBy = atLocalTime(midnight, schedule.readyBy);
     const teardown = atLocalTime(midnight, schedule.teardownAt);

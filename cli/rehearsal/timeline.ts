@@ -34,9 +34,12 @@ export function stepOf(stateName: string): Step | undefined {
   return STEP_OF_STATE[stateName];
 }
 
-/** The moment MarkReady finished: the environment was usable from then on. */
+/** The states whose end makes an environment usable: a developer's (MarkReady), or a warm pool member's, ready to take. */
+const READY_STATES = new Set(['MarkReady', 'MarkPoolMemberReady']);
+
+/** The moment the environment was marked ready: usable (or, a pool member, ready to take) from then on. */
 export function readyAt(execution: LocalExecution): number | undefined {
-  return execution.visits.find((visit) => visit.name === 'MarkReady' && visit.exitedAt !== undefined && !visit.failed)?.exitedAt;
+  return execution.visits.find((visit) => READY_STATES.has(visit.name) && visit.exitedAt !== undefined && !visit.failed)?.exitedAt;
 }
 
 /** The step a failed run failed in: its first failed state outside the failure path, else the last one it reached. */

@@ -1,4 +1,5 @@
 /** The rehearsal's summary: a skipped day gives the reason turbo plan knows; percentiles are nearest-rank. */
+import type { LocalExecution } from '../../../cli/rehearsal/local-sfn';
 import { percentile, summarise } from '../../../cli/rehearsal/summary';
 import type { EnvironmentRecord } from '../../../functions/core/types';
 import { exampleConfig } from '../../support/packaged';
@@ -29,6 +30,40 @@ describe('summarise, for a developer with no run that day', () => {
       '09:30',
       '2026-11-24T23:00:00.000Z',
     ]);
+  });
+});
+
+describe('summarise, for a warm pool member', () => {
+  const pooled = { ...config, pool: { size: 1, hours: { start: '08:00', end: '20:00' } } };
+  const at = (time: string) => Date.parse(`2026-11-24T${time}Z`);
+  const run = (action: 'up' | 'down', startedAt: number, visits: LocalExecution['visits'], endedAt: number) =>
+    ({
+      machine: 'environment',
+      name: `pool-1-${action}-20261124`,
+      input: { developer: 'pool-1', action, path: action === 'up' ? 'pool' : null },
+      status: 'SUCCEEDED',
+      startedAt,
+      endedAt,
+      visits,
+    }) as unknown as LocalExecution;
+  // Filled before the pool opens at 08:00 Berlin (07:00 UTC), destroyed after it closes at 20:00 (19:00 UTC).
+  const fill = run(
+    'up',
+    at('06:30:00'),
+    [{ name: 'MarkPoolMemberReady', type: 'Task', enteredAt: at('06:42:00'), exitedAt: at('06:42:01') }],
+    at('06:42:01'),
+  );
+  const destroy = run(
+    'down',
+    at('19:00:00'),
+    [{ name: 'MarkDestroyed', type: 'Task', enteredAt: at('19:10:00'), exitedAt: at('19:10:01') }],
+    at('19:10:01'),
+  );
+
+  it("reads in the team's zone against the pool's hours, ready when the fill marked it ready", () => {
+    const row = summarise(pooled, [fill, destroy], '2026-11-24').find((candidate) => candidate.developer === 'pool-1')!;
+    expect([row.timezone, row.readyByLocal, row.teardownAt]).toEqual(['Europe/Berlin', '08:00', '2026-11-24T19:00:00.000Z']);
+    expect([row.result, row.happened]).toEqual(['destroyed', 'ready 07:42 (18 min early), then destroyed 20:10']);
   });
 });
 
