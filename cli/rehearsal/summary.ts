@@ -83,11 +83,6 @@ const STEP_WORDS: Record<Step, string> = {
   failure: 'the failure path',
 };
 
-/**
- * The rehearsed day's runs, per roster developer (and per orphan owner). The rehearsal starts no environment run of
- * another local day (see day.ts), so every environment execution belongs here. `records` (the store at the end of the
- * day) lets a skip date give its reason.
- */
 /** A warm pool member's day as a row reads it: the team's zone, ready by the pool's start and down at its end. */
 function poolScheduleOn(date: string, config: TurboConfig): { timezone: string; readyBy: string; teardownAt: string } {
   const hours = poolHoursOn(date, config);
@@ -96,6 +91,11 @@ function poolScheduleOn(date: string, config: TurboConfig): { timezone: string; 
   return { timezone: config.timezone, readyBy: wallClock(hours.start), teardownAt: wallClock(hours.end) };
 }
 
+/**
+ * The rehearsed day's runs, per roster developer (and per orphan owner). The rehearsal starts no environment run of
+ * another local day (see day.ts), so every environment execution belongs here. `records` (the store at the end of the
+ * day) lets a skip date give its reason.
+ */
 export function summarise(
   config: TurboConfig,
   executions: LocalExecution[],
