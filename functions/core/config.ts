@@ -382,7 +382,9 @@ function instanceTypesOf(cluster: NodeSettings, arch: NodeArch): string[] | unde
 
 /**
  * Node types must exist in INSTANCE_SPECS, match their architecture and share one size (vCPUs and memory), so a
- * Spot shortage of one type never leaves a developer on a smaller node. Every arch someone uses needs its types.
+ * Spot shortage of one type never leaves a developer on a smaller node. The arm64 types are the amd64 ones' size
+ * too: a developer's arch then changes the price, not the capacity (and `turbo cost` compares like with like).
+ * Every arch someone uses needs its types.
  */
 function nodeProblems(config: Pick<TurboConfig, 'cluster' | 'developers'>): { path: PropertyKey[]; message: string; input: unknown }[] {
   const cluster = config.cluster;
@@ -421,6 +423,18 @@ function nodeProblems(config: Pick<TurboConfig, 'cluster' | 'developers'>): { pa
         });
       }
     });
+  }
+  const onDemand = INSTANCE_SPECS[cluster.instanceType];
+  const graviton = cluster.instanceTypes.arm64?.[0];
+  const gravitonSpec = graviton === undefined ? undefined : INSTANCE_SPECS[graviton];
+  if (onDemand?.arch === 'amd64' && gravitonSpec?.arch === 'arm64') {
+    if (gravitonSpec.vcpus !== onDemand.vcpus || gravitonSpec.memoryGiB !== onDemand.memoryGiB) {
+      problems.push({
+        path: ['cluster', 'instanceTypes', 'arm64', 0],
+        message: `has ${gravitonSpec.vcpus} vCPUs and ${gravitonSpec.memoryGiB} GiB, but cluster.instanceType ${cluster.instanceType} has ${onDemand.vcpus} and ${onDemand.memoryGiB}: arm64 nodes are the size of amd64's`,
+        input: graviton,
+      });
+    }
   }
   const users: [PropertyKey[], NodeArch][] = [
     [['cluster', 'nodes', 'arch'], cluster.nodes.arch],

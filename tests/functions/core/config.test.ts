@@ -438,6 +438,16 @@ describe('nodes: Spot capacity and Graviton (arm64), per team and per developer'
     ).toEqual(['cluster.instanceTypes.amd64[0]: must be cluster.instanceType (t3.medium), the On-Demand type (got "t3a.medium")']);
   });
 
+  it('refuses arm64 types of another size than cluster.instanceType, so a Graviton developer keeps their capacity', () => {
+    expect(problemsAfter((c) => (c.cluster.instanceTypes = { arm64: ['m7g.large', 't4g.large'] })).map(describeProblem)).toEqual([
+      'cluster.instanceTypes.arm64[0]: has 2 vCPUs and 8 GiB, but cluster.instanceType t3.medium has 2 and 4: arm64 nodes are the size of amd64\'s (got "m7g.large")',
+    ]);
+    expect(problemsAfter((c) => (c.cluster.instanceType = 't3.large')).map(describeProblem)).toEqual([
+      'cluster.instanceTypes.amd64[0]: must be cluster.instanceType (t3.large), the On-Demand type (got "t3.medium")',
+      'cluster.instanceTypes.arm64[0]: has 2 vCPUs and 4 GiB, but cluster.instanceType t3.large has 2 and 8: arm64 nodes are the size of amd64\'s (got "t4g.medium")',
+    ]);
+  });
+
   it('requires arm64 types when the team or any developer runs arm64 nodes', () => {
     const withoutArm64 = (c: Editable) => delete c.cluster.instanceTypes?.arm64;
     expect(
