@@ -94,7 +94,7 @@ function report(config: TurboConfig, day: string, week: boolean, io: CommandIo, 
     ),
   );
   io.stdout(`${formatTable(header, rows, { alignRight: [2, 3, 4, 5, 7] })}\n\n`);
-  io.stdout('turbo: destroyed every evening; hibernate: nodes off at night, the control plane and NLB paid all night and weekend\n');
+  io.stdout('turbo: destroyed every evening; hibernate: nodes off at night, the control plane, NLB and MongoDB volume paid all night and weekend\n');
   if (pool) {
     io.stdout(
       `${POOL_LINE}: pool.size ${pool.size} clusters with the team's nodes, ${pool.hoursPerMember.toFixed(1)} h each on a working day ` +
@@ -131,7 +131,7 @@ function report(config: TurboConfig, day: string, week: boolean, io: CommandIo, 
   const nodes = config.cluster.nodes.desired;
   io.stdout(
     `On ${nodes} node${nodes === 1 ? '' : 's'} of this size, ${first.name}'s day costs at least ${percent(floor)} of the always-on ` +
-      'cluster, whatever their capacity and architecture: its control plane and NLB for its hours and its share of the NAT gateway\n',
+      'cluster, whatever their capacity and architecture: its control plane, NLB and MongoDB volume for its hours and its share of the NAT gateway\n',
   );
   const reach = nodeCountForDayShare(config, day, first, TARGET_DAY_SHARE);
   io.stdout(

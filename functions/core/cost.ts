@@ -25,6 +25,12 @@ import { isPoolMember, poolHours, POOL_LINE } from './pool';
 
 /** Each node's root volume (infra-tf/cluster: 20 GB gp3), billed while the node exists. */
 const NODE_VOLUME_GB = 20;
+/** MongoDB's volume (k8s/mongo-statefulset.yaml: 5Gi gp3), billed while the cluster exists: a hibernated one keeps it. */
+const APP_VOLUME_GB = 5;
+/** The NLB's public IPv4 addresses: one per AZ of infra-tf/network (az_count, 2 by default). */
+const NLB_ADDRESSES = 2;
+/** The NAT gateway's Elastic IP (infra-tf/network: single_nat_gateway, the default). */
+const NAT_ADDRESSES = 1;
 
 export interface RegionPrices {
   /** When and from where this region's figures were taken (some are estimates: the source says which). */
@@ -45,6 +51,8 @@ export const PRICE_TABLE = prices as {
   checked: string;
   source: string;
   hoursPerMonth: number;
+  /** Every public IPv4 address, at one price in every region: the NLB's and the NAT gateway's. */
+  publicIpv4: { perHour: number; checked: string; source: string };
   /** Spot is priced at On-Demand × (1 − typicalDiscount): a documented typical figure, since Spot prices move. */
   spot: { typicalDiscount: number; checked: string; source: string };
   regions: Record<string, RegionPrices>;
@@ -58,8 +66,8 @@ export interface PricedNodes {
 }
 
 /**
- * The hourly price of one running cluster (control plane, its NLB, nodes and their volumes) on `day` (YYYY-MM-DD),
- * and the team's NAT gateway. The control plane costs the extended-support price once the version left standard
+ * The hourly price of one running cluster (control plane, its NLB and the NLB's addresses, nodes and their volumes,
+ * MongoDB's volume) on `day` (YYYY-MM-DD), and the team's NAT gateway with its address. The control plane costs the extended-support price once the version left standard
  * support. Nodes are `developer`'s (the team's when absent), or `nodes` when given; Spot at its typical discount.
  */
 export function hourlyRates(
@@ -82,14 +90,15 @@ export function hourlyRates(
     );
   }
   const instancePerHour = nodes.capacity === 'spot' ? instance * (1 - PRICE_TABLE.spot.typicalDiscount) : instance;
-  const volumePerHour = (NODE_VOLUME_GB * region.ebsGp3PerGbMonth) / PRICE_TABLE.hoursPerMonth;
-  const nodePerHour = config.cluster.nodes.desired * (instancePerHour + volumePerHour);
+  const gp3PerGbHour = region.ebsGp3PerGbMonth / PRICE_TABLE.hoursPerMonth;
+  const nodePerHour = config.cluster.nodes.desired * (instancePerHour + NODE_VOLUME_GB * gp3PerGbHour);
   const extendedSupport = supportPhase(config.cluster.kubernetesVersion, day) === 'extended';
   const controlPlane = extendedSupport ? region.eksControlPlaneExtendedSupportPerHour : region.eksControlPlanePerHour;
+  const ipv4 = PRICE_TABLE.publicIpv4.perHour;
   return {
-    clusterPerHour: controlPlane + region.nlbPerHour + nodePerHour,
+    clusterPerHour: controlPlane + region.nlbPerHour + NLB_ADDRESSES * ipv4 + APP_VOLUME_GB * gp3PerGbHour + nodePerHour,
     nodePerHour,
-    natPerHour: region.natGatewayPerHour,
+    natPerHour: region.natGatewayPerHour + NAT_ADDRESSES * ipv4,
     extendedSupport,
   };
 }

@@ -14,11 +14,11 @@ describe('turbo cost', () => {
       ...['developer', 'nodes', 'hours/day', 'turbo/day', 'always-on/day', 'saved/day'],
       ...['mode', 'hibernate/day'],
     ]);
-    expect(lines[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.6', '$2.63', '$5.60', '$2.97', 'destroy', '$4.26']);
-    expect(lines[4]!.split(/ {2,}/)).toEqual(['dave', 'spot arm64', '10.6', '$1.98', '$4.12', '$2.14', 'destroy', '$3.64']);
-    // Hibernated: the nodes from the wake's short lead to teardown, the control plane and NLB all day.
+    expect(lines[1]!.split(/ {2,}/)).toEqual(['alice', 'on-demand amd64', '10.6', '$2.77', '$5.88', '$3.11', 'destroy', '$4.55']);
+    expect(lines[4]!.split(/ {2,}/)).toEqual(['dave', 'spot arm64', '10.6', '$2.12', '$4.40', '$2.28', 'destroy', '$3.92']);
+    // Hibernated: the nodes from the wake's short lead to teardown, the control plane, NLB and MongoDB volume all day.
     // The team's totals are the sum of its developers' figures.
-    expect(lines[5]!.split(/ {2,}/)).toEqual(['team', '$9.65', '$20.92', '$11.27', '$16.33']);
+    expect(lines[5]!.split(/ {2,}/)).toEqual(['team', '$10.20', '$22.04', '$11.84', '$17.47']);
     expect(captured.stdout()).toContain(
       'eu-west-1, 2 nodes per cluster (On-Demand t3.medium unless its nodes say otherwise); prices in USD checked 2026-11-25',
     );
@@ -30,8 +30,8 @@ describe('turbo cost', () => {
     expect(await main(['cost', '--on', '2026-12-01'], captured.io)).toBe(0);
     const lines = captured.stdout().split('\n');
     // 08:00 to 20:00, the 25-minute lead and the 10-minute destroy: 12.6 h each, priced as a team-nodes cluster without a NAT share.
-    expect(lines[5]!.split(/ {2,}/)).toEqual(['(warm pool) x 2', 'on-demand amd64', '12.6', '$5.57', '$10.62', '$5.05', 'pool', '$5.57']);
-    expect(lines[6]!.split(/ {2,}/)).toEqual(['team', '$15.22', '$31.54', '$16.32', '$21.90']);
+    expect(lines[5]!.split(/ {2,}/)).toEqual(['(warm pool) x 2', 'on-demand amd64', '12.6', '$5.83', '$11.13', '$5.30', 'pool', '$5.83']);
+    expect(lines[6]!.split(/ {2,}/)).toEqual(['team', '$16.03', '$33.17', '$17.14', '$23.30']);
     expect(captured.stdout()).toContain("(warm pool): pool.size 2 clusters with the team's nodes, 12.6 h each on a working day");
 
     const week = captureIn(folderWith({ 'turbo.config.yml': withPool }));
@@ -40,11 +40,11 @@ describe('turbo cost', () => {
       '(warm pool) x 2',
       'on-demand amd64',
       '12.6',
-      '$27.84',
-      '$74.33',
-      '$46.49',
+      '$29.17',
+      '$77.89',
+      '$48.72',
       'pool',
-      '$27.84',
+      '$29.17',
     ]);
   });
 
@@ -54,18 +54,18 @@ describe('turbo cost', () => {
     const out = captured.stdout();
     // The README shows this very output for the example roster.
     expect(readFileSync(join(__dirname, '../../README.md'), 'utf8')).toContain(`\`\`\`\n${out.trimEnd()}\n\`\`\``);
-    expect(out).toContain("On 2 nodes of this size, alice's day costs at least 29% of the always-on cluster, whatever their capacity");
-    expect(out).toContain('a spot arm64 day costs 20% of an always-on cluster of as many nodes from 20 nodes per cluster');
+    expect(out).toContain("On 2 nodes of this size, alice's day costs at least 30% of the always-on cluster, whatever their capacity");
+    expect(out).toContain('a spot arm64 day costs 20% of an always-on cluster of as many nodes from 22 nodes per cluster');
     expect(out).toContain("Nodes compared for alice's day, each against an always-on On-Demand amd64 cluster (Spot at 60% off On-Demand");
     const rows = out
       .split('\n')
       .filter((line) => /^(on-demand|spot) (amd64|arm64) /.test(line))
       .map((line) => line.split(/ {2,}/));
     expect(rows).toEqual([
-      ['on-demand amd64', 't3.medium', '$2.63', '47%', '$1.02', '44%', '$13.72', '35%'],
-      ['spot amd64', 't3.medium', '$2.05', '37%', '$0.44', '19%', '$10.83', '28%'],
-      ['on-demand arm64', 't4g.medium', '$2.44', '44%', '$0.83', '36%', '$12.79', '33%'],
-      ['spot arm64', 't4g.medium', '$1.98', '35%', '$0.36', '16%', '$10.45', '27%'],
+      ['on-demand amd64', 't3.medium', '$2.77', '47%', '$1.02', '44%', '$14.49', '35%'],
+      ['spot amd64', 't3.medium', '$2.19', '37%', '$0.44', '19%', '$11.60', '28%'],
+      ['on-demand arm64', 't4g.medium', '$2.59', '44%', '$0.83', '36%', '$13.56', '33%'],
+      ['spot arm64', 't4g.medium', '$2.12', '36%', '$0.36', '16%', '$11.23', '27%'],
     ]);
   });
 
@@ -76,11 +76,11 @@ describe('turbo cost', () => {
       'alice',
       'on-demand amd64',
       '10.6',
-      '$13.72',
-      '$39.18',
-      '$25.46',
+      '$14.49',
+      '$41.17',
+      '$26.68',
       'destroy',
-      '$27.91',
+      '$29.90',
     ]);
   });
 
@@ -92,11 +92,11 @@ describe('turbo cost', () => {
       'alice',
       'on-demand amd64',
       '10.6',
-      '$2.63',
-      '$5.60',
-      '$2.97',
+      '$2.77',
+      '$5.88',
+      '$3.11',
       'destroy',
-      '$4.26',
+      '$4.55',
     ]);
     expect(before.stdout()).not.toContain('extended support');
     const after = captureIn(folderWith({ 'turbo.config.yml': text }));
@@ -106,11 +106,11 @@ describe('turbo cost', () => {
       'alice',
       'on-demand amd64',
       '10.6',
-      '$7.92',
-      '$17.60',
-      '$9.68',
+      '$8.06',
+      '$17.88',
+      '$9.82',
       'destroy',
-      '$16.26',
+      '$16.55',
     ]);
     expect(after.stdout()).toContain(
       'Kubernetes 1.33 is in EKS extended support on 2026-07-29: the control plane is priced at the extended-support rate',

@@ -35,29 +35,39 @@ describe('the price table', () => {
     expect(readme).toContain(`t3.medium $${eu.instancesPerHour['t3.medium']}/h`);
     expect(readme).toContain(`NAT gateway $${eu.natGatewayPerHour}/h`);
     expect(readme).toContain(`gp3 $${eu.ebsGp3PerGbMonth}/GB-month`);
+    expect(readme).toContain(`public IPv4\n$${PRICE_TABLE.publicIpv4.perHour}/h per address`);
+  });
+
+  it('prices public IPv4 addresses once for every region, with their date and source', () => {
+    expect(PRICE_TABLE.publicIpv4).toEqual({
+      perHour: 0.005,
+      checked: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      source: expect.stringContaining('https://aws.amazon.com/vpc/pricing/'),
+    });
   });
 });
 
 describe('dailyCosts', () => {
-  it('prices alice’s default day (08:35 to her 19:00 destroy’s end, 2 × t3.medium in eu-west-1, its NLB, a quarter of the NAT)', () => {
+  it('prices alice’s default day (08:35 to her 19:00 destroy’s end, 2 × t3.medium in eu-west-1, its NLB and MongoDB volume, a quarter of the NAT)', () => {
     const [alice] = dailyCosts(config, DAY);
-    // cluster: 0.10 + 0.0252 NLB + 2 × (0.0456 + 20 × 0.088 / 730) = 0.221222 $/h; NAT share: 0.048 × 24 / 4 = 0.288 $/day
+    // cluster: 0.10 + 0.0252 NLB + 2 × 0.005 (its addresses) + 5 × 0.088 / 730 (MongoDB) + 2 × (0.0456 + 20 × 0.088 / 730)
+    // = 0.231825 $/h; NAT share: (0.048 + 0.005 for its address) × 24 / 4 = 0.318 $/day
     expect(alice).toEqual({
       developer: 'alice',
       nodes: 'on-demand amd64',
       clusterHours: 10.58, // 08:35 to 19:10: the cluster bills until its 10-minute destroy (jobs.destroyMinutes) is done
-      turbo: 2.63, // 10.5833 h × 0.221222 + 0.288
-      alwaysOn: 5.6, // 24 h × 0.221222 + 0.288
-      savings: 2.97,
-      weekTurbo: 13.72, // 5 × 2.3413 + 7 × 0.288
-      weekAlwaysOn: 39.18,
-      weekSavings: 25.46,
+      turbo: 2.77, // 10.5833 h × 0.231825 + 0.318
+      alwaysOn: 5.88, // 24 h × 0.231825 + 0.318
+      savings: 3.11,
+      weekTurbo: 14.49, // 5 × 2.45348 + 7 × 0.318
+      weekAlwaysOn: 41.17,
+      weekSavings: 26.68,
       mode: 'destroy',
-      hibernate: 4.26, // 10.1167 h × 0.096022 (nodes) + 24 h × 0.1252 (control plane and NLB) + 0.288
-      weekHibernate: 27.91, // 5 × 0.97142 + 7 × (24 × 0.1252 + 0.288)
+      hibernate: 4.55, // 10.1167 h × 0.096022 (nodes) + 24 h × 0.135803 (control plane, NLB, MongoDB volume) + 0.318
+      weekHibernate: 29.9, // 5 × 0.97142 + 7 × (24 × 0.135803 + 0.318)
       nodeHours: 10.12, // hibernated: 08:56 (the wake's 4-minute lead) to 19:03 (the 3-minute scale-down, jobs.hibernateMinutes)
     });
-    expect(hourlyRates(config, DAY).clusterPerHour).toBeCloseTo(0.221222, 6);
+    expect(hourlyRates(config, DAY).clusterPerHour).toBeCloseTo(0.231825, 6);
   });
 
   it("prices the planner's day when it has one: from the up's start to its down's end, or to teardownAt", () => {
@@ -86,7 +96,7 @@ describe('dailyCosts', () => {
       region: 'us-east-1',
       cluster: { ...example.cluster, instanceType: 'm6i.large', instanceTypes: { arm64: ['m7g.large'] } },
     });
-    expect(hourlyRates(bigger, DAY).clusterPerHour).toBeCloseTo(0.1 + 0.0225 + 2 * (0.096 + (20 * 0.08) / 730), 6);
+    expect(hourlyRates(bigger, DAY).clusterPerHour).toBeCloseTo(0.1 + 0.0225 + 2 * 0.005 + (5 * 0.08) / 730 + 2 * (0.096 + (20 * 0.08) / 730), 6);
   });
 
   it('names a region or instance type the table does not have, and what it has', () => {
@@ -149,7 +159,7 @@ describe('dailyCosts', () => {
     expect(reach.option.dayShare).toBeLessThanOrEqual(0.2);
     // The fewest: one node fewer is over 20%, and the fixed part weighs less against more nodes.
     expect(cheapestShare(reach.desired - 1)).toBeGreaterThan(0.2);
-    expect(reach.desired).toBe(20);
+    expect(reach.desired).toBe(22);
     const fixedShare = (desired: number) => nodeOptions(withNodes(desired), DAY, alice)[0]!.fixedDayShare;
     expect(fixedShare(reach.desired)).toBeLessThan(fixedShare(2));
     // Out of reach within the counts priced: undefined, not a figure.
@@ -194,7 +204,7 @@ describe('weeklySummary from recorded lifetimes', () => {
       from,
       to,
     );
-    const natShare = (0.048 * 168) / 4;
+    const natShare = ((0.048 + 0.005) * 168) / 4;
     const rate = hourlyRates(config, DAY).clusterPerHour;
     expect(lines.map((line) => [line.developer, line.hours])).toEqual([
       ['alice', 12.5],
@@ -278,6 +288,6 @@ describe('the warm pool (core/pool) is priced as the pool', () => {
     expect(pool.cost).toBeCloseTo((12.75 + 23 / 6) * rate, 2);
     expect(pool.alwaysOn).toBeCloseTo(2 * 168 * rate, 2);
     // The developers still carry the whole NAT among them.
-    expect(lines.find((line) => line.developer === 'bob')!.cost).toBeCloseTo((0.048 * 168) / 4, 2);
+    expect(lines.find((line) => line.developer === 'bob')!.cost).toBeCloseTo(((0.048 + 0.005) * 168) / 4, 2);
   });
 });
