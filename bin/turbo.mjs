@@ -24,6 +24,11 @@ if (flags) {
   }
   process.exit(code ?? 1);
 }
+// A reader that stops early (`turbo cost | head`) closes the pipe: end quietly, as `git log | head` does, not with a stack.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 const { register: registerEsm } = await import('tsx/esm/api');
 const { register: registerCjs } = await import('tsx/cjs/api');
 registerEsm();

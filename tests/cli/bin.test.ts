@@ -54,6 +54,19 @@ describe('bin/turbo.mjs', () => {
     expect(processes).toEqual([['--max-old-space-size=512'], [...added, '--max-old-space-size=512']]);
   });
 
+  it('ends quietly when its reader stops reading (`turbo rehearse | head -1`), without a stack trace', async () => {
+    const child = spawn(process.execPath, [bin, 'rehearse'], { cwd: folderWith({ 'turbo.config.yml': exampleText }), env });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // The rehearsal's first line comes seconds before the rest: closing the pipe then makes every later write fail.
+    const [first] = await once(child.stdout, 'data');
+    expect(String(first)).toMatch(/^Rehearsing /);
+    child.stdout.destroy();
+    const [code] = await once(child, 'exit');
+    expect(stderr).not.toMatch(/EPIPE|Unhandled 'error' event/);
+    expect(code).toBe(0);
+  });
+
   it('passes a signal sent to it alone on to the process that runs its command', async () => {
     // The command's process says its pid and then stays alive, as a long rehearsal would.
     const dir = folderWith({
