@@ -69,6 +69,15 @@ describe('turbo cost', () => {
     ]);
   });
 
+  it('says when no node count reaches 20%: a long day tends to its nodes alone, over 20% of always-on ones', async () => {
+    const long = exampleText.replace('readyBy: "09:00"', 'readyBy: "06:00"').replace('teardownAt: "19:00"', 'teardownAt: "23:00"');
+    const captured = captureIn(folderWith({ 'turbo.config.yml': long }));
+    expect(await main(['cost', '--on', '2026-12-01'], captured.io)).toBe(0);
+    // 05:35 to 23:10 is 17.6 h: even Spot Graviton nodes alone are 17.6 × 0.0158 / (24 × 0.048) = 24% of On-Demand ones.
+    expect(captured.stdout()).toContain('Even on 100 nodes per cluster, no node option\'s day is within 20% of the always-on cluster\n');
+    expect(captured.stdout()).not.toContain('More nodes weigh more');
+  });
+
   it('--week prints the week: working days with Turbo against seven days always on', async () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': exampleText }));
     expect(await main(['cost', '--week', '--on', '2026-12-01'], captured.io)).toBe(0);
