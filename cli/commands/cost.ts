@@ -94,7 +94,9 @@ function report(config: TurboConfig, day: string, week: boolean, io: CommandIo, 
     ),
   );
   io.stdout(`${formatTable(header, rows, { alignRight: [2, 3, 4, 5, 7] })}\n\n`);
-  io.stdout('turbo: destroyed every evening; hibernate: nodes off at night, the control plane, NLB and MongoDB volume paid all night and weekend\n');
+  io.stdout(
+    'turbo: destroyed every evening; hibernate: nodes off at night, the control plane, NLB and MongoDB volume paid all night and weekend\n',
+  );
   if (pool) {
     io.stdout(
       `${POOL_LINE}: pool.size ${pool.size} clusters with the team's nodes, ${pool.hoursPerMember.toFixed(1)} h each on a working day ` +

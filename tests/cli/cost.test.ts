@@ -74,7 +74,7 @@ describe('turbo cost', () => {
     const captured = captureIn(folderWith({ 'turbo.config.yml': long }));
     expect(await main(['cost', '--on', '2026-12-01'], captured.io)).toBe(0);
     // 05:35 to 23:10 is 17.6 h: even Spot Graviton nodes alone are 17.6 × 0.0158 / (24 × 0.048) = 24% of On-Demand ones.
-    expect(captured.stdout()).toContain('Even on 100 nodes per cluster, no node option\'s day is within 20% of the always-on cluster\n');
+    expect(captured.stdout()).toContain("Even on 100 nodes per cluster, no node option's day is within 20% of the always-on cluster\n");
     expect(captured.stdout()).not.toContain('More nodes weigh more');
   });
 

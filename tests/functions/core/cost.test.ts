@@ -96,7 +96,10 @@ describe('dailyCosts', () => {
       region: 'us-east-1',
       cluster: { ...example.cluster, instanceType: 'm6i.large', instanceTypes: { arm64: ['m7g.large'] } },
     });
-    expect(hourlyRates(bigger, DAY).clusterPerHour).toBeCloseTo(0.1 + 0.0225 + 2 * 0.005 + (5 * 0.08) / 730 + 2 * (0.096 + (20 * 0.08) / 730), 6);
+    expect(hourlyRates(bigger, DAY).clusterPerHour).toBeCloseTo(
+      0.1 + 0.0225 + 2 * 0.005 + (5 * 0.08) / 730 + 2 * (0.096 + (20 * 0.08) / 730),
+      6,
+    );
   });
 
   it('names a region or instance type the table does not have, and what it has', () => {
