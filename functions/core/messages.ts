@@ -457,9 +457,10 @@ export function weeklyCostMessage(input: {
 
 /** How the weekly lines add up, and how they relate to `turbo cost`'s per-day figures. */
 export const WEEK_ARITHMETIC =
-  "_How it adds up:_ each developer's cost is the hours their cluster ran × its hourly price (control plane, NLB, " +
-  'nodes and their volumes; Spot at the typical discount in core/prices.json) + an equal share of the NAT gateway for ' +
-  "all 168 h. Always-on is the same cluster for 168 h plus the same share. The team's figures are the sums of the " +
+  "_How it adds up:_ each developer's cost is the hours their cluster ran × its hourly price (control plane, NLB and " +
+  "its public IPv4 addresses, nodes and their volumes, MongoDB's volume; Spot at the typical discount in " +
+  'core/prices.json) + an equal share of the NAT gateway and its address for all 168 h. Always-on is the same cluster ' +
+  "for 168 h plus the same share. The team's figures are the sums of the " +
   "lines. `turbo cost` estimates a day from the schedule; its week is the working days' cluster hours + 7 days of NAT share.";
 
 /** For the ops channel, daily while it lasts: reconcile holds every up until the shared network exists. */

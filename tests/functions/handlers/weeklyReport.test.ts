@@ -47,7 +47,7 @@ describe('WeeklyCostReport', () => {
     expect(body).toContain('carol: 0 h');
     // It explains how the lines add up, and how they relate to turbo cost's per-day figures.
     expect(body).toContain(JSON.stringify(WEEK_ARITHMETIC).slice(1, -1));
-    expect(WEEK_ARITHMETIC).toContain('+ an equal share of the NAT gateway for all 168 h');
+    expect(WEEK_ARITHMETIC).toContain('+ an equal share of the NAT gateway and its address for all 168 h');
     expect(WEEK_ARITHMETIC).toContain("its week is the working days' cluster hours + 7 days of NAT share");
   });
 });
