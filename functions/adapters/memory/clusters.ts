@@ -8,6 +8,9 @@ import { OWNER_TAG } from '../../core/config';
 import { MemoryNodegroups, type Scaling } from './nodegroups';
 import { type AwsCallListener, type Durations, jitteredMs, spread } from './simulation';
 
+/** EKS ListClusters' largest page (maxResults: 1 to 100, and 100 when unset). */
+const LIST_CLUSTERS_PAGE = 100;
+
 export interface MemoryCluster {
   name: string;
   owner: string;
@@ -21,7 +24,7 @@ export interface MemoryCluster {
 
 export class MemoryClusters implements Clusters {
   readonly clusterMap = new Map<string, MemoryCluster>();
-  /** Clusters in the account that Turbo did not tag (made by hand): listed, never described or touched. */
+  /** Clusters in the account that Turbo did not tag (made by hand): listed and described, never touched. */
   readonly untaggedClusters: string[] = [];
   /** Each cluster's managed node group: its scaling and instances on the virtual clock (hibernate and wake). */
   readonly nodegroups = new MemoryNodegroups();
@@ -86,13 +89,28 @@ export class MemoryClusters implements Clusters {
     return this.info(cluster, Date.now());
   }
 
+  /** As adapters/eks does: ListClusters has no tag filter, so every cluster listed is described, untagged ones too. */
   async listTurboClusters(): Promise<ClusterInfo[]> {
-    this.onAwsCall('eks:ListClusters', '*');
-    return [...this.clusterMap.values()].map((cluster) => this.info(cluster, Date.now())).filter((info) => info.status !== 'ABSENT');
+    const live = this.liveClusters(Date.now());
+    this.listPages(live.length + this.untaggedClusters.length);
+    for (const { name } of live) this.onAwsCall('eks:DescribeCluster', name);
+    for (const name of this.untaggedClusters) this.onAwsCall('eks:DescribeCluster', name);
+    return live;
   }
 
   async listClusterNames(): Promise<string[]> {
-    return [...(await this.listTurboClusters()).map((info) => info.name), ...this.untaggedClusters];
+    const names = [...this.liveClusters(Date.now()).map((info) => info.name), ...this.untaggedClusters];
+    this.listPages(names.length);
+    return names;
+  }
+
+  private liveClusters(now: number): ClusterInfo[] {
+    return [...this.clusterMap.values()].map((cluster) => this.info(cluster, now)).filter((info) => info.status !== 'ABSENT');
+  }
+
+  /** ListClusters returns at most 100 names a page (its maxResults), and one page when there are none. */
+  private listPages(clusters: number): void {
+    for (let page = 0; page < Math.max(1, Math.ceil(clusters / LIST_CLUSTERS_PAGE)); page++) this.onAwsCall('eks:ListClusters', '*');
   }
 
   private endpointOf(clusterName: string): string {

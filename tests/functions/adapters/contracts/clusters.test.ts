@@ -122,3 +122,55 @@ describe.each(IMPLEMENTATIONS)('Clusters contract: %s', (_name, clustersWith) =>
     expect((await clusters.listClusterNames()).sort()).toEqual(['turbo-alice', 'turbo-bob', 'turbo-carol', 'turbo-handmade']);
   });
 });
+
+describe('the AWS calls of a listing, which the rehearsal and the soak count and judge against IAM', () => {
+  // 200 of Turbo's clusters and 50 made by hand: three pages of ListClusters (100 names a page, as EKS documents).
+  const fleet: Existing[] = Array.from({ length: 250 }, (_, index) =>
+    index < 200 ? { name: `turbo-dev${index}`, owner: `dev${index}`, state: 'ACTIVE' } : { name: `handmade-${index}`, state: 'ACTIVE' },
+  );
+
+  /** Counts of each EKS action while `listing` runs, on the in-memory EKS (its onAwsCall) and on the EKS adapter (the commands it sent). */
+  async function callsOf(listing: (clusters: Clusters) => Promise<unknown>) {
+    const memoryCalls: Record<string, number> = {};
+    const memory = new MemoryClusters('eu-west-1', REALISTIC_DURATIONS, (action) => {
+      memoryCalls[action] = (memoryCalls[action] ?? 0) + 1;
+    });
+    for (const { name, owner } of fleet) {
+      if (owner === undefined) memory.untaggedClusters.push(name);
+      else memory.add(name, owner, NOW - 3_600_000);
+    }
+    await listing(memory);
+
+    const client = new EKSClient({ region: 'eu-west-1' });
+    const eks = mockClient(client);
+    eks.on(ListClustersCommand).callsFake(({ nextToken }: { nextToken?: string }) => {
+      const start = Number(nextToken ?? 0);
+      const next = start + 100 < fleet.length ? String(start + 100) : undefined;
+      return { clusters: fleet.slice(start, start + 100).map((cluster) => cluster.name), nextToken: next };
+    });
+    eks.on(DescribeClusterCommand).callsFake(({ name }: { name: string }) => {
+      const owner = fleet.find((cluster) => cluster.name === name)?.owner;
+      return { cluster: { name, status: 'ACTIVE', tags: owner === undefined ? {} : { [OWNER_TAG]: owner } } };
+    });
+    await listing(new EksClusters(client));
+    return {
+      memory: memoryCalls,
+      eks: {
+        'eks:ListClusters': eks.commandCalls(ListClustersCommand).length,
+        'eks:DescribeCluster': eks.commandCalls(DescribeClusterCommand).length,
+      },
+    };
+  }
+
+  it("listing Turbo's clusters: one ListClusters per 100 names and one DescribeCluster per cluster, untagged ones too", async () => {
+    const { memory, eks } = await callsOf((clusters) => clusters.listTurboClusters());
+    expect(eks).toEqual({ 'eks:ListClusters': 3, 'eks:DescribeCluster': 250 });
+    expect(memory).toEqual(eks);
+  });
+
+  it("listing every cluster's name: the ListClusters pages alone", async () => {
+    const { memory, eks } = await callsOf((clusters) => clusters.listClusterNames());
+    expect(eks).toEqual({ 'eks:ListClusters': 3, 'eks:DescribeCluster': 0 });
+    expect(memory).toEqual({ 'eks:ListClusters': 3 });
+  });
+});
