@@ -169,9 +169,41 @@ release_cloud_resources() {
 
   # The CSI driver deletes a released volume some time after its claim; terraform destroy may remove the
   # driver first. Waited for, bounded: past the bound the cluster is still destroyed (it costs far more).
+  # A hibernated cluster has no node to run the driver's controller on: its volumes are deleted by ID at once.
+  local ready
+  ready="$(ready_node_count)" || fail "could not list the nodes of $CLUSTER"
+  if ((ready == 0)); then
+    step "no node runs the EBS CSI driver (hibernated): deleting the EBS volumes of $APP_NAMESPACE by ID"
+    find_app_volumes
+    delete_app_volumes
+    return
+  fi
   step "waiting up to ${PV_DELETE_TIMEOUT}s for the PersistentVolumes of $APP_NAMESPACE to be deleted"
   if ! poll_until "$PV_DELETE_TIMEOUT" no_app_volumes_left; then
-    log "WARNING: after ${PV_DELETE_TIMEOUT}s the EBS CSI driver had not deleted these PersistentVolumes of $APP_NAMESPACE (name, EBS volume): $(tr '\n' ' ' <<<"$APP_VOLUMES")- destroying the cluster anyway; delete those EBS volumes by hand"
+    log "after ${PV_DELETE_TIMEOUT}s the EBS CSI driver had not deleted these PersistentVolumes of $APP_NAMESPACE (name, EBS volume): $(tr '\n' ' ' <<<"$APP_VOLUMES")- deleting their EBS volumes by ID"
+    delete_app_volumes
+  fi
+}
+
+# Deletes the EBS volumes of APP_VOLUMES ("name volume" lines) with the EC2 API. One already gone counts as
+# deleted (a replayed destroy); one still attached, or refused, is named for a person, and the destroy goes on.
+delete_app_volumes() {
+  local name volume output left=""
+  while read -r name volume; do
+    [[ -n "$name" ]] || continue
+    if [[ "$volume" != vol-* ]]; then
+      left+="$name $volume "
+    elif output="$(aws ec2 delete-volume --volume-id "$volume" --region "$AWS_REGION" 2>&1)"; then
+      log "deleted EBS volume $volume of PersistentVolume $name"
+    elif [[ "$output" == *InvalidVolume.NotFound* ]]; then
+      log "EBS volume $volume of PersistentVolume $name is already deleted"
+    else
+      log "could not delete EBS volume $volume of PersistentVolume $name: ${output##*$'\n'}"
+      left+="$name $volume "
+    fi
+  done <<<"$APP_VOLUMES"
+  if [[ -n "$left" ]]; then
+    log "WARNING: these EBS volumes of $APP_NAMESPACE (PersistentVolume, EBS volume) are left: ${left}- destroying the cluster anyway; delete them by hand"
   fi
 }
 

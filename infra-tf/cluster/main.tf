@@ -86,7 +86,18 @@ module "eks" {
     kube-proxy             = {}
     coredns                = {}
     # MongoDB's volume. EKS Pod Identity (not IRSA): no OIDC provider to create and delete every day.
+    # The volumes it creates carry Turbo's tags, so the destroy may delete one by ID when no node runs the
+    # driver (a hibernated cluster): the job role's ec2:DeleteVolume requires turbo:managed-by. Not the
+    # daily expires-at, which would update the add-on on every apply.
     aws-ebs-csi-driver = {
+      configuration_values = jsonencode({
+        controller = {
+          extraVolumeTags = {
+            "turbo:owner"      = var.developer
+            "turbo:managed-by" = "turbo"
+          }
+        }
+      })
       pod_identity_association = [{
         role_arn        = aws_iam_role.ebs_csi.arn
         service_account = "ebs-csi-controller-sa"

@@ -231,6 +231,10 @@ describe('infra-tf', () => {
     expect(eks.addons['aws-ebs-csi-driver'].pod_identity_association).toEqual([
       { role_arn: '${aws_iam_role.ebs_csi.arn}', service_account: 'ebs-csi-controller-sa' },
     ]);
+    // Its volumes carry Turbo's stable tags (the job role deletes one by ID only with turbo:managed-by), never the daily expires-at.
+    const volumeTags = String(eks.addons['aws-ebs-csi-driver'].configuration_values).replace(/\s+/g, ' ');
+    expect(volumeTags).toMatch(/controller = \{ extraVolumeTags = \{ "turbo:owner" = var\.developer "turbo:managed-by" = "turbo" \} \}/);
+    expect(volumeTags).not.toContain('expires-at');
     const trust = hcl.cluster.data.aws_iam_policy_document.ebs_csi_trust[0].statement[0];
     expect(trust.principals[0].identifiers).toEqual(['pods.eks.amazonaws.com']);
     expect(hcl.cluster.resource.aws_iam_role_policy_attachment.ebs_csi[0].policy_arn).toMatch(

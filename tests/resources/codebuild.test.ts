@@ -126,6 +126,23 @@ describe('resources/codebuild.yml', () => {
     }
   });
 
+  it("grants every AWS CLI call the job scripts make (Terraform's own calls are the statements above)", () => {
+    const scripts = ['terraform.sh', 'deploy.sh'].map((name) => readFileSync(join(REPO, 'scripts', name), 'utf8')).join('\n');
+    const pascal = (words: string) => words.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+    // What the CLI sends for its composite commands; every other `aws <service> <command>` is the API call of that name.
+    const COMPOSITE: Record<string, string> = {
+      'eks update-kubeconfig': 'eks:DescribeCluster',
+      'eks wait': 'eks:DescribeNodegroup',
+    };
+    const calls = [...new Set([...scripts.matchAll(/\baws (eks|ec2|iam|s3api|sts|ssm) ([a-z][a-z-]+)/g)].map((m) => `${m[1]} ${m[2]}`))];
+    const actions = calls.map((call) => COMPOSITE[call] ?? `${call.split(' ')[0]}:${pascal(call.split(' ')[1]!)}`).sort();
+    expect(actions).toEqual(
+      expect.arrayContaining(['ec2:DeleteVolume', 'ec2:DescribeInstances', 'eks:CreateAccessEntry', 'eks:UpdateNodegroupConfig']),
+    );
+    const granted = new Set(statements.flatMap(actionsOf));
+    expect(actions.filter((action) => !granted.has(action))).toEqual([]);
+  });
+
   it('limits "Resource: *" to the calls AWS offers no resource-level permission for, each documented', () => {
     const starred = statements.filter((s) => s.Resource === '*');
     expect(starred.map((s) => s.Sid).sort()).toEqual(['EksAddonCatalogue', 'Ec2Describe'].sort());

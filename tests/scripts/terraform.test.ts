@@ -191,19 +191,60 @@ describe('scripts/terraform.sh', () => {
     expect(result.output).not.toMatch(/still being deleted: .*(pvc-tools|pvc-kept)/);
   });
 
-  it('destroys anyway, naming the EBS volumes to delete by hand, when the PersistentVolumes outlive the bound', () => {
+  const volumeDeletes = (calls: string[][]) =>
+    calls.filter((call) => call[1] === 'ec2' && call[2] === 'delete-volume').map((call) => call[call.indexOf('--volume-id') + 1]);
+
+  it('deletes the EBS volumes by ID when the PersistentVolumes outlive the bound, and names any it could not, then destroys', () => {
     world
       .set('cluster-status', 'ACTIVE\n')
       .set('pv-delete-polls', '1000')
-      .set('persistentvolumes.json', list([persistentVolume('pvc-mongo', 'turbo-app', 'vol-0123456789abcdef0')]));
+      .set('volumes-attached', 'vol-0bbbbbbbbbbbbbbbb\n')
+      .set(
+        'persistentvolumes.json',
+        list([
+          persistentVolume('pvc-mongo', 'turbo-app', 'vol-0123456789abcdef0'),
+          persistentVolume('pvc-cache', 'turbo-app', 'vol-0bbbbbbbbbbbbbbbb'),
+        ]),
+      );
 
     const result = world.run('terraform.sh', ['destroy', 'alice'], { ...DESTROY_ENV, PV_DELETE_TIMEOUT: '0' });
 
     expect(result.status).toBe(0);
     expect(result.output).toContain(
-      'WARNING: after 0s the EBS CSI driver had not deleted these PersistentVolumes of turbo-app (name, EBS volume): pvc-mongo vol-0123456789abcdef0 - destroying the cluster anyway; delete those EBS volumes by hand',
+      'after 0s the EBS CSI driver had not deleted these PersistentVolumes of turbo-app (name, EBS volume): pvc-mongo vol-0123456789abcdef0 pvc-cache vol-0bbbbbbbbbbbbbbbb - deleting their EBS volumes by ID',
     );
-    expect(indexOf(result.calls, 'terraform', 'destroy')).toBeGreaterThan(indexOf(result.calls, 'kubectl', 'get', 'persistentvolumes'));
+    expect(volumeDeletes(result.calls)).toEqual(['vol-0123456789abcdef0', 'vol-0bbbbbbbbbbbbbbbb']);
+    expect(result.output).toContain('deleted EBS volume vol-0123456789abcdef0 of PersistentVolume pvc-mongo');
+    expect(result.output).toContain(
+      'WARNING: these EBS volumes of turbo-app (PersistentVolume, EBS volume) are left: pvc-cache vol-0bbbbbbbbbbbbbbbb - destroying the cluster anyway; delete them by hand',
+    );
+    expect(indexOf(result.calls, 'terraform', 'destroy')).toBeGreaterThan(indexOf(result.calls, 'aws', 'ec2', 'delete-volume'));
+  });
+
+  it('deletes a hibernated cluster’s EBS volumes by ID at once: no node runs the CSI driver, so waiting would only leak them', () => {
+    world
+      .set('cluster-status', 'ACTIVE\n')
+      .set('nodegroup-sizes', '0\t0\t3\n')
+      .set('pv-delete-polls', '1000')
+      .set('persistentvolumes.json', list([persistentVolume('pvc-mongo', 'turbo-app', 'vol-0123456789abcdef0')]));
+
+    const result = world.run('terraform.sh', ['destroy', 'alice'], DESTROY_ENV);
+
+    expect(result.status).toBe(0);
+    expect(result.output).toContain('no node runs the EBS CSI driver (hibernated): deleting the EBS volumes of turbo-app by ID');
+    expect(volumeDeletes(result.calls)).toEqual(['vol-0123456789abcdef0']);
+    // One listing to find the volumes, none waited for; the volume goes before the cluster does.
+    expect(result.calls.filter((call) => call.join(' ') === 'kubectl get persistentvolumes --output json')).toHaveLength(1);
+    expect(indexOf(result.calls, 'aws', 'ec2', 'delete-volume')).toBeGreaterThan(indexOf(result.calls, 'kubectl', 'delete', 'namespace'));
+    expect(indexOf(result.calls, 'terraform', 'destroy')).toBeGreaterThan(indexOf(result.calls, 'aws', 'ec2', 'delete-volume'));
+    expect(result.output).not.toContain('WARNING');
+
+    // A replayed destroy finds the volume deleted already: that is no failure and no warning.
+    world.set('volumes-gone', 'vol-0123456789abcdef0\n');
+    const replay = world.run('terraform.sh', ['destroy', 'alice'], DESTROY_ENV);
+    expect(replay.status).toBe(0);
+    expect(replay.output).toContain('EBS volume vol-0123456789abcdef0 of PersistentVolume pvc-mongo is already deleted');
+    expect(replay.output).not.toContain('WARNING');
   });
 
   it('fails before destroying when the PersistentVolumes cannot be listed (an unreadable cluster is not an empty one)', () => {
