@@ -18,7 +18,7 @@ import { Progress } from '../rehearsal/progress';
 import { formatAggregates, formatSummaryTable, isFailure, metricsOf, reportRows, summarise } from '../rehearsal/summary';
 import { timelineOf } from '../rehearsal/timeline';
 import { renderRunReport, type RunReportInput } from '../../functions/core/report';
-import { PRICE_TABLE, weeklySummary } from '../../functions/core/cost';
+import { PRICE_TABLE, recordedUse, weeklySummary } from '../../functions/core/cost';
 import { loadValidConfig } from './validate';
 import { UnknownPriceError } from '../../functions/core/errors';
 
@@ -83,12 +83,9 @@ function jenkinsRunner(config: TurboConfig, url: string): JenkinsJobRunner {
 
 /** What the rehearsed window cost, by core/cost's model, from the lifetimes the day recorded. */
 export function costOfTheDay(config: TurboConfig, result: DayResult): RunReportInput['cost'] {
-  const lifetimes = [...result.cloud.records.values()].flatMap((record) => [
-    ...(record.lifetimes ?? []).map((life) => ({ developer: record.developer, ...life })),
-    ...(record.clusterSince ? [{ developer: record.developer, startedAt: record.clusterSince }] : []), // still up at the end
-  ]);
+  const { lifetimes, nodesOff } = recordedUse([...result.cloud.records.values()]);
   try {
-    const lines = weeklySummary(config, lifetimes, new Date(result.start), new Date(result.end));
+    const lines = weeklySummary(config, lifetimes, new Date(result.start), new Date(result.end), nodesOff);
     const sum = (pick: (line: (typeof lines)[number]) => number) =>
       Math.round(lines.reduce((total, line) => total + pick(line), 0) * 100) / 100;
     const currency = PRICE_TABLE.currency;

@@ -19,6 +19,7 @@ import {
 import { calendarDay } from './clock';
 import { wakeLeadMinutes } from './hibernate';
 import type { PlannedDay } from './stagger';
+import type { EnvironmentRecord } from './types';
 import { supportPhase } from './eksVersions';
 import { UnknownPriceError } from './errors';
 import { isPoolMember, poolHours, POOL_LINE } from './pool';
@@ -308,20 +309,44 @@ export interface Lifetime {
   destroyedAt?: string;
 }
 
+/** A span in which a hibernated cluster's node group was at zero (`to` absent while it still is): no node hours. */
+export interface NodesOff {
+  developer: string;
+  from: string;
+  to?: string;
+}
+
+/** What the records say ran: every cluster's lives and spans at zero nodes; those still going run to the window's end. */
+export function recordedUse(records: EnvironmentRecord[]): { lifetimes: Lifetime[]; nodesOff: NodesOff[] } {
+  return {
+    lifetimes: records.flatMap((record) => [
+      ...(record.lifetimes ?? []).map((life) => ({ developer: record.developer, ...life })),
+      ...(record.clusterSince ? [{ developer: record.developer, startedAt: record.clusterSince }] : []),
+    ]),
+    nodesOff: records.flatMap((record) => [
+      ...(record.nodesOff ?? []).map((span) => ({ developer: record.developer, ...span })),
+      ...(record.hibernatedAt ? [{ developer: record.developer, from: record.hibernatedAt }] : []),
+    ]),
+  };
+}
+
 export interface WeeklyLine {
   developer: string;
   hours: number;
+  /** Of those hours, the ones hibernated: the control plane, NLB and volume paid, not the nodes. */
+  nodesOffHours: number;
   cost: number;
   alwaysOn: number;
   savings: number;
 }
 
 /**
- * Hours, cost and savings per developer between `from` and `to`, from the recorded lifetimes (clipped to the window).
+ * Hours, cost and savings per developer between `from` and `to`, from the recorded lifetimes (clipped to the window),
+ * less the nodes of the hours hibernated (`nodesOff`, clipped the same way).
  * The warm pool's members add up to one line, POOL_LINE: the pool's cost, taken or not, with no share of the NAT
  * (the developers carry it all), against `pool.size` clusters always on.
  */
-export function weeklySummary(config: TurboConfig, recorded: Lifetime[], from: Date, to: Date): WeeklyLine[] {
+export function weeklySummary(config: TurboConfig, recorded: Lifetime[], from: Date, to: Date, nodesOff: NodesOff[] = []): WeeklyLine[] {
   const lifetimes = recorded.map((life) => (isPoolMember(life.developer) ? { ...life, developer: POOL_LINE } : life));
   const windowHours = (to.getTime() - from.getTime()) / 3_600_000;
   if (!(windowHours > 0)) throw new Error(`the summary window ${from.toISOString()} .. ${to.toISOString()} is empty`);
@@ -330,20 +355,34 @@ export function weeklySummary(config: TurboConfig, recorded: Lifetime[], from: D
   const names = [...new Set([...config.developers.map((dev) => dev.name), ...lifetimes.map((life) => life.developer)])].sort();
   // Grouped once: each developer filtering every lifetime was quadratic in the roster.
   const lifetimesOf = Map.groupBy(lifetimes, (life) => life.developer);
-  return names.map((developer) => {
-    // Someone who left the roster is priced with the team's nodes.
-    const { clusterPerHour, natPerHour } = hourlyRates(config, lastDay, memberOf(config, developer));
-    const natShare = (natPerHour * windowHours) / config.developers.length;
-    const hours = (lifetimesOf.get(developer) ?? []).reduce((sum, life) => {
-      const start = Math.max(DateTime.fromISO(life.startedAt).toMillis(), from.getTime());
-      const end = Math.min(life.destroyedAt ? DateTime.fromISO(life.destroyedAt).toMillis() : to.getTime(), to.getTime());
+  const nodesOffOf = Map.groupBy(nodesOff, (span) => span.developer);
+  /** The hours of spans (a start, and an end unless it still runs) inside the window. */
+  const hoursWithin = (developer: string, what: string, spans: { start: string; end?: string }[]) =>
+    spans.reduce((sum, span) => {
+      const start = Math.max(DateTime.fromISO(span.start).toMillis(), from.getTime());
+      const end = Math.min(span.end ? DateTime.fromISO(span.end).toMillis() : to.getTime(), to.getTime());
       if (Number.isNaN(start) || Number.isNaN(end))
-        throw new Error(`lifetime of ${developer} has a time that is not ISO 8601: ${JSON.stringify(life)}`);
+        throw new Error(`${what} of ${developer} has a time that is not ISO 8601: ${JSON.stringify(span)}`);
       return sum + Math.max(0, end - start) / 3_600_000;
     }, 0);
+  return names.map((developer) => {
+    // Someone who left the roster is priced with the team's nodes.
+    const { clusterPerHour, nodePerHour, natPerHour } = hourlyRates(config, lastDay, memberOf(config, developer));
+    const natShare = (natPerHour * windowHours) / config.developers.length;
+    const lives = (lifetimesOf.get(developer) ?? []).map((life) => ({ start: life.startedAt, end: life.destroyedAt }));
+    const hours = hoursWithin(developer, 'lifetime', lives);
+    const offSpans = (nodesOffOf.get(developer) ?? []).map((span) => ({ start: span.from, end: span.to }));
+    const nodesOffHours = hoursWithin(developer, 'span at zero nodes', offSpans);
     const pool = developer === POOL_LINE;
-    const cost = hours * clusterPerHour + (pool ? 0 : natShare);
+    const cost = hours * clusterPerHour - nodesOffHours * nodePerHour + (pool ? 0 : natShare);
     const alwaysOn = pool ? Math.max(1, config.pool.size) * windowHours * clusterPerHour : windowHours * clusterPerHour + natShare;
-    return { developer, hours: Math.round(hours * 10) / 10, cost: cents(cost), alwaysOn: cents(alwaysOn), savings: cents(alwaysOn - cost) };
+    return {
+      developer,
+      hours: Math.round(hours * 10) / 10,
+      nodesOffHours: Math.round(nodesOffHours * 10) / 10,
+      cost: cents(cost),
+      alwaysOn: cents(alwaysOn),
+      savings: cents(alwaysOn - cost),
+    };
   });
 }

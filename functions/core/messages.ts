@@ -439,14 +439,15 @@ export function weeklyCostMessage(input: {
   from: string;
   to: string;
   currency: string;
-  lines: { developer: string; hours: number; cost: number; alwaysOn: number; savings: number }[];
+  lines: { developer: string; hours: number; nodesOffHours: number; cost: number; alwaysOn: number; savings: number }[];
 }): Message {
   const money = (value: number) => `${value.toFixed(2)} ${input.currency}`;
   const total = (field: 'cost' | 'savings' | 'alwaysOn') => input.lines.reduce((sum, line) => sum + line[field], 0);
   const text = `Turbo's week ${input.from.slice(0, 10)} to ${input.to.slice(0, 10)}: ${money(total('cost'))} for ${input.lines.length} developers, ${money(total('savings'))} saved against always-on clusters`;
   const rows = input.lines.map(
     (line) =>
-      `• ${escapeMrkdwn(line.developer)}: ${line.hours} h, ${money(line.cost)} (always-on ${money(line.alwaysOn)}, saved ${money(line.savings)})`,
+      `• ${escapeMrkdwn(line.developer)}: ${line.hours} h${line.nodesOffHours > 0 ? ` (${line.nodesOffHours} h of them hibernated)` : ''}, ` +
+      `${money(line.cost)} (always-on ${money(line.alwaysOn)}, saved ${money(line.savings)})`,
   );
   return {
     kind: 'weekly-cost',
@@ -459,7 +460,8 @@ export function weeklyCostMessage(input: {
 export const WEEK_ARITHMETIC =
   "_How it adds up:_ each developer's cost is the hours their cluster ran × its hourly price (control plane, NLB and " +
   "its public IPv4 addresses, nodes and their volumes, MongoDB's volume; Spot at the typical discount in " +
-  'core/prices.json) + an equal share of the NAT gateway and its address for all 168 h. Always-on is the same cluster ' +
+  'core/prices.json), less the nodes for the hours it was hibernated (node group at zero), + an equal share of the ' +
+  'NAT gateway and its address for all 168 h. Always-on is the same cluster ' +
   "for 168 h plus the same share. The team's figures are the sums of the " +
   "lines. `turbo cost` estimates a day from the schedule; its week is the working days' cluster hours + 7 days of NAT share.";
 

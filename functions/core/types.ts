@@ -120,6 +120,11 @@ export interface EnvironmentRecord {
   clusterSince?: string;
   /** The last clusters' lives (newest last, at most MAX_LIFETIMES): the weekly cost report adds them up. */
   lifetimes?: { startedAt: string; destroyedAt: string }[];
+  /**
+   * The last spans the node group was at zero, hibernated (newest last, at most MAX_NODES_OFF), each from its
+   * hibernatedAt to its wake or destroy: the weekly cost report takes their nodes off the cluster's hours.
+   */
+  nodesOff?: { from: string; to: string }[];
   lastError?: string;
   /** A warm pool member (core/pool) taken by this developer: the take's run deploys for them and DMs them. */
   takenBy?: string;

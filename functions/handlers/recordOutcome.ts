@@ -53,6 +53,16 @@ function endLifetime(record: EnvironmentRecord | undefined, now: string): Enviro
   return [...lifetimes, { startedAt: record.clusterSince, destroyedAt: now }].slice(-MAX_LIFETIMES);
 }
 
+/** At most this many spans at zero nodes are kept: two weeks of nights, and the weekly report reads one. */
+export const MAX_NODES_OFF = 14;
+
+/** A hibernation ends (a wake, or a destroy): its span at zero nodes is kept for the cost report, once. */
+function endNodesOff(record: EnvironmentRecord | undefined, now: string): EnvironmentRecord['nodesOff'] {
+  const spans = record?.nodesOff ?? [];
+  if (!record?.hibernatedAt || spans.at(-1)?.from === record.hibernatedAt) return record?.nodesOff;
+  return [...spans, { from: record.hibernatedAt, to: now }].slice(-MAX_NODES_OFF);
+}
+
 /** A day's outcome for the dashboard: ready on time or late (and how long it took), or failed. */
 function countOutcome(config: TurboConfig, developer: string, record: EnvironmentRecord): void {
   const member = memberOf(config, developer);
@@ -96,6 +106,7 @@ export const handler = lambda('RecordOutcome', input, { store }, async (event, {
       expiresAt: event.expiresAt ?? undefined,
       clusterSince: record?.clusterSince ?? record?.startedAt ?? now,
       hibernatedAt: undefined,
+      nodesOff: endNodesOff(record, now),
       // The planner's history (core/stagger), bounded in the record: this up, measured from its tick. A pool
       // member's fill (no deploy) and take (no apply) are not a developer's up, and would teach it wrong durations.
       ...(isPoolMember(event.developer)
@@ -117,12 +128,14 @@ export const handler = lambda('RecordOutcome', input, { store }, async (event, {
       clusterSince: undefined,
       hibernatedAt: undefined,
       lifetimes: endLifetime(record, now),
+      nodesOff: endNodesOff(record, now),
     };
   } else if (event.outcome === 'hibernated') {
     // The control plane lives on (clusterSince stays): the cluster's lifetime ends when it is destroyed.
-    // A replay keeps the first instant, from which the idle days count.
+    // The first instant is kept until a wake succeeds (MarkReady clears it): a replay, or the evening after a
+    // failed wake, does not restart the idle days.
     const record = await store.get(event.developer);
-    patch = { status: 'hibernated', hibernatedAt: record?.status === 'hibernated' ? record.hibernatedAt : now };
+    patch = { status: 'hibernated', hibernatedAt: record?.hibernatedAt ?? now };
   } else {
     const result = await recordFailure(store, event.developer, event.runId, event.error, now);
     if (result.status === 'failed') emit(METRIC.clustersFailed);

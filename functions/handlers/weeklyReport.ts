@@ -3,7 +3,7 @@
  * always-on cluster over the past seven days, from the lifetimes recorded in the store, to the ops channel.
  */
 import * as z from 'zod';
-import { weeklySummary, type Lifetime } from '../core/cost';
+import { recordedUse, weeklySummary } from '../core/cost';
 import { weeklyCostMessage } from '../core/messages';
 import { store, notifier } from './lib/root';
 import { lambda } from './lib/stack';
@@ -18,13 +18,8 @@ const input = z.object({ time: z.iso.datetime({ offset: true }) }).passthrough()
 export const handler = lambda('WeeklyCostReport', input, { store, notifier }, async ({ time }, { config, store, notifier }) => {
   const to = new Date(time);
   const from = new Date(to.getTime() - WEEK_MS);
-  const records = await store.list();
-  const lifetimes: Lifetime[] = records.flatMap((record) => [
-    ...(record.lifetimes ?? []).map((life) => ({ developer: record.developer, ...life })),
-    // A cluster up right now counts until the end of the window.
-    ...(record.clusterSince ? [{ developer: record.developer, startedAt: record.clusterSince }] : []),
-  ]);
-  const lines = weeklySummary(config, lifetimes, from, to);
+  const { lifetimes, nodesOff } = recordedUse(await store.list());
+  const lines = weeklySummary(config, lifetimes, from, to, nodesOff);
   await notifier.sendToChannel(
     config.slack.opsChannel,
     weeklyCostMessage({ from: from.toISOString(), to: to.toISOString(), lines, currency: 'USD' }),

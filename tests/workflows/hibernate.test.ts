@@ -58,6 +58,11 @@ describe('hibernate mode, rehearsed over two days', () => {
 
     const record = cloud.records.get(alice.name)!;
     expect([record.status, record.hibernatedAt]).toEqual(['ready', undefined]);
+    // The night at zero nodes is kept for the weekly cost report: from the evening's hibernation to the wake's ready.
+    expect(record.nodesOff).toEqual([{ from: expect.any(String), to: record.readyAt }]);
+    const night = record.nodesOff![0]!;
+    expect(Date.parse(night.from)).toBeGreaterThan(at(TUESDAY, config.teardownAt));
+    expect(Date.parse(night.from)).toBeLessThan(wake.startedAt);
     const dms = cloud.outbox.filter((message) => message.to.user === alice.slackUserId).map((message) => message.text);
     expect(dms.filter((text) => text.includes('is hibernating'))).toHaveLength(1);
     // The evening's warning says what the evening will do: hibernate, not destroy.

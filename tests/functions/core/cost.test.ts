@@ -9,8 +9,10 @@ import {
   nodeOptions,
   poolCost,
   PRICE_TABLE,
+  recordedUse,
   weeklySummary,
 } from '../../../functions/core/cost';
+import type { EnvironmentRecord } from '../../../functions/core/types';
 
 const example = parse(readFileSync(join(__dirname, '../../../turbo.config.example.yml'), 'utf8'));
 const config = configSchema.parse(example);
@@ -232,6 +234,38 @@ describe('weeklySummary from recorded lifetimes', () => {
       'lifetime of alice has a time that is not ISO 8601',
     );
     expect(() => weeklySummary(config, [], to, from)).toThrow('is empty');
+  });
+
+  it('takes the nodes off the hours a hibernated cluster spent at zero nodes, as turbo cost prices a hibernate week', () => {
+    // alice in hibernate mode: one cluster all week (created the week before), asleep every night and the weekend.
+    const records: EnvironmentRecord[] = [
+      {
+        developer: 'alice',
+        clusterName: 'turbo-alice',
+        status: 'hibernated',
+        updatedAt: '2026-11-27T18:03:00Z',
+        clusterSince: '2026-11-16T07:35:00Z',
+        // Monday to Thursday nights, the last one's end before the window clipped away; Friday's still open.
+        nodesOff: [
+          { from: '2026-11-20T18:03:00Z', to: '2026-11-23T07:56:00Z' }, // 7 h 56 min inside
+          ...['23', '24', '25', '26'].map((day) => ({ from: `2026-11-${day}T18:03:00Z`, to: `2026-11-${Number(day) + 1}T07:56:00Z` })),
+        ],
+        hibernatedAt: '2026-11-27T18:03:00Z', // to the window's end: 53 h 57 min
+      },
+    ];
+    const { lifetimes, nodesOff } = recordedUse(records);
+    expect(lifetimes).toEqual([{ developer: 'alice', startedAt: '2026-11-16T07:35:00Z' }]);
+    expect(nodesOff.at(-1)).toEqual({ developer: 'alice', from: '2026-11-27T18:03:00Z' });
+
+    const [alice] = weeklySummary(config, lifetimes, from, to, nodesOff);
+    const off = (7 * 60 + 56 + 4 * (13 * 60 + 53) + 53 * 60 + 57) / 60;
+    const { clusterPerHour, nodePerHour, natPerHour } = hourlyRates(config, DAY);
+    expect(alice).toMatchObject({ developer: 'alice', hours: 168, nodesOffHours: Math.round(off * 10) / 10 });
+    expect(alice!.cost).toBeCloseTo(168 * clusterPerHour - off * nodePerHour + (natPerHour * 168) / 4, 2);
+    // Without the spans it would be an always-on cluster's week, nothing saved.
+    const [unaware] = weeklySummary(config, lifetimes, from, to);
+    expect(unaware!.savings).toBe(0);
+    expect(alice!.savings).toBeCloseTo(off * nodePerHour, 2);
   });
 });
 

@@ -33,6 +33,17 @@ describe('WeeklyCostReport', () => {
       clusterSince: '2026-11-30T05:00:00.000Z',
     });
 
+    // carol's cluster is hibernated since Friday evening, after a week of nights at zero nodes: those hours cost no nodes.
+    cloud.records.set('carol', {
+      developer: 'carol',
+      clusterName: 'turbo-carol',
+      status: 'hibernated',
+      updatedAt: '2026-11-27T18:03:00.000Z',
+      clusterSince: '2026-11-16T07:35:00.000Z',
+      nodesOff: [{ from: '2026-11-26T18:03:00.000Z', to: '2026-11-27T07:56:00.000Z' }], // 13.9 h
+      hibernatedAt: '2026-11-27T18:03:00.000Z', // 60.95 h to the window's end
+    });
+
     const result = await handler({ time: '2026-11-30T07:00:00Z', source: 'aws.events', 'detail-type': 'Scheduled Event' }, context);
 
     expect(result.developers).toBe(4);
@@ -44,7 +55,8 @@ describe('WeeklyCostReport', () => {
     const body = JSON.stringify(message!.blocks);
     expect(body).toContain('alice: 21 h');
     expect(body).toContain('bob: 2 h');
-    expect(body).toContain('carol: 0 h');
+    expect(body).toContain('carol: 168 h (74.8 h of them hibernated)');
+    expect(body).toContain('dave: 0 h,');
     // It explains how the lines add up, and how they relate to turbo cost's per-day figures.
     expect(body).toContain(JSON.stringify(WEEK_ARITHMETIC).slice(1, -1));
     expect(WEEK_ARITHMETIC).toContain('+ an equal share of the NAT gateway and its address for all 168 h');
