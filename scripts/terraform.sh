@@ -223,6 +223,19 @@ node_group_sizes() {
     --output text | tr -s '\t ' '  ' || fail "could not describe node group $1 of $CLUSTER"
 }
 
+# " (code: message; ...)": the health issues EKS reports on the cluster's node groups, or nothing when there are none.
+node_group_health() {
+  local name issues code message all=""
+  while read -r name; do
+    issues="$(aws eks describe-nodegroup --cluster-name "$CLUSTER" --nodegroup-name "$name" --region "$AWS_REGION" \
+      --query 'nodegroup.health.issues[].[code, message]' --output text 2>/dev/null)" || issues=""
+    while IFS=$'\t' read -r code message; do
+      if [[ -n "$code" ]]; then all+="${all:+; }$code: $message"; fi
+    done <<<"$issues"
+  done <<<"$NODEGROUPS"
+  if [[ -n "$all" ]]; then printf ' (%s)' "$all"; fi
+}
+
 scale_node_group() {
   local name="$1" wanted="$NODE_MIN_SIZE $NODE_DESIRED_SIZE $NODE_MAX_SIZE" current output status=0
   current="$(node_group_sizes "$name")"
@@ -294,7 +307,9 @@ scale_cluster() {
     step "connecting to cluster $CLUSTER"
     aws eks update-kubeconfig --name "$CLUSTER" --region "$AWS_REGION" >&2
     step "waiting up to ${NODE_SCALE_TIMEOUT}s for $NODE_DESIRED_SIZE nodes to be Ready"
-    wait_until "$NODE_DESIRED_SIZE Ready nodes in $CLUSTER" "$NODE_SCALE_TIMEOUT" enough_nodes_ready
+    # The node groups' health says why no node came (a Spot shortage names itself): the workflow falls back on it.
+    poll_until "$NODE_SCALE_TIMEOUT" enough_nodes_ready ||
+      fail "timed out after ${NODE_SCALE_TIMEOUT}s waiting for $NODE_DESIRED_SIZE Ready nodes in $CLUSTER$(node_group_health)"
   fi
 }
 

@@ -17,7 +17,7 @@ import { queuedSecondsOf, runningSeconds, shouldFallBackToOnDemand } from '../co
 const input = z.object({
   handle: jobHandleSchema,
   attempt: z.number().int().min(0),
-  /** An apply's node capacity (StartJob's answer), so that a Spot shortage can fall back to On-Demand. */
+  /** An apply's or a wake's node capacity (StartJob's answer), so that a Spot shortage can fall back to On-Demand. */
   capacity: z.enum(CAPACITY_TYPES).nullish(),
 });
 
@@ -25,8 +25,13 @@ export const handler = lambda('CheckJob', input, { runner }, async ({ handle: gi
   const status = await runner.status(given);
   const handle = status.handle ?? given;
   const logUrl = status.logUrl ?? null;
-  if (status.state === 'failed' && handle.kind === 'apply' && shouldFallBackToOnDemand(capacity, status.reason)) {
-    // The state machine starts the same apply On-Demand; the reason goes with it, for the log and the record.
+  if (
+    status.state === 'failed' &&
+    (handle.kind === 'apply' || handle.kind === 'wake') &&
+    shouldFallBackToOnDemand(capacity, status.reason)
+  ) {
+    // The state machine starts the apply On-Demand (after a wake, it replaces the Spot node group that cannot grow);
+    // the reason goes with it, for the log and the record.
     return { handle, state: 'spot-unavailable', attempt: attempt + 1, waitSeconds: 0, capacity, reason: status.reason, logUrl };
   }
   if (status.state === 'failed') {

@@ -1,4 +1,5 @@
 import { ingress, list, persistentVolume, service, StubWorld } from './harness';
+import { shouldFallBackToOnDemand } from '../../functions/core/jobs';
 
 const APPLY_ENV = {
   DEVELOPER: 'alice',
@@ -407,6 +408,31 @@ describe('scripts/terraform.sh hibernate and wake', () => {
     expect(updates(result.calls)).toEqual([expect.arrayContaining(['minSize=1,maxSize=3,desiredSize=2'])]);
     expect(result.calls.filter((call) => call[0] === 'kubectl' && call[2] === 'nodes')).toHaveLength(3);
     expect(result.output).toContain('0 of 2 nodes Ready');
+  });
+
+  it("wake fails, naming the node group's health issues, when its nodes are not Ready in time: a Spot shortage falls back", () => {
+    world
+      .set('nodegroup-sizes', '0\t0\t3\n')
+      .set('node-polls', '1000')
+      .set(
+        'nodegroup-health',
+        'AsgInstanceLaunchFailures\tCould not launch Spot Instances. UnfulfillableCapacity - Unable to fulfill capacity due to your request configuration.\n',
+      );
+
+    const result = world.run('terraform.sh', ['wake', 'alice'], { ...WAKE_ENV, NODE_SCALE_TIMEOUT: '0' });
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe(
+      'ERROR: terraform: timed out after 0s waiting for 2 Ready nodes in turbo-alice (AsgInstanceLaunchFailures: Could not launch Spot Instances. UnfulfillableCapacity - Unable to fulfill capacity due to your request configuration.)',
+    );
+    // What CheckWakeJob reads from this line: a Spot developer's wake runs the apply again On-Demand; an On-Demand one's fails.
+    expect(shouldFallBackToOnDemand('spot', result.lastLine)).toBe(true);
+    expect(shouldFallBackToOnDemand('on-demand', result.lastLine)).toBe(false);
+
+    world.set('nodegroup-health', '');
+    expect(world.run('terraform.sh', ['wake', 'alice'], { ...WAKE_ENV, NODE_SCALE_TIMEOUT: '0' }).lastLine).toBe(
+      'ERROR: terraform: timed out after 0s waiting for 2 Ready nodes in turbo-alice',
+    );
   });
 
   it.each([

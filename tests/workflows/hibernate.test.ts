@@ -10,6 +10,7 @@ import type { FaultPoint, SentMessage } from '../../functions/adapters/memory/cl
 import type { TurboConfig } from '../../functions/core/config';
 import { exampleConfig, packagedStack, root } from '../support/packaged';
 import { failedRun } from '../support/failedRun';
+import { SPOT_FELL_BACK } from '../../functions/core/messages';
 
 const TUESDAY = '2026-11-24';
 const WEDNESDAY = '2026-11-25';
@@ -244,6 +245,38 @@ describe('a release pushed while the cluster hibernates', () => {
       const wokenAt = Date.parse(cloud.records.get(alice.name)!.readyAt!);
       const after = cloud.outbox.filter((message) => Date.parse(message.at) >= wokenAt);
       expect(after.filter((message) => message.kind === 'rollout' || message.kind === 'image-sync-summary')).toEqual([]);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+});
+
+describe('hibernate mode on Spot nodes', () => {
+  const spotConfig: TurboConfig = { ...config, developers: [{ ...alice, nodes: { capacity: 'spot' } }] };
+
+  it('a wake that finds no Spot capacity applies On-Demand instead, deploys, and the ready DM says so; nobody is paged', async () => {
+    const rehearsal = startRehearsal({ config: spotConfig, stack, root, faults: [] }, at(TUESDAY, '05:00'));
+    try {
+      const ticks = [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(rehearsal.sfn) }];
+      await runWindow(rehearsal, at(TUESDAY, '12:00'), ticks);
+      const { cloud, sfn } = rehearsal;
+      // Tuesday's apply had Spot; overnight the pools run dry.
+      expect([cloud.jobsStarted(alice.name, 'apply'), cloud.records.get(alice.name)?.nodeCapacity]).toEqual([1, 'spot']);
+      cloud.faults.inject(alice.name, 'spot-capacity');
+      await runWindow(rehearsal, at(WEDNESDAY, '12:00'), ticks);
+
+      const wake = [...sfn.executions.values()].find((execution) => execution.name === `${alice.name}-up-20261125`)!;
+      expect([wake.input.path, wake.status]).toEqual(['wake', 'SUCCEEDED']);
+      const wakeJob = [...cloud.jobs.values()].find((job) => job.handle.developer === alice.name && job.handle.kind === 'wake')!;
+      expect(wakeJob.reason).toMatch(/Could not launch Spot Instances/);
+      // The wake, then the same cluster applied On-Demand (its node group replaced), then the deploy: nothing destroyed.
+      const jobs = (['apply', 'wake', 'deploy', 'destroy'] as const).map((kind) => cloud.jobsStarted(alice.name, kind));
+      expect(jobs).toEqual([2, 1, 2, 0]);
+      expect(cloud.records.get(alice.name)).toMatchObject({ status: 'ready', nodeCapacity: 'on-demand' });
+      const ready = cloud.outbox.filter((message) => message.to.user === alice.slackUserId && message.text.includes('is ready'));
+      expect(ready).toHaveLength(2);
+      expect(JSON.stringify(ready[1]!.blocks)).toContain(JSON.stringify(SPOT_FELL_BACK).slice(1, -1));
+      expect(cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel)).toEqual([]);
     } finally {
       rehearsal.stop();
     }

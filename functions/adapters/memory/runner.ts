@@ -52,6 +52,8 @@ export class MemoryRunner implements JobRunner {
   /** How long CodeBuild lets a build run before it stops it (the buildspec's timeout). */
   jobTimeoutMs = 60 * 60_000;
   private jobCounter = 0;
+  /** The clusters whose node group the last apply made Spot (NODE_CAPACITY_TYPE): a wake grows it from Spot pools. */
+  private readonly spotNodegroups = new Set<string>();
 
   constructor(private readonly world: JobWorld) {}
 
@@ -192,6 +194,8 @@ export class MemoryRunner implements JobRunner {
         memoryJob.outcome = 'hang';
       } else {
         clusters.provision(clusterName, job.developer, now, faults.take(job.developer, 'cluster'), scalingOf(job.params));
+        if (job.params.NODE_CAPACITY_TYPE === 'SPOT') this.spotNodegroups.add(clusterName);
+        else this.spotNodegroups.delete(clusterName);
       }
     } else if (job.kind === 'deploy') {
       const unpinned = placeholderImageProblem(job.params);
@@ -239,7 +243,9 @@ export class MemoryRunner implements JobRunner {
     const scaleAt = now + RUNNER_START_MS;
     if (job.kind === 'hibernate' && faults.take(job.developer, 'hibernate-silent')) return memoryJob;
     const stuck = job.kind === 'hibernate' && faults.take(job.developer, 'hibernate') ? 1 : 0;
-    const launchFails = job.kind === 'wake' && faults.take(job.developer, 'wake');
+    // A Spot node group cannot grow while no Spot can be had: the wake's nodes never come (the script names why).
+    const spotShort = job.kind === 'wake' && this.spotNodegroups.has(clusterName) && faults.has(job.developer, 'spot-capacity');
+    const launchFails = spotShort || (job.kind === 'wake' && faults.take(job.developer, 'wake'));
     const scaling = scalingOf(job.params);
     let settlesAt: number;
     try {
@@ -265,7 +271,9 @@ export class MemoryRunner implements JobRunner {
         finishAt: scaleAt + timeout * 1000,
         reason:
           `FAILED in phase BUILD: timed out after ${timeout}s waiting for ${scaling.desired} Ready nodes in ${clusterName} ` +
-          '(AsgInstanceLaunchFailures: InsufficientInstanceCapacity)',
+          (spotShort
+            ? '(AsgInstanceLaunchFailures: Could not launch Spot Instances. UnfulfillableCapacity - Unable to fulfill capacity due to your request configuration.)'
+            : '(AsgInstanceLaunchFailures: InsufficientInstanceCapacity)'),
       });
     }
     return memoryJob;
