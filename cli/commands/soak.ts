@@ -57,6 +57,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     `Modes: ${modes.hibernateRuns} hibernations, ${modes.wakeRuns} wakes, ${modes.poolFills} warm pool fills and ${modes.poolTakes} takes, ${modes.spotUps} ups on Spot, ${modes.arm64Ups} on Graviton; ` +
       `cost measured on ${modes.costDays.destroy} destroy-mode and ${modes.costDays.hibernate} hibernate-mode days.\n`,
   );
+  const struck = Object.entries(result.faultsStruck).sort(([a], [b]) => a.localeCompare(b));
+  io.stdout(`Faults struck: ${struck.length > 0 ? struck.map(([point, count]) => `${point} ${count}`).join(', ') : 'none'}.\n`);
   const hub = result.dockerHub;
   io.stdout(
     `Docker Hub: peak ${hub.peakPullsPerHour} pulls an hour through the NAT (${hub.refusedPulls} refused), ` +

@@ -25,11 +25,39 @@ const TEARDOWN_TIMES = ['17:00', '18:00', '19:00', '20:00'];
 /**
  * Faults a soak draws from; 'slack-429-500-invalid-auth' needs an operator to replace the token, so it is left out,
  * and 'spot-capacity' lasts until cleared, so every later day's Spot apply would fall back (the fault matrix and
- * tests/workflows/spot.test.ts cover it). 'hibernate', 'hibernate-silent' and 'wake' bite only hibernate mode.
+ * tests/workflows/spot.test.ts cover it).
  */
 export const SOAK_FAULTS: FaultPoint[] = FAULT_POINTS.filter(
   (point) => point !== 'slack-429-500-invalid-auth' && point !== 'spot-capacity',
 );
+/** The faults that strike only a hibernate-mode developer's evening or morning. */
+const HIBERNATE_FAULTS: FaultPoint[] = ['hibernate', 'hibernate-silent', 'wake'];
+
+/**
+ * The faults a developer of `mode` draws from: the hibernate-mode ones are drawn for hibernate-mode developers only
+ * (for anyone else they never strike), and a hibernate-mode developer's draw is one of them as often as not.
+ */
+export function faultsFor(mode: 'destroy' | 'hibernate'): FaultPoint[] {
+  const common = SOAK_FAULTS.filter((point) => !HIBERNATE_FAULTS.includes(point));
+  return mode === 'hibernate' ? [...common, ...Array.from({ length: common.length }, (_, i) => HIBERNATE_FAULTS[i % 3]!)] : common;
+}
+
+/**
+ * With faults on, each hibernate-mode fault once, for a hibernate-mode developer on a Monday to Thursday of the
+ * soak (not its first day, so that the cluster exists): a short soak's random draws may give it none. Drawn from a
+ * PRNG of its own, so that the rest of the world is what it was.
+ */
+function hibernateDrills(developers: TurboConfig['developers'], dates: string[], zone: string, seed: number): SoakEvent[] {
+  const drills = new Prng(seed ^ 0x41b);
+  const hibernating = developers.filter((dev) => dev.mode === 'hibernate');
+  const days = dates.slice(1).filter((date) => DateTime.fromISO(date, { zone }).weekday <= 4);
+  if (hibernating.length === 0 || days.length === 0) return [];
+  return HIBERNATE_FAULTS.map((point) => {
+    const dev = drills.pick(hibernating);
+    const at = DateTime.fromISO(drills.pick(days), { zone: dev.timezone ?? zone }).set({ hour: 5, minute: drills.int(0, 59) });
+    return { at: at.toMillis(), kind: 'fault', developer: dev.name, point };
+  });
+}
 
 /**
  * Every fifth developer hibernates, every fourth has Spot nodes and every sixth Graviton (when the config has arm64
@@ -111,13 +139,15 @@ export function generateWorld(
       else if (roll < 0.075) events.push({ at: at(prng.int(10, 15)), kind: 'down', developer: dev.name, via });
       else if (roll < 0.09) events.push({ at: at(prng.int(11, 14)), kind: 'up', developer: dev.name, via });
       if (options.faultRate > 0 && prng.chance(options.faultRate)) {
-        events.push({ at: at(prng.int(5, 7)), kind: 'fault', developer: dev.name, point: prng.pick(SOAK_FAULTS) });
+        const point = prng.pick(faultsFor(dev.mode ?? base.mode));
+        events.push({ at: at(prng.int(5, 7)), kind: 'fault', developer: dev.name, point });
       }
       // An up in the evening, after the day's teardown: outside the schedule, so it takes a warm pool cluster. Drawn
       // apart, so that the rest of the world is what it was before the pool.
       if (evenings.chance(0.01)) events.push({ at: at(20, evenings.int(0, 59)), kind: 'up', developer: dev.name, via });
     }
   }
+  if (options.faultRate > 0) events.push(...hibernateDrills(developers, dates, base.timezone, options.seed));
   events.sort((a, b) => a.at - b.at);
   return { config, dates, events };
 }

@@ -92,6 +92,8 @@ export interface SoakResult {
     refusedApiRequests: number;
   };
   awsCalls: Record<string, number>;
+  /** The faults that struck, by point (an injected fault waits for its point's next use: some never come). */
+  faultsStruck: Record<string, number>;
   /** What each mode did: environment runs that hibernated or woke, ups on Spot and on Graviton, the days the cost invariant measured. */
   modes: {
     hibernateRuns: number;
@@ -222,7 +224,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     (excusedOn.get(day) ?? excusedOn.set(day, new Set()).get(day)!).add(developer);
   };
   // A fault excuses the day it strikes too, not only the day it was injected: it waits for its point's next use.
-  cloud.faults.onStrike = (developer) => excuse(developer, Date.now());
+  const faultsStruck: Record<string, number> = {};
+  cloud.faults.onStrike = (developer, point) => {
+    faultsStruck[point] = (faultsStruck[point] ?? 0) + 1;
+    excuse(developer, Date.now());
+  };
   const firstPassed: SoakResult['firstPassed'] = { '64 KB': undefined, '400 KB': undefined };
   const peakBytes = new Map<string, number>();
 
@@ -559,6 +565,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       refusedApiRequests: api.refused,
     },
     awsCalls,
+    faultsStruck,
     modes: {
       hibernateRuns: environmentRuns.filter((run) => run.input.path === 'hibernate').length,
       wakeRuns: environmentRuns.filter((run) => run.input.path === 'wake').length,
