@@ -282,3 +282,43 @@ describe('hibernate mode on Spot nodes', () => {
     }
   });
 });
+
+describe('a hibernated cluster idle for hibernateIdleDays', () => {
+  // alice is away Wednesday and Thursday: nothing wakes the cluster Tuesday evening hibernated.
+  const away: TurboConfig = {
+    ...config,
+    hibernateIdleDays: 2,
+    developers: [{ ...alice, holidays: ['2026-11-25', '2026-11-26'] }],
+  };
+
+  it('is destroyed once its idle days are up, with its nights at zero nodes kept; the next working day applies anew', async () => {
+    const rehearsal = startRehearsal({ config: away, stack, root, faults: [] }, at(TUESDAY, '05:00'));
+    try {
+      await runWindow(rehearsal, at('2026-11-27', '12:00'), [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(rehearsal.sfn) }]);
+      const { cloud, sfn } = rehearsal;
+      const runs = [...sfn.executions.values()].filter((execution) => execution.machine === 'environment');
+      expect(runs.map((run) => [run.name, run.input.path, run.status])).toEqual([
+        [`${alice.name}-up-20261124`, null, 'SUCCEEDED'],
+        [`${alice.name}-down-20261124`, 'hibernate', 'SUCCEEDED'],
+        [`${alice.name}-down-20261126`, null, 'SUCCEEDED'],
+        [`${alice.name}-up-20261127`, null, 'SUCCEEDED'],
+      ]);
+      const record = cloud.records.get(alice.name)!;
+      const [life, asleep] = [record.lifetimes![0]!, record.nodesOff![0]!];
+      // Destroyed two days after the hibernation, at the first tick past it: not before.
+      const idleEnd = Date.parse(asleep.from) + 2 * 86_400_000;
+      const destroy = runs[2]!;
+      expect(destroy.startedAt).toBeGreaterThanOrEqual(idleEnd);
+      expect(destroy.startedAt).toBeLessThan(idleEnd + RECONCILE_EVERY_MS);
+      // The cluster's one life, and its one span at zero nodes, both end with the destroy.
+      expect(record.lifetimes).toHaveLength(1);
+      expect(record.nodesOff).toEqual([{ from: asleep.from, to: life.destroyedAt }]);
+      // One apply each for Tuesday and Friday (no wake: the cluster was gone), one hibernate, one destroy.
+      const jobs = (['apply', 'deploy', 'hibernate', 'wake', 'destroy'] as const).map((kind) => cloud.jobsStarted(alice.name, kind));
+      expect(jobs).toEqual([2, 2, 1, 0, 1]);
+      expect(cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel)).toEqual([]);
+    } finally {
+      rehearsal.stop();
+    }
+  });
+});
