@@ -117,6 +117,50 @@ describe('the warm pool, rehearsed', () => {
     expect(rehearsal.iam.denied.map(describeDenied)).toEqual([]);
   });
 
+  it('a fill whose apply fails tells ops once and no developer; a redrive fills the same member, and nothing twice', async () => {
+    const fill = 'pool-1-up-20261124';
+    const rehearsal = await rehearse(
+      utc('20:00:00'),
+      [
+        {
+          at: utc('08:00:00'),
+          fire: (r) => {
+            const failed = [...r.sfn.executions.values()].find((execution) => execution.name === fill)!;
+            expect([failed.status, r.cloud.records.get('pool-1')?.status]).toEqual(['FAILED', 'failed']);
+            r.sfn.redrive(failed.arn);
+          },
+        },
+      ],
+      [{ developer: 'pool-1', point: 'apply' }],
+    );
+    const { cloud, sfn } = rehearsal;
+    const named = (name: string) => [...sfn.executions.values()].find((execution) => execution.name === name)!;
+
+    // pool-2 stood in for the failed member; once the redrive filled pool-1, the next tick destroyed the one too many.
+    expect(pool(rehearsal)).toEqual([
+      [fill, 'pool', 'SUCCEEDED'],
+      ['pool-2-up-20261124', 'pool', 'SUCCEEDED'],
+      ['pool-2-down-20261124', null, 'SUCCEEDED'],
+      ['pool-1-down-20261124', null, 'SUCCEEDED'],
+    ]);
+    expect(named(fill).redriveCount).toBe(1);
+    expect(named('pool-2-up-20261124').startedAt).toBeLessThan(utc('08:00:00'));
+    expect(named('pool-2-down-20261124').startedAt).toBeGreaterThan(named(fill).endedAt!);
+    expect(named('pool-2-down-20261124').startedAt).toBeLessThanOrEqual(named(fill).endedAt! + RECONCILE_EVERY_MS);
+    // The failed apply and the redriven one; no deploy (nobody took it), one destroy after the pool's hours.
+    expect([cloud.jobsStarted('pool-1', 'apply'), cloud.jobsStarted('pool-1', 'deploy'), cloud.jobsStarted('pool-1', 'destroy')]).toEqual([
+      2, 0, 1,
+    ]);
+    expect(cloud.records.get('pool-1')).toMatchObject({ status: 'destroyed', lifetimes: [expect.any(Object)] });
+    const ops = cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel);
+    expect(ops.map((message) => message.kind)).toEqual(['failure']);
+    // A pool member belongs to nobody: no developer hears of its failure (the roster's own days go on as usual).
+    const dms = cloud.outbox.filter((message) => message.to.user !== undefined);
+    expect(dms.length).toBeGreaterThan(0);
+    expect(dms.filter((message) => JSON.stringify(message).includes('pool-1') || message.kind === 'failure-dm')).toEqual([]);
+    expect(rehearsal.iam.denied.map(describeDenied)).toEqual([]);
+  });
+
   it('a take whose deploy fails tells ops and the taker once; a redrive deploys on the same member, and nothing twice', async () => {
     const asked = utc('15:00:00');
     const take = 'pool-1-take-dave-20261124-2030';
