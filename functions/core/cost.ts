@@ -1,8 +1,9 @@
 /**
  * What Turbo's clusters cost, from the config and the price table (prices.json: its date and source are in it).
  * Pure. The daily estimate follows the schedule (cluster hours from readyBy − leadMinutes to the end of the down at
- * teardownAt); the weekly summary follows what really ran (the recorded lifetimes). The NAT gateway runs all day and
- * is shared by the team, so each developer carries an equal share of it, on every day, Turbo or not.
+ * teardownAt); the weekly summary follows what really ran (the recorded lifetimes, and their nights at zero nodes).
+ * The NAT gateway runs all day and is shared by the team, so each developer carries an equal share of it, on every
+ * day, Turbo or not.
  */
 import { DateTime } from 'luxon';
 import prices from './prices.json';
@@ -68,8 +69,9 @@ export interface PricedNodes {
 
 /**
  * The hourly price of one running cluster (control plane, its NLB and the NLB's addresses, nodes and their volumes,
- * MongoDB's volume) on `day` (YYYY-MM-DD), and the team's NAT gateway with its address. The control plane costs the extended-support price once the version left standard
- * support. Nodes are `developer`'s (the team's when absent), or `nodes` when given; Spot at its typical discount.
+ * MongoDB's volume) on `day` (YYYY-MM-DD), and the team's NAT gateway with its address. The control plane costs the
+ * extended-support price once the version left standard support. Nodes are `developer`'s (the team's when absent),
+ * or `nodes` when given; Spot at its typical discount.
  */
 export function hourlyRates(
   config: TurboConfig,
