@@ -672,6 +672,22 @@ export function configWarnings(config: TurboConfig, unstatedQuota = false): Conf
       value: config.leadMinutes,
     });
   }
+  // A wake's lead is minutes: a Spot shortage then costs the wake's timeout and an On-Demand apply (README, Spot).
+  const hibernatingOnSpot = config.developers.flatMap((dev, index) =>
+    scheduleOf(config, dev).mode === 'hibernate' && nodesOf(config, dev).capacity === 'spot' ? [index] : [],
+  );
+  if (hibernatingOnSpot.length > 0) {
+    const [first] = hibernatingOnSpot;
+    const others = hibernatingOnSpot.length - 1;
+    warnings.push({
+      path: `developers[${first}]`,
+      message:
+        `hibernates on Spot nodes${others > 0 ? ` (and ${others} more developer${others === 1 ? '' : 's'})` : ''}: a morning without Spot ` +
+        `capacity waits out the wake (10 min) and applies On-Demand (jobs.applyMinutes ${config.jobs.applyMinutes}), so it is late, ` +
+        'and the cluster stays On-Demand until it is destroyed',
+      value: config.developers[first!]!.name,
+    });
+  }
   if (config.leadMinutes < needed) {
     warnings.push({
       path: 'leadMinutes',

@@ -473,6 +473,25 @@ describe('nodes: Spot capacity and Graviton (arm64), per team and per developer'
     expect(configWarnings({ ...config, leadMinutes: 38 }).filter((w) => w.path === 'leadMinutes')).toEqual([]);
   });
 
+  it('warns that a hibernate-mode developer on Spot is late on a morning without Spot capacity, once for all of them', () => {
+    const config = loadConfigText(exampleText);
+    expect(configWarnings(config).filter((w) => w.message.includes('hibernates on Spot'))).toEqual([]);
+    const spotNodes = { nodes: { capacity: 'spot' as const } };
+    const hibernating = {
+      ...config,
+      developers: config.developers.map((dev, index) => (index === 0 ? dev : { ...dev, ...spotNodes, mode: 'hibernate' as const })),
+    };
+    expect(configWarnings(hibernating).filter((w) => w.message.includes('hibernates on Spot'))).toEqual([
+      {
+        path: 'developers[1]',
+        message:
+          'hibernates on Spot nodes (and 2 more developers): a morning without Spot capacity waits out the wake (10 min) and ' +
+          'applies On-Demand (jobs.applyMinutes 12), so it is late, and the cluster stays On-Demand until it is destroyed',
+        value: 'bob',
+      },
+    ]);
+  });
+
   it('warns when Spot has a single instance type to draw on', () => {
     const config = loadConfigText(exampleText);
     const spot = {
