@@ -42,21 +42,36 @@ export function faultsFor(mode: 'destroy' | 'hibernate'): FaultPoint[] {
   return mode === 'hibernate' ? [...common, ...Array.from({ length: common.length }, (_, i) => HIBERNATE_FAULTS[i % 3]!)] : common;
 }
 
+/** The soak's first instant: its first date's midnight in the easternmost zone a roster may have. */
+export function soakStart(dates: string[]): number {
+  return DateTime.fromISO(dates[0]!, { zone: 'Pacific/Auckland' }).toMillis();
+}
+
 /**
- * With faults on, each hibernate-mode fault once, for a hibernate-mode developer on a Monday to Thursday of the
- * soak (not its first day, so that the cluster exists): a short soak's random draws may give it none. Drawn from a
- * PRNG of its own, so that the rest of the world is what it was.
+ * With faults on, each hibernate-mode fault once, for a hibernate-mode developer early on a Monday to Thursday of the
+ * soak (not its first day, so that the cluster exists), and a failed apply for the first warm pool member in the
+ * soak's first hour, which strikes its first fill (a pool open from the first zone's morning to the last zone's
+ * evening keeps its members all week). A short soak's random draws may give them none. Drawn from a PRNG of its
+ * own, so that the rest of the world is what it was.
  */
-function hibernateDrills(developers: TurboConfig['developers'], dates: string[], zone: string, seed: number): SoakEvent[] {
+function modeDrills(config: TurboConfig, dates: string[], seed: number): SoakEvent[] {
   const drills = new Prng(seed ^ 0x41b);
-  const hibernating = developers.filter((dev) => dev.mode === 'hibernate');
+  const zone = config.timezone;
+  const hibernating = config.developers.filter((dev) => dev.mode === 'hibernate');
   const days = dates.slice(1).filter((date) => DateTime.fromISO(date, { zone }).weekday <= 4);
-  if (hibernating.length === 0 || days.length === 0) return [];
-  return HIBERNATE_FAULTS.map((point) => {
+  if (days.length === 0) return [];
+  const early = (date: string, dev: { timezone?: string }) =>
+    DateTime.fromISO(date, { zone: dev.timezone ?? zone })
+      .set({ hour: 4, minute: drills.int(0, 59) })
+      .toMillis();
+  const hibernate = HIBERNATE_FAULTS.flatMap((point): SoakEvent[] => {
+    if (hibernating.length === 0) return [];
     const dev = drills.pick(hibernating);
-    const at = DateTime.fromISO(drills.pick(days), { zone: dev.timezone ?? zone }).set({ hour: 5, minute: drills.int(0, 59) });
-    return { at: at.toMillis(), kind: 'fault', developer: dev.name, point };
+    return [{ at: early(drills.pick(days), dev), kind: 'fault', developer: dev.name, point }];
   });
+  const firstHour = soakStart(dates) + drills.int(1, 59) * 60_000;
+  const pool: SoakEvent[] = config.pool.size > 0 ? [{ at: firstHour, kind: 'fault', developer: 'pool-1', point: 'apply' }] : [];
+  return [...hibernate, ...pool];
 }
 
 /**
@@ -147,7 +162,7 @@ export function generateWorld(
       if (evenings.chance(0.01)) events.push({ at: at(20, evenings.int(0, 59)), kind: 'up', developer: dev.name, via });
     }
   }
-  if (options.faultRate > 0) events.push(...hibernateDrills(developers, dates, base.timezone, options.seed));
+  if (options.faultRate > 0) events.push(...modeDrills(config, dates, options.seed));
   events.sort((a, b) => a.at - b.at);
   return { config, dates, events };
 }

@@ -34,7 +34,7 @@ import {
   slotHolders,
 } from './invariants';
 import { Prng } from './prng';
-import { generateWorld, type SoakEvent, type SoakWorld } from './roster';
+import { generateWorld, soakStart, type SoakEvent, type SoakWorld } from './roster';
 import { expectedDurations, learnedBefore, staggeredOn, type PlannedDay } from '../../functions/core/stagger';
 
 export const IMAGE_SYNC_EVERY_MS = 10 * 60_000;
@@ -152,7 +152,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const { config } = world;
   const zone = config.timezone;
   const prng = new Prng(options.seed ^ 0x5eed);
-  const first = DateTime.fromISO(world.dates[0]!, { zone: 'Pacific/Auckland' }).toMillis();
+  const first = soakStart(world.dates);
   const last = DateTime.fromISO(world.dates.at(-1)!, { zone: 'America/Los_Angeles' }).endOf('day').toMillis();
   const outbox: (SentMessage & { execution?: string })[] = [];
   const redrivesOf = new Map<string, number>();

@@ -1,6 +1,6 @@
 /** The soak's generated world: which faults each developer may draw, and the hibernate-mode drills. */
 import { DateTime } from 'luxon';
-import { faultsFor, generateWorld, SOAK_FAULTS } from '../../../cli/soak/roster';
+import { faultsFor, generateWorld, SOAK_FAULTS, soakStart } from '../../../cli/soak/roster';
 import { exampleConfig } from '../../support/packaged';
 
 const HIBERNATE_FAULTS = ['hibernate', 'hibernate-silent', 'wake'];
@@ -14,7 +14,7 @@ describe('the soak world', () => {
     expect(new Set(hibernate)).toEqual(new Set(SOAK_FAULTS));
   });
 
-  it('with faults on, drills each hibernate-mode fault once on a hibernate-mode developer, Monday to Thursday after the first day', () => {
+  it('with faults on, drills each hibernate-mode fault once on a hibernate-mode developer, and a warm pool fill', () => {
     const options = { developers: 50, days: 7, start: '2027-03-01', seed: 1 };
     const world = generateWorld(exampleConfig(), { ...options, faultRate: 0.02 });
     const faults = world.events.filter((event) => event.kind === 'fault');
@@ -30,6 +30,10 @@ describe('the soak world', () => {
       expect(local.weekday).toBeLessThanOrEqual(4);
       expect(local.toISODate()! > world.dates[0]!).toBe(true);
     }
+    // The first warm pool member's first fill fails: its fault comes in the soak's first hour, before the pool opens.
+    const poolDrills = faults.filter((event) => event.developer.startsWith('pool-'));
+    expect(poolDrills.map((event) => [event.developer, event.point])).toEqual([['pool-1', 'apply']]);
+    expect(poolDrills[0]!.at - soakStart(world.dates)).toBeLessThan(3_600_000);
     // Without faults, no drill either: a fault-free soak stays fault-free.
     expect(generateWorld(exampleConfig(), { ...options, faultRate: 0 }).events.filter((event) => event.kind === 'fault')).toEqual([]);
   });
