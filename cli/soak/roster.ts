@@ -39,7 +39,9 @@ const HIBERNATE_FAULTS: FaultPoint[] = ['hibernate', 'hibernate-silent', 'wake']
  */
 export function faultsFor(mode: 'destroy' | 'hibernate'): FaultPoint[] {
   const common = SOAK_FAULTS.filter((point) => !HIBERNATE_FAULTS.includes(point));
-  return mode === 'hibernate' ? [...common, ...Array.from({ length: common.length }, (_, i) => HIBERNATE_FAULTS[i % 3]!)] : common;
+  return mode === 'hibernate'
+    ? [...common, ...Array.from({ length: common.length }, (_, i) => HIBERNATE_FAULTS[i % HIBERNATE_FAULTS.length]!)]
+    : common;
 }
 
 /** The soak's first instant: its first date's midnight in the easternmost zone a roster may have. */

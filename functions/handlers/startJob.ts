@@ -92,6 +92,6 @@ export const handler = lambda('StartJob', input, { store, runner, clusters }, as
   const elapsed = (Date.now() - Date.parse(handle.startedAt)) / 1000;
   const waitSeconds = nextWaitSeconds(elapsed, expectedJobSeconds(config, event.kind));
   // A wake grows the developer's node group: on a Spot shortage CheckJob falls back to an On-Demand apply, as for an up.
-  const nodes = event.kind === 'wake' ? nodesOf(config, developer).capacity : capacity && (record.nodeCapacity ?? capacity);
-  return { handle, state: 'running', attempt: 0, waitSeconds, capacity: nodes };
+  const nodeCapacity = event.kind === 'wake' ? nodesOf(config, developer).capacity : capacity && (record.nodeCapacity ?? capacity);
+  return { handle, state: 'running', attempt: 0, waitSeconds, capacity: nodeCapacity };
 });

@@ -92,25 +92,26 @@ export class MemoryClusters implements Clusters {
   /** As adapters/eks does: ListClusters has no tag filter, so every cluster listed is described, untagged ones too. */
   async listTurboClusters(): Promise<ClusterInfo[]> {
     const live = this.liveClusters(Date.now());
-    this.listPages(live.length + this.untaggedClusters.length);
-    for (const { name } of live) this.onAwsCall('eks:DescribeCluster', name);
-    for (const name of this.untaggedClusters) this.onAwsCall('eks:DescribeCluster', name);
+    for (const name of this.listedNames(live)) this.onAwsCall('eks:DescribeCluster', name);
     return live;
   }
 
   async listClusterNames(): Promise<string[]> {
-    const names = [...this.liveClusters(Date.now()).map((info) => info.name), ...this.untaggedClusters];
-    this.listPages(names.length);
-    return names;
+    return this.listedNames(this.liveClusters(Date.now()));
   }
 
   private liveClusters(now: number): ClusterInfo[] {
     return [...this.clusterMap.values()].map((cluster) => this.info(cluster, now)).filter((info) => info.status !== 'ABSENT');
   }
 
-  /** ListClusters returns at most 100 names a page (its maxResults), and one page when there are none. */
-  private listPages(clusters: number): void {
-    for (let page = 0; page < Math.max(1, Math.ceil(clusters / LIST_CLUSTERS_PAGE)); page++) this.onAwsCall('eks:ListClusters', '*');
+  /**
+   * ListClusters' answer: every cluster's name, untagged ones too, in pages of at most 100 (its maxResults), one page
+   * when there are none.
+   */
+  private listedNames(live: ClusterInfo[]): string[] {
+    const names = [...live.map((info) => info.name), ...this.untaggedClusters];
+    for (let page = 0; page < Math.max(1, Math.ceil(names.length / LIST_CLUSTERS_PAGE)); page++) this.onAwsCall('eks:ListClusters', '*');
+    return names;
   }
 
   private endpointOf(clusterName: string): string {
