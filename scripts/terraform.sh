@@ -5,7 +5,11 @@
 # hibernate scales every managed node group of the cluster to NODE_MIN_SIZE/NODE_DESIRED_SIZE (0) and
 #         NODE_MAX_SIZE (EKS refuses 0), waits for the update, then fails unless EKS reports desired 0 and no
 #         instance of the cluster is left within NODE_SCALE_TIMEOUT. The control plane, the state and the
-#         app's EBS volume stay. No Terraform runs: the node group module ignores desired_size changes.
+#         app's EBS volume stay. The node group module ignores desired_size changes, so no Terraform runs, unless
+#         NODE_CAPACITY_TYPE and NODE_INSTANCE_TYPES name other nodes than the group has (Spot fell back to
+#         On-Demand one morning, or the roster changed the nodes): then, once no instance is left, terraform apply
+#         replaces the empty group with the configured one at 0 nodes, keeping the control plane's version, and the
+#         proof runs again. The next wake grows the configured nodes.
 # wake    scales them back to the configured sizes and waits until that many nodes are Ready.
 #         A group already at the sizes is not updated, so a replayed job changes nothing.
 # destroy first deletes the cluster's LoadBalancer Services and Ingresses and waits (bounded) until they
@@ -20,7 +24,8 @@
 # NODE_MIN_SIZE, NODE_DESIRED_SIZE, NODE_MAX_SIZE, DEVELOPER_PRINCIPAL_ARN, EXPIRES_AT, TURBO_LAMBDA_ROLE_ARN.
 # A warm pool member (pool-<n>, core/pool) has no developer: its apply takes no DEVELOPER_PRINCIPAL_ARN and gives
 # nobody an access entry (the deploy of a take adds the taker's).
-# hibernate and wake read NODE_MIN_SIZE, NODE_DESIRED_SIZE and NODE_MAX_SIZE only.
+# wake reads NODE_MIN_SIZE, NODE_DESIRED_SIZE and NODE_MAX_SIZE only; hibernate those, and when it is given
+# NODE_CAPACITY_TYPE, the apply's variables but KUBERNETES_VERSION (and TF_STATE_BUCKET) for a replacement.
 # Optional: CLUSTER_NAME, DEVELOPER (checked against the argument), TF_LOCK_TIMEOUT (default 15m),
 # NODE_SCALE_TIMEOUT (seconds, default 600),
 # LB_DELETE_TIMEOUT, NAMESPACE_DELETE_TIMEOUT and PV_DELETE_TIMEOUT (seconds), POLL_SECONDS, APP_NAMESPACE,
@@ -313,6 +318,73 @@ scale_cluster() {
   fi
 }
 
+# TF_LOCK_TIMEOUT, APP_NAMESPACE and TF_DIR, checked or defaulted.
+terraform_settings() {
+  TF_LOCK_TIMEOUT="${TF_LOCK_TIMEOUT:-15m}"
+  [[ "$TF_LOCK_TIMEOUT" =~ ^[0-9]+[smh]$ ]] || fail "TF_LOCK_TIMEOUT must be a duration such as 15m (got '$TF_LOCK_TIMEOUT')"
+  APP_NAMESPACE="${APP_NAMESPACE:-turbo-app}"
+  TF_DIR="${TF_DIR:-$SCRIPT_DIR/../infra-tf/cluster}"
+}
+
+# Terraform's environment in WORKDIR, and its variables.
+terraform_environment() {
+  export TF_IN_AUTOMATION=1 TF_INPUT=0
+  # Per-run plugin and module cache: a reused Jenkins workspace never mixes two developers' backends.
+  export TF_DATA_DIR="$WORKDIR/terraform-data"
+  set_terraform_variables
+}
+
+terraform_init() {
+  step "terraform init"
+  run_terraform init -input=false -reconfigure \
+    "-backend-config=bucket=$TF_STATE_BUCKET" \
+    "-backend-config=key=$STATE_KEY" \
+    "-backend-config=region=$AWS_REGION"
+}
+
+terraform_apply() {
+  step "terraform apply"
+  run_terraform apply -input=false -auto-approve "-lock-timeout=$TF_LOCK_TIMEOUT" "${TF_VARIABLES[@]}"
+}
+
+# Sets NODES_DIFFER to the node groups that are not NODE_CAPACITY_TYPE on the configured types ("name: capacity
+# types", separated by "; "), or to nothing. On-Demand runs the first type only (core/jobs), as infra-tf/cluster does.
+find_other_nodes() {
+  local name current wanted
+  wanted="$NODE_CAPACITY_TYPE ${NODE_INSTANCE_TYPES}"
+  [[ "$NODE_CAPACITY_TYPE" == SPOT ]] || wanted="$NODE_CAPACITY_TYPE ${NODE_INSTANCE_TYPES%%,*}"
+  NODES_DIFFER=""
+  while read -r name; do
+    current="$(aws eks describe-nodegroup --cluster-name "$CLUSTER" --nodegroup-name "$name" --region "$AWS_REGION" \
+      --query "[nodegroup.capacityType, join(',', nodegroup.instanceTypes)]" --output text | tr -s '\t ' '  ')" ||
+      fail "could not describe node group $name of $CLUSTER"
+    [[ "$current" == "$wanted" ]] || NODES_DIFFER+="${NODES_DIFFER:+; }$name: $current"
+  done <<<"$NODEGROUPS"
+}
+
+# hibernate, once the nodes are at 0: the configured node group instead of one that is not (Spot fell back to
+# On-Demand, or the roster changed the nodes). Terraform replaces the empty group; the control plane keeps its version.
+replace_other_nodes() {
+  [[ -n "${NODE_CAPACITY_TYPE:-}" ]] || return 0
+  require_env NODE_INSTANCE_TYPES
+  find_other_nodes
+  if [[ -z "$NODES_DIFFER" ]]; then
+    log "the node groups of $CLUSTER are already $NODE_CAPACITY_TYPE on the configured instance types"
+    return 0
+  fi
+  step "replacing the empty node groups of $CLUSTER ($NODES_DIFFER) with $NODE_CAPACITY_TYPE $NODE_INSTANCE_TYPES at 0 nodes"
+  require_env TF_STATE_BUCKET NODE_ARCH NODE_SPOT_WAIT_MINUTES DEVELOPER_PRINCIPAL_ARN EXPIRES_AT TURBO_LAMBDA_ROLE_ARN
+  require_tools terraform
+  KUBERNETES_VERSION="$(aws eks describe-cluster --name "$CLUSTER" --region "$AWS_REGION" --query cluster.version --output text)" ||
+    fail "could not read the Kubernetes version of $CLUSTER"
+  terraform_settings
+  terraform_environment
+  terraform_init
+  terraform_apply
+  step "checking the new node groups of $CLUSTER"
+  scale_cluster hibernate
+}
+
 main() {
   if (($# != 2)); then
     fail "usage: terraform.sh apply|destroy|hibernate|wake <developer>"
@@ -336,6 +408,7 @@ main() {
     export KUBECONFIG="$WORKDIR/kubeconfig"
     log "$action $CLUSTER (run ${TURBO_RUN_ID:-unknown})"
     scale_cluster "$action"
+    if [[ "$action" == hibernate ]]; then replace_other_nodes; fi
     step "done"
     log "$action of $CLUSTER succeeded"
     return
@@ -353,32 +426,22 @@ main() {
   else
     destroy_defaults
   fi
-  TF_LOCK_TIMEOUT="${TF_LOCK_TIMEOUT:-15m}"
-  [[ "$TF_LOCK_TIMEOUT" =~ ^[0-9]+[smh]$ ]] || fail "TF_LOCK_TIMEOUT must be a duration such as 15m (got '$TF_LOCK_TIMEOUT')"
+  terraform_settings
   LB_DELETE_TIMEOUT="${LB_DELETE_TIMEOUT:-900}" NAMESPACE_DELETE_TIMEOUT="${NAMESPACE_DELETE_TIMEOUT:-300}"
   PV_DELETE_TIMEOUT="${PV_DELETE_TIMEOUT:-300}"
   require_seconds LB_DELETE_TIMEOUT
   require_seconds NAMESPACE_DELETE_TIMEOUT
   require_seconds PV_DELETE_TIMEOUT
-  APP_NAMESPACE="${APP_NAMESPACE:-turbo-app}"
-  TF_DIR="${TF_DIR:-$SCRIPT_DIR/../infra-tf/cluster}"
 
   make_workdir
-  export KUBECONFIG="$WORKDIR/kubeconfig" TF_IN_AUTOMATION=1 TF_INPUT=0
-  # Per-run plugin and module cache: a reused Jenkins workspace never mixes two developers' backends.
-  export TF_DATA_DIR="$WORKDIR/terraform-data"
-  set_terraform_variables
+  export KUBECONFIG="$WORKDIR/kubeconfig"
+  terraform_environment
 
   log "$action $CLUSTER (state s3://$TF_STATE_BUCKET/$STATE_KEY, run ${TURBO_RUN_ID:-unknown})"
-  step "terraform init"
-  run_terraform init -input=false -reconfigure \
-    "-backend-config=bucket=$TF_STATE_BUCKET" \
-    "-backend-config=key=$STATE_KEY" \
-    "-backend-config=region=$AWS_REGION"
+  terraform_init
 
   if [[ "$action" == apply ]]; then
-    step "terraform apply"
-    run_terraform apply -input=false -auto-approve "-lock-timeout=$TF_LOCK_TIMEOUT" "${TF_VARIABLES[@]}"
+    terraform_apply
   else
     step "checking cluster $CLUSTER"
     read_cluster_status

@@ -684,7 +684,7 @@ export function configWarnings(config: TurboConfig, unstatedQuota = false): Conf
       message:
         `hibernates on Spot nodes${others > 0 ? ` (and ${others} more developer${others === 1 ? '' : 's'})` : ''}: a morning without Spot ` +
         `capacity waits out the wake (10 min) and applies On-Demand (jobs.applyMinutes ${config.jobs.applyMinutes}), so it is late, ` +
-        'and the cluster stays On-Demand until it is destroyed',
+        'and the cluster runs On-Demand that day (its evening hibernation puts the Spot node group back)',
       value: config.developers[first!]!.name,
     });
   }

@@ -46,11 +46,14 @@ export function jobParams(config: TurboConfig, kind: JobKind, context: JobContex
       NODE_MAX_SIZE: String(nodes.max),
     });
   }
-  if (kind === 'apply') {
+  // A hibernate is told the configured nodes too: a node group that is not them (Spot fell back to On-Demand one
+  // morning, or the roster changed its nodes) is replaced while it is empty, so the next wake grows the right nodes.
+  if (kind === 'apply' || kind === 'hibernate') {
     const choice = nodesOf(config, memberOf(config, context.developer));
     const capacity = context.capacity ?? choice.capacity;
     Object.assign(params, {
-      KUBERNETES_VERSION: config.cluster.kubernetesVersion,
+      // A hibernate keeps the control plane's version (scripts/terraform.sh reads it): it changes the nodes only.
+      ...(kind === 'apply' ? { KUBERNETES_VERSION: config.cluster.kubernetesVersion } : {}),
       // On-Demand takes the first type only, the one cost.ts prices; Spot draws on every pool of the same size.
       NODE_INSTANCE_TYPES: (capacity === 'spot' ? choice.instanceTypes : choice.instanceTypes.slice(0, 1)).join(','),
       NODE_CAPACITY_TYPE: EKS_CAPACITY_TYPE[capacity],

@@ -399,6 +399,90 @@ describe('scripts/terraform.sh hibernate and wake', () => {
     expect(updates(result.calls)).toEqual([]);
   });
 
+  // What core/jobs gives a hibernate: the configured nodes, so that a group that is not them is replaced while empty.
+  const SPOT_HIBERNATE_ENV = {
+    ...HIBERNATE_ENV,
+    TF_STATE_BUCKET: 'turbo-state',
+    NODE_INSTANCE_TYPES: 't3.medium,t3a.medium',
+    NODE_CAPACITY_TYPE: 'SPOT',
+    NODE_ARCH: 'amd64',
+    NODE_SPOT_WAIT_MINUTES: '10',
+    DEVELOPER_PRINCIPAL_ARN: 'arn:aws:iam::123456789012:user/alice',
+    EXPIRES_AT: '2026-11-24T18:00:00Z',
+    TURBO_LAMBDA_ROLE_ARN: 'arn:aws:iam::123456789012:role/turbo-prod-lambda',
+  };
+  const terraformCalls = (calls: string[][]) =>
+    calls.filter((call) => call[0] === 'terraform').map((call) => call.filter((arg) => !arg.startsWith('-chdir='))[1]);
+
+  it('hibernate replaces an On-Demand group (a Spot fallback) with the Spot one once no instance is left, keeping the version', () => {
+    world
+      .set('nodegroup-sizes', '1\t2\t3\n')
+      .set('nodegroup-nodes', 'ON_DEMAND\tt3.medium\n')
+      .set('instances', 'i-0aaa\n')
+      .set('cluster-version', '1.34\n');
+
+    const result = world.run('terraform.sh', ['hibernate', 'alice'], SPOT_HIBERNATE_ENV);
+
+    expect(result.status).toBe(0);
+    expect(result.output).toContain(
+      'replacing the empty node groups of turbo-alice (default: ON_DEMAND t3.medium) with SPOT t3.medium,t3a.medium at 0 nodes',
+    );
+    // Scaled to 0 and proven empty first: a failed replacement still leaves no node running.
+    const scaled = result.calls.findIndex((call) => call[2] === 'update-nodegroup-config');
+    const applied = indexOf(result.calls, 'terraform', 'apply');
+    expect(scaled).toBeGreaterThanOrEqual(0);
+    expect(applied).toBeGreaterThan(scaled);
+    expect(terraformCalls(result.calls)).toEqual(['init', 'apply']);
+    expect(result.calls[applied]).toEqual(
+      expect.arrayContaining([
+        '-var=node_capacity_type=SPOT',
+        '-var=node_instance_types=["t3.medium","t3a.medium"]',
+        '-var=node_min_size=0',
+        '-var=node_desired_size=0',
+        '-var=node_max_size=3',
+        // The control plane's own version, not the config's: a hibernate changes the nodes only.
+        '-var=kubernetes_version=1.34',
+      ]),
+    );
+    // The new group is checked as the old one was: at 0, with no instance.
+    const proofs = result.calls.filter((call) => call[2] === 'describe-instances');
+    expect(result.calls.lastIndexOf(proofs.at(-1)!)).toBeGreaterThan(applied);
+    expect(result.lastLine).toMatch(/\[terraform\] hibernate of turbo-alice succeeded$/);
+
+    // The next evening (or a replay) finds the Spot group: no Terraform.
+    const again = world.run('terraform.sh', ['hibernate', 'alice'], SPOT_HIBERNATE_ENV);
+    expect(again.status).toBe(0);
+    expect(terraformCalls(again.calls)).toEqual([]);
+    expect(again.output).toContain('the node groups of turbo-alice are already SPOT on the configured instance types');
+  });
+
+  it.each([
+    [
+      'an On-Demand developer on the first type',
+      { NODE_CAPACITY_TYPE: 'ON_DEMAND', NODE_INSTANCE_TYPES: 't3.medium,t3a.medium' },
+      'ON_DEMAND\tt3.medium\n',
+    ],
+    ['a job started before hibernate knew the nodes', { NODE_CAPACITY_TYPE: '', NODE_INSTANCE_TYPES: '' }, 'ON_DEMAND\tt2.small\n'],
+  ])('hibernate runs no Terraform for %s', (_, env, nodes) => {
+    world.set('nodegroup-sizes', '1\t2\t3\n').set('nodegroup-nodes', nodes);
+
+    const result = world.run('terraform.sh', ['hibernate', 'alice'], { ...SPOT_HIBERNATE_ENV, ...env });
+
+    expect(result.status).toBe(0);
+    expect(terraformCalls(result.calls)).toEqual([]);
+  });
+
+  it('hibernate fails naming the variable when a replacement lacks what Terraform needs, after the nodes are at 0', () => {
+    world.set('nodegroup-sizes', '1\t2\t3\n').set('nodegroup-nodes', 'ON_DEMAND\tt3.medium\n');
+
+    const result = world.run('terraform.sh', ['hibernate', 'alice'], { ...SPOT_HIBERNATE_ENV, TF_STATE_BUCKET: '' });
+
+    expect(result.status).not.toBe(0);
+    expect(result.lastLine).toBe('ERROR: terraform: environment variable TF_STATE_BUCKET is required');
+    expect(updates(result.calls)).toHaveLength(1);
+    expect(terraformCalls(result.calls)).toEqual([]);
+  });
+
   it('wake restores the configured sizes and waits until that many nodes are Ready', () => {
     world.set('nodegroup-sizes', '0\t0\t3\n').set('node-polls', '2');
 

@@ -281,6 +281,41 @@ describe('hibernate mode on Spot nodes', () => {
       rehearsal.stop();
     }
   });
+
+  it('the evening after a fallback puts the Spot node group back while it is empty, so the next wake grows Spot again', async () => {
+    const rehearsal = startRehearsal({ config: spotConfig, stack, root, faults: [] }, at(TUESDAY, '05:00'));
+    try {
+      const ticks = [{ everyMs: RECONCILE_EVERY_MS, fire: () => tickReconcile(rehearsal.sfn) }];
+      const { cloud, sfn } = rehearsal;
+      await runWindow(rehearsal, at(TUESDAY, '12:00'), ticks);
+      cloud.faults.inject(alice.name, 'spot-capacity');
+      await runWindow(rehearsal, at(WEDNESDAY, '12:00'), ticks);
+      expect(cloud.records.get(alice.name)?.nodeCapacity).toBe('on-demand');
+      // Spot is back by the evening; Thursday morning it has run dry again.
+      cloud.faults.clear(alice.name, 'spot-capacity');
+      await runWindow(rehearsal, at('2026-11-26', '05:00'), ticks);
+      cloud.faults.inject(alice.name, 'spot-capacity');
+      await runWindow(rehearsal, at('2026-11-26', '12:00'), ticks);
+
+      const runs = [...sfn.executions.values()].filter((execution) => execution.machine === 'environment');
+      expect(runs.map((run) => [run.name, run.input.path, run.status])).toEqual([
+        [`${alice.name}-up-20261124`, null, 'SUCCEEDED'],
+        [`${alice.name}-down-20261124`, 'hibernate', 'SUCCEEDED'],
+        [`${alice.name}-up-20261125`, 'wake', 'SUCCEEDED'],
+        [`${alice.name}-down-20261125`, 'hibernate', 'SUCCEEDED'],
+        [`${alice.name}-up-20261126`, 'wake', 'SUCCEEDED'],
+      ]);
+      // Thursday's wake grew Spot (so it met the shortage and fell back again): Wednesday's On-Demand group was
+      // replaced that evening. Left On-Demand, it would have woken without a word, at On-Demand prices for weeks.
+      const wakes = [...cloud.jobs.values()].filter((job) => job.handle.developer === alice.name && job.handle.kind === 'wake');
+      expect(wakes.map((job) => /Could not launch Spot Instances/.test(job.reason ?? ''))).toEqual([true, true]);
+      expect((['apply', 'wake', 'hibernate', 'destroy'] as const).map((kind) => cloud.jobsStarted(alice.name, kind))).toEqual([3, 2, 2, 0]);
+      expect(cloud.records.get(alice.name)).toMatchObject({ status: 'ready', nodeCapacity: 'on-demand' });
+      expect(cloud.outbox.filter((message) => message.to.channel === config.slack.opsChannel)).toEqual([]);
+    } finally {
+      rehearsal.stop();
+    }
+  });
 });
 
 describe('a hibernated cluster idle for hibernateIdleDays', () => {

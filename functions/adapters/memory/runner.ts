@@ -19,6 +19,11 @@ import { type AwsCallListener, type Durations, jitteredMs } from './simulation';
 const RUNNER_START_MS = 30_000;
 /** The node-group script's last look (DescribeNodegroup, DescribeInstances) after the group settles. */
 const SCRIPT_CHECK_MS = 10_000;
+/**
+ * A hibernate's replacement of an empty node group of other nodes (scripts/terraform.sh): terraform init and plan,
+ * an empty group created (no instance to wait for) and the old one deleted, about four minutes.
+ */
+const EMPTY_NODEGROUP_REPLACE_MS = 4 * 60_000;
 
 export interface MemoryJob {
   handle: JobHandle;
@@ -263,6 +268,14 @@ export class MemoryRunner implements JobRunner {
     if (job.kind === 'hibernate' && settled.instances > 0) {
       memoryJob.outcome = 'failed';
       memoryJob.reason = `FAILED in phase BUILD: node group of ${clusterName} scaled to 0 but instance i-0stuck${job.developer} is still running`;
+    }
+    // Once empty, a group that is not the configured nodes (a Spot fallback's On-Demand one) is replaced by them.
+    const spotWanted = job.params.NODE_CAPACITY_TYPE === 'SPOT';
+    const replaced = job.kind === 'hibernate' && memoryJob.outcome === 'succeeded' && job.params.NODE_CAPACITY_TYPE !== undefined;
+    if (replaced && spotWanted !== this.spotNodegroups.has(clusterName)) {
+      memoryJob.finishAt += EMPTY_NODEGROUP_REPLACE_MS;
+      if (spotWanted) this.spotNodegroups.add(clusterName);
+      else this.spotNodegroups.delete(clusterName);
     }
     if (job.kind === 'wake' && settled.readyNodes < scaling.desired) {
       const timeout = Number(job.params.NODE_SCALE_TIMEOUT ?? 600);

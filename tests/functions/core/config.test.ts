@@ -486,7 +486,7 @@ describe('nodes: Spot capacity and Graviton (arm64), per team and per developer'
         path: 'developers[1]',
         message:
           'hibernates on Spot nodes (and 2 more developers): a morning without Spot capacity waits out the wake (10 min) and ' +
-          'applies On-Demand (jobs.applyMinutes 12), so it is late, and the cluster stays On-Demand until it is destroyed',
+          'applies On-Demand (jobs.applyMinutes 12), so it is late, and the cluster runs On-Demand that day (its evening hibernation puts the Spot node group back)',
         value: 'bob',
       },
     ]);

@@ -50,11 +50,21 @@ describe('core/hibernate', () => {
   it('hibernates to min = desired = 0 and keeps max at least 1 (EKS refuses max 0); the jobs get those sizes', () => {
     expect(hibernatedScaling({ max: 3 })).toEqual({ min: 0, desired: 0, max: 3 });
     const team = config();
-    expect(jobParams(team, 'hibernate', { developer: 'alice' })).toMatchObject({
+    const hibernate = jobParams(team, 'hibernate', { developer: 'alice', iamPrincipalArn: 'arn:aws:iam::123456789012:user/alice' });
+    expect(hibernate).toMatchObject({
       NODE_MIN_SIZE: '0',
       NODE_DESIRED_SIZE: '0',
       NODE_MAX_SIZE: '3',
+      // The configured nodes, so that a group left On-Demand by a Spot fallback is replaced while empty.
+      NODE_CAPACITY_TYPE: 'ON_DEMAND',
+      NODE_INSTANCE_TYPES: team.cluster.instanceType,
+      NODE_ARCH: 'amd64',
+      DEVELOPER_PRINCIPAL_ARN: 'arn:aws:iam::123456789012:user/alice',
     });
+    // The control plane keeps its version: a hibernate changes the nodes only.
+    expect(hibernate).not.toHaveProperty('KUBERNETES_VERSION');
+    const spot = { ...team, developers: team.developers.map((dev) => ({ ...dev, nodes: { capacity: 'spot' as const } })) };
+    expect(jobParams(spot, 'hibernate', { developer: 'alice' }).NODE_CAPACITY_TYPE).toBe('SPOT');
     expect(jobParams(team, 'wake', { developer: 'alice' })).toMatchObject({
       NODE_MIN_SIZE: '1',
       NODE_DESIRED_SIZE: '2',
