@@ -81,6 +81,24 @@ export function lateTeardowns(
   });
 }
 
+/**
+ * Hourly: a hibernated cluster's empty node group is of its owner's configured capacity, so the next wake grows
+ * those nodes: a Spot fallback's On-Demand group is replaced the evening it hibernates.
+ */
+export function hibernatedCapacity(
+  day: string,
+  clusters: { name: string; owner: string; capacity: 'spot' | 'on-demand'; configured: 'spot' | 'on-demand' }[],
+): Broken[] {
+  return clusters
+    .filter((cluster) => cluster.capacity !== cluster.configured)
+    .map((cluster) => ({
+      invariant: 'hibernated-capacity',
+      day,
+      developer: cluster.owner,
+      detail: `${cluster.name} is hibernated with ${cluster.capacity} nodes, but its owner's are ${cluster.configured}`,
+    }));
+}
+
 /** Hourly: every tagged cluster has a record. */
 export function orphans(day: string, clusters: { name: string; owner: string }[], hasRecord: (owner: string) => boolean): Broken[] {
   return clusters

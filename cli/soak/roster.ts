@@ -24,8 +24,7 @@ const READY_TIMES = ['08:00', '08:30', '09:00', '09:30', '10:00'];
 const TEARDOWN_TIMES = ['17:00', '18:00', '19:00', '20:00'];
 /**
  * Faults a soak draws from; 'slack-429-500-invalid-auth' needs an operator to replace the token, so it is left out,
- * and 'spot-capacity' lasts until cleared, so every later day's Spot apply would fall back (the fault matrix and
- * tests/workflows/spot.test.ts cover it).
+ * and 'spot-capacity' lasts until cleared, so it is not drawn: it is drilled as a morning's Spot shortage instead.
  */
 export const SOAK_FAULTS: FaultPoint[] = FAULT_POINTS.filter(
   (point) => point !== 'slack-429-500-invalid-auth' && point !== 'spot-capacity',
@@ -51,8 +50,8 @@ export function soakStart(dates: string[]): number {
 
 /**
  * With faults on, each hibernate-mode fault once, for a hibernate-mode developer early on a Monday to Thursday of the
- * soak (not its first day, so that the cluster exists), and a failed apply for the first warm pool member in the
- * soak's first hour, which strikes its first fill (a pool open from the first zone's morning to the last zone's
+ * soak (not its first day, so that the cluster exists), a morning's Spot shortage likewise for a Spot developer of
+ * each mode, and a failed apply for the first warm pool member in the soak's first hour, which strikes its first fill (a pool open from the first zone's morning to the last zone's
  * evening keeps its members all week). A short soak's random draws may give them none. Drawn from a PRNG of its
  * own, so that the rest of the world is what it was.
  */
@@ -73,7 +72,23 @@ function modeDrills(config: TurboConfig, dates: string[], seed: number): SoakEve
   });
   const firstHour = soakStart(dates) + drills.int(1, 59) * 60_000;
   const pool: SoakEvent[] = config.pool.size > 0 ? [{ at: firstHour, kind: 'fault', developer: 'pool-1', point: 'apply' }] : [];
-  return [...hibernate, ...pool];
+  // A morning without Spot, from 04:00 to noon, for one Spot developer of each mode: the destroy-mode one's apply and
+  // the hibernate-mode one's wake fall back to On-Demand, and that evening's hibernation puts the Spot group back.
+  const onSpot = (mode: 'destroy' | 'hibernate') =>
+    config.developers.filter((dev) => dev.nodes?.capacity === 'spot' && (dev.mode ?? config.mode) === mode);
+  const shortages = (['destroy', 'hibernate'] as const).flatMap((mode): SoakEvent[] => {
+    if (onSpot(mode).length === 0) return [];
+    const dev = drills.pick(onSpot(mode));
+    const from = early(drills.pick(days), dev);
+    const noon = DateTime.fromMillis(from, { zone: dev.timezone ?? zone })
+      .set({ hour: 12, minute: 0 })
+      .toMillis();
+    return [
+      { at: from, kind: 'fault', developer: dev.name, point: 'spot-capacity' },
+      { at: noon, kind: 'clear', developer: dev.name, point: 'spot-capacity' },
+    ];
+  });
+  return [...hibernate, ...pool, ...shortages];
 }
 
 /**
@@ -94,7 +109,9 @@ export type SoakEvent =
   | { at: number; kind: 'skip'; developer: string; date: string; via: 'slack' | 'cli' }
   | { at: number; kind: 'up' | 'down'; developer: string; via: 'slack' | 'cli' }
   | { at: number; kind: 'push'; image: 'frontend' | 'mongo'; tag: string }
-  | { at: number; kind: 'fault'; developer: string; point: FaultPoint };
+  | { at: number; kind: 'fault'; developer: string; point: FaultPoint }
+  /** A lasting fault ends (Spot is back). */
+  | { at: number; kind: 'clear'; developer: string; point: FaultPoint };
 
 /** The warm pool the soak keeps when the config keeps none. */
 export const SOAK_POOL_SIZE = 2;

@@ -21,6 +21,7 @@ import {
   dayOf,
   executionLimits,
   failuresReported,
+  hibernatedCapacity,
   lateTeardowns,
   messages,
   orphans,
@@ -255,6 +256,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const hibernated = (cluster: { name: string; owner: string }) =>
       cloud.records.get(cluster.owner)?.status === 'hibernated' && cloud.nodegroups.view(cluster.name, now).instances === 0;
     broken.push(
+      ...hibernatedCapacity(
+        day,
+        alive.flatMap((cluster) => {
+          const dev = memberOf(config, cluster.owner);
+          if (!dev || !hibernated(cluster)) return [];
+          return [{ ...cluster, capacity: cloud.runner.nodeCapacityOf(cluster.name), configured: nodesOf(config, dev).capacity }];
+        }),
+      ).filter((found) => !broken.some((b) => b.invariant === found.invariant && b.developer === found.developer)),
+    );
+    broken.push(
       ...lateTeardowns(
         day,
         now,
@@ -305,6 +316,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         excuse(event.developer, event.at);
         return cloud.injectFault(event.developer, event.point);
       }
+      if (event.kind === 'clear') return cloud.faults.clear(event.developer, event.point);
       if (event.kind === 'skip') skips.add(`${event.developer}:${event.date}`);
       if (event.kind === 'up' || event.kind === 'down' || event.kind === 'keep') excuse(event.developer, event.at);
       if (event.via === 'slack') {

@@ -53,6 +53,13 @@ export class FaultPlan {
     return this.armed.get(developer)?.has(point) ?? false;
   }
 
+  /** A lasting fault that makes its point fail now (a Spot shortage failing a job): true while armed, told as a strike. */
+  strikes(developer: string, point: FaultPoint): boolean {
+    const armed = this.has(developer, point);
+    if (armed) this.onStrike(developer, point);
+    return armed;
+  }
+
   /** Consumes a one-shot fault: true the first time it is asked. */
   take(developer: string, point: FaultPoint): boolean {
     const had = this.has(developer, point);

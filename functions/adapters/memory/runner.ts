@@ -57,7 +57,10 @@ export class MemoryRunner implements JobRunner {
   /** How long CodeBuild lets a build run before it stops it (the buildspec's timeout). */
   jobTimeoutMs = 60 * 60_000;
   private jobCounter = 0;
-  /** The clusters whose node group the last apply made Spot (NODE_CAPACITY_TYPE): a wake grows it from Spot pools. */
+  /**
+   * The clusters whose node group the last apply (or a hibernate's replacement) made Spot (NODE_CAPACITY_TYPE): a wake
+   * grows it from Spot pools.
+   */
   private readonly spotNodegroups = new Set<string>();
 
   constructor(private readonly world: JobWorld) {}
@@ -95,6 +98,11 @@ export class MemoryRunner implements JobRunner {
     job.observedAt ??= Date.now();
     if (job.outcome === 'failed') return { state: 'failed', reason: job.reason ?? 'no reason recorded', logUrl };
     return { state: 'succeeded', outputs: job.outputs, logUrl, ...runningSince };
+  }
+
+  /** The capacity of the cluster's node group, as its last apply or hibernate left it. */
+  nodeCapacityOf(clusterName: string): 'spot' | 'on-demand' {
+    return this.spotNodegroups.has(clusterName) ? 'spot' : 'on-demand';
   }
 
   jobsStarted(developer?: string, kind?: JobKind): number {
@@ -182,7 +190,7 @@ export class MemoryRunner implements JobRunner {
           finishAt: now + 180_000,
           reason: `FAILED in phase BUILD: terraform apply exited 1 (Error: creating EKS Node Group: AccessDenied)`,
         });
-      } else if (job.params.NODE_CAPACITY_TYPE === 'SPOT' && faults.has(job.developer, 'spot-capacity')) {
+      } else if (job.params.NODE_CAPACITY_TYPE === 'SPOT' && faults.strikes(job.developer, 'spot-capacity')) {
         // terraform gives up on the node group at its create timeout (spot_wait_minutes); the control plane stays.
         Object.assign(memoryJob, {
           outcome: 'failed',
@@ -249,7 +257,7 @@ export class MemoryRunner implements JobRunner {
     if (job.kind === 'hibernate' && faults.take(job.developer, 'hibernate-silent')) return memoryJob;
     const stuck = job.kind === 'hibernate' && faults.take(job.developer, 'hibernate') ? 1 : 0;
     // A Spot node group cannot grow while no Spot can be had: the wake's nodes never come (the script names why).
-    const spotShort = job.kind === 'wake' && this.spotNodegroups.has(clusterName) && faults.has(job.developer, 'spot-capacity');
+    const spotShort = job.kind === 'wake' && this.spotNodegroups.has(clusterName) && faults.strikes(job.developer, 'spot-capacity');
     const launchFails = spotShort || (job.kind === 'wake' && faults.take(job.developer, 'wake'));
     const scaling = scalingOf(job.params);
     let settlesAt: number;

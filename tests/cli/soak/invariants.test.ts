@@ -1,5 +1,14 @@
 /** The soak's invariants are pure: each one trips on what it guards against, and only on that. */
-import { lateReason, lateTeardowns, messages, queueWaits, readiness, slotHolders, type MessageSeen } from '../../../cli/soak/invariants';
+import {
+  hibernatedCapacity,
+  lateReason,
+  lateTeardowns,
+  messages,
+  queueWaits,
+  readiness,
+  slotHolders,
+  type MessageSeen,
+} from '../../../cli/soak/invariants';
 
 const dm = (recipientDay: string, text: string): MessageSeen => ({
   day: '2027-03-04',
@@ -75,6 +84,22 @@ describe('lateTeardowns', () => {
   it('a hibernated cluster whose nodes are 0 is torn down: its control plane is meant to stay; with nodes left, it is late', () => {
     expect(late([{ ...cluster, hibernatedWithNoNodes: true }])).toEqual([]);
     expect(late([{ ...cluster, hibernatedWithNoNodes: false }])).toHaveLength(1);
+  });
+});
+
+describe('hibernatedCapacity', () => {
+  const cluster = { name: 'turbo-dev-0006', owner: 'dev-0006' };
+
+  it('a hibernated Spot developer left with an On-Demand node group breaks it; the configured capacity does not', () => {
+    expect(hibernatedCapacity('2027-03-04', [{ ...cluster, capacity: 'on-demand', configured: 'spot' }])).toEqual([
+      {
+        invariant: 'hibernated-capacity',
+        day: '2027-03-04',
+        developer: 'dev-0006',
+        detail: "turbo-dev-0006 is hibernated with on-demand nodes, but its owner's are spot",
+      },
+    ]);
+    expect(hibernatedCapacity('2027-03-04', [{ ...cluster, capacity: 'spot', configured: 'spot' }])).toEqual([]);
   });
 });
 

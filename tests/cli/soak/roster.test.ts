@@ -14,7 +14,7 @@ describe('the soak world', () => {
     expect(new Set(hibernate)).toEqual(new Set(SOAK_FAULTS));
   });
 
-  it('with faults on, drills each hibernate-mode fault once on a hibernate-mode developer, and a warm pool fill', () => {
+  it('with faults on, drills each hibernate-mode fault once on a hibernate-mode developer, a warm pool fill and Spot shortages', () => {
     const options = { developers: 50, days: 7, start: '2027-03-01', seed: 1 };
     const world = generateWorld(exampleConfig(), { ...options, faultRate: 0.02 });
     const faults = world.events.filter((event) => event.kind === 'fault');
@@ -34,6 +34,19 @@ describe('the soak world', () => {
     const poolDrills = faults.filter((event) => event.developer.startsWith('pool-'));
     expect(poolDrills.map((event) => [event.developer, event.point])).toEqual([['pool-1', 'apply']]);
     expect(poolDrills[0]!.at - soakStart(world.dates)).toBeLessThan(3_600_000);
+    // A morning without Spot for a Spot developer of each mode: from early on a Monday to Thursday until noon that day.
+    const shortages = Map.groupBy(
+      world.events.filter((event) => 'point' in event && event.point === 'spot-capacity'),
+      (event) => ('developer' in event ? event.developer : ''),
+    );
+    const developerOf = new Map(world.config.developers.map((dev) => [dev.name, dev]));
+    expect([...shortages.keys()].map((name) => developerOf.get(name)!.mode ?? world.config.mode).sort()).toEqual(['destroy', 'hibernate']);
+    for (const [name, events] of shortages) {
+      const dev = developerOf.get(name)!;
+      expect([dev.nodes?.capacity, events.map((event) => event.kind)]).toEqual(['spot', ['fault', 'clear']]);
+      const [start, end] = events.map((event) => DateTime.fromMillis(event.at, { zone: dev.timezone! }));
+      expect([start!.weekday <= 4, start!.hour, end!.toISODate(), end!.hour]).toEqual([true, 4, start!.toISODate(), 12]);
+    }
     // Without faults, no drill either: a fault-free soak stays fault-free.
     expect(generateWorld(exampleConfig(), { ...options, faultRate: 0 }).events.filter((event) => event.kind === 'fault')).toEqual([]);
   });

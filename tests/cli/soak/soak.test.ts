@@ -44,6 +44,9 @@ describe('a 7-day soak of 50 developers', () => {
     // Every hibernate-mode fault struck a hibernate-mode developer, and the pool's first fill failed, and every
     // invariant held through them and their redrives.
     for (const point of ['hibernate', 'hibernate-silent', 'wake', 'apply']) expect([point, result.faultsStruck[point]]).toEqual([point, 1]);
+    // A morning without Spot failed a destroy-mode apply and a hibernate-mode wake (both fell back to On-Demand), and
+    // the hibernated cluster's group was Spot again by the evening (hibernated-capacity held).
+    expect(result.faultsStruck['spot-capacity']).toBe(2);
   });
 
   it('pulls through the pull-through cache: Docker Hub sees a few authenticated pulls, none from the NAT', () => {
