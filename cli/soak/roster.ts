@@ -51,8 +51,8 @@ export function soakStart(dates: string[]): number {
 /**
  * With faults on, each hibernate-mode fault once, for a hibernate-mode developer early on a Monday to Thursday of the
  * soak (not its first day, so that the cluster exists), a morning's Spot shortage likewise for a Spot developer of
- * each mode, and a failed apply for the first warm pool member in the soak's first hour, which strikes its first fill (a pool open from the first zone's morning to the last zone's
- * evening keeps its members all week). A short soak's random draws may give them none. Drawn from a PRNG of its
+ * each mode, and a failed apply for the first warm pool member in the soak's first hour, which strikes its first
+ * fill (a pool open from the first zone's morning to the last zone's evening keeps its members all week). A short soak's random draws may give them none. Drawn from a PRNG of its
  * own, so that the rest of the world is what it was.
  */
 function modeDrills(config: TurboConfig, dates: string[], seed: number): SoakEvent[] {
@@ -77,8 +77,9 @@ function modeDrills(config: TurboConfig, dates: string[], seed: number): SoakEve
   const onSpot = (mode: 'destroy' | 'hibernate') =>
     config.developers.filter((dev) => dev.nodes?.capacity === 'spot' && (dev.mode ?? config.mode) === mode);
   const shortages = (['destroy', 'hibernate'] as const).flatMap((mode): SoakEvent[] => {
-    if (onSpot(mode).length === 0) return [];
-    const dev = drills.pick(onSpot(mode));
+    const candidates = onSpot(mode);
+    if (candidates.length === 0) return [];
+    const dev = drills.pick(candidates);
     const from = early(drills.pick(days), dev);
     const noon = DateTime.fromMillis(from, { zone: dev.timezone ?? zone })
       .set({ hour: 12, minute: 0 })

@@ -234,6 +234,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const peakBytes = new Map<string, number>();
 
   let loggedDay = '';
+  /** What an hourly check found that it had not already found for that developer: each is told once. */
+  const unseen = (found: Broken[]) =>
+    found.filter((item) => !broken.some((b) => b.invariant === item.invariant && b.developer === item.developer));
   const hourly = () => {
     const now = Date.now();
     const day = dayOf(now, zone);
@@ -246,24 +249,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       peakBytes.set(day, Math.max(peakBytes.get(day) ?? 0, bytes));
       if (bytes > 64 * 1024) firstPassed['64 KB'] ??= { day, developer };
     }
-    broken.push(
-      ...recordSizes(day, cloud.recordBytes).filter(
-        (found) => !broken.some((b) => b.invariant === found.invariant && b.developer === found.developer),
-      ),
-    );
+    broken.push(...unseen(recordSizes(day, cloud.recordBytes)));
     const alive = [...cloud.clusterMap.values()].filter((cluster) => cluster.goneAt === undefined || cluster.goneAt > now);
     broken.push(...orphans(day, alive, (owner) => cloud.records.has(owner)));
     const hibernated = (cluster: { name: string; owner: string }) =>
       cloud.records.get(cluster.owner)?.status === 'hibernated' && cloud.nodegroups.view(cluster.name, now).instances === 0;
     broken.push(
-      ...hibernatedCapacity(
-        day,
-        alive.flatMap((cluster) => {
-          const dev = memberOf(config, cluster.owner);
-          if (!dev || !hibernated(cluster)) return [];
-          return [{ ...cluster, capacity: cloud.runner.nodeCapacityOf(cluster.name), configured: nodesOf(config, dev).capacity }];
-        }),
-      ).filter((found) => !broken.some((b) => b.invariant === found.invariant && b.developer === found.developer)),
+      ...unseen(
+        hibernatedCapacity(
+          day,
+          alive.flatMap((cluster) => {
+            const dev = memberOf(config, cluster.owner);
+            if (!dev || !hibernated(cluster)) return [];
+            return [{ ...cluster, capacity: cloud.runner.nodeCapacityOf(cluster.name), configured: nodesOf(config, dev).capacity }];
+          }),
+        ),
+      ),
     );
     broken.push(
       ...lateTeardowns(

@@ -105,6 +105,12 @@ export class MemoryRunner implements JobRunner {
     return this.spotNodegroups.has(clusterName) ? 'spot' : 'on-demand';
   }
 
+  /** The node group a job's Terraform leaves: Spot when it asked for NODE_CAPACITY_TYPE SPOT. */
+  private createNodegroup(clusterName: string, capacityType: string | undefined): void {
+    if (capacityType === 'SPOT') this.spotNodegroups.add(clusterName);
+    else this.spotNodegroups.delete(clusterName);
+  }
+
   jobsStarted(developer?: string, kind?: JobKind): number {
     return [...this.jobs.values()].filter(
       (job) => (!developer || job.handle.developer === developer) && (!kind || job.handle.kind === kind),
@@ -207,8 +213,7 @@ export class MemoryRunner implements JobRunner {
         memoryJob.outcome = 'hang';
       } else {
         clusters.provision(clusterName, job.developer, now, faults.take(job.developer, 'cluster'), scalingOf(job.params));
-        if (job.params.NODE_CAPACITY_TYPE === 'SPOT') this.spotNodegroups.add(clusterName);
-        else this.spotNodegroups.delete(clusterName);
+        this.createNodegroup(clusterName, job.params.NODE_CAPACITY_TYPE);
       }
     } else if (job.kind === 'deploy') {
       const unpinned = placeholderImageProblem(job.params);
@@ -278,12 +283,10 @@ export class MemoryRunner implements JobRunner {
       memoryJob.reason = `FAILED in phase BUILD: node group of ${clusterName} scaled to 0 but instance i-0stuck${job.developer} is still running`;
     }
     // Once empty, a group that is not the configured nodes (a Spot fallback's On-Demand one) is replaced by them.
-    const spotWanted = job.params.NODE_CAPACITY_TYPE === 'SPOT';
-    const replaced = job.kind === 'hibernate' && memoryJob.outcome === 'succeeded' && job.params.NODE_CAPACITY_TYPE !== undefined;
-    if (replaced && spotWanted !== this.spotNodegroups.has(clusterName)) {
+    const configured = job.kind === 'hibernate' && memoryJob.outcome === 'succeeded' ? job.params.NODE_CAPACITY_TYPE : undefined;
+    if (configured !== undefined && (configured === 'SPOT') !== this.spotNodegroups.has(clusterName)) {
       memoryJob.finishAt += EMPTY_NODEGROUP_REPLACE_MS;
-      if (spotWanted) this.spotNodegroups.add(clusterName);
-      else this.spotNodegroups.delete(clusterName);
+      this.createNodegroup(clusterName, configured);
     }
     if (job.kind === 'wake' && settled.readyNodes < scaling.desired) {
       const timeout = Number(job.params.NODE_SCALE_TIMEOUT ?? 600);
